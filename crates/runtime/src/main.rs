@@ -1,1 +1,3 @@
-fn main() {}
+fn main() {
+    println!("{:?}", std::env::args().collect::<Vec<_>>());
+}
