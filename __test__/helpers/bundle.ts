@@ -1,0 +1,47 @@
+// OCI bundles made the way users of runc make them: `runc spec`, then edit config.json.
+import { execFileSync, spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { RUNTIME } from './cli'
+import { makeRootfs } from './rootfs'
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Config = Record<string, any>
+
+/** A bundle dir with a busybox rootfs and runc's default config.json, edited by `edit`. */
+export function makeBundle(edit: (c: Config) => void = () => {}): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tsc-box-bundle-'))
+  renameSync(makeRootfs(), join(dir, 'rootfs'))
+  execFileSync('runc', ['spec'], { cwd: dir })
+  const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Config
+  config.process.terminal = false
+  edit(config)
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(config, null, 2))
+  return dir
+}
+
+export function setArgs(...args: string[]) {
+  return (c: Config) => {
+    c.process.args = args
+  }
+}
+
+export interface RunOut {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+/** `<runtime> --root STATE ARGS` for runc, crun or tsc-box-runtime. */
+export function runtime(bin: string, state: string, args: string[], input = ''): RunOut {
+  const r = spawnSync(bin, ['--root', state, ...args], { encoding: 'utf8', input, timeout: 60_000 })
+  if (r.error) throw r.error
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
+}
+
+export const TSC_RUNTIME = RUNTIME
+
+export function stateDir(): string {
+  return mkdtempSync(join(tmpdir(), 'tsc-box-rtstate-'))
+}
