@@ -1,0 +1,34 @@
+// Bundles and root filesystems for the benchmarks, made fresh in a temp dir each run.
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+
+export const REPO = resolve(__dirname, '../..')
+export const CLI = join(REPO, 'bin/run.js')
+export const RUNTIME = process.env.TSC_BOX_RUNTIME ?? join(REPO, 'target/runtime/tsc-box-runtime')
+
+export function busyboxRootfs(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tsc-box-bench-rootfs-'))
+  execFileSync('sh', [join(REPO, 'scripts/busybox-rootfs.sh'), dir], { stdio: 'ignore' })
+  return dir
+}
+
+/** A bundle made by `runc spec` over a busybox rootfs, running `args`. */
+export function runcSpecBundle(args: string[]): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tsc-box-bench-bundle-'))
+  execFileSync('sh', [join(REPO, 'scripts/busybox-rootfs.sh'), join(dir, 'rootfs')], { stdio: 'ignore' })
+  execFileSync('runc', ['spec'], { cwd: dir })
+  const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'))
+  config.process.terminal = false
+  config.process.args = args
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(config))
+  return dir
+}
+
+let n = 0
+export const uniqueId = (p: string) => `${p}-${process.pid}-${++n}`
+
+export function tempDir(p: string): string {
+  return mkdtempSync(join(tmpdir(), p))
+}
