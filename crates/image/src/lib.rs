@@ -1,0 +1,1 @@
+//! The image store of tsc-box: content-addressed, verified, immutable.
