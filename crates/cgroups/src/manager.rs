@@ -1,0 +1,444 @@
+//! One container's cgroup across every hierarchy of the host: create, limit, join, observe,
+//! freeze, kill and remove it.
+use crate::detect::{self, dir_in_mount, DetectError, Layout, Membership, Mode};
+use crate::devices::{self, DevicesError};
+use crate::fsio::{self, FileError};
+use crate::path::{self, PathError};
+use crate::stats::Stats;
+use crate::v1::{self, V1Error};
+use crate::v2::{self, V2Error};
+use crate::validate::{self, HostCpus, ValidateError};
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
+use oci_spec::runtime::LinuxResources;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::os::fd::OwnedFd;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// How long remove() keeps retrying rmdir on EBUSY (exiting tasks leave the cgroup
+/// asynchronously) and kill_all() waits for the cgroup to empty.
+const SETTLE: Duration = Duration::from_secs(2);
+
+#[derive(Debug, thiserror::Error)]
+pub enum ManagerError {
+    #[error(transparent)]
+    Detect(#[from] DetectError),
+    #[error(transparent)]
+    Path(#[from] PathError),
+    #[error(transparent)]
+    Validate(#[from] ValidateError),
+    #[error(transparent)]
+    V1(#[from] V1Error),
+    #[error(transparent)]
+    V2(#[from] V2Error),
+    #[error(transparent)]
+    Devices(#[from] DevicesError),
+    #[error(transparent)]
+    File(#[from] FileError),
+    #[error("cannot read the host's CPUs and memory nodes: {0}")]
+    HostCpus(#[source] std::io::Error),
+    #[error("the cgroup path {path} is outside the part of the {hierarchy} hierarchy mounted at {mount}")]
+    NotVisible { hierarchy: String, path: String, mount: String },
+    #[error("this process has no cgroup in the {0} hierarchy to resolve a relative cgroupsPath against")]
+    NoOwnCgroup(String),
+    #[error("cannot create cgroup {path}: permission denied. Run as root, or as a user on a cgroup v2 host with a delegated subtree (e.g. `systemd-run --user --scope -p Delegate=yes tsc-box ...`), or ask for no resource limits")]
+    PermissionDenied { path: String },
+    #[error("cannot create cgroup {path}: {source}")]
+    Create {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cgroup {path} already exists and holds processes {pids:?}")]
+    InUse { path: String, pids: Vec<i32> },
+    #[error("cgroup {path} still holds processes {pids:?} after SIGKILL")]
+    StillPopulated { path: String, pids: Vec<i32> },
+    #[error("cannot remove cgroup {path}: {source}")]
+    Remove {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl ManagerError {
+    /// True when the failure is a lack of privilege over the cgroup tree (rootless callers may
+    /// then run without limits if none were asked for).
+    pub fn is_permission_denied(&self) -> bool {
+        matches!(self, ManagerError::PermissionDenied { .. })
+    }
+}
+
+/// A container's cgroup. Serializable so a later command (delete, update, events) can reopen
+/// exactly the directories `create` made, even when cgroupsPath was relative to a cgroup the
+/// later caller is not in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manager {
+    mode: Mode,
+    /// The cgroup path as the kernel names it (v2/unified; for v1 the first controller's).
+    path: String,
+    /// v1 controller -> container directory (co-mounted controllers share a directory).
+    v1: BTreeMap<String, PathBuf>,
+    /// The container directory in the cgroup2 hierarchy (v2, and hybrid's unified mount).
+    unified: Option<PathBuf>,
+    /// The cgroup2 mount point, where controller enabling starts.
+    unified_mount: Option<PathBuf>,
+}
+
+impl Manager {
+    /// Detect the host's hierarchies and resolve `cgroups_path` (OCI linux.cgroupsPath)
+    /// against them and the caller's own cgroups. Touches nothing.
+    pub fn new(cgroups_path: &str) -> Result<Manager, ManagerError> {
+        let layout = detect::detect()?;
+        let own = detect::own_membership()?;
+        Manager::with_layout(&layout, &own, cgroups_path)
+    }
+
+    /// As `new`, with the layout and membership given (tests, and callers that cache them).
+    pub fn with_layout(layout: &Layout, own: &Membership, cgroups_path: &str) -> Result<Manager, ManagerError> {
+        let mode = layout.mode()?;
+        let mut v1 = BTreeMap::new();
+        let mut first_path = None;
+        if mode != Mode::V2 {
+            for (name, mount) in &layout.v1 {
+                let own_path = own.v1.get(name).map(String::as_str).unwrap_or("/");
+                let p = path::resolve(cgroups_path, own_path)?;
+                let dir = dir_in_mount(mount, &p).ok_or_else(|| ManagerError::NotVisible {
+                    hierarchy: name.clone(),
+                    path: p.clone(),
+                    mount: mount.mount_point.display().to_string(),
+                })?;
+                first_path.get_or_insert(p);
+                v1.insert(name.clone(), dir);
+            }
+        }
+        let (mut unified, mut unified_mount) = (None, None);
+        if let Some(mount) = &layout.unified {
+            let own_path = own.unified.as_deref().unwrap_or("/");
+            let p = path::resolve(cgroups_path, own_path)?;
+            let dir = dir_in_mount(mount, &p).ok_or_else(|| ManagerError::NotVisible {
+                hierarchy: "cgroup2".into(),
+                path: p.clone(),
+                mount: mount.mount_point.display().to_string(),
+            })?;
+            if mode == Mode::V2 || first_path.is_none() {
+                first_path = Some(p);
+            }
+            unified = Some(dir);
+            unified_mount = Some(mount.mount_point.clone());
+        }
+        let path = first_path.ok_or(DetectError::NoCgroupFs)?;
+        Ok(Manager { mode, path, v1, unified, unified_mount })
+    }
+
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// The cgroup path as the kernel names it, e.g. "/tsc-box/abc".
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// Every directory of this cgroup, one per hierarchy.
+    pub fn dirs(&self) -> Vec<PathBuf> {
+        let set: BTreeSet<PathBuf> = self.v1.values().cloned().chain(self.unified.clone()).collect();
+        set.into_iter().collect()
+    }
+
+    /// Whether any of the directories exists.
+    pub fn exists(&self) -> bool {
+        self.dirs().iter().any(|d| d.is_dir())
+    }
+
+    /// Create the directories (parents too). If one already exists it must be empty of
+    /// processes. On failure, every directory this call created is removed again.
+    pub fn create(&self) -> Result<(), ManagerError> {
+        let mut made: Vec<PathBuf> = Vec::new();
+        let result = self.create_tracked(&mut made);
+        if result.is_err() {
+            for d in made.iter().rev() {
+                let _ = std::fs::remove_dir(d);
+            }
+        }
+        result
+    }
+
+    fn create_tracked(&self, made: &mut Vec<PathBuf>) -> Result<(), ManagerError> {
+        for dir in self.dirs() {
+            if dir.is_dir() {
+                let pids = fsio::read_pids(&dir.join("cgroup.procs"))?;
+                if !pids.is_empty() {
+                    return Err(ManagerError::InUse { path: dir.display().to_string(), pids });
+                }
+            }
+        }
+        if let (Some(dir), Some(mount)) = (&self.unified, &self.unified_mount) {
+            mkdir_p(dir, made)?;
+            if self.mode == Mode::V2 {
+                v2::enable_controllers(mount, dir, v2::CONTROLLERS)?;
+            }
+        }
+        for (name, dir) in &self.v1 {
+            let new = mkdir_p(dir, made)?;
+            if name == "cpuset" {
+                // Every level we made starts with empty cpus/mems; fill them top-down.
+                for d in new.iter() {
+                    v1::inherit_cpuset(d)?;
+                }
+                v1::inherit_cpuset(dir)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Validate `r` against the host, then write it. Used at create time and by `update`.
+    pub fn apply(&self, r: &LinuxResources) -> Result<(), ManagerError> {
+        let host = HostCpus::read().map_err(ManagerError::HostCpus)?;
+        validate::validate(r, &host)?;
+        match self.mode {
+            Mode::V1 | Mode::Hybrid => v1::apply(&self.v1, r)?,
+            Mode::V2 => {
+                let dir = self.v2_dir();
+                v2::apply(dir, r)?;
+                if let Some(rules) = r.devices() {
+                    devices::attach(dir, rules)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn v2_dir(&self) -> &Path {
+        // In V2 mode the unified directory always exists in the struct (see with_layout).
+        self.unified.as_deref().unwrap_or(Path::new("/nonexistent"))
+    }
+
+    /// Move `pid` (all its threads) into the cgroup in every hierarchy.
+    pub fn add_pid(&self, pid: i32) -> Result<(), ManagerError> {
+        for dir in self.dirs() {
+            fsio::write(&dir.join("cgroup.procs"), &pid.to_string())?;
+        }
+        Ok(())
+    }
+
+    /// On pure v2, an O_PATH directory fd for clone3(CLONE_INTO_CGROUP). None on v1/hybrid,
+    /// where the child must be moved with add_pid (v1 memberships cannot be set by clone3).
+    pub fn clone_into_fd(&self) -> Result<Option<OwnedFd>, ManagerError> {
+        if self.mode != Mode::V2 {
+            return Ok(None);
+        }
+        use nix::fcntl::{open, OFlag};
+        use nix::sys::stat::Mode as FMode;
+        let dir = self.v2_dir();
+        let fd = open(dir, OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, FMode::empty()).map_err(|e| {
+            FileError::Read { path: dir.display().to_string(), source: std::io::Error::from_raw_os_error(e as i32) }
+        })?;
+        Ok(Some(fd))
+    }
+
+    /// The directory whose cgroup.procs lists every process of the container.
+    fn procs_dir(&self) -> Option<PathBuf> {
+        match self.mode {
+            Mode::V2 => self.unified.clone(),
+            _ => ["freezer", "pids", "memory", "cpu"].iter().find_map(|c| self.v1.get(*c).cloned()).or_else(|| self.unified.clone()),
+        }
+    }
+
+    /// The processes in the cgroup (empty if it does not exist).
+    pub fn pids(&self) -> Result<Vec<i32>, ManagerError> {
+        let Some(d) = self.procs_dir() else { return Ok(Vec::new()) };
+        match fsio::read_pids(&d.join("cgroup.procs")) {
+            Err(e) if e.errno() == Some(libc::ENOENT) => Ok(Vec::new()),
+            r => Ok(r?),
+        }
+    }
+
+    pub fn freeze(&self) -> Result<(), ManagerError> {
+        self.set_frozen(true)
+    }
+
+    pub fn thaw(&self) -> Result<(), ManagerError> {
+        self.set_frozen(false)
+    }
+
+    fn set_frozen(&self, frozen: bool) -> Result<(), ManagerError> {
+        match self.mode {
+            Mode::V2 => v2::set_frozen(self.v2_dir(), frozen)?,
+            // Hybrid hosts have cgroup.freeze in the unified directory when v1 lacks a freezer.
+            _ if !self.v1.contains_key("freezer") && self.unified.is_some() => {
+                v2::set_frozen(self.unified.as_deref().unwrap_or(Path::new("/nonexistent")), frozen)?
+            }
+            _ => v1::set_frozen(&self.v1, frozen)?,
+        }
+        Ok(())
+    }
+
+    /// SIGKILL every process in the cgroup and wait until it is empty. The cgroup is frozen
+    /// first so nothing can fork between reading the list and the kills.
+    pub fn kill_all(&self) -> Result<(), ManagerError> {
+        if !self.exists() {
+            return Ok(());
+        }
+        let cgroup_kill = self.unified.as_ref().map(|d| d.join("cgroup.kill")).filter(|p| p.exists());
+        if let Some(p) = cgroup_kill.filter(|_| self.mode == Mode::V2) {
+            fsio::write(&p, "1")?;
+        } else {
+            let frozen = self.freeze().is_ok();
+            for pid in self.pids()? {
+                let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
+            }
+            if frozen {
+                self.thaw()?;
+            }
+        }
+        let start = Instant::now();
+        loop {
+            let pids = self.pids()?;
+            if pids.is_empty() {
+                return Ok(());
+            }
+            if start.elapsed() > SETTLE {
+                return Err(ManagerError::StillPopulated { path: self.path.clone(), pids });
+            }
+            // A process forked between the list and the kill: kill again.
+            for pid in &pids {
+                let _ = kill(Pid::from_raw(*pid), Signal::SIGKILL);
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    pub fn stats(&self) -> Result<Stats, ManagerError> {
+        Ok(match self.mode {
+            Mode::V2 => v2::stats(self.v2_dir())?,
+            _ => v1::stats(&self.v1)?,
+        })
+    }
+
+    /// How many processes the OOM killer killed in this cgroup.
+    pub fn oom_kills(&self) -> Result<u64, ManagerError> {
+        Ok(match self.mode {
+            Mode::V2 => v2::oom_kills(self.v2_dir())?,
+            _ => v1::oom_kills(&self.v1)?,
+        })
+    }
+
+    pub fn oom_killed(&self) -> Result<bool, ManagerError> {
+        Ok(self.oom_kills()? > 0)
+    }
+
+    /// Kill what is left, then rmdir every directory (retrying while exiting tasks still pin
+    /// it). Parents such as /tsc-box are shared between containers and stay.
+    pub fn remove(&self) -> Result<(), ManagerError> {
+        if !self.exists() {
+            return Ok(());
+        }
+        if !self.pids()?.is_empty() {
+            self.kill_all()?;
+        }
+        // Child cgroups made inside the container (it may own a delegated subtree) go first.
+        for dir in self.dirs() {
+            remove_tree(&dir)?;
+        }
+        Ok(())
+    }
+}
+
+/// mkdir -p, recording (top-down) every directory this call created.
+fn mkdir_p(dir: &Path, made: &mut Vec<PathBuf>) -> Result<Vec<PathBuf>, ManagerError> {
+    let mut missing = Vec::new();
+    let mut cur = Some(dir);
+    while let Some(d) = cur {
+        if d.is_dir() {
+            break;
+        }
+        missing.push(d.to_path_buf());
+        cur = d.parent();
+    }
+    missing.reverse();
+    for d in &missing {
+        match std::fs::create_dir(d) {
+            Ok(()) => made.push(d.clone()),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) if matches!(e.raw_os_error(), Some(libc::EACCES) | Some(libc::EPERM) | Some(libc::EROFS)) => {
+                return Err(ManagerError::PermissionDenied { path: d.display().to_string() })
+            }
+            Err(source) => return Err(ManagerError::Create { path: d.display().to_string(), source }),
+        }
+    }
+    Ok(missing)
+}
+
+/// rmdir `dir` and any sub-cgroups, deepest first, retrying EBUSY for a moment.
+fn remove_tree(dir: &Path) -> Result<(), ManagerError> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(source) => return Err(ManagerError::Remove { path: dir.display().to_string(), source }),
+    };
+    for e in entries.flatten() {
+        if e.file_type().map(|t| t.is_dir()).unwrap_or(false) {
+            remove_tree(&e.path())?;
+        }
+    }
+    let start = Instant::now();
+    loop {
+        match std::fs::remove_dir(dir).map_err(|e| (e.raw_os_error(), e)) {
+            Ok(()) => return Ok(()),
+            Err((Some(libc::ENOENT), _)) => return Ok(()),
+            Err((Some(libc::EBUSY), _)) if start.elapsed() < SETTLE => std::thread::sleep(Duration::from_millis(5)),
+            Err((_, source)) => return Err(ManagerError::Remove { path: dir.display().to_string(), source }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::{parse_mountinfo, parse_proc_cgroup};
+
+    const HYBRID: &str = "\
+32 31 0:29 / /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct
+35 31 0:32 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory
+39 31 0:36 / /sys/fs/cgroup/pids rw - cgroup cgroup rw,pids
+41 31 0:38 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw
+";
+
+    #[test]
+    fn hybrid_paths() {
+        let layout = parse_mountinfo(HYBRID).unwrap();
+        let own = parse_proc_cgroup("4:memory:/process_api/6e\n2:cpu,cpuacct:/\n0::/\n").unwrap();
+        let m = Manager::with_layout(&layout, &own, "/tsc-box/abc").unwrap();
+        assert_eq!(m.mode(), Mode::Hybrid);
+        assert_eq!(m.path(), "/tsc-box/abc");
+        assert_eq!(
+            m.dirs(),
+            vec![
+                PathBuf::from("/sys/fs/cgroup/cpu,cpuacct/tsc-box/abc"),
+                PathBuf::from("/sys/fs/cgroup/memory/tsc-box/abc"),
+                PathBuf::from("/sys/fs/cgroup/pids/tsc-box/abc"),
+                PathBuf::from("/sys/fs/cgroup/unified/tsc-box/abc"),
+            ]
+        );
+        // Relative paths land under the caller's own cgroup, per hierarchy.
+        let m = Manager::with_layout(&layout, &own, "tsc-box/abc").unwrap();
+        assert!(m.dirs().contains(&PathBuf::from("/sys/fs/cgroup/memory/process_api/6e/tsc-box/abc")));
+        assert!(m.dirs().contains(&PathBuf::from("/sys/fs/cgroup/pids/tsc-box/abc")));
+    }
+
+    #[test]
+    fn v2_paths_and_roundtrip() {
+        let layout = parse_mountinfo("26 22 0:23 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n").unwrap();
+        let own = parse_proc_cgroup("0::/user.slice/session-1.scope\n").unwrap();
+        let m = Manager::with_layout(&layout, &own, "/tsc-box/x").unwrap();
+        assert_eq!(m.mode(), Mode::V2);
+        assert_eq!(m.dirs(), vec![PathBuf::from("/sys/fs/cgroup/tsc-box/x")]);
+        let json = serde_json::to_string(&m).unwrap();
+        let back: Manager = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, m);
+        assert!(matches!(Manager::with_layout(&layout, &own, "/a/../b"), Err(ManagerError::Path(_))));
+    }
+}
