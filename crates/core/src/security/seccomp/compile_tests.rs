@@ -1,6 +1,7 @@
 use super::*;
 use crate::security::seccomp::arch::Host;
 use crate::security::seccomp::interp::{run, Data};
+use crate::security::seccomp::tables;
 
 const X86_64: u32 = 0xc000_003e;
 const I386: u32 = 0x4000_0003;

@@ -129,3 +129,7 @@ pub fn prepare(profile: &LinuxSeccomp, cache_dir: Option<&Path>) -> Result<Filte
 pub fn compile(profile: &LinuxSeccomp) -> Result<Filter, SeccompError> {
     compile::compile(profile, arch::Host::native())
 }
+
+#[cfg(test)]
+#[path = "install_tests.rs"]
+mod install_tests;
