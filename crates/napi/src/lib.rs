@@ -1,5 +1,9 @@
-//! The thin N-API binding of tsc-box.
+//! The thin N-API binding of tsc-box: the launch of the runtime binary (spawn + an async wait
+//! that never blocks the event loop) and the host probe behind `tsc-box info`.
 use napi_derive::napi;
+
+mod host;
+mod process;
 
 /// Version of the native core, to check that the binding and the CLI agree.
 #[napi]

@@ -1,0 +1,109 @@
+//! Spawning a child (the runtime binary) and waiting for it off the JS thread.
+//!
+//! Node itself never forks into a container (see DESIGN.md); it only starts the runtime, so a
+//! plain fork+exec through std is enough. The wait is a blocking waitpid on a libuv worker:
+//! no SIGCHLD handler is involved, so it cannot race with Node's own child_process reaping,
+//! which only waits for pids it spawned.
+use std::fs::File;
+use std::os::fd::{BorrowedFd, OwnedFd};
+use std::process::{Command, Stdio};
+
+use napi::bindgen_prelude::*;
+use napi::{Env, Task};
+use napi_derive::napi;
+use nix::errno::Errno;
+use nix::sys::wait::{waitpid, WaitStatus};
+use nix::unistd::Pid;
+
+#[napi(object)]
+pub struct SpawnOptions {
+    /// Path of the executable.
+    pub file: String,
+    /// Arguments after argv[0] (argv[0] is `file`).
+    pub args: Vec<String>,
+    /// "inherit" (the default: the caller's stdin) or "null" (/dev/null). Ignored when
+    /// `stdinFd` is set.
+    #[napi(ts_type = "'inherit' | 'null'")]
+    pub stdin: Option<String>,
+    /// A file descriptor of this process to give the child as stdin (it is duplicated).
+    pub stdin_fd: Option<i32>,
+    pub stdout_fd: Option<i32>,
+    pub stderr_fd: Option<i32>,
+}
+
+#[napi(object)]
+pub struct ExitStatus {
+    /// The exit status, when the process exited.
+    pub exit_code: Option<i32>,
+    /// The signal number, when the process was killed by a signal.
+    pub signal: Option<i32>,
+}
+
+fn dup_fd(fd: i32) -> Result<Stdio> {
+    if fd < 0 {
+        return Err(Error::new(Status::InvalidArg, format!("invalid file descriptor {fd}")));
+    }
+    // SAFETY: the caller passes a descriptor it keeps open for the duration of this call;
+    // we only borrow it to duplicate it.
+    let borrowed = unsafe { BorrowedFd::borrow_raw(fd) };
+    let owned: OwnedFd = borrowed
+        .try_clone_to_owned()
+        .map_err(|e| Error::new(Status::InvalidArg, format!("cannot duplicate fd {fd}: {e}")))?;
+    Ok(Stdio::from(File::from(owned)))
+}
+
+fn stream(mode: Option<&str>, fd: Option<i32>) -> Result<Stdio> {
+    match (fd, mode) {
+        (Some(fd), _) => dup_fd(fd),
+        (None, Some("null")) => Ok(Stdio::null()),
+        (None, None | Some("inherit")) => Ok(Stdio::inherit()),
+        (None, Some(other)) => Err(Error::new(Status::InvalidArg, format!("unknown stdio mode {other:?}"))),
+    }
+}
+
+/// Starts `file` with `args` and returns its pid. Wait for it with `waitProcess`.
+#[napi]
+pub fn spawn_process(options: SpawnOptions) -> Result<i32> {
+    let mut cmd = Command::new(&options.file);
+    cmd.args(&options.args)
+        .stdin(stream(options.stdin.as_deref(), options.stdin_fd)?)
+        .stdout(stream(None, options.stdout_fd)?)
+        .stderr(stream(None, options.stderr_fd)?);
+    let child = cmd
+        .spawn()
+        .map_err(|e| Error::new(Status::GenericFailure, format!("cannot start {}: {e}", options.file)))?;
+    // Dropping std's Child neither kills nor reaps it: waitProcess owns the reaping.
+    i32::try_from(child.id()).map_err(|_| Error::from_reason("pid out of range"))
+}
+
+pub struct WaitTask {
+    pid: i32,
+}
+
+impl Task for WaitTask {
+    type Output = ExitStatus;
+    type JsValue = ExitStatus;
+
+    fn compute(&mut self) -> Result<ExitStatus> {
+        loop {
+            match waitpid(Pid::from_raw(self.pid), None) {
+                Ok(WaitStatus::Exited(_, code)) => return Ok(ExitStatus { exit_code: Some(code), signal: None }),
+                Ok(WaitStatus::Signaled(_, sig, _)) => {
+                    return Ok(ExitStatus { exit_code: None, signal: Some(sig as i32) })
+                }
+                Ok(_) | Err(Errno::EINTR) => continue,
+                Err(e) => return Err(Error::from_reason(format!("waitpid({}): {e}", self.pid))),
+            }
+        }
+    }
+
+    fn resolve(&mut self, _env: Env, output: ExitStatus) -> Result<ExitStatus> {
+        Ok(output)
+    }
+}
+
+/// Resolves when the child `pid` (started by spawnProcess) ends, and reaps it.
+#[napi(ts_return_type = "Promise<ExitStatus>")]
+pub fn wait_process(pid: i32) -> AsyncTask<WaitTask> {
+    AsyncTask::new(WaitTask { pid })
+}

@@ -1,0 +1,53 @@
+/**
+ * The one place where a failure becomes what the user sees: an exit status, a message on
+ * stderr, or under `--json` an object {"error":{"code","message"}} on stdout.
+ */
+import {CliError, EXIT_ENGINE} from '../errors'
+
+export interface ErrorReport {
+  code: string
+  message: string
+  exitCode: number
+}
+
+interface OclifLikeError {
+  message: string
+  oclif?: {exit?: number}
+  code?: string
+  parse?: unknown
+}
+
+/** Maps anything thrown to its stable code and docker exit status. */
+export function toErrorReport(err: unknown): ErrorReport {
+  if (err instanceof CliError) return {code: err.code, message: err.message, exitCode: err.exitCode}
+  if (err instanceof Error) {
+    const e = err as OclifLikeError
+    // oclif's own parse errors (unknown flag, bad value, missing arg) are bad input: docker's 125.
+    if (e.parse !== undefined) return {code: 'invalid_usage', message: stripOclifHint(e.message), exitCode: EXIT_ENGINE}
+    if (e.code === 'EEXIT' && typeof e.oclif?.exit === 'number')
+      return {code: 'exit', message: '', exitCode: e.oclif.exit}
+    if (/command .* not found/i.test(e.message)) return {code: 'unknown_command', message: e.message, exitCode: EXIT_ENGINE}
+    if (typeof e.oclif?.exit === 'number') return {code: 'invalid_usage', message: e.message, exitCode: EXIT_ENGINE}
+    return {code: 'internal', message: err.message, exitCode: EXIT_ENGINE}
+  }
+  return {code: 'internal', message: String(err), exitCode: EXIT_ENGINE}
+}
+
+function stripOclifHint(message: string): string {
+  return message.replace(/\nSee more help with --help\s*$/, '')
+}
+
+/** The JSON shape of an error under --json. */
+export function errorJson(report: ErrorReport): {error: {code: string; message: string}} {
+  return {error: {code: report.code, message: report.message}}
+}
+
+/** Writes the report (stderr; also stdout as JSON under --json) and returns the exit status. */
+export function reportError(err: unknown, json: boolean): number {
+  const report = toErrorReport(err)
+  if (report.code === 'exit') return report.exitCode
+  // Humans read stderr in both modes; programs parse stdout under --json.
+  process.stderr.write(`tsc-box: ${report.message}\n`)
+  if (json) process.stdout.write(JSON.stringify(errorJson(report)) + '\n')
+  return report.exitCode
+}

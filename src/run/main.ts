@@ -1,0 +1,167 @@
+/**
+ * `tsc-box run`: validate, create the container's bundle, launch the runtime in the
+ * foreground, report. This module is the fast path: bin/run.js calls it without loading
+ * oclif, so it must stay free of heavy imports and of work at import time.
+ */
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import {jsonRequested as jsonInArgv, parseArgv} from '../cli/argv'
+import {Flags} from '../cli/flags'
+import {jsonFlag} from '../cli/global-flags'
+import {createContainer, removeContainer, saveRecord, writeConfig, writeEtcFiles, type ContainerFiles} from '../container/bundle'
+import {hostsFile, resolvConf} from '../container/etc-files'
+import {newContainerId, shortId} from '../container/id'
+import {randomName} from '../container/random-name'
+import type {ContainerRecord} from '../container/record'
+import {CliError} from '../errors'
+import {buildSpec} from '../oci/builder'
+import {currentPathEnv, resolvePaths, type Paths} from '../paths'
+import {requireRuntime} from '../runtime/locate'
+import {parseRuntimeLog, runOutcome, type ProcessStatus} from '../runtime/log'
+import {runFlags} from './flags'
+import {launch} from './launch'
+import {validateRun} from './validate'
+
+const fastPathFlags = {...runFlags, json: jsonFlag, help: Flags.boolean({hidden: true})}
+
+export interface RunResult {
+  id: string
+  name: string
+  exitCode: number
+  oomKilled: boolean
+}
+
+/** Whether a failed `run` command line asked for --json errors. */
+export function jsonRequested(argv: readonly string[]): boolean {
+  return jsonInArgv(argv, fastPathFlags)
+}
+
+/** What the caller of runCommand does next. */
+export type RunCommandResult = {kind: 'help'} | {kind: 'done'; exitCode: number}
+
+function readHostResolvConf(): string {
+  try {
+    return fs.readFileSync('/etc/resolv.conf', 'utf8')
+  } catch {
+    return ''
+  }
+}
+
+function runtimeStateDir(paths: Paths): string {
+  return path.join(paths.runDir, 'runtime')
+}
+
+async function runRuntime(runtime: string, args: string[]): Promise<ProcessStatus> {
+  return launch({file: runtime, args, stdin: false})
+}
+
+/** Removes the runtime's state for `id` if a failed run left any, then the container. */
+async function destroy(paths: Paths, runtime: string, id: string, name: string): Promise<void> {
+  if (fs.existsSync(path.join(runtimeStateDir(paths), id))) {
+    await runRuntime(runtime, ['--root', runtimeStateDir(paths), 'delete', '--force', id]).catch(() => undefined)
+  }
+  removeContainer(paths.dataRoot, id, name)
+}
+
+function claimWithRandomName(dataRoot: string, id: string): {files: ContainerFiles; name: string} {
+  for (let attempt = 0; ; attempt++) {
+    const name = randomName()
+    try {
+      return {files: createContainer(dataRoot, id, name), name}
+    } catch (e) {
+      if (!(e instanceof CliError && e.code === 'name_in_use') || attempt >= 10) throw e
+    }
+  }
+}
+
+/**
+ * Runs a container from the command line after `run`. Returns the exit status for the
+ * process, or asks for help to be shown by oclif. Throws CliError for tsc-box's failures.
+ */
+export async function runCommand(argv: readonly string[]): Promise<RunCommandResult> {
+  const {flags, rest} = await parseArgv(argv, fastPathFlags, 'run')
+  if (flags.help) return {kind: 'help'}
+  const json = flags.json
+  const result = await runContainer(flags, rest)
+  if (result.oomKilled) process.stderr.write(`tsc-box: warning: container ${shortId(result.id)} was killed because it ran out of memory (OOM)\n`)
+  if (json) process.stdout.write(JSON.stringify(result) + '\n')
+  return {kind: 'done', exitCode: result.exitCode}
+}
+
+type RunFlags = Awaited<ReturnType<typeof parseArgv<typeof fastPathFlags>>>['flags']
+
+export async function runContainer(flags: RunFlags, positionals: string[]): Promise<RunResult> {
+  const v = validateRun(flags, positionals, process.env)
+  const runtime = requireRuntime()
+  const paths = resolvePaths(flags.root, currentPathEnv())
+
+  const id = newContainerId()
+  const hostname = v.hostname ?? shortId(id)
+  const {files, name} = v.name === undefined ? claimWithRandomName(paths.dataRoot, id) : {files: createContainer(paths.dataRoot, id, v.name), name: v.name}
+
+  let launched = false
+  try {
+    writeEtcFiles(files, {
+      hostname: hostname + '\n',
+      hosts: hostsFile(hostname, v.domainname),
+      resolvConf: resolvConf(readHostResolvConf()),
+    })
+    const spec = buildSpec({
+      id,
+      rootfs: v.rootfs,
+      readonly: flags['read-only'],
+      args: v.args,
+      env: v.env,
+      cwd: v.cwd,
+      user: v.user,
+      terminal: flags.tty,
+      hostname,
+      domainname: v.domainname,
+      volumes: v.volumes,
+      etcFiles: files.etc,
+      init: flags.init ? runtime : undefined,
+    })
+    // FEATURE HOOKS: feature modules apply their parsed flags to the spec here, e.g.
+    //   applyResources(spec, flags)   (src/oci/resources.ts)
+    //   applySecurity(spec, flags)    (src/oci/security.ts)
+    writeConfig(files, spec)
+    const record: ContainerRecord = {
+      id,
+      name,
+      created: new Date().toISOString(),
+      rootfs: v.rootfs,
+      command: v.args,
+      status: 'created',
+      exitCode: null,
+      oomKilled: false,
+    }
+    saveRecord(files, record)
+    fs.mkdirSync(runtimeStateDir(paths), {recursive: true, mode: 0o700})
+
+    const status = await launch({
+      file: runtime,
+      args: ['--root', runtimeStateDir(paths), '--log', files.log, '--log-format', 'json', 'run', '-b', files.dir, id],
+      stdin: flags.interactive,
+      onSpawn: () => {
+        launched = true
+        saveRecord(files, {...record, status: 'running'})
+      },
+    })
+    let logText = ''
+    try {
+      logText = fs.readFileSync(files.log, 'utf8')
+    } catch {
+      // no log: the runtime never got as far as opening it
+    }
+    const outcome = runOutcome(parseRuntimeLog(logText), status)
+    if (outcome.kind === 'failed') throw new CliError(`runtime_${outcome.errorKind}`, outcome.message, outcome.exitCode)
+
+    if (flags.rm) removeContainer(paths.dataRoot, id, name)
+    else saveRecord(files, {...record, status: 'exited', exitCode: outcome.exitCode, oomKilled: outcome.oomKilled})
+    return {id, name, exitCode: outcome.exitCode, oomKilled: outcome.oomKilled}
+  } catch (e) {
+    if (launched) await destroy(paths, runtime, id, name)
+    else removeContainer(paths.dataRoot, id, name)
+    throw e
+  }
+}
