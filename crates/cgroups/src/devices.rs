@@ -125,11 +125,16 @@ pub fn assemble(rules: &[LinuxDeviceCgroup]) -> Vec<Insn> {
         block.push((insn(ALU64_MOV_K, 0, 0, 0, rule.allow() as i32), false));
         block.push((insn(EXIT, 0, 0, 0, 0), false));
         let len = block.len();
+        // A rule matching everything ends the program: the verifier refuses unreachable code.
+        let unconditional = !block.iter().any(|(_, to_next)| *to_next);
         for (i, (mut ins, to_next)) in block.into_iter().enumerate() {
             if to_next {
                 ins.off = (len - i - 1) as i16;
             }
             prog.push(ins);
+        }
+        if unconditional {
+            return prog;
         }
     }
     prog.push(insn(ALU64_MOV_K, 0, 0, 0, 1));
@@ -278,6 +283,8 @@ mod tests {
             rule(true, LinuxDeviceType::C, Some(136), None, "rw"),
         ];
         let p = assemble(&rules);
+        assert_eq!(p.last(), Some(&insn(EXIT, 0, 0, 0, 0)));
+        assert!(!p.ends_with(&[insn(ALU64_MOV_K, 0, 0, 0, 1), insn(EXIT, 0, 0, 0, 0)]), "no unreachable default");
         assert_eq!(run(&p, DEV_CHAR, ACC_READ | ACC_WRITE, 1, 3), 1, "/dev/null");
         assert_eq!(run(&p, DEV_CHAR, ACC_MKNOD, 1, 3), 1, "mknod /dev/null");
         assert_eq!(run(&p, DEV_BLOCK, ACC_READ, 8, 0), 0, "/dev/sda");
