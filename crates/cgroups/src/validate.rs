@@ -25,6 +25,18 @@ pub enum ValidateError {
     NotOnHost { field: &'static str, value: String, missing: Vec<u32>, available: String },
 }
 
+impl ValidateError {
+    /// The OCI field at fault, e.g. "linux.resources.memory.limit".
+    pub fn field(&self) -> &'static str {
+        match self {
+            ValidateError::Invalid { field, .. }
+            | ValidateError::Unsupported { field, .. }
+            | ValidateError::BadList { field, .. }
+            | ValidateError::NotOnHost { field, .. } => field,
+        }
+    }
+}
+
 /// The CPUs and memory nodes this host offers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HostCpus {
@@ -253,12 +265,7 @@ mod tests {
     }
 
     fn field_of(e: ValidateError) -> &'static str {
-        match e {
-            ValidateError::Invalid { field, .. }
-            | ValidateError::Unsupported { field, .. }
-            | ValidateError::BadList { field, .. }
-            | ValidateError::NotOnHost { field, .. } => field,
-        }
+        e.field()
     }
 
     #[test]

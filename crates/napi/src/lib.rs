@@ -2,6 +2,8 @@
 //! that never blocks the event loop) and the host probe behind `tsc-box info`.
 use napi_derive::napi;
 
+mod cgroup_stats;
+mod cgroup_validate;
 mod host;
 mod process;
 
