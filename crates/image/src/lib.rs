@@ -1,1 +1,8 @@
 //! The image store of tsc-box: content-addressed, verified, immutable.
+pub mod digest;
+pub mod manifest;
+pub mod store;
+pub mod unpack;
+
+pub use digest::Digest;
+pub use store::{ImageRecord, Store, StoreError};

@@ -1,0 +1,69 @@
+//! Turning verified content into a visible image: manifest and config are re-read and
+//! verified, every layer blob must be present and is unpacked (once per diff_id) with both of
+//! its digests checked; only then is the record added to the index.
+use super::records::{check_reference, ImageRecord, LayerRecord};
+use super::{Result, Store, StoreError};
+use crate::manifest::{parse_config, parse_manifest, Blob};
+use crate::unpack::{unpack_layer, LayerSource};
+use std::path::Path;
+
+impl Store {
+    pub fn import(&self, manifest: &Blob, refs: &[String]) -> Result<ImageRecord> {
+        for r in refs {
+            check_reference(r)?;
+        }
+        let _writer = self.writer_guard()?;
+        let m = parse_manifest(&self.read_blob(manifest)?)?;
+        let cfg = parse_config(&self.read_blob(&m.config)?, m.layers.len())?;
+        let mut layers = Vec::with_capacity(m.layers.len());
+        for (blob, diff_id) in m.layers.iter().zip(cfg.diff_ids.iter()) {
+            if !self.has_blob(&blob.digest, blob.size) {
+                return Err(StoreError::MissingBlob(blob.digest.clone()));
+            }
+            let dest = self.layer_path(diff_id);
+            if !dest.is_dir() {
+                let path = self.blob_path(&blob.digest);
+                let src = LayerSource { blob: &path, digest: &blob.digest, size: blob.size, diff_id };
+                unpack_layer(&src, &dest).map_err(|e| StoreError::Unpack(blob.digest.clone(), e))?;
+            }
+            layers.push(LayerRecord { blob: blob.clone(), diff_id: diff_id.clone(), unpacked_size: disk_usage(&dest) });
+        }
+        let record = ImageRecord {
+            id: m.config.digest.clone(),
+            manifest: manifest.clone(),
+            config: m.config.clone(),
+            layers,
+            created: cfg.config.created().clone(),
+            added: std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0),
+        };
+        self.update_index(|idx| {
+            let key = record.manifest.digest.to_string();
+            // Re-importing keeps the original record (and its `added` time).
+            let kept = idx.images.entry(key).or_insert_with(|| record.clone()).clone();
+            for r in refs {
+                idx.refs.insert(r.clone(), kept.manifest.digest.clone());
+            }
+            Ok(kept)
+        })
+    }
+}
+
+/// Bytes of regular files under `dir`, hard links counted once; symlinks never followed.
+pub fn disk_usage(dir: &Path) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    let mut seen = std::collections::HashSet::new();
+    let mut total = 0;
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else { continue };
+        for e in rd.flatten() {
+            let Ok(m) = e.path().symlink_metadata() else { continue };
+            if m.is_dir() {
+                todo.push(e.path());
+            } else if m.is_file() && seen.insert((m.dev(), m.ino())) {
+                total += m.len();
+            }
+        }
+    }
+    total
+}

@@ -1,0 +1,122 @@
+use super::*;
+use crate::manifest::{Blob, CONFIG_OCI, LAYER_OCI_GZIP, MANIFEST_OCI};
+use crate::unpack::tests::RawTar;
+use std::io::Write;
+
+struct Fixture {
+    _tmp: tempfile::TempDir,
+    store: Store,
+}
+
+fn fixture() -> Fixture {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = Store::open(tmp.path().join("images")).unwrap();
+    Fixture { _tmp: tmp, store }
+}
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+/// Writes a one-layer image's blobs; returns the manifest descriptor. `layer_type` lets a test
+/// lie about the media type, `put_layer` leave the layer out.
+fn image_blobs(store: &Store, layer_type: &str, put_layer: bool) -> Blob {
+    let tar = RawTar::new().dir("bin").file("bin/app", b"#!/bin/sh\n").finish();
+    let layer = gzip(&tar);
+    let (ld, ls) = if put_layer { store.put_bytes(&layer).unwrap() } else { (Digest::of(&layer), layer.len() as u64) };
+    let config = format!(
+        r#"{{"architecture":"amd64","os":"linux","config":{{"Cmd":["/bin/app"]}},"rootfs":{{"type":"layers","diff_ids":["{}"]}}}}"#,
+        Digest::of(&tar)
+    );
+    let (cd, cs) = store.put_bytes(config.as_bytes()).unwrap();
+    let manifest = format!(
+        r#"{{"schemaVersion":2,"mediaType":"{MANIFEST_OCI}","config":{{"mediaType":"{CONFIG_OCI}","digest":"{cd}","size":{cs}}},"layers":[{{"mediaType":"{layer_type}","digest":"{ld}","size":{ls}}}]}}"#
+    );
+    let (md, ms) = store.put_bytes(manifest.as_bytes()).unwrap();
+    Blob { digest: md, size: ms, media_type: MANIFEST_OCI.to_string() }
+}
+
+#[test]
+fn ingest_refuses_a_blob_whose_digest_or_size_lies_and_keeps_nothing() {
+    let f = fixture();
+    let data = b"hello world";
+    let wrong = Digest::of(b"other");
+    assert!(matches!(f.store.ingest(&data[..], Some((&wrong, 11))), Err(StoreError::BlobMismatch { .. })));
+    let right = Digest::of(data);
+    assert!(matches!(f.store.ingest(&data[..], Some((&right, 5))), Err(StoreError::BlobTooLarge(_, 5))));
+    assert!(matches!(f.store.ingest(&data[..], Some((&right, 20))), Err(StoreError::BlobMismatch { .. })));
+    assert!(!f.store.blob_path(&wrong).exists() && !f.store.blob_path(&right).exists());
+    assert_eq!(std::fs::read_dir(f.store.root().join("tmp")).unwrap().count(), 0);
+    f.store.ingest(&data[..], Some((&right, 11))).unwrap();
+    assert_eq!(std::fs::read(f.store.blob_path(&right)).unwrap(), data);
+}
+
+#[test]
+fn a_tampered_blob_is_detected_when_read() {
+    let f = fixture();
+    let (d, s) = f.store.put_bytes(b"{}").unwrap();
+    std::fs::write(f.store.blob_path(&d), b"[]").unwrap();
+    let b = Blob { digest: d, size: s, media_type: CONFIG_OCI.into() };
+    assert!(matches!(f.store.read_blob(&b), Err(StoreError::BlobMismatch { .. })));
+}
+
+#[test]
+fn import_unpacks_once_and_records_the_image() {
+    let f = fixture();
+    let m = image_blobs(&f.store, LAYER_OCI_GZIP, true);
+    let rec = f.store.import(&m, &["example.com/app:1".into()]).unwrap();
+    let layer = f.store.layer_path(&rec.layers[0].diff_id);
+    assert_eq!(std::fs::read(layer.join("bin/app")).unwrap(), b"#!/bin/sh\n");
+    let idx = f.store.index().unwrap();
+    assert_eq!(idx.lookup("example.com/app:1").unwrap().manifest.digest, m.digest);
+    assert_eq!(idx.lookup(&rec.id.hex()[..12]).unwrap().manifest.digest, m.digest);
+    // A second import reuses the unpacked layer.
+    let ino = std::fs::metadata(&layer).unwrap();
+    f.store.import(&m, &["example.com/app:2".into()]).unwrap();
+    use std::os::unix::fs::MetadataExt;
+    assert_eq!(std::fs::metadata(&layer).unwrap().ino(), ino.ino());
+}
+
+#[test]
+fn a_manifest_naming_a_missing_blob_makes_no_image() {
+    let f = fixture();
+    let m = image_blobs(&f.store, LAYER_OCI_GZIP, false);
+    assert!(matches!(f.store.import(&m, &["x:1".into()]), Err(StoreError::MissingBlob(_))));
+    let idx = f.store.index().unwrap();
+    assert!(idx.images.is_empty() && idx.refs.is_empty());
+}
+
+#[test]
+fn an_unknown_layer_media_type_makes_no_image() {
+    let f = fixture();
+    let m = image_blobs(&f.store, "application/vnd.example.evil", true);
+    let err = f.store.import(&m, &["x:1".into()]).unwrap_err();
+    assert!(err.to_string().contains("unknown media type"), "{err}");
+    assert!(f.store.index().unwrap().images.is_empty());
+    assert_eq!(std::fs::read_dir(f.store.root().join("layers")).unwrap().count(), 0);
+}
+
+#[test]
+fn removing_and_collecting_frees_everything_unreferenced() {
+    let f = fixture();
+    let m = image_blobs(&f.store, LAYER_OCI_GZIP, true);
+    let rec = f.store.import(&m, &["a:1".into()]).unwrap();
+    let untouched = f.store.gc().unwrap();
+    assert_eq!((untouched.blobs_removed, untouched.layers_removed), (0, 0));
+    f.store.untag("a:1").unwrap();
+    assert_eq!(f.store.remove_dangling(&[]).unwrap().len(), 1);
+    let report = f.store.gc().unwrap();
+    assert_eq!((report.blobs_removed, report.layers_removed), (3, 1));
+    assert!(!f.store.layer_path(&rec.layers[0].diff_id).exists());
+}
+
+#[test]
+fn tags_that_look_like_digests_are_refused() {
+    let f = fixture();
+    let m = image_blobs(&f.store, LAYER_OCI_GZIP, true);
+    let d = Digest::of(b"x").to_string();
+    assert!(matches!(f.store.import(&m, &[d]), Err(StoreError::BadReference(_, _))));
+    assert!(matches!(f.store.import(&m, &["a b".into()]), Err(StoreError::BadReference(_, _))));
+}

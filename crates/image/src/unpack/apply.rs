@@ -1,0 +1,222 @@
+//! Applies one tar member to a layer directory. Whiteouts become overlayfs whiteouts (a 0/0
+//! character device, or `trusted.overlay.opaque=y` on a directory) because unpacked layers
+//! are stacked as overlayfs lower directories.
+use super::fsops::{is_dir, lstat_at, open_dir_at, remove_at, set_xattr_fd, walk};
+use super::path::CleanPath;
+use super::UnpackError;
+use nix::errno::Errno;
+use nix::fcntl::{openat, AtFlags, OFlag};
+use nix::sys::stat::{fchmod, futimens, makedev, mkdirat, mknodat, utimensat, Mode, SFlag, UtimensatFlags};
+use nix::sys::time::TimeSpec;
+use nix::unistd::{fchown, fchownat, linkat, mkfifoat, symlinkat, Gid, Uid};
+use std::ffi::OsStr;
+use std::io::Read;
+use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+
+const WHITEOUT_PREFIX: &[u8] = b".wh.";
+const OPAQUE: &[u8] = b".wh..wh..opq";
+
+/// Member metadata, extracted from the header and its PAX extensions.
+pub struct Member {
+    pub path: CleanPath,
+    pub kind: tar::EntryType,
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+    pub mtime: i64,
+    pub size: u64,
+    pub link: Option<Vec<u8>>,
+    pub dev: (u32, u32),
+    pub xattrs: Vec<(String, Vec<u8>)>,
+}
+
+/// What applying a layer did that the caller may want to report.
+#[derive(Debug, Default, Clone, serde::Serialize)]
+pub struct Report {
+    pub entries: u64,
+    /// Device nodes left out because we are not root (they could not be created anyway).
+    pub skipped_devices: u64,
+    /// xattrs outside the allowed namespaces (user.*, security.capability) that were dropped.
+    pub dropped_xattrs: u64,
+}
+
+/// Directory metadata is applied after all members, deepest first: a 0555 directory must stay
+/// writable while its children are created, and creating children changes its mtime.
+pub struct DeferredDir {
+    pub path: CleanPath,
+    pub mode: u32,
+    pub mtime: i64,
+}
+
+pub struct Applier<'a> {
+    pub root: &'a OwnedFd,
+    pub privileged: bool,
+    pub report: Report,
+    pub dirs: Vec<DeferredDir>,
+}
+
+impl<'a> Applier<'a> {
+    pub fn apply<R: Read>(&mut self, m: &Member, data: &mut R) -> Result<(), UnpackError> {
+        self.report.entries += 1;
+        let Some((parents, name)) = m.path.split_last() else {
+            // The root itself: only its metadata.
+            if m.kind == tar::EntryType::Directory {
+                self.dirs.push(DeferredDir { path: m.path.clone(), mode: m.mode, mtime: m.mtime });
+            }
+            return Ok(());
+        };
+        let bytes = name.as_bytes();
+        if bytes == OPAQUE {
+            let dir = walk(self.root, parents, true, &m.path)?;
+            return set_xattr_fd(&dir, "trusted.overlay.opaque", b"y").map_err(|e| UnpackError::Whiteout(m.path.display(), e));
+        }
+        if let Some(target) = bytes.strip_prefix(WHITEOUT_PREFIX) {
+            if target.starts_with(WHITEOUT_PREFIX) {
+                // aufs bookkeeping (.wh..wh.plnk etc.): meaningless outside aufs.
+                return Ok(());
+            }
+            if target.is_empty() || target == b"." || target == b".." {
+                return Err(UnpackError::BadPath(m.path.display(), "is a whiteout of nothing, '.' or '..'"));
+            }
+            let dir = walk(self.root, parents, true, &m.path)?;
+            let target = OsStr::from_bytes(target);
+            remove_at(&dir, target, &m.path)?;
+            return mknodat(&dir, target, SFlag::S_IFCHR, Mode::empty(), makedev(0, 0))
+                .map_err(|e| UnpackError::Whiteout(m.path.display(), e));
+        }
+
+        let dir = walk(self.root, parents, true, &m.path)?;
+        use tar::EntryType as T;
+        match m.kind {
+            T::Directory => {
+                match lstat_at(&dir, name) {
+                    Some(st) if is_dir(&st) => {}
+                    Some(_) => {
+                        remove_at(&dir, name, &m.path)?;
+                        self.mkdir(&dir, name, &m.path)?;
+                    }
+                    None => self.mkdir(&dir, name, &m.path)?,
+                }
+                let fd = open_dir_at(&dir, name, &m.path)?;
+                self.owner(&fd, m)?;
+                self.xattrs(&fd, m)?;
+                self.dirs.push(DeferredDir { path: m.path.clone(), mode: m.mode, mtime: m.mtime });
+            }
+            T::Regular | T::Continuous => {
+                remove_at(&dir, name, &m.path)?;
+                let fd = openat(
+                    &dir,
+                    name,
+                    OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+                    Mode::from_bits_truncate(0o600),
+                )
+                .map_err(|e| UnpackError::Fs(m.path.display(), e))?;
+                let mut file = std::fs::File::from(fd);
+                let n = std::io::copy(data, &mut file).map_err(|e| UnpackError::Read(m.path.display(), e))?;
+                if n != m.size {
+                    return Err(UnpackError::Truncated(m.path.display()));
+                }
+                self.owner(&file, m)?;
+                // After chown, which clears set-id bits.
+                fchmod(&file, Mode::from_bits_truncate(m.mode & 0o7777)).map_err(|e| UnpackError::Fs(m.path.display(), e))?;
+                self.xattrs(&file, m)?;
+                let t = TimeSpec::new(m.mtime, 0);
+                futimens(&file, &t, &t).map_err(|e| UnpackError::Fs(m.path.display(), e))?;
+            }
+            T::Symlink => {
+                let target = m.link.as_deref().ok_or_else(|| UnpackError::BadPath(m.path.display(), "is a symlink without a target"))?;
+                remove_at(&dir, name, &m.path)?;
+                // The target is stored verbatim: it is never followed while unpacking, and
+                // inside the container it resolves within the container's root.
+                symlinkat(OsStr::from_bytes(target), &dir, name).map_err(|e| UnpackError::Fs(m.path.display(), e))?;
+                if self.privileged {
+                    fchownat(&dir, name, Some(Uid::from_raw(m.uid)), Some(Gid::from_raw(m.gid)), AtFlags::AT_SYMLINK_NOFOLLOW)
+                        .map_err(|e| UnpackError::Fs(m.path.display(), e))?;
+                }
+                let t = TimeSpec::new(m.mtime, 0);
+                utimensat(&dir, name, &t, &t, UtimensatFlags::NoFollowSymlink).map_err(|e| UnpackError::Fs(m.path.display(), e))?;
+            }
+            T::Link => {
+                let raw = m.link.as_deref().ok_or_else(|| UnpackError::BadPath(m.path.display(), "is a hard link without a target"))?;
+                let target = CleanPath::parse(raw)?;
+                let Some((tparents, tname)) = target.split_last() else {
+                    return Err(UnpackError::BadPath(m.path.display(), "is a hard link to the layer root"));
+                };
+                let tdir = walk(self.root, tparents, false, &target).map_err(|_| UnpackError::BadLink(m.path.display(), target.display()))?;
+                match lstat_at(&tdir, tname) {
+                    None => return Err(UnpackError::BadLink(m.path.display(), target.display())),
+                    Some(st) if is_dir(&st) => return Err(UnpackError::BadLink(m.path.display(), target.display())),
+                    Some(_) => {}
+                }
+                if target == m.path {
+                    return Ok(());
+                }
+                remove_at(&dir, name, &m.path)?;
+                // flags 0: a link to a symlink links the symlink itself, never what it points to.
+                linkat(&tdir, tname, &dir, name, AtFlags::empty()).map_err(|e| UnpackError::Fs(m.path.display(), e))?;
+            }
+            T::Char | T::Block | T::Fifo => {
+                if m.kind != T::Fifo && !self.privileged {
+                    self.report.skipped_devices += 1;
+                    return Ok(());
+                }
+                remove_at(&dir, name, &m.path)?;
+                let perm = Mode::from_bits_truncate(m.mode & 0o7777);
+                let r = match m.kind {
+                    T::Fifo => mkfifoat(&dir, name, perm),
+                    T::Char => mknodat(&dir, name, SFlag::S_IFCHR, perm, makedev(m.dev.0.into(), m.dev.1.into())),
+                    _ => mknodat(&dir, name, SFlag::S_IFBLK, perm, makedev(m.dev.0.into(), m.dev.1.into())),
+                };
+                r.map_err(|e| UnpackError::Fs(m.path.display(), e))?;
+                if self.privileged {
+                    fchownat(&dir, name, Some(Uid::from_raw(m.uid)), Some(Gid::from_raw(m.gid)), AtFlags::AT_SYMLINK_NOFOLLOW)
+                        .map_err(|e| UnpackError::Fs(m.path.display(), e))?;
+                }
+            }
+            other => return Err(UnpackError::UnsupportedEntry(m.path.display(), format!("{other:?}"))),
+        }
+        Ok(())
+    }
+
+    fn mkdir(&self, dir: &OwnedFd, name: &OsStr, path: &CleanPath) -> Result<(), UnpackError> {
+        mkdirat(dir, name, Mode::from_bits_truncate(0o755)).map_err(|e| UnpackError::Fs(path.display(), e))
+    }
+
+    fn owner<Fd: AsFd>(&self, fd: Fd, m: &Member) -> Result<(), UnpackError> {
+        if !self.privileged {
+            return Ok(());
+        }
+        fchown(fd, Some(Uid::from_raw(m.uid)), Some(Gid::from_raw(m.gid))).map_err(|e| UnpackError::Fs(m.path.display(), e))
+    }
+
+    /// Only user.* and file capabilities are kept: trusted.overlay.* from an archive could forge
+    /// whiteouts or redirects, and security labels belong to the host's policy.
+    fn xattrs<Fd: AsFd>(&mut self, fd: Fd, m: &Member) -> Result<(), UnpackError> {
+        for (k, v) in &m.xattrs {
+            if k.starts_with("user.") || k == "security.capability" {
+                match set_xattr_fd(fd.as_fd(), k, v) {
+                    Ok(()) => {}
+                    Err(Errno::EOPNOTSUPP) => self.report.dropped_xattrs += 1,
+                    Err(e) => return Err(UnpackError::Fs(m.path.display(), e)),
+                }
+            } else {
+                self.report.dropped_xattrs += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies the deferred directory modes and mtimes, children before parents.
+    pub fn finish(&mut self) -> Result<(), UnpackError> {
+        let mut dirs = std::mem::take(&mut self.dirs);
+        dirs.sort_by(|a, b| b.path.0.len().cmp(&a.path.0.len()));
+        for d in dirs {
+            let fd = walk(self.root, &d.path.0, false, &d.path)?;
+            fchmod(&fd, Mode::from_bits_truncate(d.mode & 0o7777)).map_err(|e| UnpackError::Fs(d.path.display(), e))?;
+            let t = TimeSpec::new(d.mtime, 0);
+            futimens(&fd, &t, &t).map_err(|e| UnpackError::Fs(d.path.display(), e))?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,190 @@
+//! Layer unpacking: a (gzip, zstd or plain) tar stream is applied to a fresh directory with
+//! every path controlled by us, its uncompressed digest checked against the layer's diff_id
+//! and its compressed digest against the blob's, and only then renamed to its final name.
+mod apply;
+mod fsops;
+mod path;
+
+pub use apply::Report;
+use apply::{Applier, Member};
+use crate::digest::{Digest, HashingReader};
+use nix::errno::Errno;
+use std::io::{self, BufRead, BufReader, Read};
+use std::os::fd::OwnedFd;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum UnpackError {
+    #[error("layer entry {0}: {1}")]
+    BadPath(String, &'static str),
+    #[error("layer entry {0} would be written through a symlink or a non-directory; refused")]
+    ThroughNonDirectory(String),
+    #[error("layer entry {0} is a hard link to {1}, which is not a file earlier in the same layer")]
+    BadLink(String, String),
+    #[error("layer entry {0}: unsupported tar entry type {1}")]
+    UnsupportedEntry(String, String),
+    #[error("layer entry {0}: cannot create the overlayfs whiteout (needs root or a user namespace): {1}")]
+    Whiteout(String, Errno),
+    #[error("layer entry {0} is truncated: the archive ends before its data does")]
+    Truncated(String),
+    #[error("layer entry {0}: {1}")]
+    Fs(String, Errno),
+    #[error("reading layer entry {0}: {1}")]
+    Read(String, io::Error),
+    #[error("the layer is not a valid tar archive: {0}")]
+    Tar(io::Error),
+    #[error("the layer's content does not match its diff_id: expected {expected}, got {actual}")]
+    DiffId { expected: Digest, actual: Digest },
+    #[error("the layer blob does not match its descriptor: expected {expected} ({expected_size} bytes), got {actual} ({actual_size} bytes)")]
+    Blob { expected: Digest, expected_size: u64, actual: Digest, actual_size: u64 },
+    #[error("{0}: {1}")]
+    Io(PathBuf, io::Error),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    None,
+    Gzip,
+    Zstd,
+}
+
+/// The compression is read from the content's magic bytes rather than trusted from a media
+/// type: docker-archive layers carry none, and registries are known to mislabel.
+pub fn detect(head: &[u8]) -> Compression {
+    if head.starts_with(&[0x1f, 0x8b]) {
+        Compression::Gzip
+    } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        Compression::Zstd
+    } else {
+        Compression::None
+    }
+}
+
+pub fn decoder<'a, R: BufRead + 'a>(c: Compression, r: R) -> io::Result<Box<dyn Read + 'a>> {
+    Ok(match c {
+        Compression::None => Box::new(r),
+        Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(r)),
+        Compression::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(r)?),
+    })
+}
+
+fn member<R: Read>(e: &mut tar::Entry<'_, R>) -> Result<Member, UnpackError> {
+    let raw = e.path_bytes().into_owned();
+    let path = path::CleanPath::parse(&raw)?;
+    let h = e.header();
+    let kind = h.entry_type();
+    let mut m = Member {
+        kind,
+        mode: h.mode().map_err(UnpackError::Tar)?,
+        uid: h.uid().map_err(UnpackError::Tar)? as u32,
+        gid: h.gid().map_err(UnpackError::Tar)? as u32,
+        mtime: h.mtime().map_err(UnpackError::Tar)? as i64,
+        size: e.size(),
+        link: e.link_name_bytes().map(|l| l.into_owned()),
+        dev: (
+            h.device_major().ok().flatten().unwrap_or(0),
+            h.device_minor().ok().flatten().unwrap_or(0),
+        ),
+        xattrs: Vec::new(),
+        path,
+    };
+    if let Ok(Some(exts)) = e.pax_extensions() {
+        for ext in exts {
+            let ext = ext.map_err(UnpackError::Tar)?;
+            let Ok(key) = ext.key() else { continue };
+            let num = || std::str::from_utf8(ext.value_bytes()).ok().and_then(|s| s.split('.').next()?.parse::<i64>().ok());
+            match key {
+                "uid" => m.uid = num().unwrap_or(m.uid as i64) as u32,
+                "gid" => m.gid = num().unwrap_or(m.gid as i64) as u32,
+                "mtime" => m.mtime = num().unwrap_or(m.mtime),
+                k if k.starts_with("SCHILY.xattr.") => {
+                    m.xattrs.push((k["SCHILY.xattr.".len()..].to_string(), ext.value_bytes().to_vec()))
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(m)
+}
+
+/// Applies a plain tar stream to the directory `root`. Exposed for tests and for callers that
+/// already decompressed.
+pub fn apply_tar<R: Read>(reader: R, root: &OwnedFd) -> Result<Report, UnpackError> {
+    apply_tar_as(reader, root, nix::unistd::geteuid().is_root())
+}
+
+/// `privileged`: whether ownership and device nodes can be applied (we are root).
+pub fn apply_tar_as<R: Read>(reader: R, root: &OwnedFd, privileged: bool) -> Result<Report, UnpackError> {
+    let mut applier = Applier { root, privileged, report: Report::default(), dirs: Vec::new() };
+    let mut ar = tar::Archive::new(reader);
+    for entry in ar.entries().map_err(UnpackError::Tar)? {
+        let mut entry = entry.map_err(UnpackError::Tar)?;
+        let m = member(&mut entry)?;
+        applier.apply(&m, &mut entry)?;
+    }
+    applier.finish()?;
+    Ok(applier.report)
+}
+
+/// The descriptor of the blob to unpack: its digest and size, and the diff_id the image
+/// config promises for its uncompressed content.
+pub struct LayerSource<'a> {
+    pub blob: &'a Path,
+    pub digest: &'a Digest,
+    pub size: u64,
+    pub diff_id: &'a Digest,
+}
+
+/// Unpacks the layer into `dest` (which must not exist) through a temporary sibling directory
+/// that is removed on any failure; `dest` appears only complete and verified.
+pub fn unpack_layer(src: &LayerSource<'_>, dest: &Path) -> Result<Report, UnpackError> {
+    let parent = dest.parent().unwrap_or(Path::new("/"));
+    let tmp = parent.join(format!(".tmp-{}-{}", src.diff_id.hex(), std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir(&tmp).map_err(|e| UnpackError::Io(tmp.clone(), e))?;
+    let result = unpack_into(src, &tmp).and_then(|report| {
+        match std::fs::rename(&tmp, dest) {
+            Ok(()) => Ok(report),
+            // Someone else unpacked the same diff_id meanwhile: theirs is as good as ours.
+            Err(_) if dest.is_dir() => {
+                let _ = std::fs::remove_dir_all(&tmp);
+                Ok(report)
+            }
+            Err(e) => Err(UnpackError::Io(dest.to_path_buf(), e)),
+        }
+    });
+    if result.is_err() {
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    result
+}
+
+fn unpack_into(src: &LayerSource<'_>, dir: &Path) -> Result<Report, UnpackError> {
+    let root: OwnedFd = std::fs::File::open(dir).map_err(|e| UnpackError::Io(dir.to_path_buf(), e))?.into();
+    let file = std::fs::File::open(src.blob).map_err(|e| UnpackError::Io(src.blob.to_path_buf(), e))?;
+    let mut buffered = BufReader::with_capacity(1 << 18, file);
+    let head = buffered.fill_buf().map_err(|e| UnpackError::Io(src.blob.to_path_buf(), e))?;
+    let compression = detect(head);
+    let mut compressed = HashingReader::new(buffered);
+    let report = {
+        let dec = decoder(compression, BufReader::with_capacity(1 << 16, &mut compressed)).map_err(UnpackError::Tar)?;
+        let mut plain = HashingReader::new(dec);
+        let report = apply_tar(&mut plain, &root)?;
+        // The tar end marker may be followed by padding; the diff_id covers the whole stream.
+        io::copy(&mut plain, &mut io::sink()).map_err(UnpackError::Tar)?;
+        let (actual, _) = plain.finish();
+        if &actual != src.diff_id {
+            return Err(UnpackError::DiffId { expected: src.diff_id.clone(), actual });
+        }
+        report
+    };
+    io::copy(&mut compressed, &mut io::sink()).map_err(|e| UnpackError::Io(src.blob.to_path_buf(), e))?;
+    let (actual, actual_size) = compressed.finish();
+    if &actual != src.digest || actual_size != src.size {
+        return Err(UnpackError::Blob { expected: src.digest.clone(), expected_size: src.size, actual, actual_size });
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+pub(crate) mod tests;

@@ -1,0 +1,286 @@
+//! Hostile layers, built byte by byte (the tar crate's builder refuses to write most of them).
+use super::*;
+use std::os::unix::fs::{FileTypeExt, MetadataExt};
+
+pub(crate) struct RawTar(Vec<u8>);
+
+impl RawTar {
+    pub fn new() -> Self {
+        RawTar(Vec::new())
+    }
+
+    pub fn entry(mut self, name: &str, kind: u8, data: &[u8], link: &str) -> Self {
+        let mut h = [0u8; 512];
+        h[..name.len()].copy_from_slice(name.as_bytes());
+        let octal = |field: &mut [u8], v: u64| {
+            let s = format!("{:0width$o}", v, width = field.len() - 1);
+            field[..s.len()].copy_from_slice(s.as_bytes());
+        };
+        octal(&mut h[100..108], if kind == b'5' { 0o755 } else { 0o644 });
+        octal(&mut h[108..116], 0);
+        octal(&mut h[116..124], 0);
+        octal(&mut h[124..136], if kind == b'0' { data.len() as u64 } else { 0 });
+        octal(&mut h[136..148], 1_700_000_000);
+        h[156] = kind;
+        h[157..157 + link.len()].copy_from_slice(link.as_bytes());
+        h[257..263].copy_from_slice(b"ustar\0");
+        h[263..265].copy_from_slice(b"00");
+        h[148..156].copy_from_slice(b"        ");
+        let sum: u32 = h.iter().map(|b| *b as u32).sum();
+        let s = format!("{sum:06o}\0 ");
+        h[148..156].copy_from_slice(s.as_bytes());
+        self.0.extend_from_slice(&h);
+        if kind == b'0' {
+            self.0.extend_from_slice(data);
+            self.0.resize(self.0.len().div_ceil(512) * 512, 0);
+        }
+        self
+    }
+    pub fn file(self, name: &str, data: &[u8]) -> Self {
+        self.entry(name, b'0', data, "")
+    }
+    pub fn dir(self, name: &str) -> Self {
+        self.entry(name, b'5', b"", "")
+    }
+    pub fn symlink(self, name: &str, target: &str) -> Self {
+        self.entry(name, b'2', b"", target)
+    }
+    pub fn hardlink(self, name: &str, target: &str) -> Self {
+        self.entry(name, b'1', b"", target)
+    }
+    pub fn finish(mut self) -> Vec<u8> {
+        self.0.extend_from_slice(&[0u8; 1024]);
+        self.0
+    }
+}
+
+/// A layer dir and, beside it, a directory that must never be touched.
+struct Scene {
+    _tmp: tempfile::TempDir,
+    layer: PathBuf,
+    outside: PathBuf,
+}
+
+impl Scene {
+    fn new() -> Self {
+        let tmp = tempfile::tempdir().unwrap();
+        let layer = tmp.path().join("layer");
+        let outside = tmp.path().join("outside");
+        std::fs::create_dir(&layer).unwrap();
+        std::fs::create_dir(&outside).unwrap();
+        std::fs::write(outside.join("victim"), b"original").unwrap();
+        Scene { _tmp: tmp, layer, outside }
+    }
+    fn apply(&self, tar: &[u8], privileged: bool) -> Result<Report, UnpackError> {
+        let fd: OwnedFd = std::fs::File::open(&self.layer).unwrap().into();
+        apply_tar_as(tar, &fd, privileged)
+    }
+    fn assert_outside_untouched(&self) {
+        let names: Vec<_> = std::fs::read_dir(&self.outside).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("victim")]);
+        assert_eq!(std::fs::read(self.outside.join("victim")).unwrap(), b"original");
+    }
+}
+
+fn root() -> bool {
+    nix::unistd::geteuid().is_root()
+}
+
+#[test]
+fn dot_dot_entry_is_refused_and_nothing_outside_is_written() {
+    let s = Scene::new();
+    let tar = RawTar::new().file("../outside/victim", b"pwned").finish();
+    assert!(matches!(s.apply(&tar, root()), Err(UnpackError::BadPath(_, _))));
+    s.assert_outside_untouched();
+}
+
+#[test]
+fn absolute_entry_is_clamped_into_the_layer() {
+    let s = Scene::new();
+    let abs = format!("{}/victim", s.outside.display());
+    let tar = RawTar::new().file(&abs, b"inside").finish();
+    s.apply(&tar, root()).unwrap();
+    s.assert_outside_untouched();
+    let clamped = s.layer.join(abs.trim_start_matches('/'));
+    assert_eq!(std::fs::read(clamped).unwrap(), b"inside");
+}
+
+#[test]
+fn file_through_a_symlink_is_refused() {
+    let s = Scene::new();
+    for target in [s.outside.to_str().unwrap(), "../outside"] {
+        let tar = RawTar::new().symlink("evil", target).file("evil/victim", b"pwned").finish();
+        assert!(matches!(s.apply(&tar, root()), Err(UnpackError::ThroughNonDirectory(_))), "{target}");
+        s.assert_outside_untouched();
+    }
+}
+
+#[test]
+fn symlink_replacing_a_directory_does_not_redirect_later_entries() {
+    let s = Scene::new();
+    let tar = RawTar::new()
+        .dir("d")
+        .symlink("d", s.outside.to_str().unwrap())
+        .file("d/new", b"pwned")
+        .finish();
+    assert!(matches!(s.apply(&tar, root()), Err(UnpackError::ThroughNonDirectory(_))));
+    s.assert_outside_untouched();
+}
+
+#[test]
+fn hardlink_out_of_the_root_is_refused() {
+    let s = Scene::new();
+    let tar = RawTar::new().hardlink("h", "../outside/victim").finish();
+    assert!(matches!(s.apply(&tar, root()), Err(UnpackError::BadPath(_, _))));
+    // An absolute target names a member of the layer, not a host file.
+    let abs = format!("{}/victim", s.outside.display());
+    let tar = RawTar::new().hardlink("h", &abs).finish();
+    assert!(matches!(s.apply(&tar, root()), Err(UnpackError::BadLink(_, _))));
+    // Nor through a symlink planted in the layer.
+    let tar = RawTar::new().symlink("out", s.outside.to_str().unwrap()).hardlink("h2", "out/victim").finish();
+    assert!(matches!(s.apply(&tar, root()), Err(UnpackError::BadLink(_, _))));
+    s.assert_outside_untouched();
+    assert_eq!(std::fs::metadata(s.outside.join("victim")).unwrap().nlink(), 1);
+}
+
+#[test]
+fn hardlink_to_a_symlink_links_the_symlink_itself() {
+    let s = Scene::new();
+    let abs = format!("{}/victim", s.outside.display());
+    let tar = RawTar::new().symlink("sym", &abs).hardlink("h", "sym").finish();
+    s.apply(&tar, root()).unwrap();
+    let meta = std::fs::symlink_metadata(s.layer.join("h")).unwrap();
+    assert!(meta.file_type().is_symlink());
+    assert_eq!(meta.nlink(), 2);
+    s.assert_outside_untouched();
+    assert_eq!(std::fs::metadata(s.outside.join("victim")).unwrap().nlink(), 1);
+}
+
+#[test]
+fn device_nodes_are_skipped_when_not_privileged() {
+    let s = Scene::new();
+    let tar = RawTar::new().entry("dev/sda", b'4', b"", "").entry("dev/null", b'3', b"", "").finish();
+    let report = s.apply(&tar, false).unwrap();
+    assert_eq!(report.skipped_devices, 2);
+    assert!(!s.layer.join("dev/sda").exists());
+}
+
+#[test]
+fn whiteouts_become_overlayfs_whiteouts() {
+    let s = Scene::new();
+    let tar = RawTar::new()
+        .dir("etc")
+        .file("etc/.wh.gone", b"")
+        .dir("var")
+        .file("var/.wh..wh..opq", b"")
+        .finish();
+    let result = s.apply(&tar, root());
+    if !root() {
+        assert!(matches!(result, Err(UnpackError::Whiteout(_, _))));
+        return;
+    }
+    result.unwrap();
+    let meta = std::fs::symlink_metadata(s.layer.join("etc/gone")).unwrap();
+    assert!(meta.file_type().is_char_device());
+    assert_eq!(meta.rdev(), 0);
+    assert!(!s.layer.join("etc/.wh.gone").exists());
+    let mut buf = [0u8; 8];
+    let path = std::ffi::CString::new(s.layer.join("var").to_str().unwrap()).unwrap();
+    let n = unsafe { libc::lgetxattr(path.as_ptr(), c"trusted.overlay.opaque".as_ptr(), buf.as_mut_ptr().cast(), 8) };
+    assert_eq!(&buf[..n as usize], b"y");
+    assert!(!s.layer.join("var/.wh..wh..opq").exists());
+}
+
+#[test]
+fn whiteouts_of_dot_and_dot_dot_are_refused() {
+    for bad in ["a/.wh..", "a/.wh...", "a/.wh."] {
+        let s = Scene::new();
+        let tar = RawTar::new().file(bad, b"").finish();
+        assert!(matches!(s.apply(&tar, root()), Err(UnpackError::BadPath(_, _))), "{bad}");
+        s.assert_outside_untouched();
+    }
+}
+
+#[test]
+fn truncated_tar_is_an_error() {
+    let s = Scene::new();
+    let tar = RawTar::new().file("big", &vec![1u8; 5000]).finish();
+    let cut = &tar[..512 + 3000];
+    assert!(matches!(s.apply(cut, root()), Err(UnpackError::Truncated(_))));
+}
+
+#[test]
+fn trusted_xattrs_from_the_archive_are_dropped() {
+    // PAX header carrying trusted.overlay.redirect: must not reach the filesystem.
+    let record = "44 SCHILY.xattr.trusted.overlay.opaque=y\n";
+    let rec = format!("{} {}", record.len(), &record[3..]);
+    assert_eq!(rec.len(), record.len());
+    let tar = RawTar::new().entry("d", b'x', b"", "");
+    let mut bytes = tar.0;
+    // Turn the 'x' header into one with data by patching its size and appending the record.
+    let size = format!("{:011o}", rec.len());
+    bytes[124..135].copy_from_slice(size.as_bytes());
+    bytes[148..156].copy_from_slice(b"        ");
+    let sum: u32 = bytes[..512].iter().map(|b| *b as u32).sum();
+    bytes[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+    bytes.extend_from_slice(rec.as_bytes());
+    bytes.resize(bytes.len().div_ceil(512) * 512, 0);
+    let mut bytes = RawTar(bytes).dir("d").finish();
+    bytes.truncate(bytes.len());
+    let s = Scene::new();
+    let report = s.apply(&bytes, root()).unwrap();
+    assert_eq!(report.dropped_xattrs, 1);
+    let path = std::ffi::CString::new(s.layer.join("d").to_str().unwrap()).unwrap();
+    let mut buf = [0u8; 8];
+    let n = unsafe { libc::lgetxattr(path.as_ptr(), c"trusted.overlay.opaque".as_ptr(), buf.as_mut_ptr().cast(), 8) };
+    assert_eq!(n, -1);
+}
+
+fn layer_blob(tar: &[u8], compression: Compression) -> Vec<u8> {
+    use std::io::Write;
+    match compression {
+        Compression::None => tar.to_vec(),
+        Compression::Gzip => {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            e.write_all(tar).unwrap();
+            e.finish().unwrap()
+        }
+        Compression::Zstd => zstd::encode_all(tar, 3).unwrap(),
+    }
+}
+
+#[test]
+fn gzip_zstd_and_plain_layers_unpack_and_verify() {
+    let tar = RawTar::new().dir("bin").file("bin/hello", b"hi\n").symlink("bin/sh", "hello").finish();
+    for c in [Compression::None, Compression::Gzip, Compression::Zstd] {
+        let tmp = tempfile::tempdir().unwrap();
+        let blob = layer_blob(&tar, c);
+        assert_eq!(detect(&blob), c);
+        let path = tmp.path().join("blob");
+        std::fs::write(&path, &blob).unwrap();
+        let src = LayerSource { blob: &path, digest: &Digest::of(&blob), size: blob.len() as u64, diff_id: &Digest::of(&tar) };
+        let dest = tmp.path().join("layer");
+        unpack_layer(&src, &dest).unwrap();
+        assert_eq!(std::fs::read(dest.join("bin/hello")).unwrap(), b"hi\n");
+        assert_eq!(std::fs::read_link(dest.join("bin/sh")).unwrap(), PathBuf::from("hello"));
+    }
+}
+
+#[test]
+fn lying_digests_leave_no_layer_behind() {
+    let tar = RawTar::new().file("f", b"data").finish();
+    let blob = layer_blob(&tar, Compression::Gzip);
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("blob");
+    std::fs::write(&path, &blob).unwrap();
+    let dest = tmp.path().join("layer");
+    let wrong = Digest::of(b"something else");
+    let bad_diff = LayerSource { blob: &path, digest: &Digest::of(&blob), size: blob.len() as u64, diff_id: &wrong };
+    assert!(matches!(unpack_layer(&bad_diff, &dest), Err(UnpackError::DiffId { .. })));
+    let bad_blob = LayerSource { blob: &path, digest: &wrong, size: blob.len() as u64, diff_id: &Digest::of(&tar) };
+    assert!(matches!(unpack_layer(&bad_blob, &dest), Err(UnpackError::Blob { .. })));
+    let bad_size = LayerSource { blob: &path, digest: &Digest::of(&blob), size: 3, diff_id: &Digest::of(&tar) };
+    assert!(matches!(unpack_layer(&bad_size, &dest), Err(UnpackError::Blob { .. })));
+    let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(left, vec![std::ffi::OsString::from("blob")]);
+}
