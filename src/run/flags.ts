@@ -4,6 +4,7 @@
  */
 import {Flags} from '../cli/flags'
 import {rootFlag} from '../cli/global-flags'
+import {flags as securityFlags} from '../oci/security'
 
 export const coreRunFlags = {
   rootfs: Flags.string({description: 'use DIR as the root filesystem instead of an image', helpValue: 'DIR'}),
@@ -28,6 +29,6 @@ export const coreRunFlags = {
 //   import {flags as resourceFlags} from '../oci/resources'
 //   import {flags as securityFlags} from '../oci/security'
 //   export const runFlags = {...coreRunFlags, ...resourceFlags, ...securityFlags}
-export const runFlags = {...coreRunFlags}
+export const runFlags = {...coreRunFlags, ...securityFlags}
 
 export type RunFlagSet = typeof runFlags
