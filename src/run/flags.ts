@@ -4,6 +4,7 @@
  */
 import {Flags} from '../cli/flags'
 import {rootFlag} from '../cli/global-flags'
+import {flags as resourceFlags} from '../oci/resources'
 import {flags as securityFlags} from '../oci/security'
 
 export const coreRunFlags = {
@@ -29,6 +30,6 @@ export const coreRunFlags = {
 //   import {flags as resourceFlags} from '../oci/resources'
 //   import {flags as securityFlags} from '../oci/security'
 //   export const runFlags = {...coreRunFlags, ...resourceFlags, ...securityFlags}
-export const runFlags = {...coreRunFlags, ...securityFlags}
+export const runFlags = {...coreRunFlags, ...resourceFlags, ...securityFlags}
 
 export type RunFlagSet = typeof runFlags

@@ -15,6 +15,7 @@ import {randomName} from '../container/random-name'
 import type {ContainerRecord} from '../container/record'
 import {CliError} from '../errors'
 import {buildSpec} from '../oci/builder'
+import {applyResources} from '../oci/resources'
 import {applySecurity} from '../oci/security'
 import {currentPathEnv, resolvePaths, type Paths} from '../paths'
 import {requireRuntime} from '../runtime/locate'
@@ -125,6 +126,7 @@ export async function runContainer(flags: RunFlags, positionals: string[]): Prom
     // FEATURE HOOKS: feature modules apply their parsed flags to the spec here, e.g.
     //   applyResources(spec, flags)   (src/oci/resources.ts)
     //   applySecurity(spec, flags)    (src/oci/security.ts)
+    applyResources(spec, flags)
     applySecurity(spec, flags)
     writeConfig(files, spec)
     const record: ContainerRecord = {
