@@ -2,8 +2,8 @@
  * Where tsc-box keeps its data (records, bundles) and its volatile state (runtime state,
  * locks): a data root that survives reboots and a run directory that does not.
  */
-import {createHash} from 'node:crypto'
 import * as path from 'node:path'
+import {fnv1a64} from './container/id'
 
 export interface Paths {
   /** Persistent data: containers/<id>/ and names/<name>. */
@@ -38,7 +38,7 @@ function defaultRunDir(p: PathEnv): string {
 export function resolvePaths(root: string | undefined, p: PathEnv): Paths {
   if (root === undefined || root === '') return {dataRoot: defaultDataRoot(p), runDir: defaultRunDir(p)}
   const dataRoot = path.resolve(root)
-  const tag = createHash('sha256').update(dataRoot).digest('hex').slice(0, 16)
+  const tag = fnv1a64(dataRoot)
   return {dataRoot, runDir: path.join(defaultRunDir(p), 'r', tag)}
 }
 

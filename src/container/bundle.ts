@@ -60,7 +60,17 @@ export function saveRecord(files: ContainerFiles, record: ContainerRecord): void
   writeRecord(files.dir, record)
 }
 
+/**
+ * The directory holds only files we (or the runtime's log) wrote, so unlinking each and
+ * rmdir is enough; fs.rmSync's generic recursive walker is the fallback (and costs ~1 ms more).
+ */
 export function removeContainer(dataRoot: string, id: string, name: string): void {
-  fs.rmSync(containerDir(dataRoot, id), {recursive: true, force: true})
+  const dir = containerDir(dataRoot, id)
+  try {
+    for (const f of fs.readdirSync(dir)) fs.unlinkSync(path.join(dir, f))
+    fs.rmdirSync(dir)
+  } catch {
+    fs.rmSync(dir, {recursive: true, force: true})
+  }
   releaseName(dataRoot, name, id)
 }

@@ -1,5 +1,5 @@
 /** docker-style default names (adjective_noun) for containers started without --name. */
-import {randomInt} from 'node:crypto'
+import {randomBytes} from './id'
 
 const ADJECTIVES = [
   'brave', 'calm', 'eager', 'fancy', 'gentle', 'happy', 'jolly', 'keen', 'lucid', 'merry',
@@ -11,5 +11,7 @@ const NOUNS = [
 ]
 
 export function randomName(): string {
-  return `${ADJECTIVES[randomInt(ADJECTIVES.length)]}_${NOUNS[randomInt(NOUNS.length)]}_${randomInt(1000, 10000)}`
+  const r = randomBytes(4)
+  const suffix = 1000 + (r.readUInt16LE(2) % 9000)
+  return `${ADJECTIVES[r[0] % ADJECTIVES.length]}_${NOUNS[r[1] % NOUNS.length]}_${suffix}`
 }

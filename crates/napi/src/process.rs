@@ -52,11 +52,14 @@ fn dup_fd(fd: i32) -> Result<Stdio> {
     Ok(Stdio::from(File::from(owned)))
 }
 
-fn stream(mode: Option<&str>, fd: Option<i32>) -> Result<Stdio> {
+/// `own` is the stream's own fd number (0, 1, 2). Node marks its stdio fds close-on-exec, so
+/// std's `Stdio::inherit` (which leaves the fd as is) would start the child with its stdio
+/// closed; a duplicate that std dup2()s into place arrives without the flag.
+fn stream(own: i32, mode: Option<&str>, fd: Option<i32>) -> Result<Stdio> {
     match (fd, mode) {
         (Some(fd), _) => dup_fd(fd),
         (None, Some("null")) => Ok(Stdio::null()),
-        (None, None | Some("inherit")) => Ok(Stdio::inherit()),
+        (None, None | Some("inherit")) => dup_fd(own),
         (None, Some(other)) => Err(Error::new(Status::InvalidArg, format!("unknown stdio mode {other:?}"))),
     }
 }
@@ -66,9 +69,9 @@ fn stream(mode: Option<&str>, fd: Option<i32>) -> Result<Stdio> {
 pub fn spawn_process(options: SpawnOptions) -> Result<i32> {
     let mut cmd = Command::new(&options.file);
     cmd.args(&options.args)
-        .stdin(stream(options.stdin.as_deref(), options.stdin_fd)?)
-        .stdout(stream(None, options.stdout_fd)?)
-        .stderr(stream(None, options.stderr_fd)?);
+        .stdin(stream(0, options.stdin.as_deref(), options.stdin_fd)?)
+        .stdout(stream(1, None, options.stdout_fd)?)
+        .stderr(stream(2, None, options.stderr_fd)?);
     let child = cmd
         .spawn()
         .map_err(|e| Error::new(Status::GenericFailure, format!("cannot start {}: {e}", options.file)))?;
