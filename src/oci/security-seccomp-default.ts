@@ -18,7 +18,7 @@ import type {DockerSeccompProfile, DockerSyscall} from './security-seccomp'
 const FILES = [
   'read', 'write', 'readv', 'writev', 'pread64', 'pwrite64', 'preadv', 'pwritev', 'preadv2', 'pwritev2',
   'open', 'openat', 'openat2', 'creat', 'close', 'close_range', 'lseek', '_llseek', 'dup', 'dup2', 'dup3',
-  'fcntl', 'fcntl64', 'flock', 'fsync', 'fdatasync', 'sync', 'syncfs', 'sync_file_range',
+  'pipe', 'pipe2', 'fcntl', 'fcntl64', 'flock', 'fsync', 'fdatasync', 'sync', 'syncfs', 'sync_file_range',
   'sync_file_range2', 'arm_sync_file_range', 'truncate', 'truncate64', 'ftruncate', 'ftruncate64',
   'fallocate', 'fadvise64', 'fadvise64_64', 'arm_fadvise64_64', 'readahead', 'sendfile',
   'sendfile64', 'splice', 'tee', 'vmsplice', 'copy_file_range', 'ioctl', 'name_to_handle_at',
@@ -68,7 +68,7 @@ const PROCESSES = [
   'sched_getaffinity', 'sched_setaffinity', 'sched_getparam', 'sched_setparam',
   'sched_getscheduler', 'sched_setscheduler', 'sched_get_priority_max', 'sched_get_priority_min',
   'sched_rr_get_interval', 'sched_rr_get_interval_time64', 'sched_getattr', 'sched_setattr',
-  'ioprio_get', 'ioprio_set', 'uname', 'times', 'sysinfo', 'getcpu', 'restart_syscall',
+  'ioprio_get', 'ioprio_set', 'nice', 'uname', 'times', 'sysinfo', 'getcpu', 'restart_syscall',
   'pidfd_open', 'pidfd_send_signal', 'pidfd_getfd', 'ptrace', 'process_vm_readv',
   'process_vm_writev', 'kcmp', 'seccomp', 'landlock_create_ruleset', 'landlock_add_rule',
   'landlock_restrict_self', 'lsm_get_self_attr', 'lsm_set_self_attr', 'lsm_list_modules',
