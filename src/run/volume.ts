@@ -9,6 +9,12 @@ export interface Volume {
   readonly: boolean
 }
 
+/** Normalised, without a trailing slash, so that /x and /x/ are the same mount point. */
+function clean(p: string): string {
+  const n = path.normalize(p)
+  return n.length > 1 && n.endsWith('/') ? n.slice(0, -1) : n
+}
+
 /** Parses the flag's syntax only; see checkVolumeSource for the host side. */
 export function parseVolume(spec: string): Volume {
   const parts = spec.split(':')
@@ -19,7 +25,7 @@ export function parseVolume(spec: string): Volume {
     throw new CliError('invalid_volume', `invalid volume "${spec}": the source must be an absolute host path (named volumes are not supported)`)
   if (!path.isAbsolute(destination))
     throw new CliError('invalid_volume', `invalid volume "${spec}": the destination must be an absolute path`)
-  if (path.normalize(destination) === '/')
+  if (clean(destination) === '/')
     throw new CliError('invalid_volume', `invalid volume "${spec}": the destination cannot be /`)
   let readonly = false
   if (mode !== undefined) {
@@ -30,7 +36,7 @@ export function parseVolume(spec: string): Volume {
       else throw new CliError('invalid_volume', `invalid volume "${spec}": unknown mode "${o}" (expected ro or rw)`)
     }
   }
-  return {source: path.normalize(source), destination: path.normalize(destination), readonly}
+  return {source: clean(source), destination: clean(destination), readonly}
 }
 
 export function checkVolumeSource(v: Volume): void {

@@ -1,0 +1,89 @@
+import test from 'ava'
+import {mkdirSync, mkdtempSync, symlinkSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {hostsFile, resolvConf} from '../src/container/etc-files'
+import {claimName, releaseName, validateName} from '../src/container/names'
+import {CliError} from '../src/errors'
+import {resolveInRoot} from '../src/fs/in-root'
+import {resolvePaths} from '../src/paths'
+import {checkRootfs, checkWorkdir, commandArgs} from '../src/run/validate'
+
+test('data root and run dir: root, rootless, and a --root with its own run dir', (t) => {
+  t.deepEqual(resolvePaths(undefined, {uid: 0, env: {}, home: '/root'}), {dataRoot: '/var/lib/tsc-box', runDir: '/run/tsc-box'})
+  t.deepEqual(resolvePaths(undefined, {uid: 1000, env: {XDG_DATA_HOME: '/x/data', XDG_RUNTIME_DIR: '/run/user/1000'}, home: '/home/u'}), {
+    dataRoot: '/x/data/tsc-box',
+    runDir: '/run/user/1000/tsc-box',
+  })
+  t.is(resolvePaths(undefined, {uid: 1000, env: {}, home: '/home/u'}).dataRoot, '/home/u/.local/share/tsc-box')
+  const a = resolvePaths('/tmp/a', {uid: 0, env: {}, home: '/root'})
+  const b = resolvePaths('/tmp/b', {uid: 0, env: {}, home: '/root'})
+  t.is(a.dataRoot, '/tmp/a')
+  t.regex(a.runDir, /^\/run\/tsc-box\/r\/[0-9a-f]{16}$/)
+  t.not(a.runDir, b.runDir)
+  t.is(resolvePaths('/tmp/a/', {uid: 0, env: {}, home: '/root'}).runDir, a.runDir)
+})
+
+test('resolveInRoot keeps symlinks and .. inside the root', (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'tsc-box-inroot-'))
+  mkdirSync(join(root, 'a/b'), {recursive: true})
+  symlinkSync('/a', join(root, 'abs'))
+  symlinkSync('../../../../..', join(root, 'a/up'))
+  symlinkSync('loop2', join(root, 'loop1'))
+  symlinkSync('loop1', join(root, 'loop2'))
+  t.is(resolveInRoot(root, '/abs/b').hostPath, join(root, 'a/b'))
+  t.is(resolveInRoot(root, '/a/up/a').hostPath, join(root, 'a'))
+  t.is(resolveInRoot(root, '/../../a').hostPath, join(root, 'a'))
+  t.is(resolveInRoot(root, '/nope/x').stat, undefined)
+  t.throws(() => resolveInRoot(root, '/loop1'), {instanceOf: CliError})
+})
+
+test('rootfs checks: absolute, existing directory; images not yet', (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'tsc-box-rootfs-'))
+  t.is(checkRootfs(root, []), root)
+  t.is(t.throws(() => checkRootfs('rel/dir', []), {instanceOf: CliError})?.code, 'rootfs_relative')
+  t.is(t.throws(() => checkRootfs(join(root, 'missing'), []), {instanceOf: CliError})?.code, 'rootfs_missing')
+  writeFileSync(join(root, 'file'), '')
+  t.is(t.throws(() => checkRootfs(join(root, 'file'), []), {instanceOf: CliError})?.code, 'rootfs_not_directory')
+  t.is(t.throws(() => checkRootfs(undefined, ['alpine']), {instanceOf: CliError})?.code, 'images_unsupported')
+  t.is(t.throws(() => checkRootfs(undefined, []), {instanceOf: CliError})?.code, 'no_rootfs')
+})
+
+test('workdir: absolute, and not a file in the rootfs (missing is fine)', (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'tsc-box-wd-'))
+  mkdirSync(join(root, 'w'))
+  writeFileSync(join(root, 'f'), '')
+  t.is(checkWorkdir(root, undefined), '/')
+  t.is(checkWorkdir(root, '/w/'), '/w/')
+  t.is(checkWorkdir(root, '/created/later'), '/created/later')
+  t.is(t.throws(() => checkWorkdir(root, '/f'), {instanceOf: CliError})?.code, 'invalid_workdir')
+  t.is(t.throws(() => checkWorkdir(root, 'w'), {instanceOf: CliError})?.code, 'invalid_workdir')
+})
+
+test('command: entrypoint first; nothing to run is an error', (t) => {
+  t.deepEqual(commandArgs(undefined, ['a', 'b']), ['a', 'b'])
+  t.deepEqual(commandArgs('/ep', ['a']), ['/ep', 'a'])
+  t.deepEqual(commandArgs('', ['a']), ['a'])
+  t.is(t.throws(() => commandArgs(undefined, []), {instanceOf: CliError})?.code, 'no_command')
+})
+
+test('names: docker syntax, claimed atomically once, released only by the holder', (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'tsc-box-names-'))
+  validateName('web_1.a-b')
+  t.throws(() => validateName('-x'), {instanceOf: CliError})
+  t.throws(() => validateName('a'), {instanceOf: CliError})
+  t.throws(() => validateName('a/b'), {instanceOf: CliError})
+  claimName(root, 'web', 'id1')
+  const e = t.throws(() => claimName(root, 'web', 'id2'), {instanceOf: CliError})
+  t.is(e?.code, 'name_in_use')
+  releaseName(root, 'web', 'id2')
+  t.throws(() => claimName(root, 'web', 'id3'), {instanceOf: CliError})
+  releaseName(root, 'web', 'id1')
+  t.notThrows(() => claimName(root, 'web', 'id3'))
+})
+
+test('generated /etc files', (t) => {
+  t.regex(hostsFile('box'), /^127\.0\.0\.1\tlocalhost$/m)
+  t.regex(hostsFile('box', 'example.org'), /^127\.0\.1\.1\tbox\.example\.org box$/m)
+  t.is(resolvConf('nameserver 127.0.0.53\nnameserver 10.0.0.1\nsearch lan\n'), 'nameserver 10.0.0.1\nsearch lan\n')
+})
