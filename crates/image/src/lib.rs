@@ -1,5 +1,7 @@
 //! The image store of tsc-box: content-addressed, verified, immutable.
 pub mod digest;
+pub mod elf;
+pub mod fromhost;
 pub mod manifest;
 pub mod store;
 pub mod unpack;
