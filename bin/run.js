@@ -18,8 +18,8 @@ function runModule() {
   }
 }
 
-function report(err, json) {
-  const {reportError} = require(path.join(dist, 'cli', 'error-output.js'))
+function report(err, json, mod) {
+  const {reportError} = mod ?? require(path.join(dist, 'cli', 'error-output.js'))
   process.exitCode = reportError(err, json)
 }
 
@@ -37,12 +37,12 @@ async function viaOclif(args) {
 
 async function main() {
   if (argv[0] === 'run') {
+    const mod = runModule()
     let result
     try {
-      result = await runModule().runCommand(argv.slice(1))
+      result = await mod.runCommand(argv.slice(1))
     } catch (err) {
-      const {jsonRequested} = runModule()
-      report(err, jsonRequested(argv.slice(1)))
+      report(err, mod.jsonRequested(argv.slice(1)), mod)
       return
     }
     if (result.kind === 'help') return viaOclif(['run', '--help'])
@@ -52,4 +52,4 @@ async function main() {
   return viaOclif(argv)
 }
 
-main()
+main().catch((err) => report(err, false))

@@ -20,6 +20,12 @@ export class CliError extends Error {
   }
 }
 
+/**
+ * Structural, not `instanceof`: the bundled fast path (dist/run-fast.js) and the tsc output
+ * each have their own copy of the class.
+ */
 export function isCliError(e: unknown): e is CliError {
-  return e instanceof CliError
+  if (e instanceof CliError) return true
+  const o = e as Partial<CliError> | null
+  return e instanceof Error && o?.name === 'CliError' && typeof o.code === 'string' && typeof o.exitCode === 'number'
 }

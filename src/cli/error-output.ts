@@ -2,7 +2,7 @@
  * The one place where a failure becomes what the user sees: an exit status, a message on
  * stderr, or under `--json` an object {"error":{"code","message"}} on stdout.
  */
-import {CliError, EXIT_ENGINE} from '../errors'
+import {EXIT_ENGINE, isCliError} from '../errors'
 
 export interface ErrorReport {
   code: string
@@ -19,7 +19,7 @@ interface OclifLikeError {
 
 /** Maps anything thrown to its stable code and docker exit status. */
 export function toErrorReport(err: unknown): ErrorReport {
-  if (err instanceof CliError) return {code: err.code, message: err.message, exitCode: err.exitCode}
+  if (isCliError(err)) return {code: err.code, message: err.message, exitCode: err.exitCode}
   if (err instanceof Error) {
     const e = err as OclifLikeError
     // oclif's own parse errors (unknown flag, bad value, missing arg) are bad input: docker's 125.
