@@ -6,6 +6,7 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import {jsonRequested as jsonInArgv, parseArgv} from '../cli/argv'
+export {reportError} from '../cli/error-output'
 import {Flags} from '../cli/flags'
 import {jsonFlag} from '../cli/global-flags'
 import {createContainer, removeContainer, saveRecord, writeConfig, writeEtcFiles, type ContainerFiles} from '../container/bundle'
@@ -13,7 +14,7 @@ import {hostsFile, resolvConf} from '../container/etc-files'
 import {newContainerId, shortId} from '../container/id'
 import {randomName} from '../container/random-name'
 import type {ContainerRecord} from '../container/record'
-import {CliError} from '../errors'
+import {CliError, isCliError} from '../errors'
 import {buildSpec} from '../oci/builder'
 import {applyResources} from '../oci/resources'
 import {applySecurity} from '../oci/security'
@@ -71,7 +72,7 @@ function claimWithRandomName(dataRoot: string, id: string): {files: ContainerFil
     try {
       return {files: createContainer(dataRoot, id, name), name}
     } catch (e) {
-      if (!(e instanceof CliError && e.code === 'name_in_use') || attempt >= 10) throw e
+      if (!(isCliError(e) && e.code === 'name_in_use') || attempt >= 10) throw e
     }
   }
 }
