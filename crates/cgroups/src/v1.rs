@@ -20,6 +20,8 @@ pub enum V1Error {
     MissingController { controller: &'static str, field: &'static str },
     #[error("{field} is not supported on this host: {why}")]
     Unsupported { field: &'static str, why: &'static str },
+    #[error("{field}: {message}")]
+    Invalid { field: &'static str, message: String },
     #[error("the freezer did not reach {state} within {waited_ms} ms")]
     FreezeTimeout { state: &'static str, waited_ms: u128 },
 }
@@ -130,6 +132,20 @@ fn apply_memory(dirs: &Dirs, m: &oci_spec::runtime::LinuxMemory) -> Result<(), V
                     return Err(V1Error::Unsupported { field: "linux.resources.memory.swap", why: "swap accounting is disabled in this kernel (no memory.memsw.limit_in_bytes)" });
                 }
                 fsio::write(&lim_file, &l.to_string())?;
+            }
+            (Some(l), None) if memsw.exists() => {
+                // The kernel keeps limit <= memory+swap: a raise past the current memsw needs a
+                // new swap value, which only the caller can choose.
+                let cur_memsw = fsio::read_u64(&memsw)?;
+                if l == -1 {
+                    fsio::write(&memsw, "-1")?;
+                } else if l as u64 > cur_memsw {
+                    return Err(V1Error::Invalid {
+                        field: "linux.resources.memory.limit",
+                        message: format!("{l} is above the current memory+swap limit {cur_memsw}; set memory.swap as well"),
+                    });
+                }
+                fsio::write(&lim_file, &l.to_string())?
             }
             (Some(l), None) => fsio::write(&lim_file, &l.to_string())?,
             (None, Some(s)) => {

@@ -1,0 +1,207 @@
+//! `tsc-box-runtime update [--resources FILE|-] [--memory N ...] ID`: change the limits of a
+//! created or running container, like `runc update`. Values are OCI units (bytes, µs,
+//! shares), given as plain integers; -1 means unlimited where the OCI spec allows it.
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use oci_spec::runtime::{LinuxBlockIo, LinuxCpu, LinuxMemory, LinuxPids, LinuxResources};
+use tsc_box_cgroups::ManagerError;
+use tsc_box_core::kind::Kind;
+use tsc_box_core::state::{StateDir, StateError, Status};
+
+/// A resources document is a few hundred bytes; anything far larger is not one.
+const MAX_RESOURCES_BYTES: u64 = 1 << 20;
+
+#[derive(clap::Args, Debug)]
+pub struct UpdateArgs {
+    /// JSON file of OCI linux.resources to apply ("-" reads stdin); flags override its values
+    #[arg(short = 'r', long, value_name = "FILE")]
+    pub resources: Option<PathBuf>,
+    /// Memory limit in bytes (-1: unlimited)
+    #[arg(long, allow_negative_numbers = true)]
+    pub memory: Option<i64>,
+    /// Memory soft limit in bytes
+    #[arg(long, allow_negative_numbers = true)]
+    pub memory_reservation: Option<i64>,
+    /// Memory plus swap limit in bytes (-1: unlimited swap)
+    #[arg(long, allow_negative_numbers = true)]
+    pub memory_swap: Option<i64>,
+    /// CPU shares (relative weight)
+    #[arg(long, alias = "cpu-share")]
+    pub cpu_shares: Option<u64>,
+    /// CFS quota in µs per period (-1: unlimited)
+    #[arg(long, allow_negative_numbers = true)]
+    pub cpu_quota: Option<i64>,
+    /// CFS period in µs
+    #[arg(long)]
+    pub cpu_period: Option<u64>,
+    /// CPUs the container may use, e.g. 0-2,4
+    #[arg(long)]
+    pub cpuset_cpus: Option<String>,
+    /// Memory nodes the container may use
+    #[arg(long)]
+    pub cpuset_mems: Option<String>,
+    /// Maximum number of processes (-1: unlimited)
+    #[arg(long, allow_negative_numbers = true)]
+    pub pids_limit: Option<i64>,
+    /// Block IO weight, 10 to 1000
+    #[arg(long)]
+    pub blkio_weight: Option<u16>,
+    /// The container
+    pub id: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum UpdateError {
+    #[error(transparent)]
+    State(#[from] StateError),
+    #[error("cannot read the resources file {path}: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the resources file {path} is larger than {MAX_RESOURCES_BYTES} bytes")]
+    TooLarge { path: String },
+    #[error("the resources file {path} is not valid OCI linux.resources: {source}")]
+    Parse {
+        path: String,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("nothing to update: give --resources or at least one limit flag")]
+    Nothing,
+    #[error("container {0:?} is stopped")]
+    Stopped(String),
+    #[error("container {0:?} has no cgroup")]
+    NoCgroup(String),
+    #[error(transparent)]
+    Cgroup(#[from] ManagerError),
+}
+
+impl UpdateError {
+    pub fn kind(&self) -> Kind {
+        match self {
+            UpdateError::State(e) => e.kind(),
+            UpdateError::Read { .. } | UpdateError::TooLarge { .. } | UpdateError::Parse { .. } | UpdateError::Nothing => Kind::Config,
+            UpdateError::Stopped(_) | UpdateError::NoCgroup(_) => Kind::State,
+            UpdateError::Cgroup(ManagerError::Validate(_)) => Kind::Config,
+            UpdateError::Cgroup(_) => Kind::Cgroup,
+        }
+    }
+}
+
+fn read_resources(path: &Path) -> Result<LinuxResources, UpdateError> {
+    let shown = path.display().to_string();
+    let err = |source| UpdateError::Read { path: shown.clone(), source };
+    let mut text = String::new();
+    if path == Path::new("-") {
+        std::io::stdin().take(MAX_RESOURCES_BYTES + 1).read_to_string(&mut text).map_err(err)?;
+    } else {
+        std::fs::File::open(path).map_err(err)?.take(MAX_RESOURCES_BYTES + 1).read_to_string(&mut text).map_err(err)?;
+    }
+    if text.len() as u64 > MAX_RESOURCES_BYTES {
+        return Err(UpdateError::TooLarge { path: shown });
+    }
+    serde_json::from_str(&text).map_err(|source| UpdateError::Parse { path: shown, source })
+}
+
+/// The file's resources with every given flag laid over them.
+pub fn merged(a: &UpdateArgs, base: LinuxResources) -> LinuxResources {
+    let mut r = base;
+    if a.memory.is_some() || a.memory_reservation.is_some() || a.memory_swap.is_some() {
+        let mut m: LinuxMemory = r.memory().unwrap_or_default();
+        if let Some(v) = a.memory {
+            m.set_limit(Some(v));
+        }
+        if let Some(v) = a.memory_reservation {
+            m.set_reservation(Some(v));
+        }
+        if let Some(v) = a.memory_swap {
+            m.set_swap(Some(v));
+        }
+        r.set_memory(Some(m));
+    }
+    let cpu_flags = a.cpu_shares.is_some() || a.cpu_quota.is_some() || a.cpu_period.is_some() || a.cpuset_cpus.is_some() || a.cpuset_mems.is_some();
+    if cpu_flags {
+        let mut c: LinuxCpu = r.cpu().clone().unwrap_or_default();
+        if let Some(v) = a.cpu_shares {
+            c.set_shares(Some(v));
+        }
+        if let Some(v) = a.cpu_quota {
+            c.set_quota(Some(v));
+        }
+        if let Some(v) = a.cpu_period {
+            c.set_period(Some(v));
+        }
+        if let Some(v) = &a.cpuset_cpus {
+            c.set_cpus(Some(v.clone()));
+        }
+        if let Some(v) = &a.cpuset_mems {
+            c.set_mems(Some(v.clone()));
+        }
+        r.set_cpu(Some(c));
+    }
+    if let Some(v) = a.pids_limit {
+        let mut p = LinuxPids::default();
+        p.set_limit(v);
+        r.set_pids(Some(p));
+    }
+    if let Some(v) = a.blkio_weight {
+        let mut b: LinuxBlockIo = r.block_io().clone().unwrap_or_default();
+        b.set_weight(Some(v));
+        r.set_block_io(Some(b));
+    }
+    r
+}
+
+pub fn run(root: &Path, a: &UpdateArgs) -> Result<(), UpdateError> {
+    let base = match &a.resources {
+        Some(p) => read_resources(p)?,
+        None => LinuxResources::default(),
+    };
+    let r = merged(a, base);
+    if r == LinuxResources::default() {
+        return Err(UpdateError::Nothing);
+    }
+    // Held locked so a concurrent delete cannot remove the cgroup under us.
+    let dir = StateDir::open(root, &a.id)?;
+    let rec = dir.load()?;
+    if dir.status(&rec) == Status::Stopped {
+        return Err(UpdateError::Stopped(a.id.clone()));
+    }
+    let cg = rec.cgroup.ok_or_else(|| UpdateError::NoCgroup(a.id.clone()))?;
+    cg.apply(&r)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        a: UpdateArgs,
+    }
+
+    #[test]
+    fn flags_override_file_values() {
+        let cli = Cli::try_parse_from(["x", "--memory", "134217728", "--memory-swap", "-1", "--pids-limit", "20", "--cpu-quota", "-1", "c1"]).unwrap();
+        let base: LinuxResources = serde_json::from_str(r#"{"memory":{"limit":1,"reservation":5},"cpu":{"shares":512}}"#).unwrap();
+        let r = merged(&cli.a, base);
+        let m = r.memory().unwrap();
+        assert_eq!((m.limit(), m.reservation(), m.swap()), (Some(134217728), Some(5), Some(-1)));
+        assert_eq!(r.pids().unwrap().limit(), 20);
+        assert_eq!(r.cpu().as_ref().unwrap().shares(), Some(512));
+        assert_eq!(r.cpu().as_ref().unwrap().quota(), Some(-1));
+        assert_eq!(cli.a.id, "c1");
+    }
+
+    #[test]
+    fn no_flags_is_nothing() {
+        let cli = Cli::try_parse_from(["x", "c1"]).unwrap();
+        assert!(matches!(run(Path::new("/nonexistent"), &cli.a), Err(UpdateError::Nothing)));
+    }
+}
