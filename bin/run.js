@@ -1,7 +1,10 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --
 'use strict'
 // The tsc-box entry. `run` is dispatched straight to its implementation without loading oclif
 // (which costs ~50 ms of a ~45 ms node start); everything else goes through oclif.
+// The `--` in the shebang stops Node 20 from taking our own `--env-file FILE` flag for its
+// --env-file option (nodejs/node#54232: it scans argv past the script name, exits 9 on a
+// missing file). Callers that run `node bin/run.js` directly should use `node -- bin/run.js`.
 const path = require('node:path')
 
 const dist = path.join(__dirname, '..', 'dist', 'src')
