@@ -58,12 +58,13 @@ async function runRuntime(runtime: string, args: string[]): Promise<ProcessStatu
   return launch({file: runtime, args, stdin: false})
 }
 
-/** Removes the runtime's state for `id` if a failed run left any, then the container. */
-async function destroy(paths: Paths, runtime: string, id: string, name: string): Promise<void> {
-  if (fs.existsSync(path.join(runtimeStateDir(paths), id))) {
-    await runRuntime(runtime, ['--root', runtimeStateDir(paths), 'delete', '--force', id]).catch(() => undefined)
-  }
-  removeContainer(paths.dataRoot, id, name)
+/**
+ * A foreground `run` deletes its own state when it ends; if the runtime died before that, its
+ * state (and with it the cgroup) is removed here, so that no path leaves anything behind.
+ */
+async function removeRuntimeState(paths: Paths, runtime: string, id: string): Promise<void> {
+  if (!fs.existsSync(path.join(runtimeStateDir(paths), id))) return
+  await runRuntime(runtime, ['--root', runtimeStateDir(paths), 'delete', '--force', id]).catch(() => undefined)
 }
 
 function claimWithRandomName(dataRoot: string, id: string): {files: ContainerFiles; name: string} {
@@ -152,6 +153,7 @@ export async function runContainer(flags: RunFlags, positionals: string[]): Prom
         saveRecord(files, {...record, status: 'running'})
       },
     })
+    await removeRuntimeState(paths, runtime, id)
     let logText = ''
     try {
       logText = fs.readFileSync(files.log, 'utf8')
@@ -165,8 +167,8 @@ export async function runContainer(flags: RunFlags, positionals: string[]): Prom
     else saveRecord(files, {...record, status: 'exited', exitCode: outcome.exitCode, oomKilled: outcome.oomKilled})
     return {id, name, exitCode: outcome.exitCode, oomKilled: outcome.oomKilled}
   } catch (e) {
-    if (launched) await destroy(paths, runtime, id, name)
-    else removeContainer(paths.dataRoot, id, name)
+    if (launched) await removeRuntimeState(paths, runtime, id)
+    removeContainer(paths.dataRoot, id, name)
     throw e
   }
 }
