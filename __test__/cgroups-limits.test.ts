@@ -1,0 +1,91 @@
+// Limits set with docker's flags are enforced by the kernel (measured, not only written to a
+// file), reported (OOM), and the cgroup is gone after every run. Runs on the host (cgroup v1 +
+// hybrid) and in the pure cgroup v2 guest (shared/tools/vm-run).
+import test from 'ava'
+import { makeDataRoot, tsc, type Result } from './helpers/cli'
+import { cgroupsNamed } from './helpers/leaks'
+import { makeRootfs } from './helpers/rootfs'
+
+const rootfs = makeRootfs()
+
+interface RunJson {
+  id: string
+  exitCode: number
+  oomKilled: boolean
+}
+
+/** `tsc-box run --rm --json FLAGS --rootfs R CMD...`: the result line and the whole output. */
+function run(t: import('ava').ExecutionContext, flags: string[], cmd: string[]): { r: Result; out: RunJson } {
+  const r = tsc(makeDataRoot(), ['run', '--rm', '--json', ...flags, '--rootfs', rootfs, ...cmd])
+  const lines = r.stdout.trim().split('\n')
+  let out: RunJson
+  try {
+    out = JSON.parse(lines[lines.length - 1]) as RunJson
+  } catch {
+    throw new Error(`no JSON result line (exit ${r.code}); stdout: ${r.stdout}\nstderr: ${r.stderr}`)
+  }
+  t.deepEqual(cgroupsNamed(out.id), [], 'a cgroup named after the container is left')
+  return { r, out }
+}
+
+test('memory: past --memory 32m the app is OOM killed, exits 137, and tsc-box says so', (t) => {
+  const { r, out } = run(t, ['--memory', '32m'], ['dd', 'if=/dev/zero', 'of=/dev/null', 'bs=256M', 'count=1'])
+  t.is(r.code, 137, r.stderr)
+  t.is(out.exitCode, 137)
+  t.true(out.oomKilled, r.stderr)
+  t.regex(r.stderr, /out of memory|OOM/i)
+})
+
+test('memory: within --memory 32m the same program runs and is not reported as OOM', (t) => {
+  const { r, out } = run(t, ['--memory', '32m'], ['dd', 'if=/dev/zero', 'of=/dev/null', 'bs=4M', 'count=4'])
+  t.is(r.code, 0, r.stderr)
+  t.false(out.oomKilled)
+  t.notRegex(r.stderr, /out of memory/i)
+})
+
+// 30 background sleeps: the shell's forks fail with EAGAIN once 10 tasks exist.
+const forkLoop = ['sh', '-c', 'i=0; while [ $i -lt 30 ]; do sleep 5 & i=$((i+1)); done; echo started $i']
+
+test('pids: with --pids-limit 10 a fork loop gets EAGAIN and the container still exits', (t) => {
+  const started = Date.now()
+  const { r } = run(t, ['--pids-limit', '10'], forkLoop)
+  t.regex(r.stderr, /Resource temporarily unavailable|can't fork/, `stdout: ${r.stdout}`)
+  t.notRegex(r.stdout, /started 30/)
+  t.true(Date.now() - started < 30_000)
+  t.not(r.code, 125, r.stderr)
+})
+
+test('pids: without a limit the same loop starts all 30', (t) => {
+  const { r } = run(t, [], forkLoop)
+  t.is(r.code, 0, r.stderr)
+  t.regex(r.stdout, /started 30/)
+})
+
+/** user+sys seconds from busybox `time -p` output. */
+function cpuSeconds(stderr: string): number {
+  const user = /user\s+([\d.]+)/.exec(stderr)
+  const sys = /sys\s+([\d.]+)/.exec(stderr)
+  if (!user || !sys) throw new Error(`no time output in: ${stderr}`)
+  return Number(user[1]) + Number(sys[1])
+}
+
+test('cpu: with --cpus 0.5 a 2-second busy loop gets about 1 second of CPU', (t) => {
+  const { r } = run(t, ['--cpus', '0.5'], ['time', '-p', 'timeout', '2', 'sh', '-c', 'while :; do :; done'])
+  const cpu = cpuSeconds(r.stderr)
+  t.log(`CPU used in 2 s at --cpus 0.5: ${cpu.toFixed(2)} s`)
+  t.true(cpu >= 0.6 && cpu <= 1.3, `expected ~1.0 s of CPU, got ${cpu} s; stderr: ${r.stderr}`)
+})
+
+test('cpuset: --cpuset-cpus 0 is what the app sees in Cpus_allowed_list', (t) => {
+  const { r } = run(t, ['--cpuset-cpus', '0'], ['grep', 'Cpus_allowed_list', '/proc/self/status'])
+  t.is(r.code, 0, r.stderr)
+  t.regex(r.stdout, /^Cpus_allowed_list:\s+0$/m)
+})
+
+test('the container sees its own cgroup as the root, read-only', (t) => {
+  const { r } = run(t, ['--memory', '64m'], ['sh', '-c', 'cat /proc/self/cgroup; touch /sys/fs/cgroup/x 2>&1 || echo ro'])
+  t.is(r.code, 0, r.stderr)
+  // Every hierarchy line ends in "/": the cgroup namespace hides the host's path.
+  for (const line of r.stdout.split('\n').filter((l) => /^\d+:/.test(l))) t.regex(line, /:\/$/, r.stdout)
+  t.regex(r.stdout, /ro$/m)
+})

@@ -1,0 +1,123 @@
+// `tsc-box-runtime update` raises and lowers the limits of a running container (checked in the
+// cgroup files themselves and through `events --stats`), refuses bad values without changing
+// anything, and `events` streams stats until the container is gone.
+import test from 'ava'
+import { spawn } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
+import { cgroupsNamed } from './helpers/leaks'
+import { makeBundle, runtime, stateDir, TSC_RUNTIME } from './helpers/bundle'
+
+const MiB = 1024 * 1024
+let seq = 0
+
+/** A cgroup control file of the container, wherever this host keeps it (v1 or v2). */
+function cgroupFile(path: string, v1: [string, string], v2: string): string {
+  const candidates = [`/sys/fs/cgroup/${v1[0]}${path}/${v1[1]}`, `/sys/fs/cgroup${path}/${v2}`]
+  const found = candidates.find((p) => existsSync(p))
+  if (!found) throw new Error(`none of ${candidates.join(', ')} exists`)
+  return readFileSync(found, 'utf8').trim()
+}
+
+const memoryLimit = (p: string) => cgroupFile(p, ['memory', 'memory.limit_in_bytes'], 'memory.max')
+const pidsLimit = (p: string) => cgroupFile(p, ['pids', 'pids.max'], 'pids.max')
+const cpuQuota = (p: string) => cgroupFile(p, ['cpu', 'cpu.cfs_quota_us'], 'cpu.max').split(' ')[0]
+
+interface StatsEvent {
+  type: string
+  id: string
+  data: { memory: { usage: { limit: number } }; pids: { current: number; limit: number }; cpu: { usage: { total: number } } }
+}
+
+/** A created container (its init waits for `start`) with limits, and its cgroup path. */
+function createContainer(t: import('ava').ExecutionContext) {
+  const id = `cgupd-${process.pid}-${++seq}`
+  const cgroupsPath = `/tsc-box-test/${id}`
+  const bundle = makeBundle((c) => {
+    c.process.args = ['sleep', '60']
+    c.linux.cgroupsPath = cgroupsPath
+    c.linux.resources = {
+      ...c.linux.resources,
+      memory: { limit: 64 * MiB, swap: 64 * MiB },
+      pids: { limit: 20 },
+      cpu: { quota: 50000, period: 100000 },
+    }
+  })
+  const state = stateDir()
+  const created = runtime(TSC_RUNTIME, state, ['create', '-b', bundle, id])
+  t.is(created.code, 0, created.stderr)
+  t.teardown(() => {
+    runtime(TSC_RUNTIME, state, ['delete', '--force', id])
+  })
+  return { id, state, cgroupsPath }
+}
+
+function stats(state: string, id: string): StatsEvent {
+  const r = runtime(TSC_RUNTIME, state, ['events', '--stats', id])
+  if (r.code !== 0) throw new Error(`events --stats failed: ${r.stderr}`)
+  return JSON.parse(r.stdout) as StatsEvent
+}
+
+test('update raises and lowers the limits of a live container', (t) => {
+  const { id, state, cgroupsPath } = createContainer(t)
+  t.is(Number(memoryLimit(cgroupsPath)), 64 * MiB)
+  t.is(pidsLimit(cgroupsPath), '20')
+  t.is(cpuQuota(cgroupsPath), '50000')
+  const before = stats(state, id)
+  t.is(before.type, 'stats')
+  t.is(before.id, id)
+  t.is(before.data.memory.usage.limit, 64 * MiB)
+  t.is(before.data.pids.limit, 20)
+  t.true(before.data.pids.current >= 1)
+
+  const up = runtime(TSC_RUNTIME, state, ['update', '--memory', `${128 * MiB}`, '--memory-swap', `${128 * MiB}`, '--pids-limit', '50', '--cpu-quota', '80000', id])
+  t.is(up.code, 0, up.stderr)
+  t.is(Number(memoryLimit(cgroupsPath)), 128 * MiB)
+  t.is(pidsLimit(cgroupsPath), '50')
+  t.is(cpuQuota(cgroupsPath), '80000')
+  t.is(stats(state, id).data.memory.usage.limit, 128 * MiB)
+
+  const down = runtime(TSC_RUNTIME, state, ['update', '--memory', `${48 * MiB}`, '--memory-swap', `${48 * MiB}`, '--pids-limit', '5', '--cpu-quota', '-1', id])
+  t.is(down.code, 0, down.stderr)
+  t.is(Number(memoryLimit(cgroupsPath)), 48 * MiB)
+  t.is(pidsLimit(cgroupsPath), '5')
+  t.regex(cpuQuota(cgroupsPath), /^(max|-1)$/)
+  const after = stats(state, id)
+  t.is(after.data.memory.usage.limit, 48 * MiB)
+  t.is(after.data.pids.limit, 5)
+})
+
+test('update takes a resources file on stdin', (t) => {
+  const { id, state, cgroupsPath } = createContainer(t)
+  const r = runtime(TSC_RUNTIME, state, ['update', '--resources', '-', id], JSON.stringify({ pids: { limit: 33 } }))
+  t.is(r.code, 0, r.stderr)
+  t.is(pidsLimit(cgroupsPath), '33')
+})
+
+test('update refuses a bad value, names the field, and changes nothing', (t) => {
+  const { id, state, cgroupsPath } = createContainer(t)
+  const r = runtime(TSC_RUNTIME, state, ['update', '--memory', '1024', '--memory-swap', '1024', '--pids-limit', '7', id])
+  t.not(r.code, 0)
+  t.regex(r.stderr, /memory\.limit/)
+  t.is(Number(memoryLimit(cgroupsPath)), 64 * MiB)
+  t.is(pidsLimit(cgroupsPath), '20')
+  const unknown = runtime(TSC_RUNTIME, state, ['update', '--pids-limit', '7', 'no-such-container'])
+  t.not(unknown.code, 0)
+})
+
+test('events streams stats at the interval and ends when the container is deleted', async (t) => {
+  const { id, state } = createContainer(t)
+  const child = spawn(TSC_RUNTIME, ['--root', state, 'events', '--interval', '100ms', id], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d))
+  const ended = new Promise<number | null>((res) => child.on('close', (code) => res(code)))
+  await new Promise((res) => setTimeout(res, 1500))
+  const lines = out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as StatsEvent)
+  t.true(lines.length >= 3, `only ${lines.length} events in 1.5 s`)
+  t.true(lines.every((l) => l.type === 'stats' && l.id === id))
+  const del = runtime(TSC_RUNTIME, state, ['delete', '--force', id])
+  t.is(del.code, 0, del.stderr)
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
+  t.is(await ended, 0, 'events did not end by itself after the container was deleted')
+  clearTimeout(timer)
+  t.deepEqual(cgroupsNamed(id), [])
+})
