@@ -14,6 +14,9 @@ pub mod v1;
 pub mod v2;
 pub mod validate;
 
+/// The OCI types this crate's API takes, for callers that do not depend on oci-spec.
+pub use oci_spec;
+
 pub use detect::{detect, Layout, Mode};
 pub use manager::{Manager, ManagerError};
 pub use stats::Stats;

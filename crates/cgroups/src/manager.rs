@@ -69,6 +69,19 @@ impl ManagerError {
     pub fn is_permission_denied(&self) -> bool {
         matches!(self, ManagerError::PermissionDenied { .. })
     }
+
+    /// True when the OCI input itself is at fault (a bad cgroupsPath or resource value, or a
+    /// limit this host cannot enforce), rather than the host failing: the runtime reports
+    /// these with the `config` kind.
+    pub fn is_invalid_input(&self) -> bool {
+        matches!(
+            self,
+            ManagerError::Path(_)
+                | ManagerError::Validate(_)
+                | ManagerError::V1(V1Error::MissingController { .. } | V1Error::Unsupported { .. } | V1Error::Invalid { .. })
+                | ManagerError::V2(V2Error::MissingController { .. } | V2Error::Unsupported { .. } | V2Error::UnknownUnifiedKey { .. })
+        )
+    }
 }
 
 /// A container's cgroup. Serializable so a later command (delete, update, events) can reopen

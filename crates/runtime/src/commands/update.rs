@@ -4,7 +4,7 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use oci_spec::runtime::{LinuxBlockIo, LinuxCpu, LinuxMemory, LinuxPids, LinuxResources};
+use tsc_box_cgroups::oci_spec::runtime::{LinuxBlockIo, LinuxCpu, LinuxMemory, LinuxPids, LinuxResources};
 use tsc_box_cgroups::ManagerError;
 use tsc_box_core::kind::Kind;
 use tsc_box_core::state::{StateDir, StateError, Status};
@@ -85,7 +85,7 @@ impl UpdateError {
             UpdateError::State(e) => e.kind(),
             UpdateError::Read { .. } | UpdateError::TooLarge { .. } | UpdateError::Parse { .. } | UpdateError::Nothing => Kind::Config,
             UpdateError::Stopped(_) | UpdateError::NoCgroup(_) => Kind::State,
-            UpdateError::Cgroup(ManagerError::Validate(_)) => Kind::Config,
+            UpdateError::Cgroup(e) if e.is_invalid_input() => Kind::Config,
             UpdateError::Cgroup(_) => Kind::Cgroup,
         }
     }
