@@ -137,7 +137,8 @@ export async function runContainer(flags: RunFlags, positionals: string[]): Prom
       created: new Date().toISOString(),
       rootfs: v.rootfs,
       command: v.args,
-      status: 'created',
+      // Written once, just before the launch: a failed launch removes it anyway.
+      status: 'running',
       exitCode: null,
       oomKilled: false,
     }
@@ -150,7 +151,6 @@ export async function runContainer(flags: RunFlags, positionals: string[]): Prom
       stdin: flags.interactive,
       onSpawn: () => {
         launched = true
-        saveRecord(files, {...record, status: 'running'})
       },
     })
     await removeRuntimeState(paths, runtime, id)
