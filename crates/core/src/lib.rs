@@ -1,2 +1,16 @@
 //! The container core of tsc-box: everything `tsc-box-runtime` needs to turn an OCI bundle
 //! into a running, isolated process.
+
+pub mod container;
+pub mod kind;
+pub mod process;
+pub mod rootfs;
+pub mod security;
+pub mod signal;
+pub mod spec;
+pub mod state;
+pub mod sys;
+pub mod terminal;
+
+/// The security module compiles and installs seccomp filters.
+pub(crate) const SECCOMP_SUPPORTED: bool = true;

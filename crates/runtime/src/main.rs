@@ -1,3 +1,42 @@
+//! tsc-box-runtime: the OCI runtime command line over tsc_box_core, and (as `init`) the tiny
+//! init that `--init` bind-mounts into containers.
+
+mod cli;
+mod commands;
+mod error;
+mod log;
+mod relay;
+mod tinyinit;
+
+use clap::Parser;
+
+use cli::{Cli, Command};
+
 fn main() {
-    println!("{:?}", std::env::args().collect::<Vec<_>>());
+    // The tiny-init path must stay tiny: decide on argv[0] before anything else runs.
+    let mut args = std::env::args_os();
+    let argv0 = args.next().unwrap_or_default();
+    if std::path::Path::new(&argv0).file_name().is_some_and(|n| n == "init") {
+        tinyinit::main(args.collect());
+    }
+    let cli = Cli::parse();
+    let logger = log::Logger::open(cli.log.as_deref(), cli.log_format, cli.debug);
+    let g = commands::Global { root: cli.root.clone(), log: &logger, systemd_cgroup: cli.systemd_cgroup };
+    let result = match &cli.command {
+        Command::Create(a) => commands::create::run(&g, a),
+        Command::Start(a) => commands::start::run(&g, a),
+        Command::State(a) => commands::state::run(&g, a),
+        Command::Kill(a) => commands::kill::run(&g, a),
+        Command::Delete(a) => commands::delete::run(&g, a),
+        Command::Run(a) => commands::run::run(&g, a),
+        Command::Features => commands::features::run(&g),
+    };
+    let code = match result {
+        Ok(code) => code,
+        Err(e) => {
+            logger.error(e.kind(), &e.to_string());
+            e.exit_status()
+        }
+    };
+    std::process::exit(code);
 }

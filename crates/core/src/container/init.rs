@@ -1,0 +1,185 @@
+//! The container's init between clone and execve. It runs in the child of a single-threaded
+//! parent, so ordinary Rust (allocation included) is safe here, as after fork. Failures go
+//! to the parent over the sync socket and end the child with the matching status.
+
+use std::convert::Infallible;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::path::Path;
+
+use nix::errno::Errno;
+use nix::fcntl::OFlag;
+use nix::mount::{mount, MsFlags};
+use nix::sched::{setns, unshare, CloneFlags};
+use nix::sys::signal::{signal, sigprocmask, SigHandler, SigSet, SigmaskHow, Signal};
+use nix::sys::stat::{umask, Mode};
+use nix::unistd::{chdir, sethostname, setresgid, setresuid, setsid, Gid, Uid};
+use oci_spec::runtime::Spec;
+
+use super::namespaces::NsPlan;
+use super::sync::{recv_msg, send_msg, Msg};
+use super::ContainerError;
+use crate::process::caps::CapPlan;
+use crate::process::exec::{self, env_get, DEFAULT_PATH};
+use crate::process::{identity, limits, network, ProcessError};
+use crate::rootfs::{self, resolve};
+use crate::security::seccomp::Filter;
+use crate::sys::{cloexec_from, fd_path, setdomainname};
+use crate::terminal;
+
+pub(super) struct InitCtx<'a> {
+    pub spec: &'a Spec,
+    pub rootfs: &'a Path,
+    pub sock: BorrowedFd<'a>,
+    pub fifo: Option<RawFd>,
+    pub joins: &'a [(OwnedFd, CloneFlags)],
+    pub ns: &'a NsPlan,
+    pub filter: Option<&'a Filter>,
+    pub die_with_parent: bool,
+    pub preserve_fds: u32,
+    pub terminal: bool,
+}
+
+pub(super) fn child_main(ctx: &InitCtx<'_>) -> ! {
+    let e = match run(ctx) {
+        Ok(never) => match never {},
+        Err(e) => e,
+    };
+    let kind = e.kind();
+    let _ = send_msg(ctx.sock, &Msg::Error { kind, msg: e.to_string() });
+    unsafe { libc::_exit(kind.exit_status()) }
+}
+
+fn ns_err(what: &str) -> impl FnOnce(Errno) -> ContainerError + '_ {
+    move |errno| ContainerError::Namespace { what: what.to_string(), errno }
+}
+
+fn run(ctx: &InitCtx<'_>) -> Result<Infallible, ContainerError> {
+    // The parent blocks signals for its signalfd and Rust ignores SIGPIPE: neither may leak
+    // into the app.
+    let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
+    let _ = unsafe { signal(Signal::SIGPIPE, SigHandler::SigDfl) };
+    if ctx.die_with_parent {
+        let _ = nix::sys::prctl::set_pdeathsig(Signal::SIGKILL);
+    }
+    match recv_msg(ctx.sock) {
+        Ok(Some(Msg::Go)) => {}
+        _ => unsafe { libc::_exit(1) },
+    }
+    for (fd, flag) in ctx.joins {
+        setns(fd, *flag).map_err(ns_err("setns"))?;
+    }
+    if ctx.ns.new_user {
+        // Become root of the new user namespace (the ids are mapped now).
+        setresgid(Gid::from_raw(0), Gid::from_raw(0), Gid::from_raw(0)).map_err(ns_err("setgid 0 in user namespace"))?;
+        setresuid(Uid::from_raw(0), Uid::from_raw(0), Uid::from_raw(0)).map_err(ns_err("setuid 0 in user namespace"))?;
+    }
+    if ctx.ns.new_cgroup {
+        unshare(CloneFlags::CLONE_NEWCGROUP).map_err(ns_err("unshare cgroup namespace"))?;
+    }
+    // Its own session: the user's terminal reaches the app only through the runtime.
+    setsid().map_err(ns_err("setsid"))?;
+    let spec = ctx.spec;
+    let process = spec.process().as_ref().expect("validated");
+    if let Some(v) = process.oom_score_adj() {
+        limits::set_oom_score_adj(v)?;
+    }
+    limits::set_rlimits(process.rlimits().as_deref().unwrap_or(&[]))?;
+    if let Some(h) = spec.hostname().as_deref().filter(|h| !h.is_empty()) {
+        sethostname(h).map_err(ns_err("sethostname"))?;
+    }
+    if let Some(d) = spec.domainname().as_deref().filter(|h| !h.is_empty()) {
+        setdomainname(d).map_err(ns_err("setdomainname"))?;
+    }
+    umask(Mode::empty());
+    if ctx.ns.new_net {
+        network::loopback_up()?;
+    }
+    rootfs::prepare(&rootfs::Plan { rootfs: ctx.rootfs, spec, user_ns: ctx.ns.new_user })?;
+    if ctx.terminal {
+        let size = process.console_size();
+        let (rows, cols) = size.map(|b| (b.height() as u16, b.width() as u16)).unwrap_or((0, 0));
+        let pty = terminal::open_pty(rows, cols)?;
+        bind_console(&pty.slave_path)?;
+        send_msg(ctx.sock, &Msg::Pty(pty.master)).map_err(|errno| ContainerError::Sys { what: "send pty", errno })?;
+        terminal::make_controlling(&pty.slave)?;
+    }
+    if let Some(sysctl) = spec.linux().as_ref().and_then(|l| l.sysctl().as_ref()) {
+        for (k, v) in sysctl {
+            limits::set_sysctl(k, v)?;
+        }
+    }
+    rootfs::finish(spec)?;
+
+    let user = process.user();
+    let mut env: Vec<String> = process.env().clone().unwrap_or_default();
+    if env_get(&env, "HOME").is_none() {
+        env.push(format!("HOME={}", identity::home_of(user.uid(), Path::new("/etc/passwd"))));
+    }
+    let cwd = process.cwd();
+    let root = nix::fcntl::open("/", OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty())
+        .map_err(|errno| ProcessError::Cwd { path: "/".into(), errno })?;
+    drop(resolve::mkdir_all(root.as_fd(), cwd, Mode::from_bits_truncate(0o755)).map_err(|errno| ProcessError::Cwd { path: cwd.clone(), errno })?);
+    chdir(cwd).map_err(|errno| ProcessError::Cwd { path: cwd.clone(), errno })?;
+    let args = process.args().as_deref().expect("validated");
+    let path = exec::lookup(&args[0], env_get(&env, "PATH").unwrap_or(DEFAULT_PATH))?;
+    let prepared = exec::prepare(&path, args, &env);
+    let caps = process.capabilities().as_ref().map(CapPlan::new).transpose()?;
+    cloexec_from(3 + ctx.preserve_fds).map_err(|errno| ContainerError::Sys { what: "close_range", errno })?;
+
+    send_msg(ctx.sock, &Msg::Ready).map_err(|errno| ContainerError::Sys { what: "report ready", errno })?;
+    wait_for_start(ctx)?;
+
+    let nnp = process.no_new_privileges().unwrap_or(false);
+    // Without no_new_privs the filter needs CAP_SYS_ADMIN: install it while we are root.
+    if let Some(f) = ctx.filter.filter(|f| !f.installs_late(nnp)) {
+        f.install()?;
+    }
+    if let Some(c) = &caps {
+        c.drop_bounding()?;
+        nix::sys::prctl::set_keepcaps(true).map_err(ProcessError::sys("PR_SET_KEEPCAPS"))?;
+    }
+    identity::switch(user, true)?;
+    if let Some(c) = &caps {
+        c.apply()?;
+        nix::sys::prctl::set_keepcaps(false).map_err(ProcessError::sys("PR_SET_KEEPCAPS"))?;
+    }
+    // Again as the user: a cwd the user may not enter is an error, as with runc.
+    chdir(cwd).map_err(|errno| ProcessError::Cwd { path: cwd.clone(), errno })?;
+    umask(Mode::from_bits_truncate(user.umask().unwrap_or(0o022)));
+    if nnp {
+        nix::sys::prctl::set_no_new_privs().map_err(ProcessError::sys("PR_SET_NO_NEW_PRIVS"))?;
+    }
+    if let Some(f) = ctx.filter.filter(|f| f.installs_late(nnp)) {
+        f.install()?;
+    }
+    let errno = exec::exec(&prepared);
+    Err(ProcessError::NotExecutable { path, errno }.into())
+}
+
+fn wait_for_start(ctx: &InitCtx<'_>) -> Result<(), ContainerError> {
+    match ctx.fifo {
+        Some(fd) => {
+            // Blocks until `start` opens the fifo for reading.
+            let w = nix::fcntl::open(fd_path(fd).as_str(), OFlag::O_WRONLY | OFlag::O_CLOEXEC, Mode::empty())
+                .map_err(|errno| ContainerError::Sys { what: "open exec fifo", errno })?;
+            nix::unistd::write(&w, b"0").map_err(|errno| ContainerError::Sys { what: "write exec fifo", errno })?;
+            let _ = nix::unistd::close(fd);
+            Ok(())
+        }
+        None => match recv_msg(ctx.sock) {
+            Ok(Some(Msg::Start)) => Ok(()),
+            // The runtime went away before starting us: nothing to run.
+            _ => unsafe { libc::_exit(1) },
+        },
+    }
+}
+
+/// /dev/console is the pty slave, as programs expect of a terminal container.
+fn bind_console(slave: &str) -> Result<(), ContainerError> {
+    let root = nix::fcntl::open("/", OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty())
+        .map_err(|errno| ContainerError::Sys { what: "open /", errno })?;
+    let target = resolve::create_file(root.as_fd(), Path::new("/dev/console"), Mode::from_bits_truncate(0o600))
+        .map_err(|errno| ContainerError::Sys { what: "create /dev/console", errno })?;
+    mount(Some(slave), fd_path(target.as_raw_fd()).as_str(), None::<&str>, MsFlags::MS_BIND, None::<&str>)
+        .map_err(|errno| ContainerError::Sys { what: "bind /dev/console", errno })
+}

@@ -1,0 +1,307 @@
+//! Creating a container (the parent side): load the bundle, make the state directory and
+//! the cgroup, clone the init into its namespaces and cgroup, map its ids, and wait until it
+//! reports ready. Any failure undoes everything made so far.
+
+mod devices;
+pub mod idmap;
+mod init;
+pub mod namespaces;
+pub mod sync;
+
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+use nix::errno::Errno;
+use nix::fcntl::OFlag;
+use nix::sched::{setns, CloneFlags};
+use nix::sys::signal::{kill, Signal};
+use nix::sys::socket::{socketpair, AddressFamily, SockFlag, SockType};
+use nix::sys::stat::Mode;
+use nix::sys::wait::{waitpid, WaitStatus};
+use nix::unistd::Pid;
+use tsc_box_cgroups::{Manager, ManagerError};
+
+use crate::kind::Kind;
+use crate::process::ProcessError;
+use crate::rootfs::RootfsError;
+use crate::security::seccomp::{self, SeccompError};
+use crate::spec::{self, SpecError};
+use crate::state::{Record, StateDir, StateError};
+use crate::sys::clone::{clone, Forked, Placed};
+use crate::terminal::{connect_console, send_master, TerminalError};
+use sync::{recv_msg, send_msg, Msg};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ContainerError {
+    #[error(transparent)]
+    Spec(#[from] SpecError),
+    #[error(transparent)]
+    State(#[from] StateError),
+    #[error(transparent)]
+    Rootfs(#[from] RootfsError),
+    #[error(transparent)]
+    Process(#[from] ProcessError),
+    #[error(transparent)]
+    Terminal(#[from] TerminalError),
+    #[error(transparent)]
+    Seccomp(#[from] SeccompError),
+    #[error("cgroup: {0}")]
+    Cgroup(#[from] ManagerError),
+    #[error("namespace {what}: {errno}")]
+    Namespace { what: String, errno: Errno },
+    #[error("user namespace: {0}")]
+    User(String),
+    #[error("{what}: {errno}")]
+    Sys { what: &'static str, errno: Errno },
+    /// An error the init reported from inside the container.
+    #[error("{msg}")]
+    Child { kind: Kind, msg: String },
+    #[error("the container init died during setup ({0})")]
+    ChildDied(String),
+    #[error("process.terminal is set: --console-socket is required when the runtime does not stay in the foreground")]
+    NeedConsoleSocket,
+}
+
+impl ContainerError {
+    pub fn kind(&self) -> Kind {
+        match self {
+            ContainerError::Spec(e) => e.kind(),
+            ContainerError::State(e) => e.kind(),
+            ContainerError::Rootfs(e) => e.kind(),
+            ContainerError::Process(e) => e.kind(),
+            ContainerError::Terminal(e) => e.kind(),
+            ContainerError::Seccomp(SeccompError::Profile { .. } | SeccompError::TooLarge(_)) => Kind::Config,
+            ContainerError::Seccomp(_) => Kind::Process,
+            ContainerError::Cgroup(_) => Kind::Cgroup,
+            ContainerError::Namespace { .. } => Kind::Namespace,
+            ContainerError::User(_) => Kind::User,
+            ContainerError::Sys { .. } => Kind::Internal,
+            ContainerError::Child { kind, .. } => *kind,
+            ContainerError::ChildDied(_) => Kind::Process,
+            ContainerError::NeedConsoleSocket => Kind::Config,
+        }
+    }
+}
+
+fn sys(what: &'static str) -> impl FnOnce(Errno) -> ContainerError {
+    move |errno| ContainerError::Sys { what, errno }
+}
+
+/// How the init learns that it may exec.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum StartVia {
+    /// `create`: a later `start` opens the exec fifo in the state directory.
+    Fifo,
+    /// `run`: the parent sends Start over the sync socket.
+    Socket,
+}
+
+pub struct Options<'a> {
+    pub root: &'a Path,
+    pub id: &'a str,
+    pub bundle: &'a Path,
+    pub console_socket: Option<&'a Path>,
+    pub start: StartVia,
+    /// Foreground `run`: the container dies with the runtime (PR_SET_PDEATHSIG).
+    pub die_with_parent: bool,
+    /// Extra fds beyond stdio kept open for the app (LISTEN_FDS, --preserve-fds).
+    pub preserve_fds: u32,
+}
+
+/// A container whose init is set up and waiting to exec.
+pub struct Container {
+    pub state: StateDir,
+    pub record: Record,
+    pub pid: Pid,
+    pub cgroup: Manager,
+    /// The pty master when the config asks for a terminal and no console socket was given.
+    pub pty: Option<OwnedFd>,
+    sync: OwnedFd,
+}
+
+/// Everything made so far, undone in reverse on failure.
+#[derive(Default)]
+struct Undo {
+    pid: Option<Pid>,
+    cgroup: Option<Manager>,
+    state: Option<StateDir>,
+}
+
+impl Undo {
+    fn run(self) {
+        if let Some(pid) = self.pid {
+            let _ = kill(pid, Signal::SIGKILL);
+            let _ = waitpid(pid, None);
+        }
+        if let Some(cg) = self.cgroup {
+            let _ = cg.remove();
+        }
+        if let Some(st) = self.state {
+            let _ = st.remove();
+        }
+    }
+}
+
+pub fn create(opts: &Options<'_>) -> Result<Container, ContainerError> {
+    let mut undo = Undo::default();
+    match build(opts, &mut undo) {
+        Ok(c) => Ok(c),
+        Err(e) => {
+            undo.run();
+            Err(e)
+        }
+    }
+}
+
+fn build(opts: &Options<'_>, undo: &mut Undo) -> Result<Container, ContainerError> {
+    let bundle = spec::load(opts.bundle)?;
+    let spec = &bundle.spec;
+    let linux = spec.linux().as_ref();
+    let ns = namespaces::plan(spec);
+    // Everything that can be refused without side effects comes first.
+    let filter = match linux.and_then(|l| l.seccomp().as_ref()) {
+        Some(p) => Some(seccomp::prepare(p, Some(&opts.root.join("seccomp")))?),
+        None => None,
+    };
+    let process = spec.process().as_ref().expect("validated");
+    let terminal = process.terminal().unwrap_or(false);
+    let console = match (terminal, opts.console_socket) {
+        (true, Some(p)) => Some(connect_console(p)?),
+        (true, None) if !opts.die_with_parent => return Err(ContainerError::NeedConsoleSocket),
+        _ => None,
+    };
+    let open_ns = |p: &Path| {
+        nix::fcntl::open(p, OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty())
+            .map_err(|errno| ContainerError::Namespace { what: p.display().to_string(), errno })
+    };
+    let mut joins = Vec::with_capacity(ns.joins.len());
+    for (p, f) in &ns.joins {
+        joins.push((open_ns(p)?, *f));
+    }
+    let pid_join = ns.pid_join.as_deref().map(open_ns).transpose()?;
+
+    undo.state = Some(StateDir::create(opts.root, opts.id)?);
+    let cg_path = linux
+        .and_then(|l| l.cgroups_path().as_ref())
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_else(|| format!("/tsc-box-runtime/{}", opts.id));
+    let cgroup = Manager::new(&cg_path)?;
+    cgroup.create()?;
+    undo.cgroup = Some(cgroup.clone());
+    if let Some(r) = linux.and_then(|l| l.resources().as_ref()) {
+        cgroup.apply(&devices::with_defaults(r))?;
+    }
+    let fifo = match opts.start {
+        StartVia::Fifo => {
+            let path = undo.state.as_ref().expect("made above").exec_fifo();
+            nix::unistd::mkfifo(&path, Mode::from_bits_truncate(0o600)).map_err(sys("mkfifo"))?;
+            // Writable by the container user whoever it is: the fifo is reached only through
+            // the init's own fd (the state directory is not searchable to it).
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o622))
+                .map_err(|e| sys("chmod exec fifo")(Errno::from_raw(e.raw_os_error().unwrap_or(0))))?;
+            Some(nix::fcntl::open(&path, OFlag::O_PATH | OFlag::O_CLOEXEC, Mode::empty()).map_err(sys("open exec fifo"))?)
+        }
+        StartVia::Socket => None,
+    };
+    let (parent_sock, child_sock) =
+        socketpair(AddressFamily::Unix, SockType::SeqPacket, None, SockFlag::SOCK_CLOEXEC).map_err(sys("socketpair"))?;
+    let cg_fd = cgroup.clone_into_fd()?;
+    if let Some(fd) = &pid_join {
+        setns(fd, CloneFlags::CLONE_NEWPID)
+            .map_err(|errno| ContainerError::Namespace { what: "join pid namespace".into(), errno })?;
+    }
+    let ctx = init::InitCtx {
+        spec,
+        rootfs: &bundle.rootfs,
+        sock: child_sock.as_fd(),
+        fifo: fifo.as_ref().map(|f| f.as_raw_fd()),
+        joins: &joins,
+        ns: &ns,
+        filter: filter.as_ref(),
+        die_with_parent: opts.die_with_parent,
+        preserve_fds: opts.preserve_fds,
+        terminal,
+    };
+    let (forked, placed) = clone(ns.clone_flags.bits() as u64, cg_fd.as_ref().map(|f| f.as_raw_fd()))
+        .map_err(|errno| ContainerError::Namespace { what: "clone".into(), errno })?;
+    let pid = match forked {
+        Forked::Child => {
+            drop(parent_sock);
+            init::child_main(&ctx)
+        }
+        Forked::Parent(pid) => pid,
+    };
+    undo.pid = Some(pid);
+    drop(child_sock);
+    drop(fifo);
+    drop(cg_fd);
+    if ns.new_user {
+        let l = linux.expect("validated");
+        idmap::write_maps(pid, l.uid_mappings().as_deref().unwrap_or(&[]), l.gid_mappings().as_deref().unwrap_or(&[]))?;
+    }
+    if placed == Placed::NotPlaced {
+        cgroup.add_pid(pid.as_raw())?;
+    }
+    send_msg(parent_sock.as_fd(), &Msg::Go).map_err(sys("sync with init"))?;
+    let mut pty = None;
+    loop {
+        match recv_msg(parent_sock.as_fd()).map_err(sys("sync with init"))? {
+            Some(Msg::Ready) => break,
+            Some(Msg::Pty(fd)) => match &console {
+                Some(sock) => send_master(sock, &fd)?,
+                None => pty = Some(fd),
+            },
+            Some(Msg::Error { kind, msg }) => return Err(ContainerError::Child { kind, msg }),
+            Some(_) => return Err(sys("sync with init")(Errno::EPROTO)),
+            None => return Err(ContainerError::ChildDied(describe_exit(pid))),
+        }
+    }
+    let mut record = Record::new(opts.id, pid.as_raw(), &bundle.dir, &bundle.rootfs);
+    record.annotations = spec.annotations().clone().unwrap_or_default().into_iter().collect();
+    record.cgroup = Some(cgroup.clone());
+    record.own_pid_ns = ns.new_pid;
+    undo.state.as_ref().expect("made above").save(&record)?;
+    let state = undo.state.take().expect("state made above");
+    undo.cgroup = None;
+    undo.pid = None;
+    Ok(Container { state, record, pid, cgroup, pty, sync: parent_sock })
+}
+
+fn describe_exit(pid: Pid) -> String {
+    match waitpid(pid, None) {
+        Ok(WaitStatus::Exited(_, c)) => format!("exit status {c}"),
+        Ok(WaitStatus::Signaled(_, s, _)) => format!("killed by {s}"),
+        Ok(other) => format!("{other:?}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+impl Container {
+    /// `run`: lets the init exec and waits for the outcome (EOF on the close-on-exec socket
+    /// means execve succeeded).
+    pub fn start(&self) -> Result<(), ContainerError> {
+        send_msg(self.sync.as_fd(), &Msg::Start).map_err(sys("start the init"))?;
+        match recv_msg(self.sync.as_fd()) {
+            Ok(None) => Ok(()),
+            Ok(Some(Msg::Error { kind, msg })) => Err(ContainerError::Child { kind, msg }),
+            Ok(Some(_)) => Err(sys("sync with init")(Errno::EPROTO)),
+            Err(e) => Err(sys("sync with init")(e)),
+        }
+    }
+
+    /// Kills the init if still there and removes the cgroup and the state directory.
+    pub fn destroy(self) -> Result<(), ContainerError> {
+        let _ = kill(self.pid, Signal::SIGKILL);
+        let _ = waitpid(self.pid, None);
+        cleanup(self.state, &self.cgroup)
+    }
+}
+
+/// Removes what a finished container leaves: every process in its cgroup, the cgroup, the
+/// state directory.
+pub fn cleanup(state: StateDir, cgroup: &Manager) -> Result<(), ContainerError> {
+    let r = cgroup.remove();
+    state.remove()?;
+    r.map_err(ContainerError::from)
+}

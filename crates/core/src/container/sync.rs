@@ -1,0 +1,92 @@
+//! The parent/child protocol over a SOCK_SEQPACKET pair: one datagram per message.
+//! The child's end is close-on-exec, so EOF after `Start` means execve succeeded.
+
+use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
+
+use nix::errno::Errno;
+use nix::sys::socket::{send, MsgFlags};
+
+use crate::kind::Kind;
+use crate::sys::fdpass::{recv_with_fd, send_fd};
+
+pub enum Msg {
+    /// Parent -> child: ids are mapped and the child is in its cgroup.
+    Go,
+    /// Parent -> child: exec now (`run`; `create` uses the exec fifo instead).
+    Start,
+    /// Child -> parent: set up, waiting for start.
+    Ready,
+    /// Child -> parent: the pty master.
+    Pty(OwnedFd),
+    /// Child -> parent: the setup or the execve failed.
+    Error { kind: Kind, msg: String },
+}
+
+pub fn send_msg(sock: BorrowedFd<'_>, m: &Msg) -> Result<(), Errno> {
+    let mut buf = Vec::with_capacity(16);
+    match m {
+        Msg::Go => buf.push(b'G'),
+        Msg::Start => buf.push(b'S'),
+        Msg::Ready => buf.push(b'R'),
+        Msg::Pty(fd) => return send_fd(sock, b"T", fd.as_raw_fd()),
+        Msg::Error { kind, msg } => {
+            buf.push(b'E');
+            buf.push(kind.to_u8());
+            buf.extend_from_slice(&msg.as_bytes()[..msg.len().min(4000)]);
+        }
+    }
+    // MSG_NOSIGNAL: a parent that went away must not kill the child with SIGPIPE.
+    send(sock.as_raw_fd(), &buf, MsgFlags::MSG_NOSIGNAL).map(drop)
+}
+
+/// The next message, or None at EOF.
+pub fn recv_msg(sock: BorrowedFd<'_>) -> Result<Option<Msg>, Errno> {
+    let mut buf = [0u8; 4096];
+    let (n, fd) = loop {
+        match recv_with_fd(sock, &mut buf) {
+            Err(Errno::EINTR) => continue,
+            r => break r?,
+        }
+    };
+    if n == 0 {
+        return Ok(None);
+    }
+    Ok(Some(match (buf[0], fd) {
+        (b'G', _) => Msg::Go,
+        (b'S', _) => Msg::Start,
+        (b'R', _) => Msg::Ready,
+        (b'T', Some(fd)) => Msg::Pty(fd),
+        (b'E', _) if n >= 2 => Msg::Error {
+            kind: Kind::from_u8(buf[1]),
+            msg: String::from_utf8_lossy(&buf[2..n]).into_owned(),
+        },
+        _ => return Err(Errno::EPROTO),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nix::sys::socket::{socketpair, AddressFamily, SockFlag, SockType};
+    use std::os::fd::AsFd;
+
+    #[test]
+    fn messages_round_trip() {
+        let (a, b) = socketpair(AddressFamily::Unix, SockType::SeqPacket, None, SockFlag::SOCK_CLOEXEC).unwrap();
+        send_msg(a.as_fd(), &Msg::Ready).unwrap();
+        send_msg(a.as_fd(), &Msg::Error { kind: Kind::NotFound, msg: "x: not found".into() }).unwrap();
+        let devnull = std::fs::File::open("/dev/null").unwrap();
+        send_msg(a.as_fd(), &Msg::Pty(devnull.into())).unwrap();
+        assert!(matches!(recv_msg(b.as_fd()).unwrap(), Some(Msg::Ready)));
+        match recv_msg(b.as_fd()).unwrap() {
+            Some(Msg::Error { kind, msg }) => {
+                assert_eq!(kind, Kind::NotFound);
+                assert_eq!(msg, "x: not found");
+            }
+            _ => panic!("expected an error"),
+        }
+        assert!(matches!(recv_msg(b.as_fd()).unwrap(), Some(Msg::Pty(_))));
+        drop(a);
+        assert!(recv_msg(b.as_fd()).unwrap().is_none());
+    }
+}

@@ -1,0 +1,109 @@
+//! A `cgroup` mount in config.json. On a pure v2 host that is cgroup2; on v1 and hybrid hosts
+//! it is what runc builds: a tmpfs holding one cgroup mount per v1 hierarchy of the host
+//! (through the container's cgroup namespace each shows the container's own cgroup).
+
+use std::os::fd::{AsRawFd, BorrowedFd};
+use std::path::{Path, PathBuf};
+
+use nix::mount::{mount, MsFlags};
+use nix::sys::stat::Mode;
+use nix::unistd::symlinkat;
+
+use super::mounts::remount;
+use super::resolve::mkdir_all;
+use super::{path_err, RootfsError};
+use crate::sys::fd_path;
+
+const CONTROLLERS: &[&str] = &[
+    "blkio", "cpu", "cpuacct", "cpuset", "devices", "freezer", "hugetlb", "memory", "misc",
+    "net_cls", "net_prio", "perf_event", "pids", "rdma",
+];
+
+/// A host v1 hierarchy: the directory name it gets and the mount data naming it.
+#[derive(Debug, PartialEq)]
+pub struct Hierarchy {
+    pub dir: String,
+    pub data: String,
+    pub controllers: Vec<String>,
+}
+
+/// The v1 hierarchies in a mountinfo text (empty on a pure v2 host).
+pub fn v1_hierarchies(mountinfo: &str) -> Vec<Hierarchy> {
+    let mut out: Vec<Hierarchy> = Vec::new();
+    for line in mountinfo.lines() {
+        let Some((left, right)) = line.split_once(" - ") else { continue };
+        let mut tail = right.split(' ');
+        if tail.next() != Some("cgroup") {
+            continue;
+        }
+        let (Some(_src), Some(opts)) = (tail.next(), tail.next()) else { continue };
+        let Some(mp) = left.split(' ').nth(4) else { continue };
+        let Some(dir) = Path::new(mp).file_name().and_then(|n| n.to_str()) else { continue };
+        let names: Vec<String> = opts
+            .split(',')
+            .filter(|o| CONTROLLERS.contains(o) || o.starts_with("name="))
+            .map(str::to_string)
+            .collect();
+        let data = names.join(",");
+        if names.is_empty() || out.iter().any(|h| h.data == data) {
+            continue;
+        }
+        let controllers = names.iter().filter(|n| !n.starts_with("name=")).cloned().collect();
+        out.push(Hierarchy { dir: dir.to_string(), data, controllers });
+    }
+    out
+}
+
+pub fn mount_cgroup(root: BorrowedFd<'_>, dest: &Path, flags: MsFlags) -> Result<(), RootfsError> {
+    let merr = |what: String| move |errno| RootfsError::Mount { what, dest: dest.to_path_buf(), errno };
+    let target = mkdir_all(root, dest, Mode::from_bits_truncate(0o755)).map_err(path_err("create mount point", dest))?;
+    let info = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+    let hierarchies = v1_hierarchies(&info);
+    if hierarchies.is_empty() {
+        return mount(Some("cgroup2"), fd_path(target.as_raw_fd()).as_str(), Some("cgroup2"), flags, None::<&str>)
+            .map_err(merr("cgroup2".into()));
+    }
+    let tmpfs_flags = flags & !MsFlags::MS_RDONLY;
+    mount(Some("tmpfs"), fd_path(target.as_raw_fd()).as_str(), Some("tmpfs"), tmpfs_flags, Some("mode=755"))
+        .map_err(merr("tmpfs".into()))?;
+    for h in &hierarchies {
+        let sub: PathBuf = dest.join(&h.dir);
+        let t = mkdir_all(root, &sub, Mode::from_bits_truncate(0o755)).map_err(path_err("create mount point", &sub))?;
+        mount(Some("cgroup"), fd_path(t.as_raw_fd()).as_str(), Some("cgroup"), flags, Some(h.data.as_str()))
+            .map_err(|errno| RootfsError::Mount { what: format!("cgroup {}", h.data), dest: sub.clone(), errno })?;
+        // Co-mounted controllers (cpu,cpuacct) are also reachable by each name.
+        if h.controllers.len() > 1 {
+            let dir = super::resolve::open_in_root(root, dest, nix::fcntl::OFlag::O_PATH | nix::fcntl::OFlag::O_DIRECTORY)
+                .map_err(path_err("open", dest))?;
+            for c in &h.controllers {
+                let _ = symlinkat(h.dir.as_str(), std::os::fd::AsFd::as_fd(&dir), c.as_str());
+            }
+        }
+    }
+    if flags.contains(MsFlags::MS_RDONLY) {
+        remount(root, dest, tmpfs_flags | MsFlags::MS_RDONLY, None)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_v1_hierarchies() {
+        let info = "\
+30 25 0:26 / /sys/fs/cgroup ro,nosuid - tmpfs tmpfs ro,mode=755
+31 30 0:27 / /sys/fs/cgroup/cpu,cpuacct rw,nosuid - cgroup cgroup rw,cpu,cpuacct
+32 30 0:28 / /sys/fs/cgroup/systemd rw - cgroup cgroup rw,xattr,name=systemd
+33 30 0:29 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw,nsdelegate
+34 30 0:28 / /mnt/again rw - cgroup cgroup rw,xattr,name=systemd
+";
+        let h = v1_hierarchies(info);
+        assert_eq!(h.len(), 2);
+        assert_eq!(h[0], Hierarchy { dir: "cpu,cpuacct".into(), data: "cpu,cpuacct".into(), controllers: vec!["cpu".into(), "cpuacct".into()] });
+        assert_eq!(h[1].data, "name=systemd");
+        assert!(h[1].controllers.is_empty());
+        assert!(v1_hierarchies("1 0 0:1 / / rw - cgroup2 cgroup2 rw").is_empty());
+    }
+}

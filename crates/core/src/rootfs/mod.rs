@@ -1,0 +1,118 @@
+//! The container's filesystem view, built inside its new mount namespace: the config's
+//! mounts under the rootfs, /dev, pivot_root, then masked and read-only paths.
+
+mod cgroupfs;
+mod devices;
+mod mounts;
+mod options;
+mod paths;
+mod pivot;
+pub mod resolve;
+
+use std::os::fd::{AsFd, OwnedFd};
+use std::path::{Path, PathBuf};
+
+use nix::errno::Errno;
+use nix::fcntl::OFlag;
+use nix::mount::{mount, MsFlags};
+use nix::sys::stat::Mode;
+use oci_spec::runtime::Spec;
+
+pub use options::propagation_flags;
+
+use crate::kind::Kind;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RootfsError {
+    #[error("mount option {0:?} is not supported")]
+    Option(String),
+    #[error("mount {what} on {dest}: {errno}")]
+    Mount { what: String, dest: PathBuf, errno: Errno },
+    #[error("{what} {path}: {errno}")]
+    Path { what: &'static str, path: PathBuf, errno: Errno },
+    #[error("pivot_root into {path}: {errno}")]
+    Pivot { path: PathBuf, errno: Errno },
+    #[error("{0} is not the null character device: refusing to use it for masking")]
+    NotNullDevice(PathBuf),
+}
+
+impl RootfsError {
+    pub fn kind(&self) -> Kind {
+        match self {
+            RootfsError::Option(_) => Kind::Config,
+            RootfsError::Mount { .. } => Kind::Mount,
+            _ => Kind::Rootfs,
+        }
+    }
+}
+
+pub(crate) fn path_err<'p>(what: &'static str, path: &'p Path) -> impl FnOnce(Errno) -> RootfsError + 'p {
+    move |errno| RootfsError::Path { what, path: path.to_path_buf(), errno }
+}
+
+/// What the rootfs setup needs beyond the spec.
+pub struct Plan<'a> {
+    pub rootfs: &'a Path,
+    pub spec: &'a Spec,
+    /// In a new user namespace mknod is forbidden: devices are bind-mounted from the host.
+    pub user_ns: bool,
+}
+
+/// Everything up to and including pivot_root. Runs in the container's mount namespace, while
+/// the host's paths (bind sources, /dev) are still reachable.
+pub fn prepare(plan: &Plan<'_>) -> Result<(), RootfsError> {
+    let linux = plan.spec.linux().as_ref();
+    let prop = linux.and_then(|l| l.rootfs_propagation().as_deref()).and_then(propagation_flags);
+    // Nothing we mount may propagate back to the host: make the whole tree private (or slave
+    // when asked for), before the first mount.
+    let initial = match prop {
+        Some(f) if f.contains(MsFlags::MS_SLAVE) => MsFlags::MS_SLAVE,
+        _ => MsFlags::MS_PRIVATE,
+    };
+    mount(None::<&str>, "/", None::<&str>, initial | MsFlags::MS_REC, None::<&str>)
+        .map_err(|errno| RootfsError::Mount { what: "propagation".into(), dest: "/".into(), errno })?;
+    // pivot_root needs the new root to be a mount point.
+    mount(Some(plan.rootfs), plan.rootfs, None::<&str>, MsFlags::MS_BIND | MsFlags::MS_REC, None::<&str>)
+        .map_err(|errno| RootfsError::Mount { what: "rootfs bind".into(), dest: plan.rootfs.into(), errno })?;
+    let root = open_root(plan.rootfs)?;
+    let mut dev_bound = false;
+    for m in plan.spec.mounts().iter().flatten() {
+        dev_bound |= mounts::mount_one(root.as_fd(), m)?;
+    }
+    if !dev_bound {
+        devices::populate(root.as_fd(), plan.user_ns)?;
+    }
+    if let Some(devs) = linux.and_then(|l| l.devices().as_ref()) {
+        devices::create_configured(root.as_fd(), devs, plan.user_ns)?;
+    }
+    drop(root);
+    pivot::pivot(plan.rootfs)
+}
+
+fn open_root(p: &Path) -> Result<OwnedFd, RootfsError> {
+    nix::fcntl::open(p, OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty())
+        .map_err(path_err("open", p))
+}
+
+/// After pivot_root and after sysctls: propagation, masked and read-only paths, read-only
+/// root. Last, because each of them takes write access away.
+pub fn finish(spec: &Spec) -> Result<(), RootfsError> {
+    let linux = spec.linux().as_ref();
+    if let Some(f) = linux.and_then(|l| l.rootfs_propagation().as_deref()).and_then(propagation_flags) {
+        mount(None::<&str>, "/", None::<&str>, f, None::<&str>)
+            .map_err(|errno| RootfsError::Mount { what: "rootfs propagation".into(), dest: "/".into(), errno })?;
+    }
+    let root = open_root(Path::new("/"))?;
+    for p in linux.and_then(|l| l.readonly_paths().as_ref()).into_iter().flatten() {
+        paths::readonly(root.as_fd(), Path::new(p))?;
+    }
+    if let Some(masked) = linux.and_then(|l| l.masked_paths().as_ref()) {
+        if !masked.is_empty() {
+            paths::mask_all(root.as_fd(), masked)?;
+        }
+    }
+    if spec.root().as_ref().and_then(|r| r.readonly()).unwrap_or(false) {
+        paths::remount_readonly(Path::new("/"))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,83 @@
+//! Loading a bundle's config.json into oci-spec's typed structs, and refusing what we cannot
+//! honour. config.json is hostile input: every rejection names the JSON field at fault.
+
+mod validate;
+
+use std::path::{Path, PathBuf};
+
+use oci_spec::runtime::Spec;
+
+pub use validate::validate;
+
+use crate::kind::Kind;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SpecError {
+    #[error("cannot read {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("config.json: {field}: {msg}")]
+    Parse { field: String, msg: String },
+    #[error("config.json: {field}: {msg}")]
+    Invalid { field: String, msg: String },
+}
+
+impl SpecError {
+    pub fn kind(&self) -> Kind {
+        Kind::Config
+    }
+
+    pub(crate) fn invalid(field: impl Into<String>, msg: impl Into<String>) -> Self {
+        SpecError::Invalid { field: field.into(), msg: msg.into() }
+    }
+}
+
+/// A validated bundle: the spec plus the absolute path of its root filesystem.
+#[derive(Debug)]
+pub struct Bundle {
+    pub dir: PathBuf,
+    pub rootfs: PathBuf,
+    pub spec: Spec,
+}
+
+/// Reads and validates `<dir>/config.json`.
+pub fn load(dir: &Path) -> Result<Bundle, SpecError> {
+    let dir = std::fs::canonicalize(dir)
+        .map_err(|source| SpecError::Read { path: dir.to_path_buf(), source })?;
+    let path = dir.join("config.json");
+    let bytes = std::fs::read(&path).map_err(|source| SpecError::Read { path, source })?;
+    let spec = parse(&bytes)?;
+    let rootfs = validate(&spec, &dir)?;
+    Ok(Bundle { dir, rootfs, spec })
+}
+
+/// Parses config.json, reporting the JSON path of the first bad field.
+pub fn parse(bytes: &[u8]) -> Result<Spec, SpecError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let field = match e.path().to_string() {
+            p if p == "." || p.is_empty() => "(document)".to_string(),
+            p => p,
+        };
+        SpecError::Parse { field, msg: e.into_inner().to_string() }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_names_the_bad_field() {
+        let err = parse(br#"{"ociVersion":"1.0.0","linux":{"namespaces":[{"type":"bogus"}]}}"#)
+            .unwrap_err();
+        match err {
+            SpecError::Parse { field, .. } => assert_eq!(field, "linux.namespaces[0].type"),
+            e => panic!("unexpected {e}"),
+        }
+    }
+
+    #[test]
+    fn parse_rejects_non_json() {
+        assert!(matches!(parse(b"not json"), Err(SpecError::Parse { .. })));
+    }
+}

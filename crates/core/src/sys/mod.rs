@@ -1,0 +1,70 @@
+//! Thin wrappers over the few syscalls nix does not offer (clone3, mount_setattr,
+//! setdomainname, close_range, a few ioctls). Everything else goes through nix directly.
+
+pub mod clone;
+pub mod fdpass;
+
+use std::ffi::CString;
+use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
+
+use nix::errno::Errno;
+
+/// setdomainname(2); nix only has sethostname.
+pub fn setdomainname(name: &str) -> Result<(), Errno> {
+    let r = unsafe { libc::setdomainname(name.as_ptr().cast(), name.len()) };
+    Errno::result(r).map(drop)
+}
+
+/// Marks every fd from `first` upwards close-on-exec in one syscall, so only stdio and the
+/// fds explicitly preserved survive execve.
+pub fn cloexec_from(first: u32) -> Result<(), Errno> {
+    let r = unsafe { libc::close_range(first, u32::MAX, libc::CLOSE_RANGE_CLOEXEC as i32) };
+    if r == 0 {
+        return Ok(());
+    }
+    // Pre-5.11 kernels: walk /proc/self/fd.
+    for e in std::fs::read_dir("/proc/self/fd").map_err(|_| Errno::last())?.flatten() {
+        if let Some(fd) = e.file_name().to_str().and_then(|s| s.parse::<RawFd>().ok()) {
+            if fd >= first as RawFd {
+                unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
+            }
+        }
+    }
+    Ok(())
+}
+
+#[repr(C)]
+struct MountAttr {
+    attr_set: u64,
+    attr_clr: u64,
+    propagation: u64,
+    userns_fd: u64,
+}
+
+pub const MOUNT_ATTR_RDONLY: u64 = 0x1;
+pub const MOUNT_ATTR_NOSUID: u64 = 0x2;
+pub const MOUNT_ATTR_NODEV: u64 = 0x4;
+pub const MOUNT_ATTR_NOEXEC: u64 = 0x8;
+
+/// mount_setattr(2) with AT_RECURSIVE: applies flags to a whole mount tree (`rro`, recursive
+/// read-only binds), which a remount cannot do.
+pub fn mount_setattr_recursive(dir: BorrowedFd<'_>, set: u64, clr: u64) -> Result<(), Errno> {
+    let attr = MountAttr { attr_set: set, attr_clr: clr, propagation: 0, userns_fd: 0 };
+    let empty = CString::default();
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_mount_setattr,
+            dir.as_raw_fd(),
+            empty.as_ptr(),
+            libc::AT_EMPTY_PATH | libc::AT_RECURSIVE,
+            &attr as *const MountAttr,
+            std::mem::size_of::<MountAttr>(),
+        )
+    };
+    Errno::result(r).map(drop)
+}
+
+/// The magic-link path through which an fd can serve as a mount source or target.
+pub fn fd_path(fd: RawFd) -> String {
+    format!("/proc/self/fd/{fd}")
+}

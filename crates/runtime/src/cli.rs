@@ -1,0 +1,107 @@
+//! The command line, as runc and crun spell it (containerd and podman drive it so).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser)]
+#[command(name = "tsc-box-runtime", version, about = "OCI runtime of tsc-box")]
+pub struct Cli {
+    /// Directory for the containers' state.
+    #[arg(long, global = true, default_value = "/run/tsc-box-runtime")]
+    pub root: PathBuf,
+    /// Log file (errors, and the exit line of a foreground `run`).
+    #[arg(long, global = true)]
+    pub log: Option<PathBuf>,
+    #[arg(long = "log-format", global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    #[arg(long, global = true)]
+    pub debug: bool,
+    /// Refused when a command needs it: systemd cgroup drivers are not supported.
+    #[arg(long = "systemd-cgroup", global = true)]
+    pub systemd_cgroup: bool,
+    /// Accepted for compatibility (rootless mode is detected from the euid).
+    #[arg(long, global = true, hide = true, num_args = 0..=1, default_missing_value = "auto")]
+    pub rootless: Option<String>,
+    /// Accepted for compatibility; there is no checkpoint support.
+    #[arg(long, global = true, hide = true)]
+    pub criu: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Create a container: set it up, with its init waiting for `start`.
+    Create(CreateArgs),
+    /// Run the user process of a created container.
+    Start(IdArgs),
+    /// Print the state of a container (runtime-spec JSON).
+    State(IdArgs),
+    /// Send a signal to the container's init (or, with --all, to all its processes).
+    Kill(KillArgs),
+    /// Delete a stopped (or created, or with --force any) container.
+    Delete(DeleteArgs),
+    /// Create and start a container, and (unless --detach) wait for it.
+    Run(RunArgs),
+    /// Print the OCI features document.
+    Features,
+}
+
+#[derive(Args)]
+pub struct CreateArgs {
+    #[arg(short = 'b', long, default_value = ".")]
+    pub bundle: PathBuf,
+    #[arg(long = "pid-file")]
+    pub pid_file: Option<PathBuf>,
+    #[arg(long = "console-socket")]
+    pub console_socket: Option<PathBuf>,
+    /// Pass N extra fds (3 .. 3+N-1) to the process, besides LISTEN_FDS.
+    #[arg(long = "preserve-fds", default_value_t = 0)]
+    pub preserve_fds: u32,
+    /// Accepted and ignored: the rootfs is always entered with pivot_root.
+    #[arg(long = "no-pivot", hide = true)]
+    pub no_pivot: bool,
+    /// Accepted and ignored: no session keyring is created.
+    #[arg(long = "no-new-keyring", hide = true)]
+    pub no_new_keyring: bool,
+    pub id: String,
+}
+
+#[derive(Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub create: CreateArgs,
+    #[arg(short = 'd', long)]
+    pub detach: bool,
+    /// Accepted and ignored (runc compatibility).
+    #[arg(long = "keep", hide = true)]
+    pub keep: bool,
+}
+
+#[derive(Args)]
+pub struct IdArgs {
+    pub id: String,
+}
+
+#[derive(Args)]
+pub struct KillArgs {
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    pub id: String,
+    #[arg(default_value = "SIGTERM")]
+    pub signal: String,
+}
+
+#[derive(Args)]
+pub struct DeleteArgs {
+    #[arg(short = 'f', long)]
+    pub force: bool,
+    pub id: String,
+}

@@ -1,0 +1,34 @@
+//! `kill [--all] ID [SIGNAL]`.
+
+use tsc_box_core::kind::Kind;
+use tsc_box_core::signal;
+use tsc_box_core::state::{StateDir, StateError, Status};
+
+use super::Global;
+use crate::cli::KillArgs;
+use crate::error::CmdError;
+
+fn send(pid: i32, sig: i32) -> nix::Result<()> {
+    // Real-time signals have no nix::Signal; go through libc for every number alike.
+    nix::errno::Errno::result(unsafe { libc::kill(pid, sig) }).map(drop)
+}
+
+pub fn run(g: &Global<'_>, a: &KillArgs) -> Result<i32, CmdError> {
+    let sig = signal::parse(&a.signal)?;
+    let dir = StateDir::open(&g.root, &a.id)?;
+    let rec = dir.load()?;
+    let status = dir.status(&rec);
+    if a.all {
+        if let Some(cg) = &rec.cgroup {
+            for pid in cg.pids()? {
+                let _ = send(pid, sig);
+            }
+            return Ok(0);
+        }
+    }
+    if status == Status::Stopped {
+        return Err(StateError::WrongStatus { id: a.id.clone(), status, need: "it is not running" }.into());
+    }
+    send(rec.pid, sig).map_err(|e| CmdError::other(Kind::Process, format!("kill {}: {e}", rec.pid)))?;
+    Ok(0)
+}

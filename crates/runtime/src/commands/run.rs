@@ -1,0 +1,95 @@
+//! `run`: create and start in one go. In the foreground the runtime stays the container's
+//! parent: it relays signals (and the pty), returns the app's status and cleans up.
+
+use std::os::fd::AsFd;
+
+use nix::sys::signal::{SigSet, Signal};
+use nix::sys::signalfd::{SfdFlags, SignalFd};
+use tsc_box_core::container::{self, Container, Options, StartVia};
+use tsc_box_core::kind::Kind;
+use tsc_box_core::signal::forwardable;
+use tsc_box_core::terminal::{copy_winsize, RawMode};
+
+use super::{listen_fds, write_pid_file, Global};
+use crate::cli::RunArgs;
+use crate::error::CmdError;
+use crate::relay;
+
+pub fn run(g: &Global<'_>, a: &RunArgs) -> Result<i32, CmdError> {
+    g.refuse_systemd()?;
+    let c = &a.create;
+    // Block what we relay before the clone: a signal that arrives during setup waits in the
+    // signalfd instead of killing the runtime and leaking the container.
+    let mut mask = SigSet::empty();
+    if !a.detach {
+        for s in forwardable() {
+            mask.add(s);
+        }
+        mask.add(Signal::SIGCHLD);
+        mask.add(Signal::SIGWINCH);
+        mask.thread_block().map_err(|e| CmdError::other(Kind::Internal, format!("sigprocmask: {e}")))?;
+    }
+    let mut ctr = container::create(&Options {
+        root: &g.root,
+        id: &c.id,
+        bundle: &c.bundle,
+        console_socket: c.console_socket.as_deref(),
+        start: StartVia::Socket,
+        die_with_parent: !a.detach,
+        preserve_fds: c.preserve_fds + listen_fds(),
+    })?;
+    g.log.debug(&format!("container {} created, init pid {}", c.id, ctr.pid));
+    if let Some(p) = &c.pid_file {
+        if let Err(e) = write_pid_file(p, ctr.pid.as_raw()) {
+            let _ = ctr.destroy();
+            return Err(e);
+        }
+    }
+    if a.detach {
+        if let Err(e) = ctr.start() {
+            let _ = ctr.destroy();
+            return Err(e.into());
+        }
+        return Ok(0);
+    }
+    ctr.state.unlock();
+    foreground(g, ctr, &mask)
+}
+
+fn foreground(g: &Global<'_>, ctr: Container, mask: &SigSet) -> Result<i32, CmdError> {
+    let sfd = match SignalFd::with_flags(mask, SfdFlags::SFD_CLOEXEC | SfdFlags::SFD_NONBLOCK) {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = ctr.destroy();
+            return Err(CmdError::other(Kind::Internal, format!("signalfd: {e}")));
+        }
+    };
+    let stdin = std::io::stdin();
+    let stdin_tty = nix::unistd::isatty(stdin.as_fd()).unwrap_or(false);
+    let raw = match &ctr.pty {
+        Some(master) if stdin_tty => {
+            let _ = copy_winsize(stdin.as_fd(), master.as_fd());
+            RawMode::enter(stdin.as_fd()).ok()
+        }
+        _ => None,
+    };
+    if let Err(e) = ctr.start() {
+        drop(raw);
+        let _ = ctr.destroy();
+        return Err(e.into());
+    }
+    let status = relay::wait(ctr.pid, &sfd, ctr.pty.as_ref(), stdin_tty);
+    drop(raw);
+    let status = match status {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = ctr.destroy();
+            return Err(CmdError::other(Kind::Internal, format!("waiting for the container: {e}")));
+        }
+    };
+    let oom = ctr.cgroup.oom_killed().unwrap_or(false);
+    let id = ctr.record.id.clone();
+    container::cleanup(ctr.state, &ctr.cgroup)?;
+    g.log.exit(&id, status, oom);
+    Ok(status)
+}
