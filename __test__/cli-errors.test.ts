@@ -59,3 +59,8 @@ test('outcome: no log line trusts the runtime status; a killed runtime is 125', 
   t.deepEqual(runOutcome({}, {exitCode: 143, signal: null}), {kind: 'exited', exitCode: 143, oomKilled: false})
   t.is(runOutcome({}, {exitCode: null, signal: 9}).exitCode, 125)
 })
+
+test('oclif\'s "command not found" for a leading flag reads as an unknown flag', (t) => {
+  t.deepEqual(toErrorReport(new Error('command --bogus not found')), {code: 'unknown_flag', message: 'unknown flag: --bogus', exitCode: 125})
+  t.is(toErrorReport(new Error('command nope not found')).code, 'unknown_command')
+})

@@ -26,7 +26,9 @@ export function toErrorReport(err: unknown): ErrorReport {
     if (e.parse !== undefined) return {code: 'invalid_usage', message: stripOclifHint(e.message), exitCode: EXIT_ENGINE}
     if (e.code === 'EEXIT' && typeof e.oclif?.exit === 'number')
       return {code: 'exit', message: '', exitCode: e.oclif.exit}
-    if (/command .* not found/i.test(e.message)) return {code: 'unknown_command', message: e.message, exitCode: EXIT_ENGINE}
+    const notFound = /^command (\S+) not found/i.exec(e.message)
+    if (notFound?.[1].startsWith('-')) return {code: 'unknown_flag', message: `unknown flag: ${notFound[1]}`, exitCode: EXIT_ENGINE}
+    if (notFound) return {code: 'unknown_command', message: e.message, exitCode: EXIT_ENGINE}
     if (typeof e.oclif?.exit === 'number') return {code: 'invalid_usage', message: e.message, exitCode: EXIT_ENGINE}
     return {code: 'internal', message: err.message, exitCode: EXIT_ENGINE}
   }
