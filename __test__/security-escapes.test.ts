@@ -212,3 +212,29 @@ test('mknod of a block device is refused', (t) => {
   t.is(verdicts(r.stdout)['mknod-block'], 'EPERM', r.stdout + r.stderr)
   t.is(verdicts(r.stdout)['mknod-char'], 'OK', 'creating a char device stays possible (CAP_MKNOD is a default)')
 })
+
+test('as root of a user namespace, the host files the container can reach stay unchanged', (t) => {
+  const rfs = makeRootfs()
+  installProbe(rfs)
+  const vol = mkdtempSync(join(tmpdir(), 'tsc-box-userns-vol-'))
+  chmodSync(vol, 0o755)
+  writeFileSync(join(vol, 'host-file'), 'host data\n', { mode: 0o644 })
+  const busyboxHash = sha256(join(rfs, 'bin/busybox'))
+  const r = run([
+    '--uidmap', '0:200000:65536',
+    '-v', `${vol}:/vol`,
+    'sh', '-c',
+    'cat /proc/self/uid_map; probe openw /vol/host-file; probe mknod-char /vol/new; probe openw /bin/busybox; ' +
+      'rm -f /vol/host-file 2>/dev/null && echo removed; chmod 777 /vol/host-file 2>/dev/null && echo chmodded; ' +
+      'rm -f /bin/busybox 2>/dev/null && echo removed-busybox; true',
+  ], rfs)
+  t.is(r.code, 0, r.stderr)
+  t.regex(r.stdout, /^\s*0\s+200000\s+65536$/m, 'the container runs in a user namespace with the map')
+  const v = verdicts(r.stdout)
+  t.is(v.openw, 'EACCES', r.stdout)
+  t.not(v['mknod-char'], 'OK', r.stdout)
+  t.false(/^(removed|chmodded|removed-busybox)$/m.test(r.stdout), r.stdout)
+  t.is(readFileSync(join(vol, 'host-file'), 'utf8'), 'host data\n')
+  t.deepEqual(readdirSync(vol), ['host-file'])
+  t.is(sha256(join(rfs, 'bin/busybox')), busyboxHash)
+})

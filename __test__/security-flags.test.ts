@@ -149,3 +149,25 @@ test('security options override the defaults', (t) => {
   applySecurity(p, flags({ privileged: true, 'security-opt': [parseSecurityOpt('no-new-privileges')] }), HOST)
   t.true(p.process?.noNewPrivileges, 'explicit no-new-privileges holds under --privileged')
 })
+
+test('--uidmap/--gidmap add a user namespace with the maps; bad maps and --userns=host conflicts refused', async (t) => {
+  const { parseIdMap, applyUserns, usernsFlags } = await import('../src/oci/security-userns')
+  t.deepEqual(parseIdMap('0:100000:65536', 'uidmap'), { containerID: 0, hostID: 100000, size: 65536 })
+  for (const bad of ['0:100000', '0:100000:0', 'a:b:c', '0:4294967295:2', '-1:0:1']) {
+    t.is(code(() => parseIdMap(bad, 'uidmap')), 'invalid_userns', bad)
+  }
+  await t.throwsAsync(usernsFlags.userns.parse('auto'), { instanceOf: CliError, message: /--userns=auto is not supported/ })
+  t.is(await usernsFlags.userns.parse('host'), 'host')
+
+  const s = spec()
+  s.linux!.namespaces = [{ type: 'pid' }, { type: 'mount' }]
+  applySecurity(s, flags({ uidmap: [parseIdMap('0:100000:65536', 'uidmap')], gidmap: [] }), HOST)
+  t.deepEqual(s.linux?.namespaces, [{ type: 'pid' }, { type: 'mount' }, { type: 'user' }])
+  t.deepEqual(s.linux?.uidMappings, [{ containerID: 0, hostID: 100000, size: 65536 }])
+  t.deepEqual(s.linux?.gidMappings, [{ containerID: 0, hostID: 100000, size: 65536 }], 'gid maps default to the uid maps')
+
+  const n = spec()
+  applyUserns(n, { uidmap: [], gidmap: [] })
+  t.is(n.linux?.uidMappings, undefined)
+  t.is(code(() => applyUserns(spec(), { userns: 'host', uidmap: [parseIdMap('0:1:1', 'uidmap')], gidmap: [] })), 'invalid_userns')
+})

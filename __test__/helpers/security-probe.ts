@@ -76,6 +76,13 @@ int main(int argc, char **argv) {
         char buf[256];
         return report(op, read(fd, buf, sizeof buf));
     }
+    if (!strcmp(op, "clone3")) {        /* a minimal clone3 that would fork */
+        unsigned long long args[11] = {0};
+        args[4] = 17;                   /* exit_signal = SIGCHLD */
+        long rc = syscall(SYS_clone3, args, sizeof args);
+        if (rc == 0) _exit(0);
+        return report(op, rc);
+    }
     if (!strcmp(op, "syslog")) return report(op, syscall(SYS_syslog, 3, (char[64]){0}, 64));
     return 2;
 }

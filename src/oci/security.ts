@@ -9,6 +9,7 @@ import {resolveCaps} from './security-caps'
 import {parseSecurityOpt, type SecurityOpt} from './security-opts'
 import {resolveProfile, type DockerSeccompProfile} from './security-seccomp'
 import {DEFAULT_SECCOMP_PROFILE} from './security-seccomp-default'
+import {applyUserns, usernsFlags, type UsernsFlags} from './security-userns'
 import type {LinuxDeviceCgroup, Spec} from './spec'
 
 /** Kernel interfaces that reveal or change the host: hidden (OCI and docker defaults). */
@@ -52,9 +53,10 @@ export const flags = {
     description: 'security options: no-new-privileges[=true|false], seccomp=FILE|unconfined, systempaths=unconfined, apparmor=unconfined, label=disable',
     helpValue: 'OPT',
   }),
+  ...usernsFlags,
 }
 
-export interface SecurityFlags {
+export interface SecurityFlags extends Partial<UsernsFlags> {
   'cap-add': string[]
   'cap-drop': string[]
   privileged: boolean
@@ -79,6 +81,7 @@ function last<K extends SecurityOpt['kind']>(opts: SecurityOpt[], kind: K): Extr
  */
 export function applySecurity(spec: Spec, f: SecurityFlags, host: HostInfo = {arch: process.arch, kernel: os.release()}): void {
   const opts = f['security-opt']
+  applyUserns(spec, {userns: f.userns, uidmap: f.uidmap ?? [], gidmap: f.gidmap ?? []})
   const caps = resolveCaps(f['cap-add'], f['cap-drop'], f.privileged)
   const proc = spec.process
   if (proc) {

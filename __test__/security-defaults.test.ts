@@ -1,0 +1,90 @@
+// What `tsc-box run` gives without security flags, and what the flags change, end to end.
+import test from 'ava'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { makeDataRoot, tsc, type Result } from './helpers/cli'
+import { makeRootfs } from './helpers/rootfs'
+import { installProbe } from './helpers/security-probe'
+
+const root = makeDataRoot()
+let rootfs = ''
+
+test.before(() => {
+  rootfs = makeRootfs()
+  installProbe(rootfs)
+})
+
+function run(args: string[]): Result {
+  return tsc(root, ['run', '--rm', '--rootfs', rootfs, ...args])
+}
+
+function statusField(status: string, field: string): string {
+  const m = new RegExp(`^${field}:\\s*(\\S+)$`, 'm').exec(status)
+  if (!m) throw new Error(`${field} missing from /proc/self/status`)
+  return m[1]
+}
+
+test('defaults: no_new_privs, a seccomp filter, docker\'s capabilities', (t) => {
+  const r = run(['cat', '/proc/self/status'])
+  t.is(r.code, 0, r.stderr)
+  t.is(statusField(r.stdout, 'NoNewPrivs'), '1')
+  t.is(statusField(r.stdout, 'Seccomp'), '2')
+  t.is(statusField(r.stdout, 'CapEff'), '00000000a80425fb')
+})
+
+test('--security-opt no-new-privileges=false and seccomp=unconfined lift them', (t) => {
+  const r = run(['--security-opt', 'no-new-privileges=false', '--security-opt', 'seccomp=unconfined', 'cat', '/proc/self/status'])
+  t.is(r.code, 0, r.stderr)
+  t.is(statusField(r.stdout, 'NoNewPrivs'), '0')
+  t.is(statusField(r.stdout, 'Seccomp'), '0')
+})
+
+test('--privileged: every capability, no seccomp, nothing masked', (t) => {
+  const r = run(['--privileged', 'sh', '-c', 'cat /proc/self/status; wc -c < /proc/timer_list'])
+  t.is(r.code, 0, r.stderr)
+  t.is(statusField(r.stdout, 'CapEff'), '000001ffffffffff')
+  t.is(statusField(r.stdout, 'Seccomp'), '0')
+  t.true(Number(r.stdout.trim().split('\n').at(-1)) > 0, '/proc/timer_list is readable')
+})
+
+test('--cap-drop ALL leaves no capability; chown is then refused', (t) => {
+  const r = run(['--cap-drop', 'ALL', 'sh', '-c', 'grep CapEff /proc/self/status; chown 1000 /tmp && echo chowned'])
+  t.regex(r.stdout, /^CapEff:\s+0000000000000000$/m, r.stdout + r.stderr)
+  t.false(r.stdout.includes('chowned'))
+})
+
+test('masked paths read empty, read-only paths refuse writes', (t) => {
+  const r = run(['sh', '-c', 'wc -c < /proc/kcore; wc -c < /proc/timer_list; ls /sys/firmware | wc -l; probe write /proc/sys/kernel/hostname x'])
+  t.is(r.code, 1, r.stderr)
+  const [kcore, timers, firmware, write] = r.stdout.trim().split('\n')
+  t.is(kcore.trim(), '0')
+  t.is(timers.trim(), '0')
+  t.is(firmware.trim(), '0')
+  t.regex(write, /^write: E[A-Z]+$/)
+})
+
+test('a docker-format profile file is applied; a bad one is refused naming the field', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'tsc-box-profile-'))
+  const profile = join(dir, 'p.json')
+  writeFileSync(profile, JSON.stringify({
+    defaultAction: 'SCMP_ACT_ALLOW',
+    syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 13 }],
+  }))
+  const r = run(['--security-opt', `seccomp=${profile}`, 'sh', '-c', 'mkdir /tmp/d && echo made; echo done'])
+  t.is(r.code, 0, r.stderr)
+  t.is(r.stdout, 'done\n')
+  t.regex(r.stderr, /Permission denied/)
+
+  const bad = join(dir, 'bad.json')
+  writeFileSync(bad, JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ALLOW', errnoRet: 1 }] }))
+  const b = run(['--security-opt', `seccomp=${bad}`, 'true'])
+  t.is(b.code, 125, b.stdout + b.stderr)
+  t.regex(b.stderr + b.stdout, /linux\.seccomp\.syscalls\[0\]\.errnoRet/)
+})
+
+test('clone3 answers ENOSYS under the default profile so libc falls back to clone', (t) => {
+  const r = run(['sh', '-c', 'probe clone3; sh -c "echo child"'])
+  t.regex(r.stdout, /^clone3: ENOSYS$/m, r.stdout + r.stderr)
+  t.regex(r.stdout, /^child$/m)
+})
