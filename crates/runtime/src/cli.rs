@@ -52,6 +52,10 @@ pub enum Command {
     Run(RunArgs),
     /// Print the OCI features document.
     Features,
+    /// Change the resource limits of a container.
+    Update(crate::commands::update::UpdateArgs),
+    /// Print resource usage (--stats once, else a stream of events).
+    Events(crate::commands::events::EventsArgs),
 }
 
 #[derive(Args)]

@@ -30,6 +30,8 @@ fn main() {
         Command::Delete(a) => commands::delete::run(&g, a),
         Command::Run(a) => commands::run::run(&g, a),
         Command::Features => commands::features::run(&g),
+        Command::Update(a) => commands::update::run(&g.root, a).map(|()| 0).map_err(Into::into),
+        Command::Events(a) => commands::events::run(&g.root, a).map(|()| 0).map_err(Into::into),
     };
     let code = match result {
         Ok(code) => code,

@@ -133,6 +133,12 @@ pub fn run(root: &Path, a: &EventsArgs) -> Result<(), EventsError> {
     }
 }
 
+impl From<EventsError> for crate::error::CmdError {
+    fn from(e: EventsError) -> Self {
+        crate::error::CmdError::other(e.kind(), e.to_string())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,11 +2,13 @@
 
 pub mod create;
 pub mod delete;
+pub mod events;
 pub mod features;
 pub mod kill;
 pub mod run;
 pub mod start;
 pub mod state;
+pub mod update;
 
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;

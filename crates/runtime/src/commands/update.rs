@@ -175,6 +175,12 @@ pub fn run(root: &Path, a: &UpdateArgs) -> Result<(), UpdateError> {
     Ok(())
 }
 
+impl From<UpdateError> for crate::error::CmdError {
+    fn from(e: UpdateError) -> Self {
+        crate::error::CmdError::other(e.kind(), e.to_string())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
