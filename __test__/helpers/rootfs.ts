@@ -1,7 +1,7 @@
 // A minimal root filesystem for end-to-end tests, built from the host's static busybox
 // (Debian's busybox-static): no registry, no image, nothing outside the test's temp dir.
 import { execFileSync } from 'node:child_process'
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -29,6 +29,14 @@ export function makeRootfs(prefix = 'tsc-box-rootfs-'): string {
   copyFileSync(hostBusybox(), join(dir, 'bin/busybox'))
   chmodSync(join(dir, 'bin/busybox'), 0o755)
   execFileSync(join(dir, 'bin/busybox'), ['--install', '-s', join(dir, 'bin')])
+  // busybox links to the absolute host path it ran from, which does not exist in the container.
+  for (const name of readdirSync(join(dir, 'bin'))) {
+    const link = join(dir, 'bin', name)
+    if (lstatSync(link).isSymbolicLink()) {
+      unlinkSync(link)
+      symlinkSync('busybox', link)
+    }
+  }
   writeFileSync(
     join(dir, 'etc/passwd'),
     'root:x:0:0:root:/root:/bin/sh\n' +
