@@ -48,7 +48,7 @@ test('the runtime log: first error line wins; exit line; text lines ignored', (t
 
 test('outcome: an error line is the runtime failing, whatever its status', (t) => {
   const o = runOutcome({error: {kind: 'permission', msg: 'denied'}}, {exitCode: 126, signal: null})
-  t.deepEqual(o, {kind: 'failed', exitCode: 126, errorKind: 'permission', message: 'denied'})
+  t.deepEqual(o, {kind: 'failed', exitCode: 126, errorKind: 'permission', message: 'denied', fromLog: true})
 })
 
 test('outcome: the exit line gives the app status and the OOM kill', (t) => {
@@ -63,4 +63,9 @@ test('outcome: no log line trusts the runtime status; a killed runtime is 125', 
 test('oclif\'s "command not found" for a leading flag reads as an unknown flag', (t) => {
   t.deepEqual(toErrorReport(new Error('command --bogus not found')), {code: 'unknown_flag', message: 'unknown flag: --bogus', exitCode: 125})
   t.is(toErrorReport(new Error('command nope not found')).code, 'unknown_command')
+})
+
+test('an error the runtime already printed is not repeated on stderr', (t) => {
+  t.true(toErrorReport(new CliError('runtime_not_found', 'x', 127, {shown: true})).shown)
+  t.is(toErrorReport(new CliError('x', 'y')).shown, undefined)
 })

@@ -11,12 +11,15 @@ export const EXIT_NOT_FOUND = 127
 export class CliError extends Error {
   readonly code: string
   readonly exitCode: number
+  /** The message already reached stderr (e.g. the runtime printed it): do not repeat it. */
+  readonly shown: boolean
 
-  constructor(code: string, message: string, exitCode: number = EXIT_ENGINE) {
+  constructor(code: string, message: string, exitCode: number = EXIT_ENGINE, opts: {shown?: boolean} = {}) {
     super(message)
     this.name = 'CliError'
     this.code = code
     this.exitCode = exitCode
+    this.shown = opts.shown ?? false
   }
 }
 

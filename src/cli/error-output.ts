@@ -8,6 +8,8 @@ export interface ErrorReport {
   code: string
   message: string
   exitCode: number
+  /** Already on stderr (printed by the runtime): JSON output only. */
+  shown?: boolean
 }
 
 interface OclifLikeError {
@@ -19,7 +21,11 @@ interface OclifLikeError {
 
 /** Maps anything thrown to its stable code and docker exit status. */
 export function toErrorReport(err: unknown): ErrorReport {
-  if (isCliError(err)) return {code: err.code, message: err.message, exitCode: err.exitCode}
+  if (isCliError(err)) {
+    const r: ErrorReport = {code: err.code, message: err.message, exitCode: err.exitCode}
+    if (err.shown) r.shown = true
+    return r
+  }
   if (err instanceof Error) {
     const e = err as OclifLikeError
     // oclif's own parse errors (unknown flag, bad value, missing arg) are bad input: docker's 125.
@@ -49,7 +55,7 @@ export function reportError(err: unknown, json: boolean): number {
   const report = toErrorReport(err)
   if (report.code === 'exit') return report.exitCode
   // Humans read stderr in both modes; programs parse stdout under --json.
-  process.stderr.write(`tsc-box: ${report.message}\n`)
+  if (!report.shown) process.stderr.write(`tsc-box: ${report.message}\n`)
   if (json) process.stdout.write(JSON.stringify(errorJson(report)) + '\n')
   return report.exitCode
 }

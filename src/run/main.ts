@@ -161,7 +161,8 @@ export async function runContainer(flags: RunFlags, positionals: string[]): Prom
       // no log: the runtime never got as far as opening it
     }
     const outcome = runOutcome(parseRuntimeLog(logText), status)
-    if (outcome.kind === 'failed') throw new CliError(`runtime_${outcome.errorKind}`, outcome.message, outcome.exitCode)
+    // The runtime prints its errors on stderr itself; the CLI adds only the exit status and JSON.
+    if (outcome.kind === 'failed') throw new CliError(`runtime_${outcome.errorKind}`, outcome.message, outcome.exitCode, {shown: outcome.fromLog})
 
     if (flags.rm) removeContainer(paths.dataRoot, id, name)
     else saveRecord(files, {...record, status: 'exited', exitCode: outcome.exitCode, oomKilled: outcome.oomKilled})

@@ -54,7 +54,7 @@ export interface ProcessStatus {
 
 export type RunOutcome =
   | {kind: 'exited'; exitCode: number; oomKilled: boolean}
-  | {kind: 'failed'; exitCode: number; errorKind: string; message: string}
+  | {kind: 'failed'; exitCode: number; errorKind: string; message: string; fromLog: boolean}
 
 /**
  * Decides what `tsc-box run` reports from the runtime's log and its process status. An error
@@ -63,11 +63,11 @@ export type RunOutcome =
  */
 export function runOutcome(log: RuntimeLog, status: ProcessStatus): RunOutcome {
   if (log.error) {
-    return {kind: 'failed', exitCode: exitCodeForKind(log.error.kind), errorKind: log.error.kind, message: log.error.msg}
+    return {kind: 'failed', exitCode: exitCodeForKind(log.error.kind), errorKind: log.error.kind, message: log.error.msg, fromLog: true}
   }
   if (log.exit) return {kind: 'exited', exitCode: log.exit.status, oomKilled: log.exit.oomKilled}
   if (status.signal !== null) {
-    return {kind: 'failed', exitCode: EXIT_ENGINE, errorKind: 'internal', message: `the runtime was killed by signal ${status.signal}`}
+    return {kind: 'failed', exitCode: EXIT_ENGINE, errorKind: 'internal', message: `the runtime was killed by signal ${status.signal}`, fromLog: false}
   }
   // No log line at all: trust the runtime's status, which is the container's (128+N on signal).
   return {kind: 'exited', exitCode: status.exitCode ?? EXIT_ENGINE, oomKilled: false}
