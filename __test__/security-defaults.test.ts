@@ -1,6 +1,6 @@
 // What `tsc-box run` gives without security flags, and what the flags change, end to end.
 import test from 'ava'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { makeDataRoot, tsc, type Result } from './helpers/cli'
@@ -40,10 +40,10 @@ test('--security-opt no-new-privileges=false and seccomp=unconfined lift them', 
   t.is(statusField(r.stdout, 'Seccomp'), '0')
 })
 
-test('--privileged: every capability, no seccomp, nothing masked', (t) => {
+test('--privileged: every capability tsc-box holds, no seccomp, nothing masked', (t) => {
   const r = run(['--privileged', 'sh', '-c', 'cat /proc/self/status; wc -c < /proc/timer_list'])
   t.is(r.code, 0, r.stderr)
-  t.is(statusField(r.stdout, 'CapEff'), '000001ffffffffff')
+  t.is(statusField(r.stdout, 'CapEff'), statusField(readFileSync('/proc/self/status', 'utf8'), 'CapBnd'))
   t.is(statusField(r.stdout, 'Seccomp'), '0')
   t.true(Number(r.stdout.trim().split('\n').at(-1)) > 0, '/proc/timer_list is readable')
 })
@@ -55,10 +55,11 @@ test('--cap-drop ALL leaves no capability; chown is then refused', (t) => {
 })
 
 test('masked paths read empty, read-only paths refuse writes', (t) => {
-  const r = run(['sh', '-c', 'wc -c < /proc/kcore; wc -c < /proc/timer_list; ls /sys/firmware | wc -l; probe write /proc/sys/kernel/hostname x'])
+  // Only paths this kernel has: a masked path that does not exist is skipped, as in runc.
+  const r = run(['sh', '-c', 'wc -c < /proc/keys; wc -c < /proc/timer_list; ls /sys/firmware | wc -l; probe write /proc/sys/kernel/hostname x'])
   t.is(r.code, 1, r.stderr)
-  const [kcore, timers, firmware, write] = r.stdout.trim().split('\n')
-  t.is(kcore.trim(), '0')
+  const [keys, timers, firmware, write] = r.stdout.trim().split('\n')
+  t.is(keys.trim(), '0')
   t.is(timers.trim(), '0')
   t.is(firmware.trim(), '0')
   t.regex(write, /^write: E[A-Z]+$/)

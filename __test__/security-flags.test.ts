@@ -5,12 +5,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { CliError } from '../src/errors'
-import { ALL_CAPS, DEFAULT_CAPS, normalizeCap, resolveCaps } from '../src/oci/security-caps'
+import { ALL_CAPS, capsFromMask, DEFAULT_CAPS, normalizeCap, resolveCaps } from '../src/oci/security-caps'
 import { parseSecurityOpt } from '../src/oci/security-opts'
 import { applySecurity, DEFAULT_DEVICE_RULES, MASKED_PATHS, READONLY_PATHS, type SecurityFlags } from '../src/oci/security'
 import type { Spec } from '../src/oci/spec'
 
-const HOST = { arch: 'x64', kernel: '6.18.0' }
+const HOST = { arch: 'x64', kernel: '6.18.0', bounding: new Set(ALL_CAPS) }
 
 function spec(): Spec {
   return {
@@ -64,6 +64,16 @@ test('cap arithmetic follows docker', (t) => {
   t.is(resolveCaps([], ['ALL'], true).length, 41, '--privileged wins')
   // Added and dropped: docker drops from the defaults first, then adds.
   t.true(resolveCaps(['KILL'], ['KILL'], false).includes('CAP_KILL'))
+})
+
+test('capabilities tsc-box does not hold itself: left out of ALL, refused by name', (t) => {
+  const available = capsFromMask('1fffeffffff') // no CAP_SYS_RESOURCE (24)
+  t.false(available.has('CAP_SYS_RESOURCE'))
+  t.is(available.size, 40)
+  t.is(resolveCaps([], [], true, available).length, 40)
+  t.false(resolveCaps(['ALL'], [], false, available).includes('CAP_SYS_RESOURCE'))
+  t.is(code(() => resolveCaps(['SYS_RESOURCE'], [], false, available)), 'capability_unavailable')
+  t.deepEqual(resolveCaps([], [], false, available).sort(), [...DEFAULT_CAPS].sort())
 })
 
 test('--security-opt spellings', (t) => {

@@ -22,13 +22,18 @@ export const TEST_USER = { name: 'app', uid: 1000, gid: 1000 }
 /** Builds a fresh busybox rootfs in a new temp dir and returns its absolute path. */
 export function makeRootfs(prefix = 'tsc-box-rootfs-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix))
+  chmodSync(dir, 0o755) // mkdtemp makes it 0700: no user but host root could enter the container's /
   for (const d of ['bin', 'etc', 'tmp', 'proc', 'sys', 'dev', 'root', 'home/app', 'var/empty']) {
     mkdirSync(join(dir, d), { recursive: true })
   }
   chmodSync(join(dir, 'tmp'), 0o1777)
   copyFileSync(hostBusybox(), join(dir, 'bin/busybox'))
   chmodSync(join(dir, 'bin/busybox'), 0o755)
-  execFileSync(join(dir, 'bin/busybox'), ['--install', '-s', join(dir, 'bin')])
+  // Relative links: `busybox --install -s` would point them at this host path, which does not
+  // exist inside the container.
+  for (const applet of execFileSync(join(dir, 'bin/busybox'), ['--list'], { encoding: 'utf8' }).split('\n')) {
+    if (applet && applet !== 'busybox' && !applet.includes('/')) symlinkSync('busybox', join(dir, 'bin', applet))
+  }
   // busybox links to the absolute host path it ran from, which does not exist in the container.
   for (const name of readdirSync(join(dir, 'bin'))) {
     const link = join(dir, 'bin', name)

@@ -34,18 +34,32 @@ export function normalizeCap(input: string): string {
   return name
 }
 
+/** The capabilities in a CapBnd/CapEff hex mask from /proc/PID/status. */
+export function capsFromMask(hex: string): Set<string> {
+  const mask = BigInt('0x' + hex)
+  return new Set(ALL_CAPS.filter((_, bit) => (mask >> BigInt(bit)) & 1n))
+}
+
 /**
  * docker's rules: `--privileged` gets every capability; `--cap-add ALL` every one but the
  * dropped ones; `--cap-drop ALL` only the added ones; otherwise the defaults minus the dropped
  * plus the added. Sorted in kernel order so the spec is deterministic.
+ *
+ * `available` is what tsc-box itself holds (its bounding set): a container cannot get more,
+ * so "every capability" means every available one, and asking by name for one that is not
+ * available is refused here rather than failing later in the runtime's capset.
  */
-export function resolveCaps(add: readonly string[], drop: readonly string[], privileged: boolean): string[] {
+export function resolveCaps(add: readonly string[], drop: readonly string[], privileged: boolean, available: ReadonlySet<string> = new Set(ALL_CAPS)): string[] {
   const adds = new Set(add.map(normalizeCap))
   const drops = new Set(drop.map(normalizeCap))
+  for (const c of adds) {
+    if (c !== 'ALL' && !available.has(c))
+      throw new CliError('capability_unavailable', `--cap-add ${c}: tsc-box does not hold this capability itself (it is not in its bounding set), so no container can get it`)
+  }
   let keep: (c: string) => boolean
   if (privileged) keep = () => true
   else if (adds.has('ALL')) keep = (c) => !drops.has(c)
   else if (drops.has('ALL')) keep = (c) => adds.has(c)
   else keep = (c) => (DEFAULT_CAPS.includes(c) && !drops.has(c)) || adds.has(c)
-  return ALL_CAPS.filter(keep)
+  return ALL_CAPS.filter((c) => available.has(c) && keep(c))
 }

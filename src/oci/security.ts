@@ -3,9 +3,10 @@
  * read-only /proc and /sys paths, and the device cgroup. Without flags a container gets
  * docker's defaults, with no_new_privs on (stricter than docker) and no block devices at all.
  */
+import * as fs from 'node:fs'
 import * as os from 'node:os'
 import {Flags} from '../cli/flags'
-import {resolveCaps} from './security-caps'
+import {ALL_CAPS, capsFromMask, resolveCaps} from './security-caps'
 import {parseSecurityOpt, type SecurityOpt} from './security-opts'
 import {resolveProfile, type DockerSeccompProfile} from './security-seccomp'
 import {DEFAULT_SECCOMP_PROFILE} from './security-seccomp-default'
@@ -68,6 +69,22 @@ export interface HostInfo {
   arch: string
   /** os.release() */
   kernel: string
+  /** The capabilities tsc-box holds (its bounding set): the most a container can get. */
+  bounding: ReadonlySet<string>
+}
+
+function ownBoundingSet(): ReadonlySet<string> {
+  try {
+    const m = /^CapBnd:\s*([0-9a-f]+)$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))
+    if (m) return capsFromMask(m[1])
+  } catch {
+    // no /proc: assume everything, the runtime will report what it cannot grant
+  }
+  return new Set(ALL_CAPS)
+}
+
+export function hostInfo(): HostInfo {
+  return {arch: process.arch, kernel: os.release(), bounding: ownBoundingSet()}
 }
 
 function last<K extends SecurityOpt['kind']>(opts: SecurityOpt[], kind: K): Extract<SecurityOpt, {kind: K}> | undefined {
@@ -79,10 +96,10 @@ function last<K extends SecurityOpt['kind']>(opts: SecurityOpt[], kind: K): Extr
  * linux.seccomp, maskedPaths, readonlyPaths, resources.devices). Throws CliError (exit 125) on
  * unknown capabilities; a profile's values are validated by the runtime when it compiles it.
  */
-export function applySecurity(spec: Spec, f: SecurityFlags, host: HostInfo = {arch: process.arch, kernel: os.release()}): void {
+export function applySecurity(spec: Spec, f: SecurityFlags, host: HostInfo = hostInfo()): void {
   const opts = f['security-opt']
   applyUserns(spec, {userns: f.userns, uidmap: f.uidmap ?? [], gidmap: f.gidmap ?? []})
-  const caps = resolveCaps(f['cap-add'], f['cap-drop'], f.privileged)
+  const caps = resolveCaps(f['cap-add'], f['cap-drop'], f.privileged, host.bounding)
   const proc = spec.process
   if (proc) {
     // Inheritable and ambient stay empty: a capability must never survive execve of a
