@@ -7,7 +7,8 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import type {Spec} from '../oci/spec'
 import {claimName, releaseName} from './names'
-import {containerDir, containersDir, writeRecord, type ContainerRecord} from './record'
+import {containerDir, containersDir, readRecord, writeRecord, type ContainerRecord} from './record'
+import {releaseContainerRootfs} from '../image/rootfs'
 
 export interface EtcFiles {
   hostname: string
@@ -66,6 +67,7 @@ export function saveRecord(files: ContainerFiles, record: ContainerRecord): void
  */
 export function removeContainer(dataRoot: string, id: string, name: string): void {
   const dir = containerDir(dataRoot, id)
+  releaseContainerRootfs(dataRoot, rootfsOf(dir))
   try {
     for (const f of fs.readdirSync(dir)) fs.unlinkSync(path.join(dir, f))
     fs.rmdirSync(dir)
@@ -73,4 +75,13 @@ export function removeContainer(dataRoot: string, id: string, name: string): voi
     fs.rmSync(dir, {recursive: true, force: true})
   }
   releaseName(dataRoot, name, id)
+}
+
+/** The record's rootfs, if the record was written (an image's overlay is released with it). */
+function rootfsOf(dir: string): string | undefined {
+  try {
+    return readRecord(dir).rootfs
+  } catch {
+    return undefined
+  }
 }

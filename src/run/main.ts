@@ -24,6 +24,7 @@ import {parseRuntimeLog, runOutcome, type ProcessStatus} from '../runtime/log'
 import {runFlags} from './flags'
 import {launch} from './launch'
 import {validateRun} from './validate'
+import {applyImage, prepareImageRun, type PreparedImage} from '../image/run'
 
 const fastPathFlags = {...runFlags, json: jsonFlag, help: Flags.boolean({hidden: true})}
 
@@ -94,7 +95,21 @@ export async function runCommand(argv: readonly string[]): Promise<RunCommandRes
 
 type RunFlags = Awaited<ReturnType<typeof parseArgv<typeof fastPathFlags>>>['flags']
 
+/** `run IMAGE`: the image's overlay is mounted first and released on every way out. */
 export async function runContainer(flags: RunFlags, positionals: string[]): Promise<RunResult> {
+  const image = await prepareImageRun(flags, positionals)
+  if (image === undefined) return runPrepared(flags, positionals)
+  let removeUpper = true
+  try {
+    const result = await runPrepared(image.flags, image.positionals, image)
+    removeUpper = flags.rm
+    return result
+  } finally {
+    image.release(removeUpper)
+  }
+}
+
+async function runPrepared(flags: RunFlags, positionals: string[], image?: PreparedImage<RunFlags>): Promise<RunResult> {
   const v = validateRun(flags, positionals, process.env)
   const runtime = requireRuntime()
   const paths = resolvePaths(flags.root, currentPathEnv())
@@ -130,6 +145,7 @@ export async function runContainer(flags: RunFlags, positionals: string[]): Prom
     //   applySecurity(spec, flags)    (src/oci/security.ts)
     applyResources(spec, flags)
     applySecurity(spec, flags)
+    applyImage(spec, image)
     writeConfig(files, spec)
     const record: ContainerRecord = {
       id,

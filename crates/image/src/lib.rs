@@ -3,6 +3,7 @@ pub mod digest;
 pub mod elf;
 pub mod fromhost;
 pub mod manifest;
+pub mod overlay;
 pub mod store;
 pub mod unpack;
 

@@ -5,6 +5,7 @@ use napi_derive::napi;
 mod cgroup_stats;
 mod cgroup_validate;
 mod host;
+mod image;
 mod process;
 
 /// Version of the native core, to check that the binding and the CLI agree.

@@ -1,0 +1,267 @@
+//! The image store for the CLI: listing, inspecting, tagging, removing and building images,
+//! and mounting a container's root filesystem over an image's layers. Slow work (building,
+//! unpacking, collecting, copying) runs on libuv's thread pool as AsyncTasks.
+//!
+//! Errors carry a stable code for the CLI as a "[code] " prefix of the message.
+use napi::bindgen_prelude::*;
+use napi::{Env, Task};
+use napi_derive::napi;
+use std::path::PathBuf;
+use tsc_box_image::fromhost::{self, FromHostError};
+use tsc_box_image::overlay::{self, OverlayError, OverlayPaths};
+use tsc_box_image::store::{ImageRecord, Index, PruneReport};
+use tsc_box_image::{Digest, Store, StoreError};
+
+fn fail(code: &str, msg: impl std::fmt::Display) -> Error {
+    Error::new(Status::GenericFailure, format!("[{code}] {msg}"))
+}
+
+fn store_code(e: &StoreError) -> &'static str {
+    match e {
+        StoreError::NoSuchImage(_) => "image_not_found",
+        StoreError::Ambiguous(_) => "image_ambiguous",
+        StoreError::BadReference(_, _) => "invalid_reference",
+        StoreError::BlobMismatch { .. } | StoreError::BlobTooLarge(_, _) => "blob_mismatch",
+        StoreError::MissingBlob(_) => "blob_missing",
+        StoreError::Manifest(_) | StoreError::Digest(_) => "invalid_image",
+        StoreError::Unpack(_, _) => "layer_rejected",
+        StoreError::CorruptIndex(_, _) => "store_corrupt",
+        StoreError::Io(_, _) | StoreError::Lock(_, _) => "store_io",
+    }
+}
+
+pub(crate) fn store_err(e: StoreError) -> Error {
+    fail(store_code(&e), e)
+}
+
+fn open(root: &str) -> Result<Store> {
+    Store::open(root).map_err(store_err)
+}
+
+#[napi(object)]
+pub struct ImageLayer {
+    pub digest: String,
+    pub diff_id: String,
+    pub media_type: String,
+    pub size: f64,
+    /// The unpacked layer directory (an overlayfs lower directory).
+    pub path: String,
+}
+
+#[napi(object)]
+pub struct ImageSummary {
+    /// The config digest (docker's image ID).
+    pub id: String,
+    /// The manifest digest.
+    pub digest: String,
+    pub refs: Vec<String>,
+    /// Bytes of the image's blobs (manifest, config, compressed layers).
+    pub size: f64,
+    /// Bytes of the unpacked layers' files.
+    pub unpacked_size: f64,
+    pub created: Option<String>,
+    /// When this store recorded it, seconds since the epoch.
+    pub added: f64,
+    /// Base layer first.
+    pub layers: Vec<ImageLayer>,
+}
+
+fn summary(store: &Store, idx: &Index, r: &ImageRecord) -> ImageSummary {
+    ImageSummary {
+        id: r.id.to_string(),
+        digest: r.manifest.digest.to_string(),
+        refs: idx.refs_of(&r.manifest.digest),
+        size: r.size() as f64,
+        unpacked_size: r.unpacked_size() as f64,
+        created: r.created.clone(),
+        added: r.added as f64,
+        layers: r
+            .layers
+            .iter()
+            .map(|l| ImageLayer {
+                digest: l.blob.digest.to_string(),
+                diff_id: l.diff_id.to_string(),
+                media_type: l.blob.media_type.clone(),
+                size: l.blob.size as f64,
+                path: store.layer_path(&l.diff_id).to_string_lossy().into_owned(),
+            })
+            .collect(),
+    }
+}
+
+fn summary_of(store: &Store, r: &ImageRecord) -> Result<ImageSummary> {
+    let idx = store.index().map_err(store_err)?;
+    Ok(summary(store, &idx, r))
+}
+
+#[napi]
+pub fn image_list(root: String) -> Result<Vec<ImageSummary>> {
+    let store = open(&root)?;
+    let idx = store.index().map_err(store_err)?;
+    let mut out: Vec<_> = idx.images.values().map(|r| summary(&store, &idx, r)).collect();
+    out.sort_by(|a, b| b.added.total_cmp(&a.added));
+    Ok(out)
+}
+
+/// Finds one image by reference, digest or ID prefix; null when there is none.
+#[napi]
+pub fn image_find(root: String, name: String) -> Result<Option<ImageSummary>> {
+    let store = open(&root)?;
+    let idx = store.index().map_err(store_err)?;
+    match idx.lookup(&name) {
+        Ok(r) => Ok(Some(summary(&store, &idx, r))),
+        Err(StoreError::NoSuchImage(_)) => Ok(None),
+        Err(e) => Err(store_err(e)),
+    }
+}
+
+#[napi(object)]
+pub struct ImageDetails {
+    pub summary: ImageSummary,
+    /// The manifest and config documents, verified against their digests, as JSON text.
+    pub manifest: String,
+    pub config: String,
+}
+
+#[napi]
+pub fn image_inspect(root: String, name: String) -> Result<ImageDetails> {
+    let store = open(&root)?;
+    let idx = store.index().map_err(store_err)?;
+    let r = idx.lookup(&name).map_err(store_err)?;
+    let manifest = store.read_blob(&r.manifest).map_err(store_err)?;
+    let config = store.read_blob(&r.config).map_err(store_err)?;
+    Ok(ImageDetails {
+        summary: summary(&store, &idx, r),
+        manifest: String::from_utf8_lossy(&manifest).into_owned(),
+        config: String::from_utf8_lossy(&config).into_owned(),
+    })
+}
+
+#[napi]
+pub fn image_tag(root: String, name: String, reference: String) -> Result<ImageSummary> {
+    let store = open(&root)?;
+    let r = store.tag(&name, &reference).map_err(store_err)?;
+    summary_of(&store, &r)
+}
+
+/// Removes one reference; returns the digest of the image it pointed at.
+#[napi]
+pub fn image_untag(root: String, reference: String) -> Result<String> {
+    let store = open(&root)?;
+    store.untag(&reference).map(|d| d.to_string()).map_err(store_err)
+}
+
+/// Removes the image record (by manifest digest) and all its references. Content is freed by
+/// `imageGc`.
+#[napi]
+pub fn image_remove(root: String, digest: String) -> Result<ImageSummary> {
+    let store = open(&root)?;
+    let d = Digest::parse(&digest).map_err(|e| fail("invalid_reference", e))?;
+    let idx = store.index().map_err(store_err)?;
+    let r = store.remove_image(&d).map_err(store_err)?;
+    Ok(summary(&store, &idx, &r))
+}
+
+/// Removes images without references, except the manifest digests in `keep`.
+#[napi]
+pub fn image_remove_dangling(root: String, keep: Vec<String>) -> Result<Vec<ImageSummary>> {
+    let store = open(&root)?;
+    let keep = keep.iter().map(|k| Digest::parse(k)).collect::<std::result::Result<Vec<_>, _>>().map_err(|e| fail("invalid_reference", e))?;
+    let idx = store.index().map_err(store_err)?;
+    let removed = store.remove_dangling(&keep).map_err(store_err)?;
+    Ok(removed.iter().map(|r| summary(&store, &idx, r)).collect())
+}
+
+/// A blocking job on the thread pool.
+pub struct Job<T: Send + 'static, J: ToNapiValue + TypeName> {
+    work: Option<Box<dyn FnOnce() -> Result<T> + Send>>,
+    convert: fn(T) -> J,
+}
+
+impl<T: Send + 'static, J: ToNapiValue + TypeName> Task for Job<T, J> {
+    type Output = T;
+    type JsValue = J;
+    fn compute(&mut self) -> Result<T> {
+        (self.work.take().expect("job computed twice"))()
+    }
+    fn resolve(&mut self, _env: Env, output: T) -> Result<J> {
+        Ok((self.convert)(output))
+    }
+}
+
+pub(crate) fn job<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> AsyncTask<Job<T, T>>
+where
+    T: ToNapiValue + TypeName,
+{
+    AsyncTask::new(Job { work: Some(Box::new(f)), convert: |t| t })
+}
+
+#[napi(object)]
+pub struct GcReport {
+    pub blobs_removed: f64,
+    pub layers_removed: f64,
+    pub bytes_freed: f64,
+    /// A load or build was writing to the store, so nothing was collected.
+    pub busy: bool,
+}
+
+impl From<PruneReport> for GcReport {
+    fn from(r: PruneReport) -> Self {
+        GcReport { blobs_removed: r.blobs_removed as f64, layers_removed: r.layers_removed as f64, bytes_freed: r.bytes_freed as f64, busy: r.busy }
+    }
+}
+
+/// Deletes blobs and unpacked layers that no image uses.
+#[napi(ts_return_type = "Promise<GcReport>")]
+pub fn image_gc(root: String) -> AsyncTask<Job<GcReport, GcReport>> {
+    job(move || open(&root)?.gc().map(GcReport::from).map_err(store_err))
+}
+
+fn from_host_err(e: FromHostError) -> Error {
+    match e {
+        FromHostError::Store(s) => store_err(s),
+        FromHostError::Elf(e) => fail("from_host_elf", e),
+        e @ (FromHostError::NotExecutable(_) | FromHostError::NotAbsolute(_) | FromHostError::NoBinary) => fail("from_host_input", e),
+        e => fail("from_host", e),
+    }
+}
+
+/// Builds a single-layer image of host binaries, their ELF closure and a minimal /etc.
+#[napi(ts_return_type = "Promise<ImageSummary>")]
+pub fn image_from_host(root: String, binaries: Vec<String>, add: Vec<String>, refs: Vec<String>) -> AsyncTask<Job<ImageSummary, ImageSummary>> {
+    job(move || {
+        let store = open(&root)?;
+        let req = fromhost::FromHost {
+            binaries: binaries.into_iter().map(PathBuf::from).collect(),
+            add: add.into_iter().map(PathBuf::from).collect(),
+            refs,
+        };
+        let r = fromhost::build(&store, &req).map_err(from_host_err)?;
+        summary_of(&store, &r)
+    })
+}
+
+fn overlay_err(e: OverlayError) -> Error {
+    fail("rootfs_mount", e)
+}
+
+/// Mounts a container's root filesystem at `merged`: an overlay of `lower` (topmost first)
+/// with `upper`/`work`, or a copy of the layers when overlayfs is refused or `forceCopy`.
+/// Resolves to the driver used: "overlay" or "copy".
+#[napi(ts_return_type = "Promise<'overlay' | 'copy'>")]
+pub fn rootfs_mount(lower: Vec<String>, upper: String, work: String, merged: String, force_copy: bool) -> AsyncTask<Job<String, String>> {
+    job(move || {
+        let p = OverlayPaths { lower: lower.into_iter().map(PathBuf::from).collect(), upper: upper.into(), work: work.into(), merged: merged.into() };
+        let d = overlay::mount_rootfs(&p, force_copy).map_err(overlay_err)?;
+        Ok(match d {
+            overlay::Driver::Overlay => "overlay".to_string(),
+            overlay::Driver::Copy => "copy".to_string(),
+        })
+    })
+}
+
+/// Unmounts `merged` if something is mounted there.
+#[napi]
+pub fn rootfs_unmount(merged: String) -> Result<()> {
+    overlay::unmount_rootfs(std::path::Path::new(&merged)).map_err(overlay_err)
+}

@@ -1,0 +1,59 @@
+/**
+ * A container's root filesystem over an image: an overlay of the image's unpacked layers (read
+ * only, shared) and the container's own upper directory, under <data root>/overlay/<key>/.
+ * Whoever mounts it releases it: unmounted after the container ran, removed with the container.
+ */
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import {randomBytes} from '../container/id'
+import {callAsync, call, type ImageSummary} from './native'
+import {overlaysRoot} from './store'
+
+export interface ImageRootfs {
+  dir: string
+  merged: string
+  driver: 'overlay' | 'copy'
+}
+
+/** `TSC_BOX_STORAGE_DRIVER=copy` skips overlayfs (like podman's vfs driver). */
+function forceCopy(): boolean {
+  return process.env.TSC_BOX_STORAGE_DRIVER === 'copy'
+}
+
+export async function mountImageRootfs(dataRoot: string, image: ImageSummary, reference: string): Promise<ImageRootfs> {
+  fs.mkdirSync(overlaysRoot(dataRoot), {recursive: true, mode: 0o700})
+  const dir = path.join(overlaysRoot(dataRoot), randomBytes(8).toString('hex'))
+  fs.mkdirSync(dir, {mode: 0o700})
+  try {
+    // Written first: while this exists, rmi and prune keep the image.
+    fs.writeFileSync(path.join(dir, 'image.json'), JSON.stringify({digest: image.digest, id: image.id, reference}) + '\n')
+    const lower = image.layers.map((l) => l.path).reverse()
+    const merged = path.join(dir, 'merged')
+    const driver = await callAsync((n) => n.rootfsMount(lower, path.join(dir, 'upper'), path.join(dir, 'work'), merged, forceCopy()))
+    if (driver === 'copy')
+      process.stderr.write(`tsc-box: ${forceCopy() ? 'TSC_BOX_STORAGE_DRIVER=copy' : 'overlayfs was refused'}: the image's layers were copied for this container (slower, same result)\n`)
+    return {dir, merged, driver}
+  } catch (e) {
+    releaseOverlayDir(dir, true)
+    throw e
+  }
+}
+
+/** Unmounts; with `remove`, deletes the container's upper layer too. Idempotent. */
+export function releaseOverlayDir(dir: string, remove: boolean): void {
+  call((n) => n.rootfsUnmount(path.join(dir, 'merged')))
+  if (remove) fs.rmSync(dir, {recursive: true, force: true})
+}
+
+/**
+ * Releases the overlay a container's rootfs path points into, if it is one of ours; the
+ * container's own removal calls this.
+ */
+export function releaseContainerRootfs(dataRoot: string, rootfs: string | undefined): void {
+  if (rootfs === undefined) return
+  const root = overlaysRoot(dataRoot) + path.sep
+  if (!rootfs.startsWith(root)) return
+  const key = rootfs.slice(root.length).split(path.sep)[0]
+  if (!/^[0-9a-f]{16}$/.test(key)) return
+  releaseOverlayDir(path.join(overlaysRoot(dataRoot), key), true)
+}

@@ -1,0 +1,90 @@
+/**
+ * `tsc-box run IMAGE [CMD...]`: finds the image (or builds a `host:` one), mounts the
+ * container's overlay over its layers, and turns the image config into the flags and command
+ * the rest of `run` already understands (the image's values first, the user's flags win).
+ */
+import {CliError} from '../errors'
+import type {Spec} from '../oci/spec'
+import {currentPathEnv, resolvePaths} from '../paths'
+import {containerArgs, parseImageConfig, type ImageRunConfig} from './config'
+import {HOST_PREFIX, hostImage} from './host'
+import {call, type ImageSummary} from './native'
+import {normalizeReference} from './reference'
+import {mountImageRootfs, releaseOverlayDir, type ImageRootfs} from './rootfs'
+import {findImage, imagesRoot} from './store'
+
+/** The run flags this module reads and rewrites. */
+export interface ImageRunFlags {
+  root?: string
+  rootfs?: string
+  entrypoint?: string
+  env: string[]
+  workdir?: string
+  user?: string
+}
+
+export interface PreparedImage<F> {
+  flags: F
+  positionals: string[]
+  image: ImageSummary
+  reference: string
+  config: ImageRunConfig
+  rootfs: ImageRootfs
+  /** Unmounts the overlay; with `remove` the container's upper layer goes too. */
+  release(remove: boolean): void
+}
+
+async function resolveImage(dataRoot: string, name: string): Promise<{image: ImageSummary; reference: string}> {
+  if (name.startsWith(HOST_PREFIX)) return hostImage(dataRoot, name)
+  const image = findImage(dataRoot, name)
+  if (!image)
+    throw new CliError('image_not_found', `unable to find image '${name}' locally (load it with 'tsc-box load -i FILE', or use host:/path/to/binary)`)
+  let reference = name
+  try {
+    reference = normalizeReference(name)
+  } catch {
+    // an ID
+  }
+  return {image, reference}
+}
+
+/**
+ * Returns undefined when the run is not from an image (--rootfs, or nothing given: the
+ * caller's own validation reports that).
+ */
+export async function prepareImageRun<F extends ImageRunFlags>(flags: F, positionals: string[]): Promise<PreparedImage<F> | undefined> {
+  if (flags.rootfs !== undefined || positionals.length === 0) return undefined
+  const {dataRoot} = resolvePaths(flags.root, currentPathEnv())
+  const {image, reference} = await resolveImage(dataRoot, positionals[0])
+  const config = parseImageConfig(call((n) => n.imageInspect(imagesRoot(dataRoot), image.digest)).config)
+  const args = containerArgs(config, flags.entrypoint, positionals.slice(1))
+  const rootfs = await mountImageRootfs(dataRoot, image, reference)
+  return {
+    flags: {
+      ...flags,
+      rootfs: rootfs.merged,
+      entrypoint: undefined,
+      env: [...config.env, ...flags.env],
+      workdir: flags.workdir ?? config.workingDir,
+      user: flags.user ?? config.user,
+    },
+    positionals: args,
+    image,
+    reference,
+    config,
+    rootfs,
+    release: (remove: boolean) => releaseOverlayDir(rootfs.dir, remove),
+  }
+}
+
+/** The image's labels become annotations of the container's spec, with its name and digest. */
+export function applyImage(spec: Spec, prepared: PreparedImage<unknown> | undefined): void {
+  if (!prepared) return
+  spec.annotations = {
+    ...prepared.config.labels,
+    ...spec.annotations,
+    'org.opencontainers.image.ref.name': prepared.reference,
+    'io.tsc-box.image.digest': prepared.image.digest,
+    'io.tsc-box.image.id': prepared.image.id,
+  }
+}
