@@ -1,0 +1,46 @@
+/** `tsc-box image prune [-a]`: remove unused images and free their content. */
+import {asOclifFlags, BaseCommand} from '../../base-command'
+import {Flags} from '../../cli/flags'
+import {humanSize} from '../../image/format'
+import {call} from '../../image/native'
+import {collect} from '../../image/remove'
+import {imagesInUse, imagesRoot} from '../../image/store'
+
+export interface PruneResult {
+  deleted: string[]
+  spaceReclaimed: number
+  busy: boolean
+}
+
+export default class ImagePrune extends BaseCommand {
+  static override summary = 'Remove unused images'
+  static override description = 'Without --all, removes dangling images (no reference); with --all, every image no container uses.'
+  static override flags = asOclifFlags({
+    all: Flags.boolean({char: 'a', description: 'remove all images not used by a container, not only dangling ones'}),
+    force: Flags.boolean({char: 'f', description: 'do not prompt (tsc-box never prompts; accepted for docker compatibility)'}),
+  })
+
+  async run(): Promise<PruneResult> {
+    const {flags} = await this.parse(ImagePrune)
+    const dataRoot = this.paths(flags.root as string | undefined).dataRoot
+    const root = imagesRoot(dataRoot)
+    const keep = [...imagesInUse(dataRoot)]
+    const deleted: string[] = []
+    if (flags.all) {
+      for (const img of call((n) => n.imageList(root))) {
+        if (keep.includes(img.digest)) continue
+        deleted.push(call((n) => n.imageRemove(root, img.digest)).id)
+      }
+    } else {
+      for (const img of call((n) => n.imageRemoveDangling(root, keep))) deleted.push(img.id)
+    }
+    const gc = await collect(dataRoot)
+    const result = {deleted, spaceReclaimed: gc.bytesFreed, busy: gc.busy}
+    if (!this.jsonEnabled()) {
+      if (deleted.length > 0) this.log(['Deleted Images:', ...deleted.map((d) => `deleted: ${d}`)].join('\n'))
+      if (gc.busy) this.log('The store is being written to (a load or build is running); content was not collected.')
+      this.log(`Total reclaimed space: ${humanSize(gc.bytesFreed)}`)
+    }
+    return result
+  }
+}
