@@ -18,7 +18,7 @@ function inTerminal(command: string, input = '') {
   return { code: r.status, out: r.stdout.replace(/\r/g, '') }
 }
 
-const tsc = `${process.execPath} ${BIN} run --rm --rootfs ${rootfs}`
+const tsc = `${process.execPath} -- ${BIN} run --rm --rootfs ${rootfs}`
 
 test('-t gives the app a tty of its own, with the size of the caller\'s terminal', (t) => {
   const r = inTerminal(`stty rows 41 cols 101; ${tsc} -t sh -c 'tty; stty size; test -t 0 && test -t 1 && echo both-tty'`)

@@ -6,7 +6,10 @@ dir=${1:?usage: busybox-rootfs.sh DIR}
 bb=$(command -v busybox) || { echo "busybox not found: apt-get install busybox-static" >&2; exit 1; }
 mkdir -p "$dir/bin" "$dir/etc" "$dir/tmp" "$dir/root" "$dir/proc" "$dir/sys" "$dir/dev"
 cp "$bb" "$dir/bin/busybox"
-"$dir/bin/busybox" --install -s "$dir/bin"
+# Relative links: `busybox --install -s` would write absolute host paths, dangling inside.
+for app in $("$dir/bin/busybox" --list); do
+  [ "$app" = busybox ] || ln -sf busybox "$dir/bin/$app"
+done
 [ -e "$dir/etc/passwd" ] || printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' > "$dir/etc/passwd"
 [ -e "$dir/etc/group" ] || printf 'root:x:0:\nnogroup:x:65534:\n' > "$dir/etc/group"
 echo "$dir"

@@ -22,7 +22,7 @@ export function makeDataRoot(): string {
 
 /** `tsc-box ARGS` with --root ROOT, synchronously, with optional stdin. */
 export function tsc(root: string, args: string[], input = ''): Result {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
+  const r = spawnSync(process.execPath, ['--', BIN, ...args], {
     env: { ...process.env, TSC_BOX_ROOT: root },
     input,
     encoding: 'utf8',
@@ -34,7 +34,7 @@ export function tsc(root: string, args: string[], input = ''): Result {
 
 /** Starts `tsc-box ARGS` in the background, for tests that signal it or stream to it. */
 export function tscSpawn(root: string, args: string[], opts: SpawnOptions = {}) {
-  return spawn(process.execPath, [BIN, ...args], {
+  return spawn(process.execPath, ['--', BIN, ...args], {
     env: { ...process.env, TSC_BOX_ROOT: root },
     stdio: ['pipe', 'pipe', 'pipe'],
     ...opts,
