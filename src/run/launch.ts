@@ -14,6 +14,8 @@ export interface LaunchOptions {
   args: string[]
   /** Give the child the caller's stdin (-i); otherwise /dev/null, like docker. */
   stdin: boolean
+  /** Relay through pipes the streams that are the caller's terminal (runs without -t). */
+  relayTerminals?: boolean
   /** Called with the pid as soon as the child exists. */
   onSpawn?: (pid: number) => void
 }
@@ -40,7 +42,7 @@ export async function launch(opts: LaunchOptions): Promise<ProcessStatus> {
     return [sig, h] as const
   })
   try {
-    pid = n.spawnProcess({file: opts.file, args: opts.args, stdin: opts.stdin ? 'inherit' : 'null'})
+    pid = n.spawnProcess({file: opts.file, args: opts.args, stdin: opts.stdin ? 'inherit' : 'null', relayTerminals: opts.relayTerminals ?? false})
     opts.onSpawn?.(pid)
     for (const sig of pending.splice(0)) forward(sig)
     const st = await n.waitProcess(pid)
@@ -48,4 +50,14 @@ export async function launch(opts: LaunchOptions): Promise<ProcessStatus> {
   } finally {
     for (const [sig, h] of handlers) process.off(sig, h)
   }
+}
+
+/** The size of the caller's terminal (stdin, else stdout, else stderr), for `-t`. */
+export function callerTerminalSize(): {width: number; height: number} | undefined {
+  const n = native()
+  for (const fd of [0, 1, 2]) {
+    const size = n.terminalSize(fd)
+    if (size) return {width: size.cols, height: size.rows}
+  }
+  return undefined
 }

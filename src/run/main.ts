@@ -22,7 +22,7 @@ import {currentPathEnv, resolvePaths, type Paths} from '../paths'
 import {requireRuntime} from '../runtime/locate'
 import {parseRuntimeLog, runOutcome, type ProcessStatus} from '../runtime/log'
 import {runFlags} from './flags'
-import {launch} from './launch'
+import {callerTerminalSize, launch} from './launch'
 import {validateRun} from './validate'
 import {applyImage, prepareImageRun, type PreparedImage} from '../image/run'
 
@@ -134,6 +134,8 @@ async function runPrepared(flags: RunFlags, positionals: string[], image?: Prepa
       cwd: v.cwd,
       user: v.user,
       terminal: flags.tty,
+      // The runtime sizes the pty from its stdin, which is /dev/null without -i.
+      consoleSize: flags.tty ? callerTerminalSize() : undefined,
       hostname,
       domainname: v.domainname,
       volumes: v.volumes,
@@ -165,6 +167,7 @@ async function runPrepared(flags: RunFlags, positionals: string[], image?: Prepa
       file: runtime,
       args: ['--root', runtimeStateDir(paths), '--log', files.log, '--log-format', 'json', 'run', '-b', files.dir, id],
       stdin: flags.interactive,
+      relayTerminals: !flags.tty,
       onSpawn: () => {
         launched = true
       },

@@ -7,6 +7,8 @@ mod cgroup_validate;
 mod host;
 mod image;
 mod process;
+mod relay;
+mod terminal;
 
 /// Version of the native core, to check that the binding and the CLI agree.
 #[napi]

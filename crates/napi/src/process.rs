@@ -4,16 +4,24 @@
 //! plain fork+exec through std is enough. The wait is a blocking waitpid on a libuv worker:
 //! no SIGCHLD handler is involved, so it cannot race with Node's own child_process reaping,
 //! which only waits for pids it spawned.
+use std::collections::HashMap;
 use std::fs::File;
 use std::os::fd::{BorrowedFd, OwnedFd};
 use std::process::{Command, Stdio};
+use std::sync::Mutex;
+use std::time::Duration;
 
 use napi::bindgen_prelude::*;
 use napi::{Env, Task};
 use napi_derive::napi;
 use nix::errno::Errno;
 use nix::sys::wait::{waitpid, WaitStatus};
-use nix::unistd::Pid;
+use nix::unistd::{isatty, Pid};
+
+use crate::relay::{self, OutputRelays};
+
+/// Output relays of running children, by pid, for waitProcess to drain.
+static RELAYS: Mutex<Option<HashMap<i32, OutputRelays>>> = Mutex::new(None);
 
 #[napi(object)]
 pub struct SpawnOptions {
@@ -29,6 +37,9 @@ pub struct SpawnOptions {
     pub stdin_fd: Option<i32>,
     pub stdout_fd: Option<i32>,
     pub stderr_fd: Option<i32>,
+    /// Give the child pipes instead of the caller's terminal for each inherited stream that is a
+    /// terminal, and copy through them (a container without `-t` must not get the user's tty).
+    pub relay_terminals: Option<bool>,
 }
 
 #[napi(object)]
@@ -64,20 +75,50 @@ fn stream(own: i32, mode: Option<&str>, fd: Option<i32>) -> Result<Stdio> {
     }
 }
 
+fn own_is_terminal(fd: i32) -> bool {
+    // SAFETY: fd 0/1/2 of this process, only asked whether it is a terminal.
+    isatty(unsafe { BorrowedFd::borrow_raw(fd) }).unwrap_or(false)
+}
+
+fn relay_err(e: std::io::Error) -> Error {
+    Error::from_reason(format!("cannot set up the stdio relay: {e}"))
+}
+
 /// Starts `file` with `args` and returns its pid. Wait for it with `waitProcess`.
 #[napi]
 pub fn spawn_process(options: SpawnOptions) -> Result<i32> {
+    let relay = options.relay_terminals.unwrap_or(false);
+    let mut outputs = OutputRelays::none();
+    let inherits_stdin = options.stdin_fd.is_none() && options.stdin.as_deref() != Some("null");
+    let stdin = if relay && inherits_stdin && own_is_terminal(0) {
+        Stdio::from(File::from(relay::input().map_err(relay_err)?))
+    } else {
+        stream(0, options.stdin.as_deref(), options.stdin_fd)?
+    };
+    let mut out = |own: i32, fd: Option<i32>| -> Result<Stdio> {
+        if relay && fd.is_none() && own_is_terminal(own) {
+            Ok(Stdio::from(File::from(relay::output(own, &mut outputs).map_err(relay_err)?)))
+        } else {
+            stream(own, None, fd)
+        }
+    };
+    let stdout = out(1, options.stdout_fd)?;
+    let stderr = out(2, options.stderr_fd)?;
     let mut cmd = Command::new(&options.file);
-    cmd.args(&options.args)
-        .stdin(stream(0, options.stdin.as_deref(), options.stdin_fd)?)
-        .stdout(stream(1, None, options.stdout_fd)?)
-        .stderr(stream(2, None, options.stderr_fd)?);
+    cmd.args(&options.args).stdin(stdin).stdout(stdout).stderr(stderr);
+    // The Command (and with it our copies of the pipes' child ends) is dropped on return, so
+    // the relays see EOF when the child and its descendants are gone.
     let child = cmd
         .spawn()
         .map_err(|e| Error::new(Status::GenericFailure, format!("cannot start {}: {e}", options.file)))?;
     // Dropping std's Child neither kills nor reaps it: waitProcess owns the reaping.
-    i32::try_from(child.id()).map_err(|_| Error::from_reason("pid out of range"))
+    let pid = i32::try_from(child.id()).map_err(|_| Error::from_reason("pid out of range"))?;
+    RELAYS.lock().unwrap_or_else(|e| e.into_inner()).get_or_insert_with(HashMap::new).insert(pid, outputs);
+    Ok(pid)
 }
+
+/// How long output may still trickle in after the child exited.
+const DRAIN_LIMIT: Duration = Duration::from_secs(5);
 
 pub struct WaitTask {
     pid: i32,
@@ -88,6 +129,21 @@ impl Task for WaitTask {
     type JsValue = ExitStatus;
 
     fn compute(&mut self) -> Result<ExitStatus> {
+        let status = self.wait();
+        let relays = RELAYS.lock().unwrap_or_else(|e| e.into_inner()).as_mut().and_then(|m| m.remove(&self.pid));
+        if let Some(r) = relays {
+            r.finish(DRAIN_LIMIT);
+        }
+        status
+    }
+
+    fn resolve(&mut self, _env: Env, output: ExitStatus) -> Result<ExitStatus> {
+        Ok(output)
+    }
+}
+
+impl WaitTask {
+    fn wait(&self) -> Result<ExitStatus> {
         loop {
             match waitpid(Pid::from_raw(self.pid), None) {
                 Ok(WaitStatus::Exited(_, code)) => return Ok(ExitStatus { exit_code: Some(code), signal: None }),
@@ -98,10 +154,6 @@ impl Task for WaitTask {
                 Err(e) => return Err(Error::from_reason(format!("waitpid({}): {e}", self.pid))),
             }
         }
-    }
-
-    fn resolve(&mut self, _env: Env, output: ExitStatus) -> Result<ExitStatus> {
-        Ok(output)
     }
 }
 

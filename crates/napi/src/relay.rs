@@ -1,0 +1,78 @@
+//! Pipes between a child and the caller's terminal, so that a container started without `-t`
+//! never holds the user's tty (docker's behaviour: only `-t` gives the app a terminal). One
+//! thread per stream copies bytes; the output threads are joined after the child exits so no
+//! output is lost, the input thread is left to die with the process (it may sit in a read of
+//! the terminal that nothing will complete).
+use std::fs::File;
+use std::io::{Read, Write};
+use std::os::fd::{BorrowedFd, OwnedFd};
+use std::sync::mpsc;
+use std::thread;
+use std::time::Duration;
+
+use nix::fcntl::OFlag;
+use nix::unistd::pipe2;
+
+/// Waits for the output copies of one child.
+pub struct OutputRelays {
+    done: Vec<mpsc::Receiver<()>>,
+}
+
+impl OutputRelays {
+    pub fn none() -> OutputRelays {
+        OutputRelays { done: Vec::new() }
+    }
+
+    /// Blocks until every output stream reached EOF, at most `limit` in total: a process that
+    /// escaped the container's end and kept the pipe open must not hang the caller.
+    pub fn finish(self, limit: Duration) {
+        let deadline = std::time::Instant::now() + limit;
+        for rx in self.done {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let _ = rx.recv_timeout(left);
+        }
+    }
+}
+
+fn copy(mut from: File, mut to: File) {
+    let mut buf = [0u8; 16 * 1024];
+    loop {
+        match from.read(&mut buf) {
+            Ok(0) => return,
+            Ok(n) => {
+                if to.write_all(&buf[..n]).is_err() {
+                    return;
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => return,
+        }
+    }
+}
+
+fn dup_own(fd: i32) -> std::io::Result<File> {
+    // SAFETY: fd 0/1/2 of this process, duplicated at once.
+    let b = unsafe { BorrowedFd::borrow_raw(fd) };
+    Ok(File::from(b.try_clone_to_owned()?))
+}
+
+/// A pipe whose write end the child gets as `own` (1 or 2); bytes go on to our `own`.
+pub fn output(own: i32, relays: &mut OutputRelays) -> std::io::Result<OwnedFd> {
+    let (r, w) = pipe2(OFlag::O_CLOEXEC)?;
+    let target = dup_own(own)?;
+    let (tx, rx) = mpsc::channel();
+    thread::Builder::new().name(format!("tsc-box-relay-{own}")).spawn(move || {
+        copy(File::from(r), target);
+        let _ = tx.send(());
+    })?;
+    relays.done.push(rx);
+    Ok(w)
+}
+
+/// A pipe whose read end the child gets as stdin, fed from our stdin.
+pub fn input() -> std::io::Result<OwnedFd> {
+    let (r, w) = pipe2(OFlag::O_CLOEXEC)?;
+    let source = dup_own(0)?;
+    thread::Builder::new().name("tsc-box-relay-0".into()).spawn(move || copy(source, File::from(w)))?;
+    Ok(r)
+}
