@@ -70,6 +70,7 @@ int main(int argc, char **argv) {
     if (!strcmp(op, "mount")) return report(op, mount("none", arg, "tmpfs", 0, ""));
     if (!strcmp(op, "mknod-block")) return report(op, mknod(arg, S_IFBLK | 0600, makedev(8, 0)));
     if (!strcmp(op, "mknod-char")) return report(op, mknod(arg, S_IFCHR | 0600, makedev(1, 3)));
+    if (!strcmp(op, "mknod-kmsg")) return report(op, mknod(arg, S_IFCHR | 0600, makedev(1, 11)));
     if (!strcmp(op, "read")) {
         int fd = open(arg, O_RDONLY | O_NONBLOCK);
         if (fd < 0) return report(op, -1);
