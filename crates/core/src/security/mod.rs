@@ -13,18 +13,20 @@
 //!     };                       // validates + compiles (or loads the cached BPF); a bad
 //!                              // profile is refused HERE, before anything is created.
 //! child (in the namespaces, after pivot_root, mounts, masked/readonly paths, hostname):
-//!     1. setgroups / setresgid / setresuid (keeping capabilities as the spec wants them)
-//!     2. if !filter.installs_late(no_new_privs):   // no_new_privs == false
-//!            filter.install()?   // needs CAP_SYS_ADMIN in the EFFECTIVE set: do it BEFORE
-//!                                // the capabilities are dropped. Everything the child does
-//!                                // afterwards (capset, prctl, close, execve...) is then
-//!                                // subject to the filter, as in runc.
-//!     3. drop capabilities (bounding, then inheritable/ambient clear, then effective/permitted)
-//!     4. if no_new_privs: prctl(PR_SET_NO_NEW_PRIVS, 1)
-//!     5. if filter.installs_late(no_new_privs):    // no_new_privs == true
+//!     1. if !filter.installs_late(no_new_privs):   // no_new_privs == false
+//!            filter.install()?   // needs CAP_SYS_ADMIN in the EFFECTIVE set: do it while
+//!                                // still root with full capabilities, BEFORE switching uid
+//!                                // and dropping capabilities. Everything the child does
+//!                                // afterwards (capset, setresuid, prctl, execve...) is then
+//!                                // subject to the filter, as in runc, so a profile that
+//!                                // denies those fails the start (with its error reported).
+//!     2. setgroups / setresgid / setresuid, drop capabilities (bounding first; inheritable
+//!        and ambient cleared; then effective/permitted)
+//!     3. if no_new_privs: prctl(PR_SET_NO_NEW_PRIVS, 1)
+//!     4. if filter.installs_late(no_new_privs):    // no_new_privs == true
 //!            filter.install()?   // the very last syscall before execve: needs no privilege
 //!                                // because no_new_privs is set.
-//!     6. execve
+//!     5. execve
 //! ```
 //!
 //! [`seccomp::Filter::install`] does not allocate (safe in the child after clone) and only

@@ -163,7 +163,8 @@ fn arg_decision(f: &Filter, abi: Abi, audit: u32, arg: u64) -> bool {
 fn argument_operators_are_exact_over_64_bits() {
     let big = 0x1_0000_0005u64;
     let probes = [0u64, 4, 5, 6, 0xffff_ffff, 0x1_0000_0000, big - 1, big, big + 1, 0x2_0000_0005, u64::MAX];
-    let ops: [(&str, fn(u64, u64) -> bool); 6] = [
+    type Op = (&'static str, fn(u64, u64) -> bool);
+    let ops: [Op; 6] = [
         ("SCMP_CMP_EQ", |a, v| a == v),
         ("SCMP_CMP_NE", |a, v| a != v),
         ("SCMP_CMP_LT", |a, v| a < v),
