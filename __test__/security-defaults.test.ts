@@ -1,11 +1,12 @@
 // What `tsc-box run` gives without security flags, and what the flags change, end to end.
 import test from 'ava'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { makeDataRoot, tsc, type Result } from './helpers/cli'
 import { makeRootfs } from './helpers/rootfs'
 import { installProbe } from './helpers/security-probe'
+import { currentPathEnv, resolvePaths } from '../src/paths'
 
 const root = makeDataRoot()
 let rootfs = ''
@@ -88,4 +89,28 @@ test('clone3 answers ENOSYS under the default profile so libc falls back to clon
   const r = run(['sh', '-c', 'probe clone3; sh -c "echo child"'])
   t.regex(r.stdout, /^clone3: ENOSYS$/m, r.stdout + r.stderr)
   t.regex(r.stdout, /^child$/m)
+})
+
+test('the compiled default filter is cached in the runtime state and reused by the next start', (t) => {
+  const own = makeDataRoot()
+  const dir = join(resolvePaths(own, currentPathEnv()).runDir, 'runtime', 'seccomp')
+  const first = tsc(own, ['run', '--rm', '--rootfs', rootfs, 'true'])
+  t.is(first.code, 0, first.stderr)
+  const files = readdirSync(dir).filter((f) => f.endsWith('.bpf'))
+  t.is(files.length, 1, `cache dir: ${readdirSync(dir).join(', ')}`)
+  const before = statSync(join(dir, files[0]))
+  t.is(before.mode & 0o077, 0, 'the cache file is private to root')
+  const second = tsc(own, ['run', '--rm', '--rootfs', rootfs, 'true'])
+  t.is(second.code, 0, second.stderr)
+  const after = statSync(join(dir, files[0]))
+  t.is(after.ino, before.ino, 'reused, not rewritten')
+  t.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.bpf')), files)
+})
+
+test('without no_new_privs the filter is installed early, as root, and still holds for a non-root user', (t) => {
+  const r = run(['--security-opt', 'no-new-privileges=false', '-u', '1000', 'sh', '-c', 'cat /proc/self/status; probe keyctl'])
+  t.is(statusField(r.stdout, 'NoNewPrivs'), '0', r.stderr)
+  t.is(statusField(r.stdout, 'Seccomp'), '2')
+  t.is(statusField(r.stdout, 'CapEff'), '0000000000000000')
+  t.regex(r.stdout, /^keyctl: EPERM$/m)
 })
