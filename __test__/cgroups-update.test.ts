@@ -2,8 +2,9 @@
 // cgroup files themselves and through `events --stats`), refuses bad values without changing
 // anything, and `events` streams stats until the container is gone.
 import test from 'ava'
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { cgroupsNamed } from './helpers/leaks'
 import { makeBundle, runtime, stateDir, TSC_RUNTIME } from './helpers/bundle'
 
@@ -43,8 +44,10 @@ function createContainer(t: import('ava').ExecutionContext) {
     }
   })
   const state = stateDir()
-  const created = runtime(TSC_RUNTIME, state, ['create', '-b', bundle, id])
-  t.is(created.code, 0, created.stderr)
+  // The init inherits create's stdio: pipes would keep a synchronous spawn waiting for it.
+  const log = join(state, 'create.log')
+  const created = spawnSync(TSC_RUNTIME, ['--root', state, '--log', log, 'create', '-b', bundle, id], { stdio: 'ignore', timeout: 30_000 })
+  t.is(created.status, 0, existsSync(log) ? readFileSync(log, 'utf8') : 'no log')
   t.teardown(() => {
     runtime(TSC_RUNTIME, state, ['delete', '--force', id])
   })
