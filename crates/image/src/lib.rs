@@ -1,4 +1,5 @@
 //! The image store of tsc-box: content-addressed, verified, immutable.
+pub mod archive;
 pub mod digest;
 pub mod elf;
 pub mod fromhost;

@@ -265,3 +265,58 @@ pub fn rootfs_mount(lower: Vec<String>, upper: String, work: String, merged: Str
 pub fn rootfs_unmount(merged: String) -> Result<()> {
     overlay::unmount_rootfs(std::path::Path::new(&merged)).map_err(overlay_err)
 }
+
+fn archive_err(e: tsc_box_image::archive::ArchiveError) -> Error {
+    use tsc_box_image::archive::ArchiveError as A;
+    match e {
+        A::Store(s) => store_err(s),
+        A::Manifest(m) => fail("invalid_image", m),
+        A::Io(_, _) => fail("archive_io", e),
+        e => fail("invalid_archive", e),
+    }
+}
+
+#[napi(object)]
+pub struct LoadedImage {
+    /// Names the archive gives the image, as written there (not normalised).
+    pub names: Vec<String>,
+    pub image: ImageSummary,
+}
+
+/// Loads an OCI image-layout or docker-archive tarball (plain, gzip or zstd).
+#[napi(ts_return_type = "Promise<Array<LoadedImage>>")]
+pub fn image_load(root: String, file: String) -> AsyncTask<Job<Vec<LoadedImage>, Vec<LoadedImage>>> {
+    job(move || {
+        let store = open(&root)?;
+        let loaded = tsc_box_image::archive::load(&store, std::path::Path::new(&file)).map_err(archive_err)?;
+        loaded.into_iter().map(|l| Ok(LoadedImage { names: l.names, image: summary_of(&store, &l.record)? })).collect()
+    })
+}
+
+#[napi(object)]
+pub struct SaveItem {
+    /// Manifest digest of the image.
+    pub digest: String,
+    /// References to write into the archive.
+    pub names: Vec<String>,
+}
+
+/// Writes images to `file` as "oci-archive" or "docker-archive"; the file appears complete.
+#[napi(ts_return_type = "Promise<void>")]
+pub fn image_save(root: String, items: Vec<SaveItem>, file: String, format: String) -> Result<AsyncTask<Job<(), ()>>> {
+    use tsc_box_image::archive::{Format, SaveImage};
+    let format = match format.as_str() {
+        "oci-archive" => Format::OciArchive,
+        "docker-archive" => Format::DockerArchive,
+        other => return Err(fail("invalid_flag", format!("unknown archive format {other:?}: expected oci-archive or docker-archive"))),
+    };
+    Ok(job(move || {
+        let store = open(&root)?;
+        let idx = store.index().map_err(store_err)?;
+        let images = items
+            .into_iter()
+            .map(|i| Ok(SaveImage { record: idx.lookup(&i.digest).map_err(store_err)?.clone(), names: i.names }))
+            .collect::<Result<Vec<_>>>()?;
+        tsc_box_image::archive::save(&store, &images, std::path::Path::new(&file), format).map_err(archive_err)
+    }))
+}

@@ -1,0 +1,308 @@
+//! Reading an archive: one pass streams every regular member into the store (hashed while
+//! written), then the archive's own documents (index.json or manifest.json) decide which
+//! images it holds, and each goes through the store's verified import.
+use super::ArchiveError;
+use crate::digest::Digest;
+use crate::manifest::{self, Blob, CONFIG_DOCKER, MANIFEST_DOCKER, MANIFEST_OCI};
+use crate::store::{ImageRecord, Store};
+use crate::unpack::{decoder, detect, Compression};
+use std::collections::{BTreeMap, HashSet};
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+
+/// An image found in an archive, with the names the archive gives it (not normalised).
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub names: Vec<String>,
+    pub record: ImageRecord,
+}
+
+/// Member path -> content stored as a blob; symlinks (docker's legacy layout points its
+/// layer.tar files at blobs/) are resolved inside the archive.
+#[derive(Default)]
+struct Members {
+    files: BTreeMap<String, (Digest, u64)>,
+    links: BTreeMap<String, String>,
+}
+
+impl Members {
+    fn get(&self, name: &str) -> Option<(Digest, u64)> {
+        let mut name = clean(name).ok()?;
+        for _ in 0..16 {
+            if let Some(f) = self.files.get(&name) {
+                return Some(f.clone());
+            }
+            name = self.links.get(&name)?.clone();
+        }
+        None
+    }
+}
+
+/// Archive member names are relative; `..` is refused and a leading `/` or `./` dropped.
+fn clean(raw: &str) -> Result<String, ArchiveError> {
+    let mut out: Vec<&str> = Vec::new();
+    for c in raw.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => return Err(ArchiveError::BadPath(raw.to_string(), "contains '..'")),
+            c => out.push(c),
+        }
+    }
+    Ok(out.join("/"))
+}
+
+fn link_target(member: &str, target: &str) -> Result<String, ArchiveError> {
+    let base: Vec<&str> = member.split('/').collect();
+    let mut parts: Vec<&str> = if target.starts_with('/') { vec![] } else { base[..base.len() - 1].to_vec() };
+    for c in target.split('/') {
+        match c {
+            "" | "." => {}
+            // Clamped at the archive root rather than refused: it cannot leave the archive.
+            ".." => {
+                parts.pop();
+            }
+            c => parts.push(c),
+        }
+    }
+    Ok(parts.join("/"))
+}
+
+fn read_members<R: Read>(store: &Store, r: R, added: &mut HashSet<Digest>) -> Result<Members, ArchiveError> {
+    let mut members = Members::default();
+    let mut ar = tar::Archive::new(r);
+    for entry in ar.entries().map_err(ArchiveError::Tar)? {
+        let mut entry = entry.map_err(ArchiveError::Tar)?;
+        let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        let name = clean(&raw)?;
+        match entry.header().entry_type() {
+            tar::EntryType::Regular | tar::EntryType::Continuous => {
+                let size = entry.size();
+                let expected = name.strip_prefix("blobs/sha256/").and_then(Digest::from_hex);
+                let was_there = expected.as_ref().is_some_and(|d| store.has_blob(d, size));
+                let (digest, got) = if was_there {
+                    // Already stored and verified: skip the data (the tar reader does).
+                    (expected.clone().unwrap(), size)
+                } else {
+                    let (d, n) = store.ingest(&mut entry, None)?;
+                    added.insert(d.clone());
+                    if n != size {
+                        return Err(ArchiveError::Tar(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, format!("{raw} is truncated"))));
+                    }
+                    (d, n)
+                };
+                if let Some(exp) = expected {
+                    if exp != digest {
+                        return Err(ArchiveError::BlobName { name: raw, actual: digest });
+                    }
+                }
+                members.files.insert(name, (digest, got));
+            }
+            tar::EntryType::Symlink | tar::EntryType::Link => {
+                let target = entry.link_name_bytes().map(|l| String::from_utf8_lossy(&l).into_owned()).unwrap_or_default();
+                let resolved = if entry.header().entry_type() == tar::EntryType::Link { clean(&target)? } else { link_target(&name, &target)? };
+                members.links.insert(name, resolved);
+            }
+            _ => {}
+        }
+    }
+    Ok(members)
+}
+
+fn document(store: &Store, members: &Members, name: &'static str) -> Result<Option<Vec<u8>>, ArchiveError> {
+    let Some((digest, size)) = members.get(name) else { return Ok(None) };
+    Ok(Some(store.read_blob(&Blob { digest, size, media_type: String::new() })?))
+}
+
+#[derive(serde::Deserialize)]
+struct OciIndex {
+    #[serde(default)]
+    manifests: Vec<IndexEntry>,
+}
+
+#[derive(serde::Deserialize, Clone)]
+struct IndexEntry {
+    #[serde(rename = "mediaType", default)]
+    media_type: String,
+    digest: String,
+    size: u64,
+    #[serde(default)]
+    annotations: BTreeMap<String, String>,
+    #[serde(default)]
+    platform: Option<Platform>,
+}
+
+#[derive(serde::Deserialize, Clone)]
+struct Platform {
+    architecture: String,
+    os: String,
+}
+
+fn host_arch() -> &'static str {
+    match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        other => other,
+    }
+}
+
+/// Follows nested indexes down to the manifest for this host's platform.
+fn resolve_manifest(store: &Store, entry: &IndexEntry, depth: u32) -> Result<Blob, ArchiveError> {
+    let digest = Digest::parse(&entry.digest).map_err(|e| ArchiveError::BadDocument("index.json", e.to_string()))?;
+    let mut blob = Blob { digest, size: entry.size, media_type: entry.media_type.clone() };
+    if !store.has_blob(&blob.digest, blob.size) {
+        return Err(ArchiveError::MissingMember(format!("blobs/sha256/{}", blob.digest.hex())));
+    }
+    let bytes = store.read_blob(&blob)?;
+    let mt = if blob.media_type.is_empty() { manifest::media_type_of(&bytes).unwrap_or_default() } else { blob.media_type.clone() };
+    if !manifest::is_index(&mt) {
+        blob.media_type = if mt.is_empty() { MANIFEST_OCI.to_string() } else { mt };
+        return Ok(blob);
+    }
+    if depth > 4 {
+        return Err(ArchiveError::BadDocument("index", "nested too deeply".into()));
+    }
+    let idx: OciIndex = serde_json::from_slice(&bytes).map_err(|e| ArchiveError::BadDocument("image index", e.to_string()))?;
+    let want = format!("linux/{}", host_arch());
+    let pick = idx
+        .manifests
+        .iter()
+        .find(|m| m.platform.as_ref().is_some_and(|p| p.os == "linux" && p.architecture == host_arch()))
+        .or_else(|| if idx.manifests.len() == 1 { idx.manifests.first() } else { None })
+        .ok_or(ArchiveError::NoPlatform(want))?;
+    resolve_manifest(store, pick, depth + 1)
+}
+
+fn load_oci(store: &Store, index: &[u8]) -> Result<Vec<Loaded>, ArchiveError> {
+    let idx: OciIndex = serde_json::from_slice(index).map_err(|e| ArchiveError::BadDocument("index.json", e.to_string()))?;
+    let mut by_manifest: BTreeMap<String, (Blob, Vec<String>)> = BTreeMap::new();
+    for entry in &idx.manifests {
+        let blob = resolve_manifest(store, entry, 0)?;
+        let mut names: Vec<String> = ["io.containerd.image.name", "org.opencontainers.image.ref.name"]
+            .iter()
+            .filter_map(|k| entry.annotations.get(*k).cloned())
+            .collect();
+        // containerd's name is the full one; its ref.name is then just the tag.
+        if names.len() == 2 {
+            names.truncate(1);
+        }
+        let slot = by_manifest.entry(blob.digest.to_string()).or_insert((blob, Vec::new()));
+        for n in names {
+            if !slot.1.contains(&n) {
+                slot.1.push(n);
+            }
+        }
+    }
+    if by_manifest.is_empty() {
+        return Err(ArchiveError::BadDocument("index.json", "it lists no images".into()));
+    }
+    by_manifest
+        .into_values()
+        .map(|(blob, names)| Ok(Loaded { record: store.import(&blob, &[])?, names }))
+        .collect()
+}
+
+#[derive(serde::Deserialize)]
+struct DockerEntry {
+    #[serde(rename = "Config")]
+    config: String,
+    #[serde(rename = "RepoTags", default)]
+    repo_tags: Option<Vec<String>>,
+    #[serde(rename = "Layers", default)]
+    layers: Vec<String>,
+}
+
+fn layer_media_type(store: &Store, d: &Digest) -> Result<&'static str, ArchiveError> {
+    let path = store.blob_path(d);
+    let f = std::fs::File::open(&path).map_err(|e| ArchiveError::Io(path.clone(), e))?;
+    let mut r = BufReader::new(f);
+    let head = r.fill_buf().map_err(|e| ArchiveError::Io(path.clone(), e))?;
+    Ok(match detect(head) {
+        Compression::None => "application/vnd.docker.image.rootfs.diff.tar",
+        Compression::Gzip => "application/vnd.docker.image.rootfs.diff.tar.gzip",
+        Compression::Zstd => "application/vnd.docker.image.rootfs.diff.tar.zstd",
+    })
+}
+
+/// docker-archive: manifest.json lists config and layer files; we write the image manifest
+/// they imply (docker's schema 2) and import that.
+fn load_docker(store: &Store, members: &Members, manifest_json: &[u8]) -> Result<Vec<Loaded>, ArchiveError> {
+    let entries: Vec<DockerEntry> = serde_json::from_slice(manifest_json).map_err(|e| ArchiveError::BadDocument("manifest.json", e.to_string()))?;
+    let mut out = Vec::new();
+    for e in entries {
+        let (cd, cs) = members.get(&e.config).ok_or_else(|| ArchiveError::MissingMember(e.config.clone()))?;
+        let mut layers = Vec::new();
+        for l in &e.layers {
+            let (ld, ls) = members.get(l).ok_or_else(|| ArchiveError::MissingMember(l.clone()))?;
+            layers.push(serde_json::json!({"mediaType": layer_media_type(store, &ld)?, "digest": ld.to_string(), "size": ls}));
+        }
+        let m = serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": MANIFEST_DOCKER,
+            "config": {"mediaType": CONFIG_DOCKER, "digest": cd.to_string(), "size": cs},
+            "layers": layers,
+        });
+        let bytes = serde_json::to_vec(&m).expect("json of json values");
+        let (md, ms) = store.put_bytes(&bytes)?;
+        let blob = Blob { digest: md, size: ms, media_type: MANIFEST_DOCKER.to_string() };
+        let names = e.repo_tags.unwrap_or_default();
+        out.push(Loaded { record: store.import(&blob, &[])?, names });
+    }
+    Ok(out)
+}
+
+/// Loads every image of the archive at `path` (optionally gzip/zstd-compressed as a whole).
+/// On failure nothing becomes visible; blobs this load added are removed again.
+pub fn load(store: &Store, path: &Path) -> Result<Vec<Loaded>, ArchiveError> {
+    let _writer = store.writer_guard()?;
+    let mut added = HashSet::new();
+    let result = load_inner(store, path, &mut added);
+    // Whatever no image references (failed load, legacy metadata files) goes again now.
+    if let Ok(idx) = store.index() {
+        let referenced: HashSet<Digest> = idx
+            .images
+            .values()
+            .flat_map(|r| [r.manifest.digest.clone(), r.config.digest.clone()].into_iter().chain(r.layers.iter().map(|l| l.blob.digest.clone())))
+            .collect();
+        for d in added.difference(&referenced) {
+            let _ = std::fs::remove_file(store.blob_path(d));
+        }
+    }
+    result
+}
+
+fn load_inner(store: &Store, path: &Path, added: &mut HashSet<Digest>) -> Result<Vec<Loaded>, ArchiveError> {
+    let f = std::fs::File::open(path).map_err(|e| ArchiveError::Io(path.to_path_buf(), e))?;
+    let mut r = BufReader::with_capacity(1 << 18, f);
+    let head = r.fill_buf().map_err(|e| ArchiveError::Io(path.to_path_buf(), e))?;
+    let c = detect(head);
+    let members = read_members(store, decoder(c, r).map_err(ArchiveError::Tar)?, added)?;
+    let docker = document(store, &members, "manifest.json")?;
+    if let Some(index) = document(store, &members, "index.json")? {
+        // docker >= 25 writes both; its manifest.json carries the RepoTags.
+        let mut tags = BTreeMap::new();
+        if let Some(d) = &docker {
+            if let Ok(entries) = serde_json::from_slice::<Vec<DockerEntry>>(d) {
+                for e in entries {
+                    let (Some((cd, _)), Some(t)) = (members.get(&e.config), e.repo_tags) else { continue };
+                    // Matched below by config digest once the manifests are known.
+                    tags.insert(cd, t);
+                }
+            }
+        }
+        let mut loaded = load_oci(store, &index)?;
+        for l in &mut loaded {
+            if let Some(t) = tags.get(&l.record.config.digest) {
+                for n in t {
+                    if !l.names.contains(n) {
+                        l.names.push(n.clone());
+                    }
+                }
+            }
+        }
+        return Ok(loaded);
+    }
+    if let Some(d) = docker {
+        return load_docker(store, &members, &d);
+    }
+    Err(ArchiveError::UnknownFormat)
+}

@@ -1,0 +1,35 @@
+/** `tsc-box load [-i FILE]`: images from an OCI image-layout or docker-archive tarball. */
+import * as fs from 'node:fs'
+import {asOclifFlags, BaseCommand} from '../base-command'
+import {Flags} from '../cli/flags'
+import {loadArchive, stdinToFile, type LoadResult} from '../image/archive'
+
+export default class Load extends BaseCommand {
+  static override summary = 'Load images from a tar archive (OCI layout or docker-archive; plain, gzip or zstd)'
+  static override aliases = ['image:load']
+  static override flags = asOclifFlags({
+    input: Flags.string({char: 'i', description: 'read from this archive file instead of stdin', helpValue: 'FILE'}),
+    quiet: Flags.boolean({char: 'q', description: 'print nothing but errors'}),
+  })
+
+  async run(): Promise<LoadResult[]> {
+    const {flags} = await this.parse(Load)
+    const dataRoot = this.paths(flags.root as string | undefined).dataRoot
+    const input = flags.input as string | undefined
+    const file = input ?? (await stdinToFile(dataRoot))
+    let results: LoadResult[]
+    try {
+      results = await loadArchive(dataRoot, file)
+    } finally {
+      if (input === undefined) fs.rmSync(file, {force: true})
+    }
+    if (!this.jsonEnabled() && !flags.quiet) {
+      for (const r of results) {
+        if (r.references.length === 0) this.log(`Loaded image ID: ${r.id}`)
+        for (const ref of r.references) this.log(`Loaded image: ${ref}`)
+        for (const n of r.ignoredNames) this.warn(`ignored the archive's name "${n}": not a valid reference`)
+      }
+    }
+    return results
+  }
+}

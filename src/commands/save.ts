@@ -1,0 +1,27 @@
+/** `tsc-box save -o FILE IMAGE...`: images as an OCI archive (or docker-archive). */
+import {Args} from '@oclif/core'
+import {asOclifFlags, BaseCommand} from '../base-command'
+import {Flags} from '../cli/flags'
+import {CliError} from '../errors'
+import {saveArchive, type ArchiveFormat} from '../image/archive'
+
+export default class Save extends BaseCommand {
+  static override summary = 'Save images to a tar archive (OCI image layout by default)'
+  static override aliases = ['image:save']
+  static override strict = false
+  static override args = {image: Args.string({required: true, description: 'image reference, ID or digest; more may follow'})}
+  static override flags = asOclifFlags({
+    output: Flags.string({char: 'o', description: 'write to this file (required)', helpValue: 'FILE'}),
+    format: Flags.string({description: 'archive format', options: ['oci-archive', 'docker-archive'], default: 'oci-archive'}),
+  })
+
+  async run(): Promise<{file: string; format: string; images: string[]}> {
+    const {argv, flags} = await this.parse(Save)
+    const dataRoot = this.paths(flags.root as string | undefined).dataRoot
+    const file = flags.output as string | undefined
+    if (file === undefined || file === '') throw new CliError('invalid_usage', "'tsc-box save' requires -o FILE")
+    const format = flags.format as ArchiveFormat
+    const images = await saveArchive(dataRoot, argv as string[], file, format)
+    return {file, format, images: images.map((i) => i.id)}
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * Loading and saving archives: the binding does the reading, writing and verifying; here the
+ * names an archive carries are normalised (ours are, too, when writing) and become tags.
+ */
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import {CliError} from '../errors'
+import {call, callAsync, type ImageSummary} from './native'
+import {familiarName, normalizeReference} from './reference'
+import {findImage, imagesRoot, requireImage} from './store'
+
+export interface LoadResult {
+  id: string
+  digest: string
+  references: string[]
+  /** Names found in the archive that are not valid references (kept out of the store). */
+  ignoredNames: string[]
+}
+
+export async function loadArchive(dataRoot: string, file: string): Promise<LoadResult[]> {
+  const root = imagesRoot(dataRoot)
+  fs.mkdirSync(root, {recursive: true})
+  const loaded = await callAsync((n) => n.imageLoad(root, path.resolve(file)))
+  return loaded.map((l) => {
+    const references: string[] = []
+    const ignoredNames: string[] = []
+    for (const name of l.names) {
+      let ref: string
+      try {
+        ref = normalizeReference(name)
+      } catch {
+        ignoredNames.push(name)
+        continue
+      }
+      // A digest reference names content, not a tag; the image is findable by digest anyway.
+      if (ref.includes('@')) continue
+      call((n) => n.imageTag(root, l.image.digest, ref))
+      if (!references.includes(ref)) references.push(ref)
+    }
+    return {id: l.image.id, digest: l.image.digest, references, ignoredNames}
+  })
+}
+
+/** Reads stdin into a file under the data root (the archive must be seekable-free but whole). */
+export async function stdinToFile(dataRoot: string): Promise<string> {
+  const dir = path.join(imagesRoot(dataRoot), 'tmp')
+  fs.mkdirSync(dir, {recursive: true})
+  const file = path.join(dir, `stdin-${process.pid}-${Date.now()}.tar`)
+  const out = fs.createWriteStream(file, {mode: 0o600})
+  await new Promise<void>((resolve, reject) => {
+    process.stdin.pipe(out)
+    out.on('finish', resolve)
+    out.on('error', reject)
+    process.stdin.on('error', reject)
+  })
+  return file
+}
+
+export type ArchiveFormat = 'oci-archive' | 'docker-archive'
+
+export async function saveArchive(dataRoot: string, inputs: string[], file: string, format: ArchiveFormat): Promise<ImageSummary[]> {
+  const byDigest = new Map<string, {image: ImageSummary; names: string[]}>()
+  for (const input of inputs) {
+    const image = requireImage(dataRoot, input)
+    const slot = byDigest.get(image.digest) ?? {image, names: []}
+    byDigest.set(image.digest, slot)
+    let ref: string | undefined
+    try {
+      ref = normalizeReference(input)
+    } catch {
+      // an ID: saved without a name
+    }
+    if (ref !== undefined && !ref.includes('@') && findImage(dataRoot, ref)?.digest === image.digest) {
+      // docker-archive's RepoTags use docker's short form; OCI annotations the full one.
+      const {repository, tag} = familiarName(ref)
+      const name = format === 'docker-archive' ? `${repository}:${tag}` : ref
+      if (!slot.names.includes(name)) slot.names.push(name)
+    }
+  }
+  if (byDigest.size === 0) throw new CliError('invalid_usage', 'no image to save')
+  const items = [...byDigest.values()].map((v) => ({digest: v.image.digest, names: v.names}))
+  await callAsync((n) => n.imageSave(imagesRoot(dataRoot), items, path.resolve(file), format))
+  return [...byDigest.values()].map((v) => v.image)
+}
