@@ -5,7 +5,7 @@ import test from 'ava'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { cgroupsNamed, mountsUnder } from './helpers/leaks'
-import { makeBundle, runtime, setArgs, stateDir, TSC_RUNTIME, type Config } from './helpers/bundle'
+import { makeBundle, runtime, runtimeCreate, setArgs, stateDir, TSC_RUNTIME, type Config } from './helpers/bundle'
 
 let seq = 0
 const newId = (p: string) => `${p}-${process.pid}-${++seq}`
@@ -50,8 +50,11 @@ test('a missing command exits 127 and a non-executable one 126', (t) => {
 test('create, start, state, kill and delete follow the runtime spec', async (t) => {
   const state = stateDir()
   const id = newId('life')
-  const bundle = makeBundle(setArgs('sh', '-c', 'echo started > /tmp/started; exec sleep 300'))
-  const created = runtime(TSC_RUNTIME, state, ['create', '-b', bundle, '--pid-file', join(bundle, 'pid'), id])
+  const bundle = makeBundle((c) => {
+    setArgs('sh', '-c', 'echo started > /tmp/started; exec sleep 300')(c)
+    c.root.readonly = false
+  })
+  const created = runtimeCreate(TSC_RUNTIME, state, ['create', '-b', bundle, '--pid-file', join(bundle, 'pid'), id])
   t.is(created.code, 0, created.stderr)
 
   const s1 = JSON.parse(runtime(TSC_RUNTIME, state, ['state', id]).stdout)
@@ -94,7 +97,7 @@ test('delete --force kills a running container and removes everything', (t) => {
   const state = stateDir()
   const id = newId('force')
   const bundle = makeBundle(setArgs('sleep', '300'))
-  t.is(runtime(TSC_RUNTIME, state, ['create', '-b', bundle, id]).code, 0)
+  t.is(runtimeCreate(TSC_RUNTIME, state, ['create', '-b', bundle, id]).code, 0)
   t.is(runtime(TSC_RUNTIME, state, ['start', id]).code, 0)
   const r = runtime(TSC_RUNTIME, state, ['delete', '--force', id])
   t.is(r.code, 0, r.stderr)

@@ -1,6 +1,6 @@
 // OCI bundles made the way users of runc make them: `runc spec`, then edit config.json.
 import { execFileSync, spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { closeSync, mkdtempSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { RUNTIME } from './cli'
@@ -38,6 +38,24 @@ export function runtime(bin: string, state: string, args: string[], input = ''):
   const r = spawnSync(bin, ['--root', state, ...args], { encoding: 'utf8', input, timeout: 60_000 })
   if (r.error) throw r.error
   return { code: r.status, stdout: r.stdout, stderr: r.stderr }
+}
+
+/**
+ * For `create`: the container keeps the runtime's stdio, so pipes would stay open until it
+ * exits (as with runc). Its output goes to files in the bundle instead.
+ */
+export function runtimeCreate(bin: string, state: string, args: string[]): RunOut {
+  const bundle = args[args.indexOf('-b') + 1]!
+  const out = join(bundle, 'create.out')
+  const err = join(bundle, 'create.err')
+  const fds = [openSync(out, 'w'), openSync(err, 'w')]
+  try {
+    const r = spawnSync(bin, ['--root', state, ...args], { stdio: ['ignore', fds[0], fds[1]], timeout: 60_000 })
+    if (r.error) throw r.error
+    return { code: r.status, stdout: readFileSync(out, 'utf8'), stderr: readFileSync(err, 'utf8') }
+  } finally {
+    fds.forEach((fd) => closeSync(fd))
+  }
 }
 
 export const TSC_RUNTIME = RUNTIME
