@@ -3,7 +3,8 @@
 //! Node itself never forks into a container (see DESIGN.md); it only starts the runtime, so a
 //! plain fork+exec through std is enough. The wait is a blocking waitpid on a libuv worker:
 //! no SIGCHLD handler is involved, so it cannot race with Node's own child_process reaping,
-//! which only waits for pids it spawned.
+//! which only waits for pids it spawned. The logic uses its own error type; napi errors only
+//! appear in the exported wrappers (so that `cargo test` links without Node).
 use std::collections::HashMap;
 use std::fs::File;
 use std::os::fd::{BorrowedFd, OwnedFd};
@@ -11,7 +12,7 @@ use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use napi::bindgen_prelude::*;
+use napi::bindgen_prelude::AsyncTask;
 use napi::{Env, Task};
 use napi_derive::napi;
 use nix::errno::Errno;
@@ -19,6 +20,32 @@ use nix::sys::wait::{waitpid, WaitStatus};
 use nix::unistd::{isatty, Pid};
 
 use crate::relay::{self, OutputRelays};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProcessError {
+    #[error("invalid file descriptor {0}")]
+    BadFd(i32),
+    #[error("cannot duplicate fd {fd}: {source}")]
+    Dup { fd: i32, source: std::io::Error },
+    #[error("unknown stdio mode {0:?}")]
+    StdioMode(String),
+    #[error("cannot set up the stdio relay: {0}")]
+    Relay(std::io::Error),
+    #[error("cannot start {file}: {source}")]
+    Spawn { file: String, source: std::io::Error },
+    #[error("waitpid({pid}): {source}")]
+    Wait { pid: i32, source: Errno },
+}
+
+impl From<ProcessError> for napi::Error {
+    fn from(e: ProcessError) -> napi::Error {
+        let status = match e {
+            ProcessError::BadFd(_) | ProcessError::StdioMode(_) => napi::Status::InvalidArg,
+            _ => napi::Status::GenericFailure,
+        };
+        napi::Error::new(status, e.to_string())
+    }
+}
 
 /// Output relays of running children, by pid, for waitProcess to drain.
 static RELAYS: Mutex<Option<HashMap<i32, OutputRelays>>> = Mutex::new(None);
@@ -50,28 +77,26 @@ pub struct ExitStatus {
     pub signal: Option<i32>,
 }
 
-fn dup_fd(fd: i32) -> Result<Stdio> {
+fn dup_fd(fd: i32) -> Result<Stdio, ProcessError> {
     if fd < 0 {
-        return Err(Error::new(Status::InvalidArg, format!("invalid file descriptor {fd}")));
+        return Err(ProcessError::BadFd(fd));
     }
     // SAFETY: the caller passes a descriptor it keeps open for the duration of this call;
     // we only borrow it to duplicate it.
     let borrowed = unsafe { BorrowedFd::borrow_raw(fd) };
-    let owned: OwnedFd = borrowed
-        .try_clone_to_owned()
-        .map_err(|e| Error::new(Status::InvalidArg, format!("cannot duplicate fd {fd}: {e}")))?;
+    let owned: OwnedFd = borrowed.try_clone_to_owned().map_err(|source| ProcessError::Dup { fd, source })?;
     Ok(Stdio::from(File::from(owned)))
 }
 
 /// `own` is the stream's own fd number (0, 1, 2). Node marks its stdio fds close-on-exec, so
 /// std's `Stdio::inherit` (which leaves the fd as is) would start the child with its stdio
 /// closed; a duplicate that std dup2()s into place arrives without the flag.
-fn stream(own: i32, mode: Option<&str>, fd: Option<i32>) -> Result<Stdio> {
+fn stream(own: i32, mode: Option<&str>, fd: Option<i32>) -> Result<Stdio, ProcessError> {
     match (fd, mode) {
         (Some(fd), _) => dup_fd(fd),
         (None, Some("null")) => Ok(Stdio::null()),
         (None, None | Some("inherit")) => dup_fd(own),
-        (None, Some(other)) => Err(Error::new(Status::InvalidArg, format!("unknown stdio mode {other:?}"))),
+        (None, Some(other)) => Err(ProcessError::StdioMode(other.to_string())),
     }
 }
 
@@ -80,24 +105,18 @@ fn own_is_terminal(fd: i32) -> bool {
     isatty(unsafe { BorrowedFd::borrow_raw(fd) }).unwrap_or(false)
 }
 
-fn relay_err(e: std::io::Error) -> Error {
-    Error::from_reason(format!("cannot set up the stdio relay: {e}"))
-}
-
-/// Starts `file` with `args` and returns its pid. Wait for it with `waitProcess`.
-#[napi]
-pub fn spawn_process(options: SpawnOptions) -> Result<i32> {
+fn spawn(options: &SpawnOptions) -> Result<i32, ProcessError> {
     let relay = options.relay_terminals.unwrap_or(false);
     let mut outputs = OutputRelays::none();
     let inherits_stdin = options.stdin_fd.is_none() && options.stdin.as_deref() != Some("null");
     let stdin = if relay && inherits_stdin && own_is_terminal(0) {
-        Stdio::from(File::from(relay::input().map_err(relay_err)?))
+        Stdio::from(File::from(relay::input().map_err(ProcessError::Relay)?))
     } else {
         stream(0, options.stdin.as_deref(), options.stdin_fd)?
     };
-    let mut out = |own: i32, fd: Option<i32>| -> Result<Stdio> {
+    let mut out = |own: i32, fd: Option<i32>| -> Result<Stdio, ProcessError> {
         if relay && fd.is_none() && own_is_terminal(own) {
-            Ok(Stdio::from(File::from(relay::output(own, &mut outputs).map_err(relay_err)?)))
+            Ok(Stdio::from(File::from(relay::output(own, &mut outputs).map_err(ProcessError::Relay)?)))
         } else {
             stream(own, None, fd)
         }
@@ -108,17 +127,38 @@ pub fn spawn_process(options: SpawnOptions) -> Result<i32> {
     cmd.args(&options.args).stdin(stdin).stdout(stdout).stderr(stderr);
     // The Command (and with it our copies of the pipes' child ends) is dropped on return, so
     // the relays see EOF when the child and its descendants are gone.
-    let child = cmd
-        .spawn()
-        .map_err(|e| Error::new(Status::GenericFailure, format!("cannot start {}: {e}", options.file)))?;
+    let child = cmd.spawn().map_err(|source| ProcessError::Spawn { file: options.file.clone(), source })?;
     // Dropping std's Child neither kills nor reaps it: waitProcess owns the reaping.
-    let pid = i32::try_from(child.id()).map_err(|_| Error::from_reason("pid out of range"))?;
+    let pid = child.id() as i32;
     RELAYS.lock().unwrap_or_else(|e| e.into_inner()).get_or_insert_with(HashMap::new).insert(pid, outputs);
     Ok(pid)
 }
 
+/// Starts `file` with `args` and returns its pid. Wait for it with `waitProcess`.
+#[napi]
+pub fn spawn_process(options: SpawnOptions) -> napi::Result<i32> {
+    Ok(spawn(&options)?)
+}
+
 /// How long output may still trickle in after the child exited.
 const DRAIN_LIMIT: Duration = Duration::from_secs(5);
+
+/// Reaps `pid`, then waits for its relayed output to drain.
+fn wait(pid: i32) -> Result<ExitStatus, ProcessError> {
+    let status = loop {
+        match waitpid(Pid::from_raw(pid), None) {
+            Ok(WaitStatus::Exited(_, code)) => break ExitStatus { exit_code: Some(code), signal: None },
+            Ok(WaitStatus::Signaled(_, sig, _)) => break ExitStatus { exit_code: None, signal: Some(sig as i32) },
+            Ok(_) | Err(Errno::EINTR) => continue,
+            Err(source) => return Err(ProcessError::Wait { pid, source }),
+        }
+    };
+    let relays = RELAYS.lock().unwrap_or_else(|e| e.into_inner()).as_mut().and_then(|m| m.remove(&pid));
+    if let Some(r) = relays {
+        r.finish(DRAIN_LIMIT);
+    }
+    Ok(status)
+}
 
 pub struct WaitTask {
     pid: i32,
@@ -128,32 +168,12 @@ impl Task for WaitTask {
     type Output = ExitStatus;
     type JsValue = ExitStatus;
 
-    fn compute(&mut self) -> Result<ExitStatus> {
-        let status = self.wait();
-        let relays = RELAYS.lock().unwrap_or_else(|e| e.into_inner()).as_mut().and_then(|m| m.remove(&self.pid));
-        if let Some(r) = relays {
-            r.finish(DRAIN_LIMIT);
-        }
-        status
+    fn compute(&mut self) -> napi::Result<ExitStatus> {
+        Ok(wait(self.pid)?)
     }
 
-    fn resolve(&mut self, _env: Env, output: ExitStatus) -> Result<ExitStatus> {
+    fn resolve(&mut self, _env: Env, output: ExitStatus) -> napi::Result<ExitStatus> {
         Ok(output)
-    }
-}
-
-impl WaitTask {
-    fn wait(&self) -> Result<ExitStatus> {
-        loop {
-            match waitpid(Pid::from_raw(self.pid), None) {
-                Ok(WaitStatus::Exited(_, code)) => return Ok(ExitStatus { exit_code: Some(code), signal: None }),
-                Ok(WaitStatus::Signaled(_, sig, _)) => {
-                    return Ok(ExitStatus { exit_code: None, signal: Some(sig as i32) })
-                }
-                Ok(_) | Err(Errno::EINTR) => continue,
-                Err(e) => return Err(Error::from_reason(format!("waitpid({}): {e}", self.pid))),
-            }
-        }
     }
 }
 
@@ -161,4 +181,56 @@ impl WaitTask {
 #[napi(ts_return_type = "Promise<ExitStatus>")]
 pub fn wait_process(pid: i32) -> AsyncTask<WaitTask> {
     AsyncTask::new(WaitTask { pid })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn start(file: &str, args: &[&str]) -> i32 {
+        spawn(&SpawnOptions {
+            file: file.into(),
+            args: args.iter().map(|s| s.to_string()).collect(),
+            stdin: Some("null".into()),
+            stdin_fd: None,
+            stdout_fd: None,
+            stderr_fd: None,
+            relay_terminals: None,
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn wait_reports_the_exit_status() {
+        let pid = start("/bin/sh", &["-c", "exit 3"]);
+        let st = wait(pid).unwrap();
+        assert_eq!((st.exit_code, st.signal), (Some(3), None));
+    }
+
+    #[test]
+    fn wait_reports_the_killing_signal() {
+        let pid = start("/bin/sh", &["-c", "kill -TERM $$"]);
+        let st = wait(pid).unwrap();
+        assert_eq!((st.exit_code, st.signal), (None, Some(libc::SIGTERM)));
+    }
+
+    #[test]
+    fn a_missing_executable_is_an_error_not_a_pid() {
+        let r = spawn(&SpawnOptions {
+            file: "/nonexistent/binary".into(),
+            args: vec![],
+            stdin: None,
+            stdin_fd: None,
+            stdout_fd: None,
+            stderr_fd: None,
+            relay_terminals: None,
+        });
+        assert!(matches!(r, Err(ProcessError::Spawn { .. })));
+    }
+
+    #[test]
+    fn an_unknown_stdio_mode_is_refused() {
+        assert!(matches!(stream(0, Some("tty"), None), Err(ProcessError::StdioMode(_))));
+        assert!(matches!(stream(0, None, Some(-3)), Err(ProcessError::BadFd(-3))));
+    }
 }

@@ -76,3 +76,35 @@ pub fn input() -> std::io::Result<OwnedFd> {
     thread::Builder::new().name("tsc-box-relay-0".into()).spawn(move || copy(source, File::from(w)))?;
     Ok(r)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copy_moves_every_byte_until_eof() {
+        let (r1, w1) = pipe2(OFlag::O_CLOEXEC).unwrap();
+        let (r2, w2) = pipe2(OFlag::O_CLOEXEC).unwrap();
+        let payload: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
+        let writer = {
+            let p = payload.clone();
+            thread::spawn(move || File::from(w1).write_all(&p).unwrap())
+        };
+        let copier = thread::spawn(move || copy(File::from(r1), File::from(w2)));
+        let mut got = Vec::new();
+        File::from(r2).read_to_end(&mut got).unwrap();
+        writer.join().unwrap();
+        copier.join().unwrap();
+        assert_eq!(got, payload);
+    }
+
+    #[test]
+    fn finish_returns_after_the_limit_when_a_writer_keeps_the_pipe_open() {
+        let (tx, rx) = mpsc::channel::<()>();
+        let relays = OutputRelays { done: vec![rx] };
+        let start = std::time::Instant::now();
+        relays.finish(Duration::from_millis(50));
+        assert!(start.elapsed() >= Duration::from_millis(50));
+        drop(tx);
+    }
+}
