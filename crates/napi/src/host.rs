@@ -191,3 +191,21 @@ pub fn host_info(runtime_path: String) -> HostInfo {
         runtime: runtime_info(runtime_path),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unshare_the_kernel_refuses_is_reported_unsupported() {
+        // CSIGNAL bits are not unshare flags: the kernel answers EINVAL.
+        assert!(!can_unshare(CloneFlags::from_bits_retain(0x11)));
+    }
+
+    #[test]
+    fn a_missing_runtime_is_reported_not_fatal() {
+        let r = runtime_info("/nonexistent/tsc-box-runtime".into());
+        assert!(r.version.is_none());
+        assert!(r.error.is_some());
+    }
+}
