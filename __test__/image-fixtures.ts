@@ -1,0 +1,96 @@
+// Builds image archives in the test (no registry): an OCI image layout or a docker-archive
+// around one layer made from a directory, with a chosen image config and layer compression.
+import { execFileSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { gzipSync } from 'node:zlib'
+
+export type Compression = 'none' | 'gzip' | 'zstd'
+
+const sha = (b: Buffer) => 'sha256:' + createHash('sha256').update(b).digest('hex')
+
+export interface ArchiveSpec {
+  /** Directory whose content becomes the single layer. */
+  dir: string
+  config?: Record<string, unknown>
+  compression?: Compression
+  format?: 'oci' | 'docker'
+  name?: string
+}
+
+function layerTar(dir: string): Buffer {
+  return execFileSync('tar', ['-C', dir, '--numeric-owner', '-cf', '-', '.'], { maxBuffer: 1 << 30 })
+}
+
+function compress(b: Buffer, c: Compression): Buffer {
+  if (c === 'gzip') return gzipSync(b)
+  if (c === 'zstd') return execFileSync('zstd', ['-q', '-c'], { input: b, maxBuffer: 1 << 30 })
+  return b
+}
+
+export function makeArchive(spec: ArchiveSpec): string {
+  const work = mkdtempSync(join(tmpdir(), 'tsc-box-archive-'))
+  const layout = join(work, 'layout')
+  mkdirSync(join(layout, 'blobs/sha256'), { recursive: true })
+  const put = (b: Buffer) => {
+    const d = sha(b)
+    writeFileSync(join(layout, 'blobs/sha256', d.slice(7)), b)
+    return { digest: d, size: b.length }
+  }
+  const tar = layerTar(spec.dir)
+  const c = spec.compression ?? 'gzip'
+  const layer = put(compress(tar, c))
+  const config = put(Buffer.from(JSON.stringify({
+    architecture: process.arch === 'x64' ? 'amd64' : 'arm64',
+    os: 'linux',
+    config: spec.config ?? {},
+    rootfs: { type: 'layers', diff_ids: [sha(tar)] },
+  })))
+  const name = spec.name ?? 'localhost/fixture:latest'
+  if (spec.format === 'docker') {
+    writeFileSync(join(layout, 'manifest.json'), JSON.stringify([{
+      Config: `blobs/sha256/${config.digest.slice(7)}`,
+      RepoTags: [name],
+      Layers: [`blobs/sha256/${layer.digest.slice(7)}`],
+    }]))
+  } else {
+    const layerType = { none: 'application/vnd.oci.image.layer.v1.tar', gzip: 'application/vnd.oci.image.layer.v1.tar+gzip', zstd: 'application/vnd.oci.image.layer.v1.tar+zstd' }[c]
+    const manifest = put(Buffer.from(JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
+      layers: [{ mediaType: layerType, ...layer }],
+    })))
+    writeFileSync(join(layout, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}')
+    writeFileSync(join(layout, 'index.json'), JSON.stringify({
+      schemaVersion: 2,
+      manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest, annotations: { 'org.opencontainers.image.ref.name': name } }],
+    }))
+  }
+  const out = join(work, 'image.tar')
+  execFileSync('tar', ['-C', layout, '-cf', out, '.'])
+  return out
+}
+
+/** Type, mode, owner and content (or link target) of everything below dir: a snapshot. */
+export function contentHashes(dir: string): Record<string, string> {
+  const out: Record<string, string> = {}
+  const walk = (d: string, rel: string) => {
+    for (const e of readdirSync(d).sort()) {
+      const p = join(d, e)
+      const r = rel ? `${rel}/${e}` : e
+      const st = lstatSync(p)
+      const meta = `${(st.mode & 0o170000).toString(8)} ${(st.mode & 0o7777).toString(8)} ${st.uid}:${st.gid} ${st.rdev}`
+      if (st.isDirectory()) {
+        out[r + '/'] = meta
+        walk(p, r)
+      } else if (st.isFile()) out[r] = `${meta} ${createHash('sha256').update(readFileSync(p)).digest('hex')}`
+      else if (st.isSymbolicLink()) out[r] = `${meta} -> ${readlinkSync(p)}`
+      else out[r] = meta
+    }
+  }
+  walk(dir, '')
+  return out
+}
