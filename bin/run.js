@@ -54,6 +54,12 @@ async function viaOclif(args) {
 }
 
 async function main() {
+  // oclif's own answer, without loading oclif.
+  if (argv.length === 1 && argv[0] === '--version') {
+    const {version} = require(path.join(__dirname, '..', 'package.json'))
+    process.stdout.write(`tsc-box/${version} ${process.platform}-${process.arch} node-${process.version}\n`)
+    return
+  }
   if (argv[0] === 'run') {
     const mod = runModule()
     let result
