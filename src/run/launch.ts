@@ -5,9 +5,7 @@
  */
 import {native} from '../native'
 import type {ProcessStatus} from '../runtime/log'
-
-/** The signals docker's sig-proxy forwards and the issue asks for. */
-export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2']
+import type {SignalForwarder} from './signals'
 
 export interface LaunchOptions {
   file: string
@@ -16,39 +14,22 @@ export interface LaunchOptions {
   stdin: boolean
   /** Relay through pipes the streams that are the caller's terminal (runs without -t). */
   relayTerminals?: boolean
+  /** Where the signals tsc-box receives go while the child runs. */
+  signals?: SignalForwarder
   /** Called with the pid as soon as the child exists. */
   onSpawn?: (pid: number) => void
 }
 
 export async function launch(opts: LaunchOptions): Promise<ProcessStatus> {
   const n = native()
-  let pid = 0
-  const pending: NodeJS.Signals[] = []
-  const forward = (sig: NodeJS.Signals) => {
-    if (pid === 0) {
-      pending.push(sig)
-      return
-    }
-    try {
-      process.kill(pid, sig)
-    } catch {
-      // the runtime already exited; its status is on the way
-    }
-  }
-  // Handlers go in before the spawn, so that a signal in between is queued, not fatal to us.
-  const handlers = FORWARDED_SIGNALS.map((sig) => {
-    const h = () => forward(sig)
-    process.on(sig, h)
-    return [sig, h] as const
-  })
+  const pid = n.spawnProcess({file: opts.file, args: opts.args, stdin: opts.stdin ? 'inherit' : 'null', relayTerminals: opts.relayTerminals ?? false})
+  opts.onSpawn?.(pid)
+  opts.signals?.attach(pid)
   try {
-    pid = n.spawnProcess({file: opts.file, args: opts.args, stdin: opts.stdin ? 'inherit' : 'null', relayTerminals: opts.relayTerminals ?? false})
-    opts.onSpawn?.(pid)
-    for (const sig of pending.splice(0)) forward(sig)
     const st = await n.waitProcess(pid)
     return {exitCode: st.exitCode ?? null, signal: st.signal ?? null}
   } finally {
-    for (const [sig, h] of handlers) process.off(sig, h)
+    opts.signals?.detach()
   }
 }
 

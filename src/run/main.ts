@@ -23,6 +23,7 @@ import {requireRuntime} from '../runtime/locate'
 import {parseRuntimeLog, runOutcome, type ProcessStatus} from '../runtime/log'
 import {runFlags} from './flags'
 import {callerTerminalSize, launch} from './launch'
+import {SignalForwarder} from './signals'
 import {validateRun} from './validate'
 import {applyImage, prepareImageRun, type PreparedImage} from '../image/run'
 
@@ -84,10 +85,19 @@ function claimWithRandomName(dataRoot: string, id: string): {files: ContainerFil
  * process, or asks for help to be shown by oclif. Throws CliError for tsc-box's failures.
  */
 export async function runCommand(argv: readonly string[]): Promise<RunCommandResult> {
-  const {flags, rest} = await parseArgv(argv, fastPathFlags, 'run')
-  if (flags.help) return {kind: 'help'}
+  const signals = new SignalForwarder()
+  try {
+    const {flags, rest} = await parseArgv(argv, fastPathFlags, 'run')
+    if (flags.help) return {kind: 'help'}
+    return await runAndReport(flags, rest, signals)
+  } finally {
+    signals.dispose()
+  }
+}
+
+async function runAndReport(flags: RunFlags, rest: string[], signals: SignalForwarder): Promise<RunCommandResult> {
   const json = flags.json
-  const result = await runContainer(flags, rest)
+  const result = await runContainer(flags, rest, signals)
   if (result.oomKilled) process.stderr.write(`tsc-box: warning: container ${shortId(result.id)} was killed because it ran out of memory (OOM)\n`)
   if (json) process.stdout.write(JSON.stringify(result) + '\n')
   return {kind: 'done', exitCode: result.exitCode}
@@ -96,12 +106,12 @@ export async function runCommand(argv: readonly string[]): Promise<RunCommandRes
 type RunFlags = Awaited<ReturnType<typeof parseArgv<typeof fastPathFlags>>>['flags']
 
 /** `run IMAGE`: the image's overlay is mounted first and released on every way out. */
-export async function runContainer(flags: RunFlags, positionals: string[]): Promise<RunResult> {
+export async function runContainer(flags: RunFlags, positionals: string[], signals?: SignalForwarder): Promise<RunResult> {
   const image = await prepareImageRun(flags, positionals)
-  if (image === undefined) return runPrepared(flags, positionals)
+  if (image === undefined) return runPrepared(flags, positionals, signals)
   let removeUpper = true
   try {
-    const result = await runPrepared(image.flags, image.positionals, image)
+    const result = await runPrepared(image.flags, image.positionals, signals, image)
     removeUpper = flags.rm
     return result
   } finally {
@@ -109,7 +119,7 @@ export async function runContainer(flags: RunFlags, positionals: string[]): Prom
   }
 }
 
-async function runPrepared(flags: RunFlags, positionals: string[], image?: PreparedImage<RunFlags>): Promise<RunResult> {
+async function runPrepared(flags: RunFlags, positionals: string[], signals?: SignalForwarder, image?: PreparedImage<RunFlags>): Promise<RunResult> {
   const v = validateRun(flags, positionals, process.env)
   const runtime = requireRuntime()
   const paths = resolvePaths(flags.root, currentPathEnv())
@@ -168,6 +178,7 @@ async function runPrepared(flags: RunFlags, positionals: string[], image?: Prepa
       args: ['--root', runtimeStateDir(paths), '--log', files.log, '--log-format', 'json', 'run', '-b', files.dir, id],
       stdin: flags.interactive,
       relayTerminals: !flags.tty,
+      signals,
       onSpawn: () => {
         launched = true
       },
