@@ -73,6 +73,7 @@ impl ContainerError {
             ContainerError::Terminal(e) => e.kind(),
             ContainerError::Seccomp(SeccompError::Profile { .. } | SeccompError::TooLarge(_)) => Kind::Config,
             ContainerError::Seccomp(_) => Kind::Process,
+            ContainerError::Cgroup(e) if e.is_invalid_input() => Kind::Config,
             ContainerError::Cgroup(_) => Kind::Cgroup,
             ContainerError::Namespace { .. } => Kind::Namespace,
             ContainerError::User(_) => Kind::User,
