@@ -69,7 +69,7 @@ pub fn is_index(media_type: &str) -> bool {
 }
 
 pub fn parse_manifest(bytes: &[u8]) -> Result<CheckedManifest, ManifestError> {
-    let m = ImageManifest::from_reader(bytes).map_err(|e| ManifestError::Manifest(e.to_string()))?;
+    let m: ImageManifest = serde_json::from_slice(bytes).map_err(|e| ManifestError::Manifest(e.to_string()))?;
     if m.schema_version() != 2 {
         return Err(ManifestError::Manifest(format!("schemaVersion {} is not 2", m.schema_version())));
     }
@@ -103,7 +103,7 @@ pub struct CheckedConfig {
 }
 
 pub fn parse_config(bytes: &[u8], layers: usize) -> Result<CheckedConfig, ManifestError> {
-    let config = ImageConfiguration::from_reader(bytes).map_err(|e| ManifestError::Config(e.to_string()))?;
+    let config: ImageConfiguration = serde_json::from_slice(bytes).map_err(|e| ManifestError::Config(e.to_string()))?;
     if config.rootfs().typ() != "layers" {
         return Err(ManifestError::Config(format!("rootfs.type {:?} is not \"layers\"", config.rootfs().typ())));
     }

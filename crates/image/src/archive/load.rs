@@ -225,7 +225,7 @@ fn layer_media_type(store: &Store, d: &Digest) -> Result<&'static str, ArchiveEr
 
 /// docker-archive: manifest.json lists config and layer files; we write the image manifest
 /// they imply (docker's schema 2) and import that.
-fn load_docker(store: &Store, members: &Members, manifest_json: &[u8]) -> Result<Vec<Loaded>, ArchiveError> {
+fn load_docker(store: &Store, members: &Members, manifest_json: &[u8], added: &mut HashSet<Digest>) -> Result<Vec<Loaded>, ArchiveError> {
     let entries: Vec<DockerEntry> = serde_json::from_slice(manifest_json).map_err(|e| ArchiveError::BadDocument("manifest.json", e.to_string()))?;
     let mut out = Vec::new();
     for e in entries {
@@ -243,6 +243,7 @@ fn load_docker(store: &Store, members: &Members, manifest_json: &[u8]) -> Result
         });
         let bytes = serde_json::to_vec(&m).expect("json of json values");
         let (md, ms) = store.put_bytes(&bytes)?;
+        added.insert(md.clone());
         let blob = Blob { digest: md, size: ms, media_type: MANIFEST_DOCKER.to_string() };
         let names = e.repo_tags.unwrap_or_default();
         out.push(Loaded { record: store.import(&blob, &[])?, names });
@@ -302,7 +303,7 @@ fn load_inner(store: &Store, path: &Path, added: &mut HashSet<Digest>) -> Result
         return Ok(loaded);
     }
     if let Some(d) = docker {
-        return load_docker(store, &members, &d);
+        return load_docker(store, &members, &d, added);
     }
     Err(ArchiveError::UnknownFormat)
 }
