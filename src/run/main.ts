@@ -9,7 +9,7 @@ import {jsonRequested as jsonInArgv, parseArgv} from '../cli/argv'
 export {reportError} from '../cli/error-output'
 import {Flags} from '../cli/flags'
 import {jsonFlag} from '../cli/global-flags'
-import {createContainer, removeContainer, saveRecord, writeConfig, writeEtcFiles, type ContainerFiles} from '../container/bundle'
+import {containerFiles, createContainer, removeContainer, saveRecord, writeConfig, writeEtcFiles, type ContainerFiles} from '../container/bundle'
 import {hostsFile, resolvConf} from '../container/etc-files'
 import {newContainerId, shortId} from '../container/id'
 import {randomName} from '../container/random-name'
@@ -126,6 +126,31 @@ async function runPrepared(flags: RunFlags, positionals: string[], signals?: Sig
 
   const id = newContainerId()
   const hostname = v.hostname ?? shortId(id)
+  // The spec is complete (and every feature module has checked its flags) before anything
+  // exists on disk: a refusal up to here leaves nothing behind by construction.
+  const planned = containerFiles(paths.dataRoot, id)
+  const spec = buildSpec({
+    id,
+    rootfs: v.rootfs,
+    readonly: flags['read-only'],
+    args: v.args,
+    env: v.env,
+    cwd: v.cwd,
+    user: v.user,
+    terminal: flags.tty,
+    // The runtime sizes the pty from its stdin, which is /dev/null without -i.
+    consoleSize: flags.tty ? callerTerminalSize() : undefined,
+    hostname,
+    domainname: v.domainname,
+    volumes: v.volumes,
+    etcFiles: planned.etc,
+    init: flags.init ? runtime : undefined,
+  })
+  // FEATURE HOOKS: feature modules apply their parsed flags to the spec here.
+  applyResources(spec, flags)
+  applySecurity(spec, flags)
+  applyImage(spec, image)
+
   const {files, name} = v.name === undefined ? claimWithRandomName(paths.dataRoot, id) : {files: createContainer(paths.dataRoot, id, v.name), name: v.name}
 
   let launched = false
@@ -135,29 +160,6 @@ async function runPrepared(flags: RunFlags, positionals: string[], signals?: Sig
       hosts: hostsFile(hostname, v.domainname),
       resolvConf: resolvConf(readHostResolvConf()),
     })
-    const spec = buildSpec({
-      id,
-      rootfs: v.rootfs,
-      readonly: flags['read-only'],
-      args: v.args,
-      env: v.env,
-      cwd: v.cwd,
-      user: v.user,
-      terminal: flags.tty,
-      // The runtime sizes the pty from its stdin, which is /dev/null without -i.
-      consoleSize: flags.tty ? callerTerminalSize() : undefined,
-      hostname,
-      domainname: v.domainname,
-      volumes: v.volumes,
-      etcFiles: files.etc,
-      init: flags.init ? runtime : undefined,
-    })
-    // FEATURE HOOKS: feature modules apply their parsed flags to the spec here, e.g.
-    //   applyResources(spec, flags)   (src/oci/resources.ts)
-    //   applySecurity(spec, flags)    (src/oci/security.ts)
-    applyResources(spec, flags)
-    applySecurity(spec, flags)
-    applyImage(spec, image)
     writeConfig(files, spec)
     const record: ContainerRecord = {
       id,
