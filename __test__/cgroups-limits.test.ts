@@ -2,6 +2,7 @@
 // file), reported (OOM), and the cgroup is gone after every run. Runs on the host (cgroup v1 +
 // hybrid) and in the pure cgroup v2 guest (shared/tools/vm-run).
 import test from 'ava'
+import { readdirSync, rmdirSync } from 'node:fs'
 import { makeDataRoot, tsc, type Result } from './helpers/cli'
 import { cgroupsNamed } from './helpers/leaks'
 import { makeRootfs } from './helpers/rootfs'
@@ -89,4 +90,14 @@ test('the container sees its own cgroup as the root, read-only', (t) => {
   for (const line of r.stdout.split('\n').filter((l) => /^\d+:/.test(l))) t.regex(line, /:\/$/, r.stdout)
   // A writable cgroupfs would let root in the container make a sub-cgroup.
   t.regex(r.stdout, /Read-only file system/)
+})
+
+test('a run that fails after its cgroup was made (command not found) removes it', (t) => {
+  const parent = `tsc-box-fail-${process.pid}`
+  const r = tsc(makeDataRoot(), ['run', '--rm', '--cgroup-parent', `/${parent}`, '--memory', '32m', '--pids-limit', '10', '--rootfs', rootfs, '/no/such/cmd'])
+  const dirs = cgroupsNamed(parent)
+  t.teardown(() => dirs.forEach((d) => rmdirSync(d)))
+  t.is(r.code, 127, r.stderr)
+  t.true(dirs.length > 0, 'the runtime never made the cgroup: this test proves nothing')
+  for (const d of dirs) t.deepEqual(readdirSync(d, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name), [], d)
 })

@@ -124,3 +124,34 @@ test('events streams stats at the interval and ends when the container is delete
   clearTimeout(timer)
   t.deepEqual(cgroupsNamed(id), [])
 })
+
+test('the napi binding reads the live cgroup for `stats`, and null once it is gone', async (t) => {
+  const { id, state, cgroupsPath } = createContainer(t)
+  const { native } = await import('../src/native')
+  const s = await native().cgroupStats(cgroupsPath)
+  t.truthy(s)
+  t.is(s?.memoryLimit, 64 * MiB)
+  t.is(s?.pidsLimit, 20)
+  t.true((s?.pidsCurrent ?? 0) >= 1)
+  t.true((s?.cpuUsageNs ?? 0) > 0)
+  t.regex(s?.mode ?? '', /^(v1|hybrid|v2)$/)
+  t.is(runtime(TSC_RUNTIME, state, ['delete', '--force', id]).code, 0)
+  t.is(await native().cgroupStats(cgroupsPath), null)
+})
+
+test('a bundle with a bad limit is a config error naming the field, leaving no cgroup or state', (t) => {
+  const id = `cgbad-${process.pid}`
+  const bundle = makeBundle((c) => {
+    c.process.args = ['true']
+    c.linux.resources = { ...c.linux.resources, memory: { limit: 1024 } }
+  })
+  const state = stateDir()
+  const log = join(state, 'log.json')
+  const r = runtime(TSC_RUNTIME, state, ['--log', log, '--log-format', 'json', 'run', '-b', bundle, id])
+  t.is(r.code, 1, r.stderr)
+  const line = JSON.parse(readFileSync(log, 'utf8').trim().split('\n')[0]) as { kind: string; msg: string }
+  t.is(line.kind, 'config')
+  t.regex(line.msg, /linux\.resources\.memory\.limit/)
+  t.deepEqual(cgroupsNamed(id), [])
+  t.false(existsSync(join(state, id)))
+})
