@@ -34,6 +34,18 @@ impl Logger {
         });
     }
 
+    /// Something failed that does not fail the command (e.g. a poststart hook).
+    pub fn warn(&self, msg: &str) {
+        eprintln!("tsc-box-runtime: warning: {msg}");
+        self.write(|json| {
+            if json {
+                serde_json::json!({"level": "warning", "msg": msg, "time": now_rfc3339()}).to_string()
+            } else {
+                format!("{} warning {msg}", now_rfc3339())
+            }
+        });
+    }
+
     pub fn debug(&self, msg: &str) {
         if self.debug {
             self.write(|json| {

@@ -3,6 +3,7 @@
 //! reports ready. Any failure undoes everything made so far.
 
 mod devices;
+pub mod hooks;
 pub mod idmap;
 mod init;
 pub mod namespaces;
@@ -46,6 +47,8 @@ pub enum ContainerError {
     Terminal(#[from] TerminalError),
     #[error(transparent)]
     Seccomp(#[from] SeccompError),
+    #[error(transparent)]
+    Hook(#[from] hooks::HookError),
     #[error("cgroup: {0}")]
     Cgroup(#[from] ManagerError),
     #[error("namespace {what}: {errno}")]
@@ -73,6 +76,7 @@ impl ContainerError {
             ContainerError::Terminal(e) => e.kind(),
             ContainerError::Seccomp(SeccompError::Profile { .. } | SeccompError::TooLarge(_)) => Kind::Config,
             ContainerError::Seccomp(_) => Kind::Process,
+            ContainerError::Hook(e) => e.kind(),
             ContainerError::Cgroup(e) if e.is_invalid_input() => Kind::Config,
             ContainerError::Cgroup(_) => Kind::Cgroup,
             ContainerError::Namespace { .. } => Kind::Namespace,
@@ -127,6 +131,8 @@ struct Undo {
     pid: Option<Pid>,
     cgroup: Option<Manager>,
     state: Option<StateDir>,
+    /// Set once createRuntime hooks ran: a failure after that runs the poststop hooks.
+    poststop: Option<(oci_spec::runtime::Hooks, serde_json::Value)>,
 }
 
 impl Undo {
@@ -140,6 +146,10 @@ impl Undo {
         }
         if let Some(st) = self.state {
             let _ = st.remove();
+        }
+        if let Some((h, mut state)) = self.poststop {
+            state["status"] = "stopped".into();
+            let _ = hooks::run_phase_all(Some(&h), hooks::Phase::Poststop, &state);
         }
     }
 }
@@ -244,6 +254,17 @@ fn build(opts: &Options<'_>, undo: &mut Undo) -> Result<Container, ContainerErro
     if placed == Placed::NotPlaced {
         cgroup.add_pid(pid.as_raw())?;
     }
+    let mut record = Record::new(opts.id, pid.as_raw(), &bundle.dir, &bundle.rootfs);
+    record.annotations = spec.annotations().clone().unwrap_or_default().into_iter().collect();
+    record.hooks = spec.hooks().clone();
+    // The namespaces exist and the init waits for Go, before any mount or pivot_root: the
+    // moment the runtime spec gives createRuntime hooks (e.g. to plug in the network).
+    if let Some(h) = spec.hooks() {
+        let state = record.to_hook_state("creating");
+        undo.poststop = Some((h.clone(), state.clone()));
+        hooks::run_phase(Some(h), hooks::Phase::Prestart, &state)?;
+        hooks::run_phase(Some(h), hooks::Phase::CreateRuntime, &state)?;
+    }
     send_msg(parent_sock.as_fd(), &Msg::Go).map_err(sys("sync with init"))?;
     let mut pty = None;
     loop {
@@ -258,14 +279,13 @@ fn build(opts: &Options<'_>, undo: &mut Undo) -> Result<Container, ContainerErro
             None => return Err(ContainerError::ChildDied(describe_exit(pid))),
         }
     }
-    let mut record = Record::new(opts.id, pid.as_raw(), &bundle.dir, &bundle.rootfs);
-    record.annotations = spec.annotations().clone().unwrap_or_default().into_iter().collect();
     record.cgroup = Some(cgroup.clone());
     record.own_pid_ns = ns.new_pid;
     undo.state.as_ref().expect("made above").save(&record)?;
     let state = undo.state.take().expect("state made above");
     undo.cgroup = None;
     undo.pid = None;
+    undo.poststop = None;
     Ok(Container { state, record, pid, cgroup, pty, sync: parent_sock })
 }
 
@@ -291,6 +311,11 @@ impl Container {
         }
     }
 
+    /// poststart hooks: a failure is only reported (the runtime spec says the app keeps running).
+    pub fn poststart(&self) -> Result<(), ContainerError> {
+        poststart(&self.record)
+    }
+
     /// Kills the init if still there and removes the cgroup and the state directory.
     pub fn destroy(self) -> Result<(), ContainerError> {
         let _ = kill(self.pid, Signal::SIGKILL);
@@ -299,10 +324,21 @@ impl Container {
     }
 }
 
+/// Runs the poststart hooks of a container just started.
+pub fn poststart(record: &Record) -> Result<(), ContainerError> {
+    let state = record.to_hook_state("running");
+    hooks::run_phase(record.hooks.as_ref(), hooks::Phase::Poststart, &state).map_err(Into::into)
+}
+
 /// Removes what a finished container leaves: every process in its cgroup, the cgroup, the
-/// state directory.
+/// state directory; then runs its poststop hooks (all of them, whatever fails: they release
+/// what createRuntime hooks made).
 pub fn cleanup(state: StateDir, cgroup: &Manager) -> Result<(), ContainerError> {
+    let record = state.load().ok();
     let r = cgroup.remove();
     state.remove()?;
+    if let Some(rec) = record.filter(|r| r.hooks.is_some()) {
+        let _ = hooks::run_phase_all(rec.hooks.as_ref(), hooks::Phase::Poststop, &rec.to_hook_state("stopped"));
+    }
     r.map_err(ContainerError::from)
 }

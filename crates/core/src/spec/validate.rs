@@ -241,16 +241,29 @@ fn sysctl(key: &str, new_ns: &HashSet<LinuxNamespaceType>) -> Result<(), SpecErr
 
 fn unsupported(spec: &Spec) -> Result<(), SpecError> {
     if let Some(h) = spec.hooks() {
-        let any = [
-            h.prestart().is_some(),
-            h.create_runtime().is_some(),
-            h.create_container().is_some(),
-            h.start_container().is_some(),
-            h.poststart().is_some(),
-            h.poststop().is_some(),
+        // Those two run inside the container's namespaces from the init, which has no hook
+        // runner: refused rather than silently skipped.
+        if h.create_container().as_ref().is_some_and(|l| !l.is_empty()) {
+            return Err(SpecError::invalid("hooks.createContainer", "createContainer hooks are not supported"));
+        }
+        if h.start_container().as_ref().is_some_and(|l| !l.is_empty()) {
+            return Err(SpecError::invalid("hooks.startContainer", "startContainer hooks are not supported"));
+        }
+        let phases = [
+            ("prestart", h.prestart()),
+            ("createRuntime", h.create_runtime()),
+            ("poststart", h.poststart()),
+            ("poststop", h.poststop()),
         ];
-        if any.iter().any(|b| *b) {
-            return Err(SpecError::invalid("hooks", "hooks are not supported"));
+        for (name, list) in phases {
+            for (i, hook) in list.as_deref().unwrap_or(&[]).iter().enumerate() {
+                if !hook.path().is_absolute() {
+                    return Err(SpecError::invalid(format!("hooks.{name}[{i}].path"), "must be an absolute path"));
+                }
+                if hook.timeout().is_some_and(|t| t <= 0) {
+                    return Err(SpecError::invalid(format!("hooks.{name}[{i}].timeout"), "must be greater than zero"));
+                }
+            }
         }
     }
     Ok(())
@@ -423,10 +436,19 @@ mod tests {
     }
 
     #[test]
-    fn refuses_hooks_and_unsupported_seccomp() {
+    fn checks_hooks_and_refuses_unsupported_seccomp() {
         let mut v = base();
-        v["hooks"] = serde_json::json!({"prestart": [{"path": "/bin/true"}]});
-        assert_eq!(field_of(check(v)), "hooks");
+        v["hooks"] = serde_json::json!({"prestart": [{"path": "/bin/true"}], "poststop": [{"path": "/bin/true", "timeout": 5}]});
+        check(v).unwrap();
+        let mut v = base();
+        v["hooks"] = serde_json::json!({"createRuntime": [{"path": "/bin/true"}, {"path": "bin/true"}]});
+        assert_eq!(field_of(check(v)), "hooks.createRuntime[1].path");
+        let mut v = base();
+        v["hooks"] = serde_json::json!({"poststart": [{"path": "/bin/true", "timeout": 0}]});
+        assert_eq!(field_of(check(v)), "hooks.poststart[0].timeout");
+        let mut v = base();
+        v["hooks"] = serde_json::json!({"startContainer": [{"path": "/bin/true"}]});
+        assert_eq!(field_of(check(v)), "hooks.startContainer");
         if !SECCOMP_SUPPORTED {
             let mut v = base();
             v["linux"]["seccomp"] = serde_json::json!({"defaultAction": "SCMP_ACT_ALLOW"});

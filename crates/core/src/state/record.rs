@@ -51,6 +51,9 @@ pub struct Record {
     /// Whether the init lives in a new pid namespace: then its death ends every process.
     #[serde(default)]
     pub own_pid_ns: bool,
+    /// The bundle's hooks, kept for the phases that run after create (poststart, poststop).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hooks: Option<oci_spec::runtime::Hooks>,
 }
 
 impl Record {
@@ -66,6 +69,7 @@ impl Record {
             annotations: BTreeMap::new(),
             cgroup: None,
             own_pid_ns: false,
+            hooks: None,
         }
     }
 
@@ -82,6 +86,13 @@ impl Record {
         } else {
             Status::Running
         }
+    }
+
+    /// The state document a hook reads on stdin, with the status of its phase.
+    pub fn to_hook_state(&self, status: &str) -> serde_json::Value {
+        let mut v = self.to_oci(Status::Running);
+        v["status"] = status.into();
+        v
     }
 
     /// The runtime-spec state document that `state` prints.

@@ -3,7 +3,7 @@
 
 use std::os::fd::AsFd;
 
-use nix::sys::signal::{SigSet, Signal};
+use nix::sys::signal::{signal, SigHandler, SigSet, Signal};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
 use tsc_box_core::container::{self, Container, Options, StartVia};
 use tsc_box_core::kind::Kind;
@@ -23,6 +23,9 @@ pub fn run(g: &Global<'_>, a: &RunArgs) -> Result<i32, CmdError> {
     let mut mask = SigSet::empty();
     if !a.detach {
         for s in forwardable() {
+            // A signal ignored by whoever started us (a shell's background job ignores SIGINT)
+            // would be discarded, not queued: take it back to default, it is blocked anyway.
+            let _ = unsafe { signal(s, SigHandler::SigDfl) };
             mask.add(s);
         }
         mask.add(Signal::SIGCHLD);
@@ -49,6 +52,9 @@ pub fn run(g: &Global<'_>, a: &RunArgs) -> Result<i32, CmdError> {
         if let Err(e) = ctr.start() {
             let _ = ctr.destroy();
             return Err(e.into());
+        }
+        if let Err(e) = ctr.poststart() {
+            g.log.warn(&e.to_string());
         }
         return Ok(0);
     }
@@ -77,6 +83,9 @@ fn foreground(g: &Global<'_>, ctr: Container, mask: &SigSet) -> Result<i32, CmdE
         drop(raw);
         let _ = ctr.destroy();
         return Err(e.into());
+    }
+    if let Err(e) = ctr.poststart() {
+        g.log.warn(&e.to_string());
     }
     let status = relay::wait(ctr.pid, &sfd, ctr.pty.as_ref(), stdin_tty);
     drop(raw);
