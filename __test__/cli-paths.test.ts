@@ -7,7 +7,7 @@ import {claimName, releaseName, validateName} from '../src/container/names'
 import {CliError} from '../src/errors'
 import {resolveInRoot} from '../src/fs/in-root'
 import {resolvePaths} from '../src/paths'
-import {checkRootfs, checkWorkdir, commandArgs} from '../src/run/validate'
+import {checkHostname, checkRootfs, checkWorkdir, commandArgs} from '../src/run/validate'
 
 test('data root and run dir: root, rootless, and a --root with its own run dir', (t) => {
   t.deepEqual(resolvePaths(undefined, {uid: 0, env: {}, home: '/root'}), {dataRoot: '/var/lib/tsc-box', runDir: '/run/tsc-box'})
@@ -86,4 +86,13 @@ test('generated /etc files', (t) => {
   t.regex(hostsFile('box'), /^127\.0\.0\.1\tlocalhost$/m)
   t.regex(hostsFile('box', 'example.org'), /^127\.0\.1\.1\tbox\.example\.org box$/m)
   t.is(resolvConf('nameserver 127.0.0.53\nnameserver 10.0.0.1\nsearch lan\n'), 'nameserver 10.0.0.1\nsearch lan\n')
+})
+
+test('hostnames and domain names follow DNS syntax', (t) => {
+  t.notThrows(() => checkHostname('hostname', 'web-1'))
+  t.notThrows(() => checkHostname('domainname', 'example.org'))
+  t.notThrows(() => checkHostname('hostname', undefined))
+  for (const bad of ['', '-x', 'a_b', 'a b', 'x'.repeat(65), 'a..b']) {
+    t.is(t.throws(() => checkHostname('hostname', bad), {instanceOf: CliError})?.code, 'invalid_hostname', bad)
+  }
 })
