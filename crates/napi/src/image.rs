@@ -320,3 +320,35 @@ pub fn image_save(root: String, items: Vec<SaveItem>, file: String, format: Stri
         tsc_box_image::archive::save(&store, &images, std::path::Path::new(&file), format).map_err(archive_err)
     }))
 }
+
+/// Moves a downloaded file into the blob store once its digest and size are verified (a file
+/// that does not match is deleted).
+#[napi(ts_return_type = "Promise<void>")]
+pub fn image_adopt_blob(root: String, file: String, digest: String, size: f64) -> AsyncTask<Job<(), ()>> {
+    job(move || {
+        let store = open(&root)?;
+        let d = Digest::parse(&digest).map_err(|e| fail("invalid_image", e))?;
+        store.adopt_file(std::path::Path::new(&file), &d, size as u64).map_err(store_err)
+    })
+}
+
+/// Whether the store holds the blob with that size.
+#[napi]
+pub fn image_has_blob(root: String, digest: String, size: f64) -> Result<bool> {
+    let store = open(&root)?;
+    let d = Digest::parse(&digest).map_err(|e| fail("invalid_image", e))?;
+    Ok(store.has_blob(&d, size as u64))
+}
+
+/// Makes the image whose manifest blob is in the store visible: verifies the manifest, config
+/// and every layer, unpacks the layers, records it and points `refs` at it.
+#[napi(ts_return_type = "Promise<ImageSummary>")]
+pub fn image_import(root: String, digest: String, size: f64, media_type: String, refs: Vec<String>) -> AsyncTask<Job<ImageSummary, ImageSummary>> {
+    job(move || {
+        let store = open(&root)?;
+        let d = Digest::parse(&digest).map_err(|e| fail("invalid_image", e))?;
+        let blob = tsc_box_image::manifest::Blob { digest: d, size: size as u64, media_type };
+        let r = store.import(&blob, &refs).map_err(store_err)?;
+        summary_of(&store, &r)
+    })
+}

@@ -120,3 +120,18 @@ fn tags_that_look_like_digests_are_refused() {
     assert!(matches!(f.store.import(&m, &[d]), Err(StoreError::BadReference(_, _))));
     assert!(matches!(f.store.import(&m, &["a b".into()]), Err(StoreError::BadReference(_, _))));
 }
+
+#[test]
+fn an_adopted_download_is_verified_and_a_lying_one_deleted() {
+    let f = fixture();
+    let good = f.store.root().join("partial-good");
+    std::fs::write(&good, b"layer bytes").unwrap();
+    let d = Digest::of(b"layer bytes");
+    f.store.adopt_file(&good, &d, 11).unwrap();
+    assert!(f.store.has_blob(&d, 11) && !good.exists());
+    let bad = f.store.root().join("partial-bad");
+    std::fs::write(&bad, b"tampered").unwrap();
+    let wrong = Digest::of(b"expected");
+    assert!(matches!(f.store.adopt_file(&bad, &wrong, 8), Err(StoreError::BlobMismatch { .. })));
+    assert!(!bad.exists() && !f.store.blob_path(&wrong).exists());
+}

@@ -1,0 +1,213 @@
+/**
+ * One repository on one registry, spoken to with the OCI distribution API: manifests, blob
+ * existence, resumable blob downloads and monolithic uploads, with token or basic auth.
+ * HTTPS is used unless the registry is on this machine or `--tls-verify=false` was given,
+ * in which case plain HTTP is used when HTTPS is not answered.
+ */
+import * as fs from 'node:fs'
+import type {Readable} from 'node:stream'
+import {pipeline} from 'node:stream/promises'
+import {CliError} from '../../errors'
+import {basicHeader, credentialsFor, fetchToken, parseChallenge, type Credentials} from './auth'
+import {readBody, request, type Response} from './http'
+
+export const MANIFEST_TYPES = [
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.docker.distribution.manifest.v2+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+]
+
+export interface ClientOptions {
+  dataRoot: string
+  /** undefined: verify, except that a registry on localhost may use plain HTTP. */
+  tlsVerify?: boolean
+  /** Credentials to use instead of the stored ones (login). */
+  credentials?: Credentials
+}
+
+function isLocal(domain: string): boolean {
+  const host = domain.replace(/:\d+$/, '').replace(/^\[|\]$/g, '')
+  return host === 'localhost' || host === '127.0.0.1' || host === '::1' || host.endsWith('.localhost')
+}
+
+/** docker.io is a name; its API lives elsewhere. */
+function apiHost(domain: string): string {
+  return domain === 'docker.io' ? 'registry-1.docker.io' : domain
+}
+
+interface Send {
+  method?: string
+  path: string
+  headers?: Record<string, string>
+  body?: () => Buffer | Readable
+  push?: boolean
+  /** A full URL (upload locations) instead of base + path. */
+  url?: string
+}
+
+export class RegistryClient {
+  private base?: string
+  private auth?: string
+  private readonly insecure: boolean
+  private readonly httpAllowed: boolean
+  private readonly creds?: Credentials
+
+  constructor(readonly domain: string, readonly repo: string, opts: ClientOptions) {
+    this.insecure = opts.tlsVerify === false
+    this.httpAllowed = opts.tlsVerify === false || isLocal(domain)
+    this.creds = opts.credentials ?? credentialsFor(opts.dataRoot, domain)
+  }
+
+  /** Picks https or (where allowed) http by asking /v2/ once. */
+  async baseUrl(): Promise<string> {
+    if (this.base) return this.base
+    const host = apiHost(this.domain)
+    try {
+      const res = await request({url: `https://${host}/v2/`, insecure: this.insecure, idleMs: 10_000})
+      res.body.resume()
+      this.base = `https://${host}`
+    } catch (e) {
+      if (!this.httpAllowed) throw e
+      const res = await request({url: `http://${host}/v2/`})
+      res.body.resume()
+      this.base = `http://${host}`
+    }
+    return this.base
+  }
+
+  private scope(push: boolean): string {
+    return `repository:${this.repo}:${push ? 'pull,push' : 'pull'}`
+  }
+
+  private async authorize(res: Response, push: boolean): Promise<boolean> {
+    const ch = parseChallenge(res.headers['www-authenticate'] as string | undefined)
+    if (!ch) return false
+    if (ch.scheme === 'bearer') {
+      this.auth = 'Bearer ' + (await fetchToken(ch, this.scope(push), this.creds, this.insecure))
+      return true
+    }
+    if (ch.scheme === 'basic' && this.creds) {
+      const header = basicHeader(this.creds)
+      if (this.auth === header) return false
+      this.auth = header
+      return true
+    }
+    return false
+  }
+
+  async send(s: Send): Promise<Response> {
+    const url = s.url ?? (await this.baseUrl()) + s.path
+    for (let attempt = 0; ; attempt++) {
+      const headers: Record<string, string> = {...s.headers}
+      if (this.auth) headers.authorization = this.auth
+      const res = await request({method: s.method, url, headers, body: s.body?.(), insecure: this.insecure})
+      if ((res.status === 401 || (res.status === 403 && this.auth?.startsWith('Bearer'))) && attempt === 0) {
+        res.body.resume()
+        if (await this.authorize(res, Boolean(s.push))) continue
+        throw new CliError('registry_auth', `${this.domain} requires authentication${this.creds ? ` and refused the credentials of ${this.creds.username}` : ": run 'tsc-box login " + this.domain + "'"}`)
+      }
+      if (res.status === 401 || res.status === 403)
+        throw new CliError('registry_auth', `${this.domain} refused access to ${this.repo} (${res.status})`)
+      return res
+    }
+  }
+
+  async fail(res: Response, what: string): Promise<never> {
+    let detail = ''
+    try {
+      const body = (await readBody(res, 64 << 10)).toString('utf8')
+      const doc = JSON.parse(body) as {errors?: Array<{code?: string; message?: string}>}
+      detail = doc.errors?.map((e) => `${e.code ?? ''} ${e.message ?? ''}`.trim()).join('; ') ?? ''
+    } catch {
+      // not a registry error document
+    }
+    const code = res.status === 404 ? 'registry_not_found' : res.status >= 500 ? 'registry_error' : 'registry_protocol'
+    throw new CliError(code, `${what}: ${this.domain} answered ${res.status}${detail ? ` (${detail})` : ''}`)
+  }
+
+  /** Verifies the registry answers (and, with credentials, accepts them). */
+  async ping(): Promise<void> {
+    const res = await this.send({path: '/v2/'})
+    if (res.status !== 200) await this.fail(res, 'checking the registry')
+    res.body.resume()
+  }
+
+  async getManifest(ref: string): Promise<{bytes: Buffer; mediaType: string}> {
+    const res = await this.send({path: `/v2/${this.repo}/manifests/${ref}`, headers: {accept: MANIFEST_TYPES.join(', ')}})
+    if (res.status !== 200) await this.fail(res, `fetching the manifest ${this.repo}:${ref}`)
+    const bytes = await readBody(res)
+    const ct = String(res.headers['content-type'] ?? '').split(';')[0].trim()
+    return {bytes, mediaType: ct}
+  }
+
+  async hasBlob(digest: string): Promise<boolean> {
+    const res = await this.send({method: 'HEAD', path: `/v2/${this.repo}/blobs/${digest}`})
+    res.body.resume()
+    if (res.status === 200) return true
+    if (res.status === 404) return false
+    return this.fail(res, `checking blob ${digest}`)
+  }
+
+  /**
+   * Downloads a blob to `file`, continuing a previous partial download with a Range request.
+   * `onBytes` sees every chunk's length (progress).
+   */
+  async downloadBlob(digest: string, size: number, file: string, onBytes: (n: number) => void): Promise<void> {
+    let have = 0
+    try {
+      have = fs.statSync(file).size
+    } catch {
+      // fresh download
+    }
+    if (have > size) {
+      fs.rmSync(file)
+      have = 0
+    }
+    if (have === size) {
+      onBytes(have)
+      return
+    }
+    const headers: Record<string, string> = have > 0 ? {range: `bytes=${have}-`} : {}
+    const res = await this.send({path: `/v2/${this.repo}/blobs/${digest}`, headers})
+    if (res.status === 200) have = 0
+    else if (res.status !== 206) await this.fail(res, `fetching blob ${digest}`)
+    onBytes(have)
+    res.body.on('data', (c: Buffer) => onBytes(c.length))
+    await pipeline(res.body, fs.createWriteStream(file, {flags: have > 0 ? 'a' : 'w', mode: 0o600}))
+    const got = fs.statSync(file).size
+    if (got !== size) throw new CliError('registry_protocol', `blob ${digest} ended after ${got} of ${size} bytes; run the pull again to resume`)
+  }
+
+  async uploadBlob(digest: string, size: number, file: string): Promise<void> {
+    const start = await this.send({method: 'POST', path: `/v2/${this.repo}/blobs/uploads/`, push: true, headers: {'content-length': '0'}, body: () => Buffer.alloc(0)})
+    if (start.status !== 202) await this.fail(start, `starting the upload of ${digest}`)
+    start.body.resume()
+    const location = start.headers.location
+    if (!location) throw new CliError('registry_protocol', 'the registry started an upload without a Location')
+    const url = new URL(location, await this.baseUrl())
+    url.searchParams.set('digest', digest)
+    const res = await this.send({
+      method: 'PUT',
+      url: url.toString(),
+      path: '',
+      push: true,
+      headers: {'content-type': 'application/octet-stream', 'content-length': String(size)},
+      body: () => fs.createReadStream(file),
+    })
+    if (res.status !== 201) await this.fail(res, `uploading blob ${digest}`)
+    res.body.resume()
+  }
+
+  async putManifest(ref: string, bytes: Buffer, mediaType: string): Promise<void> {
+    const res = await this.send({
+      method: 'PUT',
+      path: `/v2/${this.repo}/manifests/${ref}`,
+      push: true,
+      headers: {'content-type': mediaType, 'content-length': String(bytes.length)},
+      body: () => bytes,
+    })
+    if (res.status !== 201) await this.fail(res, `pushing the manifest ${this.repo}:${ref}`)
+    res.body.resume()
+  }
+}
