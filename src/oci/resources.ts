@@ -42,7 +42,10 @@ export interface ResourceHost {
 }
 
 export const defaultHost: ResourceHost = {
-  cpuCount: os.availableParallelism(),
+  // Asked only when --cpus is given: run's fast path does no work at import time.
+  get cpuCount() {
+    return os.availableParallelism()
+  },
   check: (r) => native().validateResources(JSON.stringify(r)) ?? null,
 }
 
@@ -102,7 +105,8 @@ export function applyResources(spec: Spec, f: ResourceFlags, host: ResourceHost 
 
   if (f.memory !== undefined || f['memory-swap'] !== undefined || f['memory-reservation'] !== undefined) {
     const mem: NonNullable<LinuxResources['memory']> = {}
-    if (f.memory !== undefined) mem.limit = parseBytes('memory', f.memory)
+    // docker: --memory 0 means no limit.
+    if (f.memory !== undefined && parseBytes('memory', f.memory) !== 0) mem.limit = parseBytes('memory', f.memory)
     if (f['memory-reservation'] !== undefined) mem.reservation = parseBytes('memory-reservation', f['memory-reservation'])
     if (f['memory-swap'] !== undefined) {
       if (mem.limit === undefined)

@@ -114,7 +114,8 @@ fn check_list(field: &'static str, value: &str, host: &BTreeSet<u32>) -> Result<
 #[allow(deprecated)]
 pub fn validate(r: &LinuxResources, host: &HostCpus) -> Result<(), ValidateError> {
     if let Some(m) = r.memory() {
-        let limit = m.limit();
+        // 0 means "not set", as in runc.
+        let limit = m.limit().filter(|l| *l != 0);
         if let Some(l) = limit {
             if l != -1 && l < MEMORY_FLOOR {
                 return Err(invalid("linux.resources.memory.limit", format!("{l} bytes is below the minimum of {MEMORY_FLOOR} bytes (6 MiB), or use -1 for no limit")));
@@ -131,7 +132,7 @@ pub fn validate(r: &LinuxResources, host: &HostCpus) -> Result<(), ValidateError
             }
         }
         if let Some(s) = m.swap() {
-            if s != -1 {
+            if s != -1 && s != 0 {
                 match limit {
                     Some(l) if l > 0 && s < l => {
                         return Err(invalid("linux.resources.memory.swap", format!("{s} is the memory+swap total and must be at least the memory limit {l}, or -1 for unlimited swap")))
