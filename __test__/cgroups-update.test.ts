@@ -155,3 +155,35 @@ test('a bundle with a bad limit is a config error naming the field, leaving no c
   t.deepEqual(cgroupsNamed(id), [])
   t.false(existsSync(join(state, id)))
 })
+
+test('events reports an OOM kill inside a container that keeps running', async (t) => {
+  const id = `cgoom-${process.pid}`
+  const bundle = makeBundle((c) => {
+    c.process.args = ['sh', '-c', 'sleep 1; dd if=/dev/zero of=/dev/null bs=256M count=1; sleep 30']
+    c.linux.cgroupsPath = `/tsc-box-test/${id}`
+    c.linux.resources = { ...c.linux.resources, memory: { limit: 32 * MiB, swap: 32 * MiB } }
+  })
+  const state = stateDir()
+  t.teardown(() => {
+    runtime(TSC_RUNTIME, state, ['delete', '--force', id])
+  })
+  t.is(spawnSync(TSC_RUNTIME, ['--root', state, 'create', '-b', bundle, id], { stdio: 'ignore', timeout: 30_000 }).status, 0)
+  const child = spawn(TSC_RUNTIME, ['--root', state, 'events', '--interval', '100ms', id], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  const sawOom = new Promise<boolean>((res) => {
+    const timer = setTimeout(() => res(false), 20_000)
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d
+      if (/"type":"oom"/.test(out)) {
+        clearTimeout(timer)
+        res(true)
+      }
+    })
+  })
+  t.is(runtime(TSC_RUNTIME, state, ['start', id]).code, 0)
+  t.true(await sawOom, out.slice(-500))
+  child.kill('SIGKILL')
+  // Complete lines only: the stream was cut at an arbitrary point.
+  const events = out.split('\n').slice(0, -1).map((l) => JSON.parse(l) as { type: string; id: string })
+  t.true(events.some((e) => e.type === 'oom' && e.id === id))
+})
