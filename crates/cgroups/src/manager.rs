@@ -299,12 +299,14 @@ impl Manager {
         if let Some(p) = cgroup_kill.filter(|_| self.mode == Mode::V2) {
             fsio::write(&p, "1")?;
         } else {
-            let frozen = self.freeze().is_ok();
+            let froze = self.freeze();
             for pid in self.pids()? {
                 let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
             }
-            if frozen {
-                self.thaw()?;
+            // Frozen tasks cannot die: thaw even after a freeze that timed out half-way.
+            let thawed = self.thaw();
+            if froze.is_ok() {
+                thawed?;
             }
         }
         let start = Instant::now();
