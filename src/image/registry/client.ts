@@ -108,7 +108,7 @@ export class RegistryClient {
         throw new CliError('registry_auth', `${this.domain} requires authentication${this.creds ? ` and refused the credentials of ${this.creds.username}` : ": run 'tsc-box login " + this.domain + "'"}`)
       }
       if (res.status === 401 || res.status === 403)
-        throw new CliError('registry_auth', `${this.domain} refused access to ${this.repo} (${res.status})`)
+        throw new CliError('registry_auth', this.creds ? `${this.domain} refused the credentials of ${this.creds.username} (${res.status})` : `${this.domain} refused access to ${this.repo} (${res.status})`)
       return res
     }
   }
@@ -174,7 +174,12 @@ export class RegistryClient {
     else if (res.status !== 206) await this.fail(res, `fetching blob ${digest}`)
     onBytes(have)
     res.body.on('data', (c: Buffer) => onBytes(c.length))
-    await pipeline(res.body, fs.createWriteStream(file, {flags: have > 0 ? 'a' : 'w', mode: 0o600}))
+    try {
+      await pipeline(res.body, fs.createWriteStream(file, {flags: have > 0 ? 'a' : 'w', mode: 0o600}))
+    } catch (e) {
+      if (e instanceof CliError) throw e
+      throw new CliError('registry_interrupted', `the download of blob ${digest} was interrupted (${(e as Error).message}); run the pull again to resume it`)
+    }
     const got = fs.statSync(file).size
     if (got !== size) throw new CliError('registry_protocol', `blob ${digest} ended after ${got} of ${size} bytes; run the pull again to resume`)
   }
