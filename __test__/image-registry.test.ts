@@ -220,3 +220,38 @@ test('401 without a way to authenticate is a clear error', async (t) => {
     fake.stop()
   }
 })
+
+test('a bearer challenge is answered with a token from the realm, with stored credentials', async (t) => {
+  const p = imageParts()
+  const seen: string[] = []
+  const fake = await startFake((req, res) => {
+    const url = new URL(req.url ?? '/', `http://${req.headers.host}`)
+    if (url.pathname === '/token') {
+      seen.push(`token ${url.searchParams.get('service')} ${url.searchParams.get('scope')} ${req.headers.authorization ?? 'anonymous'}`)
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end(JSON.stringify({ token: 'T0KEN' }))
+      return
+    }
+    if (req.headers.authorization !== 'Bearer T0KEN') {
+      res.writeHead(401, { 'www-authenticate': `Bearer realm="http://${req.headers.host}/token",service="fake-registry",scope="repository:x/env:pull"` })
+      res.end()
+      return
+    }
+    if (url.pathname === '/v2/') { res.writeHead(200); res.end('{}'); return }
+    if (url.pathname.includes('/manifests/')) { res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' }); res.end(p.manifest); return }
+    if (url.pathname.endsWith(p.configDigest)) { res.writeHead(200); res.end(p.config); return }
+    if (url.pathname.endsWith(p.layerDigest)) { res.writeHead(200); res.end(p.layer); return }
+    res.writeHead(404); res.end()
+  })
+  try {
+    const root = makeDataRoot()
+    const login = await tscAsync(root, ['login', fake.host, '-u', 'bob', '-p', 'pw'])
+    t.is(login.code, 0, login.stderr)
+    const r = await tscAsync(root, ['pull', `${fake.host}/x/env:1`, '--json'])
+    t.is(r.code, 0, r.stderr)
+    const basic = 'Basic ' + Buffer.from('bob:pw').toString('base64')
+    t.true(seen.includes(`token fake-registry repository:x/env:pull ${basic}`), seen.join('\n'))
+  } finally {
+    fake.stop()
+  }
+})

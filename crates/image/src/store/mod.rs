@@ -72,6 +72,10 @@ impl Store {
             let p = root.join(sub);
             std::fs::create_dir_all(&p).map_err(io_err(&p))?;
         }
+        // Unpacked layers hold the images' set-id binaries and device nodes as they are; no
+        // host user but the owner may reach them.
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o700)).map_err(io_err(&root))?;
         Ok(Store { root })
     }
 

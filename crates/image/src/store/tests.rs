@@ -135,3 +135,10 @@ fn an_adopted_download_is_verified_and_a_lying_one_deleted() {
     assert!(matches!(f.store.adopt_file(&bad, &wrong, 8), Err(StoreError::BlobMismatch { .. })));
     assert!(!bad.exists() && !f.store.blob_path(&wrong).exists());
 }
+
+#[test]
+fn the_store_is_private_to_its_owner() {
+    use std::os::unix::fs::PermissionsExt;
+    let f = fixture();
+    assert_eq!(std::fs::metadata(f.store.root()).unwrap().permissions().mode() & 0o777, 0o700);
+}
