@@ -187,3 +187,35 @@ test('events reports an OOM kill inside a container that keeps running', async (
   const events = out.split('\n').slice(0, -1).map((l) => JSON.parse(l) as { type: string; id: string })
   t.true(events.some((e) => e.type === 'oom' && e.id === id))
 })
+
+/** The block IO weight as this host's files show it: v1 blkio.(bfq.)weight, v2 io.weight. */
+function blkioWeight(path: string): string {
+  const files = [
+    `/sys/fs/cgroup/blkio${path}/blkio.weight`,
+    `/sys/fs/cgroup/blkio${path}/blkio.bfq.weight`,
+    `/sys/fs/cgroup${path}/io.weight`,
+    `/sys/fs/cgroup${path}/io.bfq.weight`,
+  ]
+  const found = files.find((f) => existsSync(f))
+  if (!found) throw new Error(`no block IO weight file for ${path}`)
+  return readFileSync(found, 'utf8').trim()
+}
+
+test('block IO weight is applied at create and by update (v2: mapped onto io.weight)', (t) => {
+  const id = `cgblk-${process.pid}`
+  const cgroupsPath = `/tsc-box-test/${id}`
+  const bundle = makeBundle((c) => {
+    c.process.args = ['sleep', '60']
+    c.linux.cgroupsPath = cgroupsPath
+    c.linux.resources = { ...c.linux.resources, blockIO: { weight: 300 } }
+  })
+  const state = stateDir()
+  t.teardown(() => {
+    runtime(TSC_RUNTIME, state, ['delete', '--force', id])
+  })
+  t.is(spawnSync(TSC_RUNTIME, ['--root', state, 'create', '-b', bundle, id], { stdio: 'ignore', timeout: 30_000 }).status, 0)
+  // v1 keeps the value; v2's io.weight is 1..10000: 300 -> 2930.
+  t.regex(blkioWeight(cgroupsPath), /^(default )?(300|2930)$/)
+  t.is(runtime(TSC_RUNTIME, state, ['update', '--blkio-weight', '1000', id]).code, 0)
+  t.regex(blkioWeight(cgroupsPath), /^(default )?(1000|10000)$/)
+})
