@@ -56,6 +56,15 @@ pub enum Command {
     Update(crate::commands::update::UpdateArgs),
     /// Print resource usage (--stats once, else a stream of events).
     Events(crate::commands::events::EventsArgs),
+    /// createRuntime hook: plug the container into its network (state on stdin).
+    #[command(name = "net-attach", hide = true)]
+    NetAttach(crate::commands::net_attach::NetHookArgs),
+    /// poststop hook: release the container's address, ports and veth.
+    #[command(name = "net-detach", hide = true)]
+    NetDetach(crate::commands::net_attach::NetHookArgs),
+    /// Network administration for tsc-box's `network` commands (JSON answers).
+    #[command(hide = true)]
+    Net(crate::commands::net::NetArgs),
 }
 
 #[derive(Args)]

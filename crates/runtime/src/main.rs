@@ -32,6 +32,9 @@ fn main() {
         Command::Features => commands::features::run(&g),
         Command::Update(a) => commands::update::run(&g.root, a).map(|()| 0).map_err(Into::into),
         Command::Events(a) => commands::events::run(&g.root, a).map(|()| 0).map_err(Into::into),
+        Command::NetAttach(a) => commands::net_attach::attach(a),
+        Command::NetDetach(a) => commands::net_attach::detach(a),
+        Command::Net(a) => std::process::exit(commands::net::run(a)),
     };
     let code = match result {
         Ok(code) => code,

@@ -5,6 +5,8 @@ pub mod delete;
 pub mod events;
 pub mod features;
 pub mod kill;
+pub mod net;
+pub mod net_attach;
 pub mod run;
 pub mod start;
 pub mod state;

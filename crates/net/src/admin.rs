@@ -1,0 +1,170 @@
+//! `network create|rm|ls|inspect`: the definitions and their host-side resources, each
+//! change under the store's lock and all-or-nothing.
+
+use std::net::Ipv4Addr;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::attach::{reconcile, AttachError};
+use crate::bridge::{self, BridgeError};
+use crate::cidr::{parse_ip, Cidr, CidrError};
+use crate::ipam::{Lease, Leases};
+use crate::netlink::{check_name, Netlink, NetlinkError};
+use crate::nft::{self, NftError};
+use crate::store::{self, Network, Store, StoreError, DEFAULT_NETWORK};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Cidr(#[from] CidrError),
+    #[error(transparent)]
+    Attach(#[from] AttachError),
+    #[error(transparent)]
+    Nft(#[from] NftError),
+    #[error(transparent)]
+    Bridge(#[from] BridgeError),
+    #[error(transparent)]
+    Netlink(#[from] NetlinkError),
+    #[error(transparent)]
+    Ipam(#[from] crate::ipam::IpamError),
+    #[error("network {network:?} is in use by {} container(s): {}; remove them first", .containers.len(), .containers.join(", "))]
+    InUse { network: String, containers: Vec<String> },
+    #[error("no free subnet left in 10.89.0.0/16 - 10.127.255.0/24: pass --subnet")]
+    NoFreeSubnet,
+    #[error("the default network {0:?} cannot be created or removed by hand")]
+    Default(String),
+}
+
+pub struct CreateOpts<'a> {
+    pub name: &'a str,
+    pub subnet: Option<&'a str>,
+    pub gateway: Option<&'a str>,
+    pub bridge: Option<&'a str>,
+}
+
+/// A network as `inspect` shows it, with its members.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Inspect {
+    #[serde(flatten)]
+    pub network: Network,
+    pub containers: Vec<Lease>,
+}
+
+fn bridge_name(name: &str) -> String {
+    // "tsn" + 12 hex digits of the name: unique per network, fits IFNAMSIZ.
+    let v = crate::names::host_veth(name, "\0bridge");
+    format!("tsn{}", &v[3..])
+}
+
+fn free_subnet(taken: &[Cidr]) -> Result<Cidr, AdminError> {
+    for second in 89u8..=127 {
+        for third in 0u8..=255 {
+            let c = Cidr { addr: Ipv4Addr::new(10, second, third, 0), prefix: 24 };
+            if !taken.iter().any(|t| t.overlaps(&c)) {
+                return Ok(c);
+            }
+        }
+    }
+    Err(AdminError::NoFreeSubnet)
+}
+
+pub fn create(dir: &Path, o: &CreateOpts<'_>) -> Result<Network, AdminError> {
+    if o.name == DEFAULT_NETWORK {
+        return Err(AdminError::Default(o.name.into()));
+    }
+    store::check_name(o.name)?;
+    let subnet = o.subnet.map(str::parse::<Cidr>).transpose()?;
+    let gateway = o.gateway.map(parse_ip).transpose()?;
+    let bridge = match o.bridge {
+        Some(b) => {
+            check_name(b)?;
+            b.to_string()
+        }
+        None => bridge_name(o.name),
+    };
+    let s = Store::open(dir)?;
+    let _lock = s.lock()?;
+    let routes = store::host_routes();
+    let existing = s.list()?;
+    let subnet = match subnet {
+        Some(c) => c,
+        None => {
+            let taken: Vec<Cidr> = existing.iter().map(|n| n.subnet).chain(routes.iter().map(|(_, c)| *c)).collect();
+            free_subnet(&taken)?
+        }
+    };
+    let net = Network {
+        name: o.name.into(),
+        bridge,
+        gateway: gateway.unwrap_or_else(|| subnet.default_gateway()),
+        subnet,
+        created: tsc_box_core::state::now_rfc3339(),
+    };
+    if crate::netlink::link_exists(&net.bridge) {
+        return Err(StoreError::BridgeTaken { bridge: net.bridge.clone(), network: "(an interface of the host)".into() }.into());
+    }
+    s.create(&net, &routes)?;
+    if let Err(e) = nft::apply_base(&s.list()?) {
+        let _ = s.remove(&net.name);
+        return Err(e.into());
+    }
+    Ok(net)
+}
+
+/// Removes networks; one still used by a live container is refused (and nothing removed).
+pub fn remove(dir: &Path, name: &str) -> Result<(), AdminError> {
+    let s = Store::open(dir)?;
+    let _lock = s.lock()?;
+    reconcile(&s)?;
+    let net = s.get(name)?;
+    let leases = Leases::load(&s.dir, name)?;
+    if !leases.leases.is_empty() {
+        let containers = leases.leases.iter().map(|l| l.name.clone()).collect();
+        return Err(AdminError::InUse { network: name.into(), containers });
+    }
+    let mut nl = Netlink::open()?;
+    bridge::remove(&mut nl, &net)?;
+    s.remove(name)?;
+    let _ = std::fs::remove_file(crate::ipam::path(&s.dir, name));
+    nft::apply_base(&s.list()?)?;
+    Ok(())
+}
+
+pub fn list(dir: &Path) -> Result<Vec<Inspect>, AdminError> {
+    let s = Store::open(dir)?;
+    let _lock = s.lock()?;
+    reconcile(&s)?;
+    let mut out = Vec::new();
+    for n in s.list()? {
+        let leases = Leases::load(&s.dir, &n.name)?;
+        out.push(Inspect { network: n, containers: leases.leases });
+    }
+    Ok(out)
+}
+
+pub fn inspect(dir: &Path, name: &str) -> Result<Inspect, AdminError> {
+    let s = Store::open(dir)?;
+    let _lock = s.lock()?;
+    reconcile(&s)?;
+    let network = crate::attach::network_for(&s, name, None)?;
+    let leases = Leases::load(&s.dir, name)?;
+    Ok(Inspect { network, containers: leases.leases })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn picks_the_first_free_subnet() {
+        let taken: Vec<Cidr> = vec!["10.89.0.0/24".parse().unwrap(), "10.89.1.0/24".parse().unwrap()];
+        assert_eq!(free_subnet(&taken).unwrap().to_string(), "10.89.2.0/24");
+        let all: Vec<Cidr> = vec!["10.0.0.0/8".parse().unwrap()];
+        assert!(matches!(free_subnet(&all), Err(AdminError::NoFreeSubnet)));
+        assert_eq!(bridge_name("x").len(), 15);
+    }
+}

@@ -1,0 +1,261 @@
+//! Plugging a container into a network and unplugging it, with the store locked throughout:
+//! reclaim what dead containers left, check the ports, lease an address, make the veth pair
+//! (its container end created straight inside the container's namespace), publish the ports,
+//! update every member's /etc/hosts, then configure the container's side from inside its
+//! namespace. Any failure undoes everything this attach made.
+
+use std::net::Ipv4Addr;
+use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+use nix::fcntl::OFlag;
+use nix::sched::{setns, CloneFlags};
+use nix::sys::stat::Mode;
+use serde::Deserialize;
+
+use crate::bridge::{self, BridgeError};
+use crate::cidr::{parse_ip, Cidr, CidrError};
+use crate::hosts;
+use crate::ipam::{IpamError, Lease, Leases};
+use crate::names;
+use crate::netlink::{link_index, Netlink, NetlinkError, VethPeer};
+use crate::nft::{self, NftError};
+use crate::ports::{find_clash, Port, PortError};
+use crate::store::{self, Network, Store, StoreError, DEFAULT_BRIDGE, DEFAULT_NETWORK, DEFAULT_SUBNET};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AttachError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Ipam(#[from] IpamError),
+    #[error(transparent)]
+    Cidr(#[from] CidrError),
+    #[error(transparent)]
+    Port(#[from] PortError),
+    #[error(transparent)]
+    Nft(#[from] NftError),
+    #[error(transparent)]
+    Bridge(#[from] BridgeError),
+    #[error(transparent)]
+    Netlink(#[from] NetlinkError),
+    #[error("container network namespace of pid {pid}: {source}")]
+    Netns { pid: i32, source: nix::errno::Errno },
+    #[error("the container (pid {0}) shares the host's network namespace: nothing to attach")]
+    HostNetns(i32),
+}
+
+/// What the CLI asks for, written as JSON next to the bundle's config.json.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Plan {
+    /// The host-wide network directory (store.rs).
+    pub dir: PathBuf,
+    pub network: String,
+    /// The subnet of the default network when this attach creates it.
+    #[serde(default)]
+    pub default_subnet: Option<Cidr>,
+    /// The container's name, as other members resolve it.
+    pub name: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    #[serde(default)]
+    pub ip: Option<String>,
+    #[serde(default)]
+    pub ports: Vec<Port>,
+    /// The container's /etc/hosts on the host.
+    #[serde(default)]
+    pub hosts: Option<PathBuf>,
+    #[serde(default = "default_interface")]
+    pub interface: String,
+}
+
+fn default_interface() -> String {
+    "eth0".into()
+}
+
+/// The container being attached: its id and init pid (from the runtime's state).
+pub struct Target<'a> {
+    pub id: &'a str,
+    pub pid: i32,
+}
+
+/// Whether the lease's container still exists (same pid, same start time).
+fn alive(l: &Lease) -> bool {
+    tsc_box_core::state::proc_start_time(l.pid).is_some_and(|t| t == l.start_time)
+}
+
+/// The network named `name`; the default one is created on first use.
+pub fn network_for(store: &Store, name: &str, default_subnet: Option<Cidr>) -> Result<Network, AttachError> {
+    match store.get(name) {
+        Err(StoreError::NotFound(_)) if name == DEFAULT_NETWORK => {
+            let subnet = match default_subnet {
+                Some(s) => s,
+                None => DEFAULT_SUBNET.parse()?,
+            };
+            let net = Network {
+                name: DEFAULT_NETWORK.into(),
+                bridge: DEFAULT_BRIDGE.into(),
+                gateway: subnet.default_gateway(),
+                subnet,
+                created: tsc_box_core::state::now_rfc3339(),
+            };
+            store.create(&net, &store::host_routes())?;
+            Ok(net)
+        }
+        r => Ok(r?),
+    }
+}
+
+/// Drops the leases of containers that are gone (a crash, a SIGKILLed runtime): their port
+/// rules and any host veth left go with them, and the other members' hosts files are
+/// rewritten. Call with the lock held.
+pub fn reconcile(store: &Store) -> Result<(), AttachError> {
+    for net in store.list()? {
+        let mut leases = Leases::load(&store.dir, &net.name)?;
+        let stale = leases.take_stale(alive);
+        if stale.is_empty() {
+            continue;
+        }
+        leases.save(&store.dir, &net.name)?;
+        for l in &stale {
+            release_resources(None, l);
+        }
+        hosts::update_all(&leases.leases);
+    }
+    Ok(())
+}
+
+/// The port table and host veth of a lease (the veth normally dies with the container's
+/// namespace; it is still there when a live container is disconnected).
+fn release_resources(nl: Option<&mut Netlink>, l: &Lease) {
+    if let Some(t) = &l.nft_table {
+        let _ = nft::delete_container(t);
+    }
+    if let Ok(i) = link_index(&l.veth) {
+        let mut own;
+        let nl = match nl {
+            Some(n) => n,
+            None => match Netlink::open() {
+                Ok(n) => {
+                    own = n;
+                    &mut own
+                }
+                Err(_) => return,
+            },
+        };
+        let _ = nl.delete_link(i);
+    }
+}
+
+fn open_netns(pid: i32) -> Result<OwnedFd, AttachError> {
+    let p = format!("/proc/{pid}/ns/net");
+    let fd = nix::fcntl::open(p.as_str(), OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty())
+        .map_err(|source| AttachError::Netns { pid, source })?;
+    let theirs = std::fs::metadata(&p).map_err(|e| AttachError::Netns { pid, source: nix::errno::Errno::from_raw(e.raw_os_error().unwrap_or(0)) })?;
+    let ours = std::fs::metadata("/proc/self/ns/net").map_err(|e| AttachError::Netns { pid, source: nix::errno::Errno::from_raw(e.raw_os_error().unwrap_or(0)) })?;
+    if (theirs.dev(), theirs.ino()) == (ours.dev(), ours.ino()) {
+        return Err(AttachError::HostNetns(pid));
+    }
+    Ok(fd)
+}
+
+pub fn attach(plan: &Plan, t: &Target<'_>) -> Result<Lease, AttachError> {
+    let store = Store::open(&plan.dir)?;
+    let _lock = store.lock()?;
+    reconcile(&store)?;
+    let created_default = plan.network == DEFAULT_NETWORK && matches!(store.get(DEFAULT_NETWORK), Err(StoreError::NotFound(_)));
+    let net = network_for(&store, &plan.network, plan.default_subnet)?;
+    let mut leases = Leases::load(&store.dir, &net.name)?;
+    if leases.find(t.id).is_some() {
+        return Err(IpamError::Attached { id: t.id.into(), network: net.name.clone() }.into());
+    }
+    for p in &plan.ports {
+        p.check()?;
+    }
+    if !plan.ports.is_empty() {
+        let all: Vec<Leases> = store.list()?.iter().map(|n| Leases::load(&store.dir, &n.name)).collect::<Result<_, _>>()?;
+        find_clash(&plan.ports, all.iter().flat_map(|ls| ls.leases.iter().flat_map(|l| l.ports.iter().map(move |p| (l.id.as_str(), p)))))?;
+        for p in &plan.ports {
+            p.probe_free()?;
+        }
+    }
+    let requested = plan.ip.as_deref().map(parse_ip).transpose()?;
+    let ip = leases.allocate(&net, requested)?;
+    let netns = open_netns(t.pid)?;
+    let mut nl = Netlink::open()?;
+    let (br_index, br_created) = bridge::ensure(&mut nl, &net)?;
+    if br_created || created_default {
+        nft::apply_base(&store.list()?)?;
+    }
+    let lease = Lease {
+        ip,
+        id: t.id.into(),
+        name: plan.name.clone(),
+        aliases: plan.aliases.clone(),
+        pid: t.pid,
+        start_time: tsc_box_core::state::proc_start_time(t.pid).unwrap_or(0),
+        veth: names::host_veth(t.id, &net.name),
+        hosts: plan.hosts.clone(),
+        hosts_base: plan.hosts.as_deref().and_then(|p| std::fs::read_to_string(p).ok()).unwrap_or_default(),
+        ports: plan.ports.clone(),
+        nft_table: (!plan.ports.is_empty()).then(|| names::nft_table(t.id, &net.name)),
+    };
+    // The lease is on disk before anything it names exists: a crash from here on leaves a
+    // lease of a dead container, which the next reconcile releases with its resources.
+    leases.leases.push(lease.clone());
+    leases.save(&store.dir, &net.name)?;
+    match plug(&mut nl, &net, &lease, br_index, netns.as_fd(), &plan.interface) {
+        Ok(()) => {
+            hosts::update_all(&leases.leases);
+            Ok(lease)
+        }
+        Err(e) => {
+            release_resources(Some(&mut nl), &lease);
+            leases.release(t.id);
+            let _ = leases.save(&store.dir, &net.name);
+            Err(e)
+        }
+    }
+}
+
+fn plug(nl: &mut Netlink, net: &Network, l: &Lease, br_index: u32, netns: std::os::fd::BorrowedFd<'_>, ifname: &str) -> Result<(), AttachError> {
+    nl.create_veth(&l.veth, Some(br_index), None, &VethPeer { name: ifname, netns: Some(netns) })?;
+    nl.set_up(link_index(&l.veth)?)?;
+    if let Some(t) = &l.nft_table {
+        nft::add_container(t, l.ip, &l.ports)?;
+    }
+    // The rest happens inside the container's namespace; this process ends soon after.
+    setns(netns, CloneFlags::CLONE_NEWNET).map_err(|source| AttachError::Netns { pid: l.pid, source })?;
+    let mut inner = Netlink::open()?;
+    inner.set_up(link_index("lo")?)?;
+    let eth = link_index(ifname)?;
+    inner.add_addr(eth, l.ip, net.subnet.prefix, false)?;
+    inner.set_up(eth)?;
+    if ifname == default_interface() {
+        inner.add_default_route(net.gateway, eth)?;
+    }
+    Ok(())
+}
+
+/// Releases a container's lease on `network` (poststop, disconnect); none is not an error.
+pub fn detach(dir: &Path, network: &str, id: &str) -> Result<Option<Lease>, AttachError> {
+    let store = Store::open(dir)?;
+    let _lock = store.lock()?;
+    let mut leases = Leases::load(&store.dir, network)?;
+    let gone = leases.release(id);
+    if let Some(l) = &gone {
+        leases.save(&store.dir, network)?;
+        release_resources(None, l);
+        hosts::update_all(&leases.leases);
+    }
+    reconcile(&store)?;
+    Ok(gone)
+}
+
+/// The address a lease of `id` on `network` has, if any.
+pub fn lease_of(dir: &Path, network: &str, id: &str) -> Result<Option<Ipv4Addr>, AttachError> {
+    let leases = Leases::load(dir, network)?;
+    Ok(leases.find(id).map(|l| l.ip))
+}

@@ -1,0 +1,50 @@
+//! A network's bridge on the host: made on first use with the gateway address, up, with
+//! forwarding on (as docker does) and route_localnet so that the host's 127.0.0.1 can be
+//! redirected to a container (see nft.rs).
+
+use crate::netlink::{link_index, Netlink, NetlinkError};
+use crate::store::Network;
+
+#[derive(Debug, thiserror::Error)]
+pub enum BridgeError {
+    #[error(transparent)]
+    Netlink(#[from] NetlinkError),
+    #[error("sysctl {path}: {source}")]
+    Sysctl { path: String, source: std::io::Error },
+}
+
+fn sysctl(path: String, value: &str) -> Result<(), BridgeError> {
+    if std::fs::read_to_string(&path).is_ok_and(|v| v.trim() == value) {
+        return Ok(());
+    }
+    std::fs::write(&path, value).map_err(|source| BridgeError::Sysctl { path, source })
+}
+
+/// Makes sure the bridge exists, carries the gateway address and is up; returns its index
+/// and whether it was created now.
+pub fn ensure(nl: &mut Netlink, net: &Network) -> Result<(u32, bool), BridgeError> {
+    let (index, created) = match link_index(&net.bridge) {
+        Ok(i) => (i, false),
+        Err(NetlinkError::NoLink(_)) => {
+            nl.create_bridge(&net.bridge, None)?;
+            (link_index(&net.bridge)?, true)
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if created {
+        nl.add_addr(index, net.gateway, net.subnet.prefix, true)?;
+        nl.set_up(index)?;
+    }
+    sysctl("/proc/sys/net/ipv4/ip_forward".into(), "1")?;
+    sysctl(format!("/proc/sys/net/ipv4/conf/{}/route_localnet", net.bridge), "1")?;
+    Ok((index, created))
+}
+
+/// Removes the bridge of a network being removed (gone already is fine).
+pub fn remove(nl: &mut Netlink, net: &Network) -> Result<(), BridgeError> {
+    match link_index(&net.bridge) {
+        Ok(i) => nl.delete_link(i).map_err(Into::into),
+        Err(NetlinkError::NoLink(_)) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,249 @@
+//! The networks' definitions, one JSON file each under `<dir>/networks/`, and the lock that
+//! serialises every change to networks and leases. The directory is host-wide on purpose:
+//! bridges, subnets and host ports belong to the host, so two data roots must never hand out
+//! the same address or port.
+
+use std::fs;
+use std::io::Write;
+use std::net::Ipv4Addr;
+use std::os::fd::OwnedFd;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+use nix::fcntl::{Flock, FlockArg};
+use serde::{Deserialize, Serialize};
+
+use crate::cidr::Cidr;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("network {0:?} not found")]
+    NotFound(String),
+    #[error("network {0:?} already exists")]
+    Exists(String),
+    #[error("invalid network name {0:?}: use letters, digits, '_', '-' and '.', starting with a letter or digit (at most 64)")]
+    BadName(String),
+    #[error("network name {0:?} is reserved (none, host and container:ID are network modes)")]
+    Reserved(String),
+    #[error("subnet {subnet} overlaps {what}")]
+    Overlap { subnet: Cidr, what: String },
+    #[error("gateway {gateway} is not a host address of subnet {subnet}")]
+    Gateway { gateway: Ipv4Addr, subnet: Cidr },
+    #[error("bridge {bridge:?} is already used by network {network:?}")]
+    BridgeTaken { bridge: String, network: String },
+    #[error("{what} {path}: {source}")]
+    Io { what: &'static str, path: PathBuf, source: std::io::Error },
+    #[error("corrupt network file {path}: {source}")]
+    Corrupt { path: PathBuf, source: serde_json::Error },
+}
+
+fn io<'p>(what: &'static str, path: &'p Path) -> impl FnOnce(std::io::Error) -> StoreError + 'p {
+    move |source| StoreError::Io { what, path: path.to_path_buf(), source }
+}
+
+/// The network every container joins when nothing else is asked for, as docker's "bridge".
+pub const DEFAULT_NETWORK: &str = "bridge";
+pub const DEFAULT_BRIDGE: &str = "tsc0";
+pub const DEFAULT_SUBNET: &str = "10.88.0.0/16";
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Network {
+    pub name: String,
+    pub bridge: String,
+    pub subnet: Cidr,
+    pub gateway: Ipv4Addr,
+    pub created: String,
+}
+
+pub fn check_name(name: &str) -> Result<(), StoreError> {
+    if ["none", "host", "default"].contains(&name) || name.starts_with("container:") {
+        return Err(StoreError::Reserved(name.into()));
+    }
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name.as_bytes()[0].is_ascii_alphanumeric()
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.');
+    if ok { Ok(()) } else { Err(StoreError::BadName(name.into())) }
+}
+
+/// Writes `data` to `path` atomically (temporary file, fsync, rename).
+pub(crate) fn write_atomic(path: &Path, data: &[u8]) -> Result<(), StoreError> {
+    let tmp = path.with_extension("tmp");
+    let mut f = fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp).map_err(io("write", &tmp))?;
+    f.write_all(data).map_err(io("write", &tmp))?;
+    f.sync_all().map_err(io("fsync", &tmp))?;
+    fs::rename(&tmp, path).map_err(io("rename", path))
+}
+
+pub struct Store {
+    pub dir: PathBuf,
+}
+
+/// Held for the whole of a change; dropping it unlocks.
+pub struct Lock(#[allow(dead_code)] Flock<OwnedFd>);
+
+impl Store {
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        for d in [dir.to_path_buf(), dir.join("networks"), dir.join("leases")] {
+            fs::DirBuilder::new().recursive(true).mode(0o700).create(&d).map_err(io("create", &d))?;
+        }
+        Ok(Store { dir: dir.to_path_buf() })
+    }
+
+    pub fn lock(&self) -> Result<Lock, StoreError> {
+        let p = self.dir.join("lock");
+        let f = fs::OpenOptions::new().write(true).create(true).truncate(false).mode(0o600).open(&p).map_err(io("open", &p))?;
+        let l = Flock::lock(OwnedFd::from(f), FlockArg::LockExclusive).map_err(|(_, e)| io("lock", &p)(e.into()))?;
+        Ok(Lock(l))
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.join("networks").join(format!("{name}.json"))
+    }
+
+    pub fn get(&self, name: &str) -> Result<Network, StoreError> {
+        if name != DEFAULT_NETWORK {
+            check_name(name)?;
+        }
+        let p = self.path(name);
+        let bytes = match fs::read(&p) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(StoreError::NotFound(name.into())),
+            Err(e) => return Err(io("read", &p)(e)),
+        };
+        serde_json::from_slice(&bytes).map_err(|source| StoreError::Corrupt { path: p, source })
+    }
+
+    pub fn list(&self) -> Result<Vec<Network>, StoreError> {
+        let d = self.dir.join("networks");
+        let mut out = Vec::new();
+        for e in fs::read_dir(&d).map_err(io("read", &d))? {
+            let e = e.map_err(io("read", &d))?;
+            let n = e.file_name().to_string_lossy().into_owned();
+            if let Some(name) = n.strip_suffix(".json") {
+                match self.get(name) {
+                    Ok(net) => out.push(net),
+                    Err(StoreError::NotFound(_)) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+
+    /// Checks a new network against the others and the host's own routes, then saves it.
+    /// Call with the lock held.
+    pub fn create(&self, net: &Network, host_routes: &[(String, Cidr)]) -> Result<(), StoreError> {
+        if net.name != DEFAULT_NETWORK {
+            check_name(&net.name)?;
+        }
+        if !net.subnet.is_host(net.gateway) {
+            return Err(StoreError::Gateway { gateway: net.gateway, subnet: net.subnet });
+        }
+        let existing = self.list()?;
+        if existing.iter().any(|n| n.name == net.name) {
+            return Err(StoreError::Exists(net.name.clone()));
+        }
+        for n in &existing {
+            if n.bridge == net.bridge {
+                return Err(StoreError::BridgeTaken { bridge: n.bridge.clone(), network: n.name.clone() });
+            }
+            if n.subnet.overlaps(&net.subnet) {
+                return Err(StoreError::Overlap { subnet: net.subnet, what: format!("network {:?} ({})", n.name, n.subnet) });
+            }
+        }
+        for (dev, r) in host_routes {
+            if *dev != net.bridge && r.overlaps(&net.subnet) {
+                return Err(StoreError::Overlap { subnet: net.subnet, what: format!("the host's route {r} on {dev}") });
+            }
+        }
+        write_atomic(&self.path(&net.name), &serde_json::to_vec_pretty(net).expect("serializes"))
+    }
+
+    pub fn remove(&self, name: &str) -> Result<(), StoreError> {
+        let p = self.path(name);
+        fs::remove_file(&p).map_err(io("remove", &p))
+    }
+}
+
+/// The host's IPv4 routes with a prefix (not the default route), from /proc/net/route.
+pub fn host_routes() -> Vec<(String, Cidr)> {
+    let text = fs::read_to_string("/proc/net/route").unwrap_or_default();
+    parse_routes(&text)
+}
+
+fn parse_routes(text: &str) -> Vec<(String, Cidr)> {
+    let mut out = Vec::new();
+    for line in text.lines().skip(1) {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if f.len() < 8 {
+            continue;
+        }
+        // Destination and Mask are little-endian hex of the address in network order.
+        let (Ok(dst), Ok(mask)) = (u32::from_str_radix(f[1], 16), u32::from_str_radix(f[7], 16)) else { continue };
+        let prefix = mask.count_ones() as u8;
+        if prefix == 0 {
+            continue;
+        }
+        let addr = Ipv4Addr::from(dst.to_le_bytes());
+        out.push((f[0].to_string(), Cidr { addr, prefix }));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tmp(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("tscbox-netstore-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&d);
+        d
+    }
+
+    fn net(name: &str, bridge: &str, subnet: &str) -> Network {
+        let subnet: Cidr = subnet.parse().unwrap();
+        Network { name: name.into(), bridge: bridge.into(), gateway: subnet.default_gateway(), subnet, created: "t".into() }
+    }
+
+    #[test]
+    fn create_get_list_remove_with_checks() {
+        let d = tmp("crud");
+        let s = Store::open(&d).unwrap();
+        let _l = s.lock().unwrap();
+        s.create(&net("a", "tsa", "10.50.0.0/24"), &[]).unwrap();
+        assert!(matches!(s.create(&net("a", "tsb", "10.51.0.0/24"), &[]), Err(StoreError::Exists(_))));
+        assert!(matches!(s.create(&net("b", "tsa", "10.51.0.0/24"), &[]), Err(StoreError::BridgeTaken { .. })));
+        assert!(matches!(s.create(&net("b", "tsb", "10.50.0.128/25"), &[]), Err(StoreError::Overlap { .. })));
+        let routes = vec![("eth0".to_string(), "10.60.0.0/16".parse().unwrap())];
+        assert!(matches!(s.create(&net("b", "tsb", "10.60.3.0/24"), &routes), Err(StoreError::Overlap { .. })));
+        let mut g = net("b", "tsb", "10.51.0.0/24");
+        g.gateway = "10.52.0.1".parse().unwrap();
+        assert!(matches!(s.create(&g, &[]), Err(StoreError::Gateway { .. })));
+        s.create(&net("b", "tsb", "10.51.0.0/24"), &routes).unwrap();
+        assert_eq!(s.list().unwrap().iter().map(|n| n.name.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(s.get("b").unwrap().gateway, Ipv4Addr::new(10, 51, 0, 1));
+        s.remove("a").unwrap();
+        assert!(matches!(s.get("a"), Err(StoreError::NotFound(_))));
+        let _ = fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn names() {
+        for bad in ["", "none", "host", "container:x", "a/b", "../x", "-x"] {
+            assert!(check_name(bad).is_err(), "{bad}");
+        }
+        check_name("my-net.1").unwrap();
+    }
+
+    #[test]
+    fn parses_proc_net_route() {
+        let text = "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n\
+                    eth0\t00000000\t010200C0\t0003\t0\t0\t0\t00000000\t0\t0\t0\n\
+                    eth0\t000200C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n";
+        let r = parse_routes(text);
+        assert_eq!(r, vec![("eth0".to_string(), "192.0.2.0/24".parse().unwrap())]);
+    }
+}

@@ -1,0 +1,99 @@
+//! `net create|rm|ls|inspect|reconcile --dir DIR`: network administration for the CLI's
+//! `network` commands. Answers are JSON on stdout; a failure is one JSON line
+//! {"error":{"code","message"}} on stdout (exit 1) so the CLI can pass the code on.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+use tsc_box_net::admin::{self, AdminError, CreateOpts};
+use tsc_box_net::attach::AttachError;
+use tsc_box_net::store::StoreError;
+
+#[derive(Args)]
+pub struct NetArgs {
+    /// The host-wide network directory.
+    #[arg(long)]
+    pub dir: PathBuf,
+    #[command(subcommand)]
+    pub op: NetOp,
+}
+
+#[derive(Subcommand)]
+pub enum NetOp {
+    Create {
+        name: String,
+        #[arg(long)]
+        subnet: Option<String>,
+        #[arg(long)]
+        gateway: Option<String>,
+        #[arg(long)]
+        bridge: Option<String>,
+    },
+    Rm {
+        #[arg(required = true)]
+        names: Vec<String>,
+    },
+    Ls,
+    Inspect {
+        name: String,
+    },
+    /// Release what crashed containers left (leases, port rules, veths).
+    Reconcile,
+}
+
+/// The stable code of a failure, for the CLI's --json errors and tests.
+fn code(e: &AdminError) -> &'static str {
+    match e {
+        AdminError::Cidr(_) => "invalid_subnet",
+        AdminError::Store(StoreError::NotFound(_)) | AdminError::Attach(AttachError::Store(StoreError::NotFound(_))) => "network_not_found",
+        AdminError::Store(StoreError::Exists(_)) => "network_exists",
+        AdminError::Store(StoreError::Overlap { .. }) => "subnet_overlap",
+        AdminError::Store(StoreError::BadName(_) | StoreError::Reserved(_)) => "invalid_network_name",
+        AdminError::Store(StoreError::Gateway { .. }) => "invalid_gateway",
+        AdminError::Store(StoreError::BridgeTaken { .. }) | AdminError::Netlink(_) => "invalid_bridge",
+        AdminError::InUse { .. } => "network_in_use",
+        AdminError::Default(_) => "network_default",
+        AdminError::Nft(_) => "nftables",
+        _ => "network_failed",
+    }
+}
+
+pub fn run(a: &NetArgs) -> i32 {
+    let r: Result<serde_json::Value, AdminError> = match &a.op {
+        NetOp::Create { name, subnet, gateway, bridge } => admin::create(
+            &a.dir,
+            &CreateOpts { name, subnet: subnet.as_deref(), gateway: gateway.as_deref(), bridge: bridge.as_deref() },
+        )
+        .map(|n| serde_json::to_value(n).expect("serializes")),
+        NetOp::Rm { names } => {
+            let mut out = Vec::new();
+            let mut err = None;
+            for n in names {
+                match admin::remove(&a.dir, n) {
+                    Ok(()) => out.push(n.clone()),
+                    Err(e) => {
+                        err = Some(e);
+                        break;
+                    }
+                }
+            }
+            match err {
+                Some(e) => Err(e),
+                None => Ok(serde_json::json!(out)),
+            }
+        }
+        NetOp::Ls => admin::list(&a.dir).map(|l| serde_json::to_value(l).expect("serializes")),
+        NetOp::Inspect { name } => admin::inspect(&a.dir, name).map(|l| serde_json::to_value(l).expect("serializes")),
+        NetOp::Reconcile => admin::list(&a.dir).map(|_| serde_json::json!({})),
+    };
+    match r {
+        Ok(v) => {
+            println!("{v}");
+            0
+        }
+        Err(e) => {
+            println!("{}", serde_json::json!({"error": {"code": code(&e), "message": e.to_string()}}));
+            1
+        }
+    }
+}
