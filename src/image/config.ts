@@ -12,6 +12,8 @@ export interface ImageRunConfig {
   workingDir?: string
   user?: string
   labels: Record<string, string>
+  /** ExposedPorts' keys ("80/tcp"), for -P. */
+  exposedPorts: string[]
 }
 
 function strings(v: unknown, field: string): string[] {
@@ -49,6 +51,7 @@ export function parseImageConfig(json: string): ImageRunConfig {
     workingDir: optString(c.WorkingDir, 'WorkingDir'),
     user: optString(c.User, 'User'),
     labels,
+    exposedPorts: c.ExposedPorts !== null && typeof c.ExposedPorts === 'object' ? Object.keys(c.ExposedPorts as object) : [],
   }
 }
 

@@ -14,7 +14,27 @@ export interface Spec {
   domainname?: string
   mounts?: Mount[]
   linux?: Linux
+  hooks?: Hooks
   annotations?: Record<string, string>
+}
+
+/** A program the runtime runs at a point of the container's life, with the state on stdin. */
+export interface Hook {
+  path: string
+  /** argv, args[0] included. */
+  args?: string[]
+  env?: string[]
+  /** Seconds. */
+  timeout?: number
+}
+
+export interface Hooks {
+  prestart?: Hook[]
+  createRuntime?: Hook[]
+  createContainer?: Hook[]
+  startContainer?: Hook[]
+  poststart?: Hook[]
+  poststop?: Hook[]
 }
 
 export interface ConsoleSize {

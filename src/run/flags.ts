@@ -6,6 +6,7 @@ import {Flags} from '../cli/flags'
 import {rootFlag} from '../cli/global-flags'
 import {flags as resourceFlags} from '../oci/resources'
 import {flags as securityFlags} from '../oci/security'
+import {flags as networkFlags} from '../network/flags'
 
 export const coreRunFlags = {
   rootfs: Flags.string({description: 'use DIR as the root filesystem instead of an image', helpValue: 'DIR'}),
@@ -30,6 +31,6 @@ export const coreRunFlags = {
 //   import {flags as resourceFlags} from '../oci/resources'
 //   import {flags as securityFlags} from '../oci/security'
 //   export const runFlags = {...coreRunFlags, ...resourceFlags, ...securityFlags}
-export const runFlags = {...coreRunFlags, ...resourceFlags, ...securityFlags}
+export const runFlags = {...coreRunFlags, ...resourceFlags, ...securityFlags, ...networkFlags}
 
 export type RunFlagSet = typeof runFlags

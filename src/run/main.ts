@@ -10,7 +10,6 @@ export {reportError} from '../cli/error-output'
 import {Flags} from '../cli/flags'
 import {jsonFlag} from '../cli/global-flags'
 import {containerFiles, createContainer, removeContainer, saveRecord, writeConfig, writeEtcFiles, type ContainerFiles} from '../container/bundle'
-import {hostsFile, resolvConf} from '../container/etc-files'
 import {newContainerId, shortId} from '../container/id'
 import {randomName} from '../container/random-name'
 import type {ContainerRecord} from '../container/record'
@@ -26,6 +25,7 @@ import {callerTerminalSize, launch} from './launch'
 import {SignalForwarder} from './signals'
 import {validateRun} from './validate'
 import {applyImage, prepareImageRun, type PreparedImage} from '../image/run'
+import {applyNetwork, networkEtcFiles, prepareNetwork, writeNetworkPlan} from '../network/plan'
 
 const fastPathFlags = {...runFlags, json: jsonFlag, help: Flags.boolean({hidden: true})}
 
@@ -123,6 +123,7 @@ async function runPrepared(flags: RunFlags, positionals: string[], signals?: Sig
   const v = validateRun(flags, positionals, process.env)
   const runtime = requireRuntime()
   const paths = resolvePaths(flags.root, currentPathEnv())
+  const network = await prepareNetwork(flags, {dataRoot: paths.dataRoot, runtime, runtimeState: runtimeStateDir(paths), exposed: image?.config.exposedPorts})
 
   const id = newContainerId()
   const hostname = v.hostname ?? shortId(id)
@@ -150,6 +151,7 @@ async function runPrepared(flags: RunFlags, positionals: string[], signals?: Sig
   applyResources(spec, flags)
   applySecurity(spec, flags)
   applyImage(spec, image)
+  applyNetwork(spec, network, {runtime, containerDir: planned.dir})
 
   const {files, name} = v.name === undefined ? claimWithRandomName(paths.dataRoot, id) : {files: createContainer(paths.dataRoot, id, v.name), name: v.name}
 
@@ -157,9 +159,9 @@ async function runPrepared(flags: RunFlags, positionals: string[], signals?: Sig
   try {
     writeEtcFiles(files, {
       hostname: hostname + '\n',
-      hosts: hostsFile(hostname, v.domainname),
-      resolvConf: resolvConf(readHostResolvConf()),
+      ...networkEtcFiles(network, {hostname, domainname: v.domainname, hostResolvConf: readHostResolvConf()}),
     })
+    writeNetworkPlan(network, {containerDir: files.dir, hostsPath: files.etc.hosts, id, name, hostname, domainname: v.domainname})
     writeConfig(files, spec)
     const record: ContainerRecord = {
       id,

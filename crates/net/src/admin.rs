@@ -32,7 +32,7 @@ pub enum AdminError {
     Ipam(#[from] crate::ipam::IpamError),
     #[error("network {network:?} is in use by {} container(s): {}; remove them first", .containers.len(), .containers.join(", "))]
     InUse { network: String, containers: Vec<String> },
-    #[error("no free subnet left in 10.89.0.0/16 - 10.127.255.0/24: pass --subnet")]
+    #[error("no free /24 subnet left in 172.30.0.0/15: pass --subnet")]
     NoFreeSubnet,
     #[error("the default network {0:?} cannot be created or removed by hand")]
     Default(String),
@@ -61,9 +61,10 @@ fn bridge_name(name: &str) -> String {
 }
 
 fn free_subnet(taken: &[Cidr]) -> Result<Cidr, AdminError> {
-    for second in 89u8..=127 {
+    // 172.30.0.0/15: clear of the default network, podman's 10.88/10.89 and docker's 172.17+.
+    for second in 30u8..=31 {
         for third in 0u8..=255 {
-            let c = Cidr { addr: Ipv4Addr::new(10, second, third, 0), prefix: 24 };
+            let c = Cidr { addr: Ipv4Addr::new(172, second, third, 0), prefix: 24 };
             if !taken.iter().any(|t| t.overlaps(&c)) {
                 return Ok(c);
             }
@@ -161,9 +162,9 @@ mod tests {
 
     #[test]
     fn picks_the_first_free_subnet() {
-        let taken: Vec<Cidr> = vec!["10.89.0.0/24".parse().unwrap(), "10.89.1.0/24".parse().unwrap()];
-        assert_eq!(free_subnet(&taken).unwrap().to_string(), "10.89.2.0/24");
-        let all: Vec<Cidr> = vec!["10.0.0.0/8".parse().unwrap()];
+        let taken: Vec<Cidr> = vec!["172.30.0.0/24".parse().unwrap(), "172.30.1.0/24".parse().unwrap()];
+        assert_eq!(free_subnet(&taken).unwrap().to_string(), "172.30.2.0/24");
+        let all: Vec<Cidr> = vec!["172.16.0.0/12".parse().unwrap()];
         assert!(matches!(free_subnet(&all), Err(AdminError::NoFreeSubnet)));
         assert_eq!(bridge_name("x").len(), 15);
     }

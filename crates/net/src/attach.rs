@@ -239,16 +239,24 @@ fn plug(nl: &mut Netlink, net: &Network, l: &Lease, br_index: u32, netns: std::o
     Ok(())
 }
 
-/// Releases a container's lease on `network` (poststop, disconnect); none is not an error.
-pub fn detach(dir: &Path, network: &str, id: &str) -> Result<Option<Lease>, AttachError> {
+/// Releases a container's leases: on `network` only (disconnect), or on every network
+/// (poststop: networks connected later are released with the first). None is not an error.
+pub fn detach(dir: &Path, network: Option<&str>, id: &str) -> Result<Vec<Lease>, AttachError> {
     let store = Store::open(dir)?;
     let _lock = store.lock()?;
-    let mut leases = Leases::load(&store.dir, network)?;
-    let gone = leases.release(id);
-    if let Some(l) = &gone {
-        leases.save(&store.dir, network)?;
-        release_resources(None, l);
-        hosts::update_all(&leases.leases);
+    let names: Vec<String> = match network {
+        Some(n) => vec![n.to_string()],
+        None => store.list()?.into_iter().map(|n| n.name).collect(),
+    };
+    let mut gone = Vec::new();
+    for name in names {
+        let mut leases = Leases::load(&store.dir, &name)?;
+        if let Some(l) = leases.release(id) {
+            leases.save(&store.dir, &name)?;
+            release_resources(None, &l);
+            hosts::update_all(&leases.leases);
+            gone.push(l);
+        }
     }
     reconcile(&store)?;
     Ok(gone)

@@ -44,7 +44,8 @@ fn io<'p>(what: &'static str, path: &'p Path) -> impl FnOnce(std::io::Error) -> 
 /// The network every container joins when nothing else is asked for, as docker's "bridge".
 pub const DEFAULT_NETWORK: &str = "bridge";
 pub const DEFAULT_BRIDGE: &str = "tsc0";
-pub const DEFAULT_SUBNET: &str = "10.88.0.0/16";
+/// Not podman's 10.88.0.0/16 nor docker's 172.17.0.0/16, so tsc-box can run beside both.
+pub const DEFAULT_SUBNET: &str = "172.29.0.0/16";
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

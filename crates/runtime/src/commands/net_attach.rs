@@ -16,6 +16,9 @@ use crate::error::CmdError;
 pub struct NetHookArgs {
     /// The network plan (JSON) written by the CLI.
     pub plan: PathBuf,
+    /// net-detach: release the plan's network only (disconnect), not every network.
+    #[arg(long)]
+    pub only: bool,
 }
 
 #[derive(Deserialize)]
@@ -53,6 +56,7 @@ pub fn attach(a: &NetHookArgs) -> Result<i32, CmdError> {
 pub fn detach(a: &NetHookArgs) -> Result<i32, CmdError> {
     let state = read_state()?;
     let plan = read_plan(&a.plan)?;
-    attach::detach(&plan.dir, &plan.network, &state.id).map_err(net_err)?;
+    let only = a.only.then_some(plan.network.as_str());
+    attach::detach(&plan.dir, only, &state.id).map_err(net_err)?;
     Ok(0)
 }

@@ -1,0 +1,92 @@
+/**
+ * `-p/--publish [HOSTIP:][HOSTPORT:]CTRPORT[/tcp|udp]`, docker's syntax, into typed ports (the
+ * shape tsc-box-runtime's net-attach reads). A missing host port gets a free one of the host.
+ */
+import * as net from 'node:net'
+import {CliError} from '../errors'
+
+export type Proto = 'tcp' | 'udp'
+
+export interface PublishedPort {
+  /** Absent: every address of the host. */
+  hostIp?: string
+  /** 0 until a free port is picked (see pickFreePorts). */
+  hostPort: number
+  containerPort: number
+  proto: Proto
+}
+
+function bad(value: string, why: string): CliError {
+  return new CliError('invalid_publish', `invalid -p/--publish ${JSON.stringify(value)}: ${why}`)
+}
+
+function port(value: string, s: string, what: string, allowEmpty: boolean): number {
+  if (s === '' && allowEmpty) return 0
+  if (!/^\d{1,5}$/.test(s)) throw bad(value, `${what} ${JSON.stringify(s)} is not a port number${s.includes('-') ? ' (port ranges are not supported)' : ''}`)
+  const n = Number(s)
+  if (n < 1 || n > 65535) throw bad(value, `${what} ${n} is out of range 1-65535`)
+  return n
+}
+
+export function parsePublish(value: string): PublishedPort {
+  let spec = value
+  let proto: Proto = 'tcp'
+  const slash = spec.lastIndexOf('/')
+  if (slash >= 0) {
+    const p = spec.slice(slash + 1)
+    if (p !== 'tcp' && p !== 'udp') throw bad(value, `protocol ${JSON.stringify(p)} is not tcp or udp`)
+    proto = p
+    spec = spec.slice(0, slash)
+  }
+  const parts = spec.split(':')
+  if (parts.length > 3) throw bad(value, 'expected [HOSTIP:][HOSTPORT:]CONTAINERPORT (IPv6 host addresses are not supported)')
+  const containerPort = port(value, parts[parts.length - 1]!, 'container port', false)
+  const hostPort = parts.length >= 2 ? port(value, parts[parts.length - 2]!, 'host port', true) : 0
+  let hostIp: string | undefined
+  if (parts.length === 3) {
+    hostIp = parts[0]!
+    if (net.isIPv4(hostIp)) {
+      if (hostIp === '0.0.0.0') hostIp = undefined
+    } else throw bad(value, `host address ${JSON.stringify(hostIp)} is not an IPv4 address`)
+  }
+  return hostIp === undefined ? {hostPort, containerPort, proto} : {hostIp, hostPort, containerPort, proto}
+}
+
+/** A port the kernel hands out as free right now (bound to port 0, then closed). */
+function freePort(p: PublishedPort): Promise<number> {
+  return new Promise((resolve, reject) => {
+    if (p.proto === 'udp') {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const dgram = require('node:dgram') as typeof import('node:dgram')
+      const s = dgram.createSocket('udp4')
+      s.once('error', reject)
+      s.bind(0, p.hostIp ?? '0.0.0.0', () => {
+        const n = s.address().port
+        s.close(() => resolve(n))
+      })
+      return
+    }
+    const srv = net.createServer()
+    srv.once('error', reject)
+    srv.listen({port: 0, host: p.hostIp ?? '0.0.0.0', exclusive: true}, () => {
+      const n = (srv.address() as net.AddressInfo).port
+      srv.close(() => resolve(n))
+    })
+  })
+}
+
+/** Fills in host ports left to choose (`-p 80`, `-P`). */
+export async function pickFreePorts(ports: PublishedPort[]): Promise<PublishedPort[]> {
+  const out: PublishedPort[] = []
+  for (const p of ports) out.push(p.hostPort === 0 ? {...p, hostPort: await freePort(p)} : p)
+  return out
+}
+
+/** The ports an image exposes ("80/tcp", "53/udp"), published on free host ports (-P). */
+export function exposedToPublished(exposed: readonly string[]): PublishedPort[] {
+  return exposed.map((e) => {
+    const m = /^(\d{1,5})(?:\/(tcp|udp))?$/.exec(e)
+    if (!m) throw new CliError('invalid_image', `the image exposes an invalid port ${JSON.stringify(e)}`)
+    return {hostPort: 0, containerPort: Number(m[1]), proto: (m[2] ?? 'tcp') as Proto}
+  })
+}
