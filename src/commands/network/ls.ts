@@ -1,0 +1,20 @@
+/** `tsc-box network ls`: the networks and how many containers each has. */
+import {asOclifFlags, BaseCommand} from '../../base-command'
+import {Flags} from '../../cli/flags'
+import {table} from '../../image/format'
+import {listNetworks, type NetworkInspect} from '../../network/admin'
+
+export default class NetworkLs extends BaseCommand {
+  static override summary = 'List networks'
+  static override aliases = ['network:list']
+  static override flags = asOclifFlags({quiet: Flags.boolean({char: 'q', description: 'only show network names'})})
+
+  async run(): Promise<NetworkInspect[]> {
+    const {flags} = await this.parse(NetworkLs)
+    const nets = listNetworks()
+    if (this.jsonEnabled()) return nets
+    if (flags.quiet) this.log(nets.map((n) => n.name).join('\n'))
+    else this.log(table(['NAME', 'BRIDGE', 'SUBNET', 'GATEWAY', 'CONTAINERS'], nets.map((n) => [n.name, n.bridge, n.subnet, n.gateway, String(n.containers.length)])))
+    return nets
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * The `network` commands' side of the CLI: the work (checks, leases, bridges, nftables) is
+ * done by `tsc-box-runtime net ...` in Rust; this module runs it and turns its JSON answer
+ * (or its {"error":{code,message}}) into typed values or a CliError.
+ */
+import {spawnSync} from 'node:child_process'
+import {CliError} from '../errors'
+import {requireRuntime} from '../runtime/locate'
+import {networkDir} from './dir'
+import type {PublishedPort} from './publish'
+
+export interface NetworkInfo {
+  name: string
+  bridge: string
+  subnet: string
+  gateway: string
+  created: string
+}
+
+export interface NetworkMember {
+  ip: string
+  id: string
+  name: string
+  aliases: string[]
+  veth: string
+  ports: PublishedPort[]
+}
+
+export type NetworkInspect = NetworkInfo & {containers: NetworkMember[]}
+
+function net<T>(args: string[], input?: string): T {
+  const runtime = requireRuntime()
+  const r = spawnSync(runtime, ['net', '--dir', networkDir(), ...args], {encoding: 'utf8', input})
+  if (r.error) throw new CliError('runtime_failed', `${runtime}: ${r.error.message}`)
+  const line = r.stdout.trim().split('\n').pop() ?? ''
+  let doc: unknown
+  try {
+    doc = JSON.parse(line)
+  } catch {
+    throw new CliError('network_failed', `tsc-box-runtime net ${args[0]} failed: ${r.stderr.trim() || `exit status ${r.status}`}`)
+  }
+  const err = (doc as {error?: {code?: string; message?: string}}).error
+  if (err) throw new CliError(err.code ?? 'network_failed', err.message ?? 'network command failed')
+  return doc as T
+}
+
+export function createNetwork(name: string, o: {subnet?: string; gateway?: string; bridge?: string}): NetworkInfo {
+  const args = ['create', name]
+  if (o.subnet !== undefined) args.push('--subnet', o.subnet)
+  if (o.gateway !== undefined) args.push('--gateway', o.gateway)
+  if (o.bridge !== undefined) args.push('--bridge', o.bridge)
+  return net<NetworkInfo>(args)
+}
+
+export function removeNetworks(names: string[]): string[] {
+  return net<string[]>(['rm', ...names])
+}
+
+export function listNetworks(): NetworkInspect[] {
+  return net<NetworkInspect[]>(['ls'])
+}
+
+export function inspectNetwork(name: string): NetworkInspect {
+  return net<NetworkInspect>(['inspect', name])
+}
+
+/** Runs a net-attach/net-detach hook by hand (connect/disconnect) with the state on stdin. */
+export function runNetHook(args: string[], state: {id: string; pid: number}): void {
+  const runtime = requireRuntime()
+  const r = spawnSync(runtime, args, {encoding: 'utf8', input: JSON.stringify(state)})
+  if (r.error) throw new CliError('runtime_failed', `${runtime}: ${r.error.message}`)
+  if (r.status !== 0) {
+    const msg = r.stderr.trim().replace(/^tsc-box-runtime: (network: )?/, '')
+    throw new CliError('network_failed', msg || `tsc-box-runtime ${args[0]} failed with status ${r.status}`)
+  }
+}
