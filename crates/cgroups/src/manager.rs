@@ -43,7 +43,7 @@ pub enum ManagerError {
     NotVisible { hierarchy: String, path: String, mount: String },
     #[error("this process has no cgroup in the {0} hierarchy to resolve a relative cgroupsPath against")]
     NoOwnCgroup(String),
-    #[error("cannot create cgroup {path}: permission denied. Run as root, or as a user on a cgroup v2 host with a delegated subtree (e.g. `systemd-run --user --scope -p Delegate=yes tsc-box ...`), or ask for no resource limits")]
+    #[error("cannot create cgroup {path}: permission denied. Run as root, or as a user on a cgroup v2 host inside a subtree delegated to you (e.g. `systemd-run --user --scope -p Delegate=yes tsc-box ...`) with a cgroupsPath below it")]
     PermissionDenied { path: String },
     #[error("cannot create cgroup {path}: {source}")]
     Create {
