@@ -18,7 +18,7 @@ function removeStore(dir: string) {
 }
 
 /** A command that runs in a fresh store each time; the previous one is removed first. */
-function freshEach(label: string, argv: (dir: string) => string[]): Command {
+function freshEach(label: string, argv: (dir: string) => string[], tempDir: (p: string) => string): Command {
   let prev: string | undefined
   return {
     label,
@@ -39,7 +39,7 @@ function freePortSync(): number {
   return Number(out.trim())
 }
 
-function startRegistry(): { host: string; stop: () => void } {
+function startRegistry(tempDir: (p: string) => string): { host: string; stop: () => void } {
   const dir = tempDir('tsc-box-bench-registry-')
   const port = freePortSync()
   const config = join(dir, 'config.yml')
@@ -50,6 +50,20 @@ function startRegistry(): { host: string; stop: () => void } {
 }
 
 export function images(runs: number) {
+  const made: string[] = []
+  const dir = (p: string) => {
+    const d = tempDir(p)
+    made.push(d)
+    return d
+  }
+  try {
+    imagesIn(runs, dir)
+  } finally {
+    for (const d of made) removeStore(d)
+  }
+}
+
+function imagesIn(runs: number, tempDir: (p: string) => string) {
   const heavyRuns = Math.max(3, Math.min(runs, 7))
   const src = tempDir('tsc-box-bench-images-')
   execFileSync(process.execPath, [CLI, 'image', 'from-host', '--root', src, 'bench/big:1', '/usr/bin/node', '/bin/true'], { stdio: 'ignore' })
@@ -59,19 +73,19 @@ export function images(runs: number) {
   console.log(`\n(images: bench/big:1 is ${(size / 1e6).toFixed(0)} MB unpacked, its archive ${(statSync(archive).size / 1e6).toFixed(0)} MB)`)
 
   const havePodman = spawnSync('podman', ['--version']).status === 0
-  const load: Command[] = [freshEach('tsc-box load -i ARCHIVE', (d) => tsc(d, ['load'], '-q', '-i', archive))]
-  if (havePodman) load.push(freshEach('podman load -i ARCHIVE', (d) => [...podman(d), 'load', '-q', '-i', archive]))
+  const load: Command[] = [freshEach('tsc-box load -i ARCHIVE', (d) => tsc(d, ['load'], '-q', '-i', archive), tempDir)]
+  if (havePodman) load.push(freshEach('podman load -i ARCHIVE', (d) => [...podman(d), 'load', '-q', '-i', archive], tempDir))
   else console.log('  podman left out: not installed')
   report('images: load a ~100 MB archive into an empty store', compare(load, heavyRuns), [['tsc-box load -i ARCHIVE', 'podman load -i ARCHIVE', 0.5]])
 
-  const registry = startRegistry()
+  const registry = startRegistry(tempDir)
   try {
     const ref = `${registry.host}/bench/big:1`
     execFileSync(process.execPath, [CLI, 'push', '--root', src, '-q', 'bench/big:1', ref], { stdio: 'ignore' })
-    const pull: Command[] = [freshEach('tsc-box pull (local registry)', (d) => tsc(d, ['pull'], '-q', ref))]
+    const pull: Command[] = [freshEach('tsc-box pull (local registry)', (d) => tsc(d, ['pull'], '-q', ref), tempDir)]
     const skopeo = freshEach('skopeo copy -> containers-storage', (d) => [
       'skopeo', 'copy', '-q', '--src-tls-verify=false', `docker://${ref}`, `containers-storage:[overlay@${join(d, 'root')}+${join(d, 'run')}]bench/big:1`,
-    ])
+    ], tempDir)
     const problem = works(skopeo)
     if (problem) console.log(`  skopeo left out: ${problem}`)
     else pull.push(skopeo)
