@@ -73,9 +73,6 @@ fn run(ctx: &InitCtx<'_>) -> Result<Infallible, ContainerError> {
         setresgid(Gid::from_raw(0), Gid::from_raw(0), Gid::from_raw(0)).map_err(ns_err("setgid 0 in user namespace"))?;
         setresuid(Uid::from_raw(0), Uid::from_raw(0), Uid::from_raw(0)).map_err(ns_err("setuid 0 in user namespace"))?;
     }
-    if ctx.ns.new_cgroup {
-        unshare(CloneFlags::CLONE_NEWCGROUP).map_err(ns_err("unshare cgroup namespace"))?;
-    }
     // Its own session: the user's terminal reaches the app only through the runtime.
     setsid().map_err(ns_err("setsid"))?;
     let spec = ctx.spec;
@@ -93,6 +90,12 @@ fn run(ctx: &InitCtx<'_>) -> Result<Infallible, ContainerError> {
     umask(Mode::empty());
     if ctx.ns.new_net {
         network::loopback_up()?;
+    }
+    // A cgroup filesystem mounted in the container must already see the new cgroup
+    // namespace; otherwise the namespace can wait until the end of the setup.
+    let mounts_cgroupfs = spec.mounts().iter().flatten().any(|m| matches!(m.typ().as_deref(), Some("cgroup" | "cgroup2")));
+    if mounts_cgroupfs {
+        enter_cgroup(ctx)?;
     }
     rootfs::prepare(&rootfs::Plan { rootfs: ctx.rootfs, spec, user_ns: ctx.ns.new_user })?;
     if ctx.terminal {
@@ -126,6 +129,9 @@ fn run(ctx: &InitCtx<'_>) -> Result<Infallible, ContainerError> {
     let caps = process.capabilities().as_ref().map(CapPlan::new).transpose()?;
     cloexec_from(3 + ctx.preserve_fds).map_err(|errno| ContainerError::Sys { what: "close_range", errno })?;
 
+    if !mounts_cgroupfs {
+        enter_cgroup(ctx)?;
+    }
     send_msg(ctx.sock, &Msg::Ready).map_err(|errno| ContainerError::Sys { what: "report ready", errno })?;
     wait_for_start(ctx)?;
 
@@ -154,6 +160,19 @@ fn run(ctx: &InitCtx<'_>) -> Result<Infallible, ContainerError> {
     }
     let errno = exec::exec(&prepared);
     Err(ProcessError::NotExecutable { path, errno }.into())
+}
+
+/// Waits until the parent has put us in our cgroup, then makes the cgroup namespace, rooted
+/// there.
+fn enter_cgroup(ctx: &InitCtx<'_>) -> Result<(), ContainerError> {
+    match recv_msg(ctx.sock) {
+        Ok(Some(Msg::Placed)) => {}
+        _ => unsafe { libc::_exit(1) },
+    }
+    if ctx.ns.new_cgroup {
+        unshare(CloneFlags::CLONE_NEWCGROUP).map_err(ns_err("unshare cgroup namespace"))?;
+    }
+    Ok(())
 }
 
 fn wait_for_start(ctx: &InitCtx<'_>) -> Result<(), ContainerError> {

@@ -251,6 +251,12 @@ fn build(opts: &Options<'_>, undo: &mut Undo) -> Result<Container, ContainerErro
         let l = linux.expect("validated");
         idmap::write_maps(pid, l.uid_mappings().as_deref().unwrap_or(&[]), l.gid_mappings().as_deref().unwrap_or(&[]))?;
     }
+    // Without hooks the child starts its mounts while we move it into its cgroup (a v1 move
+    // waits for an RCU grace period); hooks must see it in its cgroup with nothing mounted.
+    let has_hooks = spec.hooks().is_some();
+    if !has_hooks {
+        send_msg(parent_sock.as_fd(), &Msg::Go).map_err(sys("sync with init"))?;
+    }
     if placed == Placed::NotPlaced {
         cgroup.add_pid(pid.as_raw())?;
     }
@@ -265,7 +271,10 @@ fn build(opts: &Options<'_>, undo: &mut Undo) -> Result<Container, ContainerErro
         hooks::run_phase(Some(h), hooks::Phase::Prestart, &state)?;
         hooks::run_phase(Some(h), hooks::Phase::CreateRuntime, &state)?;
     }
-    send_msg(parent_sock.as_fd(), &Msg::Go).map_err(sys("sync with init"))?;
+    if has_hooks {
+        send_msg(parent_sock.as_fd(), &Msg::Go).map_err(sys("sync with init"))?;
+    }
+    send_msg(parent_sock.as_fd(), &Msg::Placed).map_err(sys("sync with init"))?;
     let mut pty = None;
     loop {
         match recv_msg(parent_sock.as_fd()).map_err(sys("sync with init"))? {

@@ -10,8 +10,12 @@ use crate::kind::Kind;
 use crate::sys::fdpass::{recv_with_fd, send_fd};
 
 pub enum Msg {
-    /// Parent -> child: ids are mapped and the child is in its cgroup.
+    /// Parent -> child: the ids are mapped, setup may begin.
     Go,
+    /// Parent -> child: it is in its cgroup now (a cgroup namespace may be made). Separate
+    /// from Go because on cgroup v1 the move costs an RCU grace period (milliseconds), which
+    /// the child spends on its mounts instead of waiting.
+    Placed,
     /// Parent -> child: exec now (`run`; `create` uses the exec fifo instead).
     Start,
     /// Child -> parent: set up, waiting for start.
@@ -26,6 +30,7 @@ pub fn send_msg(sock: BorrowedFd<'_>, m: &Msg) -> Result<(), Errno> {
     let mut buf = Vec::with_capacity(16);
     match m {
         Msg::Go => buf.push(b'G'),
+        Msg::Placed => buf.push(b'P'),
         Msg::Start => buf.push(b'S'),
         Msg::Ready => buf.push(b'R'),
         Msg::Pty(fd) => return send_fd(sock, b"T", fd.as_raw_fd()),
@@ -53,6 +58,7 @@ pub fn recv_msg(sock: BorrowedFd<'_>) -> Result<Option<Msg>, Errno> {
     }
     Ok(Some(match (buf[0], fd) {
         (b'G', _) => Msg::Go,
+        (b'P', _) => Msg::Placed,
         (b'S', _) => Msg::Start,
         (b'R', _) => Msg::Ready,
         (b'T', Some(fd)) => Msg::Pty(fd),

@@ -1,5 +1,5 @@
-//! `delete [--force] ID`: removes a stopped (or still only created) container; --force kills
-//! a running one first.
+//! `delete [--force] ID`: removes a stopped container; --force kills a created or running one
+//! first.
 
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
@@ -17,7 +17,8 @@ pub fn run(g: &Global<'_>, a: &DeleteArgs) -> Result<i32, CmdError> {
     };
     let rec = dir.load()?;
     let status = dir.status(&rec);
-    if status == Status::Running && !a.force {
+    // The runtime spec: deleting a container that is not stopped is an error (created included).
+    if status != Status::Stopped && !a.force {
         return Err(StateError::WrongStatus { id: a.id.clone(), status, need: "stop it first or use --force" }.into());
     }
     if status != Status::Stopped {
