@@ -32,48 +32,49 @@ const json = (r: Result) => JSON.parse(r.stdout)
 /** For the fake registry, which lives in this process: the CLI must not block the event loop. */
 const tscAsync = (root: string, args: string[], env: Record<string, string> = {}) =>
   collect(tscSpawn(root, args, { env: { ...process.env, TSC_BOX_ROOT: root, ...env } }))
+const run = tscAsync
 
-test('push then pull into another store gives the same image, which runs', (t) => {
+test('push then pull into another store gives the same image, which runs', async (t) => {
   const ref = `${open.host}/tools/env:1`
-  const p = tsc(source, ['push', 'envimg', ref, '--json'])
+  const p = await run(source, ['push', 'envimg', ref, '--json'])
   t.is(p.code, 0, p.stderr)
   const root = makeDataRoot()
-  const r = tsc(root, ['pull', ref, '--json'])
+  const r = await run(root, ['pull', ref, '--json'])
   t.is(r.code, 0, r.stderr)
   t.is(json(r).digest, json(p).digest)
-  t.is(tsc(root, ['run', '--rm', ref, '-i', 'P=1']).stdout, 'P=1\n')
+  t.is((await run(root, ['run', '--rm', ref, '-i', 'P=1'])).stdout, 'P=1\n')
   // By digest too.
-  const byDigest = tsc(makeDataRoot(), ['pull', `${open.host}/tools/env@${json(p).digest}`, '--json'])
+  const byDigest = await run(makeDataRoot(), ['pull', `${open.host}/tools/env@${json(p).digest}`, '--json'])
   t.is(byDigest.code, 0, byDigest.stderr)
 })
 
-test('blobs already present are not fetched again', (t) => {
+test('blobs already present are not fetched again', async (t) => {
   const ref = `${open.host}/tools/env:2`
-  t.is(tsc(source, ['push', 'envimg', ref]).code, 0)
+  t.is((await run(source, ['push', 'envimg', ref])).code, 0)
   const root = makeDataRoot()
-  t.is(tsc(root, ['pull', ref]).code, 0)
-  const again = tsc(root, ['pull', ref])
+  t.is((await run(root, ['pull', ref])).code, 0)
+  const again = await run(root, ['pull', ref])
   t.is(again.code, 0)
   t.regex(again.stderr, /already present/)
   t.notRegex(again.stderr, / done/)
 })
 
-test('a missing image is a 404 error and makes no image', (t) => {
+test('a missing image is a 404 error and makes no image', async (t) => {
   const root = makeDataRoot()
-  const r = tsc(root, ['pull', `${open.host}/tools/nope:1`, '--json'])
+  const r = await run(root, ['pull', `${open.host}/tools/nope:1`, '--json'])
   t.is(r.code, 125)
   t.is(json(r).error.code, 'registry_not_found')
-  t.deepEqual(json(tsc(root, ['images', '--json'])), [])
+  t.deepEqual(json(await run(root, ['images', '--json'])), [])
 })
 
-test('an auth registry refuses anonymous pushes, and login stores credentials 0600', (t) => {
+test('an auth registry refuses anonymous pushes, and login stores credentials 0600', async (t) => {
   const root = makeDataRoot()
-  t.is(tsc(root, ['image', 'from-host', 'e', '/usr/bin/env']).code, 0)
+  t.is((await run(root, ['image', 'from-host', 'e', '/usr/bin/env'])).code, 0)
   const ref = `${locked.host}/private/env:1`
-  const anon = tsc(root, ['push', 'e', ref, '--json'])
+  const anon = await run(root, ['push', 'e', ref, '--json'])
   t.is(anon.code, 125)
   t.is(json(anon).error.code, 'registry_auth')
-  const bad = tsc(root, ['login', locked.host, '-u', USER.username, '-p', 'wrong', '--json'])
+  const bad = await run(root, ['login', locked.host, '-u', USER.username, '-p', 'wrong', '--json'])
   t.is(bad.code, 125)
   t.is(json(bad).error.code, 'registry_auth')
   const good = spawnSync(process.execPath, [join(__dirname, '../bin/run.js'), 'login', locked.host, '-u', USER.username, '--password-stdin'], {
@@ -82,15 +83,15 @@ test('an auth registry refuses anonymous pushes, and login stores credentials 06
   t.is(good.status, 0, good.stderr)
   t.is(statSync(join(root, 'auth.json')).mode & 0o777, 0o600)
   t.false(readFileSync(join(root, 'auth.json'), 'utf8').includes(USER.password))
-  t.is(tsc(root, ['push', 'e', ref]).code, 0)
+  t.is((await run(root, ['push', 'e', ref])).code, 0)
   const other = makeDataRoot()
-  t.is(json(tsc(other, ['pull', ref, '--json'])).error.code, 'registry_auth')
-  t.is(tsc(root, ['pull', ref]).code, 0)
+  t.is(json(await run(other, ['pull', ref, '--json'])).error.code, 'registry_auth')
+  t.is((await run(root, ['pull', ref])).code, 0)
 })
 
-test('skopeo reads what we push, and we pull what skopeo pushes', (t) => {
+test('skopeo reads what we push, and we pull what skopeo pushes', async (t) => {
   const ref = `${open.host}/interop/env:1`
-  t.is(tsc(source, ['push', 'envimg', ref]).code, 0)
+  t.is((await run(source, ['push', 'envimg', ref])).code, 0)
   const out = mkdtempSync(join(tmpdir(), 'tsc-box-skopeo-'))
   const copy = spawnSync('skopeo', ['copy', '--src-tls-verify=false', `docker://${ref}`, `oci:${join(out, 'layout')}:env`], { encoding: 'utf8' })
   if (copy.error) return t.fail('skopeo is not installed (apt-get install skopeo)')
@@ -98,9 +99,9 @@ test('skopeo reads what we push, and we pull what skopeo pushes', (t) => {
   const back = spawnSync('skopeo', ['copy', '--dest-tls-verify=false', `oci:${join(out, 'layout')}:env`, `docker://${open.host}/interop/from-skopeo:1`], { encoding: 'utf8' })
   t.is(back.status, 0, back.stderr)
   const root = makeDataRoot()
-  const r = tsc(root, ['pull', `${open.host}/interop/from-skopeo:1`])
+  const r = await run(root, ['pull', `${open.host}/interop/from-skopeo:1`])
   t.is(r.code, 0, r.stderr)
-  t.is(tsc(root, ['run', '--rm', `${open.host}/interop/from-skopeo:1`, '-i', 'S=1']).stdout, 'S=1\n')
+  t.is((await run(root, ['run', '--rm', `${open.host}/interop/from-skopeo:1`, '-i', 'S=1'])).stdout, 'S=1\n')
 })
 
 // --- a scripted registry for failures ---

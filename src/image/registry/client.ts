@@ -107,8 +107,11 @@ export class RegistryClient {
         if (await this.authorize(res, Boolean(s.push))) continue
         throw new CliError('registry_auth', `${this.domain} requires authentication${this.creds ? ` and refused the credentials of ${this.creds.username}` : ": run 'tsc-box login " + this.domain + "'"}`)
       }
-      if (res.status === 401 || res.status === 403)
+      if (res.status === 401 || res.status === 403) {
+        // An unread response keeps its keep-alive socket, and the process, alive.
+        res.body.destroy()
         throw new CliError('registry_auth', this.creds ? `${this.domain} refused the credentials of ${this.creds.username} (${res.status})` : `${this.domain} refused access to ${this.repo} (${res.status})`)
+      }
       return res
     }
   }
@@ -121,6 +124,8 @@ export class RegistryClient {
       detail = doc.errors?.map((e) => `${e.code ?? ''} ${e.message ?? ''}`.trim()).join('; ') ?? ''
     } catch {
       // not a registry error document
+    } finally {
+      res.body.destroy()
     }
     const code = res.status === 404 ? 'registry_not_found' : res.status >= 500 ? 'registry_error' : 'registry_protocol'
     throw new CliError(code, `${what}: ${this.domain} answered ${res.status}${detail ? ` (${detail})` : ''}`)
