@@ -62,6 +62,8 @@ pub enum ContainerError {
     Child { kind: Kind, msg: String },
     #[error("the container init died during setup ({0})")]
     ChildDied(String),
+    #[error("interrupted by a signal while the container was being set up")]
+    Interrupted,
     #[error("process.terminal is set: --console-socket is required when the runtime does not stay in the foreground")]
     NeedConsoleSocket,
 }
@@ -85,6 +87,7 @@ impl ContainerError {
             ContainerError::Child { kind, .. } => *kind,
             ContainerError::ChildDied(_) => Kind::Process,
             ContainerError::NeedConsoleSocket => Kind::Config,
+            ContainerError::Interrupted => Kind::Process,
         }
     }
 }
@@ -112,6 +115,9 @@ pub struct Options<'a> {
     pub die_with_parent: bool,
     /// Extra fds beyond stdio kept open for the app (LISTEN_FDS, --preserve-fds).
     pub preserve_fds: u32,
+    /// Becomes readable when the caller wants to give up (a foreground `run`'s signalfd: ^C
+    /// during a setup that hangs must still end it, and undo everything).
+    pub interrupt: Option<std::os::fd::BorrowedFd<'a>>,
 }
 
 /// A container whose init is set up and waiting to exec.
@@ -277,6 +283,11 @@ fn build(opts: &Options<'_>, undo: &mut Undo) -> Result<Container, ContainerErro
     send_msg(parent_sock.as_fd(), &Msg::Placed).map_err(sys("sync with init"))?;
     let mut pty = None;
     loop {
+        if let Some(i) = opts.interrupt {
+            if !wait_readable(parent_sock.as_fd(), i)? {
+                return Err(ContainerError::Interrupted);
+            }
+        }
         match recv_msg(parent_sock.as_fd()).map_err(sys("sync with init"))? {
             Some(Msg::Ready) => break,
             Some(Msg::Pty(fd)) => match &console {
@@ -296,6 +307,26 @@ fn build(opts: &Options<'_>, undo: &mut Undo) -> Result<Container, ContainerErro
     undo.pid = None;
     undo.poststop = None;
     Ok(Container { state, record, pid, cgroup, pty, sync: parent_sock })
+}
+
+/// Waits for `sock`; false when `interrupt` became readable first.
+fn wait_readable(sock: std::os::fd::BorrowedFd<'_>, interrupt: std::os::fd::BorrowedFd<'_>) -> Result<bool, ContainerError> {
+    use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+    loop {
+        let mut fds = [PollFd::new(sock, PollFlags::POLLIN), PollFd::new(interrupt, PollFlags::POLLIN)];
+        match poll(&mut fds, PollTimeout::NONE) {
+            Err(Errno::EINTR) => continue,
+            Err(e) => return Err(sys("poll")(e)),
+            Ok(_) => {}
+        }
+        let ready = |f: &PollFd<'_>| f.revents().is_some_and(|r| !r.is_empty());
+        if ready(&fds[0]) {
+            return Ok(true);
+        }
+        if ready(&fds[1]) {
+            return Ok(false);
+        }
+    }
 }
 
 fn describe_exit(pid: Pid) -> String {

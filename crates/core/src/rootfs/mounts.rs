@@ -34,6 +34,9 @@ pub fn mount_one(root: BorrowedFd<'_>, m: &Mount) -> Result<bool, RootfsError> {
         after(root, dest, &opts)?;
         return Ok(false);
     }
+    if ty == "proc" || ty == "sysfs" {
+        refuse_symlink(root, dest)?;
+    }
     let target = mkdir_all(root, dest, Mode::from_bits_truncate(0o755)).map_err(path_err("create mount point", dest))?;
     let tpath = fd_path(target.as_raw_fd());
     let source = m.source().as_ref().map(|s| s.as_os_str()).unwrap_or(ty.as_ref());
@@ -56,6 +59,22 @@ pub fn mount_one(root: BorrowedFd<'_>, m: &Mount) -> Result<bool, RootfsError> {
     }
     after(root, dest, &opts)?;
     Ok(false)
+}
+
+/// procfs and sysfs go where the config says, not where a symlink planted in the image
+/// points: masked and read-only paths are named by their usual places.
+fn refuse_symlink(root: BorrowedFd<'_>, dest: &Path) -> Result<(), RootfsError> {
+    match open_in_root(root, dest, OFlag::O_PATH | OFlag::O_NOFOLLOW) {
+        Ok(fd) => {
+            let st = fstat(fd.as_fd()).map_err(path_err("stat", dest))?;
+            if SFlag::from_bits_truncate(st.st_mode) & SFlag::S_IFMT == SFlag::S_IFLNK {
+                return Err(RootfsError::Path { what: "refusing to mount over a symlink", path: dest.into(), errno: Errno::ELOOP });
+            }
+            Ok(())
+        }
+        Err(Errno::ENOENT) => Ok(()),
+        Err(e) => Err(path_err("open", dest)(e)),
+    }
 }
 
 fn bind(root: BorrowedFd<'_>, m: &Mount, opts: &MountOptions) -> Result<(), RootfsError> {

@@ -16,6 +16,7 @@ pub fn run(g: &Global<'_>, a: &CreateArgs) -> Result<i32, CmdError> {
         start: StartVia::Fifo,
         die_with_parent: false,
         preserve_fds: a.preserve_fds + listen_fds(),
+        interrupt: None,
     })?;
     if let Some(p) = &a.pid_file {
         if let Err(e) = write_pid_file(p, c.pid.as_raw()) {

@@ -5,7 +5,7 @@ use std::os::fd::AsFd;
 
 use nix::sys::signal::{signal, SigHandler, SigSet, Signal};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
-use tsc_box_core::container::{self, Container, Options, StartVia};
+use tsc_box_core::container::{self, Container, ContainerError, Options, StartVia};
 use tsc_box_core::kind::Kind;
 use tsc_box_core::signal::forwardable;
 use tsc_box_core::terminal::{copy_winsize, RawMode};
@@ -32,7 +32,22 @@ pub fn run(g: &Global<'_>, a: &RunArgs) -> Result<i32, CmdError> {
         mask.add(Signal::SIGWINCH);
         mask.thread_block().map_err(|e| CmdError::other(Kind::Internal, format!("sigprocmask: {e}")))?;
     }
-    let mut ctr = container::create(&Options {
+    let signalfd = |m: &SigSet| {
+        SignalFd::with_flags(m, SfdFlags::SFD_CLOEXEC | SfdFlags::SFD_NONBLOCK)
+            .map_err(|e| CmdError::other(Kind::Internal, format!("signalfd: {e}")))
+    };
+    let (sfd, stop) = if a.detach {
+        (None, None)
+    } else {
+        // Only the signals that mean "stop" abort a setup; the others (SIGCHLD from hooks,
+        // SIGWINCH, SIGUSR1...) wait in the main signalfd for the relay.
+        let mut stop = SigSet::empty();
+        for s in [Signal::SIGINT, Signal::SIGTERM, Signal::SIGHUP, Signal::SIGQUIT] {
+            stop.add(s);
+        }
+        (Some(signalfd(&mask)?), Some(signalfd(&stop)?))
+    };
+    let created = container::create(&Options {
         root: &g.root,
         id: &c.id,
         bundle: &c.bundle,
@@ -40,7 +55,18 @@ pub fn run(g: &Global<'_>, a: &RunArgs) -> Result<i32, CmdError> {
         start: StartVia::Socket,
         die_with_parent: !a.detach,
         preserve_fds: c.preserve_fds + listen_fds(),
-    })?;
+        interrupt: stop.as_ref().map(|s| s.as_fd()),
+    });
+    let mut ctr = match created {
+        Ok(c) => c,
+        // Everything is undone already; end as the signal would have ended us.
+        Err(ContainerError::Interrupted) => {
+            let sig = stop.as_ref().and_then(|s| s.read_signal().ok().flatten()).map_or(libc::SIGTERM, |si| si.ssi_signo as i32);
+            g.log.error(Kind::Process, &format!("container {}: setup interrupted by signal {sig}", c.id));
+            return Ok(128 + sig);
+        }
+        Err(e) => return Err(e.into()),
+    };
     g.log.debug(&format!("container {} created, init pid {}", c.id, ctr.pid));
     if let Some(p) = &c.pid_file {
         if let Err(e) = write_pid_file(p, ctr.pid.as_raw()) {
@@ -58,18 +84,12 @@ pub fn run(g: &Global<'_>, a: &RunArgs) -> Result<i32, CmdError> {
         }
         return Ok(0);
     }
+    drop(stop);
     ctr.state.unlock();
-    foreground(g, ctr, &mask)
+    foreground(g, ctr, &sfd.expect("made for the foreground"))
 }
 
-fn foreground(g: &Global<'_>, ctr: Container, mask: &SigSet) -> Result<i32, CmdError> {
-    let sfd = match SignalFd::with_flags(mask, SfdFlags::SFD_CLOEXEC | SfdFlags::SFD_NONBLOCK) {
-        Ok(s) => s,
-        Err(e) => {
-            let _ = ctr.destroy();
-            return Err(CmdError::other(Kind::Internal, format!("signalfd: {e}")));
-        }
-    };
+fn foreground(g: &Global<'_>, ctr: Container, sfd: &SignalFd) -> Result<i32, CmdError> {
     let stdin = std::io::stdin();
     let stdin_tty = nix::unistd::isatty(stdin.as_fd()).unwrap_or(false);
     let raw = match &ctr.pty {
@@ -87,7 +107,7 @@ fn foreground(g: &Global<'_>, ctr: Container, mask: &SigSet) -> Result<i32, CmdE
     if let Err(e) = ctr.poststart() {
         g.log.warn(&e.to_string());
     }
-    let status = relay::wait(ctr.pid, &sfd, ctr.pty.as_ref(), stdin_tty);
+    let status = relay::wait(ctr.pid, sfd, ctr.pty.as_ref(), stdin_tty);
     drop(raw);
     let status = match status {
         Ok(s) => s,
