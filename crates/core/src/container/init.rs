@@ -111,6 +111,12 @@ fn run(ctx: &InitCtx<'_>) -> Result<Infallible, ContainerError> {
             limits::set_sysctl(k, v)?;
         }
     }
+    // A missing cwd is created (as runc does), before the root may turn read-only.
+    let cwd = process.cwd();
+    let root = nix::fcntl::open("/", OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty())
+        .map_err(|errno| ProcessError::Cwd { path: "/".into(), errno })?;
+    drop(resolve::mkdir_all(root.as_fd(), cwd, Mode::from_bits_truncate(0o755)).map_err(|errno| ProcessError::Cwd { path: cwd.clone(), errno })?);
+    drop(root);
     rootfs::finish(spec)?;
 
     let user = process.user();
@@ -118,10 +124,6 @@ fn run(ctx: &InitCtx<'_>) -> Result<Infallible, ContainerError> {
     if env_get(&env, "HOME").is_none() {
         env.push(format!("HOME={}", identity::home_of(user.uid(), Path::new("/etc/passwd"))));
     }
-    let cwd = process.cwd();
-    let root = nix::fcntl::open("/", OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty())
-        .map_err(|errno| ProcessError::Cwd { path: "/".into(), errno })?;
-    drop(resolve::mkdir_all(root.as_fd(), cwd, Mode::from_bits_truncate(0o755)).map_err(|errno| ProcessError::Cwd { path: cwd.clone(), errno })?);
     chdir(cwd).map_err(|errno| ProcessError::Cwd { path: cwd.clone(), errno })?;
     let args = process.args().as_deref().expect("validated");
     let path = exec::lookup(&args[0], env_get(&env, "PATH").unwrap_or(DEFAULT_PATH))?;
