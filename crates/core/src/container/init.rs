@@ -131,6 +131,12 @@ fn run(ctx: &InitCtx<'_>) -> Result<Infallible, ContainerError> {
     let caps = process.capabilities().as_ref().map(CapPlan::new).transpose()?;
     cloexec_from(3 + ctx.preserve_fds).map_err(|errno| ContainerError::Sys { what: "close_range", errno })?;
 
+    if let Some(fd) = ctx.fifo {
+        // `start` will find us waiting on the fifo through /proc/self/fd: fail now, while
+        // `create` can still report it, if the container has no /proc to reach it by.
+        nix::fcntl::open(fd_path(fd).as_str(), OFlag::O_PATH | OFlag::O_CLOEXEC, Mode::empty())
+            .map_err(|errno| ContainerError::Sys { what: "reach the exec fifo through /proc/self/fd (create needs /proc mounted)", errno })?;
+    }
     if !mounts_cgroupfs {
         enter_cgroup(ctx)?;
     }
