@@ -118,7 +118,11 @@ fn foreground(g: &Global<'_>, ctr: Container, sfd: &SignalFd) -> Result<i32, Cmd
     };
     let oom = ctr.cgroup.oom_killed().unwrap_or(false);
     let id = ctr.record.id.clone();
-    container::cleanup(ctr.state, &ctr.cgroup)?;
+    // The app's status stands even if the cleanup stumbles: report it, but do not turn a
+    // finished run into a runtime failure.
+    if let Err(e) = container::cleanup(ctr.state, &ctr.cgroup) {
+        g.log.warn(&format!("container {id}: cleanup: {e}"));
+    }
     g.log.exit(&id, status, oom);
     Ok(status)
 }
