@@ -3,6 +3,7 @@
 
 pub mod container;
 pub mod kind;
+pub mod monitor;
 pub mod process;
 pub mod rootfs;
 pub mod security;

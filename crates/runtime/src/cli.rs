@@ -65,6 +65,16 @@ pub enum Command {
     /// Network administration for tsc-box's `network` commands (JSON answers).
     #[command(hide = true)]
     Net(crate::commands::net::NetArgs),
+    /// Create and start a detached container under its own monitor (logs, exit status, restarts).
+    Monitor(crate::commands::monitor::MonitorArgs),
+    /// Freeze every process of a container.
+    Pause(IdArgs),
+    /// Thaw a paused container.
+    Resume(IdArgs),
+    /// List the host pids of a container's processes.
+    Ps(crate::commands::ps::PsArgs),
+    /// Run a new process in a running container.
+    Exec(crate::commands::exec::ExecArgs),
 }
 
 #[derive(Args)]

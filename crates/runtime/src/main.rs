@@ -19,6 +19,9 @@ fn main() {
     if std::path::Path::new(&argv0).file_name().is_some_and(|n| n == "init") {
         tinyinit::main(args.collect());
     }
+    if argv0 == commands::monitor::LOOP_ARGV0 {
+        commands::monitor::loop_main(args.collect());
+    }
     let cli = Cli::parse();
     let logger = log::Logger::open(cli.log.as_deref(), cli.log_format, cli.debug);
     let g = commands::Global { root: cli.root.clone(), log: &logger, systemd_cgroup: cli.systemd_cgroup };
@@ -35,6 +38,11 @@ fn main() {
         Command::NetAttach(a) => commands::net_attach::attach(a),
         Command::NetDetach(a) => commands::net_attach::detach(a),
         Command::Net(a) => std::process::exit(commands::net::run(a)),
+        Command::Monitor(a) => commands::monitor::run(&g, a),
+        Command::Pause(a) => commands::pause::pause(&g, a),
+        Command::Resume(a) => commands::pause::resume(&g, a),
+        Command::Ps(a) => commands::ps::run(&g, a),
+        Command::Exec(a) => commands::exec::run(&g, a),
     };
     let code = match result {
         Ok(code) => code,

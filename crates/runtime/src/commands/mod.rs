@@ -3,10 +3,14 @@
 pub mod create;
 pub mod delete;
 pub mod events;
+pub mod exec;
 pub mod features;
 pub mod kill;
+pub mod monitor;
 pub mod net;
 pub mod net_attach;
+pub mod pause;
+pub mod ps;
 pub mod run;
 pub mod start;
 pub mod state;
