@@ -37,6 +37,9 @@ pub(super) struct InitCtx<'a> {
     pub die_with_parent: bool,
     pub preserve_fds: u32,
     pub terminal: bool,
+    /// Our copy of the state directory's locked fd: a flock lives as long as any copy of
+    /// its file, and a creator that died must not leave the lock held by a waiting init.
+    pub state_lock: Option<RawFd>,
 }
 
 pub(super) fn child_main(ctx: &InitCtx<'_>) -> ! {
@@ -54,6 +57,9 @@ fn ns_err(what: &str) -> impl FnOnce(Errno) -> ContainerError + '_ {
 }
 
 fn run(ctx: &InitCtx<'_>) -> Result<Infallible, ContainerError> {
+    if let Some(fd) = ctx.state_lock {
+        let _ = nix::unistd::close(fd);
+    }
     // The parent blocks signals for its signalfd and Rust ignores SIGPIPE: neither may leak
     // into the app.
     let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);

@@ -209,6 +209,11 @@ fn build(opts: &Options<'_>, undo: &mut Undo) -> Result<Container, ContainerErro
     if let Some(r) = linux.and_then(|l| l.resources().as_ref()) {
         cgroup.apply(&devices::with_defaults(r))?;
     }
+    // Recorded before anything runs: if this process dies from here on, `delete` finds the
+    // cgroup to remove (the record says pid 0: creating while we hold the lock, then stopped).
+    let mut early = Record::new(opts.id, 0, &bundle.dir, &bundle.rootfs);
+    early.cgroup = Some(cgroup.clone());
+    undo.state.as_ref().expect("made above").save(&early)?;
     let fifo = match opts.start {
         StartVia::Fifo => {
             let path = undo.state.as_ref().expect("made above").exec_fifo();
@@ -239,6 +244,7 @@ fn build(opts: &Options<'_>, undo: &mut Undo) -> Result<Container, ContainerErro
         die_with_parent: opts.die_with_parent,
         preserve_fds: opts.preserve_fds,
         terminal,
+        state_lock: undo.state.as_ref().and_then(|s| s.as_fd()).map(|f| f.as_raw_fd()),
     };
     let (forked, placed) = clone(ns.clone_flags.bits() as u64, cg_fd.as_ref().map(|f| f.as_raw_fd()))
         .map_err(|errno| ContainerError::Namespace { what: "clone".into(), errno })?;

@@ -145,7 +145,21 @@ impl StateDir {
 
     /// The container's status as the kernel sees it, not as last recorded.
     pub fn status(&self, rec: &Record) -> Status {
+        // pid 0 is the record `create` writes before cloning: still being made while its
+        // creator holds the lock, a crashed creation (to clean with delete) otherwise.
+        if rec.pid == 0 {
+            return if self.locked_elsewhere() { Status::Creating } else { Status::Stopped };
+        }
         rec.status(self.exec_fifo().exists())
+    }
+
+    fn locked_elsewhere(&self) -> bool {
+        if self.lock.is_some() {
+            return false;
+        }
+        let Ok(f) = fs::File::open(&self.path) else { return false };
+        let fd: OwnedFd = f.into();
+        matches!(Flock::lock(fd, FlockArg::LockSharedNonblock), Err((_, nix::errno::Errno::EWOULDBLOCK)))
     }
 
     pub fn remove(self) -> Result<(), StateError> {
@@ -197,6 +211,21 @@ mod tests {
         assert_eq!(dir.status(&back), Status::Created);
         dir.remove().unwrap();
         assert!(matches!(StateDir::open(&root, "c1"), Err(StateError::NotFound(_))));
+        let _ = fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn a_record_without_pid_is_creating_while_locked_and_stopped_after() {
+        let root = tmp("creating");
+        let dir = StateDir::create(&root, "c2").unwrap();
+        dir.save(&Record::new("c2", 0, Path::new("/b"), Path::new("/b/r"))).unwrap();
+        let reader = StateDir::open_unlocked(&root, "c2").unwrap();
+        let rec = reader.load().unwrap();
+        assert_eq!(reader.status(&rec), Status::Creating);
+        drop(dir);
+        assert_eq!(reader.status(&rec), Status::Stopped);
+        let again = StateDir::open(&root, "c2").unwrap();
+        assert_eq!(again.status(&rec), Status::Stopped);
         let _ = fs::remove_dir_all(&root);
     }
 }

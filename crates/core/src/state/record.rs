@@ -9,6 +9,8 @@ use super::time::{now_rfc3339, proc_start_time};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Status {
+    /// The runtime is still setting it up (or died doing so: then it is Stopped).
+    Creating,
     Created,
     Running,
     Stopped,
@@ -17,6 +19,7 @@ pub enum Status {
 impl Status {
     pub fn as_str(self) -> &'static str {
         match self {
+            Status::Creating => "creating",
             Status::Created => "created",
             Status::Running => "running",
             Status::Stopped => "stopped",
@@ -97,7 +100,7 @@ impl Record {
 
     /// The runtime-spec state document that `state` prints.
     pub fn to_oci(&self, status: Status) -> serde_json::Value {
-        let pid = if status == Status::Stopped { 0 } else { self.pid };
+        let pid = if matches!(status, Status::Stopped | Status::Creating) { 0 } else { self.pid };
         serde_json::json!({
             "ociVersion": self.oci_version,
             "id": self.id,
