@@ -204,16 +204,17 @@ fn build(opts: &Options<'_>, undo: &mut Undo) -> Result<Container, ContainerErro
         .map(|p| p.to_string_lossy().into_owned())
         .unwrap_or_else(|| format!("/tsc-box-runtime/{}", opts.id));
     let cgroup = Manager::new(&cg_path)?;
+    // Recorded before the cgroup exists: if this process dies from here on, `delete` finds
+    // the cgroup to remove (the record says pid 0: creating while we hold the lock, then
+    // stopped).
+    let mut early = Record::new(opts.id, 0, &bundle.dir, &bundle.rootfs);
+    early.cgroup = Some(cgroup.clone());
+    undo.state.as_ref().expect("made above").save(&early)?;
     cgroup.create()?;
     undo.cgroup = Some(cgroup.clone());
     if let Some(r) = linux.and_then(|l| l.resources().as_ref()) {
         cgroup.apply(&devices::with_defaults(r))?;
     }
-    // Recorded before anything runs: if this process dies from here on, `delete` finds the
-    // cgroup to remove (the record says pid 0: creating while we hold the lock, then stopped).
-    let mut early = Record::new(opts.id, 0, &bundle.dir, &bundle.rootfs);
-    early.cgroup = Some(cgroup.clone());
-    undo.state.as_ref().expect("made above").save(&early)?;
     let fifo = match opts.start {
         StartVia::Fifo => {
             let path = undo.state.as_ref().expect("made above").exec_fifo();
