@@ -230,10 +230,17 @@ fn build(opts: &Options<'_>, undo: &mut Undo) -> Result<Container, ContainerErro
     let (parent_sock, child_sock) =
         socketpair(AddressFamily::Unix, SockType::SeqPacket, None, SockFlag::SOCK_CLOEXEC).map_err(sys("socketpair"))?;
     let cg_fd = cgroup.clone_into_fd()?;
-    if let Some(fd) = &pid_join {
-        setns(fd, CloneFlags::CLONE_NEWPID)
-            .map_err(|errno| ContainerError::Namespace { what: "join pid namespace".into(), errno })?;
-    }
+    // Joining a pid namespace only changes where our children go: join it for the clone,
+    // and come back right after, so hooks and helpers we spawn later stay in ours.
+    let own_pid_ns = match &pid_join {
+        Some(fd) => {
+            let own = open_ns(Path::new("/proc/self/ns/pid"))?;
+            setns(fd, CloneFlags::CLONE_NEWPID)
+                .map_err(|errno| ContainerError::Namespace { what: "join pid namespace".into(), errno })?;
+            Some(own)
+        }
+        None => None,
+    };
     let ctx = init::InitCtx {
         spec,
         rootfs: &bundle.rootfs,
@@ -257,6 +264,10 @@ fn build(opts: &Options<'_>, undo: &mut Undo) -> Result<Container, ContainerErro
         Forked::Parent(pid) => pid,
     };
     undo.pid = Some(pid);
+    if let Some(own) = own_pid_ns {
+        setns(own, CloneFlags::CLONE_NEWPID)
+            .map_err(|errno| ContainerError::Namespace { what: "return to our pid namespace".into(), errno })?;
+    }
     drop(child_sock);
     drop(fifo);
     drop(cg_fd);
