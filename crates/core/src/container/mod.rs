@@ -209,7 +209,7 @@ fn build(opts: &Options<'_>, undo: &mut Undo) -> Result<Container, ContainerErro
     // stopped).
     let mut early = Record::new(opts.id, 0, &bundle.dir, &bundle.rootfs);
     early.cgroup = Some(cgroup.clone());
-    undo.state.as_ref().expect("made above").save(&early)?;
+    undo.state.as_ref().expect("made above").save_marker(&early)?;
     cgroup.create()?;
     undo.cgroup = Some(cgroup.clone());
     if let Some(r) = linux.and_then(|l| l.resources().as_ref()) {

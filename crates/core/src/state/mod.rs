@@ -128,6 +128,17 @@ impl StateDir {
 
     /// Write to a temporary file, fsync, rename: a reader never sees half a record.
     pub fn save(&self, rec: &Record) -> Result<(), StateError> {
+        self.write(rec, true)
+    }
+
+    /// The pid-0 marker `create` writes before the clone: atomic (a SIGKILL leaves the old or
+    /// the new file) but not fsynced, since what it describes (a cgroup, a process) does not
+    /// survive the power loss an fsync guards against, and fsync costs milliseconds on disk.
+    pub fn save_marker(&self, rec: &Record) -> Result<(), StateError> {
+        self.write(rec, false)
+    }
+
+    fn write(&self, rec: &Record, durable: bool) -> Result<(), StateError> {
         let tmp = self.path.join(".state.json.tmp");
         let data = serde_json::to_vec(rec).expect("state serializes");
         let mut f = fs::OpenOptions::new()
@@ -138,7 +149,9 @@ impl StateDir {
             .open(&tmp)
             .map_err(io("write", &tmp))?;
         f.write_all(&data).map_err(io("write", &tmp))?;
-        f.sync_all().map_err(io("fsync", &tmp))?;
+        if durable {
+            f.sync_all().map_err(io("fsync", &tmp))?;
+        }
         let dst = self.path.join(STATE);
         fs::rename(&tmp, &dst).map_err(io("rename", &dst))
     }
