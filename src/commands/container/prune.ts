@@ -1,0 +1,23 @@
+/** `tsc-box container prune [-f]`: removes all stopped containers. --json: {removed: [ids]}. */
+import {asOclifFlags, BaseCommand} from '../../base-command'
+import {Flags} from '../../cli/flags'
+import {context} from '../../lifecycle/context'
+import {pruneContainers} from '../../lifecycle/prune'
+
+export default class ContainerPrune extends BaseCommand {
+  static override summary = 'Remove all stopped containers'
+  static override flags = asOclifFlags({
+    force: Flags.boolean({char: 'f', description: 'do not prompt for confirmation (tsc-box never prompts)'}),
+  })
+
+  async run(): Promise<{removed: string[]}> {
+    const {flags} = await this.parse(ContainerPrune)
+    const {paths, runtime} = context(flags.root as string | undefined)
+    const removed = await pruneContainers(runtime, paths)
+    if (!this.jsonEnabled()) {
+      if (removed.length > 0) this.log(['Deleted Containers:', ...removed].join('\n'))
+      this.log(`Total reclaimed containers: ${removed.length}`)
+    }
+    return {removed}
+  }
+}

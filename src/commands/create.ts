@@ -1,0 +1,30 @@
+/**
+ * `tsc-box create [run flags] (--rootfs DIR | IMAGE) [CMD...]`: everything `run -d` does
+ * except starting: the container exists, stopped ("created"), until `start`. Prints its id;
+ * --json: {id, name, exitCode: 0, oomKilled: false, detached: true}.
+ */
+import {Args} from '@oclif/core'
+import {BaseCommand, asOclifFlags} from '../base-command'
+import {runFlags} from '../run/flags'
+import {runCommand} from '../run/main'
+
+export default class Create extends BaseCommand {
+  static override summary = 'Create a new container without starting it'
+  static override aliases = ['container:create']
+  static override usage = 'create [FLAGS] (--rootfs DIR | IMAGE) [CMD [ARG...]]'
+  static override strict = false
+  static override args = {command: Args.string({description: 'the command to run (with --rootfs), or an IMAGE'})}
+  static override flags = asOclifFlags(runFlags)
+
+  async run(): Promise<void> {
+    this.parsed = true // runCommand parses argv itself, like `run`
+    const r = await runCommand(['--no-start', ...this.argv])
+    if (r.kind === 'help') {
+      const {loadHelpClass} = await import('@oclif/core')
+      const Help = await loadHelpClass(this.config)
+      await new Help(this.config).showHelp(['create'])
+      return
+    }
+    process.exitCode = r.exitCode
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * `tsc-box exec [-i] [-t] [-d] [-e K=V] [-u USER] [-w DIR] ID CMD [ARG...]`: runs a command
+ * in a running container (its namespaces, cgroup, capabilities, seccomp filter and user).
+ * Exit status: the command's; 126/127 when it cannot be run; 125 for tsc-box's failures.
+ * --json: {id, exitCode} after the command ends.
+ */
+import {Args} from '@oclif/core'
+import {BaseCommand, asOclifFlags} from '../base-command'
+import {parseArgv} from '../cli/argv'
+import {CliError} from '../errors'
+import {context} from '../lifecycle/context'
+import {execFlags, execIn} from '../lifecycle/exec'
+import {resolveContainer} from '../lifecycle/resolve'
+
+export default class Exec extends BaseCommand {
+  static override summary = 'Execute a command in a running container'
+  static override aliases = ['container:exec']
+  static override usage = 'exec [FLAGS] CONTAINER CMD [ARG...]'
+  static override strict = false
+  static override args = {container: Args.string({description: 'container name, id or id prefix'})}
+  static override flags = asOclifFlags(execFlags)
+
+  async run(): Promise<void> {
+    this.parsed = true // flags end at the container: the command's own flags are its own
+    const {flags, rest} = await parseArgv(this.argv, execFlags, 'exec')
+    if (flags.help) {
+      const {loadHelpClass} = await import('@oclif/core')
+      const Help = await loadHelpClass(this.config)
+      await new Help(this.config).showHelp(['exec'])
+      return
+    }
+    if (rest.length < 2) throw new CliError('invalid_usage', "exec needs a container and a command\nSee 'tsc-box exec --help'.")
+    const {paths, runtime} = context(flags.root)
+    const v = resolveContainer(paths.dataRoot, rest[0])
+    const exitCode = await execIn(runtime, paths, v, {
+      interactive: flags.interactive,
+      tty: flags.tty,
+      detach: flags.detach,
+      env: flags.env,
+      user: flags.user,
+      workdir: flags.workdir,
+      command: rest.slice(1),
+    })
+    process.exitCode = exitCode
+    if (flags.json) process.stdout.write(JSON.stringify({id: v.id, exitCode}) + '\n')
+  }
+
+  // --json is parsed by parseArgv above; oclif must not print a second document.
+  override jsonEnabled(): boolean {
+    const first = this.argv.findIndex((a) => !a.startsWith('-'))
+    return (first === -1 ? this.argv : this.argv.slice(0, first)).includes('--json')
+  }
+}

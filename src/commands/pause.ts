@@ -1,0 +1,23 @@
+/** `tsc-box pause ID...`: the cgroup freezer (pause). --json: [{id, name}]. */
+import {Args} from '@oclif/core'
+import {BaseCommand} from '../base-command'
+import {context, eachRef} from '../lifecycle/context'
+import {setPaused} from '../lifecycle/pause'
+import {resolveContainer} from '../lifecycle/resolve'
+
+export default class Pause extends BaseCommand {
+  static override summary = 'Pause all processes within one or more containers'
+  static override aliases = ['container:pause']
+  static override strict = false
+  static override args = {container: Args.string({required: true, description: 'container name, id or id prefix'})}
+
+  async run(): Promise<{id: string; name: string}[]> {
+    const {flags, argv} = await this.parse(Pause)
+    const {paths, runtime} = context(flags.root as string | undefined)
+    return eachRef(argv as string[], async (ref) => {
+      const v = resolveContainer(paths.dataRoot, ref)
+      setPaused(runtime, paths, v, true)
+      return {id: v.id, name: v.name}
+    }, (ref) => this.jsonEnabled() || this.log(ref))
+  }
+}

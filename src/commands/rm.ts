@@ -1,0 +1,31 @@
+/**
+ * `tsc-box rm [-f] [-v] ID...`: removes containers and everything they hold (processes with
+ * -f, cgroup, runtime state, network, writable layer, logs, name). --json: [{id, name}].
+ */
+import {Args} from '@oclif/core'
+import {asOclifFlags, BaseCommand} from '../base-command'
+import {Flags} from '../cli/flags'
+import {context, eachRef} from '../lifecycle/context'
+import {removeContainerFully} from '../lifecycle/ops'
+import {resolveContainer} from '../lifecycle/resolve'
+
+export default class Rm extends BaseCommand {
+  static override summary = 'Remove one or more containers'
+  static override aliases = ['container:rm', 'container:remove']
+  static override strict = false
+  static override args = {container: Args.string({required: true, description: 'container name, id or id prefix'})}
+  static override flags = asOclifFlags({
+    force: Flags.boolean({char: 'f', description: 'force the removal of a running container (uses SIGKILL)'}),
+    volumes: Flags.boolean({char: 'v', description: 'remove anonymous volumes (tsc-box creates none: bind mounts are never removed)'}),
+  })
+
+  async run(): Promise<{id: string; name: string}[]> {
+    const {flags, argv} = await this.parse(Rm)
+    const {paths, runtime} = context(flags.root as string | undefined)
+    return eachRef(argv as string[], async (ref) => {
+      const v = resolveContainer(paths.dataRoot, ref)
+      await removeContainerFully(runtime, paths, v, flags.force as boolean)
+      return {id: v.id, name: v.name}
+    }, (ref) => this.jsonEnabled() || this.log(ref))
+  }
+}

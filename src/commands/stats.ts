@@ -1,0 +1,43 @@
+/**
+ * `tsc-box stats [--no-stream] [-a] [ID...]`: live CPU %, memory use/limit and pids of
+ * running containers. --json (implies one reading): [{id, name, cpuPercent, memoryUsage,
+ * memoryLimit, memoryPercent, pids}] (bytes).
+ */
+import {asOclifFlags, BaseCommand} from '../base-command'
+import {Flags} from '../cli/flags'
+import {humanSize, table} from '../image/format'
+import {resolveContainer} from '../lifecycle/resolve'
+import {listContainers, type ContainerView} from '../lifecycle/state'
+import {sample, type StatsEntry} from '../lifecycle/stats'
+
+export default class Stats extends BaseCommand {
+  static override summary = 'Display a live stream of container resource usage statistics'
+  static override aliases = ['container:stats']
+  static override strict = false
+  static override flags = asOclifFlags({
+    'no-stream': Flags.boolean({description: 'print one reading and exit'}),
+    all: Flags.boolean({char: 'a', description: 'accepted for docker compatibility: only running containers have usage'}),
+  })
+
+  async run(): Promise<StatsEntry[]> {
+    const {flags, argv} = await this.parse(Stats)
+    const dataRoot = this.paths(flags.root as string | undefined).dataRoot
+    const refs = argv as string[]
+    const pick = (): ContainerView[] =>
+      refs.length > 0 ? refs.map((r) => resolveContainer(dataRoot, r)) : listContainers(dataRoot).filter((v) => v.state === 'running' || v.state === 'paused')
+    const once = this.jsonEnabled() || (flags['no-stream'] as boolean)
+    for (;;) {
+      const entries = await sample(pick(), once ? 250 : 1000)
+      if (this.jsonEnabled()) return entries
+      const text = table(
+        ['CONTAINER ID', 'NAME', 'CPU %', 'MEM USAGE / LIMIT', 'MEM %', 'PIDS'],
+        entries.map((e) => [e.id.slice(0, 12), e.name, `${e.cpuPercent.toFixed(2)}%`, `${humanSize(e.memoryUsage)} / ${humanSize(e.memoryLimit)}`, `${e.memoryPercent.toFixed(2)}%`, String(e.pids)]),
+      )
+      if (once) {
+        this.log(text)
+        return entries
+      }
+      process.stdout.write('\x1b[2J\x1b[H' + text + '\n')
+    }
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * `tsc-box stop [-t SECS] ID...`: SIGTERM, then SIGKILL after SECS (default 10); a stopped
+ * container is not restarted by its policy. --json: [{id, name, exitCode}].
+ */
+import {Args} from '@oclif/core'
+import {asOclifFlags, BaseCommand} from '../base-command'
+import {Flags} from '../cli/flags'
+import {context, eachRef} from '../lifecycle/context'
+import {stopContainer} from '../lifecycle/ops'
+import {resolveContainer} from '../lifecycle/resolve'
+import {viewById} from '../lifecycle/state'
+
+export default class Stop extends BaseCommand {
+  static override summary = 'Stop one or more running containers'
+  static override aliases = ['container:stop']
+  static override strict = false
+  static override args = {container: Args.string({required: true, description: 'container name, id or id prefix'})}
+  static override flags = asOclifFlags({
+    time: Flags.integer({char: 't', min: 0, default: 10, description: 'seconds to wait before killing the container'}),
+  })
+
+  async run(): Promise<{id: string; name: string; exitCode: number | null}[]> {
+    const {flags, argv} = await this.parse(Stop)
+    const {paths, runtime} = context(flags.root as string | undefined)
+    return eachRef(argv as string[], async (ref) => {
+      const v = resolveContainer(paths.dataRoot, ref)
+      await stopContainer(runtime, paths, v, flags.time as number)
+      return {id: v.id, name: v.name, exitCode: viewById(paths.dataRoot, v.id)?.exitCode ?? null}
+    }, (ref) => this.jsonEnabled() || this.log(ref))
+  }
+}

@@ -1,0 +1,23 @@
+/** `tsc-box unpause ID...`: the cgroup freezer (resume). --json: [{id, name}]. */
+import {Args} from '@oclif/core'
+import {BaseCommand} from '../base-command'
+import {context, eachRef} from '../lifecycle/context'
+import {setPaused} from '../lifecycle/pause'
+import {resolveContainer} from '../lifecycle/resolve'
+
+export default class Unpause extends BaseCommand {
+  static override summary = 'Unpause all processes within one or more containers'
+  static override aliases = ['container:unpause']
+  static override strict = false
+  static override args = {container: Args.string({required: true, description: 'container name, id or id prefix'})}
+
+  async run(): Promise<{id: string; name: string}[]> {
+    const {flags, argv} = await this.parse(Unpause)
+    const {paths, runtime} = context(flags.root as string | undefined)
+    return eachRef(argv as string[], async (ref) => {
+      const v = resolveContainer(paths.dataRoot, ref)
+      setPaused(runtime, paths, v, false)
+      return {id: v.id, name: v.name}
+    }, (ref) => this.jsonEnabled() || this.log(ref))
+  }
+}

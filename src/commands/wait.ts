@@ -1,0 +1,22 @@
+/** `tsc-box wait ID...`: blocks until each container stops and prints its exit code. --json: [{id, name, exitCode}]. */
+import {Args} from '@oclif/core'
+import {BaseCommand} from '../base-command'
+import {eachRef} from '../lifecycle/context'
+import {waitContainer} from '../lifecycle/ops'
+import {resolveContainer} from '../lifecycle/resolve'
+
+export default class Wait extends BaseCommand {
+  static override summary = 'Block until one or more containers stop, then print their exit codes'
+  static override aliases = ['container:wait']
+  static override strict = false
+  static override args = {container: Args.string({required: true, description: 'container name, id or id prefix'})}
+
+  async run(): Promise<{id: string; name: string; exitCode: number}[]> {
+    const {flags, argv} = await this.parse(Wait)
+    const paths = this.paths(flags.root as string | undefined)
+    return eachRef(argv as string[], async (ref) => {
+      const v = resolveContainer(paths.dataRoot, ref)
+      return {id: v.id, name: v.name, exitCode: await waitContainer(paths, v)}
+    }, (_ref, r) => this.jsonEnabled() || this.log(String(r.exitCode)))
+  }
+}

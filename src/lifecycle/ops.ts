@@ -1,0 +1,176 @@
+/**
+ * The lifecycle operations the commands share: start (a monitor runs the container from its
+ * bundle, on the same root filesystem and writable layer), stop, kill, remove, wait.
+ */
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import {removeContainer} from '../container/bundle'
+import {CliError} from '../errors'
+import type {Paths} from '../paths'
+import {parseRuntimeLog, runOutcome} from '../runtime/log'
+import {launch} from '../run/launch'
+import {lifecycleFiles, monitorAlive, readJson, writeJsonAtomic, type MonitorStatus, type Settings} from './files'
+import {deleteRuntimeState, hasRuntimeState, runtimeCall, runtimeMessage, runtimeRoot} from './runtime'
+import {isActive, viewById, type ContainerView} from './state'
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+export interface DetachedLaunch {
+  runtime: string
+  paths: Paths
+  id: string
+  /** The container's directory: the bundle, its record and its lifecycle files. */
+  dir: string
+  /** The runtime's JSON log of this start (read for its error line). */
+  runtimeLog: string
+  restart: string
+}
+
+/** Saves how to start the container again; `run -d` and `create` call it before the start. */
+export function saveSettings(dir: string, settings: Settings): void {
+  writeJsonAtomic(lifecycleFiles(dir).settings, settings)
+}
+
+/**
+ * Starts the container under a new monitor and returns once it runs (the runtime waits for
+ * the monitor's report). A failure is the runtime's error, with docker's exit code.
+ */
+export async function launchDetached(l: DetachedLaunch): Promise<void> {
+  const files = lifecycleFiles(l.dir)
+  for (const f of [files.stop, files.paused]) fs.rmSync(f, {force: true})
+  fs.writeFileSync(l.runtimeLog, '')
+  fs.mkdirSync(runtimeRoot(l.paths), {recursive: true, mode: 0o700})
+  const args = ['--root', runtimeRoot(l.paths), '--log', l.runtimeLog, '--log-format', 'json', 'monitor', '-b', l.dir]
+  args.push('--status-file', files.status, '--log-file', files.log, '--restart', l.restart, l.id)
+  const status = await launch({file: l.runtime, args, stdin: false})
+  let text = ''
+  try {
+    text = fs.readFileSync(l.runtimeLog, 'utf8')
+  } catch {
+    // no log: the runtime never opened it
+  }
+  const outcome = runOutcome(parseRuntimeLog(text), status)
+  if (outcome.kind === 'failed') throw new CliError(`runtime_${outcome.errorKind}`, outcome.message, outcome.exitCode, {shown: outcome.fromLog})
+  if (outcome.exitCode !== 0) throw new CliError('runtime_failed', `the runtime exited with status ${outcome.exitCode}`)
+}
+
+/** `start`: a container that is not running runs again from its bundle. */
+export async function startContainer(runtime: string, paths: Paths, v: ContainerView): Promise<void> {
+  if (isActive(v)) return
+  // What a dead monitor or an earlier run left (cgroup, state, network) goes first.
+  deleteRuntimeState(runtime, paths, v.id)
+  const settings = readJson<Settings>(lifecycleFiles(v.dir).settings) ?? {restart: 'no'}
+  if (!fs.existsSync(lifecycleFiles(v.dir).settings)) saveSettings(v.dir, settings)
+  await launchDetached({runtime, paths, id: v.id, dir: v.dir, runtimeLog: path.join(v.dir, 'runtime.log'), restart: settings.restart})
+}
+
+async function until(pred: () => boolean, ms: number): Promise<boolean> {
+  const end = Date.now() + ms
+  for (;;) {
+    if (pred()) return true
+    if (Date.now() > end) return false
+    await sleep(25)
+  }
+}
+
+function stillActive(paths: Paths, id: string): boolean {
+  const v = viewById(paths.dataRoot, id)
+  return v !== undefined && isActive(v)
+}
+
+/** The monitor is gone (it removes the cgroup and state before it exits). */
+function monitorGone(dir: string): boolean {
+  const st = readJson<MonitorStatus>(lifecycleFiles(dir).status)
+  return !st || !monitorAlive(st)
+}
+
+function signal(runtime: string, paths: Paths, id: string, sig: string, all: boolean): void {
+  if (!hasRuntimeState(paths, id)) return
+  const r = runtimeCall(runtime, paths, ['kill', ...(all ? ['--all'] : []), id, sig])
+  // Stopped between our look and the kill: nothing to do.
+  if (r.status !== 0 && hasRuntimeState(paths, id) && stillActiveInRuntime(runtime, paths, id))
+    throw new CliError('kill_failed', `cannot signal ${id.slice(0, 12)}: ${runtimeMessage(r)}`)
+}
+
+function stillActiveInRuntime(runtime: string, paths: Paths, id: string): boolean {
+  const r = runtimeCall(runtime, paths, ['state', id])
+  if (r.status !== 0) return false
+  try {
+    return (JSON.parse(r.stdout) as {status: string}).status !== 'stopped'
+  } catch {
+    return false
+  }
+}
+
+/** A frozen container cannot act on SIGTERM (nor die of SIGKILL until thawed). */
+function thaw(runtime: string, paths: Paths, v: ContainerView): void {
+  const files = lifecycleFiles(v.dir)
+  if (!fs.existsSync(files.paused)) return
+  runtimeCall(runtime, paths, ['resume', v.id])
+  fs.rmSync(files.paused, {force: true})
+}
+
+/** Ends a restarting container's monitor (it sleeps before the next start: no container). */
+function endRestarts(v: ContainerView): void {
+  const st = readJson<MonitorStatus>(lifecycleFiles(v.dir).status)
+  if (st && st.status === 'restarting' && monitorAlive(st)) {
+    try {
+      process.kill(st.monitorPid, 'SIGKILL')
+    } catch {
+      // gone meanwhile
+    }
+  }
+}
+
+/** `stop`: SIGTERM, then after `timeout` seconds SIGKILL to every process; no restart follows. */
+export async function stopContainer(runtime: string, paths: Paths, v: ContainerView, timeoutSec: number): Promise<void> {
+  const files = lifecycleFiles(v.dir)
+  fs.writeFileSync(files.stop, '')
+  if (!isActive(v)) return
+  endRestarts(v)
+  thaw(runtime, paths, v)
+  if (timeoutSec > 0) {
+    signal(runtime, paths, v.id, 'SIGTERM', false)
+    if (await until(() => !stillActive(paths, v.id), timeoutSec * 1000)) return
+  }
+  signal(runtime, paths, v.id, 'SIGKILL', true)
+  if (!(await until(() => !stillActive(paths, v.id) && monitorGone(v.dir), 15_000)))
+    throw new CliError('stop_failed', `container ${v.id.slice(0, 12)} did not stop`)
+}
+
+/** `kill`: a signal to the container's init (the restart policy still applies, as with docker). */
+export function killContainer(runtime: string, paths: Paths, v: ContainerView, sig: string): void {
+  if (!isActive(v) || v.state === 'restarting')
+    throw new CliError('container_not_running', `container ${v.id.slice(0, 12)} is not running`, 1)
+  if (v.state === 'paused' && sig !== 'SIGKILL' && sig !== 'KILL' && sig !== '9') thaw(runtime, paths, v)
+  signal(runtime, paths, v.id, sig, false)
+}
+
+/**
+ * `rm`: a running container only with force (killed first). Everything goes: processes,
+ * cgroup, runtime state, network, the writable layer, the directory, the name.
+ */
+export async function removeContainerFully(runtime: string, paths: Paths, v: ContainerView, force: boolean): Promise<void> {
+  if (isActive(v) && !force)
+    throw new CliError('container_running', `container ${v.id.slice(0, 12)} is ${v.state}: stop it first or use --force`, 1)
+  if (isActive(v)) {
+    fs.writeFileSync(lifecycleFiles(v.dir).stop, '')
+    endRestarts(v)
+    thaw(runtime, paths, v)
+    signal(runtime, paths, v.id, 'SIGKILL', true)
+    await until(() => monitorGone(v.dir), 15_000)
+  }
+  deleteRuntimeState(runtime, paths, v.id)
+  removeContainer(paths.dataRoot, v.id, v.name)
+}
+
+/** `wait`: blocks until the container is no longer running; its exit status. */
+export async function waitContainer(paths: Paths, v: ContainerView): Promise<number> {
+  for (;;) {
+    const now = viewById(paths.dataRoot, v.id)
+    if (!now) throw new CliError('no_such_container', `container ${v.id.slice(0, 12)} was removed`, 1)
+    // A created container has not run yet: wait for it to run and end, like docker.
+    if (!isActive(now) && now.state !== 'created') return now.exitCode ?? 0
+    await sleep(50)
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * `container prune`: every container that is not running goes, and so do directories a
+ * killed `run`/`create` left before writing its record (older than a minute: a younger one
+ * may be a `run` in progress).
+ */
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import {removeContainer} from '../container/bundle'
+import {namesDir} from '../container/names'
+import {containerDir, containersDir} from '../container/record'
+import type {Paths} from '../paths'
+import {removeContainerFully} from './ops'
+import {deleteRuntimeState} from './runtime'
+import {isActive, listContainers} from './state'
+
+const ORPHAN_AGE_MS = 60_000
+
+function nameHeldBy(dataRoot: string, id: string): string | undefined {
+  try {
+    for (const n of fs.readdirSync(namesDir(dataRoot))) {
+      try {
+        if (fs.readFileSync(path.join(namesDir(dataRoot), n), 'utf8').trim() === id) return n
+      } catch {
+        // released meanwhile
+      }
+    }
+  } catch {
+    // no names yet
+  }
+  return undefined
+}
+
+export async function pruneContainers(runtime: string, paths: Paths): Promise<string[]> {
+  const removed: string[] = []
+  for (const v of listContainers(paths.dataRoot)) {
+    if (isActive(v)) continue
+    try {
+      await removeContainerFully(runtime, paths, v, false)
+      removed.push(v.id)
+    } catch {
+      // started or removed meanwhile
+    }
+  }
+  let ids: string[] = []
+  try {
+    ids = fs.readdirSync(containersDir(paths.dataRoot))
+  } catch {
+    // no containers
+  }
+  for (const id of ids) {
+    const dir = containerDir(paths.dataRoot, id)
+    if (fs.existsSync(path.join(dir, 'record.json'))) continue
+    try {
+      if (Date.now() - fs.statSync(dir).mtimeMs < ORPHAN_AGE_MS) continue
+    } catch {
+      continue
+    }
+    deleteRuntimeState(runtime, paths, id)
+    const name = nameHeldBy(paths.dataRoot, id)
+    removeContainer(paths.dataRoot, id, name ?? '')
+    removed.push(id)
+  }
+  return removed
+}
