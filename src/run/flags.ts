@@ -7,6 +7,7 @@ import {rootFlag} from '../cli/global-flags'
 import {flags as resourceFlags} from '../oci/resources'
 import {flags as securityFlags} from '../oci/security'
 import {flags as networkFlags} from '../network/flags'
+import {detachFlags} from '../lifecycle/flags'
 
 export const coreRunFlags = {
   rootfs: Flags.string({description: 'use DIR as the root filesystem instead of an image', helpValue: 'DIR'}),
@@ -31,6 +32,6 @@ export const coreRunFlags = {
 //   import {flags as resourceFlags} from '../oci/resources'
 //   import {flags as securityFlags} from '../oci/security'
 //   export const runFlags = {...coreRunFlags, ...resourceFlags, ...securityFlags}
-export const runFlags = {...coreRunFlags, ...resourceFlags, ...securityFlags, ...networkFlags}
+export const runFlags = {...coreRunFlags, ...resourceFlags, ...securityFlags, ...networkFlags, ...detachFlags}
 
 export type RunFlagSet = typeof runFlags

@@ -25,6 +25,7 @@ import {callerTerminalSize, launch} from './launch'
 import {SignalForwarder} from './signals'
 import {validateRun} from './validate'
 import {applyImage, prepareImageRun, type PreparedImage} from '../image/run'
+import {startDetachedRun} from '../lifecycle/detach'
 import {applyNetwork, networkEtcFiles, prepareNetwork, writeNetworkPlan} from '../network/plan'
 
 const fastPathFlags = {...runFlags, json: jsonFlag, help: Flags.boolean({hidden: true})}
@@ -34,6 +35,8 @@ export interface RunResult {
   name: string
   exitCode: number
   oomKilled: boolean
+  /** `run -d` / `create`: the container was handed to a monitor (or left created). */
+  detached?: boolean
 }
 
 /** Whether a failed `run` command line asked for --json errors. */
@@ -99,6 +102,7 @@ async function runAndReport(flags: RunFlags, rest: string[], signals: SignalForw
   const json = flags.json
   const result = await runContainer(flags, rest, signals)
   if (result.oomKilled) process.stderr.write(`tsc-box: warning: container ${shortId(result.id)} was killed because it ran out of memory (OOM)\n`)
+  if (result.detached && !json) process.stdout.write(result.id + '\n')
   if (json) process.stdout.write(JSON.stringify(result) + '\n')
   return {kind: 'done', exitCode: result.exitCode}
 }
@@ -110,12 +114,15 @@ export async function runContainer(flags: RunFlags, positionals: string[], signa
   const image = await prepareImageRun(flags, positionals)
   if (image === undefined) return runPrepared(flags, positionals, signals)
   let removeUpper = true
+  let keepMounted = false
   try {
     const result = await runPrepared(image.flags, image.positionals, signals, image)
     removeUpper = flags.rm
+    // A detached container keeps its root filesystem until `rm`.
+    keepMounted = result.detached === true
     return result
   } finally {
-    image.release(removeUpper)
+    if (!keepMounted) image.release(removeUpper)
   }
 }
 
@@ -170,12 +177,18 @@ async function runPrepared(flags: RunFlags, positionals: string[], signals?: Sig
       rootfs: v.rootfs,
       command: v.args,
       // Written once, just before the launch: a failed launch removes it anyway.
-      status: 'running',
+      status: flags['no-start'] || flags.detach ? 'created' : 'running',
       exitCode: null,
       oomKilled: false,
     }
     saveRecord(files, record)
     fs.mkdirSync(runtimeStateDir(paths), {recursive: true, mode: 0o700})
+
+    if (flags.detach || flags['no-start']) {
+      launched = true
+      await startDetachedRun({rm: flags.rm, restart: flags.restart ?? 'no', start: !flags['no-start'], runtime, paths, id, dir: files.dir, runtimeLog: files.log})
+      return {id, name, exitCode: 0, oomKilled: false, detached: true}
+    }
 
     const status = await launch({
       file: runtime,
