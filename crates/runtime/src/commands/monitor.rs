@@ -330,8 +330,14 @@ fn loop_run(mut la: LoopArgs) -> ! {
     let policy = Policy::parse(&la.restart).unwrap_or(Policy::No);
     let stop = stop_marker(&la.status_file);
     let again = policy.restarts(code, la.restart_count, stop.exists());
+    let started_at = status::read(&la.status_file).ok().flatten().map(|s| s.started_at).unwrap_or_default();
+    let me = std::process::id() as i32;
     let st = ContainerStatus {
         status: if again { "restarting" } else { "exited" }.into(),
+        // While restarting the monitor lives on: readers check it is still there.
+        monitor_pid: if again { me } else { 0 },
+        monitor_start_time: if again { proc_start_time(me).unwrap_or(0) } else { 0 },
+        started_at,
         finished_at: Some(now_rfc3339()),
         exit_code: Some(code),
         oom_killed: oom,
@@ -347,7 +353,7 @@ fn loop_run(mut la: LoopArgs) -> ! {
         if !stop.exists() && la.status_file.exists() {
             restart_in_place(&la);
         }
-        let _ = status::write_locked(&la.status_file, &ContainerStatus { status: "exited".into(), ..st });
+        let _ = status::write_locked(&la.status_file, &ContainerStatus { status: "exited".into(), monitor_pid: 0, monitor_start_time: 0, ..st });
     }
     std::process::exit(0)
 }
