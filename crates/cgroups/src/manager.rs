@@ -161,6 +161,18 @@ impl Manager {
         set.into_iter().collect()
     }
 
+    /// The distinct v1 directories (v1 and hybrid), for a process that moves itself in by
+    /// writing "0" to their `tasks` files (no global lock, unlike cgroup.procs).
+    pub fn v1_dirs(&self) -> Vec<PathBuf> {
+        let set: BTreeSet<PathBuf> = self.v1.values().cloned().collect();
+        set.into_iter().collect()
+    }
+
+    /// The cgroup2 directory: all of a v2 cgroup, hybrid's unified part.
+    pub fn unified_dir(&self) -> Option<&Path> {
+        self.unified.as_deref()
+    }
+
     /// Whether any of the directories exists.
     pub fn exists(&self) -> bool {
         self.dirs().iter().any(|d| d.is_dir())

@@ -37,6 +37,8 @@ pub(super) struct InitCtx<'a> {
     pub die_with_parent: bool,
     pub preserve_fds: u32,
     pub terminal: bool,
+    /// v1 `tasks` files to write "0" to: the init moves itself into its cgroup.
+    pub cgroup_tasks: &'a [std::path::PathBuf],
     /// Our copy of the state directory's locked fd: a flock lives as long as any copy of
     /// its file, and a creator that died must not leave the lock held by a waiting init.
     pub state_lock: Option<RawFd>,
@@ -70,6 +72,13 @@ fn run(ctx: &InitCtx<'_>) -> Result<Infallible, ContainerError> {
     match recv_msg(ctx.sock) {
         Ok(Some(Msg::Go)) => {}
         _ => unsafe { libc::_exit(1) },
+    }
+    // First, while we still hold the host's privileges (see container::placement).
+    for tasks in ctx.cgroup_tasks {
+        std::fs::write(tasks, b"0").map_err(|e| ContainerError::Child {
+            kind: crate::kind::Kind::Cgroup,
+            msg: format!("joining the cgroup {}: {e}", tasks.display()),
+        })?;
     }
     for (fd, flag) in ctx.joins {
         setns(fd, *flag).map_err(ns_err("setns"))?;

@@ -229,7 +229,7 @@ fn build(opts: &Options<'_>, undo: &mut Undo) -> Result<Container, ContainerErro
     };
     let (parent_sock, child_sock) =
         socketpair(AddressFamily::Unix, SockType::SeqPacket, None, SockFlag::SOCK_CLOEXEC).map_err(sys("socketpair"))?;
-    let cg_fd = cgroup.clone_into_fd()?;
+    let (cg_fd, self_join) = placement(&cgroup, ns.new_user)?;
     // Joining a pid namespace only changes where our children go: join it for the clone,
     // and come back right after, so hooks and helpers we spawn later stay in ours.
     let own_pid_ns = match &pid_join {
@@ -253,6 +253,7 @@ fn build(opts: &Options<'_>, undo: &mut Undo) -> Result<Container, ContainerErro
         preserve_fds: opts.preserve_fds,
         terminal,
         state_lock: undo.state.as_ref().and_then(|s| s.as_fd()).map(|f| f.as_raw_fd()),
+        cgroup_tasks: &self_join,
     };
     let (forked, placed) = clone(ns.clone_flags.bits() as u64, cg_fd.as_ref().map(|f| f.as_raw_fd()))
         .map_err(|errno| ContainerError::Namespace { what: "clone".into(), errno })?;
@@ -282,7 +283,13 @@ fn build(opts: &Options<'_>, undo: &mut Undo) -> Result<Container, ContainerErro
         send_msg(parent_sock.as_fd(), &Msg::Go).map_err(sys("sync with init"))?;
     }
     if placed == Placed::NotPlaced {
-        cgroup.add_pid(pid.as_raw())?;
+        match cgroup.unified_dir() {
+            // The init joins the v1 hierarchies itself; only the unified one is left.
+            Some(u) if !self_join.is_empty() => std::fs::write(u.join("cgroup.procs"), pid.to_string())
+                .map_err(|e| ContainerError::Child { kind: Kind::Cgroup, msg: format!("joining the cgroup {}: {e}", u.display()) })?,
+            _ if !self_join.is_empty() => {}
+            _ => cgroup.add_pid(pid.as_raw())?,
+        }
     }
     let mut record = Record::new(opts.id, pid.as_raw(), &bundle.dir, &bundle.rootfs);
     record.annotations = spec.annotations().clone().unwrap_or_default().into_iter().collect();
@@ -325,6 +332,30 @@ fn build(opts: &Options<'_>, undo: &mut Undo) -> Result<Container, ContainerErro
     undo.pid = None;
     undo.poststop = None;
     Ok(Container { state, record, pid, cgroup, pty, sync: parent_sock })
+}
+
+/// How the init gets into its cgroup. On v2: clone3(CLONE_INTO_CGROUP). On v1 and hybrid,
+/// writing a pid to cgroup.procs takes a global lock that waits for an RCU grace period
+/// (milliseconds, more under load); a thread writing "0" to a v1 `tasks` file moves only
+/// itself and skips it. So the init, single-threaded and still root on the host, moves
+/// itself into every v1 hierarchy, and enters hybrid's unified one through clone3. In a new
+/// user namespace it has no rights over the host's cgroupfs: the parent writes the pid.
+fn placement(cgroup: &Manager, new_user: bool) -> Result<(Option<OwnedFd>, Vec<std::path::PathBuf>), ContainerError> {
+    use tsc_box_cgroups::Mode as CgMode;
+    match cgroup.mode() {
+        CgMode::V2 => Ok((cgroup.clone_into_fd()?, Vec::new())),
+        _ if new_user => Ok((None, Vec::new())),
+        _ => {
+            let fd = match cgroup.unified_dir() {
+                Some(d) => Some(
+                    nix::fcntl::open(d, OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty())
+                        .map_err(sys("open the unified cgroup"))?,
+                ),
+                None => None,
+            };
+            Ok((fd, cgroup.v1_dirs().into_iter().map(|d| d.join("tasks")).collect()))
+        }
+    }
 }
 
 /// Waits for `sock`; false when `interrupt` became readable first.
