@@ -13,7 +13,11 @@ import {removeContainerFully} from './ops'
 import {deleteRuntimeState} from './runtime'
 import {isActive, listContainers} from './state'
 
-const ORPHAN_AGE_MS = 60_000
+/** TSC_BOX_ORPHAN_AGE_MS overrides it (tests that kill `run` on purpose). */
+function orphanAgeMs(): number {
+  const v = Number(process.env.TSC_BOX_ORPHAN_AGE_MS)
+  return Number.isFinite(v) && v >= 0 ? v : 60_000
+}
 
 function nameHeldBy(dataRoot: string, id: string): string | undefined {
   try {
@@ -51,7 +55,7 @@ export async function pruneContainers(runtime: string, paths: Paths): Promise<st
     const dir = containerDir(paths.dataRoot, id)
     if (fs.existsSync(path.join(dir, 'record.json'))) continue
     try {
-      if (Date.now() - fs.statSync(dir).mtimeMs < ORPHAN_AGE_MS) continue
+      if (Date.now() - fs.statSync(dir).mtimeMs < orphanAgeMs()) continue
     } catch {
       continue
     }
