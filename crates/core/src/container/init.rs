@@ -37,6 +37,8 @@ pub(super) struct InitCtx<'a> {
     pub die_with_parent: bool,
     pub preserve_fds: u32,
     pub terminal: bool,
+    /// Bind sources the parent detached for us (new user namespace), by mount index.
+    pub bind_trees: &'a [Option<OwnedFd>],
     /// v1 `tasks` files to write "0" to: the init moves itself into its cgroup.
     pub cgroup_tasks: &'a [std::path::PathBuf],
     /// Our copy of the state directory's locked fd: a flock lives as long as any copy of
@@ -112,7 +114,7 @@ fn run(ctx: &InitCtx<'_>) -> Result<Infallible, ContainerError> {
     if mounts_cgroupfs {
         enter_cgroup(ctx)?;
     }
-    rootfs::prepare(&rootfs::Plan { rootfs: ctx.rootfs, spec, user_ns: ctx.ns.new_user })?;
+    rootfs::prepare(&rootfs::Plan { rootfs: ctx.rootfs, spec, user_ns: ctx.ns.new_user, bind_trees: ctx.bind_trees })?;
     if ctx.terminal {
         let size = process.console_size();
         let (rows, cols) = size.map(|b| (b.height() as u16, b.width() as u16)).unwrap_or((0, 0));

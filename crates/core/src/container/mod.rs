@@ -197,6 +197,7 @@ fn build(opts: &Options<'_>, undo: &mut Undo) -> Result<Container, ContainerErro
         joins.push((open_ns(p)?, *f));
     }
     let pid_join = ns.pid_join.as_deref().map(open_ns).transpose()?;
+    let bind_trees = if ns.new_user { crate::rootfs::detach_bind_sources(spec)? } else { Vec::new() };
 
     undo.state = Some(StateDir::create(opts.root, opts.id)?);
     let cg_path = linux
@@ -254,6 +255,7 @@ fn build(opts: &Options<'_>, undo: &mut Undo) -> Result<Container, ContainerErro
         terminal,
         state_lock: undo.state.as_ref().and_then(|s| s.as_fd()).map(|f| f.as_raw_fd()),
         cgroup_tasks: &self_join,
+        bind_trees: &bind_trees,
     };
     let (forked, placed) = clone(ns.clone_flags.bits() as u64, cg_fd.as_ref().map(|f| f.as_raw_fd()))
         .map_err(|errno| ContainerError::Namespace { what: "clone".into(), errno })?;

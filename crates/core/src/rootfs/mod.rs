@@ -56,6 +56,27 @@ pub struct Plan<'a> {
     pub spec: &'a Spec,
     /// In a new user namespace mknod is forbidden: devices are bind-mounted from the host.
     pub user_ns: bool,
+    /// Per entry of `spec.mounts`, the bind source detached by the parent (see
+    /// `detach_bind_sources`); empty when the init can open the sources itself.
+    pub bind_trees: &'a [Option<OwnedFd>],
+}
+
+/// Bind sources as detached mount trees, made in the parent while it is still fully root on
+/// the host: in a new user namespace the init is a mapped root that host directories (the
+/// CLI's per-container files under a 0700 data root) rightly refuse.
+pub fn detach_bind_sources(spec: &Spec) -> Result<Vec<Option<OwnedFd>>, RootfsError> {
+    let mut out = Vec::new();
+    for m in spec.mounts().iter().flatten() {
+        let opts = options::parse(m.options().as_deref().unwrap_or(&[]))?;
+        if !(opts.is_bind() || m.typ().as_deref() == Some("bind")) {
+            out.push(None);
+            continue;
+        }
+        let src = m.source().as_deref().unwrap_or(Path::new(""));
+        let tree = crate::sys::open_tree_clone(src, opts.flags.contains(MsFlags::MS_REC)).map_err(path_err("bind source", src))?;
+        out.push(Some(tree));
+    }
+    Ok(out)
 }
 
 /// Everything up to and including pivot_root. Runs in the container's mount namespace, while
@@ -76,8 +97,9 @@ pub fn prepare(plan: &Plan<'_>) -> Result<(), RootfsError> {
         .map_err(|errno| RootfsError::Mount { what: "rootfs bind".into(), dest: plan.rootfs.into(), errno })?;
     let root = open_root(plan.rootfs)?;
     let mut dev_bound = false;
-    for m in plan.spec.mounts().iter().flatten() {
-        dev_bound |= mounts::mount_one(root.as_fd(), m)?;
+    for (i, m) in plan.spec.mounts().iter().flatten().enumerate() {
+        let tree = plan.bind_trees.get(i).and_then(|t| t.as_ref()).map(|t| t.as_fd());
+        dev_bound |= mounts::mount_one(root.as_fd(), m, tree)?;
     }
     if !dev_bound {
         devices::populate(root.as_fd(), plan.user_ns)?;

@@ -17,7 +17,7 @@ use crate::sys::{fd_path, mount_setattr_recursive};
 
 /// Mounts `m`; returns true when it bind-mounts something over /dev (then /dev is not ours
 /// to populate).
-pub fn mount_one(root: BorrowedFd<'_>, m: &Mount) -> Result<bool, RootfsError> {
+pub fn mount_one(root: BorrowedFd<'_>, m: &Mount, tree: Option<BorrowedFd<'_>>) -> Result<bool, RootfsError> {
     let dest = m.destination().as_path();
     let opts = parse(m.options().as_deref().unwrap_or(&[]))?;
     let ty = m.typ().as_deref().unwrap_or("");
@@ -26,7 +26,7 @@ pub fn mount_one(root: BorrowedFd<'_>, m: &Mount) -> Result<bool, RootfsError> {
         move |errno| RootfsError::Mount { what, dest: dest.to_path_buf(), errno }
     };
     if opts.is_bind() || ty == "bind" {
-        bind(root, m, &opts)?;
+        bind(root, m, &opts, tree)?;
         return Ok(dest == Path::new("/dev"));
     }
     if ty == "cgroup" || ty == "cgroup2" {
@@ -77,11 +77,13 @@ fn refuse_symlink(root: BorrowedFd<'_>, dest: &Path) -> Result<(), RootfsError> 
     }
 }
 
-fn bind(root: BorrowedFd<'_>, m: &Mount, opts: &MountOptions) -> Result<(), RootfsError> {
+fn bind(root: BorrowedFd<'_>, m: &Mount, opts: &MountOptions, tree: Option<BorrowedFd<'_>>) -> Result<(), RootfsError> {
     let dest = m.destination().as_path();
     let src = m.source().as_deref().unwrap_or(Path::new(""));
-    let sfd = nix::fcntl::open(src, OFlag::O_PATH | OFlag::O_CLOEXEC, Mode::empty())
-        .map_err(path_err("bind source", src))?;
+    let sfd = match tree {
+        Some(t) => t.try_clone_to_owned().map_err(|e| path_err("bind source", src)(Errno::from_raw(e.raw_os_error().unwrap_or(libc::EBADF))))?,
+        None => nix::fcntl::open(src, OFlag::O_PATH | OFlag::O_CLOEXEC, Mode::empty()).map_err(path_err("bind source", src))?,
+    };
     let st = fstat(sfd.as_fd()).map_err(path_err("stat bind source", src))?;
     let is_dir = SFlag::from_bits_truncate(st.st_mode) & SFlag::S_IFMT == SFlag::S_IFDIR;
     let target = if is_dir {
@@ -90,9 +92,14 @@ fn bind(root: BorrowedFd<'_>, m: &Mount, opts: &MountOptions) -> Result<(), Root
         create_file(root, dest, Mode::from_bits_truncate(0o644))
     }
     .map_err(path_err("create mount point", dest))?;
-    let flags = MsFlags::MS_BIND | (opts.flags & MsFlags::MS_REC);
-    mount(Some(fd_path(sfd.as_raw_fd()).as_str()), fd_path(target.as_raw_fd()).as_str(), None::<&str>, flags, None::<&str>)
-        .map_err(|errno| RootfsError::Mount { what: format!("bind {}", src.display()), dest: dest.into(), errno })?;
+    let merr = |errno| RootfsError::Mount { what: format!("bind {}", src.display()), dest: dest.into(), errno };
+    if tree.is_some() {
+        crate::sys::move_mount_fd(sfd.as_fd(), target.as_fd()).map_err(merr)?;
+    } else {
+        let flags = MsFlags::MS_BIND | (opts.flags & MsFlags::MS_REC);
+        mount(Some(fd_path(sfd.as_raw_fd()).as_str()), fd_path(target.as_raw_fd()).as_str(), None::<&str>, flags, None::<&str>)
+            .map_err(merr)?;
+    }
     let extra = opts.remount_flags();
     if !extra.is_empty() {
         remount(root, dest, extra | (opts.flags & MsFlags::MS_REC), Some(sfd.as_fd()))?;

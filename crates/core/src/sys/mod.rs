@@ -64,6 +64,39 @@ pub fn mount_setattr_recursive(dir: BorrowedFd<'_>, set: u64, clr: u64) -> Resul
     Errno::result(r).map(drop)
 }
 
+/// open_tree(OPEN_TREE_CLONE): a detached copy of the mount at `path` (its whole subtree when
+/// `recursive`), which a process in another mount namespace can attach with move_mount.
+pub fn open_tree_clone(path: &std::path::Path, recursive: bool) -> Result<std::os::fd::OwnedFd, Errno> {
+    use std::os::fd::FromRawFd;
+    use std::os::unix::ffi::OsStrExt;
+    const OPEN_TREE_CLONE: libc::c_uint = 1;
+    let c = CString::new(path.as_os_str().as_bytes()).map_err(|_| Errno::EINVAL)?;
+    let mut flags = OPEN_TREE_CLONE | libc::O_CLOEXEC as libc::c_uint;
+    if recursive {
+        flags |= libc::AT_RECURSIVE as libc::c_uint;
+    }
+    let r = unsafe { libc::syscall(libc::SYS_open_tree, libc::AT_FDCWD, c.as_ptr(), flags) };
+    Errno::result(r).map(|fd| unsafe { std::os::fd::OwnedFd::from_raw_fd(fd as RawFd) })
+}
+
+/// move_mount of the detached tree `from` onto the directory or file `to`.
+pub fn move_mount_fd(from: BorrowedFd<'_>, to: BorrowedFd<'_>) -> Result<(), Errno> {
+    const MOVE_MOUNT_F_EMPTY_PATH: libc::c_uint = 0x4;
+    const MOVE_MOUNT_T_EMPTY_PATH: libc::c_uint = 0x40;
+    let empty = CString::default();
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_move_mount,
+            from.as_raw_fd(),
+            empty.as_ptr(),
+            to.as_raw_fd(),
+            empty.as_ptr(),
+            MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH,
+        )
+    };
+    Errno::result(r).map(drop)
+}
+
 /// The magic-link path through which an fd can serve as a mount source or target.
 pub fn fd_path(fd: RawFd) -> String {
     format!("/proc/self/fd/{fd}")
