@@ -352,3 +352,54 @@ pub fn image_import(root: String, digest: String, size: f64, media_type: String,
         summary_of(&store, &r)
     })
 }
+
+/// Abort flags of downloads being unpacked as they arrive, by token.
+static FOLLOWS: std::sync::Mutex<Option<std::collections::HashMap<u32, std::sync::Arc<std::sync::atomic::AtomicBool>>>> = std::sync::Mutex::new(None);
+static NEXT_FOLLOW: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+
+fn follow_flag(token: u32) -> std::sync::Arc<std::sync::atomic::AtomicBool> {
+    let mut map = FOLLOWS.lock().unwrap_or_else(|p| p.into_inner());
+    map.get_or_insert_with(Default::default).entry(token).or_default().clone()
+}
+
+/// A token for `imageUnpackDownload`, to abort it with `imageFollowAbort`.
+#[napi]
+pub fn image_follow_token() -> u32 {
+    let t = NEXT_FOLLOW.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    follow_flag(t);
+    t
+}
+
+/// Tells the unpacking that follows a download that no more bytes will come.
+#[napi]
+pub fn image_follow_abort(token: u32) {
+    follow_flag(token).store(true, std::sync::atomic::Ordering::Release);
+}
+
+/// Whether the layer with this diff_id is already unpacked.
+#[napi]
+pub fn image_has_layer(root: String, diff_id: String) -> Result<bool> {
+    let store = open(&root)?;
+    let d = Digest::parse(&diff_id).map_err(|e| fail("invalid_image", e))?;
+    Ok(store.layer_path(&d).is_dir())
+}
+
+/// Unpacks a layer from `file` while a download appends to it (until `size` bytes), then moves
+/// the verified blob into the store. Abort with `imageFollowAbort(token)`.
+#[napi(ts_return_type = "Promise<void>")]
+pub fn image_unpack_download(root: String, file: String, digest: String, size: f64, diff_id: String, token: u32) -> AsyncTask<Job<(), ()>> {
+    job(move || {
+        let flag = follow_flag(token);
+        let result = (|| {
+            let store = open(&root)?;
+            let d = Digest::parse(&digest).map_err(|e| fail("invalid_image", e))?;
+            let diff = Digest::parse(&diff_id).map_err(|e| fail("invalid_image", e))?;
+            let blob = tsc_box_image::manifest::Blob { digest: d, size: size as u64, media_type: String::new() };
+            store.unpack_download(std::path::Path::new(&file), &blob, &diff, &flag).map_err(store_err)
+        })();
+        if let Some(map) = FOLLOWS.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
+            map.remove(&token);
+        }
+        result
+    })
+}

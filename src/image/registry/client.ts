@@ -175,12 +175,25 @@ export class RegistryClient {
     }
     const headers: Record<string, string> = have > 0 ? {range: `bytes=${have}-`} : {}
     const res = await this.send({path: `/v2/${this.repo}/blobs/${digest}`, headers})
-    if (res.status === 200) have = 0
-    else if (res.status !== 206) await this.fail(res, `fetching blob ${digest}`)
+    // A registry that ignores Range sends everything: the bytes we have are skipped, not
+    // rewritten (a reader may be following the file).
+    let skip = res.status === 200 ? have : 0
+    if (res.status !== 200 && res.status !== 206) await this.fail(res, `fetching blob ${digest}`)
     onBytes(have)
-    res.body.on('data', (c: Buffer) => onBytes(c.length))
+    const rest = async function* (body: AsyncIterable<Buffer>) {
+      for await (const chunk of body) {
+        if (skip >= chunk.length) {
+          skip -= chunk.length
+          continue
+        }
+        const part = skip > 0 ? chunk.subarray(skip) : chunk
+        skip = 0
+        onBytes(part.length)
+        yield part
+      }
+    }
     try {
-      await pipeline(res.body, fs.createWriteStream(file, {flags: have > 0 ? 'a' : 'w', mode: 0o600}))
+      await pipeline(res.body, rest, fs.createWriteStream(file, {flags: 'a', mode: 0o600}))
     } catch (e) {
       if (e instanceof CliError) throw e
       throw new CliError('registry_interrupted', `the download of blob ${digest} was interrupted (${(e as Error).message}); run the pull again to resume it`)

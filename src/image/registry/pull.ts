@@ -64,6 +64,48 @@ async function fetchManifest(client: RegistryClient, ref: string, expected?: str
   return {bytes: m.bytes, mediaType, digest}
 }
 
+/** Fetches the config (if absent) and returns its diff_ids, which the layers unpack against. */
+async function fetchConfig(client: RegistryClient, opts: PullOptions, config: Descriptor): Promise<string[]> {
+  const root = imagesRoot(opts.dataRoot)
+  if (!call((n) => n.imageHasBlob(root, config.digest, config.size))) {
+    const file = path.join(partialDir(opts.dataRoot), config.digest.slice(7))
+    const onBytes = opts.progress.start(config.digest, config.size)
+    await client.downloadBlob(config.digest, config.size, file, onBytes)
+    await adopt(opts.dataRoot, file, config)
+    opts.progress.done(config.digest, false)
+  } else {
+    opts.progress.start(config.digest, config.size)
+    opts.progress.done(config.digest, true)
+  }
+  // Read back from the store, where it is verified; the store's import checks it again.
+  try {
+    const doc = JSON.parse(fs.readFileSync(path.join(root, 'blobs/sha256', config.digest.slice(7)), 'utf8')) as {rootfs?: {diff_ids?: unknown}}
+    const ids = doc.rootfs?.diff_ids
+    return Array.isArray(ids) && ids.every((d) => typeof d === 'string' && DIGEST.test(d)) ? (ids as string[]) : []
+  } catch {
+    return []
+  }
+}
+
+/**
+ * Downloads a layer while the store unpacks it from the growing file, so the transfer and
+ * the unpacking overlap; the store moves the blob in only when both digests matched.
+ */
+async function downloadUnpacking(client: RegistryClient, root: string, file: string, b: Descriptor, diffId: string, onBytes: (n: number) => void): Promise<void> {
+  fs.closeSync(fs.openSync(file, 'a', 0o600))
+  const token = call((n) => n.imageFollowToken())
+  const unpacking = callAsync((n) => n.imageUnpackDownload(root, file, b.digest, b.size, diffId, token))
+  unpacking.catch(() => undefined)
+  try {
+    await client.downloadBlob(b.digest, b.size, file, onBytes)
+  } catch (e) {
+    call((n) => n.imageFollowAbort(token))
+    await unpacking.catch(() => undefined)
+    throw e
+  }
+  await unpacking
+}
+
 export async function pull(input: string, opts: PullOptions): Promise<{image: ImageSummary; reference: string}> {
   const ref = parseReference(input)
   const root = imagesRoot(opts.dataRoot)
@@ -78,17 +120,22 @@ export async function pull(input: string, opts: PullOptions): Promise<{image: Im
   }
   const doc = JSON.parse(m.bytes.toString('utf8')) as {config?: unknown; layers?: unknown[]}
   const blobs = [descriptor(doc.config, 'config'), ...(doc.layers ?? []).map((l, i) => descriptor(l, `layer ${i}`))]
+  if (doc.layers !== undefined && !Array.isArray(doc.layers)) throw new CliError('invalid_image', 'the manifest\'s layers is not a list')
 
   // The manifest is a blob like any other: written, verified, moved into the store.
   const manifestFile = path.join(partialDir(opts.dataRoot), m.digest.slice(7))
   fs.writeFileSync(manifestFile, m.bytes, {mode: 0o600})
   await adopt(opts.dataRoot, manifestFile, {digest: m.digest, size: m.bytes.length})
 
-  const todo = blobs.filter((b, i) => blobs.findIndex((x) => x.digest === b.digest) === i)
+  const config = blobs[0]
+  const diffIds = await fetchConfig(client, opts, config)
+  const layers = blobs.slice(1)
+  const todo = layers.map((b, i) => ({b, diffId: diffIds.length === layers.length ? diffIds[i] : undefined}))
+    .filter((x, i) => layers.findIndex((y) => y.digest === x.b.digest) === i)
   let next = 0
   const worker = async () => {
     while (next < todo.length) {
-      const b = todo[next++]
+      const {b, diffId} = todo[next++]
       if (call((n) => n.imageHasBlob(root, b.digest, b.size))) {
         opts.progress.start(b.digest, b.size)
         opts.progress.done(b.digest, true)
@@ -96,8 +143,11 @@ export async function pull(input: string, opts: PullOptions): Promise<{image: Im
       }
       const file = path.join(partialDir(opts.dataRoot), b.digest.slice(7))
       const onBytes = opts.progress.start(b.digest, b.size)
-      await client.downloadBlob(b.digest, b.size, file, onBytes)
-      await adopt(opts.dataRoot, file, b)
+      if (diffId !== undefined && !call((n) => n.imageHasLayer(root, diffId))) await downloadUnpacking(client, root, file, b, diffId, onBytes)
+      else {
+        await client.downloadBlob(b.digest, b.size, file, onBytes)
+        await adopt(opts.dataRoot, file, b)
+      }
       opts.progress.done(b.digest, false)
     }
   }

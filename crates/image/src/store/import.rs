@@ -23,7 +23,7 @@ impl Store {
             let dest = self.layer_path(diff_id);
             if !dest.is_dir() {
                 let path = self.blob_path(&blob.digest);
-                let src = LayerSource { blob: &path, digest: &blob.digest, size: blob.size, diff_id };
+                let src = LayerSource { blob: &path, digest: &blob.digest, size: blob.size, diff_id, follow: None };
                 unpack_layer(&src, &dest).map_err(|e| StoreError::Unpack(blob.digest.clone(), e))?;
             }
             layers.push(LayerRecord { blob: blob.clone(), diff_id: diff_id.clone(), unpacked_size: disk_usage(&dest) });
@@ -66,4 +66,42 @@ pub fn disk_usage(dir: &Path) -> u64 {
         }
     }
     total
+}
+
+impl Store {
+    /// Unpacks a layer from `partial` while a download is still appending to it, then moves the
+    /// blob into the store: both only once every byte matched `blob` and `diff_id`. `abort` is
+    /// set by the downloader when it gives up. The partial file stays for a resumed download
+    /// when the download is what failed; content that does not match is deleted.
+    pub fn unpack_download(&self, partial: &Path, blob: &Blob, diff_id: &crate::Digest, abort: &std::sync::atomic::AtomicBool) -> Result<()> {
+        let _writer = self.writer_guard()?;
+        let dest = self.layer_path(diff_id);
+        let src = LayerSource { blob: partial, digest: &blob.digest, size: blob.size, diff_id, follow: Some(abort) };
+        match unpack_layer(&src, &dest) {
+            Ok(_) => {}
+            Err(crate::unpack::UnpackError::Blob { expected, expected_size, actual, actual_size }) => {
+                let _ = std::fs::remove_file(partial);
+                return Err(StoreError::BlobMismatch { expected, expected_size, actual, actual_size });
+            }
+            Err(e) => {
+                let interrupted = matches!(&e, crate::unpack::UnpackError::Tar(io) | crate::unpack::UnpackError::Read(_, io) if io.kind() == std::io::ErrorKind::ConnectionAborted);
+                if !interrupted {
+                    // Content we could not use will not become usable by resuming.
+                    let _ = std::fs::remove_file(partial);
+                }
+                return Err(StoreError::Unpack(blob.digest.clone(), e));
+            }
+        }
+        // Exactly the verified bytes, no more: a longer file is not this blob.
+        let len = std::fs::metadata(partial).map_err(super::io_err(partial))?.len();
+        if len != blob.size {
+            let _ = std::fs::remove_file(partial);
+            return Err(StoreError::BlobTooLarge(blob.digest.clone(), blob.size));
+        }
+        let f = std::fs::File::open(partial).map_err(super::io_err(partial))?;
+        f.sync_all().map_err(super::io_err(partial))?;
+        let target = self.blob_path(&blob.digest);
+        std::fs::rename(partial, &target).map_err(super::io_err(&target))?;
+        Ok(())
+    }
 }

@@ -142,3 +142,47 @@ fn the_store_is_private_to_its_owner() {
     let f = fixture();
     assert_eq!(std::fs::metadata(f.store.root()).unwrap().permissions().mode() & 0o777, 0o700);
 }
+
+#[test]
+fn a_layer_is_unpacked_while_its_download_is_still_being_written() {
+    use std::io::Write;
+    use std::sync::atomic::AtomicBool;
+    let f = fixture();
+    let tar = RawTar::new().dir("bin").file("bin/app", &vec![7u8; 200_000]).finish();
+    let layer = gzip(&tar);
+    let partial = f.store.root().join("partial-layer");
+    std::fs::write(&partial, &layer[..1000]).unwrap();
+    let abort = AtomicBool::new(false);
+    let blob = Blob { digest: Digest::of(&layer), size: layer.len() as u64, media_type: LAYER_OCI_GZIP.into() };
+    std::thread::scope(|s| {
+        let p = partial.clone();
+        let rest = layer[1000..].to_vec();
+        s.spawn(move || {
+            let mut w = std::fs::OpenOptions::new().append(true).open(p).unwrap();
+            for chunk in rest.chunks(4096) {
+                w.write_all(chunk).unwrap();
+                std::thread::sleep(std::time::Duration::from_micros(200));
+            }
+        });
+        f.store.unpack_download(&partial, &blob, &Digest::of(&tar), &abort).unwrap();
+    });
+    assert!(f.store.has_blob(&blob.digest, blob.size));
+    assert_eq!(std::fs::read(f.store.layer_path(&Digest::of(&tar)).join("bin/app")).unwrap().len(), 200_000);
+    assert!(!partial.exists());
+}
+
+#[test]
+fn an_aborted_download_keeps_its_partial_file_and_makes_no_layer() {
+    use std::sync::atomic::AtomicBool;
+    let f = fixture();
+    let tar = RawTar::new().file("f", &vec![1u8; 50_000]).finish();
+    let layer = gzip(&tar);
+    let partial = f.store.root().join("partial-layer");
+    std::fs::write(&partial, &layer[..layer.len() / 2]).unwrap();
+    let blob = Blob { digest: Digest::of(&layer), size: layer.len() as u64, media_type: LAYER_OCI_GZIP.into() };
+    let err = f.store.unpack_download(&partial, &blob, &Digest::of(&tar), &AtomicBool::new(true)).unwrap_err();
+    assert!(matches!(err, StoreError::Unpack(_, _)), "{err}");
+    assert!(partial.exists());
+    assert!(!f.store.layer_path(&Digest::of(&tar)).exists());
+    assert_eq!(std::fs::read_dir(f.store.root().join("layers")).unwrap().count(), 0);
+}

@@ -2,6 +2,7 @@
 //! every path controlled by us, its uncompressed digest checked against the layer's diff_id
 //! and its compressed digest against the blob's, and only then renamed to its final name.
 mod apply;
+mod follow;
 mod fsops;
 mod path;
 
@@ -133,6 +134,9 @@ pub struct LayerSource<'a> {
     pub digest: &'a Digest,
     pub size: u64,
     pub diff_id: &'a Digest,
+    /// The blob is still being written (a download): follow it until `size` bytes, failing
+    /// when this flag is set.
+    pub follow: Option<&'a std::sync::atomic::AtomicBool>,
 }
 
 /// Unpacks the layer into `dest` (which must not exist) through a temporary sibling directory
@@ -162,7 +166,11 @@ pub fn unpack_layer(src: &LayerSource<'_>, dest: &Path) -> Result<Report, Unpack
 fn unpack_into(src: &LayerSource<'_>, dir: &Path) -> Result<Report, UnpackError> {
     let root: OwnedFd = std::fs::File::open(dir).map_err(|e| UnpackError::Io(dir.to_path_buf(), e))?.into();
     let file = std::fs::File::open(src.blob).map_err(|e| UnpackError::Io(src.blob.to_path_buf(), e))?;
-    let mut buffered = BufReader::with_capacity(1 << 18, file);
+    let reader: Box<dyn Read> = match src.follow {
+        Some(abort) => Box::new(follow::FollowReader::new(file, src.size, abort)),
+        None => Box::new(file),
+    };
+    let mut buffered = BufReader::with_capacity(1 << 18, reader);
     let head = buffered.fill_buf().map_err(|e| UnpackError::Io(src.blob.to_path_buf(), e))?;
     let compression = detect(head);
     let mut compressed = HashingReader::new(buffered);

@@ -258,7 +258,7 @@ fn gzip_zstd_and_plain_layers_unpack_and_verify() {
         assert_eq!(detect(&blob), c);
         let path = tmp.path().join("blob");
         std::fs::write(&path, &blob).unwrap();
-        let src = LayerSource { blob: &path, digest: &Digest::of(&blob), size: blob.len() as u64, diff_id: &Digest::of(&tar) };
+        let src = LayerSource { blob: &path, digest: &Digest::of(&blob), size: blob.len() as u64, diff_id: &Digest::of(&tar), follow: None };
         let dest = tmp.path().join("layer");
         unpack_layer(&src, &dest).unwrap();
         assert_eq!(std::fs::read(dest.join("bin/hello")).unwrap(), b"hi\n");
@@ -275,11 +275,11 @@ fn lying_digests_leave_no_layer_behind() {
     std::fs::write(&path, &blob).unwrap();
     let dest = tmp.path().join("layer");
     let wrong = Digest::of(b"something else");
-    let bad_diff = LayerSource { blob: &path, digest: &Digest::of(&blob), size: blob.len() as u64, diff_id: &wrong };
+    let bad_diff = LayerSource { blob: &path, digest: &Digest::of(&blob), size: blob.len() as u64, diff_id: &wrong, follow: None };
     assert!(matches!(unpack_layer(&bad_diff, &dest), Err(UnpackError::DiffId { .. })));
-    let bad_blob = LayerSource { blob: &path, digest: &wrong, size: blob.len() as u64, diff_id: &Digest::of(&tar) };
+    let bad_blob = LayerSource { blob: &path, digest: &wrong, size: blob.len() as u64, diff_id: &Digest::of(&tar), follow: None };
     assert!(matches!(unpack_layer(&bad_blob, &dest), Err(UnpackError::Blob { .. })));
-    let bad_size = LayerSource { blob: &path, digest: &Digest::of(&blob), size: 3, diff_id: &Digest::of(&tar) };
+    let bad_size = LayerSource { blob: &path, digest: &Digest::of(&blob), size: 3, diff_id: &Digest::of(&tar), follow: None };
     assert!(matches!(unpack_layer(&bad_size, &dest), Err(UnpackError::Blob { .. })));
     let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(left, vec![std::ffi::OsString::from("blob")]);
