@@ -139,3 +139,29 @@ test('save refuses an unknown image and writes nothing', (t) => {
   t.is(JSON.parse(r.stdout).error.code, 'image_not_found')
   t.false(existsSync(file))
 })
+
+test('podman loads what we save, and we load what podman saves', (t) => {
+  const root = makeDataRoot()
+  t.is(tsc(root, ['load', '-i', makeArchive({ dir: rootfs, config, name: 'localhost/pm:1' })]).code, 0)
+  const out = mkdtempSync(join(tmpdir(), 'tsc-box-podman-'))
+  const podman = (...args: string[]) => spawnSync('podman', ['--root', join(out, 'root'), '--runroot', join(out, 'run'), '--storage-driver', 'vfs', ...args], { encoding: 'utf8' })
+  if (podman('--version').error) return t.fail('podman is not installed (apt-get install podman)')
+  try {
+    const ours = join(out, 'ours.tar')
+    t.is(tsc(root, ['save', '-o', ours, 'localhost/pm:1']).code, 0)
+    const l = podman('load', '-i', ours)
+    t.is(l.status, 0, l.stderr)
+    for (const format of ['oci-archive', 'docker-archive']) {
+      const theirs = join(out, `podman-${format}.tar`)
+      const s = podman('save', '--format', format, '-o', theirs, 'localhost/pm:1')
+      t.is(s.status, 0, s.stderr)
+      const other = makeDataRoot()
+      const r = tsc(other, ['load', '-i', theirs])
+      t.is(r.code, 0, r.stderr)
+      t.regex(r.stdout, /Loaded image: localhost\/pm:1/)
+      t.is(tsc(other, ['run', '--rm', 'localhost/pm:1']).stdout, 'loaded\n')
+    }
+  } finally {
+    rmSync(out, { recursive: true, force: true })
+  }
+})
