@@ -130,6 +130,7 @@ impl Store {
             let _ = std::fs::remove_file(&tmp.path);
         }
         r?;
+        std::fs::File::open(&self.root).and_then(|d| d.sync_all()).map_err(io_err(&self.root))?;
         Ok(out)
     }
 
