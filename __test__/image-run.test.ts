@@ -141,3 +141,17 @@ test('an unknown image is a clear error with exit 125', (t) => {
   t.is(r.code, 125)
   t.is(JSON.parse(r.stdout).error.code, 'image_not_found')
 })
+
+test('an exited container starts again on its own layer, and rm removes it', (t) => {
+  const root = rootWithImage()
+  const name = `again-${process.pid}`
+  const r = tsc(root, ['run', '--name', name, '-u', '0', '--entrypoint', '/bin/sh', IMG, '-c', 'echo x >> /f; cat /f'])
+  t.is(r.stdout, 'x\n', r.stderr)
+  t.deepEqual(mountsUnder(root), [])
+  t.is(tsc(root, ['start', name]).code, 0)
+  t.is(tsc(root, ['wait', name]).stdout.trim(), '0')
+  t.is(tsc(root, ['logs', name]).stdout, 'x\nx\n')
+  t.is(tsc(root, ['rm', name]).code, 0)
+  t.deepEqual(mountsUnder(root), [])
+  t.deepEqual(readdirSync(join(root, 'overlay')), [])
+})

@@ -6,8 +6,10 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import {randomBytes} from '../container/id'
+import {readRecord} from '../container/record'
+import {CliError} from '../errors'
 import {callAsync, call, type ImageSummary} from './native'
-import {overlaysRoot} from './store'
+import {imagesRoot, overlaysRoot} from './store'
 
 export interface ImageRootfs {
   dir: string
@@ -30,6 +32,8 @@ export async function mountImageRootfs(dataRoot: string, image: ImageSummary, re
     const lower = image.layers.map((l) => l.path).reverse()
     const merged = path.join(dir, 'merged')
     const driver = await callAsync((n) => n.rootfsMount(lower, path.join(dir, 'upper'), path.join(dir, 'work'), merged, forceCopy()))
+    // A copy is the container's whole filesystem: it must never be mounted over later.
+    fs.writeFileSync(path.join(dir, 'driver'), driver + '\n')
     if (driver === 'copy')
       process.stderr.write(`tsc-box: ${forceCopy() ? 'TSC_BOX_STORAGE_DRIVER=copy' : 'overlayfs was refused'}: the image's layers were copied for this container (slower, same result)\n`)
     return {dir, merged, driver}
@@ -45,15 +49,56 @@ export function releaseOverlayDir(dir: string, remove: boolean): void {
   if (remove) fs.rmSync(dir, {recursive: true, force: true})
 }
 
+function overlayKeyDir(dataRoot: string, rootfs: string | undefined): string | undefined {
+  if (rootfs === undefined) return undefined
+  const root = overlaysRoot(dataRoot) + path.sep
+  if (!rootfs.startsWith(root)) return undefined
+  const key = rootfs.slice(root.length).split(path.sep)[0]
+  return /^[0-9a-f]{16}$/.test(key) ? path.join(overlaysRoot(dataRoot), key) : undefined
+}
+
+function isMountPoint(p: string): boolean {
+  try {
+    return fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === p)
+  } catch {
+    return false
+  }
+}
+
+/**
+ * Before a container starts again (`start`, `restart`, after a reboot), its overlay is
+ * mounted again over the same upper layer if it is not mounted.
+ */
+export async function ensureContainerRootfs(dataRoot: string, containerDir: string): Promise<void> {
+  let rootfs: string | undefined
+  try {
+    rootfs = readRecord(containerDir).rootfs
+  } catch {
+    return
+  }
+  const dir = overlayKeyDir(dataRoot, rootfs)
+  if (dir === undefined) return
+  const merged = path.join(dir, 'merged')
+  if (isMountPoint(merged)) return
+  let driver = ''
+  try {
+    driver = fs.readFileSync(path.join(dir, 'driver'), 'utf8').trim()
+  } catch {
+    // mounted by a version that did not record it: overlay
+  }
+  if (driver === 'copy') return
+  const meta = JSON.parse(fs.readFileSync(path.join(dir, 'image.json'), 'utf8')) as {digest: string}
+  const image = call((n) => n.imageFind(imagesRoot(dataRoot), meta.digest))
+  if (!image) throw new CliError('image_not_found', `the image ${meta.digest} of this container is no longer in the store`)
+  const lower = image.layers.map((l) => l.path).reverse()
+  await callAsync((n) => n.rootfsMount(lower, path.join(dir, 'upper'), path.join(dir, 'work'), merged, false))
+}
+
 /**
  * Releases the overlay a container's rootfs path points into, if it is one of ours; the
  * container's own removal calls this.
  */
 export function releaseContainerRootfs(dataRoot: string, rootfs: string | undefined): void {
-  if (rootfs === undefined) return
-  const root = overlaysRoot(dataRoot) + path.sep
-  if (!rootfs.startsWith(root)) return
-  const key = rootfs.slice(root.length).split(path.sep)[0]
-  if (!/^[0-9a-f]{16}$/.test(key)) return
-  releaseOverlayDir(path.join(overlaysRoot(dataRoot), key), true)
+  const dir = overlayKeyDir(dataRoot, rootfs)
+  if (dir !== undefined) releaseOverlayDir(dir, true)
 }

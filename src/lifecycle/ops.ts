@@ -5,6 +5,7 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import {removeContainer} from '../container/bundle'
+import {ensureContainerRootfs} from '../image/rootfs'
 import {CliError} from '../errors'
 import type {Paths} from '../paths'
 import {parseRuntimeLog, runOutcome} from '../runtime/log'
@@ -36,6 +37,7 @@ export function saveSettings(dir: string, settings: Settings): void {
  * the monitor's report). A failure is the runtime's error, with docker's exit code.
  */
 export async function launchDetached(l: DetachedLaunch): Promise<void> {
+  await ensureContainerRootfs(l.paths.dataRoot, l.dir)
   const files = lifecycleFiles(l.dir)
   for (const f of [files.stop, files.paused]) fs.rmSync(f, {force: true})
   fs.writeFileSync(l.runtimeLog, '')
