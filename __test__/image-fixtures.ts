@@ -12,8 +12,10 @@ export type Compression = 'none' | 'gzip' | 'zstd'
 const sha = (b: Buffer) => 'sha256:' + createHash('sha256').update(b).digest('hex')
 
 export interface ArchiveSpec {
-  /** Directory whose content becomes the single layer. */
+  /** Directory whose content becomes the (first) layer. */
   dir: string
+  /** More directories, each one more layer on top. */
+  moreLayers?: string[]
   config?: Record<string, unknown>
   compression?: Compression
   format?: 'oci' | 'docker'
@@ -39,21 +41,21 @@ export function makeArchive(spec: ArchiveSpec): string {
     writeFileSync(join(layout, 'blobs/sha256', d.slice(7)), b)
     return { digest: d, size: b.length }
   }
-  const tar = layerTar(spec.dir)
   const c = spec.compression ?? 'gzip'
-  const layer = put(compress(tar, c))
+  const tars = [spec.dir, ...(spec.moreLayers ?? [])].map(layerTar)
+  const layers = tars.map((t) => put(compress(t, c)))
   const config = put(Buffer.from(JSON.stringify({
     architecture: process.arch === 'x64' ? 'amd64' : 'arm64',
     os: 'linux',
     config: spec.config ?? {},
-    rootfs: { type: 'layers', diff_ids: [sha(tar)] },
+    rootfs: { type: 'layers', diff_ids: tars.map(sha) },
   })))
   const name = spec.name ?? 'localhost/fixture:latest'
   if (spec.format === 'docker') {
     writeFileSync(join(layout, 'manifest.json'), JSON.stringify([{
       Config: `blobs/sha256/${config.digest.slice(7)}`,
       RepoTags: [name],
-      Layers: [`blobs/sha256/${layer.digest.slice(7)}`],
+      Layers: layers.map((l) => `blobs/sha256/${l.digest.slice(7)}`),
     }]))
   } else {
     const layerType = { none: 'application/vnd.oci.image.layer.v1.tar', gzip: 'application/vnd.oci.image.layer.v1.tar+gzip', zstd: 'application/vnd.oci.image.layer.v1.tar+zstd' }[c]
@@ -61,7 +63,7 @@ export function makeArchive(spec: ArchiveSpec): string {
       schemaVersion: 2,
       mediaType: 'application/vnd.oci.image.manifest.v1+json',
       config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
-      layers: [{ mediaType: layerType, ...layer }],
+      layers: layers.map((l) => ({ mediaType: layerType, ...l })),
     })))
     writeFileSync(join(layout, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}')
     writeFileSync(join(layout, 'index.json'), JSON.stringify({

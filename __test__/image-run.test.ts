@@ -2,7 +2,9 @@
 // applied and overridden like docker; containers run on an overlay whose writes never reach
 // the image's layers; --read-only and --rm behave; nothing is left behind.
 import test from 'ava'
-import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { makeDataRoot, tsc } from './helpers/cli'
 import { mountsUnder } from './helpers/leaks'
@@ -154,4 +156,24 @@ test('an exited container starts again on its own layer, and rm removes it', (t)
   t.is(tsc(root, ['rm', name]).code, 0)
   t.deepEqual(mountsUnder(root), [])
   t.deepEqual(readdirSync(join(root, 'overlay')), [])
+})
+
+test('whiteouts of an upper layer hide files and directories of the lower ones', (t) => {
+  const base = makeRootfs()
+  execFileSync('sh', ['-c', `mkdir -p ${base}/var/old-dir && echo keep > ${base}/etc/keep && echo gone > ${base}/etc/gone && echo old > ${base}/var/old-dir/f`])
+  const top = mkdtempSync(join(tmpdir(), 'tsc-box-top-'))
+  execFileSync('sh', ['-c', `mkdir -p ${top}/etc ${top}/var/old-dir && touch ${top}/etc/.wh.gone ${top}/var/old-dir/.wh..wh..opq && echo new > ${top}/var/old-dir/g`])
+  const file = makeArchive({ dir: base, moreLayers: [top], name: 'localhost/wh:1', config: { Entrypoint: ['/bin/sh', '-c'] } })
+  const root = makeDataRoot()
+  t.is(tsc(root, ['load', '-i', file]).code, 0)
+  for (const driver of ['overlay', 'copy']) {
+    if (driver === 'copy') process.env.TSC_BOX_STORAGE_DRIVER = 'copy'
+    let r
+    try {
+      r = tsc(root, ['run', '--rm', 'localhost/wh:1', 'cat /etc/keep; ls /etc/gone 2>&1; ls /var/old-dir'])
+    } finally {
+      delete process.env.TSC_BOX_STORAGE_DRIVER
+    }
+    t.is(r.stdout, 'keep\nls: /etc/gone: No such file or directory\ng\n', `${driver}: ${r.stderr}`)
+  }
 })
