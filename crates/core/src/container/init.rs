@@ -85,8 +85,11 @@ fn run(ctx: &InitCtx<'_>) -> Result<Infallible, ContainerError> {
     for (fd, flag) in ctx.joins {
         setns(fd, *flag).map_err(ns_err("setns"))?;
     }
-    if ctx.ns.new_user {
-        // Become root of the new user namespace (the ids are mapped now).
+    if !ctx.ns.unshare_flags.is_empty() {
+        unshare(ctx.ns.unshare_flags).map_err(ns_err("unshare"))?;
+    }
+    if ctx.ns.in_user_ns() {
+        // Become root of the user namespace (a new one's ids are mapped by now).
         setresgid(Gid::from_raw(0), Gid::from_raw(0), Gid::from_raw(0)).map_err(ns_err("setgid 0 in user namespace"))?;
         setresuid(Uid::from_raw(0), Uid::from_raw(0), Uid::from_raw(0)).map_err(ns_err("setuid 0 in user namespace"))?;
     }
@@ -114,7 +117,7 @@ fn run(ctx: &InitCtx<'_>) -> Result<Infallible, ContainerError> {
     if mounts_cgroupfs {
         enter_cgroup(ctx)?;
     }
-    rootfs::prepare(&rootfs::Plan { rootfs: ctx.rootfs, spec, user_ns: ctx.ns.new_user, bind_trees: ctx.bind_trees })?;
+    rootfs::prepare(&rootfs::Plan { rootfs: ctx.rootfs, spec, user_ns: ctx.ns.in_user_ns(), bind_trees: ctx.bind_trees })?;
     if ctx.terminal {
         let size = process.console_size();
         let (rows, cols) = size.map(|b| (b.height() as u16, b.width() as u16)).unwrap_or((0, 0));

@@ -197,7 +197,7 @@ fn build(opts: &Options<'_>, undo: &mut Undo) -> Result<Container, ContainerErro
         joins.push((open_ns(p)?, *f));
     }
     let pid_join = ns.pid_join.as_deref().map(open_ns).transpose()?;
-    let bind_trees = if ns.new_user { crate::rootfs::detach_bind_sources(spec)? } else { Vec::new() };
+    let bind_trees = if ns.in_user_ns() { crate::rootfs::detach_bind_sources(spec)? } else { Vec::new() };
 
     undo.state = Some(StateDir::create(opts.root, opts.id)?);
     let cg_path = linux
@@ -231,6 +231,7 @@ fn build(opts: &Options<'_>, undo: &mut Undo) -> Result<Container, ContainerErro
     let (parent_sock, child_sock) =
         socketpair(AddressFamily::Unix, SockType::SeqPacket, None, SockFlag::SOCK_CLOEXEC).map_err(sys("socketpair"))?;
     let (cg_fd, self_join) = placement(&cgroup, ns.new_user)?;
+    // (A joined user namespace is entered after the init moved itself: see init.rs.)
     // Joining a pid namespace only changes where our children go: join it for the clone,
     // and come back right after, so hooks and helpers we spawn later stay in ours.
     let own_pid_ns = match &pid_join {

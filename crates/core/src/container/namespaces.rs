@@ -12,6 +12,9 @@ pub struct NsPlan {
     /// unshared by the child once the parent has put it in its cgroup (on v1 the parent can
     /// only do that after clone), so the namespace is rooted at the container's cgroup.
     pub clone_flags: CloneFlags,
+    /// New namespaces the init unshares itself, after joining a user namespace by path: made
+    /// by clone they would belong to our user namespace, where the init has no rights.
+    pub unshare_flags: CloneFlags,
     pub new_cgroup: bool,
     pub new_user: bool,
     pub new_net: bool,
@@ -21,6 +24,14 @@ pub struct NsPlan {
     pub joins: Vec<(PathBuf, CloneFlags)>,
     /// A pid namespace to join: setns in the parent, which only affects its children.
     pub pid_join: Option<PathBuf>,
+}
+
+impl NsPlan {
+    /// Whether the init ends up in a user namespace other than ours (new or joined): then it
+    /// is only a mapped root on the host.
+    pub fn in_user_ns(&self) -> bool {
+        self.new_user || self.joins.iter().any(|(_, f)| *f == CloneFlags::CLONE_NEWUSER)
+    }
 }
 
 fn flag(t: T) -> CloneFlags {
@@ -39,6 +50,7 @@ fn flag(t: T) -> CloneFlags {
 pub fn plan(spec: &Spec) -> NsPlan {
     let mut p = NsPlan {
         clone_flags: CloneFlags::empty(),
+        unshare_flags: CloneFlags::empty(),
         new_cgroup: false,
         new_user: false,
         new_net: false,
@@ -67,6 +79,10 @@ pub fn plan(spec: &Spec) -> NsPlan {
             }
         }
     }
+    if p.in_user_ns() && !p.new_user {
+        p.unshare_flags = p.clone_flags;
+        p.clone_flags = CloneFlags::empty();
+    }
     p
 }
 
@@ -85,10 +101,13 @@ mod tests {
         }))
         .unwrap();
         let p = plan(&spec);
-        assert_eq!(p.clone_flags, CloneFlags::CLONE_NEWPID | CloneFlags::CLONE_NEWNS | CloneFlags::CLONE_NEWUTS);
         assert!(p.new_cgroup && p.new_pid && p.new_mount && !p.new_net && !p.new_user);
         assert_eq!(p.joins[0], (PathBuf::from("/proc/9/ns/user"), CloneFlags::CLONE_NEWUSER));
         assert_eq!(p.joins[1], (PathBuf::from("/run/netns/x"), CloneFlags::CLONE_NEWNET));
         assert_eq!(p.pid_join, None);
+        assert!(p.in_user_ns());
+        // The user namespace is joined: the new ones are unshared by the init, after it.
+        assert_eq!(p.clone_flags, CloneFlags::empty());
+        assert_eq!(p.unshare_flags, CloneFlags::CLONE_NEWPID | CloneFlags::CLONE_NEWNS | CloneFlags::CLONE_NEWUTS);
     }
 }

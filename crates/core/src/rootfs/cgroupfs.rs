@@ -23,6 +23,9 @@ const CONTROLLERS: &[&str] = &[
 #[derive(Debug, PartialEq)]
 pub struct Hierarchy {
     pub dir: String,
+    /// Where the host mounts it, and which cgroup its mount root is.
+    pub mount_point: PathBuf,
+    pub mount_root: String,
     pub data: String,
     pub controllers: Vec<String>,
 }
@@ -37,7 +40,8 @@ pub fn v1_hierarchies(mountinfo: &str) -> Vec<Hierarchy> {
             continue;
         }
         let (Some(_src), Some(opts)) = (tail.next(), tail.next()) else { continue };
-        let Some(mp) = left.split(' ').nth(4) else { continue };
+        let fields: Vec<&str> = left.split(' ').collect();
+        let (Some(root), Some(mp)) = (fields.get(3), fields.get(4)) else { continue };
         let Some(dir) = Path::new(mp).file_name().and_then(|n| n.to_str()) else { continue };
         let names: Vec<String> = opts
             .split(',')
@@ -49,7 +53,7 @@ pub fn v1_hierarchies(mountinfo: &str) -> Vec<Hierarchy> {
             continue;
         }
         let controllers = names.iter().filter(|n| !n.starts_with("name=")).cloned().collect();
-        out.push(Hierarchy { dir: dir.to_string(), data, controllers });
+        out.push(Hierarchy { dir: dir.to_string(), mount_point: PathBuf::from(mp), mount_root: root.to_string(), data, controllers });
     }
     out
 }
@@ -59,9 +63,17 @@ pub fn mount_cgroup(root: BorrowedFd<'_>, dest: &Path, flags: MsFlags) -> Result
     let target = mkdir_all(root, dest, Mode::from_bits_truncate(0o755)).map_err(path_err("create mount point", dest))?;
     let info = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
     let hierarchies = v1_hierarchies(&info);
+    let own = std::fs::read_to_string("/proc/self/cgroup").unwrap_or_default();
     if hierarchies.is_empty() {
-        return mount(Some("cgroup2"), fd_path(target.as_raw_fd()).as_str(), Some("cgroup2"), flags, None::<&str>)
-            .map_err(merr("cgroup2".into()));
+        let r = mount(Some("cgroup2"), fd_path(target.as_raw_fd()).as_str(), Some("cgroup2"), flags, None::<&str>);
+        if r != Err(nix::errno::Errno::EPERM) {
+            return r.map_err(merr("cgroup2".into()));
+        }
+        // A user namespace without a cgroup namespace of its own may not mount cgroupfs:
+        // show the container's own cgroup from the host's mount instead, as runc does.
+        let src = own_dir(&own, "", Path::new("/sys/fs/cgroup"), "/");
+        bind_host(root, dest, &src, &target, flags)?;
+        return Ok(());
     }
     let tmpfs_flags = flags & !MsFlags::MS_RDONLY;
     mount(Some("tmpfs"), fd_path(target.as_raw_fd()).as_str(), Some("tmpfs"), tmpfs_flags, Some("mode=755"))
@@ -69,8 +81,13 @@ pub fn mount_cgroup(root: BorrowedFd<'_>, dest: &Path, flags: MsFlags) -> Result
     for h in &hierarchies {
         let sub: PathBuf = dest.join(&h.dir);
         let t = mkdir_all(root, &sub, Mode::from_bits_truncate(0o755)).map_err(path_err("create mount point", &sub))?;
-        mount(Some("cgroup"), fd_path(t.as_raw_fd()).as_str(), Some("cgroup"), flags, Some(h.data.as_str()))
-            .map_err(|errno| RootfsError::Mount { what: format!("cgroup {}", h.data), dest: sub.clone(), errno })?;
+        match mount(Some("cgroup"), fd_path(t.as_raw_fd()).as_str(), Some("cgroup"), flags, Some(h.data.as_str())) {
+            Err(nix::errno::Errno::EPERM) => {
+                let src = own_dir(&own, &h.data, &h.mount_point, &h.mount_root);
+                bind_host(root, &sub, &src, &t, flags)?;
+            }
+            r => r.map_err(|errno| RootfsError::Mount { what: format!("cgroup {}", h.data), dest: sub.clone(), errno })?,
+        }
         // Co-mounted controllers (cpu,cpuacct) are also reachable by each name.
         if h.controllers.len() > 1 {
             let dir = super::resolve::open_in_root(root, dest, nix::fcntl::OFlag::O_PATH | nix::fcntl::OFlag::O_DIRECTORY)
@@ -84,6 +101,29 @@ pub fn mount_cgroup(root: BorrowedFd<'_>, dest: &Path, flags: MsFlags) -> Result
         remount(root, dest, tmpfs_flags | MsFlags::MS_RDONLY, None)?;
     }
     Ok(())
+}
+
+/// The host directory of our own cgroup in the hierarchy named `controllers` ("" for the
+/// unified one), from /proc/self/cgroup, under that hierarchy's mount.
+fn own_dir(proc_cgroup: &str, controllers: &str, mount_point: &Path, mount_root: &str) -> PathBuf {
+    let want: std::collections::BTreeSet<&str> = controllers.split(',').filter(|s| !s.is_empty()).collect();
+    let path = proc_cgroup
+        .lines()
+        .filter_map(|l| {
+            let mut f = l.splitn(3, ':');
+            let (_, c, p) = (f.next()?, f.next()?, f.next()?);
+            (c.split(',').filter(|s| !s.is_empty()).collect::<std::collections::BTreeSet<_>>() == want).then_some(p)
+        })
+        .next()
+        .unwrap_or("/");
+    let rel = path.strip_prefix(mount_root.trim_end_matches('/')).unwrap_or(path);
+    mount_point.join(rel.trim_start_matches('/'))
+}
+
+fn bind_host(root: BorrowedFd<'_>, dest: &Path, src: &Path, target: &std::os::fd::OwnedFd, flags: MsFlags) -> Result<(), RootfsError> {
+    mount(Some(src), fd_path(target.as_raw_fd()).as_str(), None::<&str>, MsFlags::MS_BIND | MsFlags::MS_REC, None::<&str>)
+        .map_err(|errno| RootfsError::Mount { what: format!("bind {}", src.display()), dest: dest.to_path_buf(), errno })?;
+    remount(root, dest, (flags & !MsFlags::MS_RELATIME) | MsFlags::MS_REC, None)
 }
 
 #[cfg(test)]
@@ -101,9 +141,26 @@ mod tests {
 ";
         let h = v1_hierarchies(info);
         assert_eq!(h.len(), 2);
-        assert_eq!(h[0], Hierarchy { dir: "cpu,cpuacct".into(), data: "cpu,cpuacct".into(), controllers: vec!["cpu".into(), "cpuacct".into()] });
+        assert_eq!(
+            h[0],
+            Hierarchy {
+                dir: "cpu,cpuacct".into(),
+                mount_point: "/sys/fs/cgroup/cpu,cpuacct".into(),
+                mount_root: "/".into(),
+                data: "cpu,cpuacct".into(),
+                controllers: vec!["cpu".into(), "cpuacct".into()]
+            }
+        );
         assert_eq!(h[1].data, "name=systemd");
         assert!(h[1].controllers.is_empty());
         assert!(v1_hierarchies("1 0 0:1 / / rw - cgroup2 cgroup2 rw").is_empty());
+    }
+
+    #[test]
+    fn finds_our_own_cgroup_directory() {
+        let pc = "4:memory:/tsc/x\n2:cpuacct,cpu:/tsc/x\n1:name=systemd:/user/1\n0::/tsc/x\n";
+        assert_eq!(own_dir(&pc, "cpu,cpuacct", Path::new("/sys/fs/cgroup/cpu,cpuacct"), "/"), PathBuf::from("/sys/fs/cgroup/cpu,cpuacct/tsc/x"));
+        assert_eq!(own_dir(&pc, "", Path::new("/sys/fs/cgroup/unified"), "/"), PathBuf::from("/sys/fs/cgroup/unified/tsc/x"));
+        assert_eq!(own_dir(&pc, "name=systemd", Path::new("/sys/fs/cgroup/systemd"), "/user"), PathBuf::from("/sys/fs/cgroup/systemd/1"));
     }
 }

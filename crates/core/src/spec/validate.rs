@@ -142,6 +142,12 @@ fn linux(spec: &Spec) -> Result<(), SpecError> {
     if !new_ns.contains(&LinuxNamespaceType::Mount) {
         return Err(SpecError::invalid("linux.namespaces", "a new mount namespace is required (the rootfs is set up with pivot_root)"));
     }
+    if types.contains(&LinuxNamespaceType::User) && !new_ns.contains(&LinuxNamespaceType::User) && new_ns.contains(&LinuxNamespaceType::Pid) {
+        return Err(SpecError::invalid(
+            "linux.namespaces",
+            "joining a user namespace by path together with a new pid namespace is not supported",
+        ));
+    }
     let host_or_joined = |t| !new_ns.contains(&t);
     if spec.hostname().as_deref().is_some_and(|h| !h.is_empty()) && host_or_joined(LinuxNamespaceType::Uts) {
         return Err(SpecError::invalid("hostname", "set without a new uts namespace"));
@@ -423,6 +429,13 @@ mod tests {
         let mut v = base();
         v["process"]["rlimits"] = serde_json::json!([{"type": "RLIMIT_NOFILE", "soft": 10, "hard": 5}]);
         assert_eq!(field_of(check(v)), "process.rlimits[0]");
+    }
+
+    #[test]
+    fn refuses_a_joined_user_namespace_with_a_new_pid_namespace() {
+        let mut v = base();
+        v["linux"]["namespaces"].as_array_mut().unwrap().push(serde_json::json!({"type": "user", "path": "/proc/1/ns/user"}));
+        assert_eq!(field_of(check(v)), "linux.namespaces");
     }
 
     #[test]
