@@ -36,6 +36,7 @@ pub(super) struct InitCtx<'a> {
     pub filter: Option<&'a Filter>,
     pub die_with_parent: bool,
     pub preserve_fds: u32,
+    pub listen_fds: u32,
     pub terminal: bool,
     /// Bind sources the parent detached for us (new user namespace), by mount index.
     pub bind_trees: &'a [Option<OwnedFd>],
@@ -141,6 +142,10 @@ fn run(ctx: &InitCtx<'_>) -> Result<Infallible, ContainerError> {
 
     let user = process.user();
     let mut env: Vec<String> = process.env().clone().unwrap_or_default();
+    if ctx.listen_fds > 0 {
+        env.push(format!("LISTEN_FDS={}", ctx.listen_fds));
+        env.push("LISTEN_PID=1".into());
+    }
     if env_get(&env, "HOME").is_none() {
         env.push(format!("HOME={}", identity::home_of(user.uid(), Path::new("/etc/passwd"))));
     }

@@ -113,7 +113,8 @@ pub struct Options<'a> {
     pub start: StartVia,
     /// Foreground `run`: the container dies with the runtime (PR_SET_PDEATHSIG).
     pub die_with_parent: bool,
-    /// Extra fds beyond stdio kept open for the app (LISTEN_FDS, --preserve-fds).
+    /// Extra fds beyond stdio kept open for the app (--preserve-fds); socket-activation fds
+    /// (LISTEN_FDS in our environment) are added on top, as runc does.
     pub preserve_fds: u32,
     /// Becomes readable when the caller wants to give up (a foreground `run`'s signalfd: ^C
     /// during a setup that hangs must still end it, and undo everything).
@@ -252,7 +253,8 @@ fn build(opts: &Options<'_>, undo: &mut Undo) -> Result<Container, ContainerErro
         ns: &ns,
         filter: filter.as_ref(),
         die_with_parent: opts.die_with_parent,
-        preserve_fds: opts.preserve_fds,
+        preserve_fds: opts.preserve_fds + listen_fds(),
+        listen_fds: listen_fds(),
         terminal,
         state_lock: undo.state.as_ref().and_then(|s| s.as_fd()).map(|f| f.as_raw_fd()),
         cgroup_tasks: &self_join,
@@ -335,6 +337,12 @@ fn build(opts: &Options<'_>, undo: &mut Undo) -> Result<Container, ContainerErro
     undo.pid = None;
     undo.poststop = None;
     Ok(Container { state, record, pid, cgroup, pty, sync: parent_sock })
+}
+
+/// Socket activation: systemd hands us LISTEN_FDS fds from 3 on; they go to the app, whose
+/// pid will be 1.
+fn listen_fds() -> u32 {
+    std::env::var("LISTEN_FDS").ok().and_then(|v| v.parse().ok()).unwrap_or(0)
 }
 
 /// How the init gets into its cgroup. On v2: clone3(CLONE_INTO_CGROUP). On v1 and hybrid,

@@ -2,7 +2,7 @@
 
 use tsc_box_core::container::{self, Options, StartVia};
 
-use super::{listen_fds, write_pid_file, Global};
+use super::{write_pid_file, Global};
 use crate::cli::CreateArgs;
 use crate::error::CmdError;
 
@@ -15,7 +15,7 @@ pub fn run(g: &Global<'_>, a: &CreateArgs) -> Result<i32, CmdError> {
         console_socket: a.console_socket.as_deref(),
         start: StartVia::Fifo,
         die_with_parent: false,
-        preserve_fds: a.preserve_fds + listen_fds(),
+        preserve_fds: a.preserve_fds,
         interrupt: None,
     })?;
     if let Some(p) = &a.pid_file {

@@ -49,8 +49,3 @@ pub fn write_pid_file(path: &Path, pid: i32) -> Result<(), CmdError> {
     f.write_all(pid.to_string().as_bytes()).map_err(err)?;
     std::fs::rename(&tmp, path).map_err(err)
 }
-
-/// LISTEN_FDS passed to the runtime (socket activation) is passed on to the app.
-pub fn listen_fds() -> u32 {
-    std::env::var("LISTEN_FDS").ok().and_then(|v| v.parse().ok()).unwrap_or(0)
-}

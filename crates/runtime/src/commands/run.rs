@@ -10,7 +10,7 @@ use tsc_box_core::kind::Kind;
 use tsc_box_core::signal::forwardable;
 use tsc_box_core::terminal::{copy_winsize, RawMode};
 
-use super::{listen_fds, write_pid_file, Global};
+use super::{write_pid_file, Global};
 use crate::cli::RunArgs;
 use crate::error::CmdError;
 use crate::relay;
@@ -54,7 +54,7 @@ pub fn run(g: &Global<'_>, a: &RunArgs) -> Result<i32, CmdError> {
         console_socket: c.console_socket.as_deref(),
         start: StartVia::Socket,
         die_with_parent: !a.detach,
-        preserve_fds: c.preserve_fds + listen_fds(),
+        preserve_fds: c.preserve_fds,
         interrupt: stop.as_ref().map(|s| s.as_fd()),
     });
     let mut ctr = match created {
