@@ -73,6 +73,20 @@ async function main() {
     process.exitCode = result.exitCode
     return
   }
+  // exec and rm: the lifecycle's own fast path (src/lifecycle/fast.ts), also without oclif.
+  if (argv[0] === 'exec' || argv[0] === 'rm') {
+    const mod = require(path.join(dist, 'lifecycle', 'fast.js'))
+    let code
+    try {
+      code = await mod.fastCommand(argv[0], argv.slice(1))
+    } catch (err) {
+      report(err, mod.jsonRequested(argv[0], argv.slice(1)), mod)
+      return
+    }
+    if (code === undefined) return viaOclif(argv)
+    process.exitCode = code
+    return
+  }
   return viaOclif(argv)
 }
 

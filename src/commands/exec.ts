@@ -6,11 +6,7 @@
  */
 import {Args} from '@oclif/core'
 import {BaseCommand, asOclifFlags} from '../base-command'
-import {parseArgv} from '../cli/argv'
-import {CliError} from '../errors'
-import {context} from '../lifecycle/context'
-import {execFlags, execIn} from '../lifecycle/exec'
-import {resolveContainer} from '../lifecycle/resolve'
+import {execCommand, execFlags} from '../lifecycle/exec'
 
 export default class Exec extends BaseCommand {
   static override summary = 'Execute a command in a running container'
@@ -22,27 +18,14 @@ export default class Exec extends BaseCommand {
 
   async run(): Promise<void> {
     this.parsed = true // flags end at the container: the command's own flags are its own
-    const {flags, rest} = await parseArgv(this.argv, execFlags, 'exec')
-    if (flags.help) {
+    const code = await execCommand(this.argv)
+    if (code === undefined) {
       const {loadHelpClass} = await import('@oclif/core')
       const Help = await loadHelpClass(this.config)
       await new Help(this.config).showHelp(['exec'])
       return
     }
-    if (rest.length < 2) throw new CliError('invalid_usage', "exec needs a container and a command\nSee 'tsc-box exec --help'.")
-    const {paths, runtime} = context(flags.root)
-    const v = resolveContainer(paths.dataRoot, rest[0])
-    const exitCode = await execIn(runtime, paths, v, {
-      interactive: flags.interactive,
-      tty: flags.tty,
-      detach: flags.detach,
-      env: flags.env,
-      user: flags.user,
-      workdir: flags.workdir,
-      command: rest.slice(1),
-    })
-    process.exitCode = exitCode
-    if (flags.json) process.stdout.write(JSON.stringify({id: v.id, exitCode}) + '\n')
+    process.exitCode = code
   }
 
   // --json is parsed by parseArgv above; oclif must not print a second document.

@@ -78,3 +78,29 @@ export async function execIn(runtime: string, paths: Paths, v: ContainerView, re
     fs.rmSync(log, {force: true})
   }
 }
+
+/**
+ * `exec ARGV` from the command line (the oclif command and bin/run.js's fast path both call
+ * it). Returns the exit status, or undefined when help was asked for.
+ */
+export async function execCommand(argv: readonly string[]): Promise<number | undefined> {
+  const {parseArgv} = await import('../cli/argv')
+  const {context} = await import('./context')
+  const {resolveContainer} = await import('./resolve')
+  const {flags, rest} = await parseArgv(argv, execFlags, 'exec')
+  if (flags.help) return undefined
+  if (rest.length < 2) throw new CliError('invalid_usage', "exec needs a container and a command\nSee 'tsc-box exec --help'.")
+  const {paths, runtime} = context(flags.root)
+  const v = resolveContainer(paths.dataRoot, rest[0])
+  const exitCode = await execIn(runtime, paths, v, {
+    interactive: flags.interactive,
+    tty: flags.tty,
+    detach: flags.detach,
+    env: flags.env,
+    user: flags.user,
+    workdir: flags.workdir,
+    command: rest.slice(1),
+  })
+  if (flags.json) process.stdout.write(JSON.stringify({id: v.id, exitCode}) + '\n')
+  return exitCode
+}

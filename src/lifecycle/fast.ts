@@ -1,0 +1,49 @@
+/**
+ * The lifecycle commands bin/run.js dispatches without loading oclif (whose start costs more
+ * than a whole `exec` or `rm`): the same code the oclif commands run, with the lean flag
+ * parser. Returns the exit status, or undefined to let oclif handle the command (--help).
+ */
+import {jsonRequested as jsonInArgv, parseArgv} from '../cli/argv'
+import {Flags} from '../cli/flags'
+import {jsonFlag, rootFlag} from '../cli/global-flags'
+export {reportError} from '../cli/error-output'
+import {execCommand, execFlags} from './exec'
+
+export const FAST_COMMANDS = ['exec', 'rm'] as const
+
+const rmFlags = {
+  force: Flags.boolean({char: 'f'}),
+  volumes: Flags.boolean({char: 'v'}),
+  root: rootFlag,
+  json: jsonFlag,
+  help: Flags.boolean({hidden: true}),
+}
+
+async function rm(argv: readonly string[]): Promise<number | undefined> {
+  // docker accepts flags after the names too: rm ID -f.
+  const flagsFirst = [...argv.filter((a) => a.startsWith('-')), ...argv.filter((a) => !a.startsWith('-'))]
+  const {flags, rest} = await parseArgv(flagsFirst, rmFlags, 'rm')
+  if (flags.help || rest.length === 0) return undefined
+  const {context, eachRef} = await import('./context')
+  const {removeContainerFully} = await import('./ops')
+  const {resolveContainer} = await import('./resolve')
+  const {paths, runtime} = context(flags.root)
+  const out = await eachRef(rest, async (ref) => {
+    const v = resolveContainer(paths.dataRoot, ref)
+    await removeContainerFully(runtime, paths, v, flags.force)
+    return {id: v.id, name: v.name}
+  }, (ref) => flags.json || process.stdout.write(ref + '\n'))
+  if (flags.json) process.stdout.write(JSON.stringify(out) + '\n')
+  return 0
+}
+
+export async function fastCommand(verb: string, argv: readonly string[]): Promise<number | undefined> {
+  if (verb === 'exec') return execCommand(argv)
+  if (verb === 'rm') return rm(argv)
+  return undefined
+}
+
+export function jsonRequested(verb: string, argv: readonly string[]): boolean {
+  if (verb === 'rm') return argv.includes('--json')
+  return jsonInArgv(argv, execFlags)
+}
