@@ -20,9 +20,21 @@ const rmFlags = {
 }
 
 async function rm(argv: readonly string[]): Promise<number | undefined> {
-  // docker accepts flags after the names too: rm ID -f.
-  const flagsFirst = [...argv.filter((a) => a.startsWith('-')), ...argv.filter((a) => !a.startsWith('-'))]
-  const {flags, rest} = await parseArgv(flagsFirst, rmFlags, 'rm')
+  // docker accepts flags after the names too (rm ID -f): split them out, --root with its value.
+  const flagTokens: string[] = []
+  const names: string[] = []
+  for (let i = 0; i < argv.length; i++) {
+    const tok = argv[i]
+    if (tok === '--') {
+      names.push(...argv.slice(i + 1))
+      break
+    }
+    if (tok === '--root' && i + 1 < argv.length) flagTokens.push(tok, argv[++i])
+    else if (tok.startsWith('-') && tok !== '-') flagTokens.push(tok)
+    else names.push(tok)
+  }
+  const {flags} = await parseArgv(flagTokens, rmFlags, 'rm')
+  const rest = names
   if (flags.help || rest.length === 0) return undefined
   const {context, eachRef} = await import('./context')
   const {removeContainerFully} = await import('./ops')
