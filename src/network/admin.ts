@@ -14,6 +14,7 @@ export interface NetworkInfo {
   bridge: string
   subnet: string
   gateway: string
+  mtu: number
   created: string
 }
 
@@ -44,11 +45,12 @@ function net<T>(args: string[], input?: string): T {
   return doc as T
 }
 
-export function createNetwork(name: string, o: {subnet?: string; gateway?: string; bridge?: string}): NetworkInfo {
+export function createNetwork(name: string, o: {subnet?: string; gateway?: string; bridge?: string; mtu?: number}): NetworkInfo {
   const args = ['create', name]
   if (o.subnet !== undefined) args.push('--subnet', o.subnet)
   if (o.gateway !== undefined) args.push('--gateway', o.gateway)
   if (o.bridge !== undefined) args.push('--bridge', o.bridge)
+  if (o.mtu !== undefined) args.push('--mtu', String(o.mtu))
   return net<NetworkInfo>(args)
 }
 

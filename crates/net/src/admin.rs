@@ -34,6 +34,8 @@ pub enum AdminError {
     InUse { network: String, containers: Vec<String> },
     #[error("no free /24 subnet left in 172.30.0.0/15: pass --subnet")]
     NoFreeSubnet,
+    #[error("invalid MTU {0}: it must be between 1280 and 65535")]
+    Mtu(u32),
     #[error("the default network {0:?} cannot be created or removed by hand")]
     Default(String),
 }
@@ -43,6 +45,7 @@ pub struct CreateOpts<'a> {
     pub subnet: Option<&'a str>,
     pub gateway: Option<&'a str>,
     pub bridge: Option<&'a str>,
+    pub mtu: Option<u32>,
 }
 
 /// A network as `inspect` shows it, with its members.
@@ -78,6 +81,10 @@ pub fn create(dir: &Path, o: &CreateOpts<'_>) -> Result<Network, AdminError> {
         return Err(AdminError::Default(o.name.into()));
     }
     store::check_name(o.name)?;
+    let mtu = o.mtu.unwrap_or(store::DEFAULT_MTU);
+    if !(1280..=65535).contains(&mtu) {
+        return Err(AdminError::Mtu(mtu));
+    }
     let subnet = o.subnet.map(str::parse::<Cidr>).transpose()?;
     let gateway = o.gateway.map(parse_ip).transpose()?;
     let bridge = match o.bridge {
@@ -103,6 +110,7 @@ pub fn create(dir: &Path, o: &CreateOpts<'_>) -> Result<Network, AdminError> {
         bridge,
         gateway: gateway.unwrap_or_else(|| subnet.default_gateway()),
         subnet,
+        mtu,
         created: tsc_box_core::state::now_rfc3339(),
     };
     if crate::netlink::link_exists(&net.bridge) {

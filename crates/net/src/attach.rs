@@ -99,6 +99,7 @@ pub fn network_for(store: &Store, name: &str, default_subnet: Option<Cidr>) -> R
                 bridge: DEFAULT_BRIDGE.into(),
                 gateway: subnet.default_gateway(),
                 subnet,
+                mtu: store::DEFAULT_MTU,
                 created: tsc_box_core::state::now_rfc3339(),
             };
             store.create(&net, &store::host_routes())?;
@@ -120,18 +121,23 @@ pub fn reconcile(store: &Store) -> Result<(), AttachError> {
         }
         leases.save(&store.dir, &net.name)?;
         for l in &stale {
-            release_resources(None, l);
+            release_resources(None, l, false);
         }
         hosts::update_all(&leases.leases);
     }
     Ok(())
 }
 
-/// The port table and host veth of a lease (the veth normally dies with the container's
-/// namespace; it is still there when a live container is disconnected).
-fn release_resources(nl: Option<&mut Netlink>, l: &Lease) {
+/// The port table of a lease and, with `veth`, its host veth. A dead container's veth is left
+/// to the kernel, which deletes the pair with the namespace: deleting it ourselves would
+/// wait for RCU grace periods (tens of ms) in every container's teardown, and a namespace
+/// another container still shares (container:ID) must keep its interface.
+fn release_resources(nl: Option<&mut Netlink>, l: &Lease, veth: bool) {
     if let Some(t) = &l.nft_table {
         let _ = nft::delete_container(t);
+    }
+    if !veth {
+        return;
     }
     if let Ok(i) = link_index(&l.veth) {
         let mut own;
@@ -212,7 +218,7 @@ pub fn attach(plan: &Plan, t: &Target<'_>) -> Result<Lease, AttachError> {
             Ok(lease)
         }
         Err(e) => {
-            release_resources(Some(&mut nl), &lease);
+            release_resources(Some(&mut nl), &lease, true);
             leases.release(t.id);
             let _ = leases.save(&store.dir, &net.name);
             Err(e)
@@ -221,7 +227,7 @@ pub fn attach(plan: &Plan, t: &Target<'_>) -> Result<Lease, AttachError> {
 }
 
 fn plug(nl: &mut Netlink, net: &Network, l: &Lease, br_index: u32, netns: std::os::fd::BorrowedFd<'_>, ifname: &str) -> Result<(), AttachError> {
-    nl.create_veth(&l.veth, Some(br_index), None, &VethPeer { name: ifname, netns: Some(netns) })?;
+    nl.create_veth(&l.veth, Some(br_index), Some(net.mtu), &VethPeer { name: ifname, netns: Some(netns) })?;
     nl.set_up(link_index(&l.veth)?)?;
     if let Some(t) = &l.nft_table {
         nft::add_container(t, l.ip, &l.ports)?;
@@ -253,7 +259,8 @@ pub fn detach(dir: &Path, network: Option<&str>, id: &str) -> Result<Vec<Lease>,
         let mut leases = Leases::load(&store.dir, &name)?;
         if let Some(l) = leases.release(id) {
             leases.save(&store.dir, &name)?;
-            release_resources(None, &l);
+            // Only a disconnect leaves the container alive with the veth in it.
+            release_resources(None, &l, network.is_some());
             hosts::update_all(&leases.leases);
             gone.push(l);
         }

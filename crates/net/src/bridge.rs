@@ -26,7 +26,7 @@ pub fn ensure(nl: &mut Netlink, net: &Network) -> Result<(u32, bool), BridgeErro
     let (index, created) = match link_index(&net.bridge) {
         Ok(i) => (i, false),
         Err(NetlinkError::NoLink(_)) => {
-            nl.create_bridge(&net.bridge, None)?;
+            nl.create_bridge(&net.bridge, Some(net.mtu))?;
             (link_index(&net.bridge)?, true)
         }
         Err(e) => return Err(e.into()),
@@ -34,6 +34,12 @@ pub fn ensure(nl: &mut Netlink, net: &Network) -> Result<(u32, bool), BridgeErro
     if created {
         nl.add_addr(index, net.gateway, net.subnet.prefix, true)?;
         nl.set_up(index)?;
+    } else {
+        // A bridge made by an older definition (or changed by hand) follows the network's MTU.
+        let path = format!("/sys/class/net/{}/mtu", net.bridge);
+        if std::fs::read_to_string(&path).ok().and_then(|s| s.trim().parse::<u32>().ok()) != Some(net.mtu) {
+            nl.set_mtu(index, net.mtu)?;
+        }
     }
     sysctl("/proc/sys/net/ipv4/ip_forward".into(), "1")?;
     sysctl(format!("/proc/sys/net/ipv4/conf/{}/route_localnet", net.bridge), "1")?;

@@ -74,6 +74,8 @@ impl Leases {
     pub fn load(dir: &Path, network: &str) -> Result<Leases, IpamError> {
         let p = path(dir, network);
         match fs::read(&p) {
+            // Empty: written just before a power loss; its containers died with the machine.
+            Ok(b) if b.is_empty() => Ok(Leases::default()),
             Ok(b) => serde_json::from_slice(&b).map_err(|source| IpamError::Corrupt { path: p, source }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Leases::default()),
             Err(source) => Err(StoreError::Io { what: "read", path: p, source }.into()),
@@ -141,7 +143,7 @@ mod tests {
 
     fn net(subnet: &str) -> Network {
         let subnet: Cidr = subnet.parse().unwrap();
-        Network { name: "n".into(), bridge: "tsn".into(), gateway: subnet.default_gateway(), subnet, created: "t".into() }
+        Network { name: "n".into(), bridge: "tsn".into(), gateway: subnet.default_gateway(), subnet, mtu: 1500, created: "t".into() }
     }
 
     fn lease(ip: Ipv4Addr, id: &str, pid: i32) -> Lease {

@@ -59,6 +59,10 @@ pub fn base_ruleset(networks: &[Network]) -> String {
         post += &format!("    ip saddr 127.0.0.0/8 oifname {br} masquerade\n");
         // A container reaching a published port of its own network through the host.
         post += &format!("    ct status dnat ip saddr {} oifname {br} masquerade\n", n.subnet);
+        // Containers' links are larger than the host's real ones: their TCP connections
+        // through the host learn the outgoing route's MSS at the handshake.
+        fwd += &format!("    iifname {br} tcp flags syn / syn,rst tcp option maxseg size set rt mtu\n");
+        fwd += &format!("    oifname {br} tcp flags syn / syn,rst tcp option maxseg size set rt mtu\n");
         let others: Vec<String> = networks.iter().filter(|o| o.bridge != n.bridge).map(|o| quote(&o.bridge)).collect();
         if !others.is_empty() {
             fwd += &format!("    iifname {br} oifname {{ {} }} drop\n", others.join(", "));
@@ -108,12 +112,13 @@ mod tests {
 
     #[test]
     fn base_rules_per_network() {
-        let a = Network { name: "a".into(), bridge: "tsa".into(), subnet: "10.1.0.0/24".parse().unwrap(), gateway: "10.1.0.1".parse().unwrap(), created: "t".into() };
-        let b = Network { name: "b".into(), bridge: "tsb".into(), subnet: "10.2.0.0/24".parse().unwrap(), gateway: "10.2.0.1".parse().unwrap(), created: "t".into() };
+        let a = Network { name: "a".into(), bridge: "tsa".into(), subnet: "10.1.0.0/24".parse().unwrap(), gateway: "10.1.0.1".parse().unwrap(), mtu: 1500, created: "t".into() };
+        let b = Network { name: "b".into(), bridge: "tsb".into(), subnet: "10.2.0.0/24".parse().unwrap(), gateway: "10.2.0.1".parse().unwrap(), mtu: 1500, created: "t".into() };
         let s = base_ruleset(&[a, b]);
         assert!(s.starts_with("table ip tsc-box {}\ndelete table ip tsc-box\n"));
         assert!(s.contains("ip saddr 10.1.0.0/24 oifname != \"tsa\" masquerade"));
         assert!(s.contains("iifname \"tsa\" oifname { \"tsb\" } drop"));
+        assert!(s.contains("iifname \"tsa\" tcp flags syn / syn,rst tcp option maxseg size set rt mtu"));
         assert!(s.contains("iifname \"tsb\" oifname { \"tsa\" } drop"));
     }
 

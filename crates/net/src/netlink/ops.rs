@@ -80,6 +80,12 @@ impl Netlink {
         self.request(m, &|| format!("set link {index} up"))
     }
 
+    pub fn set_mtu(&mut self, index: u32, mtu: u32) -> Result<(), NetlinkError> {
+        let mut m = Builder::new(libc::RTM_NEWLINK, 0);
+        m.ifinfo(index, 0, 0).attr_u32(IFLA_MTU, mtu);
+        self.request(m, &|| format!("set the MTU of link {index} to {mtu}"))
+    }
+
     /// Renames a link (it must be down).
     pub fn rename(&mut self, index: u32, name: &str) -> Result<(), NetlinkError> {
         check_name(name)?;

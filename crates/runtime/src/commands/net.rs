@@ -28,6 +28,8 @@ pub enum NetOp {
         gateway: Option<String>,
         #[arg(long)]
         bridge: Option<String>,
+        #[arg(long)]
+        mtu: Option<u32>,
     },
     Rm {
         #[arg(required = true)]
@@ -53,6 +55,7 @@ fn code(e: &AdminError) -> &'static str {
         AdminError::Store(StoreError::BridgeTaken { .. }) | AdminError::Netlink(_) => "invalid_bridge",
         AdminError::InUse { .. } => "network_in_use",
         AdminError::Default(_) => "network_default",
+        AdminError::Mtu(_) => "invalid_mtu",
         AdminError::Nft(_) => "nftables",
         _ => "network_failed",
     }
@@ -60,9 +63,9 @@ fn code(e: &AdminError) -> &'static str {
 
 pub fn run(a: &NetArgs) -> i32 {
     let r: Result<serde_json::Value, AdminError> = match &a.op {
-        NetOp::Create { name, subnet, gateway, bridge } => admin::create(
+        NetOp::Create { name, subnet, gateway, bridge, mtu } => admin::create(
             &a.dir,
-            &CreateOpts { name, subnet: subnet.as_deref(), gateway: gateway.as_deref(), bridge: bridge.as_deref() },
+            &CreateOpts { name, subnet: subnet.as_deref(), gateway: gateway.as_deref(), bridge: bridge.as_deref(), mtu: *mtu },
         )
         .map(|n| serde_json::to_value(n).expect("serializes")),
         NetOp::Rm { names } => {
