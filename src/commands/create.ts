@@ -10,6 +10,7 @@ import {runCommand} from '../run/main'
 
 export default class Create extends BaseCommand {
   static override summary = 'Create a new container without starting it'
+  static override description = "Prints the new container's id. With --json: {id, name, exitCode: 0, oomKilled: false, detached: true}."
   static override aliases = ['container:create']
   static override usage = 'create [FLAGS] (--rootfs DIR | IMAGE) [CMD [ARG...]]'
   static override strict = false

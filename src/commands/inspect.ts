@@ -14,6 +14,7 @@ import {resolveContainer} from '../lifecycle/resolve'
 
 export default class Inspect extends BaseCommand {
   static override summary = 'Display detailed information on one or more containers'
+  static override description = 'Prints a JSON array of docker-style documents: Id, Name, Created, Path, Args, State{Status, Running, Paused, Restarting, OOMKilled, Pid, ExitCode, StartedAt, FinishedAt}, RestartCount, HostConfig.RestartPolicy{Name, MaximumRetryCount}, Rootfs, LogPath, BundlePath.'
   static override aliases = ['container:inspect']
   static override strict = false
   static override args = {container: Args.string({required: true, description: 'container name, id or id prefix'})}

@@ -8,6 +8,7 @@ import {resolveContainer} from '../lifecycle/resolve'
 
 export default class Kill extends BaseCommand {
   static override summary = 'Kill one or more running containers'
+  static override description = 'With --json: an array of {id, name, signal}.'
   static override aliases = ['container:kill']
   static override strict = false
   static override args = {container: Args.string({required: true, description: 'container name, id or id prefix'})}

@@ -14,6 +14,7 @@ import {isActive, viewById} from '../lifecycle/state'
 
 export default class Logs extends BaseCommand {
   static override summary = 'Fetch the logs of a container'
+  static override description = 'stdout goes to stdout and stderr to stderr. With --json: an array of {time, stream (stdout|stderr), log}.'
   static override aliases = ['container:logs']
   static override args = {container: Args.string({required: true, description: 'container name, id or id prefix'})}
   static override flags = asOclifFlags({

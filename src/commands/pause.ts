@@ -7,6 +7,7 @@ import {resolveContainer} from '../lifecycle/resolve'
 
 export default class Pause extends BaseCommand {
   static override summary = 'Pause all processes within one or more containers'
+  static override description = 'With --json: an array of {id, name}.'
   static override aliases = ['container:pause']
   static override strict = false
   static override args = {container: Args.string({required: true, description: 'container name, id or id prefix'})}

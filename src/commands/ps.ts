@@ -13,6 +13,7 @@ import {listContainers} from '../lifecycle/state'
 
 export default class Ps extends BaseCommand {
   static override summary = 'List containers'
+  static override description = 'With --json: an array of {id, name, command, created, state (created|running|paused|restarting|exited), status, exitCode, pid, restartCount}.'
   static override aliases = ['container:ls', 'container:list', 'container:ps']
   static override flags = asOclifFlags({
     all: Flags.boolean({char: 'a', description: 'show all containers (default shows just running)'}),

@@ -9,6 +9,7 @@ import {viewById} from '../lifecycle/state'
 
 export default class Restart extends BaseCommand {
   static override summary = 'Restart one or more containers'
+  static override description = 'With --json: an array of {id, name}.'
   static override aliases = ['container:restart']
   static override strict = false
   static override args = {container: Args.string({required: true, description: 'container name, id or id prefix'})}

@@ -11,6 +11,7 @@ import {resolveContainer} from '../lifecycle/resolve'
 
 export default class Rm extends BaseCommand {
   static override summary = 'Remove one or more containers'
+  static override description = 'With --json: an array of {id, name}.'
   static override aliases = ['container:rm', 'container:remove']
   static override strict = false
   static override args = {container: Args.string({required: true, description: 'container name, id or id prefix'})}

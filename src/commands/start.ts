@@ -10,6 +10,7 @@ import {resolveContainer} from '../lifecycle/resolve'
 
 export default class Start extends BaseCommand {
   static override summary = 'Start one or more stopped containers'
+  static override description = 'Runs a created or stopped container again, on the same root filesystem. With --json: an array of {id, name}.'
   static override aliases = ['container:start']
   static override strict = false
   static override args = {container: Args.string({required: true, description: 'container name, id or id prefix'})}

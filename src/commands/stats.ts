@@ -12,6 +12,7 @@ import {sample, type StatsEntry} from '../lifecycle/stats'
 
 export default class Stats extends BaseCommand {
   static override summary = 'Display a live stream of container resource usage statistics'
+  static override description = 'CPU % is of one CPU (200% = two busy CPUs). With --json (one reading): an array of {id, name, cpuPercent, memoryUsage, memoryLimit, memoryPercent, pids}, sizes in bytes.'
   static override aliases = ['container:stats']
   static override strict = false
   static override flags = asOclifFlags({

@@ -12,6 +12,7 @@ import {viewById} from '../lifecycle/state'
 
 export default class Stop extends BaseCommand {
   static override summary = 'Stop one or more running containers'
+  static override description = 'SIGTERM, then SIGKILL after --time seconds; a stopped container is not restarted by its policy. With --json: an array of {id, name, exitCode}.'
   static override aliases = ['container:stop']
   static override strict = false
   static override args = {container: Args.string({required: true, description: 'container name, id or id prefix'})}

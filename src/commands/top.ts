@@ -8,6 +8,7 @@ import {formatTime, topOf, type TopEntry} from '../lifecycle/top'
 
 export default class Top extends BaseCommand {
   static override summary = 'Display the running processes of a container'
+  static override description = 'With --json: an array of {pid, ppid, uid, time (CPU seconds), command}.'
   static override aliases = ['container:top']
   static override args = {container: Args.string({required: true, description: 'container name, id or id prefix'})}
 

@@ -7,6 +7,7 @@ import {resolveContainer} from '../lifecycle/resolve'
 
 export default class Wait extends BaseCommand {
   static override summary = 'Block until one or more containers stop, then print their exit codes'
+  static override description = 'Prints each exit code. With --json: an array of {id, name, exitCode}.'
   static override aliases = ['container:wait']
   static override strict = false
   static override args = {container: Args.string({required: true, description: 'container name, id or id prefix'})}

@@ -6,6 +6,7 @@ import {pruneContainers} from '../../lifecycle/prune'
 
 export default class ContainerPrune extends BaseCommand {
   static override summary = 'Remove all stopped containers'
+  static override description = 'With --json: {removed: [ids]}.'
   static override flags = asOclifFlags({
     force: Flags.boolean({char: 'f', description: 'do not prompt for confirmation (tsc-box never prompts)'}),
   })

@@ -245,7 +245,7 @@ fn exec(g: &Global<'_>, a: &ExecArgs) -> Result<i32, ExecError> {
         setns(fd, CloneFlags::CLONE_NEWPID).map_err(|errno| ExecError::Namespace { what: "join pid namespace".into(), errno })?;
     }
     let ctx = ChildCtx { sock: child_sock.as_fd(), joins: &joins, process: &process, filter: filter.as_ref() };
-    let (forked, placed) = clone(0, cg_fd.as_ref().map(|f| std::os::fd::AsRawFd::as_raw_fd(f))).map_err(sys("clone"))?;
+    let (forked, placed) = clone(0, cg_fd.as_ref().map(std::os::fd::AsRawFd::as_raw_fd)).map_err(sys("clone"))?;
     let pid = match forked {
         Forked::Child => {
             drop(parent_sock);
