@@ -81,3 +81,30 @@ test.serial('network connect gives a running container one more interface; disco
     tsc(root, ['network', 'rm', net])
   }
 })
+
+test.serial("-P publishes the image's exposed ports on free host ports", async (t) => {
+  const { makeArchive } = await import('./image-fixtures')
+  const { httpGetRetry } = await import('./network-helpers')
+  const { mkdirSync, writeFileSync } = await import('node:fs')
+  const dir = makeRootfs()
+  mkdirSync(`${dir}/www`)
+  writeFileSync(`${dir}/www/index.html`, 'exposed-ok')
+  const ref = `localhost/exposed-${tag}:1`
+  const archive = makeArchive({ dir, name: ref, config: { ExposedPorts: { '80/tcp': {} }, Cmd: ['httpd', '-f', '-p', '80', '-h', '/www'] } })
+  const load = tsc(root, ['load', '-i', archive])
+  t.is(load.code, 0, load.stderr)
+  const name = `exposed-${tag}`
+  const d = tsc(root, ['run', '-d', '--name', name, '--network', 'bridge', '-P', ref])
+  t.is(d.code, 0, d.stderr)
+  try {
+    const members = (JSON.parse(tsc(root, ['network', 'inspect', 'bridge', '--json']).stdout) as Array<{ containers: Array<{ name: string; ports: Array<{ hostPort: number; containerPort: number; proto: string }> }> }>)[0]!.containers
+    const ports = members.find((m) => m.name === name)!.ports
+    t.is(ports.length, 1)
+    t.is(ports[0]!.containerPort, 80)
+    t.is(ports[0]!.proto, 'tcp')
+    t.true(ports[0]!.hostPort > 0)
+    t.is(await httpGetRetry(`http://127.0.0.1:${ports[0]!.hostPort}/`), 'exposed-ok')
+  } finally {
+    tsc(root, ['rm', '-f', name])
+  }
+})
