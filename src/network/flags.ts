@@ -6,7 +6,7 @@ const group = 'Network'
 export const flags = {
   network: Flags.string({
     helpGroup: group,
-    description: 'connect the container to a network: none, host, bridge (the default network), NAME, or container:ID',
+    description: 'connect the container to a network: none, host, bridge (the default network; the default as root), NAME, or container:ID',
     helpValue: 'MODE',
     env: 'TSC_BOX_NETWORK',
   }),

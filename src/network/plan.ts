@@ -16,8 +16,13 @@ import type {NetworkFlags} from './flags'
 import {DEFAULT_NETWORK, parseNetworkMode, type NetworkMode} from './mode'
 import {exposedToPublished, parsePublish, pickFreePorts, type PublishedPort} from './publish'
 
-/** Until bridge networking is the default, a container without --network gets none. */
-export const DEFAULT_MODE = 'none'
+/**
+ * Without --network a container joins the default bridge network, as with docker; rootless
+ * networking (slirp4netns/pasta) does not exist yet, so without root it gets none.
+ */
+export function defaultMode(uid: number = process.getuid?.() ?? 0): string {
+  return uid === 0 ? DEFAULT_NETWORK : 'none'
+}
 
 export interface NetworkSetup {
   mode: NetworkMode
@@ -43,7 +48,7 @@ export interface PrepareContext {
 /** Parses and checks the flags; throws CliError before anything is created. */
 export async function prepareNetwork(flags: NetworkFlags, ctx: PrepareContext): Promise<NetworkSetup> {
   const env = ctx.env ?? process.env
-  const mode = parseNetworkMode(flags.network ?? DEFAULT_MODE)
+  const mode = parseNetworkMode(flags.network ?? defaultMode())
   const dir = networkDir(env)
   let ports = (flags.publish ?? []).map(parsePublish)
   if (flags['publish-all']) ports = [...ports, ...exposedToPublished(ctx.exposed ?? []).filter((e) => !ports.some((p) => p.containerPort === e.containerPort && p.proto === e.proto))]
