@@ -1,7 +1,7 @@
 //! Parsing and checking of image manifests and configs, which arrive from hostile sources:
 //! every descriptor's media type must be one we know how to use, every digest canonical.
 use crate::digest::{Digest, DigestError};
-use oci_spec::image::{Descriptor, ImageConfiguration, ImageManifest, MediaType};
+use oci_spec::image::{Descriptor, ImageConfiguration, ImageManifest};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ManifestError {
@@ -128,10 +128,6 @@ pub fn media_type_of(bytes: &[u8]) -> Option<String> {
         None if p.manifests.is_some() => Some(INDEX_OCI.to_string()),
         None => Some(MANIFEST_OCI.to_string()),
     }
-}
-
-pub fn oci_media(s: &str) -> MediaType {
-    MediaType::from(s)
 }
 
 #[cfg(test)]

@@ -177,14 +177,12 @@ fn load_oci(store: &Store, index: &[u8]) -> Result<Vec<Loaded>, ArchiveError> {
     let mut by_manifest: BTreeMap<String, (Blob, Vec<String>)> = BTreeMap::new();
     for entry in &idx.manifests {
         let blob = resolve_manifest(store, entry, 0)?;
-        let mut names: Vec<String> = ["io.containerd.image.name", "org.opencontainers.image.ref.name"]
-            .iter()
-            .filter_map(|k| entry.annotations.get(*k).cloned())
-            .collect();
-        // containerd's name is the full one; its ref.name is then just the tag.
-        if names.len() == 2 {
-            names.truncate(1);
-        }
+        // containerd's annotation holds the full name. The OCI ref.name is often just a tag
+        // ("latest"), which names no repository: only a full-looking one is taken as a name.
+        let names: Vec<String> = match entry.annotations.get("io.containerd.image.name") {
+            Some(n) => vec![n.clone()],
+            None => entry.annotations.get("org.opencontainers.image.ref.name").filter(|n| n.contains('/') || n.contains(':')).cloned().into_iter().collect(),
+        };
         let slot = by_manifest.entry(blob.digest.to_string()).or_insert((blob, Vec::new()));
         for n in names {
             if !slot.1.contains(&n) {

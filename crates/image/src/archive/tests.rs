@@ -108,3 +108,26 @@ fn something_else_is_an_unknown_format() {
     assert!(matches!(load(&s, &file), Err(ArchiveError::UnknownFormat)));
     assert_eq!(blobs_in(&s), 0);
 }
+
+#[test]
+fn a_bare_oci_ref_name_is_a_tag_not_an_image_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = store(&tmp, "a");
+    let rec = env_image(&a);
+    let out = tmp.path().join("x.tar");
+    save(&a, &[SaveImage { record: rec, names: vec![] }], &out, Format::OciArchive).unwrap();
+    // Rewrite index.json with ref.name "latest" only, as `skopeo copy ... oci-archive:F:latest` does.
+    let dir = tmp.path().join("unpacked");
+    std::fs::create_dir(&dir).unwrap();
+    tar::Archive::new(std::fs::File::open(&out).unwrap()).unpack(&dir).unwrap();
+    let index: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("index.json")).unwrap()).unwrap();
+    let mut m = index["manifests"][0].clone();
+    m["annotations"] = serde_json::json!({"org.opencontainers.image.ref.name": "latest"});
+    std::fs::write(dir.join("index.json"), serde_json::to_vec(&serde_json::json!({"schemaVersion": 2, "manifests": [m]})).unwrap()).unwrap();
+    let retar = tmp.path().join("y.tar");
+    let mut b = tar::Builder::new(std::fs::File::create(&retar).unwrap());
+    b.append_dir_all(".", &dir).unwrap();
+    b.finish().unwrap();
+    let loaded = load(&store(&tmp, "b"), &retar).unwrap();
+    assert!(loaded[0].names.is_empty(), "{:?}", loaded[0].names);
+}
