@@ -3,10 +3,12 @@
 //! reports ready. Any failure undoes everything made so far.
 
 mod devices;
+mod error;
 pub mod hooks;
 pub mod idmap;
 mod init;
 pub mod namespaces;
+mod placement;
 pub mod sync;
 
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
@@ -21,76 +23,18 @@ use nix::sys::socket::{socketpair, AddressFamily, SockFlag, SockType};
 use nix::sys::stat::Mode;
 use nix::sys::wait::{waitpid, WaitStatus};
 use nix::unistd::Pid;
-use tsc_box_cgroups::{Manager, ManagerError};
+use tsc_box_cgroups::Manager;
 
 use crate::kind::Kind;
-use crate::process::ProcessError;
-use crate::rootfs::RootfsError;
-use crate::security::seccomp::{self, SeccompError};
-use crate::spec::{self, SpecError};
-use crate::state::{Record, StateDir, StateError};
+use crate::security::seccomp;
+use crate::spec;
+use crate::state::{Record, StateDir};
 use crate::sys::clone::{clone, Forked, Placed};
-use crate::terminal::{connect_console, send_master, TerminalError};
+use crate::terminal::{connect_console, send_master};
 use sync::{recv_msg, send_msg, Msg};
 
-#[derive(Debug, thiserror::Error)]
-pub enum ContainerError {
-    #[error(transparent)]
-    Spec(#[from] SpecError),
-    #[error(transparent)]
-    State(#[from] StateError),
-    #[error(transparent)]
-    Rootfs(#[from] RootfsError),
-    #[error(transparent)]
-    Process(#[from] ProcessError),
-    #[error(transparent)]
-    Terminal(#[from] TerminalError),
-    #[error(transparent)]
-    Seccomp(#[from] SeccompError),
-    #[error(transparent)]
-    Hook(#[from] hooks::HookError),
-    #[error("cgroup: {0}")]
-    Cgroup(#[from] ManagerError),
-    #[error("namespace {what}: {errno}")]
-    Namespace { what: String, errno: Errno },
-    #[error("user namespace: {0}")]
-    User(String),
-    #[error("{what}: {errno}")]
-    Sys { what: &'static str, errno: Errno },
-    /// An error the init reported from inside the container.
-    #[error("{msg}")]
-    Child { kind: Kind, msg: String },
-    #[error("the container init died during setup ({0})")]
-    ChildDied(String),
-    #[error("interrupted by a signal while the container was being set up")]
-    Interrupted,
-    #[error("process.terminal is set: --console-socket is required when the runtime does not stay in the foreground")]
-    NeedConsoleSocket,
-}
-
-impl ContainerError {
-    pub fn kind(&self) -> Kind {
-        match self {
-            ContainerError::Spec(e) => e.kind(),
-            ContainerError::State(e) => e.kind(),
-            ContainerError::Rootfs(e) => e.kind(),
-            ContainerError::Process(e) => e.kind(),
-            ContainerError::Terminal(e) => e.kind(),
-            ContainerError::Seccomp(SeccompError::Profile { .. } | SeccompError::TooLarge(_)) => Kind::Config,
-            ContainerError::Seccomp(_) => Kind::Process,
-            ContainerError::Hook(e) => e.kind(),
-            ContainerError::Cgroup(e) if e.is_invalid_input() => Kind::Config,
-            ContainerError::Cgroup(_) => Kind::Cgroup,
-            ContainerError::Namespace { .. } => Kind::Namespace,
-            ContainerError::User(_) => Kind::User,
-            ContainerError::Sys { .. } => Kind::Internal,
-            ContainerError::Child { kind, .. } => *kind,
-            ContainerError::ChildDied(_) => Kind::Process,
-            ContainerError::NeedConsoleSocket => Kind::Config,
-            ContainerError::Interrupted => Kind::Process,
-        }
-    }
-}
+pub use error::ContainerError;
+use placement::placement;
 
 fn sys(what: &'static str) -> impl FnOnce(Errno) -> ContainerError {
     move |errno| ContainerError::Sys { what, errno }
@@ -343,30 +287,6 @@ fn build(opts: &Options<'_>, undo: &mut Undo) -> Result<Container, ContainerErro
 /// pid will be 1.
 fn listen_fds() -> u32 {
     std::env::var("LISTEN_FDS").ok().and_then(|v| v.parse().ok()).unwrap_or(0)
-}
-
-/// How the init gets into its cgroup. On v2: clone3(CLONE_INTO_CGROUP). On v1 and hybrid,
-/// writing a pid to cgroup.procs takes a global lock that waits for an RCU grace period
-/// (milliseconds, more under load); a thread writing "0" to a v1 `tasks` file moves only
-/// itself and skips it. So the init, single-threaded and still root on the host, moves
-/// itself into every v1 hierarchy, and enters hybrid's unified one through clone3. In a new
-/// user namespace it has no rights over the host's cgroupfs: the parent writes the pid.
-fn placement(cgroup: &Manager, new_user: bool) -> Result<(Option<OwnedFd>, Vec<std::path::PathBuf>), ContainerError> {
-    use tsc_box_cgroups::Mode as CgMode;
-    match cgroup.mode() {
-        CgMode::V2 => Ok((cgroup.clone_into_fd()?, Vec::new())),
-        _ if new_user => Ok((None, Vec::new())),
-        _ => {
-            let fd = match cgroup.unified_dir() {
-                Some(d) => Some(
-                    nix::fcntl::open(d, OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty())
-                        .map_err(sys("open the unified cgroup"))?,
-                ),
-                None => None,
-            };
-            Ok((fd, cgroup.v1_dirs().into_iter().map(|d| d.join("tasks")).collect()))
-        }
-    }
 }
 
 /// Waits for `sock`; false when `interrupt` became readable first.
