@@ -23,8 +23,21 @@ pub fn switch(user: &User, allow_setgroups: bool) -> Result<(), ProcessError> {
 /// The home directory of `uid` in the rootfs's /etc/passwd, "/" when it has none; runc sets
 /// HOME from it when the config leaves HOME out, and images rely on that.
 pub fn home_of(uid: u32, passwd: &Path) -> String {
-    let Ok(text) = std::fs::read_to_string(passwd) else { return "/".into() };
-    home_in(&text, uid).unwrap_or_else(|| "/".into())
+    read_passwd(passwd).and_then(|text| home_in(&text, uid)).unwrap_or_else(|| "/".into())
+}
+
+/// The image's passwd file, if it is a regular file of sane size: a FIFO or a huge file
+/// planted there must not stall or bloat the container's setup.
+fn read_passwd(path: &Path) -> Option<String> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let f = std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY).open(path).ok()?;
+    if !f.metadata().ok()?.is_file() {
+        return None;
+    }
+    let mut text = String::new();
+    f.take(4 << 20).read_to_string(&mut text).ok()?;
+    Some(text)
 }
 
 fn home_in(text: &str, uid: u32) -> Option<String> {
@@ -45,5 +58,7 @@ mod tests {
         assert_eq!(home_in(t, 1000).as_deref(), Some("/home/web"));
         assert_eq!(home_in(t, 5), None);
         assert_eq!(home_of(0, Path::new("/nonexistent/passwd")), "/");
+        // Not a regular file: ignored rather than read.
+        assert_eq!(home_of(0, Path::new("/dev/zero")), "/");
     }
 }
