@@ -34,7 +34,7 @@ use crate::error::CmdError;
 /// argv[0] of the re-executed wait loop (main dispatches on it).
 pub const LOOP_ARGV0: &str = "tsc-box-monitor";
 
-#[derive(clap::Args, Debug)]
+#[derive(clap::Args, Debug, Clone)]
 pub struct MonitorArgs {
     #[arg(short = 'b', long, default_value = ".")]
     pub bundle: PathBuf,
@@ -78,6 +78,11 @@ pub fn run(g: &Global<'_>, a: &MonitorArgs) -> Result<i32, CmdError> {
     Policy::parse(&a.restart).map_err(|e| CmdError::other(e.kind(), e.to_string()))?;
     absolute(&a.status_file, "--status-file")?;
     absolute(&a.log_file, "--log-file")?;
+    // The monitor leaves the caller's directory (it must pin no mount), so the bundle path it
+    // keeps for restarts must not depend on it.
+    let mut a = a.clone();
+    a.bundle = std::fs::canonicalize(&a.bundle).map_err(|e| CmdError::other(Kind::Config, format!("bundle {}: {e}", a.bundle.display())))?;
+    let a = &a;
     if a.in_place {
         generation(g, a, None);
     }
@@ -240,9 +245,11 @@ fn keep(fd: &Option<OwnedFd>) -> String {
 
 /// Replaces this process (same pid: still the init's parent) with the small wait loop.
 fn exec_loop(g: &Global<'_>, a: &MonitorArgs, w: Watch) -> ! {
+    let root = std::path::absolute(&g.root).unwrap_or_else(|_| g.root.clone());
+    let _ = std::env::set_current_dir("/");
     let args: Vec<CString> = vec![
         cstr(LOOP_ARGV0),
-        cstr(&g.root),
+        cstr(&root),
         cstr(&a.id),
         cstr(w.pid.as_raw().to_string()),
         cstr(keep(&w.stdout)),
@@ -256,7 +263,7 @@ fn exec_loop(g: &Global<'_>, a: &MonitorArgs, w: Watch) -> ! {
     ];
     let _ = nix::unistd::execv(&cstr("/proc/self/exe"), &args);
     // Cannot happen short of the binary vanishing; stay the monitor in this image instead.
-    let la = LoopArgs::from_parts(g.root.clone(), a, w);
+    let la = LoopArgs::from_parts(root, a, w);
     loop_run(la)
 }
 
