@@ -12,7 +12,12 @@ use crate::error::CmdError;
 
 pub fn run(g: &Global<'_>, a: &DeleteArgs) -> Result<i32, CmdError> {
     let dir = match StateDir::open(&g.root, &a.id) {
-        Err(StateError::NotFound(_)) if a.force => return Ok(0),
+        Err(StateError::NotFound(_)) if a.force => {
+            // A create killed before its first record leaves an empty directory (the id is
+            // valid: open checked it); nothing else can exist yet.
+            let _ = std::fs::remove_dir_all(g.root.join(&a.id));
+            return Ok(0);
+        }
         r => r?,
     };
     let rec = dir.load()?;
