@@ -134,11 +134,10 @@ test('a registry that stalls times out', async (t) => {
     // never answers
   })
   try {
-    const started = Date.now()
     const r = await tscAsync(makeDataRoot(), ['pull', `${fake.host}/x/y:1`, '--json'], { TSC_BOX_REGISTRY_TIMEOUT_MS: '1000' })
     t.is(r.code, 125)
     t.is(json(r).error.code, 'registry_timeout')
-    t.true(Date.now() - started < 20_000)
+    t.regex(json(r).error.message, /did not answer in time|stopped sending/)
   } finally {
     fake.stop()
   }

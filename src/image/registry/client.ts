@@ -180,6 +180,9 @@ export class RegistryClient {
     let skip = res.status === 200 ? have : 0
     if (res.status !== 200 && res.status !== 206) await this.fail(res, `fetching blob ${digest}`)
     onBytes(have)
+    let written = have
+    // Never a byte beyond the announced size: once `size` bytes are there, the store may
+    // already have verified the file and moved it in.
     const rest = async function* (body: AsyncIterable<Buffer>) {
       for await (const chunk of body) {
         if (skip >= chunk.length) {
@@ -188,6 +191,8 @@ export class RegistryClient {
         }
         const part = skip > 0 ? chunk.subarray(skip) : chunk
         skip = 0
+        if (written + part.length > size) throw new CliError('blob_mismatch', `the registry sent more than the ${size} bytes announced for blob ${digest}`)
+        written += part.length
         onBytes(part.length)
         yield part
       }
@@ -198,8 +203,7 @@ export class RegistryClient {
       if (e instanceof CliError) throw e
       throw new CliError('registry_interrupted', `the download of blob ${digest} was interrupted (${(e as Error).message}); run the pull again to resume it`)
     }
-    const got = fs.statSync(file).size
-    if (got !== size) throw new CliError('registry_protocol', `blob ${digest} ended after ${got} of ${size} bytes; run the pull again to resume`)
+    if (written !== size) throw new CliError('registry_interrupted', `blob ${digest} ended after ${written} of ${size} bytes; run the pull again to resume it`)
   }
 
   async uploadBlob(digest: string, size: number, file: string): Promise<void> {
