@@ -258,3 +258,26 @@ test('a bearer challenge is answered with a token from the realm, with stored cr
     fake.stop()
   }
 })
+
+test('a registry sending more than a blob announces is refused, and the store stays exact', async (t) => {
+  const p = imageParts()
+  const fake = await startFake((req, res) => {
+    const url = req.url ?? ''
+    if (url === '/v2/') { res.writeHead(200); res.end('{}'); return }
+    if (url.includes('/manifests/')) { res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' }); res.end(p.manifest); return }
+    if (url.endsWith(p.configDigest)) { res.writeHead(200); res.end(p.config); return }
+    if (url.endsWith(p.layerDigest)) { res.writeHead(200); res.end(Buffer.concat([p.layer, Buffer.alloc(4096, 7)])); return }
+    res.writeHead(404); res.end()
+  })
+  try {
+    const root = makeDataRoot()
+    const r = await tscAsync(root, ['pull', `${fake.host}/x/env:1`, '--json'])
+    t.is(r.code, 125)
+    t.is(json(r).error.code, 'blob_mismatch')
+    t.deepEqual(json(tsc(root, ['images', '--json'])), [])
+    const dir = join(root, 'images/blobs/sha256')
+    for (const f of readdirSync(dir)) t.is(createHash('sha256').update(readFileSync(join(dir, f))).digest('hex'), f)
+  } finally {
+    fake.stop()
+  }
+})
