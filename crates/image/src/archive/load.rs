@@ -5,7 +5,9 @@ use super::ArchiveError;
 use crate::digest::Digest;
 use crate::manifest::{self, Blob, CONFIG_DOCKER, MANIFEST_DOCKER, MANIFEST_OCI};
 use crate::store::{ImageRecord, Store};
-use crate::unpack::{decoder, detect, Compression};
+use crate::unpack::{decoder, detect, unpack_layer_file, Compression, LayerSource};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::collections::{BTreeMap, HashSet};
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
@@ -67,8 +69,73 @@ fn link_target(member: &str, target: &str) -> Result<String, ArchiveError> {
     Ok(parts.join("/"))
 }
 
+/// What the small JSON members read so far say about layers: blob digest -> diff_id, once a
+/// manifest and its config were both seen (archives written by `save` put them first).
+#[derive(Default)]
+struct Learned {
+    manifests: Vec<(Digest, Vec<Digest>)>,
+    configs: BTreeMap<Digest, Vec<Digest>>,
+    diff_ids: BTreeMap<Digest, Digest>,
+}
+
+impl Learned {
+    fn learn(&mut self, store: &Store, digest: &Digest, size: u64) {
+        if size > 1 << 20 {
+            return;
+        }
+        let Ok(bytes) = store.read_blob(&Blob { digest: digest.clone(), size, media_type: String::new() }) else { return };
+        let Ok(doc) = serde_json::from_slice::<serde_json::Value>(&bytes) else { return };
+        let digests = |v: &serde_json::Value| -> Option<Vec<Digest>> { v.as_array()?.iter().map(|d| Digest::parse(d.as_str()?).ok()).collect() };
+        if let (Some(cfg), Some(layers)) = (doc["config"]["digest"].as_str().and_then(|d| Digest::parse(d).ok()), doc["layers"].as_array()) {
+            if let Some(ls) = layers.iter().map(|l| Digest::parse(l["digest"].as_str()?).ok()).collect::<Option<Vec<_>>>() {
+                self.manifests.push((cfg, ls));
+            }
+        } else if let Some(ids) = digests(&doc["rootfs"]["diff_ids"]) {
+            self.configs.insert(digest.clone(), ids);
+        }
+        for (cfg, layers) in &self.manifests {
+            if let Some(ids) = self.configs.get(cfg) {
+                if ids.len() == layers.len() {
+                    for (l, d) in layers.iter().zip(ids) {
+                        self.diff_ids.insert(l.clone(), d.clone());
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Streams every regular member into the store. A layer whose diff_id is already known is
+/// unpacked by a second thread while its blob is being written (the import then finds it
+/// done); that thread's failures are left for the import to meet and report.
 fn read_members<R: Read>(store: &Store, r: R, added: &mut HashSet<Digest>) -> Result<Members, ArchiveError> {
+    let mut flags: Vec<Arc<AtomicBool>> = Vec::new();
+    std::thread::scope(|scope| {
+        let result = read_members_in(store, r, added, &mut |file, blob, diff_id| {
+            let flag = Arc::new(AtomicBool::new(false));
+            flags.push(flag.clone());
+            scope.spawn(move || {
+                let dest = store.layer_path(&diff_id);
+                let src = LayerSource { blob: Path::new(""), digest: &blob.0, size: blob.1, diff_id: &diff_id, follow: Some(&flag) };
+                let _ = unpack_layer_file(file, &src, &dest);
+            });
+        });
+        // Every follower stops waiting for bytes that will not come.
+        for f in &flags {
+            f.store(true, Ordering::Release);
+        }
+        result
+    })
+}
+
+fn read_members_in<R: Read>(
+    store: &Store,
+    r: R,
+    added: &mut HashSet<Digest>,
+    follow: &mut dyn FnMut(std::fs::File, (Digest, u64), Digest),
+) -> Result<Members, ArchiveError> {
     let mut members = Members::default();
+    let mut learned = Learned::default();
     let mut ar = tar::Archive::new(r);
     for entry in ar.entries().map_err(ArchiveError::Tar)? {
         let mut entry = entry.map_err(ArchiveError::Tar)?;
@@ -83,7 +150,12 @@ fn read_members<R: Read>(store: &Store, r: R, added: &mut HashSet<Digest>) -> Re
                     // Already stored and verified: skip the data (the tar reader does).
                     (expected.clone().unwrap(), size)
                 } else {
-                    let (d, n) = store.ingest(&mut entry, None)?;
+                    let diff_id = expected.as_ref().and_then(|d| learned.diff_ids.get(d)).filter(|d| !store.layer_path(d).is_dir()).cloned();
+                    let (d, n) = store.ingest_watched(&mut entry, None, |tmp| {
+                        if let (Some(diff_id), Some(blob), Ok(file)) = (diff_id, expected.clone(), std::fs::File::open(tmp)) {
+                            follow(file, (blob, size), diff_id);
+                        }
+                    })?;
                     added.insert(d.clone());
                     if n != size {
                         return Err(ArchiveError::Tar(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, format!("{raw} is truncated"))));
@@ -95,6 +167,7 @@ fn read_members<R: Read>(store: &Store, r: R, added: &mut HashSet<Digest>) -> Re
                         return Err(ArchiveError::BlobName { name: raw, actual: digest });
                     }
                 }
+                learned.learn(store, &digest, got);
                 members.files.insert(name, (digest, got));
             }
             tar::EntryType::Symlink | tar::EntryType::Link => {

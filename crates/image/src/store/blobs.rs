@@ -46,7 +46,14 @@ impl Store {
     /// Streams `r` into the store. With `expect`, the content must have exactly that digest and
     /// size (reading stops as soon as it is too long). Returns the digest and size.
     pub fn ingest<R: Read>(&self, r: R, expect: Option<(&Digest, u64)>) -> Result<(Digest, u64)> {
+        self.ingest_watched(r, expect, |_| {})
+    }
+
+    /// As `ingest`; `watch` gets the temp file before any byte is written, so that a reader
+    /// can follow it while it is written (it is renamed when complete).
+    pub fn ingest_watched<R: Read>(&self, r: R, expect: Option<(&Digest, u64)>, watch: impl FnOnce(&std::path::Path)) -> Result<(Digest, u64)> {
         let mut tmp = self.temp_file()?;
+        watch(&tmp.path);
         let path = tmp.path.clone();
         let file = tmp.file.as_ref().unwrap();
         let mut w = HashingWriter::new(io::BufWriter::with_capacity(1 << 18, file));

@@ -142,11 +142,17 @@ pub struct LayerSource<'a> {
 /// Unpacks the layer into `dest` (which must not exist) through a temporary sibling directory
 /// that is removed on any failure; `dest` appears only complete and verified.
 pub fn unpack_layer(src: &LayerSource<'_>, dest: &Path) -> Result<Report, UnpackError> {
+    let file = std::fs::File::open(src.blob).map_err(|e| UnpackError::Io(src.blob.to_path_buf(), e))?;
+    unpack_layer_file(file, src, dest)
+}
+
+/// As `unpack_layer`, from a blob file already open (it may be renamed meanwhile).
+pub fn unpack_layer_file(file: std::fs::File, src: &LayerSource<'_>, dest: &Path) -> Result<Report, UnpackError> {
     let parent = dest.parent().unwrap_or(Path::new("/"));
     let tmp = parent.join(format!(".tmp-{}-{}", src.diff_id.hex(), std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir(&tmp).map_err(|e| UnpackError::Io(tmp.clone(), e))?;
-    let result = unpack_into(src, &tmp).and_then(|report| {
+    let result = unpack_into(file, src, &tmp).and_then(|report| {
         match std::fs::rename(&tmp, dest) {
             Ok(()) => Ok(report),
             // Someone else unpacked the same diff_id meanwhile: theirs is as good as ours.
@@ -163,9 +169,8 @@ pub fn unpack_layer(src: &LayerSource<'_>, dest: &Path) -> Result<Report, Unpack
     result
 }
 
-fn unpack_into(src: &LayerSource<'_>, dir: &Path) -> Result<Report, UnpackError> {
+fn unpack_into(file: std::fs::File, src: &LayerSource<'_>, dir: &Path) -> Result<Report, UnpackError> {
     let root: OwnedFd = std::fs::File::open(dir).map_err(|e| UnpackError::Io(dir.to_path_buf(), e))?.into();
-    let file = std::fs::File::open(src.blob).map_err(|e| UnpackError::Io(src.blob.to_path_buf(), e))?;
     let reader: Box<dyn Read> = match src.follow {
         Some(abort) => Box::new(follow::FollowReader::new(file, src.size, abort)),
         None => Box::new(file),
