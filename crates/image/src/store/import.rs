@@ -77,7 +77,22 @@ impl Store {
         let _writer = self.writer_guard()?;
         let dest = self.layer_path(diff_id);
         let src = LayerSource { blob: partial, digest: &blob.digest, size: blob.size, diff_id, follow: Some(abort) };
-        match unpack_layer(&src, &dest) {
+        // The blob's writeback to disk proceeds while it downloads and unpacks, so that the
+        // final fsync finds little left to do.
+        let unpacked = std::sync::atomic::AtomicBool::new(false);
+        let outcome = std::thread::scope(|s| {
+            s.spawn(|| {
+                let Ok(f) = std::fs::File::open(partial) else { return };
+                while !unpacked.load(std::sync::atomic::Ordering::Acquire) {
+                    let _ = f.sync_data();
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+            });
+            let r = unpack_layer(&src, &dest);
+            unpacked.store(true, std::sync::atomic::Ordering::Release);
+            r
+        });
+        match outcome {
             Ok(_) => {}
             Err(crate::unpack::UnpackError::Blob { expected, expected_size, actual, actual_size }) => {
                 let _ = std::fs::remove_file(partial);
