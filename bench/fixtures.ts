@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import type { Command } from './measure'
 
 export const REPO = resolve(__dirname, '../..')
 export const CLI = join(REPO, 'bin/run.js')
@@ -31,4 +32,24 @@ export const uniqueId = (p: string) => `${p}-${process.pid}-${++n}`
 
 export function tempDir(p: string): string {
   return mkdtempSync(join(tmpdir(), p))
+}
+
+/** `<runtime> run` of one bundle, with a fresh container id each time (`run` refuses a used one). */
+export function runtimeRun(label: string, bin: string, bundle: string, extra: string[] = []): Command {
+  const state = tempDir('tsc-box-bench-state-')
+  let i = 0
+  return {
+    label,
+    get argv() {
+      return [bin, ...extra, '--root', state, 'run', '-b', bundle, `bench-${process.pid}-${++i}`]
+    },
+  }
+}
+
+/** Rewrites a bundle's config.json through `edit`. */
+export function editConfig(bundle: string, edit: (config: any) => void): void {
+  const path = join(bundle, 'config.json')
+  const config = JSON.parse(readFileSync(path, 'utf8'))
+  edit(config)
+  writeFileSync(path, JSON.stringify(config))
 }

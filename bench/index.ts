@@ -1,9 +1,33 @@
-// `npm run bench`: medians and ratios against runc, crun and node measured in this same run.
-// BENCH_RUNS sets the runs per command (default 30).
+// `npm run bench`: medians and ratios against runc, crun, podman and node measured in this same
+// run. BENCH_RUNS sets the runs per command (default 30); BENCH_ONLY=core,cgroups,... picks suites.
 import { cgroupLimits } from './suites/cgroups'
 import { coreRun } from './suites/core-run'
+import { images } from './suites/images'
+import { lifecycle } from './suites/lifecycle'
+import { networkBench } from './suites/network'
+import { securityProfile } from './suites/security'
 
-const runs = Number(process.env.BENCH_RUNS ?? 30)
-console.log(`# tsc-box benchmarks (${runs} runs per command, medians)`)
-coreRun(runs)
-cgroupLimits(runs)
+const suites: Record<string, (runs: number) => void | Promise<void>> = {
+  core: coreRun,
+  cgroups: cgroupLimits,
+  security: securityProfile,
+  images,
+  lifecycle,
+  network: networkBench,
+}
+
+async function main() {
+  const runs = Number(process.env.BENCH_RUNS ?? 30)
+  const only = process.env.BENCH_ONLY?.split(',').filter(Boolean)
+  const unknown = only?.filter((name) => !(name in suites)) ?? []
+  if (unknown.length) throw new Error(`unknown suite(s) ${unknown.join(', ')}; known: ${Object.keys(suites).join(', ')}`)
+  console.log(`# tsc-box benchmarks (${runs} runs per command, medians)`)
+  for (const [name, suite] of Object.entries(suites)) {
+    if (!only || only.includes(name)) await suite(runs)
+  }
+}
+
+main().catch((err: Error) => {
+  console.error(`bench: ${err.message}`)
+  process.exitCode = 1
+})

@@ -1,10 +1,8 @@
 // Issue 3: what resource limits cost. The runtime runs /bin/true on the same bundle with and
 // without a memory+cpu+pids limit, and runc does the same, interleaved. Target: the limits
 // add under 2 ms to tsc-box-runtime's run.
-import { readFileSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
-import { compare, report, type Command } from '../measure'
-import { runcSpecBundle, RUNTIME, tempDir } from '../fixtures'
+import { compare, report } from '../measure'
+import { editConfig, runcSpecBundle, RUNTIME, runtimeRun } from '../fixtures'
 
 const LIMITS = {
   memory: { limit: 64 * 1024 * 1024, swap: 64 * 1024 * 1024 },
@@ -14,22 +12,10 @@ const LIMITS = {
 
 function limitedBundle(): string {
   const dir = runcSpecBundle(['/bin/true'])
-  const path = join(dir, 'config.json')
-  const config = JSON.parse(readFileSync(path, 'utf8'))
-  config.linux.resources = { ...config.linux.resources, ...LIMITS }
-  writeFileSync(path, JSON.stringify(config))
+  editConfig(dir, (config) => {
+    config.linux.resources = { ...config.linux.resources, ...LIMITS }
+  })
   return dir
-}
-
-function runtimeRun(label: string, bin: string, bundle: string): Command {
-  const state = tempDir('tsc-box-bench-state-')
-  let i = 0
-  return {
-    label,
-    get argv() {
-      return [bin, '--root', state, 'run', '-b', bundle, `bench-cg-${process.pid}-${++i}`]
-    },
-  }
 }
 
 export function cgroupLimits(runs: number) {

@@ -1,19 +1,7 @@
 // Issue 2: the runtime against runc (and crun where it runs) on one bundle running /bin/true,
 // and the full `tsc-box run --rm` against a bare node start.
 import { compare, report, works, type Command } from '../measure'
-import { busyboxRootfs, CLI, runcSpecBundle, RUNTIME, tempDir } from '../fixtures'
-
-// Each run gets a fresh id: a runtime's `run` refuses an id that exists.
-function runtimeRun(label: string, bin: string, bundle: string, extra: string[] = []): Command {
-  const state = tempDir('tsc-box-bench-state-')
-  let i = 0
-  return {
-    label,
-    get argv() {
-      return [bin, ...extra, '--root', state, 'run', '-b', bundle, `bench-${process.pid}-${++i}`]
-    },
-  }
-}
+import { busyboxRootfs, CLI, runcSpecBundle, RUNTIME, runtimeRun, tempDir } from '../fixtures'
 
 export function coreRun(runs: number) {
   const bundle = runcSpecBundle(['/bin/true'])
