@@ -71,7 +71,7 @@ async function until(pred: () => boolean, ms: number): Promise<boolean> {
   for (;;) {
     if (pred()) return true
     if (Date.now() > end) return false
-    await sleep(25)
+    await sleep(10)
   }
 }
 
@@ -86,8 +86,27 @@ function monitorGone(dir: string): boolean {
   return !st || !monitorAlive(st)
 }
 
-function signal(runtime: string, paths: Paths, id: string, sig: string, all: boolean): void {
+/**
+ * SIGKILL straight to the init of a monitored container (no runtime process to start): the
+ * monitor reaps it and its cleanup kills whatever else is left in the cgroup. Only when the
+ * pid provably is that init: the monitor is alive and is its parent.
+ */
+function killInit(dir: string): boolean {
+  const st = readJson<MonitorStatus>(lifecycleFiles(dir).status)
+  if (!st || st.status !== 'running' || !monitorAlive(st)) return false
+  try {
+    const stat = fs.readFileSync(`/proc/${st.pid}/stat`, 'utf8')
+    if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== st.monitorPid) return false
+    process.kill(st.pid, 'SIGKILL')
+    return true
+  } catch {
+    return false
+  }
+}
+
+function signal(runtime: string, paths: Paths, id: string, sig: string, all: boolean, dir?: string): void {
   if (!hasRuntimeState(paths, id)) return
+  if (all && sig === 'SIGKILL' && dir !== undefined && killInit(dir)) return
   const r = runtimeCall(runtime, paths, ['kill', ...(all ? ['--all'] : []), id, sig])
   // Stopped between our look and the kill: nothing to do.
   if (r.status !== 0 && hasRuntimeState(paths, id) && stillActiveInRuntime(runtime, paths, id))
@@ -135,7 +154,7 @@ export async function stopContainer(runtime: string, paths: Paths, v: ContainerV
     signal(runtime, paths, v.id, 'SIGTERM', false)
     if (await until(() => !stillActive(paths, v.id), timeoutSec * 1000)) return
   }
-  signal(runtime, paths, v.id, 'SIGKILL', true)
+  signal(runtime, paths, v.id, 'SIGKILL', true, v.dir)
   if (!(await until(() => !stillActive(paths, v.id) && monitorGone(v.dir), 15_000)))
     throw new CliError('stop_failed', `container ${v.id.slice(0, 12)} did not stop`)
 }
@@ -159,7 +178,7 @@ export async function removeContainerFully(runtime: string, paths: Paths, v: Con
     fs.writeFileSync(lifecycleFiles(v.dir).stop, '')
     endRestarts(v)
     thaw(runtime, paths, v)
-    signal(runtime, paths, v.id, 'SIGKILL', true)
+    signal(runtime, paths, v.id, 'SIGKILL', true, v.dir)
     await until(() => monitorGone(v.dir), 15_000)
   }
   deleteRuntimeState(runtime, paths, v.id)
