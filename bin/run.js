@@ -13,18 +13,19 @@ const argv = process.argv.slice(2)
 // `run`'s code bundled into one file with a V8 code cache (scripts/build-fast.js): resolving and
 // compiling ~25 modules one by one costs ~10 ms, half of the CLI's own start. Falls back to the
 // tsc output when the bundle was not built.
-function runModule() {
+// The lifecycle's exec/rm fast path is bundled the same way (scripts/build-lifecycle-fast.js).
+function runModule(name = 'run-fast', fallback = path.join(dist, 'run', 'main.js')) {
   const fs = require('node:fs')
-  const file = path.join(__dirname, '..', 'dist', 'run-fast.js')
+  const file = path.join(__dirname, '..', 'dist', `${name}.js`)
   let code
   try {
     code = fs.readFileSync(file, 'utf8')
   } catch {
-    return require(path.join(dist, 'run', 'main.js'))
+    return require(fallback)
   }
   let cachedData
   try {
-    cachedData = fs.readFileSync(path.join(__dirname, '..', 'dist', 'run-fast.cache'))
+    cachedData = fs.readFileSync(path.join(__dirname, '..', 'dist', `${name}.cache`))
   } catch {
     // no cache: V8 compiles from source
   }
@@ -75,7 +76,7 @@ async function main() {
   }
   // exec and rm: the lifecycle's own fast path (src/lifecycle/fast.ts), also without oclif.
   if (argv[0] === 'exec' || argv[0] === 'rm') {
-    const mod = require(path.join(dist, 'lifecycle', 'fast.js'))
+    const mod = runModule('lifecycle-fast', path.join(dist, 'lifecycle', 'fast.js'))
     let code
     try {
       code = await mod.fastCommand(argv[0], argv.slice(1))
