@@ -12,14 +12,8 @@ use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::{read, write, Pid};
 use tsc_box_core::terminal::copy_winsize;
 
-/// The shell convention for an exit status.
-pub fn status_code(ws: WaitStatus) -> Option<i32> {
-    match ws {
-        WaitStatus::Exited(_, c) => Some(c),
-        WaitStatus::Signaled(_, s, _) => Some(128 + s as i32),
-        _ => None,
-    }
-}
+/// The shell convention for an exit status (shared with the monitor of detached containers).
+pub use tsc_box_core::monitor::supervise::status_code;
 
 fn reap(pid: Pid) -> Result<Option<i32>, Errno> {
     loop {

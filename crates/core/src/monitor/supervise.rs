@@ -39,7 +39,7 @@ pub fn block_signals() -> Result<SignalFd, MonitorError> {
 }
 
 /// The shell convention: the status, or 128+N when killed by signal N.
-fn status_code(ws: WaitStatus) -> Option<i32> {
+pub fn status_code(ws: WaitStatus) -> Option<i32> {
     match ws {
         WaitStatus::Exited(_, c) => Some(c),
         WaitStatus::Signaled(_, s, _) => Some(128 + s as i32),
