@@ -45,7 +45,9 @@ export async function startRegistry(user?: { username: string; password: string 
     auth = `auth:\n  htpasswd:\n    realm: test\n    path: ${join(dir, 'htpasswd')}\n`
   }
   writeFileSync(join(dir, 'config.yml'), `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, 'data')}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n${auth}`)
-  const child: ChildProcess = spawn('docker-registry', ['serve', join(dir, 'config.yml')], { stdio: 'ignore' })
+  // A watchdog shell: the registry goes when the test process goes, even if it is killed.
+  const watchdog = `docker-registry serve ${join(dir, 'config.yml')} & r=$!; trap 'kill $r; exit 0' TERM; while kill -0 ${process.pid} 2>/dev/null && kill -0 $r 2>/dev/null; do sleep 1; done; kill $r`
+  const child: ChildProcess = spawn('sh', ['-c', watchdog], { stdio: 'ignore' })
   await waitFor(`http://127.0.0.1:${port}/v2/`)
   return { host: `127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') }
 }
