@@ -40,13 +40,12 @@ test('resolveInRoot keeps symlinks and .. inside the root', (t) => {
 
 test('rootfs checks: absolute, existing directory; images not yet', (t) => {
   const root = mkdtempSync(join(tmpdir(), 'tsc-box-rootfs-'))
-  t.is(checkRootfs(root, []), root)
-  t.is(t.throws(() => checkRootfs('rel/dir', []), {instanceOf: CliError})?.code, 'rootfs_relative')
-  t.is(t.throws(() => checkRootfs(join(root, 'missing'), []), {instanceOf: CliError})?.code, 'rootfs_missing')
+  t.is(checkRootfs(root), root)
+  t.is(t.throws(() => checkRootfs('rel/dir'), {instanceOf: CliError})?.code, 'rootfs_relative')
+  t.is(t.throws(() => checkRootfs(join(root, 'missing')), {instanceOf: CliError})?.code, 'rootfs_missing')
   writeFileSync(join(root, 'file'), '')
-  t.is(t.throws(() => checkRootfs(join(root, 'file'), []), {instanceOf: CliError})?.code, 'rootfs_not_directory')
-  t.is(t.throws(() => checkRootfs(undefined, ['alpine']), {instanceOf: CliError})?.code, 'images_unsupported')
-  t.is(t.throws(() => checkRootfs(undefined, []), {instanceOf: CliError})?.code, 'no_rootfs')
+  t.is(t.throws(() => checkRootfs(join(root, 'file')), {instanceOf: CliError})?.code, 'rootfs_not_directory')
+  t.is(t.throws(() => checkRootfs(undefined), {instanceOf: CliError})?.code, 'no_image')
 })
 
 test('workdir: absolute, and not a file in the rootfs (missing is fine)', (t) => {

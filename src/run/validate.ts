@@ -38,11 +38,9 @@ export interface ValidatedRun {
   domainname?: string
 }
 
-export function checkRootfs(rootfs: string | undefined, positionals: string[]): string {
-  if (rootfs === undefined) {
-    if (positionals.length === 0) throw new CliError('no_rootfs', "'tsc-box run' requires --rootfs DIR (or an IMAGE, once images are supported)")
-    throw new CliError('images_unsupported', `images are not supported yet (got "${positionals[0]}"); use --rootfs DIR`)
-  }
+/** `rootfs` is --rootfs, or the merged overlay of the IMAGE that src/image/run.ts mounted. */
+export function checkRootfs(rootfs: string | undefined): string {
+  if (rootfs === undefined) throw new CliError('no_image', "'tsc-box run' requires an IMAGE (e.g. host:/usr/bin/env) or --rootfs DIR")
   if (!path.isAbsolute(rootfs)) throw new CliError('rootfs_relative', `the rootfs path must be absolute: ${rootfs}`)
   let st: fs.Stats
   try {
@@ -111,7 +109,7 @@ export function checkHostname(flag: string, value: string | undefined): void {
 }
 
 export function validateRun(input: RunInput, positionals: string[], callerEnv: NodeJS.ProcessEnv): ValidatedRun {
-  const rootfs = checkRootfs(input.rootfs, positionals)
+  const rootfs = checkRootfs(input.rootfs)
   const args = commandArgs(input.entrypoint, positionals)
   if (input.name !== undefined) validateName(input.name)
   checkHostname('hostname', input.hostname)
