@@ -83,6 +83,13 @@ test.serial('a port another container publishes is refused', async (t) => {
   t.regex(r.stderr, /is already published by container/)
 })
 
+test('the default network cannot be removed', (t) => {
+  const r = tsc(root, ['network', 'rm', 'bridge', '--json'])
+  t.is(r.code, 125)
+  t.is(errorOf(r).code, 'network_default')
+  t.true(networks().includes('bridge'))
+})
+
 test('an unknown network is refused with network_not_found', (t) => {
   const r = tsc(root, ['run', '--rm', '--json', '--network', `nope-${tag}`, '--rootfs', rootfs, 'true'])
   t.is(r.code, 125)

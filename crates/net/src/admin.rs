@@ -126,6 +126,9 @@ pub fn create(dir: &Path, o: &CreateOpts<'_>) -> Result<Network, AdminError> {
 
 /// Removes networks; one still used by a live container is refused (and nothing removed).
 pub fn remove(dir: &Path, name: &str) -> Result<(), AdminError> {
+    if name == DEFAULT_NETWORK {
+        return Err(AdminError::Default(name.into()));
+    }
     let s = Store::open(dir)?;
     let _lock = s.lock()?;
     reconcile(&s)?;
