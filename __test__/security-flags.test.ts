@@ -166,8 +166,10 @@ test('--uidmap/--gidmap add a user namespace with the maps; bad maps and --usern
   for (const bad of ['0:100000', '0:100000:0', 'a:b:c', '0:4294967295:2', '-1:0:1']) {
     t.is(code(() => parseIdMap(bad, 'uidmap')), 'invalid_userns', bad)
   }
-  await t.throwsAsync(usernsFlags.userns.parse('auto'), { instanceOf: CliError, message: /--userns=auto is not supported/ })
+  await t.throwsAsync(usernsFlags.userns.parse('private'), { instanceOf: CliError, message: /--userns=private is not supported/ })
   t.is(await usernsFlags.userns.parse('host'), 'host')
+  t.is(await usernsFlags.userns.parse('auto'), 'auto')
+  t.is(await usernsFlags.userns.parse('keep-id'), 'keep-id')
 
   const s = spec()
   s.linux!.namespaces = [{ type: 'pid' }, { type: 'mount' }]

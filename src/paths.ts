@@ -2,7 +2,9 @@
  * Where tsc-box keeps its data (records, bundles) and its volatile state (runtime state,
  * locks): a data root that survives reboots and a run directory that does not.
  */
+import * as fs from 'node:fs'
 import * as path from 'node:path'
+import {CliError} from './errors'
 import {fnv1a64} from './container/id'
 
 export interface Paths {
@@ -44,4 +46,23 @@ export function resolvePaths(root: string | undefined, p: PathEnv): Paths {
 
 export function currentPathEnv(): PathEnv {
   return {uid: process.getuid?.() ?? 0, env: process.env, home: process.env.HOME ?? '/'}
+}
+
+/**
+ * Without root the run directory may be /tmp/tsc-box-<uid>, in a directory every user can
+ * write: whoever made it first would own our state and sockets. Make it 0700 if absent, and
+ * refuse one that is not ours or that others may enter.
+ */
+export function ensureOwnRunDir(runDir: string, uid: number): void {
+  const base = `/tmp/tsc-box-${uid}`
+  // XDG_RUNTIME_DIR is the user's own 0700 directory already.
+  if (uid === 0 || (runDir !== base && !runDir.startsWith(base + '/'))) return
+  try {
+    fs.mkdirSync(base, {mode: 0o700})
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e
+  }
+  const st = fs.lstatSync(base)
+  if (!st.isDirectory() || st.uid !== uid || (st.mode & 0o077) !== 0)
+    throw new CliError('unsafe_run_dir', `the run directory ${base} must be a directory owned by uid ${uid} with mode 0700 (found ${st.isDirectory() ? `uid ${st.uid}, mode ${(st.mode & 0o7777).toString(8)}` : 'not a directory'}): remove it or set XDG_RUNTIME_DIR`)
 }

@@ -9,6 +9,7 @@ import type {Spec} from '../oci/spec'
 import {claimName, releaseName} from './names'
 import {containerDir, containersDir, readRecord, writeRecord, type ContainerRecord} from './record'
 import {releaseContainerRootfs} from '../image/rootfs'
+import {releaseAutoBlock} from './userns-auto'
 
 export interface EtcFiles {
   hostname: string
@@ -75,6 +76,7 @@ export function removeContainer(dataRoot: string, id: string, name: string): voi
     fs.rmSync(dir, {recursive: true, force: true})
   }
   releaseName(dataRoot, name, id)
+  releaseAutoBlock(dataRoot, id)
 }
 
 /** The record's rootfs, if the record was written (an image's overlay is released with it). */

@@ -10,7 +10,7 @@ import {ALL_CAPS, capsFromMask, resolveCaps} from './security-caps'
 import {parseSecurityOpt, type SecurityOpt} from './security-opts'
 import {resolveProfile, type DockerSeccompProfile} from './security-seccomp'
 import {DEFAULT_SECCOMP_PROFILE} from './security-seccomp-default'
-import {applyUserns, usernsFlags, type UsernsFlags} from './security-userns'
+import {applyUserns, currentUsernsHost, usernsFlags, type UsernsFlags, type UsernsHost} from './security-userns'
 import type {LinuxDeviceCgroup, Spec} from './spec'
 
 /** Kernel interfaces that reveal or change the host: hidden (OCI and docker defaults). */
@@ -62,6 +62,8 @@ export interface SecurityFlags extends Partial<UsernsFlags> {
   'cap-drop': string[]
   privileged: boolean
   'security-opt': SecurityOpt[]
+  /** Who runs tsc-box and its id ranges (default: read from the process and /etc/subuid). */
+  usernsHost?: UsernsHost
 }
 
 export interface HostInfo {
@@ -98,7 +100,7 @@ function last<K extends SecurityOpt['kind']>(opts: SecurityOpt[], kind: K): Extr
  */
 export function applySecurity(spec: Spec, f: SecurityFlags, host: HostInfo = hostInfo()): void {
   const opts = f['security-opt']
-  applyUserns(spec, {userns: f.userns, uidmap: f.uidmap ?? [], gidmap: f.gidmap ?? []})
+  applyUserns(spec, {userns: f.userns, uidmap: f.uidmap ?? [], gidmap: f.gidmap ?? []}, f.usernsHost ?? currentUsernsHost())
   const caps = resolveCaps(f['cap-add'], f['cap-drop'], f.privileged, host.bounding)
   const proc = spec.process
   if (proc) {

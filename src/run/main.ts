@@ -17,7 +17,10 @@ import {CliError, isCliError} from '../errors'
 import {buildSpec} from '../oci/builder'
 import {applyResources} from '../oci/resources'
 import {applySecurity} from '../oci/security'
-import {currentPathEnv, resolvePaths, type Paths} from '../paths'
+import {currentUsernsHost, type UsernsHost} from '../oci/security-userns'
+import {readSubid} from '../oci/subid'
+import {claimAutoBlock, releaseAutoBlock} from '../container/userns-auto'
+import {currentPathEnv, ensureOwnRunDir, resolvePaths, type Paths} from '../paths'
 import {requireRuntime} from '../runtime/locate'
 import {parseRuntimeLog, runOutcome, type ProcessStatus} from '../runtime/log'
 import {runFlags} from './flags'
@@ -126,6 +129,18 @@ export async function runContainer(flags: RunFlags, positionals: string[], signa
   }
 }
 
+/** The caller's ids and ranges, with the id block of --userns=auto claimed for `id`. */
+function claimUserns(flags: RunFlags, dataRoot: string, id: string): UsernsHost {
+  const host: UsernsHost = {...currentUsernsHost(), userGiven: flags.user !== undefined}
+  if (flags.userns !== 'auto') return host
+  // Root hands out the ranges of the user "tsc-box" (podman's "containers"); a rootless
+  // user, its own.
+  const owner = host.uid === 0 ? 'tsc-box' : (host.name ?? String(host.uid))
+  const uids = host.uid === 0 ? readSubid('/etc/subuid', owner, -1) : host.subuid
+  const gids = host.uid === 0 ? readSubid('/etc/subgid', owner, -1) : host.subgid
+  return {...host, auto: claimAutoBlock(dataRoot, id, uids, gids, owner)}
+}
+
 async function runPrepared(flags: RunFlags, positionals: string[], signals?: SignalForwarder, image?: PreparedImage<RunFlags>): Promise<RunResult> {
   const v = validateRun(flags, positionals, process.env)
   const runtime = requireRuntime()
@@ -155,10 +170,16 @@ async function runPrepared(flags: RunFlags, positionals: string[], signals?: Sig
     init: flags.init ? runtime : undefined,
   })
   // FEATURE HOOKS: feature modules apply their parsed flags to the spec here.
-  applyResources(spec, flags)
-  applySecurity(spec, flags)
-  applyImage(spec, image)
-  applyNetwork(spec, network, {runtime, containerDir: planned.dir})
+  const usernsHost = claimUserns(flags, paths.dataRoot, id)
+  try {
+    applyResources(spec, flags)
+    applySecurity(spec, {...flags, usernsHost})
+    applyImage(spec, image)
+    applyNetwork(spec, network, {runtime, containerDir: planned.dir})
+  } catch (e) {
+    releaseAutoBlock(paths.dataRoot, id)
+    throw e
+  }
 
   const {files, name} = v.name === undefined ? claimWithRandomName(paths.dataRoot, id) : {files: createContainer(paths.dataRoot, id, v.name), name: v.name}
 
@@ -182,6 +203,7 @@ async function runPrepared(flags: RunFlags, positionals: string[], signals?: Sig
       oomKilled: false,
     }
     saveRecord(files, record)
+    ensureOwnRunDir(paths.runDir, process.getuid?.() ?? 0)
     fs.mkdirSync(runtimeStateDir(paths), {recursive: true, mode: 0o700})
 
     if (flags.detach || flags['no-start']) {

@@ -31,6 +31,8 @@ pub enum ContainerError {
     Hook(#[from] hooks::HookError),
     #[error("cgroup: {0}")]
     Cgroup(#[from] ManagerError),
+    #[error("resource limits were asked for, but this user may not create the cgroup {path}. Limits without root need cgroup v2 and a delegated subtree: as root, create a cgroup directory (e.g. mkdir /sys/fs/cgroup/tsc-box-$USER), enable the controllers in its parent's cgroup.subtree_control, chown the directory and its cgroup.procs, cgroup.subtree_control and cgroup.threads to the user, move the user's shell into a leaf cgroup below it, and pass --cgroup-parent with the directory's path (systemd: `systemd-run --user --scope -p Delegate=yes tsc-box run --cgroup-parent ...`); or run without limits")]
+    LimitsNeedDelegation { path: String },
     #[error("namespace {what}: {errno}")]
     Namespace { what: String, errno: Errno },
     #[error("user namespace: {0}")]
@@ -60,7 +62,7 @@ impl ContainerError {
             ContainerError::Seccomp(_) => Kind::Process,
             ContainerError::Hook(e) => e.kind(),
             ContainerError::Cgroup(e) if e.is_invalid_input() => Kind::Config,
-            ContainerError::Cgroup(_) => Kind::Cgroup,
+            ContainerError::Cgroup(_) | ContainerError::LimitsNeedDelegation { .. } => Kind::Cgroup,
             ContainerError::Namespace { .. } => Kind::Namespace,
             ContainerError::User(_) => Kind::User,
             ContainerError::Sys { .. } => Kind::Internal,

@@ -40,6 +40,9 @@ pub(super) struct InitCtx<'a> {
     pub terminal: bool,
     /// Bind sources the parent detached for us (new user namespace), by mount index.
     pub bind_trees: &'a [Option<OwnedFd>],
+    /// Rootless: the init detaches the bind sources itself (the parent may not), before it
+    /// becomes the namespace's root, while the kernel still checks paths against the user.
+    pub detach_binds: bool,
     /// v1 `tasks` files to write "0" to: the init moves itself into its cgroup.
     pub cgroup_tasks: &'a [std::path::PathBuf],
     /// Our copy of the state directory's locked fd: a flock lives as long as any copy of
@@ -89,6 +92,8 @@ fn run(ctx: &InitCtx<'_>) -> Result<Infallible, ContainerError> {
     if !ctx.ns.unshare_flags.is_empty() {
         unshare(ctx.ns.unshare_flags).map_err(ns_err("unshare"))?;
     }
+    let own_trees = if ctx.detach_binds { rootfs::detach_bind_sources(ctx.spec)? } else { Vec::new() };
+    let bind_trees = if ctx.detach_binds { &own_trees[..] } else { ctx.bind_trees };
     if ctx.ns.in_user_ns() {
         // Become root of the user namespace (a new one's ids are mapped by now).
         setresgid(Gid::from_raw(0), Gid::from_raw(0), Gid::from_raw(0)).map_err(ns_err("setgid 0 in user namespace"))?;
@@ -118,7 +123,7 @@ fn run(ctx: &InitCtx<'_>) -> Result<Infallible, ContainerError> {
     if mounts_cgroupfs {
         enter_cgroup(ctx)?;
     }
-    rootfs::prepare(&rootfs::Plan { rootfs: ctx.rootfs, spec, user_ns: ctx.ns.in_user_ns(), bind_trees: ctx.bind_trees })?;
+    rootfs::prepare(&rootfs::Plan { rootfs: ctx.rootfs, spec, user_ns: ctx.ns.in_user_ns(), bind_trees })?;
     if ctx.terminal {
         let size = process.console_size();
         let (rows, cols) = size.map(|b| (b.height() as u16, b.width() as u16)).unwrap_or((0, 0));

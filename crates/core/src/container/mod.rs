@@ -70,7 +70,9 @@ pub struct Container {
     pub state: StateDir,
     pub record: Record,
     pub pid: Pid,
-    pub cgroup: Manager,
+    /// None only for a rootless container that asked for no limits and may not create a
+    /// cgroup (nothing delegated to its user).
+    pub cgroup: Option<Manager>,
     /// The pty master when the config asks for a terminal and no console socket was given.
     pub pty: Option<OwnedFd>,
     sync: OwnedFd,
@@ -142,7 +144,10 @@ fn build(opts: &Options<'_>, undo: &mut Undo) -> Result<Container, ContainerErro
         joins.push((open_ns(p)?, *f));
     }
     let pid_join = ns.pid_join.as_deref().map(open_ns).transpose()?;
-    let bind_trees = if ns.in_user_ns() { crate::rootfs::detach_bind_sources(spec)? } else { Vec::new() };
+    // Without root, open_tree(OPEN_TREE_CLONE) is refused here; the init binds the user's own
+    // paths itself then, with the same rights the user has.
+    let rootless = !nix::unistd::geteuid().is_root();
+    let bind_trees = if ns.in_user_ns() && !rootless { crate::rootfs::detach_bind_sources(spec)? } else { Vec::new() };
 
     undo.state = Some(StateDir::create(opts.root, opts.id)?);
     let cg_path = linux
@@ -156,10 +161,33 @@ fn build(opts: &Options<'_>, undo: &mut Undo) -> Result<Container, ContainerErro
     let mut early = Record::new(opts.id, 0, &bundle.dir, &bundle.rootfs);
     early.cgroup = Some(cgroup.clone());
     undo.state.as_ref().expect("made above").save_marker(&early)?;
-    cgroup.create()?;
-    undo.cgroup = Some(cgroup.clone());
-    if let Some(r) = linux.and_then(|l| l.resources().as_ref()) {
-        cgroup.apply(&devices::with_defaults(r))?;
+    let resources = linux.and_then(|l| l.resources().as_ref());
+    let cgroup = match cgroup.create() {
+        Ok(()) => Some(cgroup),
+        // Without root a cgroup is a bonus: it exists only where a subtree was delegated.
+        // Running without one is fine as long as nothing needed it.
+        Err(e) if e.is_permission_denied() && !nix::unistd::geteuid().is_root() => {
+            if resources.is_some_and(tsc_box_cgroups::requests_limits) {
+                return Err(ContainerError::LimitsNeedDelegation { path: cgroup.path().to_string() });
+            }
+            early.cgroup = None;
+            undo.state.as_ref().expect("made above").save_marker(&early)?;
+            None
+        }
+        Err(e) => return Err(e.into()),
+    };
+    undo.cgroup = cgroup.clone();
+    if let (Some(cg), Some(r)) = (&cgroup, resources) {
+        if nix::unistd::geteuid().is_root() {
+            cg.apply(&devices::with_defaults(r))?;
+        } else {
+            // A device program needs CAP_SYS_ADMIN on the host; in a user namespace the
+            // kernel already refuses mknod and opening the host's devices is up to their
+            // owners, as for any process of this user.
+            let mut r = r.clone();
+            r.set_devices(None);
+            cg.apply(&r)?;
+        }
     }
     let fifo = match opts.start {
         StartVia::Fifo => {
@@ -175,7 +203,10 @@ fn build(opts: &Options<'_>, undo: &mut Undo) -> Result<Container, ContainerErro
     };
     let (parent_sock, child_sock) =
         socketpair(AddressFamily::Unix, SockType::SeqPacket, None, SockFlag::SOCK_CLOEXEC).map_err(sys("socketpair"))?;
-    let (cg_fd, self_join) = placement(&cgroup, ns.new_user)?;
+    let (cg_fd, self_join) = match &cgroup {
+        Some(cg) => placement(cg, ns.new_user)?,
+        None => (None, Vec::new()),
+    };
     // (A joined user namespace is entered after the init moved itself: see init.rs.)
     // Joining a pid namespace only changes where our children go: join it for the clone,
     // and come back right after, so hooks and helpers we spawn later stay in ours.
@@ -203,6 +234,7 @@ fn build(opts: &Options<'_>, undo: &mut Undo) -> Result<Container, ContainerErro
         state_lock: undo.state.as_ref().and_then(|s| s.as_fd()).map(|f| f.as_raw_fd()),
         cgroup_tasks: &self_join,
         bind_trees: &bind_trees,
+        detach_binds: ns.new_user && rootless,
     };
     let (forked, placed) = clone(ns.clone_flags.bits() as u64, cg_fd.as_ref().map(|f| f.as_raw_fd()))
         .map_err(|errno| ContainerError::Namespace { what: "clone".into(), errno })?;
@@ -231,7 +263,7 @@ fn build(opts: &Options<'_>, undo: &mut Undo) -> Result<Container, ContainerErro
     if !has_hooks {
         send_msg(parent_sock.as_fd(), &Msg::Go).map_err(sys("sync with init"))?;
     }
-    if placed == Placed::NotPlaced {
+    if let (Placed::NotPlaced, Some(cgroup)) = (placed, &cgroup) {
         match cgroup.unified_dir() {
             // The init joins the v1 hierarchies itself; only the unified one is left.
             Some(u) if !self_join.is_empty() => std::fs::write(u.join("cgroup.procs"), pid.to_string())
@@ -273,7 +305,7 @@ fn build(opts: &Options<'_>, undo: &mut Undo) -> Result<Container, ContainerErro
             None => return Err(ContainerError::ChildDied(describe_exit(pid))),
         }
     }
-    record.cgroup = Some(cgroup.clone());
+    record.cgroup = cgroup.clone();
     record.own_pid_ns = ns.new_pid;
     undo.state.as_ref().expect("made above").save(&record)?;
     let state = undo.state.take().expect("state made above");
@@ -340,7 +372,10 @@ impl Container {
     pub fn destroy(self) -> Result<(), ContainerError> {
         let _ = kill(self.pid, Signal::SIGKILL);
         let _ = waitpid(self.pid, None);
-        cleanup(self.state, &self.cgroup)
+        match &self.cgroup {
+            Some(cg) => cleanup(self.state, cg),
+            None => cleanup_without_cgroup(self.state),
+        }
     }
 }
 
@@ -356,9 +391,21 @@ pub fn poststart(record: &Record) -> Result<(), ContainerError> {
 pub fn cleanup(state: StateDir, cgroup: &Manager) -> Result<(), ContainerError> {
     let record = state.load().ok();
     let r = cgroup.remove();
+    finish(state, record)?;
+    r.map_err(ContainerError::from)
+}
+
+/// As `cleanup`, for a rootless container that has no cgroup: its pid namespace ends with
+/// its init, which the caller has killed.
+pub fn cleanup_without_cgroup(state: StateDir) -> Result<(), ContainerError> {
+    let record = state.load().ok();
+    finish(state, record)
+}
+
+fn finish(state: StateDir, record: Option<Record>) -> Result<(), ContainerError> {
     state.remove()?;
     if let Some(rec) = record.filter(|r| r.hooks.is_some()) {
         let _ = hooks::run_phase_all(rec.hooks.as_ref(), hooks::Phase::Poststop, &rec.to_hook_state("stopped"));
     }
-    r.map_err(ContainerError::from)
+    Ok(())
 }

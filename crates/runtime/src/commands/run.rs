@@ -116,11 +116,15 @@ fn foreground(g: &Global<'_>, ctr: Container, sfd: &SignalFd) -> Result<i32, Cmd
             return Err(CmdError::other(Kind::Internal, format!("waiting for the container: {e}")));
         }
     };
-    let oom = ctr.cgroup.oom_killed().unwrap_or(false);
+    let oom = ctr.cgroup.as_ref().is_some_and(|cg| cg.oom_killed().unwrap_or(false));
     let id = ctr.record.id.clone();
     // The app's status stands even if the cleanup stumbles: report it, but do not turn a
     // finished run into a runtime failure.
-    if let Err(e) = container::cleanup(ctr.state, &ctr.cgroup) {
+    let cleaned = match &ctr.cgroup {
+        Some(cg) => container::cleanup(ctr.state, cg),
+        None => container::cleanup_without_cgroup(ctr.state),
+    };
+    if let Err(e) = cleaned {
         g.log.warn(&format!("container {id}: cleanup: {e}"));
     }
     g.log.exit(&id, status, oom);

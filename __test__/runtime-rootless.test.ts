@@ -1,0 +1,239 @@
+// Rootless tsc-box: a test user with /etc/subuid and /etc/subgid ranges runs `tsc-box run`
+// (setpriv drops to it), the runtime makes the user namespace and newuidmap/newgidmap write the
+// maps. Checks the maps, who owns what a container writes on the host, that the mapped root
+// cannot change host files it can reach, and cgroup limits: refused with the how-to when
+// nothing is delegated, enforced below a delegated cgroup v2 subtree (pure v2 hosts; on v1 and
+// hybrid hosts limits stay refused without root, which is asserted instead).
+// The user, its ranges and every delegated cgroup are removed afterwards.
+import test from 'ava'
+import { execFileSync, spawnSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { BIN } from './helpers/cli'
+import { makeRootfs } from './helpers/rootfs'
+import { installProbe } from './helpers/security-probe'
+
+const tag = randomBytes(3).toString('hex')
+const NAME = `tsbrl${tag}`
+// Ranges far from the usual 100000+ ones other users get.
+const SUB_START = 1_500_000 + (parseInt(tag, 16) % 200) * 131072
+const SUB_COUNT = 131072
+let UID = 0
+let GID = 0
+let HOME = ''
+let rootfs = ''
+const cgroupsMade: string[] = []
+
+const pureV2 = (() => {
+  try {
+    return readFileSync('/proc/self/mountinfo', 'utf8')
+      .split('\n')
+      .some((l) => / \/sys\/fs\/cgroup .* - cgroup2 /.test(l))
+  } catch {
+    return false
+  }
+})()
+
+function removeRangeLines(file: string): void {
+  const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l !== '' && !l.startsWith(`${NAME}:`))
+  writeFileSync(file, lines.map((l) => l + '\n').join(''))
+}
+
+test.before(() => {
+  execFileSync('useradd', ['-m', '-s', '/bin/sh', NAME])
+  UID = Number(execFileSync('id', ['-u', NAME], { encoding: 'utf8' }).trim())
+  GID = Number(execFileSync('id', ['-g', NAME], { encoding: 'utf8' }).trim())
+  HOME = `/home/${NAME}`
+  // useradd may have given the user ranges of its own: the test's ones replace them.
+  for (const f of ['/etc/subuid', '/etc/subgid']) {
+    removeRangeLines(f)
+    writeFileSync(f, `${NAME}:${SUB_START}:${SUB_COUNT}\n`, { flag: 'a' })
+  }
+  rootfs = makeRootfs()
+  installProbe(rootfs)
+  // Under --userns=auto the container's root is not the rootfs's owner: mount points exist.
+  mkdirSync(join(rootfs, 'vol'))
+  // Its own files, as an image unpacked by the user would be.
+  execFileSync('chown', ['-R', '-h', `${UID}:${GID}`, rootfs])
+})
+
+test.after.always(() => {
+  for (const d of cgroupsMade.reverse()) {
+    try {
+      rmSync(d, { recursive: false, force: true })
+    } catch {
+      // rmdir below
+    }
+    spawnSync('rmdir', [d])
+  }
+  if (UID !== 0) {
+    // Whatever the user still runs (a failed test's container) goes before the user.
+    spawnSync('pkill', ['-KILL', '-U', String(UID)])
+    spawnSync('userdel', ['-r', '-f', NAME])
+  }
+  removeRangeLines('/etc/subuid')
+  removeRangeLines('/etc/subgid')
+  if (rootfs) rmSync(rootfs, { recursive: true, force: true })
+  rmSync(`/tmp/tsc-box-${UID}`, { recursive: true, force: true })
+})
+
+interface Result {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+/** `tsc-box ARGS` as the test user, optionally from inside the cgroup `cgroupDir`. */
+function asUser(args: string[], cgroupDir?: string): Result {
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME, USER: NAME, LOGNAME: NAME, ...(process.env.TSC_BOX_RUNTIME ? { TSC_BOX_RUNTIME: process.env.TSC_BOX_RUNTIME } : {}) }
+  const cmd = ['setpriv', `--reuid=${UID}`, `--regid=${GID}`, '--init-groups', '--', process.execPath, '--', BIN, ...args]
+  // Root moves the shell into the delegated cgroup, then it becomes the user.
+  const r = cgroupDir
+    ? spawnSync('sh', ['-c', 'echo $$ > "$0/cgroup.procs" && exec "$@"', cgroupDir, ...cmd], { env, encoding: 'utf8', timeout: 60_000, cwd: '/' })
+    : spawnSync(cmd[0], cmd.slice(1), { env, encoding: 'utf8', timeout: 60_000, cwd: '/' })
+  if (r.error) throw r.error
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
+}
+
+function userDir(prefix: string, mode = 0o755): string {
+  const d = mkdtempSync(join(tmpdir(), prefix))
+  execFileSync('chown', [`${UID}:${GID}`, d])
+  chmodSync(d, mode)
+  return d
+}
+
+function mapLines(out: string): string[] {
+  return out
+    .split('\n')
+    .filter((l) => /^\s*\d+\s+\d+\s+\d+\s*$/.test(l))
+    .map((l) => l.trim().split(/\s+/).join(' '))
+}
+
+test.serial('a container runs as the user: root inside is the user, ids 1.. are its subuid range', (t) => {
+  const r = asUser(['run', '--rm', '--rootfs', rootfs, 'sh', '-c', 'cat /proc/self/uid_map; cat /proc/self/gid_map; id -u'])
+  t.is(r.code, 0, r.stderr)
+  t.deepEqual(mapLines(r.stdout), [`0 ${UID} 1`, `1 ${SUB_START} ${SUB_COUNT}`, `0 ${GID} 1`, `1 ${SUB_START} ${SUB_COUNT}`])
+  t.regex(r.stdout, /^0$/m)
+  // The default places: data under ~/.local/share, state under /tmp/tsc-box-UID (no XDG_RUNTIME_DIR), 0700.
+  t.true(existsSync(join(HOME, '.local/share/tsc-box')))
+  const st = statSync(`/tmp/tsc-box-${UID}`)
+  t.is(st.uid, UID)
+  t.is(st.mode & 0o777, 0o700)
+})
+
+test.serial('--userns=auto: uid 0 inside is a block of the user\'s subuid range on the host', (t) => {
+  const vol = userDir('tsc-box-rl-auto-', 0o777)
+  try {
+    const r = asUser(['run', '--rm', '--userns=auto', '-v', `${vol}:/vol`, '--rootfs', rootfs, 'sh', '-c', 'cat /proc/self/uid_map; touch /vol/made-by-root'])
+    t.is(r.code, 0, r.stderr)
+    const lines = mapLines(r.stdout)
+    t.is(lines.length, 1, r.stdout)
+    const [inside, outside, size] = lines[0].split(' ').map(Number)
+    t.is(inside, 0)
+    t.is(size, 65536)
+    t.true(outside >= SUB_START && outside + size <= SUB_START + SUB_COUNT, lines[0])
+    t.is(statSync(join(vol, 'made-by-root')).uid, outside)
+    // The block was given back with the container.
+    const claims = join(HOME, '.local/share/tsc-box/userns')
+    t.deepEqual(existsSync(claims) ? readdirSync(claims) : [], [])
+  } finally {
+    rmSync(vol, { recursive: true, force: true })
+  }
+})
+
+test.serial('--userns=keep-id: the user keeps its uid and gid inside', (t) => {
+  const r = asUser(['run', '--rm', '--userns=keep-id', '--rootfs', rootfs, 'sh', '-c', 'cat /proc/self/uid_map; id -u; id -g'])
+  t.is(r.code, 0, r.stderr)
+  t.true(mapLines(r.stdout).includes(`${UID} ${UID} 1`), r.stdout)
+  t.true(mapLines(r.stdout).includes(`0 ${SUB_START} ${Math.min(UID, SUB_COUNT)}`), r.stdout)
+  t.regex(r.stdout, new RegExp(`^${UID}\\n${GID}$`, 'm'))
+})
+
+test.serial('files a container creates on a volume belong to the mapped ids on the host', (t) => {
+  const vol = userDir('tsc-box-rl-vol-')
+  try {
+    const r = asUser(['run', '--rm', '-v', `${vol}:/vol`, '--rootfs', rootfs, 'sh', '-c', 'touch /vol/by-root && touch /vol/by-app && chown 1000:1000 /vol/by-app'])
+    t.is(r.code, 0, r.stderr)
+    t.is(statSync(join(vol, 'by-root')).uid, UID)
+    t.is(statSync(join(vol, 'by-app')).uid, SUB_START + 999)
+    t.is(statSync(join(vol, 'by-app')).gid, SUB_START + 999)
+  } finally {
+    rmSync(vol, { recursive: true, force: true })
+  }
+})
+
+test.serial('the container\'s root cannot change host files it can reach', (t) => {
+  const vol = mkdtempSync(join(tmpdir(), 'tsc-box-rl-victim-'))
+  chmodSync(vol, 0o755)
+  writeFileSync(join(vol, 'host-file'), 'host data\n', { mode: 0o644 })
+  try {
+    const r = asUser(['run', '--rm', '-v', `${vol}:/vol`, '--rootfs', rootfs, 'sh', '-c',
+      'probe openw /vol/host-file; probe mknod-char /vol/new; rm -f /vol/host-file 2>/dev/null && echo removed; ' +
+      'chmod 777 /vol/host-file 2>/dev/null && echo chmodded; chown 0 /vol/host-file 2>/dev/null && echo chowned; ' +
+      'touch /vol/new-file 2>/dev/null && echo created; probe openw /etc/../proc/sysrq-trigger; true'])
+    t.is(r.code, 0, r.stderr)
+    t.regex(r.stdout, /^openw: EACCES$/m)
+    t.notRegex(r.stdout, /^mknod-char: OK$/m)
+    t.false(/^(removed|chmodded|chowned|created)$/m.test(r.stdout), r.stdout)
+    t.is(readFileSync(join(vol, 'host-file'), 'utf8'), 'host data\n')
+    t.is(statSync(join(vol, 'host-file')).mode & 0o7777, 0o644)
+    t.is(statSync(join(vol, 'host-file')).uid, 0)
+    t.deepEqual(readdirSync(vol), ['host-file'])
+  } finally {
+    rmSync(vol, { recursive: true, force: true })
+  }
+})
+
+test.serial('limits without a delegated cgroup are refused with how to delegate; nothing is left', (t) => {
+  const r = asUser(['run', '--rm', '--memory', '32m', '--rootfs', rootfs, 'true'])
+  t.is(r.code, 125, r.stderr)
+  t.regex(r.stderr, /resource limits were asked for/)
+  t.regex(r.stderr, /delegat/)
+  t.regex(r.stderr, /--cgroup-parent/)
+  const containers = join(HOME, '.local/share/tsc-box/containers')
+  t.deepEqual(existsSync(containers) ? readdirSync(containers) : [], [])
+})
+
+/** A cgroup v2 directory below the root handed to the user, with a leaf for its shell. */
+function delegate(): { dir: string; leaf: string; path: string } {
+  const path = `/tsc-rl-${tag}-${randomBytes(2).toString('hex')}`
+  const dir = `/sys/fs/cgroup${path}`
+  const root = readFileSync('/sys/fs/cgroup/cgroup.subtree_control', 'utf8')
+  for (const c of ['memory', 'pids']) if (!root.split(/\s+/).includes(c)) writeFileSync('/sys/fs/cgroup/cgroup.subtree_control', `+${c}`)
+  mkdirSync(dir)
+  cgroupsMade.push(dir)
+  const leaf = join(dir, 'cli')
+  mkdirSync(leaf)
+  cgroupsMade.push(leaf)
+  for (const d of [dir, leaf]) {
+    execFileSync('chown', [`${UID}:${GID}`, d, ...['cgroup.procs', 'cgroup.subtree_control', 'cgroup.threads'].map((f) => join(d, f))])
+  }
+  return { dir, leaf, path }
+}
+
+if (pureV2) {
+  test.serial('with a delegated cgroup v2 subtree, limits work and the container cgroup goes away', (t) => {
+    const { dir, leaf, path } = delegate()
+    const r = asUser(['run', '--rm', '--cgroup-parent', path, '--memory', '32m', '--pids-limit', '20', '--rootfs', rootfs, 'sh', '-c',
+      'cat /proc/self/cgroup; dd if=/dev/zero of=/dev/null bs=256M count=1'], leaf)
+    t.is(r.code, 137, r.stderr)
+    t.regex(r.stderr, /out of memory|OOM/i)
+    // The container's cgroup was made below the delegated one, and removed.
+    t.deepEqual(readdirSync(dir).filter((f) => !f.includes('.')), ['cli'])
+    const ok = asUser(['run', '--rm', '--cgroup-parent', path, '--memory', '32m', '--pids-limit', '20', '--rootfs', rootfs, 'sh', '-c',
+      'for f in /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max; do cat $f 2>/dev/null; done; echo done'], leaf)
+    t.is(ok.code, 0, ok.stderr)
+    t.regex(ok.stdout, /done/)
+  })
+} else {
+  test.serial('on a host with cgroup v1 controllers, limits stay refused without root even in a delegated cgroup2 directory', (t) => {
+    const r = asUser(['run', '--rm', '--memory', '32m', '--rootfs', rootfs, 'true'])
+    t.is(r.code, 125, r.stderr)
+    t.regex(r.stderr, /resource limits were asked for/)
+    // Without limits the same user runs fine.
+    const ok = asUser(['run', '--rm', '--rootfs', rootfs, 'true'])
+    t.is(ok.code, 0, ok.stderr)
+  })
+}
