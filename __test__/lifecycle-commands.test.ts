@@ -27,9 +27,8 @@ function cleanup(t: import('ava').ExecutionContext, root: string) {
 test('run -d prints the full id at once and the container runs under a monitor', (t) => {
   const root = makeDataRoot()
   cleanup(t, root)
-  const t0 = Date.now()
+  // It returns while the app (which never ends by itself) still runs: it did not wait for it.
   const id = detached(root, '--name', 'svc', '--rootfs', rootfs, 'sleep', '1000')
-  t.true(Date.now() - t0 < 10_000)
   t.regex(id, /^[0-9a-f]{64}$/)
   const e = stateOf(root, id)!
   t.is(e.state, 'running')
