@@ -14,6 +14,7 @@ import { join } from 'node:path'
 import { BIN } from './helpers/cli'
 import { makeRootfs } from './helpers/rootfs'
 import { installProbe } from './helpers/security-probe'
+import { makeArchive } from './image-fixtures'
 
 const tag = randomBytes(3).toString('hex')
 const NAME = `tsbrl${tag}`
@@ -194,6 +195,24 @@ test.serial('limits without a delegated cgroup are refused with how to delegate;
   t.regex(r.stderr, /--cgroup-parent/)
   const containers = join(HOME, '.local/share/tsc-box/containers')
   t.deepEqual(existsSync(containers) ? readdirSync(containers) : [], [])
+})
+
+test.serial('an image loaded by the user runs from its own copy of the layers, which goes with the container', (t) => {
+  const archive = makeArchive({ dir: makeRootfs(), name: `rootless/${tag}:1`, config: { config: { Cmd: ['sh'] } } })
+  const work = join(archive, '..')
+  chmodSync(work, 0o755)
+  chmodSync(archive, 0o644)
+  try {
+    const l = asUser(['load', '-i', archive])
+    t.is(l.code, 0, l.stderr)
+    const r = asUser(['run', '--rm', `rootless/${tag}:1`, 'sh', '-c', 'id -u; touch /new-file && echo wrote'])
+    t.is(r.code, 0, r.stderr)
+    t.regex(r.stdout, /^0\nwrote$/m)
+    const overlays = join(HOME, '.local/share/tsc-box/overlay')
+    t.deepEqual(existsSync(overlays) ? readdirSync(overlays) : [], [])
+  } finally {
+    rmSync(work, { recursive: true, force: true })
+  }
 })
 
 /** A cgroup v2 directory below the root handed to the user, with a leaf for its shell. */

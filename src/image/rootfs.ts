@@ -45,8 +45,17 @@ export async function mountImageRootfs(dataRoot: string, image: ImageSummary, re
 
 /** Unmounts; with `remove`, deletes the container's upper layer too. Idempotent. */
 export function releaseOverlayDir(dir: string, remove: boolean): void {
-  call((n) => n.rootfsUnmount(path.join(dir, 'merged')))
+  // A copy was never mounted (and without root, umount of a plain directory is EPERM).
+  if (readDriver(dir) !== 'copy') call((n) => n.rootfsUnmount(path.join(dir, 'merged')))
   if (remove) fs.rmSync(dir, {recursive: true, force: true})
+}
+
+function readDriver(dir: string): string {
+  try {
+    return fs.readFileSync(path.join(dir, 'driver'), 'utf8').trim()
+  } catch {
+    return ''
+  }
 }
 
 function overlayKeyDir(dataRoot: string, rootfs: string | undefined): string | undefined {
