@@ -112,12 +112,15 @@ test('stop sends SIGTERM, then SIGKILL after -t; kill -s sends the signal; wait 
   cleanup(t, root)
   const polite = detached(root, '--rootfs', rootfs, 'sh', '-c', 'trap "exit 42" TERM; while true; do sleep 0.1; done')
   const stubborn = detached(root, '--rootfs', rootfs, 'sh', '-c', 'trap "" TERM; while true; do sleep 0.1; done')
+  const p0 = Date.now()
   t.is(tsc(root, ['stop', polite]).code, 0)
+  // What a stop costs here without any wait (the v2 lane's emulation makes it seconds).
+  const base = Date.now() - p0
   t.is(stateOf(root, polite)!.exitCode, 42)
   const t0 = Date.now()
   t.is(tsc(root, ['stop', '-t', '1', stubborn]).code, 0)
   const took = Date.now() - t0
-  t.true(took >= 1000 && took < 10_000, `stop -t 1 took ${took} ms`)
+  t.true(took >= 1000 && took < base + 1000 + 8000, `stop -t 1 took ${took} ms (a plain stop ${base} ms)`)
   t.is(stateOf(root, stubborn)!.exitCode, 137)
   // The app is pid 1 of its namespace: only signals it handles reach it (SIGKILL aside).
   const k = detached(root, '--rootfs', rootfs, 'sh', '-c', 'trap "exit 10" USR1; while true; do sleep 0.1; done')
