@@ -7,6 +7,7 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import {randomBytes} from '../container/id'
 import {readRecord} from '../container/record'
+import {removeTree} from '../container/remove-tree'
 import {CliError} from '../errors'
 import {callAsync, call, type ImageSummary} from './native'
 import {imagesRoot, overlaysRoot} from './store'
@@ -47,7 +48,7 @@ export async function mountImageRootfs(dataRoot: string, image: ImageSummary, re
 export function releaseOverlayDir(dir: string, remove: boolean): void {
   // A copy was never mounted (and without root, umount of a plain directory is EPERM).
   if (readDriver(dir) !== 'copy') call((n) => n.rootfsUnmount(path.join(dir, 'merged')))
-  if (remove) fs.rmSync(dir, {recursive: true, force: true})
+  if (remove) removeTree(dir)
 }
 
 function readDriver(dir: string): string {

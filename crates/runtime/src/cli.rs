@@ -75,6 +75,9 @@ pub enum Command {
     Ps(crate::commands::ps::PsArgs),
     /// Run a new process in a running container.
     Exec(crate::commands::exec::ExecArgs),
+    /// Rootless: delete a tree holding files of the caller's subordinate ids, in a user namespace.
+    #[command(name = "remove-tree", hide = true)]
+    RemoveTree(crate::commands::remove_tree::RemoveTreeArgs),
 }
 
 #[derive(Args)]

@@ -11,6 +11,7 @@ pub mod net;
 pub mod net_attach;
 pub mod pause;
 pub mod ps;
+pub mod remove_tree;
 pub mod run;
 pub mod start;
 pub mod state;
