@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto'
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { BIN } from './helpers/cli'
+import { BIN, makeDataRoot, tsc } from './helpers/cli'
 import { makeRootfs } from './helpers/rootfs'
 import { installProbe } from './helpers/security-probe'
 import { makeArchive } from './image-fixtures'
@@ -37,8 +37,14 @@ const pureV2 = (() => {
   }
 })()
 
-function removeRangeLines(file: string): void {
-  const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l !== '' && !l.startsWith(`${NAME}:`))
+// Root's --userns=auto hands out the ranges of the user "tsc-box"; the test adds one.
+const AUTO_START = 3_000_000_000 + (parseInt(tag, 16) % 100) * 262144
+const AUTO_OWNER_LINE = `tsc-box:${AUTO_START}:131072`
+
+function removeRangeLines(file: string, exact?: string): void {
+  const lines = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '' && (exact === undefined ? !l.startsWith(`${NAME}:`) : l !== exact))
   writeFileSync(file, lines.map((l) => l + '\n').join(''))
 }
 
@@ -79,6 +85,8 @@ test.after.always(() => {
   }
   removeRangeLines('/etc/subuid')
   removeRangeLines('/etc/subgid')
+  removeRangeLines('/etc/subuid', AUTO_OWNER_LINE)
+  removeRangeLines('/etc/subgid', AUTO_OWNER_LINE)
   if (rootfs) rmSync(rootfs, { recursive: true, force: true })
   rmSync(`/tmp/tsc-box-${UID}`, { recursive: true, force: true })
 })
@@ -217,6 +225,39 @@ test.serial('an image loaded by the user runs from its own copy of the layers, w
     t.deepEqual(existsSync(overlays) ? readdirSync(overlays) : [], [])
   } finally {
     rmSync(work, { recursive: true, force: true })
+  }
+})
+
+test.serial('as root, --userns=auto gives each container its own block of the "tsc-box" ranges', (t) => {
+  for (const f of ['/etc/subuid', '/etc/subgid']) writeFileSync(f, AUTO_OWNER_LINE + '\n', { flag: 'a' })
+  const root = makeDataRoot()
+  // No idmapped mounts yet: a container's root filesystem must belong to its range, so each
+  // block gets a rootfs of its own (blocks are handed out first free first).
+  const rfsA = makeRootfs()
+  const rfsB = makeRootfs()
+  execFileSync('chown', ['-R', '-h', `${AUTO_START}:${AUTO_START}`, rfsA])
+  execFileSync('chown', ['-R', '-h', `${AUTO_START + 65536}:${AUTO_START + 65536}`, rfsB])
+  const rfs = rfsB
+  try {
+    const first = tsc(root, ['run', '-d', '--name', 'auto1', '--userns=auto', '--rootfs', rfsA, 'sleep', '60'])
+    t.is(first.code, 0, first.stderr)
+    const second = tsc(root, ['run', '--rm', '--userns=auto', '--rootfs', rfs, 'cat', '/proc/self/uid_map', '/proc/self/gid_map'])
+    t.is(second.code, 0, second.stderr)
+    t.deepEqual(mapLines(second.stdout), [`0 ${AUTO_START + 65536} 65536`, `0 ${AUTO_START + 65536} 65536`], 'the first block is taken')
+    const third = tsc(root, ['run', '--rm', '--userns=auto', '--rootfs', rfs, 'true'])
+    t.is(third.code, 0, third.stderr)
+    const full = tsc(root, ['run', '-d', '--name', 'auto2', '--userns=auto', '--rootfs', rfs, 'sleep', '60'])
+    t.is(full.code, 0, full.stderr)
+    const none = tsc(root, ['run', '--rm', '--userns=auto', '--rootfs', rfs, 'true'])
+    t.is(none.code, 125, none.stderr)
+    t.regex(none.stderr, /all 2 id blocks of tsc-box's ranges are in use/)
+    t.is(tsc(root, ['rm', '-f', 'auto1', 'auto2']).code, 0)
+    t.deepEqual(readdirSync(join(root, 'userns')), [], 'blocks are released with their containers')
+  } finally {
+    tsc(root, ['rm', '-f', 'auto1', 'auto2'])
+    rmSync(rfsA, { recursive: true, force: true })
+    rmSync(rfsB, { recursive: true, force: true })
+    rmSync(root, { recursive: true, force: true })
   }
 })
 
