@@ -67,8 +67,8 @@ export function httpGet(url: string, ms = 5000): Promise<string> {
   })
 }
 
-/** Retries httpGet until it answers (the server in the container takes a moment to start). */
-export async function httpGetRetry(url: string, ms = 10_000): Promise<string> {
+/** Retries httpGet until it answers (the server in the container takes a moment to start; long in the emulated cgroup v2 guest). */
+export async function httpGetRetry(url: string, ms = 60_000): Promise<string> {
   const end = Date.now() + ms
   for (;;) {
     try {
