@@ -169,7 +169,7 @@ fn open_netns(pid: i32) -> Result<OwnedFd, AttachError> {
 
 pub fn attach(plan: &Plan, t: &Target<'_>) -> Result<Lease, AttachError> {
     let store = Store::open(&plan.dir)?;
-    let _lock = store.lock()?;
+    let lock = store.lock()?;
     reconcile(&store)?;
     let created_default = plan.network == DEFAULT_NETWORK && matches!(store.get(DEFAULT_NETWORK), Err(StoreError::NotFound(_)));
     let net = network_for(&store, &plan.network, plan.default_subnet)?;
@@ -212,13 +212,21 @@ pub fn attach(plan: &Plan, t: &Target<'_>) -> Result<Lease, AttachError> {
     // lease of a dead container, which the next reconcile releases with its resources.
     leases.leases.push(lease.clone());
     leases.save(&store.dir, &net.name)?;
-    match plug(&mut nl, &net, &lease, br_index, netns.as_fd(), &plan.interface) {
+    // The kernel work (veth, addresses, port rules) names only this container's own things:
+    // it runs unlocked, in parallel with other containers' attaches.
+    drop(lock);
+    let plugged = plug(&mut nl, &net, &lease, br_index, netns.as_fd(), &plan.interface);
+    if plugged.is_err() {
+        release_resources(Some(&mut nl), &lease, true);
+    }
+    let _lock = store.lock()?;
+    let mut leases = Leases::load(&store.dir, &net.name)?;
+    match plugged {
         Ok(()) => {
             hosts::update_all(&leases.leases);
             Ok(lease)
         }
         Err(e) => {
-            release_resources(Some(&mut nl), &lease, true);
             leases.release(t.id);
             let _ = leases.save(&store.dir, &net.name);
             Err(e)
@@ -232,8 +240,18 @@ fn plug(nl: &mut Netlink, net: &Network, l: &Lease, br_index: u32, netns: std::o
     if let Some(t) = &l.nft_table {
         nft::add_container(t, l.ip, &l.ports)?;
     }
-    // The rest happens inside the container's namespace; this process ends soon after.
+    // The rest happens inside the container's namespace, and this process comes back after
+    // it: an undo spawns nft, which must act on the host's tables.
+    let me = std::process::id() as i32;
+    let host = nix::fcntl::open("/proc/self/ns/net", OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty())
+        .map_err(|source| AttachError::Netns { pid: me, source })?;
     setns(netns, CloneFlags::CLONE_NEWNET).map_err(|source| AttachError::Netns { pid: l.pid, source })?;
+    let r = configure_inside(net, l, ifname);
+    setns(host.as_fd(), CloneFlags::CLONE_NEWNET).map_err(|source| AttachError::Netns { pid: me, source })?;
+    r
+}
+
+fn configure_inside(net: &Network, l: &Lease, ifname: &str) -> Result<(), AttachError> {
     let mut inner = Netlink::open()?;
     inner.set_up(link_index("lo")?)?;
     let eth = link_index(ifname)?;

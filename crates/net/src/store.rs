@@ -6,7 +6,7 @@
 use std::fs;
 use std::io::Write;
 use std::net::Ipv4Addr;
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
@@ -31,6 +31,8 @@ pub enum StoreError {
     Gateway { gateway: Ipv4Addr, subnet: Cidr },
     #[error("bridge {bridge:?} is already used by network {network:?}")]
     BridgeTaken { bridge: String, network: String },
+    #[error("the network state {path} stayed locked by process {holder} for 20 s")]
+    Busy { path: PathBuf, holder: String },
     #[error("{what} {path}: {source}")]
     Io { what: &'static str, path: PathBuf, source: std::io::Error },
     #[error("corrupt network file {path}: {source}")]
@@ -46,6 +48,8 @@ pub const DEFAULT_NETWORK: &str = "bridge";
 pub const DEFAULT_BRIDGE: &str = "tsc0";
 /// Not podman's 10.88.0.0/16 nor docker's 172.17.0.0/16, so tsc-box can run beside both.
 pub const DEFAULT_SUBNET: &str = "172.29.0.0/16";
+
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -105,11 +109,34 @@ impl Store {
         Ok(Store { dir: dir.to_path_buf() })
     }
 
+    /// Waits at most LOCK_WAIT: every holder keeps the lock for file work only (the kernel
+    /// work of an attach runs unlocked), so a longer wait means a stuck process, which the
+    /// error names (holders write their pid into the lock file).
     pub fn lock(&self) -> Result<Lock, StoreError> {
         let p = self.dir.join("lock");
-        let f = fs::OpenOptions::new().write(true).create(true).truncate(false).mode(0o600).open(&p).map_err(io("open", &p))?;
-        let l = Flock::lock(OwnedFd::from(f), FlockArg::LockExclusive).map_err(|(_, e)| io("lock", &p)(e.into()))?;
-        Ok(Lock(l))
+        let f = fs::OpenOptions::new().read(true).write(true).create(true).truncate(false).mode(0o600).open(&p).map_err(io("open", &p))?;
+        let deadline = std::time::Instant::now() + LOCK_WAIT;
+        let mut fd = OwnedFd::from(f);
+        let mut pause = std::time::Duration::from_millis(1);
+        loop {
+            match Flock::lock(fd, FlockArg::LockExclusiveNonblock) {
+                Ok(l) => {
+                    let mut file = fs::File::from(l.as_fd().try_clone_to_owned().map_err(io("lock", &p))?);
+                    let _ = file.set_len(0).and_then(|()| std::io::Write::write_all(&mut file, format!("{}\n", std::process::id()).as_bytes()));
+                    return Ok(Lock(l));
+                }
+                Err((back, nix::errno::Errno::EWOULDBLOCK)) => {
+                    if std::time::Instant::now() > deadline {
+                        let holder = fs::read_to_string(&p).unwrap_or_default().trim().to_string();
+                        return Err(StoreError::Busy { path: p, holder });
+                    }
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(std::time::Duration::from_millis(10));
+                    fd = back;
+                }
+                Err((_, e)) => return Err(io("lock", &p)(e.into())),
+            }
+        }
     }
 
     fn path(&self, name: &str) -> PathBuf {
