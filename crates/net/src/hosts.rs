@@ -23,15 +23,25 @@ pub fn render(base: &str, members: &[Lease]) -> String {
     out
 }
 
-/// Truncates and rewrites the file without replacing it; a file gone (its container's
-/// directory removed) is skipped.
+/// Rewrites the file without replacing it; a file gone (its container's directory removed)
+/// is skipped, one already right is left alone. The new text is written over the old and the
+/// file then cut to its length: truncating to zero first would make ext4 flush the file to
+/// disk on close (its replace-by-truncate heuristic), milliseconds for every member.
 pub fn write_in_place(path: &Path, content: &str) -> std::io::Result<()> {
-    let mut f = match OpenOptions::new().write(true).truncate(true).open(path) {
+    use std::io::{Read, Seek};
+    let mut f = match OpenOptions::new().read(true).write(true).open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
         Err(e) => return Err(e),
     };
-    f.write_all(content.as_bytes())
+    let mut old = Vec::new();
+    f.read_to_end(&mut old)?;
+    if old == content.as_bytes() {
+        return Ok(());
+    }
+    f.rewind()?;
+    f.write_all(content.as_bytes())?;
+    f.set_len(content.len() as u64)
 }
 
 /// Rewrites the hosts file of each member that has one.

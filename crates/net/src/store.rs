@@ -121,8 +121,10 @@ impl Store {
         loop {
             match Flock::lock(fd, FlockArg::LockExclusiveNonblock) {
                 Ok(l) => {
-                    let mut file = fs::File::from(l.as_fd().try_clone_to_owned().map_err(io("lock", &p))?);
-                    let _ = file.set_len(0).and_then(|()| std::io::Write::write_all(&mut file, format!("{}\n", std::process::id()).as_bytes()));
+                    // Fixed width at offset 0, never a truncation: ext4 flushes a file
+                    // truncated to zero when it is closed (milliseconds under load).
+                    let file = fs::File::from(l.as_fd().try_clone_to_owned().map_err(io("lock", &p))?);
+                    let _ = std::os::unix::fs::FileExt::write_all_at(&file, format!("{:>10}\n", std::process::id()).as_bytes(), 0);
                     return Ok(Lock(l));
                 }
                 Err((back, nix::errno::Errno::EWOULDBLOCK)) => {
