@@ -231,16 +231,21 @@ test.serial('an image loaded by the user runs from its own copy of the layers, w
 test.serial('as root, --userns=auto gives each container its own block of the "tsc-box" ranges', (t) => {
   for (const f of ['/etc/subuid', '/etc/subgid']) writeFileSync(f, AUTO_OWNER_LINE + '\n', { flag: 'a' })
   const root = makeDataRoot()
-  // No idmapped mounts yet: a container's root filesystem must belong to its range, so each
-  // block gets a rootfs of its own (blocks are handed out first free first).
+  // rfsA belongs to host root: the runtime shows it through an idmapped mount, so the
+  // container's root owns it (it can create its mount points and write). rfsB is chowned to
+  // the second block, and used as it is.
   const rfsA = makeRootfs()
   const rfsB = makeRootfs()
-  execFileSync('chown', ['-R', '-h', `${AUTO_START}:${AUTO_START}`, rfsA])
   execFileSync('chown', ['-R', '-h', `${AUTO_START + 65536}:${AUTO_START + 65536}`, rfsB])
   const rfs = rfsB
   try {
     const first = tsc(root, ['run', '-d', '--name', 'auto1', '--userns=auto', '--rootfs', rfsA, 'sleep', '60'])
     t.is(first.code, 0, first.stderr)
+    const seen = tsc(root, ['exec', 'auto1', 'sh', '-c', 'stat -c %u /bin/busybox; touch /made-inside && echo writable'])
+    t.is(seen.code, 0, seen.stderr)
+    t.regex(seen.stdout, /^0\nwritable$/m, 'host root\'s files are the container root\'s')
+    t.is(statSync(join(rfsA, 'made-inside')).uid, 0, 'on disk, what the container root made belongs to host root (idmapped mount)')
+    t.is(statSync(join(rfsA, 'bin/busybox')).uid, 0, 'nothing on disk was chowned')
     const second = tsc(root, ['run', '--rm', '--userns=auto', '--rootfs', rfs, 'cat', '/proc/self/uid_map', '/proc/self/gid_map'])
     t.is(second.code, 0, second.stderr)
     t.deepEqual(mapLines(second.stdout), [`0 ${AUTO_START + 65536} 65536`, `0 ${AUTO_START + 65536} 65536`], 'the first block is taken')

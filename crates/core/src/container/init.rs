@@ -43,6 +43,8 @@ pub(super) struct InitCtx<'a> {
     /// Rootless: the init detaches the bind sources itself (the parent may not), before it
     /// becomes the namespace's root, while the kernel still checks paths against the user.
     pub detach_binds: bool,
+    /// The idmapped rootfs mount (container::idmount), when the rootfs needs one.
+    pub rootfs_tree: Option<BorrowedFd<'a>>,
     /// v1 `tasks` files to write "0" to: the init moves itself into its cgroup.
     pub cgroup_tasks: &'a [std::path::PathBuf],
     /// Our copy of the state directory's locked fd: a flock lives as long as any copy of
@@ -92,6 +94,14 @@ fn run(ctx: &InitCtx<'_>) -> Result<Infallible, ContainerError> {
     if !ctx.ns.unshare_flags.is_empty() {
         unshare(ctx.ns.unshare_flags).map_err(ns_err("unshare"))?;
     }
+    // Still checked as the host user here: a mapped root may not reach the rootfs by path.
+    let rootfs_dir = match ctx.rootfs_tree {
+        Some(_) => Some(
+            nix::fcntl::open(ctx.rootfs, OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty())
+                .map_err(|errno| ContainerError::Namespace { what: format!("open the rootfs {}", ctx.rootfs.display()), errno })?,
+        ),
+        None => None,
+    };
     let own_trees = if ctx.detach_binds { rootfs::detach_bind_sources(ctx.spec)? } else { Vec::new() };
     let bind_trees = if ctx.detach_binds { &own_trees[..] } else { ctx.bind_trees };
     if ctx.ns.in_user_ns() {
@@ -123,7 +133,7 @@ fn run(ctx: &InitCtx<'_>) -> Result<Infallible, ContainerError> {
     if mounts_cgroupfs {
         enter_cgroup(ctx)?;
     }
-    rootfs::prepare(&rootfs::Plan { rootfs: ctx.rootfs, spec, user_ns: ctx.ns.in_user_ns(), bind_trees })?;
+    rootfs::prepare(&rootfs::Plan { rootfs: ctx.rootfs, spec, user_ns: ctx.ns.in_user_ns(), bind_trees, rootfs_tree: ctx.rootfs_tree, rootfs_dir: rootfs_dir.as_ref().map(|d| d.as_fd()) })?;
     if ctx.terminal {
         let size = process.console_size();
         let (rows, cols) = size.map(|b| (b.height() as u16, b.width() as u16)).unwrap_or((0, 0));

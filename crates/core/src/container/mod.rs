@@ -6,6 +6,7 @@ mod devices;
 mod error;
 pub mod hooks;
 pub mod idmap;
+mod idmount;
 mod init;
 pub mod namespaces;
 mod placement;
@@ -148,6 +149,10 @@ fn build(opts: &Options<'_>, undo: &mut Undo) -> Result<Container, ContainerErro
     // paths itself then, with the same rights the user has.
     let rootless = !nix::unistd::geteuid().is_root();
     let bind_trees = if ns.in_user_ns() && !rootless { crate::rootfs::detach_bind_sources(spec)? } else { Vec::new() };
+    let rootfs_tree = match (ns.new_user, linux) {
+        (true, Some(l)) => idmount::rootfs_tree(&bundle.rootfs, l.uid_mappings().as_deref().unwrap_or(&[]), l.gid_mappings().as_deref().unwrap_or(&[]))?,
+        _ => None,
+    };
 
     undo.state = Some(StateDir::create(opts.root, opts.id)?);
     let cg_path = linux
@@ -235,6 +240,7 @@ fn build(opts: &Options<'_>, undo: &mut Undo) -> Result<Container, ContainerErro
         cgroup_tasks: &self_join,
         bind_trees: &bind_trees,
         detach_binds: ns.new_user && rootless,
+        rootfs_tree: rootfs_tree.as_ref().map(|t| t.as_fd()),
     };
     let (forked, placed) = clone(ns.clone_flags.bits() as u64, cg_fd.as_ref().map(|f| f.as_raw_fd()))
         .map_err(|errno| ContainerError::Namespace { what: "clone".into(), errno })?;

@@ -9,7 +9,7 @@ mod paths;
 mod pivot;
 pub mod resolve;
 
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
 
 use nix::errno::Errno;
@@ -59,6 +59,12 @@ pub struct Plan<'a> {
     /// Per entry of `spec.mounts`, the bind source detached by the parent (see
     /// `detach_bind_sources`); empty when the init can open the sources itself.
     pub bind_trees: &'a [Option<OwnedFd>],
+    /// An idmapped copy of the rootfs mount made by the parent (see container::idmount), put
+    /// in place of the plain bind.
+    pub rootfs_tree: Option<BorrowedFd<'a>>,
+    /// The rootfs directory, opened by the init while the kernel still checked it as the
+    /// host user (with `rootfs_tree`: the mount goes there).
+    pub rootfs_dir: Option<BorrowedFd<'a>>,
 }
 
 /// Bind sources as detached mount trees, made in the parent while it is still fully root on
@@ -93,9 +99,20 @@ pub fn prepare(plan: &Plan<'_>) -> Result<(), RootfsError> {
     mount(None::<&str>, "/", None::<&str>, initial | MsFlags::MS_REC, None::<&str>)
         .map_err(|errno| RootfsError::Mount { what: "propagation".into(), dest: "/".into(), errno })?;
     // pivot_root needs the new root to be a mount point.
-    mount(Some(plan.rootfs), plan.rootfs, None::<&str>, MsFlags::MS_BIND | MsFlags::MS_REC, None::<&str>)
-        .map_err(|errno| RootfsError::Mount { what: "rootfs bind".into(), dest: plan.rootfs.into(), errno })?;
-    let root = open_root(plan.rootfs)?;
+    let root = match (plan.rootfs_tree, plan.rootfs_dir) {
+        (Some(tree), Some(dir)) => {
+            crate::sys::move_mount_fd(tree, dir)
+                .map_err(|errno| RootfsError::Mount { what: "rootfs (detached by the runtime)".into(), dest: plan.rootfs.into(), errno })?;
+            // The tree's fd is the attached mount's root: everything below goes through it.
+            nix::fcntl::openat(tree, ".", OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty())
+                .map_err(path_err("open", plan.rootfs))?
+        }
+        _ => {
+            mount(Some(plan.rootfs), plan.rootfs, None::<&str>, MsFlags::MS_BIND | MsFlags::MS_REC, None::<&str>)
+                .map_err(|errno| RootfsError::Mount { what: "rootfs bind".into(), dest: plan.rootfs.into(), errno })?;
+            open_root(plan.rootfs)?
+        }
+    };
     let mut dev_bound = false;
     for (i, m) in plan.spec.mounts().iter().flatten().enumerate() {
         let tree = plan.bind_trees.get(i).and_then(|t| t.as_ref()).map(|t| t.as_fd());
@@ -107,8 +124,7 @@ pub fn prepare(plan: &Plan<'_>) -> Result<(), RootfsError> {
     if let Some(devs) = linux.and_then(|l| l.devices().as_ref()) {
         devices::create_configured(root.as_fd(), devs, plan.user_ns)?;
     }
-    drop(root);
-    pivot::pivot(plan.rootfs)
+    pivot::pivot(plan.rootfs, plan.rootfs_tree.map(|_| root.as_fd()))
 }
 
 fn open_root(p: &Path) -> Result<OwnedFd, RootfsError> {

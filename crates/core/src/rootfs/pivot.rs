@@ -10,10 +10,17 @@ use nix::unistd::{chdir, fchdir, pivot_root};
 
 use super::RootfsError;
 
-pub fn pivot(rootfs: &Path) -> Result<(), RootfsError> {
+/// `root`: the new root's mount when the caller holds it already (its path may not be
+/// reachable to a mapped root), else `rootfs` is opened.
+pub fn pivot(rootfs: &Path, root: Option<std::os::fd::BorrowedFd<'_>>) -> Result<(), RootfsError> {
     let err = |errno| RootfsError::Pivot { path: rootfs.to_path_buf(), errno };
-    let fd = nix::fcntl::open(rootfs, OFlag::O_DIRECTORY | OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty()).map_err(err)?;
-    fchdir(&fd).map_err(err)?;
+    match root {
+        Some(fd) => fchdir(fd).map_err(err)?,
+        None => {
+            let fd = nix::fcntl::open(rootfs, OFlag::O_DIRECTORY | OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty()).map_err(err)?;
+            fchdir(&fd).map_err(err)?;
+        }
+    }
     // pivot_root(".", ".") stacks the old root on top of the new one, with no directory
     // needed inside the rootfs to park it in.
     pivot_root(".", ".").map_err(err)?;

@@ -64,6 +64,25 @@ pub fn mount_setattr_recursive(dir: BorrowedFd<'_>, set: u64, clr: u64) -> Resul
     Errno::result(r).map(drop)
 }
 
+/// mount_setattr(MOUNT_ATTR_IDMAP) over a whole detached tree: its files are seen through the
+/// id maps of the user namespace `userns`.
+pub fn mount_setattr_idmap(tree: BorrowedFd<'_>, userns: BorrowedFd<'_>) -> Result<(), Errno> {
+    const MOUNT_ATTR_IDMAP: u64 = 0x0010_0000;
+    let attr = MountAttr { attr_set: MOUNT_ATTR_IDMAP, attr_clr: 0, propagation: 0, userns_fd: userns.as_raw_fd() as u64 };
+    let empty = CString::default();
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_mount_setattr,
+            tree.as_raw_fd(),
+            empty.as_ptr(),
+            libc::AT_EMPTY_PATH | libc::AT_RECURSIVE,
+            &attr as *const MountAttr,
+            std::mem::size_of::<MountAttr>(),
+        )
+    };
+    Errno::result(r).map(drop)
+}
+
 /// open_tree(OPEN_TREE_CLONE): a detached copy of the mount at `path` (its whole subtree when
 /// `recursive`), which a process in another mount namespace can attach with move_mount.
 pub fn open_tree_clone(path: &std::path::Path, recursive: bool) -> Result<std::os::fd::OwnedFd, Errno> {

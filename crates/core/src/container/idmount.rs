@@ -1,0 +1,95 @@
+//! An idmapped rootfs: as root, a container in a new user namespace whose rootfs belongs to
+//! an id outside its maps (image layers or a --rootfs made by host root, under --userns=auto
+//! or --uidmap) would see its own root directory as nobody's. An idmapped copy of the rootfs
+//! mount shows it through the container's maps instead: file owner 0 on disk is the
+//! container's root, nothing on disk changes. A rootfs already owned inside the range (chowned
+//! for it) is left as it is. Without root the kernel refuses idmapped mounts: not used. Nor on
+//! filesystems that cannot be idmapped: overlayfs itself is one (an image's rootfs as root).
+
+use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+
+use nix::fcntl::OFlag;
+use nix::sched::{unshare, CloneFlags};
+use nix::sys::stat::Mode;
+use nix::sys::wait::waitpid;
+use nix::unistd::{fork, pipe, read, write, ForkResult};
+use oci_spec::runtime::LinuxIdMapping;
+
+use super::{idmap, ContainerError};
+
+/// Whether host id `id` is inside one of the maps' host ranges.
+fn covered(maps: &[LinuxIdMapping], id: u32) -> bool {
+    maps.iter().any(|m| id >= m.host_id() && (id - m.host_id()) < m.size())
+}
+
+pub fn rootfs_tree(rootfs: &Path, uid: &[LinuxIdMapping], gid: &[LinuxIdMapping]) -> Result<Option<OwnedFd>, ContainerError> {
+    if !nix::unistd::geteuid().is_root() || uid.is_empty() {
+        return Ok(None);
+    }
+    // Detached here in any case, while we are root on the host: the init, a mapped root, may
+    // not even pass through the directories above the rootfs (a 0700 data root).
+    let fail = |what: &str, e: nix::errno::Errno| ContainerError::User(format!("rootfs for the user namespace: {what}: {e}"));
+    let tree = crate::sys::open_tree_clone(rootfs, true).map_err(|e| fail("open_tree", e))?;
+    let owner = std::fs::metadata(rootfs).map_err(|e| ContainerError::User(format!("stat {}: {e}", rootfs.display())))?.uid();
+    if covered(uid, owner) {
+        return Ok(Some(tree));
+    }
+    idmap_tree(&tree, uid, gid)?;
+    Ok(Some(tree))
+}
+
+/// Makes `tree` idmapped with the maps, where its filesystem allows it.
+fn idmap_tree(tree: &OwnedFd, uid: &[LinuxIdMapping], gid: &[LinuxIdMapping]) -> Result<(), ContainerError> {
+    let fail = |what: &str, e: nix::errno::Errno| ContainerError::User(format!("idmapped rootfs: {what}: {e}"));
+    // A user namespace with the container's maps, held by a child only for as long as the
+    // mount takes them over (the container's own namespace does not exist yet).
+    let (ready_r, ready_w) = pipe().map_err(|e| fail("pipe", e))?;
+    let (done_r, done_w) = pipe().map_err(|e| fail("pipe", e))?;
+    let child = match unsafe { fork() }.map_err(|e| fail("fork", e))? {
+        ForkResult::Child => {
+            drop((ready_r, done_w));
+            if unshare(CloneFlags::CLONE_NEWUSER).is_ok() && write(&ready_w, b"1").is_ok() {
+                let mut b = [0u8; 1];
+                let _ = read(&done_r, &mut b);
+            }
+            unsafe { libc::_exit(0) }
+        }
+        ForkResult::Parent { child } => child,
+    };
+    drop((ready_w, done_r));
+    let result = (|| {
+        let mut b = [0u8; 1];
+        if read(&ready_r, &mut b).map_err(|e| fail("helper", e))? != 1 {
+            return Err(ContainerError::User("idmapped rootfs: the helper could not make a user namespace".into()));
+        }
+        idmap::write_maps(child, uid, gid)?;
+        let ns = nix::fcntl::open(format!("/proc/{child}/ns/user").as_str(), OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty())
+            .map_err(|e| fail("open the helper's user namespace", e))?;
+        match crate::sys::mount_setattr_idmap(tree.as_fd(), ns.as_fd()) {
+            Ok(()) => Ok(()),
+            // Filesystems without idmapping support (overlayfs itself, 9p, ...): the rootfs is
+            // bound as it is, and must then belong to the range (chown it) to be writable.
+            Err(nix::errno::Errno::EINVAL | nix::errno::Errno::EOPNOTSUPP) => Ok(()),
+            Err(e) => Err(fail("mount_setattr", e)),
+        }
+    })();
+    drop(done_w);
+    let _ = waitpid(child, None);
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rootfs_owned_inside_the_range_needs_no_idmap() {
+        let maps: Vec<LinuxIdMapping> = serde_json::from_str(r#"[{"containerID":0,"hostID":200000,"size":65536}]"#).unwrap();
+        assert!(covered(&maps, 200000));
+        assert!(covered(&maps, 265535));
+        assert!(!covered(&maps, 265536));
+        assert!(!covered(&maps, 0));
+    }
+}
