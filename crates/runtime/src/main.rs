@@ -43,7 +43,7 @@ fn main() {
         Command::Resume(a) => commands::pause::resume(&g, a),
         Command::Ps(a) => commands::ps::run(&g, a),
         Command::Exec(a) => commands::exec::run(&g, a),
-        Command::RemoveTree(a) => commands::remove_tree::run(&a),
+        Command::RemoveTree(a) => commands::remove_tree::run(a),
     };
     let code = match result {
         Ok(code) => code,
