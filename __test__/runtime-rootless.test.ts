@@ -198,6 +198,22 @@ test.serial('the container\'s root cannot change host files it can reach', (t) =
   }
 })
 
+test.serial('exec joins a rootless container: its user namespace first, then the rest', (t) => {
+  const name = `ex${tag}`
+  const started = asUser(['run', '-d', '--name', name, '--rootfs', rootfs, 'sleep', '60'])
+  t.is(started.code, 0, started.stderr)
+  try {
+    const r = asUser(['exec', name, 'sh', '-c', 'id -u; head -n1 /proc/self/uid_map; readlink /proc/self/ns/pid; readlink /proc/1/ns/pid'])
+    t.is(r.code, 0, r.stderr)
+    const [uid, map, own, init] = r.stdout.trim().split('\n').map((l) => l.trim())
+    t.is(uid, '0')
+    t.regex(map!, new RegExp(`^0\\s+${UID}\\s+1$`))
+    t.is(own, init, 'exec did not join the container\'s pid namespace')
+  } finally {
+    t.is(asUser(['rm', '-f', name]).code, 0)
+  }
+})
+
 test.serial('limits without a delegated cgroup are refused with how to delegate; nothing is left', (t) => {
   const r = asUser(['run', '--rm', '--memory', '32m', '--rootfs', rootfs, 'true'])
   t.is(r.code, 125, r.stderr)

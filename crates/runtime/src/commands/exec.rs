@@ -242,6 +242,14 @@ fn exec(g: &Global<'_>, a: &ExecArgs) -> Result<i32, ExecError> {
     let sfd = if a.detach { None } else { Some(SignalFd::with_flags(&mask, SfdFlags::SFD_CLOEXEC | SfdFlags::SFD_NONBLOCK).map_err(sys("signalfd"))?) };
     let (parent_sock, child_sock) = socketpair(AddressFamily::Unix, SockType::SeqPacket, None, SockFlag::SOCK_CLOEXEC).map_err(sys("socketpair"))?;
     if let Some(fd) = &pid_ns {
+        // Without root, the container's pid namespace belongs to its user namespace, which
+        // alone gives the right to join it: enter that first (the child inherits it).
+        if !nix::unistd::geteuid().is_root() {
+            if let Some(at) = joins.iter().position(|(_, f)| *f == CloneFlags::CLONE_NEWUSER) {
+                let (user_ns, flag) = joins.remove(at);
+                setns(&user_ns, flag).map_err(|errno| ExecError::Namespace { what: "join user namespace".into(), errno })?;
+            }
+        }
         setns(fd, CloneFlags::CLONE_NEWPID).map_err(|errno| ExecError::Namespace { what: "join pid namespace".into(), errno })?;
     }
     let ctx = ChildCtx { sock: child_sock.as_fd(), joins: &joins, process: &process, filter: filter.as_ref() };
