@@ -13,7 +13,7 @@ const argv = process.argv.slice(2)
 // `run`'s code bundled into one file with a V8 code cache (scripts/build-fast.js): resolving and
 // compiling ~25 modules one by one costs ~10 ms, half of the CLI's own start. Falls back to the
 // tsc output when the bundle was not built.
-// The lifecycle's exec/rm fast path is bundled the same way (scripts/build-lifecycle-fast.js).
+// The lifecycle's exec/rm fast path is bundled the same way, by the same script.
 function runModule(name = 'run-fast', fallback = path.join(dist, 'run', 'main.js')) {
   const fs = require('node:fs')
   const file = path.join(__dirname, '..', 'dist', `${name}.js`)
