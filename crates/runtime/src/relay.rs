@@ -8,27 +8,12 @@ use nix::fcntl::{fcntl, FcntlArg, OFlag};
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::signal::Signal;
 use nix::sys::signalfd::SignalFd;
-use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::{read, write, Pid};
 use tsc_box_core::terminal::copy_winsize;
 
 /// The shell convention for an exit status (shared with the monitor of detached containers).
 pub use tsc_box_core::monitor::supervise::status_code;
-
-fn reap(pid: Pid) -> Result<Option<i32>, Errno> {
-    loop {
-        match waitpid(pid, Some(WaitPidFlag::WNOHANG)) {
-            Ok(WaitStatus::StillAlive) => return Ok(None),
-            Ok(ws) => {
-                if let Some(c) = status_code(ws) {
-                    return Ok(Some(c));
-                }
-            }
-            Err(Errno::EINTR) => continue,
-            Err(e) => return Err(e),
-        }
-    }
-}
+use tsc_box_core::monitor::supervise::reap;
 
 fn write_all(fd: BorrowedFd<'_>, mut buf: &[u8]) {
     while !buf.is_empty() {

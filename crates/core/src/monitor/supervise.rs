@@ -47,7 +47,9 @@ pub fn status_code(ws: WaitStatus) -> Option<i32> {
     }
 }
 
-fn reaped(pid: Pid) -> Result<Option<i32>, MonitorError> {
+/// The exit status of `pid` if it has ended (reaping it), None while it runs. Shared with the
+/// runtime's foreground relay.
+pub fn reap(pid: Pid) -> Result<Option<i32>, Errno> {
     loop {
         match waitpid(pid, Some(WaitPidFlag::WNOHANG)) {
             Ok(WaitStatus::StillAlive) => return Ok(None),
@@ -57,9 +59,13 @@ fn reaped(pid: Pid) -> Result<Option<i32>, MonitorError> {
                 }
             }
             Err(Errno::EINTR) => continue,
-            Err(errno) => return Err(MonitorError::Sys { what: "waitpid", errno }),
+            Err(errno) => return Err(errno),
         }
     }
+}
+
+fn reaped(pid: Pid) -> Result<Option<i32>, MonitorError> {
+    reap(pid).map_err(|errno| MonitorError::Sys { what: "waitpid", errno })
 }
 
 /// Copies what is readable now; false once the stream ended.
