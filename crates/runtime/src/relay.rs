@@ -6,7 +6,7 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use nix::errno::Errno;
 use nix::fcntl::{fcntl, FcntlArg, OFlag};
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
-use nix::sys::signal::Signal;
+use nix::sys::signal::{signal, SigHandler, SigSet, Signal};
 use nix::sys::signalfd::SignalFd;
 use nix::unistd::{read, write, Pid};
 use tsc_box_core::terminal::copy_winsize;
@@ -14,6 +14,23 @@ use tsc_box_core::terminal::copy_winsize;
 /// The shell convention for an exit status (shared with the monitor of detached containers).
 pub use tsc_box_core::monitor::supervise::status_code;
 use tsc_box_core::monitor::supervise::reap;
+
+/// Blocks every signal the relay passes on (plus SIGCHLD and SIGWINCH, which it acts on) and
+/// returns that set, for a signalfd. Done before the clone: a signal arriving during setup
+/// waits in the signalfd instead of killing the runtime and leaking the container.
+pub fn block_relayed_signals() -> nix::Result<SigSet> {
+    let mut mask = SigSet::empty();
+    for s in tsc_box_core::signal::forwardable() {
+        // A signal ignored by whoever started us (a shell's background job ignores SIGINT)
+        // would be discarded, not queued: take it back to default, it is blocked anyway.
+        let _ = unsafe { signal(s, SigHandler::SigDfl) };
+        mask.add(s);
+    }
+    mask.add(Signal::SIGCHLD);
+    mask.add(Signal::SIGWINCH);
+    mask.thread_block()?;
+    Ok(mask)
+}
 
 fn write_all(fd: BorrowedFd<'_>, mut buf: &[u8]) {
     while !buf.is_empty() {

@@ -26,7 +26,6 @@ use tsc_box_core::process::caps::CapPlan;
 use tsc_box_core::process::exec::{self as pexec, env_get, DEFAULT_PATH};
 use tsc_box_core::process::{identity, ProcessError};
 use tsc_box_core::security::seccomp::{self, Filter, SeccompError};
-use tsc_box_core::signal::forwardable;
 use tsc_box_core::spec::{self, SpecError};
 use tsc_box_core::state::{StateDir, StateError, Status};
 use tsc_box_core::sys::clone::{clone, Forked, Placed};
@@ -229,16 +228,7 @@ fn exec(g: &Global<'_>, a: &ExecArgs) -> Result<i32, ExecError> {
         Some(cg) => cg.clone_into_fd()?,
         None => None,
     };
-    let mut mask = SigSet::empty();
-    if !a.detach {
-        for s in forwardable() {
-            let _ = unsafe { signal(s, SigHandler::SigDfl) };
-            mask.add(s);
-        }
-        mask.add(Signal::SIGCHLD);
-        mask.add(Signal::SIGWINCH);
-        mask.thread_block().map_err(sys("sigprocmask"))?;
-    }
+    let mask = if a.detach { SigSet::empty() } else { relay::block_relayed_signals().map_err(sys("sigprocmask"))? };
     let sfd = if a.detach { None } else { Some(SignalFd::with_flags(&mask, SfdFlags::SFD_CLOEXEC | SfdFlags::SFD_NONBLOCK).map_err(sys("signalfd"))?) };
     let (parent_sock, child_sock) = socketpair(AddressFamily::Unix, SockType::SeqPacket, None, SockFlag::SOCK_CLOEXEC).map_err(sys("socketpair"))?;
     if let Some(fd) = &pid_ns {

@@ -3,11 +3,10 @@
 
 use std::os::fd::AsFd;
 
-use nix::sys::signal::{signal, SigHandler, SigSet, Signal};
+use nix::sys::signal::{SigSet, Signal};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
 use tsc_box_core::container::{self, Container, ContainerError, Options, StartVia};
 use tsc_box_core::kind::Kind;
-use tsc_box_core::signal::forwardable;
 use tsc_box_core::terminal::{copy_winsize, RawMode};
 
 use super::{write_pid_file, Global};
@@ -18,20 +17,11 @@ use crate::relay;
 pub fn run(g: &Global<'_>, a: &RunArgs) -> Result<i32, CmdError> {
     g.refuse_systemd()?;
     let c = &a.create;
-    // Block what we relay before the clone: a signal that arrives during setup waits in the
-    // signalfd instead of killing the runtime and leaking the container.
-    let mut mask = SigSet::empty();
-    if !a.detach {
-        for s in forwardable() {
-            // A signal ignored by whoever started us (a shell's background job ignores SIGINT)
-            // would be discarded, not queued: take it back to default, it is blocked anyway.
-            let _ = unsafe { signal(s, SigHandler::SigDfl) };
-            mask.add(s);
-        }
-        mask.add(Signal::SIGCHLD);
-        mask.add(Signal::SIGWINCH);
-        mask.thread_block().map_err(|e| CmdError::other(Kind::Internal, format!("sigprocmask: {e}")))?;
-    }
+    let mask = if a.detach {
+        SigSet::empty()
+    } else {
+        relay::block_relayed_signals().map_err(|e| CmdError::other(Kind::Internal, format!("sigprocmask: {e}")))?
+    };
     let signalfd = |m: &SigSet| {
         SignalFd::with_flags(m, SfdFlags::SFD_CLOEXEC | SfdFlags::SFD_NONBLOCK)
             .map_err(|e| CmdError::other(Kind::Internal, format!("signalfd: {e}")))
