@@ -140,3 +140,19 @@ fn drain(streams: &mut [(Option<OwnedFd>, Stream); 2], buf: &mut [u8], log: &mut
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nix::sys::signal::Signal;
+    use nix::unistd::Pid;
+
+    #[test]
+    fn exit_codes_follow_the_shell() {
+        let p = Pid::from_raw(1);
+        assert_eq!(status_code(WaitStatus::Exited(p, 3)), Some(3));
+        assert_eq!(status_code(WaitStatus::Signaled(p, Signal::SIGKILL, false)), Some(137));
+        assert_eq!(status_code(WaitStatus::Signaled(p, Signal::SIGTERM, true)), Some(143));
+        assert_eq!(status_code(WaitStatus::StillAlive), None);
+    }
+}
