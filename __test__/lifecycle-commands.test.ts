@@ -323,3 +323,33 @@ test('a log past its size limit is rotated and still read in order', (t) => {
   t.deepEqual(lines.map((l) => l.split(' ')[1]), ['119997', '119998', '119999'])
   writeFileSync(join(dir, 'container.log.1'), '')
 })
+
+test('run -d --rm and create --rm: the container removes itself once it has ended; --restart with --rm is refused', async (t) => {
+  const root = makeDataRoot()
+  cleanup(t, root)
+  // Ends by itself: nobody waits for it, yet it goes, with everything it had.
+  const ended = detached(root, '--rm', '--rootfs', rootfs, 'sh', '-c', 'sleep 0.3; exit 3')
+  const kept = detached(root, '--rootfs', rootfs, 'sh', '-c', 'exit 3')
+  await until('the --rm container to remove itself', () => stateOf(root, ended) === undefined)
+  t.deepEqual(leftovers(root, [ended]).filter((l) => !l.includes(kept)), [])
+  // The same container without --rm stays, exited, for `logs` and `inspect`.
+  await until('the other to exit', () => stateOf(root, kept)?.state === 'exited')
+  t.is(stateOf(root, kept)!.exitCode, 3)
+
+  // Stopped on purpose: removed as well (docker does the same).
+  const stopped = detached(root, '--rm', '--rootfs', rootfs, 'sleep', '1000')
+  t.is(tsc(root, ['stop', '-t', '0', stopped]).code, 0)
+  await until('the stopped --rm container to go', () => stateOf(root, stopped) === undefined)
+
+  // create --rm keeps it until it has run.
+  const created = tsc(root, ['create', '--rm', '--rootfs', rootfs, 'true']).stdout.trim()
+  t.is(stateOf(root, created)!.state, 'created')
+  t.is(tsc(root, ['start', created]).code, 0)
+  await until('the created --rm container to go after its run', () => stateOf(root, created) === undefined)
+
+  const bad = tsc(root, ['run', '-d', '--rm', '--restart', 'always', '--json', '--rootfs', rootfs, 'true'])
+  t.is(bad.code, 125)
+  t.is(JSON.parse(bad.stdout).error.code, 'conflicting_options')
+  t.is(tsc(root, ['rm', '-f', kept]).code, 0)
+  t.deepEqual(leftovers(root, [ended, kept, stopped, created]), [])
+})

@@ -3,7 +3,7 @@
  *  - status.json   the monitor's record of the container's life (runtime writes it atomically)
  *  - status.stop   present when `stop`/`rm` ended the container on purpose (no restart)
  *  - container.log the container's output (CRI lines), container.log.1 after a rotation
- *  - lifecycle.json how to start it again: restart policy
+ *  - lifecycle.json how to start it again: restart policy, --rm
  *  - paused        present while the container is frozen
  */
 import * as fs from 'node:fs'
@@ -42,6 +42,8 @@ export interface MonitorStatus {
 
 export interface Settings {
   restart: string
+  /** `run -d --rm` / `create --rm`: the container removes itself once it has ended. */
+  rm?: boolean
 }
 
 export function readJson<T>(file: string): T | undefined {

@@ -10,6 +10,7 @@ import {CliError} from '../errors'
 import type {Paths} from '../paths'
 import {parseRuntimeLog, runOutcome} from '../runtime/log'
 import {launch} from '../run/launch'
+import {cliCommand} from '../runtime/locate'
 import {lifecycleFiles, monitorAlive, readJson, writeJsonAtomic, type MonitorStatus, type Settings} from './files'
 import {deleteRuntimeState, hasRuntimeState, runtimeCall, runtimeMessage, runtimeRoot} from './runtime'
 import {isActive, viewById, type ContainerView} from './state'
@@ -25,6 +26,8 @@ export interface DetachedLaunch {
   /** The runtime's JSON log of this start (read for its error line). */
   runtimeLog: string
   restart: string
+  /** Remove the container once it has ended (the monitor runs `tsc-box rm`). */
+  rm?: boolean
 }
 
 /** Saves how to start the container again; `run -d` and `create` call it before the start. */
@@ -43,7 +46,13 @@ export async function launchDetached(l: DetachedLaunch): Promise<void> {
   fs.writeFileSync(l.runtimeLog, '')
   fs.mkdirSync(runtimeRoot(l.paths), {recursive: true, mode: 0o700})
   const args = ['--root', runtimeRoot(l.paths), '--log', l.runtimeLog, '--log-format', 'json', 'monitor', '-b', l.dir]
-  args.push('--status-file', files.status, '--log-file', files.log, '--restart', l.restart, l.id)
+  args.push('--status-file', files.status, '--log-file', files.log, '--restart', l.restart)
+  if (l.rm) {
+    const [program, ...rest] = cliCommand()
+    args.push('--exit-command', program)
+    for (const a of [...rest, 'rm', '--root', l.paths.dataRoot, l.id]) args.push(`--exit-command-arg=${a}`)
+  }
+  args.push(l.id)
   const status = await launch({file: l.runtime, args, stdin: false})
   let text = ''
   try {
@@ -63,7 +72,7 @@ export async function startContainer(runtime: string, paths: Paths, v: Container
   deleteRuntimeState(runtime, paths, v.id)
   const settings = readJson<Settings>(lifecycleFiles(v.dir).settings) ?? {restart: 'no'}
   if (!fs.existsSync(lifecycleFiles(v.dir).settings)) saveSettings(v.dir, settings)
-  await launchDetached({runtime, paths, id: v.id, dir: v.dir, runtimeLog: path.join(v.dir, 'runtime.log'), restart: settings.restart})
+  await launchDetached({runtime, paths, id: v.id, dir: v.dir, runtimeLog: path.join(v.dir, 'runtime.log'), restart: settings.restart, rm: settings.rm})
 }
 
 async function until(pred: () => boolean, ms: number): Promise<boolean> {

@@ -14,6 +14,14 @@ export function packageRoot(): string {
   }
 }
 
+/**
+ * How a detached container's monitor calls this CLI back when the container has ended
+ * (`run -d --rm` removes it then): this Node, this package's entry.
+ */
+export function cliCommand(): string[] {
+  return [process.execPath, '--', path.join(packageRoot(), 'bin', 'run.js')]
+}
+
 export function runtimePath(env: NodeJS.ProcessEnv = process.env): string {
   const fromEnv = env.TSC_BOX_RUNTIME
   if (fromEnv) return path.resolve(fromEnv)

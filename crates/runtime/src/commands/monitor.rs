@@ -57,6 +57,13 @@ pub struct MonitorArgs {
     pub in_place: bool,
     #[arg(long = "pid-file")]
     pub pid_file: Option<PathBuf>,
+    /// A program the monitor runs once the container has ended for good (no restart follows),
+    /// detached, with its arguments from `--exit-command-arg`: how `run -d --rm` removes the
+    /// container without anyone waiting for it (podman's conmon has the same pair).
+    #[arg(long = "exit-command")]
+    pub exit_command: Option<PathBuf>,
+    #[arg(long = "exit-command-arg", allow_hyphen_values = true)]
+    pub exit_command_args: Vec<String>,
     pub id: String,
 }
 
@@ -155,7 +162,9 @@ fn generation(g: &Global<'_>, a: &MonitorArgs, report: Option<OwnedFd>) -> ! {
                         restart_count: a.restart_count,
                         ..Default::default()
                     };
-                    let _ = status::write_locked(&a.status_file, &st);
+                    if status::write_locked(&a.status_file, &st).is_ok() {
+                        run_exit_command(&exit_command_of(a));
+                    }
                 }
             }
             unsafe { libc::_exit(1) }
@@ -261,6 +270,7 @@ fn exec_loop(g: &Global<'_>, a: &MonitorArgs, w: Watch) -> ! {
         cstr(a.restart_count.to_string()),
         cstr(&a.bundle),
     ];
+    let args: Vec<CString> = args.into_iter().chain(exit_command_of(a).iter().map(cstr)).collect();
     let _ = nix::unistd::execv(&cstr("/proc/self/exe"), &args);
     // Cannot happen short of the binary vanishing; stay the monitor in this image instead.
     let la = LoopArgs::from_parts(root, a, w);
@@ -277,6 +287,33 @@ struct LoopArgs {
     restart: String,
     restart_count: u32,
     bundle: PathBuf,
+    /// Program and arguments, empty for none.
+    exit_command: Vec<OsString>,
+}
+
+/// `--exit-command` and its arguments as one argv (empty without one).
+fn exit_command_of(a: &MonitorArgs) -> Vec<OsString> {
+    match &a.exit_command {
+        Some(p) => std::iter::once(p.clone().into_os_string()).chain(a.exit_command_args.iter().map(OsString::from)).collect(),
+        None => Vec::new(),
+    }
+}
+
+/// Starts the exit command in a session of its own and does not wait: the monitor exits right
+/// after, and the command (which removes the container) must not be its child then.
+fn run_exit_command(argv: &[OsString]) {
+    let Some((program, args)) = argv.split_first() else { return };
+    let mut cmd = std::process::Command::new(program);
+    cmd.args(args).stdin(std::process::Stdio::null()).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null());
+    // The loop blocks SIGCHLD and the stop signals for its signalfd; the command wants none blocked.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut cmd, || {
+            let _ = nix::sys::signal::SigSet::all().thread_unblock();
+            let _ = setsid();
+            Ok(())
+        });
+    }
+    let _ = cmd.spawn();
 }
 
 impl LoopArgs {
@@ -291,6 +328,7 @@ impl LoopArgs {
             restart: a.restart.clone(),
             restart_count: a.restart_count,
             bundle: a.bundle.clone(),
+            exit_command: exit_command_of(a),
         }
     }
 
@@ -310,6 +348,7 @@ impl LoopArgs {
             restart: s(8)?,
             restart_count: s(9)?.parse().ok()?,
             bundle: PathBuf::from(args.get(10)?),
+            exit_command: args.get(11..).map(<[OsString]>::to_vec).unwrap_or_default(),
         })
     }
 }
@@ -362,6 +401,7 @@ fn loop_run(mut la: LoopArgs) -> ! {
         }
         let _ = status::write_locked(&la.status_file, &ContainerStatus { status: "exited".into(), monitor_pid: 0, monitor_start_time: 0, ..st });
     }
+    run_exit_command(&la.exit_command);
     std::process::exit(0)
 }
 
@@ -413,8 +453,17 @@ fn restart_in_place(la: &LoopArgs) {
         cstr(la.log_max_size.to_string()),
         cstr("-b"),
         cstr(&la.bundle),
-        cstr(&la.id),
     ];
+    let mut args = args;
+    if let Some((program, rest)) = la.exit_command.split_first() {
+        args.push(cstr("--exit-command"));
+        args.push(cstr(program));
+        for a in rest {
+            args.push(cstr("--exit-command-arg"));
+            args.push(cstr(a));
+        }
+    }
+    args.push(cstr(&la.id));
     // Signals blocked for the loop would stay blocked in the runtime: create() unblocks them
     // in the init, and the runtime itself wants none of them.
     let _ = nix::unistd::execv(&cstr("/proc/self/exe"), &args);
