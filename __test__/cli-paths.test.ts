@@ -1,9 +1,9 @@
 import test from 'ava'
-import {mkdirSync, mkdtempSync, symlinkSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {hostsFile, resolvConf} from '../src/container/etc-files'
-import {claimName, releaseName, validateName} from '../src/container/names'
+import {claimName, releaseName, staleNames, validateName} from '../src/container/names'
 import {CliError} from '../src/errors'
 import {resolveInRoot} from '../src/fs/in-root'
 import {resolvePaths} from '../src/paths'
@@ -68,17 +68,36 @@ test('command: entrypoint first; nothing to run is an error', (t) => {
 
 test('names: docker syntax, claimed atomically once, released only by the holder', (t) => {
   const root = mkdtempSync(join(tmpdir(), 'tsc-box-names-'))
+  const dir = (id: string) => {
+    mkdirSync(join(root, 'containers', id), {recursive: true})
+    return join(root, 'containers', id)
+  }
   validateName('web_1.a-b')
   t.throws(() => validateName('-x'), {instanceOf: CliError})
   t.throws(() => validateName('a'), {instanceOf: CliError})
   t.throws(() => validateName('a/b'), {instanceOf: CliError})
-  claimName(root, 'web', 'id1')
-  const e = t.throws(() => claimName(root, 'web', 'id2'), {instanceOf: CliError})
+  claimName(root, 'web', 'id1', dir('id1'))
+  t.is(readFileSync(join(root, 'names', 'web'), 'utf8'), 'id1')
+  const e = t.throws(() => claimName(root, 'web', 'id2', dir('id2')), {instanceOf: CliError})
   t.is(e?.code, 'name_in_use')
+  // The claim file is a link of one written in the container's directory: none is left there.
+  t.deepEqual(readdirSync(dir('id1')), [])
+  t.deepEqual(readdirSync(dir('id2')), [])
   releaseName(root, 'web', 'id2')
-  t.throws(() => claimName(root, 'web', 'id3'), {instanceOf: CliError})
+  t.throws(() => claimName(root, 'web', 'id3', dir('id3')), {instanceOf: CliError})
   releaseName(root, 'web', 'id1')
-  t.notThrows(() => claimName(root, 'web', 'id3'))
+  t.notThrows(() => claimName(root, 'web', 'id3', dir('id3')))
+  t.false(existsSync(join(root, 'names', 'id1')))
+})
+
+test('names whose container directory is gone are stale (what a killed run leaves for prune)', (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'tsc-box-names-'))
+  for (const [name, id] of [['kept', 'a'], ['orphan', 'b']]) {
+    mkdirSync(join(root, 'containers', id), {recursive: true})
+    claimName(root, name, id, join(root, 'containers', id))
+  }
+  t.deepEqual(staleNames(root, (id) => id === 'a'), [{name: 'orphan', id: 'b'}])
+  t.deepEqual(staleNames(join(root, 'nothing-here'), () => false), [])
 })
 
 test('generated /etc files', (t) => {

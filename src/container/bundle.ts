@@ -37,12 +37,12 @@ export function containerFiles(dataRoot: string, id: string): ContainerFiles {
 /** Claims the name and creates the directory; on any failure undoes both. */
 export function createContainer(dataRoot: string, id: string, name: string): ContainerFiles {
   const files = containerFiles(dataRoot, id)
-  claimName(dataRoot, name, id)
+  fs.mkdirSync(containersDir(dataRoot), {recursive: true, mode: 0o700})
+  fs.mkdirSync(files.dir, {mode: 0o700})
   try {
-    fs.mkdirSync(containersDir(dataRoot), {recursive: true, mode: 0o700})
-    fs.mkdirSync(files.dir, {mode: 0o700})
+    claimName(dataRoot, name, id, files.dir)
   } catch (e) {
-    releaseName(dataRoot, name, id)
+    fs.rmSync(files.dir, {recursive: true, force: true})
     throw e
   }
   return files

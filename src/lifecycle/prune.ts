@@ -1,12 +1,12 @@
 /**
  * `container prune`: every container that is not running goes, and so do directories a
  * killed `run`/`create` left before writing its record (older than a minute: a younger one
- * may be a `run` in progress).
+ * may be a `run` in progress), and names whose container directory is gone.
  */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import {removeContainer} from '../container/bundle'
-import {namesDir} from '../container/names'
+import {namesDir, releaseName, staleNames} from '../container/names'
 import {containerDir, containersDir} from '../container/record'
 import type {Paths} from '../paths'
 import {removeContainerFully} from './ops'
@@ -64,5 +64,6 @@ export async function pruneContainers(runtime: string, paths: Paths): Promise<st
     removeContainer(paths.dataRoot, id, name ?? '')
     removed.push(id)
   }
+  for (const {name, id} of staleNames(paths.dataRoot, (h) => fs.existsSync(containerDir(paths.dataRoot, h)))) releaseName(paths.dataRoot, name, id)
   return removed
 }
