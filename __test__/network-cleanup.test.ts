@@ -1,11 +1,12 @@
 // Everything a container gets on a network is released on every way out: 50 run/rm cycles
-// with published ports leave no veth, nftables table or lease, and what a killed runtime left
+// with published ports (IPv4, IPv6 and the [::1] relay where the host has IPv6) leave no veth,
+// nftables table (of either family), relay process or lease, and what a killed runtime left
 // is reclaimed by the next network command.
 import test from 'ava'
 import { readdirSync } from 'node:fs'
 import { collect, makeDataRoot, tsc, tscSpawn } from './helpers/cli'
 import { makeRootfs } from './helpers/rootfs'
-import { hostVeth, leases, links, nftTable, nftTables } from './network-helpers'
+import { hostHasIpv6, hostVeth, leases, links, nftTable, nftTables, processesWith } from './network-helpers'
 
 const rootfs = makeRootfs()
 const root = makeDataRoot()
@@ -13,7 +14,8 @@ const root = makeDataRoot()
 test.serial('50 run --rm cycles with published ports leave no veth, rule or lease', async (t) => {
   const ids: string[] = []
   for (let i = 0; i < 50; i++) {
-    const r = tsc(root, ['run', '--rm', '--json', '--network', 'bridge', '-p', '127.0.0.1::80', '-p', '53/udp', '--rootfs', rootfs, 'true'])
+    const v6 = hostHasIpv6() ? ['-p', '[::1]::81'] : []
+    const r = tsc(root, ['run', '--rm', '--json', '--network', 'bridge', '-p', '127.0.0.1::80', '-p', '53/udp', ...v6, '--rootfs', rootfs, 'true'])
     t.is(r.code, 0, r.stderr)
     ids.push((JSON.parse(r.stdout) as { id: string }).id)
   }
@@ -22,8 +24,14 @@ test.serial('50 run --rm cycles with published ports leave no veth, rule or leas
   const veths = ids.map((id) => hostVeth(id, 'bridge'))
   while (links().some((l) => veths.includes(l)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
   t.deepEqual(links().filter((l) => veths.includes(l)), [], 'veths left')
-  const tables = new Set(ids.map((id) => `ip ${nftTable(id, 'bridge')}`))
+  const tables = new Set(ids.flatMap((id) => [`ip ${nftTable(id, 'bridge')}`, `ip6 ${nftTable(id, 'bridge')}`]))
   t.deepEqual(nftTables().filter((x) => tables.has(x)), [], 'nftables tables left')
+  // The relays end with their containers' inits (a pidfd event), a moment after. Only this
+  // test relays to container port 81.
+  const relays = () => processesWith(']:81').filter((p) => processesWith('port-proxy').includes(p))
+  const relayEnd = Date.now() + 5000
+  while (relays().length > 0 && Date.now() < relayEnd) await new Promise((r) => setTimeout(r, 50))
+  t.deepEqual(relays(), [], 'port relays left')
   t.deepEqual(leases().filter((l) => ids.includes(l.id)), [], 'leases left')
   t.deepEqual(readdirSync(`${root}/containers`), [], 'container directories left')
 })

@@ -13,7 +13,10 @@ test('-p accepts docker\'s forms', (t) => {
   t.deepEqual(parsePublish('127.0.0.1::80'), { hostIp: '127.0.0.1', hostPort: 0, containerPort: 80, proto: 'tcp' })
   t.deepEqual(parsePublish('0.0.0.0:81:80'), { hostPort: 81, containerPort: 80, proto: 'tcp' })
   t.deepEqual(parsePublish('53/udp'), { hostPort: 0, containerPort: 53, proto: 'udp' })
-  for (const bad of ['', 'x', '80:', ':80:80:80', '8000-8010:80', '70000:80', '80:0', '80/sctp', 'localhost:80:80', '::1:80:80']) {
+  t.deepEqual(parsePublish('[::1]:8080:80'), { hostIp: '::1', hostPort: 8080, containerPort: 80, proto: 'tcp' })
+  t.deepEqual(parsePublish('[fd00::5]::53/udp'), { hostIp: 'fd00::5', hostPort: 0, containerPort: 53, proto: 'udp' })
+  t.deepEqual(parsePublish('[::]:81:80'), { hostPort: 81, containerPort: 80, proto: 'tcp' })
+  for (const bad of ['', 'x', '80:', ':80:80:80', '8000-8010:80', '70000:80', '80:0', '80/sctp', 'localhost:80:80', '::1:80:80', '[::1]:80', '[::1:80:80', '[1.2.3.4]:80:80', '[zz::1]:80:80']) {
     const e = t.throws(() => parsePublish(bad), undefined, bad) as { code?: string }
     t.is(e.code, 'invalid_publish', bad)
   }
@@ -29,7 +32,10 @@ test('--network modes', (t) => {
   t.deepEqual(parseNetworkMode('container:web'), { kind: 'container', target: 'web' })
   for (const bad of ['container:', '../x', 'a b', '-x']) t.throws(() => parseNetworkMode(bad), undefined, bad)
   t.is(defaultMode(0), 'bridge')
-  t.is(defaultMode(1000), 'none')
+  t.deepEqual(parseNetworkMode('slirp4netns'), { kind: 'slirp4netns' })
+  t.is(defaultMode(0, true), 'bridge')
+  t.is(defaultMode(1000, true), 'slirp4netns')
+  t.is(defaultMode(1000, false), 'none')
 })
 
 test('--add-host, --dns and resolv.conf', (t) => {
@@ -69,6 +75,13 @@ test('applyNetwork: namespaces and hooks per mode', (t) => {
     createRuntime: [{ path: '/rt', args: ['tsc-box-runtime', 'net-attach', '/c/network.json'], timeout: 30 }],
     poststop: [{ path: '/rt', args: ['tsc-box-runtime', 'net-detach', '/c/network.json'], timeout: 30 }],
   })
+
+  const slirp = baseSpec()
+  applyNetwork(slirp, setup({ kind: 'slirp4netns' }), { runtime: '/rt', containerDir: '/c' })
+  t.deepEqual(slirp.linux!.namespaces![1], { type: 'network' })
+  t.deepEqual(slirp.hooks, { createRuntime: [{ path: '/rt', args: ['tsc-box-runtime', 'slirp-attach', '/c/network.json'], timeout: 30 }] })
+  const etc = networkEtcFiles(setup({ kind: 'slirp4netns' }), { hostname: 'h', hostResolvConf: 'nameserver 127.0.0.53\nsearch lan\n' })
+  t.is(etc.resolvConf, 'nameserver 10.0.2.3\nsearch lan\n', "slirp4netns's DNS replaces the host's loopback resolver")
 })
 
 test('/etc/hosts: names on a network come from the hook, --add-host everywhere', (t) => {

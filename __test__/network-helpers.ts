@@ -13,13 +13,36 @@ export function links(): string[] {
   return readdirSync('/sys/class/net')
 }
 
+/** Whether the host has IPv6 (what tsc_box_net::host6 checks). */
+export function hostHasIpv6(): boolean {
+  try {
+    return existsSync('/proc/net/if_inet6') && readFileSync('/proc/sys/net/ipv6/conf/all/disable_ipv6', 'utf8').trim() === '0'
+  } catch {
+    return false
+  }
+}
+
+/** The pids of running processes whose command line contains `needle`. */
+export function processesWith(needle: string): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        return readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(needle)
+      } catch {
+        return false
+      }
+    })
+    .map(Number)
+}
+
 /** nftables tables right now ("ip tsc-box", ...). */
 export function nftTables(): string[] {
   const r = spawnSync('nft', ['list', 'tables'], { encoding: 'utf8' })
   return r.stdout.split('\n').map((l) => l.replace(/^table /, '').trim()).filter(Boolean)
 }
 
-interface LeaseDoc { leases: Array<{ id: string; name: string; ip: string; veth: string; nftTable: string | null }> }
+interface LeaseDoc { leases: Array<{ id: string; name: string; ip: string; ip6?: string; veth: string; nftTable: string | null }> }
 
 /** Every lease of every network. */
 export function leases(): LeaseDoc['leases'] {
@@ -118,9 +141,20 @@ export class OutsideWorld {
     ip('-n', this.ns, 'link', 'set', 'lo', 'up')
   }
 
-  /** busybox httpd inside the namespace on NS_IP:port. */
-  serve(port: number, root: string): void {
-    this.server = spawn('ip', ['netns', 'exec', this.ns, 'busybox', 'httpd', '-f', '-p', `${this.nsIp}:${port}`, '-h', root], { stdio: 'ignore' })
+  /** busybox httpd inside the namespace on NS_IP:port (every address with `everywhere`: IPv6 too). */
+  serve(port: number, root: string, everywhere = false): void {
+    this.server = spawn('ip', ['netns', 'exec', this.ns, 'busybox', 'httpd', '-f', '-p', everywhere ? String(port) : `${this.nsIp}:${port}`, '-h', root], { stdio: 'ignore' })
+  }
+
+  /** IPv6 on the link too (a unique local /64 of its own, no route back to the containers). */
+  addIpv6(): { hostIp6: string; nsIp6: string } {
+    const n = ((process.pid % 0xfff) << 4) | (Number(this.ns.split('-').pop()) & 0xf)
+    const hostIp6 = `fd7e:${n.toString(16)}::1`
+    const nsIp6 = `fd7e:${n.toString(16)}::2`
+    const ip = (...a: string[]) => execFileSync('ip', a, { stdio: 'pipe' })
+    ip('-6', 'addr', 'add', `${hostIp6}/64`, 'dev', this.hostIf, 'nodad')
+    ip('-n', this.ns, '-6', 'addr', 'add', `${nsIp6}/64`, 'dev', 'eth0', 'nodad')
+    return { hostIp6, nsIp6 }
   }
 
   /** Runs a command inside the namespace. */

@@ -2,8 +2,11 @@
  * The image half of the napi binding, with its errors turned into CliErrors: the binding
  * prefixes each message with a stable "[code] ".
  */
+import * as fs from 'node:fs'
+import {hasSubordinateRanges, rootlessMapArgs} from '../container/rootless-maps'
 import {CliError} from '../errors'
 import {native, type Native} from '../native'
+import {runtimePath} from '../runtime/locate'
 
 export type ImageSummary = ReturnType<Native['imageList']>[number]
 export type ImageDetails = ReturnType<Native['imageInspect']>
@@ -17,10 +20,36 @@ export function toCliError(e: unknown): unknown {
   return m ? new CliError(m[1], m[2]) : e
 }
 
+let helperChosen = false
+
+/**
+ * Without root, layers are unpacked by the runtime in a user namespace with the user's
+ * subordinate ids (so that a file of uid 33 stays uid 33 inside containers). A user without
+ * ranges has no other ids: its layers are unpacked in-process, every file its own.
+ */
+function binding(): Native {
+  const n = native()
+  if (!helperChosen) {
+    helperChosen = true
+    const runtime = runtimePath()
+    if ((process.getuid?.() ?? 0) !== 0 && hasSubordinateRanges() && isExecutable(runtime)) n.imageUseUnpackHelper(runtime, rootlessMapArgs())
+  }
+  return n
+}
+
+function isExecutable(p: string): boolean {
+  try {
+    fs.accessSync(p, fs.constants.X_OK)
+    return true
+  } catch {
+    return false
+  }
+}
+
 /** Calls into the binding; a coded failure becomes a CliError (exit 125). */
 export function call<T>(f: (n: Native) => T): T {
   try {
-    return f(native())
+    return f(binding())
   } catch (e) {
     throw toCliError(e)
   }
@@ -28,7 +57,7 @@ export function call<T>(f: (n: Native) => T): T {
 
 export async function callAsync<T>(f: (n: Native) => Promise<T>): Promise<T> {
   try {
-    return await f(native())
+    return await f(binding())
   } catch (e) {
     throw toCliError(e)
   }

@@ -2,6 +2,10 @@
  * A container's root filesystem over an image: an overlay of the image's unpacked layers (read
  * only, shared) and the container's own upper directory, under <data root>/overlay/<key>/.
  * Whoever mounts it releases it: unmounted after the container ran, removed with the container.
+ * Where only the runtime can mount it (without root: inside the container's user namespace;
+ * as root with --userns/--uidmap: over idmapped layers), the CLI prepares the directories and
+ * names them in the annotation io.tsc-box.rootfs.overlay; the mount then lives in the
+ * container's mount namespace only (driver `runtime`) and goes away with it.
  */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
@@ -12,10 +16,23 @@ import {CliError} from '../errors'
 import {callAsync, call, type ImageSummary} from './native'
 import {imagesRoot, overlaysRoot} from './store'
 
+/** The annotation the runtime mounts the overlay from (crates/core/src/layers/plan.rs). */
+export const OVERLAY_ANNOTATION = 'io.tsc-box.rootfs.overlay'
+
+export interface RuntimeLayers {
+  /** Topmost first. */
+  lowerdir: string[]
+  upperdir: string
+  workdir: string
+  copy: boolean
+}
+
 export interface ImageRootfs {
   dir: string
   merged: string
-  driver: 'overlay' | 'copy'
+  driver: 'overlay' | 'copy' | 'runtime'
+  /** With driver `runtime`: what the runtime mounts. */
+  layers?: RuntimeLayers
 }
 
 /** `TSC_BOX_STORAGE_DRIVER=copy` skips overlayfs (like podman's vfs driver). */
@@ -23,15 +40,20 @@ function forceCopy(): boolean {
   return process.env.TSC_BOX_STORAGE_DRIVER === 'copy'
 }
 
-export async function mountImageRootfs(dataRoot: string, image: ImageSummary, reference: string): Promise<ImageRootfs> {
+/**
+ * `byRuntime`: only prepare the directories, for the runtime to mount (see the header). The
+ * paths are real ones: the runtime refuses any reached through a symlink.
+ */
+export async function mountImageRootfs(dataRoot: string, image: ImageSummary, reference: string, byRuntime = false): Promise<ImageRootfs> {
   fs.mkdirSync(overlaysRoot(dataRoot), {recursive: true, mode: 0o700})
-  const dir = path.join(overlaysRoot(dataRoot), randomBytes(8).toString('hex'))
+  const dir = path.join(fs.realpathSync(overlaysRoot(dataRoot)), randomBytes(8).toString('hex'))
   fs.mkdirSync(dir, {mode: 0o700})
   try {
     // Written first: while this exists, rmi and prune keep the image.
     fs.writeFileSync(path.join(dir, 'image.json'), JSON.stringify({digest: image.digest, id: image.id, reference}) + '\n')
     const lower = image.layers.map((l) => l.path).reverse()
     const merged = path.join(dir, 'merged')
+    if (byRuntime) return prepareForRuntime(dir, lower)
     const driver = await callAsync((n) => n.rootfsMount(lower, path.join(dir, 'upper'), path.join(dir, 'work'), merged, forceCopy()))
     // A copy is the container's whole filesystem: it must never be mounted over later.
     fs.writeFileSync(path.join(dir, 'driver'), driver + '\n')
@@ -44,10 +66,26 @@ export async function mountImageRootfs(dataRoot: string, image: ImageSummary, re
   }
 }
 
+function prepareForRuntime(dir: string, lower: string[]): ImageRootfs {
+  const layers: RuntimeLayers = {
+    lowerdir: lower.map((l) => fs.realpathSync(l)),
+    upperdir: path.join(dir, 'upper'),
+    workdir: path.join(dir, 'work'),
+    copy: forceCopy(),
+  }
+  const merged = path.join(dir, 'merged')
+  for (const d of [layers.upperdir, layers.workdir, merged]) fs.mkdirSync(d, {mode: 0o755})
+  fs.writeFileSync(path.join(dir, 'driver'), 'runtime\n')
+  if (layers.copy) process.stderr.write(`tsc-box: TSC_BOX_STORAGE_DRIVER=copy: the image's layers are copied for this container (slower, same result)\n`)
+  return {dir, merged, driver: 'runtime', layers}
+}
+
 /** Unmounts; with `remove`, deletes the container's upper layer too. Idempotent. */
 export function releaseOverlayDir(dir: string, remove: boolean): void {
-  // A copy was never mounted (and without root, umount of a plain directory is EPERM).
-  if (readDriver(dir) !== 'copy') call((n) => n.rootfsUnmount(path.join(dir, 'merged')))
+  // A copy was never mounted (and without root, umount of a plain directory is EPERM); the
+  // runtime's overlay exists only in the container's mount namespace.
+  const driver = readDriver(dir)
+  if (driver !== 'copy' && driver !== 'runtime') call((n) => n.rootfsUnmount(path.join(dir, 'merged')))
   if (remove) removeTree(dir)
 }
 
@@ -96,7 +134,7 @@ export async function ensureContainerRootfs(dataRoot: string, containerDir: stri
   } catch {
     // mounted by a version that did not record it: overlay
   }
-  if (driver === 'copy') return
+  if (driver === 'copy' || driver === 'runtime') return
   const meta = JSON.parse(fs.readFileSync(path.join(dir, 'image.json'), 'utf8')) as {digest: string}
   const image = call((n) => n.imageFind(imagesRoot(dataRoot), meta.digest))
   if (!image) throw new CliError('image_not_found', `the image ${meta.digest} of this container is no longer in the store`)

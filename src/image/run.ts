@@ -10,7 +10,7 @@ import {containerArgs, parseImageConfig, type ImageRunConfig} from './config'
 import {HOST_PREFIX, hostImage} from './host'
 import {call, type ImageSummary} from './native'
 import {normalizeReference} from './reference'
-import {mountImageRootfs, releaseOverlayDir, type ImageRootfs} from './rootfs'
+import {mountImageRootfs, OVERLAY_ANNOTATION, releaseOverlayDir, type ImageRootfs} from './rootfs'
 import {findImage, imagesRoot} from './store'
 
 /** The run flags this module reads and rewrites. */
@@ -21,6 +21,20 @@ export interface ImageRunFlags {
   env: string[]
   workdir?: string
   user?: string
+  userns?: string
+  uidmap?: unknown[]
+  gidmap?: unknown[]
+}
+
+/**
+ * Whether only the runtime can mount the overlay: without root (inside the container's user
+ * namespace), and as root when the container gets a user namespace (over idmapped layers;
+ * the copy driver keeps the CLI's copy, which the runtime shows through an idmapped mount).
+ */
+function mountedByRuntime(flags: ImageRunFlags): boolean {
+  if ((process.getuid?.() ?? 0) !== 0) return true
+  if (process.env.TSC_BOX_STORAGE_DRIVER === 'copy') return false
+  return (flags.userns !== undefined && flags.userns !== 'host') || (flags.uidmap?.length ?? 0) > 0 || (flags.gidmap?.length ?? 0) > 0
 }
 
 export interface PreparedImage<F> {
@@ -58,7 +72,7 @@ export async function prepareImageRun<F extends ImageRunFlags>(flags: F, positio
   const {image, reference} = await resolveImage(dataRoot, positionals[0])
   const config = parseImageConfig(call((n) => n.imageInspect(imagesRoot(dataRoot), image.digest)).config)
   const args = containerArgs(config, flags.entrypoint, positionals.slice(1))
-  const rootfs = await mountImageRootfs(dataRoot, image, reference)
+  const rootfs = await mountImageRootfs(dataRoot, image, reference, mountedByRuntime(flags))
   return {
     flags: {
       ...flags,
@@ -87,4 +101,5 @@ export function applyImage(spec: Spec, prepared: PreparedImage<unknown> | undefi
     'io.tsc-box.image.digest': prepared.image.digest,
     'io.tsc-box.image.id': prepared.image.id,
   }
+  if (prepared.rootfs.layers) spec.annotations[OVERLAY_ANNOTATION] = JSON.stringify(prepared.rootfs.layers)
 }

@@ -14,12 +14,16 @@ export interface NetworkInfo {
   bridge: string
   subnet: string
   gateway: string
+  /** Present on a network with IPv6. */
+  subnet6?: string
+  gateway6?: string
   mtu: number
   created: string
 }
 
 export interface NetworkMember {
   ip: string
+  ip6?: string
   id: string
   name: string
   aliases: string[]
@@ -27,7 +31,12 @@ export interface NetworkMember {
   ports: PublishedPort[]
 }
 
-export type NetworkInspect = NetworkInfo & {containers: NetworkMember[]}
+export type NetworkInspect = NetworkInfo & {
+  enableIPv6: boolean
+  /** Why the network has no IPv6 when the host lacks it. */
+  ipv6Unavailable?: string
+  containers: NetworkMember[]
+}
 
 function net<T>(args: string[], input?: string): T {
   const runtime = requireRuntime()
@@ -45,10 +54,23 @@ function net<T>(args: string[], input?: string): T {
   return doc as T
 }
 
-export function createNetwork(name: string, o: {subnet?: string; gateway?: string; bridge?: string; mtu?: number}): NetworkInfo {
+export interface CreateOptions {
+  subnet?: string
+  gateway?: string
+  bridge?: string
+  mtu?: number
+  ipv6?: boolean
+  subnet6?: string
+  gateway6?: string
+}
+
+export function createNetwork(name: string, o: CreateOptions): NetworkInfo {
   const args = ['create', name]
   if (o.subnet !== undefined) args.push('--subnet', o.subnet)
   if (o.gateway !== undefined) args.push('--gateway', o.gateway)
+  if (o.ipv6) args.push('--ipv6')
+  if (o.subnet6 !== undefined) args.push('--subnet6', o.subnet6)
+  if (o.gateway6 !== undefined) args.push('--gateway6', o.gateway6)
   if (o.bridge !== undefined) args.push('--bridge', o.bridge)
   if (o.mtu !== undefined) args.push('--mtu', String(o.mtu))
   return net<NetworkInfo>(args)

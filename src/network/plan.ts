@@ -16,13 +16,32 @@ import type {NetworkFlags} from './flags'
 import {DEFAULT_NETWORK, parseNetworkMode, type NetworkMode} from './mode'
 import {exposedToPublished, parsePublish, pickFreePorts, type PublishedPort} from './publish'
 
-/**
- * Without --network a container joins the default bridge network, as with docker; rootless
- * networking (slirp4netns/pasta) does not exist yet, so without root it gets none.
- */
-export function defaultMode(uid: number = process.getuid?.() ?? 0): string {
-  return uid === 0 ? DEFAULT_NETWORK : 'none'
+/** Whether slirp4netns is on PATH (rootless networking needs it). */
+export function hasSlirp4netns(env: NodeJS.ProcessEnv = process.env): boolean {
+  const dirs = (env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(':').filter((d) => d !== '')
+  return dirs.some((d) => {
+    try {
+      fs.accessSync(path.join(d, 'slirp4netns'), fs.constants.X_OK)
+      return true
+    } catch {
+      return false
+    }
+  })
 }
+
+/**
+ * Without --network a container joins the default bridge network, as with docker; without
+ * root it gets user-mode networking (slirp4netns) as with podman, or none where slirp4netns
+ * is not installed.
+ */
+export function defaultMode(uid: number = process.getuid?.() ?? 0, slirp: boolean = hasSlirp4netns()): string {
+  if (uid === 0) return DEFAULT_NETWORK
+  return slirp ? 'slirp4netns' : 'none'
+}
+
+/** slirp4netns's fixed addresses (its default 10.0.2.0/24): the container and its DNS. */
+export const SLIRP_GUEST_IP = '10.0.2.100'
+export const SLIRP_DNS = '10.0.2.3'
 
 export interface NetworkSetup {
   mode: NetworkMode
@@ -30,6 +49,7 @@ export interface NetworkSetup {
   dns: string[]
   addHosts: HostEntry[]
   ip?: string
+  ip6?: string
   /** container:ID: the namespace to join. */
   nsPath?: string
   /** The host-wide network directory. */
@@ -55,18 +75,26 @@ export async function prepareNetwork(flags: NetworkFlags, ctx: PrepareContext): 
   const dns = (flags.dns ?? []).map(parseDns)
   const addHosts = (flags['add-host'] ?? []).map(parseAddHost)
   const setup: NetworkSetup = {mode, ports, dns, addHosts, dir}
-  if (mode.kind !== 'network') {
+  if (mode.kind === 'slirp4netns') {
+    if (!hasSlirp4netns(env)) throw new CliError('network_unavailable', '--network slirp4netns: slirp4netns is not installed (Debian package slirp4netns)')
+    if (flags.ip !== undefined || flags.ip6 !== undefined) throw new CliError('invalid_ip', `--ip and --ip6 need a bridge network: slirp4netns gives ${SLIRP_GUEST_IP}`)
+    const v6 = ports.find((p) => p.hostIp !== undefined && p.hostIp.includes(':'))
+    if (v6) throw new CliError('invalid_publish', `slirp4netns publishes on IPv4 host addresses only: [${v6.hostIp}]:${v6.hostPort}`)
+    setup.ports = await pickFreePorts(ports)
+  } else if (mode.kind !== 'network') {
     if (ports.length > 0 && mode.kind !== 'host')
       throw new CliError('invalid_publish', `ports cannot be published with --network ${flags.network}: use bridge or a network name`)
     // docker discards published ports with the host's network: the app binds them itself.
     setup.ports = []
     if (flags.ip !== undefined) throw new CliError('invalid_ip', '--ip needs a network (bridge or a network name)')
+    if (flags.ip6 !== undefined) throw new CliError('invalid_ip', '--ip6 needs a network (bridge or a network name)')
   } else {
     if ((process.getuid?.() ?? 0) !== 0)
-      throw new CliError('network_rootless', `--network ${mode.name} needs root: rootless networking is not supported yet; use --network none or host`)
+      throw new CliError('network_rootless', `--network ${mode.name} needs root: without root use --network slirp4netns (the default), none or host`)
     if (mode.name !== DEFAULT_NETWORK && !networkExists(dir, mode.name))
       throw new CliError('network_not_found', `network ${JSON.stringify(mode.name)} not found: create it with 'tsc-box network create ${mode.name}'`)
     if (flags.ip !== undefined) setup.ip = flags.ip
+    if (flags.ip6 !== undefined) setup.ip6 = flags.ip6
     setup.ports = await pickFreePorts(ports)
   }
   if (mode.kind === 'container') {
@@ -92,6 +120,11 @@ export function applyNetwork(spec: Spec, setup: NetworkSetup, ctx: {runtime: str
   const netns = setup.mode.kind === 'container' ? {type: 'network' as const, path: setup.nsPath} : {type: 'network' as const}
   if (i >= 0) nss[i] = netns
   else nss.push(netns)
+  if (setup.mode.kind === 'slirp4netns') {
+    // No poststop: slirp4netns ends with the container's init (tsc_box_net::slirp).
+    ;((spec.hooks ??= {}).createRuntime ??= []).push({path: ctx.runtime, args: ['tsc-box-runtime', 'slirp-attach', planPath(ctx.containerDir)], timeout: 30})
+    return
+  }
   if (setup.mode.kind !== 'network') return
   const plan = planPath(ctx.containerDir)
   const hooks = (spec.hooks ??= {})
@@ -107,12 +140,22 @@ export interface EtcContent {
 export function networkEtcFiles(setup: NetworkSetup, c: {hostname: string; domainname?: string; hostResolvConf: string}): EtcContent {
   return {
     hosts: setup.mode.kind === 'network' ? hostsBase(setup.addHosts) : hostsStandalone(c.hostname, c.domainname, setup.addHosts),
-    resolvConf: resolvConfFor(c.hostResolvConf, setup.dns, setup.mode.kind === 'host'),
+    // slirp4netns answers DNS itself on 10.0.2.3, forwarding to the host's resolvers
+    // (loopback ones included), as podman writes it.
+    resolvConf: setup.mode.kind === 'slirp4netns' && setup.dns.length === 0 ? resolvConfFor(c.hostResolvConf, [SLIRP_DNS], false) : resolvConfFor(c.hostResolvConf, setup.dns, setup.mode.kind === 'host'),
   }
 }
 
-/** The plan net-attach reads (tsc_box_net::attach::Plan); written only on a network. */
+/**
+ * The plan net-attach reads (tsc_box_net::attach::Plan), written only on a network; or the
+ * one slirp-attach reads (tsc_box_net::slirp::SlirpPlan).
+ */
 export function writeNetworkPlan(setup: NetworkSetup, c: {containerDir: string; hostsPath: string; id: string; name: string; hostname: string; domainname?: string}): void {
+  if (setup.mode.kind === 'slirp4netns') {
+    const slirp = {ports: setup.ports, log: path.join(c.containerDir, 'slirp4netns.log')}
+    fs.writeFileSync(planPath(c.containerDir), JSON.stringify(slirp), {mode: 0o600})
+    return
+  }
   if (setup.mode.kind !== 'network') return
   const aliases = [c.hostname, c.id.slice(0, 12)]
   if (c.domainname) aliases.push(`${c.hostname}.${c.domainname}`)
@@ -120,9 +163,12 @@ export function writeNetworkPlan(setup: NetworkSetup, c: {containerDir: string; 
     dir: setup.dir,
     network: setup.mode.name,
     ...(process.env.TSC_BOX_DEFAULT_SUBNET ? {defaultSubnet: process.env.TSC_BOX_DEFAULT_SUBNET} : {}),
+    // "none" keeps the default network IPv4-only; else its IPv6 subnet (where the host has IPv6).
+    ...(process.env.TSC_BOX_DEFAULT_SUBNET6 ? {defaultSubnet6: process.env.TSC_BOX_DEFAULT_SUBNET6} : {}),
     name: c.name,
     aliases: [...new Set(aliases.filter((a) => a !== c.name))],
     ...(setup.ip !== undefined ? {ip: setup.ip} : {}),
+    ...(setup.ip6 !== undefined ? {ip6: setup.ip6} : {}),
     ports: setup.ports,
     hosts: c.hostsPath,
   }

@@ -38,17 +38,29 @@ export function parsePublish(value: string): PublishedPort {
     proto = p
     spec = spec.slice(0, slash)
   }
+  // An IPv6 host address is written in brackets, as docker wants: [::1]:8080:80.
+  let v6: string | undefined
+  if (spec.startsWith('[')) {
+    const end = spec.indexOf(']:')
+    if (end < 0) throw bad(value, 'expected [IPV6]:HOSTPORT:CONTAINERPORT')
+    v6 = spec.slice(1, end)
+    if (!net.isIPv6(v6)) throw bad(value, `host address ${JSON.stringify(v6)} is not an IPv6 address`)
+    spec = 'v6' + spec.slice(end + 1)
+  }
   const parts = spec.split(':')
-  if (parts.length > 3) throw bad(value, 'expected [HOSTIP:][HOSTPORT:]CONTAINERPORT (IPv6 host addresses are not supported)')
+  if (parts.length > 3) throw bad(value, 'expected [HOSTIP:][HOSTPORT:]CONTAINERPORT (an IPv6 host address goes in brackets: [::1]:8080:80)')
   const containerPort = port(value, parts[parts.length - 1]!, 'container port', false)
   const hostPort = parts.length >= 2 ? port(value, parts[parts.length - 2]!, 'host port', true) : 0
   let hostIp: string | undefined
   if (parts.length === 3) {
-    hostIp = parts[0]!
-    if (net.isIPv4(hostIp)) {
+    hostIp = v6 ?? parts[0]!
+    if (v6 !== undefined) {
+      // [::] is every address here, as 0.0.0.0 is (both families).
+      if (/^[0:]+$/.test(hostIp)) hostIp = undefined
+    } else if (net.isIPv4(hostIp)) {
       if (hostIp === '0.0.0.0') hostIp = undefined
-    } else throw bad(value, `host address ${JSON.stringify(hostIp)} is not an IPv4 address`)
-  }
+    } else throw bad(value, `host address ${JSON.stringify(hostIp)} is not an IPv4 address (an IPv6 one goes in brackets)`)
+  } else if (v6 !== undefined) throw bad(value, 'expected [IPV6]:HOSTPORT:CONTAINERPORT')
   return hostIp === undefined ? {hostPort, containerPort, proto} : {hostIp, hostPort, containerPort, proto}
 }
 
@@ -58,7 +70,7 @@ function freePort(p: PublishedPort): Promise<number> {
     if (p.proto === 'udp') {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const dgram = require('node:dgram') as typeof import('node:dgram')
-      const s = dgram.createSocket('udp4')
+      const s = dgram.createSocket(p.hostIp !== undefined && net.isIPv6(p.hostIp) ? 'udp6' : 'udp4')
       s.once('error', reject)
       s.bind(0, p.hostIp ?? '0.0.0.0', () => {
         const n = s.address().port

@@ -3,6 +3,7 @@
 
 pub mod container;
 pub mod kind;
+pub mod layers;
 pub mod monitor;
 pub mod process;
 pub mod rootfs;

@@ -92,11 +92,15 @@ fn is_whiteout(m: &std::fs::Metadata) -> bool {
     m.file_type().is_char_device() && m.rdev() == 0
 }
 
+/// Layers unpacked by host root mark opaque directories with trusted.overlay.opaque, those
+/// unpacked in a user namespace (rootless) with user.overlay.opaque.
 fn is_opaque(p: &Path) -> bool {
     let Ok(c) = std::ffi::CString::new(p.as_os_str().as_encoded_bytes()) else { return false };
-    let mut buf = [0u8; 2];
-    let n = unsafe { libc::lgetxattr(c.as_ptr(), c"trusted.overlay.opaque".as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
-    n == 1 && buf[0] == b'y'
+    [c"trusted.overlay.opaque", c"user.overlay.opaque"].iter().any(|name| {
+        let mut buf = [0u8; 2];
+        let n = unsafe { libc::lgetxattr(c.as_ptr(), name.as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
+        n == 1 && buf[0] == b'y'
+    })
 }
 
 fn remove_any(p: &Path) -> Result<(), OverlayError> {

@@ -34,8 +34,21 @@ pub(crate) fn store_err(e: StoreError) -> Error {
     fail(store_code(&e), e)
 }
 
+/// Rootless: the helper that unpacks (and removes) layers in a user namespace, for every
+/// store this process opens from now on.
+static UNPACK_HELPER: std::sync::Mutex<Option<tsc_box_image::store::helper::UnpackHelper>> = std::sync::Mutex::new(None);
+
+/// Has layers unpacked by `program unpack-layer MAP_ARGS...` (tsc-box-runtime, in a user
+/// namespace with the maps `--uidmap C:H:S`... `--gidmap C:H:S`...) instead of in-process.
+#[napi]
+pub fn image_use_unpack_helper(program: String, map_args: Vec<String>) {
+    let helper = tsc_box_image::store::helper::UnpackHelper { program: program.into(), map_args };
+    *UNPACK_HELPER.lock().unwrap_or_else(|p| p.into_inner()) = Some(helper);
+}
+
 fn open(root: &str) -> Result<Store> {
-    Store::open(root).map_err(store_err)
+    let helper = UNPACK_HELPER.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    Store::open(root).map(|s| s.with_helper(helper)).map_err(store_err)
 }
 
 #[napi(object)]

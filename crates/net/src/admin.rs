@@ -1,7 +1,7 @@
 //! `network create|rm|ls|inspect`: the definitions and their host-side resources, each
 //! change under the store's lock and all-or-nothing.
 
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::Path;
 
 use serde::Serialize;
@@ -9,6 +9,8 @@ use serde::Serialize;
 use crate::attach::{reconcile, AttachError};
 use crate::bridge::{self, BridgeError};
 use crate::cidr::{parse_ip, Cidr, CidrError};
+use crate::cidr6::{parse_ip6, Cidr6, Cidr6Error};
+use crate::host6;
 use crate::ipam::{Lease, Leases};
 use crate::netlink::{check_name, Netlink, NetlinkError};
 use crate::nft::{self, NftError};
@@ -20,6 +22,14 @@ pub enum AdminError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Cidr(#[from] CidrError),
+    #[error(transparent)]
+    Cidr6(#[from] Cidr6Error),
+    #[error("--ipv6: {0}")]
+    NoHostIpv6(String),
+    #[error("--ipv6-gateway {0} needs --ipv6")]
+    Gateway6WithoutIpv6(Ipv6Addr),
+    #[error("no free IPv6 /64 left in fd00:7473:6301::/48..fd00:7473:63ff::/48: pass an IPv6 --subnet")]
+    NoFreeSubnet6,
     #[error(transparent)]
     Attach(#[from] AttachError),
     #[error(transparent)]
@@ -46,6 +56,10 @@ pub struct CreateOpts<'a> {
     pub gateway: Option<&'a str>,
     pub bridge: Option<&'a str>,
     pub mtu: Option<u32>,
+    /// Dual stack: an IPv6 subnet too (the one given, or a free unique local /64).
+    pub ipv6: bool,
+    pub subnet6: Option<&'a str>,
+    pub gateway6: Option<&'a str>,
 }
 
 /// A network as `inspect` shows it, with its members.
@@ -54,7 +68,20 @@ pub struct CreateOpts<'a> {
 pub struct Inspect {
     #[serde(flatten)]
     pub network: Network,
+    #[serde(rename = "enableIPv6")]
+    pub enable_ipv6: bool,
+    /// Why a network without IPv6 has none when the host lacks it (else absent).
+    #[serde(skip_serializing_if = "Option::is_none", rename = "ipv6Unavailable")]
+    pub ipv6_unavailable: Option<String>,
     pub containers: Vec<Lease>,
+}
+
+impl Inspect {
+    fn new(network: Network, containers: Vec<Lease>) -> Inspect {
+        let enable_ipv6 = network.subnet6.is_some();
+        let ipv6_unavailable = if enable_ipv6 { None } else { host6::unavailable() };
+        Inspect { network, enable_ipv6, ipv6_unavailable, containers }
+    }
 }
 
 fn bridge_name(name: &str) -> String {
@@ -76,6 +103,17 @@ fn free_subnet(taken: &[Cidr]) -> Result<Cidr, AdminError> {
     Err(AdminError::NoFreeSubnet)
 }
 
+fn free_subnet6(taken: &[Cidr6]) -> Result<Cidr6, AdminError> {
+    // fd00:7473:63NN::/64, NN from 01: beside the default network's fd00:7473:6300::/64.
+    for n in 1u16..=0xff {
+        let c = Cidr6 { addr: Ipv6Addr::new(0xfd00, 0x7473, 0x6300 | n, 0, 0, 0, 0, 0), prefix: 64 };
+        if !taken.iter().any(|t| t.overlaps(&c)) {
+            return Ok(c);
+        }
+    }
+    Err(AdminError::NoFreeSubnet6)
+}
+
 pub fn create(dir: &Path, o: &CreateOpts<'_>) -> Result<Network, AdminError> {
     if o.name == DEFAULT_NETWORK {
         return Err(AdminError::Default(o.name.into()));
@@ -87,6 +125,18 @@ pub fn create(dir: &Path, o: &CreateOpts<'_>) -> Result<Network, AdminError> {
     }
     let subnet = o.subnet.map(str::parse::<Cidr>).transpose()?;
     let gateway = o.gateway.map(parse_ip).transpose()?;
+    let subnet6 = o.subnet6.map(str::parse::<Cidr6>).transpose()?;
+    let gateway6 = o.gateway6.map(parse_ip6).transpose()?;
+    // An IPv6 subnet implies --ipv6, as in recent docker.
+    let ipv6 = o.ipv6 || subnet6.is_some();
+    if let Some(g) = gateway6.filter(|_| !ipv6) {
+        return Err(AdminError::Gateway6WithoutIpv6(g));
+    }
+    if ipv6 {
+        if let Some(why) = host6::unavailable() {
+            return Err(AdminError::NoHostIpv6(why));
+        }
+    }
     let bridge = match o.bridge {
         Some(b) => {
             check_name(b)?;
@@ -105,18 +155,29 @@ pub fn create(dir: &Path, o: &CreateOpts<'_>) -> Result<Network, AdminError> {
             free_subnet(&taken)?
         }
     };
+    let routes6 = if ipv6 { host6::host_routes6() } else { Vec::new() };
+    let subnet6 = match (ipv6, subnet6) {
+        (false, _) => None,
+        (true, Some(c)) => Some(c),
+        (true, None) => {
+            let taken: Vec<Cidr6> = existing.iter().filter_map(|n| n.subnet6).chain(routes6.iter().map(|(_, c)| *c)).collect();
+            Some(free_subnet6(&taken)?)
+        }
+    };
     let net = Network {
         name: o.name.into(),
         bridge,
         gateway: gateway.unwrap_or_else(|| subnet.default_gateway()),
         subnet,
+        subnet6,
+        gateway6: subnet6.map(|s| gateway6.unwrap_or_else(|| s.default_gateway())),
         mtu,
         created: tsc_box_core::state::now_rfc3339(),
     };
     if crate::netlink::link_exists(&net.bridge) {
         return Err(StoreError::BridgeTaken { bridge: net.bridge.clone(), network: "(an interface of the host)".into() }.into());
     }
-    s.create(&net, &routes)?;
+    s.create(&net, &routes, &routes6)?;
     if let Err(e) = nft::apply_base(&s.list()?) {
         let _ = s.remove(&net.name);
         return Err(e.into());
@@ -153,7 +214,7 @@ pub fn list(dir: &Path) -> Result<Vec<Inspect>, AdminError> {
     let mut out = Vec::new();
     for n in s.list()? {
         let leases = Leases::load(&s.dir, &n.name)?;
-        out.push(Inspect { network: n, containers: leases.leases });
+        out.push(Inspect::new(n, leases.leases));
     }
     Ok(out)
 }
@@ -162,9 +223,9 @@ pub fn inspect(dir: &Path, name: &str) -> Result<Inspect, AdminError> {
     let s = Store::open(dir)?;
     let _lock = s.lock()?;
     reconcile(&s)?;
-    let network = crate::attach::network_for(&s, name, None)?;
+    let network = crate::attach::network_for(&s, name, None, None)?;
     let leases = Leases::load(&s.dir, name)?;
-    Ok(Inspect { network, containers: leases.leases })
+    Ok(Inspect::new(network, leases.leases))
 }
 
 #[cfg(test)]
@@ -178,5 +239,10 @@ mod tests {
         let all: Vec<Cidr> = vec!["172.16.0.0/12".parse().unwrap()];
         assert!(matches!(free_subnet(&all), Err(AdminError::NoFreeSubnet)));
         assert_eq!(bridge_name("x").len(), 15);
+        let taken6: Vec<Cidr6> = vec!["fd00:7473:6301::/64".parse().unwrap()];
+        assert_eq!(free_subnet6(&taken6).unwrap().to_string(), "fd00:7473:6302::/64");
+        // A /40 covering every candidate (shorter than a network may be, but a host route may).
+        let all6 = vec![Cidr6 { addr: "fd00:7473:6300::".parse().unwrap(), prefix: 40 }];
+        assert!(matches!(free_subnet6(&all6), Err(AdminError::NoFreeSubnet6)));
     }
 }

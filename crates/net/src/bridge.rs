@@ -1,5 +1,5 @@
-//! A network's bridge on the host: made on first use with the gateway address, up, with
-//! forwarding on (as docker does) and route_localnet so that the host's 127.0.0.1 can be
+//! A network's bridge on the host: made on first use with the gateway address (and the IPv6
+//! one), up, with forwarding on (as docker does) and route_localnet so that the host's 127.0.0.1 can be
 //! redirected to a container (see nft.rs).
 
 use crate::netlink::{link_index, Netlink, NetlinkError};
@@ -40,6 +40,14 @@ pub fn ensure(nl: &mut Netlink, net: &Network) -> Result<(u32, bool), BridgeErro
         if std::fs::read_to_string(&path).ok().and_then(|s| s.trim().parse::<u32>().ok()) != Some(net.mtu) {
             nl.set_mtu(index, net.mtu)?;
         }
+    }
+    if let (Some(g6), Some(s6)) = (net.gateway6, net.subnet6) {
+        // Also on an existing bridge: the default network may have gained IPv6 since.
+        sysctl(format!("/proc/sys/net/ipv6/conf/{}/disable_ipv6", net.bridge), "0")?;
+        nl.add_addr(index, g6, s6.prefix, true)?;
+        // As docker does; note that a host interface with accept_ra=1 stops taking router
+        // advertisements once forwarding is on (accept_ra=2 keeps them).
+        sysctl("/proc/sys/net/ipv6/conf/all/forwarding".into(), "1")?;
     }
     sysctl("/proc/sys/net/ipv4/ip_forward".into(), "1")?;
     sysctl(format!("/proc/sys/net/ipv4/conf/{}/route_localnet", net.bridge), "1")?;

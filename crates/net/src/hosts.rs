@@ -19,6 +19,9 @@ pub fn render(base: &str, members: &[Lease]) -> String {
         let mut names = vec![m.name.as_str()];
         names.extend(m.aliases.iter().map(String::as_str).filter(|a| *a != m.name));
         out += &format!("{}\t{}\n", m.ip, names.join(" "));
+        if let Some(ip6) = m.ip6 {
+            out += &format!("{ip6}\t{}\n", names.join(" "));
+        }
     }
     out
 }
@@ -62,6 +65,7 @@ mod tests {
     fn lease(ip: [u8; 4], name: &str, aliases: &[&str]) -> Lease {
         Lease {
             ip: Ipv4Addr::from(ip),
+            ip6: None,
             id: name.into(),
             name: name.into(),
             aliases: aliases.iter().map(|a| a.to_string()).collect(),
@@ -72,6 +76,7 @@ mod tests {
             hosts_base: String::new(),
             ports: vec![],
             nft_table: None,
+            proxy: None,
         }
     }
 
@@ -79,6 +84,9 @@ mod tests {
     fn renders_members_after_base() {
         let s = render("127.0.0.1\tlocalhost", &[lease([10, 0, 0, 2], "web", &["abc123", "web"]), lease([10, 0, 0, 3], "db", &[])]);
         assert_eq!(s, "127.0.0.1\tlocalhost\n10.0.0.2\tweb abc123\n10.0.0.3\tdb\n");
+        let mut v6 = lease([10, 0, 0, 4], "v6", &[]);
+        v6.ip6 = Some("fd00::4".parse().unwrap());
+        assert_eq!(render("", &[v6]), "10.0.0.4\tv6\nfd00::4\tv6\n");
     }
 
     #[test]

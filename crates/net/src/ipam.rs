@@ -4,12 +4,13 @@
 
 use std::collections::HashSet;
 use std::fs;
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use crate::cidr::Cidr;
+use crate::cidr6::Cidr6;
 use crate::ports::Port;
 use crate::store::{write_atomic, Network, StoreError};
 
@@ -21,6 +22,14 @@ pub enum IpamError {
     OutOfSubnet { ip: Ipv4Addr, network: String, subnet: Cidr },
     #[error("address {ip} is already in use in network {network:?}")]
     Taken { ip: Ipv4Addr, network: String },
+    #[error("no free IPv6 address left in network {network:?} ({subnet})")]
+    Exhausted6 { network: String, subnet: Cidr6 },
+    #[error("address {ip} is not a host address of network {network:?} ({subnet})")]
+    OutOfSubnet6 { ip: Ipv6Addr, network: String, subnet: Cidr6 },
+    #[error("address {ip} is already in use in network {network:?}")]
+    Taken6 { ip: Ipv6Addr, network: String },
+    #[error("network {0:?} has no IPv6: --ip6 needs a network made with --ipv6")]
+    NoIpv6(String),
     #[error("container {id} is already attached to network {network:?}")]
     Attached { id: String, network: String },
     #[error(transparent)]
@@ -33,6 +42,9 @@ pub enum IpamError {
 #[serde(rename_all = "camelCase")]
 pub struct Lease {
     pub ip: Ipv4Addr,
+    /// On a network with IPv6.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip6: Option<Ipv6Addr>,
     pub id: String,
     pub name: String,
     #[serde(default)]
@@ -52,6 +64,9 @@ pub struct Lease {
     /// The nftables table holding the published ports' rules.
     #[serde(default)]
     pub nft_table: Option<String>,
+    /// The process relaying ports nftables cannot (proxy.rs): pid and start time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proxy: Option<(i32, u64)>,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -64,6 +79,8 @@ pub struct Leases {
     /// address at a dead one's MAC.
     #[serde(default)]
     pub last: Option<Ipv4Addr>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last6: Option<Ipv6Addr>,
 }
 
 pub fn path(dir: &Path, network: &str) -> PathBuf {
@@ -84,7 +101,7 @@ impl Leases {
 
     pub fn save(&self, dir: &Path, network: &str) -> Result<(), IpamError> {
         let p = path(dir, network);
-        if self.leases.is_empty() && self.last.is_none() {
+        if self.leases.is_empty() && self.last.is_none() && self.last6.is_none() {
             return match fs::remove_file(&p) {
                 Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(StoreError::Io { what: "remove", path: p, source: e }.into()),
                 _ => Ok(()),
@@ -120,6 +137,43 @@ impl Leases {
         Ok(ip)
     }
 
+    /// The IPv6 twin of `allocate`, on a network with an IPv6 subnet (None without one).
+    /// Only the leases in use are looked at, never the whole subnet: a /64 cannot be listed.
+    pub fn allocate6(&mut self, net: &Network, requested: Option<Ipv6Addr>) -> Result<Option<Ipv6Addr>, IpamError> {
+        let Some(subnet) = net.subnet6 else {
+            return match requested {
+                Some(_) => Err(IpamError::NoIpv6(net.name.clone())),
+                None => Ok(None),
+            };
+        };
+        let used: HashSet<Ipv6Addr> = self.leases.iter().filter_map(|l| l.ip6).chain(net.gateway6).collect();
+        let ip = match requested {
+            Some(ip) => {
+                if !subnet.is_host(ip) {
+                    return Err(IpamError::OutOfSubnet6 { ip, network: net.name.clone(), subnet });
+                }
+                if used.contains(&ip) {
+                    return Err(IpamError::Taken6 { ip, network: net.name.clone() });
+                }
+                ip
+            }
+            None => {
+                // Host offsets are 1..size-1; go round from the one after the last handed out.
+                let hosts = subnet.size() - 2;
+                let start = self.last6.and_then(|l| subnet.offset(l)).filter(|o| *o >= 1 && *o <= hosts).unwrap_or(0);
+                // At most used.len() + 1 candidates can be needed before a free one shows up.
+                let tries = hosts.min(used.len() as u128 + 1);
+                (0..tries)
+                    .map(|k| (start + k) % hosts + 1)
+                    .filter_map(|o| subnet.nth(o))
+                    .find(|h| !used.contains(h))
+                    .ok_or_else(|| IpamError::Exhausted6 { network: net.name.clone(), subnet })?
+            }
+        };
+        self.last6 = Some(ip);
+        Ok(Some(ip))
+    }
+
     pub fn find(&self, id: &str) -> Option<&Lease> {
         self.leases.iter().find(|l| l.id == id)
     }
@@ -143,12 +197,13 @@ mod tests {
 
     fn net(subnet: &str) -> Network {
         let subnet: Cidr = subnet.parse().unwrap();
-        Network { name: "n".into(), bridge: "tsn".into(), gateway: subnet.default_gateway(), subnet, mtu: 1500, created: "t".into() }
+        Network { name: "n".into(), bridge: "tsn".into(), gateway: subnet.default_gateway(), subnet, subnet6: None, gateway6: None, mtu: 1500, created: "t".into() }
     }
 
     fn lease(ip: Ipv4Addr, id: &str, pid: i32) -> Lease {
         Lease {
             ip,
+            ip6: None,
             id: id.into(),
             name: id.into(),
             aliases: vec![],
@@ -159,6 +214,7 @@ mod tests {
             hosts_base: String::new(),
             ports: vec![],
             nft_table: None,
+            proxy: None,
         }
     }
 
@@ -182,6 +238,51 @@ mod tests {
         assert_eq!(l.allocate(&n, None).unwrap(), Ipv4Addr::new(10, 7, 0, 2));
         l.leases.push(lease(Ipv4Addr::new(10, 7, 0, 2), "c", 1));
         assert!(matches!(l.allocate(&n, None), Err(IpamError::Exhausted { .. })));
+    }
+
+    fn net6(v6: &str) -> Network {
+        let mut n = net("10.7.0.0/24");
+        // Built by hand: tiny subnets (below /120) are refused by the parser, not by IPAM.
+        let (a, p) = v6.split_once('/').unwrap();
+        let c = Cidr6 { addr: a.parse().unwrap(), prefix: p.parse().unwrap() };
+        n.subnet6 = Some(c);
+        n.gateway6 = Some(c.default_gateway());
+        n
+    }
+
+    fn a6(s: &str) -> Ipv6Addr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn allocates_v6_round_robin() {
+        let n = net6("fd00:7::/125"); // hosts ::1-::6, gateway ::1
+        let mut l = Leases::default();
+        let take = |l: &mut Leases, id: &str| {
+            let ip6 = l.allocate6(&n, None).unwrap().unwrap();
+            let mut x = lease(Ipv4Addr::new(10, 7, 0, 9), id, 1);
+            x.ip6 = Some(ip6);
+            l.leases.push(x);
+            ip6
+        };
+        assert_eq!(take(&mut l, "a"), a6("fd00:7::2"));
+        assert_eq!(take(&mut l, "b"), a6("fd00:7::3"));
+        l.release("a");
+        assert_eq!(take(&mut l, "c"), a6("fd00:7::4"));
+        assert_eq!(take(&mut l, "d"), a6("fd00:7::5"));
+        assert_eq!(take(&mut l, "e"), a6("fd00:7::6"));
+        // Wraps around past the gateway to the freed ::2.
+        assert_eq!(take(&mut l, "f"), a6("fd00:7::2"));
+        assert!(matches!(l.allocate6(&n, None), Err(IpamError::Exhausted6 { .. })));
+        assert!(matches!(l.allocate6(&n, Some(a6("fd00:8::2"))), Err(IpamError::OutOfSubnet6 { .. })));
+        assert!(matches!(l.allocate6(&n, Some(a6("fd00:7::1"))), Err(IpamError::Taken6 { .. })));
+        // A v4-only network hands out no v6 address and refuses one asked for.
+        assert_eq!(l.allocate6(&net("10.7.0.0/24"), None).unwrap(), None);
+        assert!(matches!(l.allocate6(&net("10.7.0.0/24"), Some(a6("fd00:7::9"))), Err(IpamError::NoIpv6(_))));
+        // A /64 is never listed: the next address comes at once.
+        let big = net6("fd00:7473:6300::/64");
+        let mut m = Leases::default();
+        assert_eq!(m.allocate6(&big, None).unwrap(), Some(a6("fd00:7473:6300::2")));
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 use std::fs;
 use std::io::Write;
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
@@ -14,6 +14,7 @@ use nix::fcntl::{Flock, FlockArg};
 use serde::{Deserialize, Serialize};
 
 use crate::cidr::Cidr;
+use crate::cidr6::Cidr6;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -27,8 +28,12 @@ pub enum StoreError {
     Reserved(String),
     #[error("subnet {subnet} overlaps {what}")]
     Overlap { subnet: Cidr, what: String },
+    #[error("IPv6 subnet {subnet} overlaps {what}")]
+    Overlap6 { subnet: Cidr6, what: String },
     #[error("gateway {gateway} is not a host address of subnet {subnet}")]
     Gateway { gateway: Ipv4Addr, subnet: Cidr },
+    #[error("IPv6 gateway {gateway} is not a host address of subnet {subnet}")]
+    Gateway6 { gateway: Ipv6Addr, subnet: Cidr6 },
     #[error("bridge {bridge:?} is already used by network {network:?}")]
     BridgeTaken { bridge: String, network: String },
     #[error("the network state {path} stayed locked by process {holder} for 20 s")]
@@ -48,6 +53,8 @@ pub const DEFAULT_NETWORK: &str = "bridge";
 pub const DEFAULT_BRIDGE: &str = "tsc0";
 /// Not podman's 10.88.0.0/16 nor docker's 172.17.0.0/16, so tsc-box can run beside both.
 pub const DEFAULT_SUBNET: &str = "172.29.0.0/16";
+/// A unique local /64 ("ts" "c" in its hex), the default network's IPv6 where the host has it.
+pub const DEFAULT_SUBNET6: &str = "fd00:7473:6300::/64";
 
 const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
 
@@ -58,6 +65,11 @@ pub struct Network {
     pub bridge: String,
     pub subnet: Cidr,
     pub gateway: Ipv4Addr,
+    /// IPv6 (dual stack) when the network has it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subnet6: Option<Cidr6>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway6: Option<Ipv6Addr>,
     /// Of the bridge and every veth on it.
     #[serde(default = "default_mtu")]
     pub mtu: u32,
@@ -178,7 +190,7 @@ impl Store {
 
     /// Checks a new network against the others and the host's own routes, then saves it.
     /// Call with the lock held.
-    pub fn create(&self, net: &Network, host_routes: &[(String, Cidr)]) -> Result<(), StoreError> {
+    pub fn create(&self, net: &Network, host_routes: &[(String, Cidr)], host_routes6: &[(String, Cidr6)]) -> Result<(), StoreError> {
         if net.name != DEFAULT_NETWORK {
             check_name(&net.name)?;
         }
@@ -189,6 +201,7 @@ impl Store {
         if existing.iter().any(|n| n.name == net.name) {
             return Err(StoreError::Exists(net.name.clone()));
         }
+        check_v6(net, &existing, host_routes6)?;
         for n in &existing {
             if n.bridge == net.bridge {
                 return Err(StoreError::BridgeTaken { bridge: n.bridge.clone(), network: n.name.clone() });
@@ -205,10 +218,36 @@ impl Store {
         write_atomic(&self.path(&net.name), &serde_json::to_vec_pretty(net).expect("serializes"))
     }
 
+    /// Saves a changed definition of an existing network (the default network gaining IPv6).
+    pub fn update(&self, net: &Network, host_routes6: &[(String, Cidr6)]) -> Result<(), StoreError> {
+        let others: Vec<Network> = self.list()?.into_iter().filter(|n| n.name != net.name).collect();
+        check_v6(net, &others, host_routes6)?;
+        write_atomic(&self.path(&net.name), &serde_json::to_vec_pretty(net).expect("serializes"))
+    }
+
     pub fn remove(&self, name: &str) -> Result<(), StoreError> {
         let p = self.path(name);
         fs::remove_file(&p).map_err(io("remove", &p))
     }
+}
+
+/// The IPv6 half of a network's checks: its gateway, other networks, the host's routes.
+fn check_v6(net: &Network, others: &[Network], host_routes6: &[(String, Cidr6)]) -> Result<(), StoreError> {
+    let Some(s6) = net.subnet6 else { return Ok(()) };
+    if let Some(g) = net.gateway6.filter(|g| !s6.is_host(*g)) {
+        return Err(StoreError::Gateway6 { gateway: g, subnet: s6 });
+    }
+    for n in others {
+        if let Some(o) = n.subnet6.filter(|o| o.overlaps(&s6)) {
+            return Err(StoreError::Overlap6 { subnet: s6, what: format!("network {:?} ({o})", n.name) });
+        }
+    }
+    for (dev, r) in host_routes6 {
+        if *dev != net.bridge && r.overlaps(&s6) {
+            return Err(StoreError::Overlap6 { subnet: s6, what: format!("the host's route {r} on {dev}") });
+        }
+    }
+    Ok(())
 }
 
 /// The host's IPv4 routes with a prefix (not the default route), from /proc/net/route.
@@ -248,7 +287,7 @@ mod tests {
 
     fn net(name: &str, bridge: &str, subnet: &str) -> Network {
         let subnet: Cidr = subnet.parse().unwrap();
-        Network { name: name.into(), bridge: bridge.into(), gateway: subnet.default_gateway(), subnet, mtu: DEFAULT_MTU, created: "t".into() }
+        Network { name: name.into(), bridge: bridge.into(), gateway: subnet.default_gateway(), subnet, subnet6: None, gateway6: None, mtu: DEFAULT_MTU, created: "t".into() }
     }
 
     #[test]
@@ -256,20 +295,52 @@ mod tests {
         let d = tmp("crud");
         let s = Store::open(&d).unwrap();
         let _l = s.lock().unwrap();
-        s.create(&net("a", "tsa", "10.50.0.0/24"), &[]).unwrap();
-        assert!(matches!(s.create(&net("a", "tsb", "10.51.0.0/24"), &[]), Err(StoreError::Exists(_))));
-        assert!(matches!(s.create(&net("b", "tsa", "10.51.0.0/24"), &[]), Err(StoreError::BridgeTaken { .. })));
-        assert!(matches!(s.create(&net("b", "tsb", "10.50.0.128/25"), &[]), Err(StoreError::Overlap { .. })));
+        s.create4(&net("a", "tsa", "10.50.0.0/24"), &[]).unwrap();
+        assert!(matches!(s.create4(&net("a", "tsb", "10.51.0.0/24"), &[]), Err(StoreError::Exists(_))));
+        assert!(matches!(s.create4(&net("b", "tsa", "10.51.0.0/24"), &[]), Err(StoreError::BridgeTaken { .. })));
+        assert!(matches!(s.create4(&net("b", "tsb", "10.50.0.128/25"), &[]), Err(StoreError::Overlap { .. })));
         let routes = vec![("eth0".to_string(), "10.60.0.0/16".parse().unwrap())];
-        assert!(matches!(s.create(&net("b", "tsb", "10.60.3.0/24"), &routes), Err(StoreError::Overlap { .. })));
+        assert!(matches!(s.create4(&net("b", "tsb", "10.60.3.0/24"), &routes), Err(StoreError::Overlap { .. })));
         let mut g = net("b", "tsb", "10.51.0.0/24");
         g.gateway = "10.52.0.1".parse().unwrap();
-        assert!(matches!(s.create(&g, &[]), Err(StoreError::Gateway { .. })));
-        s.create(&net("b", "tsb", "10.51.0.0/24"), &routes).unwrap();
+        assert!(matches!(s.create4(&g, &[]), Err(StoreError::Gateway { .. })));
+        s.create4(&net("b", "tsb", "10.51.0.0/24"), &routes).unwrap();
         assert_eq!(s.list().unwrap().iter().map(|n| n.name.as_str()).collect::<Vec<_>>(), ["a", "b"]);
         assert_eq!(s.get("b").unwrap().gateway, Ipv4Addr::new(10, 51, 0, 1));
         s.remove("a").unwrap();
         assert!(matches!(s.get("a"), Err(StoreError::NotFound(_))));
+        let _ = fs::remove_dir_all(&d);
+    }
+
+    impl Store {
+        fn create4(&self, n: &Network, r: &[(String, Cidr)]) -> Result<(), StoreError> {
+            self.create(n, r, &[])
+        }
+    }
+
+    #[test]
+    fn ipv6_checks() {
+        let d = tmp("v6");
+        let s = Store::open(&d).unwrap();
+        let with6 = |name: &str, br: &str, v4: &str, v6: &str| {
+            let mut n = net(name, br, v4);
+            let c: Cidr6 = v6.parse().unwrap();
+            n.subnet6 = Some(c);
+            n.gateway6 = Some(c.default_gateway());
+            n
+        };
+        s.create(&with6("a", "tsa", "10.50.0.0/24", "fd00:50::/64"), &[], &[]).unwrap();
+        assert!(matches!(s.create(&with6("b", "tsb", "10.51.0.0/24", "fd00:50::/48"), &[], &[]), Err(StoreError::Overlap6 { .. })));
+        let routes6 = vec![("eth0".to_string(), "fd00:60::/64".parse().unwrap())];
+        assert!(matches!(s.create(&with6("b", "tsb", "10.51.0.0/24", "fd00:60::/64"), &[], &routes6), Err(StoreError::Overlap6 { .. })));
+        let mut g = with6("b", "tsb", "10.51.0.0/24", "fd00:51::/64");
+        g.gateway6 = Some("fd00:52::1".parse().unwrap());
+        assert!(matches!(s.create(&g, &[], &[]), Err(StoreError::Gateway6 { .. })));
+        // A v4-only network beside a v6 one; then it gains IPv6 (update) unless that overlaps.
+        s.create(&net("b", "tsb", "10.51.0.0/24"), &[], &[]).unwrap();
+        assert!(matches!(s.update(&with6("b", "tsb", "10.51.0.0/24", "fd00:50::/64"), &[]), Err(StoreError::Overlap6 { .. })));
+        s.update(&with6("b", "tsb", "10.51.0.0/24", "fd00:51::/64"), &routes6).unwrap();
+        assert_eq!(s.get("b").unwrap().subnet6.unwrap().to_string(), "fd00:51::/64");
         let _ = fs::remove_dir_all(&d);
     }
 

@@ -59,6 +59,9 @@ pub enum Command {
     /// createRuntime hook: plug the container into its network (state on stdin).
     #[command(name = "net-attach", hide = true)]
     NetAttach(crate::commands::net_attach::NetHookArgs),
+    /// createRuntime hook of rootless networking: start slirp4netns, publish the ports.
+    #[command(name = "slirp-attach", hide = true)]
+    SlirpAttach(crate::commands::net_attach::NetHookArgs),
     /// poststop hook: release the container's address, ports and veth.
     #[command(name = "net-detach", hide = true)]
     NetDetach(crate::commands::net_attach::NetHookArgs),
@@ -78,6 +81,12 @@ pub enum Command {
     /// Rootless: delete a tree holding files of the caller's subordinate ids, in a user namespace.
     #[command(name = "remove-tree", hide = true)]
     RemoveTree(crate::commands::remove_tree::RemoveTreeArgs),
+    /// Relay published ports nftables cannot redirect ([::1]) until the container exits.
+    #[command(name = "port-proxy", hide = true)]
+    PortProxy(crate::commands::port_proxy::PortProxyArgs),
+    /// Rootless: unpack an image layer in a user namespace with the caller's subordinate ids.
+    #[command(name = "unpack-layer", hide = true)]
+    UnpackLayer(crate::commands::unpack_layer::UnpackLayerArgs),
 }
 
 #[derive(Args)]

@@ -37,6 +37,7 @@ fn main() {
         Command::Events(a) => commands::events::run(&g.root, a).map(|()| 0).map_err(Into::into),
         Command::NetAttach(a) => commands::net_attach::attach(a),
         Command::NetDetach(a) => commands::net_attach::detach(a),
+        Command::SlirpAttach(a) => commands::net_attach::slirp_attach(a),
         Command::Net(a) => std::process::exit(commands::net::run(a)),
         Command::Monitor(a) => commands::monitor::run(&g, a),
         Command::Pause(a) => commands::pause::pause(&g, a),
@@ -44,6 +45,8 @@ fn main() {
         Command::Ps(a) => commands::ps::run(&g, a),
         Command::Exec(a) => commands::exec::run(&g, a),
         Command::RemoveTree(a) => commands::remove_tree::run(a),
+        Command::PortProxy(a) => commands::port_proxy::run(a),
+        Command::UnpackLayer(a) => commands::unpack_layer::run(a),
     };
     let code = match result {
         Ok(code) => code,

@@ -1,24 +1,48 @@
-/** `tsc-box network create NAME`: a bridge network with its own subnet. */
+/** `tsc-box network create NAME`: a bridge network with its own subnet (and IPv6 with --ipv6). */
+import * as net from 'node:net'
 import {Args} from '@oclif/core'
 import {asOclifFlags, BaseCommand} from '../../base-command'
 import {Flags} from '../../cli/flags'
-import {createNetwork, type NetworkInfo} from '../../network/admin'
+import {CliError} from '../../errors'
+import {createNetwork, type CreateOptions, type NetworkInfo} from '../../network/admin'
+
+/** docker's repeatable --subnet/--gateway: at most one of each family. */
+function byFamily(values: string[] | undefined, what: string, isV6: (v: string) => boolean): {v4?: string; v6?: string} {
+  const out: {v4?: string; v6?: string} = {}
+  for (const v of values ?? []) {
+    const key = isV6(v) ? 'v6' : 'v4'
+    if (out[key] !== undefined) throw new CliError(`invalid_${what}`, `--${what} given twice for ${key === 'v6' ? 'IPv6' : 'IPv4'}: ${out[key]} and ${v}`)
+    out[key] = v
+  }
+  return out
+}
+
+/** A repeatable flag that takes one value per use, so `--subnet X NAME` leaves NAME alone (oclif's multipleNonGreedy). */
+function oneValueEach<T extends object>(flag: T): T {
+  return Object.assign(flag, {multipleNonGreedy: true})
+}
 
 export default class NetworkCreate extends BaseCommand {
   static override summary = 'Create a network'
   static override args = {name: Args.string({required: true, description: 'network name'})}
   static override flags = asOclifFlags({
-    subnet: Flags.string({description: 'subnet in CIDR format (default: a free /24 of 172.30.0.0/15)', helpValue: 'CIDR'}),
-    gateway: Flags.string({description: 'IPv4 gateway of the subnet (default: its first address)', helpValue: 'IP'}),
+    subnet: oneValueEach(Flags.string({multiple: true, description: 'subnet in CIDR format, one IPv4 and one IPv6 at most (default: a free /24 of 172.30.0.0/15; with --ipv6 a free /64 of fd00:7473:63xx::)', helpValue: 'CIDR'})),
+    gateway: oneValueEach(Flags.string({multiple: true, description: 'gateway of the subnet, per family (default: its first address)', helpValue: 'IP'})),
+    ipv6: Flags.boolean({description: 'give the network IPv6 too (the host must have it); implied by an IPv6 --subnet'}),
     bridge: Flags.string({description: 'name of the bridge interface (default: tsn + a hash of the name)', helpValue: 'NAME'}),
     mtu: Flags.integer({description: 'MTU of the bridge and the containers\' interfaces (default 65520: the links never leave the host)', helpValue: 'BYTES'}),
   })
 
   async run(): Promise<NetworkInfo> {
     const {args, flags} = await this.parse(NetworkCreate)
-    const f = flags as {subnet?: string; gateway?: string; bridge?: string; mtu?: number}
-    const net = createNetwork(args.name, {subnet: f.subnet, gateway: f.gateway, bridge: f.bridge, mtu: f.mtu})
-    if (!this.jsonEnabled()) this.log(net.name)
-    return net
+    const f = flags as {subnet?: string[]; gateway?: string[]; ipv6?: boolean; bridge?: string; mtu?: number}
+    // The family of a CIDR is that of its address; a colon marks IPv6 even when malformed,
+    // so that the runtime's error names the right family.
+    const subnets = byFamily(f.subnet, 'subnet', (v) => v.includes(':'))
+    const gateways = byFamily(f.gateway, 'gateway', (v) => net.isIPv6(v) || v.includes(':'))
+    const o: CreateOptions = {subnet: subnets.v4, gateway: gateways.v4, subnet6: subnets.v6, gateway6: gateways.v6, ipv6: f.ipv6, bridge: f.bridge, mtu: f.mtu}
+    const created = createNetwork(args.name, o)
+    if (!this.jsonEnabled()) this.log(created.name)
+    return created
   }
 }

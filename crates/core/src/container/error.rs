@@ -4,6 +4,7 @@ use nix::errno::Errno;
 use tsc_box_cgroups::ManagerError;
 
 use crate::kind::Kind;
+use crate::layers::LayersError;
 use crate::process::ProcessError;
 use crate::rootfs::RootfsError;
 use crate::security::seccomp::SeccompError;
@@ -21,6 +22,8 @@ pub enum ContainerError {
     State(#[from] StateError),
     #[error(transparent)]
     Rootfs(#[from] RootfsError),
+    #[error(transparent)]
+    Layers(#[from] LayersError),
     #[error(transparent)]
     Process(#[from] ProcessError),
     #[error(transparent)]
@@ -56,6 +59,7 @@ impl ContainerError {
             ContainerError::Spec(e) => e.kind(),
             ContainerError::State(e) => e.kind(),
             ContainerError::Rootfs(e) => e.kind(),
+            ContainerError::Layers(e) => e.kind(),
             ContainerError::Process(e) => e.kind(),
             ContainerError::Terminal(e) => e.kind(),
             ContainerError::Seccomp(SeccompError::Profile { .. } | SeccompError::TooLarge(_)) => Kind::Config,

@@ -6,7 +6,7 @@
 //! for it) is left as it is. Without root the kernel refuses idmapped mounts: not used. Nor on
 //! filesystems that cannot be idmapped: overlayfs itself is one (an image's rootfs as root).
 
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
@@ -18,6 +18,7 @@ use nix::unistd::{fork, pipe, read, write, ForkResult};
 use oci_spec::runtime::LinuxIdMapping;
 
 use super::{idmap, ContainerError};
+use crate::layers::{detached_overlay, Layers};
 
 /// Whether host id `id` is inside one of the maps' host ranges.
 fn covered(maps: &[LinuxIdMapping], id: u32) -> bool {
@@ -42,9 +43,35 @@ pub fn rootfs_tree(rootfs: &Path, uid: &[LinuxIdMapping], gid: &[LinuxIdMapping]
 
 /// Makes `tree` idmapped with the maps, where its filesystem allows it.
 fn idmap_tree(tree: &OwnedFd, uid: &[LinuxIdMapping], gid: &[LinuxIdMapping]) -> Result<(), ContainerError> {
-    let fail = |what: &str, e: nix::errno::Errno| ContainerError::User(format!("idmapped rootfs: {what}: {e}"));
-    // A user namespace with the container's maps, held by a child only for as long as the
-    // mount takes them over (the container's own namespace does not exist yet).
+    with_userns(uid, gid, |ns| match crate::sys::mount_setattr_idmap(tree.as_fd(), ns) {
+        Ok(()) => Ok(()),
+        // Filesystems without idmapping support (overlayfs itself, 9p, ...): the rootfs is
+        // bound as it is, and must then belong to the range (chown it) to be writable.
+        Err(nix::errno::Errno::EINVAL | nix::errno::Errno::EOPNOTSUPP) => Ok(()),
+        Err(e) => Err(ContainerError::User(format!("idmapped rootfs: mount_setattr: {e}"))),
+    })
+}
+
+/// As root, the overlay of an image's layers that the spec's annotation asks for (see
+/// crate::layers), with the layers idmapped when the container has a new user namespace.
+pub fn overlay_tree(layers: &Layers, rootfs: &Path, new_user: bool, uid: &[LinuxIdMapping], gid: &[LinuxIdMapping]) -> Result<OwnedFd, ContainerError> {
+    if !new_user {
+        return Ok(detached_overlay(layers, rootfs, None, None)?);
+    }
+    let root_owner = host_id(uid, 0).zip(host_id(gid, 0));
+    with_userns(uid, gid, |ns| Ok(detached_overlay(layers, rootfs, Some(ns), root_owner)?))
+}
+
+/// The host id that container id `id` is mapped to.
+fn host_id(maps: &[LinuxIdMapping], id: u32) -> Option<u32> {
+    maps.iter().find(|m| id >= m.container_id() && id - m.container_id() < m.size()).map(|m| m.host_id() + (id - m.container_id()))
+}
+
+/// Runs `f` with a user namespace that has the container's maps, held by a child only for as
+/// long as `f` takes (the container's own namespace does not exist yet); mounts idmapped with
+/// it keep the maps after the child is gone.
+fn with_userns<T>(uid: &[LinuxIdMapping], gid: &[LinuxIdMapping], f: impl FnOnce(BorrowedFd<'_>) -> Result<T, ContainerError>) -> Result<T, ContainerError> {
+    let fail = |what: &str, e: nix::errno::Errno| ContainerError::User(format!("idmapped mount: {what}: {e}"));
     let (ready_r, ready_w) = pipe().map_err(|e| fail("pipe", e))?;
     let (done_r, done_w) = pipe().map_err(|e| fail("pipe", e))?;
     let child = match unsafe { fork() }.map_err(|e| fail("fork", e))? {
@@ -62,18 +89,12 @@ fn idmap_tree(tree: &OwnedFd, uid: &[LinuxIdMapping], gid: &[LinuxIdMapping]) ->
     let result = (|| {
         let mut b = [0u8; 1];
         if read(&ready_r, &mut b).map_err(|e| fail("helper", e))? != 1 {
-            return Err(ContainerError::User("idmapped rootfs: the helper could not make a user namespace".into()));
+            return Err(ContainerError::User("idmapped mount: the helper could not make a user namespace".into()));
         }
         idmap::write_maps(child, uid, gid)?;
         let ns = nix::fcntl::open(format!("/proc/{child}/ns/user").as_str(), OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty())
             .map_err(|e| fail("open the helper's user namespace", e))?;
-        match crate::sys::mount_setattr_idmap(tree.as_fd(), ns.as_fd()) {
-            Ok(()) => Ok(()),
-            // Filesystems without idmapping support (overlayfs itself, 9p, ...): the rootfs is
-            // bound as it is, and must then belong to the range (chown it) to be writable.
-            Err(nix::errno::Errno::EINVAL | nix::errno::Errno::EOPNOTSUPP) => Ok(()),
-            Err(e) => Err(fail("mount_setattr", e)),
-        }
+        f(ns.as_fd())
     })();
     drop(done_w);
     let _ = waitpid(child, None);
@@ -91,5 +112,13 @@ mod tests {
         assert!(covered(&maps, 265535));
         assert!(!covered(&maps, 265536));
         assert!(!covered(&maps, 0));
+    }
+
+    #[test]
+    fn the_container_root_is_found_in_the_maps() {
+        let maps: Vec<LinuxIdMapping> = serde_json::from_str(r#"[{"containerID":1,"hostID":300001,"size":10},{"containerID":0,"hostID":200000,"size":1}]"#).unwrap();
+        assert_eq!(host_id(&maps, 0), Some(200000));
+        assert_eq!(host_id(&maps, 5), Some(300005));
+        assert_eq!(host_id(&maps, 11), None);
     }
 }

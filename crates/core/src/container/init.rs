@@ -45,6 +45,8 @@ pub(super) struct InitCtx<'a> {
     pub detach_binds: bool,
     /// The idmapped rootfs mount (container::idmount), when the rootfs needs one.
     pub rootfs_tree: Option<BorrowedFd<'a>>,
+    /// Rootless: the image's overlay, which the init mounts in its own namespaces.
+    pub layers: Option<&'a crate::layers::Layers>,
     /// v1 `tasks` files to write "0" to: the init moves itself into its cgroup.
     pub cgroup_tasks: &'a [std::path::PathBuf],
     /// Our copy of the state directory's locked fd: a flock lives as long as any copy of
@@ -133,7 +135,15 @@ fn run(ctx: &InitCtx<'_>) -> Result<Infallible, ContainerError> {
     if mounts_cgroupfs {
         enter_cgroup(ctx)?;
     }
-    rootfs::prepare(&rootfs::Plan { rootfs: ctx.rootfs, spec, user_ns: ctx.ns.in_user_ns(), bind_trees, rootfs_tree: ctx.rootfs_tree, rootfs_dir: rootfs_dir.as_ref().map(|d| d.as_fd()) })?;
+    rootfs::prepare(&rootfs::Plan {
+        rootfs: ctx.rootfs,
+        spec,
+        user_ns: ctx.ns.in_user_ns(),
+        bind_trees,
+        rootfs_tree: ctx.rootfs_tree,
+        rootfs_dir: rootfs_dir.as_ref().map(|d| d.as_fd()),
+        layers: ctx.layers,
+    })?;
     if ctx.terminal {
         let size = process.console_size();
         let (rows, cols) = size.map(|b| (b.height() as u16, b.width() as u16)).unwrap_or((0, 0));

@@ -149,8 +149,19 @@ fn build(opts: &Options<'_>, undo: &mut Undo) -> Result<Container, ContainerErro
     // paths itself then, with the same rights the user has.
     let rootless = !nix::unistd::geteuid().is_root();
     let bind_trees = if ns.in_user_ns() && !rootless { crate::rootfs::detach_bind_sources(spec)? } else { Vec::new() };
-    let rootfs_tree = match (ns.new_user, linux) {
-        (true, Some(l)) => idmount::rootfs_tree(&bundle.rootfs, l.uid_mappings().as_deref().unwrap_or(&[]), l.gid_mappings().as_deref().unwrap_or(&[]))?,
+    // An image's overlay that the CLI left to us: built here as root; without root the init
+    // mounts it inside its own namespaces (crate::layers).
+    let layers = crate::layers::Layers::from_spec(spec, &bundle.rootfs)?;
+    let (uid_maps, gid_maps) = match linux {
+        Some(l) => (l.uid_mappings().as_deref().unwrap_or(&[]), l.gid_mappings().as_deref().unwrap_or(&[])),
+        None => (&[][..], &[][..]),
+    };
+    if let Some(l) = layers.as_ref().filter(|l| l.copy && !rootless) {
+        crate::layers::copy_layers(l, &bundle.rootfs)?;
+    }
+    let rootfs_tree = match (&layers, ns.new_user) {
+        (Some(l), _) if !rootless && !l.copy => Some(idmount::overlay_tree(l, &bundle.rootfs, ns.new_user, uid_maps, gid_maps)?),
+        (_, true) => idmount::rootfs_tree(&bundle.rootfs, uid_maps, gid_maps)?,
         _ => None,
     };
 
@@ -241,6 +252,7 @@ fn build(opts: &Options<'_>, undo: &mut Undo) -> Result<Container, ContainerErro
         bind_trees: &bind_trees,
         detach_binds: ns.new_user && rootless,
         rootfs_tree: rootfs_tree.as_ref().map(|t| t.as_fd()),
+        layers: layers.as_ref().filter(|_| rootless),
     };
     let (forked, placed) = clone(ns.clone_flags.bits() as u64, cg_fd.as_ref().map(|f| f.as_raw_fd()))
         .map_err(|errno| ContainerError::Namespace { what: "clone".into(), errno })?;

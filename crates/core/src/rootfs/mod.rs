@@ -34,6 +34,8 @@ pub enum RootfsError {
     Pivot { path: PathBuf, errno: Errno },
     #[error("{0} is not the null character device: refusing to use it for masking")]
     NotNullDevice(PathBuf),
+    #[error(transparent)]
+    Layers(#[from] crate::layers::LayersError),
 }
 
 impl RootfsError {
@@ -41,6 +43,7 @@ impl RootfsError {
         match self {
             RootfsError::Option(_) => Kind::Config,
             RootfsError::Mount { .. } => Kind::Mount,
+            RootfsError::Layers(e) => e.kind(),
             _ => Kind::Rootfs,
         }
     }
@@ -65,6 +68,8 @@ pub struct Plan<'a> {
     /// The rootfs directory, opened by the init while the kernel still checked it as the
     /// host user (with `rootfs_tree`: the mount goes there).
     pub rootfs_dir: Option<BorrowedFd<'a>>,
+    /// Rootless: the image's overlay to mount on the rootfs first (see crate::layers).
+    pub layers: Option<&'a crate::layers::Layers>,
 }
 
 /// Bind sources as detached mount trees, made in the parent while it is still fully root on
@@ -98,6 +103,9 @@ pub fn prepare(plan: &Plan<'_>) -> Result<(), RootfsError> {
     };
     mount(None::<&str>, "/", None::<&str>, initial | MsFlags::MS_REC, None::<&str>)
         .map_err(|errno| RootfsError::Mount { what: "propagation".into(), dest: "/".into(), errno })?;
+    if let Some(l) = plan.layers {
+        crate::layers::mount_in_userns(l, plan.rootfs)?;
+    }
     // pivot_root needs the new root to be a mount point.
     let root = match (plan.rootfs_tree, plan.rootfs_dir) {
         (Some(tree), Some(dir)) => {

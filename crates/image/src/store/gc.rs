@@ -84,7 +84,7 @@ impl Store {
             let name = e.file_name().to_string_lossy().into_owned();
             if !layers.contains(&name) {
                 report.bytes_freed += super::import::disk_usage(&e.path());
-                if std::fs::remove_dir_all(e.path()).is_ok() && !name.starts_with('.') {
+                if self.remove_layer_dir(&e.path()) && !name.starts_with('.') {
                     report.layers_removed += 1;
                 }
             }

@@ -4,7 +4,7 @@
 use super::records::{check_reference, ImageRecord, LayerRecord};
 use super::{Result, Store, StoreError};
 use crate::manifest::{parse_config, parse_manifest, Blob};
-use crate::unpack::{unpack_layer, LayerSource};
+use crate::unpack::LayerSource;
 use std::path::Path;
 
 impl Store {
@@ -24,7 +24,7 @@ impl Store {
             if !dest.is_dir() {
                 let path = self.blob_path(&blob.digest);
                 let src = LayerSource { blob: &path, digest: &blob.digest, size: blob.size, diff_id, follow: None };
-                unpack_layer(&src, &dest).map_err(|e| StoreError::Unpack(blob.digest.clone(), e))?;
+                self.unpack(&src, &dest, None).map_err(|e| StoreError::Unpack(blob.digest.clone(), e))?;
             }
             layers.push(LayerRecord { blob: blob.clone(), diff_id: diff_id.clone(), unpacked_size: disk_usage(&dest) });
         }
@@ -88,7 +88,7 @@ impl Store {
                     std::thread::sleep(std::time::Duration::from_millis(50));
                 }
             });
-            let r = unpack_layer(&src, &dest);
+            let r = self.unpack(&src, &dest, Some(abort));
             unpacked.store(true, std::sync::atomic::Ordering::Release);
             r
         });
@@ -97,6 +97,10 @@ impl Store {
             Err(crate::unpack::UnpackError::Blob { expected, expected_size, actual, actual_size }) => {
                 let _ = std::fs::remove_file(partial);
                 return Err(StoreError::BlobMismatch { expected, expected_size, actual, actual_size });
+            }
+            Err(e) if e.is_content_mismatch() => {
+                let _ = std::fs::remove_file(partial);
+                return Err(StoreError::Unpack(blob.digest.clone(), e));
             }
             Err(e) => {
                 let interrupted = matches!(&e, crate::unpack::UnpackError::Tar(io) | crate::unpack::UnpackError::Read(_, io) if io.kind() == std::io::ErrorKind::ConnectionAborted);

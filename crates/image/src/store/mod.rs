@@ -10,6 +10,7 @@
 //! ```
 mod blobs;
 mod gc;
+pub mod helper;
 mod import;
 mod records;
 
@@ -62,6 +63,8 @@ pub(crate) fn io_err(p: &Path) -> impl FnOnce(io::Error) -> StoreError + '_ {
 #[derive(Debug, Clone)]
 pub struct Store {
     root: PathBuf,
+    /// Rootless: layers are unpacked and removed by this helper, in a user namespace.
+    helper: Option<helper::UnpackHelper>,
 }
 
 impl Store {
@@ -76,7 +79,30 @@ impl Store {
         // host user but the owner may reach them.
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o700)).map_err(io_err(&root))?;
-        Ok(Store { root })
+        Ok(Store { root, helper: None })
+    }
+
+    /// Layers unpacked (and removed) through `helper` from now on, when one is given.
+    pub fn with_helper(mut self, helper: Option<helper::UnpackHelper>) -> Store {
+        self.helper = helper;
+        self
+    }
+
+    /// Unpacks a layer here or, rootless, in the helper's user namespace.
+    fn unpack(&self, src: &crate::unpack::LayerSource<'_>, dest: &Path, abort: Option<&std::sync::atomic::AtomicBool>) -> std::result::Result<(), UnpackError> {
+        match &self.helper {
+            Some(h) => h.unpack(src, dest, abort),
+            None => crate::unpack::unpack_layer(src, dest).map(drop),
+        }
+    }
+
+    /// Removes an unpacked layer (or a failed unpacking's leftover).
+    fn remove_layer_dir(&self, dir: &Path) -> bool {
+        match std::fs::remove_dir_all(dir) {
+            Ok(()) => true,
+            Err(e) if e.kind() == io::ErrorKind::PermissionDenied => self.helper.as_ref().is_some_and(|h| h.remove_tree(dir).is_ok()),
+            Err(_) => false,
+        }
     }
 
     pub fn root(&self) -> &Path {

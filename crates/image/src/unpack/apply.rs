@@ -3,6 +3,7 @@
 //! are stacked as overlayfs lower directories.
 use super::fsops::{is_dir, lstat_at, open_dir_at, remove_at, set_xattr_fd, walk};
 use super::path::CleanPath;
+use super::privilege::Privilege;
 use super::UnpackError;
 use nix::errno::Errno;
 use nix::fcntl::{openat, AtFlags, OFlag};
@@ -41,6 +42,14 @@ pub struct Report {
     pub dropped_xattrs: u64,
 }
 
+/// In a user namespace, an id outside its maps cannot be given (EINVAL): say which.
+fn owner_err(m: &Member, e: Errno) -> UnpackError {
+    match e {
+        Errno::EINVAL => UnpackError::UnmappedOwner(m.path.display(), m.uid, m.gid),
+        e => UnpackError::Fs(m.path.display(), e),
+    }
+}
+
 /// Directory metadata is applied after all members, deepest first: a 0555 directory must stay
 /// writable while its children are created, and creating children changes its mtime.
 pub struct DeferredDir {
@@ -51,7 +60,7 @@ pub struct DeferredDir {
 
 pub struct Applier<'a> {
     pub root: &'a OwnedFd,
-    pub privileged: bool,
+    pub privilege: Privilege,
     pub report: Report,
     pub dirs: Vec<DeferredDir>,
 }
@@ -69,7 +78,7 @@ impl<'a> Applier<'a> {
         let bytes = name.as_bytes();
         if bytes == OPAQUE {
             let dir = walk(self.root, parents, true, &m.path)?;
-            return set_xattr_fd(&dir, "trusted.overlay.opaque", b"y").map_err(|e| UnpackError::Whiteout(m.path.display(), e));
+            return set_xattr_fd(&dir, self.privilege.opaque_xattr(), b"y").map_err(|e| UnpackError::Whiteout(m.path.display(), e));
         }
         if let Some(target) = bytes.strip_prefix(WHITEOUT_PREFIX) {
             if target.starts_with(WHITEOUT_PREFIX) {
@@ -130,9 +139,9 @@ impl<'a> Applier<'a> {
                 // The target is stored verbatim: it is never followed while unpacking, and
                 // inside the container it resolves within the container's root.
                 symlinkat(OsStr::from_bytes(target), &dir, name).map_err(|e| UnpackError::Fs(m.path.display(), e))?;
-                if self.privileged {
+                if self.privilege.chown() {
                     fchownat(&dir, name, Some(Uid::from_raw(m.uid)), Some(Gid::from_raw(m.gid)), AtFlags::AT_SYMLINK_NOFOLLOW)
-                        .map_err(|e| UnpackError::Fs(m.path.display(), e))?;
+                        .map_err(|e| owner_err(m, e))?;
                 }
                 let t = TimeSpec::new(m.mtime, 0);
                 utimensat(&dir, name, &t, &t, UtimensatFlags::NoFollowSymlink).map_err(|e| UnpackError::Fs(m.path.display(), e))?;
@@ -157,7 +166,7 @@ impl<'a> Applier<'a> {
                 linkat(&tdir, tname, &dir, name, AtFlags::empty()).map_err(|e| UnpackError::Fs(m.path.display(), e))?;
             }
             T::Char | T::Block | T::Fifo => {
-                if m.kind != T::Fifo && !self.privileged {
+                if m.kind != T::Fifo && !self.privilege.devices() {
                     self.report.skipped_devices += 1;
                     return Ok(());
                 }
@@ -169,9 +178,9 @@ impl<'a> Applier<'a> {
                     _ => mknodat(&dir, name, SFlag::S_IFBLK, perm, makedev(m.dev.0.into(), m.dev.1.into())),
                 };
                 r.map_err(|e| UnpackError::Fs(m.path.display(), e))?;
-                if self.privileged {
+                if self.privilege.chown() {
                     fchownat(&dir, name, Some(Uid::from_raw(m.uid)), Some(Gid::from_raw(m.gid)), AtFlags::AT_SYMLINK_NOFOLLOW)
-                        .map_err(|e| UnpackError::Fs(m.path.display(), e))?;
+                        .map_err(|e| owner_err(m, e))?;
                 }
             }
             other => return Err(UnpackError::UnsupportedEntry(m.path.display(), format!("{other:?}"))),
@@ -184,17 +193,18 @@ impl<'a> Applier<'a> {
     }
 
     fn owner<Fd: AsFd>(&self, fd: Fd, m: &Member) -> Result<(), UnpackError> {
-        if !self.privileged {
+        if !self.privilege.chown() {
             return Ok(());
         }
-        fchown(fd, Some(Uid::from_raw(m.uid)), Some(Gid::from_raw(m.gid))).map_err(|e| UnpackError::Fs(m.path.display(), e))
+        fchown(fd, Some(Uid::from_raw(m.uid)), Some(Gid::from_raw(m.gid))).map_err(|e| owner_err(m, e))
     }
 
-    /// Only user.* and file capabilities are kept: trusted.overlay.* from an archive could forge
-    /// whiteouts or redirects, and security labels belong to the host's policy.
+    /// Only user.* and file capabilities are kept: trusted.overlay.* (and user.overlay.*, which
+    /// a rootless overlay reads instead) from an archive could forge whiteouts or redirects,
+    /// and security labels belong to the host's policy.
     fn xattrs<Fd: AsFd>(&mut self, fd: Fd, m: &Member) -> Result<(), UnpackError> {
         for (k, v) in &m.xattrs {
-            if k.starts_with("user.") || k == "security.capability" {
+            if (k.starts_with("user.") && !k.starts_with("user.overlay.")) || k == "security.capability" {
                 match set_xattr_fd(fd.as_fd(), k, v) {
                     Ok(()) => {}
                     Err(Errno::EOPNOTSUPP) => self.report.dropped_xattrs += 1,

@@ -5,8 +5,10 @@ mod apply;
 mod follow;
 mod fsops;
 mod path;
+mod privilege;
 
 pub use apply::Report;
+pub use privilege::Privilege;
 use apply::{Applier, Member};
 use crate::digest::{Digest, HashingReader};
 use nix::errno::Errno;
@@ -26,6 +28,8 @@ pub enum UnpackError {
     UnsupportedEntry(String, String),
     #[error("layer entry {0}: cannot create the overlayfs whiteout (needs root or a user namespace): {1}")]
     Whiteout(String, Errno),
+    #[error("layer entry {0} belongs to {1}:{2}, an id outside the user namespace's maps (give the user a larger range in /etc/subuid and /etc/subgid)")]
+    UnmappedOwner(String, u32, u32),
     #[error("layer entry {0} is truncated: the archive ends before its data does")]
     Truncated(String),
     #[error("layer entry {0}: {1}")]
@@ -40,6 +44,19 @@ pub enum UnpackError {
     Blob { expected: Digest, expected_size: u64, actual: Digest, actual_size: u64 },
     #[error("{0}: {1}")]
     Io(PathBuf, io::Error),
+    /// Reported by the rootless unpacking helper (store::helper), its message as it gave it.
+    #[error("{0}")]
+    Helper(String),
+    /// The helper found that the content does not match its digests.
+    #[error("{0}")]
+    ContentMismatch(String),
+}
+
+impl UnpackError {
+    /// The content itself is wrong (not the disk, not the download): retrying will not help.
+    pub fn is_content_mismatch(&self) -> bool {
+        matches!(self, UnpackError::Blob { .. } | UnpackError::DiffId { .. } | UnpackError::ContentMismatch(_))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,12 +128,12 @@ fn member<R: Read>(e: &mut tar::Entry<'_, R>) -> Result<Member, UnpackError> {
 /// Applies a plain tar stream to the directory `root`. Exposed for tests and for callers that
 /// already decompressed.
 pub fn apply_tar<R: Read>(reader: R, root: &OwnedFd) -> Result<Report, UnpackError> {
-    apply_tar_as(reader, root, nix::unistd::geteuid().is_root())
+    apply_tar_as(reader, root, Privilege::current())
 }
 
-/// `privileged`: whether ownership and device nodes can be applied (we are root).
-pub fn apply_tar_as<R: Read>(reader: R, root: &OwnedFd, privileged: bool) -> Result<Report, UnpackError> {
-    let mut applier = Applier { root, privileged, report: Report::default(), dirs: Vec::new() };
+/// `privilege`: what of ownership, device nodes and overlay xattrs can be applied.
+pub fn apply_tar_as<R: Read>(reader: R, root: &OwnedFd, privilege: Privilege) -> Result<Report, UnpackError> {
+    let mut applier = Applier { root, privilege, report: Report::default(), dirs: Vec::new() };
     let mut ar = tar::Archive::new(reader);
     for entry in ar.entries().map_err(UnpackError::Tar)? {
         let mut entry = entry.map_err(UnpackError::Tar)?;

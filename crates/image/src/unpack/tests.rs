@@ -73,7 +73,7 @@ impl Scene {
     }
     fn apply(&self, tar: &[u8], privileged: bool) -> Result<Report, UnpackError> {
         let fd: OwnedFd = std::fs::File::open(&self.layer).unwrap().into();
-        apply_tar_as(tar, &fd, privileged)
+        apply_tar_as(tar, &fd, if privileged { Privilege::Host } else { Privilege::None })
     }
     fn assert_outside_untouched(&self) {
         let names: Vec<_> = std::fs::read_dir(&self.outside).unwrap().map(|e| e.unwrap().file_name()).collect();
@@ -211,8 +211,17 @@ fn truncated_tar_is_an_error() {
 
 #[test]
 fn trusted_xattrs_from_the_archive_are_dropped() {
-    // PAX header carrying trusted.overlay.redirect: must not reach the filesystem.
-    let record = "44 SCHILY.xattr.trusted.overlay.opaque=y\n";
+    // PAX header carrying trusted.overlay.opaque: must not reach the filesystem.
+    xattr_from_the_archive_is_dropped("44 SCHILY.xattr.trusted.overlay.opaque=y\n", c"trusted.overlay.opaque");
+}
+
+#[test]
+fn user_overlay_xattrs_from_the_archive_are_dropped() {
+    // A rootless overlay (userxattr) reads user.overlay.*: as forgeable as trusted.overlay.*.
+    xattr_from_the_archive_is_dropped("41 SCHILY.xattr.user.overlay.opaque=y\n", c"user.overlay.opaque");
+}
+
+fn xattr_from_the_archive_is_dropped(record: &str, name: &std::ffi::CStr) {
     let rec = format!("{} {}", record.len(), &record[3..]);
     assert_eq!(rec.len(), record.len());
     let tar = RawTar::new().entry("d", b'x', b"", "");
@@ -232,7 +241,7 @@ fn trusted_xattrs_from_the_archive_are_dropped() {
     assert_eq!(report.dropped_xattrs, 1);
     let path = std::ffi::CString::new(s.layer.join("d").to_str().unwrap()).unwrap();
     let mut buf = [0u8; 8];
-    let n = unsafe { libc::lgetxattr(path.as_ptr(), c"trusted.overlay.opaque".as_ptr(), buf.as_mut_ptr().cast(), 8) };
+    let n = unsafe { libc::lgetxattr(path.as_ptr(), name.as_ptr(), buf.as_mut_ptr().cast(), 8) };
     assert_eq!(n, -1);
 }
 

@@ -1,6 +1,6 @@
 //! The link, address and route operations, each one request.
 
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
 use std::os::fd::{AsRawFd, BorrowedFd};
 
 use nix::errno::Errno;
@@ -20,6 +20,9 @@ const VETH_INFO_PEER: u16 = 1;
 const IFA_ADDRESS: u16 = 1;
 const IFA_LOCAL: u16 = 2;
 const IFA_BROADCAST: u16 = 4;
+const IFA_FLAGS: u16 = 8;
+/// No duplicate address detection: the address is ours (IPAM), and usable at once.
+const IFA_F_NODAD: u32 = 0x02;
 const RTA_GATEWAY: u16 = 5;
 const RTA_OIF: u16 = 4;
 const RT_TABLE_MAIN: u8 = 254;
@@ -108,25 +111,43 @@ impl Netlink {
     }
 
     /// Adds `ip/prefix`; `exist_ok` makes an address already there a success (ensure).
-    pub fn add_addr(&mut self, index: u32, ip: Ipv4Addr, prefix: u8, exist_ok: bool) -> Result<(), NetlinkError> {
+    pub fn add_addr(&mut self, index: u32, ip: impl Into<IpAddr>, prefix: u8, exist_ok: bool) -> Result<(), NetlinkError> {
+        let ip = ip.into();
         let mut m = Builder::new(libc::RTM_NEWADDR, CREATE_EXCL);
         let mut ifa = [0u8; 8];
-        ifa[0] = libc::AF_INET as u8;
         ifa[1] = prefix;
         ifa[3] = RT_SCOPE_UNIVERSE;
         ifa[4..8].copy_from_slice(&index.to_ne_bytes());
-        let bcast = Ipv4Addr::from(u32::from(ip) | (u32::MAX >> prefix));
-        m.raw(&ifa).attr(IFA_LOCAL, &ip.octets()).attr(IFA_ADDRESS, &ip.octets()).attr(IFA_BROADCAST, &bcast.octets());
+        match ip {
+            IpAddr::V4(v4) => {
+                ifa[0] = libc::AF_INET as u8;
+                let bcast = Ipv4Addr::from(u32::from(v4) | (u32::MAX >> prefix));
+                m.raw(&ifa).attr(IFA_LOCAL, &v4.octets()).attr(IFA_ADDRESS, &v4.octets()).attr(IFA_BROADCAST, &bcast.octets());
+            }
+            IpAddr::V6(v6) => {
+                ifa[0] = libc::AF_INET6 as u8;
+                // Without DAD the address is usable at once: a container's first packets
+                // would otherwise wait a second or more for "tentative" to clear.
+                m.raw(&ifa).attr(IFA_ADDRESS, &v6.octets()).attr_u32(IFA_FLAGS, IFA_F_NODAD);
+            }
+        }
         match self.request(m, &|| format!("add address {ip}/{prefix} to link {index}")) {
             Err(NetlinkError::Op { errno: Errno::EEXIST, .. }) if exist_ok => Ok(()),
             r => r,
         }
     }
 
-    pub fn add_default_route(&mut self, gateway: Ipv4Addr, oif: u32) -> Result<(), NetlinkError> {
+    pub fn add_default_route(&mut self, gateway: impl Into<IpAddr>, oif: u32) -> Result<(), NetlinkError> {
+        let gateway = gateway.into();
         let mut m = Builder::new(libc::RTM_NEWROUTE, CREATE_EXCL);
-        let rt = [libc::AF_INET as u8, 0, 0, 0, RT_TABLE_MAIN, RTPROT_BOOT, RT_SCOPE_UNIVERSE, RTN_UNICAST, 0, 0, 0, 0];
-        m.raw(&rt).attr(RTA_GATEWAY, &gateway.octets()).attr_u32(RTA_OIF, oif);
+        let family = if gateway.is_ipv4() { libc::AF_INET } else { libc::AF_INET6 } as u8;
+        let rt = [family, 0, 0, 0, RT_TABLE_MAIN, RTPROT_BOOT, RT_SCOPE_UNIVERSE, RTN_UNICAST, 0, 0, 0, 0];
+        m.raw(&rt);
+        match gateway {
+            IpAddr::V4(g) => m.attr(RTA_GATEWAY, &g.octets()),
+            IpAddr::V6(g) => m.attr(RTA_GATEWAY, &g.octets()),
+        };
+        m.attr_u32(RTA_OIF, oif);
         self.request(m, &|| format!("add default route via {gateway}"))
     }
 }

@@ -10,12 +10,15 @@ pub mod monitor;
 pub mod net;
 pub mod net_attach;
 pub mod pause;
+pub mod port_proxy;
 pub mod ps;
 pub mod remove_tree;
 pub mod run;
 pub mod start;
 pub mod state;
+pub mod unpack_layer;
 pub mod update;
+pub mod userns_helper;
 
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;

@@ -30,6 +30,12 @@ pub enum NetOp {
         bridge: Option<String>,
         #[arg(long)]
         mtu: Option<u32>,
+        #[arg(long)]
+        ipv6: bool,
+        #[arg(long)]
+        subnet6: Option<String>,
+        #[arg(long)]
+        gateway6: Option<String>,
     },
     Rm {
         #[arg(required = true)]
@@ -46,7 +52,10 @@ pub enum NetOp {
 /// The stable code of a failure, for the CLI's --json errors and tests.
 fn code(e: &AdminError) -> &'static str {
     match e {
-        AdminError::Cidr(_) => "invalid_subnet",
+        AdminError::Cidr(_) | AdminError::Cidr6(_) => "invalid_subnet",
+        AdminError::Store(StoreError::Overlap6 { .. }) => "subnet_overlap",
+        AdminError::Store(StoreError::Gateway6 { .. }) | AdminError::Gateway6WithoutIpv6(_) => "invalid_gateway",
+        AdminError::NoHostIpv6(_) => "ipv6_unavailable",
         AdminError::Store(StoreError::NotFound(_)) | AdminError::Attach(AttachError::Store(StoreError::NotFound(_))) => "network_not_found",
         AdminError::Store(StoreError::Exists(_)) => "network_exists",
         AdminError::Store(StoreError::Overlap { .. }) => "subnet_overlap",
@@ -63,9 +72,18 @@ fn code(e: &AdminError) -> &'static str {
 
 pub fn run(a: &NetArgs) -> i32 {
     let r: Result<serde_json::Value, AdminError> = match &a.op {
-        NetOp::Create { name, subnet, gateway, bridge, mtu } => admin::create(
+        NetOp::Create { name, subnet, gateway, bridge, mtu, ipv6, subnet6, gateway6 } => admin::create(
             &a.dir,
-            &CreateOpts { name, subnet: subnet.as_deref(), gateway: gateway.as_deref(), bridge: bridge.as_deref(), mtu: *mtu },
+            &CreateOpts {
+                name,
+                subnet: subnet.as_deref(),
+                gateway: gateway.as_deref(),
+                bridge: bridge.as_deref(),
+                mtu: *mtu,
+                ipv6: *ipv6,
+                subnet6: subnet6.as_deref(),
+                gateway6: gateway6.as_deref(),
+            },
         )
         .map(|n| serde_json::to_value(n).expect("serializes")),
         NetOp::Rm { names } => {

@@ -1,109 +1,35 @@
 //! `remove-tree`: deletes a directory tree whose files belong to the caller's subordinate ids
-//! (a rootless container's copied rootfs holds files made by its uid 1000, say). The caller
-//! may not unlink them on the host; in a user namespace mapping those ids, where it is root,
-//! it may. The CLI gives the maps (it reads /etc/subuid); newuidmap/newgidmap check them.
+//! (a rootless container's upper layer or copied rootfs holds files made by its uid 1000, an
+//! image layer unpacked for the user holds files of uid 33...). The caller may not unlink them
+//! on the host; in a user namespace mapping those ids, where it is root, it may.
 
 use std::path::PathBuf;
 
 use clap::Args;
-use nix::sched::{unshare, CloneFlags};
-use nix::sys::wait::{waitpid, WaitStatus};
-use nix::unistd::{fork, pipe, read, setresgid, setresuid, write, ForkResult, Gid, Uid};
-use tsc_box_cgroups::oci_spec::runtime::LinuxIdMapping;
-use tsc_box_core::container::idmap;
 use tsc_box_core::kind::Kind;
 
+use super::userns_helper::{run_mapped, MapArgs};
 use crate::error::CmdError;
 
 #[derive(Args)]
 pub struct RemoveTreeArgs {
-    /// CONTAINER:HOST:SIZE, as for the container (repeatable).
-    #[arg(long = "uidmap", required = true)]
-    pub uidmap: Vec<String>,
-    #[arg(long = "gidmap", required = true)]
-    pub gidmap: Vec<String>,
+    #[command(flatten)]
+    pub maps: MapArgs,
     pub path: PathBuf,
 }
 
-fn parse(maps: &[String]) -> Result<Vec<LinuxIdMapping>, CmdError> {
-    maps.iter()
-        .map(|m| {
-            let v: Vec<u32> = m.split(':').map(str::parse).collect::<Result<_, _>>().map_err(|_| bad(m))?;
-            let [c, h, s] = v[..] else { return Err(bad(m)) };
-            serde_json::from_value(serde_json::json!({"containerID": c, "hostID": h, "size": s})).map_err(|_| bad(m))
-        })
-        .collect()
-}
-
-fn bad(m: &str) -> CmdError {
-    CmdError::other(Kind::Config, format!("invalid id map {m:?}: expected CONTAINER:HOST:SIZE"))
-}
-
-fn fail(what: &str) -> impl FnOnce(nix::errno::Errno) -> CmdError + '_ {
-    move |e| CmdError::other(Kind::User, format!("{what}: {e}"))
-}
-
 pub fn run(a: &RemoveTreeArgs) -> Result<i32, CmdError> {
-    let (uid, gid) = (parse(&a.uidmap)?, parse(&a.gidmap)?);
     let path = std::path::absolute(&a.path).map_err(|e| CmdError::other(Kind::Config, format!("{}: {e}", a.path.display())))?;
-    let (ready_r, ready_w) = pipe().map_err(fail("pipe"))?;
-    let (go_r, go_w) = pipe().map_err(fail("pipe"))?;
-    // Single-threaded here: the child only makes syscalls and exits.
-    match unsafe { fork() }.map_err(fail("fork"))? {
-        ForkResult::Child => {
-            drop((ready_r, go_w));
-            let code = (|| {
-                unshare(CloneFlags::CLONE_NEWUSER).ok()?;
-                write(&ready_w, b"1").ok()?;
-                let mut b = [0u8; 1];
-                if read(&go_r, &mut b).ok()? != 1 {
-                    return None;
-                }
-                setresgid(Gid::from_raw(0), Gid::from_raw(0), Gid::from_raw(0)).ok()?;
-                setresuid(Uid::from_raw(0), Uid::from_raw(0), Uid::from_raw(0)).ok()?;
-                match std::fs::remove_dir_all(&path) {
-                    Ok(()) => Some(0),
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some(0),
-                    Err(e) => {
-                        eprintln!("tsc-box-runtime: removing {}: {e}", path.display());
-                        Some(1)
-                    }
-                }
-            })()
-            .unwrap_or(1);
-            unsafe { libc::_exit(code) }
+    let code = run_mapped(&a.maps, || match std::fs::remove_dir_all(&path) {
+        Ok(()) => 0,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => 0,
+        Err(e) => {
+            eprintln!("tsc-box-runtime: removing {}: {e}", path.display());
+            1
         }
-        ForkResult::Parent { child } => {
-            drop((ready_w, go_r));
-            let mut b = [0u8; 1];
-            let mapped = match read(&ready_r, &mut b) {
-                Ok(1) => idmap::write_maps(child, &uid, &gid).map_err(|e| CmdError::other(Kind::User, e.to_string())),
-                _ => Err(CmdError::other(Kind::User, "the helper could not make a user namespace".to_string())),
-            };
-            if mapped.is_ok() {
-                let _ = write(&go_w, b"1");
-            }
-            drop(go_w);
-            let status = waitpid(child, None).map_err(fail("wait"))?;
-            mapped?;
-            match status {
-                WaitStatus::Exited(_, 0) => Ok(0),
-                _ => Err(CmdError::other(Kind::Internal, format!("removing {} in a user namespace failed", a.path.display()))),
-            }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn maps_are_parsed_or_refused() {
-        let m = parse(&["0:1000:1".into(), "1:100000:65536".into()]).unwrap();
-        assert_eq!((m[1].container_id(), m[1].host_id(), m[1].size()), (1, 100000, 65536));
-        for bad in ["1:2", "a:b:c", "1:2:3:4", "-1:0:1"] {
-            assert!(parse(&[bad.to_string()]).is_err(), "{bad}");
-        }
+    })?;
+    match code {
+        0 => Ok(0),
+        _ => Err(CmdError::other(Kind::Internal, format!("removing {} in a user namespace failed", a.path.display()))),
     }
 }

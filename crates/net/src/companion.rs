@@ -1,0 +1,108 @@
+//! Helper processes that must live exactly as long as a container's init (the [::1] port
+//! proxy, slirp4netns): each gets a pidfd of the init, which becomes readable when the init
+//! exits, and ends then. Nothing has to find and kill them afterwards, and no path (rm -f,
+//! a SIGKILLed tsc-box, a crashed monitor) can leave one behind: the kernel reports the exit.
+
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::process::CommandExt;
+use std::process::{Command, Stdio};
+
+use nix::errno::Errno;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CompanionError {
+    #[error("pidfd_open of the container's init (pid {pid}): {errno}")]
+    Pidfd { pid: i32, errno: Errno },
+    #[error("starting {what}: {source}")]
+    Spawn { what: String, source: std::io::Error },
+}
+
+/// A pidfd of `pid` (close-on-exec, as every fd of this process).
+pub fn pidfd_open(pid: i32) -> Result<OwnedFd, CompanionError> {
+    // nix has no pidfd_open.
+    let raw = unsafe { libc::syscall(libc::SYS_pidfd_open, pid as libc::pid_t, 0) };
+    Errno::result(raw as i32).map(|fd| unsafe { OwnedFd::from_raw_fd(fd) }).map_err(|errno| CompanionError::Pidfd { pid, errno })
+}
+
+/// Starts `cmd` in a session of its own (a signal to the caller's process group does not
+/// reach it), its stdio on /dev/null (a hook's output pipes must reach EOF when the hook
+/// ends, not when its companion does), with each `(fd, target)` of `fds` at the
+/// number `target` in the child; every other fd of ours stays behind (close-on-exec).
+pub fn spawn(cmd: &mut Command, what: &str, fds: &[(RawFd, RawFd)]) -> Result<std::process::Child, CompanionError> {
+    let fds = fds.to_vec();
+    cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
+    unsafe {
+        cmd.pre_exec(move || {
+            nix::unistd::setsid().map_err(std::io::Error::from)?;
+            // Two steps (above any target first) so that one mapping never overwrites the
+            // source of another.
+            let base = 100;
+            for (i, (src, _)) in fds.iter().enumerate() {
+                if libc::dup2(*src, base + i as RawFd) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+            }
+            for (i, (_, dst)) in fds.iter().enumerate() {
+                // dup2 leaves the new fd without close-on-exec: the child keeps it.
+                if libc::dup2(base + i as RawFd, *dst) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                libc::close(base + i as RawFd);
+            }
+            Ok(())
+        });
+    }
+    cmd.spawn().map_err(|source| CompanionError::Spawn { what: what.to_string(), source })
+}
+
+/// Blocks until the process behind `pidfd` has exited.
+pub fn wait_exit(pidfd: &OwnedFd) {
+    use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+    use std::os::fd::AsFd;
+    loop {
+        let mut fds = [PollFd::new(pidfd.as_fd(), PollFlags::POLLIN)];
+        match poll(&mut fds, PollTimeout::NONE) {
+            Ok(n) if n > 0 => return,
+            Err(Errno::EINTR) | Ok(_) => continue,
+            // A pidfd that cannot be polled: nothing left to wait for.
+            Err(_) => return,
+        }
+    }
+}
+
+/// The raw number of an fd, for argv ("--pidfd 3").
+pub fn raw(fd: &OwnedFd) -> RawFd {
+    fd.as_raw_fd()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pidfd_reports_the_exit() {
+        let mut child = Command::new("sleep").arg("0.2").spawn().unwrap();
+        let fd = pidfd_open(child.id() as i32).unwrap();
+        let t = std::time::Instant::now();
+        wait_exit(&fd);
+        assert!(t.elapsed() >= std::time::Duration::from_millis(150));
+        child.wait().unwrap();
+        assert!(matches!(pidfd_open(i32::MAX), Err(CompanionError::Pidfd { .. })));
+    }
+
+    #[test]
+    fn spawn_maps_fds_and_detaches() {
+        let (r, w) = nix::unistd::pipe().unwrap();
+        // The child writes its session id and its pid into its fd 5 (the pipe's write end).
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", "echo $(cut -d' ' -f6 /proc/$$/stat) $$ >&5"]);
+        let mut c = spawn(&mut cmd, "sh", &[(w.as_raw_fd(), 5)]).unwrap();
+        drop(w);
+        c.wait().unwrap();
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::fs::File::from(r), &mut s).unwrap();
+        let v: Vec<&str> = s.split_whitespace().collect();
+        assert_eq!(v.len(), 2, "{s:?}");
+        assert_eq!(v[0], v[1], "the child leads its own session");
+    }
+}
