@@ -81,15 +81,17 @@ impl Store {
         // final fsync finds little left to do.
         let unpacked = std::sync::atomic::AtomicBool::new(false);
         let outcome = std::thread::scope(|s| {
-            s.spawn(|| {
+            let syncer = s.spawn(|| {
                 let Ok(f) = std::fs::File::open(partial) else { return };
                 while !unpacked.load(std::sync::atomic::Ordering::Acquire) {
                     let _ = f.sync_data();
-                    std::thread::sleep(std::time::Duration::from_millis(50));
+                    // Woken as soon as the unpacking ends: the scope waits for this thread.
+                    std::thread::park_timeout(std::time::Duration::from_millis(50));
                 }
             });
             let r = self.unpack(&src, &dest, Some(abort));
             unpacked.store(true, std::sync::atomic::Ordering::Release);
+            syncer.thread().unpark();
             r
         });
         match outcome {

@@ -2,17 +2,21 @@
 //! every path controlled by us, its uncompressed digest checked against the layer's diff_id
 //! and its compressed digest against the blob's, and only then renamed to its final name.
 mod apply;
+mod durable;
 mod follow;
 mod fsops;
+mod limits;
 mod path;
+mod pipeline;
 mod privilege;
 
 pub use apply::Report;
+pub use limits::{LimitError, Limits};
 pub use privilege::Privilege;
 use apply::{Applier, Member};
-use crate::digest::{Digest, HashingReader};
+use crate::digest::Digest;
 use nix::errno::Errno;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufRead, Read};
 use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
 
@@ -42,6 +46,8 @@ pub enum UnpackError {
     DiffId { expected: Digest, actual: Digest },
     #[error("the layer blob does not match its descriptor: expected {expected} ({expected_size} bytes), got {actual} ({actual_size} bytes)")]
     Blob { expected: Digest, expected_size: u64, actual: Digest, actual_size: u64 },
+    #[error("{0}")]
+    Limit(#[from] limits::LimitError),
     #[error("{0}: {1}")]
     Io(PathBuf, io::Error),
     /// Reported by the rootless unpacking helper (store::helper), its message as it gave it.
@@ -84,6 +90,11 @@ pub fn decoder<'a, R: BufRead + 'a>(c: Compression, r: R) -> io::Result<Box<dyn 
         Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(r)),
         Compression::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(r)?),
     })
+}
+
+/// A read error of the tar stream: a limit the Meter enforced, or a broken archive.
+fn tar_err(e: io::Error) -> UnpackError {
+    limits::take_limit(e).map_or_else(UnpackError::Tar, UnpackError::Limit)
 }
 
 fn member<R: Read>(e: &mut tar::Entry<'_, R>) -> Result<Member, UnpackError> {
@@ -134,14 +145,28 @@ pub fn apply_tar<R: Read>(reader: R, root: &OwnedFd) -> Result<Report, UnpackErr
 /// `privilege`: what of ownership, device nodes and overlay xattrs can be applied.
 pub fn apply_tar_as<R: Read>(reader: R, root: &OwnedFd, privilege: Privilege) -> Result<Report, UnpackError> {
     let mut applier = Applier { root, privilege, report: Report::default(), dirs: Vec::new() };
-    let mut ar = tar::Archive::new(reader);
-    for entry in ar.entries().map_err(UnpackError::Tar)? {
-        let mut entry = entry.map_err(UnpackError::Tar)?;
-        let m = member(&mut entry)?;
-        applier.apply(&m, &mut entry)?;
-    }
+    apply_members(&mut applier, reader, Limits::from_env()?)?;
     applier.finish()?;
     Ok(applier.report)
+}
+
+/// The member loop, within the decompression-bomb `limits`.
+fn apply_members<R: Read>(applier: &mut Applier<'_>, reader: R, limits: Limits) -> Result<(), UnpackError> {
+    let gate = limits::Gate::default();
+    let mut budget = limits::Budget::new(limits);
+    let mut ar = tar::Archive::new(limits::Meter::new(reader, gate.clone()));
+    let mut entries = ar.entries().map_err(tar_err)?;
+    loop {
+        gate.between_members();
+        let Some(entry) = entries.next() else { return Ok(()) };
+        gate.in_member();
+        let mut entry = entry.map_err(tar_err)?;
+        let m = member(&mut entry)?;
+        budget.admit(|| m.path.display(), m.size)?;
+        applier.apply(&m, &mut entry)?;
+        // Data the applier left (a skipped device node's) is read here, not as the next header.
+        io::copy(&mut entry, &mut io::sink()).map_err(|e| UnpackError::Read(m.path.display(), e))?;
+    }
 }
 
 /// The descriptor of the blob to unpack: its digest and size, and the diff_id the image
@@ -170,8 +195,9 @@ pub fn unpack_layer_file(file: std::fs::File, src: &LayerSource<'_>, dest: &Path
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir(&tmp).map_err(|e| UnpackError::Io(tmp.clone(), e))?;
     let result = unpack_into(file, src, &tmp).and_then(|report| {
+        durable::sync_filesystem(&tmp).map_err(|e| UnpackError::Io(tmp.clone(), e))?;
         match std::fs::rename(&tmp, dest) {
-            Ok(()) => Ok(report),
+            Ok(()) => durable::sync_dir(parent).map_err(|e| UnpackError::Io(parent.to_path_buf(), e)).map(|()| report),
             // Someone else unpacked the same diff_id meanwhile: theirs is as good as ours.
             Err(_) if dest.is_dir() => {
                 let _ = std::fs::remove_dir_all(&tmp);
@@ -188,33 +214,14 @@ pub fn unpack_layer_file(file: std::fs::File, src: &LayerSource<'_>, dest: &Path
 
 fn unpack_into(file: std::fs::File, src: &LayerSource<'_>, dir: &Path) -> Result<Report, UnpackError> {
     let root: OwnedFd = std::fs::File::open(dir).map_err(|e| UnpackError::Io(dir.to_path_buf(), e))?.into();
-    let reader: Box<dyn Read> = match src.follow {
+    let reader: Box<dyn Read + Send> = match src.follow {
         Some(abort) => Box::new(follow::FollowReader::new(file, src.size, abort)),
         None => Box::new(file),
     };
-    let mut buffered = BufReader::with_capacity(1 << 18, reader);
-    let head = buffered.fill_buf().map_err(|e| UnpackError::Io(src.blob.to_path_buf(), e))?;
-    let compression = detect(head);
-    let mut compressed = HashingReader::new(buffered);
-    let report = {
-        let dec = decoder(compression, BufReader::with_capacity(1 << 16, &mut compressed)).map_err(UnpackError::Tar)?;
-        let mut plain = HashingReader::new(dec);
-        let report = apply_tar(&mut plain, &root)?;
-        // The tar end marker may be followed by padding; the diff_id covers the whole stream.
-        io::copy(&mut plain, &mut io::sink()).map_err(UnpackError::Tar)?;
-        let (actual, _) = plain.finish();
-        if &actual != src.diff_id {
-            return Err(UnpackError::DiffId { expected: src.diff_id.clone(), actual });
-        }
-        report
-    };
-    io::copy(&mut compressed, &mut io::sink()).map_err(|e| UnpackError::Io(src.blob.to_path_buf(), e))?;
-    let (actual, actual_size) = compressed.finish();
-    if &actual != src.digest || actual_size != src.size {
-        return Err(UnpackError::Blob { expected: src.digest.clone(), expected_size: src.size, actual, actual_size });
-    }
-    Ok(report)
+    pipeline::unpack_stream(reader, src, |plain| apply_tar(plain, &root))
 }
 
+#[cfg(test)]
+mod bomb_tests;
 #[cfg(test)]
 pub(crate) mod tests;
