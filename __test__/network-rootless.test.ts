@@ -1,0 +1,188 @@
+// Rootless networking: a test user with subuid/subgid ranges (setpriv drops to it) gets
+// user-mode networking by default (slirp4netns, as podman): tap0 with 10.0.2.100 and
+// slirp4netns's DNS; a published 127.0.0.1 port reaches busybox httpd in the container;
+// outgoing traffic reaches a server in a namespace the test made; the slirp4netns process
+// is gone after rm -f and after tsc-box and its runtime are SIGKILLed; bridge networking
+// without root is refused by name. The user and its ranges are removed afterwards.
+import test from 'ava'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { chmodSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import * as net from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { BIN } from './helpers/cli'
+import { makeRootfs } from './helpers/rootfs'
+import { docroot, httpGetRetry, OutsideWorld } from './network-helpers'
+
+const tag = randomBytes(3).toString('hex')
+const NAME = `tsbnr${tag}`
+// Ranges far from the usual 100000+ ones and from runtime-rootless's.
+const SUB_START = 2_200_000 + (parseInt(tag, 16) % 200) * 131072
+const SUB_COUNT = 65536
+let UID = 0
+let GID = 0
+let HOME = ''
+let rootfs = ''
+let www = ''
+
+function removeRangeLines(file: string): void {
+  const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l !== '' && !l.startsWith(`${NAME}:`))
+  writeFileSync(file, lines.map((l) => l + '\n').join(''))
+}
+
+test.before(() => {
+  HOME = join(tmpdir(), `${NAME}-home`)
+  execFileSync('useradd', ['-m', '-d', HOME, '-s', '/bin/sh', NAME])
+  UID = Number(execFileSync('id', ['-u', NAME], { encoding: 'utf8' }).trim())
+  GID = Number(execFileSync('id', ['-g', NAME], { encoding: 'utf8' }).trim())
+  for (const f of ['/etc/subuid', '/etc/subgid']) {
+    removeRangeLines(f)
+    writeFileSync(f, `${NAME}:${SUB_START}:${SUB_COUNT}\n`, { flag: 'a' })
+  }
+  rootfs = makeRootfs()
+  execFileSync('chown', ['-R', '-h', `${UID}:${GID}`, rootfs])
+  www = docroot('hello-rootless')
+  chmodSync(www, 0o755)
+})
+
+test.after.always(() => {
+  if (UID !== 0) {
+    // Whatever the user still runs (a failed test's container) goes before the user.
+    spawnSync('pkill', ['-KILL', '-U', String(UID)])
+    spawnSync('userdel', ['-r', '-f', NAME])
+    rmSync(HOME, { recursive: true, force: true })
+  }
+  removeRangeLines('/etc/subuid')
+  removeRangeLines('/etc/subgid')
+  if (rootfs) rmSync(rootfs, { recursive: true, force: true })
+  if (www) rmSync(www, { recursive: true, force: true })
+  rmSync(`/tmp/tsc-box-${UID}`, { recursive: true, force: true })
+})
+
+function userCmd(args: string[]): { cmd: string; argv: string[]; env: NodeJS.ProcessEnv } {
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME, USER: NAME, LOGNAME: NAME, ...(process.env.TSC_BOX_RUNTIME ? { TSC_BOX_RUNTIME: process.env.TSC_BOX_RUNTIME } : {}) }
+  return { cmd: 'setpriv', argv: [`--reuid=${UID}`, `--regid=${GID}`, '--init-groups', '--', process.execPath, '--', BIN, ...args], env }
+}
+
+function asUser(args: string[]) {
+  const c = userCmd(args)
+  const r = spawnSync(c.cmd, c.argv, { env: c.env, encoding: 'utf8', timeout: 60_000, cwd: '/' })
+  if (r.error) throw r.error
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
+}
+
+/** The test user's running slirp4netns processes (an exited one waiting for init to reap it is not). */
+function slirps(): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        const status = readFileSync(`/proc/${d}/status`, 'utf8')
+        const uid = /^Uid:\s+(\d+)/m.exec(status)?.[1]
+        const zombie = /^State:\s+Z/m.test(status)
+        return !zombie && Number(uid) === UID && readFileSync(`/proc/${d}/comm`, 'utf8').trim() === 'slirp4netns'
+      } catch {
+        return false
+      }
+    })
+    .map(Number)
+}
+
+async function until(pred: () => boolean, ms: number): Promise<boolean> {
+  const end = Date.now() + ms
+  while (!pred()) {
+    if (Date.now() > end) return false
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  return true
+}
+
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = net.createServer()
+    s.once('error', rej)
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port
+      s.close(() => res(p))
+    })
+  })
+}
+
+test.serial('without root the default network is slirp4netns: tap0 10.0.2.100, its DNS, outgoing traffic through it', (t) => {
+  const world = new OutsideWorld(7)
+  try {
+    world.serve(8000, docroot('hello-from-outside'))
+    const r = asUser(['run', '--rm', '--rootfs', rootfs, 'sh', '-c',
+      `ip -4 addr show dev tap0; cat /etc/resolv.conf; for i in $(seq 1 20); do timeout 3 wget -q -O- http://${world.nsIp}:8000/ && exit 0; sleep 0.2; done; exit 1`])
+    t.is(r.code, 0, r.stderr)
+    t.regex(r.stdout, /inet 10\.0\.2\.100\/24/)
+    t.regex(r.stdout, /^nameserver 10\.0\.2\.3$/m)
+    t.regex(r.stdout, /hello-from-outside$/)
+  } finally {
+    world.dispose()
+  }
+})
+
+test.serial('-p 127.0.0.1:PORT:80 reaches busybox httpd in a rootless container; slirp4netns is gone after rm -f', async (t) => {
+  const port = await freePort()
+  const name = `rlweb${tag}`
+  const r = asUser(['run', '-d', '--name', name, '-p', `127.0.0.1:${port}:80`, '-v', `${www}:/www:ro`, '--rootfs', rootfs, 'httpd', '-f', '-p', '80', '-h', '/www'])
+  t.is(r.code, 0, r.stderr)
+  try {
+    t.is(await httpGetRetry(`http://127.0.0.1:${port}/`, 20_000), 'hello-rootless')
+    t.is(slirps().length, 1, 'one slirp4netns for the container')
+  } finally {
+    t.is(asUser(['rm', '-f', name]).code, 0)
+  }
+  t.true(await until(() => slirps().length === 0, 10_000), `slirp4netns left: ${slirps().join(' ')}`)
+  // The port is the host's again.
+  await new Promise<void>((res, rej) => {
+    const s = net.createServer().once('error', rej).listen(port, '127.0.0.1', () => s.close(() => res()))
+  })
+})
+
+test.serial('slirp4netns ends with its container when tsc-box and its runtime are SIGKILLed', async (t) => {
+  const port = await freePort()
+  const c = userCmd(['run', '--rm', '-p', `127.0.0.1:${port}:80`, '-v', `${www}:/www:ro`, '--rootfs', rootfs, 'httpd', '-f', '-p', '80', '-h', '/www'])
+  const child = spawn(c.cmd, c.argv, { env: c.env, cwd: '/', stdio: 'ignore' })
+  const exited = new Promise((res) => child.on('exit', res))
+  try {
+    t.is(await httpGetRetry(`http://127.0.0.1:${port}/`, 20_000), 'hello-rootless')
+    t.is(slirps().length, 1)
+  } finally {
+    // Every process of the run but the container's own and slirp4netns: setpriv's node and
+    // the runtime under it. The container's init dies with its runtime (PDEATHSIG).
+    const tree = (pid: number): number[] => {
+      let kids: number[] = []
+      try {
+        for (const tid of readdirSync(`/proc/${pid}/task`)) kids = kids.concat(readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number))
+      } catch {
+        // gone
+      }
+      return [pid, ...kids.flatMap(tree)]
+    }
+    const slirp = new Set(slirps())
+    for (const p of tree(child.pid!).filter((p) => !slirp.has(p))) {
+      try {
+        process.kill(p, 'SIGKILL')
+      } catch {
+        // gone already
+      }
+    }
+    await exited
+  }
+  t.true(await until(() => slirps().length === 0, 10_000), `slirp4netns left: ${slirps().join(' ')}`)
+})
+
+test.serial('bridge networking without root is refused by name, pointing at slirp4netns', (t) => {
+  const r = asUser(['run', '--rm', '--json', '--network', 'bridge', '--rootfs', rootfs, 'true'])
+  t.is(r.code, 125, r.stdout)
+  const e = JSON.parse(r.stdout) as { error: { code: string; message: string } }
+  t.is(e.error.code, 'network_rootless')
+  t.regex(e.error.message, /slirp4netns/)
+  // IPv6 host addresses cannot be published through slirp4netns.
+  const v6 = asUser(['run', '--rm', '--json', '--network', 'slirp4netns', '-p', '[::1]:8080:80', '--rootfs', rootfs, 'true'])
+  t.is(v6.code, 125, v6.stdout)
+  t.regex(v6.stdout, /IPv4 host addresses only/)
+})
