@@ -14,7 +14,7 @@ import { join } from 'node:path'
 import { BIN, makeDataRoot, tsc } from './helpers/cli'
 import { makeRootfs } from './helpers/rootfs'
 import { installProbe } from './helpers/security-probe'
-import { makeArchive } from './image-fixtures'
+import { contentHashes, makeArchive } from './image-fixtures'
 
 const tag = randomBytes(3).toString('hex')
 const NAME = `tsbrl${tag}`
@@ -98,8 +98,8 @@ interface Result {
 }
 
 /** `tsc-box ARGS` as the test user, optionally from inside the cgroup `cgroupDir`. */
-function asUser(args: string[], cgroupDir?: string): Result {
-  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME, USER: NAME, LOGNAME: NAME, ...(process.env.TSC_BOX_RUNTIME ? { TSC_BOX_RUNTIME: process.env.TSC_BOX_RUNTIME } : {}) }
+function asUser(args: string[], cgroupDir?: string, extraEnv: Record<string, string> = {}): Result {
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME, USER: NAME, LOGNAME: NAME, ...(process.env.TSC_BOX_RUNTIME ? { TSC_BOX_RUNTIME: process.env.TSC_BOX_RUNTIME } : {}), ...extraEnv }
   const cmd = ['setpriv', `--reuid=${UID}`, `--regid=${GID}`, '--init-groups', '--', process.execPath, '--', BIN, ...args]
   // Root moves the shell into the delegated cgroup, then it becomes the user.
   const r = cgroupDir
@@ -224,23 +224,95 @@ test.serial('limits without a delegated cgroup are refused with how to delegate;
   t.deepEqual(existsSync(containers) ? readdirSync(containers) : [], [])
 })
 
-test.serial('an image loaded by the user runs from its own copy of the layers, which goes with the container, subordinate-owned files too', (t) => {
-  const archive = makeArchive({ dir: makeRootfs(), name: `rootless/${tag}:1`, config: { config: { Cmd: ['sh'] } } })
-  const work = join(archive, '..')
-  chmodSync(work, 0o755)
+/** An image whose first layer has /www owned by 33:33 (www-data), with a second layer on top. */
+function ownedImage(name: string): { archive: string; cleanup: () => void } {
+  const base = makeRootfs()
+  mkdirSync(join(base, 'www'))
+  writeFileSync(join(base, 'www/index.html'), 'hello\n')
+  execFileSync('chown', ['-R', '33:33', join(base, 'www')])
+  const top = mkdtempSync(join(tmpdir(), 'tsc-box-rl-top-'))
+  mkdirSync(join(top, 'etc'))
+  writeFileSync(join(top, 'etc/top'), 'top\n')
+  const archive = makeArchive({ dir: base, moreLayers: [top], name, config: { config: { Cmd: ['sh'] } } })
+  chmodSync(join(archive, '..'), 0o755)
   chmodSync(archive, 0o644)
+  return {
+    archive,
+    cleanup: () => {
+      for (const d of [base, top, join(archive, '..')]) rmSync(d, { recursive: true, force: true })
+    },
+  }
+}
+
+/** The lines of our own mount table that mention `dir`: the host never sees a container's overlay. */
+function hostMountsUnder(dir: string): string[] {
+  return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(dir))
+}
+
+test.serial('rootless images: layers keep their owners (unpacked in a user namespace), the root is an overlay mounted inside the container, writes stay in its upper layer, rm leaves nothing', (t) => {
+  const { archive, cleanup } = ownedImage(`rootless/${tag}:owned`)
+  const data = join(HOME, '.local/share/tsc-box')
   try {
     const l = asUser(['load', '-i', archive])
     t.is(l.code, 0, l.stderr)
-    // Files of uid 5 inside belong to a subordinate id the user cannot unlink on the host:
-    // removing the container's copy still leaves nothing.
-    const r = asUser(['run', '--rm', `rootless/${tag}:1`, 'sh', '-c', 'id -u; mkdir /d && touch /d/f && chown -R 5:5 /d && chmod 755 /d && echo wrote'])
+    const layers = join(data, 'images/layers')
+    // On the host, uid 33 of the layer is the user's subordinate id 33 (range start + 32).
+    const owned = readdirSync(layers).map((d) => join(layers, d, 'www/index.html')).filter((f) => existsSync(f))
+    t.is(owned.length, 1)
+    t.is(statSync(owned[0]).uid, SUB_START + 32)
+    t.is(statSync(join(owned[0], '..')).gid, SUB_START + 32)
+    const before = contentHashes(layers)
+
+    const r = asUser(['run', '-d', '--name', 'rlimg', '--network', 'none', `rootless/${tag}:owned`, 'sleep', '60'])
     t.is(r.code, 0, r.stderr)
-    t.regex(r.stdout, /^0\nwrote$/m)
-    const overlays = join(HOME, '.local/share/tsc-box/overlay')
-    t.deepEqual(existsSync(overlays) ? readdirSync(overlays) : [], [])
+    const e = asUser(['exec', 'rlimg', 'sh', '-c', 'stat -c %u:%g /www/index.html /www; cat /etc/top; grep " / " /proc/self/mountinfo; echo changed > /www/index.html && mkdir /d && touch /d/f && chown -R 5:5 /d && rm /etc/top && echo wrote'])
+    t.is(e.code, 0, e.stderr)
+    t.regex(e.stdout, /^33:33\n33:33\ntop\n/)
+    const root = e.stdout.split('\n').find((x) => / \/ \/ /.test(x)) ?? ''
+    t.regex(root, / - overlay overlay /, 'the root is an overlay, not a copy')
+    t.true(root.includes(`lowerdir=${layers}/`), root)
+    t.regex(root, /userxattr/)
+    t.regex(e.stdout, /wrote$/m)
+    t.deepEqual(hostMountsUnder(data), [], 'the overlay exists in the container\'s mount namespace only')
+    t.deepEqual(contentHashes(layers), before, 'writes never reach the layers')
+    const [key] = readdirSync(join(data, 'overlay'))
+    const upper = join(data, 'overlay', key, 'upper')
+    t.is(statSync(join(upper, 'www/index.html')).uid, SUB_START + 32, 'a file of uid 33 changed inside is copied up as subordinate id 33')
+    t.is(statSync(join(upper, 'd/f')).uid, SUB_START + 4)
+    t.is(readFileSync(join(upper, 'www/index.html'), 'utf8'), 'changed\n')
+    t.is(asUser(['rm', '-f', 'rlimg']).code, 0)
+    t.deepEqual(readdirSync(join(data, 'overlay')), [], 'the upper layer went, subordinate-owned files too')
+    t.deepEqual(hostMountsUnder(data), [])
+    t.deepEqual(contentHashes(layers), before)
   } finally {
-    rmSync(work, { recursive: true, force: true })
+    asUser(['rm', '-f', 'rlimg'])
+    cleanup()
+  }
+})
+
+test.serial('rootless images with the copy driver: the runtime copies the layers in the user namespace, owners kept, and rm removes the copy', (t) => {
+  const { archive, cleanup } = ownedImage(`rootless/${tag}:copy`)
+  const data = join(HOME, '.local/share/tsc-box')
+  try {
+    t.is(asUser(['load', '-i', archive]).code, 0)
+    const r = asUser(['run', '--name', 'rlcopy', '--network', 'none', `rootless/${tag}:copy`, 'sh', '-c', 'stat -c %u:%g /www/index.html; grep " / " /proc/self/mountinfo; echo more >> /www/index.html'], undefined, { TSC_BOX_STORAGE_DRIVER: 'copy' })
+    t.is(r.code, 0, r.stderr)
+    t.regex(r.stdout, /^33:33\n/)
+    t.notRegex(r.stdout, / - overlay /, 'a copy, as asked')
+    t.regex(r.stderr, /TSC_BOX_STORAGE_DRIVER=copy: the image's layers are copied/)
+    // A second start keeps the container's own files: the copy is made once.
+    const again = asUser(['start', 'rlcopy'])
+    t.is(again.code, 0, again.stderr)
+    const waited = asUser(['wait', 'rlcopy'])
+    t.is(waited.code, 0, waited.stderr)
+    t.regex(waited.stdout, /^0$/m)
+    const [key] = readdirSync(join(data, 'overlay'))
+    t.is(readFileSync(join(data, 'overlay', key, 'merged/www/index.html'), 'utf8'), 'hello\nmore\nmore\n')
+    t.is(asUser(['rm', '-f', 'rlcopy']).code, 0)
+    t.deepEqual(readdirSync(join(data, 'overlay')), [])
+  } finally {
+    asUser(['rm', '-f', 'rlcopy'])
+    cleanup()
   }
 })
 
@@ -293,6 +365,54 @@ test.serial('as root, --userns=auto gives each container its own block of the "t
     tsc(root, ['rm', '-f', 'auto1', 'auto2'])
     rmSync(rfsA, { recursive: true, force: true })
     rmSync(rfsB, { recursive: true, force: true })
+    rmSync(root, { recursive: true, force: true })
+  }
+})
+
+test.serial('as root, --userns=auto runs an image: its layers are idmapped under the overlay, root inside is a host id of the block, what it writes lands in the upper layer as mapped ids', (t) => {
+  for (const f of ['/etc/subuid', '/etc/subgid']) if (!readFileSync(f, 'utf8').split('\n').includes(AUTO_OWNER_LINE)) writeFileSync(f, AUTO_OWNER_LINE + '\n', { flag: 'a' })
+  const root = makeDataRoot()
+  const { archive, cleanup } = ownedImage(`rootns/${tag}:owned`)
+  try {
+    t.is(tsc(root, ['load', '-i', archive]).code, 0)
+    const layers = join(root, 'images/layers')
+    const before = contentHashes(layers)
+    if (!idmappable(root)) {
+      // tmpfs before Linux 6.3 (the v2 guest): the layers cannot be idmapped; said, and nothing is left.
+      const r = tsc(root, ['run', '--rm', '--userns=auto', `rootns/${tag}:owned`, 'true'])
+      t.is(r.code, 125, r.stderr)
+      t.regex(r.stderr, /idmap the layer .* must support idmapped mounts/)
+      t.deepEqual(readdirSync(join(root, 'overlay')), [])
+      t.deepEqual(readdirSync(join(root, 'userns')), [])
+      return
+    }
+    const r = tsc(root, ['run', '-d', '--name', 'autoimg', '--userns=auto', `rootns/${tag}:owned`, 'sleep', '60'])
+    t.is(r.code, 0, r.stderr)
+    const e = tsc(root, ['exec', 'autoimg', 'sh', '-c', 'id -u; cat /proc/self/uid_map; stat -c %u:%g /www/index.html /bin/busybox; grep " / " /proc/self/mountinfo; touch /made && echo changed > /www/index.html && echo wrote'])
+    t.is(e.code, 0, e.stderr)
+    t.regex(e.stdout, /^0\n/)
+    const [map] = mapLines(e.stdout)
+    const hostRoot = Number(map.split(' ')[1])
+    t.true(hostRoot >= AUTO_START && hostRoot < AUTO_START + 131072, `container root is host ${hostRoot}`)
+    t.regex(e.stdout, /\n33:33\n0:0\n/, 'the layers\' owners as the image has them, through the idmapped layers')
+    t.regex(e.stdout, / \/ \/ .* - overlay overlay /)
+    t.regex(e.stdout, /wrote$/m)
+    const inspect = JSON.parse(tsc(root, ['inspect', 'autoimg']).stdout)
+    const pid = (Array.isArray(inspect) ? inspect[0] : inspect).State.Pid as number
+    const uid = Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1])
+    t.is(uid, hostRoot, 'the container\'s root is not host root')
+    const [key] = readdirSync(join(root, 'overlay'))
+    const upper = join(root, 'overlay', key, 'upper')
+    t.is(statSync(join(upper, 'made')).uid, hostRoot, 'what the container\'s root made belongs to its host id')
+    t.is(statSync(join(upper, 'www/index.html')).uid, hostRoot + 33)
+    t.deepEqual(contentHashes(layers), before, 'nothing on disk of the layers changed (no chown, no write)')
+    t.is(tsc(root, ['rm', '-f', 'autoimg']).code, 0)
+    t.deepEqual(readdirSync(join(root, 'overlay')), [])
+    t.deepEqual(readdirSync(join(root, 'userns')), [])
+    t.deepEqual(hostMountsUnder(root), [])
+  } finally {
+    tsc(root, ['rm', '-f', 'autoimg'])
+    cleanup()
     rmSync(root, { recursive: true, force: true })
   }
 })
