@@ -7,7 +7,7 @@
 import test from 'ava'
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { chmodSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import * as net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -32,6 +32,9 @@ function removeRangeLines(file: string): void {
 }
 
 test.before(() => {
+  // slirp4netns opens /dev/net/tun; a minimal host (the v2 test guest) has not loaded the
+  // module, which only root can do: as an administrator would.
+  if (!existsSync('/dev/net/tun')) execFileSync('modprobe', ['tun'])
   HOME = join(tmpdir(), `${NAME}-home`)
   execFileSync('useradd', ['-m', '-d', HOME, '-s', '/bin/sh', NAME])
   UID = Number(execFileSync('id', ['-u', NAME], { encoding: 'utf8' }).trim())
@@ -185,4 +188,18 @@ test.serial('bridge networking without root is refused by name, pointing at slir
   const v6 = asUser(['run', '--rm', '--json', '--network', 'slirp4netns', '-p', '[::1]:8080:80', '--rootfs', rootfs, 'true'])
   t.is(v6.code, 125, v6.stdout)
   t.regex(v6.stdout, /IPv4 host addresses only/)
+})
+
+test.serial('a published port already in use fails the start and leaves no slirp4netns', async (t) => {
+  const holder = net.createServer()
+  await new Promise<void>((res) => holder.listen(0, '127.0.0.1', () => res()))
+  const port = (holder.address() as net.AddressInfo).port
+  try {
+    const r = asUser(['run', '--rm', '--json', '-p', `127.0.0.1:${port}:80`, '--rootfs', rootfs, 'true'])
+    t.is(r.code, 125, r.stdout + r.stderr)
+    t.regex(r.stdout, new RegExp(`publishing port 127\\.0\\.0\\.1:${port}->80/tcp through slirp4netns`))
+  } finally {
+    holder.close()
+  }
+  t.true(await until(() => slirps().length === 0, 10_000), `slirp4netns left: ${slirps().join(' ')}`)
 })

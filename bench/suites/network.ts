@@ -3,7 +3,7 @@
 // 10 ms per container. (2) TCP throughput into a container through a published port on
 // 127.0.0.1 vs the same sink on the host's loopback. Target: at least 0.8x loopback.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import * as net from 'node:net'
 import { join } from 'node:path'
 import { compare, median, report, type Command } from '../measure'
@@ -78,11 +78,11 @@ function freePort(): Promise<number> {
 }
 
 /** Sends `bytes` to port, returns ms from connect to the sink closing the connection. */
-function send(port: number, bytes: number): Promise<number> {
+function send(port: number, bytes: number, host = '127.0.0.1'): Promise<number> {
   const chunk = Buffer.alloc(1 << 20, 0x61)
   return new Promise((res, rej) => {
     const start = process.hrtime.bigint()
-    const sock = net.connect(port, '127.0.0.1')
+    const sock = net.connect(port, host)
     let sent = 0
     const pump = () => {
       while (sent < bytes) {
@@ -98,11 +98,11 @@ function send(port: number, bytes: number): Promise<number> {
   })
 }
 
-async function waitListening(port: number, ms = 20_000) {
+async function waitListening(port: number, ms = 20_000, host = '127.0.0.1') {
   const end = Date.now() + ms
   for (;;) {
     const ok = await new Promise<boolean>((res) => {
-      const s = net.connect(port, '127.0.0.1')
+      const s = net.connect(port, host)
       s.once('connect', () => {
         s.end()
         res(true)
@@ -124,12 +124,15 @@ async function throughput(runs: number) {
   const root = tempDir('tsc-box-bench-root-')
   const hostPort = await freePort()
   const pubPort = await freePort()
+  // IPv6 where the host has it: the same container's port on [::1] (the user-space relay).
+  const v6 = existsSync('/proc/net/if_inet6') && readFileSync('/proc/sys/net/ipv6/conf/all/disable_ipv6', 'utf8').trim() === '0'
+  const pub6Port = v6 ? await freePort() : 0
   const children: ChildProcess[] = []
   try {
     children.push(spawn('busybox', SINK(hostPort), { stdio: 'ignore' }))
     // The sink runs beside a sleep that SIGTERM ends (with --init): the container goes with it.
     const inCtr = `${SINK(5001).map((a) => (a.includes(' ') ? `'${a}'` : a)).join(' ')} & exec sleep 3600`
-    const ctr = spawn(process.execPath, ['--', CLI, 'run', '--rm', '--init', '--network', 'bridge', '-p', `127.0.0.1:${pubPort}:5001`, '--rootfs', rootfs, 'sh', '-c', inCtr], {
+    const ctr = spawn(process.execPath, ['--', CLI, 'run', '--rm', '--init', '--network', 'bridge', '-p', `127.0.0.1:${pubPort}:5001`, ...(v6 ? ['-p', `[::1]:${pub6Port}:5001`] : []), '--rootfs', rootfs, 'sh', '-c', inCtr], {
       stdio: 'ignore',
       env: { ...process.env, TSC_BOX_ROOT: root },
     })
@@ -138,11 +141,17 @@ async function throughput(runs: number) {
     await waitListening(pubPort)
     await send(hostPort, 64 << 20)
     await send(pubPort, 64 << 20)
+    if (v6) {
+      await waitListening(pub6Port, 20_000, '::1')
+      await send(pub6Port, 64 << 20, '::1')
+    }
     const loop: number[] = []
     const pub: number[] = []
+    const pub6: number[] = []
     for (let i = 0; i < Math.max(3, Math.min(runs, 10)); i++) {
       loop.push(await send(hostPort, bytes))
       pub.push(await send(pubPort, bytes))
+      if (v6) pub6.push(await send(pub6Port, bytes, '::1'))
     }
     const mbps = (ms: number) => (bytes / (1 << 20)) / (ms / 1000)
     const l = mbps(median(loop))
@@ -152,6 +161,10 @@ async function throughput(runs: number) {
     console.log(`  published port 127.0.0.1 -> container (DNAT)    ${p.toFixed(0).padStart(8)} MiB/s  (${pub.length} runs)`)
     const ratio = p / l
     console.log(`  ratio published / loopback: ${ratio.toFixed(2)}x  (target >= 0.8x: ${ratio >= 0.8 ? 'met' : 'NOT met'})`)
+    if (v6) {
+      const p6 = mbps(median(pub6))
+      console.log(`  published port [::1] -> container (relay)       ${p6.toFixed(0).padStart(8)} MiB/s  (${pub6.length} runs, ${(p6 / l).toFixed(2)}x loopback)`)
+    }
   } finally {
     for (const c of children.reverse()) c.kill('SIGTERM')
     await Promise.all(children.map((c) => (c.exitCode !== null || c.signalCode !== null ? undefined : new Promise((r) => c.once('exit', r)))))

@@ -16,6 +16,14 @@ import type {NetworkFlags} from './flags'
 import {DEFAULT_NETWORK, parseNetworkMode, type NetworkMode} from './mode'
 import {exposedToPublished, parsePublish, pickFreePorts, type PublishedPort} from './publish'
 
+/** Why user-mode networking cannot work here (no slirp4netns, no tun device), or undefined. */
+export function slirpUnavailable(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (!hasSlirp4netns(env)) return 'slirp4netns is not installed (Debian package slirp4netns)'
+  // slirp4netns makes tap0 through /dev/net/tun, which only root can bring (modprobe tun).
+  if (!fs.existsSync('/dev/net/tun')) return 'the host has no /dev/net/tun (as root: modprobe tun)'
+  return undefined
+}
+
 /** Whether slirp4netns is on PATH (rootless networking needs it). */
 export function hasSlirp4netns(env: NodeJS.ProcessEnv = process.env): boolean {
   const dirs = (env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(':').filter((d) => d !== '')
@@ -32,9 +40,9 @@ export function hasSlirp4netns(env: NodeJS.ProcessEnv = process.env): boolean {
 /**
  * Without --network a container joins the default bridge network, as with docker; without
  * root it gets user-mode networking (slirp4netns) as with podman, or none where slirp4netns
- * is not installed.
+ * cannot work (not installed, no tun device).
  */
-export function defaultMode(uid: number = process.getuid?.() ?? 0, slirp: boolean = hasSlirp4netns()): string {
+export function defaultMode(uid: number = process.getuid?.() ?? 0, slirp: boolean = slirpUnavailable() === undefined): string {
   if (uid === 0) return DEFAULT_NETWORK
   return slirp ? 'slirp4netns' : 'none'
 }
@@ -76,7 +84,8 @@ export async function prepareNetwork(flags: NetworkFlags, ctx: PrepareContext): 
   const addHosts = (flags['add-host'] ?? []).map(parseAddHost)
   const setup: NetworkSetup = {mode, ports, dns, addHosts, dir}
   if (mode.kind === 'slirp4netns') {
-    if (!hasSlirp4netns(env)) throw new CliError('network_unavailable', '--network slirp4netns: slirp4netns is not installed (Debian package slirp4netns)')
+    const why = slirpUnavailable(env)
+    if (why !== undefined) throw new CliError('network_unavailable', `--network slirp4netns: ${why}`)
     if (flags.ip !== undefined || flags.ip6 !== undefined) throw new CliError('invalid_ip', `--ip and --ip6 need a bridge network: slirp4netns gives ${SLIRP_GUEST_IP}`)
     const v6 = ports.find((p) => p.hostIp !== undefined && p.hostIp.includes(':'))
     if (v6) throw new CliError('invalid_publish', `slirp4netns publishes on IPv4 host addresses only: [${v6.hostIp}]:${v6.hostPort}`)

@@ -24,6 +24,8 @@ use crate::ports::{Port, PortError};
 pub enum SlirpError {
     #[error("slirp4netns is not installed (Debian package slirp4netns): rootless networking needs it; use --network none or host without it")]
     Missing,
+    #[error("slirp4netns needs /dev/net/tun, which this host lacks (as root: modprobe tun)")]
+    NoTun,
     #[error(transparent)]
     Companion(#[from] CompanionError),
     #[error(transparent)]
@@ -84,6 +86,9 @@ pub fn attach(plan: &SlirpPlan, pid: i32) -> Result<i32, SlirpError> {
         }
     }
     let bin = find_binary().ok_or(SlirpError::Missing)?;
+    if std::fs::metadata("/dev/net/tun").is_err() {
+        return Err(SlirpError::NoTun);
+    }
     let pidfd = companion::pidfd_open(pid)?;
     // The API socket lives in a private directory of its own for the attach only: a short
     // path (sun_path holds 108 bytes) that no other user can race for.
