@@ -1,6 +1,7 @@
 //! The transitive closure of what a set of host executables loads: interpreters (the ELF
 //! PT_INTERP loader, or a script's `#!` interpreter) and DT_NEEDED libraries, searched in
 //! ld.so's order: DT_RPATH (when there is no DT_RUNPATH), DT_RUNPATH, ld.so.conf, defaults.
+use super::dst::{expand, Tokens};
 use super::{inspect, ElfError, ElfInfo, SearchPaths};
 use std::collections::{HashSet, VecDeque};
 use std::path::{Path, PathBuf};
@@ -11,27 +12,21 @@ pub struct Closure {
     pub files: Vec<PathBuf>,
 }
 
-fn expand_origin(dir: &str, object: &Path) -> PathBuf {
-    let real = std::fs::canonicalize(object).unwrap_or_else(|_| object.to_path_buf());
-    let origin = real.parent().unwrap_or(Path::new("/")).to_string_lossy().into_owned();
-    PathBuf::from(dir.replace("${ORIGIN}", &origin).replace("$ORIGIN", &origin))
-}
-
 fn compatible(candidate: &Path, want: &ElfInfo) -> bool {
     matches!(inspect(candidate), Ok(Some(i)) if i.is_64 == want.is_64 && i.machine == want.machine)
 }
 
-fn resolve(lib: &str, object: &Path, info: &ElfInfo, exe_rpath: &[PathBuf], search: &SearchPaths) -> Option<PathBuf> {
+fn resolve(lib: &str, info: &ElfInfo, tokens: &Tokens, exe_rpath: &[PathBuf], search: &SearchPaths) -> Option<PathBuf> {
     if lib.contains('/') {
         let p = PathBuf::from(lib);
         return p.is_file().then_some(p);
     }
     let mut dirs: Vec<PathBuf> = Vec::new();
     if info.runpath.is_empty() {
-        dirs.extend(info.rpath.iter().map(|d| expand_origin(d, object)));
+        dirs.extend(info.rpath.iter().map(|d| expand(d, tokens)));
         dirs.extend(exe_rpath.iter().cloned());
     }
-    dirs.extend(info.runpath.iter().map(|d| expand_origin(d, object)));
+    dirs.extend(info.runpath.iter().map(|d| expand(d, tokens)));
     dirs.extend(search.dirs.iter().cloned());
     dirs.into_iter().map(|d| d.join(lib)).find(|c| c.is_file() && compatible(c, info))
 }
@@ -49,30 +44,34 @@ fn shebang(path: &Path) -> Option<PathBuf> {
 pub fn closure(bins: &[PathBuf], search: &SearchPaths) -> Result<Closure, ElfError> {
     let mut out = Closure::default();
     let mut seen = HashSet::new();
-    let mut todo: VecDeque<(PathBuf, Vec<PathBuf>)> = bins.iter().map(|b| (b.clone(), Vec::new())).collect();
-    while let Some((path, parent_rpath)) = todo.pop_front() {
+    // Each object with the executable's DT_RPATH and the loader that loads it (whose
+    // directory is $LIB).
+    let mut todo: VecDeque<(PathBuf, Vec<PathBuf>, Option<PathBuf>)> = bins.iter().map(|b| (b.clone(), Vec::new(), None)).collect();
+    while let Some((path, parent_rpath, parent_loader)) = todo.pop_front() {
         if !seen.insert(path.clone()) {
             continue;
         }
         out.files.push(path.clone());
         let Some(info) = inspect(&path)? else {
             if let Some(interp) = shebang(&path) {
-                todo.push_back((interp, Vec::new()));
+                todo.push_back((interp, Vec::new(), None));
             }
             continue;
         };
+        let loader = info.interpreter.as_ref().map(PathBuf::from).or(parent_loader);
+        let tokens = Tokens::of(&path, loader.as_deref(), info.machine);
         // Libraries loaded for an executable also search the executable's DT_RPATH.
         let exe_rpath = if parent_rpath.is_empty() && info.runpath.is_empty() {
-            info.rpath.iter().map(|d| expand_origin(d, &path)).collect()
+            info.rpath.iter().map(|d| expand(d, &tokens)).collect()
         } else {
             parent_rpath
         };
         if let Some(interp) = &info.interpreter {
-            todo.push_back((PathBuf::from(interp), Vec::new()));
+            todo.push_back((PathBuf::from(interp), Vec::new(), None));
         }
         for lib in &info.needed {
-            let found = resolve(lib, &path, &info, &exe_rpath, search).ok_or_else(|| ElfError::NotFound { lib: lib.clone(), by: path.clone() })?;
-            todo.push_back((found, exe_rpath.clone()));
+            let found = resolve(lib, &info, &tokens, &exe_rpath, search).ok_or_else(|| ElfError::NotFound { lib: lib.clone(), by: path.clone() })?;
+            todo.push_back((found, exe_rpath.clone(), loader.clone()));
         }
     }
     Ok(out)
@@ -98,6 +97,35 @@ mod tests {
         std::fs::write(&script, "#!/bin/sh -e\necho hi\n").unwrap();
         let c = closure(&[script], &SearchPaths::host()).unwrap();
         assert!(c.files.contains(&PathBuf::from("/bin/sh")));
+    }
+
+    /// An application tree whose program finds libc through `runpath` (relative to bin/).
+    fn app_finding_libc_through(runpath: &str, lib_dir: &str) -> Option<PathBuf> {
+        let env = inspect(Path::new("/usr/bin/env")).unwrap().unwrap();
+        let loader = PathBuf::from(env.interpreter.clone().unwrap());
+        let tmp = tempfile::tempdir().unwrap();
+        let prog = tmp.path().join("app/bin/prog");
+        std::fs::create_dir_all(prog.parent().unwrap()).unwrap();
+        std::fs::copy("/usr/bin/env", &prog).unwrap();
+        let dir = tmp.path().join("app").join(lib_dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let libc = closure(&[PathBuf::from("/usr/bin/env")], &SearchPaths::host()).unwrap().files.into_iter().find(|f| f.ends_with("libc.so.6")).unwrap();
+        std::fs::copy(libc, dir.join("libc.so.6")).unwrap();
+        let info = ElfInfo { runpath: vec![runpath.to_string()], ..env };
+        let tokens = Tokens::of(&prog, Some(&loader), info.machine);
+        let found = resolve("libc.so.6", &info, &tokens, &[], &SearchPaths { dirs: vec![] });
+        found.map(|f| f.strip_prefix(tmp.path()).unwrap().to_path_buf())
+    }
+
+    #[test]
+    fn runpath_tokens_origin_lib_and_platform_find_the_application_s_libraries() {
+        let lib = crate::elf::dst::lib_of_loader(Path::new(&inspect(Path::new("/usr/bin/env")).unwrap().unwrap().interpreter.unwrap())).unwrap();
+        assert_eq!(app_finding_libc_through("$ORIGIN/../lib", "lib"), Some(PathBuf::from("app/bin/../lib/libc.so.6")));
+        assert_eq!(app_finding_libc_through("$ORIGIN/../$LIB", &lib), Some(PathBuf::from(format!("app/bin/../{lib}/libc.so.6"))));
+        if cfg!(target_arch = "x86_64") {
+            assert_eq!(app_finding_libc_through("${ORIGIN}/../plat/$PLATFORM", "plat/x86_64"), Some(PathBuf::from("app/bin/../plat/x86_64/libc.so.6")));
+        }
+        assert_eq!(app_finding_libc_through("$ORIGIN/../$LIB", "elsewhere"), None);
     }
 
     #[test]

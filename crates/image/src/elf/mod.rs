@@ -1,6 +1,7 @@
 //! ELF dependency scanning: what a host binary needs at run time (its dynamic loader and the
 //! transitive closure of DT_NEEDED libraries), resolved the way the host's ld.so would.
 mod closure;
+mod dst;
 mod ldconf;
 
 pub use closure::{closure, Closure};

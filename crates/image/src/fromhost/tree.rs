@@ -44,8 +44,11 @@ impl Tree {
         if !p.is_absolute() {
             return Err(FromHostError::NotAbsolute(p.to_path_buf()));
         }
+        // `..` is resolved as the walk goes (after a symlink, from where it led), as the
+        // kernel does: library paths found through `$ORIGIN/../lib` hold one.
         let mut todo: Vec<PathBuf> = p.components().filter_map(|c| match c {
             Component::Normal(n) => Some(PathBuf::from(n)),
+            Component::ParentDir => Some(PathBuf::from("..")),
             _ => None,
         }).rev().collect();
         let mut cur = PathBuf::from("/");
@@ -157,6 +160,27 @@ mod tests {
         assert!(matches!(t.nodes.get(&root.join("usr/lib/libx.so.1")), Some(Node::Symlink { .. })));
         assert!(matches!(t.nodes.get(&root.join("usr/lib/libx.so.1.2")), Some(Node::File { .. })));
         assert!(matches!(t.nodes.get(&root.join("usr")), Some(Node::Dir { .. })));
+    }
+
+    #[test]
+    fn dot_dot_in_a_path_goes_up_from_where_the_walk_is() {
+        // $ORIGIN/../lib of a program in app/bin: the library is app/lib/libx.so, not
+        // app/bin/lib/libx.so; through a symlinked bin, `..` leaves the directory it points to.
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        std::fs::create_dir_all(root.join("app/bin")).unwrap();
+        std::fs::create_dir_all(root.join("app/lib")).unwrap();
+        std::fs::create_dir_all(root.join("real/sbin")).unwrap();
+        std::fs::create_dir_all(root.join("real/lib")).unwrap();
+        std::fs::write(root.join("app/lib/libx.so"), b"x").unwrap();
+        std::fs::write(root.join("real/lib/liby.so"), b"y").unwrap();
+        std::os::unix::fs::symlink(root.join("real/sbin"), root.join("app/sbin")).unwrap();
+        let mut t = Tree::default();
+        t.add(&root.join("app/bin/../lib/libx.so"), false).unwrap();
+        t.add(&root.join("app/sbin/../lib/liby.so"), false).unwrap();
+        assert!(matches!(t.nodes.get(&root.join("app/lib/libx.so")), Some(Node::File { .. })));
+        assert!(matches!(t.nodes.get(&root.join("real/lib/liby.so")), Some(Node::File { .. })));
+        assert!(!t.nodes.keys().any(|k| k.to_string_lossy().contains("..")), "{:?}", t.nodes.keys());
     }
 
     #[test]
