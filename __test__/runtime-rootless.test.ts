@@ -15,6 +15,7 @@ import { BIN, makeDataRoot, tsc } from './helpers/cli'
 import { makeRootfs } from './helpers/rootfs'
 import { installProbe } from './helpers/security-probe'
 import { contentHashes, makeArchive } from './image-fixtures'
+import { startRegistry } from './image-registry-fixtures'
 
 const tag = randomBytes(3).toString('hex')
 const NAME = `tsbrl${tag}`
@@ -224,16 +225,36 @@ test.serial('limits without a delegated cgroup are refused with how to delegate;
   t.deepEqual(existsSync(containers) ? readdirSync(containers) : [], [])
 })
 
+/**
+ * The OCI archive re-ordered as registries' and `save`'s are: index, manifest and config before
+ * the layers, so that `load` knows each layer's diff_id while its blob streams in (its fast
+ * path unpacks layers then, which rootless must leave to the user-namespace helper).
+ */
+function metadataFirst(archive: string): string {
+  const layout = mkdtempSync(join(tmpdir(), 'tsc-box-rl-layout-'))
+  execFileSync('tar', ['-C', layout, '-xf', archive])
+  const blob = (d: string) => `./blobs/sha256/${d.slice('sha256:'.length)}`
+  const index = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8'))
+  const manifest = index.manifests[0].digest as string
+  const m = JSON.parse(readFileSync(join(layout, blob(manifest)), 'utf8'))
+  const order = ['./oci-layout', './index.json', blob(manifest), blob(m.config.digest), ...m.layers.map((l: { digest: string }) => blob(l.digest))]
+  execFileSync('tar', ['-C', layout, '-cf', archive, ...order])
+  rmSync(layout, { recursive: true, force: true })
+  return archive
+}
+
 /** An image whose first layer has /www owned by 33:33 (www-data), with a second layer on top. */
 function ownedImage(name: string): { archive: string; cleanup: () => void } {
   const base = makeRootfs()
   mkdirSync(join(base, 'www'))
   writeFileSync(join(base, 'www/index.html'), 'hello\n')
   execFileSync('chown', ['-R', '33:33', join(base, 'www')])
+  // Each image's layers are its own (same-second fixtures would otherwise share diff_ids).
+  writeFileSync(join(base, 'etc/image-name'), `${name} ${randomBytes(4).toString('hex')}\n`)
   const top = mkdtempSync(join(tmpdir(), 'tsc-box-rl-top-'))
   mkdirSync(join(top, 'etc'))
   writeFileSync(join(top, 'etc/top'), 'top\n')
-  const archive = makeArchive({ dir: base, moreLayers: [top], name, config: { config: { Cmd: ['sh'] } } })
+  const archive = metadataFirst(makeArchive({ dir: base, moreLayers: [top], name, config: { config: { Cmd: ['sh'] } } }))
   chmodSync(join(archive, '..'), 0o755)
   chmodSync(archive, 0o644)
   return {
@@ -313,6 +334,34 @@ test.serial('rootless images with the copy driver: the runtime copies the layers
   } finally {
     asUser(['rm', '-f', 'rlcopy'])
     cleanup()
+  }
+})
+
+test.serial('rootless pull: layers unpack as they download, in the user namespace, with their owners', async (t) => {
+  const registry = await startRegistry()
+  const root = makeDataRoot()
+  const { archive, cleanup } = ownedImage(`rootless/${tag}:pushed`)
+  const ref = `${registry.host}/rl/${tag}:1`
+  const data = join(HOME, '.local/share/tsc-box')
+  try {
+    t.is(tsc(root, ['load', '-i', archive]).code, 0)
+    const p = tsc(root, ['push', `rootless/${tag}:pushed`, ref])
+    t.is(p.code, 0, p.stderr)
+    const before = existsSync(join(data, 'images/layers')) ? readdirSync(join(data, 'images/layers')) : []
+    const pulled = asUser(['pull', ref])
+    t.is(pulled.code, 0, pulled.stderr)
+    const layers = join(data, 'images/layers')
+    const fresh = readdirSync(layers).filter((d) => !before.includes(d) && !d.startsWith('.'))
+    const owned = fresh.map((d) => join(layers, d, 'www/index.html')).filter((f) => existsSync(f))
+    t.is(owned.length, 1, `layers ${fresh.join(' ')}`)
+    t.is(statSync(owned[0]).uid, SUB_START + 32)
+    const r = asUser(['run', '--rm', '--network', 'none', ref, 'stat', '-c', '%u:%g', '/www/index.html'])
+    t.is(r.code, 0, r.stderr)
+    t.is(r.stdout.trim(), '33:33')
+  } finally {
+    registry.stop()
+    cleanup()
+    rmSync(root, { recursive: true, force: true })
   }
 })
 

@@ -112,6 +112,11 @@ fn read_members<R: Read>(store: &Store, r: R, added: &mut HashSet<Digest>) -> Re
     let mut flags: Vec<Arc<AtomicBool>> = Vec::new();
     std::thread::scope(|scope| {
         let result = read_members_in(store, r, added, &mut |file, blob, diff_id| {
+            // Rootless layers are unpacked by the store's helper, in a user namespace; the
+            // import does that once the blob is complete.
+            if store.has_helper() {
+                return;
+            }
             let flag = Arc::new(AtomicBool::new(false));
             flags.push(flag.clone());
             scope.spawn(move || {

@@ -88,6 +88,11 @@ impl Store {
         self
     }
 
+    /// Whether layers are unpacked by a helper (rootless), never in this process.
+    pub fn has_helper(&self) -> bool {
+        self.helper.is_some()
+    }
+
     /// Unpacks a layer here or, rootless, in the helper's user namespace.
     fn unpack(&self, src: &crate::unpack::LayerSource<'_>, dest: &Path, abort: Option<&std::sync::atomic::AtomicBool>) -> std::result::Result<(), UnpackError> {
         match &self.helper {
