@@ -88,6 +88,20 @@ async function main() {
     process.exitCode = code
     return
   }
+  // pull: the image fast path (src/image/fast.ts), also without oclif.
+  if (argv[0] === 'pull') {
+    const mod = runModule('image-fast', path.join(dist, 'image', 'fast.js'))
+    let code
+    try {
+      code = await mod.fastCommand(argv[0], argv.slice(1))
+    } catch (err) {
+      report(err, mod.jsonRequested(), mod)
+      return
+    }
+    if (code === undefined) return viaOclif(argv)
+    process.exitCode = code
+    return
+  }
   return viaOclif(argv)
 }
 

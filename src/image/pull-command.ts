@@ -1,0 +1,47 @@
+/**
+ * What `tsc-box pull` does once its command line is parsed, shared by the oclif command
+ * (src/commands/pull.ts) and the fast path that skips loading oclif (src/image/fast.ts).
+ */
+import {Flags} from '../cli/flags'
+import {shortDigest} from './format'
+import {parsePlatform} from './registry/platform'
+import {pull} from './registry/pull'
+import {silentProgress, stderrProgress} from './registry/progress'
+
+export const tlsVerifyFlag = Flags.string({
+  description: 'verify the registry\'s TLS certificate and require HTTPS (default true; a registry on localhost may use HTTP)',
+  options: ['true', 'false'],
+  helpValue: 'true|false',
+})
+
+export const pullFlags = {
+  platform: Flags.string({description: 'platform to pick from a multi-platform image (default: this host)', helpValue: 'OS/ARCH[/VARIANT]'}),
+  'tls-verify': tlsVerifyFlag,
+  quiet: Flags.boolean({char: 'q', description: 'no progress output'}),
+}
+
+export interface PullFlags {
+  platform?: string
+  'tls-verify'?: string
+  quiet?: boolean
+}
+
+export interface PullOutcome {
+  id: string
+  digest: string
+  reference: string
+  /** What a person sees on stdout (nothing under --json). */
+  line: string
+}
+
+export async function pullCommand(image: string, dataRoot: string, flags: PullFlags, json: boolean): Promise<PullOutcome> {
+  const quiet = Boolean(flags.quiet) || json
+  const {image: pulled, reference} = await pull(image, {
+    dataRoot,
+    tlsVerify: flags['tls-verify'] === undefined ? undefined : flags['tls-verify'] === 'true',
+    platform: parsePlatform(flags.platform),
+    progress: quiet ? silentProgress() : stderrProgress('Copying'),
+  })
+  const line = flags.quiet ? pulled.id : `${reference} ${shortDigest(pulled.id)} (digest ${pulled.digest})`
+  return {id: pulled.id, digest: pulled.digest, reference, line}
+}
