@@ -123,6 +123,9 @@ impl Store {
         f.sync_all().map_err(super::io_err(partial))?;
         let target = self.blob_path(&blob.digest);
         std::fs::rename(partial, &target).map_err(super::io_err(&target))?;
+        // The new name is durable before the index that the import writes next refers to it.
+        let dir = self.root.join("blobs/sha256");
+        std::fs::File::open(&dir).and_then(|d| d.sync_all()).map_err(super::io_err(&dir))?;
         Ok(())
     }
 }
