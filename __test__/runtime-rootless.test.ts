@@ -466,6 +466,27 @@ test.serial('as root, --userns=auto runs an image: its layers are idmapped under
   }
 })
 
+test.serial('an image label cannot choose the layers the runtime mounts: io.tsc-box.* labels never become annotations', (t) => {
+  const root = makeDataRoot()
+  const victim = join(root, 'overlay', '0000000000000000', 'upper')
+  const label = JSON.stringify({ lowerdir: [victim], upperdir: '/u', workdir: '/w' })
+  const archive = makeArchive({ dir: makeRootfs(), name: `hostile/${tag}:1`, config: { Labels: { 'io.tsc-box.rootfs.overlay': label, 'io.tsc-box.image.id': 'forged', 'org.example': 'kept' } } })
+  try {
+    t.is(tsc(root, ['load', '-i', archive]).code, 0)
+    const r = tsc(root, ['run', '--name', 'labelled', `hostile/${tag}:1`, 'true'])
+    t.is(r.code, 0, r.stderr)
+    const [id] = readdirSync(join(root, 'containers')).filter((d) => /^[0-9a-f]{64}$/.test(d))
+    const spec = JSON.parse(readFileSync(join(root, 'containers', id, 'config.json'), 'utf8'))
+    t.is(spec.annotations['org.example'], 'kept')
+    t.is(spec.annotations['io.tsc-box.rootfs.overlay'], undefined, 'root without a user namespace: the CLI mounts, no annotation at all')
+    t.not(spec.annotations['io.tsc-box.image.id'], 'forged')
+  } finally {
+    tsc(root, ['rm', '-f', 'labelled'])
+    rmSync(join(archive, '..'), { recursive: true, force: true })
+    rmSync(root, { recursive: true, force: true })
+  }
+})
+
 /** A cgroup v2 directory below the root handed to the user, with a leaf for its shell. */
 function delegate(mount = '/sys/fs/cgroup'): { dir: string; leaf: string; path: string } {
   const path = `/tsc-rl-${tag}-${randomBytes(2).toString('hex')}`

@@ -91,11 +91,16 @@ export async function prepareImageRun<F extends ImageRunFlags>(flags: F, positio
   }
 }
 
-/** The image's labels become annotations of the container's spec, with its name and digest. */
+/**
+ * The image's labels become annotations of the container's spec, with its name and digest. An
+ * image is hostile input: its labels never set tsc-box's own annotations (a label naming
+ * io.tsc-box.rootfs.overlay would otherwise choose the layers the runtime mounts).
+ */
 export function applyImage(spec: Spec, prepared: PreparedImage<unknown> | undefined): void {
   if (!prepared) return
+  const labels = Object.fromEntries(Object.entries(prepared.config.labels).filter(([k]) => !k.startsWith('io.tsc-box.')))
   spec.annotations = {
-    ...prepared.config.labels,
+    ...labels,
     ...spec.annotations,
     'org.opencontainers.image.ref.name': prepared.reference,
     'io.tsc-box.image.digest': prepared.image.digest,

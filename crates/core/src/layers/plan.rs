@@ -3,7 +3,8 @@
 //! Every path must be absolute, plain (no `.`/`..`, no symlink on the way, no `,` `:` `\`
 //! or newline, which the mount options cannot carry) and a directory; upperdir and workdir
 //! are siblings of root.path (the CLI's `<data root>/overlay/<key>/{upper,work,merged}`), and
-//! each lowerdir lies under the data root, three levels above root.path.
+//! each lowerdir is an unpacked image layer, `<data root>/images/layers/<name>`, the data root
+//! being three levels above root.path (never another container's directory).
 
 use std::path::{Component, Path, PathBuf};
 
@@ -52,10 +53,11 @@ impl Layers {
         if self.upperdir == self.workdir {
             return Err(LayersError::BadPath(self.workdir.clone(), "workdir must differ from upperdir"));
         }
+        let store = data_root.join("images/layers");
         for l in &self.lowerdir {
             plain(l)?;
-            if !l.starts_with(data_root) || l == data_root || l.starts_with(dir) {
-                return Err(LayersError::BadPath(l.clone(), "a lowerdir must lie under the data root and outside the container's own directory"));
+            if l.parent() != Some(store.as_path()) {
+                return Err(LayersError::BadPath(l.clone(), "a lowerdir must be an image layer: <data root>/images/layers/<name>"));
             }
         }
         for p in self.lowerdir.iter().chain([&self.upperdir, &self.workdir, &rootfs.to_path_buf()]) {
@@ -157,14 +159,16 @@ mod tests {
             ("not json".into(), "expected"),
             (r#"{"lowerdir":[],"upperdir":"/u","workdir":"/w"}"#.into(), "1 to 500"),
             (json(&t, &["images/layers/a"], "overlay/k/upper", "overlay/k/work").replace('}', r#","extra":1}"#), "unknown field"),
-            (json(&t, &["/etc"], "overlay/k/upper", "overlay/k/work"), "under the data root"),
+            (json(&t, &["/etc"], "overlay/k/upper", "overlay/k/work"), "must be an image layer"),
+            (json(&t, &["images/layers/a/sub"], "overlay/k/upper", "overlay/k/work"), "must be an image layer"),
             (json(&t, &["images/layers/a/../../../.."], "overlay/k/upper", "overlay/k/work"), "plain path"),
             (json(&t, &["images/layers/link"], "overlay/k/upper", "overlay/k/work"), "without symlinks"),
             (json(&t, &["images/layers/missing"], "overlay/k/upper", "overlay/k/work"), "does not exist"),
             (json(&t, &["images/layers/a,upperdir=/x"], "overlay/k/upper", "overlay/k/work"), "mount options"),
             (json(&t, &["images/layers/a"], "/tmp/upper", "overlay/k/work"), "sibling of root.path"),
             (json(&t, &["images/layers/a"], "overlay/k/upper", "overlay/k/upper"), "differ from upperdir"),
-            (json(&t, &["overlay/k/upper"], "overlay/k/upper", "overlay/k/work"), "outside the container's own"),
+            (json(&t, &["overlay/k/upper"], "overlay/k/upper", "overlay/k/work"), "must be an image layer"),
+            (json(&t, &["overlay/other/upper"], "overlay/k/upper", "overlay/k/work"), "must be an image layer"),
             (json(&t, &["images/layers/a"], "overlay/k/merged", "overlay/k/work"), "sibling of root.path"),
         ];
         for (value, needle) in cases {
