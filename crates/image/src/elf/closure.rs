@@ -18,7 +18,8 @@ fn compatible(candidate: &Path, want: &ElfInfo) -> bool {
 
 fn resolve(lib: &str, info: &ElfInfo, tokens: &Tokens, exe_rpath: &[PathBuf], search: &SearchPaths) -> Option<PathBuf> {
     if lib.contains('/') {
-        let p = PathBuf::from(lib);
+        // A DT_NEEDED path: ld.so expands the same tokens in it.
+        let p = expand(lib, tokens);
         return p.is_file().then_some(p);
     }
     let mut dirs: Vec<PathBuf> = Vec::new();
@@ -126,6 +127,18 @@ mod tests {
             assert_eq!(app_finding_libc_through("${ORIGIN}/../plat/$PLATFORM", "plat/x86_64"), Some(PathBuf::from("app/bin/../plat/x86_64/libc.so.6")));
         }
         assert_eq!(app_finding_libc_through("$ORIGIN/../$LIB", "elsewhere"), None);
+    }
+
+    #[test]
+    fn a_needed_path_with_origin_is_expanded() {
+        let env = inspect(Path::new("/usr/bin/env")).unwrap().unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(tmp.path().join("bin")).unwrap();
+        std::fs::create_dir_all(tmp.path().join("lib")).unwrap();
+        std::fs::write(tmp.path().join("lib/libq.so"), b"q").unwrap();
+        let tokens = Tokens::of(&tmp.path().join("bin/prog"), None, env.machine);
+        let found = resolve("$ORIGIN/../lib/libq.so", &env, &tokens, &[], &SearchPaths { dirs: vec![] });
+        assert_eq!(found, Some(tmp.path().join("bin/../lib/libq.so")));
     }
 
     #[test]

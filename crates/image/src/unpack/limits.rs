@@ -45,10 +45,11 @@ pub struct Limits {
 }
 
 impl Default for Limits {
-    /// Far above real images (the largest public layers are tens of GiB and some hundred
-    /// thousand files) and far below what fills a disk or an inode table by surprise.
+    /// Above the layers of real images (the largest public ones hold a few tens of GiB and a
+    /// few hundred thousand files), below what fills a disk or an inode table by surprise; an
+    /// exceptional image raises them.
     fn default() -> Self {
-        Limits { max_bytes: 256 << 30, max_entries: 4_000_000, max_file_bytes: 64 << 30 }
+        Limits { max_bytes: 64 << 30, max_entries: 2_000_000, max_file_bytes: 32 << 30 }
     }
 }
 
