@@ -19,8 +19,14 @@ import {exposedToPublished, parsePublish, pickFreePorts, type PublishedPort} fro
 /** Why user-mode networking cannot work here (no slirp4netns, no tun device), or undefined. */
 export function slirpUnavailable(env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (!hasSlirp4netns(env)) return 'slirp4netns is not installed (Debian package slirp4netns)'
-  // slirp4netns makes tap0 through /dev/net/tun, which only root can bring (modprobe tun).
+  // slirp4netns makes tap0 through /dev/net/tun, which only root can bring (modprobe tun);
+  // udev makes it 0666, a host without udev leaves it 0600.
   if (!fs.existsSync('/dev/net/tun')) return 'the host has no /dev/net/tun (as root: modprobe tun)'
+  try {
+    fs.accessSync('/dev/net/tun', fs.constants.R_OK | fs.constants.W_OK)
+  } catch {
+    return '/dev/net/tun cannot be opened by this user (udev makes it mode 0666)'
+  }
   return undefined
 }
 

@@ -104,7 +104,10 @@ fn default_v6(subnet6: Option<&str>) -> Result<Option<Cidr6>, AttachError> {
     if host6::unavailable().is_some() {
         return Ok(None);
     }
-    match subnet6 {
+    // The plan carries the CLI's TSC_BOX_DEFAULT_SUBNET6 (hooks run without the CLI's
+    // environment); `net inspect` runs with it.
+    let env = std::env::var("TSC_BOX_DEFAULT_SUBNET6").ok().filter(|v| !v.is_empty());
+    match subnet6.or(env.as_deref()) {
         Some("none") => Ok(None),
         Some(s) => Ok(Some(s.parse()?)),
         None => Ok(Some(DEFAULT_SUBNET6.parse()?)),

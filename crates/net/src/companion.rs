@@ -1,9 +1,12 @@
 //! Helper processes that must live exactly as long as a container's init (the [::1] port
-//! proxy, slirp4netns): each gets a pidfd of the init, which becomes readable when the init
-//! exits, and ends then. Nothing has to find and kill them afterwards, and no path (rm -f,
+//! proxy, slirp4netns): each waits on a pidfd of the init, which becomes readable when the
+//! init exits, and ends then. Nothing has to find and kill them afterwards, and no path (rm -f,
 //! a SIGKILLed tsc-box, a crashed monitor) can leave one behind: the kernel reports the exit.
+//! A program that only knows "exit when this fd hangs up" (slirp4netns's --exit-fd) gets the
+//! read end of a pipe whose write end a watcher holds until the pidfd fires (`watch`): a pidfd
+//! itself reports a hang-up only once the init is reaped, and only on kernels from 6.9.
 
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{FromRawFd, OwnedFd, RawFd};
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 
@@ -55,6 +58,21 @@ pub fn spawn(cmd: &mut Command, what: &str, fds: &[(RawFd, RawFd)]) -> Result<st
     cmd.spawn().map_err(|source| CompanionError::Spawn { what: what.to_string(), source })
 }
 
+/// A pipe whose ends are closed on exec (only what `spawn` maps is inherited).
+pub fn pipe() -> Result<(OwnedFd, OwnedFd), CompanionError> {
+    nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|source| CompanionError::Spawn { what: "a pipe".into(), source: source.into() })
+}
+
+/// Starts `tsc-box-runtime exit-watch`: it holds `hold` (a pipe's write end) until the process
+/// behind `pidfd` exits, so that the pipe's read end hangs up then.
+pub fn watch(pidfd: &OwnedFd, hold: &OwnedFd) -> Result<(), CompanionError> {
+    use std::os::fd::AsRawFd;
+    let exe = std::fs::read_link("/proc/self/exe").map_err(|source| CompanionError::Spawn { what: "/proc/self/exe".into(), source })?;
+    let mut cmd = Command::new(exe);
+    cmd.arg0("tsc-box-exit-watch").args(["exit-watch", "--pidfd", "3"]);
+    spawn(&mut cmd, "the exit watcher", &[(pidfd.as_raw_fd(), 3), (hold.as_raw_fd(), 4)]).map(drop)
+}
+
 /// Blocks until the process behind `pidfd` has exited.
 pub fn wait_exit(pidfd: &OwnedFd) {
     use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
@@ -70,14 +88,10 @@ pub fn wait_exit(pidfd: &OwnedFd) {
     }
 }
 
-/// The raw number of an fd, for argv ("--pidfd 3").
-pub fn raw(fd: &OwnedFd) -> RawFd {
-    fd.as_raw_fd()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::fd::AsRawFd;
 
     #[test]
     fn pidfd_reports_the_exit() {
@@ -92,7 +106,7 @@ mod tests {
 
     #[test]
     fn spawn_maps_fds_and_detaches() {
-        let (r, w) = nix::unistd::pipe().unwrap();
+        let (r, w) = pipe().unwrap();
         // The child writes its session id and its pid into its fd 5 (the pipe's write end).
         let mut cmd = Command::new("sh");
         cmd.args(["-c", "echo $(cut -d' ' -f6 /proc/$$/stat) $$ >&5"]);

@@ -3,8 +3,8 @@
 //! network namespaces, makes tap0 there (10.0.2.100/24, gateway 10.0.2.2, DNS 10.0.2.3) and
 //! carries its traffic through ordinary sockets of the user. Published ports are added
 //! through its API socket (add_hostfwd). It lives exactly as long as the container's init: its
-//! --exit-fd is a pidfd of the init (companion.rs), which slirp4netns sees as an event when
-//! the init exits, on every path (rm -f, a SIGKILLed tsc-box, a crashed monitor).
+//! --exit-fd is a pipe that hangs up when the init exits (companion::watch), on every path
+//! (rm -f, a SIGKILLed tsc-box, a crashed monitor).
 
 use std::io::{Read, Write};
 use std::net::IpAddr;
@@ -26,6 +26,8 @@ pub enum SlirpError {
     Missing,
     #[error("slirp4netns needs /dev/net/tun, which this host lacks (as root: modprobe tun)")]
     NoTun,
+    #[error("slirp4netns needs /dev/net/tun, which this user cannot open (udev makes it mode 0666)")]
+    TunDenied,
     #[error(transparent)]
     Companion(#[from] CompanionError),
     #[error(transparent)]
@@ -60,6 +62,7 @@ fn default_mtu() -> u32 {
 }
 
 const READY_WAIT: Duration = Duration::from_secs(10);
+const TUN: &str = "/dev/net/tun";
 
 fn find_binary() -> Option<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".into());
@@ -86,8 +89,11 @@ pub fn attach(plan: &SlirpPlan, pid: i32) -> Result<i32, SlirpError> {
         }
     }
     let bin = find_binary().ok_or(SlirpError::Missing)?;
-    if std::fs::metadata("/dev/net/tun").is_err() {
+    if std::fs::metadata(TUN).is_err() {
         return Err(SlirpError::NoTun);
+    }
+    if nix::unistd::access(TUN, nix::unistd::AccessFlags::R_OK | nix::unistd::AccessFlags::W_OK).is_err() {
+        return Err(SlirpError::TunDenied);
     }
     let pidfd = companion::pidfd_open(pid)?;
     // The API socket lives in a private directory of its own for the attach only: a short
@@ -115,7 +121,8 @@ fn private_dir() -> Result<PathBuf, SlirpError> {
 }
 
 fn start(bin: &Path, plan: &SlirpPlan, pid: i32, pidfd: &OwnedFd, sock: &Path) -> Result<i32, SlirpError> {
-    let (ready_r, ready_w) = nix::unistd::pipe().map_err(|e| SlirpError::Io { what: "pipe", path: "ready".into(), source: e.into() })?;
+    let (ready_r, ready_w) = companion::pipe()?;
+    let (exit_r, exit_w) = companion::pipe()?;
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -128,12 +135,20 @@ fn start(bin: &Path, plan: &SlirpPlan, pid: i32, pidfd: &OwnedFd, sock: &Path) -
         cmd.arg("--api-socket").arg(sock);
     }
     cmd.args([pid.to_string().as_str(), "tap0"]);
-    let mut child = companion::spawn(&mut cmd, "slirp4netns", &[(pidfd.as_raw_fd(), 3), (ready_w.as_raw_fd(), 4), (log.as_raw_fd(), 2)])?;
+    let mut child = companion::spawn(&mut cmd, "slirp4netns", &[(exit_r.as_raw_fd(), 3), (ready_w.as_raw_fd(), 4), (log.as_raw_fd(), 2)])?;
     drop(ready_w);
+    drop(exit_r);
+    // From here the watcher alone holds the write end: slirp4netns ends when it does.
+    let watching = companion::watch(pidfd, &exit_w);
+    drop(exit_w);
     let undo = |child: &mut std::process::Child| {
         let _ = child.kill();
         let _ = child.wait();
     };
+    if let Err(e) = watching {
+        undo(&mut child);
+        return Err(e.into());
+    }
     if let Err(e) = wait_ready(ready_r, &mut child, &plan.log) {
         undo(&mut child);
         return Err(e);

@@ -84,6 +84,9 @@ pub enum Command {
     /// Relay published ports nftables cannot redirect ([::1]) until the container exits.
     #[command(name = "port-proxy", hide = true)]
     PortProxy(crate::commands::port_proxy::PortProxyArgs),
+    /// Hold inherited fds until a process exits (slirp4netns's exit pipe).
+    #[command(name = "exit-watch", hide = true)]
+    ExitWatch(crate::commands::exit_watch::ExitWatchArgs),
     /// Rootless: unpack an image layer in a user namespace with the caller's subordinate ids.
     #[command(name = "unpack-layer", hide = true)]
     UnpackLayer(crate::commands::unpack_layer::UnpackLayerArgs),

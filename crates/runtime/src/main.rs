@@ -46,6 +46,7 @@ fn main() {
         Command::Exec(a) => commands::exec::run(&g, a),
         Command::RemoveTree(a) => commands::remove_tree::run(a),
         Command::PortProxy(a) => commands::port_proxy::run(a),
+        Command::ExitWatch(a) => commands::exit_watch::run(a),
         Command::UnpackLayer(a) => commands::unpack_layer::run(a),
     };
     let code = match result {

@@ -4,6 +4,7 @@ pub mod create;
 pub mod delete;
 pub mod events;
 pub mod exec;
+pub mod exit_watch;
 pub mod features;
 pub mod kill;
 pub mod monitor;
