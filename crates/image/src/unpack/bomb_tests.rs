@@ -80,3 +80,23 @@ fn a_gzip_bomb_is_refused_from_its_header_without_inflating_it() {
     assert!(matches!(r, Err(UnpackError::Limit(LimitError::FileTooLarge(_, 1073741824, 67108864)))), "{r:?}");
     assert!(!tmp.path().join("zeros").exists());
 }
+
+#[test]
+fn a_refused_layer_stops_following_a_download_that_stalls() {
+    // The first member is refused; the blob claims far more bytes than were written and no
+    // more will come. The unpacking must end with the refusal, not wait for them.
+    let tar = RawTar::new().file("../escape", b"x").finish();
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("blob");
+    std::fs::write(&path, &tar).unwrap();
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    let dir = tmp.path().to_path_buf();
+    std::thread::spawn(move || {
+        let stalled = std::sync::atomic::AtomicBool::new(false);
+        let digest = Digest::of(b"the whole blob");
+        let src = LayerSource { blob: &path, digest: &digest, size: 1 << 30, diff_id: &digest, follow: Some(&stalled) };
+        let _ = done_tx.send(unpack_layer(&src, &dir.join("layer")).map(drop));
+    });
+    let r = done_rx.recv_timeout(std::time::Duration::from_secs(20)).expect("the unpacking waited for a stalled download");
+    assert!(matches!(r, Err(UnpackError::BadPath(_, _))), "{r:?}");
+}

@@ -34,8 +34,12 @@ pub fn unpack_stream(reader: Box<dyn Read + Send + '_>, src: &LayerSource<'_>, a
             }
             Ok(report)
         })();
-        // Dropping the receiver (inside `outcome`'s reader) has stopped the inflater if we
-        // failed early; otherwise it has reached the blob's end.
+        // Dropping the receiver (inside `outcome`'s reader) stops the inflater at its next
+        // chunk if we failed early; one following a download that stalls would wait for
+        // bytes first, so it is told to stop following.
+        if let (Err(_), Some(follow)) = (&outcome, src.follow) {
+            follow.store(true, std::sync::atomic::Ordering::Release);
+        }
         let blob = inflater.join().unwrap_or_else(|_| Err(io::Error::other("the inflating thread panicked")));
         let report = outcome?;
         let (actual, actual_size) = blob.map_err(|e| UnpackError::Io(src.blob.to_path_buf(), e))?;
@@ -62,32 +66,23 @@ fn inflate<R: BufRead>(c: Compression, blob: R, full: SyncSender<io::Result<Vec<
         loop {
             let mut buf = free.try_recv().unwrap_or_else(|_| Vec::with_capacity(CHUNK));
             buf.resize(CHUNK, 0);
-            let mut n = 0;
-            let end = loop {
-                match dec.read(&mut buf[n..]) {
-                    Ok(0) => break true,
-                    Ok(k) => {
-                        n += k;
-                        if n == CHUNK {
-                            break false;
-                        }
-                    }
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => {
-                        // The reader gets the error itself (its kind tells an interrupted
-                        // download from bad content); this side only stops.
-                        let copy = io::Error::new(e.kind(), e.to_string());
-                        let _ = full.send(Err(e));
-                        return Err(copy);
-                    }
+            // One read per chunk, sent at once: bytes of a download that then stalls still
+            // reach the other side (which may refuse them and stop everything).
+            let n = match dec.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    // The reader gets the error itself (its kind tells an interrupted
+                    // download from bad content); this side only stops.
+                    let copy = io::Error::new(e.kind(), e.to_string());
+                    let _ = full.send(Err(e));
+                    return Err(copy);
                 }
             };
             buf.truncate(n);
-            if n > 0 && full.send(Ok(buf)).is_err() {
+            if full.send(Ok(buf)).is_err() {
                 return Err(io::Error::other("the unpacking stopped"));
-            }
-            if end {
-                break;
             }
         }
     }
