@@ -227,7 +227,7 @@ impl<'a> Applier<'a> {
     /// Applies the deferred directory modes and mtimes, children before parents.
     pub fn finish(&mut self) -> Result<(), UnpackError> {
         let mut dirs = std::mem::take(&mut self.dirs);
-        dirs.sort_by(|a, b| b.path.0.len().cmp(&a.path.0.len()));
+        dirs.sort_by_key(|d| std::cmp::Reverse(d.path.0.len()));
         for d in dirs {
             let fd = walk(self.root, &d.path.0, false, &d.path)?;
             fchmod(&fd, Mode::from_bits_truncate(d.mode & 0o7777)).map_err(|e| UnpackError::Fs(d.path.display(), e))?;
