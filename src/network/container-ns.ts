@@ -2,12 +2,12 @@
  * `--network container:ID`: the network namespace of another running container, found by
  * name or id (prefix) and its init's pid from the runtime's state.
  */
-import {spawnSync} from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import {CliError} from '../errors'
 import {containersDir} from '../container/record'
 import {namesDir} from '../container/names'
+import {childProcess} from '../lazy-modules'
 
 /** The full id of the container named or id-prefixed `ref`, if there is exactly one. */
 export function findContainerId(dataRoot: string, ref: string): string {
@@ -28,6 +28,7 @@ export function findContainerId(dataRoot: string, ref: string): string {
 
 /** The init pid of a running container, from `tsc-box-runtime state`. */
 export function runningPid(runtime: string, stateRoot: string, id: string, ref: string): number {
+  const {spawnSync} = childProcess()
   const r = spawnSync(runtime, ['--root', stateRoot, 'state', id], {encoding: 'utf8'})
   let state: {status?: string; pid?: number} = {}
   try {
@@ -39,3 +40,4 @@ export function runningPid(runtime: string, stateRoot: string, id: string, ref: 
     throw new CliError('container_not_running', `container ${ref} is not running`)
   return state.pid
 }
+

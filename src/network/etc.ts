@@ -1,5 +1,5 @@
 /** /etc/hosts and /etc/resolv.conf contents for each network mode, with --add-host and --dns. */
-import * as net from 'node:net'
+import {netModule} from '../lazy-modules'
 import {CliError} from '../errors'
 import {hostsFile, resolvConf} from '../container/etc-files'
 
@@ -11,13 +11,13 @@ export interface HostEntry {
 export function parseAddHost(value: string): HostEntry {
   // docker accepts host:ip and host=ip; an IPv6 address has colons, so split at the first.
   const m = /^([^:=\s]+)[:=](\S+)$/.exec(value)
-  if (!m || net.isIP(m[2]!) === 0)
+  if (!m || netModule().isIP(m[2]!) === 0)
     throw new CliError('invalid_add_host', `invalid --add-host ${JSON.stringify(value)}: expected HOST:IP`)
   return {name: m[1]!, ip: m[2]!}
 }
 
 export function parseDns(value: string): string {
-  if (net.isIP(value) === 0) throw new CliError('invalid_dns', `invalid --dns ${JSON.stringify(value)}: not an IP address`)
+  if (netModule().isIP(value) === 0) throw new CliError('invalid_dns', `invalid --dns ${JSON.stringify(value)}: not an IP address`)
   return value
 }
 

@@ -2,7 +2,8 @@
  * `-p/--publish [HOSTIP:][HOSTPORT:]CTRPORT[/tcp|udp]`, docker's syntax, into typed ports (the
  * shape tsc-box-runtime's net-attach reads). A missing host port gets a free one of the host.
  */
-import * as net from 'node:net'
+import type * as net from 'node:net'
+import {netModule} from '../lazy-modules'
 import {CliError} from '../errors'
 
 export type Proto = 'tcp' | 'udp'
@@ -44,7 +45,7 @@ export function parsePublish(value: string): PublishedPort {
     const end = spec.indexOf(']:')
     if (end < 0) throw bad(value, 'expected [IPV6]:HOSTPORT:CONTAINERPORT')
     v6 = spec.slice(1, end)
-    if (!net.isIPv6(v6)) throw bad(value, `host address ${JSON.stringify(v6)} is not an IPv6 address`)
+    if (!netModule().isIPv6(v6)) throw bad(value, `host address ${JSON.stringify(v6)} is not an IPv6 address`)
     spec = 'v6' + spec.slice(end + 1)
   }
   const parts = spec.split(':')
@@ -57,7 +58,7 @@ export function parsePublish(value: string): PublishedPort {
     if (v6 !== undefined) {
       // [::] is every address here, as 0.0.0.0 is (both families).
       if (/^[0:]+$/.test(hostIp)) hostIp = undefined
-    } else if (net.isIPv4(hostIp)) {
+    } else if (netModule().isIPv4(hostIp)) {
       if (hostIp === '0.0.0.0') hostIp = undefined
     } else throw bad(value, `host address ${JSON.stringify(hostIp)} is not an IPv4 address (an IPv6 one goes in brackets)`)
   } else if (v6 !== undefined) throw bad(value, 'expected [IPV6]:HOSTPORT:CONTAINERPORT')
@@ -70,7 +71,7 @@ function freePort(p: PublishedPort): Promise<number> {
     if (p.proto === 'udp') {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const dgram = require('node:dgram') as typeof import('node:dgram')
-      const s = dgram.createSocket(p.hostIp !== undefined && net.isIPv6(p.hostIp) ? 'udp6' : 'udp4')
+      const s = dgram.createSocket(p.hostIp !== undefined && netModule().isIPv6(p.hostIp) ? 'udp6' : 'udp4')
       s.once('error', reject)
       s.bind(0, p.hostIp ?? '0.0.0.0', () => {
         const n = s.address().port
@@ -78,7 +79,7 @@ function freePort(p: PublishedPort): Promise<number> {
       })
       return
     }
-    const srv = net.createServer()
+    const srv = netModule().createServer()
     srv.once('error', reject)
     srv.listen({port: 0, host: p.hostIp ?? '0.0.0.0', exclusive: true}, () => {
       const n = (srv.address() as net.AddressInfo).port
