@@ -1,10 +1,13 @@
 // Shared by the network tests: what a container may leave on the host's network (veths,
-// nftables tables, leases), the network directory, and servers in namespaces the tests make.
+// nftables tables, leases), the network directory, free ports, containers serving in the
+// background, and servers in namespaces the tests make.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, mkdirSync, chmodSync } from 'node:fs'
 import * as http from 'node:http'
+import * as net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { collect, tscSpawn } from './helpers/cli'
 
 export const NET_DIR = process.env.TSC_BOX_NETWORK_DIR ?? '/var/lib/tsc-box/network'
 
@@ -76,6 +79,37 @@ export function hostVeth(id: string, network: string): string {
 }
 export function nftTable(id: string, network: string): string {
   return 'tsc-box-c-' + fnv([id, network]).toString(16).padStart(16, '0')
+}
+
+/**
+ * A TCP port free on `host` right now (the kernel picks it; it is closed again before use).
+ * '::' gives one free on every IPv4 and IPv6 address (a dual-stack socket).
+ */
+export function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = net.createServer()
+    s.once('error', rej)
+    s.listen({ port: 0, host, ipv6Only: false }, () => {
+      const p = (s.address() as net.AddressInfo).port
+      s.close(() => res(p))
+    })
+  })
+}
+
+/**
+ * `tsc-box run --rm --init --json ARGS` in the background with data root `root`; stop() ends it
+ * with SIGTERM and gives the id from its --json result, to look for what it may have left.
+ */
+export function serveContainer(root: string, args: string[]) {
+  const child = tscSpawn(root, ['run', '--rm', '--init', '--json', ...args])
+  const done = collect(child)
+  return {
+    async stop() {
+      child.kill('SIGTERM')
+      const r = await done
+      return JSON.parse(r.stdout.trim().split('\n').pop() || '{}') as { id?: string }
+    },
+  }
 }
 
 /** A GET on the host, with a timeout; resolves with the body or rejects. */

@@ -9,9 +9,9 @@ import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import * as net from 'node:net'
 import { join } from 'node:path'
-import { BIN, collect, makeDataRoot, tsc, tscSpawn } from './helpers/cli'
+import { BIN, makeDataRoot, tsc } from './helpers/cli'
 import { makeRootfs } from './helpers/rootfs'
-import { docroot, hostHasIpv6, hostVeth, httpGetRetry, leases, links, NET_DIR, nftTable, nftTables, OutsideWorld, processesWith } from './network-helpers'
+import { docroot, freePort, hostHasIpv6, hostVeth, httpGetRetry, leases, links, NET_DIR, nftTable, nftTables, OutsideWorld, processesWith, serveContainer } from './network-helpers'
 
 const rootfs = makeRootfs()
 const root = makeDataRoot()
@@ -50,29 +50,6 @@ function bridgeOf(name: string): string {
   return 'tsn' + hostVeth(name, '\0bridge').slice(3)
 }
 
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = net.createServer()
-    s.once('error', rej)
-    s.listen({ port: 0, host: '::', ipv6Only: false }, () => {
-      const p = (s.address() as net.AddressInfo).port
-      s.close(() => res(p))
-    })
-  })
-}
-
-function serve(args: string[]) {
-  const child = tscSpawn(root, ['run', '--rm', '--init', '--json', ...args])
-  const done = collect(child)
-  return {
-    async stop() {
-      child.kill('SIGTERM')
-      const r = await done
-      return JSON.parse(r.stdout.trim().split('\n').pop() || '{}') as { id?: string }
-    },
-  }
-}
-
 async function leaseOf(name: string, ms = 20_000) {
   const end = Date.now() + ms
   for (;;) {
@@ -107,11 +84,11 @@ test.serial('the default bridge gives a container an IPv6 address, route and hos
 test.serial('a published port answers on [::1] and on the host\'s IPv6 addresses, also from another namespace; nothing stays after', async (t) => {
   if (!V6) return t.pass('the host has no IPv6: covered by the refusal test')
   const www = docroot('hello-v6')
-  const [p1, p2] = [await freePort(), await freePort()]
+  const [p1, p2] = [await freePort('::'), await freePort('::')]
   const world = new OutsideWorld(5)
   const { hostIp6 } = world.addIpv6()
   const name = `v6web-${process.pid}`
-  const s = serve(['--name', name, '--network', 'bridge', '-p', `[::1]:${p1}:80`, '-p', `${p2}:80`, '-v', `${www}:/www:ro`, '--rootfs', rootfs, 'httpd', '-f', '-p', '80', '-h', '/www'])
+  const s = serveContainer(root, ['--name', name, '--network', 'bridge', '-p', `[::1]:${p1}:80`, '-p', `${p2}:80`, '-v', `${www}:/www:ro`, '--rootfs', rootfs, 'httpd', '-f', '-p', '80', '-h', '/www'])
   let id: string | undefined
   let ip6: string | undefined
   try {
@@ -170,7 +147,7 @@ test.serial('two containers on an --ipv6 user network reach each other over IPv6
   t.is(c.code, 0, c.stdout + c.stderr)
   t.is((JSON.parse(c.stdout) as { subnet6: string }).subnet6, subnet6)
   const web = `v6peer-${process.pid}`
-  const s = serve(['--name', web, '--network', netName, '-v', `${docroot('hello-peer-v6')}:/www:ro`, '--rootfs', rootfs, 'httpd', '-f', '-p', '80', '-h', '/www'])
+  const s = serveContainer(root, ['--name', web, '--network', netName, '-v', `${docroot('hello-peer-v6')}:/www:ro`, '--rootfs', rootfs, 'httpd', '-f', '-p', '80', '-h', '/www'])
   try {
     const lease = await leaseOf(web)
     t.truthy(lease?.ip6)

@@ -5,76 +5,40 @@
 // is gone after rm -f and after tsc-box and its runtime are SIGKILLed; bridge networking
 // without root is refused by name. The user and its ranges are removed afterwards.
 import test from 'ava'
-import { execFileSync, spawn, spawnSync } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { chmodSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import * as net from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { BIN } from './helpers/cli'
 import { makeRootfs } from './helpers/rootfs'
-import { docroot, httpGetRetry, OutsideWorld } from './network-helpers'
+import { RootlessUser } from './helpers/rootless-user'
+import { docroot, freePort, httpGetRetry, OutsideWorld } from './network-helpers'
 
 const tag = randomBytes(3).toString('hex')
-const NAME = `tsbnr${tag}`
-// Ranges far from the usual 100000+ ones and from runtime-rootless's.
-const SUB_START = 2_200_000 + (parseInt(tag, 16) % 200) * 131072
-const SUB_COUNT = 65536
-let UID = 0
-let GID = 0
-let HOME = ''
+// Made by test.before (no test runs when it fails).
+let user: RootlessUser
 let rootfs = ''
 let www = ''
-
-function removeRangeLines(file: string): void {
-  const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l !== '' && !l.startsWith(`${NAME}:`))
-  writeFileSync(file, lines.map((l) => l + '\n').join(''))
-}
 
 test.before(() => {
   // slirp4netns opens /dev/net/tun; a minimal host without udev (the v2 test guest) has not
   // loaded the module nor given the node udev's mode 0666: root does both, as udev would.
   if (!existsSync('/dev/net/tun')) execFileSync('modprobe', ['tun'])
   chmodSync('/dev/net/tun', 0o666)
-  HOME = join(tmpdir(), `${NAME}-home`)
-  execFileSync('useradd', ['-m', '-d', HOME, '-s', '/bin/sh', NAME])
-  UID = Number(execFileSync('id', ['-u', NAME], { encoding: 'utf8' }).trim())
-  GID = Number(execFileSync('id', ['-g', NAME], { encoding: 'utf8' }).trim())
-  for (const f of ['/etc/subuid', '/etc/subgid']) {
-    removeRangeLines(f)
-    writeFileSync(f, `${NAME}:${SUB_START}:${SUB_COUNT}\n`, { flag: 'a' })
-  }
+  // Ranges far from the usual 100000+ ones and from runtime-rootless's.
+  user = RootlessUser.create(`tsbnr${tag}`, 2_200_000 + (parseInt(tag, 16) % 200) * 131072, 65536)
   rootfs = makeRootfs()
-  execFileSync('chown', ['-R', '-h', `${UID}:${GID}`, rootfs])
+  user.own(rootfs)
   www = docroot('hello-rootless')
   chmodSync(www, 0o755)
 })
 
 test.after.always(() => {
-  if (UID !== 0) {
-    // Whatever the user still runs (a failed test's container) goes before the user.
-    spawnSync('pkill', ['-KILL', '-U', String(UID)])
-    spawnSync('userdel', ['-r', '-f', NAME])
-    rmSync(HOME, { recursive: true, force: true })
-  }
-  removeRangeLines('/etc/subuid')
-  removeRangeLines('/etc/subgid')
+  if (user) user.remove()
   if (rootfs) rmSync(rootfs, { recursive: true, force: true })
   if (www) rmSync(www, { recursive: true, force: true })
-  rmSync(`/tmp/tsc-box-${UID}`, { recursive: true, force: true })
 })
 
-function userCmd(args: string[]): { cmd: string; argv: string[]; env: NodeJS.ProcessEnv } {
-  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME, USER: NAME, LOGNAME: NAME, ...(process.env.TSC_BOX_RUNTIME ? { TSC_BOX_RUNTIME: process.env.TSC_BOX_RUNTIME } : {}) }
-  return { cmd: 'setpriv', argv: [`--reuid=${UID}`, `--regid=${GID}`, '--init-groups', '--', process.execPath, '--', BIN, ...args], env }
-}
-
-function asUser(args: string[]) {
-  const c = userCmd(args)
-  const r = spawnSync(c.cmd, c.argv, { env: c.env, encoding: 'utf8', timeout: 60_000, cwd: '/' })
-  if (r.error) throw r.error
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
-}
+const asUser = (args: string[]) => user.run(args)
 
 /** The test user's running slirp4netns processes (an exited one waiting for init to reap it is not). */
 function slirps(): number[] {
@@ -85,7 +49,7 @@ function slirps(): number[] {
         const status = readFileSync(`/proc/${d}/status`, 'utf8')
         const uid = /^Uid:\s+(\d+)/m.exec(status)?.[1]
         const zombie = /^State:\s+Z/m.test(status)
-        return !zombie && Number(uid) === UID && readFileSync(`/proc/${d}/comm`, 'utf8').trim() === 'slirp4netns'
+        return !zombie && Number(uid) === user.uid && readFileSync(`/proc/${d}/comm`, 'utf8').trim() === 'slirp4netns'
       } catch {
         return false
       }
@@ -100,17 +64,6 @@ async function until(pred: () => boolean, ms: number): Promise<boolean> {
     await new Promise((r) => setTimeout(r, 50))
   }
   return true
-}
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = net.createServer()
-    s.once('error', rej)
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port
-      s.close(() => res(p))
-    })
-  })
 }
 
 test.serial('without root the default network is slirp4netns: tap0 10.0.2.100, its DNS, outgoing traffic through it', (t) => {
@@ -148,7 +101,7 @@ test.serial('-p 127.0.0.1:PORT:80 reaches busybox httpd in a rootless container;
 
 test.serial('slirp4netns ends with its container when tsc-box and its runtime are SIGKILLed', async (t) => {
   const port = await freePort()
-  const c = userCmd(['run', '--rm', '-p', `127.0.0.1:${port}:80`, '-v', `${www}:/www:ro`, '--rootfs', rootfs, 'httpd', '-f', '-p', '80', '-h', '/www'])
+  const c = user.command(['run', '--rm', '-p', `127.0.0.1:${port}:80`, '-v', `${www}:/www:ro`, '--rootfs', rootfs, 'httpd', '-f', '-p', '80', '-h', '/www'])
   const child = spawn(c.cmd, c.argv, { env: c.env, cwd: '/', stdio: 'ignore' })
   const exited = new Promise((res) => child.on('exit', res))
   try {

@@ -3,44 +3,18 @@
 // traffic through the NAT to an "outside world" namespace; containers on a user network
 // finding each other by name while a container on another network cannot reach them.
 import test from 'ava'
-import * as net from 'node:net'
-import { collect, makeDataRoot, tsc, tscSpawn } from './helpers/cli'
+import { makeDataRoot, tsc } from './helpers/cli'
 import { makeRootfs } from './helpers/rootfs'
-import { docroot, httpGetRetry, leases, links, nftTables, hostVeth, nftTable, OutsideWorld } from './network-helpers'
+import { docroot, freePort, httpGetRetry, leases, links, nftTables, hostVeth, nftTable, OutsideWorld, serveContainer } from './network-helpers'
 
 const rootfs = makeRootfs()
 const root = makeDataRoot()
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = net.createServer()
-    s.once('error', rej)
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port
-      s.close(() => res(p))
-    })
-  })
-}
-
-/** `run` in the background with --json so its id is known; returns the child and its result. */
-function serve(args: string[]) {
-  const child = tscSpawn(root, ['run', '--rm', '--init', '--json', ...args])
-  const done = collect(child)
-  return {
-    child,
-    async stop() {
-      child.kill('SIGTERM')
-      const r = await done
-      return JSON.parse(r.stdout.trim().split('\n').pop() || '{}') as { id?: string }
-    },
-  }
-}
 
 test.serial('a published port answers on 127.0.0.1, on the host address and from another namespace; nothing stays after', async (t) => {
   const www = docroot('hello-published')
   const port = await freePort()
   const world = new OutsideWorld(1)
-  const s = serve(['--network', 'bridge', '-p', `${port}:80`, '-v', `${www}:/www:ro`, '--rootfs', rootfs, 'httpd', '-f', '-p', '80', '-h', '/www'])
+  const s = serveContainer(root, ['--network', 'bridge', '-p', `${port}:80`, '-v', `${www}:/www:ro`, '--rootfs', rootfs, 'httpd', '-f', '-p', '80', '-h', '/www'])
   let id: string | undefined
   try {
     t.is(await httpGetRetry(`http://127.0.0.1:${port}/`), 'hello-published')
@@ -83,7 +57,7 @@ test.serial('containers on a user network reach each other by name; one on anoth
   t.is(tsc(root, ['network', 'create', b]).code, 0)
   const web = `web-${process.pid}`
   const www = docroot('hello-by-name')
-  const s = serve(['--name', web, '--network', a, '-v', `${www}:/www:ro`, '--rootfs', rootfs, 'httpd', '-f', '-p', '80', '-h', '/www'])
+  const s = serveContainer(root, ['--name', web, '--network', a, '-v', `${www}:/www:ro`, '--rootfs', rootfs, 'httpd', '-f', '-p', '80', '-h', '/www'])
   try {
     const ok = tsc(root, ['run', '--rm', '--network', a, '--rootfs', rootfs, 'sh', '-c',
       `for i in $(seq 1 50); do timeout 3 wget -q -O- http://${web}/ && exit 0; sleep 0.1; done; exit 1`])

@@ -11,20 +11,19 @@ import { randomBytes } from 'node:crypto'
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { BIN, makeDataRoot, tsc } from './helpers/cli'
+import { makeDataRoot, tsc, type Result } from './helpers/cli'
 import { makeRootfs } from './helpers/rootfs'
+import { removeLines, RootlessUser } from './helpers/rootless-user'
 import { installProbe } from './helpers/security-probe'
 import { contentHashes, makeArchive } from './image-fixtures'
 import { startRegistry } from './image-registry-fixtures'
 
 const tag = randomBytes(3).toString('hex')
-const NAME = `tsbrl${tag}`
 // Ranges far from the usual 100000+ ones other users get.
 const SUB_START = 1_500_000 + (parseInt(tag, 16) % 200) * 131072
 const SUB_COUNT = 131072
-let UID = 0
-let GID = 0
-let HOME = ''
+// Made by test.before (no test runs when it fails).
+let user: RootlessUser
 let rootfs = ''
 const cgroupsMade: string[] = []
 
@@ -42,31 +41,14 @@ const pureV2 = (() => {
 const AUTO_START = 3_000_000_000 + (parseInt(tag, 16) % 100) * 262144
 const AUTO_OWNER_LINE = `tsc-box:${AUTO_START}:131072`
 
-function removeRangeLines(file: string, exact?: string): void {
-  const lines = readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l !== '' && (exact === undefined ? !l.startsWith(`${NAME}:`) : l !== exact))
-  writeFileSync(file, lines.map((l) => l + '\n').join(''))
-}
-
 test.before(() => {
-  // The home under the temp dir: in the v2 guest /home is the host's over 9p, where files
-  // cannot be given to another owner, while /tmp is the guest's own tmpfs.
-  HOME = join(tmpdir(), `${NAME}-home`)
-  execFileSync('useradd', ['-m', '-d', HOME, '-s', '/bin/sh', NAME])
-  UID = Number(execFileSync('id', ['-u', NAME], { encoding: 'utf8' }).trim())
-  GID = Number(execFileSync('id', ['-g', NAME], { encoding: 'utf8' }).trim())
-  // useradd may have given the user ranges of its own: the test's ones replace them.
-  for (const f of ['/etc/subuid', '/etc/subgid']) {
-    removeRangeLines(f)
-    writeFileSync(f, `${NAME}:${SUB_START}:${SUB_COUNT}\n`, { flag: 'a' })
-  }
+  user = RootlessUser.create(`tsbrl${tag}`, SUB_START, SUB_COUNT)
   rootfs = makeRootfs()
   installProbe(rootfs)
   // Under --userns=auto the container's root is not the rootfs's owner: mount points exist.
   mkdirSync(join(rootfs, 'vol'))
   // Its own files, as an image unpacked by the user would be.
-  execFileSync('chown', ['-R', '-h', `${UID}:${GID}`, rootfs])
+  user.own(rootfs)
 })
 
 test.after.always(() => {
@@ -78,41 +60,21 @@ test.after.always(() => {
     }
     spawnSync('rmdir', [d])
   }
-  if (UID !== 0) {
-    // Whatever the user still runs (a failed test's container) goes before the user.
-    spawnSync('pkill', ['-KILL', '-U', String(UID)])
-    spawnSync('userdel', ['-r', '-f', NAME])
-    rmSync(HOME, { recursive: true, force: true })
-  }
-  removeRangeLines('/etc/subuid')
-  removeRangeLines('/etc/subgid')
-  removeRangeLines('/etc/subuid', AUTO_OWNER_LINE)
-  removeRangeLines('/etc/subgid', AUTO_OWNER_LINE)
+  if (user) user.remove()
+  for (const f of ['/etc/subuid', '/etc/subgid']) removeLines(f, (l) => l === AUTO_OWNER_LINE)
   if (rootfs) rmSync(rootfs, { recursive: true, force: true })
-  rmSync(`/tmp/tsc-box-${UID}`, { recursive: true, force: true })
 })
 
-interface Result {
-  code: number | null
-  stdout: string
-  stderr: string
-}
-
 /** `tsc-box ARGS` as the test user, optionally from inside the cgroup `cgroupDir`. */
-function asUser(args: string[], cgroupDir?: string, extraEnv: Record<string, string> = {}): Result {
-  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME, USER: NAME, LOGNAME: NAME, ...(process.env.TSC_BOX_RUNTIME ? { TSC_BOX_RUNTIME: process.env.TSC_BOX_RUNTIME } : {}), ...extraEnv }
-  const cmd = ['setpriv', `--reuid=${UID}`, `--regid=${GID}`, '--init-groups', '--', process.execPath, '--', BIN, ...args]
+function asUser(args: string[], cgroupDir?: string, env: Record<string, string> = {}): Result {
   // Root moves the shell into the delegated cgroup, then it becomes the user.
-  const r = cgroupDir
-    ? spawnSync('sh', ['-c', 'echo $$ > "$0/cgroup.procs" && exec "$@"', cgroupDir, ...cmd], { env, encoding: 'utf8', timeout: 60_000, cwd: '/' })
-    : spawnSync(cmd[0], cmd.slice(1), { env, encoding: 'utf8', timeout: 60_000, cwd: '/' })
-  if (r.error) throw r.error
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
+  const wrapper = cgroupDir ? ['sh', '-c', 'echo $$ > "$0/cgroup.procs" && exec "$@"', cgroupDir] : []
+  return user.run(args, { env, wrapper })
 }
 
 function userDir(prefix: string, mode = 0o755): string {
   const d = mkdtempSync(join(tmpdir(), prefix))
-  execFileSync('chown', [`${UID}:${GID}`, d])
+  user.own(d)
   chmodSync(d, mode)
   return d
 }
@@ -127,12 +89,12 @@ function mapLines(out: string): string[] {
 test.serial('a container runs as the user: root inside is the user, ids 1.. are its subuid range', (t) => {
   const r = asUser(['run', '--rm', '--rootfs', rootfs, 'sh', '-c', 'cat /proc/self/uid_map; cat /proc/self/gid_map; id -u'])
   t.is(r.code, 0, r.stderr)
-  t.deepEqual(mapLines(r.stdout), [`0 ${UID} 1`, `1 ${SUB_START} ${SUB_COUNT}`, `0 ${GID} 1`, `1 ${SUB_START} ${SUB_COUNT}`])
+  t.deepEqual(mapLines(r.stdout), [`0 ${user.uid} 1`, `1 ${SUB_START} ${SUB_COUNT}`, `0 ${user.gid} 1`, `1 ${SUB_START} ${SUB_COUNT}`])
   t.regex(r.stdout, /^0$/m)
   // The default places: data under ~/.local/share, state under /tmp/tsc-box-UID (no XDG_RUNTIME_DIR), 0700.
-  t.true(existsSync(join(HOME, '.local/share/tsc-box')))
-  const st = statSync(`/tmp/tsc-box-${UID}`)
-  t.is(st.uid, UID)
+  t.true(existsSync(join(user.home, '.local/share/tsc-box')))
+  const st = statSync(`/tmp/tsc-box-${user.uid}`)
+  t.is(st.uid, user.uid)
   t.is(st.mode & 0o777, 0o700)
 })
 
@@ -149,7 +111,7 @@ test.serial('--userns=auto: uid 0 inside is a block of the user\'s subuid range 
     t.true(outside >= SUB_START && outside + size <= SUB_START + SUB_COUNT, lines[0])
     t.is(statSync(join(vol, 'made-by-root')).uid, outside)
     // The block was given back with the container.
-    const claims = join(HOME, '.local/share/tsc-box/userns')
+    const claims = join(user.home, '.local/share/tsc-box/userns')
     t.deepEqual(existsSync(claims) ? readdirSync(claims) : [], [])
   } finally {
     rmSync(vol, { recursive: true, force: true })
@@ -159,9 +121,9 @@ test.serial('--userns=auto: uid 0 inside is a block of the user\'s subuid range 
 test.serial('--userns=keep-id: the user keeps its uid and gid inside', (t) => {
   const r = asUser(['run', '--rm', '--userns=keep-id', '--rootfs', rootfs, 'sh', '-c', 'cat /proc/self/uid_map; id -u; id -g'])
   t.is(r.code, 0, r.stderr)
-  t.true(mapLines(r.stdout).includes(`${UID} ${UID} 1`), r.stdout)
-  t.true(mapLines(r.stdout).includes(`0 ${SUB_START} ${Math.min(UID, SUB_COUNT)}`), r.stdout)
-  t.regex(r.stdout, new RegExp(`^${UID}\\n${GID}$`, 'm'))
+  t.true(mapLines(r.stdout).includes(`${user.uid} ${user.uid} 1`), r.stdout)
+  t.true(mapLines(r.stdout).includes(`0 ${SUB_START} ${Math.min(user.uid, SUB_COUNT)}`), r.stdout)
+  t.regex(r.stdout, new RegExp(`^${user.uid}\\n${user.gid}$`, 'm'))
 })
 
 test.serial('files a container creates on a volume belong to the mapped ids on the host', (t) => {
@@ -169,7 +131,7 @@ test.serial('files a container creates on a volume belong to the mapped ids on t
   try {
     const r = asUser(['run', '--rm', '-v', `${vol}:/vol`, '--rootfs', rootfs, 'sh', '-c', 'touch /vol/by-root && touch /vol/by-app && chown 1000:1000 /vol/by-app'])
     t.is(r.code, 0, r.stderr)
-    t.is(statSync(join(vol, 'by-root')).uid, UID)
+    t.is(statSync(join(vol, 'by-root')).uid, user.uid)
     t.is(statSync(join(vol, 'by-app')).uid, SUB_START + 999)
     t.is(statSync(join(vol, 'by-app')).gid, SUB_START + 999)
   } finally {
@@ -208,7 +170,7 @@ test.serial('exec joins a rootless container: its user namespace first, then the
     t.is(r.code, 0, r.stderr)
     const [uid, map, own, init] = r.stdout.trim().split('\n').map((l) => l.trim())
     t.is(uid, '0')
-    t.regex(map!, new RegExp(`^0\\s+${UID}\\s+1$`))
+    t.regex(map!, new RegExp(`^0\\s+${user.uid}\\s+1$`))
     t.is(own, init, 'exec did not join the container\'s pid namespace')
   } finally {
     t.is(asUser(['rm', '-f', name]).code, 0)
@@ -221,7 +183,7 @@ test.serial('limits without a delegated cgroup are refused with how to delegate;
   t.regex(r.stderr, /resource limits were asked for/)
   t.regex(r.stderr, /delegat/)
   t.regex(r.stderr, /--cgroup-parent/)
-  const containers = join(HOME, '.local/share/tsc-box/containers')
+  const containers = join(user.home, '.local/share/tsc-box/containers')
   t.deepEqual(existsSync(containers) ? readdirSync(containers) : [], [])
 })
 
@@ -272,7 +234,7 @@ function hostMountsUnder(dir: string): string[] {
 
 test.serial('rootless images: layers keep their owners (unpacked in a user namespace), the root is an overlay mounted inside the container, writes stay in its upper layer, rm leaves nothing', (t) => {
   const { archive, cleanup } = ownedImage(`rootless/${tag}:owned`)
-  const data = join(HOME, '.local/share/tsc-box')
+  const data = join(user.home, '.local/share/tsc-box')
   try {
     const l = asUser(['load', '-i', archive])
     t.is(l.code, 0, l.stderr)
@@ -313,7 +275,7 @@ test.serial('rootless images: layers keep their owners (unpacked in a user names
 
 test.serial('rootless images with the copy driver: the runtime copies the layers in the user namespace, owners kept, and rm removes the copy', (t) => {
   const { archive, cleanup } = ownedImage(`rootless/${tag}:copy`)
-  const data = join(HOME, '.local/share/tsc-box')
+  const data = join(user.home, '.local/share/tsc-box')
   try {
     t.is(asUser(['load', '-i', archive]).code, 0)
     const r = asUser(['run', '--name', 'rlcopy', '--network', 'none', `rootless/${tag}:copy`, 'sh', '-c', 'stat -c %u:%g /www/index.html; grep " / " /proc/self/mountinfo; echo more >> /www/index.html'], undefined, { TSC_BOX_STORAGE_DRIVER: 'copy' })
@@ -342,7 +304,7 @@ test.serial('rootless pull: layers unpack as they download, in the user namespac
   const root = makeDataRoot()
   const { archive, cleanup } = ownedImage(`rootless/${tag}:pushed`)
   const ref = `${registry.host}/rl/${tag}:1`
-  const data = join(HOME, '.local/share/tsc-box')
+  const data = join(user.home, '.local/share/tsc-box')
   try {
     t.is(tsc(root, ['load', '-i', archive]).code, 0)
     const p = tsc(root, ['push', `rootless/${tag}:pushed`, ref])
@@ -500,7 +462,7 @@ function delegate(mount = '/sys/fs/cgroup'): { dir: string; leaf: string; path: 
   mkdirSync(leaf)
   cgroupsMade.push(leaf)
   for (const d of [dir, leaf]) {
-    execFileSync('chown', [`${UID}:${GID}`, d, ...['cgroup.procs', 'cgroup.subtree_control', 'cgroup.threads'].map((f) => join(d, f))])
+    execFileSync('chown', [`${user.uid}:${user.gid}`, d, ...['cgroup.procs', 'cgroup.subtree_control', 'cgroup.threads'].map((f) => join(d, f))])
   }
   return { dir, leaf, path }
 }
