@@ -2,7 +2,7 @@
 // /etc/subuid-style ranges (pure: no file or process is touched), and the auto allocator's
 // claims in a temporary data root.
 import test from 'ava'
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { CliError } from '../src/errors'

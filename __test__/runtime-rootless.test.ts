@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { makeDataRoot, tsc, type Result } from './helpers/cli'
 import { makeRootfs } from './helpers/rootfs'
-import { removeLines, RootlessUser } from './helpers/rootless-user'
+import { addLine, removeLines, RootlessUser } from './helpers/rootless-user'
 import { installProbe } from './helpers/security-probe'
 import { contentHashes, makeArchive } from './image-fixtures'
 import { startRegistry } from './image-registry-fixtures'
@@ -338,7 +338,7 @@ function idmappable(dir: string): boolean {
 }
 
 test.serial('as root, --userns=auto gives each container its own block of the "tsc-box" ranges', (t) => {
-  for (const f of ['/etc/subuid', '/etc/subgid']) writeFileSync(f, AUTO_OWNER_LINE + '\n', { flag: 'a' })
+  for (const f of ['/etc/subuid', '/etc/subgid']) addLine(f, AUTO_OWNER_LINE)
   const root = makeDataRoot()
   // rfsA belongs to host root: where the temp filesystem can be idmapped, the runtime shows
   // it through an idmapped mount, so the container's root owns it (it can create its mount
@@ -381,7 +381,7 @@ test.serial('as root, --userns=auto gives each container its own block of the "t
 })
 
 test.serial('as root, --userns=auto runs an image: its layers are idmapped under the overlay, root inside is a host id of the block, what it writes lands in the upper layer as mapped ids', (t) => {
-  for (const f of ['/etc/subuid', '/etc/subgid']) if (!readFileSync(f, 'utf8').split('\n').includes(AUTO_OWNER_LINE)) writeFileSync(f, AUTO_OWNER_LINE + '\n', { flag: 'a' })
+  for (const f of ['/etc/subuid', '/etc/subgid']) addLine(f, AUTO_OWNER_LINE)
   const root = makeDataRoot()
   const { archive, cleanup } = ownedImage(`rootns/${tag}:owned`)
   try {

@@ -1,19 +1,61 @@
 // A throwaway unprivileged user for the rootless tests: made with useradd, given the test's
 // own /etc/subuid and /etc/subgid ranges, running `tsc-box` through setpriv with a minimal
 // environment (as a login would give it), and removed with everything it still runs.
-// Two rootless test files must not run at once: both rewrite /etc/subuid and /etc/subgid.
+// ava runs the rootless test files at the same time, and each rewrites /etc/subuid and
+// /etc/subgid (as useradd does): every change to the user database holds one lock.
 import { execFileSync, spawnSync } from 'node:child_process'
-import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { BIN, type Result } from './cli'
 
 const RANGE_FILES = ['/etc/subuid', '/etc/subgid']
 
+const LOCK = '/run/tsc-box-test-userdb.lock'
+let held = 0
+
+/**
+ * Runs `fn` holding the test user-database lock (a directory: mkdir is atomic). Reentrant in
+ * this process; a lock older than two minutes belongs to a killed test and is broken.
+ */
+export function withUserDbLock<T>(fn: () => T): T {
+  if (held === 0) {
+    for (;;) {
+      try {
+        mkdirSync(LOCK)
+        break
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e
+        try {
+          if (Date.now() - statSync(LOCK).mtimeMs > 120_000) rmdirSync(LOCK)
+        } catch {
+          // released meanwhile
+        }
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20)
+      }
+    }
+  }
+  held++
+  try {
+    return fn()
+  } finally {
+    if (--held === 0) rmdirSync(LOCK)
+  }
+}
+
 /** Rewrites `file` without the lines `drop` picks (and without blank lines). */
 export function removeLines(file: string, drop: (line: string) => boolean): void {
-  const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l !== '' && !drop(l))
-  writeFileSync(file, lines.map((l) => l + '\n').join(''))
+  withUserDbLock(() => {
+    const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l !== '' && !drop(l))
+    writeFileSync(file, lines.map((l) => l + '\n').join(''))
+  })
+}
+
+/** Adds `line` to `file` unless it is there already. */
+export function addLine(file: string, line: string): void {
+  withUserDbLock(() => {
+    if (!readFileSync(file, 'utf8').split('\n').includes(line)) writeFileSync(file, line + '\n', { flag: 'a' })
+  })
 }
 
 export interface UserCommand {
@@ -44,6 +86,10 @@ export class RootlessUser {
    * Anything made before a failure is removed again.
    */
   static create(name: string, subStart: number, subCount: number): RootlessUser {
+    return withUserDbLock(() => RootlessUser.createLocked(name, subStart, subCount))
+  }
+
+  private static createLocked(name: string, subStart: number, subCount: number): RootlessUser {
     // The home under the temp dir: in the v2 guest /home is the host's over 9p, where files
     // cannot be given to another owner, while /tmp is the guest's own tmpfs.
     const home = join(tmpdir(), `${name}-home`)
@@ -55,7 +101,7 @@ export class RootlessUser {
       const user = new RootlessUser(name, home, uid, gid, subStart, subCount)
       // useradd may have given the user ranges of its own: the test's ones replace them.
       removeRanges(name)
-      for (const f of RANGE_FILES) writeFileSync(f, `${name}:${subStart}:${subCount}\n`, { flag: 'a' })
+      for (const f of RANGE_FILES) addLine(f, `${name}:${subStart}:${subCount}`)
       return user
     } catch (e) {
       removeUser(name, home, uid)
@@ -94,8 +140,10 @@ export class RootlessUser {
 
   /** The user, its home, its ranges and its default state dir, after whatever it still runs. */
   remove(): void {
-    removeUser(this.name, this.home, this.uid)
-    removeRanges(this.name)
+    withUserDbLock(() => {
+      removeUser(this.name, this.home, this.uid)
+      removeRanges(this.name)
+    })
     rmSync(`/tmp/tsc-box-${this.uid}`, { recursive: true, force: true })
   }
 }
