@@ -8,7 +8,7 @@ import { cgroupsNamed, mountsUnder } from './helpers/leaks'
 
 export function tscAsync(root: string, args: string[], timeout = 120_000): Promise<Result> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--', BIN, ...args], { env: { ...process.env, TSC_BOX_ROOT: root }, encoding: 'utf8', timeout, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+    execFile(BIN, args, { env: { ...process.env, TSC_BOX_ROOT: root }, encoding: 'utf8', timeout, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
       const e = err as (NodeJS.ErrnoException & { code?: number | string; signal?: NodeJS.Signals }) | null
       resolve({ code: e ? (typeof e.code === 'number' ? e.code : null) : 0, signal: e?.signal ?? null, stdout, stderr })
     })

@@ -94,7 +94,7 @@ test('SIGKILL of the monitor: the container dies with it, ps says exited (137), 
 
 /** Starts `tsc-box ARGS` in its own process group and SIGKILLs the group after `ms`. */
 async function killedAfter(root: string, args: string[], ms: number): Promise<void> {
-  const child = spawn(process.execPath, ['--', BIN, ...args], { env: { ...process.env, TSC_BOX_ROOT: root }, stdio: 'ignore', detached: true })
+  const child = spawn(BIN, args, { env: { ...process.env, TSC_BOX_ROOT: root }, stdio: 'ignore', detached: true })
   const done = new Promise((r) => child.on('exit', r))
   await sleep(ms)
   try {

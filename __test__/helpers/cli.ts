@@ -20,10 +20,22 @@ export function makeDataRoot(): string {
   return mkdtempSync(join(tmpdir(), 'tsc-box-root-'))
 }
 
-/** `tsc-box ARGS` with --root ROOT, synchronously, with optional stdin. */
-export function tsc(root: string, args: string[], input = ''): Result {
-  const r = spawnSync(process.execPath, ['--', BIN, ...args], {
-    env: { ...process.env, TSC_BOX_ROOT: root },
+/**
+ * `tsc-box ARGS` with --root ROOT, synchronously, with optional stdin: bin/run.js executed
+ * itself, as a user's shell does (its sh lines hand `exec` to the native front door).
+ */
+export function tsc(root: string, args: string[], input = '', env: NodeJS.ProcessEnv = {}): Result {
+  return tscVia(BIN, [], root, args, input, env)
+}
+
+/** The same command through Node (`node -- bin/run.js`): the JavaScript path of every command. */
+export function tscNode(root: string, args: string[], input = ''): Result {
+  return tscVia(process.execPath, ['--', BIN], root, args, input, {})
+}
+
+function tscVia(file: string, pre: string[], root: string, args: string[], input: string, env: NodeJS.ProcessEnv): Result {
+  const r = spawnSync(file, [...pre, ...args], {
+    env: { ...process.env, TSC_BOX_ROOT: root, ...env },
     input,
     encoding: 'utf8',
     timeout: 60_000,
@@ -34,7 +46,7 @@ export function tsc(root: string, args: string[], input = ''): Result {
 
 /** Starts `tsc-box ARGS` in the background, for tests that signal it or stream to it. */
 export function tscSpawn(root: string, args: string[], opts: SpawnOptions = {}) {
-  return spawn(process.execPath, ['--', BIN, ...args], {
+  return spawn(BIN, args, {
     env: { ...process.env, TSC_BOX_ROOT: root },
     stdio: ['pipe', 'pipe', 'pipe'],
     ...opts,

@@ -125,7 +125,7 @@ export class RootlessUser {
       ...(process.env.TSC_BOX_RUNTIME ? { TSC_BOX_RUNTIME: process.env.TSC_BOX_RUNTIME } : {}),
       ...extraEnv,
     }
-    const argv = [`--reuid=${this.uid}`, `--regid=${this.gid}`, '--init-groups', '--', process.execPath, '--', BIN, ...args]
+    const argv = [`--reuid=${this.uid}`, `--regid=${this.gid}`, '--init-groups', '--', BIN, ...args]
     return { cmd: 'setpriv', argv, env }
   }
 

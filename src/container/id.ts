@@ -24,13 +24,3 @@ export function newContainerId(): string {
 export function shortId(id: string): string {
   return id.slice(0, 12)
 }
-
-/** A 64-bit FNV-1a digest as 16 hex digits: a stable short tag, not a security boundary. */
-export function fnv1a64(s: string): string {
-  let h = 0xcbf29ce484222325n
-  for (const b of Buffer.from(s, 'utf8')) {
-    h ^= BigInt(b)
-    h = (h * 0x100000001b3n) & 0xffffffffffffffffn
-  }
-  return h.toString(16).padStart(16, '0')
-}

@@ -27,19 +27,6 @@ export function lifecycleFiles(dir: string): LifecycleFiles {
   }
 }
 
-/** What the monitor writes (crates/core/src/monitor/status.rs). */
-export interface MonitorStatus {
-  status: 'running' | 'restarting' | 'exited'
-  pid: number
-  monitorPid: number
-  monitorStartTime: number
-  startedAt: string
-  finishedAt: string | null
-  exitCode: number | null
-  oomKilled: boolean
-  restartCount: number
-}
-
 export interface Settings {
   restart: string
   /** `run -d --rm` / `create --rm`: the container removes itself once it has ended. */
@@ -65,24 +52,4 @@ export function writeJsonAtomic(file: string, value: unknown): void {
     fs.closeSync(fd)
   }
   fs.renameSync(tmp, file)
-}
-
-/** Field 22 of /proc/PID/stat (start time in clock ticks), or undefined for a dead or zombie pid. */
-export function procStartTime(pid: number): number | undefined {
-  if (!(pid > 0)) return undefined
-  let stat: string
-  try {
-    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
-  } catch {
-    return undefined
-  }
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  if (fields[0] === 'Z' || fields[0] === 'X') return undefined
-  const t = Number(fields[19])
-  return Number.isFinite(t) ? t : undefined
-}
-
-/** Whether the monitor recorded in `st` is still that process. */
-export function monitorAlive(st: MonitorStatus): boolean {
-  return st.monitorPid > 0 && procStartTime(st.monitorPid) === st.monitorStartTime
 }

@@ -11,7 +11,8 @@ import type {Paths} from '../paths'
 import {parseRuntimeLog, runOutcome} from '../runtime/log'
 import {launch} from '../run/launch'
 import {cliCommand} from '../runtime/locate'
-import {lifecycleFiles, monitorAlive, readJson, writeJsonAtomic, type MonitorStatus, type Settings} from './files'
+import {store} from '../container/store'
+import {lifecycleFiles, readJson, writeJsonAtomic, type Settings} from './files'
 import {deleteRuntimeState, hasRuntimeState, runtimeCall, runtimeMessage, runtimeRoot} from './runtime'
 import {isActive, viewById, type ContainerView} from './state'
 
@@ -91,8 +92,7 @@ function stillActive(paths: Paths, id: string): boolean {
 
 /** The monitor is gone (it removes the cgroup and state before it exits). */
 function monitorGone(dir: string): boolean {
-  const st = readJson<MonitorStatus>(lifecycleFiles(dir).status)
-  return !st || !monitorAlive(st)
+  return !store((n) => n.containerMonitor(dir))?.alive
 }
 
 /**
@@ -101,11 +101,9 @@ function monitorGone(dir: string): boolean {
  * pid provably is that init: the monitor is alive and is its parent.
  */
 function killInit(dir: string): boolean {
-  const st = readJson<MonitorStatus>(lifecycleFiles(dir).status)
-  if (!st || st.status !== 'running' || !monitorAlive(st)) return false
+  const st = store((n) => n.containerMonitor(dir))
+  if (!st || st.status !== 'running' || !st.initOfMonitor) return false
   try {
-    const stat = fs.readFileSync(`/proc/${st.pid}/stat`, 'utf8')
-    if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== st.monitorPid) return false
     process.kill(st.pid, 'SIGKILL')
     return true
   } catch {
@@ -142,8 +140,8 @@ function thaw(runtime: string, paths: Paths, v: ContainerView): void {
 
 /** Ends a restarting container's monitor (it sleeps before the next start: no container). */
 function endRestarts(v: ContainerView): void {
-  const st = readJson<MonitorStatus>(lifecycleFiles(v.dir).status)
-  if (st && st.status === 'restarting' && monitorAlive(st)) {
+  const st = store((n) => n.containerMonitor(v.dir))
+  if (st && st.status === 'restarting' && st.alive) {
     try {
       process.kill(st.monitorPid, 'SIGKILL')
     } catch {

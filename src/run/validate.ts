@@ -8,7 +8,7 @@ import {validateName} from '../container/names'
 import {CliError} from '../errors'
 import {resolveInRoot, readRootFile} from '../fs/in-root'
 import {mergeEnv, parseEnvFile, parseEnvFlag} from './env-file'
-import {parseGroup, parsePasswd, resolveUser, type ResolvedUser} from './user'
+import {resolveUser, type ResolvedUser} from './user'
 import {checkVolumeSource, parseVolume, type Volume} from './volume'
 
 /** The subset of parsed run flags this module validates. */
@@ -86,9 +86,7 @@ export function readVolumes(specs: string[]): Volume[] {
 }
 
 export function lookupUser(rootfs: string, spec: string): ResolvedUser {
-  const passwd = parsePasswd(readRootFile(rootfs, '/etc/passwd') ?? '')
-  const groups = parseGroup(readRootFile(rootfs, '/etc/group') ?? '')
-  return resolveUser(spec, passwd, groups)
+  return resolveUser(spec, readRootFile(rootfs, '/etc/passwd') ?? '', readRootFile(rootfs, '/etc/group') ?? '')
 }
 
 export function checkWorkdir(rootfs: string, workdir: string | undefined): string {

@@ -4,6 +4,7 @@
 mod cli;
 mod commands;
 mod error;
+mod front;
 mod log;
 mod relay;
 mod tinyinit;
@@ -21,6 +22,11 @@ fn main() {
     }
     if argv0 == commands::monitor::LOOP_ARGV0 {
         commands::monitor::loop_main(args.collect());
+    }
+    // `--cli exec ...`: the CLI's own exec, dispatched before clap (its flags are docker's).
+    let rest: Vec<std::ffi::OsString> = args.collect();
+    if rest.first().is_some_and(|a| a == "--cli") {
+        front::main(rest[1..].to_vec());
     }
     let cli = Cli::parse();
     let logger = log::Logger::open(cli.log.as_deref(), cli.log_format, cli.debug);

@@ -1,0 +1,95 @@
+//! Finds a container by what the user typed: its full id, its name, or any unique prefix of
+//! its id (docker's order). An ambiguous prefix is an error, never a guess.
+
+use crate::paths::Paths;
+use crate::view::{self, ContainerView};
+use crate::Coded;
+
+/// docker answers a missing container with status 1.
+pub const EXIT_NO_SUCH: i32 = 1;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ResolveError {
+    #[error("no such container: {0}")]
+    NoSuch(String),
+    #[error("the id prefix \"{prefix}\" matches {count} containers: give more of the id or use the name")]
+    Ambiguous { prefix: String, count: usize },
+}
+
+impl Coded for ResolveError {
+    fn code(&self) -> &'static str {
+        match self {
+            ResolveError::NoSuch(_) => "no_such_container",
+            ResolveError::Ambiguous { .. } => "ambiguous_id",
+        }
+    }
+    fn exit_code(&self) -> i32 {
+        EXIT_NO_SUCH
+    }
+}
+
+pub fn resolve_id(paths: &Paths, reference: &str) -> Result<String, ResolveError> {
+    let no_such = || ResolveError::NoSuch(reference.to_string());
+    if reference.is_empty() || reference.contains('/') || reference.starts_with('.') || reference.contains('\0') {
+        return Err(no_such());
+    }
+    let ids: Vec<String> = std::fs::read_dir(paths.containers_dir())
+        .map(|rd| rd.flatten().filter_map(|e| e.file_name().into_string().ok()).collect())
+        .unwrap_or_default();
+    if ids.iter().any(|i| i == reference) {
+        return Ok(reference.to_string());
+    }
+    if let Ok(named) = std::fs::read_to_string(paths.names_dir().join(reference)) {
+        let id = named.trim();
+        if ids.iter().any(|i| i == id) {
+            return Ok(id.to_string());
+        }
+    }
+    if reference.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+        let matches: Vec<&String> = ids.iter().filter(|i| i.starts_with(reference)).collect();
+        match matches.len() {
+            1 => return Ok(matches[0].clone()),
+            0 => {}
+            count => return Err(ResolveError::Ambiguous { prefix: reference.to_string(), count }),
+        }
+    }
+    Err(no_such())
+}
+
+pub fn resolve_container(paths: &Paths, reference: &str) -> Result<ContainerView, ResolveError> {
+    let id = resolve_id(paths, reference)?;
+    view::by_id(paths, &id).ok_or_else(|| ResolveError::NoSuch(reference.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    #[test]
+    fn ids_names_and_prefixes() {
+        let root = std::env::temp_dir().join(format!("tsc-box-resolve-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let paths = Paths { data_root: root.clone(), run_dir: PathBuf::from("/nonexistent") };
+        for id in ["abc111", "abc222", "def333"] {
+            std::fs::create_dir_all(paths.container_dir(id)).unwrap();
+        }
+        std::fs::create_dir_all(paths.names_dir()).unwrap();
+        std::fs::write(paths.names_dir().join("web"), "def333\n").unwrap();
+        std::fs::write(paths.names_dir().join("stale"), "fff000\n").unwrap();
+        assert_eq!(resolve_id(&paths, "abc111").unwrap(), "abc111");
+        assert_eq!(resolve_id(&paths, "web").unwrap(), "def333");
+        assert_eq!(resolve_id(&paths, "d").unwrap(), "def333");
+        let e = resolve_id(&paths, "abc").unwrap_err();
+        assert_eq!((e.code(), e.exit_code()), ("ambiguous_id", 1));
+        assert_eq!(e.to_string(), "the id prefix \"abc\" matches 2 containers: give more of the id or use the name");
+        for bad in ["", "stale", "../x", ".", "zzz"] {
+            let e = resolve_id(&paths, bad).unwrap_err();
+            assert_eq!(e.to_string(), format!("no such container: {bad}"));
+            assert_eq!(e.code(), "no_such_container");
+        }
+        // A directory without a record is not a container.
+        assert!(resolve_container(&paths, "web").is_err());
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+}

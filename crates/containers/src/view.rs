@@ -1,0 +1,191 @@
+//! A container as the lifecycle commands see it: the CLI's record joined with the monitor's
+//! status, judged against the kernel (is the monitor still that process?). Reading never
+//! writes: `ps` reports the truth even while a monitor is being killed, and the commands that
+//! change things (`rm`, `start`, `prune`) clean up what a dead monitor left.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::paths::Paths;
+use crate::record::{self, ContainerRecord, RecordStatus};
+use crate::status::{self, MonitorState};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum State {
+    Created,
+    Running,
+    Paused,
+    Restarting,
+    Exited,
+}
+
+impl State {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Created => "created",
+            State::Running => "running",
+            State::Paused => "paused",
+            State::Restarting => "restarting",
+            State::Exited => "exited",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ContainerView {
+    pub id: String,
+    pub name: String,
+    pub created: String,
+    pub command: Vec<String>,
+    pub rootfs: String,
+    pub state: State,
+    /// The init's host pid while running, else 0.
+    pub pid: i32,
+    pub exit_code: Option<i32>,
+    pub oom_killed: bool,
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
+    pub restart_count: u32,
+    pub restart_policy: String,
+    /// Detached (a monitor supervises it) or a foreground `run`.
+    pub detached: bool,
+    pub dir: PathBuf,
+}
+
+/// State from the record and the monitor's status file. `runtime_root` lets a foreground
+/// run's record be checked against the runtime: a `run` whose tsc-box was killed says
+/// "running" forever, but its runtime state goes when the container ends.
+pub fn view_of(dir: &Path, rec: ContainerRecord, runtime_root: Option<&Path>) -> ContainerView {
+    let st = status::read_status(dir);
+    let settings = status::read_settings(dir);
+    let mut v = ContainerView {
+        state: match rec.status {
+            RecordStatus::Created => State::Created,
+            RecordStatus::Running => State::Running,
+            RecordStatus::Exited => State::Exited,
+        },
+        pid: 0,
+        exit_code: rec.exit_code,
+        oom_killed: rec.oom_killed,
+        started_at: None,
+        finished_at: None,
+        restart_count: 0,
+        restart_policy: settings.as_ref().map(|s| s.restart.clone()).unwrap_or_else(|| "no".into()),
+        detached: settings.is_some(),
+        dir: dir.to_path_buf(),
+        id: rec.id,
+        name: rec.name,
+        created: rec.created,
+        command: rec.command,
+        rootfs: rec.rootfs,
+    };
+    let Some(st) = st else {
+        if v.state == State::Running && !v.detached {
+            if let Some(r) = runtime_root {
+                if !r.join(&v.id).exists() {
+                    v.state = State::Exited;
+                }
+            }
+        }
+        return v;
+    };
+    v.started_at = Some(st.started_at.clone()).filter(|s| !s.is_empty());
+    v.finished_at = st.finished_at.clone();
+    v.restart_count = st.restart_count;
+    v.oom_killed = st.oom_killed;
+    let live = matches!(st.status, Some(MonitorState::Running | MonitorState::Restarting));
+    if live && status::monitor_alive(&st) {
+        if st.status == Some(MonitorState::Running) {
+            v.state = if dir.join(status::PAUSED).exists() { State::Paused } else { State::Running };
+            v.pid = st.pid;
+            v.exit_code = None;
+        } else {
+            v.state = State::Restarting;
+            v.exit_code = st.exit_code;
+        }
+        return v;
+    }
+    v.state = State::Exited;
+    // A monitor killed before it could record the end: its container died with it
+    // (PR_SET_PDEATHSIG SIGKILL), so 137 is what happened to the app.
+    v.exit_code = if st.status == Some(MonitorState::Exited) { st.exit_code } else { Some(st.exit_code.unwrap_or(137)) };
+    v
+}
+
+/// Every container with a readable record, newest first; half-created directories are skipped.
+pub fn list(paths: &Paths, runtime_root: Option<&Path>) -> Vec<ContainerView> {
+    let Ok(entries) = std::fs::read_dir(paths.containers_dir()) else { return Vec::new() };
+    let mut out: Vec<ContainerView> = entries
+        .flatten()
+        .filter_map(|e| {
+            let dir = e.path();
+            record::read(&dir).map(|r| view_of(&dir, r, runtime_root))
+        })
+        .collect();
+    out.sort_by(|a, b| b.created.cmp(&a.created));
+    out
+}
+
+pub fn by_id(paths: &Paths, id: &str) -> Option<ContainerView> {
+    let dir = paths.container_dir(id);
+    record::read(&dir).map(|r| view_of(&dir, r, None))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::status::proc_start_time;
+
+    fn tmp(tag: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("tsc-box-containers-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    fn rec(status: &str) -> ContainerRecord {
+        serde_json::from_str(&format!(
+            r#"{{"id":"abc","name":"n","created":"2026-01-01T00:00:00Z","rootfs":"/r","command":["sh"],"status":"{status}","exitCode":null,"oomKilled":false}}"#
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_live_monitor_makes_it_running_a_dead_one_exited_137() {
+        let d = tmp("view");
+        let me = std::process::id();
+        let t = proc_start_time(me as i32).unwrap();
+        std::fs::write(d.join("lifecycle.json"), r#"{"restart":"always"}"#).unwrap();
+        let write = |time: u64| {
+            std::fs::write(
+                d.join("status.json"),
+                format!(r#"{{"status":"running","pid":42,"monitorPid":{me},"monitorStartTime":{time},"startedAt":"s","finishedAt":null,"exitCode":null,"oomKilled":false,"restartCount":2}}"#),
+            )
+            .unwrap()
+        };
+        write(t);
+        let v = view_of(&d, rec("running"), None);
+        assert_eq!((v.state, v.pid, v.restart_count, v.detached), (State::Running, 42, 2, true));
+        assert_eq!(v.restart_policy, "always");
+        std::fs::write(d.join("paused"), "").unwrap();
+        assert_eq!(view_of(&d, rec("running"), None).state, State::Paused);
+        write(t + 1);
+        let v = view_of(&d, rec("running"), None);
+        assert_eq!((v.state, v.exit_code, v.pid), (State::Exited, Some(137), 0));
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn a_foreground_run_without_runtime_state_has_exited() {
+        let d = tmp("fg");
+        let rt = d.join("rt");
+        std::fs::create_dir(&rt).unwrap();
+        assert_eq!(view_of(&d, rec("running"), Some(&rt)).state, State::Exited);
+        std::fs::create_dir(rt.join("abc")).unwrap();
+        assert_eq!(view_of(&d, rec("running"), Some(&rt)).state, State::Running);
+        assert_eq!(view_of(&d, rec("created"), None).state, State::Created);
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+}

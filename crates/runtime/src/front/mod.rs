@@ -1,0 +1,70 @@
+//! `tsc-box-runtime --cli exec ARGS`: the native front door of `tsc-box exec` (bin/run.js hands
+//! the command here instead of starting Node). docker's flags, the CLI's container store
+//! (tsc_box_containers) and the runtime's own exec, in this one process; exit statuses and
+//! `--json` errors are the CLI's: 125 tsc-box failed, 126/127 the command cannot be run / was
+//! not found, 1 no such container or not running, else the process's status.
+
+mod argv;
+mod error;
+mod exec;
+
+use std::ffi::OsString;
+use std::os::unix::process::CommandExt;
+
+pub use error::FrontError;
+
+/// The environment variable bin/run.js sets to its own real path: where what this front does
+/// not answer (`--help`, a caller's terminal without -t) goes, through Node.
+pub const CLI_JS_ENV: &str = "TSC_BOX_CLI_JS";
+
+pub enum Outcome {
+    Exit(i32),
+    /// oclif's answer is wanted: hand the whole command line to the Node CLI.
+    ToNode,
+}
+
+pub fn main(args: Vec<OsString>) -> ! {
+    let args: Vec<String> = match args.into_iter().map(OsString::into_string).collect() {
+        Ok(a) => a,
+        // Non-UTF-8 arguments: the Node CLI has the rules for those.
+        Err(_) => to_node_lossy(),
+    };
+    let (verb, rest) = match args.split_first() {
+        Some((v, r)) => (v.as_str(), r),
+        None => finish(Err(FrontError::usage("invalid_usage", "--cli needs a command")), false),
+    };
+    let json = verb == "exec" && argv::json_requested(rest);
+    let outcome = match verb {
+        "exec" => exec::run(rest),
+        other => Err(FrontError::usage("unknown_command", &format!("command {other} not found"))),
+    };
+    match outcome {
+        Ok(Outcome::ToNode) => to_node(&args),
+        other => finish(other.map(|o| match o { Outcome::Exit(c) => c, Outcome::ToNode => unreachable!() }), json),
+    }
+}
+
+fn finish(r: Result<i32, FrontError>, json: bool) -> ! {
+    let code = match r {
+        Ok(c) => c,
+        Err(e) => e.report(json),
+    };
+    std::process::exit(code)
+}
+
+fn to_node(args: &[String]) -> ! {
+    let Some(js) = std::env::var_os(CLI_JS_ENV) else {
+        finish(Err(FrontError::usage("invalid_usage", "see 'tsc-box --help' (the Node CLI is not known to this front: TSC_BOX_CLI_JS is unset)")), false)
+    };
+    let err = std::process::Command::new("node").arg("--").arg(js).args(args).env_remove(CLI_JS_ENV).exec();
+    finish(Err(FrontError::usage("internal", &format!("cannot start node: {err}"))), false)
+}
+
+fn to_node_lossy() -> ! {
+    let raw: Vec<OsString> = std::env::args_os().skip(2).collect();
+    let Some(js) = std::env::var_os(CLI_JS_ENV) else {
+        finish(Err(FrontError::usage("invalid_usage", "arguments must be UTF-8")), false)
+    };
+    let err = std::process::Command::new("node").arg("--").arg(js).args(raw).env_remove(CLI_JS_ENV).exec();
+    finish(Err(FrontError::usage("internal", &format!("cannot start node: {err}"))), false)
+}
