@@ -1,12 +1,11 @@
 //! The lifecycle files the monitor and the commands keep beside the record, and the one rule
 //! that makes them trustworthy: a status counts only while the monitor that wrote it is alive.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Deserialize;
 
 pub const STATUS: &str = "status.json";
-pub const STOP: &str = "status.stop";
 pub const SETTINGS: &str = "lifecycle.json";
 pub const PAUSED: &str = "paused";
 
@@ -40,10 +39,6 @@ pub struct Settings {
     pub restart: String,
     #[serde(default)]
     pub rm: Option<bool>,
-}
-
-pub fn file(dir: &Path, name: &str) -> PathBuf {
-    dir.join(name)
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(p: &Path) -> Option<T> {

@@ -40,7 +40,8 @@ pub fn main(args: Vec<OsString>) -> ! {
     };
     match outcome {
         Ok(Outcome::ToNode) => to_node(&args),
-        other => finish(other.map(|o| match o { Outcome::Exit(c) => c, Outcome::ToNode => unreachable!() }), json),
+        Ok(Outcome::Exit(code)) => finish(Ok(code), json),
+        Err(e) => finish(Err(e), json),
     }
 }
 
