@@ -1,14 +1,14 @@
 #!/bin/sh
 ':' //; s=$0; [ -L "$s" ] && s=$(readlink -f -- "$s")
-':' //; if [ "$1" = exec ]; then r=${TSC_BOX_RUNTIME:-${s%/*}/../target/runtime/tsc-box-runtime}; case $r in /*) ;; *) r=./$r;; esac; h=; for a; do [ "$a" = --help ] && h=1; done; [ -z "$h" ] && [ -x "$r" ] && TSC_BOX_CLI_JS=$s exec "$r" --cli "$@"; fi
+':' //; if [ "$1" = exec ] || [ "$1" = rm ]; then r=${TSC_BOX_RUNTIME:-${s%/*}/../target/runtime/tsc-box-runtime}; case $r in /*) ;; *) r=./$r;; esac; h=; for a; do [ "$a" = --help ] && h=1; done; [ -z "$h" ] && [ -x "$r" ] && TSC_BOX_CLI_JS=$s exec "$r" --cli "$@"; fi
 ':' //; exec node -- "$s" "$@"
 'use strict'
 // The tsc-box entry: a sh/JavaScript polyglot. As a shell script (the lines above, which
-// JavaScript reads as strings and comments) it hands `exec` to the runtime's native front door
-// (`tsc-box-runtime --cli exec`, crates/runtime/src/front/: no Node start at all) and
-// everything else, `exec --help` included, to Node with this same file; its real path is
+// JavaScript reads as strings and comments) it hands `exec` and `rm` to the runtime's native
+// front door (`tsc-box-runtime --cli exec|rm`, crates/runtime/src/front/: no Node start at
+// all) and everything else, `--help` included, to Node with this same file; its real path is
 // resolved first (npm link puts a symlink on PATH). Without a built runtime (or with
-// TSC_BOX_RUNTIME naming a missing one) Node runs `exec` too.
+// TSC_BOX_RUNTIME naming a missing one) Node runs `exec` and `rm` too.
 // `node --` stops Node 20 from taking our own `--env-file FILE` flag for its --env-file option
 // (nodejs/node#54232: it scans argv past the script name, exits 9 on a missing file). Callers
 // that run `node bin/run.js` directly should use `node -- bin/run.js`.

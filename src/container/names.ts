@@ -66,12 +66,6 @@ export function staleNames(dataRoot: string, hasContainer: (id: string) => boole
   return out
 }
 
-/** Releases `name` only if `id` still holds it. */
-export function releaseName(dataRoot: string, name: string, id: string): void {
-  const file = path.join(namesDir(dataRoot), name)
-  try {
-    if (fs.readFileSync(file, 'utf8').trim() === id) fs.unlinkSync(file)
-  } catch {
-    // already gone
-  }
-}
+/** Releases `name` only if `id` still holds it (the store's, crates/containers). */
+export {releaseName} from './remove'
+

@@ -93,22 +93,6 @@ export function claimAutoBlock(dataRoot: string, id: string, uids: IdRange[], gi
   throw new CliError('userns_exhausted', `--userns=auto: all ${n} id blocks of ${owner}'s ranges are in use`)
 }
 
-/** Releases container `id`'s block, if it has one. */
-export function releaseAutoBlock(dataRoot: string, id: string): void {
-  const dir = claimsDir(dataRoot)
-  let names: string[]
-  try {
-    names = fs.readdirSync(dir)
-  } catch {
-    return
-  }
-  for (const name of names) {
-    if (!/^\d+$/.test(name)) continue
-    const file = path.join(dir, name)
-    try {
-      if (fs.readFileSync(file, 'utf8') === id) fs.unlinkSync(file)
-    } catch {
-      // gone already
-    }
-  }
-}
+/** Releases container `id`'s block, if it has one (the store's, crates/containers). */
+export {releaseAutoBlock} from './remove'
+

@@ -11,7 +11,7 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import {randomBytes} from '../container/id'
 import {readRecord} from '../container/record'
-import {removeTree} from '../container/remove-tree'
+import {overlayDirOf, releaseOverlayDir} from '../container/remove'
 import {CliError} from '../errors'
 import {callAsync, call, type ImageSummary} from './native'
 import {imagesRoot, overlaysRoot} from './store'
@@ -80,30 +80,8 @@ function prepareForRuntime(dir: string, lower: string[]): ImageRootfs {
   return {dir, merged, driver: 'runtime', layers}
 }
 
-/** Unmounts; with `remove`, deletes the container's upper layer too. Idempotent. */
-export function releaseOverlayDir(dir: string, remove: boolean): void {
-  // A copy was never mounted (and without root, umount of a plain directory is EPERM); the
-  // runtime's overlay exists only in the container's mount namespace.
-  const driver = readDriver(dir)
-  if (driver !== 'copy' && driver !== 'runtime') call((n) => n.rootfsUnmount(path.join(dir, 'merged')))
-  if (remove) removeTree(dir)
-}
-
-function readDriver(dir: string): string {
-  try {
-    return fs.readFileSync(path.join(dir, 'driver'), 'utf8').trim()
-  } catch {
-    return ''
-  }
-}
-
-function overlayKeyDir(dataRoot: string, rootfs: string | undefined): string | undefined {
-  if (rootfs === undefined) return undefined
-  const root = overlaysRoot(dataRoot) + path.sep
-  if (!rootfs.startsWith(root)) return undefined
-  const key = rootfs.slice(root.length).split(path.sep)[0]
-  return /^[0-9a-f]{16}$/.test(key) ? path.join(overlaysRoot(dataRoot), key) : undefined
-}
+/** Unmounts; with `remove`, deletes the container's upper layer too (crates/containers). */
+export {releaseOverlayDir}
 
 function isMountPoint(p: string): boolean {
   try {
@@ -124,7 +102,7 @@ export async function ensureContainerRootfs(dataRoot: string, containerDir: stri
   } catch {
     return
   }
-  const dir = overlayKeyDir(dataRoot, rootfs)
+  const dir = overlayDirOf(dataRoot, rootfs)
   if (dir === undefined) return
   const merged = path.join(dir, 'merged')
   if (isMountPoint(merged)) return
@@ -140,13 +118,4 @@ export async function ensureContainerRootfs(dataRoot: string, containerDir: stri
   if (!image) throw new CliError('image_not_found', `the image ${meta.digest} of this container is no longer in the store`)
   const lower = image.layers.map((l) => l.path).reverse()
   await callAsync((n) => n.rootfsMount(lower, path.join(dir, 'upper'), path.join(dir, 'work'), merged, false))
-}
-
-/**
- * Releases the overlay a container's rootfs path points into, if it is one of ours; the
- * container's own removal calls this.
- */
-export function releaseContainerRootfs(dataRoot: string, rootfs: string | undefined): void {
-  const dir = overlayKeyDir(dataRoot, rootfs)
-  if (dir !== undefined) releaseOverlayDir(dir, true)
 }

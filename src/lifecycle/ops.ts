@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import {removeContainer} from '../container/bundle'
+import {removeContainerFully as removeInStore} from '../container/remove'
 import {ensureContainerRootfs} from '../image/rootfs'
 import {CliError} from '../errors'
 import type {Paths} from '../paths'
@@ -176,20 +176,11 @@ export function killContainer(runtime: string, paths: Paths, v: ContainerView, s
 
 /**
  * `rm`: a running container only with force (killed first). Everything goes: processes,
- * cgroup, runtime state, network, the writable layer, the directory, the name.
+ * cgroup, runtime state, network, the writable layer, the directory, the name (the store's
+ * removal, crates/containers/src/remove.rs, which the native `rm` runs too).
  */
 export async function removeContainerFully(runtime: string, paths: Paths, v: ContainerView, force: boolean): Promise<void> {
-  if (isActive(v) && !force)
-    throw new CliError('container_running', `container ${v.id.slice(0, 12)} is ${v.state}: stop it first or use --force`, 1)
-  if (isActive(v)) {
-    fs.writeFileSync(lifecycleFiles(v.dir).stop, '')
-    endRestarts(v)
-    thaw(runtime, paths, v)
-    signal(runtime, paths, v.id, 'SIGKILL', true, v.dir)
-    await until(() => monitorGone(v.dir), 15_000)
-  }
-  deleteRuntimeState(runtime, paths, v.id)
-  removeContainer(paths.dataRoot, v.id, v.name)
+  removeInStore(runtime, paths, v.id, force)
 }
 
 /** `wait`: blocks until the container is no longer running; its exit status. */

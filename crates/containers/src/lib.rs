@@ -5,6 +5,7 @@
 
 pub mod paths;
 pub mod record;
+pub mod remove;
 pub mod resolve;
 pub mod status;
 pub mod user;

@@ -12,7 +12,7 @@ use tsc_box_containers::paths::{self, PathEnv, Paths};
 use tsc_box_containers::view::ContainerView;
 use tsc_box_containers::{resolve, status, user, view, Coded};
 
-fn coded(e: &impl Coded) -> Error {
+pub(crate) fn coded(e: &impl Coded) -> Error {
     Error::new(Status::GenericFailure, format!("[{}:{}] {e}", e.code(), e.exit_code()))
 }
 

@@ -4,6 +4,7 @@ use napi_derive::napi;
 
 mod cgroup_stats;
 mod cgroup_validate;
+mod container_remove;
 mod containers;
 mod host;
 mod image;

@@ -131,6 +131,39 @@ fn parse(argv: &[String], flags: &[Flag], command: &str) -> Result<Parsed, Front
     Ok(p)
 }
 
+const RM: [Flag; 5] = [
+    flag("force", Some('f'), Kind::Bool),
+    flag("volumes", Some('v'), Kind::Bool),
+    flag("root", None, Kind::Value),
+    flag("json", None, Kind::Bool),
+    flag("help", None, Kind::Bool),
+];
+
+/// `rm`: docker takes flags after the names too (rm ID -f); everything after `--` is a name.
+pub fn rm(argv: &[String]) -> Result<Parsed, FrontError> {
+    let (mut flags, mut names) = (Vec::new(), Vec::new());
+    let mut i = 0;
+    while i < argv.len() {
+        let tok = &argv[i];
+        if tok == "--" {
+            names.extend_from_slice(&argv[i + 1..]);
+            break;
+        }
+        if tok == "--root" && i + 1 < argv.len() {
+            flags.extend_from_slice(&argv[i..i + 2]);
+            i += 1;
+        } else if tok.starts_with('-') && tok != "-" {
+            flags.push(tok.clone());
+        } else {
+            names.push(tok.clone());
+        }
+        i += 1;
+    }
+    let mut p = parse(&flags, &RM, "rm")?;
+    p.rest = names;
+    Ok(p)
+}
+
 pub fn exec(argv: &[String]) -> Result<Parsed, FrontError> {
     parse(argv, &EXEC, "exec")
 }
@@ -191,6 +224,15 @@ mod tests {
         assert_eq!(exec(&v(&["-e"])).unwrap_err().to_string(), "flag needs an argument: -e");
         assert_eq!(exec(&v(&["--user"])).unwrap_err().code(), "flag_needs_value");
         assert_eq!(exec(&v(&["--json=yes"])).unwrap_err().code(), "invalid_flag");
+    }
+
+    #[test]
+    fn rm_flags_go_anywhere() {
+        let p = rm(&v(&["a", "-f", "--root", "/r", "b", "--json", "--", "-c"])).unwrap();
+        assert!(p.bool("force") && p.bool("json") && !p.bool("volumes"));
+        assert_eq!((p.value("root"), p.rest.clone()), (Some("/r"), v(&["a", "b", "-c"])));
+        assert!(rm(&v(&["-fv", "x"])).unwrap().bool("volumes"));
+        assert_eq!(rm(&v(&["x", "-t"])).unwrap_err().to_string(), "unknown flag: -t\nSee 'tsc-box rm --help'.");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The front's failures, reported as the Node CLI reports them (src/cli/error-output.ts):
 //! `tsc-box: MESSAGE` on stderr and, under --json, {"error":{"code","message"}} on stdout.
 
+use tsc_box_containers::remove::RemoveError;
 use tsc_box_containers::resolve::ResolveError;
 use tsc_box_containers::user::UserError;
 use tsc_box_containers::{Coded, EXIT_ENGINE};
@@ -16,6 +17,11 @@ pub enum FrontError {
     Resolve(#[from] ResolveError),
     #[error(transparent)]
     User(#[from] UserError),
+    #[error(transparent)]
+    Remove(#[from] RemoveError),
+    /// Already on stderr (one of several names failed): only --json's object remains to write.
+    #[error(transparent)]
+    Shown(Box<FrontError>),
     /// The runtime's own failure: `runtime_<kind>`, 126/127 for a command that cannot run.
     #[error(transparent)]
     Runtime(#[from] CmdError),
@@ -31,6 +37,8 @@ impl FrontError {
             FrontError::Input { code, .. } => (*code).to_string(),
             FrontError::Resolve(e) => e.code().to_string(),
             FrontError::User(e) => e.code().to_string(),
+            FrontError::Remove(e) => e.code().to_string(),
+            FrontError::Shown(e) => e.code(),
             FrontError::Runtime(e) => format!("runtime_{}", e.kind().as_str()),
         }
     }
@@ -40,6 +48,8 @@ impl FrontError {
             FrontError::Input { exit, .. } => *exit,
             FrontError::Resolve(e) => e.exit_code(),
             FrontError::User(e) => e.exit_code(),
+            FrontError::Remove(e) => e.exit_code(),
+            FrontError::Shown(e) => e.exit_code(),
             FrontError::Runtime(e) => match e.kind().exit_status() {
                 1 => EXIT_ENGINE,
                 s => s,
@@ -49,7 +59,9 @@ impl FrontError {
 
     /// Writes the report and returns the exit status.
     pub fn report(&self, json: bool) -> i32 {
-        eprintln!("tsc-box: {self}");
+        if !matches!(self, FrontError::Shown(_)) {
+            eprintln!("tsc-box: {self}");
+        }
         if json {
             println!("{}", serde_json::json!({"error": {"code": self.code(), "message": self.to_string()}}));
         }

@@ -1,5 +1,5 @@
-//! `tsc-box-runtime --cli exec ARGS`: the native front door of `tsc-box exec` (bin/run.js hands
-//! the command here instead of starting Node). docker's flags, the CLI's container store
+//! `tsc-box-runtime --cli exec|rm ARGS`: the native front door of `tsc-box exec` and `tsc-box rm`
+//! (bin/run.js hands these commands here instead of starting Node). docker's flags, the CLI's container store
 //! (tsc_box_containers) and the runtime's own exec, in this one process; exit statuses and
 //! `--json` errors are the CLI's: 125 tsc-box failed, 126/127 the command cannot be run / was
 //! not found, 1 no such container or not running, else the process's status.
@@ -7,6 +7,7 @@
 mod argv;
 mod error;
 mod exec;
+mod rm;
 
 use std::ffi::OsString;
 use std::os::unix::process::CommandExt;
@@ -33,9 +34,15 @@ pub fn main(args: Vec<OsString>) -> ! {
         Some((v, r)) => (v.as_str(), r),
         None => finish(Err(FrontError::usage("invalid_usage", "--cli needs a command")), false),
     };
-    let json = verb == "exec" && argv::json_requested(rest);
+    let json = match verb {
+        "exec" => argv::json_requested(rest),
+        // As the Node CLI: anywhere, even where it does not parse.
+        "rm" => rest.iter().any(|a| a == "--json"),
+        _ => false,
+    };
     let outcome = match verb {
         "exec" => exec::run(rest),
+        "rm" => rm::run(rest),
         other => Err(FrontError::usage("unknown_command", &format!("command {other} not found"))),
     };
     match outcome {
