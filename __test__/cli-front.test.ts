@@ -111,3 +111,37 @@ test('native exec: bad env, workdir and user are refused before anything runs', 
   t.deepEqual(code(['-u', 'ghost', id, 'true']), [125, 'unknown_user'])
   t.deepEqual(code(['-u', 'app:no-such-group', id, 'true']), [125, 'unknown_user'])
 })
+
+test('rm goes to the runtime with its flags anywhere; rm --help and rm without names go to Node', (t) => {
+  const rt = fakeRuntime()
+  const r = tsc(makeDataRoot(), ['rm', 'c1', '-f', 'c2'], '', { TSC_BOX_RUNTIME: rt })
+  t.is(r.code, 0, r.stderr)
+  t.is(r.stdout, `args: --cli rm c1 -f c2\njs: ${realpathSync(BIN)}\n`)
+  const help = tsc(makeDataRoot(), ['rm', '--help'], '', { TSC_BOX_RUNTIME: rt })
+  t.regex(help.stdout, /Remove one or more containers/)
+  // The real front hands a name-less rm to Node, whose parser names the missing argument.
+  const none = tsc(makeDataRoot(), ['rm', '-f'])
+  t.is(none.code, 125)
+  t.notRegex(none.stderr, /args:/)
+})
+
+test('native rm and the JavaScript path answer alike: running, force, json, unknown flags, several names', (t) => {
+  const { root, id } = running(t)
+  const busy = tsc(root, ['rm', '--json', 'front'])
+  t.is(busy.code, 1)
+  const msg = `container ${id.slice(0, 12)} is running: stop it first or use --force`
+  t.deepEqual(JSON.parse(busy.stdout), { error: { code: 'container_running', message: msg } })
+  t.is(tscNode(root, ['rm', '--json', 'front']).stdout, busy.stdout)
+  const bad = tsc(root, ['rm', 'front', '-x'])
+  t.is(bad.code, 125)
+  t.is(bad.stderr, "tsc-box: unknown flag: -x\nSee 'tsc-box rm --help'.\n")
+  // Two names, one missing: the found one goes, each failure is shown once, the status is 1.
+  const two = tsc(root, ['rm', 'nosuch', 'front', '--force'])
+  t.is(two.code, 1)
+  t.is(two.stdout, 'front\n')
+  t.is(two.stderr, 'tsc-box: no such container: nosuch\n')
+  t.deepEqual(ps(root), [])
+  const js = tscNode(root, ['rm', '--json', 'nosuch'])
+  const native = tsc(root, ['rm', '--json', 'nosuch'])
+  t.deepEqual([native.code, native.stdout, native.stderr], [js.code, js.stdout, js.stderr])
+})
