@@ -7,7 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import * as net from 'node:net'
 import { join } from 'node:path'
 import { compare, median, report, type Command } from '../measure'
-import { busyboxRootfs, CLI, runcSpecBundle, RUNTIME, tempDir } from '../fixtures'
+import { busyboxRootfs, CLI, editConfig, runcSpecBundle, RUNTIME, runtimeRun, tempDir } from '../fixtures'
 
 const NET_DIR = process.env.TSC_BOX_NETWORK_DIR ?? '/var/lib/tsc-box/network'
 
@@ -15,29 +15,17 @@ function cliRun(label: string, root: string, rootfs: string, network: string): C
   return { label, argv: [process.execPath, '--', CLI, 'run', '--rm', '--network', network, '--rootfs', rootfs, 'true'], env: { ...process.env, TSC_BOX_ROOT: root } }
 }
 
-/** The runtime on a runc-spec bundle, plain or with the net-attach/net-detach hooks the CLI adds. */
-function runtimeRun(label: string, bundle: string): Command {
-  const state = tempDir('tsc-box-bench-state-')
-  let i = 0
-  return {
-    label,
-    get argv() {
-      return [RUNTIME, '--root', state, 'run', '-b', bundle, `bench-net-${process.pid}-${++i}`]
-    },
-  }
-}
-
+/** A runc-spec bundle with the net-attach/net-detach hooks the CLI adds. */
 function bridgeBundle(): string {
   const dir = runcSpecBundle(['/bin/true'])
   const plan = join(dir, 'network.json')
   writeFileSync(plan, JSON.stringify({ dir: NET_DIR, network: 'bridge', name: 'bench' }))
-  const path = join(dir, 'config.json')
-  const config = JSON.parse(readFileSync(path, 'utf8'))
-  config.hooks = {
-    createRuntime: [{ path: RUNTIME, args: ['tsc-box-runtime', 'net-attach', plan] }],
-    poststop: [{ path: RUNTIME, args: ['tsc-box-runtime', 'net-detach', plan] }],
-  }
-  writeFileSync(path, JSON.stringify(config))
+  editConfig(dir, (config) => {
+    config.hooks = {
+      createRuntime: [{ path: RUNTIME, args: ['tsc-box-runtime', 'net-attach', plan] }],
+      poststop: [{ path: RUNTIME, args: ['tsc-box-runtime', 'net-detach', plan] }],
+    }
+  })
   return dir
 }
 
@@ -48,8 +36,8 @@ function setupCost(runs: number) {
   const bridged = bridgeBundle()
   const samples = compare(
     [
-      runtimeRun('tsc-box-runtime run (no network)', plain),
-      runtimeRun('tsc-box-runtime run (bridge hooks)', bridged),
+      runtimeRun('tsc-box-runtime run (no network)', RUNTIME, plain),
+      runtimeRun('tsc-box-runtime run (bridge hooks)', RUNTIME, bridged),
       cliRun('tsc-box run --network none', root, rootfs, 'none'),
       cliRun('tsc-box run --network bridge', root, rootfs, 'bridge'),
     ],
