@@ -25,10 +25,11 @@ pub enum Outcome {
 }
 
 pub fn main(args: Vec<OsString>) -> ! {
+    let raw = args.clone();
     let args: Vec<String> = match args.into_iter().map(OsString::into_string).collect() {
         Ok(a) => a,
         // Non-UTF-8 arguments: the Node CLI has the rules for those.
-        Err(_) => to_node_lossy(),
+        Err(_) => to_node(&raw),
     };
     let (verb, rest) = match args.split_first() {
         Some((v, r)) => (v.as_str(), r),
@@ -46,7 +47,7 @@ pub fn main(args: Vec<OsString>) -> ! {
         other => Err(FrontError::usage("unknown_command", &format!("command {other} not found"))),
     };
     match outcome {
-        Ok(Outcome::ToNode) => to_node(&args),
+        Ok(Outcome::ToNode) => to_node(&raw),
         Ok(Outcome::Exit(code)) => finish(Ok(code), json),
         Err(e) => finish(Err(e), json),
     }
@@ -60,18 +61,10 @@ fn finish(r: Result<i32, FrontError>, json: bool) -> ! {
     std::process::exit(code)
 }
 
-fn to_node(args: &[String]) -> ! {
+/// Hands the command line, as it came (`raw`: the arguments after `--cli`), to the Node CLI.
+fn to_node(raw: &[OsString]) -> ! {
     let Some(js) = std::env::var_os(CLI_JS_ENV) else {
         finish(Err(FrontError::usage("invalid_usage", "see 'tsc-box --help' (the Node CLI is not known to this front: TSC_BOX_CLI_JS is unset)")), false)
-    };
-    let err = std::process::Command::new("node").arg("--").arg(js).args(args).env_remove(CLI_JS_ENV).exec();
-    finish(Err(FrontError::usage("internal", &format!("cannot start node: {err}"))), false)
-}
-
-fn to_node_lossy() -> ! {
-    let raw: Vec<OsString> = std::env::args_os().skip(2).collect();
-    let Some(js) = std::env::var_os(CLI_JS_ENV) else {
-        finish(Err(FrontError::usage("invalid_usage", "arguments must be UTF-8")), false)
     };
     let err = std::process::Command::new("node").arg("--").arg(js).args(raw).env_remove(CLI_JS_ENV).exec();
     finish(Err(FrontError::usage("internal", &format!("cannot start node: {err}"))), false)
