@@ -19,3 +19,8 @@ pub trait Coded: std::fmt::Display {
 
 /// docker's status for a failure of the engine (bad input included).
 pub const EXIT_ENGINE: i32 = 125;
+
+/// The 12-digit id docker shows in messages.
+pub fn short_id(id: &str) -> &str {
+    id.get(..12).unwrap_or(id)
+}

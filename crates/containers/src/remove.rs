@@ -16,7 +16,7 @@ use crate::paths::Paths;
 use crate::resolve::EXIT_NO_SUCH;
 use crate::status::{self, MonitorState};
 use crate::view::{ContainerView, State};
-use crate::{Coded, EXIT_ENGINE};
+use crate::{short_id as short, Coded, EXIT_ENGINE};
 
 /// The marker `stop` and `rm -f` leave: the monitor must not restart the container.
 pub const STOP_MARKER: &str = "status.stop";
@@ -63,10 +63,6 @@ impl Coded for RemoveError {
             _ => EXIT_ENGINE,
         }
     }
-}
-
-fn short(id: &str) -> &str {
-    id.get(..12).unwrap_or(id)
 }
 
 fn is_active(v: &ContainerView) -> bool {

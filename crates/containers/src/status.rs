@@ -4,6 +4,8 @@
 use std::path::Path;
 
 use serde::Deserialize;
+/// The /proc readings the truth rule needs (the runtime's state uses the same ones).
+pub use tsc_box_core::state::{proc_parent, proc_start_time};
 
 pub const STATUS: &str = "status.json";
 pub const SETTINGS: &str = "lifecycle.json";
@@ -53,31 +55,6 @@ pub fn read_settings(dir: &Path) -> Option<Settings> {
     read_json(&dir.join(SETTINGS))
 }
 
-/// Field 22 of /proc/PID/stat (start time in clock ticks), or None for a dead or zombie pid.
-pub fn proc_start_time(pid: i32) -> Option<u64> {
-    if pid <= 0 {
-        return None;
-    }
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let fields = stat_fields(&stat)?;
-    if fields.first().is_some_and(|s| *s == "Z" || *s == "X") {
-        return None;
-    }
-    fields.get(19)?.parse().ok()
-}
-
-/// The parent pid (field 4) of a live process.
-pub fn proc_parent(pid: i32) -> Option<i32> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    stat_fields(&stat)?.get(1)?.parse().ok()
-}
-
-/// The fields after the command name, whose parentheses may hold anything.
-fn stat_fields(stat: &str) -> Option<Vec<&str>> {
-    let after = stat.get(stat.rfind(')')? + 2..)?;
-    Some(after.split(' ').collect())
-}
-
 /// Whether the monitor recorded in `st` is still that process.
 pub fn monitor_alive(st: &MonitorStatus) -> bool {
     st.monitor_pid > 0 && proc_start_time(st.monitor_pid) == Some(st.monitor_start_time)
@@ -114,12 +91,5 @@ mod tests {
         assert!(monitor_alive(&st(me, t)));
         assert!(!monitor_alive(&st(me, t + 1)));
         assert!(!monitor_alive(&st(0, t)));
-    }
-
-    #[test]
-    fn stat_fields_survive_odd_names() {
-        let f = stat_fields("12 (a) b) (c) S 1 12 12").unwrap();
-        assert_eq!(f[0], "S");
-        assert_eq!(f[1], "1");
     }
 }

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use nix::fcntl::{Flock, FlockArg};
 
 pub use record::{Record, Status};
-pub use time::{now_rfc3339, proc_start_time};
+pub use time::{now_rfc3339, proc_parent, proc_start_time};
 
 use crate::kind::Kind;
 

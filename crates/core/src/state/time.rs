@@ -42,9 +42,20 @@ pub fn proc_start_time(pid: i32) -> Option<u64> {
     parse_stat(&s)
 }
 
+/// The parent pid (field 4 of /proc/PID/stat) of a live process.
+pub fn proc_parent(pid: i32) -> Option<i32> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    after_comm(&s)?.split(' ').nth(1)?.parse().ok()
+}
+
+/// The stat line from field 3 on: the command name (field 2) may contain spaces and
+/// parentheses, so the split is after the last ')'.
+fn after_comm(s: &str) -> Option<&str> {
+    s.get(s.rfind(')')? + 2..)
+}
+
 fn parse_stat(s: &str) -> Option<u64> {
-    // The command name (field 2) may contain spaces and parentheses: split after the last ')'.
-    let rest = &s[s.rfind(')')? + 2..];
+    let rest = after_comm(s)?;
     let mut fields = rest.split(' ');
     let state = fields.next()?;
     if state == "Z" || state == "X" {
@@ -71,6 +82,13 @@ mod tests {
         assert_eq!(parse_stat(line), Some(777));
         let zombie = "42 (x) Z 1 42 42 0 -1 4194560 100 0 0 0 0 0 0 0 20 0 1 0 777 1000 100";
         assert_eq!(parse_stat(zombie), None);
+    }
+
+    #[test]
+    fn fields_after_the_command_name_survive_odd_names() {
+        let f: Vec<&str> = after_comm("12 (a) b) (c) S 1 12 12").unwrap().split(' ').collect();
+        assert_eq!(f[0], "S");
+        assert_eq!(f[1], "1");
     }
 
     #[test]

@@ -7,6 +7,7 @@ use tsc_box_containers::paths::{self, PathEnv};
 use tsc_box_containers::resolve::{resolve_container, EXIT_NO_SUCH};
 use tsc_box_containers::user::resolve_in_rootfs;
 use tsc_box_containers::view::State;
+use tsc_box_containers::short_id;
 
 use super::{argv, FrontError, Outcome};
 use crate::cli::LogFormat;
@@ -48,7 +49,7 @@ pub fn run(args: &[String]) -> Result<Outcome, FrontError> {
     let v = resolve_container(&paths, &p.rest[0])?;
     if v.state != State::Running {
         let what = if v.state == State::Paused { "paused" } else { "not running" };
-        return Err(FrontError::Input { code: "container_not_running", msg: format!("container {} is {what}", short(&v.id)), exit: EXIT_NO_SUCH });
+        return Err(FrontError::Input { code: "container_not_running", msg: format!("container {} is {what}", short_id(&v.id)), exit: EXIT_NO_SUCH });
     }
     let env = p.values("env").iter().map(|e| env_entry(e)).collect::<Result<Vec<_>, _>>()?;
     let workdir = p.value("workdir");
@@ -92,8 +93,4 @@ pub fn run(args: &[String]) -> Result<Outcome, FrontError> {
 fn caller_terminals(interactive: bool) -> bool {
     let is_tty = |fd: std::os::fd::BorrowedFd<'_>| nix::unistd::isatty(fd).unwrap_or(false);
     (interactive && is_tty(std::io::stdin().as_fd())) || is_tty(std::io::stdout().as_fd()) || is_tty(std::io::stderr().as_fd())
-}
-
-fn short(id: &str) -> &str {
-    id.get(..12).unwrap_or(id)
 }
