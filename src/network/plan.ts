@@ -48,9 +48,10 @@ export function hasSlirp4netns(env: NodeJS.ProcessEnv = process.env): boolean {
  * root it gets user-mode networking (slirp4netns) as with podman, or none where slirp4netns
  * cannot work (not installed, no tun device).
  */
-export function defaultMode(uid: number = process.getuid?.() ?? 0, slirp: boolean = slirpUnavailable() === undefined): string {
+export function defaultMode(uid: number = process.getuid?.() ?? 0, slirp?: boolean): string {
   if (uid === 0) return DEFAULT_NETWORK
-  return slirp ? 'slirp4netns' : 'none'
+  // Probed only without root: root's `run` needs no PATH scan or /dev/net/tun check.
+  return (slirp ?? slirpUnavailable() === undefined) ? 'slirp4netns' : 'none'
 }
 
 /** slirp4netns's fixed addresses (its default 10.0.2.0/24): the container and its DNS. */
