@@ -84,9 +84,15 @@ impl Store {
     /// fsyncs the temp file and renames it to its content address.
     pub(crate) fn persist(&self, tmp: &mut TempFile, digest: &Digest) -> Result<()> {
         let file = tmp.file.take().expect("temp file persisted twice");
-        file.sync_all().map_err(io_err(&tmp.path))?;
+        self.move_in(&file, &tmp.path, digest)
+    }
+
+    /// fsyncs `file` (open at `path`, on the store's filesystem), renames it to the blob
+    /// `digest`, and makes the new name durable before any index that refers to it is written.
+    pub(crate) fn move_in(&self, file: &File, path: &std::path::Path, digest: &Digest) -> Result<()> {
+        file.sync_all().map_err(io_err(path))?;
         let dest = self.blob_path(digest);
-        std::fs::rename(&tmp.path, &dest).map_err(io_err(&dest))?;
+        std::fs::rename(path, &dest).map_err(io_err(&dest))?;
         let dir = self.root.join("blobs/sha256");
         File::open(&dir).and_then(|d| d.sync_all()).map_err(io_err(&dir))?;
         Ok(())
@@ -103,12 +109,7 @@ impl Store {
             let _ = std::fs::remove_file(path);
             return Err(StoreError::BlobMismatch { expected: expect.clone(), expected_size: size, actual: digest, actual_size: got });
         }
-        f.sync_all().map_err(io_err(path))?;
-        let dest = self.blob_path(expect);
-        std::fs::rename(path, &dest).map_err(io_err(&dest))?;
-        let dir = self.root.join("blobs/sha256");
-        File::open(&dir).and_then(|d| d.sync_all()).map_err(io_err(&dir))?;
-        Ok(())
+        self.move_in(&f, path, expect)
     }
 
     pub fn put_bytes(&self, data: &[u8]) -> Result<(Digest, u64)> {

@@ -120,12 +120,6 @@ impl Store {
             return Err(StoreError::BlobTooLarge(blob.digest.clone(), blob.size));
         }
         let f = std::fs::File::open(partial).map_err(super::io_err(partial))?;
-        f.sync_all().map_err(super::io_err(partial))?;
-        let target = self.blob_path(&blob.digest);
-        std::fs::rename(partial, &target).map_err(super::io_err(&target))?;
-        // The new name is durable before the index that the import writes next refers to it.
-        let dir = self.root.join("blobs/sha256");
-        std::fs::File::open(&dir).and_then(|d| d.sync_all()).map_err(super::io_err(&dir))?;
-        Ok(())
+        self.move_in(&f, partial, &blob.digest)
     }
 }
