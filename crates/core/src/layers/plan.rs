@@ -44,10 +44,10 @@ impl Layers {
         plain(rootfs)?;
         let dir = rootfs.parent().ok_or(LayersError::BadPath(rootfs.into(), "root.path has no parent directory"))?;
         let data_root = dir.parent().and_then(Path::parent).ok_or(LayersError::BadPath(rootfs.into(), "root.path is not <data root>/overlay/<key>/<dir>"))?;
-        for (p, what) in [(&self.upperdir, "upperdir"), (&self.workdir, "workdir")] {
+        for (p, not_sibling) in [(&self.upperdir, "upperdir must be a sibling of root.path"), (&self.workdir, "workdir must be a sibling of root.path")] {
             plain(p)?;
             if p.parent() != Some(dir) || p == rootfs {
-                return Err(LayersError::BadPath(p.clone(), if what == "upperdir" { "upperdir must be a sibling of root.path" } else { "workdir must be a sibling of root.path" }));
+                return Err(LayersError::BadPath(p.clone(), not_sibling));
             }
         }
         if self.upperdir == self.workdir {
