@@ -6,7 +6,7 @@ import {Args} from '@oclif/core'
 import {asOclifFlags, BaseCommand} from '../base-command'
 import {Flags} from '../cli/flags'
 import {context, eachRef} from '../lifecycle/context'
-import {removeContainerFully} from '../lifecycle/ops'
+import {removeContainerFully} from '../container/remove'
 import {resolveContainer} from '../lifecycle/resolve'
 
 export default class Rm extends BaseCommand {
@@ -25,7 +25,7 @@ export default class Rm extends BaseCommand {
     const {paths, runtime} = context(flags.root as string | undefined)
     return eachRef(argv as string[], async (ref) => {
       const v = resolveContainer(paths.dataRoot, ref)
-      await removeContainerFully(runtime, paths, v, flags.force as boolean)
+      removeContainerFully(runtime, paths, v.id, flags.force as boolean)
       return {id: v.id, name: v.name}
     }, (ref) => this.jsonEnabled() || this.log(ref))
   }

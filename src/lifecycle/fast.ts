@@ -37,12 +37,12 @@ async function rm(argv: readonly string[]): Promise<number | undefined> {
   const rest = names
   if (flags.help || rest.length === 0) return undefined
   const {context, eachRef} = await import('./context')
-  const {removeContainerFully} = await import('./ops')
+  const {removeContainerFully} = await import('../container/remove')
   const {resolveContainer} = await import('./resolve')
   const {paths, runtime} = context(flags.root)
   const out = await eachRef(rest, async (ref) => {
     const v = resolveContainer(paths.dataRoot, ref)
-    await removeContainerFully(runtime, paths, v, flags.force)
+    removeContainerFully(runtime, paths, v.id, flags.force)
     return {id: v.id, name: v.name}
   }, (ref) => flags.json || process.stdout.write(ref + '\n'))
   if (flags.json) process.stdout.write(JSON.stringify(out) + '\n')

@@ -1,10 +1,10 @@
 /**
  * The lifecycle operations the commands share: start (a monitor runs the container from its
- * bundle, on the same root filesystem and writable layer), stop, kill, remove, wait.
+ * bundle, on the same root filesystem and writable layer), stop, kill, wait (removal is the
+ * store's: src/container/remove.ts).
  */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import {removeContainerFully as removeInStore} from '../container/remove'
 import {ensureContainerRootfs} from '../image/rootfs'
 import {CliError} from '../errors'
 import type {Paths} from '../paths'
@@ -172,15 +172,6 @@ export function killContainer(runtime: string, paths: Paths, v: ContainerView, s
     throw new CliError('container_not_running', `container ${v.id.slice(0, 12)} is not running`, 1)
   if (v.state === 'paused' && sig !== 'SIGKILL' && sig !== 'KILL' && sig !== '9') thaw(runtime, paths, v)
   signal(runtime, paths, v.id, sig, false)
-}
-
-/**
- * `rm`: a running container only with force (killed first). Everything goes: processes,
- * cgroup, runtime state, network, the writable layer, the directory, the name (the store's
- * removal, crates/containers/src/remove.rs, which the native `rm` runs too).
- */
-export async function removeContainerFully(runtime: string, paths: Paths, v: ContainerView, force: boolean): Promise<void> {
-  removeInStore(runtime, paths, v.id, force)
 }
 
 /** `wait`: blocks until the container is no longer running; its exit status. */

@@ -7,9 +7,9 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import {removeContainer} from '../container/bundle'
 import {namesDir, releaseName, staleNames} from '../container/names'
+import {removeContainerFully} from '../container/remove'
 import {containerDir, containersDir} from '../container/record'
 import type {Paths} from '../paths'
-import {removeContainerFully} from './ops'
 import {deleteRuntimeState} from './runtime'
 import {isActive, listContainers} from './state'
 
@@ -39,7 +39,7 @@ export async function pruneContainers(runtime: string, paths: Paths): Promise<st
   for (const v of listContainers(paths.dataRoot)) {
     if (isActive(v)) continue
     try {
-      await removeContainerFully(runtime, paths, v, false)
+      removeContainerFully(runtime, paths, v.id, false)
       removed.push(v.id)
     } catch {
       // started or removed meanwhile
