@@ -31,8 +31,10 @@ function binding(): Native {
   const n = native()
   if (!helperChosen) {
     helperChosen = true
-    const runtime = runtimePath()
-    if ((process.getuid?.() ?? 0) !== 0 && hasSubordinateRanges() && isExecutable(runtime)) n.imageUseUnpackHelper(runtime, rootlessMapArgs())
+    if ((process.getuid?.() ?? 0) !== 0 && hasSubordinateRanges()) {
+      const runtime = runtimePath()
+      if (isExecutable(runtime)) n.imageUseUnpackHelper(runtime, rootlessMapArgs())
+    }
   }
   return n
 }
