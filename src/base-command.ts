@@ -2,7 +2,7 @@
  * The base of every oclif command: `--json` (oclif's json flag), `--root`, and error output
  * through the CLI's one error mapping (src/cli/error-output.ts).
  */
-import {Command, type Interfaces} from '@oclif/core'
+import {Command, loadHelpClass, type Interfaces} from '@oclif/core'
 import {reportError} from './cli/error-output'
 import {rootFlag} from './cli/global-flags'
 import {currentPathEnv, resolvePaths, type Paths} from './paths'
@@ -18,6 +18,12 @@ export abstract class BaseCommand extends Command {
 
   protected paths(root: string | undefined): Paths {
     return resolvePaths(root, currentPathEnv())
+  }
+
+  /** oclif's help for `id`, for the commands that parse their own argv (run, create, exec). */
+  protected async showHelpOf(id: string): Promise<void> {
+    const Help = await loadHelpClass(this.config)
+    await new Help(this.config).showHelp([id])
   }
 
   /** Never rethrows: the error is reported here, once, and becomes the exit status. */

@@ -21,9 +21,7 @@ export default class Create extends BaseCommand {
     this.parsed = true // runCommand parses argv itself, like `run`
     const r = await runCommand(['--no-start', ...this.argv])
     if (r.kind === 'help') {
-      const {loadHelpClass} = await import('@oclif/core')
-      const Help = await loadHelpClass(this.config)
-      await new Help(this.config).showHelp(['create'])
+      await this.showHelpOf('create')
       return
     }
     process.exitCode = r.exitCode

@@ -21,9 +21,7 @@ export default class Exec extends BaseCommand {
     this.parsed = true // flags end at the container: the command's own flags are its own
     const code = await execCommand(this.argv)
     if (code === undefined) {
-      const {loadHelpClass} = await import('@oclif/core')
-      const Help = await loadHelpClass(this.config)
-      await new Help(this.config).showHelp(['exec'])
+      await this.showHelpOf('exec')
       return
     }
     process.exitCode = code

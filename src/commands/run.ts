@@ -26,9 +26,7 @@ export default class Run extends BaseCommand {
     this.parsed = true // runCommand parses argv itself: oclif's parser would take the command's own flags
     const r = await runCommand(this.argv)
     if (r.kind === 'help') {
-      const {loadHelpClass} = await import('@oclif/core')
-      const Help = await loadHelpClass(this.config)
-      await new Help(this.config).showHelp(['run'])
+      await this.showHelpOf('run')
       return
     }
     process.exitCode = r.exitCode
