@@ -3,7 +3,7 @@ import {timeAgo} from '../image/format'
 import type {ContainerView} from './state'
 
 function since(iso: string | null, now: number): string {
-  return timeAgo(iso, now).replace(/ ago$/, '').replace(/^Less than a second$/, 'Less than a second')
+  return timeAgo(iso, now).replace(/ ago$/, '')
 }
 
 /** docker's STATUS column: "Up 5 seconds", "Exited (0) 3 minutes ago", "Created". */
