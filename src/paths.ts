@@ -2,6 +2,7 @@
  * Where tsc-box keeps its data (records, bundles) and its volatile state (runtime state,
  * locks): a data root that survives reboots and a run directory that does not.
  */
+import * as path from 'node:path'
 import {store} from './container/store'
 
 export interface Paths {
@@ -25,6 +26,11 @@ export function resolvePaths(root: string | undefined, p: PathEnv): Paths {
   return store((n) =>
     n.containersResolvePaths(root, {uid: p.uid, home: p.home, xdgDataHome: p.env.XDG_DATA_HOME, xdgRuntimeDir: p.env.XDG_RUNTIME_DIR, cwd: process.cwd()}),
   )
+}
+
+/** Where the runtime keeps its state (`--root` of every runtime call), as runtime_root() in Rust. */
+export function runtimeRoot(paths: Paths): string {
+  return path.join(paths.runDir, 'runtime')
 }
 
 export function currentPathEnv(): PathEnv {

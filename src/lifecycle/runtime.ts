@@ -7,12 +7,9 @@ import {spawnSync} from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import {CliError} from '../errors'
-import type {Paths} from '../paths'
+import {runtimeRoot, type Paths} from '../paths'
 
-/** Where tsc-box keeps the runtime's state (the same place `run` gives it as --root). */
-export function runtimeRoot(paths: Paths): string {
-  return path.join(paths.runDir, 'runtime')
-}
+export {runtimeRoot}
 
 export interface RuntimeResult {
   status: number

@@ -20,7 +20,7 @@ import {applySecurity} from '../oci/security'
 import {currentUsernsHost, type UsernsHost} from '../oci/security-userns'
 import {readSubid} from '../oci/subid'
 import {claimAutoBlock, releaseAutoBlock} from '../container/userns-auto'
-import {currentPathEnv, ensureOwnRunDir, resolvePaths, type Paths} from '../paths'
+import {currentPathEnv, ensureOwnRunDir, resolvePaths, runtimeRoot, type Paths} from '../paths'
 import {requireRuntime} from '../runtime/locate'
 import {parseRuntimeLog, runOutcome, type ProcessStatus} from '../runtime/log'
 import {runFlags} from './flags'
@@ -58,10 +58,6 @@ function readHostResolvConf(): string {
   }
 }
 
-function runtimeStateDir(paths: Paths): string {
-  return path.join(paths.runDir, 'runtime')
-}
-
 async function runRuntime(runtime: string, args: string[]): Promise<ProcessStatus> {
   return launch({file: runtime, args, stdin: false})
 }
@@ -71,8 +67,8 @@ async function runRuntime(runtime: string, args: string[]): Promise<ProcessStatu
  * state (and with it the cgroup) is removed here, so that no path leaves anything behind.
  */
 async function removeRuntimeState(paths: Paths, runtime: string, id: string): Promise<void> {
-  if (!fs.existsSync(path.join(runtimeStateDir(paths), id))) return
-  await runRuntime(runtime, ['--root', runtimeStateDir(paths), 'delete', '--force', id]).catch(() => undefined)
+  if (!fs.existsSync(path.join(runtimeRoot(paths), id))) return
+  await runRuntime(runtime, ['--root', runtimeRoot(paths), 'delete', '--force', id]).catch(() => undefined)
 }
 
 function claimWithRandomName(dataRoot: string, id: string): {files: ContainerFiles; name: string} {
@@ -145,7 +141,7 @@ async function runPrepared(flags: RunFlags, positionals: string[], signals?: Sig
   const v = validateRun(flags, positionals, process.env)
   const runtime = requireRuntime()
   const paths = resolvePaths(flags.root, currentPathEnv())
-  const network = await prepareNetwork(flags, {dataRoot: paths.dataRoot, runtime, runtimeState: runtimeStateDir(paths), exposed: image?.config.exposedPorts})
+  const network = await prepareNetwork(flags, {dataRoot: paths.dataRoot, runtime, runtimeState: runtimeRoot(paths), exposed: image?.config.exposedPorts})
 
   const id = newContainerId()
   const hostname = v.hostname ?? shortId(id)
@@ -204,7 +200,7 @@ async function runPrepared(flags: RunFlags, positionals: string[], signals?: Sig
     }
     saveRecord(files, record)
     ensureOwnRunDir(paths.runDir, process.getuid?.() ?? 0)
-    fs.mkdirSync(runtimeStateDir(paths), {recursive: true, mode: 0o700})
+    fs.mkdirSync(runtimeRoot(paths), {recursive: true, mode: 0o700})
 
     if (flags.detach || flags['no-start']) {
       launched = true
@@ -214,7 +210,7 @@ async function runPrepared(flags: RunFlags, positionals: string[], signals?: Sig
 
     const status = await launch({
       file: runtime,
-      args: ['--root', runtimeStateDir(paths), '--log', files.log, '--log-format', 'json', 'run', '-b', files.dir, id],
+      args: ['--root', runtimeRoot(paths), '--log', files.log, '--log-format', 'json', 'run', '-b', files.dir, id],
       stdin: flags.interactive,
       relayTerminals: !flags.tty,
       signals,

@@ -14,6 +14,7 @@ import {inspectNetwork, listNetworks, runNetHook} from '../../network/admin'
 import {findContainerId, runningPid} from '../../network/container-ns'
 import {networkDir} from '../../network/dir'
 import {requireRuntime} from '../../runtime/locate'
+import {runtimeRoot} from '../../paths'
 
 export default class NetworkConnect extends BaseCommand {
   static override summary = 'Connect a running container to a network'
@@ -28,7 +29,7 @@ export default class NetworkConnect extends BaseCommand {
     const paths = this.paths(flags.root as string | undefined)
     const runtime = requireRuntime()
     const id = findContainerId(paths.dataRoot, args.container)
-    const pid = runningPid(runtime, path.join(paths.runDir, 'runtime'), id, args.container)
+    const pid = runningPid(runtime, runtimeRoot(paths), id, args.container)
     inspectNetwork(args.network)
     const files = containerFiles(paths.dataRoot, id)
     const name = readRecord(files.dir).name
