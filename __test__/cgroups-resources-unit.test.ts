@@ -11,9 +11,14 @@ function spec(): Spec {
   return { ociVersion: '1.2.0', linux: { cgroupsPath: '/tsc-box/abc123' } }
 }
 
-function host(problem: { field: string; message: string } | null = null, cpuCount = 2): ResourceHost & { seen: LinuxResources[] } {
+function host(
+  problem: { field: string; message: string } | null = null,
+  cpuCount = 2,
+  weight: boolean | null = true,
+): ResourceHost & { seen: LinuxResources[]; warnings: string[] } {
   const seen: LinuxResources[] = []
-  return { cpuCount, seen, check: (r) => (seen.push(r), problem) }
+  const warnings: string[] = []
+  return { cpuCount, seen, warnings, check: (r) => (seen.push(r), problem), blockIoWeight: () => weight, warn: (m) => warnings.push(m) }
 }
 
 function apply(flags: ResourceFlags, h = host()): Spec {
@@ -55,6 +60,18 @@ test('--cpus becomes a quota over a 100 ms period', (t) => {
   t.deepEqual(apply({ cpus: '1.25' }).linux?.resources?.cpu, { quota: 125000, period: 100000 })
   t.deepEqual(apply({ 'cpu-quota': '20000', 'cpu-period': '50000', 'cpu-shares': '512' }).linux?.resources?.cpu, { quota: 20000, period: 50000, shares: 512 })
   t.deepEqual(apply({ 'cpuset-cpus': '0-1', 'cpuset-mems': '0' }).linux?.resources?.cpu, { cpus: '0-1', mems: '0' })
+})
+
+test('--blkio-weight on a kernel without a weight file is discarded with docker\'s warning', (t) => {
+  const h = host(null, 2, false)
+  t.is(apply({ 'blkio-weight': '300', memory: '64m' }, h).linux?.resources?.blockIO, undefined)
+  t.deepEqual(h.warnings, ['Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.'])
+  // When the CLI cannot tell (rootless), the weight goes to the runtime, which decides.
+  const unknown = host(null, 2, null)
+  t.deepEqual(apply({ 'blkio-weight': '300' }, unknown).linux?.resources?.blockIO, { weight: 300 })
+  t.deepEqual(unknown.warnings, [])
+  // A bad value is refused whatever the kernel has.
+  refused(t, { 'blkio-weight': '2000' }, /--blkio-weight "2000"/, host(null, 2, false))
 })
 
 test('--pids-limit and --blkio-weight', (t) => {

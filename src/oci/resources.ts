@@ -39,6 +39,10 @@ export interface ResourceHost {
   cpuCount: number
   /** The runtime's own rules (Rust, through napi): null when acceptable. */
   check(resources: LinuxResources): {field: string; message: string} | null
+  /** Whether the kernel can apply a block IO weight; null when this process cannot tell. */
+  blockIoWeight(): boolean | null
+  /** Where warnings go (docker prints them on stderr and goes on). */
+  warn(message: string): void
 }
 
 export const defaultHost: ResourceHost = {
@@ -47,6 +51,8 @@ export const defaultHost: ResourceHost = {
     return os.availableParallelism()
   },
   check: (r) => native().validateResources(JSON.stringify(r)) ?? null,
+  blockIoWeight: () => native().blockIoWeightSupported() ?? null,
+  warn: (message) => process.stderr.write(`WARNING: ${message}\n`),
 }
 
 function bad(flag: string, value: string, why: string): CliError {
@@ -154,7 +160,11 @@ export function applyResources(spec: Spec, f: ResourceFlags, host: ResourceHost 
   if (f['blkio-weight'] !== undefined) {
     const w = parseInteger('blkio-weight', f['blkio-weight'])
     if (w !== 0 && (w < 10 || w > 1000)) throw bad('blkio-weight', f['blkio-weight'], 'range is from 10 to 1000, or 0 to disable')
-    if (w !== 0) r.blockIO = {weight: w}
+    // docker's choice on a kernel without the weight file (v1 blkio without BFQ, as on
+    // current kernels): warn and run without the weight, rather than refuse the container.
+    if (w !== 0 && host.blockIoWeight() === false)
+      host.warn('Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.')
+    else if (w !== 0) r.blockIO = {weight: w}
   }
 
   const problem = host.check(r)

@@ -9,6 +9,7 @@ pub mod devices;
 pub mod fsio;
 pub mod manager;
 pub mod path;
+pub mod probe;
 pub mod stats;
 pub mod v1;
 pub mod v2;

@@ -63,7 +63,7 @@ pub fn apply(dirs: &Dirs, r: &LinuxResources) -> Result<(), V1Error> {
         if let Some(w) = b.weight().filter(|w| *w != 0) {
             let d = dir(dirs, "blkio", "linux.resources.blockIO.weight")?;
             // With blk-mq only BFQ has weights; it exposes them under its own name.
-            let file = ["blkio.weight", "blkio.bfq.weight"].iter().map(|f| d.join(f)).find(|p| p.exists()).ok_or(
+            let file = crate::probe::V1_WEIGHT_FILES.iter().map(|f| d.join(f)).find(|p| p.exists()).ok_or(
                 V1Error::Unsupported { field: "linux.resources.blockIO.weight", why: "the kernel has no blkio.weight or blkio.bfq.weight (BFQ scheduler not available)" },
             )?;
             fsio::write(&file, &w.to_string())?;

@@ -19,3 +19,11 @@ pub fn validate_resources(resources_json: String) -> napi::Result<Option<Resourc
     let host = HostCpus::read().map_err(|e| napi::Error::from_reason(format!("cannot read the host's CPUs: {e}")))?;
     Ok(validate(&r, &host).err().map(|e| ResourceProblem { field: e.field().to_string(), message: e.to_string() }))
 }
+
+/// Whether this host can apply a block IO weight: false on kernels whose blkio controller has
+/// no weight file (v1 without BFQ) or whose cgroup2 root has no io controller; null when this
+/// process cannot tell (the runtime then decides).
+#[napi]
+pub fn block_io_weight_supported() -> Option<bool> {
+    tsc_box_cgroups::probe::block_io_weight()
+}
