@@ -397,18 +397,42 @@ pub fn image_has_layer(root: String, diff_id: String) -> Result<bool> {
     Ok(store.layer_path(&d).is_dir())
 }
 
+/// The unpacked bytes of the images being pulled, by token: the layers of one image unpack on
+/// several threads at once and count against one TSC_BOX_IMAGE_MAX_BYTES.
+static TALLIES: std::sync::Mutex<Option<std::collections::HashMap<u32, tsc_box_image::unpack::ImageTally>>> = std::sync::Mutex::new(None);
+
+/// A token for the layers of one image pulled with `imageUnpackDownload`; end it with
+/// `imageTallyEnd`. Fails when TSC_BOX_IMAGE_MAX_BYTES is not a valid amount.
+#[napi]
+pub fn image_tally_new() -> Result<u32> {
+    let tally = tsc_box_image::unpack::ImageTally::from_env().map_err(|e| fail("layer_rejected", e))?;
+    let t = NEXT_FOLLOW.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    TALLIES.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert_with(Default::default).insert(t, tally);
+    Ok(t)
+}
+
+#[napi]
+pub fn image_tally_end(token: u32) {
+    if let Some(map) = TALLIES.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
+        map.remove(&token);
+    }
+}
+
 /// Unpacks a layer from `file` while a download appends to it (until `size` bytes), then moves
-/// the verified blob into the store. Abort with `imageFollowAbort(token)`.
+/// the verified blob into the store. Abort with `imageFollowAbort(token)`. The layer counts
+/// against the image total of `tally` (from `imageTallyNew`).
 #[napi(ts_return_type = "Promise<void>")]
-pub fn image_unpack_download(root: String, file: String, digest: String, size: f64, diff_id: String, token: u32) -> AsyncTask<Job<(), ()>> {
+pub fn image_unpack_download(root: String, file: String, digest: String, size: f64, diff_id: String, token: u32, tally: u32) -> AsyncTask<Job<(), ()>> {
     job(move || {
         let flag = follow_flag(token);
+        let image = TALLIES.lock().unwrap_or_else(|p| p.into_inner()).as_ref().and_then(|m| m.get(&tally).cloned());
         let result = (|| {
             let store = open(&root)?;
             let d = Digest::parse(&digest).map_err(|e| fail("invalid_image", e))?;
             let diff = Digest::parse(&diff_id).map_err(|e| fail("invalid_image", e))?;
             let blob = tsc_box_image::manifest::Blob { digest: d, size: size as u64, media_type: String::new() };
-            store.unpack_download(std::path::Path::new(&file), &blob, &diff, &flag).map_err(store_err)
+            let image = image.ok_or_else(|| fail("layer_rejected", format!("no image tally {tally}: call imageTallyNew first")))?;
+            image.counting(|| store.unpack_download(std::path::Path::new(&file), &blob, &diff, &flag)).map_err(store_err)
         })();
         if let Some(map) = FOLLOWS.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
             map.remove(&token);

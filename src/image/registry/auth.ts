@@ -6,7 +6,7 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import {CliError} from '../../errors'
-import {readBody, request} from './http'
+import {blobDeadlineMs, readBody, request} from './http'
 
 export interface Credentials {
   username: string
@@ -71,19 +71,46 @@ export function basicHeader(c: Credentials): string {
   return 'Basic ' + Buffer.from(`${c.username}:${c.password}`).toString('base64')
 }
 
+/**
+ * Whether the registry's stored credentials may go to the token service at `realm`. The
+ * realm is named by whoever answers the registry's address, and over plain HTTP that can be
+ * anyone on the path; so, as docker's and containerd's resolvers do since containerd's
+ * CVE-2020-15157, they go to an HTTPS realm (any host: Docker Hub's is auth.docker.io), and
+ * to a plain-HTTP realm only on the very host of a registry that is itself spoken to without
+ * TLS (plain HTTP or --tls-verify=false), which already receives them in the clear.
+ */
+export function mayReceiveCredentials(realm: URL, registry: URL, insecure: boolean): boolean {
+  if (realm.protocol === 'https:') return true
+  if (realm.protocol !== 'http:') return false
+  const plainRegistry = registry.protocol === 'http:' || insecure
+  return plainRegistry && realm.hostname === registry.hostname
+}
+
 /** Fetches a bearer token for `scope` from the challenge's realm. */
-export async function fetchToken(ch: Challenge, scope: string | undefined, creds: Credentials | undefined, insecure: boolean): Promise<string> {
+export async function fetchToken(ch: Challenge, scope: string | undefined, creds: Credentials | undefined, insecure: boolean, registry: URL): Promise<string> {
   const realm = ch.params.realm
   if (!realm) throw new CliError('registry_auth', 'the registry asked for a token without naming where to get it (no realm)')
-  const url = new URL(realm)
+  let url: URL
+  try {
+    url = new URL(realm)
+  } catch {
+    throw new CliError('registry_auth', `the registry named a token service that is not a URL (realm ${JSON.stringify(realm)})`)
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new CliError('registry_auth', `the registry named a token service that is not HTTP(S) (realm ${realm})`)
   if (ch.params.service) url.searchParams.set('service', ch.params.service)
   const s = scope ?? ch.params.scope
   if (s) url.searchParams.set('scope', s)
   const headers: Record<string, string> = {}
-  if (creds) headers.authorization = basicHeader(creds)
-  const res = await request({url: url.toString(), headers, insecure})
+  const withheld = creds !== undefined && !mayReceiveCredentials(url, registry, insecure)
+  if (creds && !withheld) headers.authorization = basicHeader(creds)
+  const deadlineMs = blobDeadlineMs(1 << 20)
+  const res = await request({url: url.toString(), headers, insecure, deadline: {at: Date.now() + deadlineMs, ms: deadlineMs, what: `the token request to ${url.host}`}})
   const body = await readBody(res, 1 << 20)
-  if (res.status === 401 || res.status === 403) throw new CliError('registry_auth', `the token service refused ${creds ? `the credentials of ${creds.username}` : 'anonymous access'} (${res.status})`)
+  if (res.status === 401 || res.status === 403) {
+    if (withheld)
+      throw new CliError('registry_auth', `the token service refused anonymous access (${res.status}); the credentials of ${creds.username} were not sent to it because it is plain HTTP on ${url.hostname}, another host than the registry ${registry.host}`)
+    throw new CliError('registry_auth', `the token service refused ${creds ? `the credentials of ${creds.username}` : 'anonymous access'} (${res.status})`)
+  }
   if (res.status !== 200) throw new CliError('registry_auth', `the token service answered ${res.status}`)
   let doc: {token?: string; access_token?: string}
   try {

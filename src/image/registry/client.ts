@@ -9,7 +9,7 @@ import type {Readable} from 'node:stream'
 import {pipeline} from 'node:stream/promises'
 import {CliError} from '../../errors'
 import {basicHeader, credentialsFor, fetchToken, parseChallenge, type Credentials} from './auth'
-import {readBody, request, type Response} from './http'
+import {blobDeadlineMs, blobPace, readBody, request, type Deadline, type Response} from './http'
 
 export const MANIFEST_TYPES = [
   'application/vnd.oci.image.manifest.v1+json',
@@ -44,6 +44,7 @@ interface Send {
   push?: boolean
   /** A full URL (upload locations) instead of base + path. */
   url?: string
+  deadline?: Deadline
 }
 
 export class RegistryClient {
@@ -84,7 +85,7 @@ export class RegistryClient {
     const ch = parseChallenge(res.headers['www-authenticate'] as string | undefined)
     if (!ch) return false
     if (ch.scheme === 'bearer') {
-      this.auth = 'Bearer ' + (await fetchToken(ch, this.scope(push), this.creds, this.insecure))
+      this.auth = 'Bearer ' + (await fetchToken(ch, this.scope(push), this.creds, this.insecure, new URL(await this.baseUrl())))
       return true
     }
     if (ch.scheme === 'basic' && this.creds) {
@@ -101,7 +102,7 @@ export class RegistryClient {
     for (let attempt = 0; ; attempt++) {
       const headers: Record<string, string> = {...s.headers}
       if (this.auth) headers.authorization = this.auth
-      const res = await request({method: s.method, url, headers, body: s.body?.(), insecure: this.insecure})
+      const res = await request({method: s.method, url, headers, body: s.body?.(), insecure: this.insecure, deadline: s.deadline})
       if ((res.status === 401 || (res.status === 403 && this.auth?.startsWith('Bearer'))) && attempt === 0) {
         res.body.resume()
         if (await this.authorize(res, Boolean(s.push))) continue
@@ -139,7 +140,9 @@ export class RegistryClient {
   }
 
   async getManifest(ref: string): Promise<{bytes: Buffer; mediaType: string}> {
-    const res = await this.send({path: `/v2/${this.repo}/manifests/${ref}`, headers: {accept: MANIFEST_TYPES.join(', ')}})
+    const deadlineMs = blobDeadlineMs(8 << 20)
+    const deadline = {at: Date.now() + deadlineMs, ms: deadlineMs, what: `the manifest ${this.repo}:${ref}`}
+    const res = await this.send({path: `/v2/${this.repo}/manifests/${ref}`, headers: {accept: MANIFEST_TYPES.join(', ')}, deadline})
     if (res.status !== 200) await this.fail(res, `fetching the manifest ${this.repo}:${ref}`)
     const bytes = await readBody(res)
     const ct = String(res.headers['content-type'] ?? '').split(';')[0].trim()
@@ -158,7 +161,7 @@ export class RegistryClient {
    * Downloads a blob to `file`, continuing a previous partial download with a Range request.
    * `onBytes` sees every chunk's length (progress).
    */
-  async downloadBlob(digest: string, size: number, file: string, onBytes: (n: number) => void): Promise<void> {
+  async downloadBlob(digest: string, size: number, file: string, onBytes: (n: number) => void, signal?: AbortSignal): Promise<void> {
     let have = 0
     try {
       have = fs.statSync(file).size
@@ -174,7 +177,15 @@ export class RegistryClient {
       return
     }
     const headers: Record<string, string> = have > 0 ? {range: `bytes=${have}-`} : {}
-    const res = await this.send({path: `/v2/${this.repo}/blobs/${digest}`, headers})
+    // A registry that drips bytes just fast enough to beat the idle timeout would hold the
+    // pull forever: the whole transfer has a deadline that grows with what is left of it
+    // (base + bytes / minimum rate). As the announced size is the registry's word too, the
+    // same allowance is also checked as the bytes come: past the base, at least the minimum
+    // rate on average, so a drip is caught within one idle timeout whatever size it claims.
+    const deadlineMs = blobDeadlineMs(size - have)
+    const pace = blobPace()
+    const started = Date.now()
+    const res = await this.send({path: `/v2/${this.repo}/blobs/${digest}`, headers, deadline: {at: Date.now() + deadlineMs, what: `the download of blob ${digest} (${size - have} bytes)`, ms: deadlineMs}})
     // A registry that ignores Range sends everything: the bytes we have are skipped, not
     // rewritten (a reader may be following the file).
     let skip = res.status === 200 ? have : 0
@@ -194,13 +205,17 @@ export class RegistryClient {
         if (written + part.length > size) throw new CliError('blob_mismatch', `the registry sent more than the ${size} bytes announced for blob ${digest}`)
         written += part.length
         onBytes(part.length)
+        const elapsed = Date.now() - started
+        if (elapsed > pace.baseMs && written - have < ((elapsed - pace.baseMs) / 1000) * pace.rate)
+          throw new CliError('registry_timeout', `blob ${digest} arrives too slowly: ${written - have} bytes in ${Math.round(elapsed / 1000)} s, below the minimum average of ${pace.rate} bytes/s after the first ${Math.round(pace.baseMs / 1000)} s (all ${size - have} bytes were due within ${Math.round(deadlineMs / 1000)} s; TSC_BOX_REGISTRY_MIN_RATE and TSC_BOX_REGISTRY_DEADLINE_BASE_MS set the allowance); run the pull again to resume it`)
         yield part
       }
     }
     try {
-      await pipeline(res.body, rest, fs.createWriteStream(file, {flags: 'a', mode: 0o600}))
+      await pipeline(res.body, rest, fs.createWriteStream(file, {flags: 'a', mode: 0o600}), ...(signal ? [{signal}] : []))
     } catch (e) {
       if (e instanceof CliError) throw e
+      if (signal?.aborted) throw new CliError('registry_interrupted', `the download of blob ${digest} was stopped`)
       throw new CliError('registry_interrupted', `the download of blob ${digest} was interrupted (${(e as Error).message}); run the pull again to resume it`)
     }
     if (written !== size) throw new CliError('registry_interrupted', `blob ${digest} ended after ${written} of ${size} bytes; run the pull again to resume it`)

@@ -17,6 +17,17 @@ export interface Request {
   insecure?: boolean
   /** Milliseconds without any byte before the request fails. */
   idleMs?: number
+  /** When the whole exchange, body included, must be over (redirects included). */
+  deadline?: Deadline
+}
+
+export interface Deadline {
+  /** Date.now() value. */
+  at: number
+  /** What is given that time, for the error: "the download of blob sha256:...". */
+  what: string
+  /** The allowance, for the error. */
+  ms: number
 }
 
 export interface Response {
@@ -31,18 +42,58 @@ export function idleTimeout(): number {
   return Number.isFinite(v) && v > 0 ? v : 30_000
 }
 
+function envNumber(name: string, fallback: number): number {
+  const v = Number(process.env[name])
+  return process.env[name] !== undefined && process.env[name] !== '' && Number.isFinite(v) && v > 0 ? v : fallback
+}
+
+/**
+ * How long a blob of `bytes` may take in all: a base for the round trips and the registry's
+ * own latency, plus the time the bytes take at a slow minimum rate. The defaults (5 minutes,
+ * 32 KiB/s: 1 GiB gets some 9 hours) stay far from any working connection; a download that
+ * still misses them is kept and resumed by the next pull.
+ */
+export function blobDeadlineMs(bytes: number): number {
+  const {baseMs, rate} = blobPace()
+  return Math.ceil(baseMs + (Math.max(0, bytes) / rate) * 1000)
+}
+
+/** The allowance behind blobDeadlineMs: a grace period, then a minimum average rate. */
+export function blobPace(): {baseMs: number; rate: number} {
+  return {baseMs: envNumber('TSC_BOX_REGISTRY_DEADLINE_BASE_MS', 300_000), rate: envNumber('TSC_BOX_REGISTRY_MIN_RATE', 32 << 10)}
+}
+
+/** setTimeout takes at most 2^31-1 ms (a longer delay fires at once). */
+const MAX_TIMER = 2 ** 31 - 1
+const delayUntil = (at: number) => Math.min(MAX_TIMER, Math.max(0, at - Date.now()))
+
 function once(req: Request): Promise<Response> {
   const url = new URL(req.url)
   const mod = url.protocol === 'https:' ? https : http
   return new Promise((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined
+    const late = () => new CliError('registry_timeout', `${req.deadline?.what} did not finish within ${Math.round((req.deadline?.ms ?? 0) / 1000)} s (${url.host} sends too slowly; TSC_BOX_REGISTRY_MIN_RATE and TSC_BOX_REGISTRY_DEADLINE_BASE_MS set the allowance); run the pull again to resume it`)
     const r = mod.request(
       url,
       {method: req.method ?? 'GET', headers: req.headers, rejectUnauthorized: !req.insecure, timeout: req.idleMs ?? idleTimeout()},
       (res) => {
         res.setTimeout(req.idleMs ?? idleTimeout(), () => res.destroy(new CliError('registry_timeout', `the registry stopped sending data (${url.host})`)))
+        if (req.deadline) {
+          // From now on the deadline ends the body; the timer goes with it.
+          clearTimeout(timer)
+          const t = setTimeout(() => res.destroy(late()), delayUntil(req.deadline.at))
+          t.unref()
+          res.on('close', () => clearTimeout(t))
+        }
         resolve({status: res.statusCode ?? 0, headers: res.headers, url: req.url, body: res})
       },
     )
+    if (req.deadline) {
+      // Until the response starts (unref'd: a request that failed keeps no process alive).
+      timer = setTimeout(() => r.destroy(late()), delayUntil(req.deadline.at))
+      timer.unref()
+      r.on('error', () => clearTimeout(timer))
+    }
     r.on('timeout', () => r.destroy(new CliError('registry_timeout', `the registry did not answer in time (${url.host})`)))
     r.on('error', (e) => reject(e instanceof CliError ? e : new CliError('registry_unreachable', `cannot reach ${url.host}: ${(e as Error).message}`)))
     if (req.body === undefined) r.end()

@@ -34,11 +34,45 @@ interface Descriptor {
 const sha256 = (b: Buffer) => 'sha256:' + createHash('sha256').update(b).digest('hex')
 const DIGEST = /^sha256:[a-f0-9]{64}$/
 
-function descriptor(v: unknown, what: string): Descriptor {
-  const d = v as Descriptor
-  if (!d || typeof d.digest !== 'string' || !DIGEST.test(d.digest) || !Number.isSafeInteger(d.size) || d.size < 0)
-    throw new CliError('invalid_image', `the registry's manifest has an invalid ${what} descriptor`)
-  return d
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+/**
+ * A registry's documents are hostile input: every field read below is checked for its type
+ * first, so that a `null` manifest or a `layers` that is not a list is an invalid_image error
+ * naming the field, never a TypeError from deep inside the pull.
+ */
+function invalid(doc: string, field: string, problem: string): CliError {
+  return new CliError('invalid_image', `the registry's ${doc} is invalid: ${field} ${problem}`)
+}
+
+function descriptor(v: unknown, doc: string, field: string): Descriptor {
+  if (!isObject(v)) throw invalid(doc, field, 'is not an object')
+  if (typeof v.digest !== 'string' || !DIGEST.test(v.digest)) throw invalid(doc, `${field}.digest`, 'is not a sha256 digest')
+  if (typeof v.size !== 'number' || !Number.isSafeInteger(v.size) || v.size < 0) throw invalid(doc, `${field}.size`, 'is not a size in bytes')
+  if (v.mediaType !== undefined && typeof v.mediaType !== 'string') throw invalid(doc, `${field}.mediaType`, 'is not a string')
+  return {digest: v.digest, size: v.size, mediaType: v.mediaType}
+}
+
+/** The entries of an image index, each a descriptor with an optional platform. */
+function indexEntries(doc: Record<string, unknown>): IndexEntry[] {
+  if (!Array.isArray(doc.manifests)) throw invalid('image index', 'manifests', 'is not a list')
+  return doc.manifests.map((e, i) => {
+    const field = `manifests[${i}]`
+    const d = descriptor(e, 'image index', field)
+    const p = (e as Record<string, unknown>).platform
+    if (p === undefined || p === null) return d
+    if (!isObject(p)) throw invalid('image index', `${field}.platform`, 'is not an object')
+    for (const k of ['os', 'architecture', 'variant'] as const)
+      if (p[k] !== undefined && typeof p[k] !== 'string') throw invalid('image index', `${field}.platform.${k}`, 'is not a string')
+    return {...d, platform: {os: p.os as string | undefined, architecture: p.architecture as string | undefined, variant: p.variant as string | undefined}}
+  })
+}
+
+/** The config and layer descriptors of an image manifest. */
+function manifestBlobs(doc: Record<string, unknown>): {config: Descriptor; layers: Descriptor[]} {
+  const config = descriptor(doc.config, 'manifest', 'config')
+  if (!Array.isArray(doc.layers)) throw invalid('manifest', 'layers', doc.layers === undefined ? 'is missing' : 'is not a list')
+  return {config, layers: doc.layers.map((l, i) => descriptor(l, 'manifest', `layers[${i}]`))}
 }
 
 export function partialDir(dataRoot: string): string {
@@ -49,19 +83,21 @@ async function adopt(dataRoot: string, file: string, d: Descriptor): Promise<voi
   await callAsync((n) => n.imageAdoptBlob(imagesRoot(dataRoot), file, d.digest, d.size))
 }
 
-async function fetchManifest(client: RegistryClient, ref: string, expected?: string): Promise<{bytes: Buffer; mediaType: string; digest: string}> {
+async function fetchManifest(client: RegistryClient, ref: string, expected?: string): Promise<{bytes: Buffer; mediaType: string; digest: string; doc: Record<string, unknown>}> {
   const m = await client.getManifest(ref)
   const digest = sha256(m.bytes)
   if (expected !== undefined && digest !== expected)
     throw new CliError('blob_mismatch', `the registry sent a manifest for ${ref} whose digest is ${digest}`)
-  let doc: {mediaType?: string; manifests?: unknown}
+  let doc: unknown
   try {
     doc = JSON.parse(m.bytes.toString('utf8'))
   } catch {
     throw new CliError('invalid_image', `the manifest of ${ref} is not JSON`)
   }
-  const mediaType = doc.mediaType ?? (m.mediaType || (doc.manifests ? INDEX_TYPES[0] : 'application/vnd.oci.image.manifest.v1+json'))
-  return {bytes: m.bytes, mediaType, digest}
+  if (!isObject(doc)) throw new CliError('invalid_image', `the manifest of ${ref} is not a JSON object (it is ${doc === null ? 'null' : Array.isArray(doc) ? 'a list' : typeof doc})`)
+  if (doc.mediaType !== undefined && typeof doc.mediaType !== 'string') throw invalid('manifest', 'mediaType', 'is not a string')
+  const mediaType = (doc.mediaType as string | undefined) ?? (m.mediaType || (doc.manifests !== undefined ? INDEX_TYPES[0] : 'application/vnd.oci.image.manifest.v1+json'))
+  return {bytes: m.bytes, mediaType, digest, doc}
 }
 
 /** Fetches the config (if absent) and returns its diff_ids, which the layers unpack against. */
@@ -91,16 +127,26 @@ async function fetchConfig(client: RegistryClient, opts: PullOptions, config: De
  * Downloads a layer while the store unpacks it from the growing file, so the transfer and
  * the unpacking overlap; the store moves the blob in only when both digests matched.
  */
-async function downloadUnpacking(client: RegistryClient, root: string, file: string, b: Descriptor, diffId: string, onBytes: (n: number) => void): Promise<void> {
+async function downloadUnpacking(client: RegistryClient, root: string, file: string, b: Descriptor, diffId: string, tally: number, onBytes: (n: number) => void): Promise<void> {
   fs.closeSync(fs.openSync(file, 'a', 0o600))
   const token = call((n) => n.imageFollowToken())
-  const unpacking = callAsync((n) => n.imageUnpackDownload(root, file, b.digest, b.size, diffId, token))
-  unpacking.catch(() => undefined)
+  const unpacking = callAsync((n) => n.imageUnpackDownload(root, file, b.digest, b.size, diffId, token, tally))
+  // The unpacking refusing the layer (a bomb, a bad archive) stops the download at once: the
+  // rest of the blob, however large the registry says it is, would only be thrown away.
+  const stop = new AbortController()
+  unpacking.catch(() => stop.abort())
   try {
-    await client.downloadBlob(b.digest, b.size, file, onBytes)
+    await client.downloadBlob(b.digest, b.size, file, onBytes, stop.signal)
   } catch (e) {
+    // Read before the abort below, after which the unpacking fails too.
+    const refused = stop.signal.aborted
     call((n) => n.imageFollowAbort(token))
     await unpacking.catch(() => undefined)
+    if (refused) {
+      // The store removed the refused blob, but the download may have (re)created the file.
+      fs.rmSync(file, {force: true})
+      await unpacking
+    }
     throw e
   }
   await unpacking
@@ -114,13 +160,12 @@ export async function pull(input: string, opts: PullOptions): Promise<{image: Im
 
   let m = await fetchManifest(client, ref.digest ?? ref.tag ?? 'latest', ref.digest)
   if (INDEX_TYPES.includes(m.mediaType)) {
-    const idx = JSON.parse(m.bytes.toString('utf8')) as {manifests?: IndexEntry[]}
-    const entry = pickManifest(idx.manifests ?? [], opts.platform)
-    m = await fetchManifest(client, descriptor(entry, 'index entry').digest, entry.digest)
+    const entry = pickManifest(indexEntries(m.doc), opts.platform)
+    m = await fetchManifest(client, entry.digest, entry.digest)
+    if (INDEX_TYPES.includes(m.mediaType)) throw new CliError('invalid_image', `the registry's image index points at another index (${entry.digest}), not at an image manifest`)
   }
-  const doc = JSON.parse(m.bytes.toString('utf8')) as {config?: unknown; layers?: unknown[]}
-  const blobs = [descriptor(doc.config, 'config'), ...(doc.layers ?? []).map((l, i) => descriptor(l, `layer ${i}`))]
-  if (doc.layers !== undefined && !Array.isArray(doc.layers)) throw new CliError('invalid_image', 'the manifest\'s layers is not a list')
+  const manifest = manifestBlobs(m.doc)
+  const blobs = [manifest.config, ...manifest.layers]
 
   // The manifest is a blob like any other: written, verified, moved into the store.
   const manifestFile = path.join(partialDir(opts.dataRoot), m.digest.slice(7))
@@ -132,6 +177,8 @@ export async function pull(input: string, opts: PullOptions): Promise<{image: Im
   const layers = blobs.slice(1)
   const todo = layers.map((b, i) => ({b, diffId: diffIds.length === layers.length ? diffIds[i] : undefined}))
     .filter((x, i) => layers.findIndex((y) => y.digest === x.b.digest) === i)
+  // The layers unpacking at once count against one image total (TSC_BOX_IMAGE_MAX_BYTES).
+  const tally = call((n) => n.imageTallyNew())
   let next = 0
   const worker = async () => {
     while (next < todo.length) {
@@ -143,7 +190,7 @@ export async function pull(input: string, opts: PullOptions): Promise<{image: Im
       }
       const file = path.join(partialDir(opts.dataRoot), b.digest.slice(7))
       const onBytes = opts.progress.start(b.digest, b.size)
-      if (diffId !== undefined && !call((n) => n.imageHasLayer(root, diffId))) await downloadUnpacking(client, root, file, b, diffId, onBytes)
+      if (diffId !== undefined && !call((n) => n.imageHasLayer(root, diffId))) await downloadUnpacking(client, root, file, b, diffId, tally, onBytes)
       else {
         await client.downloadBlob(b.digest, b.size, file, onBytes)
         await adopt(opts.dataRoot, file, b)
@@ -154,6 +201,7 @@ export async function pull(input: string, opts: PullOptions): Promise<{image: Im
   try {
     await Promise.all(Array.from({length: Math.min(CONCURRENCY, todo.length)}, worker))
   } finally {
+    call((n) => n.imageTallyEnd(tally))
     opts.progress.finish()
   }
   const reference = ref.digest === undefined ? formatReference(ref) : undefined

@@ -5,7 +5,7 @@ use super::ArchiveError;
 use crate::digest::Digest;
 use crate::manifest::{self, Blob, CONFIG_DOCKER, MANIFEST_DOCKER, MANIFEST_OCI};
 use crate::store::{ImageRecord, Store};
-use crate::unpack::{decoder, detect, unpack_layer_file, Compression, LayerSource};
+use crate::unpack::{decoder, detect, unpack_layer_file, Compression, ImageTally, LayerSource};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::collections::{BTreeMap, HashSet};
@@ -76,6 +76,8 @@ struct Learned {
     manifests: Vec<(Digest, Vec<Digest>)>,
     configs: BTreeMap<Digest, Vec<Digest>>,
     diff_ids: BTreeMap<Digest, Digest>,
+    /// Layer blob -> the config digest of an image it belongs to (whose total it counts in).
+    image_of: BTreeMap<Digest, Digest>,
 }
 
 impl Learned {
@@ -98,6 +100,7 @@ impl Learned {
                 if ids.len() == layers.len() {
                     for (l, d) in layers.iter().zip(ids) {
                         self.diff_ids.insert(l.clone(), d.clone());
+                        self.image_of.entry(l.clone()).or_insert_with(|| cfg.clone());
                     }
                 }
             }
@@ -110,19 +113,25 @@ impl Learned {
 /// done); that thread's failures are left for the import to meet and report.
 fn read_members<R: Read>(store: &Store, r: R, added: &mut HashSet<Digest>) -> Result<Members, ArchiveError> {
     let mut flags: Vec<Arc<AtomicBool>> = Vec::new();
+    // One tally per image (by config digest): a bomb spread over an image's layers is stopped
+    // here, while the layers unpack, not only by the import that follows.
+    let mut images: BTreeMap<Digest, ImageTally> = BTreeMap::new();
     std::thread::scope(|scope| {
-        let result = read_members_in(store, r, added, &mut |file, blob, diff_id| {
+        let result = read_members_in(store, r, added, &mut |file, blob, diff_id, image| {
             // Rootless layers are unpacked by the store's helper, in a user namespace; the
             // import does that once the blob is complete.
             if store.has_helper() {
                 return;
             }
+            // A bad setting is reported by the import.
+            let Ok(tally) = images.get(&image).cloned().map_or_else(ImageTally::from_env, Ok) else { return };
+            images.insert(image, tally.clone());
             let flag = Arc::new(AtomicBool::new(false));
             flags.push(flag.clone());
             scope.spawn(move || {
                 let dest = store.layer_path(&diff_id);
                 let src = LayerSource { blob: Path::new(""), digest: &blob.0, size: blob.1, diff_id: &diff_id, follow: Some(&flag) };
-                let _ = unpack_layer_file(file, &src, &dest);
+                let _ = tally.counting(|| unpack_layer_file(file, &src, &dest));
             });
         });
         // Every follower stops waiting for bytes that will not come.
@@ -137,7 +146,7 @@ fn read_members_in<R: Read>(
     store: &Store,
     r: R,
     added: &mut HashSet<Digest>,
-    follow: &mut dyn FnMut(std::fs::File, (Digest, u64), Digest),
+    follow: &mut dyn FnMut(std::fs::File, (Digest, u64), Digest, Digest),
 ) -> Result<Members, ArchiveError> {
     let mut members = Members::default();
     let mut learned = Learned::default();
@@ -156,9 +165,10 @@ fn read_members_in<R: Read>(
                     (expected.clone().unwrap(), size)
                 } else {
                     let diff_id = expected.as_ref().and_then(|d| learned.diff_ids.get(d)).filter(|d| !store.layer_path(d).is_dir()).cloned();
+                    let image = expected.as_ref().and_then(|d| learned.image_of.get(d)).cloned();
                     let (d, n) = store.ingest_watched(&mut entry, None, |tmp| {
-                        if let (Some(diff_id), Some(blob), Ok(file)) = (diff_id, expected.clone(), std::fs::File::open(tmp)) {
-                            follow(file, (blob, size), diff_id);
+                        if let (Some(diff_id), Some(blob), Some(image), Ok(file)) = (diff_id, expected.clone(), image, std::fs::File::open(tmp)) {
+                            follow(file, (blob, size), diff_id, image);
                         }
                     })?;
                     added.insert(d.clone());

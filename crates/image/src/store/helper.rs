@@ -37,6 +37,12 @@ impl UnpackHelper {
             c.arg("--follow");
         }
         c.arg(src.blob).arg(dest);
+        // The helper counts its layer against the image total from what the image's other
+        // layers hold now (layers unpacked beside it are counted once it has finished).
+        let image = crate::unpack::ImageTally::current();
+        if let Some(t) = &image {
+            c.env(crate::unpack::IMAGE_MAX_BYTES_VAR, t.max().to_string()).env(crate::unpack::IMAGE_BYTES_USED_VAR, t.used().to_string());
+        }
         let mut child = c.spawn().map_err(|e| UnpackError::Helper(format!("starting {}: {e}", self.program.display())))?;
         let status = loop {
             match child.try_wait() {
@@ -52,6 +58,11 @@ impl UnpackHelper {
             std::thread::sleep(Duration::from_millis(5));
         };
         if status.success() {
+            if let Some(Err(e)) = image.as_ref().map(|t| t.add(super::import::disk_usage(dest))) {
+                // Over the image's limit with the layers unpacked beside it: not kept.
+                let _ = self.remove_tree(dest);
+                return Err(e.into());
+            }
             return Ok(());
         }
         let mut msg = String::new();
@@ -91,6 +102,8 @@ impl LayerArgs {
     pub fn unpack(&self) -> Result<crate::unpack::Report, UnpackError> {
         let never = AtomicBool::new(false);
         let src = LayerSource { blob: &self.blob, digest: &self.digest, size: self.size, diff_id: &self.diff_id, follow: self.follow.then_some(&never) };
-        crate::unpack::unpack_layer(&src, &self.dest)
+        // The store passed the image's limit and what its other layers use in the environment.
+        let image = crate::unpack::ImageTally::from_env()?;
+        image.counting(|| crate::unpack::unpack_layer(&src, &self.dest))
     }
 }

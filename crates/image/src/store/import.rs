@@ -4,7 +4,7 @@
 use super::records::{check_reference, ImageRecord, LayerRecord};
 use super::{Result, Store, StoreError};
 use crate::manifest::{parse_config, parse_manifest, Blob};
-use crate::unpack::LayerSource;
+use crate::unpack::{ImageTally, LayerSource};
 use std::path::Path;
 
 impl Store {
@@ -15,19 +15,21 @@ impl Store {
         let _writer = self.writer_guard()?;
         let m = parse_manifest(&self.read_blob(manifest)?)?;
         let cfg = parse_config(&self.read_blob(&m.config)?, m.layers.len())?;
-        let mut layers = Vec::with_capacity(m.layers.len());
-        for (blob, diff_id) in m.layers.iter().zip(cfg.diff_ids.iter()) {
-            if !self.has_blob(&blob.digest, blob.size) {
-                return Err(StoreError::MissingBlob(blob.digest.clone()));
+        // The whole image within TSC_BOX_IMAGE_MAX_BYTES, the layers already unpacked (by a
+        // pull as they downloaded, or for another image) counted as they are on disk.
+        let image = ImageTally::from_env().map_err(|e| StoreError::Unpack(m.config.digest.clone(), e.into()))?;
+        let mut created = Vec::new();
+        let layers = self.import_layers(&m.layers, &cfg.diff_ids, &image, &mut created);
+        let layers = match layers {
+            Ok(l) => l,
+            Err(e) => {
+                // What this import unpacked serves no image now.
+                for dir in &created {
+                    self.remove_layer_dir(dir);
+                }
+                return Err(e);
             }
-            let dest = self.layer_path(diff_id);
-            if !dest.is_dir() {
-                let path = self.blob_path(&blob.digest);
-                let src = LayerSource { blob: &path, digest: &blob.digest, size: blob.size, diff_id, follow: None };
-                self.unpack(&src, &dest, None).map_err(|e| StoreError::Unpack(blob.digest.clone(), e))?;
-            }
-            layers.push(LayerRecord { blob: blob.clone(), diff_id: diff_id.clone(), unpacked_size: disk_usage(&dest) });
-        }
+        };
         let record = ImageRecord {
             id: m.config.digest.clone(),
             manifest: manifest.clone(),
@@ -45,6 +47,31 @@ impl Store {
             }
             Ok(kept)
         })
+    }
+}
+
+impl Store {
+    fn import_layers(&self, blobs: &[Blob], diff_ids: &[crate::Digest], image: &ImageTally, created: &mut Vec<std::path::PathBuf>) -> Result<Vec<LayerRecord>> {
+        let mut layers = Vec::with_capacity(blobs.len());
+        for (blob, diff_id) in blobs.iter().zip(diff_ids.iter()) {
+            if !self.has_blob(&blob.digest, blob.size) {
+                return Err(StoreError::MissingBlob(blob.digest.clone()));
+            }
+            let dest = self.layer_path(diff_id);
+            let unpacked_size = if dest.is_dir() {
+                let n = disk_usage(&dest);
+                image.add(n).map_err(|e| StoreError::Unpack(blob.digest.clone(), e.into()))?;
+                n
+            } else {
+                let path = self.blob_path(&blob.digest);
+                let src = LayerSource { blob: &path, digest: &blob.digest, size: blob.size, diff_id, follow: None };
+                image.counting(|| self.unpack(&src, &dest, None)).map_err(|e| StoreError::Unpack(blob.digest.clone(), e))?;
+                created.push(dest.clone());
+                disk_usage(&dest)
+            };
+            layers.push(LayerRecord { blob: blob.clone(), diff_id: diff_id.clone(), unpacked_size });
+        }
+        Ok(layers)
     }
 }
 

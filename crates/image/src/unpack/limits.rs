@@ -6,14 +6,26 @@
 //! Limits are per layer, read from the environment (like the CLI's other tunables) so that the
 //! rootless unpacking helper, a child process, applies the same ones:
 //! `TSC_BOX_LAYER_MAX_BYTES`, `TSC_BOX_LAYER_MAX_ENTRIES`, `TSC_BOX_LAYER_MAX_FILE_BYTES`
-//! (sizes take a K, M, G or T suffix, powers of 1024).
-use std::cell::Cell;
+//! (sizes take a K, M, G or T suffix, powers of 1024). One more caps a whole image,
+//! `TSC_BOX_IMAGE_MAX_BYTES`: a bomb split over many layers each under the layer limit would
+//! otherwise fill the disk layer by layer (see `ImageTally`).
+use std::cell::{Cell, RefCell};
 use std::io::{self, Read};
 use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 pub const MAX_BYTES_VAR: &str = "TSC_BOX_LAYER_MAX_BYTES";
 pub const MAX_ENTRIES_VAR: &str = "TSC_BOX_LAYER_MAX_ENTRIES";
 pub const MAX_FILE_BYTES_VAR: &str = "TSC_BOX_LAYER_MAX_FILE_BYTES";
+pub const IMAGE_MAX_BYTES_VAR: &str = "TSC_BOX_IMAGE_MAX_BYTES";
+/// Set by the store on the rootless unpacking helper: what the image's other layers already
+/// hold, so that the helper's layer is counted against the same image total.
+pub const IMAGE_BYTES_USED_VAR: &str = "TSC_BOX_IMAGE_BYTES_USED";
+
+/// Default of `TSC_BOX_IMAGE_MAX_BYTES`: above the largest public images (CUDA and PyTorch
+/// development images unpack to some 10 to 25 GiB), below what fills a disk by surprise.
+pub const DEFAULT_IMAGE_MAX_BYTES: u64 = 32 << 30;
 
 /// Tar metadata read between two members (headers, GNU long names, PAX records, sparse maps,
 /// the end marker). Real ones are a few KiB; PAX xattrs are at most 64 KiB each.
@@ -33,6 +45,8 @@ pub enum LimitError {
     TrailingData,
     #[error("{0}={1:?} is not a number of bytes or entries (digits, optionally followed by K, M, G or T)")]
     BadSetting(&'static str, String),
+    #[error("the image's layers unpack to more than {0} bytes in all; refused as a decompression bomb (raise {IMAGE_MAX_BYTES_VAR} if it is genuine)")]
+    ImageTooLarge(u64),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,11 +59,13 @@ pub struct Limits {
 }
 
 impl Default for Limits {
-    /// Above the layers of real images (the largest public ones hold a few tens of GiB and a
-    /// few hundred thousand files), below what fills a disk or an inode table by surprise; an
-    /// exceptional image raises them.
+    /// Above the layers of real images, below what fills a disk or an inode table by surprise;
+    /// an exceptional image raises them. The largest public images (CUDA, PyTorch, TensorFlow
+    /// development images) unpack to 10 to 25 GiB over tens of layers, their largest layers to
+    /// a few GiB and their largest files (CUDA and torch libraries) to 1 or 2 GiB; a layer of
+    /// a few hundred thousand files is already rare.
     fn default() -> Self {
-        Limits { max_bytes: 64 << 30, max_entries: 2_000_000, max_file_bytes: 32 << 30 }
+        Limits { max_bytes: 8 << 30, max_entries: 2_000_000, max_file_bytes: 4 << 30 }
     }
 }
 
@@ -70,6 +86,88 @@ impl Limits {
             max_entries: read(MAX_ENTRIES_VAR, d.max_entries)?,
             max_file_bytes: read(MAX_FILE_BYTES_VAR, d.max_file_bytes)?,
         })
+    }
+}
+
+/// Reads one amount from the environment: unset or empty is `default`.
+fn amount_var(get: impl Fn(&str) -> Option<String>, var: &'static str, default: u64) -> Result<u64, LimitError> {
+    match get(var) {
+        None => Ok(default),
+        Some(v) if v.trim().is_empty() => Ok(default),
+        Some(v) => parse_amount(&v).ok_or(LimitError::BadSetting(var, v)),
+    }
+}
+
+/// The bytes all layers of one image unpack to, counted across the layers being unpacked at
+/// the same time (a pull unpacks several while they download, each on its own thread) and
+/// refused once past the image's limit, before the file that crosses it is written.
+///
+/// The store makes one per image and runs each layer's unpacking inside `counting`; the
+/// member loop's `Budget` finds it there (a thread-local: the members of a layer are admitted
+/// on the thread that called the unpacking). A layer unpacked outside any `counting` (the
+/// rootless helper process, a direct caller) is counted alone, starting from
+/// `TSC_BOX_IMAGE_BYTES_USED`.
+#[derive(Clone, Debug)]
+pub struct ImageTally {
+    used: Arc<AtomicU64>,
+    max: u64,
+}
+
+thread_local! {
+    static COUNTING: RefCell<Option<ImageTally>> = const { RefCell::new(None) };
+}
+
+impl ImageTally {
+    pub fn new(max: u64) -> Self {
+        ImageTally { used: Arc::new(AtomicU64::new(0)), max }
+    }
+
+    /// The limit from `TSC_BOX_IMAGE_MAX_BYTES`, starting at `TSC_BOX_IMAGE_BYTES_USED`.
+    pub fn from_env() -> Result<Self, LimitError> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, LimitError> {
+        let t = ImageTally::new(amount_var(&get, IMAGE_MAX_BYTES_VAR, DEFAULT_IMAGE_MAX_BYTES)?);
+        t.used.store(amount_var(&get, IMAGE_BYTES_USED_VAR, 0)?, Ordering::Relaxed);
+        Ok(t)
+    }
+
+    pub fn max(&self) -> u64 {
+        self.max
+    }
+
+    pub fn used(&self) -> u64 {
+        self.used.load(Ordering::Relaxed)
+    }
+
+    /// Counts `n` more bytes of the image, refusing them past the limit.
+    pub fn add(&self, n: u64) -> Result<(), LimitError> {
+        let before = self.used.fetch_add(n, Ordering::Relaxed);
+        if before.saturating_add(n) > self.max {
+            return Err(LimitError::ImageTooLarge(self.max));
+        }
+        Ok(())
+    }
+
+    /// Runs `f` (one layer's unpacking) with its members counted in this tally.
+    pub fn counting<T>(&self, f: impl FnOnce() -> T) -> T {
+        let outer = COUNTING.with(|c| c.replace(Some(self.clone())));
+        // Restored even if `f` panics, so a reused thread does not count into a stale image.
+        struct Restore(Option<ImageTally>);
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                let outer = self.0.take();
+                COUNTING.with(|c| *c.borrow_mut() = outer);
+            }
+        }
+        let _restore = Restore(outer);
+        f()
+    }
+
+    /// The tally the current thread counts into, if any.
+    pub(crate) fn current() -> Option<ImageTally> {
+        COUNTING.with(|c| c.borrow().clone())
     }
 }
 
@@ -94,11 +192,13 @@ pub struct Budget {
     limits: Limits,
     entries: u64,
     bytes: u64,
+    /// The image this layer belongs to, when the store unpacks it as part of one.
+    image: Option<ImageTally>,
 }
 
 impl Budget {
     pub fn new(limits: Limits) -> Self {
-        Budget { limits, entries: 0, bytes: 0 }
+        Budget { limits, entries: 0, bytes: 0, image: ImageTally::current() }
     }
 
     /// Admits one member of `size` data bytes named `path`.
@@ -113,6 +213,9 @@ impl Budget {
         self.bytes = self.bytes.saturating_add(size);
         if self.bytes > self.limits.max_bytes {
             return Err(LimitError::TooManyBytes(self.limits.max_bytes));
+        }
+        if let Some(image) = &self.image {
+            image.add(size)?;
         }
         Ok(())
     }
@@ -221,6 +324,42 @@ mod tests {
         b.admit(|| "/a".into(), 0).unwrap();
         b.admit(|| "/b".into(), 0).unwrap();
         assert!(matches!(b.admit(|| "/c".into(), 0), Err(LimitError::TooManyEntries(2))));
+    }
+
+    #[test]
+    fn the_image_tally_counts_the_layers_of_one_image_across_threads() {
+        let limits = Limits { max_bytes: 100, max_entries: 100, max_file_bytes: 100 };
+        let image = ImageTally::new(150);
+        // Two layers at once, each within the layer limit, on threads of their own.
+        let results: Vec<_> = std::thread::scope(|s| {
+            let layers: Vec<_> = (0..2)
+                .map(|_| {
+                    let image = image.clone();
+                    s.spawn(move || image.counting(|| Budget::new(limits).admit(|| "/f".into(), 80)))
+                })
+                .collect();
+            layers.into_iter().map(|t| t.join().unwrap()).collect()
+        });
+        assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
+        assert!(results.iter().any(|r| matches!(r, Err(LimitError::ImageTooLarge(150)))));
+        // Outside `counting` a layer is not counted into the image (the store counts it).
+        Budget::new(limits).admit(|| "/g".into(), 80).unwrap();
+        assert_eq!(image.used(), 160);
+    }
+
+    #[test]
+    fn the_image_limit_and_what_is_used_come_from_the_environment() {
+        assert_eq!(ImageTally::from_lookup(|_| None).unwrap().max(), DEFAULT_IMAGE_MAX_BYTES);
+        let t = ImageTally::from_lookup(|k| match k {
+            IMAGE_MAX_BYTES_VAR => Some("1K".into()),
+            IMAGE_BYTES_USED_VAR => Some("1000".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!((t.max(), t.used()), (1024, 1000));
+        assert!(matches!(t.add(25), Err(LimitError::ImageTooLarge(1024))));
+        let e = ImageTally::from_lookup(|k| (k == IMAGE_MAX_BYTES_VAR).then(|| "big".into())).unwrap_err();
+        assert!(e.to_string().contains("TSC_BOX_IMAGE_MAX_BYTES=\"big\""), "{e}");
     }
 
     #[test]

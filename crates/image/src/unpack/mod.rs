@@ -11,7 +11,7 @@ mod pipeline;
 mod privilege;
 
 pub use apply::Report;
-pub use limits::{LimitError, Limits};
+pub use limits::{ImageTally, LimitError, Limits, IMAGE_BYTES_USED_VAR, IMAGE_MAX_BYTES_VAR};
 pub use privilege::Privilege;
 use apply::{Applier, Member};
 use crate::digest::Digest;

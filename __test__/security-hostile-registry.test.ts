@@ -1,0 +1,402 @@
+// A hostile registry (a Node http server on loopback addresses) against `tsc-box pull`:
+// decompression bombs refused by default, a total per image, a download stopped as soon as
+// its unpacking fails, an overall deadline per blob against a server that drips bytes, Basic
+// credentials kept from a plain-HTTP token service on another host, and manifests of the
+// wrong shape refused as invalid_image (security issue #10, points 6 and 7).
+import test, { type ExecutionContext } from 'ava'
+import { spawnSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { existsSync, readdirSync, statSync } from 'node:fs'
+import * as http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import { collect, makeDataRoot, tscSpawn, type Result } from './helpers/cli'
+
+const MiB = 1 << 20
+const GiB = 1 << 30
+const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json'
+const OCI_INDEX = 'application/vnd.oci.image.index.v1+json'
+
+const tscAsync = (root: string, args: string[], env: Record<string, string> = {}): Promise<Result> =>
+  collect(tscSpawn(root, args, { env: { ...process.env, TSC_BOX_ROOT: root, ...env } }))
+const json = (r: Result) => JSON.parse(r.stdout)
+const sha = (b: Buffer) => 'sha256:' + createHash('sha256').update(b).digest('hex')
+
+// --- layers built here, never held whole in memory -------------------------------------
+
+/** A ustar header for a regular file of `size` bytes (octal fits sizes below 8 GiB). */
+function tarHeader(name: string, size: number): Buffer {
+  const h = Buffer.alloc(512)
+  h.write(name, 0, 100, 'utf8')
+  h.write('0000644\0', 100)
+  h.write('0000000\0', 108)
+  h.write('0000000\0', 116)
+  h.write(size.toString(8).padStart(11, '0') + '\0', 124)
+  h.write('00000000000\0', 136)
+  h.write('        ', 148)
+  h.write('0', 156)
+  h.write('ustar\0', 257)
+  h.write('00', 263)
+  let sum = 0
+  for (const b of h) sum += b
+  h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148)
+  return h
+}
+
+/** A layer of one file `name` of `size` zero bytes: its parts (bytes, or runs of zeros). */
+type Part = Buffer | { zeros: number }
+function zeroFileTar(name: string, size: number): Part[] {
+  const pad = (512 - (size % 512)) % 512
+  return [tarHeader(name, size), { zeros: size + pad + 1024 }]
+}
+
+/** The sha256 of the plain stream (the diff_id), fed in pieces. */
+function plainDigest(parts: Part[]): string {
+  const h = createHash('sha256')
+  const zeros = Buffer.alloc(MiB)
+  for (const p of parts) {
+    if (Buffer.isBuffer(p)) h.update(p)
+    else for (let left = p.zeros; left > 0; left -= MiB) h.update(left >= MiB ? zeros : zeros.subarray(0, left))
+  }
+  return 'sha256:' + h.digest('hex')
+}
+
+/**
+ * A zstd frame of `parts`: bytes as raw blocks, runs of zeros as RLE blocks (4 bytes per
+ * 128 KiB), which is how a few hundred KiB inflate to gigabytes.
+ */
+function zstdFrame(parts: Part[]): Buffer {
+  const BLOCK = 128 << 10
+  // Magic, a frame header without content size or checksum, a 128 KiB window.
+  const out: Buffer[] = [Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x38])]
+  const blocks: Array<{ type: 0 | 1; size: number; body: Buffer }> = []
+  for (const p of parts) {
+    if (Buffer.isBuffer(p)) for (let i = 0; i < p.length; i += BLOCK) blocks.push({ type: 0, size: Math.min(BLOCK, p.length - i), body: p.subarray(i, i + BLOCK) })
+    else for (let left = p.zeros; left > 0; left -= BLOCK) blocks.push({ type: 1, size: Math.min(BLOCK, left), body: Buffer.from([0]) })
+  }
+  blocks.forEach((b, i) => {
+    const header = (b.size << 3) | (b.type << 1) | (i === blocks.length - 1 ? 1 : 0)
+    out.push(Buffer.from([header & 0xff, (header >> 8) & 0xff, (header >> 16) & 0xff]), b.body)
+  })
+  return Buffer.concat(out)
+}
+
+interface Image {
+  manifest: Buffer
+  blobs: Map<string, Buffer>
+  layerDigests: string[]
+}
+
+/** An OCI image of the given layer blobs (with their diff_ids). */
+function image(layers: Array<{ blob: Buffer; diffId: string }>): Image {
+  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffId) } }))
+  const blobs = new Map<string, Buffer>([[sha(config), config]])
+  for (const l of layers) blobs.set(sha(l.blob), l.blob)
+  const manifest = Buffer.from(JSON.stringify({
+    schemaVersion: 2,
+    mediaType: OCI_MANIFEST,
+    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha(config), size: config.length },
+    layers: layers.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar+zstd', digest: sha(l.blob), size: l.blob.length })),
+  }))
+  return { manifest, blobs, layerDigests: layers.map((l) => sha(l.blob)) }
+}
+
+// --- the hostile registry ---------------------------------------------------------------
+
+interface Server {
+  host: string
+  server: http.Server
+  stop(): void
+}
+
+async function serve(address: string, handler: http.RequestListener): Promise<Server> {
+  const server = http.createServer(handler)
+  await new Promise<void>((res, rej) => server.once('error', rej).listen(0, address, () => res()))
+  return {
+    host: `${address}:${(server.address() as AddressInfo).port}`,
+    server,
+    stop: () => {
+      server.closeAllConnections()
+      server.close()
+    },
+  }
+}
+
+/** Serves `img` (manifest for any tag, blobs by digest); `blob` may answer a digest itself. */
+function registry(img: { manifest: Buffer; blobs: Map<string, Buffer>; mediaType?: string }, blob?: (digest: string, req: http.IncomingMessage, res: http.ServerResponse) => boolean): http.RequestListener {
+  return (req, res) => {
+    const url = req.url ?? ''
+    if (url === '/v2/') { res.writeHead(200); res.end('{}'); return }
+    if (url.includes('/manifests/')) { res.writeHead(200, { 'content-type': img.mediaType ?? OCI_MANIFEST }); res.end(img.manifest); return }
+    const digest = /\/blobs\/(sha256:[0-9a-f]{64})$/.exec(url)?.[1]
+    if (digest && blob?.(digest, req, res)) return
+    const b = digest ? img.blobs.get(digest) : undefined
+    if (b) { res.writeHead(200, { 'content-length': String(b.length) }); res.end(b); return }
+    res.writeHead(404); res.end()
+  }
+}
+
+const dirList = (d: string) => (existsSync(d) ? readdirSync(d) : [])
+
+/** What a refused pull leaves: no image, no unpacked layer, no temporary file, and none of
+ * `refused` among the blobs or the partial downloads. */
+async function assertNothingOf(t: ExecutionContext, root: string, refused: string[]) {
+  t.deepEqual(json(await tscAsync(root, ['images', '--json'])), [])
+  t.deepEqual(dirList(join(root, 'images/layers')), [], 'no unpacked layer')
+  t.deepEqual(dirList(join(root, 'images/tmp')), [], 'no temporary file')
+  const kept = [...dirList(join(root, 'images/blobs/sha256')), ...dirList(join(root, 'images/partial'))]
+  for (const d of refused) t.false(kept.includes(d.slice(7)), `blob or partial download of ${d} left behind`)
+}
+
+// --- 6. disk fill -----------------------------------------------------------------------
+
+test.serial('a zstd bomb (a 5 GiB file in 160 KiB) is refused by default, and nothing of it stays', async (t) => {
+  const parts = zeroFileTar('bomb', 5 * GiB)
+  const blob = zstdFrame(parts)
+  t.true(blob.length < 200 << 10, `${blob.length} bytes`)
+  // The diff_id is never reached: the file's header is refused before any of its data.
+  const img = image([{ blob, diffId: sha(Buffer.from('never reached')) }])
+  const reg = await serve('127.0.0.1', registry(img))
+  try {
+    const root = makeDataRoot()
+    const started = Date.now()
+    const r = await tscAsync(root, ['pull', `${reg.host}/hostile/bomb:1`, '--json'])
+    t.is(r.code, 125, r.stderr)
+    t.is(json(r).error.code, 'layer_rejected')
+    t.regex(json(r).error.message, /bomb is 5368709120 bytes, more than the 4294967296 allowed for one file \(raise TSC_BOX_LAYER_MAX_FILE_BYTES/)
+    t.true(Date.now() - started < 30_000)
+    await assertNothingOf(t, root, img.layerDigests)
+  } finally {
+    reg.stop()
+  }
+})
+
+test.serial('the layers of one image are capped in all by TSC_BOX_IMAGE_MAX_BYTES, across layers unpacking at once', async (t) => {
+  // Three layers of 24 MiB, each well within the layer limits; 72 MiB in all.
+  const layers = [0, 1, 2].map((i) => {
+    const parts = zeroFileTar(`part${i}`, 24 * MiB)
+    return { blob: zstdFrame(parts), diffId: plainDigest(parts) }
+  })
+  const img = image(layers)
+  const reg = await serve('127.0.0.1', registry(img))
+  try {
+    const root = makeDataRoot()
+    const r = await tscAsync(root, ['pull', `${reg.host}/hostile/split:1`, '--json'], { TSC_BOX_IMAGE_MAX_BYTES: '50M' })
+    t.is(r.code, 125, r.stderr)
+    t.is(json(r).error.code, 'layer_rejected')
+    t.regex(json(r).error.message, /the image's layers unpack to more than 52428800 bytes in all; refused as a decompression bomb \(raise TSC_BOX_IMAGE_MAX_BYTES/)
+    t.deepEqual(json(await tscAsync(root, ['images', '--json'])), [])
+    // What the refused pull leaves unpacked stays within the limit (prune removes it).
+    let unpacked = 0
+    for (const l of dirList(join(root, 'images/layers'))) for (const f of dirList(join(root, 'images/layers', l))) unpacked += statSync(join(root, 'images/layers', l, f)).size
+    t.true(unpacked <= 50 * MiB, `${unpacked} bytes unpacked`)
+    t.deepEqual(dirList(join(root, 'images/tmp')), [])
+    // The same image, allowed: the limit, not the image, was the problem.
+    const ok = await tscAsync(root, ['pull', `${reg.host}/hostile/split:1`, '--json'], { TSC_BOX_IMAGE_MAX_BYTES: '80M' })
+    t.is(ok.code, 0, ok.stderr)
+  } finally {
+    reg.stop()
+  }
+})
+
+test.serial('a 2^53-byte layer whose unpacking fails stops its download at once, and no partial blob stays', async (t) => {
+  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [sha(Buffer.from('x'))] } }))
+  const layerDigest = sha(Buffer.from('the layer that never ends'))
+  const manifest = Buffer.from(JSON.stringify({
+    schemaVersion: 2,
+    mediaType: OCI_MANIFEST,
+    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha(config), size: config.length },
+    // 2^53 - 1: the largest size JSON numbers carry exactly.
+    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: layerDigest, size: Number.MAX_SAFE_INTEGER }],
+  }))
+  let served = 0
+  let stoppedAfterMs = -1
+  const CAP = 512 * MiB
+  const reg = await serve('127.0.0.1', registry({ manifest, blobs: new Map([[sha(config), config]]) }, (digest, req, res) => {
+    if (digest !== layerDigest) return false
+    // Not a tar archive from its first byte on, and as long as the client reads: at most CAP
+    // bytes or 60 s, then the server stops by itself.
+    const started = Date.now()
+    const chunk = Buffer.alloc(64 << 10, 0x41)
+    res.writeHead(200)
+    const pump = () => {
+      while (served < CAP && Date.now() - started < 60_000 && !res.destroyed) {
+        served += chunk.length
+        if (!res.write(chunk)) { res.once('drain', pump); return }
+      }
+      res.end()
+    }
+    res.on('close', () => { stoppedAfterMs = Date.now() - started })
+    req.socket.on('close', () => { stoppedAfterMs = Date.now() - started })
+    pump()
+    return true
+  }))
+  try {
+    const root = makeDataRoot()
+    const r = await tscAsync(root, ['pull', `${reg.host}/hostile/endless:1`, '--json'])
+    t.is(r.code, 125, r.stderr)
+    t.is(json(r).error.code, 'layer_rejected')
+    t.regex(json(r).error.message, /not a valid tar archive/)
+    t.log(`served ${served} bytes; the client hung up after ${stoppedAfterMs} ms`)
+    t.true(served < 64 * MiB, `${served} bytes served`)
+    t.true(stoppedAfterMs >= 0 && stoppedAfterMs < 10_000, `${stoppedAfterMs} ms`)
+    await assertNothingOf(t, root, [layerDigest])
+  } finally {
+    reg.stop()
+  }
+})
+
+// --- 7. registries ----------------------------------------------------------------------
+
+test.serial('a registry dripping a blob just under the idle timeout fails by the blob deadline', async (t) => {
+  const parts = zeroFileTar('f', 4096)
+  const layer = { blob: zstdFrame(parts), diffId: plainDigest(parts) }
+  const img = image([layer])
+  let drips = 0
+  let heldMs = -1
+  const reg = await serve('127.0.0.1', registry(img, (digest, _req, res) => {
+    if (digest !== img.layerDigests[0]) return false
+    const started = Date.now()
+    res.on('close', () => { heldMs = Date.now() - started })
+    res.writeHead(200, { 'content-length': String(layer.blob.length) })
+    // One byte every 200 ms (the idle timeout is 30 s), at most 150 of them.
+    const timer = setInterval(() => {
+      if (res.destroyed || drips >= 150) { clearInterval(timer); res.destroy(); return }
+      res.write(layer.blob.subarray(drips, drips + 1))
+      drips++
+    }, 200)
+    res.on('close', () => clearInterval(timer))
+    return true
+  }))
+  try {
+    const root = makeDataRoot()
+    const r = await tscAsync(root, ['pull', `${reg.host}/hostile/drip:1`, '--json'], { TSC_BOX_REGISTRY_DEADLINE_BASE_MS: '2000', TSC_BOX_REGISTRY_MIN_RATE: '1000000' })
+    t.log(`the client hung up ${heldMs} ms into the blob, after ${drips} bytes`)
+    t.is(r.code, 125, r.stderr)
+    t.is(json(r).error.code, 'registry_timeout')
+    // The deadline (2 s + 4 KiB at 1 MB/s) or the minimum rate checked at each byte after
+    // the first 2 s, whichever sees it first.
+    t.regex(json(r).error.message, /blob sha256:[0-9a-f]{64} (\(\d+ bytes\) did not finish within 2 s|arrives too slowly: \d+ bytes in \d+ s).*TSC_BOX_REGISTRY_MIN_RATE/)
+    t.true(heldMs >= 1900 && heldMs < 5000, `${heldMs} ms`)
+    t.deepEqual(json(await tscAsync(root, ['images', '--json'])), [])
+  } finally {
+    reg.stop()
+  }
+})
+
+/** A registry on 127.0.0.1 that wants a bearer token from `realm()`; the pull works once. */
+async function tokenRegistry(realm: () => string) {
+  const parts = zeroFileTar('f', 1024)
+  const img = image([{ blob: zstdFrame(parts), diffId: plainDigest(parts) }])
+  const serveImage = registry(img)
+  return serve('127.0.0.1', (req, res) => {
+    if (req.url?.startsWith('/token')) {
+      res.writeHead(req.headers.authorization ? 200 : 401, { 'content-type': 'application/json' })
+      res.end(JSON.stringify({ token: 'T0KEN' }))
+      return
+    }
+    if (req.headers.authorization !== 'Bearer T0KEN') {
+      res.writeHead(401, { 'www-authenticate': `Bearer realm="${realm()}",service="hostile",scope="repository:x/y:pull"` })
+      res.end()
+      return
+    }
+    serveImage(req, res)
+  })
+}
+
+/** A token service recording the Authorization it gets; `anonymous` says whether it gives
+ * tokens without credentials. */
+async function tokenService(address: string, anonymous: boolean) {
+  const seen: string[] = []
+  const s = await serve(address, (req, res) => {
+    const auth = req.headers.authorization ?? 'none'
+    seen.push(auth)
+    if (auth === 'none' && !anonymous) { res.writeHead(401); res.end(); return }
+    res.writeHead(200, { 'content-type': 'application/json' })
+    res.end(JSON.stringify({ token: 'T0KEN' }))
+  })
+  return { ...s, seen }
+}
+
+// 127.0.0.2 is another host to the client but on this machine only where the loopback
+// interface holds all of 127.0.0.0/8 (Linux's default); elsewhere the test is skipped as such.
+const loopbackNet = /\binet 127\.0\.0\.1\/8\b/.test(spawnSync('ip', ['-4', 'addr', 'show', 'lo'], { encoding: 'utf8' }).stdout ?? '')
+const otherHostTest = loopbackNet ? test.serial : test.skip
+
+otherHostTest('stored Basic credentials are not sent to a plain-HTTP token service on another host (127.0.0.2; skipped without 127.0.0.0/8 on lo)', async (t) => {
+  let realm = ''
+  const reg = await tokenRegistry(() => realm)
+  let other: Awaited<ReturnType<typeof tokenService>> | undefined
+  try {
+    other = await tokenService('127.0.0.2', false)
+  } catch (e) {
+    reg.stop()
+    t.log(`127.0.0.2 cannot be bound here (${(e as Error).message})`)
+    t.fail('the test needs a second loopback address, 127.0.0.2')
+    return
+  }
+  try {
+    // Logged in while the registry named a token service on its own host; then it (or
+    // whoever answers its plain-HTTP address) names one elsewhere.
+    realm = `http://${reg.host}/token`
+    const root = makeDataRoot()
+    const login = await tscAsync(root, ['login', reg.host, '-u', 'bob', '-p', 'secret'])
+    t.is(login.code, 0, login.stderr)
+    realm = `http://${other.host}/token`
+    const r = await tscAsync(root, ['pull', `${reg.host}/x/y:1`, '--json'])
+    t.is(r.code, 125, r.stdout)
+    t.is(json(r).error.code, 'registry_auth')
+    t.regex(json(r).error.message, /credentials of bob were not sent to it because it is plain HTTP on 127\.0\.0\.2, another host than the registry 127\.0\.0\.1:\d+/)
+    t.true(other.seen.length > 0)
+    t.deepEqual(other.seen.filter((a) => a !== 'none'), [], 'the other host got credentials')
+  } finally {
+    reg.stop()
+    other.stop()
+  }
+})
+
+test.serial('stored Basic credentials still go to a plain-HTTP token service on the plain-HTTP registry\'s own host', async (t) => {
+  let realm = ''
+  const reg = await tokenRegistry(() => realm)
+  const same = await tokenService('127.0.0.1', false)
+  try {
+    realm = `http://${same.host}/token`
+    const root = makeDataRoot()
+    t.is((await tscAsync(root, ['login', reg.host, '-u', 'bob', '-p', 'secret'])).code, 0)
+    const r = await tscAsync(root, ['pull', `${reg.host}/x/y:1`, '--json'])
+    t.is(r.code, 0, r.stderr)
+    t.true(same.seen.includes('Basic ' + Buffer.from('bob:secret').toString('base64')), same.seen.join(', '))
+  } finally {
+    reg.stop()
+    same.stop()
+  }
+})
+
+const config = Buffer.from('{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}')
+const configDesc = { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha(config), size: config.length }
+const misshapen: Array<[string, unknown, string, RegExp]> = [
+  ['a null manifest', null, OCI_MANIFEST, /the manifest of .* is not a JSON object \(it is null\)/],
+  ['a manifest that is a list', [], OCI_MANIFEST, /is not a JSON object \(it is a list\)/],
+  ['layers that is not a list', { schemaVersion: 2, mediaType: OCI_MANIFEST, config: configDesc, layers: 'abc' }, OCI_MANIFEST, /manifest is invalid: layers is not a list/],
+  ['layers holding null', { schemaVersion: 2, mediaType: OCI_MANIFEST, config: configDesc, layers: [null] }, OCI_MANIFEST, /manifest is invalid: layers\[0\] is not an object/],
+  ['a config of the wrong size type', { schemaVersion: 2, mediaType: OCI_MANIFEST, config: { ...configDesc, size: '12' }, layers: [] }, OCI_MANIFEST, /manifest is invalid: config\.size is not a size in bytes/],
+  ['an index whose manifests is an object', { schemaVersion: 2, mediaType: OCI_INDEX, manifests: {} }, OCI_INDEX, /image index is invalid: manifests is not a list/],
+  ['an index entry whose platform is a string', { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [{ ...configDesc, platform: 'linux' }] }, OCI_INDEX, /image index is invalid: manifests\[0\]\.platform is not an object/],
+  ['an index entry that is null', { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [null] }, OCI_INDEX, /image index is invalid: manifests\[0\] is not an object/],
+]
+
+for (const [what, doc, mediaType, message] of misshapen) {
+  test.serial(`${what} is an invalid_image error under --json, exit 125`, async (t) => {
+    const reg = await serve('127.0.0.1', registry({ manifest: Buffer.from(JSON.stringify(doc)), blobs: new Map([[sha(config), config]]), mediaType }))
+    try {
+      const root = makeDataRoot()
+      const r = await tscAsync(root, ['pull', `${reg.host}/x/y:1`, '--json'])
+      t.is(r.code, 125, r.stderr)
+      t.is(json(r).error.code, 'invalid_image', r.stdout)
+      t.regex(json(r).error.message, message)
+      t.notRegex(r.stdout + r.stderr, /TypeError|Cannot read prop/)
+    } finally {
+      reg.stop()
+    }
+  })
+}
