@@ -2,10 +2,12 @@
 pub mod archive;
 pub mod digest;
 pub mod elf;
+pub mod escape;
 pub mod fromhost;
 pub mod manifest;
 pub mod overlay;
 pub mod store;
+pub mod tree;
 pub mod unpack;
 
 pub use digest::Digest;

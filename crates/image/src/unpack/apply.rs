@@ -1,7 +1,7 @@
 //! Applies one tar member to a layer directory. Whiteouts become overlayfs whiteouts (a 0/0
 //! character device, or `trusted.overlay.opaque=y` on a directory) because unpacked layers
 //! are stacked as overlayfs lower directories.
-use super::fsops::{is_dir, lstat_at, open_dir_at, remove_at, set_xattr_fd, walk};
+use super::fsops::{is_dir, lstat_at, open_dir_at, remove_at, set_xattr_fd, Cursor};
 use super::path::CleanPath;
 use super::privilege::Privilege;
 use super::UnpackError;
@@ -10,6 +10,9 @@ use nix::fcntl::{openat, AtFlags, OFlag};
 use nix::sys::stat::{fchmod, futimens, makedev, mkdirat, mknodat, utimensat, Mode, SFlag, UtimensatFlags};
 use nix::sys::time::TimeSpec;
 use nix::unistd::{fchown, fchownat, linkat, mkfifoat, symlinkat, Gid, Uid};
+use crate::tree::{self, id_of, Id};
+use nix::sys::stat::fstat;
+use std::collections::HashMap;
 use std::ffi::OsStr;
 use std::io::Read;
 use std::os::fd::{AsFd, OwnedFd};
@@ -50,10 +53,12 @@ fn owner_err(m: &Member, e: Errno) -> UnpackError {
     }
 }
 
-/// Directory metadata is applied after all members, deepest first: a 0555 directory must stay
-/// writable while its children are created, and creating children changes its mtime.
+/// Directory metadata (mode, mtime) is applied after all members, deepest first: a 0555
+/// directory must stay writable while its children are created, and creating children changes
+/// its mtime. It is kept by the directory's identity, not its path: paths of a deep layer
+/// would take memory quadratic in its depth.
+#[derive(Debug, Clone, Copy)]
 pub struct DeferredDir {
-    pub path: CleanPath,
     pub mode: u32,
     pub mtime: i64,
 }
@@ -62,22 +67,52 @@ pub struct Applier<'a> {
     pub root: &'a OwnedFd,
     pub privilege: Privilege,
     pub report: Report,
-    pub dirs: Vec<DeferredDir>,
+    pub dirs: HashMap<Id, DeferredDir>,
+    pub(crate) cursor: Cursor,
 }
 
 impl<'a> Applier<'a> {
+    pub fn new(root: &'a OwnedFd, privilege: Privilege) -> Result<Self, UnpackError> {
+        let cursor = Cursor::new(root).map_err(|e| UnpackError::Fs("/".into(), e))?;
+        Ok(Applier { root, privilege, report: Report::default(), dirs: HashMap::new(), cursor })
+    }
+
+    /// The directory `comps`, reached from where the previous entry was.
+    fn dir(&mut self, comps: &[std::ffi::OsString], create: bool, whole: &CleanPath) -> Result<OwnedFd, UnpackError> {
+        self.cursor.open(self.root, comps, create, whole)
+    }
+
+    /// Removes `name` in `dir` for a later entry; what was a directory there is forgotten.
+    fn remove(&mut self, dir: &OwnedFd, name: &OsStr, whole: &CleanPath) -> Result<(), UnpackError> {
+        let gone = remove_at(dir, name, whole)?;
+        if !gone.is_empty() {
+            for id in gone {
+                self.dirs.remove(&id);
+            }
+            self.cursor.reset(self.root, whole)?;
+        }
+        Ok(())
+    }
+
+    fn defer(&mut self, fd: &OwnedFd, m: &Member) -> Result<(), UnpackError> {
+        let st = fstat(fd).map_err(|e| UnpackError::Fs(m.path.display(), e))?;
+        self.dirs.insert(id_of(&st), DeferredDir { mode: m.mode, mtime: m.mtime });
+        Ok(())
+    }
+
     pub fn apply<R: Read>(&mut self, m: &Member, data: &mut R) -> Result<(), UnpackError> {
         self.report.entries += 1;
         let Some((parents, name)) = m.path.split_last() else {
             // The root itself: only its metadata.
             if m.kind == tar::EntryType::Directory {
-                self.dirs.push(DeferredDir { path: m.path.clone(), mode: m.mode, mtime: m.mtime });
+                let root = self.root;
+                self.defer(root, m)?;
             }
             return Ok(());
         };
         let bytes = name.as_bytes();
         if bytes == OPAQUE {
-            let dir = walk(self.root, parents, true, &m.path)?;
+            let dir = self.dir(parents, true, &m.path)?;
             return set_xattr_fd(&dir, self.privilege.opaque_xattr(), b"y").map_err(|e| UnpackError::Whiteout(m.path.display(), e));
         }
         if let Some(target) = bytes.strip_prefix(WHITEOUT_PREFIX) {
@@ -88,21 +123,21 @@ impl<'a> Applier<'a> {
             if target.is_empty() || target == b"." || target == b".." {
                 return Err(UnpackError::BadPath(m.path.display(), "is a whiteout of nothing, '.' or '..'"));
             }
-            let dir = walk(self.root, parents, true, &m.path)?;
+            let dir = self.dir(parents, true, &m.path)?;
             let target = OsStr::from_bytes(target);
-            remove_at(&dir, target, &m.path)?;
+            self.remove(&dir, target, &m.path)?;
             return mknodat(&dir, target, SFlag::S_IFCHR, Mode::empty(), makedev(0, 0))
                 .map_err(|e| UnpackError::Whiteout(m.path.display(), e));
         }
 
-        let dir = walk(self.root, parents, true, &m.path)?;
+        let dir = self.dir(parents, true, &m.path)?;
         use tar::EntryType as T;
         match m.kind {
             T::Directory => {
                 match lstat_at(&dir, name) {
                     Some(st) if is_dir(&st) => {}
                     Some(_) => {
-                        remove_at(&dir, name, &m.path)?;
+                        self.remove(&dir, name, &m.path)?;
                         self.mkdir(&dir, name, &m.path)?;
                     }
                     None => self.mkdir(&dir, name, &m.path)?,
@@ -110,10 +145,10 @@ impl<'a> Applier<'a> {
                 let fd = open_dir_at(&dir, name, &m.path)?;
                 self.owner(&fd, m)?;
                 self.xattrs(&fd, m)?;
-                self.dirs.push(DeferredDir { path: m.path.clone(), mode: m.mode, mtime: m.mtime });
+                self.defer(&fd, m)?;
             }
             T::Regular | T::Continuous => {
-                remove_at(&dir, name, &m.path)?;
+                self.remove(&dir, name, &m.path)?;
                 let fd = openat(
                     &dir,
                     name,
@@ -142,7 +177,7 @@ impl<'a> Applier<'a> {
             }
             T::Symlink => {
                 let target = m.link.as_deref().ok_or_else(|| UnpackError::BadPath(m.path.display(), "is a symlink without a target"))?;
-                remove_at(&dir, name, &m.path)?;
+                self.remove(&dir, name, &m.path)?;
                 // The target is stored verbatim: it is never followed while unpacking, and
                 // inside the container it resolves within the container's root.
                 symlinkat(OsStr::from_bytes(target), &dir, name).map_err(|e| UnpackError::Fs(m.path.display(), e))?;
@@ -159,7 +194,7 @@ impl<'a> Applier<'a> {
                 let Some((tparents, tname)) = target.split_last() else {
                     return Err(UnpackError::BadPath(m.path.display(), "is a hard link to the layer root"));
                 };
-                let tdir = walk(self.root, tparents, false, &target).map_err(|_| UnpackError::BadLink(m.path.display(), target.display()))?;
+                let tdir = self.dir(tparents, false, &target).map_err(|_| UnpackError::BadLink(m.path.display(), target.display()))?;
                 match lstat_at(&tdir, tname) {
                     None => return Err(UnpackError::BadLink(m.path.display(), target.display())),
                     Some(st) if is_dir(&st) => return Err(UnpackError::BadLink(m.path.display(), target.display())),
@@ -168,7 +203,7 @@ impl<'a> Applier<'a> {
                 if target == m.path {
                     return Ok(());
                 }
-                remove_at(&dir, name, &m.path)?;
+                self.remove(&dir, name, &m.path)?;
                 // flags 0: a link to a symlink links the symlink itself, never what it points to.
                 linkat(&tdir, tname, &dir, name, AtFlags::empty()).map_err(|e| UnpackError::Fs(m.path.display(), e))?;
             }
@@ -177,7 +212,7 @@ impl<'a> Applier<'a> {
                     self.report.skipped_devices += 1;
                     return Ok(());
                 }
-                remove_at(&dir, name, &m.path)?;
+                self.remove(&dir, name, &m.path)?;
                 let perm = Mode::from_bits_truncate(m.mode & 0o7777);
                 let r = match m.kind {
                     T::Fifo => mkfifoat(&dir, name, perm),
@@ -224,16 +259,31 @@ impl<'a> Applier<'a> {
         Ok(())
     }
 
-    /// Applies the deferred directory modes and mtimes, children before parents.
+    /// Applies the deferred directory modes and mtimes, children before parents, in one walk
+    /// of the layer (bounded descriptors, linear in its size, whatever its depth).
     pub fn finish(&mut self) -> Result<(), UnpackError> {
-        let mut dirs = std::mem::take(&mut self.dirs);
-        dirs.sort_by_key(|d| std::cmp::Reverse(d.path.0.len()));
-        for d in dirs {
-            let fd = walk(self.root, &d.path.0, false, &d.path)?;
-            fchmod(&fd, Mode::from_bits_truncate(d.mode & 0o7777)).map_err(|e| UnpackError::Fs(d.path.display(), e))?;
-            let t = TimeSpec::new(d.mtime, 0);
-            futimens(&fd, &t, &t).map_err(|e| UnpackError::Fs(d.path.display(), e))?;
+        if self.dirs.is_empty() {
+            return Ok(());
         }
-        Ok(())
+        struct Meta<'m>(&'m HashMap<Id, DeferredDir>);
+        impl tree::Visitor for Meta<'_> {
+            fn leaf(&mut self, _: std::os::fd::BorrowedFd<'_>, _: &OsStr) -> Result<(), Errno> {
+                Ok(())
+            }
+            fn dir_done(&mut self, _: std::os::fd::BorrowedFd<'_>, _: &OsStr, fd: OwnedFd, id: Id) -> Result<(), Errno> {
+                apply_meta(&fd, self.0.get(&id))
+            }
+        }
+        let dirs = std::mem::take(&mut self.dirs);
+        tree::walk(self.root, &mut Meta(&dirs)).map_err(|e| UnpackError::Fs(format!("/{}", tree::shorten(&e.path)), e.errno))?;
+        let root_id = id_of(&fstat(self.root).map_err(|e| UnpackError::Fs("/".into(), e))?);
+        apply_meta(self.root, dirs.get(&root_id)).map_err(|e| UnpackError::Fs("/".into(), e))
     }
+}
+
+fn apply_meta<Fd: AsFd>(fd: Fd, meta: Option<&DeferredDir>) -> Result<(), Errno> {
+    let Some(d) = meta else { return Ok(()) };
+    fchmod(fd.as_fd(), Mode::from_bits_truncate(d.mode & 0o7777))?;
+    let t = TimeSpec::new(d.mtime, 0);
+    futimens(fd, &t, &t)
 }

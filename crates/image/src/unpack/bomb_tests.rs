@@ -6,7 +6,7 @@ use std::io::Write;
 fn apply_within<R: Read>(tar: R, limits: Limits) -> (tempfile::TempDir, Result<Report, UnpackError>) {
     let tmp = tempfile::tempdir().unwrap();
     let fd: OwnedFd = std::fs::File::open(tmp.path()).unwrap().into();
-    let mut applier = Applier { root: &fd, privilege: Privilege::None, report: Report::default(), dirs: Vec::new() };
+    let mut applier = Applier::new(&fd, Privilege::None).unwrap();
     let r = apply_members(&mut applier, tar, limits).map(|()| applier.report.clone());
     (tmp, r)
 }

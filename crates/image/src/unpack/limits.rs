@@ -18,6 +18,13 @@ use std::sync::Arc;
 pub const MAX_BYTES_VAR: &str = "TSC_BOX_LAYER_MAX_BYTES";
 pub const MAX_ENTRIES_VAR: &str = "TSC_BOX_LAYER_MAX_ENTRIES";
 pub const MAX_FILE_BYTES_VAR: &str = "TSC_BOX_LAYER_MAX_FILE_BYTES";
+pub const MAX_DEPTH_VAR: &str = "TSC_BOX_LAYER_MAX_DEPTH";
+
+/// Default of `TSC_BOX_LAYER_MAX_DEPTH`, the components of any one entry's path. A path deeper
+/// than 2048 levels is longer than PATH_MAX (4096 bytes) even with one-letter names, so no
+/// program could open its files by name; real images stay below a hundred levels
+/// (node_modules included). Deeper, a layer is a CPU and inode bomb (every level a directory).
+pub const DEFAULT_MAX_DEPTH: u64 = 2048;
 pub const IMAGE_MAX_BYTES_VAR: &str = "TSC_BOX_IMAGE_MAX_BYTES";
 /// Set by the store on the rootless unpacking helper: what the image's other layers already
 /// hold, so that the helper's layer is counted against the same image total.
@@ -45,6 +52,8 @@ pub enum LimitError {
     TrailingData,
     #[error("{0}={1:?} is not a number of bytes or entries (digits, optionally followed by K, M, G or T)")]
     BadSetting(&'static str, String),
+    #[error("layer entry {0} is {1} levels deep, more than the {2} allowed; refused (raise {MAX_DEPTH_VAR} if it is genuine)")]
+    TooDeep(String, u64, u64),
     #[error("the image's layers unpack to more than {0} bytes in all; refused as a decompression bomb (raise {IMAGE_MAX_BYTES_VAR} if it is genuine)")]
     ImageTooLarge(u64),
 }
@@ -87,6 +96,19 @@ impl Limits {
             max_file_bytes: read(MAX_FILE_BYTES_VAR, d.max_file_bytes)?,
         })
     }
+}
+
+/// The depth limit: `TSC_BOX_LAYER_MAX_DEPTH` or its default.
+pub fn max_depth_from_env() -> Result<u64, LimitError> {
+    amount_var(|k| std::env::var(k).ok(), MAX_DEPTH_VAR, DEFAULT_MAX_DEPTH)
+}
+
+/// Refuses an entry `path` of `depth` components past `max`.
+pub fn check_depth(path: impl FnOnce() -> String, depth: usize, max: u64) -> Result<(), LimitError> {
+    if depth as u64 > max {
+        return Err(LimitError::TooDeep(path(), depth as u64, max));
+    }
+    Ok(())
 }
 
 /// Reads one amount from the environment: unset or empty is `default`.
@@ -360,6 +382,16 @@ mod tests {
         assert!(matches!(t.add(25), Err(LimitError::ImageTooLarge(1024))));
         let e = ImageTally::from_lookup(|k| (k == IMAGE_MAX_BYTES_VAR).then(|| "big".into())).unwrap_err();
         assert!(e.to_string().contains("TSC_BOX_IMAGE_MAX_BYTES=\"big\""), "{e}");
+    }
+
+    #[test]
+    fn entries_deeper_than_the_depth_limit_are_refused_and_named() {
+        check_depth(|| unreachable!(), 2048, DEFAULT_MAX_DEPTH).unwrap();
+        let e = check_depth(|| "/a/b/c".into(), 3, 2).unwrap_err();
+        assert!(matches!(&e, LimitError::TooDeep(p, 3, 2) if p == "/a/b/c"));
+        assert!(e.to_string().contains("3 levels deep, more than the 2 allowed; refused (raise TSC_BOX_LAYER_MAX_DEPTH"), "{e}");
+        assert_eq!(amount_var(|_| Some("100000".into()), MAX_DEPTH_VAR, DEFAULT_MAX_DEPTH).unwrap(), 100_000);
+        assert!(matches!(amount_var(|_| Some("deep".into()), MAX_DEPTH_VAR, 1), Err(LimitError::BadSetting(MAX_DEPTH_VAR, _))));
     }
 
     #[test]

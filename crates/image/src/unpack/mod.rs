@@ -56,12 +56,17 @@ pub enum UnpackError {
     /// The helper found that the content does not match its digests.
     #[error("{0}")]
     ContentMismatch(String),
+    #[error("{0} (and its temporary directory could not be removed: {1})")]
+    Cleanup(Box<UnpackError>, io::Error),
 }
 
 impl UnpackError {
     /// The content itself is wrong (not the disk, not the download): retrying will not help.
     pub fn is_content_mismatch(&self) -> bool {
-        matches!(self, UnpackError::Blob { .. } | UnpackError::DiffId { .. } | UnpackError::ContentMismatch(_))
+        match self {
+            UnpackError::Cleanup(inner, _) => inner.is_content_mismatch(),
+            e => matches!(e, UnpackError::Blob { .. } | UnpackError::DiffId { .. } | UnpackError::ContentMismatch(_)),
+        }
     }
 }
 
@@ -144,7 +149,7 @@ pub fn apply_tar<R: Read>(reader: R, root: &OwnedFd) -> Result<Report, UnpackErr
 
 /// `privilege`: what of ownership, device nodes and overlay xattrs can be applied.
 pub fn apply_tar_as<R: Read>(reader: R, root: &OwnedFd, privilege: Privilege) -> Result<Report, UnpackError> {
-    let mut applier = Applier { root, privilege, report: Report::default(), dirs: Vec::new() };
+    let mut applier = Applier::new(root, privilege)?;
     apply_members(&mut applier, reader, Limits::from_env()?)?;
     applier.finish()?;
     Ok(applier.report)
@@ -152,6 +157,11 @@ pub fn apply_tar_as<R: Read>(reader: R, root: &OwnedFd, privilege: Privilege) ->
 
 /// The member loop, within the decompression-bomb `limits`.
 fn apply_members<R: Read>(applier: &mut Applier<'_>, reader: R, limits: Limits) -> Result<(), UnpackError> {
+    apply_members_within(applier, reader, limits, limits::max_depth_from_env()?)
+}
+
+/// As `apply_members`, with entries at most `max_depth` components deep.
+fn apply_members_within<R: Read>(applier: &mut Applier<'_>, reader: R, limits: Limits, max_depth: u64) -> Result<(), UnpackError> {
     let gate = limits::Gate::default();
     let mut budget = limits::Budget::new(limits);
     let mut ar = tar::Archive::new(limits::Meter::new(reader, gate.clone()));
@@ -162,6 +172,7 @@ fn apply_members<R: Read>(applier: &mut Applier<'_>, reader: R, limits: Limits) 
         gate.in_member();
         let mut entry = entry.map_err(tar_err)?;
         let m = member(&mut entry)?;
+        limits::check_depth(|| m.path.display(), m.path.0.len(), max_depth)?;
         budget.admit(|| m.path.display(), m.size)?;
         applier.apply(&m, &mut entry)?;
         // Data the applier left (a skipped device node's) is read here, not as the next header.
@@ -192,24 +203,27 @@ pub fn unpack_layer(src: &LayerSource<'_>, dest: &Path) -> Result<Report, Unpack
 pub fn unpack_layer_file(file: std::fs::File, src: &LayerSource<'_>, dest: &Path) -> Result<Report, UnpackError> {
     let parent = dest.parent().unwrap_or(Path::new("/"));
     let tmp = parent.join(format!(".tmp-{}-{}", src.diff_id.hex(), std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
+    // A leftover of a killed unpacking of ours (same pid: a recycled one).
+    crate::tree::remove_tree(&tmp).map_err(|e| UnpackError::Io(tmp.clone(), e))?;
     std::fs::create_dir(&tmp).map_err(|e| UnpackError::Io(tmp.clone(), e))?;
     let result = unpack_into(file, src, &tmp).and_then(|report| {
         durable::sync_filesystem(&tmp).map_err(|e| UnpackError::Io(tmp.clone(), e))?;
         match std::fs::rename(&tmp, dest) {
             Ok(()) => durable::sync_dir(parent).map_err(|e| UnpackError::Io(parent.to_path_buf(), e)).map(|()| report),
             // Someone else unpacked the same diff_id meanwhile: theirs is as good as ours.
-            Err(_) if dest.is_dir() => {
-                let _ = std::fs::remove_dir_all(&tmp);
-                Ok(report)
-            }
+            Err(_) if dest.is_dir() => crate::tree::remove_tree(&tmp).map(|_| report).map_err(|e| UnpackError::Io(tmp.clone(), e)),
             Err(e) => Err(UnpackError::Io(dest.to_path_buf(), e)),
         }
     });
-    if result.is_err() {
-        let _ = std::fs::remove_dir_all(&tmp);
+    match result {
+        // The unpacking's own error is what the user must see; a failure to remove what it
+        // left is said beside it (gc removes it later).
+        Err(e) => match crate::tree::remove_tree(&tmp) {
+            Ok(_) => Err(e),
+            Err(r) => Err(UnpackError::Cleanup(Box::new(e), r)),
+        },
+        ok => ok,
     }
-    result
 }
 
 fn unpack_into(file: std::fs::File, src: &LayerSource<'_>, dir: &Path) -> Result<Report, UnpackError> {
@@ -223,5 +237,7 @@ fn unpack_into(file: std::fs::File, src: &LayerSource<'_>, dir: &Path) -> Result
 
 #[cfg(test)]
 mod bomb_tests;
+#[cfg(test)]
+mod deep_tests;
 #[cfg(test)]
 pub(crate) mod tests;

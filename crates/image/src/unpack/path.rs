@@ -12,14 +12,14 @@ pub struct CleanPath(pub Vec<OsString>);
 impl CleanPath {
     pub fn parse(raw: &[u8]) -> Result<Self, UnpackError> {
         if raw.contains(&0) {
-            return Err(UnpackError::BadPath(String::from_utf8_lossy(raw).into_owned(), "contains a NUL byte"));
+            return Err(UnpackError::BadPath(raw_display(raw), "contains a NUL byte"));
         }
         let mut out = Vec::new();
         for comp in raw.split(|b| *b == b'/') {
             match comp {
                 b"" | b"." => continue,
                 b".." => {
-                    return Err(UnpackError::BadPath(String::from_utf8_lossy(raw).into_owned(), "contains a '..' component"))
+                    return Err(UnpackError::BadPath(raw_display(raw), "contains a '..' component"))
                 }
                 c => out.push(OsStr::from_bytes(c).to_os_string()),
             }
@@ -32,10 +32,17 @@ impl CleanPath {
         self.0.split_last().map(|(last, parents)| (parents, last.as_os_str()))
     }
 
+    /// The name for messages: escaped (it comes from the archive), and with only its ends
+    /// shown when it is thousands of levels deep.
     pub fn display(&self) -> String {
-        let parts: Vec<_> = self.0.iter().map(|c| c.to_string_lossy().into_owned()).collect();
-        format!("/{}", parts.join("/"))
+        let p: std::path::PathBuf = self.0.iter().collect();
+        format!("/{}", crate::tree::shorten(&p))
     }
+}
+
+/// A raw member name for a message, escaped and shortened like `CleanPath::display`.
+pub fn raw_display(raw: &[u8]) -> String {
+    crate::tree::shorten(std::path::Path::new(OsStr::from_bytes(raw)))
 }
 
 #[cfg(test)]
@@ -46,6 +53,18 @@ mod tests {
     fn absolute_and_dotted_names_are_clamped_into_the_root() {
         assert_eq!(CleanPath::parse(b"/etc//./passwd").unwrap().display(), "/etc/passwd");
         assert!(CleanPath::parse(b"./").unwrap().0.is_empty());
+    }
+
+    #[test]
+    fn names_in_messages_are_escaped_and_deep_ones_shortened() {
+        assert_eq!(CleanPath::parse(b"etc/\x1b[31mred").unwrap().display(), "/etc/\\x1b[31mred");
+        let deep = b"a/".repeat(60_000);
+        let shown = CleanPath::parse(&deep).unwrap().display();
+        assert_eq!(shown, "/a/a/a/a/...(59992 more levels).../a/a/a/a");
+        match CleanPath::parse(b"\x1b]0;x\x07/../y") {
+            Err(UnpackError::BadPath(p, _)) => assert_eq!(p, "\\x1b]0;x\\x07/../y"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -48,6 +48,24 @@ impl RawTar {
     pub fn hardlink(self, name: &str, target: &str) -> Self {
         self.entry(name, b'1', b"", target)
     }
+    /// An entry whose name (any length) is in a PAX extended header before it.
+    pub fn long(mut self, name: &str, kind: u8, data: &[u8]) -> Self {
+        let body = format!(" path={name}\n");
+        // The record's length counts its own digits.
+        let mut len = body.len() + 1;
+        while format!("{len}{body}").len() != len {
+            len += 1;
+        }
+        let record = format!("{len}{body}");
+        let start = self.0.len();
+        self = self.entry("pax", b'0', record.as_bytes(), "");
+        self.0[start + 156] = b'x';
+        // The checksum covers the type byte.
+        self.0[start + 148..start + 156].copy_from_slice(b"        ");
+        let sum: u32 = self.0[start..start + 512].iter().map(|b| *b as u32).sum();
+        self.0[start + 148..start + 156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+        self.entry("placeholder", kind, data, "")
+    }
     pub fn finish(mut self) -> Vec<u8> {
         self.0.extend_from_slice(&[0u8; 1024]);
         self.0
