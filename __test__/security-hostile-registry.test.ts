@@ -191,9 +191,23 @@ test.serial('the layers of one image are capped in all by TSC_BOX_IMAGE_MAX_BYTE
     for (const l of dirList(join(root, 'images/layers'))) for (const f of dirList(join(root, 'images/layers', l))) unpacked += statSync(join(root, 'images/layers', l, f)).size
     t.true(unpacked <= 50 * MiB, `${unpacked} bytes unpacked`)
     t.deepEqual(dirList(join(root, 'images/tmp')), [])
+    // The other layers' unpacking was stopped and waited for: no half-written layer.
+    t.deepEqual(dirList(join(root, 'images/layers')).filter((n) => n.startsWith('.')), [])
     // The same image, allowed: the limit, not the image, was the problem.
     const ok = await tscAsync(root, ['pull', `${reg.host}/hostile/split:1`, '--json'], { TSC_BOX_IMAGE_MAX_BYTES: '80M' })
     t.is(ok.code, 0, ok.stderr)
+
+    // A load counts the same total across the archive's layers.
+    const archive = join(makeDataRoot(), 'split.tar')
+    const saved = await tscAsync(root, ['save', '-o', archive, `${reg.host}/hostile/split:1`])
+    t.is(saved.code, 0, saved.stderr)
+    const fresh = makeDataRoot()
+    const load = await tscAsync(fresh, ['load', '-i', archive, '--json'], { TSC_BOX_IMAGE_MAX_BYTES: '50M' })
+    t.is(load.code, 125, load.stderr)
+    t.regex(json(load).error.message, /more than 52428800 bytes in all; refused as a decompression bomb \(raise TSC_BOX_IMAGE_MAX_BYTES/)
+    t.deepEqual(json(await tscAsync(fresh, ['images', '--json'])), [])
+    t.deepEqual(dirList(join(fresh, 'images/blobs/sha256')), [], 'a refused load keeps no blob')
+    t.deepEqual(dirList(join(fresh, 'images/layers')).filter((n) => n.startsWith('.')), [])
   } finally {
     reg.stop()
   }

@@ -202,9 +202,9 @@ impl<T: Send + 'static, J: ToNapiValue + TypeName> Task for Job<T, J> {
     }
 }
 
-pub(crate) fn job<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> AsyncTask<Job<T, T>>
+pub(crate) fn job<T>(f: impl FnOnce() -> Result<T> + Send + 'static) -> AsyncTask<Job<T, T>>
 where
-    T: ToNapiValue + TypeName,
+    T: Send + 'static + ToNapiValue + TypeName,
 {
     AsyncTask::new(Job { work: Some(Box::new(f)), convert: |t| t })
 }

@@ -127,7 +127,7 @@ async function fetchConfig(client: RegistryClient, opts: PullOptions, config: De
  * Downloads a layer while the store unpacks it from the growing file, so the transfer and
  * the unpacking overlap; the store moves the blob in only when both digests matched.
  */
-async function downloadUnpacking(client: RegistryClient, root: string, file: string, b: Descriptor, diffId: string, tally: number, onBytes: (n: number) => void): Promise<void> {
+async function downloadUnpacking(client: RegistryClient, root: string, file: string, b: Descriptor, diffId: string, tally: number, onBytes: (n: number) => void, pullFailed: AbortSignal): Promise<void> {
   fs.closeSync(fs.openSync(file, 'a', 0o600))
   const token = call((n) => n.imageFollowToken())
   const unpacking = callAsync((n) => n.imageUnpackDownload(root, file, b.digest, b.size, diffId, token, tally))
@@ -136,7 +136,7 @@ async function downloadUnpacking(client: RegistryClient, root: string, file: str
   const stop = new AbortController()
   unpacking.catch(() => stop.abort())
   try {
-    await client.downloadBlob(b.digest, b.size, file, onBytes, stop.signal)
+    await client.downloadBlob(b.digest, b.size, file, onBytes, AbortSignal.any([stop.signal, pullFailed]))
   } catch (e) {
     // Read before the abort below, after which the unpacking fails too.
     const refused = stop.signal.aborted
@@ -180,8 +180,12 @@ export async function pull(input: string, opts: PullOptions): Promise<{image: Im
   // The layers unpacking at once count against one image total (TSC_BOX_IMAGE_MAX_BYTES).
   const tally = call((n) => n.imageTallyNew())
   let next = 0
+  // The first layer that fails stops the others (their downloads are kept for a resume) and
+  // the pull waits for them: no unpacking is left running into the store behind its error.
+  const failed = new AbortController()
+  let firstError: unknown
   const worker = async () => {
-    while (next < todo.length) {
+    while (next < todo.length && !failed.signal.aborted) {
       const {b, diffId} = todo[next++]
       if (call((n) => n.imageHasBlob(root, b.digest, b.size))) {
         opts.progress.start(b.digest, b.size)
@@ -190,16 +194,23 @@ export async function pull(input: string, opts: PullOptions): Promise<{image: Im
       }
       const file = path.join(partialDir(opts.dataRoot), b.digest.slice(7))
       const onBytes = opts.progress.start(b.digest, b.size)
-      if (diffId !== undefined && !call((n) => n.imageHasLayer(root, diffId))) await downloadUnpacking(client, root, file, b, diffId, tally, onBytes)
+      if (diffId !== undefined && !call((n) => n.imageHasLayer(root, diffId))) await downloadUnpacking(client, root, file, b, diffId, tally, onBytes, failed.signal)
       else {
-        await client.downloadBlob(b.digest, b.size, file, onBytes)
+        await client.downloadBlob(b.digest, b.size, file, onBytes, failed.signal)
         await adopt(opts.dataRoot, file, b)
       }
       opts.progress.done(b.digest, false)
     }
   }
+  const stopOthers = (e: unknown) => {
+    if (!failed.signal.aborted) {
+      firstError = e
+      failed.abort()
+    }
+  }
   try {
-    await Promise.all(Array.from({length: Math.min(CONCURRENCY, todo.length)}, worker))
+    await Promise.all(Array.from({length: Math.min(CONCURRENCY, todo.length)}, () => worker().catch(stopOthers)))
+    if (failed.signal.aborted) throw firstError
   } finally {
     call((n) => n.imageTallyEnd(tally))
     opts.progress.finish()

@@ -9,17 +9,22 @@ use std::path::Path;
 
 impl Store {
     pub fn import(&self, manifest: &Blob, refs: &[String]) -> Result<ImageRecord> {
+        let image = ImageTally::from_env().map_err(|e| StoreError::Unpack(manifest.digest.clone(), e.into()))?;
+        self.import_within(manifest, refs, &image)
+    }
+
+    /// As `import`, with the image's layers counted in `image` (a fresh tally: the whole image
+    /// within its limit, the layers already unpacked, by a pull as they downloaded or for
+    /// another image, counted as they are on disk).
+    pub fn import_within(&self, manifest: &Blob, refs: &[String], image: &ImageTally) -> Result<ImageRecord> {
         for r in refs {
             check_reference(r)?;
         }
         let _writer = self.writer_guard()?;
         let m = parse_manifest(&self.read_blob(manifest)?)?;
         let cfg = parse_config(&self.read_blob(&m.config)?, m.layers.len())?;
-        // The whole image within TSC_BOX_IMAGE_MAX_BYTES, the layers already unpacked (by a
-        // pull as they downloaded, or for another image) counted as they are on disk.
-        let image = ImageTally::from_env().map_err(|e| StoreError::Unpack(m.config.digest.clone(), e.into()))?;
         let mut created = Vec::new();
-        let layers = self.import_layers(&m.layers, &cfg.diff_ids, &image, &mut created);
+        let layers = self.import_layers(&m.layers, &cfg.diff_ids, image, &mut created);
         let layers = match layers {
             Ok(l) => l,
             Err(e) => {

@@ -186,3 +186,55 @@ fn an_aborted_download_keeps_its_partial_file_and_makes_no_layer() {
     assert!(!f.store.layer_path(&Digest::of(&tar)).exists());
     assert_eq!(std::fs::read_dir(f.store.root().join("layers")).unwrap().count(), 0);
 }
+
+/// Writes an image whose layers each hold one file `f` of the given size; returns the
+/// manifest descriptor and the layers' diff_ids.
+fn layered_image(store: &Store, sizes: &[usize]) -> (Blob, Vec<Digest>) {
+    let mut layers = Vec::new();
+    let mut diff_ids = Vec::new();
+    for (i, n) in sizes.iter().enumerate() {
+        let tar = RawTar::new().file(&format!("f{i}"), &vec![i as u8; *n]).finish();
+        let (d, s) = store.put_bytes(&gzip(&tar)).unwrap();
+        layers.push(format!(r#"{{"mediaType":"{LAYER_OCI_GZIP}","digest":"{d}","size":{s}}}"#));
+        diff_ids.push(Digest::of(&tar));
+    }
+    let ids: Vec<String> = diff_ids.iter().map(|d| format!("\"{d}\"")).collect();
+    let config = format!(r#"{{"architecture":"amd64","os":"linux","config":{{}},"rootfs":{{"type":"layers","diff_ids":[{}]}}}}"#, ids.join(","));
+    let (cd, cs) = store.put_bytes(config.as_bytes()).unwrap();
+    let manifest = format!(
+        r#"{{"schemaVersion":2,"mediaType":"{MANIFEST_OCI}","config":{{"mediaType":"{CONFIG_OCI}","digest":"{cd}","size":{cs}}},"layers":[{}]}}"#,
+        layers.join(",")
+    );
+    let (md, ms) = store.put_bytes(manifest.as_bytes()).unwrap();
+    (Blob { digest: md, size: ms, media_type: MANIFEST_OCI.to_string() }, diff_ids)
+}
+
+#[test]
+fn import_keeps_the_whole_image_within_its_limit_and_removes_the_layers_it_unpacked() {
+    use crate::unpack::{ImageTally, LimitError, UnpackError};
+    let f = fixture();
+    let (m, ids) = layered_image(&f.store, &[600, 600]);
+    let err = f.store.import_within(&m, &["x:1".into()], &ImageTally::new(1000)).unwrap_err();
+    assert!(matches!(err, StoreError::Unpack(_, UnpackError::Limit(LimitError::ImageTooLarge(1000)))), "{err}");
+    assert!(f.store.index().unwrap().images.is_empty());
+    // The first layer fit and was unpacked by this import: it is gone again, as is any
+    // temporary directory of the second.
+    assert_eq!(std::fs::read_dir(f.store.root().join("layers")).unwrap().count(), 0);
+    f.store.import_within(&m, &["x:1".into()], &ImageTally::new(1200)).unwrap();
+    assert!(ids.iter().all(|d| f.store.layer_path(d).is_dir()));
+}
+
+#[test]
+fn layers_already_unpacked_count_in_the_image_and_stay_when_it_is_refused() {
+    use crate::unpack::{ImageTally, LimitError, UnpackError};
+    let f = fixture();
+    let (shared, shared_ids) = layered_image(&f.store, &[600]);
+    f.store.import_within(&shared, &["base:1".into()], &ImageTally::new(1000)).unwrap();
+    // The same first layer (same content, same diff_id) and one more of 600 bytes.
+    let (m, ids) = layered_image(&f.store, &[600, 600]);
+    assert_eq!(ids[0], shared_ids[0]);
+    let err = f.store.import_within(&m, &["x:1".into()], &ImageTally::new(1000)).unwrap_err();
+    assert!(matches!(err, StoreError::Unpack(_, UnpackError::Limit(LimitError::ImageTooLarge(1000)))), "{err}");
+    assert!(f.store.layer_path(&shared_ids[0]).is_dir(), "another image's layer was removed");
+    assert!(!f.store.layer_path(&ids[1]).exists());
+}
