@@ -31,6 +31,15 @@ fn main() {
     let cli = Cli::parse();
     let logger = log::Logger::open(cli.log.as_deref(), cli.log_format, cli.debug);
     let g = commands::Global { root: cli.root.clone(), log: &logger, systemd_cgroup: cli.systemd_cgroup };
+    // These put clones of this binary into a container: they run from a view of it that no
+    // container can change (tsc_box_core::sys::exe).
+    if matches!(cli.command, Command::Create(_) | Command::Run(_) | Command::Exec(_)) {
+        if let Err(e) = tsc_box_core::sys::exe::ensure_sealed() {
+            let e = error::CmdError::other(tsc_box_core::kind::Kind::Internal, format!("cannot protect the runtime binary from the container (read-only view or sealed copy): {e}"));
+            logger.error(e.kind(), &e.to_string());
+            std::process::exit(e.exit_status());
+        }
+    }
     let result = match &cli.command {
         Command::Create(a) => commands::create::run(&g, a),
         Command::Start(a) => commands::start::run(&g, a),

@@ -12,18 +12,17 @@ use nix::mount::{mount, MsFlags};
 use nix::sched::{setns, unshare, CloneFlags};
 use nix::sys::signal::{signal, sigprocmask, SigHandler, SigSet, SigmaskHow, Signal};
 use nix::sys::stat::{umask, Mode};
-use nix::unistd::{chdir, sethostname, setresgid, setresuid, setsid, Gid, Uid};
+use nix::unistd::{sethostname, setresgid, setresuid, setsid, Gid, Uid};
 use oci_spec::runtime::Spec;
 
 use super::namespaces::NsPlan;
 use super::sync::{recv_msg, send_msg, Msg};
 use super::ContainerError;
-use crate::process::caps::CapPlan;
-use crate::process::exec::{self, env_get, DEFAULT_PATH};
-use crate::process::{identity, limits, network, ProcessError};
+use crate::process::launch::{Keep, Launch};
+use crate::process::{limits, network, ProcessError};
 use crate::rootfs::{self, resolve};
 use crate::security::seccomp::Filter;
-use crate::sys::{cloexec_from, fd_path, setdomainname};
+use crate::sys::{fd_path, setdomainname};
 use crate::terminal;
 
 pub(super) struct InitCtx<'a> {
@@ -165,21 +164,13 @@ fn run(ctx: &InitCtx<'_>) -> Result<Infallible, ContainerError> {
     drop(root);
     rootfs::finish(spec)?;
 
-    let user = process.user();
-    let mut env: Vec<String> = process.env().clone().unwrap_or_default();
+    let mut extra_env = Vec::new();
     if ctx.listen_fds > 0 {
-        env.push(format!("LISTEN_FDS={}", ctx.listen_fds));
-        env.push("LISTEN_PID=1".into());
+        extra_env.push(format!("LISTEN_FDS={}", ctx.listen_fds));
+        extra_env.push("LISTEN_PID=1".into());
     }
-    if env_get(&env, "HOME").is_none() {
-        env.push(format!("HOME={}", identity::home_of(user.uid(), Path::new("/etc/passwd"))));
-    }
-    chdir(cwd).map_err(|errno| ProcessError::Cwd { path: cwd.clone(), errno })?;
-    let args = process.args().as_deref().expect("validated");
-    let path = exec::lookup(&args[0], env_get(&env, "PATH").unwrap_or(DEFAULT_PATH))?;
-    let prepared = exec::prepare(&path, args, &env);
-    let caps = process.capabilities().as_ref().map(CapPlan::new).transpose()?;
-    cloexec_from(3 + ctx.preserve_fds).map_err(|errno| ContainerError::Sys { what: "close_range", errno })?;
+    let own_fds: Vec<RawFd> = std::iter::once(ctx.sock.as_raw_fd()).chain(ctx.fifo).collect();
+    let launch = Launch::prepare(process, ctx.filter, extra_env, Keep { preserved: ctx.preserve_fds, runtime: &own_fds })?;
 
     if let Some(fd) = ctx.fifo {
         // `start` will find us waiting on the fifo through /proc/self/fd: fail now, while
@@ -192,32 +183,7 @@ fn run(ctx: &InitCtx<'_>) -> Result<Infallible, ContainerError> {
     }
     send_msg(ctx.sock, &Msg::Ready).map_err(|errno| ContainerError::Sys { what: "report ready", errno })?;
     wait_for_start(ctx)?;
-
-    let nnp = process.no_new_privileges().unwrap_or(false);
-    // Without no_new_privs the filter needs CAP_SYS_ADMIN: install it while we are root.
-    if let Some(f) = ctx.filter.filter(|f| !f.installs_late(nnp)) {
-        f.install()?;
-    }
-    if let Some(c) = &caps {
-        c.drop_bounding()?;
-        nix::sys::prctl::set_keepcaps(true).map_err(ProcessError::sys("PR_SET_KEEPCAPS"))?;
-    }
-    identity::switch(user, true)?;
-    if let Some(c) = &caps {
-        c.apply()?;
-        nix::sys::prctl::set_keepcaps(false).map_err(ProcessError::sys("PR_SET_KEEPCAPS"))?;
-    }
-    // Again as the user: a cwd the user may not enter is an error, as with runc.
-    chdir(cwd).map_err(|errno| ProcessError::Cwd { path: cwd.clone(), errno })?;
-    umask(Mode::from_bits_truncate(user.umask().unwrap_or(0o022)));
-    if nnp {
-        nix::sys::prctl::set_no_new_privs().map_err(ProcessError::sys("PR_SET_NO_NEW_PRIVS"))?;
-    }
-    if let Some(f) = ctx.filter.filter(|f| f.installs_late(nnp)) {
-        f.install()?;
-    }
-    let errno = exec::exec(&prepared);
-    Err(ProcessError::NotExecutable { path, errno }.into())
+    Ok(launch.exec()?)
 }
 
 /// Waits until the parent has put us in our cgroup, then makes the cgroup namespace, rooted

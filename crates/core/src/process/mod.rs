@@ -4,6 +4,7 @@
 pub mod caps;
 pub mod exec;
 pub mod identity;
+pub mod launch;
 pub mod limits;
 pub mod network;
 
@@ -29,6 +30,8 @@ pub enum ProcessError {
     NotExecutable { path: PathBuf, errno: Errno },
     #[error("process.cwd {path}: {errno}")]
     Cwd { path: PathBuf, errno: Errno },
+    #[error(transparent)]
+    Seccomp(#[from] crate::security::seccomp::SeccompError),
 }
 
 impl ProcessError {
@@ -37,6 +40,7 @@ impl ProcessError {
             ProcessError::NotFound(_) => Kind::NotFound,
             ProcessError::NotExecutable { errno, .. } => exec_kind(*errno),
             ProcessError::User { .. } | ProcessError::Cwd { .. } => Kind::User,
+            ProcessError::Seccomp(crate::security::seccomp::SeccompError::Profile { .. } | crate::security::seccomp::SeccompError::TooLarge(_)) => Kind::Config,
             _ => Kind::Process,
         }
     }

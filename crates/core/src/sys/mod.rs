@@ -2,6 +2,7 @@
 //! setdomainname, close_range, a few ioctls). Everything else goes through nix directly.
 
 pub mod clone;
+pub mod exe;
 pub mod fdpass;
 
 use std::ffi::CString;

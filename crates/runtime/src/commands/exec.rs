@@ -7,8 +7,8 @@
 //! process's, 126/127 when it cannot be run.
 
 use std::convert::Infallible;
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
-use std::path::{Path, PathBuf};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::path::PathBuf;
 
 use nix::errno::Errno;
 use nix::fcntl::OFlag;
@@ -16,20 +16,18 @@ use nix::sched::{setns, CloneFlags};
 use nix::sys::signal::{signal, sigprocmask, SigHandler, SigSet, SigmaskHow, Signal};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
 use nix::sys::socket::{socketpair, AddressFamily, SockFlag, SockType};
-use nix::sys::stat::{umask, Mode};
+use nix::sys::stat::Mode;
 use nix::sys::wait::waitpid;
-use nix::unistd::{chdir, setsid};
+use nix::unistd::setsid;
 use tsc_box_cgroups::oci_spec::runtime::{LinuxNamespaceType, Process, Spec, User};
 use tsc_box_core::container::sync::{recv_msg, send_msg, Msg};
 use tsc_box_core::kind::Kind;
-use tsc_box_core::process::caps::CapPlan;
-use tsc_box_core::process::exec::{self as pexec, env_get, DEFAULT_PATH};
-use tsc_box_core::process::{identity, ProcessError};
+use tsc_box_core::process::launch::{Keep, Launch};
+use tsc_box_core::process::ProcessError;
 use tsc_box_core::security::seccomp::{self, Filter, SeccompError};
 use tsc_box_core::spec::{self, SpecError};
 use tsc_box_core::state::{StateDir, StateError, Status};
 use tsc_box_core::sys::clone::{clone, Forked, Placed};
-use tsc_box_core::sys::cloexec_from;
 use tsc_box_core::terminal::{self, connect_console, copy_winsize, send_master, RawMode, TerminalError};
 
 use super::{write_pid_file, Global};
@@ -320,6 +318,9 @@ fn child_main(ctx: &ChildCtx<'_>) -> ! {
 }
 
 fn child(ctx: &ChildCtx<'_>) -> Result<Infallible, ExecError> {
+    // First of all: nothing in the container may trace us or open /proc/<pid>/exe while we
+    // are the runtime (process::launch says why).
+    nix::sys::prctl::set_dumpable(false).map_err(sys("PR_SET_DUMPABLE"))?;
     let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
     let _ = unsafe { signal(Signal::SIGPIPE, SigHandler::SigDfl) };
     match recv_msg(ctx.sock) {
@@ -338,41 +339,9 @@ fn child(ctx: &ChildCtx<'_>) -> Result<Infallible, ExecError> {
         send_msg(ctx.sock, &Msg::Pty(pty.master)).map_err(sys("send pty"))?;
         terminal::make_controlling(&pty.slave)?;
     }
-    let user = p.user();
-    let mut env: Vec<String> = p.env().clone().unwrap_or_default();
-    if env_get(&env, "HOME").is_none() {
-        env.push(format!("HOME={}", identity::home_of(user.uid(), Path::new("/etc/passwd"))));
-    }
-    let cwd = p.cwd();
-    chdir(cwd).map_err(|errno| ProcessError::Cwd { path: cwd.clone(), errno })?;
-    let args = p.args().as_deref().filter(|a| !a.is_empty()).ok_or_else(|| ExecError::Config("process.args is empty".into()))?;
-    let path = pexec::lookup(&args[0], env_get(&env, "PATH").unwrap_or(DEFAULT_PATH))?;
-    let prepared = pexec::prepare(&path, args, &env);
-    let caps = p.capabilities().as_ref().map(CapPlan::new).transpose()?;
-    cloexec_from(3).map_err(sys("close_range"))?;
-    let nnp = p.no_new_privileges().unwrap_or(false);
-    if let Some(f) = ctx.filter.filter(|f| !f.installs_late(nnp)) {
-        f.install()?;
-    }
-    if let Some(c) = &caps {
-        c.drop_bounding()?;
-        nix::sys::prctl::set_keepcaps(true).map_err(sys("PR_SET_KEEPCAPS"))?;
-    }
-    identity::switch(user, true)?;
-    if let Some(c) = &caps {
-        c.apply()?;
-        nix::sys::prctl::set_keepcaps(false).map_err(sys("PR_SET_KEEPCAPS"))?;
-    }
-    chdir(cwd).map_err(|errno| ProcessError::Cwd { path: cwd.clone(), errno })?;
-    umask(Mode::from_bits_truncate(user.umask().unwrap_or(0o022)));
-    if nnp {
-        nix::sys::prctl::set_no_new_privs().map_err(sys("PR_SET_NO_NEW_PRIVS"))?;
-    }
-    if let Some(f) = ctx.filter.filter(|f| f.installs_late(nnp)) {
-        f.install()?;
-    }
-    let errno = pexec::exec(&prepared);
-    Err(ProcessError::NotExecutable { path, errno }.into())
+    let keep = [ctx.sock.as_raw_fd()];
+    let launch = Launch::prepare(p, ctx.filter, Vec::new(), Keep { preserved: 0, runtime: &keep })?;
+    Ok(launch.exec()?)
 }
 
 #[cfg(test)]

@@ -42,7 +42,11 @@ pub fn main(args: Vec<OsString>) -> ! {
         _ => false,
     };
     let outcome = match verb {
-        "exec" => exec::run(rest),
+        // Like the runtime's own exec: from a view of this binary no container can change.
+        "exec" => match tsc_box_core::sys::exe::ensure_sealed() {
+            Ok(_) => exec::run(rest),
+            Err(e) => Err(FrontError::usage("internal", &format!("cannot protect the runtime binary from the container: {e}"))),
+        },
         "rm" => rm::run(rest),
         other => Err(FrontError::usage("unknown_command", &format!("command {other} not found"))),
     };
