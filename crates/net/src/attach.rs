@@ -242,9 +242,7 @@ pub fn attach(plan: &Plan, t: &Target<'_>) -> Result<Lease, AttachError> {
     let netns = open_netns(t.pid)?;
     let mut nl = Netlink::open()?;
     let (br_index, br_created) = bridge::ensure(&mut nl, &net)?;
-    if br_created || created_default {
-        nft::apply_base(&store.list()?)?;
-    }
+    nft::ensure_base(&store.dir.join("nft-base.applied"), &store.list()?, br_created || created_default)?;
     let mut lease = Lease {
         ip,
         ip6,

@@ -1,6 +1,7 @@
 //! A network's bridge on the host: made on first use with the gateway address (and the IPv6
 //! one), up, with forwarding on (as docker does) and route_localnet so that the host's 127.0.0.1 can be
-//! redirected to a container (see nft.rs).
+//! redirected to a container (see nft.rs, whose input chain keeps the host's loopback closed
+//! to the bridge: route_localnet alone would let a container reach 127.0.0.1 services).
 
 use crate::netlink::{link_index, Netlink, NetlinkError};
 use crate::store::Network;

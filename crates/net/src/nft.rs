@@ -1,11 +1,13 @@
 //! nftables through `nft -f -`, in tables of tsc-box's own: `ip tsc-box` (masquerade for the
-//! networks, isolation between them, 127.0.0.1 towards the bridges) and its IPv6 twin
-//! `ip6 tsc-box` (networks with IPv6), rebuilt whole from the network list, and one table per
-//! container (and family) with published ports, so that releasing a container's rules is
-//! deleting its tables: nothing to find by handle, nothing left half-made.
+//! networks, isolation between them, 127.0.0.1 towards the bridges, the host's loopback closed
+//! to them) and its IPv6 twin `ip6 tsc-box` (networks with IPv6), rebuilt whole from the
+//! network list, and one table per container (and family) with published ports, so that
+//! releasing a container's rules is deleting its tables: nothing to find by handle, nothing
+//! left half-made.
 
 use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 use crate::ports::Port;
@@ -53,8 +55,22 @@ pub fn base_ruleset(networks: &[Network]) -> String {
     let mut fwd = String::new();
     let mut post6 = String::new();
     let mut fwd6 = String::new();
+    let mut input = String::new();
+    let mut raw = String::new();
     for n in networks {
         let br = quote(&n.bridge);
+        // route_localnet (bridge.rs) makes the kernel route 127.0.0.0/8 arriving on the bridge
+        // to the host's loopback services, which would let a container (CAP_NET_RAW, a route
+        // via the gateway) reach everything bound to 127.0.0.1 only. Only the replies of
+        // connections the host made to a published 127.0.0.1 port may arrive there: those
+        // conntrack entries were DNATed (in output) and their replies are de-NATed back to
+        // 127.0.0.1 in prerouting, so this check sits in input, after every NAT hook. (`ct
+        // status != dnat` would compare the whole status word with nft, not test the bit.)
+        input += &format!("    iifname {br} ip daddr 127.0.0.0/8 ct status & dnat == 0 drop\n");
+        // Nothing legitimate comes from a container with a loopback source either (replies
+        // to the host's 127.0.0.1 are masqueraded to the gateway): dropped before conntrack
+        // so a spoofed source cannot pass for the host itself.
+        raw += &format!("    iifname {br} ip saddr 127.0.0.0/8 drop\n");
         // Outgoing traffic leaves with the host's address.
         post += &format!("    ip saddr {} oifname != {br} masquerade\n", n.subnet);
         // The host's 127.0.0.1 redirected to a container (published port): the container
@@ -76,13 +92,36 @@ pub fn base_ruleset(networks: &[Network]) -> String {
             fwd6 += &isolate;
         }
     }
-    let table = |family: &str, post: &str, fwd: &str| {
+    let table = |family: &str, post: &str, fwd: &str, extra: &str| {
         format!(
-            "table {family} {BASE_TABLE} {{}}\ndelete table {family} {BASE_TABLE}\ntable {family} {BASE_TABLE} {{\n  chain postrouting {{\n    type nat hook postrouting priority srcnat; policy accept;\n{post}  }}\n  chain forward {{\n    type filter hook forward priority filter; policy accept;\n{fwd}  }}\n}}\n"
+            "table {family} {BASE_TABLE} {{}}\ndelete table {family} {BASE_TABLE}\ntable {family} {BASE_TABLE} {{\n  chain postrouting {{\n    type nat hook postrouting priority srcnat; policy accept;\n{post}  }}\n  chain forward {{\n    type filter hook forward priority filter; policy accept;\n{fwd}  }}\n{extra}}}\n"
         )
     };
-    let v6 = if post6.is_empty() { format!("table ip6 {BASE_TABLE} {{}}\ndelete table ip6 {BASE_TABLE}\n") } else { table("ip6", &post6, &fwd6) };
-    table("ip", &post, &fwd) + &v6
+    // IPv6 needs no twin: the kernel never routes ::1 arriving on an interface (no
+    // route_localnet for IPv6).
+    let loopback = format!(
+        "  chain input {{\n    type filter hook input priority filter; policy accept;\n{input}  }}\n  chain prerouting {{\n    type filter hook prerouting priority raw; policy accept;\n{raw}  }}\n"
+    );
+    let v6 = if post6.is_empty() { format!("table ip6 {BASE_TABLE} {{}}\ndelete table ip6 {BASE_TABLE}\n") } else { table("ip6", &post6, &fwd6, "") };
+    table("ip", &post, &fwd, &loopback) + &v6
+}
+
+/// The base tables as a container start needs them: applied when `forced` (a bridge or the
+/// default network made just now) or when they differ from the ruleset `record` says was last
+/// applied, so that an existing bridge of an older tsc-box gets the current rules (the loopback
+/// guard above) at its next container start, without running nft at every start.
+pub fn ensure_base(record: &Path, networks: &[Network], forced: bool) -> Result<(), NftError> {
+    let script = base_ruleset(networks);
+    if !forced && std::fs::read_to_string(record).is_ok_and(|s| s == script) {
+        return Ok(());
+    }
+    nft(&script)?;
+    // Only an optimisation: a record that cannot be written means applying again next time.
+    let tmp = record.with_extension("tmp");
+    if std::fs::write(&tmp, &script).is_ok() {
+        let _ = std::fs::rename(&tmp, record);
+    }
+    Ok(())
 }
 
 pub fn apply_base(networks: &[Network]) -> Result<(), NftError> {
@@ -156,6 +195,14 @@ mod tests {
         assert!(s.contains("iifname \"tsa\" oifname { \"tsb\" } drop"));
         assert!(s.contains("iifname \"tsa\" tcp flags syn / syn,rst tcp option maxseg size set rt mtu"));
         assert!(s.contains("iifname \"tsb\" oifname { \"tsa\" } drop"));
+        // The host's loopback is closed to every bridge, in input (after the NAT hooks) and
+        // only for connections the host did not DNAT itself; IPv4 only.
+        assert!(s.contains("chain input {\n    type filter hook input priority filter; policy accept;\n"));
+        for br in ["tsa", "tsb"] {
+            assert!(s.contains(&format!("iifname \"{br}\" ip daddr 127.0.0.0/8 ct status & dnat == 0 drop")));
+            assert!(s.contains(&format!("iifname \"{br}\" ip saddr 127.0.0.0/8 drop")));
+        }
+        assert!(!s6.split("table ip6").nth(2).unwrap_or("").contains("127.0.0.0/8"));
     }
 
     #[test]
