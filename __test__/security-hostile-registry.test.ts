@@ -6,9 +6,11 @@
 import test, { type ExecutionContext } from 'ava'
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync, readdirSync, statSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import * as http from 'node:http'
+import * as https from 'node:https'
 import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { collect, makeDataRoot, tscSpawn, type Result } from './helpers/cli'
 
@@ -383,6 +385,40 @@ test.serial('stored Basic credentials still go to a plain-HTTP token service on 
   } finally {
     reg.stop()
     same.stop()
+  }
+})
+
+// An HTTPS token service needs a certificate the client trusts: one made here with openssl
+// for 127.0.0.2, handed to the client's Node with NODE_EXTRA_CA_CERTS.
+const hasOpenssl = spawnSync('openssl', ['version']).status === 0
+const httpsRealmTest = loopbackNet && hasOpenssl ? test.serial : test.skip
+
+httpsRealmTest('stored Basic credentials go to an HTTPS token service on another host (skipped without openssl or 127.0.0.0/8 on lo)', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'tsc-box-tls-'))
+  const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.2', '-addext', 'subjectAltName=IP:127.0.0.2', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { encoding: 'utf8' })
+  t.is(made.status, 0, made.stderr)
+  const seen: string[] = []
+  const realmServer = https.createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (req, res) => {
+    seen.push(req.headers.authorization ?? 'none')
+    res.writeHead(req.headers.authorization ? 200 : 401, { 'content-type': 'application/json' })
+    res.end(JSON.stringify({ token: 'T0KEN' }))
+  })
+  await new Promise<void>((res) => realmServer.listen(0, '127.0.0.2', () => res()))
+  const realmHost = `127.0.0.2:${(realmServer.address() as AddressInfo).port}`
+  let realm = ''
+  const reg = await tokenRegistry(() => realm)
+  try {
+    realm = `http://${reg.host}/token`
+    const root = makeDataRoot()
+    t.is((await tscAsync(root, ['login', reg.host, '-u', 'bob', '-p', 'secret'])).code, 0)
+    realm = `https://${realmHost}/token`
+    const r = await tscAsync(root, ['pull', `${reg.host}/x/y:1`, '--json'], { NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem') })
+    t.is(r.code, 0, r.stdout + r.stderr)
+    t.true(seen.includes('Basic ' + Buffer.from('bob:secret').toString('base64')), seen.join(', '))
+  } finally {
+    reg.stop()
+    realmServer.closeAllConnections()
+    realmServer.close()
   }
 })
 

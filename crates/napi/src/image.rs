@@ -420,18 +420,25 @@ pub fn image_tally_end(token: u32) {
 
 /// Unpacks a layer from `file` while a download appends to it (until `size` bytes), then moves
 /// the verified blob into the store. Abort with `imageFollowAbort(token)`. The layer counts
-/// against the image total of `tally` (from `imageTallyNew`).
+/// against the image total of `tally` (from `imageTallyNew`); without one, it is counted alone.
 #[napi(ts_return_type = "Promise<void>")]
-pub fn image_unpack_download(root: String, file: String, digest: String, size: f64, diff_id: String, token: u32, tally: u32) -> AsyncTask<Job<(), ()>> {
+pub fn image_unpack_download(root: String, file: String, digest: String, size: f64, diff_id: String, token: u32, tally: Option<u32>) -> AsyncTask<Job<(), ()>> {
     job(move || {
         let flag = follow_flag(token);
-        let image = TALLIES.lock().unwrap_or_else(|p| p.into_inner()).as_ref().and_then(|m| m.get(&tally).cloned());
         let result = (|| {
             let store = open(&root)?;
             let d = Digest::parse(&digest).map_err(|e| fail("invalid_image", e))?;
             let diff = Digest::parse(&diff_id).map_err(|e| fail("invalid_image", e))?;
             let blob = tsc_box_image::manifest::Blob { digest: d, size: size as u64, media_type: String::new() };
-            let image = image.ok_or_else(|| fail("layer_rejected", format!("no image tally {tally}: call imageTallyNew first")))?;
+            let image = match tally {
+                None => tsc_box_image::unpack::ImageTally::from_env().map_err(|e| fail("layer_rejected", e))?,
+                Some(t) => TALLIES
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .as_ref()
+                    .and_then(|m| m.get(&t).cloned())
+                    .ok_or_else(|| fail("layer_rejected", format!("no image tally {t}: call imageTallyNew first")))?,
+            };
             image.counting(|| store.unpack_download(std::path::Path::new(&file), &blob, &diff, &flag)).map_err(store_err)
         })();
         if let Some(map) = FOLLOWS.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
