@@ -3,6 +3,7 @@ import * as fs from 'node:fs'
 import {asOclifFlags, BaseCommand} from '../base-command'
 import {Flags} from '../cli/flags'
 import {loadArchive, stdinToFile, type LoadResult} from '../image/archive'
+import {escapeName} from '../image/escape'
 
 export default class Load extends BaseCommand {
   static override summary = 'Load images from a tar archive (OCI layout or docker-archive; plain, gzip or zstd)'
@@ -27,7 +28,7 @@ export default class Load extends BaseCommand {
       for (const r of results) {
         if (r.references.length === 0) this.log(`Loaded image ID: ${r.id}`)
         for (const ref of r.references) this.log(`Loaded image: ${ref}`)
-        for (const n of r.ignoredNames) this.warn(`ignored the archive's name "${n}": not a valid reference`)
+        for (const n of r.ignoredNames) this.warn(`ignored the archive's name "${escapeName(n)}": not a valid reference`)
       }
     }
     return results

@@ -2,7 +2,7 @@
 import {Args} from '@oclif/core'
 import {asOclifFlags, BaseCommand} from '../base-command'
 import {Flags} from '../cli/flags'
-import {collect, removeImage, type RemoveEvent} from '../image/remove'
+import {collect, collectionFailed, removeImage, type RemoveEvent} from '../image/remove'
 
 export default class Rmi extends BaseCommand {
   static override summary = 'Remove one or more images'
@@ -22,7 +22,10 @@ export default class Rmi extends BaseCommand {
       events.push(...done)
       if (!this.jsonEnabled()) for (const e of done) this.log(e.untagged ? `Untagged: ${e.untagged}` : `Deleted: ${e.deleted}`)
     }
-    if (events.some((e) => e.deleted)) await collect(dataRoot)
+    if (events.some((e) => e.deleted)) {
+      const gc = await collect(dataRoot)
+      if (gc.failures.length > 0) throw collectionFailed(gc.failures)
+    }
     return events
   }
 }

@@ -4,6 +4,7 @@
  */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
+import {pipeline} from 'node:stream/promises'
 import {CliError} from '../errors'
 import {call, callAsync, type ImageSummary} from './native'
 import {familiarName, normalizeReference} from './reference'
@@ -41,18 +42,23 @@ export async function loadArchive(dataRoot: string, file: string): Promise<LoadR
   })
 }
 
-/** Reads stdin into a file under the data root (the archive must be seekable-free but whole). */
+/**
+ * Reads stdin into a file under the data root (the archive must be seekable-free but whole).
+ * On any failure (a full disk, a broken pipe) the file is removed before the error is thrown.
+ */
 export async function stdinToFile(dataRoot: string): Promise<string> {
   const dir = path.join(imagesRoot(dataRoot), 'tmp')
   fs.mkdirSync(dir, {recursive: true})
   const file = path.join(dir, `stdin-${process.pid}-${Date.now()}.tar`)
-  const out = fs.createWriteStream(file, {mode: 0o600})
-  await new Promise<void>((resolve, reject) => {
-    process.stdin.pipe(out)
-    out.on('finish', resolve)
-    out.on('error', reject)
-    process.stdin.on('error', reject)
-  })
+  try {
+    await pipeline(process.stdin, fs.createWriteStream(file, {mode: 0o600}))
+  } catch (e) {
+    fs.rmSync(file, {force: true})
+    const err = e as NodeJS.ErrnoException
+    if (err.code === 'ENOSPC' || err.code === 'EDQUOT')
+      throw new CliError('store_io', `no space left under ${dir} for the archive read from stdin (free space, e.g. with \`tsc-box image prune\`, or load from a file with -i)`)
+    throw new CliError('archive_io', `reading the archive from stdin into ${file}: ${err.message}`)
+  }
   return file
 }
 

@@ -38,8 +38,20 @@ export function removeImage(dataRoot: string, input: string, force: boolean): Re
   return events
 }
 
-/** Frees the blobs and unpacked layers no image uses any more. */
-export async function collect(dataRoot: string): Promise<{bytesFreed: number; busy: boolean}> {
+export interface Collected {
+  bytesFreed: number
+  busy: boolean
+  /** What could not be removed, each with why (the rest was). */
+  failures: string[]
+}
+
+/** Frees the blobs, unpacked layers, temp files and partial downloads no image uses. */
+export async function collect(dataRoot: string): Promise<Collected> {
   const r = await callAsync((n) => n.imageGc(imagesRoot(dataRoot)))
-  return {bytesFreed: r.bytesFreed, busy: r.busy}
+  return {bytesFreed: r.bytesFreed, busy: r.busy, failures: r.failures}
+}
+
+/** The error of a collection that left something behind: the command fails with it. */
+export function collectionFailed(failures: string[]): CliError {
+  return new CliError('store_io', `could not remove ${failures.length === 1 ? 'this' : `these ${failures.length}`} (the rest was freed):\n  ${failures.join('\n  ')}`)
 }

@@ -34,15 +34,24 @@ function nameHeldBy(dataRoot: string, id: string): string | undefined {
   return undefined
 }
 
-export async function pruneContainers(runtime: string, paths: Paths): Promise<string[]> {
+export interface PruneOutcome {
+  removed: string[]
+  /** Containers that could not be removed, each with why (the others were). */
+  failures: string[]
+}
+
+export async function pruneContainers(runtime: string, paths: Paths): Promise<PruneOutcome> {
   const removed: string[] = []
+  const failures: string[] = []
   for (const v of listContainers(paths.dataRoot)) {
     if (isActive(v)) continue
     try {
       removeContainerFully(runtime, paths, v.id, false)
       removed.push(v.id)
-    } catch {
-      // started or removed meanwhile
+    } catch (e) {
+      // Started or removed meanwhile: not this prune's to remove. Anything else is a failure.
+      const code = (e as {code?: unknown}).code
+      if (code !== 'container_running' && code !== 'no_such_container') failures.push(`${v.id.slice(0, 12)}: ${(e as Error).message}`)
     }
   }
   let ids: string[] = []
@@ -65,5 +74,5 @@ export async function pruneContainers(runtime: string, paths: Paths): Promise<st
     removed.push(id)
   }
   for (const {name, id} of staleNames(paths.dataRoot, (h) => fs.existsSync(containerDir(paths.dataRoot, h)))) releaseName(paths.dataRoot, name, id)
-  return removed
+  return {removed, failures}
 }

@@ -188,11 +188,13 @@ pub fn release_overlay(dir: &Path, remove: bool, ops: &dyn RuntimeOps) -> Result
     Ok(())
 }
 
+/// A container may have made a tree deeper than the descriptor limit (std's remove_dir_all
+/// holds one per level): the store's removal works at any depth in a few descriptors.
 fn remove_tree(dir: &Path, ops: &dyn RuntimeOps) -> Result<(), RemoveError> {
-    match std::fs::remove_dir_all(dir) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) if matches!(e.raw_os_error(), Some(libc::EACCES) | Some(libc::EPERM)) && !nix::unistd::geteuid().is_root() => {
+    match tsc_box_image::tree::remove_tree(dir) {
+        Ok(_) => Ok(()),
+        // EACCES and EPERM both.
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied && !nix::unistd::geteuid().is_root() => {
             ops.remove_tree(dir).map_err(|m| RemoveError::Remove(dir.to_path_buf(), m))
         }
         Err(e) => Err(RemoveError::Remove(dir.to_path_buf(), e.to_string())),

@@ -5,11 +5,12 @@ use oci_spec::image::{Descriptor, ImageConfiguration, ImageManifest};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ManifestError {
-    #[error("invalid image manifest: {0}")]
+    // The documents come from archives and registries: what they say is shown escaped.
+    #[error("invalid image manifest: {}", crate::escape::escape_str(.0))]
     Manifest(String),
-    #[error("invalid image config: {0}")]
+    #[error("invalid image config: {}", crate::escape::escape_str(.0))]
     Config(String),
-    #[error("unknown media type {0:?} for {1}")]
+    #[error("unknown media type \"{}\" for {}", crate::escape::escape_str(.0), .1)]
     UnknownMediaType(String, &'static str),
     #[error("{0}")]
     Digest(#[from] DigestError),

@@ -84,6 +84,11 @@ pub trait Visitor {
         fd: OwnedFd,
         id: Id,
     ) -> Result<(), Errno>;
+    /// Whether a subdirectory that cannot be opened (`errno`) is passed over rather than
+    /// ending the walk with that error.
+    fn pass_over(&mut self, _errno: Errno) -> bool {
+        false
+    }
 }
 
 struct Frame {
@@ -191,6 +196,7 @@ pub fn walk(top: &OwnedFd, visitor: &mut dyn Visitor) -> Result<(), TreeError> {
                         errno: e,
                     })?
                 }
+                Err(e) if visitor.pass_over(e) => {}
                 Err(e) => {
                     return Err(TreeError {
                         path: here(&stack, Some(&sub)),
@@ -384,6 +390,8 @@ pub fn remove_contents(dir: &OwnedFd, remover: &mut Remover) -> Result<(), TreeE
 struct Usage {
     seen: HashSet<Id>,
     total: u64,
+    /// Unreadable directories count as empty.
+    lenient: bool,
 }
 
 impl Visitor for Usage {
@@ -404,6 +412,21 @@ impl Visitor for Usage {
     fn dir_done(&mut self, _: BorrowedFd<'_>, _: &OsStr, _: OwnedFd, _: Id) -> Result<(), Errno> {
         Ok(())
     }
+    fn pass_over(&mut self, errno: Errno) -> bool {
+        self.lenient && matches!(errno, Errno::EACCES | Errno::EPERM)
+    }
+}
+
+/// As `disk_usage`, with directories this process may not read counted as empty (and a `path`
+/// it cannot open as 0).
+pub fn disk_usage_readable(path: &Path) -> u64 {
+    let Ok(fd) = nix::fcntl::open(path, DIR_FLAGS, Mode::empty()) else {
+        return 0;
+    };
+    let mut u = Usage { seen: HashSet::new(), total: 0, lenient: true };
+    // Only what could not be opened is passed over; anything else ends the count short.
+    let _ = walk(&fd, &mut u);
+    u.total
 }
 
 /// Bytes of the regular files under the directory `path`, hard links counted once, symlinks
@@ -415,10 +438,7 @@ pub fn disk_usage(path: &Path) -> io::Result<u64> {
             format!("{}: {}", path.display(), e.desc()),
         )
     })?;
-    let mut u = Usage {
-        seen: HashSet::new(),
-        total: 0,
-    };
+    let mut u = Usage { seen: HashSet::new(), total: 0, lenient: false };
     walk(&fd, &mut u).map_err(|e| io_at(path, e))?;
     Ok(u.total)
 }

@@ -27,6 +27,8 @@ fn store_code(e: &StoreError) -> &'static str {
         StoreError::Unpack(_, _) => "layer_rejected",
         StoreError::CorruptIndex(_, _) => "store_corrupt",
         StoreError::Io(_, _) | StoreError::Lock(_, _) => "store_io",
+        // The failure's own code: the leftover is said in the message.
+        StoreError::Cleanup(inner, _) => store_code(inner),
     }
 }
 
@@ -216,11 +218,13 @@ pub struct GcReport {
     pub bytes_freed: f64,
     /// A load or build was writing to the store, so nothing was collected.
     pub busy: bool,
+    /// What could not be removed, each with why; the rest was collected.
+    pub failures: Vec<String>,
 }
 
 impl From<PruneReport> for GcReport {
     fn from(r: PruneReport) -> Self {
-        GcReport { blobs_removed: r.blobs_removed as f64, layers_removed: r.layers_removed as f64, bytes_freed: r.bytes_freed as f64, busy: r.busy }
+        GcReport { blobs_removed: r.blobs_removed as f64, layers_removed: r.layers_removed as f64, bytes_freed: r.bytes_freed as f64, busy: r.busy, failures: r.failures }
     }
 }
 
@@ -279,14 +283,19 @@ pub fn rootfs_unmount(merged: String) -> Result<()> {
     overlay::unmount_rootfs(std::path::Path::new(&merged)).map_err(overlay_err)
 }
 
-fn archive_err(e: tsc_box_image::archive::ArchiveError) -> Error {
+fn archive_code(e: &tsc_box_image::archive::ArchiveError) -> &'static str {
     use tsc_box_image::archive::ArchiveError as A;
     match e {
-        A::Store(s) => store_err(s),
-        A::Manifest(m) => fail("invalid_image", m),
-        A::Io(_, _) => fail("archive_io", e),
-        e => fail("invalid_archive", e),
+        A::Store(s) => store_code(s),
+        A::Manifest(_) => "invalid_image",
+        A::Io(_, _) => "archive_io",
+        A::Cleanup(inner, _) => archive_code(inner),
+        _ => "invalid_archive",
     }
+}
+
+fn archive_err(e: tsc_box_image::archive::ArchiveError) -> Error {
+    fail(archive_code(&e), e)
 }
 
 #[napi(object)]
@@ -446,4 +455,26 @@ pub fn image_unpack_download(root: String, file: String, digest: String, size: f
         }
         result
     })
+}
+
+/// The store's writer guard (shared `gc.lock`), held by a pull for its whole length: gc then
+/// leaves alone what the pull has downloaded (images/partial) or unpacked but not yet
+/// recorded. Released by `release()` or when the process ends.
+#[napi]
+pub struct StoreWriterGuard {
+    lock: Option<nix::fcntl::Flock<std::fs::File>>,
+}
+
+#[napi]
+impl StoreWriterGuard {
+    #[napi]
+    pub fn release(&mut self) {
+        self.lock = None;
+    }
+}
+
+#[napi]
+pub fn image_writer_guard(root: String) -> Result<StoreWriterGuard> {
+    let store = open(&root)?;
+    Ok(StoreWriterGuard { lock: Some(store.writer_guard().map_err(store_err)?) })
 }

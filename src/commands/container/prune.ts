@@ -1,6 +1,7 @@
 /** `tsc-box container prune [-f]`: removes all stopped containers. --json: {removed: [ids]}. */
 import {asOclifFlags, BaseCommand} from '../../base-command'
 import {Flags} from '../../cli/flags'
+import {CliError} from '../../errors'
 import {context} from '../../lifecycle/context'
 import {pruneContainers} from '../../lifecycle/prune'
 
@@ -14,11 +15,14 @@ export default class ContainerPrune extends BaseCommand {
   async run(): Promise<{removed: string[]}> {
     const {flags} = await this.parse(ContainerPrune)
     const {paths, runtime} = context(flags.root as string | undefined)
-    const removed = await pruneContainers(runtime, paths)
+    const {removed, failures} = await pruneContainers(runtime, paths)
     if (!this.jsonEnabled()) {
       if (removed.length > 0) this.log(['Deleted Containers:', ...removed].join('\n'))
       this.log(`Total reclaimed containers: ${removed.length}`)
     }
+    // What was removed is reported above; what was not fails the command.
+    if (failures.length > 0)
+      throw new CliError('remove_failed', `could not remove ${failures.length === 1 ? 'this container' : `these ${failures.length} containers`}:\n  ${failures.join('\n  ')}`)
     return {removed}
   }
 }

@@ -3,7 +3,7 @@ import {asOclifFlags, BaseCommand} from '../../base-command'
 import {Flags} from '../../cli/flags'
 import {humanSize} from '../../image/format'
 import {call} from '../../image/native'
-import {collect} from '../../image/remove'
+import {collect, collectionFailed} from '../../image/remove'
 import {imagesInUse, imagesRoot} from '../../image/store'
 
 export interface PruneResult {
@@ -41,6 +41,8 @@ export default class ImagePrune extends BaseCommand {
       if (gc.busy) this.log('The store is being written to (a load or build is running); content was not collected.')
       this.log(`Total reclaimed space: ${humanSize(gc.bytesFreed)}`)
     }
+    // What was freed is reported above; what was not fails the command.
+    if (gc.failures.length > 0) throw collectionFailed(gc.failures)
     return result
   }
 }

@@ -152,7 +152,21 @@ async function downloadUnpacking(client: RegistryClient, root: string, file: str
   await unpacking
 }
 
+/**
+ * A pull holds the store's writer guard from start to end: gc (`image prune`) then leaves its
+ * partial downloads, and what it has unpacked but not yet recorded, alone; it collects
+ * images/partial/ only when no pull is at work (an interrupted pull's leftovers).
+ */
 export async function pull(input: string, opts: PullOptions): Promise<{image: ImageSummary; reference: string}> {
+  const guard = call((n) => n.imageWriterGuard(imagesRoot(opts.dataRoot)))
+  try {
+    return await pullGuarded(input, opts)
+  } finally {
+    guard.release()
+  }
+}
+
+async function pullGuarded(input: string, opts: PullOptions): Promise<{image: ImageSummary; reference: string}> {
   const ref = parseReference(input)
   const root = imagesRoot(opts.dataRoot)
   fs.mkdirSync(partialDir(opts.dataRoot), {recursive: true, mode: 0o700})

@@ -338,23 +338,21 @@ fn load_docker(store: &Store, members: &Members, manifest_json: &[u8], added: &m
 }
 
 /// Loads every image of the archive at `path` (optionally gzip/zstd-compressed as a whole).
-/// On failure nothing becomes visible; blobs this load added are removed again.
+/// On failure nothing becomes visible, and what this load wrote (blobs, unpacked layers) is
+/// removed again; on success, what no image references (legacy metadata files).
 pub fn load(store: &Store, path: &Path) -> Result<Vec<Loaded>, ArchiveError> {
-    let _writer = store.writer_guard()?;
+    let writer = store.writer_guard()?;
+    let layers_before = store.layer_names()?;
     let mut added = HashSet::new();
     let result = load_inner(store, path, &mut added);
-    // Whatever no image references (failed load, legacy metadata files) goes again now.
-    if let Ok(idx) = store.index() {
-        let referenced: HashSet<Digest> = idx
-            .images
-            .values()
-            .flat_map(|r| [r.manifest.digest.clone(), r.config.digest.clone()].into_iter().chain(r.layers.iter().map(|l| l.blob.digest.clone())))
-            .collect();
-        for d in added.difference(&referenced) {
-            let _ = std::fs::remove_file(store.blob_path(d));
-        }
+    // The removal needs no other writer at work: ours is released first.
+    drop(writer);
+    let cleanup = store.discard_unreferenced(&added, &layers_before);
+    match (result, cleanup) {
+        (Err(e), Err(c)) => Err(ArchiveError::Cleanup(Box::new(e), c.to_string())),
+        // Loaded: leftovers are only unreferenced metadata, gc's to collect.
+        (r, _) => r,
     }
-    result
 }
 
 fn load_inner(store: &Store, path: &Path, added: &mut HashSet<Digest>) -> Result<Vec<Loaded>, ArchiveError> {

@@ -9,6 +9,7 @@ pub use load::{load, Loaded};
 pub use save::{save, Format, SaveImage};
 
 use crate::digest::Digest;
+use crate::escape::escape_str as esc;
 use crate::manifest::ManifestError;
 use crate::store::StoreError;
 use std::path::PathBuf;
@@ -17,17 +18,18 @@ use std::path::PathBuf;
 pub enum ArchiveError {
     #[error("{0}: {1}")]
     Io(PathBuf, std::io::Error),
-    #[error("the archive is not a valid tar file: {0}")]
+    // Names and documents come from the archive: shown escaped (crate::escape).
+    #[error("the archive is not a valid tar file: {}", esc(&.0.to_string()))]
     Tar(std::io::Error),
-    #[error("archive member {0:?} has an unsafe path: {1}")]
+    #[error("archive member \"{}\" has an unsafe path: {}", esc(.0), .1)]
     BadPath(String, &'static str),
-    #[error("archive blob {name} does not match its name (its content is {actual})")]
+    #[error("archive blob {} does not match its name (its content is {actual})", esc(name))]
     BlobName { name: String, actual: Digest },
     #[error("the archive has neither index.json (OCI layout) nor manifest.json (docker-archive)")]
     UnknownFormat,
-    #[error("the archive's {0} is invalid: {1}")]
+    #[error("the archive's {} is invalid: {}", .0, esc(.1))]
     BadDocument(&'static str, String),
-    #[error("the archive names {0}, which it does not contain")]
+    #[error("the archive names {}, which it does not contain", esc(.0))]
     MissingMember(String),
     #[error("the archive's index has no image for {0}")]
     NoPlatform(String),
@@ -35,6 +37,9 @@ pub enum ArchiveError {
     Manifest(#[from] ManifestError),
     #[error("{0}")]
     Store(#[from] StoreError),
+    /// A failure, and what could not be removed of what the failed load had written.
+    #[error("{0} (and removing what it left failed: {1})")]
+    Cleanup(Box<ArchiveError>, String),
 }
 
 #[cfg(test)]

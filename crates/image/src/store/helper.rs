@@ -75,14 +75,16 @@ impl UnpackHelper {
         Err(if status.code() == Some(EXIT_CONTENT_MISMATCH) { UnpackError::ContentMismatch(msg) } else { UnpackError::Helper(msg) })
     }
 
-    /// Removes a directory tree whose files may belong to the user's subordinate ids.
-    pub fn remove_tree(&self, dir: &Path) -> Result<(), String> {
-        let out = self.command("remove-tree").arg(dir).output().map_err(|e| format!("starting {}: {e}", self.program.display()))?;
-        if out.status.success() {
-            Ok(())
-        } else {
-            Err(String::from_utf8_lossy(&out.stderr).trim().to_string())
+    /// Removes a directory tree whose files may belong to the user's subordinate ids; returns
+    /// the bytes freed (which the helper prints).
+    pub fn remove_tree(&self, dir: &Path) -> Result<u64, String> {
+        let out = self.command("remove-tree").arg(dir).stdout(Stdio::piped()).output().map_err(|e| format!("starting {}: {e}", self.program.display()))?;
+        if !out.status.success() {
+            let msg = String::from_utf8_lossy(&out.stderr).trim().to_string();
+            return Err(if msg.is_empty() { format!("{} remove-tree failed ({})", self.program.display(), out.status) } else { msg });
         }
+        let said = String::from_utf8_lossy(&out.stdout);
+        said.trim().parse::<u64>().map_err(|_| format!("{} remove-tree printed {:?}, not the bytes it freed", self.program.display(), said.trim()))
     }
 }
 

@@ -29,10 +29,8 @@ impl Store {
             Ok(l) => l,
             Err(e) => {
                 // What this import unpacked serves no image now.
-                for dir in &created {
-                    self.remove_layer_dir(dir);
-                }
-                return Err(e);
+                let left: Vec<String> = created.iter().filter_map(|dir| self.remove_layer_dir(dir).err().map(|r| format!("{}: {r}", dir.display()))).collect();
+                return Err(if left.is_empty() { e } else { StoreError::Cleanup(Box::new(e), left.join("; ")) });
             }
         };
         let record = ImageRecord {
@@ -80,24 +78,11 @@ impl Store {
     }
 }
 
-/// Bytes of regular files under `dir`, hard links counted once; symlinks never followed.
+/// Bytes of regular files under `dir`, hard links counted once; symlinks never followed; at
+/// any depth. Directories it may not read count as empty: a rootless user's layer may hold
+/// some that only its subordinate ids can read.
 pub fn disk_usage(dir: &Path) -> u64 {
-    use std::os::unix::fs::MetadataExt;
-    let mut seen = std::collections::HashSet::new();
-    let mut total = 0;
-    let mut todo = vec![dir.to_path_buf()];
-    while let Some(d) = todo.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else { continue };
-        for e in rd.flatten() {
-            let Ok(m) = e.path().symlink_metadata() else { continue };
-            if m.is_dir() {
-                todo.push(e.path());
-            } else if m.is_file() && seen.insert((m.dev(), m.ino())) {
-                total += m.len();
-            }
-        }
-    }
-    total
+    crate::tree::disk_usage_readable(dir)
 }
 
 impl Store {

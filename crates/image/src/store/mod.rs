@@ -4,6 +4,8 @@
 //! blobs/sha256/<hex>   verified content (manifests, configs, layer blobs)
 //! layers/<diff hex>/   each layer unpacked once, shared read-only by all containers
 //! tmp/                 blobs being written (never visible under blobs/ until verified)
+//! partial/             downloads of a pull in progress or interrupted (collected by gc)
+//! removing/<hex>       images removed whose index entry is still to be dropped (full disk)
 //! index.json           image records and references, replaced atomically
 //! index.lock           serialises index updates
 //! gc.lock              shared by writers in progress, exclusive for garbage collection
@@ -52,6 +54,9 @@ pub enum StoreError {
     BadReference(String, &'static str),
     #[error("locking {0}: {1}")]
     Lock(PathBuf, Errno),
+    /// A failure, and what could not be removed of what the failed operation had made.
+    #[error("{0} (and removing what it left failed: {1})")]
+    Cleanup(Box<StoreError>, String),
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -71,7 +76,7 @@ impl Store {
     /// Opens (creating if needed) the store in `root` (normally `<data root>/images`).
     pub fn open(root: impl Into<PathBuf>) -> Result<Store> {
         let root = root.into();
-        for sub in ["blobs/sha256", "layers", "tmp"] {
+        for sub in ["blobs/sha256", "layers", "tmp", records::REMOVING] {
             let p = root.join(sub);
             std::fs::create_dir_all(&p).map_err(io_err(&p))?;
         }
@@ -101,12 +106,15 @@ impl Store {
         }
     }
 
-    /// Removes an unpacked layer (or a failed unpacking's leftover).
-    fn remove_layer_dir(&self, dir: &Path) -> bool {
-        match std::fs::remove_dir_all(dir) {
-            Ok(()) => true,
-            Err(e) if e.kind() == io::ErrorKind::PermissionDenied => self.helper.as_ref().is_some_and(|h| h.remove_tree(dir).is_ok()),
-            Err(_) => false,
+    /// Removes an unpacked layer (or a failed unpacking's leftover), at any depth; returns the
+    /// bytes freed. Rootless, files of subordinate ids are removed by the helper.
+    pub(crate) fn remove_layer_dir(&self, dir: &Path) -> io::Result<u64> {
+        match crate::tree::remove_tree(dir) {
+            Err(e) if e.kind() == io::ErrorKind::PermissionDenied => match &self.helper {
+                Some(h) => h.remove_tree(dir).map_err(|m| io::Error::new(io::ErrorKind::PermissionDenied, m)),
+                None => Err(e),
+            },
+            r => r,
         }
     }
 

@@ -103,8 +103,32 @@ pub fn check_reference(r: &str) -> Result<()> {
     Ok(())
 }
 
+/// Removal markers: `removing/<manifest hex>`, empty files. Rewriting the index needs free
+/// space (a whole new copy, then a rename); a full disk cannot give it, and only removing
+/// images would free some. So a removal first writes its marker (an empty file needs no data
+/// block), which hides the image from every reader of the index and from gc's idea of what is
+/// referenced; the index is rewritten without the image at once when there is room, or after
+/// gc freed some. A crash in between leaves the marker, which keeps meaning the same.
+pub(crate) const REMOVING: &str = "removing";
+
+/// The disk (or the user's quota) is full.
+fn is_full(e: &StoreError) -> bool {
+    matches!(e, StoreError::Io(_, io) if matches!(io.raw_os_error(), Some(libc::ENOSPC) | Some(libc::EDQUOT)))
+}
+
 impl Store {
+    /// The image records and references, without those being removed.
     pub fn index(&self) -> Result<Index> {
+        let mut index = self.index_as_written()?;
+        let removing = self.pending_removals()?;
+        if !removing.is_empty() {
+            index.images.retain(|_, r| !removing.contains(&r.manifest.digest.hex()));
+            index.refs.retain(|_, d| !removing.contains(&d.hex()));
+        }
+        Ok(index)
+    }
+
+    fn index_as_written(&self) -> Result<Index> {
         let p = self.root.join("index.json");
         match std::fs::read(&p) {
             Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| StoreError::CorruptIndex(p, e.to_string())),
@@ -113,25 +137,117 @@ impl Store {
         }
     }
 
+    /// Manifest digests (hex) of the images whose removal is recorded by a marker only.
+    pub(crate) fn pending_removals(&self) -> Result<Vec<String>> {
+        let dir = self.root.join(REMOVING);
+        let rd = match std::fs::read_dir(&dir) {
+            Ok(rd) => rd,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(StoreError::Io(dir, e)),
+        };
+        let mut out = Vec::new();
+        for e in rd {
+            let e = e.map_err(io_err(&dir))?;
+            if let Some(name) = e.file_name().to_str().filter(|n| Digest::from_hex(n).is_some()) {
+                out.push(name.to_string());
+            }
+        }
+        Ok(out)
+    }
+
     /// Read-modify-write of the index under its lock; `f` may refuse by returning an error,
-    /// in which case nothing changes.
+    /// in which case nothing changes. Pending removals are made final by the write.
     pub fn update_index<T>(&self, f: impl FnOnce(&mut Index) -> Result<T>) -> Result<T> {
         let _lock = self.lock("index.lock", FlockArg::LockExclusive)?;
+        let removing = self.pending_removals()?;
         let mut index = self.index()?;
         let out = f(&mut index)?;
+        self.write_index(&mut index)?;
+        self.clear_markers(&removing)?;
+        Ok(out)
+    }
+
+    fn write_index(&self, index: &mut Index) -> Result<()> {
         index.version = 1;
         let mut tmp = self.temp_file()?;
-        let bytes = serde_json::to_vec_pretty(&index).map_err(|e| StoreError::CorruptIndex(tmp.path.clone(), e.to_string()))?;
+        let bytes = serde_json::to_vec_pretty(&*index).map_err(|e| StoreError::CorruptIndex(tmp.path.clone(), e.to_string()))?;
         let file = tmp.file.take().unwrap();
-        (&file).write_all(&bytes).and_then(|_| file.sync_all()).map_err(io_err(&tmp.path))?;
+        let written = (&file).write_all(&bytes).and_then(|_| file.sync_all()).map_err(io_err(&tmp.path));
+        drop(file);
         let dest = self.root.join("index.json");
-        let r = std::fs::rename(&tmp.path, &dest).map_err(io_err(&dest));
-        if r.is_err() {
-            let _ = std::fs::remove_file(&tmp.path);
+        let r = written.and_then(|()| std::fs::rename(&tmp.path, &dest).map_err(io_err(&dest)));
+        if let Err(e) = r {
+            // The half-written copy must not stay to fill the disk further.
+            return Err(match std::fs::remove_file(&tmp.path) {
+                Ok(()) => e,
+                Err(r) => StoreError::Io(tmp.path.clone(), std::io::Error::new(r.kind(), format!("{e}; and removing the unfinished copy: {r}"))),
+            });
         }
-        r?;
-        std::fs::File::open(&self.root).and_then(|d| d.sync_all()).map_err(io_err(&self.root))?;
-        Ok(out)
+        std::fs::File::open(&self.root).and_then(|d| d.sync_all()).map_err(io_err(&self.root))
+    }
+
+    fn clear_markers(&self, hexes: &[String]) -> Result<()> {
+        let dir = self.root.join(REMOVING);
+        for h in hexes {
+            let p = dir.join(h);
+            match std::fs::remove_file(&p) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(StoreError::Io(p, e)),
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes the records (and references) of the images `pick` chooses, keyed by manifest
+    /// digest. On a full disk the removal stands through its markers until an index can be
+    /// written (see REMOVING).
+    pub(crate) fn remove_records(&self, pick: impl FnOnce(&Index) -> Result<Vec<String>>) -> Result<Vec<ImageRecord>> {
+        let _lock = self.lock("index.lock", FlockArg::LockExclusive)?;
+        let before = self.pending_removals()?;
+        let mut index = self.index()?;
+        let keys = pick(&index)?;
+        let records: Vec<ImageRecord> = keys.iter().filter_map(|k| index.images.remove(k)).collect();
+        if records.is_empty() {
+            return Ok(records);
+        }
+        index.refs.retain(|_, d| !records.iter().any(|r| &r.manifest.digest == d));
+        let dir = self.root.join(REMOVING);
+        std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
+        let mut marked = Vec::new();
+        for r in &records {
+            let p = dir.join(r.manifest.digest.hex());
+            if let Err(e) = std::fs::File::create(&p) {
+                let _ = self.clear_markers(&marked);
+                return Err(StoreError::Io(p, e));
+            }
+            marked.push(r.manifest.digest.hex());
+        }
+        std::fs::File::open(&dir).and_then(|d| d.sync_all()).map_err(io_err(&dir))?;
+        match self.write_index(&mut index) {
+            Ok(()) => {
+                marked.extend(before);
+                self.clear_markers(&marked)?;
+            }
+            // Removed for every reader; gc frees the content, then writes the index.
+            Err(e) if is_full(&e) => {}
+            Err(e) => {
+                self.clear_markers(&marked)?;
+                return Err(e);
+            }
+        }
+        Ok(records)
+    }
+
+    /// Makes pending removals final: the index is rewritten without them (after gc freed
+    /// their content, so that there is room for it).
+    pub(crate) fn finish_removals(&self) -> Result<usize> {
+        let n = self.pending_removals()?.len();
+        if n == 0 {
+            return Ok(0);
+        }
+        self.update_index(|_| Ok(()))?;
+        Ok(n)
     }
 
     /// Points `reference` at the image found by `name`.

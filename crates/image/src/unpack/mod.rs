@@ -40,7 +40,8 @@ pub enum UnpackError {
     Fs(String, Errno),
     #[error("reading layer entry {0}: {1}")]
     Read(String, io::Error),
-    #[error("the layer is not a valid tar archive: {0}")]
+    // The tar reader's messages quote header fields (the member's name among them).
+    #[error("the layer is not a valid tar archive: {}", crate::escape::escape_str(&.0.to_string()))]
     Tar(io::Error),
     #[error("the layer's content does not match its diff_id: expected {expected}, got {actual}")]
     DiffId { expected: Digest, actual: Digest },
