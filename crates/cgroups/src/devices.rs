@@ -30,6 +30,13 @@ pub enum DevicesError {
         #[source]
         source: std::io::Error,
     },
+    #[error("cannot {what} the device eBPF program of {path}: {source}")]
+    Program {
+        what: &'static str,
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 // Instruction classes and operations (linux/bpf_common.h, linux/bpf.h).
@@ -51,6 +58,9 @@ const ACC_WRITE: i32 = 4;
 
 const BPF_PROG_LOAD: libc::c_long = 5;
 const BPF_PROG_ATTACH: libc::c_long = 8;
+const BPF_PROG_DETACH: libc::c_long = 9;
+const BPF_PROG_GET_FD_BY_ID: libc::c_long = 13;
+const BPF_PROG_QUERY: libc::c_long = 16;
 const BPF_PROG_TYPE_CGROUP_DEVICE: u32 = 15;
 const BPF_CGROUP_DEVICE: u32 = 6;
 
@@ -202,13 +212,97 @@ fn load(prog: &[Insn]) -> Result<OwnedFd, DevicesError> {
     })
 }
 
+fn open_dir(dir: &Path) -> Result<OwnedFd, DevicesError> {
+    use nix::fcntl::{open, OFlag};
+    open(dir, OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, nix::sys::stat::Mode::empty())
+        .map_err(|e| DevicesError::Open { path: dir.display().to_string(), source: e.into() })
+}
+
+#[repr(C)]
+#[derive(Default)]
+struct ProgQueryAttr {
+    target_fd: u32,
+    attach_type: u32,
+    query_flags: u32,
+    attach_flags: u32,
+    prog_ids: u64,
+    prog_cnt: u32,
+}
+
+#[repr(C)]
+#[derive(Default)]
+struct GetFdByIdAttr {
+    prog_id: u32,
+    next_id: u32,
+    open_flags: u32,
+}
+
+/// bpf(2) with `attr`, which the kernel may write back into (BPF_PROG_QUERY's prog_cnt).
+fn bpf<T>(cmd: libc::c_long, attr: &mut T) -> libc::c_long {
+    // SAFETY: every caller passes a fully initialised, repr(C) prefix of union bpf_attr, and
+    // any pointer in it is valid for what the command writes.
+    unsafe { libc::syscall(libc::SYS_bpf, cmd, attr as *mut T, std::mem::size_of::<T>()) }
+}
+
+/// The id of the device program attached to the cgroup `dir` itself (not inherited), if any.
+pub fn attached_program(dir: &Path) -> Result<Option<u32>, DevicesError> {
+    let cg = open_dir(dir)?;
+    let mut ids = [0u32; 64];
+    let mut attr = ProgQueryAttr {
+        target_fd: cg.as_raw_fd() as u32,
+        attach_type: BPF_CGROUP_DEVICE,
+        prog_ids: ids.as_mut_ptr() as u64,
+        prog_cnt: ids.len() as u32,
+        ..Default::default()
+    };
+    if bpf(BPF_PROG_QUERY, &mut attr) < 0 {
+        return Err(DevicesError::Program { what: "query", path: dir.display().to_string(), source: std::io::Error::last_os_error() });
+    }
+    // With no flags a cgroup holds one program at most.
+    let n = attr.prog_cnt as usize;
+    Ok(ids[..n.min(ids.len())].first().copied())
+}
+
+/// Puts back what `attached_program` saw: program `id` attached to `dir` again, or no
+/// program at all.
+pub fn reattach(dir: &Path, id: Option<u32>) -> Result<(), DevicesError> {
+    let cg = open_dir(dir)?;
+    let err = |what| move |source| DevicesError::Program { what, path: dir.display().to_string(), source };
+    let Some(id) = id else {
+        let mut attr = ProgAttachAttr { target_fd: cg.as_raw_fd() as u32, attach_type: BPF_CGROUP_DEVICE, ..Default::default() };
+        if bpf(BPF_PROG_DETACH, &mut attr) < 0 {
+            let e = std::io::Error::last_os_error();
+            // Nothing attached (ours never was): already as it was.
+            if e.raw_os_error() != Some(libc::ENOENT) {
+                return Err(err("detach")(e));
+            }
+        }
+        return Ok(());
+    };
+    let fd = bpf(BPF_PROG_GET_FD_BY_ID, &mut GetFdByIdAttr { prog_id: id, ..Default::default() });
+    if fd < 0 {
+        return Err(err("find")(std::io::Error::last_os_error()));
+    }
+    // SAFETY: the kernel just returned this new fd to us.
+    let prog = unsafe { OwnedFd::from_raw_fd(fd as i32) };
+    let mut attr = ProgAttachAttr {
+        target_fd: cg.as_raw_fd() as u32,
+        attach_bpf_fd: prog.as_raw_fd() as u32,
+        attach_type: BPF_CGROUP_DEVICE,
+        ..Default::default()
+    };
+    if bpf(BPF_PROG_ATTACH, &mut attr) < 0 {
+        return Err(err("re-attach")(std::io::Error::last_os_error()));
+    }
+    Ok(())
+}
+
 /// Build, load and attach the program for `rules` to the cgroup at `dir`, replacing the one a
 /// previous call attached. The attachment outlives this process and ends with the cgroup.
 pub fn attach(dir: &Path, rules: &[LinuxDeviceCgroup]) -> Result<(), DevicesError> {
     let prog = load(&assemble(rules))?;
-    use nix::fcntl::{open, OFlag};
-    let cg = open(dir, OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, nix::sys::stat::Mode::empty())
-        .map_err(|e| DevicesError::Open { path: dir.display().to_string(), source: e.into() })?;
+    crate::restore::note_device_program(dir)?;
+    let cg = open_dir(dir)?;
     let attr = ProgAttachAttr {
         target_fd: cg.as_raw_fd() as u32,
         attach_bpf_fd: prog.as_raw_fd() as u32,

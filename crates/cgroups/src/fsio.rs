@@ -38,6 +38,7 @@ pub fn read(path: &Path) -> Result<String, FileError> {
 
 /// Write with a single write(2): cgroup files act on each write call, so no buffering.
 pub fn write(path: &Path, value: &str) -> Result<(), FileError> {
+    crate::restore::note(path, value)?;
     let err = |source| FileError::Write { path: path.display().to_string(), value: value.to_string(), source };
     let mut f = std::fs::OpenOptions::new().write(true).truncate(true).open(path).map_err(err)?;
     f.write_all(value.as_bytes()).map_err(err)

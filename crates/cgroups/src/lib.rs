@@ -9,6 +9,7 @@ pub mod devices;
 pub mod fsio;
 pub mod manager;
 pub mod path;
+pub mod restore;
 pub mod probe;
 pub mod stats;
 pub mod v1;

@@ -4,6 +4,7 @@ use crate::detect::{self, dir_in_mount, DetectError, Layout, Membership, Mode};
 use crate::devices::{self, DevicesError};
 use crate::fsio::{self, FileError};
 use crate::path::{self, PathError};
+use crate::restore::{self, Saved};
 use crate::stats::Stats;
 use crate::v1::{self, V1Error};
 use crate::v2::{self, V2Error};
@@ -51,8 +52,12 @@ pub enum ManagerError {
         #[source]
         source: std::io::Error,
     },
-    #[error("cgroup {path} already exists and holds processes {pids:?}")]
+    #[error("cgroup {path} already exists and it or a cgroup below it holds processes {pids:?}: a container needs a cgroup no process is in; pick another cgroupsPath")]
     InUse { path: String, pids: Vec<i32> },
+    #[error("cgroup {path} already exists and has child cgroups ({children}): a container needs a cgroup of its own; pick another cgroupsPath")]
+    HasChildren { path: String, children: String },
+    #[error("cannot put back the values cgroup {path} had before the container: {reason}")]
+    Restore { path: String, reason: String },
     #[error("cgroup {path} still holds processes {pids:?} after SIGKILL")]
     StillPopulated { path: String, pids: Vec<i32> },
     #[error("cannot remove cgroup {path}: {source}")]
@@ -98,6 +103,18 @@ pub struct Manager {
     unified: Option<PathBuf>,
     /// The cgroup2 mount point, where controller enabling starts.
     unified_mount: Option<PathBuf>,
+    /// Set by this version's `create`: `created` and `saved` below are meaningful. A record
+    /// written before has neither, and its directories are removed as they always were.
+    #[serde(default)]
+    tracked: bool,
+    /// Every directory `create` made, each level of a nested path and every hierarchy: only
+    /// these are removed, and a cgroup that existed before is left in place.
+    #[serde(default)]
+    created: Vec<PathBuf>,
+    /// What the container's limits replaced in directories that existed before it, put back
+    /// by `remove` (and at once when applying them fails).
+    #[serde(default)]
+    saved: Vec<Saved>,
 }
 
 impl Manager {
@@ -143,7 +160,7 @@ impl Manager {
             unified_mount = Some(mount.mount_point.clone());
         }
         let path = first_path.ok_or(DetectError::NoCgroupFs)?;
-        Ok(Manager { mode, path, v1, unified, unified_mount })
+        Ok(Manager { mode, path, v1, unified, unified_mount, tracked: false, created: Vec::new(), saved: Vec::new() })
     }
 
     pub fn mode(&self) -> Mode {
@@ -178,25 +195,43 @@ impl Manager {
         self.dirs().iter().any(|d| d.is_dir())
     }
 
-    /// Create the directories (parents too). If one already exists it must be empty of
-    /// processes. On failure, every directory this call created is removed again.
-    pub fn create(&self) -> Result<(), ManagerError> {
+    /// Create the directories (parents too), recording which ones this call made. One that
+    /// exists already must hold no process, in it or below it, and no child cgroup: it is
+    /// checked before anything is written anywhere. On failure, every directory this call
+    /// created is removed again.
+    pub fn create(&mut self) -> Result<(), ManagerError> {
         let mut made: Vec<PathBuf> = Vec::new();
         let result = self.create_tracked(&mut made);
         if result.is_err() {
             for d in made.iter().rev() {
                 let _ = std::fs::remove_dir(d);
             }
+            return result;
         }
-        result
+        self.tracked = true;
+        for d in made {
+            if !self.created.contains(&d) {
+                self.created.push(d);
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether a directory of this cgroup existed before `create` (someone else's cgroup).
+    fn adopts_existing(&self) -> bool {
+        self.tracked && self.dirs().iter().any(|d| !self.created.contains(d))
     }
 
     fn create_tracked(&self, made: &mut Vec<PathBuf>) -> Result<(), ManagerError> {
         for dir in self.dirs() {
             if dir.is_dir() {
-                let pids = fsio::read_pids(&dir.join("cgroup.procs"))?;
+                let pids = pids_below(&dir)?;
                 if !pids.is_empty() {
                     return Err(ManagerError::InUse { path: dir.display().to_string(), pids });
+                }
+                let children = child_cgroups(&dir)?;
+                if !children.is_empty() {
+                    return Err(ManagerError::HasChildren { path: dir.display().to_string(), children: children.join(", ") });
                 }
             }
         }
@@ -216,6 +251,24 @@ impl Manager {
                 v1::inherit_cpuset(dir)?;
             }
         }
+        Ok(())
+    }
+
+    /// `apply` at create time: in a cgroup that existed before (not ours), every value it
+    /// replaces is recorded first, to be put back by `remove`; if applying fails half-way,
+    /// what was written is put back at once.
+    pub fn apply_recorded(&mut self, r: &LinuxResources) -> Result<(), ManagerError> {
+        if !self.adopts_existing() {
+            return self.apply(r);
+        }
+        restore::start();
+        let result = self.apply(r);
+        let saved = restore::finish();
+        if let Err(e) = result {
+            restore::restore(&saved).map_err(|reason| ManagerError::Restore { path: self.path.clone(), reason })?;
+            return Err(e);
+        }
+        self.saved.extend(saved);
         Ok(())
     }
 
@@ -357,25 +410,81 @@ impl Manager {
         Ok(self.oom_kills()? > 0)
     }
 
-    /// Kill what is left, then rmdir every directory (retrying while exiting tasks still pin
-    /// it). Parents such as /tsc-box are shared between containers and stay.
+    /// Kill what is left, then rmdir every directory `create` made (retrying while exiting
+    /// tasks still pin it), the levels of a nested path included; a parent that still holds
+    /// another cgroup (/tsc-box, shared between containers) stays. A cgroup that existed
+    /// before the container stays too, with the values it had put back; only the child
+    /// cgroups the container made in it go.
     pub fn remove(&self) -> Result<(), ManagerError> {
-        if !self.exists() {
-            return Ok(());
+        if self.exists() {
+            if !self.pids()?.is_empty() {
+                self.kill_all()?;
+            }
+            for dir in self.dirs() {
+                if !self.tracked || self.created.contains(&dir) {
+                    // Child cgroups made inside the container (it may own a delegated subtree)
+                    // go first.
+                    remove_tree(&dir)?;
+                } else {
+                    for child in child_cgroups(&dir)? {
+                        remove_tree(&dir.join(child))?;
+                    }
+                }
+            }
+            if !self.saved.is_empty() {
+                restore::restore(&self.saved).map_err(|reason| ManagerError::Restore { path: self.path.clone(), reason })?;
+            }
         }
-        if !self.pids()?.is_empty() {
-            self.kill_all()?;
-        }
-        // Child cgroups made inside the container (it may own a delegated subtree) go first.
-        for dir in self.dirs() {
-            remove_tree(&dir)?;
+        let leaves = self.dirs();
+        let mut parents: Vec<&PathBuf> = self.created.iter().filter(|d| !leaves.contains(d)).collect();
+        parents.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
+        for d in parents {
+            match std::fs::remove_dir(d).map_err(|e| (e.raw_os_error(), e)) {
+                Ok(()) => {}
+                // Gone already, or another container's cgroup is in it now.
+                Err((Some(libc::ENOENT | libc::ENOTEMPTY | libc::EBUSY), _)) => {}
+                Err((_, source)) => return Err(ManagerError::Remove { path: d.display().to_string(), source }),
+            }
         }
         Ok(())
     }
 }
 
-/// mkdir -p, recording (top-down) every directory this call created.
+/// The processes in the cgroup `dir` and every cgroup below it.
+fn pids_below(dir: &Path) -> Result<Vec<i32>, ManagerError> {
+    let mut pids = fsio::read_pids(&dir.join("cgroup.procs"))?;
+    for child in child_cgroups(dir)? {
+        pids.extend(pids_below(&dir.join(child))?);
+    }
+    Ok(pids)
+}
+
+/// The names of the child cgroups of `dir`.
+fn child_cgroups(dir: &Path) -> Result<Vec<String>, ManagerError> {
+    let entries = std::fs::read_dir(dir).map_err(|source| FileError::Read { path: dir.display().to_string(), source })?;
+    let mut out = Vec::new();
+    for e in entries.flatten() {
+        if e.file_type().map(|t| t.is_dir()).unwrap_or(false) {
+            out.push(e.file_name().to_string_lossy().into_owned());
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// mkdir -p, recording (top-down) every directory this call created. A parent removed under
+/// us (the last container of a shared parent such as /tsc-box removing it) is made again.
 fn mkdir_p(dir: &Path, made: &mut Vec<PathBuf>) -> Result<Vec<PathBuf>, ManagerError> {
+    let mut tries = 0;
+    loop {
+        match mkdir_p_once(dir, made) {
+            Err(ManagerError::Create { source, .. }) if source.kind() == std::io::ErrorKind::NotFound && tries < 5 => tries += 1,
+            r => return r,
+        }
+    }
+}
+
+fn mkdir_p_once(dir: &Path, made: &mut Vec<PathBuf>) -> Result<Vec<PathBuf>, ManagerError> {
     let mut missing = Vec::new();
     let mut cur = Some(dir);
     while let Some(d) = cur {
@@ -454,6 +563,77 @@ mod tests {
         let m = Manager::with_layout(&layout, &own, "tsc-box/abc").unwrap();
         assert!(m.dirs().contains(&PathBuf::from("/sys/fs/cgroup/memory/process_api/6e/tsc-box/abc")));
         assert!(m.dirs().contains(&PathBuf::from("/sys/fs/cgroup/pids/tsc-box/abc")));
+    }
+
+    /// A fake v1 hierarchy (one pids mount) in a temp dir: plain directories stand for
+    /// cgroups, a cgroup.procs file written by the test for the processes in them.
+    fn fake_v1(t: &crate::testdir::TestDir, cgroups_path: &str) -> (PathBuf, Manager) {
+        let mount = t.dir("pids");
+        let layout = parse_mountinfo(&format!("39 31 0:36 / {} rw - cgroup cgroup rw,pids\n", mount.display())).unwrap();
+        let own = parse_proc_cgroup("1:pids:/\n").unwrap();
+        (mount.clone(), Manager::with_layout(&layout, &own, cgroups_path).unwrap())
+    }
+
+    #[test]
+    fn nested_levels_made_are_removed_and_shared_ones_stay() {
+        let t = crate::testdir::TestDir::new("mgr-nested");
+        let (mount, mut m) = fake_v1(&t, "/a/b/c");
+        m.create().unwrap();
+        assert_eq!(m.created, vec![mount.join("a"), mount.join("a/b"), mount.join("a/b/c")]);
+        // The record a later `delete` reads keeps them.
+        let back: Manager = serde_json::from_str(&serde_json::to_string(&m).unwrap()).unwrap();
+        assert_eq!(back, m);
+        // Another container under /a/b meanwhile: /a/b and /a are still in use and stay.
+        std::fs::create_dir(mount.join("a/b/other")).unwrap();
+        m.remove().unwrap();
+        assert!(!mount.join("a/b/c").exists());
+        assert!(mount.join("a/b/other").is_dir());
+        std::fs::remove_dir(mount.join("a/b/other")).unwrap();
+        m.remove().unwrap();
+        assert!(!mount.join("a").exists(), "every level create made is gone");
+        // A record from before this field existed removes the leaf only, as it always did.
+        let (_, mut legacy) = fake_v1(&t, "/l/m");
+        legacy.create().unwrap();
+        legacy.tracked = false;
+        legacy.created.clear();
+        legacy.remove().unwrap();
+        assert!(!mount.join("l/m").exists() && mount.join("l").is_dir());
+    }
+
+    #[test]
+    fn an_existing_cgroup_is_checked_before_anything_and_kept() {
+        let t = crate::testdir::TestDir::new("mgr-existing");
+        let (mount, mut m) = fake_v1(&t, "/x/leaf");
+        let leaf = mount.join("x/leaf");
+        std::fs::create_dir_all(leaf.join("kid")).unwrap();
+        std::fs::write(leaf.join("cgroup.procs"), "").unwrap();
+        std::fs::write(leaf.join("kid/cgroup.procs"), "4242\n").unwrap();
+        let e = m.create().unwrap_err();
+        assert!(matches!(&e, ManagerError::InUse { pids, .. } if pids == &[4242]), "{e}");
+        std::fs::write(leaf.join("kid/cgroup.procs"), "").unwrap();
+        assert!(matches!(m.create().unwrap_err(), ManagerError::HasChildren { .. }));
+        assert!(m.created.is_empty() && !m.tracked);
+        std::fs::remove_file(leaf.join("kid/cgroup.procs")).unwrap();
+        std::fs::remove_dir(leaf.join("kid")).unwrap();
+        // Empty and childless: adopted, not made by us, so removing the container keeps it
+        // and puts back what the limits replaced.
+        std::fs::write(leaf.join("pids.max"), "max").unwrap();
+        m.create().unwrap();
+        assert!(m.created.is_empty() && m.adopts_existing());
+        let r: LinuxResources = serde_json::from_value(serde_json::json!({"pids": {"limit": 7}})).unwrap();
+        m.apply_recorded(&r).unwrap();
+        assert_eq!(std::fs::read_to_string(leaf.join("pids.max")).unwrap(), "7");
+        m.remove().unwrap();
+        assert!(leaf.is_dir());
+        assert_eq!(std::fs::read_to_string(leaf.join("pids.max")).unwrap(), "max");
+        // A limit that fails half-way leaves nothing written either.
+        let (_, mut m) = fake_v1(&t, "/x/leaf");
+        m.create().unwrap();
+        // (pids.max is written before blockIO, which needs a blkio hierarchy the layout lacks)
+        let r: LinuxResources = serde_json::from_value(serde_json::json!({"pids": {"limit": 9}, "blockIO": {"weight": 500}})).unwrap();
+        let e = m.apply_recorded(&r).unwrap_err().to_string();
+        assert!(e.contains("blkio"), "{e}");
+        assert_eq!(std::fs::read_to_string(leaf.join("pids.max")).unwrap(), "max");
     }
 
     #[test]

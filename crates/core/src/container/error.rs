@@ -38,6 +38,8 @@ pub enum ContainerError {
     LimitsNeedDelegation { path: String },
     #[error("namespace {what}: {errno}")]
     Namespace { what: String, errno: Errno },
+    #[error("linux.namespaces: the path {path} given for the {typ} namespace is {why}, not a {typ} namespace file: give a /proc/PID/ns/{typ} file or a bind mount of one")]
+    NotNamespace { path: String, typ: &'static str, why: String },
     #[error("user namespace: {0}")]
     User(String),
     #[error("{what}: {errno}")]
@@ -68,6 +70,7 @@ impl ContainerError {
             ContainerError::Cgroup(e) if e.is_invalid_input() => Kind::Config,
             ContainerError::Cgroup(_) | ContainerError::LimitsNeedDelegation { .. } => Kind::Cgroup,
             ContainerError::Namespace { .. } => Kind::Namespace,
+            ContainerError::NotNamespace { .. } => Kind::Config,
             ContainerError::User(_) => Kind::User,
             ContainerError::Sys { .. } => Kind::Internal,
             ContainerError::Child { kind, .. } => *kind,

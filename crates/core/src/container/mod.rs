@@ -136,15 +136,11 @@ fn build(opts: &Options<'_>, undo: &mut Undo) -> Result<Container, ContainerErro
         (true, None) if !opts.die_with_parent => return Err(ContainerError::NeedConsoleSocket),
         _ => None,
     };
-    let open_ns = |p: &Path| {
-        nix::fcntl::open(p, OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty())
-            .map_err(|errno| ContainerError::Namespace { what: p.display().to_string(), errno })
-    };
     let mut joins = Vec::with_capacity(ns.joins.len());
     for (p, f) in &ns.joins {
-        joins.push((open_ns(p)?, *f));
+        joins.push((namespaces::open(p, *f)?, *f));
     }
-    let pid_join = ns.pid_join.as_deref().map(open_ns).transpose()?;
+    let pid_join = ns.pid_join.as_deref().map(|p| namespaces::open(p, CloneFlags::CLONE_NEWPID)).transpose()?;
     // Without root, open_tree(OPEN_TREE_CLONE) is refused here; the init binds the user's own
     // paths itself then, with the same rights the user has.
     let rootless = !nix::unistd::geteuid().is_root();
@@ -170,7 +166,7 @@ fn build(opts: &Options<'_>, undo: &mut Undo) -> Result<Container, ContainerErro
         .and_then(|l| l.cgroups_path().as_ref())
         .map(|p| p.to_string_lossy().into_owned())
         .unwrap_or_else(|| format!("/tsc-box-runtime/{}", opts.id));
-    let cgroup = Manager::new(&cg_path)?;
+    let mut cgroup = Manager::new(&cg_path)?;
     // Recorded before the cgroup exists: if this process dies from here on, `delete` finds
     // the cgroup to remove (the record says pid 0: creating while we hold the lock, then
     // stopped).
@@ -178,7 +174,7 @@ fn build(opts: &Options<'_>, undo: &mut Undo) -> Result<Container, ContainerErro
     early.cgroup = Some(cgroup.clone());
     undo.state.as_ref().expect("made above").save_marker(&early)?;
     let resources = linux.and_then(|l| l.resources().as_ref());
-    let cgroup = match cgroup.create() {
+    let mut cgroup = match cgroup.create() {
         Ok(()) => Some(cgroup),
         // Without root a cgroup is a bonus: it exists only where a subtree was delegated.
         // Running without one is fine as long as nothing needed it.
@@ -193,17 +189,28 @@ fn build(opts: &Options<'_>, undo: &mut Undo) -> Result<Container, ContainerErro
         Err(e) => return Err(e.into()),
     };
     undo.cgroup = cgroup.clone();
-    if let (Some(cg), Some(r)) = (&cgroup, resources) {
-        if nix::unistd::geteuid().is_root() {
-            cg.apply(&devices::with_defaults(r))?;
+    if let Some(cg) = &cgroup {
+        // What create made (the levels of a nested path), for a `delete` after we die.
+        early.cgroup = Some(cg.clone());
+        undo.state.as_ref().expect("made above").save_marker(&early)?;
+    }
+    if let (Some(cg), Some(r)) = (&mut cgroup, resources) {
+        // In a cgroup that existed before, the values replaced are recorded (put back at once
+        // if applying fails half-way, else by remove); the record and the undo get them.
+        let applied = if nix::unistd::geteuid().is_root() {
+            cg.apply_recorded(&devices::with_defaults(r))
         } else {
             // A device program needs CAP_SYS_ADMIN on the host; in a user namespace the
             // kernel already refuses mknod and opening the host's devices is up to their
             // owners, as for any process of this user.
             let mut r = r.clone();
             r.set_devices(None);
-            cg.apply(&r)?;
-        }
+            cg.apply_recorded(&r)
+        };
+        undo.cgroup = Some(cg.clone());
+        applied?;
+        early.cgroup = Some(cg.clone());
+        undo.state.as_ref().expect("made above").save_marker(&early)?;
     }
     let fifo = match opts.start {
         StartVia::Fifo => {
@@ -228,7 +235,7 @@ fn build(opts: &Options<'_>, undo: &mut Undo) -> Result<Container, ContainerErro
     // and come back right after, so hooks and helpers we spawn later stay in ours.
     let own_pid_ns = match &pid_join {
         Some(fd) => {
-            let own = open_ns(Path::new("/proc/self/ns/pid"))?;
+            let own = namespaces::open(Path::new("/proc/self/ns/pid"), CloneFlags::CLONE_NEWPID)?;
             setns(fd, CloneFlags::CLONE_NEWPID)
                 .map_err(|errno| ContainerError::Namespace { what: "join pid namespace".into(), errno })?;
             Some(own)

@@ -2,7 +2,7 @@
 //! it is what runc builds: a tmpfs holding one cgroup mount per v1 hierarchy of the host
 //! (through the container's cgroup namespace each shows the container's own cgroup).
 
-use std::os::fd::{AsRawFd, BorrowedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 use std::path::{Path, PathBuf};
 
 use nix::mount::{mount, MsFlags};
@@ -58,9 +58,10 @@ pub fn v1_hierarchies(mountinfo: &str) -> Vec<Hierarchy> {
     out
 }
 
-pub fn mount_cgroup(root: BorrowedFd<'_>, dest: &Path, flags: MsFlags) -> Result<(), RootfsError> {
+pub fn mount_cgroup(root: BorrowedFd<'_>, dest: &Path, ty: &str, flags: MsFlags) -> Result<(), RootfsError> {
     let merr = |what: String| move |errno| RootfsError::Mount { what, dest: dest.to_path_buf(), errno };
     let target = mkdir_all(root, dest, Mode::from_bits_truncate(0o755)).map_err(path_err("create mount point", dest))?;
+    super::mounts::check_destination(root, target.as_fd(), dest, ty, false)?;
     let info = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
     let hierarchies = v1_hierarchies(&info);
     let own = std::fs::read_to_string("/proc/self/cgroup").unwrap_or_default();

@@ -32,6 +32,8 @@ pub enum RootfsError {
     Path { what: &'static str, path: PathBuf, errno: Errno },
     #[error("pivot_root into {path}: {errno}")]
     Pivot { path: PathBuf, errno: Errno },
+    #[error("mount destination {dest} resolves into the container's {fs} (through a symlink in the rootfs or a path below /proc or /sys): refusing to mount there; only procfs at /proc, sysfs at /sys, cgroups at /sys/fs/cgroup and binds onto lxcfs's /proc files may")]
+    IntoKernelFs { dest: PathBuf, fs: &'static str },
     #[error("{0} is not the null character device: refusing to use it for masking")]
     NotNullDevice(PathBuf),
     #[error(transparent)]

@@ -30,7 +30,7 @@ pub fn mount_one(root: BorrowedFd<'_>, m: &Mount, tree: Option<BorrowedFd<'_>>) 
         return Ok(dest == Path::new("/dev"));
     }
     if ty == "cgroup" || ty == "cgroup2" {
-        super::cgroupfs::mount_cgroup(root, dest, opts.flags)?;
+        super::cgroupfs::mount_cgroup(root, dest, ty, opts.flags)?;
         after(root, dest, &opts)?;
         return Ok(false);
     }
@@ -38,6 +38,7 @@ pub fn mount_one(root: BorrowedFd<'_>, m: &Mount, tree: Option<BorrowedFd<'_>>) 
         refuse_symlink(root, dest)?;
     }
     let target = mkdir_all(root, dest, Mode::from_bits_truncate(0o755)).map_err(path_err("create mount point", dest))?;
+    check_destination(root, target.as_fd(), dest, ty, false)?;
     let tpath = fd_path(target.as_raw_fd());
     let source = m.source().as_ref().map(|s| s.as_os_str()).unwrap_or(ty.as_ref());
     let data = (!opts.data.is_empty()).then_some(opts.data.as_str());
@@ -77,6 +78,80 @@ fn refuse_symlink(root: BorrowedFd<'_>, dest: &Path) -> Result<(), RootfsError> 
     }
 }
 
+/// statfs f_type of procfs and sysfs (linux/magic.h).
+const PROC_SUPER_MAGIC: i64 = 0x9fa0;
+const SYSFS_MAGIC: i64 = 0x6265_6572;
+
+/// Files of /proc that lxcfs (and the like) bind-mount over, as runc allows them.
+const PROC_FILES_BINDABLE: &[&str] = &[
+    "/proc/cpuinfo",
+    "/proc/diskstats",
+    "/proc/loadavg",
+    "/proc/meminfo",
+    "/proc/slabinfo",
+    "/proc/stat",
+    "/proc/swaps",
+    "/proc/uptime",
+];
+
+/// Which of procfs and sysfs the fd is on, if either.
+fn kernel_fs(fd: BorrowedFd<'_>, dest: &Path) -> Result<Option<&'static str>, RootfsError> {
+    // SAFETY: an all-zero statfs is a valid out-parameter; the fd is borrowed and open.
+    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::fstatfs(fd.as_raw_fd(), &mut st) } != 0 {
+        return Err(path_err("statfs", dest)(Errno::last()));
+    }
+    Ok(match st.f_type as i64 {
+        PROC_SUPER_MAGIC => Some("procfs"),
+        SYSFS_MAGIC => Some("sysfs"),
+        _ => None,
+    })
+}
+
+/// `dest` without `.`, empty and trailing components, as the config means it.
+fn clean(dest: &Path) -> std::path::PathBuf {
+    Path::new("/").join(dest.components().filter(|c| matches!(c, std::path::Component::Normal(_))).collect::<std::path::PathBuf>())
+}
+
+/// A mount destination must not land in the container's procfs or sysfs, where a mount
+/// could hide what masks and read-only remounts protect or redirect a kernel interface (an
+/// image's `/data -> /proc/sys`, `/etc/hosts -> /proc/sys/kernel/core_pattern`: the
+/// CVE-2019-16884 and CVE-2019-19921 class). `target` is the destination as resolved in the
+/// root, symlinks followed, before anything is mounted on it. Allowed there: procfs and sysfs
+/// mounted at exactly /proc and /sys, the cgroup filesystem at /sys/fs/cgroup, and binds onto
+/// the few /proc files lxcfs provides, each only when its path as written resolves with no
+/// symlink on the way.
+pub(super) fn check_destination(root: BorrowedFd<'_>, target: BorrowedFd<'_>, dest: &Path, ty: &str, is_bind: bool) -> Result<(), RootfsError> {
+    let Some(fs) = kernel_fs(target, dest)? else { return Ok(()) };
+    let at = clean(dest);
+    let at = at.to_str().unwrap_or("");
+    let allowed = match (fs, ty) {
+        ("procfs", "proc") if !is_bind => at == "/proc",
+        ("sysfs", "sysfs") if !is_bind => at == "/sys",
+        ("sysfs", "cgroup" | "cgroup2") if !is_bind => at == "/sys/fs/cgroup",
+        ("procfs", _) if is_bind => PROC_FILES_BINDABLE.contains(&at),
+        _ => false,
+    };
+    if allowed && resolves_as_written(root, target, dest) {
+        return Ok(());
+    }
+    Err(RootfsError::IntoKernelFs { dest: dest.to_path_buf(), fs })
+}
+
+/// Whether `dest` resolves in the root with no symlink and reaches `target`.
+fn resolves_as_written(root: BorrowedFd<'_>, target: BorrowedFd<'_>, dest: &Path) -> bool {
+    use nix::fcntl::{openat2, OpenHow, ResolveFlag};
+    let rel = dest.strip_prefix("/").unwrap_or(dest);
+    let how = OpenHow::new()
+        .flags(OFlag::O_PATH | OFlag::O_CLOEXEC)
+        .resolve(ResolveFlag::RESOLVE_IN_ROOT | ResolveFlag::RESOLVE_NO_SYMLINKS);
+    let Ok(fd) = openat2(root, rel, how) else { return false };
+    match (fstat(fd.as_fd()), fstat(target)) {
+        (Ok(a), Ok(b)) => (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino),
+        _ => false,
+    }
+}
+
 fn bind(root: BorrowedFd<'_>, m: &Mount, opts: &MountOptions, tree: Option<BorrowedFd<'_>>) -> Result<(), RootfsError> {
     let dest = m.destination().as_path();
     let src = m.source().as_deref().unwrap_or(Path::new(""));
@@ -92,6 +167,7 @@ fn bind(root: BorrowedFd<'_>, m: &Mount, opts: &MountOptions, tree: Option<Borro
         create_file(root, dest, Mode::from_bits_truncate(0o644))
     }
     .map_err(path_err("create mount point", dest))?;
+    check_destination(root, target.as_fd(), dest, "bind", true)?;
     let merr = |errno| RootfsError::Mount { what: format!("bind {}", src.display()), dest: dest.into(), errno };
     if tree.is_some() {
         crate::sys::move_mount_fd(sfd.as_fd(), target.as_fd()).map_err(merr)?;
@@ -158,4 +234,45 @@ pub(super) fn locked_flags(fd: BorrowedFd<'_>) -> MsFlags {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn open(p: &str) -> OwnedFd {
+        nix::fcntl::open(p, OFlag::O_PATH | OFlag::O_CLOEXEC, Mode::empty()).unwrap()
+    }
+
+    #[test]
+    fn destinations_in_procfs_and_sysfs() {
+        // The host's own / stands in for a container root with procfs and sysfs mounted.
+        let root = open("/");
+        let check = |resolved: &str, dest: &str, ty: &str, bind: bool| check_destination(root.as_fd(), open(resolved).as_fd(), Path::new(dest), ty, bind);
+        // `/data -> /proc/sys` in an image: /data resolved to /proc/sys.
+        let e = check("/proc/sys", "/data", "bind", true).unwrap_err().to_string();
+        assert!(e.contains("/data") && e.contains("procfs"), "{e}");
+        assert!(check("/proc/sys/kernel/core_pattern", "/etc/hosts", "bind", true).is_err());
+        assert!(check("/proc/sys", "/proc/sys", "tmpfs", false).is_err(), "a mount below /proc, even as written");
+        assert!(check("/sys/kernel", "/data", "tmpfs", false).unwrap_err().to_string().contains("sysfs"));
+        // procfs over /proc, sysfs over /sys and lxcfs-style binds stay allowed...
+        check("/proc", "/proc", "proc", false).unwrap();
+        check("/sys", "/sys", "sysfs", false).unwrap();
+        check("/proc/meminfo", "/proc/meminfo", "bind", true).unwrap();
+        check("/proc/meminfo", "/proc//./meminfo/", "bind", true).unwrap();
+        // ...but not when reached through a symlink, or at another place.
+        assert!(check("/proc/meminfo", "/proc/self/../meminfo", "bind", true).is_err());
+        assert!(check("/proc", "/data", "proc", false).is_err());
+        assert!(check("/proc/sys", "/proc/sys", "proc", false).is_err());
+        // Outside procfs and sysfs nothing changes.
+        check("/tmp", "/tmp", "tmpfs", false).unwrap();
+        check("/etc/hostname", "/etc/hostname", "bind", true).unwrap();
+    }
+
+    #[test]
+    fn clean_destinations() {
+        assert_eq!(clean(Path::new("/proc//./meminfo/")), Path::new("/proc/meminfo"));
+        assert_eq!(clean(Path::new("/a/../proc")), Path::new("/a/proc"));
+        assert_eq!(clean(Path::new("/")), Path::new("/"));
+    }
 }
