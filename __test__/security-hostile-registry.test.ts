@@ -1,5 +1,6 @@
 // A hostile registry (a Node http server on loopback addresses) against `tsc-box pull`:
-// decompression bombs refused by default, a total per image, a download stopped as soon as
+// decompression bombs refused by default (a file over the file limit, many files past the
+// inflation ratio), a total per image, a download stopped as soon as
 // its unpacking fails, an overall deadline per blob against a server that drips bytes, Basic
 // credentials kept from a plain-HTTP token service on another host, and manifests of the
 // wrong shape refused as invalid_image (security issue #10, points 6 and 7).
@@ -167,6 +168,30 @@ test.serial('a zstd bomb (a 5 GiB file in 160 KiB) is refused by default, and no
     t.is(json(r).error.code, 'layer_rejected')
     t.regex(json(r).error.message, /bomb is 5368709120 bytes, more than the 4294967296 allowed for one file \(raise TSC_BOX_LAYER_MAX_FILE_BYTES/)
     t.true(Date.now() - started < 30_000)
+    await assertNothingOf(t, root, img.layerDigests)
+  } finally {
+    reg.stop()
+  }
+})
+
+test.serial('a zstd bomb of many files (3 GiB in 100 KiB) is refused by default by its inflation ratio, early', async (t) => {
+  // Three files of 1 GiB of zeros, each under the file and layer limits: only the ratio of
+  // plain to compressed bytes (some 30000) tells it from a genuine layer.
+  const parts = [0, 1, 2].flatMap((i) => [tarHeader(`z${i}`, GiB), { zeros: GiB }])
+  parts.push({ zeros: 1024 })
+  const blob = zstdFrame(parts)
+  t.true(blob.length < 110 << 10, `${blob.length} bytes`)
+  const img = image([{ blob, diffId: sha(Buffer.from('never reached')) }])
+  const reg = await serve('127.0.0.1', registry(img))
+  try {
+    const root = makeDataRoot()
+    const r = await tscAsync(root, ['pull', `${reg.host}/hostile/zeros:1`, '--json'])
+    t.is(r.code, 125, r.stderr)
+    t.is(json(r).error.code, 'layer_rejected')
+    t.regex(json(r).error.message, /the layer inflates to more than 100 times its compressed size \(\d+ bytes from the first \d+\); refused as a decompression bomb \(raise TSC_BOX_LAYER_MAX_RATIO/)
+    const written = Number(/\((\d+) bytes from/.exec(json(r).error.message)?.[1])
+    t.log(`refused after ${written} plain bytes of ${3 * GiB}`)
+    t.true(written < 300 * MiB, `${written}`)
     await assertNothingOf(t, root, img.layerDigests)
   } finally {
     reg.stop()

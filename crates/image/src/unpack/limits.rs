@@ -8,7 +8,9 @@
 //! `TSC_BOX_LAYER_MAX_BYTES`, `TSC_BOX_LAYER_MAX_ENTRIES`, `TSC_BOX_LAYER_MAX_FILE_BYTES`
 //! (sizes take a K, M, G or T suffix, powers of 1024). One more caps a whole image,
 //! `TSC_BOX_IMAGE_MAX_BYTES`: a bomb split over many layers each under the layer limit would
-//! otherwise fill the disk layer by layer (see `ImageTally`).
+//! otherwise fill the disk layer by layer (see `ImageTally`). And `TSC_BOX_LAYER_MAX_RATIO`
+//! bounds how much each compressed byte may inflate to (see `watching_blob`): many files each
+//! within the size limits are a bomb only by that ratio.
 use std::cell::{Cell, RefCell};
 use std::io::{self, Read};
 use std::rc::Rc;
@@ -25,10 +27,24 @@ pub const MAX_DEPTH_VAR: &str = "TSC_BOX_LAYER_MAX_DEPTH";
 /// program could open its files by name; real images stay below a hundred levels
 /// (node_modules included). Deeper, a layer is a CPU and inode bomb (every level a directory).
 pub const DEFAULT_MAX_DEPTH: u64 = 2048;
+pub const MAX_RATIO_VAR: &str = "TSC_BOX_LAYER_MAX_RATIO";
 pub const IMAGE_MAX_BYTES_VAR: &str = "TSC_BOX_IMAGE_MAX_BYTES";
 /// Set by the store on the rootless unpacking helper: what the image's other layers already
 /// hold, so that the helper's layer is counted against the same image total.
 pub const IMAGE_BYTES_USED_VAR: &str = "TSC_BOX_IMAGE_BYTES_USED";
+
+/// Default of `TSC_BOX_LAYER_MAX_RATIO`: real layers inflate 2 to 10 times (binaries, text,
+/// gzip or zstd alike); a bomb inflates 1000 times and more (zstd turns 4 bytes into 128 KiB of
+/// zeros). Only content that is almost all one byte (a large file of zeros) legitimately comes
+/// near 100.
+pub const DEFAULT_MAX_RATIO: u64 = 100;
+
+/// Plain bytes any layer may inflate to before its ratio is checked: a small layer of zeros
+/// harms nobody.
+pub const RATIO_FREE_BYTES: u64 = 256 << 20;
+
+/// The ratio is checked each time this many more plain bytes have been read.
+const RATIO_CHECK_EVERY: u64 = 4 << 20;
 
 /// Default of `TSC_BOX_IMAGE_MAX_BYTES`: above the largest public images (CUDA and PyTorch
 /// development images unpack to some 10 to 25 GiB), below what fills a disk by surprise.
@@ -54,6 +70,8 @@ pub enum LimitError {
     BadSetting(&'static str, String),
     #[error("layer entry {0} is {1} levels deep, more than the {2} allowed; refused (raise {MAX_DEPTH_VAR} if it is genuine)")]
     TooDeep(String, u64, u64),
+    #[error("the layer inflates to more than {max} times its compressed size ({plain} bytes from the first {compressed}); refused as a decompression bomb (raise {MAX_RATIO_VAR}, or set it to 0 to turn this check off, if it is genuine)")]
+    Ratio { plain: u64, compressed: u64, max: u64 },
     #[error("the image's layers unpack to more than {0} bytes in all; refused as a decompression bomb (raise {IMAGE_MAX_BYTES_VAR} if it is genuine)")]
     ImageTooLarge(u64),
 }
@@ -193,6 +211,56 @@ impl ImageTally {
     }
 }
 
+/// `TSC_BOX_LAYER_MAX_RATIO` or its default; 0 turns the check off.
+pub fn max_ratio_from_env() -> Result<u64, LimitError> {
+    amount_var(|k| std::env::var(k).ok(), MAX_RATIO_VAR, DEFAULT_MAX_RATIO)
+}
+
+/// The compressed blob of the layer being unpacked on this thread: a descriptor sharing the
+/// file offset of the one the inflating thread reads, so that its position is how much of the
+/// blob has been consumed. The `Meter` compares the plain bytes with it.
+struct BlobWatch {
+    file: std::fs::File,
+    max_ratio: u64,
+}
+
+thread_local! {
+    static BLOB: RefCell<Option<BlobWatch>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` (the unpacking of one layer, whose plain stream is read on this thread) with the
+/// ratio of its plain bytes to the compressed bytes of `blob` (a clone of the descriptor the
+/// blob is read through) held within `max_ratio`.
+pub fn watching_blob<T>(blob: std::fs::File, max_ratio: u64, f: impl FnOnce() -> T) -> T {
+    let outer = BLOB.with(|b| b.replace(Some(BlobWatch { file: blob, max_ratio })));
+    struct Restore(Option<BlobWatch>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let outer = self.0.take();
+            BLOB.with(|b| *b.borrow_mut() = outer);
+        }
+    }
+    let _restore = Restore(outer);
+    f()
+}
+
+/// Refuses `plain` bytes inflated from what the watched blob has given so far, past the
+/// ratio. Outside `watching_blob`, or with the check turned off, nothing is refused.
+fn check_ratio(plain: u64) -> io::Result<()> {
+    BLOB.with(|b| {
+        let b = b.borrow();
+        let Some(w) = b.as_ref().filter(|w| w.max_ratio > 0) else { return Ok(()) };
+        use std::io::Seek;
+        // Read ahead of the plain stream (buffers, chunks in flight): never less than what
+        // these plain bytes came from, so a genuine layer is never refused for it.
+        let compressed = (&w.file).stream_position()?;
+        if plain > RATIO_FREE_BYTES && plain > compressed.saturating_mul(w.max_ratio) {
+            return Err(io::Error::other(LimitError::Ratio { plain, compressed, max: w.max_ratio }));
+        }
+        Ok(())
+    })
+}
+
 /// "123", "64K", "10g": powers of 1024.
 fn parse_amount(s: &str) -> Option<u64> {
     let s = s.trim();
@@ -249,6 +317,9 @@ impl Budget {
 pub struct Meter<R> {
     inner: R,
     gate: Gate,
+    /// Plain bytes read so far, and when to compare them with the compressed ones next.
+    plain: u64,
+    next_ratio_check: u64,
 }
 
 /// The loop over members opens the gate around each search for the next member.
@@ -266,13 +337,25 @@ impl Gate {
 
 impl<R: Read> Meter<R> {
     pub fn new(inner: R, gate: Gate) -> Self {
-        Meter { inner, gate }
+        Meter { inner, gate, plain: 0, next_ratio_check: RATIO_FREE_BYTES }
+    }
+
+    fn count(&mut self, n: usize) -> io::Result<usize> {
+        self.plain += n as u64;
+        if self.plain > self.next_ratio_check {
+            self.next_ratio_check = self.plain + RATIO_CHECK_EVERY;
+            check_ratio(self.plain)?;
+        }
+        Ok(n)
     }
 }
 
 impl<R: Read> Read for Meter<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let Some(used) = self.gate.0.get() else { return self.inner.read(buf) };
+        let Some(used) = self.gate.0.get() else {
+            let n = self.inner.read(buf)?;
+            return self.count(n);
+        };
         let left = MAX_MEMBER_METADATA.saturating_sub(used);
         if left == 0 {
             return Err(io::Error::other(LimitError::MetadataTooLarge));
@@ -280,7 +363,7 @@ impl<R: Read> Read for Meter<R> {
         let want = buf.len().min(left as usize);
         let n = self.inner.read(&mut buf[..want])?;
         self.gate.0.set(Some(used + n as u64));
-        Ok(n)
+        self.count(n)
     }
 }
 
@@ -392,6 +475,42 @@ mod tests {
         assert!(e.to_string().contains("3 levels deep, more than the 2 allowed; refused (raise TSC_BOX_LAYER_MAX_DEPTH"), "{e}");
         assert_eq!(amount_var(|_| Some("100000".into()), MAX_DEPTH_VAR, DEFAULT_MAX_DEPTH).unwrap(), 100_000);
         assert!(matches!(amount_var(|_| Some("deep".into()), MAX_DEPTH_VAR, 1), Err(LimitError::BadSetting(MAX_DEPTH_VAR, _))));
+    }
+
+    /// A file whose offset stands at `at`, as the inflater's descriptor would after `at` bytes.
+    fn blob_read_up_to(at: u64) -> std::fs::File {
+        use std::io::{Seek, SeekFrom};
+        let mut f = tempfile::tempfile().unwrap();
+        f.seek(SeekFrom::Start(at)).unwrap();
+        f
+    }
+
+    #[test]
+    fn the_ratio_of_plain_to_compressed_bytes_is_checked_past_the_free_allowance() {
+        let free = RATIO_FREE_BYTES;
+        // 300 MiB of plain bytes from 1 MiB of blob: 300 times.
+        let bomb = || watching_blob(blob_read_up_to(1 << 20), 100, || check_ratio(300 << 20));
+        assert!(matches!(limit_of(&bomb().unwrap_err()), Some(LimitError::Ratio { plain, compressed: 1048576, max: 100 }) if *plain == 300 << 20));
+        // Within the ratio, within the free allowance, turned off, or outside any unpacking.
+        watching_blob(blob_read_up_to(4 << 20), 100, || check_ratio(300 << 20)).unwrap();
+        watching_blob(blob_read_up_to(1), 100, || check_ratio(free)).unwrap();
+        watching_blob(blob_read_up_to(1), 0, || check_ratio(300 << 20)).unwrap();
+        check_ratio(300 << 20).unwrap();
+    }
+
+    #[test]
+    fn the_meter_stops_a_stream_that_inflates_past_the_ratio() {
+        let gate = Gate::default();
+        gate.in_member();
+        let zeros = io::repeat(0).take(RATIO_FREE_BYTES + 64 * RATIO_CHECK_EVERY);
+        let e = watching_blob(blob_read_up_to(1 << 20), 100, || io::copy(&mut Meter::new(zeros, gate), &mut io::sink())).unwrap_err();
+        match limit_of(&e) {
+            Some(LimitError::Ratio { plain, .. }) => {
+                assert!(*plain > RATIO_FREE_BYTES && *plain <= RATIO_FREE_BYTES + 2 * RATIO_CHECK_EVERY + (1 << 20), "{plain}")
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(e.to_string().contains("raise TSC_BOX_LAYER_MAX_RATIO, or set it to 0"), "{e}");
     }
 
     #[test]

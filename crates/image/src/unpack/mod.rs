@@ -229,11 +229,14 @@ pub fn unpack_layer_file(file: std::fs::File, src: &LayerSource<'_>, dest: &Path
 
 fn unpack_into(file: std::fs::File, src: &LayerSource<'_>, dir: &Path) -> Result<Report, UnpackError> {
     let root: OwnedFd = std::fs::File::open(dir).map_err(|e| UnpackError::Io(dir.to_path_buf(), e))?.into();
+    // A second descriptor of the blob shares its file offset: how far the inflater has read.
+    let max_ratio = limits::max_ratio_from_env()?;
+    let watch = file.try_clone().map_err(|e| UnpackError::Io(src.blob.to_path_buf(), e))?;
     let reader: Box<dyn Read + Send> = match src.follow {
         Some(abort) => Box::new(follow::FollowReader::new(file, src.size, abort)),
         None => Box::new(file),
     };
-    pipeline::unpack_stream(reader, src, |plain| apply_tar(plain, &root))
+    limits::watching_blob(watch, max_ratio, || pipeline::unpack_stream(reader, src, |plain| apply_tar(plain, &root)))
 }
 
 #[cfg(test)]
