@@ -1,8 +1,9 @@
 // Resource flags with bad values are refused before anything is created: exit 125, a message
 // naming the flag, and no cgroup, state or record left behind.
 import test from 'ava'
-import { readdirSync, rmdirSync } from 'node:fs'
-import { makeDataRoot, tsc } from './helpers/cli'
+import { existsSync, rmdirSync } from 'node:fs'
+import { childCgroups, premadeParent } from './helpers/cgroup-parent'
+import { collect, makeDataRoot, tsc, tscSpawn } from './helpers/cli'
 import { cgroupsNamed, filesUnder } from './helpers/leaks'
 import { makeRootfs } from './helpers/rootfs'
 
@@ -46,14 +47,29 @@ test('under --json a bad limit is a JSON error with a stable code', (t) => {
   t.regex(out.error.message, /--memory/)
 })
 
-test('--cgroup-parent places the container under that parent, which stays', (t) => {
+test('--cgroup-parent places the container under that parent; made for it, the parent goes with it, made before, it stays', async (t) => {
   const parent = `tsc-box-parent-${process.pid}`
-  const r = tsc(makeDataRoot(), ['run', '--rm', '--cgroup-parent', `/${parent}`, '--memory', '16m', '--rootfs', rootfs, 'true'])
-  const dirs = cgroupsNamed(parent)
-  t.teardown(() => dirs.forEach((d) => rmdirSync(d)))
+  const child = tscSpawn(makeDataRoot(), ['run', '--rm', '--cgroup-parent', `/${parent}`, '--memory', '16m', '--rootfs', rootfs, 'sleep', '2'])
+  const done = collect(child)
+  // While it runs, the container's cgroup is below the parent (seen from the host).
+  let below: string[] = []
+  for (let i = 0; i < 400 && below.length === 0; i++) {
+    below = cgroupsNamed(parent).flatMap((d) => childCgroups(d))
+    if (below.length === 0) await new Promise((r) => setTimeout(r, 50))
+  }
+  const r = await done
+  const left = cgroupsNamed(parent)
+  t.teardown(() => left.reverse().forEach((d) => rmdirSync(d)))
   t.is(r.code, 0, r.stderr)
-  // The parent was made (so the container was below it); the container's own directory is
-  // gone, and the shared parent is not tsc-box's to remove.
-  t.true(dirs.length > 0, 'no cgroup directory named after the parent')
-  for (const d of dirs) t.deepEqual(readdirSync(d, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name), [], d)
+  t.true(below.length > 0, 'the container never ran below the parent')
+  t.deepEqual(left, [], 'the parent the runtime made for this container was left behind')
+  const made = premadeParent(t, `${parent}-pre`)
+  const r2 = tsc(makeDataRoot(), ['run', '--rm', '--cgroup-parent', `/${parent}-pre`, '--memory', '16m', '--rootfs', rootfs, 'true'])
+  t.is(r2.code, 0, r2.stderr)
+  // A shared parent that existed before is not tsc-box's to remove; the container's own
+  // directory below it is gone.
+  for (const d of made) {
+    t.true(existsSync(d), d)
+    t.deepEqual(childCgroups(d), [], d)
+  }
 })

@@ -2,10 +2,11 @@
 // file), reported (OOM), and the cgroup is gone after every run. Runs on the host (cgroup v1 +
 // hybrid) and in the pure cgroup v2 guest (shared/tools/vm-run).
 import test from 'ava'
-import { readdirSync, rmdirSync } from 'node:fs'
+import { rmdirSync } from 'node:fs'
 import { makeDataRoot, tsc, type Result } from './helpers/cli'
 import { cgroupsNamed } from './helpers/leaks'
 import { makeRootfs } from './helpers/rootfs'
+import { childCgroups, premadeParent } from './helpers/cgroup-parent'
 
 const rootfs = makeRootfs()
 
@@ -96,12 +97,17 @@ test('the container sees its own cgroup as the root, read-only', (t) => {
   t.regex(r.stdout, /Read-only file system/)
 })
 
-test('a run that fails after its cgroup was made (command not found) removes it', (t) => {
+test('a run that fails after its cgroup was made (command not found) removes it, with the parent made for it; a parent made before stays', (t) => {
   const parent = `tsc-box-fail-${process.pid}`
   const r = tsc(makeDataRoot(), ['run', '--rm', '--cgroup-parent', `/${parent}`, '--memory', '32m', '--pids-limit', '10', '--rootfs', rootfs, '/no/such/cmd'])
-  const dirs = cgroupsNamed(parent)
-  t.teardown(() => dirs.forEach((d) => rmdirSync(d)))
+  const left = cgroupsNamed(parent)
+  t.teardown(() => left.reverse().forEach((d) => rmdirSync(d)))
+  // Command not found is found at exec, after the cgroup was made and joined.
   t.is(r.code, 127, r.stderr)
-  t.true(dirs.length > 0, 'the runtime never made the cgroup: this test proves nothing')
-  for (const d of dirs) t.deepEqual(readdirSync(d, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name), [], d)
+  t.regex(r.stderr, /\/no\/such\/cmd/)
+  t.deepEqual(left, [])
+  const made = premadeParent(t, `${parent}-pre`)
+  const r2 = tsc(makeDataRoot(), ['run', '--rm', '--cgroup-parent', `/${parent}-pre`, '--memory', '32m', '--pids-limit', '10', '--rootfs', rootfs, '/no/such/cmd'])
+  t.is(r2.code, 127, r2.stderr)
+  for (const d of made) t.deepEqual(childCgroups(d), [], d)
 })

@@ -1,0 +1,28 @@
+// A cgroup parent made by a test before tsc-box runs, in every hierarchy the runtime uses, to
+// check that a parent tsc-box did not make is left in place (empty of its containers).
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { ExecutionContext } from 'ava'
+
+/** `name` made in each mounted v1 hierarchy and the unified one, or in the v2 root; removed at teardown. */
+export function premadeParent(t: ExecutionContext, name: string): string[] {
+  const base = '/sys/fs/cgroup'
+  const roots = existsSync(join(base, 'cgroup.controllers'))
+    ? [base]
+    : readdirSync(base).map((d) => join(base, d)).filter((d) => !lstatSync(d).isSymbolicLink() && existsSync(join(d, 'cgroup.procs')))
+  const made = roots.map((r) => join(r, name))
+  for (const d of made) {
+    mkdirSync(d)
+    // A new v1 cpuset cgroup has no CPUs until given some (the runtime does this for the levels it makes).
+    for (const f of ['cpuset.cpus', 'cpuset.mems']) {
+      if (existsSync(join(d, f))) writeFileSync(join(d, f), readFileSync(join(d, '..', f), 'utf8').trim())
+    }
+  }
+  t.teardown(() => made.forEach((d) => existsSync(d) && rmdirSync(d)))
+  return made
+}
+
+/** The names of the child cgroups of `dir`. */
+export function childCgroups(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name)
+}
