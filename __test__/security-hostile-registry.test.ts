@@ -13,6 +13,8 @@ import * as https from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { mayReceiveCredentials } from '../src/image/registry/auth'
+import { blobDeadlineMs } from '../src/image/registry/http'
 import { collect, makeDataRoot, tscSpawn, type Result } from './helpers/cli'
 
 const MiB = 1 << 20
@@ -103,6 +105,43 @@ function image(layers: Array<{ blob: Buffer; diffId: string }>): Image {
   }))
   return { manifest, blobs, layerDigests: layers.map((l) => sha(l.blob)) }
 }
+
+// --- the rules, as functions -------------------------------------------------------------
+
+test('the credential rule: HTTPS realms anywhere, plain-HTTP realms only on a plain registry\'s own host', (t) => {
+  const u = (s: string) => new URL(s)
+  const cases: Array<[string, string, boolean, boolean]> = [
+    ['https://auth.docker.io/token', 'https://registry-1.docker.io', false, true],
+    ['https://auth.example/token', 'http://127.0.0.1:5000', false, true],
+    ['http://127.0.0.1:5001/token', 'http://127.0.0.1:5000', false, true],
+    ['http://127.0.0.2:5001/token', 'http://127.0.0.1:5000', false, false],
+    ['http://registry.example/token', 'https://registry.example', false, false],
+    ['http://registry.example/token', 'https://registry.example', true, true],
+    ['http://other.example/token', 'https://registry.example', true, false],
+    ['ftp://registry.example/token', 'http://registry.example', false, false],
+  ]
+  for (const [realm, registry, insecure, expected] of cases) t.is(mayReceiveCredentials(u(realm), u(registry), insecure), expected, `${realm} for ${registry}${insecure ? ' (--tls-verify=false)' : ''}`)
+})
+
+test('a blob\'s deadline grows with its size, from the environment\'s allowance', (t) => {
+  const saved = { base: process.env.TSC_BOX_REGISTRY_DEADLINE_BASE_MS, rate: process.env.TSC_BOX_REGISTRY_MIN_RATE }
+  try {
+    delete process.env.TSC_BOX_REGISTRY_DEADLINE_BASE_MS
+    delete process.env.TSC_BOX_REGISTRY_MIN_RATE
+    t.is(blobDeadlineMs(0), 300_000)
+    t.is(blobDeadlineMs(GiB), 300_000 + (GiB / (32 << 10)) * 1000)
+    process.env.TSC_BOX_REGISTRY_DEADLINE_BASE_MS = '2000'
+    process.env.TSC_BOX_REGISTRY_MIN_RATE = '1000'
+    t.is(blobDeadlineMs(5000), 7000)
+    process.env.TSC_BOX_REGISTRY_MIN_RATE = 'fast'
+    t.is(blobDeadlineMs(32 << 10), 3000, 'a value that is not a positive number keeps the default')
+  } finally {
+    for (const [k, v] of [['TSC_BOX_REGISTRY_DEADLINE_BASE_MS', saved.base], ['TSC_BOX_REGISTRY_MIN_RATE', saved.rate]] as const) {
+      if (v === undefined) delete process.env[k]
+      else process.env[k] = v
+    }
+  }
+})
 
 // --- the hostile registry ---------------------------------------------------------------
 
