@@ -279,6 +279,23 @@ test.serial('the layers of one image are capped in all by TSC_BOX_IMAGE_MAX_BYTE
   }
 })
 
+test.serial('a new limit that is not a number is named, and nothing is pulled', async (t) => {
+  const parts = zeroFileTar('f', 1024)
+  const img = image([{ blob: zstdFrame(parts), diffId: plainDigest(parts) }])
+  const reg = await serve('127.0.0.1', registry(img))
+  try {
+    for (const v of ['TSC_BOX_IMAGE_MAX_BYTES', 'TSC_BOX_LAYER_MAX_RATIO']) {
+      const root = makeDataRoot()
+      const r = await tscAsync(root, ['pull', `${reg.host}/x/small:1`, '--json'], { [v]: 'lots' })
+      t.is(r.code, 125, r.stderr)
+      t.regex(json(r).error.message, new RegExp(`${v}="lots" is not a number`))
+      t.deepEqual(json(await tscAsync(root, ['images', '--json'])), [])
+    }
+  } finally {
+    reg.stop()
+  }
+})
+
 test.serial('a 2^53-byte layer whose unpacking fails stops its download at once, and no partial blob stays', async (t) => {
   const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [sha(Buffer.from('x'))] } }))
   const layerDigest = sha(Buffer.from('the layer that never ends'))
