@@ -176,6 +176,7 @@ export class RegistryClient {
       onBytes(have)
       return
     }
+    if (signal?.aborted) throw new CliError('registry_interrupted', `the download of blob ${digest} was stopped`)
     const headers: Record<string, string> = have > 0 ? {range: `bytes=${have}-`} : {}
     // A registry that drips bytes just fast enough to beat the idle timeout would hold the
     // pull forever: the whole transfer has a deadline that grows with what is left of it

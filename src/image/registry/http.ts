@@ -63,9 +63,18 @@ export function blobPace(): {baseMs: number; rate: number} {
   return {baseMs: envNumber('TSC_BOX_REGISTRY_DEADLINE_BASE_MS', 300_000), rate: envNumber('TSC_BOX_REGISTRY_MIN_RATE', 32 << 10)}
 }
 
-/** setTimeout takes at most 2^31-1 ms (a longer delay fires at once). */
-const MAX_TIMER = 2 ** 31 - 1
-const delayUntil = (at: number) => Math.min(MAX_TIMER, Math.max(0, at - Date.now()))
+/**
+ * A timer for `at`, unref'd (a request that ended keeps no process alive). setTimeout takes
+ * at most 2^31-1 ms (a longer delay fires at once): a deadline further away (a blob of
+ * some 70 GB at the minimum rate) gets no timer, the rate checked as its bytes come is enough.
+ */
+function timerAt(at: number, fire: () => void): NodeJS.Timeout | undefined {
+  const ms = Math.max(0, at - Date.now())
+  if (ms > 2 ** 31 - 1) return undefined
+  const t = setTimeout(fire, ms)
+  t.unref()
+  return t
+}
 
 function once(req: Request): Promise<Response> {
   const url = new URL(req.url)
@@ -81,17 +90,15 @@ function once(req: Request): Promise<Response> {
         if (req.deadline) {
           // From now on the deadline ends the body; the timer goes with it.
           clearTimeout(timer)
-          const t = setTimeout(() => res.destroy(late()), delayUntil(req.deadline.at))
-          t.unref()
+          const t = timerAt(req.deadline.at, () => res.destroy(late()))
           res.on('close', () => clearTimeout(t))
         }
         resolve({status: res.statusCode ?? 0, headers: res.headers, url: req.url, body: res})
       },
     )
     if (req.deadline) {
-      // Until the response starts (unref'd: a request that failed keeps no process alive).
-      timer = setTimeout(() => r.destroy(late()), delayUntil(req.deadline.at))
-      timer.unref()
+      // Until the response starts.
+      timer = timerAt(req.deadline.at, () => r.destroy(late()))
       r.on('error', () => clearTimeout(timer))
     }
     r.on('timeout', () => r.destroy(new CliError('registry_timeout', `the registry did not answer in time (${url.host})`)))
