@@ -74,10 +74,13 @@ export function basicHeader(c: Credentials): string {
 /**
  * Whether the registry's stored credentials may go to the token service at `realm`. The
  * realm is named by whoever answers the registry's address, and over plain HTTP that can be
- * anyone on the path; so, as docker's and containerd's resolvers do since containerd's
- * CVE-2020-15157, they go to an HTTPS realm (any host: Docker Hub's is auth.docker.io), and
- * to a plain-HTTP realm only on the very host of a registry that is itself spoken to without
- * TLS (plain HTTP or --tls-verify=false), which already receives them in the clear.
+ * anyone on the path. containerd's authorizer hands the registry's credentials to any realm
+ * (its only host rule, since CVE-2020-15157, is that credentials are looked up for the host a
+ * request goes to); docker's distribution client does the same. We are stricter: they go to
+ * an HTTPS realm (any host: Docker Hub's is auth.docker.io), and to a plain-HTTP realm only
+ * on the very host of a registry that is itself spoken to without TLS (plain HTTP or
+ * --tls-verify=false), which already receives them in the clear. Elsewhere the token is asked
+ * for anonymously.
  */
 export function mayReceiveCredentials(realm: URL, registry: URL, insecure: boolean): boolean {
   if (realm.protocol === 'https:') return true
