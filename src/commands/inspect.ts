@@ -1,8 +1,8 @@
 /**
  * `tsc-box inspect ID...`: docker's inspect document for each container (Id, Name, Created,
- * Path, Args, State{Status, Running, Paused, Restarting, OOMKilled, Pid, ExitCode, StartedAt,
- * FinishedAt}, RestartCount, HostConfig.RestartPolicy, Rootfs, LogPath, BundlePath), as a
- * JSON array (with or without --json).
+ * Path, Args, State{Status, Running, Paused, Restarting, OOMKilled, Dead, Pid, ExitCode (null when
+ * it ended unrecorded), StartedAt, FinishedAt}, RestartCount, HostConfig.RestartPolicy, Rootfs,
+ * LogPath, BundlePath), as a JSON array (with or without --json).
  */
 import {Args} from '@oclif/core'
 import {asOclifFlags, BaseCommand} from '../base-command'
@@ -14,7 +14,7 @@ import {resolveContainer} from '../lifecycle/resolve'
 
 export default class Inspect extends BaseCommand {
   static override summary = 'Display detailed information on one or more containers'
-  static override description = 'Prints a JSON array of docker-style documents: Id, Name, Created, Path, Args, State{Status, Running, Paused, Restarting, OOMKilled, Pid, ExitCode, StartedAt, FinishedAt}, RestartCount, HostConfig.RestartPolicy{Name, MaximumRetryCount}, Rootfs, LogPath, BundlePath.'
+  static override description = 'Prints a JSON array of docker-style documents: Id, Name, Created, Path, Args, State{Status, Running, Paused, Restarting, OOMKilled, Dead, Pid, ExitCode (null when it ended unrecorded), StartedAt, FinishedAt}, RestartCount, HostConfig.RestartPolicy{Name, MaximumRetryCount}, Rootfs, LogPath, BundlePath.'
   static override aliases = ['container:inspect']
   static override strict = false
   static override args = {container: Args.string({required: true, description: 'container name, id or id prefix'})}
@@ -24,9 +24,9 @@ export default class Inspect extends BaseCommand {
 
   async run(): Promise<Record<string, unknown>[]> {
     const {flags, argv} = await this.parse(Inspect)
-    const dataRoot = this.paths(flags.root as string | undefined).dataRoot
+    const {dataRoot, runDir} = this.paths(flags.root as string | undefined)
     const docs = await eachRef(argv as string[], async (ref) => {
-      const v = resolveContainer(dataRoot, ref)
+      const v = resolveContainer(dataRoot, ref, runDir)
       return inspectDoc(v, lifecycleFiles(v.dir).log)
     }, () => undefined)
     if (this.jsonEnabled()) return docs

@@ -27,7 +27,7 @@ export default class Logs extends BaseCommand {
   async run(): Promise<LogEntry[]> {
     const {flags, args} = await this.parse(Logs)
     const paths = this.paths(flags.root as string | undefined)
-    const v = resolveContainer(paths.dataRoot, args.container as string)
+    const v = resolveContainer(paths.dataRoot, args.container as string, paths.runDir)
     const tailFlag = flags.tail as string
     if (tailFlag !== 'all' && !/^\d+$/.test(tailFlag)) throw new CliError('invalid_flag', `invalid --tail "${tailFlag}": a number or "all"`)
     const since = flags.since === undefined ? undefined : parseSince(flags.since as string)
@@ -53,7 +53,7 @@ export default class Logs extends BaseCommand {
     let offset = Buffer.byteLength(current)
     let ino = statIno(files.log)
     for (;;) {
-      const active = isActive(viewById(paths.dataRoot, v.id) ?? v) && viewById(paths.dataRoot, v.id) !== undefined
+      const active = isActive(viewById(paths.dataRoot, v.id, paths.runDir) ?? v) && viewById(paths.dataRoot, v.id, paths.runDir) !== undefined
       const nowIno = statIno(files.log)
       if (nowIno !== ino) {
         // Rotated: the rest of the old file is now .1, the new file starts at 0.

@@ -1,7 +1,8 @@
 /**
  * `tsc-box ps [-a] [-q] [--filter K=V] [--format T] [--no-trunc] [--json]`: the containers.
  * --json prints an array of {id, name, command, created, state, status, exitCode, pid,
- * restartCount}; state is created|running|paused|restarting|exited.
+ * restartCount}; state is created|running|paused|restarting|exited|dead (dead: its creation was
+ * killed; only `rm` applies); exitCode is null when not known.
  */
 import {asOclifFlags, BaseCommand} from '../base-command'
 import {Flags} from '../cli/flags'
@@ -13,7 +14,7 @@ import {listContainers} from '../lifecycle/state'
 
 export default class Ps extends BaseCommand {
   static override summary = 'List containers'
-  static override description = 'With --json: an array of {id, name, command, created, state (created|running|paused|restarting|exited), status, exitCode, pid, restartCount}.'
+  static override description = 'With --json: an array of {id, name, command, created, state (created|running|paused|restarting|exited|dead), status, exitCode (null when not known), pid, restartCount}.'
   static override aliases = ['container:ls', 'container:list', 'container:ps']
   static override flags = asOclifFlags({
     all: Flags.boolean({char: 'a', description: 'show all containers (default shows just running)'}),

@@ -21,9 +21,9 @@ export default class Restart extends BaseCommand {
     const {flags, argv} = await this.parse(Restart)
     const {paths, runtime} = context(flags.root as string | undefined)
     return eachRef(argv as string[], async (ref) => {
-      const v = resolveContainer(paths.dataRoot, ref)
+      const v = resolveContainer(paths.dataRoot, ref, paths.runDir)
       await stopContainer(runtime, paths, v, flags.time as number)
-      await startContainer(runtime, paths, viewById(paths.dataRoot, v.id) ?? v)
+      await startContainer(runtime, paths, viewById(paths.dataRoot, v.id, paths.runDir) ?? v)
       return {id: v.id, name: v.name}
     }, (ref) => this.jsonEnabled() || this.log(ref))
   }

@@ -24,7 +24,7 @@ export default class Rm extends BaseCommand {
     const {flags, argv} = await this.parse(Rm)
     const {paths, runtime} = context(flags.root as string | undefined)
     return eachRef(argv as string[], async (ref) => {
-      const v = resolveContainer(paths.dataRoot, ref)
+      const v = resolveContainer(paths.dataRoot, ref, paths.runDir)
       removeContainerFully(runtime, paths, v.id, flags.force as boolean)
       return {id: v.id, name: v.name}
     }, (ref) => this.jsonEnabled() || this.log(ref))

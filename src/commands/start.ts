@@ -19,7 +19,7 @@ export default class Start extends BaseCommand {
     const {flags, argv} = await this.parse(Start)
     const {paths, runtime} = context(flags.root as string | undefined)
     return eachRef(argv as string[], async (ref) => {
-      const v = resolveContainer(paths.dataRoot, ref)
+      const v = resolveContainer(paths.dataRoot, ref, paths.runDir)
       await startContainer(runtime, paths, v)
       return {id: v.id, name: v.name}
     }, (ref) => this.jsonEnabled() || this.log(ref))

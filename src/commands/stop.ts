@@ -24,9 +24,9 @@ export default class Stop extends BaseCommand {
     const {flags, argv} = await this.parse(Stop)
     const {paths, runtime} = context(flags.root as string | undefined)
     return eachRef(argv as string[], async (ref) => {
-      const v = resolveContainer(paths.dataRoot, ref)
+      const v = resolveContainer(paths.dataRoot, ref, paths.runDir)
       await stopContainer(runtime, paths, v, flags.time as number)
-      return {id: v.id, name: v.name, exitCode: viewById(paths.dataRoot, v.id)?.exitCode ?? null}
+      return {id: v.id, name: v.name, exitCode: viewById(paths.dataRoot, v.id, paths.runDir)?.exitCode ?? null}
     }, (ref) => this.jsonEnabled() || this.log(ref))
   }
 }

@@ -15,7 +15,7 @@ export default class Top extends BaseCommand {
   async run(): Promise<TopEntry[]> {
     const {flags, args} = await this.parse(Top)
     const {paths, runtime} = context(flags.root as string | undefined)
-    const entries = topOf(runtime, paths, resolveContainer(paths.dataRoot, args.container as string))
+    const entries = topOf(runtime, paths, resolveContainer(paths.dataRoot, args.container as string, paths.runDir))
     if (!this.jsonEnabled()) this.log(table(['UID', 'PID', 'PPID', 'TIME', 'CMD'], entries.map((e) => [String(e.uid), String(e.pid), String(e.ppid), formatTime(e.time), e.command])))
     return entries
   }

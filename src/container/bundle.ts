@@ -1,14 +1,16 @@
 /**
  * A container's directory under the data root: the OCI bundle (config.json), the generated
- * /etc files, the runtime's log and the record. Creating it is all-or-nothing: `remove`
- * deletes everything `create` made, the name claim included.
+ * /etc files, the runtime's log and the record. Each step of creating it is recorded before
+ * it is taken (crates/containers/src/creation.rs), so a `run` killed anywhere leaves what
+ * `ps -a` lists and `rm` removes; `remove` deletes everything `create` made, the name included.
  */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import type {Spec} from '../oci/spec'
 import {claimName} from './names'
-import {containerDir, containersDir, writeRecord, type ContainerRecord} from './record'
+import {containerDir, writeRecord, type ContainerRecord} from './record'
 import {removeContainerFiles} from './remove'
+import {store} from './store'
 
 export interface EtcFiles {
   hostname: string
@@ -33,15 +35,18 @@ export function containerFiles(dataRoot: string, id: string): ContainerFiles {
   }
 }
 
-/** Claims the name and creates the directory; on any failure undoes both. */
-export function createContainer(dataRoot: string, id: string, name: string): ContainerFiles {
-  const files = containerFiles(dataRoot, id)
-  fs.mkdirSync(containersDir(dataRoot), {recursive: true, mode: 0o700})
-  fs.mkdirSync(files.dir, {mode: 0o700})
+/**
+ * The container's directory appears with `record` in it (state "creating", this process its
+ * creator) in one step, then its name is claimed. `record.rootfs` must already say where the
+ * writable layer will be mounted: it is made only after this. On any failure undoes both.
+ */
+export function createContainer(dataRoot: string, record: ContainerRecord): ContainerFiles {
+  store((n) => n.containerBegin(dataRoot, JSON.stringify({...record, status: 'creating'})))
+  const files = containerFiles(dataRoot, record.id)
   try {
-    claimName(dataRoot, name, id, files.dir)
+    claimName(dataRoot, record.name, record.id, files.dir)
   } catch (e) {
-    fs.rmSync(files.dir, {recursive: true, force: true})
+    removeContainerFiles(dataRoot, record.id, record.name)
     throw e
   }
   return files

@@ -2,7 +2,11 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 
-export type ContainerStatus = 'created' | 'running' | 'exited'
+/**
+ * `creating`: written first, before the name, the writable layer or the bundle exist, with
+ * the process making them as `creator` (crates/containers/src/creation.rs).
+ */
+export type ContainerStatus = 'creating' | 'created' | 'running' | 'exited'
 
 export interface ContainerRecord {
   id: string
@@ -14,6 +18,8 @@ export interface ContainerRecord {
   status: ContainerStatus
   exitCode: number | null
   oomKilled: boolean
+  /** Set by the store while `status` is `creating`: pid and start time (clock ticks). */
+  creator?: {pid: number; startTime: number}
 }
 
 export function containersDir(dataRoot: string): string {

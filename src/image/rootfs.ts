@@ -40,19 +40,33 @@ function forceCopy(): boolean {
   return process.env.TSC_BOX_STORAGE_DRIVER === 'copy'
 }
 
+/** Where a container's overlay goes, chosen before anything of it exists. */
+export interface PlannedRootfs {
+  dir: string
+  merged: string
+}
+
 /**
- * `byRuntime`: only prepare the directories, for the runtime to mount (see the header). The
- * paths are real ones: the runtime refuses any reached through a symlink.
+ * Chooses the container's overlay directory without making it: the container's record names
+ * it first (src/container/bundle.ts), so that a `run` killed once the directory exists
+ * always leaves a record that leads `rm` to it. The path is a real one: the runtime refuses
+ * any reached through a symlink.
  */
-export async function mountImageRootfs(dataRoot: string, image: ImageSummary, reference: string, byRuntime = false): Promise<ImageRootfs> {
+export function planImageRootfs(dataRoot: string): PlannedRootfs {
   fs.mkdirSync(overlaysRoot(dataRoot), {recursive: true, mode: 0o700})
   const dir = path.join(fs.realpathSync(overlaysRoot(dataRoot)), randomBytes(8).toString('hex'))
+  return {dir, merged: path.join(dir, 'merged')}
+}
+
+/** `byRuntime`: only prepare the directories, for the runtime to mount (see the header). */
+export async function mountImageRootfs(planned: PlannedRootfs, image: ImageSummary, reference: string, byRuntime = false): Promise<ImageRootfs> {
+  const dir = planned.dir
   fs.mkdirSync(dir, {mode: 0o700})
   try {
     // Written first: while this exists, rmi and prune keep the image.
     fs.writeFileSync(path.join(dir, 'image.json'), JSON.stringify({digest: image.digest, id: image.id, reference}) + '\n')
     const lower = image.layers.map((l) => l.path).reverse()
-    const merged = path.join(dir, 'merged')
+    const merged = planned.merged
     if (byRuntime) return prepareForRuntime(dir, lower)
     const driver = await callAsync((n) => n.rootfsMount(lower, path.join(dir, 'upper'), path.join(dir, 'work'), merged, forceCopy()))
     // A copy is the container's whole filesystem: it must never be mounted over later.

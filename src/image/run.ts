@@ -1,6 +1,6 @@
 /**
- * `tsc-box run IMAGE [CMD...]`: finds the image (or builds a `host:` one), mounts the
- * container's overlay over its layers, and turns the image config into the flags and command
+ * `tsc-box run IMAGE [CMD...]`: finds the image (or builds a `host:` one), plans the
+ * container's overlay over its layers (mounted once the container's record names it), and turns the image config into the flags and command
  * the rest of `run` already understands (the image's values first, the user's flags win).
  */
 import {CliError} from '../errors'
@@ -10,7 +10,7 @@ import {containerArgs, parseImageConfig, type ImageRunConfig} from './config'
 import {HOST_PREFIX, hostImage} from './host'
 import {call, type ImageSummary} from './native'
 import {normalizeReference} from './reference'
-import {mountImageRootfs, OVERLAY_ANNOTATION, releaseOverlayDir, type ImageRootfs} from './rootfs'
+import {mountImageRootfs, OVERLAY_ANNOTATION, planImageRootfs, releaseOverlayDir, type ImageRootfs, type PlannedRootfs} from './rootfs'
 import {findImage, imagesRoot} from './store'
 
 /** The run flags this module reads and rewrites. */
@@ -43,8 +43,16 @@ export interface PreparedImage<F> {
   image: ImageSummary
   reference: string
   config: ImageRunConfig
-  rootfs: ImageRootfs
-  /** Unmounts the overlay; with `remove` the container's upper layer goes too. */
+  /** Where the overlay will be (`flags.rootfs` is its merged directory). */
+  planned: PlannedRootfs
+  /** Set by `mount`. */
+  rootfs?: ImageRootfs
+  /**
+   * Makes and mounts the overlay; `run` calls it once the container's record names it. A
+   * failure leaves nothing of it.
+   */
+  mount(): Promise<ImageRootfs>
+  /** Unmounts the overlay; with `remove` the container's upper layer goes too. Idempotent. */
   release(remove: boolean): void
 }
 
@@ -72,11 +80,12 @@ export async function prepareImageRun<F extends ImageRunFlags>(flags: F, positio
   const {image, reference} = await resolveImage(dataRoot, positionals[0])
   const config = parseImageConfig(call((n) => n.imageInspect(imagesRoot(dataRoot), image.digest)).config)
   const args = containerArgs(config, flags.entrypoint, positionals.slice(1))
-  const rootfs = await mountImageRootfs(dataRoot, image, reference, mountedByRuntime(flags))
-  return {
+  const planned = planImageRootfs(dataRoot)
+  const byRuntime = mountedByRuntime(flags)
+  const prepared: PreparedImage<F> = {
     flags: {
       ...flags,
-      rootfs: rootfs.merged,
+      rootfs: planned.merged,
       entrypoint: undefined,
       env: [...config.env, ...flags.env],
       workdir: flags.workdir ?? config.workingDir,
@@ -86,9 +95,11 @@ export async function prepareImageRun<F extends ImageRunFlags>(flags: F, positio
     image,
     reference,
     config,
-    rootfs,
-    release: (remove: boolean) => releaseOverlayDir(rootfs.dir, remove),
+    planned,
+    mount: async () => (prepared.rootfs = await mountImageRootfs(planned, image, reference, byRuntime)),
+    release: (remove: boolean) => releaseOverlayDir(planned.dir, remove),
   }
+  return prepared
 }
 
 /**
@@ -106,5 +117,5 @@ export function applyImage(spec: Spec, prepared: PreparedImage<unknown> | undefi
     'io.tsc-box.image.digest': prepared.image.digest,
     'io.tsc-box.image.id': prepared.image.id,
   }
-  if (prepared.rootfs.layers) spec.annotations[OVERLAY_ANNOTATION] = JSON.stringify(prepared.rootfs.layers)
+  if (prepared.rootfs?.layers) spec.annotations[OVERLAY_ANNOTATION] = JSON.stringify(prepared.rootfs.layers)
 }

@@ -41,7 +41,7 @@ async function rm(argv: readonly string[]): Promise<number | undefined> {
   const {resolveContainer} = await import('./resolve')
   const {paths, runtime} = context(flags.root)
   const out = await eachRef(rest, async (ref) => {
-    const v = resolveContainer(paths.dataRoot, ref)
+    const v = resolveContainer(paths.dataRoot, ref, paths.runDir)
     removeContainerFully(runtime, paths, v.id, flags.force)
     return {id: v.id, name: v.name}
   }, (ref) => flags.json || process.stdout.write(ref + '\n'))

@@ -6,8 +6,12 @@ function since(iso: string | null, now: number): string {
   return timeAgo(iso, now).replace(/ ago$/, '')
 }
 
-/** docker's STATUS column: "Up 5 seconds", "Exited (0) 3 minutes ago", "Created". */
+/**
+ * docker's STATUS column: "Up 5 seconds", "Exited (0) 3 minutes ago", "Created", "Dead". An
+ * exit status nobody recorded (the `run` waiting for it was killed) reads "unknown", never 0.
+ */
 export function statusText(v: ContainerView, now = Date.now()): string {
+  const code = v.exitCode ?? 'unknown'
   switch (v.state) {
     case 'created':
       return 'Created'
@@ -16,9 +20,11 @@ export function statusText(v: ContainerView, now = Date.now()): string {
     case 'paused':
       return `Up ${since(v.startedAt, now)} (Paused)`
     case 'restarting':
-      return `Restarting (${v.exitCode ?? 0}) ${timeAgo(v.finishedAt, now)}`
+      return `Restarting (${code}) ${timeAgo(v.finishedAt, now)}`
     case 'exited':
-      return v.finishedAt ? `Exited (${v.exitCode ?? 0}) ${timeAgo(v.finishedAt, now)}` : `Exited (${v.exitCode ?? 0})`
+      return v.finishedAt ? `Exited (${code}) ${timeAgo(v.finishedAt, now)}` : `Exited (${code})`
+    case 'dead':
+      return 'Dead'
   }
 }
 
@@ -53,8 +59,11 @@ export function inspectDoc(v: ContainerView, logPath: string): Record<string, un
       Paused: v.state === 'paused',
       Restarting: v.state === 'restarting',
       OOMKilled: v.oomKilled,
+      Dead: v.state === 'dead',
       Pid: v.pid,
-      ExitCode: v.exitCode ?? 0,
+      // docker's 0 while it has not ended; null when it ended and nobody recorded how (the
+      // `run` waiting for it was killed), never a made-up 0.
+      ExitCode: v.exitCode ?? (v.state === 'exited' || v.state === 'dead' ? null : 0),
       StartedAt: v.startedAt,
       FinishedAt: v.finishedAt,
     },

@@ -69,6 +69,11 @@ export async function launchDetached(l: DetachedLaunch): Promise<void> {
 /** `start`: a container that is not running runs again from its bundle. */
 export async function startContainer(runtime: string, paths: Paths, v: ContainerView): Promise<void> {
   if (isActive(v)) return
+  const short = v.id.slice(0, 12)
+  if (v.state === 'dead')
+    throw new CliError('container_dead', `container ${short} was never completely created (the run or create making it was killed): remove it with 'tsc-box rm ${v.name || short}'`, 1)
+  if (v.creatorPid !== null)
+    throw new CliError('container_creating', `container ${short} is still being created by process ${v.creatorPid}: start it once that run or create has finished`, 1)
   // What a dead monitor or an earlier run left (cgroup, state, network) goes first.
   deleteRuntimeState(runtime, paths, v.id)
   const settings = readJson<Settings>(lifecycleFiles(v.dir).settings) ?? {restart: 'no'}
@@ -86,7 +91,7 @@ async function until(pred: () => boolean, ms: number): Promise<boolean> {
 }
 
 function stillActive(paths: Paths, id: string): boolean {
-  const v = viewById(paths.dataRoot, id)
+  const v = viewById(paths.dataRoot, id, paths.runDir)
   return v !== undefined && isActive(v)
 }
 
@@ -177,7 +182,7 @@ export function killContainer(runtime: string, paths: Paths, v: ContainerView, s
 /** `wait`: blocks until the container is no longer running; its exit status. */
 export async function waitContainer(paths: Paths, v: ContainerView): Promise<number> {
   for (;;) {
-    const now = viewById(paths.dataRoot, v.id)
+    const now = viewById(paths.dataRoot, v.id, paths.runDir)
     if (!now) throw new CliError('no_such_container', `container ${v.id.slice(0, 12)} was removed`, 1)
     // A created container has not run yet: wait for it to run and end, like docker.
     if (!isActive(now) && now.state !== 'created') return now.exitCode ?? 0

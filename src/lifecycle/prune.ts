@@ -1,7 +1,8 @@
 /**
- * `container prune`: every container that is not running goes, and so do directories a
- * killed `run`/`create` left before writing its record (older than a minute: a younger one
- * may be a `run` in progress), and names whose container directory is gone.
+ * `container prune`: every container that is not running goes (a dead one, whose `run` was
+ * killed while creating it, included), but not one a live `run`/`create` is still creating
+ * (its record names the creator: crates/containers/src/creation.rs); so do the staging
+ * directories of killed creators, and names whose container directory is gone.
  */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
@@ -9,6 +10,7 @@ import {removeContainer} from '../container/bundle'
 import {namesDir, releaseName, staleNames} from '../container/names'
 import {removeContainerFully} from '../container/remove'
 import {containerDir, containersDir} from '../container/record'
+import {store} from '../container/store'
 import type {Paths} from '../paths'
 import {deleteRuntimeState} from './runtime'
 import {isActive, listContainers} from './state'
@@ -44,7 +46,7 @@ export async function pruneContainers(runtime: string, paths: Paths): Promise<Pr
   const removed: string[] = []
   const failures: string[] = []
   for (const v of listContainers(paths.dataRoot)) {
-    if (isActive(v)) continue
+    if (isActive(v) || v.creatorPid !== null) continue
     try {
       removeContainerFully(runtime, paths, v.id, false)
       removed.push(v.id)
@@ -54,12 +56,16 @@ export async function pruneContainers(runtime: string, paths: Paths): Promise<Pr
       if (code !== 'container_running' && code !== 'no_such_container') failures.push(`${v.id.slice(0, 12)}: ${(e as Error).message}`)
     }
   }
+  removed.push(...store((n) => n.containerRemoveAbandoned(paths.dataRoot)))
   let ids: string[] = []
   try {
-    ids = fs.readdirSync(containersDir(paths.dataRoot))
+    // Hidden entries are creations not yet in place: their creator's (see above).
+    ids = fs.readdirSync(containersDir(paths.dataRoot)).filter((e) => !e.startsWith('.'))
   } catch {
     // no containers
   }
+  // Directories without a record: only versions that made the directory before its record
+  // left them; the minute keeps the guess away from any run of such a version in progress.
   for (const id of ids) {
     const dir = containerDir(paths.dataRoot, id)
     if (fs.existsSync(path.join(dir, 'record.json'))) continue

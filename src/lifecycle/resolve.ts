@@ -6,6 +6,10 @@
 import {store} from '../container/store'
 import type {ContainerView} from './state'
 
-export function resolveContainer(dataRoot: string, ref: string): ContainerView {
-  return JSON.parse(store((n) => n.containerResolve(dataRoot, ref))) as ContainerView
+/**
+ * `runDir` lets a foreground run's record be checked against the runtime's state (a killed
+ * `run` leaves it "running" after the container ended).
+ */
+export function resolveContainer(dataRoot: string, ref: string, runDir?: string): ContainerView {
+  return JSON.parse(store((n) => n.containerResolve(dataRoot, ref, runDir))) as ContainerView
 }

@@ -7,7 +7,8 @@
  */
 import {store} from '../container/store'
 
-export type State = 'created' | 'running' | 'paused' | 'restarting' | 'exited'
+/** `dead`: never completely created (its run/create was killed); it can only be removed. */
+export type State = 'created' | 'running' | 'paused' | 'restarting' | 'exited' | 'dead'
 
 export interface ContainerView {
   id: string
@@ -27,6 +28,8 @@ export interface ContainerView {
   /** Detached (a monitor supervises it) or a foreground `run`. */
   detached: boolean
   dir: string
+  /** The live process still creating it (state `created` meanwhile), else null. */
+  creatorPid: number | null
 }
 
 /**
@@ -39,8 +42,8 @@ export function listContainers(dataRoot: string, runtimeRoot?: string): Containe
   return JSON.parse(store((n) => n.containerList(dataRoot, runtimeRoot))) as ContainerView[]
 }
 
-export function viewById(dataRoot: string, id: string): ContainerView | undefined {
-  const json = store((n) => n.containerById(dataRoot, id))
+export function viewById(dataRoot: string, id: string, runDir?: string): ContainerView | undefined {
+  const json = store((n) => n.containerById(dataRoot, id, runDir))
   return json === null || json === undefined ? undefined : (JSON.parse(json) as ContainerView)
 }
 

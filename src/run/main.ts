@@ -9,17 +9,18 @@ import {jsonRequested as jsonInArgv, parseArgv} from '../cli/argv'
 export {reportError} from '../cli/error-output'
 import {Flags} from '../cli/flags'
 import {jsonFlag} from '../cli/global-flags'
-import {containerFiles, createContainer, removeContainer, saveRecord, writeConfig, writeEtcFiles, type ContainerFiles} from '../container/bundle'
+import {createContainer, removeContainer, saveRecord, writeConfig, writeEtcFiles, type ContainerFiles} from '../container/bundle'
 import {newContainerId, shortId} from '../container/id'
 import {randomName} from '../container/random-name'
-import type {ContainerRecord} from '../container/record'
+import {readRecord, type ContainerRecord} from '../container/record'
 import {CliError, isCliError} from '../errors'
 import {buildSpec} from '../oci/builder'
 import {applyResources} from '../oci/resources'
 import {applySecurity} from '../oci/security'
 import {currentUsernsHost, type UsernsHost} from '../oci/security-userns'
 import {readSubid} from '../oci/subid'
-import {claimAutoBlock, releaseAutoBlock} from '../container/userns-auto'
+import {claimAutoBlock} from '../container/userns-auto'
+import {validateName} from '../container/names'
 import {currentPathEnv, ensureOwnRunDir, resolvePaths, runtimeRoot, type Paths} from '../paths'
 import {requireRuntime} from '../runtime/locate'
 import {parseRuntimeLog, runOutcome, type ProcessStatus} from '../runtime/log'
@@ -71,11 +72,25 @@ async function removeRuntimeState(paths: Paths, runtime: string, id: string): Pr
   await runRuntime(runtime, ['--root', runtimeRoot(paths), 'delete', '--force', id]).catch(() => undefined)
 }
 
-function claimWithRandomName(dataRoot: string, id: string): {files: ContainerFiles; name: string} {
+/**
+ * Rewrites the record without its creator. A `--rm` container may already have ended and been
+ * removed by its monitor's `rm` (which waited for this), so a missing directory is no error.
+ */
+function releaseToOthers(files: ContainerFiles, record: ContainerRecord): void {
+  try {
+    saveRecord(files, record)
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e
+  }
+}
+
+/** The container's directory with its record, then its name (src/container/bundle.ts). */
+function claimContainer(dataRoot: string, record: ContainerRecord, given: string | undefined): {files: ContainerFiles; name: string} {
+  if (given !== undefined) return {files: createContainer(dataRoot, {...record, name: given}), name: given}
   for (let attempt = 0; ; attempt++) {
     const name = randomName()
     try {
-      return {files: createContainer(dataRoot, id, name), name}
+      return {files: createContainer(dataRoot, {...record, name}), name}
     } catch (e) {
       if (!(isCliError(e) && e.code === 'name_in_use') || attempt >= 10) throw e
     }
@@ -138,49 +153,63 @@ function claimUserns(flags: RunFlags, dataRoot: string, id: string): UsernsHost 
 }
 
 async function runPrepared(flags: RunFlags, positionals: string[], signals?: SignalForwarder, image?: PreparedImage<RunFlags>): Promise<RunResult> {
-  const v = validateRun(flags, positionals, process.env)
+  // Whatever can be refused without the root filesystem is, before anything exists on disk.
+  if (flags.name !== undefined) validateName(flags.name)
   const runtime = requireRuntime()
   const paths = resolvePaths(flags.root, currentPathEnv())
   const network = await prepareNetwork(flags, {dataRoot: paths.dataRoot, runtime, runtimeState: runtimeRoot(paths), exposed: image?.config.exposedPorts})
+  // A --rootfs run is checked whole here too. An image's root filesystem can be read only
+  // once its overlay is mounted, and that comes after the container's record (below).
+  const early = image === undefined ? validateRun(flags, positionals, process.env) : undefined
 
   const id = newContainerId()
-  const hostname = v.hostname ?? shortId(id)
-  // The spec is complete (and every feature module has checked its flags) before anything
-  // exists on disk: a refusal up to here leaves nothing behind by construction.
-  const planned = containerFiles(paths.dataRoot, id)
-  const spec = buildSpec({
+  // Step by step, each recorded before it is taken, so that a SIGKILL anywhere leaves what
+  // `ps -a` lists and `rm`/`container prune` remove: the directory with a "creating" record
+  // that names this process and where the overlay will be, the name, the overlay, the
+  // bundle, and the record's final state just before the launch.
+  const initial: ContainerRecord = {
     id,
-    rootfs: v.rootfs,
-    readonly: flags['read-only'],
-    args: v.args,
-    env: v.env,
-    cwd: v.cwd,
-    user: v.user,
-    terminal: flags.tty,
-    // The runtime sizes the pty from its stdin, which is /dev/null without -i.
-    consoleSize: flags.tty ? callerTerminalSize() : undefined,
-    hostname,
-    domainname: v.domainname,
-    volumes: v.volumes,
-    etcFiles: planned.etc,
-    init: flags.init ? runtime : undefined,
-  })
-  // FEATURE HOOKS: feature modules apply their parsed flags to the spec here.
-  const usernsHost = claimUserns(flags, paths.dataRoot, id)
-  try {
-    applyResources(spec, flags)
-    applySecurity(spec, {...flags, usernsHost})
-    applyImage(spec, image)
-    applyNetwork(spec, network, {runtime, containerDir: planned.dir})
-  } catch (e) {
-    releaseAutoBlock(paths.dataRoot, id)
-    throw e
+    name: '',
+    created: new Date().toISOString(),
+    rootfs: early?.rootfs ?? flags.rootfs ?? '',
+    command: early?.args ?? (flags.entrypoint ? [flags.entrypoint, ...positionals] : positionals),
+    status: 'creating',
+    exitCode: null,
+    oomKilled: false,
   }
-
-  const {files, name} = v.name === undefined ? claimWithRandomName(paths.dataRoot, id) : {files: createContainer(paths.dataRoot, id, v.name), name: v.name}
+  const {files, name} = claimContainer(paths.dataRoot, initial, flags.name)
 
   let launched = false
   try {
+    await image?.mount()
+    const v = early ?? validateRun(flags, positionals, process.env)
+    const hostname = v.hostname ?? shortId(id)
+    const spec = buildSpec({
+      id,
+      rootfs: v.rootfs,
+      readonly: flags['read-only'],
+      args: v.args,
+      env: v.env,
+      cwd: v.cwd,
+      user: v.user,
+      terminal: flags.tty,
+      // The runtime sizes the pty from its stdin, which is /dev/null without -i.
+      consoleSize: flags.tty ? callerTerminalSize() : undefined,
+      hostname,
+      domainname: v.domainname,
+      volumes: v.volumes,
+      etcFiles: files.etc,
+      init: flags.init ? runtime : undefined,
+    })
+    // FEATURE HOOKS: feature modules apply their parsed flags to the spec here. The id block
+    // of --userns=auto is claimed with the container's directory in place (it is released
+    // with the container, by any removal).
+    const usernsHost = claimUserns(flags, paths.dataRoot, id)
+    applyResources(spec, flags)
+    applySecurity(spec, {...flags, usernsHost})
+    applyImage(spec, image)
+    applyNetwork(spec, network, {runtime, containerDir: files.dir})
+
     writeEtcFiles(files, {
       hostname: hostname + '\n',
       ...networkEtcFiles(network, {hostname, domainname: v.domainname, hostResolvConf: readHostResolvConf()}),
@@ -188,25 +217,27 @@ async function runPrepared(flags: RunFlags, positionals: string[], signals?: Sig
     writeNetworkPlan(network, {containerDir: files.dir, hostsPath: files.etc.hosts, id, name, hostname, domainname: v.domainname})
     writeConfig(files, spec)
     const record: ContainerRecord = {
-      id,
+      ...initial,
       name,
-      created: new Date().toISOString(),
       rootfs: v.rootfs,
       command: v.args,
-      // Written once, just before the launch: a failed launch removes it anyway.
+      // The bundle is complete: written just before the launch (a failed launch removes it).
       status: flags['no-start'] || flags.detach ? 'created' : 'running',
-      exitCode: null,
-      oomKilled: false,
     }
-    saveRecord(files, record)
     ensureOwnRunDir(paths.runDir, process.getuid?.() ?? 0)
     fs.mkdirSync(runtimeRoot(paths), {recursive: true, mode: 0o700})
 
     if (flags.detach || flags['no-start']) {
+      // Still this process's while it hands the container to a monitor: `rm` waits, `start`
+      // and `prune` keep off. A kill meanwhile leaves it created, as docker's would be.
+      saveRecord(files, {...record, creator: readRecord(files.dir).creator})
       launched = true
       await startDetachedRun({rm: flags.rm, restart: flags.restart ?? 'no', start: !flags['no-start'], runtime, paths, id, dir: files.dir, runtimeLog: files.log})
+      releaseToOthers(files, record)
       return {id, name, exitCode: 0, oomKilled: false, detached: true}
     }
+    // From here the runtime holds the container: `rm -f` kills it, as any running one.
+    saveRecord(files, record)
 
     const status = await launch({
       file: runtime,

@@ -3,6 +3,7 @@
 //! one implementation of where things are, which container a reference means, what state a
 //! container is in and who a `-u` user is inside it.
 
+pub mod creation;
 pub mod paths;
 pub mod record;
 pub mod remove;

@@ -12,6 +12,7 @@ use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 
+use crate::creation::{self, Settled};
 use crate::paths::Paths;
 use crate::resolve::EXIT_NO_SUCH;
 use crate::status::{self, MonitorState};
@@ -46,6 +47,10 @@ pub enum RemoveError {
     Remove(PathBuf, String),
     #[error(transparent)]
     Unmount(#[from] tsc_box_image::overlay::OverlayError),
+    #[error("container {0} is still being created by process {1}: try again once its run or create has finished")]
+    Creating(String, i32),
+    #[error("no such container: {0} (its creation failed and removed it)")]
+    Gone(String),
 }
 
 impl Coded for RemoveError {
@@ -55,11 +60,13 @@ impl Coded for RemoveError {
             RemoveError::RuntimeDelete(..) => "runtime_delete_failed",
             RemoveError::Remove(..) => "remove_failed",
             RemoveError::Unmount(..) => "rootfs_mount",
+            RemoveError::Creating(..) => "container_creating",
+            RemoveError::Gone(..) => "no_such_container",
         }
     }
     fn exit_code(&self) -> i32 {
         match self {
-            RemoveError::Running(..) => EXIT_NO_SUCH,
+            RemoveError::Running(..) | RemoveError::Creating(..) | RemoveError::Gone(..) => EXIT_NO_SUCH,
             _ => EXIT_ENGINE,
         }
     }
@@ -71,6 +78,19 @@ fn is_active(v: &ContainerView) -> bool {
 
 /// `rm`: a running container only with force (killed first). Everything goes.
 pub fn remove_container(paths: &Paths, v: &ContainerView, force: bool, ops: &dyn RuntimeOps) -> Result<(), RemoveError> {
+    // A creation in progress is its creator's until it ends (crates/containers/src/creation.rs).
+    let settled;
+    let v = match v.creator_pid {
+        None => v,
+        Some(_) => match creation::wait_settled(paths, v, creation::CREATION_WAIT) {
+            Settled::Ready(now) => {
+                settled = now;
+                &*settled
+            }
+            Settled::Gone => return Err(RemoveError::Gone(short(&v.id).to_string())),
+            Settled::StillCreating(pid) => return Err(RemoveError::Creating(short(&v.id).to_string(), pid)),
+        },
+    };
     if is_active(v) {
         if !force {
             return Err(RemoveError::Running(short(&v.id).to_string(), v.state.as_str()));
@@ -156,13 +176,16 @@ pub fn remove_files(paths: &Paths, id: &str, name: &str, ops: &dyn RuntimeOps) -
     }
     let dir = paths.container_dir(id);
     let rootfs = crate::record::read(&dir).map(|r| r.rootfs);
+    // Each step leaves the record in place until the last one, so a removal killed at any
+    // point leaves a container `ps -a` lists and `rm` finishes: the overlay (which the record
+    // leads to), then the name and the block (the container stays listed by its id), then
+    // the directory, which disappears in one step.
     if let Some(layer) = overlay_dir(paths, rootfs.as_deref()) {
         release_overlay(&layer, true, ops)?;
     }
-    remove_container_dir(&dir)?;
     release_name(paths, name, id);
     release_auto_block(paths, id);
-    Ok(())
+    remove_container_dir(&dir)
 }
 
 /// The overlay directory `<data root>/overlay/<key>` the rootfs lies in, if any.
@@ -201,8 +224,21 @@ fn remove_tree(dir: &Path, ops: &dyn RuntimeOps) -> Result<(), RemoveError> {
     }
 }
 
-/// The directory holds only files we (or the runtime's log) wrote: unlink each, then rmdir.
+/// The directory holds only files we (or the runtime's log) wrote. It is first renamed to a
+/// hidden name (`container prune` removes such a one a killed `rm` left), so that it never
+/// exists without its record; then each file is unlinked and the directory removed.
 fn remove_container_dir(dir: &Path) -> Result<(), RemoveError> {
+    let hidden = dir.file_name().map(|n| dir.with_file_name(format!("{}{}", creation::REMOVING_PREFIX, n.to_string_lossy())));
+    let dir = match hidden {
+        Some(h) => match std::fs::rename(dir, &h) {
+            Ok(()) => h,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            // Removed in place, as before, if it cannot be renamed.
+            Err(_) => dir.to_path_buf(),
+        },
+        None => dir.to_path_buf(),
+    };
+    let dir = dir.as_path();
     let flat = || -> std::io::Result<()> {
         for e in std::fs::read_dir(dir)? {
             std::fs::remove_file(e?.path())?;
@@ -296,6 +332,7 @@ mod tests {
             restart_policy: "no".into(),
             detached: true,
             dir,
+            creator_pid: None,
         }
     }
 
@@ -329,6 +366,8 @@ mod tests {
         let ops = Recorder::default();
         remove_container(&p, &v, false, &ops).unwrap();
         assert!(!v.dir.exists() && !layer.exists());
+        // Nor the hidden name the directory disappears under.
+        assert_eq!(std::fs::read_dir(p.containers_dir()).unwrap().count(), 0);
         assert!(!p.names_dir().join("web").exists() && p.names_dir().join("other").exists());
         assert!(!us.join("100000").exists() && us.join("165536").exists());
         // No runtime state: the runtime is not asked.

@@ -19,6 +19,9 @@ pub enum State {
     Paused,
     Restarting,
     Exited,
+    /// Never completely created: its `run`/`create` died while making it (docker's "dead",
+    /// a container that can only be removed).
+    Dead,
 }
 
 impl State {
@@ -29,6 +32,7 @@ impl State {
             State::Paused => "paused",
             State::Restarting => "restarting",
             State::Exited => "exited",
+            State::Dead => "dead",
         }
     }
 }
@@ -52,6 +56,9 @@ pub struct ContainerView {
     /// Detached (a monitor supervises it) or a foreground `run`.
     pub detached: bool,
     pub dir: PathBuf,
+    /// The live process still creating it (state `created` meanwhile): nobody else may start
+    /// or remove it until that process is done or gone.
+    pub creator_pid: Option<i32>,
 }
 
 /// State from the record and the monitor's status file. `runtime_root` lets a foreground
@@ -60,8 +67,14 @@ pub struct ContainerView {
 pub fn view_of(dir: &Path, rec: ContainerRecord, runtime_root: Option<&Path>) -> ContainerView {
     let st = status::read_status(dir);
     let settings = status::read_settings(dir);
+    let creating = rec.status == RecordStatus::Creating;
+    // A `created` record keeps its creator while `run -d` hands the container to a monitor.
+    let in_progress = creating || rec.status == RecordStatus::Created;
+    let creator_pid = rec.creator.filter(|c| in_progress && c.alive()).map(|c| c.pid);
     let mut v = ContainerView {
         state: match rec.status {
+            RecordStatus::Creating if creator_pid.is_some() => State::Created,
+            RecordStatus::Creating => State::Dead,
             RecordStatus::Created => State::Created,
             RecordStatus::Running => State::Running,
             RecordStatus::Exited => State::Exited,
@@ -75,12 +88,17 @@ pub fn view_of(dir: &Path, rec: ContainerRecord, runtime_root: Option<&Path>) ->
         restart_policy: settings.as_ref().map(|s| s.restart.clone()).unwrap_or_else(|| "no".into()),
         detached: settings.is_some(),
         dir: dir.to_path_buf(),
+        creator_pid,
         id: rec.id,
         name: rec.name,
         created: rec.created,
         command: rec.command,
         rootfs: rec.rootfs,
     };
+    // Nothing was started before the record left `creating`: a status file is not its own.
+    if creating {
+        return v;
+    }
     let Some(st) = st else {
         if v.state == State::Running && !v.detached {
             if let Some(r) = runtime_root {
@@ -114,11 +132,13 @@ pub fn view_of(dir: &Path, rec: ContainerRecord, runtime_root: Option<&Path>) ->
     v
 }
 
-/// Every container with a readable record, newest first; half-created directories are skipped.
+/// Every container with a readable record, newest first. Hidden entries (a creation not yet
+/// in place, crates/containers/src/creation.rs) are not containers.
 pub fn list(paths: &Paths, runtime_root: Option<&Path>) -> Vec<ContainerView> {
     let Ok(entries) = std::fs::read_dir(paths.containers_dir()) else { return Vec::new() };
     let mut out: Vec<ContainerView> = entries
         .flatten()
+        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
         .filter_map(|e| {
             let dir = e.path();
             record::read(&dir).map(|r| view_of(&dir, r, runtime_root))
@@ -128,9 +148,12 @@ pub fn list(paths: &Paths, runtime_root: Option<&Path>) -> Vec<ContainerView> {
     out
 }
 
+/// With a run directory in `paths`, a foreground run's record is checked against the
+/// runtime's state as `list` does (`rm` must not call a killed `run`'s ended container running).
 pub fn by_id(paths: &Paths, id: &str) -> Option<ContainerView> {
     let dir = paths.container_dir(id);
-    record::read(&dir).map(|r| view_of(&dir, r, None))
+    let runtime_root = (!paths.run_dir.as_os_str().is_empty()).then(|| paths.runtime_root());
+    record::read(&dir).map(|r| view_of(&dir, r, runtime_root.as_deref()))
 }
 
 #[cfg(test)]

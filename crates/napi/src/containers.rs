@@ -9,8 +9,9 @@ use napi::{Error, Status};
 use napi_derive::napi;
 use serde_json::json;
 use tsc_box_containers::paths::{self, PathEnv, Paths};
+use tsc_box_containers::record::ContainerRecord;
 use tsc_box_containers::view::ContainerView;
-use tsc_box_containers::{resolve, status, user, view, Coded};
+use tsc_box_containers::{creation, resolve, status, user, view, Coded};
 
 pub(crate) fn coded(e: &impl Coded) -> Error {
     Error::new(Status::GenericFailure, format!("[{}:{}] {e}", e.code(), e.exit_code()))
@@ -54,20 +55,22 @@ fn view_json(v: &ContainerView) -> serde_json::Value {
         "state": v.state.as_str(), "pid": v.pid, "exitCode": v.exit_code, "oomKilled": v.oom_killed,
         "startedAt": v.started_at, "finishedAt": v.finished_at, "restartCount": v.restart_count,
         "restartPolicy": v.restart_policy, "detached": v.detached, "dir": v.dir.to_string_lossy(),
+        "creatorPid": v.creator_pid,
     })
 }
 
-/// The container a reference (id, name, unique id prefix) means, as JSON.
+/// The container a reference (id, name, unique id prefix) means, as JSON. With the run
+/// directory, a foreground run's record is checked against the runtime's state.
 #[napi]
-pub fn container_resolve(data_root: String, reference: String) -> napi::Result<String> {
-    let v = resolve::resolve_container(&store(&data_root, ""), &reference).map_err(|e| coded(&e))?;
+pub fn container_resolve(data_root: String, reference: String, run_dir: Option<String>) -> napi::Result<String> {
+    let v = resolve::resolve_container(&store(&data_root, run_dir.as_deref().unwrap_or("")), &reference).map_err(|e| coded(&e))?;
     Ok(view_json(&v).to_string())
 }
 
 /// The container with this full id, as JSON, or null.
 #[napi]
-pub fn container_by_id(data_root: String, id: String) -> Option<String> {
-    view::by_id(&store(&data_root, ""), &id).map(|v| view_json(&v).to_string())
+pub fn container_by_id(data_root: String, id: String, run_dir: Option<String>) -> Option<String> {
+    view::by_id(&store(&data_root, run_dir.as_deref().unwrap_or("")), &id).map(|v| view_json(&v).to_string())
 }
 
 /// Every container, newest first, as a JSON array.
@@ -75,6 +78,22 @@ pub fn container_by_id(data_root: String, id: String) -> Option<String> {
 pub fn container_list(data_root: String, runtime_root: Option<String>) -> String {
     let list = view::list(&store(&data_root, ""), runtime_root.as_deref().map(Path::new));
     serde_json::Value::Array(list.iter().map(view_json).collect()).to_string()
+}
+
+/// The first step of `run`/`create`: `containers/<id>/` with `record` (a ContainerRecord as
+/// JSON) in state `creating`, this process its creator. Returns the directory.
+#[napi]
+pub fn container_begin(data_root: String, record: String) -> napi::Result<String> {
+    let rec: ContainerRecord = serde_json::from_str(&record).map_err(|e| Error::new(Status::InvalidArg, format!("container record: {e}")))?;
+    let dir = creation::begin(&store(&data_root, ""), rec).map_err(|e| coded(&e))?;
+    Ok(dir.to_string_lossy().into_owned())
+}
+
+/// Removes what `run`s killed before their container's directory was in place left (hidden
+/// staging directories whose creator is gone); returns their ids.
+#[napi]
+pub fn container_remove_abandoned(data_root: String) -> Vec<String> {
+    creation::remove_abandoned(&store(&data_root, ""))
 }
 
 #[napi(object)]
