@@ -6,8 +6,8 @@
 // wrong shape refused as invalid_image (security issue #10, points 6 and 7).
 import test, { type ExecutionContext } from 'ava'
 import { spawnSync } from 'node:child_process'
-import { createHash } from 'node:crypto'
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { createHash, randomBytes } from 'node:crypto'
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import * as http from 'node:http'
 import * as https from 'node:https'
 import type { AddressInfo } from 'node:net'
@@ -16,6 +16,7 @@ import { join } from 'node:path'
 import { mayReceiveCredentials } from '../src/image/registry/auth'
 import { blobDeadlineMs } from '../src/image/registry/http'
 import { collect, makeDataRoot, tscSpawn, type Result } from './helpers/cli'
+import { RootlessUser } from './helpers/rootless-user'
 
 const MiB = 1 << 20
 const GiB = 1 << 30
@@ -293,6 +294,40 @@ test.serial('a new limit that is not a number is named, and nothing is pulled', 
     }
   } finally {
     reg.stop()
+  }
+})
+
+test.serial('rootless, where a helper process unpacks each layer, the image total holds too', async (t) => {
+  // An archive of three 24 MiB layers, made by root from the hostile registry's image.
+  const layers = [0, 1, 2].map((i) => {
+    const parts = zeroFileTar(`rl${i}`, 24 * MiB)
+    return { blob: zstdFrame(parts), diffId: plainDigest(parts) }
+  })
+  const reg = await serve('127.0.0.1', registry(image(layers)))
+  const tag = randomBytes(3).toString('hex')
+  let user: RootlessUser | undefined
+  const dir = mkdtempSync(join(tmpdir(), 'tsc-box-rl-total-'))
+  try {
+    const root = makeDataRoot()
+    t.is((await tscAsync(root, ['pull', '-q', `${reg.host}/hostile/rl:1`])).code, 0)
+    const archive = join(dir, 'rl.tar')
+    t.is((await tscAsync(root, ['save', '-o', archive, `${reg.host}/hostile/rl:1`])).code, 0)
+    chmodSync(dir, 0o755)
+    chmodSync(archive, 0o644)
+    // Ranges of its own, far from the other rootless tests' ones.
+    user = RootlessUser.create(`tsbhr${tag}`, 40_000_000 + (parseInt(tag, 16) % 200) * 131072, 65536)
+    const r = user.run(['load', '-i', archive, '--json'], { env: { TSC_BOX_IMAGE_MAX_BYTES: '50M' } })
+    t.is(r.code, 125, r.stdout + r.stderr)
+    t.regex(json(r).error.message, /more than 52428800 bytes in all; refused as a decompression bomb \(raise TSC_BOX_IMAGE_MAX_BYTES/)
+    t.deepEqual(json(user.run(['images', '--json'])), [])
+    const layersDir = join(user.home, '.local/share/tsc-box/images/layers')
+    t.deepEqual(dirList(layersDir).filter((n) => n.startsWith('.')), [], 'no half-unpacked layer')
+    const ok = user.run(['load', '-i', archive, '--json'], { env: { TSC_BOX_IMAGE_MAX_BYTES: '80M' } })
+    t.is(ok.code, 0, ok.stdout + ok.stderr)
+  } finally {
+    reg.stop()
+    user?.remove()
+    rmSync(dir, { recursive: true, force: true })
   }
 })
 
