@@ -19,10 +19,14 @@ pub fn open_dir_at<Fd: AsFd>(
     name: &OsStr,
     whole: &CleanPath,
 ) -> Result<OwnedFd, UnpackError> {
-    openat(dir, name, DIR_FLAGS, Mode::empty()).map_err(|e| match e {
+    openat(dir, name, DIR_FLAGS, Mode::empty()).map_err(|e| dir_err(e, whole))
+}
+
+fn dir_err(e: Errno, whole: &CleanPath) -> UnpackError {
+    match e {
         Errno::ELOOP | Errno::ENOTDIR => UnpackError::ThroughNonDirectory(whole.display()),
         e => UnpackError::Fs(whole.display(), e),
-    })
+    }
 }
 
 /// The directory the previous entry was written in, kept open with the chain of names and
@@ -95,15 +99,18 @@ impl Cursor {
             }
         }
         for comp in &comps[self.names.len()..] {
-            let next = match open_dir_at(&self.fd, comp, whole) {
-                Err(UnpackError::Fs(_, Errno::ENOENT)) if create => {
+            // The errno is matched before any error (which names the whole path, thousands of
+            // components) is made: making one per missing level was quadratic.
+            let next = match openat(&self.fd, comp.as_os_str(), DIR_FLAGS, Mode::empty()) {
+                Ok(fd) => fd,
+                Err(Errno::ENOENT) if create => {
                     match mkdirat(&self.fd, comp.as_os_str(), Mode::from_bits_truncate(0o755)) {
                         Ok(()) | Err(Errno::EEXIST) => {}
                         Err(e) => return Err(fs_err(e)),
                     }
                     open_dir_at(&self.fd, comp, whole)?
                 }
-                r => r?,
+                Err(e) => return Err(dir_err(e, whole)),
             };
             let id = id_of(&fstat(&next).map_err(fs_err)?);
             self.steps += 1;
