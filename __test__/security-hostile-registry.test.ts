@@ -378,6 +378,79 @@ test.serial('a 2^53-byte layer whose unpacking fails stops its download at once,
   }
 })
 
+test.serial('an endless blob named with the diff_id of a layer already here is unpacked as it comes, and stopped', async (t) => {
+  // A genuine small image first: its layer's diff_id is then in the store.
+  const parts = zeroFileTar('known', 4096)
+  const known = { blob: zstdFrame(parts), diffId: plainDigest(parts) }
+  const good = await serve('127.0.0.1', registry(image([known])))
+  // Then an image naming the same diff_id for another, endless blob.
+  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [known.diffId] } }))
+  const endless = sha(Buffer.from('another blob of the same diff_id'))
+  const manifest = Buffer.from(JSON.stringify({
+    schemaVersion: 2,
+    mediaType: OCI_MANIFEST,
+    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha(config), size: config.length },
+    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+zstd', digest: endless, size: Number.MAX_SAFE_INTEGER }],
+  }))
+  let served = 0
+  const CAP = 512 * MiB
+  const bad = await serve('127.0.0.1', registry({ manifest, blobs: new Map([[sha(config), config]]) }, (digest, _req, res) => {
+    if (digest !== endless) return false
+    const started = Date.now()
+    const chunk = Buffer.alloc(64 << 10, 0x41)
+    res.writeHead(200)
+    const pump = () => {
+      while (served < CAP && Date.now() - started < 60_000 && !res.destroyed) {
+        served += chunk.length
+        if (!res.write(chunk)) { res.once('drain', pump); return }
+      }
+      res.end()
+    }
+    pump()
+    return true
+  }))
+  try {
+    const root = makeDataRoot()
+    t.is((await tscAsync(root, ['pull', '-q', `${good.host}/x/known:1`])).code, 0)
+    const r = await tscAsync(root, ['pull', `${bad.host}/x/endless:1`, '--json'])
+    t.is(r.code, 125, r.stderr)
+    t.is(json(r).error.code, 'layer_rejected', r.stdout)
+    t.log(`served ${served} bytes`)
+    t.true(served < 64 * MiB, `${served} bytes served`)
+    t.false(dirList(join(root, 'images/partial')).includes(endless.slice(7)))
+    t.is(json(await tscAsync(root, ['images', '--json'])).length, 1, 'the first image is still there')
+  } finally {
+    good.stop()
+    bad.stop()
+  }
+})
+
+test.serial('a config whose diff_ids do not name every layer is refused before any layer is fetched', async (t) => {
+  const parts = zeroFileTar('f', 1024)
+  const layer = zstdFrame(parts)
+  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [] } }))
+  const manifest = Buffer.from(JSON.stringify({
+    schemaVersion: 2,
+    mediaType: OCI_MANIFEST,
+    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha(config), size: config.length },
+    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+zstd', digest: sha(layer), size: layer.length }],
+  }))
+  let layerFetched = false
+  const reg = await serve('127.0.0.1', registry({ manifest, blobs: new Map([[sha(config), config], [sha(layer), layer]]) }, (digest) => {
+    if (digest === sha(layer)) layerFetched = true
+    return false
+  }))
+  try {
+    const r = await tscAsync(makeDataRoot(), ['pull', `${reg.host}/x/count:1`, '--json'])
+    t.is(r.code, 125, r.stderr)
+    t.is(json(r).error.code, 'invalid_image')
+    t.regex(json(r).error.message, /image config is invalid: rootfs\.diff_ids names 0 layers but the manifest has 1/)
+    t.false(layerFetched)
+  } finally {
+    reg.stop()
+  }
+})
+
 // --- 7. registries ----------------------------------------------------------------------
 
 test.serial('a registry dripping a blob just under the idle timeout fails by the blob deadline', async (t) => {
@@ -545,6 +618,7 @@ const misshapen: Array<[string, unknown, string, RegExp]> = [
   ['a manifest that is a list', [], OCI_MANIFEST, /is not a JSON object \(it is a list\)/],
   ['layers that is not a list', { schemaVersion: 2, mediaType: OCI_MANIFEST, config: configDesc, layers: 'abc' }, OCI_MANIFEST, /manifest is invalid: layers is not a list/],
   ['layers holding null', { schemaVersion: 2, mediaType: OCI_MANIFEST, config: configDesc, layers: [null] }, OCI_MANIFEST, /manifest is invalid: layers\[0\] is not an object/],
+  ['a config larger than an image config may be', { schemaVersion: 2, mediaType: OCI_MANIFEST, config: { ...configDesc, size: 1 << 30 }, layers: [] }, OCI_MANIFEST, /manifest is invalid: config\.size is 1073741824 bytes, more than the 8388608/],
   ['a config of the wrong size type', { schemaVersion: 2, mediaType: OCI_MANIFEST, config: { ...configDesc, size: '12' }, layers: [] }, OCI_MANIFEST, /manifest is invalid: config\.size is not a size in bytes/],
   ['an index whose manifests is an object', { schemaVersion: 2, mediaType: OCI_INDEX, manifests: {} }, OCI_INDEX, /image index is invalid: manifests is not a list/],
   ['an index entry whose platform is a string', { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [{ ...configDesc, platform: 'linux' }] }, OCI_INDEX, /image index is invalid: manifests\[0\]\.platform is not an object/],

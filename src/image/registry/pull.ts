@@ -33,6 +33,8 @@ interface Descriptor {
 
 const sha256 = (b: Buffer) => 'sha256:' + createHash('sha256').update(b).digest('hex')
 const DIGEST = /^sha256:[a-f0-9]{64}$/
+/** Manifests, indexes and configs are JSON read whole: the store's limit (manifest.rs MAX_JSON). */
+const MAX_JSON = 8 << 20
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
@@ -71,6 +73,8 @@ function indexEntries(doc: Record<string, unknown>): IndexEntry[] {
 /** The config and layer descriptors of an image manifest. */
 function manifestBlobs(doc: Record<string, unknown>): {config: Descriptor; layers: Descriptor[]} {
   const config = descriptor(doc.config, 'manifest', 'config')
+  // Read whole into memory, here and by the store (which refuses more than 8 MiB too).
+  if (config.size > MAX_JSON) throw invalid('manifest', 'config.size', `is ${config.size} bytes, more than the ${MAX_JSON} an image config may have`)
   if (!Array.isArray(doc.layers)) throw invalid('manifest', 'layers', doc.layers === undefined ? 'is missing' : 'is not a list')
   return {config, layers: doc.layers.map((l, i) => descriptor(l, 'manifest', `layers[${i}]`))}
 }
@@ -100,8 +104,13 @@ async function fetchManifest(client: RegistryClient, ref: string, expected?: str
   return {bytes: m.bytes, mediaType, digest, doc}
 }
 
-/** Fetches the config (if absent) and returns its diff_ids, which the layers unpack against. */
-async function fetchConfig(client: RegistryClient, opts: PullOptions, config: Descriptor): Promise<string[]> {
+/**
+ * Fetches the config (if absent) and returns its diff_ids, which the layers unpack against as
+ * they download. A config whose diff_ids do not name every layer is refused here, before any
+ * layer is fetched: the import would refuse it anyway, and its layers could only be
+ * downloaded whole, to the size the registry announces, with no unpacking to stop them.
+ */
+async function fetchConfig(client: RegistryClient, opts: PullOptions, config: Descriptor, layers: number): Promise<string[]> {
   const root = imagesRoot(opts.dataRoot)
   if (!call((n) => n.imageHasBlob(root, config.digest, config.size))) {
     const file = path.join(partialDir(opts.dataRoot), config.digest.slice(7))
@@ -114,13 +123,21 @@ async function fetchConfig(client: RegistryClient, opts: PullOptions, config: De
     opts.progress.done(config.digest, true)
   }
   // Read back from the store, where it is verified; the store's import checks it again.
+  let doc: unknown
   try {
-    const doc = JSON.parse(fs.readFileSync(path.join(root, 'blobs/sha256', config.digest.slice(7)), 'utf8')) as {rootfs?: {diff_ids?: unknown}}
-    const ids = doc.rootfs?.diff_ids
-    return Array.isArray(ids) && ids.every((d) => typeof d === 'string' && DIGEST.test(d)) ? (ids as string[]) : []
+    doc = JSON.parse(fs.readFileSync(path.join(root, 'blobs/sha256', config.digest.slice(7)), 'utf8'))
   } catch {
-    return []
+    throw new CliError('invalid_image', `the registry's image config ${config.digest} is not JSON`)
   }
+  if (!isObject(doc)) throw invalid('image config', 'the document', 'is not a JSON object')
+  if (!isObject(doc.rootfs)) throw invalid('image config', 'rootfs', 'is not an object')
+  const ids = doc.rootfs.diff_ids
+  if (!Array.isArray(ids)) throw invalid('image config', 'rootfs.diff_ids', 'is not a list')
+  ids.forEach((d, i) => {
+    if (typeof d !== 'string' || !DIGEST.test(d)) throw invalid('image config', `rootfs.diff_ids[${i}]`, 'is not a sha256 digest')
+  })
+  if (ids.length !== layers) throw invalid('image config', 'rootfs.diff_ids', `names ${ids.length} layers but the manifest has ${layers}`)
+  return ids as string[]
 }
 
 /**
@@ -187,9 +204,9 @@ async function pullGuarded(input: string, opts: PullOptions): Promise<{image: Im
   await adopt(opts.dataRoot, manifestFile, {digest: m.digest, size: m.bytes.length})
 
   const config = blobs[0]
-  const diffIds = await fetchConfig(client, opts, config)
   const layers = blobs.slice(1)
-  const todo = layers.map((b, i) => ({b, diffId: diffIds.length === layers.length ? diffIds[i] : undefined}))
+  const diffIds = await fetchConfig(client, opts, config, layers.length)
+  const todo = layers.map((b, i) => ({b, diffId: diffIds[i]}))
     .filter((x, i) => layers.findIndex((y) => y.digest === x.b.digest) === i)
   // The layers unpacking at once count against one image total (TSC_BOX_IMAGE_MAX_BYTES).
   const tally = call((n) => n.imageTallyNew())
@@ -208,11 +225,10 @@ async function pullGuarded(input: string, opts: PullOptions): Promise<{image: Im
       }
       const file = path.join(partialDir(opts.dataRoot), b.digest.slice(7))
       const onBytes = opts.progress.start(b.digest, b.size)
-      if (diffId !== undefined && !call((n) => n.imageHasLayer(root, diffId))) await downloadUnpacking(client, root, file, b, diffId, tally, onBytes, failed.signal)
-      else {
-        await client.downloadBlob(b.digest, b.size, file, onBytes, failed.signal)
-        await adopt(opts.dataRoot, file, b)
-      }
+      // Unpacked as it downloads even when a layer of that diff_id is already here (the same
+      // content compressed otherwise): only the unpacking's limits bound a download, whose size
+      // is the registry's word, and a hostile one may name a well-known diff_id.
+      await downloadUnpacking(client, root, file, b, diffId, tally, onBytes, failed.signal)
       opts.progress.done(b.digest, false)
     }
   }
