@@ -11,6 +11,7 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import * as http from 'node:http'
 import * as https from 'node:https'
 import type { AddressInfo } from 'node:net'
+import { gzipSync } from 'node:zlib'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { mayReceiveCredentials } from '../src/image/registry/auth'
@@ -422,6 +423,25 @@ test.serial('an endless blob named with the diff_id of a layer already here is u
   } finally {
     good.stop()
     bad.stop()
+  }
+})
+
+test.serial('a genuine blob of a diff_id already here (the same layer compressed otherwise) still pulls', async (t) => {
+  const parts = zeroFileTar('same', 4096)
+  const plain = Buffer.concat(parts.map((p) => (Buffer.isBuffer(p) ? p : Buffer.alloc(p.zeros))))
+  const diffId = plainDigest(parts)
+  const zstd = await serve('127.0.0.1', registry(image([{ blob: zstdFrame(parts), diffId }])))
+  const gzip = await serve('127.0.0.1', registry(image([{ blob: gzipSync(plain), diffId }])))
+  try {
+    const root = makeDataRoot()
+    t.is((await tscAsync(root, ['pull', '-q', `${zstd.host}/x/same:1`])).code, 0)
+    const r = await tscAsync(root, ['pull', '-q', `${gzip.host}/x/same:1`])
+    t.is(r.code, 0, r.stderr)
+    t.is(json(await tscAsync(root, ['images', '--json'])).length, 2)
+    t.deepEqual(dirList(join(root, 'images/layers')), [diffId.slice(7)])
+  } finally {
+    zstd.stop()
+    gzip.stop()
   }
 })
 
