@@ -18,6 +18,7 @@ import { join, relative } from 'node:path'
 import { makeBundle, runtime, runtimeCreate, stateDir } from './helpers/bundle'
 import { makeDataRoot, RUNTIME, tsc } from './helpers/cli'
 import { makeRootfs } from './helpers/rootfs'
+import { raceTracer } from './helpers/race-tracer'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
@@ -253,3 +254,50 @@ function findMarker(marker: string): string[] {
   if (existsSync(join('/', marker))) found.push(join('/', marker))
   return found
 }
+
+/** Seccomp: N of every exec'd process's /proc/self/status, and what the tracer printed. */
+function seccompModes(outputs: string[]): string[] {
+  return outputs.map((o) => /^Seccomp:\s*(\d)/m.exec(o)?.[1] ?? `no Seccomp line in ${JSON.stringify(o)}`)
+}
+
+const SECCOMP_PROFILE = {
+  defaultAction: 'SCMP_ACT_ALLOW',
+  architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_AARCH64'],
+  syscalls: [{ names: ['unshare', 'keyctl'], action: 'SCMP_ACT_ERRNO' }],
+}
+
+test('a root tracer in the container cannot catch an exec before its seccomp filter (raw runtime and CLI)', async (t) => {
+  const tracer = raceTracer()
+  const state = stateDir()
+  const id = `ptrace-${process.pid}`
+  const bundle = makeBundle((c) => {
+    c.process.args = ['/tracer', '25']
+    // no_new_privs: the filter goes on after the capability and uid drop, the racy order.
+    c.process.noNewPrivileges = true
+    c.linux.seccomp = SECCOMP_PROFILE
+  })
+  copyFileSync(tracer, join(bundle, 'rootfs/tracer'))
+  chmodSync(join(bundle, 'rootfs/tracer'), 0o755)
+  t.teardown(() => void runtime(RUNTIME, state, ['delete', '--force', id]))
+  t.is(runtimeCreate(RUNTIME, state, ['create', '-b', bundle, id]).code, 0)
+  t.is(runtime(RUNTIME, state, ['start', id]).code, 0)
+  await sleep(200)
+  const raw: string[] = []
+  for (let i = 0; i < 100; i++) raw.push(runtime(RUNTIME, state, ['exec', id, 'cat', '/proc/self/status']).stdout)
+
+  const root = makeDataRoot()
+  const name = `ptrace-cli-${process.pid}`
+  const rfs = makeRootfs()
+  copyFileSync(tracer, join(rfs, 'tracer'))
+  chmodSync(join(rfs, 'tracer'), 0o755)
+  t.teardown(() => void tsc(root, ['rm', '-f', name]))
+  t.is(tsc(root, ['run', '-d', '--name', name, '--security-opt', 'no-new-privileges', '--rootfs', rfs, '/tracer', '25']).code, 0)
+  await sleep(200)
+  const cli: string[] = []
+  for (let i = 0; i < 40; i++) cli.push(tsc(root, ['exec', name, 'cat', '/proc/self/status']).stdout)
+
+  t.deepEqual(seccompModes(raw).filter((m) => m !== '2'), [], 'raw runtime execs ran without their seccomp filter')
+  t.deepEqual(seccompModes(cli).filter((m) => m !== '2'), [], 'CLI execs ran without their seccomp filter')
+  const traced = readFileSync(join(bundle, 'create.out'), 'utf8') + tsc(root, ['logs', name]).stdout
+  t.notRegex(traced, /seized-before-exec/, 'the tracer caught an exec while it was still the runtime')
+})
