@@ -23,7 +23,7 @@ const PIDS_ROOT = V2 ? '/sys/fs/cgroup' : '/sys/fs/cgroup/pids'
 
 /** `run` with a deadline: a runtime that blocks is killed and reported, not waited for. */
 function runWithin(bundle: string, id: string, ms: number) {
-  const r = spawnSync(TSC_RUNTIME, ['--root', stateDir(), 'run', '-b', bundle, id], { encoding: 'utf8', timeout: ms, stdio: ['ignore', 'pipe', 'pipe'] })
+  const r = spawnSync(TSC_RUNTIME, ['--root', stateDir(), 'run', '-b', bundle, id], { encoding: 'utf8', timeout: ms, killSignal: 'SIGKILL', stdio: ['ignore', 'pipe', 'pipe'] })
   return { code: r.status, signal: r.signal, stdout: r.stdout ?? '', stderr: r.stderr ?? '', timedOut: (r.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT' }
 }
 
@@ -165,6 +165,9 @@ rootTest('an existing empty cgroup is used, and after a failed run it is kept wi
   t.is(r2.code, 0, r2.stderr)
   t.is(r2.stdout.trim(), '23')
   t.deepEqual(snapshot(existing), before)
+  // The levels the runtime made for the path in the other hierarchies (v1) went with it.
+  t.deepEqual(cgroupsNamed(name), [top])
+  t.true(existsSync(existing))
 })
 
 rootTest('a nested cgroupsPath leaves none of the levels it made, after a run and after a failed run (skipped without root)', (t) => {

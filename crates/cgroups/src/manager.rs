@@ -263,7 +263,8 @@ impl Manager {
         }
         restore::start();
         let result = self.apply(r);
-        let saved = restore::finish();
+        // Directories we made go whole with the container: only the others need their values.
+        let saved: Vec<Saved> = restore::finish().into_iter().filter(|s| !self.created.iter().any(|d| s.dir() == d)).collect();
         if let Err(e) = result {
             restore::restore(&saved).map_err(|reason| ManagerError::Restore { path: self.path.clone(), reason })?;
             return Err(e);
@@ -416,23 +417,27 @@ impl Manager {
     /// before the container stays too, with the values it had put back; only the child
     /// cgroups the container made in it go.
     pub fn remove(&self) -> Result<(), ManagerError> {
+        let mut restored = Ok(());
         if self.exists() {
             if !self.pids()?.is_empty() {
                 self.kill_all()?;
             }
-            for dir in self.dirs() {
-                if !self.tracked || self.created.contains(&dir) {
-                    // Child cgroups made inside the container (it may own a delegated subtree)
-                    // go first.
-                    remove_tree(&dir)?;
-                } else {
-                    for child in child_cgroups(&dir)? {
-                        remove_tree(&dir.join(child))?;
-                    }
+            let ours = |dir: &PathBuf| !self.tracked || self.created.contains(dir);
+            // In a cgroup that existed before, the child cgroups the container made go first
+            // (a v1 devices cgroup takes "a" back only without children), then its values.
+            for dir in self.dirs().iter().filter(|d| !ours(d)) {
+                for child in child_cgroups(dir)? {
+                    remove_tree(&dir.join(child))?;
                 }
             }
             if !self.saved.is_empty() {
-                restore::restore(&self.saved).map_err(|reason| ManagerError::Restore { path: self.path.clone(), reason })?;
+                // Whatever fails here, the directories we made still go; the error is reported.
+                restored = restore::restore(&self.saved).map_err(|reason| ManagerError::Restore { path: self.path.clone(), reason });
+            }
+            // Child cgroups made inside the container (it may own a delegated subtree) go
+            // first, with the directory.
+            for dir in self.dirs().iter().filter(|d| ours(d)) {
+                remove_tree(dir)?;
             }
         }
         let leaves = self.dirs();
@@ -446,7 +451,7 @@ impl Manager {
                 Err((_, source)) => return Err(ManagerError::Remove { path: d.display().to_string(), source }),
             }
         }
-        Ok(())
+        restored
     }
 }
 
@@ -634,6 +639,34 @@ mod tests {
         let e = m.apply_recorded(&r).unwrap_err().to_string();
         assert!(e.contains("blkio"), "{e}");
         assert_eq!(std::fs::read_to_string(leaf.join("pids.max")).unwrap(), "max");
+    }
+
+    #[test]
+    fn an_existing_cgroup_in_one_hierarchy_and_levels_made_in_another() {
+        let t = crate::testdir::TestDir::new("mgr-mixed");
+        let (pids, mem) = (t.dir("pids"), t.dir("memory"));
+        let layout = parse_mountinfo(&format!(
+            "39 31 0:36 / {} rw - cgroup cgroup rw,pids\n35 31 0:32 / {} rw - cgroup cgroup rw,memory\n",
+            pids.display(),
+            mem.display()
+        ))
+        .unwrap();
+        let own = parse_proc_cgroup("1:pids:/\n2:memory:/\n").unwrap();
+        let mut m = Manager::with_layout(&layout, &own, "/top/leaf").unwrap();
+        std::fs::create_dir_all(pids.join("top/leaf")).unwrap();
+        std::fs::write(pids.join("top/leaf/cgroup.procs"), "").unwrap();
+        std::fs::write(pids.join("top/leaf/pids.max"), "max").unwrap();
+        m.create().unwrap();
+        assert_eq!(m.created, vec![mem.join("top"), mem.join("top/leaf")]);
+        // A limit file in the directory we made, for the journal to see and leave out.
+        std::fs::write(mem.join("top/leaf/memory.limit_in_bytes"), "9223372036854771712").unwrap();
+        let r: LinuxResources = serde_json::from_value(serde_json::json!({"pids": {"limit": 5}, "memory": {"limit": 67108864}})).unwrap();
+        m.apply_recorded(&r).unwrap();
+        assert!(m.saved.iter().all(|s| s.dir() == pids.join("top/leaf")), "{:?}", m.saved);
+        std::fs::remove_file(mem.join("top/leaf/memory.limit_in_bytes")).unwrap();
+        m.remove().unwrap();
+        assert!(!mem.join("top").exists(), "the levels made in the memory hierarchy go");
+        assert_eq!(std::fs::read_to_string(pids.join("top/leaf/pids.max")).unwrap(), "max");
     }
 
     #[test]

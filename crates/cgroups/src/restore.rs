@@ -29,6 +29,16 @@ pub enum Saved {
     DeviceProgram { dir: PathBuf, before: Option<u32> },
 }
 
+impl Saved {
+    /// The cgroup directory the value belongs to.
+    pub fn dir(&self) -> &Path {
+        match self {
+            Saved::File { path, .. } => path.parent().unwrap_or(Path::new("/")),
+            Saved::DeviceList { dir, .. } | Saved::DeviceProgram { dir, .. } => dir,
+        }
+    }
+}
+
 thread_local! {
     static JOURNAL: RefCell<Option<Vec<Saved>>> = const { RefCell::new(None) };
 }
