@@ -11,6 +11,7 @@ mod init;
 pub mod namespaces;
 mod placement;
 pub mod sync;
+pub mod tenant;
 
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::fs::PermissionsExt;
