@@ -93,8 +93,14 @@ function testCgroup(t: import('ava').ExecutionContext, name: string): string {
   const top = join(PIDS_ROOT, name)
   mkdirSync(top)
   if (V2) {
-    // The controllers a container's limits need, offered to the cgroups below.
-    for (const d of ['/sys/fs/cgroup', top]) writeFileSync(join(d, 'cgroup.subtree_control'), '+pids +memory')
+    // The controllers the runtime makes available to a container (cgroups v2.rs CONTROLLERS),
+    // enabled by the test as an engine's parent cgroup has them: enabling them is not a limit,
+    // and the runtime does not undo it (nor does runc), so the comparisons below are of values.
+    for (const d of ['/sys/fs/cgroup', top]) {
+      const offered = readFileSync(join(d, 'cgroup.controllers'), 'utf8').split(/\s+/)
+      const wanted = ['cpu', 'cpuset', 'io', 'memory', 'pids'].filter((c) => offered.includes(c))
+      writeFileSync(join(d, 'cgroup.subtree_control'), wanted.map((c) => `+${c}`).join(' '))
+    }
   }
   t.teardown(() => {
     const rm = (d: string) => {
