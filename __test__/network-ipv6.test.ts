@@ -4,7 +4,7 @@
 // outgoing IPv6 leaves through the masquerade; two containers on an --ipv6 user network reach
 // each other over IPv6 by name; bad IPv6 input is refused with nothing made; and where IPv6 is
 // off, networks stay IPv4-only and say why.
-import test from 'ava'
+import test, { type ExecutionContext } from 'ava'
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import * as net from 'node:net'
@@ -16,6 +16,11 @@ import { docroot, freePort, hostHasIpv6, hostVeth, httpGetRetry, leases, links, 
 const rootfs = makeRootfs()
 const root = makeDataRoot()
 const V6 = hostHasIpv6()
+/** A test that needs IPv6 on the host: skipped, with the reason in its title, where it has none. */
+function v6test(title: string, fn: (t: ExecutionContext) => void | Promise<void>) {
+  if (V6) test.serial(title, fn)
+  else test.skip(`${title} (skipped: the host has no IPv6)`, fn)
+}
 
 interface Inspected {
   name: string
@@ -81,8 +86,7 @@ test.serial('the default bridge gives a container an IPv6 address, route and hos
   t.regex(hosts!, new RegExp(`^${m![1]}\\t`, 'm'), 'its own IPv6 line in /etc/hosts')
 })
 
-test.serial('a published port answers on [::1] and on the host\'s IPv6 addresses, also from another namespace; nothing stays after', async (t) => {
-  if (!V6) return t.pass('the host has no IPv6: covered by the refusal test')
+v6test('a published port answers on [::1] and on the host\'s IPv6 addresses, also from another namespace; nothing stays after', async (t) => {
   const www = docroot('hello-v6')
   const [p1, p2] = [await freePort('::'), await freePort('::')]
   const world = new OutsideWorld(5)
@@ -119,8 +123,7 @@ test.serial('a published port answers on [::1] and on the host\'s IPv6 addresses
   })
 })
 
-test.serial('outgoing IPv6 reaches a server in another namespace through the NAT, with the host as source', (t) => {
-  if (!V6) return t.pass('the host has no IPv6')
+v6test('outgoing IPv6 reaches a server in another namespace through the NAT, with the host as source', (t) => {
   const world = new OutsideWorld(6)
   try {
     const { hostIp6, nsIp6 } = world.addIpv6()
@@ -139,8 +142,7 @@ test.serial('outgoing IPv6 reaches a server in another namespace through the NAT
   }
 })
 
-test.serial('two containers on an --ipv6 user network reach each other over IPv6, by name and address', async (t) => {
-  if (!V6) return t.pass('the host has no IPv6: --ipv6 is refused (next test)')
+v6test('two containers on an --ipv6 user network reach each other over IPv6, by name and address', async (t) => {
   const netName = `v6net-${process.pid}`
   const subnet6 = `fd7d:${(process.pid % 0xffff).toString(16)}::/64`
   const c = tsc(root, ['network', 'create', '--ipv6', '--subnet', subnet6, netName, '--json'])

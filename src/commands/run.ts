@@ -14,7 +14,7 @@ export default class Run extends BaseCommand {
   static override usage = 'run [FLAGS] (--rootfs DIR | IMAGE) [CMD [ARG...]]'
   static override strict = false
   static override args = {
-    command: Args.string({description: 'the command to run (with --rootfs), or an IMAGE (not supported yet)'}),
+    command: Args.string({description: 'the IMAGE to run, or with --rootfs the command'}),
   }
   static override flags = asOclifFlags(runFlags)
   static override examples = [

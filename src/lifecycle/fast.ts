@@ -9,8 +9,6 @@ import {jsonFlag, rootFlag} from '../cli/global-flags'
 export {reportError} from '../cli/error-output'
 import {execCommand, execFlags} from './exec'
 
-export const FAST_COMMANDS = ['exec', 'rm'] as const
-
 const rmFlags = {
   force: Flags.boolean({char: 'f'}),
   volumes: Flags.boolean({char: 'v'}),
