@@ -4,6 +4,8 @@ import {asOclifFlags, BaseCommand} from '../base-command'
 import {Flags} from '../cli/flags'
 import {loadArchive, stdinToFile, type LoadResult} from '../image/archive'
 import {escapeName} from '../image/escape'
+import {call} from '../image/native'
+import {imagesRoot} from '../image/store'
 
 export default class Load extends BaseCommand {
   static override summary = 'Load images from a tar archive (OCI layout or docker-archive; plain, gzip or zstd)'
@@ -17,12 +19,19 @@ export default class Load extends BaseCommand {
     const {flags} = await this.parse(Load)
     const dataRoot = this.paths(flags.root as string | undefined).dataRoot
     const input = flags.input as string | undefined
-    const file = input ?? (await stdinToFile(dataRoot))
+    // The copy of stdin lives in images/tmp/, which gc empties whenever no writer holds the
+    // store: this load holds it from the copy's first byte to the copy's removal.
+    const guard = input === undefined ? call((n) => n.imageWriterGuard(imagesRoot(dataRoot))) : undefined
     let results: LoadResult[]
     try {
-      results = await loadArchive(dataRoot, file)
+      const file = input ?? (await stdinToFile(dataRoot))
+      try {
+        results = await loadArchive(dataRoot, file)
+      } finally {
+        if (input === undefined) fs.rmSync(file, {force: true})
+      }
     } finally {
-      if (input === undefined) fs.rmSync(file, {force: true})
+      guard?.release()
     }
     if (!this.jsonEnabled() && !flags.quiet) {
       for (const r of results) {
