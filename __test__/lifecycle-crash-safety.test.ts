@@ -12,7 +12,7 @@
 // hook for this. A sweep of delays after the launch covers the time the runtime holds it.
 import test, { type ExecutionContext } from 'ava'
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { BIN, makeDataRoot, tsc } from './helpers/cli'
@@ -164,27 +164,52 @@ function cleanAfterKill(t: ExecutionContext, root: string, where: string, usePru
   t.is(tsc(root, ['rm', '-f', NAME]).code, 0)
 }
 
-async function sweep(t: ExecutionContext, root: string, runArgs: string[], dryArgs: string[] = runArgs): Promise<void> {
-  // The same state before every run (the data root's directories exist, nothing else): the
-  // calls of each run are then those of the traced one, in the same order.
-  const warm = tsc(root, dryArgs)
-  t.is(warm.code, 0, warm.stderr)
+/**
+ * The steps of `tsc-box ARGS` in `root`, found at load time (each test below must end within
+ * ava's two minutes, so a sweep is cut into chunks). The same state before every run (the data
+ * root's directories exist, nothing else): the calls of each run are those of the traced one.
+ */
+function discover(root: string, args: string[]): Step[] {
+  const warm = tsc(root, args)
+  if (warm.code !== 0) throw new Error(`run failed (${warm.code}): ${warm.stderr}`)
   tsc(root, ['rm', '-f', NAME])
-  const steps = traceSteps(root, dryArgs)
+  const steps = traceSteps(root, args)
   tsc(root, ['rm', '-f', NAME])
-  nothingLeft(t, root, 'after the traced run', true)
-  t.true(steps.length >= 8, `too few steps traced: ${steps.map((s) => s.line).join('\n')}`)
-  let killed = 0
-  for (const [i, step] of steps.entries()) {
-    const where = `killed entering ${step.syscall} #${step.nth}: ${step.line}`
-    if (killedAt(root, runArgs, step)) killed++
-    // Prune instead of rm at every third step; the name used again at every fourth (that
-    // names/ is empty is checked at each).
-    cleanAfterKill(t, root, where, i % 3 === 2, runArgs, i % 4 === 0)
+  const left = leftovers(root, [])
+  if (left.length > 0) throw new Error(`the traced run left ${left.join(', ')}`)
+  if (steps.length < 8) throw new Error(`too few steps traced: ${steps.map((s) => s.line).join('\n')}`)
+  return steps
+}
+
+const CHUNK = 8
+
+function sweepTests(title: string, makeRoot: () => string, args: string[], image: boolean): void {
+  if (!STRACE) {
+    test.skip(`${title} (skipped: strace is not installed)`, () => {})
+    return
   }
-  // The kills really happened (a run that was not killed proves nothing).
-  t.true(killed >= steps.length * 0.8, `only ${killed} of ${steps.length} runs were killed at their step`)
-  t.log(`${killed} runs killed at ${steps.length} steps`)
+  const root = makeRoot()
+  const steps = discover(root, args)
+  for (let from = 0; from < steps.length; from += CHUNK) {
+    const chunk = steps.slice(from, from + CHUNK)
+    const last = from + CHUNK >= steps.length
+    test.serial(`${title}: steps ${from + 1}-${from + chunk.length} of ${steps.length}`, (t) => {
+      t.timeout(300_000)
+      let killed = 0
+      for (const [k, step] of chunk.entries()) {
+        const i = from + k
+        const where = `killed entering ${step.syscall} #${step.nth}: ${step.line}`
+        if (killedAt(root, args, step)) killed++
+        // Prune instead of rm at every third step; the name used again at every fourth (that
+        // names/ is empty is checked at each).
+        cleanAfterKill(t, root, where, i % 3 === 2, args, i % 4 === 0)
+      }
+      // The kills really happened (a run that was not killed proves nothing).
+      t.true(killed >= chunk.length * 0.8, `only ${killed} of ${chunk.length} runs were killed at their step`)
+      // Nothing of any container pins the image.
+      if (last && image) t.is(tsc(root, ['rmi', IMG]).code, 0)
+    })
+  }
 }
 
 async function killedAfterMs(root: string, args: string[], ms: number): Promise<void> {
@@ -195,40 +220,29 @@ async function killedAfterMs(root: string, args: string[], ms: number): Promise<
   await done
 }
 
-withStrace('run -d --rootfs killed at every step: ps -a lists it or nothing exists; rm/prune clean; the name is free (skipped without strace)', async (t) => {
-  t.timeout(600_000)
-  const root = makeDataRoot()
-  await sweep(t, root, ['run', '-d', '--name', NAME, '--rootfs', rootfs, 'sleep', '100'])
-})
+sweepTests('run -d --rootfs killed at every step: ps -a lists it or nothing exists; rm/prune clean; the name is free', makeDataRoot, ['run', '-d', '--name', NAME, '--rootfs', rootfs, 'sleep', '100'], false)
 
-withStrace('run -d IMAGE killed at every step: no overlay or mount outlives what ps -a lists; rmi works after rm (skipped without strace)', async (t) => {
-  t.timeout(600_000)
-  const root = rootWithImage()
-  await sweep(t, root, ['run', '-d', '--name', NAME, IMG])
-  t.is(tsc(root, ['rmi', IMG]).code, 0)
-})
+sweepTests('run -d IMAGE killed at every step: no overlay or mount outlives what ps -a lists; rmi works after', rootWithImage, ['run', '-d', '--name', NAME, IMG], true)
 
-withStrace('foreground run --rm IMAGE killed at every step of creating and removing: all of it is found and cleaned (skipped without strace)', async (t) => {
-  t.timeout(600_000)
-  const root = rootWithImage()
-  await sweep(t, root, ['run', '--rm', '--name', NAME, IMG, 'true'])
-  t.is(tsc(root, ['rmi', IMG]).code, 0)
-})
+sweepTests('foreground run --rm IMAGE killed at every step of creating and removing: all of it is found and cleaned', rootWithImage, ['run', '--rm', '--name', NAME, IMG, 'true'], true)
 
-test('run -d and foreground runs killed after delays: listed, removed whole, image removable', async (t) => {
-  t.timeout(600_000)
-  const root = rootWithImage()
-  for (const ms of [20, 50, 80, 130, 200, 400, 800]) {
-    for (const args of [
-      ['run', '-d', '--name', NAME, IMG],
-      ['run', '--rm', '--name', NAME, IMG],
-    ]) {
-      await killedAfterMs(root, args, ms)
-      cleanAfterKill(t, root, `${args.slice(0, 2).join(' ')} killed after ${ms} ms`, false, args)
-    }
+for (const mode of ['-d', '--rm']) {
+  for (const delays of [
+    [20, 50, 80, 130],
+    [200, 400, 800],
+  ]) {
+    test(`run ${mode} IMAGE killed after ${delays.join(', ')} ms: listed, removed whole, image removable`, async (t) => {
+      t.timeout(300_000)
+      const root = rootWithImage()
+      const args = ['run', mode, '--name', NAME, IMG]
+      for (const ms of delays) {
+        await killedAfterMs(root, args, ms)
+        cleanAfterKill(t, root, `${args.slice(0, 2).join(' ')} killed after ${ms} ms`, ms === 130 || ms === 400, args, ms === 800 || ms === 20)
+      }
+      t.is(tsc(root, ['rmi', IMG]).code, 0)
+    })
   }
-  t.is(tsc(root, ['rmi', IMG]).code, 0)
-})
+}
 
 withStrace('a concurrent prune leaves a container being created alone; rm waits for its creation (skipped without strace)', async (t) => {
   t.timeout(120_000)
@@ -265,13 +279,16 @@ withStrace('a concurrent prune leaves a container being created alone; rm waits 
 
 test('a killed foreground run whose container then ended: Exited (unknown), exit code null, rm without -f', async (t) => {
   const root = makeDataRoot()
-  // Long enough to be seen running by a slow `ps` on a busy machine.
-  const child = spawn(process.execPath, ['--', BIN, 'run', '--name', 'fg', '--rootfs', rootfs, 'sh', '-c', 'sleep 6; exit 3'], {
+  // It ends only once the test says so (a file in its root filesystem), after its run is gone.
+  const go = `/tmp/go-fg-${process.pid}`
+  const child = spawn(process.execPath, ['--', BIN, 'run', '--name', 'fg', '--rootfs', rootfs, 'sh', '-c', `while [ ! -e ${go} ]; do sleep 0.1; done; exit 3`], {
     env: { ...process.env, TSC_BOX_ROOT: root },
     stdio: 'ignore',
   })
   await until('running', () => stateOf(root, 'fg')?.state === 'running')
   child.kill('SIGKILL')
+  await new Promise((r) => child.on('exit', r))
+  writeFileSync(join(rootfs, go), '')
   // The runtime outlives the CLI and ends with the container; nobody recorded the status.
   const e = await until('exited', () => (stateOf(root, 'fg')?.state === 'exited' ? stateOf(root, 'fg') : undefined), 60_000)
   t.is(e.exitCode, null)
@@ -297,7 +314,7 @@ test('a dead container (its creation was killed) shows as Dead, cannot start, an
   const file = join(root, 'containers', id, 'record.json')
   const rec = JSON.parse(readFileSync(file, 'utf8'))
   const gone = spawnSync('true').pid
-  require('node:fs').writeFileSync(file, JSON.stringify({ ...rec, status: 'creating', creator: { pid: gone, startTime: 1 } }))
+  writeFileSync(file, JSON.stringify({ ...rec, status: 'creating', creator: { pid: gone, startTime: 1 } }))
   const e = stateOf(root, 'half')!
   t.is(e.state, 'dead')
   t.is(e.status, 'Dead')

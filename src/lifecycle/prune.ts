@@ -12,7 +12,7 @@ import {removeContainerFully} from '../container/remove'
 import {containerDir, containersDir} from '../container/record'
 import {store} from '../container/store'
 import type {Paths} from '../paths'
-import {deleteRuntimeState} from './runtime'
+import {deleteRuntimeState, runtimeRoot} from './runtime'
 import {isActive, listContainers} from './state'
 
 /** TSC_BOX_ORPHAN_AGE_MS overrides it (tests that kill `run` on purpose). */
@@ -45,7 +45,8 @@ export interface PruneOutcome {
 export async function pruneContainers(runtime: string, paths: Paths): Promise<PruneOutcome> {
   const removed: string[] = []
   const failures: string[] = []
-  for (const v of listContainers(paths.dataRoot)) {
+  // With the runtime's state: a killed foreground run's record says "running" forever.
+  for (const v of listContainers(paths.dataRoot, runtimeRoot(paths))) {
     if (isActive(v) || v.creatorPid !== null) continue
     try {
       removeContainerFully(runtime, paths, v.id, false)
