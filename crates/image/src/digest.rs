@@ -6,9 +6,10 @@ use std::io::{self, Read, Write};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DigestError {
-    #[error("unsupported digest algorithm in {0:?}: only sha256 is supported")]
+    // Digests are read from archives and registries: shown escaped (crate::escape).
+    #[error("unsupported digest algorithm in \"{}\": only sha256 is supported", crate::escape::escape_str(.0))]
     Algorithm(String),
-    #[error("malformed digest {0:?}: expected sha256:<64 lowercase hex digits>")]
+    #[error("malformed digest \"{}\": expected sha256:<64 lowercase hex digits>", crate::escape::escape_str(.0))]
     Malformed(String),
 }
 

@@ -50,7 +50,7 @@ pub enum StoreError {
     NoSuchImage(String),
     #[error("{0:?} matches more than one image; use a longer ID or a full reference")]
     Ambiguous(String),
-    #[error("invalid reference {0:?}: {1}")]
+    #[error("invalid reference \"{}\": {}", crate::escape::escape_str(.0), .1)]
     BadReference(String, &'static str),
     #[error("locking {0}: {1}")]
     Lock(PathBuf, Errno),
