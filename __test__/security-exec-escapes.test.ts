@@ -141,7 +141,7 @@ test('CVE-2019-5736 through the CLI: exec of /proc/self/exe and an entrypoint th
   const rfs = attackRootfs()
   const name = `exe-cli-${process.pid}`
   t.teardown(() => void tsc(root, ['rm', '-f', name], '', env))
-  const d = tsc(root, ['run', '-d', '--name', name, '--rootfs', rfs, 'sh', '/watch.sh'], '', env)
+  const d = tsc(root, ['run', '-d', '--network', 'none', '--name', name, '--rootfs', rfs, 'sh', '/watch.sh'], '', env)
   t.is(d.code, 0, d.stderr)
   await sleep(300)
   tsc(root, ['exec', name, '/init', 'sleep', '1'], '', env)
@@ -150,7 +150,7 @@ test('CVE-2019-5736 through the CLI: exec of /proc/self/exe and an entrypoint th
 
   // The entrypoint is the runtime binary, running as the container's init (pid 1) with the
   // watcher as its child: the watcher grabs /proc/1/exe.
-  const r = tsc(root, ['run', '--rm', '--rootfs', attackRootfs(), '/init', 'sh', '/watch.sh'], '', env)
+  const r = tsc(root, ['run', '--rm', '--network', 'none', '--rootfs', attackRootfs(), '/init', 'sh', '/watch.sh'], '', env)
   assertUnchanged(t, v, before, r.stdout)
 })
 
@@ -176,7 +176,7 @@ test('CVE-2024-21626: exec -w /proc/self/fd/3 with a host directory on fd 3 neve
   const root = makeDataRoot()
   const name = `cwd-cli-${process.pid}`
   t.teardown(() => void tsc(root, ['rm', '-f', name]))
-  t.is(tsc(root, ['run', '-d', '--name', name, '--rootfs', makeRootfs(), 'sleep', '60']).code, 0)
+  t.is(tsc(root, ['run', '-d', '--network', 'none', '--name', name, '--rootfs', makeRootfs(), 'sleep', '60']).code, 0)
   const s = hostSecret()
   const cli = withFd3(s.dir, join(__dirname, '..', 'bin/run.js'), ['exec', '-w', '/proc/self/fd/3', name, 'sh', '-c', `echo x > ./ESCAPED; cat ${s.upward}`], { TSC_BOX_ROOT: root })
   t.false(cli.stdout.includes(s.secret), `the exec read a host file: ${cli.stdout}`)
@@ -202,7 +202,7 @@ test('CVE-2024-21626: a container that swaps its working directory for a /proc/s
   const root = makeDataRoot()
   const name = `cwd-swap-${process.pid}`
   t.teardown(() => void tsc(root, ['rm', '-f', name]))
-  t.is(tsc(root, ['run', '-d', '--name', name, '-w', '/work', '--rootfs', makeRootfs(), 'sleep', '60']).code, 0)
+  t.is(tsc(root, ['run', '-d', '--network', 'none', '--name', name, '-w', '/work', '--rootfs', makeRootfs(), 'sleep', '60']).code, 0)
   const state = stateDir()
   const id = `cwd-swap-rt-${process.pid}`
   const bundle = makeBundle((c) => {
@@ -271,7 +271,7 @@ test('a root tracer in the container cannot catch an exec before its seccomp fil
   const state = stateDir()
   const id = `ptrace-${process.pid}`
   const bundle = makeBundle((c) => {
-    c.process.args = ['/tracer', '25']
+    c.process.args = ['/tracer', '900']
     // no_new_privs: the filter goes on after the capability and uid drop, the racy order.
     c.process.noNewPrivileges = true
     c.linux.seccomp = SECCOMP_PROFILE
@@ -283,7 +283,7 @@ test('a root tracer in the container cannot catch an exec before its seccomp fil
   t.is(runtime(RUNTIME, state, ['start', id]).code, 0)
   await sleep(200)
   const raw: string[] = []
-  for (let i = 0; i < 100; i++) raw.push(runtime(RUNTIME, state, ['exec', id, 'cat', '/proc/self/status']).stdout)
+  for (let i = 0; i < 60; i++) raw.push(runtime(RUNTIME, state, ['exec', id, 'cat', '/proc/self/status']).stdout)
 
   const root = makeDataRoot()
   const name = `ptrace-cli-${process.pid}`
@@ -291,10 +291,10 @@ test('a root tracer in the container cannot catch an exec before its seccomp fil
   copyFileSync(tracer, join(rfs, 'tracer'))
   chmodSync(join(rfs, 'tracer'), 0o755)
   t.teardown(() => void tsc(root, ['rm', '-f', name]))
-  t.is(tsc(root, ['run', '-d', '--name', name, '--security-opt', 'no-new-privileges', '--rootfs', rfs, '/tracer', '25']).code, 0)
+  t.is(tsc(root, ['run', '-d', '--network', 'none', '--name', name, '--security-opt', 'no-new-privileges', '--rootfs', rfs, '/tracer', '900']).code, 0)
   await sleep(200)
   const cli: string[] = []
-  for (let i = 0; i < 40; i++) cli.push(tsc(root, ['exec', name, 'cat', '/proc/self/status']).stdout)
+  for (let i = 0; i < 20; i++) cli.push(tsc(root, ['exec', name, 'cat', '/proc/self/status']).stdout)
 
   t.deepEqual(seccompModes(raw).filter((m) => m !== '2'), [], 'raw runtime execs ran without their seccomp filter')
   t.deepEqual(seccompModes(cli).filter((m) => m !== '2'), [], 'CLI execs ran without their seccomp filter')
