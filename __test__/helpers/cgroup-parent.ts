@@ -7,15 +7,17 @@ import type { ExecutionContext } from 'ava'
 /** `name` made in each mounted v1 hierarchy and the unified one, or in the v2 root; removed at teardown. */
 export function premadeParent(t: ExecutionContext, name: string): string[] {
   const base = '/sys/fs/cgroup'
-  const roots = existsSync(join(base, 'cgroup.controllers'))
+  const v2 = existsSync(join(base, 'cgroup.controllers'))
+  const roots = v2
     ? [base]
     : readdirSync(base).map((d) => join(base, d)).filter((d) => !lstatSync(d).isSymbolicLink() && existsSync(join(d, 'cgroup.procs')))
   const made = roots.map((r) => join(r, name))
   for (const d of made) {
     mkdirSync(d)
-    // A new v1 cpuset cgroup has no CPUs until given some (the runtime does this for the levels it makes).
+    // A new v1 cpuset cgroup has no CPUs until given some (the runtime does this for the
+    // levels it makes); on v2 an empty cpuset.cpus means the parent's.
     for (const f of ['cpuset.cpus', 'cpuset.mems']) {
-      if (existsSync(join(d, f))) writeFileSync(join(d, f), readFileSync(join(d, '..', f), 'utf8').trim())
+      if (!v2 && existsSync(join(d, f))) writeFileSync(join(d, f), readFileSync(join(d, '..', f), 'utf8').trim())
     }
   }
   t.teardown(() => made.forEach((d) => existsSync(d) && rmdirSync(d)))
