@@ -73,8 +73,10 @@ async function removeRuntimeState(paths: Paths, runtime: string, id: string): Pr
 }
 
 /**
- * Rewrites the record without its creator. A `--rm` container may already have ended and been
- * removed by its monitor's `rm` (which waited for this), so a missing directory is no error.
+ * Rewrites the record without its creator, once the monitor has the container. Every `rm`
+ * (the one a `--rm` container's monitor runs when it ends included) waits for this; only one
+ * that gave up waiting can have removed the directory by now, and then the run itself still
+ * did what it was asked: a missing directory is no error.
  */
 function releaseToOthers(files: ContainerFiles, record: ContainerRecord): void {
   try {
