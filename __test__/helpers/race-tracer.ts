@@ -5,10 +5,7 @@
 // seccomp(2) call and the program exec'd after it runs unfiltered (9 of 450 execs did in the
 // attack run). The tracer prints "seized-before-exec PID" for each such process and stops
 // after a deadline; it lets every tracee go on untouched.
-import { execFileSync } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { staticProgram } from './static-c'
 
 const SOURCE = String.raw`
 #define _GNU_SOURCE
@@ -72,14 +69,7 @@ int main(int argc, char **argv) {
 }
 `
 
-let built: string | undefined
-
 /** Path of the compiled tracer (static, so it runs in a busybox rootfs). */
 export function raceTracer(): string {
-  if (built) return built
-  const dir = mkdtempSync(join(tmpdir(), 'tsc-box-tracer-'))
-  writeFileSync(join(dir, 'tracer.c'), SOURCE)
-  execFileSync('gcc', ['-static', '-O2', '-o', join(dir, 'tracer'), join(dir, 'tracer.c')])
-  built = join(dir, 'tracer')
-  return built
+  return staticProgram('tracer', SOURCE)
 }

@@ -1,10 +1,9 @@
 // A tiny static C program that performs one privileged operation per invocation inside a
 // container and prints "OK" or the errno name, so escape tests can assert the exact refusal
 // without depending on what busybox happens to print. Built once per test process with gcc.
-import { execFileSync } from 'node:child_process'
-import { chmodSync, copyFileSync, mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { chmodSync, copyFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { staticProgram } from './static-c'
 
 const SOURCE = String.raw`
 #define _GNU_SOURCE
@@ -89,16 +88,9 @@ int main(int argc, char **argv) {
 }
 `
 
-let built: string | undefined
-
 /** Path of the compiled probe (static, so it runs in a busybox rootfs). */
 export function probeBinary(): string {
-  if (built) return built
-  const dir = mkdtempSync(join(tmpdir(), 'tsc-box-probe-'))
-  writeFileSync(join(dir, 'probe.c'), SOURCE)
-  execFileSync('gcc', ['-static', '-O1', '-o', join(dir, 'probe'), join(dir, 'probe.c')])
-  built = join(dir, 'probe')
-  return built
+  return staticProgram('probe', SOURCE)
 }
 
 /** Copies the probe into `rootfs` as /bin/probe. */
