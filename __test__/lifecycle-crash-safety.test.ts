@@ -51,10 +51,21 @@ function runDirOf(root: string): string {
   return resolvePaths(root, currentPathEnv()).runDir
 }
 
-/** The calls of `tsc-box ARGS` (Node only: strace lets go of the runtime at its execve) that change the store. */
+/**
+ * What strace runs: `run` under Node, followed until it executes the runtime (strace lets go
+ * of the runtime's processes: they are not the CLI under test); `rm` as a user's shell runs
+ * it (bin/run.js executes the runtime's native front door, which does the whole removal).
+ */
+function traced(args: string[]): string[] {
+  if (args[0] === 'rm') return ['-f', BIN, ...args]
+  return ['-f', '--detach-on=execve', process.execPath, '--', BIN, ...args]
+}
+
+/** The calls of `tsc-box ARGS` that change the store (or the run directory, or cgroups). */
 function traceSteps(root: string, args: string[]): Step[] {
   const out = join(mkdtempSync(join(tmpdir(), 'tsc-box-trace-')), 'trace')
-  const r = spawnSync(STRACE!, ['-f', '--detach-on=execve', '-qq', '-s', '4096', '-o', out, '-e', `trace=${SYSCALLS.join(',')}`, process.execPath, '--', BIN, ...args], {
+  const cmd = traced(args)
+  const r = spawnSync(STRACE!, [cmd[0], '-qq', '-s', '4096', '-o', out, '-e', `trace=${SYSCALLS.join(',')}`, ...cmd.slice(1)], {
     env: { ...process.env, TSC_BOX_ROOT: root },
     encoding: 'utf8',
     timeout: 60_000,
@@ -70,7 +81,7 @@ function traceSteps(root: string, args: string[]): Step[] {
     const nth = (counts.get(key) ?? 0) + 1
     counts.set(key, nth)
     const args = m[3]
-    if (!args.includes(root) && !args.includes(runDir) && m[2] !== 'mount' && m[2] !== 'umount2') continue
+    if (!args.includes(root) && !args.includes(runDir) && !args.includes('/sys/fs/cgroup') && m[2] !== 'mount' && m[2] !== 'umount2') continue
     // Reads change nothing: only opens that create or write count.
     if (m[2] === 'openat' && !/O_CREAT|O_WRONLY|O_RDWR|O_TRUNC/.test(args)) continue
     steps.push({ syscall: m[2], nth, line: line.slice(0, 200) })
@@ -81,9 +92,10 @@ function traceSteps(root: string, args: string[]): Step[] {
 
 /** `tsc-box ARGS`, SIGKILLed by strace as it enters `step`; whether the kill happened. */
 function killedAt(root: string, args: string[], step: Step): boolean {
+  const cmd = traced(args)
   const r = spawnSync(
     STRACE!,
-    ['-f', '--detach-on=execve', '-qq', '-o', '/dev/null', '-e', `trace=${step.syscall}`, '-e', `inject=${step.syscall}:signal=SIGKILL:when=${step.nth}`, process.execPath, '--', BIN, ...args],
+    [cmd[0], '-qq', '-o', '/dev/null', '-e', `trace=${step.syscall}`, '-e', `inject=${step.syscall}:signal=SIGKILL:when=${step.nth}`, ...cmd.slice(1)],
     { env: { ...process.env, TSC_BOX_ROOT: root }, encoding: 'utf8', timeout: 60_000 },
   )
   return r.signal === 'SIGKILL' || r.status === 137
@@ -125,9 +137,9 @@ function everythingListed(t: ExecutionContext, root: string, where: string): PsE
   return listed
 }
 
-/** Nothing is left of any container, hidden staging directories included when `all`. */
-function nothingLeft(t: ExecutionContext, root: string, where: string, all: boolean): void {
-  const left = leftovers(root, []).filter((l) => all || !/^container dir \./.test(l))
+/** Nothing is left of any container (processes and cgroups of `ids`), hidden directories included when `all`. */
+function nothingLeft(t: ExecutionContext, root: string, where: string, all: boolean, ids: string[] = []): void {
+  const left = leftovers(root, ids).filter((l) => all || !/^container dir \./.test(l))
   t.deepEqual(left, [], `${where}: left behind`)
   t.deepEqual(entries(join(root, 'names')), [], `${where}: names left`)
   t.deepEqual(entries(join(root, 'overlay')), [], `${where}: overlay directories left`)
@@ -137,6 +149,9 @@ function nothingLeft(t: ExecutionContext, root: string, where: string, all: bool
 /** After a kill: what exists is listed; rm (or prune) removes it whole; the name is free again. */
 function cleanAfterKill(t: ExecutionContext, root: string, where: string, usePrune: boolean, runArgs: string[], runAgain = true): void {
   const listed = everythingListed(t, root, where)
+  // Every container there is, listed or hidden (a staging or removal directory), for the
+  // process and cgroup checks.
+  const ids = entries(join(root, 'containers')).map((e) => e.replace(/^\.new-\d+-\d+-/, '').replace(/^\.gone-/, ''))
   const mine = listed.filter((e) => e.name === NAME)
   const held = existsSync(join(root, 'names', NAME))
   if (usePrune && mine.every((e) => e.state !== 'running')) {
@@ -153,11 +168,12 @@ function cleanAfterKill(t: ExecutionContext, root: string, where: string, usePru
     if (mine.length === 0) t.is(tsc(root, ['rm', '-f', NAME]).code, 1, `${where}: rm of a container that never existed`)
   }
   t.deepEqual(ps(root), [], `${where}: ps -a after the removal`)
-  nothingLeft(t, root, where, false)
-  // A creation killed before its directory was in place left at most a hidden staging
-  // directory, which only prune removes (rm has no name or id to find it by).
+  nothingLeft(t, root, where, false, ids)
+  // A creation killed before its directory was in place (or a removal killed after it was
+  // renamed away) left at most a hidden directory, which only prune removes (rm has no name
+  // or id to find it by).
   t.is(tsc(root, ['container', 'prune', '-f']).code, 0)
-  nothingLeft(t, root, where, true)
+  nothingLeft(t, root, where, true, ids)
   if (!runAgain) return
   const again = tsc(root, runArgs.map((a) => (a === '--rm' ? '-d' : a)))
   t.is(again.code, 0, `${where}: run --name ${NAME} afterwards: ${again.stderr}`)
@@ -169,10 +185,17 @@ function cleanAfterKill(t: ExecutionContext, root: string, where: string, usePru
  * ava's two minutes, so a sweep is cut into chunks). The same state before every run (the data
  * root's directories exist, nothing else): the calls of each run are those of the traced one.
  */
-function discover(root: string, args: string[]): Step[] {
+function discover(root: string, args: string[], setup?: string[]): Step[] {
+  const prepare = () => {
+    if (!setup) return
+    const r = tsc(root, setup)
+    if (r.code !== 0) throw new Error(`setup failed (${r.code}): ${r.stderr}`)
+  }
+  prepare()
   const warm = tsc(root, args)
   if (warm.code !== 0) throw new Error(`run failed (${warm.code}): ${warm.stderr}`)
   tsc(root, ['rm', '-f', NAME])
+  prepare()
   const steps = traceSteps(root, args)
   tsc(root, ['rm', '-f', NAME])
   const left = leftovers(root, [])
@@ -183,13 +206,15 @@ function discover(root: string, args: string[]): Step[] {
 
 const CHUNK = 8
 
-function sweepTests(title: string, makeRoot: () => string, args: string[], image: boolean): void {
+/** `args` killed at each of its steps; `setup` (a `run`) first when the victim is an `rm`. */
+function sweepTests(title: string, makeRoot: () => string, args: string[], image: boolean, setup?: string[]): void {
   if (!STRACE) {
     test.skip(`${title} (skipped: strace is not installed)`, () => {})
     return
   }
   const root = makeRoot()
-  const steps = discover(root, args)
+  const steps = discover(root, args, setup)
+  const runArgs = setup ?? args
   for (let from = 0; from < steps.length; from += CHUNK) {
     const chunk = steps.slice(from, from + CHUNK)
     const last = from + CHUNK >= steps.length
@@ -198,11 +223,12 @@ function sweepTests(title: string, makeRoot: () => string, args: string[], image
       let killed = 0
       for (const [k, step] of chunk.entries()) {
         const i = from + k
-        const where = `killed entering ${step.syscall} #${step.nth}: ${step.line}`
+        const where = `${args[0]} killed entering ${step.syscall} #${step.nth}: ${step.line}`
+        if (setup) t.is(tsc(root, setup).code, 0, `${where}: setup`)
         if (killedAt(root, args, step)) killed++
         // Prune instead of rm at every third step; the name used again at every fourth (that
         // names/ is empty is checked at each).
-        cleanAfterKill(t, root, where, i % 3 === 2, args, i % 4 === 0)
+        cleanAfterKill(t, root, where, i % 3 === 2, runArgs, i % 4 === 0)
       }
       // The kills really happened (a run that was not killed proves nothing).
       t.true(killed >= chunk.length * 0.8, `only ${killed} of ${chunk.length} runs were killed at their step`)
@@ -225,6 +251,8 @@ sweepTests('run -d --rootfs killed at every step: ps -a lists it or nothing exis
 sweepTests('run -d IMAGE killed at every step: no overlay or mount outlives what ps -a lists; rmi works after', rootWithImage, ['run', '-d', '--name', NAME, IMG], true)
 
 sweepTests('foreground run --rm IMAGE killed at every step of creating and removing: all of it is found and cleaned', rootWithImage, ['run', '--rm', '--name', NAME, IMG, 'true'], true)
+
+sweepTests('rm -f of a running IMAGE container killed at every step: listed until its directory vanishes, finished by rm or prune', rootWithImage, ['rm', '-f', NAME], true, ['run', '-d', '--name', NAME, IMG])
 
 for (const mode of ['-d', '--rm']) {
   for (const delays of [
