@@ -344,6 +344,11 @@ rootOnly('a load that fails on its second layer for want of space keeps no first
   t.regex(r.stderr, /No space left on device|ENOSPC|os error 28/i)
   assertStoreEmpty(t, root)
   t.deepEqual(JSON.parse(tscEnv(root, ['images', '--json']).stdout), [])
+  // The same from stdin, where the load's caller guards the archive's copy while it is made.
+  const s = tscEnv(root, ['load'], {}, archive)
+  t.is(s.code, 125, s.stderr)
+  t.regex(s.stderr, /No space left on device|ENOSPC|os error 28/i)
+  assertStoreEmpty(t, root)
 })
 
 rootOnly('image prune -a frees a full disk, and collects images/partial', (t) => {

@@ -20,18 +20,18 @@ export default class Load extends BaseCommand {
     const dataRoot = this.paths(flags.root as string | undefined).dataRoot
     const input = flags.input as string | undefined
     // The copy of stdin lives in images/tmp/, which gc empties whenever no writer holds the
-    // store: this load holds it from the copy's first byte to the copy's removal.
+    // store: it is guarded from its first byte, and the load takes the guard over.
     const guard = input === undefined ? call((n) => n.imageWriterGuard(imagesRoot(dataRoot))) : undefined
     let results: LoadResult[]
     try {
       const file = input ?? (await stdinToFile(dataRoot))
       try {
-        results = await loadArchive(dataRoot, file)
+        results = await loadArchive(dataRoot, file, guard)
       } finally {
         if (input === undefined) fs.rmSync(file, {force: true})
       }
     } finally {
-      guard?.release()
+      if (guard !== undefined) call((n) => n.imageWriterRelease(guard))
     }
     if (!this.jsonEnabled() && !flags.quiet) {
       for (const r of results) {

@@ -18,10 +18,11 @@ export interface LoadResult {
   ignoredNames: string[]
 }
 
-export async function loadArchive(dataRoot: string, file: string): Promise<LoadResult[]> {
+/** `guard`: a token of imageWriterGuard the load takes over (see the binding's imageLoad). */
+export async function loadArchive(dataRoot: string, file: string, guard?: number): Promise<LoadResult[]> {
   const root = imagesRoot(dataRoot)
   fs.mkdirSync(root, {recursive: true})
-  const loaded = await callAsync((n) => n.imageLoad(root, path.resolve(file)))
+  const loaded = await callAsync((n) => n.imageLoad(root, path.resolve(file), guard))
   return loaded.map((l) => {
     const references: string[] = []
     const ignoredNames: string[] = []

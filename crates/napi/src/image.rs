@@ -305,12 +305,16 @@ pub struct LoadedImage {
     pub image: ImageSummary,
 }
 
-/// Loads an OCI image-layout or docker-archive tarball (plain, gzip or zstd).
+/// Loads an OCI image-layout or docker-archive tarball (plain, gzip or zstd). With `guard` (a
+/// token of `imageWriterGuard`), the load takes that guard over once it holds its own: what
+/// it guarded (the archive's copy in images/tmp/) is never unguarded, and the load's cleanup
+/// after a failure does not find its own caller at work.
 #[napi(ts_return_type = "Promise<Array<LoadedImage>>")]
-pub fn image_load(root: String, file: String) -> AsyncTask<Job<Vec<LoadedImage>, Vec<LoadedImage>>> {
+pub fn image_load(root: String, file: String, guard: Option<u32>) -> AsyncTask<Job<Vec<LoadedImage>, Vec<LoadedImage>>> {
+    let held = guard.and_then(take_guard);
     job(move || {
         let store = open(&root)?;
-        let loaded = tsc_box_image::archive::load(&store, std::path::Path::new(&file)).map_err(archive_err)?;
+        let loaded = tsc_box_image::archive::load_taking_over(&store, std::path::Path::new(&file), held).map_err(archive_err)?;
         loaded.into_iter().map(|l| Ok(LoadedImage { names: l.names, image: summary_of(&store, &l.record)? })).collect()
     })
 }
@@ -457,24 +461,29 @@ pub fn image_unpack_download(root: String, file: String, digest: String, size: f
     })
 }
 
-/// The store's writer guard (shared `gc.lock`), held by a pull for its whole length: gc then
-/// leaves alone what the pull has downloaded (images/partial) or unpacked but not yet
-/// recorded. Released by `release()` or when the process ends.
-#[napi]
-pub struct StoreWriterGuard {
-    lock: Option<nix::fcntl::Flock<std::fs::File>>,
+/// Writer guards (shared `gc.lock`) held for the CLI, by token.
+static GUARDS: std::sync::Mutex<Option<std::collections::HashMap<u32, nix::fcntl::Flock<std::fs::File>>>> = std::sync::Mutex::new(None);
+static NEXT_GUARD: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+
+fn take_guard(token: u32) -> Option<nix::fcntl::Flock<std::fs::File>> {
+    GUARDS.lock().unwrap_or_else(|p| p.into_inner()).as_mut().and_then(|m| m.remove(&token))
 }
 
+/// Takes the store's writer guard, for a pull from start to end or for a load from stdin
+/// while its copy of stdin exists: gc then leaves alone what they have written but not yet
+/// recorded (images/partial/, images/tmp/). Returns a token for `imageWriterRelease` (or for
+/// `imageLoad`, which takes the guard over). The process ending releases it too.
 #[napi]
-impl StoreWriterGuard {
-    #[napi]
-    pub fn release(&mut self) {
-        self.lock = None;
-    }
-}
-
-#[napi]
-pub fn image_writer_guard(root: String) -> Result<StoreWriterGuard> {
+pub fn image_writer_guard(root: String) -> Result<u32> {
     let store = open(&root)?;
-    Ok(StoreWriterGuard { lock: Some(store.writer_guard().map_err(store_err)?) })
+    let lock = store.writer_guard().map_err(store_err)?;
+    let token = NEXT_GUARD.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    GUARDS.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert_with(Default::default).insert(token, lock);
+    Ok(token)
+}
+
+/// Releases a guard from `imageWriterGuard`; nothing if it was released or taken over.
+#[napi]
+pub fn image_writer_release(token: u32) {
+    drop(take_guard(token));
 }

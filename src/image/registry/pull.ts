@@ -179,7 +179,7 @@ export async function pull(input: string, opts: PullOptions): Promise<{image: Im
   try {
     return await pullGuarded(input, opts)
   } finally {
-    guard.release()
+    call((n) => n.imageWriterRelease(guard))
   }
 }
 

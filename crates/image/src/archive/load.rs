@@ -341,7 +341,14 @@ fn load_docker(store: &Store, members: &Members, manifest_json: &[u8], added: &m
 /// On failure nothing becomes visible, and what this load wrote (blobs, unpacked layers) is
 /// removed again; on success, what no image references (legacy metadata files).
 pub fn load(store: &Store, path: &Path) -> Result<Vec<Loaded>, ArchiveError> {
+    load_taking_over(store, path, None)
+}
+
+/// As `load`; `held` (a writer guard the caller took, e.g. while it copied the archive into the
+/// store's tmp/) is released once this load holds its own.
+pub fn load_taking_over(store: &Store, path: &Path, held: Option<nix::fcntl::Flock<std::fs::File>>) -> Result<Vec<Loaded>, ArchiveError> {
     let writer = store.writer_guard()?;
+    drop(held);
     let layers_before = store.layer_names()?;
     let mut added = HashSet::new();
     let result = load_inner(store, path, &mut added);

@@ -5,7 +5,7 @@
 mod load;
 mod save;
 
-pub use load::{load, Loaded};
+pub use load::{load, load_taking_over, Loaded};
 pub use save::{save, Format, SaveImage};
 
 use crate::digest::Digest;
