@@ -285,12 +285,8 @@ pub fn reattach(dir: &Path, id: Option<u32>) -> Result<(), DevicesError> {
     }
     // SAFETY: the kernel just returned this new fd to us.
     let prog = unsafe { OwnedFd::from_raw_fd(fd as i32) };
-    let mut attr = ProgAttachAttr {
-        target_fd: cg.as_raw_fd() as u32,
-        attach_bpf_fd: prog.as_raw_fd() as u32,
-        attach_type: BPF_CGROUP_DEVICE,
-        ..Default::default()
-    };
+    let mut attr =
+        ProgAttachAttr { target_fd: cg.as_raw_fd() as u32, attach_bpf_fd: prog.as_raw_fd() as u32, attach_type: BPF_CGROUP_DEVICE, ..Default::default() };
     if bpf(BPF_PROG_ATTACH, &mut attr) < 0 {
         return Err(err("re-attach")(std::io::Error::last_os_error()));
     }

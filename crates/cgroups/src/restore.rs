@@ -88,19 +88,14 @@ pub(crate) fn note(path: &Path, value: &str) -> Result<(), FileError> {
         j.borrow().as_ref().is_some_and(|v| {
             v.iter().any(|s| match s {
                 Saved::File { path: p, .. } => p == path,
-                Saved::DeviceList { dir: d, .. } => {
-                    (name == "devices.allow" || name == "devices.deny") && *d == dir
-                }
+                Saved::DeviceList { dir: d, .. } => (name == "devices.allow" || name == "devices.deny") && *d == dir,
                 Saved::DeviceProgram { .. } => false,
             })
         })
     });
     if name == "devices.allow" || name == "devices.deny" {
         if !seen {
-            push(Saved::DeviceList {
-                before: fsio::read(&dir.join("devices.list"))?,
-                dir,
-            });
+            push(Saved::DeviceList { before: fsio::read(&dir.join("devices.list"))?, dir });
         }
         return Ok(());
     }
@@ -121,11 +116,7 @@ pub(crate) fn note(path: &Path, value: &str) -> Result<(), FileError> {
         }
         return Ok(());
     }
-    push(Saved::File {
-        path: path.to_path_buf(),
-        before: fsio::read(path)?,
-        keys: key.into_iter().collect(),
-    });
+    push(Saved::File { path: path.to_path_buf(), before: fsio::read(path)?, keys: key.into_iter().collect() });
     Ok(())
 }
 
@@ -133,32 +124,19 @@ pub(crate) fn note(path: &Path, value: &str) -> Result<(), FileError> {
 pub(crate) fn note_device_program(dir: &Path) -> Result<(), crate::devices::DevicesError> {
     if recording() {
         let before = crate::devices::attached_program(dir)?;
-        push(Saved::DeviceProgram {
-            dir: dir.to_path_buf(),
-            before,
-        });
+        push(Saved::DeviceProgram { dir: dir.to_path_buf(), before });
     }
     Ok(())
 }
 
 /// The writes that put one file back.
 fn writes_for(name: &str, before: &str, keys: &[String]) -> Vec<String> {
-    let lines = || {
-        before
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .map(str::to_string)
-    };
+    let lines = || before.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string);
     if keyed(name) {
         let mut out: Vec<String> = lines().collect();
         for k in keys {
             if !out.iter().any(|l| device_key(l).as_deref() == Some(k)) {
-                out.push(if name == "io.max" {
-                    format!("{k} rbps=max wbps=max riops=max wiops=max")
-                } else {
-                    format!("{k} 0")
-                });
+                out.push(if name == "io.max" { format!("{k} rbps=max wbps=max riops=max wiops=max") } else { format!("{k} 0") });
             }
         }
         return out;
@@ -167,10 +145,7 @@ fn writes_for(name: &str, before: &str, keys: &[String]) -> Vec<String> {
         // "default 100" and one line per device, each written as read.
         "io.weight" | "io.bfq.weight" => lines().collect(),
         // Read as "oom_kill_disable 0\nunder_oom 0\n...", written as "0".
-        "memory.oom_control" => lines()
-            .find_map(|l| l.strip_prefix("oom_kill_disable ").map(str::to_string))
-            .into_iter()
-            .collect(),
+        "memory.oom_control" => lines().find_map(|l| l.strip_prefix("oom_kill_disable ").map(str::to_string)).into_iter().collect(),
         _ => vec![before.trim().to_string()],
     }
 }
@@ -192,9 +167,7 @@ fn put_back(s: &Saved) -> Result<(), String> {
             }
             Ok(())
         }
-        Saved::DeviceProgram { dir, before } => {
-            crate::devices::reattach(dir, *before).map_err(|e| e.to_string())
-        }
+        Saved::DeviceProgram { dir, before } => crate::devices::reattach(dir, *before).map_err(|e| e.to_string()),
     }
 }
 
@@ -232,11 +205,7 @@ mod tests {
         let t = TestDir::new("restore");
         let d = t.dir("cg");
         t.file(&d, "pids.max", "max\n");
-        t.file(
-            &d,
-            "memory.oom_control",
-            "oom_kill_disable 0\nunder_oom 0\noom_kill 0\n",
-        );
+        t.file(&d, "memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 0\n");
         t.file(&d, "blkio.throttle.read_bps_device", "8:0 100\n");
         // Not recording: nothing is saved.
         fsio::write(&d.join("pids.max"), "7").unwrap();
@@ -248,52 +217,19 @@ mod tests {
         fsio::write(&d.join("blkio.throttle.read_bps_device"), "8:16 5").unwrap();
         let saved = finish();
         assert_eq!(saved.len(), 3, "one entry per file: {saved:?}");
-        assert_eq!(
-            saved[0],
-            Saved::File {
-                path: d.join("pids.max"),
-                before: "max".into(),
-                keys: vec![]
-            }
-        );
+        assert_eq!(saved[0], Saved::File { path: d.join("pids.max"), before: "max".into(), keys: vec![] });
         let json = serde_json::to_string(&saved).unwrap();
         assert_eq!(serde_json::from_str::<Vec<Saved>>(&json).unwrap(), saved);
         // Plain files get their value; the per-device file gets its old lines and a reset of
         // the key that was not there (a fixture file keeps only the last write).
-        assert_eq!(
-            writes_for(
-                "blkio.throttle.read_bps_device",
-                "8:0 100\n",
-                &["8:16".into()]
-            ),
-            ["8:0 100", "8:16 0"]
-        );
-        assert_eq!(
-            writes_for("io.max", "", &["8:0".into()]),
-            ["8:0 rbps=max wbps=max riops=max wiops=max"]
-        );
-        assert_eq!(
-            writes_for(
-                "memory.oom_control",
-                "oom_kill_disable 0\nunder_oom 0\n",
-                &[]
-            ),
-            ["0"]
-        );
-        assert_eq!(
-            writes_for("io.weight", "default 100\n8:0 50\n", &[]),
-            ["default 100", "8:0 50"]
-        );
+        assert_eq!(writes_for("blkio.throttle.read_bps_device", "8:0 100\n", &["8:16".into()]), ["8:0 100", "8:16 0"]);
+        assert_eq!(writes_for("io.max", "", &["8:0".into()]), ["8:0 rbps=max wbps=max riops=max wiops=max"]);
+        assert_eq!(writes_for("memory.oom_control", "oom_kill_disable 0\nunder_oom 0\n", &[]), ["0"]);
+        assert_eq!(writes_for("io.weight", "default 100\n8:0 50\n", &[]), ["default 100", "8:0 50"]);
         restore(&saved).unwrap();
         assert_eq!(std::fs::read_to_string(d.join("pids.max")).unwrap(), "max");
-        assert_eq!(
-            std::fs::read_to_string(d.join("memory.oom_control")).unwrap(),
-            "0"
-        );
-        assert_eq!(
-            std::fs::read_to_string(d.join("blkio.throttle.read_bps_device")).unwrap(),
-            "8:16 0"
-        );
+        assert_eq!(std::fs::read_to_string(d.join("memory.oom_control")).unwrap(), "0");
+        assert_eq!(std::fs::read_to_string(d.join("blkio.throttle.read_bps_device")).unwrap(), "8:16 0");
     }
 
     #[test]
@@ -317,16 +253,8 @@ mod tests {
         std::fs::create_dir(d.join("blocked")).unwrap();
         t.file(&d, "ok", "1");
         let saved = vec![
-            Saved::File {
-                path: d.join("blocked"),
-                before: "x".into(),
-                keys: vec![],
-            },
-            Saved::File {
-                path: d.join("ok"),
-                before: "2".into(),
-                keys: vec![],
-            },
+            Saved::File { path: d.join("blocked"), before: "x".into(), keys: vec![] },
+            Saved::File { path: d.join("ok"), before: "2".into(), keys: vec![] },
         ];
         assert!(restore(&saved).unwrap_err().contains("blocked"));
         assert_eq!(std::fs::read_to_string(d.join("ok")).unwrap(), "2");

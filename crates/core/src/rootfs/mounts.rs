@@ -83,16 +83,8 @@ const PROC_SUPER_MAGIC: i64 = 0x9fa0;
 const SYSFS_MAGIC: i64 = 0x6265_6572;
 
 /// Files of /proc that lxcfs (and the like) bind-mount over, as runc allows them.
-const PROC_FILES_BINDABLE: &[&str] = &[
-    "/proc/cpuinfo",
-    "/proc/diskstats",
-    "/proc/loadavg",
-    "/proc/meminfo",
-    "/proc/slabinfo",
-    "/proc/stat",
-    "/proc/swaps",
-    "/proc/uptime",
-];
+const PROC_FILES_BINDABLE: &[&str] =
+    &["/proc/cpuinfo", "/proc/diskstats", "/proc/loadavg", "/proc/meminfo", "/proc/slabinfo", "/proc/stat", "/proc/swaps", "/proc/uptime"];
 
 /// Which of procfs and sysfs the fd is on, if either.
 fn kernel_fs(fd: BorrowedFd<'_>, dest: &Path) -> Result<Option<&'static str>, RootfsError> {
@@ -142,9 +134,7 @@ pub(super) fn check_destination(root: BorrowedFd<'_>, target: BorrowedFd<'_>, de
 fn resolves_as_written(root: BorrowedFd<'_>, target: BorrowedFd<'_>, dest: &Path) -> bool {
     use nix::fcntl::{openat2, OpenHow, ResolveFlag};
     let rel = dest.strip_prefix("/").unwrap_or(dest);
-    let how = OpenHow::new()
-        .flags(OFlag::O_PATH | OFlag::O_CLOEXEC)
-        .resolve(ResolveFlag::RESOLVE_IN_ROOT | ResolveFlag::RESOLVE_NO_SYMLINKS);
+    let how = OpenHow::new().flags(OFlag::O_PATH | OFlag::O_CLOEXEC).resolve(ResolveFlag::RESOLVE_IN_ROOT | ResolveFlag::RESOLVE_NO_SYMLINKS);
     let Ok(fd) = openat2(root, rel, how) else { return false };
     match (fstat(fd.as_fd()), fstat(target)) {
         (Ok(a), Ok(b)) => (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino),
