@@ -161,9 +161,10 @@ function tmpfsRoot(t: ExecutionContext, size: string): string {
 
 // Mounting a tmpfs, and containers, need root: without it those tests are skipped (ava
 // lists them as skipped).
-const rootOnly = isRoot
-  ? test.serial
-  : (title: string, impl: (t: ExecutionContext) => void) => test.skip(`${title} [skipped: needs root to mount a tmpfs and run containers]`, impl)
+function rootOnly(title: string, impl: (t: ExecutionContext) => void): void {
+  if (isRoot) test.serial(title, impl)
+  else test.skip(`${title} [skipped: needs root to mount a tmpfs and run containers]`, impl)
+}
 
 // ---- point 5: deep layers -------------------------------------------------------------------
 
