@@ -20,9 +20,7 @@ pub enum DetectError {
 
 /// The controllers tsc-box knows how to drive on v1. Named hierarchies (name=systemd) and
 /// controllers outside this list are left alone.
-pub const V1_CONTROLLERS: &[&str] = &[
-    "cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "blkio", "pids",
-];
+pub const V1_CONTROLLERS: &[&str] = &["cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "blkio", "pids"];
 
 /// How the host lays out its cgroups.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -312,9 +312,8 @@ impl Manager {
         use nix::fcntl::{open, OFlag};
         use nix::sys::stat::Mode as FMode;
         let dir = self.v2_dir();
-        let fd = open(dir, OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, FMode::empty()).map_err(|e| {
-            FileError::Read { path: dir.display().to_string(), source: std::io::Error::from_raw_os_error(e as i32) }
-        })?;
+        let fd = open(dir, OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, FMode::empty())
+            .map_err(|e| FileError::Read { path: dir.display().to_string(), source: std::io::Error::from_raw_os_error(e as i32) })?;
         Ok(Some(fd))
     }
 

@@ -63,9 +63,10 @@ pub fn apply(dirs: &Dirs, r: &LinuxResources) -> Result<(), V1Error> {
         if let Some(w) = b.weight().filter(|w| *w != 0) {
             let d = dir(dirs, "blkio", "linux.resources.blockIO.weight")?;
             // With blk-mq only BFQ has weights; it exposes them under its own name.
-            let file = crate::probe::V1_WEIGHT_FILES.iter().map(|f| d.join(f)).find(|p| p.exists()).ok_or(
-                V1Error::Unsupported { field: "linux.resources.blockIO.weight", why: "the kernel has no blkio.weight or blkio.bfq.weight (BFQ scheduler not available)" },
-            )?;
+            let file = crate::probe::V1_WEIGHT_FILES.iter().map(|f| d.join(f)).find(|p| p.exists()).ok_or(V1Error::Unsupported {
+                field: "linux.resources.blockIO.weight",
+                why: "the kernel has no blkio.weight or blkio.bfq.weight (BFQ scheduler not available)",
+            })?;
             fsio::write(&file, &w.to_string())?;
         }
         let throttles = [
@@ -129,7 +130,10 @@ fn apply_memory(dirs: &Dirs, m: &oci_spec::runtime::LinuxMemory) -> Result<(), V
             }
             (Some(l), Some(s)) => {
                 if s != -1 && s != l {
-                    return Err(V1Error::Unsupported { field: "linux.resources.memory.swap", why: "swap accounting is disabled in this kernel (no memory.memsw.limit_in_bytes)" });
+                    return Err(V1Error::Unsupported {
+                        field: "linux.resources.memory.swap",
+                        why: "swap accounting is disabled in this kernel (no memory.memsw.limit_in_bytes)",
+                    });
                 }
                 fsio::write(&lim_file, &l.to_string())?;
             }
@@ -152,7 +156,10 @@ fn apply_memory(dirs: &Dirs, m: &oci_spec::runtime::LinuxMemory) -> Result<(), V
                 if memsw.exists() {
                     fsio::write(&memsw, &s.to_string())?;
                 } else if s != -1 {
-                    return Err(V1Error::Unsupported { field: "linux.resources.memory.swap", why: "swap accounting is disabled in this kernel (no memory.memsw.limit_in_bytes)" });
+                    return Err(V1Error::Unsupported {
+                        field: "linux.resources.memory.swap",
+                        why: "swap accounting is disabled in this kernel (no memory.memsw.limit_in_bytes)",
+                    });
                 }
             }
             (None, None) => {}
@@ -280,10 +287,7 @@ mod tests {
         let pids = t.dir("pids");
         t.file(&pids, "pids.current", "3\n");
         t.file(&pids, "pids.max", "max\n");
-        let dirs: Dirs = [("cpuacct", cpuacct), ("cpu", cpu), ("memory", mem), ("pids", pids)]
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect();
+        let dirs: Dirs = [("cpuacct", cpuacct), ("cpu", cpu), ("memory", mem), ("pids", pids)].into_iter().map(|(k, v)| (k.to_string(), v)).collect();
         let s = stats(&dirs).unwrap();
         assert_eq!(s.cpu.usage_ns, 2_000_000_000);
         assert_eq!(s.cpu.user_ns, 1_500_000_000);
@@ -309,10 +313,7 @@ mod tests {
         t.file(&mem, "memory.limit_in_bytes", "");
         t.file(&mem, "memory.memsw.limit_in_bytes", "9223372036854771712");
         t.file(&pids, "pids.max", "");
-        let dirs: Dirs = [("cpu", cpu.clone()), ("memory", mem.clone()), ("pids", pids.clone())]
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect();
+        let dirs: Dirs = [("cpu", cpu.clone()), ("memory", mem.clone()), ("pids", pids.clone())].into_iter().map(|(k, v)| (k.to_string(), v)).collect();
         let r = LinuxResourcesBuilder::default()
             .memory(LinuxMemoryBuilder::default().limit(33554432).swap(67108864).build().unwrap())
             .cpu(LinuxCpuBuilder::default().shares(512u64).quota(50000).period(100000u64).build().unwrap())

@@ -51,10 +51,7 @@ impl HostCpus {
         // Kernels without NUMA have no node directory: node 0 is the only one.
         let mems = std::fs::read_to_string("/sys/devices/system/node/online").unwrap_or_else(|_| "0".into());
         let bad = |s: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, format!("bad cpu list {s:?}"));
-        Ok(HostCpus {
-            cpus: parse_list(cpus.trim()).ok_or_else(|| bad(&cpus))?,
-            mems: parse_list(mems.trim()).ok_or_else(|| bad(&mems))?,
-        })
+        Ok(HostCpus { cpus: parse_list(cpus.trim()).ok_or_else(|| bad(&cpus))?, mems: parse_list(mems.trim()).ok_or_else(|| bad(&mems))? })
     }
 }
 
@@ -118,7 +115,10 @@ pub fn validate(r: &LinuxResources, host: &HostCpus) -> Result<(), ValidateError
         let limit = m.limit().filter(|l| *l != 0);
         if let Some(l) = limit {
             if l != -1 && l < MEMORY_FLOOR {
-                return Err(invalid("linux.resources.memory.limit", format!("{l} bytes is below the minimum of {MEMORY_FLOOR} bytes (6 MiB), or use -1 for no limit")));
+                return Err(invalid(
+                    "linux.resources.memory.limit",
+                    format!("{l} bytes is below the minimum of {MEMORY_FLOOR} bytes (6 MiB), or use -1 for no limit"),
+                ));
             }
         }
         if let Some(res) = m.reservation() {
@@ -135,7 +135,10 @@ pub fn validate(r: &LinuxResources, host: &HostCpus) -> Result<(), ValidateError
             if s != -1 && s != 0 {
                 match limit {
                     Some(l) if l > 0 && s < l => {
-                        return Err(invalid("linux.resources.memory.swap", format!("{s} is the memory+swap total and must be at least the memory limit {l}, or -1 for unlimited swap")))
+                        return Err(invalid(
+                            "linux.resources.memory.swap",
+                            format!("{s} is the memory+swap total and must be at least the memory limit {l}, or -1 for unlimited swap"),
+                        ))
                     }
                     Some(l) if l > 0 => {}
                     _ => return Err(invalid("linux.resources.memory.swap", "needs a memory limit (memory.limit) as well")),
@@ -198,7 +201,10 @@ pub fn validate(r: &LinuxResources, host: &HostCpus) -> Result<(), ValidateError
             }
         }
         if b.leaf_weight().is_some() {
-            return Err(ValidateError::Unsupported { field: "linux.resources.blockIO.leafWeight", why: "it only existed for the CFQ scheduler, which Linux removed" });
+            return Err(ValidateError::Unsupported {
+                field: "linux.resources.blockIO.leafWeight",
+                why: "it only existed for the CFQ scheduler, which Linux removed",
+            });
         }
         if b.weight_device().as_ref().is_some_and(|v| !v.is_empty()) {
             return Err(ValidateError::Unsupported { field: "linux.resources.blockIO.weightDevice", why: "not implemented" });

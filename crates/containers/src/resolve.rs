@@ -33,9 +33,8 @@ pub fn resolve_id(paths: &Paths, reference: &str) -> Result<String, ResolveError
     if reference.is_empty() || reference.contains('/') || reference.starts_with('.') || reference.contains('\0') {
         return Err(no_such());
     }
-    let ids: Vec<String> = std::fs::read_dir(paths.containers_dir())
-        .map(|rd| rd.flatten().filter_map(|e| e.file_name().into_string().ok()).collect())
-        .unwrap_or_default();
+    let ids: Vec<String> =
+        std::fs::read_dir(paths.containers_dir()).map(|rd| rd.flatten().filter_map(|e| e.file_name().into_string().ok()).collect()).unwrap_or_default();
     if ids.iter().any(|i| i == reference) {
         return Ok(reference.to_string());
     }

@@ -149,9 +149,8 @@ fn read_etc(rootfs: &Path, name: &str) -> String {
     use nix::sys::stat::Mode;
     use std::io::Read;
     let Ok(root) = open(rootfs, OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty()) else { return String::new() };
-    let how = OpenHow::new()
-        .flags(OFlag::O_RDONLY | OFlag::O_CLOEXEC | OFlag::O_NONBLOCK)
-        .resolve(ResolveFlag::RESOLVE_IN_ROOT | ResolveFlag::RESOLVE_NO_MAGICLINKS);
+    let how =
+        OpenHow::new().flags(OFlag::O_RDONLY | OFlag::O_CLOEXEC | OFlag::O_NONBLOCK).resolve(ResolveFlag::RESOLVE_IN_ROOT | ResolveFlag::RESOLVE_NO_MAGICLINKS);
     let Ok(fd) = openat2(&root, format!("etc/{name}").as_str(), how) else { return String::new() };
     let f = std::fs::File::from(fd);
     if !f.metadata().map(|m| m.is_file()).unwrap_or(false) {

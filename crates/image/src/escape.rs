@@ -28,9 +28,7 @@ fn push_char(out: &mut String, c: char) {
     match c {
         '\\' => out.push_str("\\\\"),
         c if (c as u32) < 0x80 && c.is_control() => out.push_str(&format!("\\x{:02x}", c as u32)),
-        c if c.is_control() || is_invisible_format(c) => {
-            out.push_str(&format!("\\u{{{:x}}}", c as u32))
-        }
+        c if c.is_control() || is_invisible_format(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
         c => out.push(c),
     }
 }
@@ -47,15 +45,9 @@ mod tests {
 
     #[test]
     fn terminal_escapes_and_invisible_characters_are_shown_not_sent() {
-        assert_eq!(
-            escape_bytes(b"etc/\x1b]0;pwned\x07/x"),
-            "etc/\\x1b]0;pwned\\x07/x"
-        );
+        assert_eq!(escape_bytes(b"etc/\x1b]0;pwned\x07/x"), "etc/\\x1b]0;pwned\\x07/x");
         assert_eq!(escape_bytes(b"a\nb\tc\x7f"), "a\\x0ab\\x09c\\x7f");
-        assert_eq!(
-            escape_str("caf\u{e9}/\u{202e}txt.exe"),
-            "caf\u{e9}/\\u{202e}txt.exe"
-        );
+        assert_eq!(escape_str("caf\u{e9}/\u{202e}txt.exe"), "caf\u{e9}/\\u{202e}txt.exe");
         assert_eq!(escape_str("\u{9b}31m"), "\\u{9b}31m");
         assert_eq!(escape_bytes(b"bad\xff\\"), "bad\\xff\\\\");
         assert_eq!(escape_str("usr/lib/libc.so.6"), "usr/lib/libc.so.6");

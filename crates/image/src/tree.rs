@@ -21,10 +21,7 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-pub const DIR_FLAGS: OFlag = OFlag::O_RDONLY
-    .union(OFlag::O_DIRECTORY)
-    .union(OFlag::O_NOFOLLOW)
-    .union(OFlag::O_CLOEXEC);
+pub const DIR_FLAGS: OFlag = OFlag::O_RDONLY.union(OFlag::O_DIRECTORY).union(OFlag::O_NOFOLLOW).union(OFlag::O_CLOEXEC);
 
 /// Device and inode: what identifies a directory while it is walked.
 pub type Id = (u64, u64);
@@ -57,18 +54,9 @@ pub fn shorten(p: &Path) -> String {
     if comps.len() <= 12 {
         return crate::escape::escape_bytes(p.as_os_str().as_bytes());
     }
-    let part = |c: &[std::path::Component<'_>]| {
-        c.iter()
-            .map(|c| crate::escape::escape_bytes(c.as_os_str().as_bytes()))
-            .collect::<Vec<_>>()
-            .join("/")
-    };
+    let part = |c: &[std::path::Component<'_>]| c.iter().map(|c| crate::escape::escape_bytes(c.as_os_str().as_bytes())).collect::<Vec<_>>().join("/");
     let head = part(&comps[..4]).replacen("//", "/", 1);
-    format!(
-        "{head}/...({} more levels).../{}",
-        comps.len() - 8,
-        part(&comps[comps.len() - 4..])
-    )
+    format!("{head}/...({} more levels).../{}", comps.len() - 8, part(&comps[comps.len() - 4..]))
 }
 
 /// What a walk does with what it finds.
@@ -77,13 +65,7 @@ pub trait Visitor {
     fn leaf(&mut self, dir: BorrowedFd<'_>, name: &OsStr) -> Result<(), Errno>;
     /// Directory `name` in `parent`, open as `fd` (identified by `id`), after all of its
     /// contents were visited.
-    fn dir_done(
-        &mut self,
-        parent: BorrowedFd<'_>,
-        name: &OsStr,
-        fd: OwnedFd,
-        id: Id,
-    ) -> Result<(), Errno>;
+    fn dir_done(&mut self, parent: BorrowedFd<'_>, name: &OsStr, fd: OwnedFd, id: Id) -> Result<(), Errno>;
     /// Whether a subdirectory that cannot be opened (`errno`) is passed over rather than
     /// ending the walk with that error.
     fn pass_over(&mut self, _errno: Errno) -> bool {
@@ -112,15 +94,8 @@ fn here(stack: &[Frame], last: Option<&OsStr>) -> PathBuf {
 
 /// Reads the whole of `dir`: subdirectories are returned, every other entry goes to
 /// `visitor.leaf` (after the reading, so that removing them does not disturb it).
-fn scan(
-    dir: &OwnedFd,
-    visitor: &mut dyn Visitor,
-    stack: &[Frame],
-) -> Result<Vec<OsString>, TreeError> {
-    let fail = |name: Option<&OsStr>, errno| TreeError {
-        path: here(stack, name),
-        errno,
-    };
+fn scan(dir: &OwnedFd, visitor: &mut dyn Visitor, stack: &[Frame]) -> Result<Vec<OsString>, TreeError> {
+    let fail = |name: Option<&OsStr>, errno| TreeError { path: here(stack, name), errno };
     let mut d = Dir::openat(dir, ".", DIR_FLAGS, Mode::empty()).map_err(|e| fail(None, e))?;
     let mut dirs = Vec::new();
     let mut others = Vec::new();
@@ -148,9 +123,7 @@ fn scan(
     }
     drop(d);
     for name in others {
-        visitor
-            .leaf(dir.as_fd(), &name)
-            .map_err(|e| fail(Some(&name), e))?;
+        visitor.leaf(dir.as_fd(), &name).map_err(|e| fail(Some(&name), e))?;
     }
     Ok(dirs)
 }
@@ -158,80 +131,42 @@ fn scan(
 /// Walks the tree below the directory `top` (not `top` itself: the caller has it), visiting
 /// each directory's contents before the directory.
 pub fn walk(top: &OwnedFd, visitor: &mut dyn Visitor) -> Result<(), TreeError> {
-    let errno = |e| TreeError {
-        path: PathBuf::new(),
-        errno: e,
-    };
+    let errno = |e| TreeError { path: PathBuf::new(), errno: e };
     let mut cur = nix::unistd::dup(top).map_err(errno)?;
     let top_id = id_of(&fstat(&cur).map_err(errno)?);
-    let mut stack = vec![Frame {
-        name: OsString::new(),
-        id: top_id,
-        pending: Vec::new(),
-    }];
+    let mut stack = vec![Frame { name: OsString::new(), id: top_id, pending: Vec::new() }];
     stack[0].pending = scan(&cur, visitor, &stack)?;
     loop {
         let frame = stack.last_mut().expect("the top is popped last");
         if let Some(sub) = frame.pending.pop() {
             match openat(&cur, sub.as_os_str(), DIR_FLAGS, Mode::empty()) {
                 Ok(fd) => {
-                    let st = fstat(&fd).map_err(|e| TreeError {
-                        path: here(&stack, Some(&sub)),
-                        errno: e,
-                    })?;
-                    stack.push(Frame {
-                        name: sub,
-                        id: id_of(&st),
-                        pending: Vec::new(),
-                    });
+                    let st = fstat(&fd).map_err(|e| TreeError { path: here(&stack, Some(&sub)), errno: e })?;
+                    stack.push(Frame { name: sub, id: id_of(&st), pending: Vec::new() });
                     cur = fd;
                     let pending = scan(&cur, visitor, &stack)?;
                     stack.last_mut().expect("just pushed").pending = pending;
                 }
                 // Gone meanwhile, or replaced by something that is not a directory.
                 Err(Errno::ENOENT) => {}
-                Err(Errno::ENOTDIR | Errno::ELOOP) => {
-                    visitor.leaf(cur.as_fd(), &sub).map_err(|e| TreeError {
-                        path: here(&stack, Some(&sub)),
-                        errno: e,
-                    })?
-                }
+                Err(Errno::ENOTDIR | Errno::ELOOP) => visitor.leaf(cur.as_fd(), &sub).map_err(|e| TreeError { path: here(&stack, Some(&sub)), errno: e })?,
                 Err(e) if visitor.pass_over(e) => {}
-                Err(e) => {
-                    return Err(TreeError {
-                        path: here(&stack, Some(&sub)),
-                        errno: e,
-                    })
-                }
+                Err(e) => return Err(TreeError { path: here(&stack, Some(&sub)), errno: e }),
             }
             continue;
         }
         if stack.len() == 1 {
             return Ok(());
         }
-        let parent = openat(&cur, "..", DIR_FLAGS, Mode::empty()).map_err(|e| TreeError {
-            path: here(&stack, None),
-            errno: e,
-        })?;
-        let parent_id = id_of(&fstat(&parent).map_err(|e| TreeError {
-            path: here(&stack, None),
-            errno: e,
-        })?);
+        let parent = openat(&cur, "..", DIR_FLAGS, Mode::empty()).map_err(|e| TreeError { path: here(&stack, None), errno: e })?;
+        let parent_id = id_of(&fstat(&parent).map_err(|e| TreeError { path: here(&stack, None), errno: e })?);
         let done = stack.pop().expect("more than the top");
         if parent_id != stack.last().expect("the top stays").id {
             // Moved while we were below it: climbing on would leave the tree.
-            return Err(TreeError {
-                path: here(&stack, Some(&done.name)),
-                errno: Errno::ESTALE,
-            });
+            return Err(TreeError { path: here(&stack, Some(&done.name)), errno: Errno::ESTALE });
         }
         let child = std::mem::replace(&mut cur, parent);
-        visitor
-            .dir_done(cur.as_fd(), &done.name, child, done.id)
-            .map_err(|e| TreeError {
-                path: here(&stack, Some(&done.name)),
-                errno: e,
-            })?;
+        visitor.dir_done(cur.as_fd(), &done.name, child, done.id).map_err(|e| TreeError { path: here(&stack, Some(&done.name)), errno: e })?;
     }
 }
 
@@ -244,10 +179,7 @@ pub struct Remover {
 
 impl Remover {
     pub fn new() -> Self {
-        Remover {
-            freed: 0,
-            on_dir: None,
-        }
+        Remover { freed: 0, on_dir: None }
     }
 }
 
@@ -272,8 +204,7 @@ impl Visitor for Remover {
         }
         match unlinkat(dir, name, UnlinkatFlags::NoRemoveDir) {
             Ok(()) => {
-                let regular =
-                    SFlag::from_bits_truncate(st.st_mode & SFlag::S_IFMT.bits()) == SFlag::S_IFREG;
+                let regular = SFlag::from_bits_truncate(st.st_mode & SFlag::S_IFMT.bits()) == SFlag::S_IFREG;
                 if regular && st.st_nlink == 1 {
                     self.freed += st.st_size as u64;
                 }
@@ -284,13 +215,7 @@ impl Visitor for Remover {
         }
     }
 
-    fn dir_done(
-        &mut self,
-        parent: BorrowedFd<'_>,
-        name: &OsStr,
-        fd: OwnedFd,
-        id: Id,
-    ) -> Result<(), Errno> {
+    fn dir_done(&mut self, parent: BorrowedFd<'_>, name: &OsStr, fd: OwnedFd, id: Id) -> Result<(), Errno> {
         drop(fd);
         match unlinkat(parent, name, UnlinkatFlags::RemoveDir) {
             Ok(()) | Err(Errno::ENOENT) => {}
@@ -305,11 +230,7 @@ impl Visitor for Remover {
 
 /// Removes whatever is at `name` in `dir` (a directory with all it holds, never following a
 /// symlink). Returns the bytes of regular files freed; nothing there is not an error.
-pub fn remove_at(
-    dir: BorrowedFd<'_>,
-    name: &OsStr,
-    remover: &mut Remover,
-) -> Result<(), TreeError> {
+pub fn remove_at(dir: BorrowedFd<'_>, name: &OsStr, remover: &mut Remover) -> Result<(), TreeError> {
     let fail = |p: PathBuf, errno| TreeError { path: p, errno };
     let st = match fstatat(dir, name, AtFlags::AT_SYMLINK_NOFOLLOW) {
         Ok(st) => st,
@@ -317,33 +238,22 @@ pub fn remove_at(
         Err(e) => return Err(fail(PathBuf::from(name), e)),
     };
     if !is_dir(&st) {
-        return remover
-            .leaf(dir, name)
-            .map_err(|e| fail(PathBuf::from(name), e));
+        return remover.leaf(dir, name).map_err(|e| fail(PathBuf::from(name), e));
     }
     let fd = match openat(dir, name, DIR_FLAGS, Mode::empty()) {
         Ok(fd) => fd,
         Err(Errno::ENOENT) => return Ok(()),
-        Err(Errno::ENOTDIR | Errno::ELOOP) => {
-            return remover
-                .leaf(dir, name)
-                .map_err(|e| fail(PathBuf::from(name), e))
-        }
+        Err(Errno::ENOTDIR | Errno::ELOOP) => return remover.leaf(dir, name).map_err(|e| fail(PathBuf::from(name), e)),
         Err(e) => return Err(fail(PathBuf::from(name), e)),
     };
     walk(&fd, remover).map_err(|e| fail(Path::new(name).join(e.path), e.errno))?;
     let id = id_of(&fstat(&fd).map_err(|e| fail(PathBuf::from(name), e))?);
-    remover
-        .dir_done(dir, name, fd, id)
-        .map_err(|e| fail(PathBuf::from(name), e))
+    remover.dir_done(dir, name, fd, id).map_err(|e| fail(PathBuf::from(name), e))
 }
 
 fn io_at(path: &Path, e: TreeError) -> io::Error {
     let full = path.join(&e.path);
-    io::Error::new(
-        io::Error::from(e.errno).kind(),
-        format!("{}: {}", shorten(&full), e.errno.desc()),
-    )
+    io::Error::new(io::Error::from(e.errno).kind(), format!("{}: {}", shorten(&full), e.errno.desc()))
 }
 
 /// Removes the file or tree at `path` with a bounded number of descriptors, whatever its
@@ -351,30 +261,13 @@ fn io_at(path: &Path, e: TreeError) -> io::Error {
 /// elsewhere is not counted). A missing `path` is not an error.
 pub fn remove_tree(path: &Path) -> io::Result<u64> {
     let (parent, name) = match (path.parent(), path.file_name()) {
-        (Some(p), Some(n)) => (
-            if p.as_os_str().is_empty() {
-                Path::new(".")
-            } else {
-                p
-            },
-            n,
-        ),
-        _ => {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!("{}: not a removable path", path.display()),
-            ))
-        }
+        (Some(p), Some(n)) => (if p.as_os_str().is_empty() { Path::new(".") } else { p }, n),
+        _ => return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("{}: not a removable path", path.display()))),
     };
     let pfd = match nix::fcntl::open(parent, DIR_FLAGS, Mode::empty()) {
         Ok(fd) => fd,
         Err(Errno::ENOENT) => return Ok(0),
-        Err(e) => {
-            return Err(io::Error::new(
-                io::Error::from(e).kind(),
-                format!("{}: {}", parent.display(), e.desc()),
-            ))
-        }
+        Err(e) => return Err(io::Error::new(io::Error::from(e).kind(), format!("{}: {}", parent.display(), e.desc()))),
     };
     let mut remover = Remover::new();
     remove_at(pfd.as_fd(), name, &mut remover).map_err(|e| io_at(parent, e))?;
@@ -398,8 +291,7 @@ impl Visitor for Usage {
     fn leaf(&mut self, dir: BorrowedFd<'_>, name: &OsStr) -> Result<(), Errno> {
         match fstatat(dir, name, AtFlags::AT_SYMLINK_NOFOLLOW) {
             Ok(st) => {
-                let regular =
-                    SFlag::from_bits_truncate(st.st_mode & SFlag::S_IFMT.bits()) == SFlag::S_IFREG;
+                let regular = SFlag::from_bits_truncate(st.st_mode & SFlag::S_IFMT.bits()) == SFlag::S_IFREG;
                 if regular && (st.st_nlink == 1 || self.seen.insert(id_of(&st))) {
                     self.total += st.st_size as u64;
                 }
@@ -432,12 +324,8 @@ pub fn disk_usage_readable(path: &Path) -> u64 {
 /// Bytes of the regular files under the directory `path`, hard links counted once, symlinks
 /// never followed, at any depth.
 pub fn disk_usage(path: &Path) -> io::Result<u64> {
-    let fd = nix::fcntl::open(path, DIR_FLAGS, Mode::empty()).map_err(|e| {
-        io::Error::new(
-            io::Error::from(e).kind(),
-            format!("{}: {}", path.display(), e.desc()),
-        )
-    })?;
+    let fd =
+        nix::fcntl::open(path, DIR_FLAGS, Mode::empty()).map_err(|e| io::Error::new(io::Error::from(e).kind(), format!("{}: {}", path.display(), e.desc())))?;
     let mut u = Usage { seen: HashSet::new(), total: 0, lenient: false };
     walk(&fd, &mut u).map_err(|e| io_at(path, e))?;
     Ok(u.total)
@@ -457,13 +345,7 @@ mod tests {
             mkdirat(&cur, "d", Mode::from_bits_truncate(0o755)).unwrap();
             cur = openat(&cur, "d", DIR_FLAGS, Mode::empty()).unwrap();
         }
-        let f = openat(
-            &cur,
-            "file",
-            OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_CLOEXEC,
-            Mode::from_bits_truncate(0o644),
-        )
-        .unwrap();
+        let f = openat(&cur, "file", OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_CLOEXEC, Mode::from_bits_truncate(0o644)).unwrap();
         nix::unistd::write(&f, &vec![7u8; size]).unwrap();
     }
 
@@ -471,11 +353,7 @@ mod tests {
         nix::sys::resource::setrlimit(
             nix::sys::resource::Resource::RLIMIT_NOFILE,
             n,
-            n.max(
-                nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE)
-                    .unwrap()
-                    .1,
-            ),
+            n.max(nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE).unwrap().1),
         )
         .unwrap();
     }
@@ -488,21 +366,15 @@ mod tests {
         chain(&top, 5000, 1000);
         std::fs::write(top.join("hard"), b"12345").unwrap();
         std::fs::hard_link(top.join("hard"), top.join("hard2")).unwrap();
-        let (soft, hard) =
-            nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE).unwrap();
+        let (soft, hard) = nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE).unwrap();
         lower_fd_limit(256);
         let usage = disk_usage(&top);
         let freed = remove_tree(&top);
-        nix::sys::resource::setrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE, soft, hard)
-            .unwrap();
+        nix::sys::resource::setrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE, soft, hard).unwrap();
         assert_eq!(usage.unwrap(), 1005);
         assert_eq!(freed.unwrap(), 1005);
         assert!(!top.exists());
-        assert_eq!(
-            remove_tree(&top).unwrap(),
-            0,
-            "a missing tree is already removed"
-        );
+        assert_eq!(remove_tree(&top).unwrap(), 0, "a missing tree is already removed");
     }
 
     #[test]
@@ -540,10 +412,7 @@ mod tests {
     #[test]
     fn long_paths_are_shortened_in_messages() {
         let p: PathBuf = (0..100).map(|i| format!("n{i}")).collect();
-        assert_eq!(
-            shorten(&p),
-            "n0/n1/n2/n3/...(92 more levels).../n96/n97/n98/n99"
-        );
+        assert_eq!(shorten(&p), "n0/n1/n2/n3/...(92 more levels).../n96/n97/n98/n99");
         assert_eq!(shorten(Path::new("a/\x1b[2Jb")), "a/\\x1b[2Jb");
     }
 }

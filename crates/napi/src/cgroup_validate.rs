@@ -14,8 +14,8 @@ pub struct ResourceProblem {
 /// memory nodes. Returns null when it is acceptable.
 #[napi]
 pub fn validate_resources(resources_json: String) -> napi::Result<Option<ResourceProblem>> {
-    let r: oci_spec::runtime::LinuxResources = serde_json::from_str(&resources_json)
-        .map_err(|e| napi::Error::from_reason(format!("linux.resources is not valid: {e}")))?;
+    let r: oci_spec::runtime::LinuxResources =
+        serde_json::from_str(&resources_json).map_err(|e| napi::Error::from_reason(format!("linux.resources is not valid: {e}")))?;
     let host = HostCpus::read().map_err(|e| napi::Error::from_reason(format!("cannot read the host's CPUs: {e}")))?;
     Ok(validate(&r, &host).err().map(|e| ResourceProblem { field: e.field().to_string(), message: e.to_string() }))
 }

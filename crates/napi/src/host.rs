@@ -105,15 +105,7 @@ fn read_trim(path: &str) -> Option<String> {
 fn cgroup_info() -> CgroupInfo {
     let layout = match tsc_box_cgroups::detect::detect() {
         Ok(l) => l,
-        Err(e) => {
-            return CgroupInfo {
-                mode: None,
-                v1_controllers: vec![],
-                unified_mount: None,
-                unified_controllers: vec![],
-                error: Some(e.to_string()),
-            }
-        }
+        Err(e) => return CgroupInfo { mode: None, v1_controllers: vec![], unified_mount: None, unified_controllers: vec![], error: Some(e.to_string()) },
     };
     let mode = layout.mode().ok().map(|m| m.as_str().to_string());
     let unified_mount = layout.unified.as_ref().map(|m| m.mount_point.display().to_string());
@@ -123,13 +115,7 @@ fn cgroup_info() -> CgroupInfo {
         .and_then(|m| std::fs::read_to_string(m.mount_point.join("cgroup.controllers")).ok())
         .map(|s| s.split_whitespace().map(String::from).collect())
         .unwrap_or_default();
-    CgroupInfo {
-        mode,
-        v1_controllers: layout.v1.keys().cloned().collect(),
-        unified_mount,
-        unified_controllers,
-        error: None,
-    }
+    CgroupInfo { mode, v1_controllers: layout.v1.keys().cloned().collect(), unified_mount, unified_controllers, error: None }
 }
 
 fn overlayfs() -> bool {
@@ -149,11 +135,9 @@ fn runtime_info(path: String) -> RuntimeInfo {
             let text = String::from_utf8_lossy(&out.stdout);
             RuntimeInfo { path, version: text.lines().next().map(|l| l.trim().to_string()), error: None }
         }
-        Ok(out) => RuntimeInfo {
-            path,
-            version: None,
-            error: Some(format!("--version failed ({}): {}", out.status, String::from_utf8_lossy(&out.stderr).trim())),
-        },
+        Ok(out) => {
+            RuntimeInfo { path, version: None, error: Some(format!("--version failed ({}): {}", out.status, String::from_utf8_lossy(&out.stderr).trim())) }
+        }
         Err(e) => RuntimeInfo { path, version: None, error: Some(e.to_string()) },
     }
 }
@@ -169,14 +153,9 @@ pub fn host_info(runtime_path: String) -> HostInfo {
         },
         Err(_) => KernelInfo { release: String::new(), version: String::new(), machine: String::new() },
     };
-    let mut namespaces: Vec<NamespaceSupport> = NAMESPACES
-        .iter()
-        .map(|(name, flags)| NamespaceSupport { name: name.to_string(), supported: can_unshare(*flags) })
-        .collect();
-    namespaces.push(NamespaceSupport {
-        name: "time".into(),
-        supported: can_unshare(CloneFlags::from_bits_retain(CLONE_NEWTIME)),
-    });
+    let mut namespaces: Vec<NamespaceSupport> =
+        NAMESPACES.iter().map(|(name, flags)| NamespaceSupport { name: name.to_string(), supported: can_unshare(*flags) }).collect();
+    namespaces.push(NamespaceSupport { name: "time".into(), supported: can_unshare(CloneFlags::from_bits_retain(CLONE_NEWTIME)) });
     let user_supported = namespaces.iter().any(|n| n.name == "user" && n.supported);
     HostInfo {
         kernel,

@@ -224,7 +224,13 @@ pub struct GcReport {
 
 impl From<PruneReport> for GcReport {
     fn from(r: PruneReport) -> Self {
-        GcReport { blobs_removed: r.blobs_removed as f64, layers_removed: r.layers_removed as f64, bytes_freed: r.bytes_freed as f64, busy: r.busy, failures: r.failures }
+        GcReport {
+            blobs_removed: r.blobs_removed as f64,
+            layers_removed: r.layers_removed as f64,
+            bytes_freed: r.bytes_freed as f64,
+            busy: r.busy,
+            failures: r.failures,
+        }
     }
 }
 
@@ -248,11 +254,7 @@ fn from_host_err(e: FromHostError) -> Error {
 pub fn image_from_host(root: String, binaries: Vec<String>, add: Vec<String>, refs: Vec<String>) -> AsyncTask<Job<ImageSummary, ImageSummary>> {
     job(move || {
         let store = open(&root)?;
-        let req = fromhost::FromHost {
-            binaries: binaries.into_iter().map(PathBuf::from).collect(),
-            add: add.into_iter().map(PathBuf::from).collect(),
-            refs,
-        };
+        let req = fromhost::FromHost { binaries: binaries.into_iter().map(PathBuf::from).collect(), add: add.into_iter().map(PathBuf::from).collect(), refs };
         let r = fromhost::build(&store, &req).map_err(from_host_err)?;
         summary_of(&store, &r)
     })

@@ -203,10 +203,10 @@ fn release_resources(nl: Option<&mut Netlink>, l: &Lease, veth: bool) {
 
 fn open_netns(pid: i32) -> Result<OwnedFd, AttachError> {
     let p = format!("/proc/{pid}/ns/net");
-    let fd = nix::fcntl::open(p.as_str(), OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty())
-        .map_err(|source| AttachError::Netns { pid, source })?;
+    let fd = nix::fcntl::open(p.as_str(), OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty()).map_err(|source| AttachError::Netns { pid, source })?;
     let theirs = std::fs::metadata(&p).map_err(|e| AttachError::Netns { pid, source: nix::errno::Errno::from_raw(e.raw_os_error().unwrap_or(0)) })?;
-    let ours = std::fs::metadata("/proc/self/ns/net").map_err(|e| AttachError::Netns { pid, source: nix::errno::Errno::from_raw(e.raw_os_error().unwrap_or(0)) })?;
+    let ours =
+        std::fs::metadata("/proc/self/ns/net").map_err(|e| AttachError::Netns { pid, source: nix::errno::Errno::from_raw(e.raw_os_error().unwrap_or(0)) })?;
     if (theirs.dev(), theirs.ino()) == (ours.dev(), ours.ino()) {
         return Err(AttachError::HostNetns(pid));
     }
@@ -320,8 +320,8 @@ fn plug(nl: &mut Netlink, net: &Network, l: &Lease, br_index: u32, netns: std::o
     // The rest happens inside the container's namespace, and this process comes back after
     // it: an undo spawns nft, which must act on the host's tables.
     let me = std::process::id() as i32;
-    let host = nix::fcntl::open("/proc/self/ns/net", OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty())
-        .map_err(|source| AttachError::Netns { pid: me, source })?;
+    let host =
+        nix::fcntl::open("/proc/self/ns/net", OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty()).map_err(|source| AttachError::Netns { pid: me, source })?;
     setns(netns, CloneFlags::CLONE_NEWNET).map_err(|source| AttachError::Netns { pid: l.pid, source })?;
     let r = configure_inside(net, l, ifname);
     setns(host.as_fd(), CloneFlags::CLONE_NEWNET).map_err(|source| AttachError::Netns { pid: me, source })?;

@@ -26,7 +26,11 @@ pub struct Cidr {
 
 impl Cidr {
     fn mask(prefix: u8) -> u32 {
-        if prefix == 0 { 0 } else { u32::MAX << (32 - prefix) }
+        if prefix == 0 {
+            0
+        } else {
+            u32::MAX << (32 - prefix)
+        }
     }
 
     pub fn network(&self) -> u32 {
@@ -140,10 +144,7 @@ mod tests {
         for bad in ["", "10.0.0.0", "10.0.0/8", "10.0.0.0/", "10.0.0.0/33", "10.0.0.0/+8", "300.0.0.0/8", "a.b.c.d/8", "10.0.0.0/8/8", "10.0.0.0/ 8"] {
             assert!(matches!(bad.parse::<Cidr>(), Err(CidrError::Syntax(_))), "{bad}");
         }
-        assert_eq!(
-            "10.88.1.0/16".parse::<Cidr>(),
-            Err(CidrError::HostBits { input: "10.88.1.0/16".into(), suggest: "10.88.0.0/16".into() })
-        );
+        assert_eq!("10.88.1.0/16".parse::<Cidr>(), Err(CidrError::HostBits { input: "10.88.1.0/16".into(), suggest: "10.88.0.0/16".into() }));
         assert!(matches!("10.0.0.0/31".parse::<Cidr>(), Err(CidrError::Prefix(_))));
         assert!(matches!("0.0.0.0/0".parse::<Cidr>(), Err(CidrError::Prefix(_))));
         assert!(parse_ip("10.1.2").is_err());

@@ -28,7 +28,11 @@ pub struct Cidr6 {
 
 impl Cidr6 {
     fn mask(prefix: u8) -> u128 {
-        if prefix == 0 { 0 } else { u128::MAX << (128 - prefix) }
+        if prefix == 0 {
+            0
+        } else {
+            u128::MAX << (128 - prefix)
+        }
     }
 
     pub fn network(&self) -> u128 {
@@ -144,10 +148,7 @@ mod tests {
         for bad in ["", "fd00::", "fd00::/", "fd00::/129", "fd00::/+64", "fd00:::/64", "10.0.0.0/8", "fd00::/64/64", "gd00::/64"] {
             assert!(matches!(bad.parse::<Cidr6>(), Err(Cidr6Error::Syntax(_))), "{bad}");
         }
-        assert_eq!(
-            "fd00::1/64".parse::<Cidr6>(),
-            Err(Cidr6Error::HostBits { input: "fd00::1/64".into(), suggest: "fd00::/64".into() })
-        );
+        assert_eq!("fd00::1/64".parse::<Cidr6>(), Err(Cidr6Error::HostBits { input: "fd00::1/64".into(), suggest: "fd00::/64".into() }));
         assert!(matches!("fd00::/32".parse::<Cidr6>(), Err(Cidr6Error::Prefix(_))));
         assert!(matches!("fd00::/124".parse::<Cidr6>(), Err(Cidr6Error::Prefix(_))));
         for bad in ["fe80::/64", "ff02::/64", "::/64"] {

@@ -197,7 +197,16 @@ mod tests {
 
     fn net(subnet: &str) -> Network {
         let subnet: Cidr = subnet.parse().unwrap();
-        Network { name: "n".into(), bridge: "tsn".into(), gateway: subnet.default_gateway(), subnet, subnet6: None, gateway6: None, mtu: 1500, created: "t".into() }
+        Network {
+            name: "n".into(),
+            bridge: "tsn".into(),
+            gateway: subnet.default_gateway(),
+            subnet,
+            subnet6: None,
+            gateway6: None,
+            mtu: 1500,
+            created: "t".into(),
+        }
     }
 
     fn lease(ip: Ipv4Addr, id: &str, pid: i32) -> Lease {

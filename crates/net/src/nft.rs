@@ -148,7 +148,9 @@ pub fn container_ruleset(table: &str, ip: Ipv4Addr, ip6: Option<Ipv6Addr>, ports
         let Some(c6) = ip6 else { continue };
         match p.host_ip {
             None => rules6 += &format!("    ip6 daddr != ::1 fib daddr type local {proto} dport {} dnat to [{c6}]:{}\n", p.host_port, p.container_port),
-            Some(IpAddr::V6(h)) if !h.is_loopback() => rules6 += &format!("    ip6 daddr {h} {proto} dport {} dnat to [{c6}]:{}\n", p.host_port, p.container_port),
+            Some(IpAddr::V6(h)) if !h.is_loopback() => {
+                rules6 += &format!("    ip6 daddr {h} {proto} dport {} dnat to [{c6}]:{}\n", p.host_port, p.container_port)
+            }
             _ => {}
         }
     }
@@ -180,8 +182,26 @@ mod tests {
 
     #[test]
     fn base_rules_per_network() {
-        let a = Network { name: "a".into(), bridge: "tsa".into(), subnet: "10.1.0.0/24".parse().unwrap(), gateway: "10.1.0.1".parse().unwrap(), subnet6: None, gateway6: None, mtu: 1500, created: "t".into() };
-        let b = Network { name: "b".into(), bridge: "tsb".into(), subnet: "10.2.0.0/24".parse().unwrap(), gateway: "10.2.0.1".parse().unwrap(), subnet6: None, gateway6: None, mtu: 1500, created: "t".into() };
+        let a = Network {
+            name: "a".into(),
+            bridge: "tsa".into(),
+            subnet: "10.1.0.0/24".parse().unwrap(),
+            gateway: "10.1.0.1".parse().unwrap(),
+            subnet6: None,
+            gateway6: None,
+            mtu: 1500,
+            created: "t".into(),
+        };
+        let b = Network {
+            name: "b".into(),
+            bridge: "tsb".into(),
+            subnet: "10.2.0.0/24".parse().unwrap(),
+            gateway: "10.2.0.1".parse().unwrap(),
+            subnet6: None,
+            gateway6: None,
+            mtu: 1500,
+            created: "t".into(),
+        };
         let s = base_ruleset(&[a.clone(), b.clone()]);
         assert!(s.ends_with("table ip6 tsc-box {}\ndelete table ip6 tsc-box\n"), "no IPv6 table without an IPv6 network");
         let mut b6 = b;

@@ -58,9 +58,7 @@ impl std::fmt::Display for Port {
 impl Port {
     /// Whether two published ports would catch the same packets.
     pub fn clashes(&self, other: &Port) -> bool {
-        self.proto == other.proto
-            && self.host_port == other.host_port
-            && (self.host_ip.is_none() || other.host_ip.is_none() || self.host_ip == other.host_ip)
+        self.proto == other.proto && self.host_port == other.host_port && (self.host_ip.is_none() || other.host_ip.is_none() || self.host_ip == other.host_ip)
     }
 
     pub fn check(&self) -> Result<(), PortError> {

@@ -37,10 +37,8 @@ pub type Running = (i32, u64);
 
 /// Binds every port, then starts the relay for the container whose init is `pid`.
 pub fn start(pid: i32, forwards: &[Forward]) -> Result<Running, ProxyError> {
-    let listeners = forwards
-        .iter()
-        .map(|f| TcpListener::bind(f.listen).map_err(|source| ProxyError::Bind { addr: f.listen, source }))
-        .collect::<Result<Vec<_>, _>>()?;
+    let listeners =
+        forwards.iter().map(|f| TcpListener::bind(f.listen).map_err(|source| ProxyError::Bind { addr: f.listen, source })).collect::<Result<Vec<_>, _>>()?;
     let pidfd = companion::pidfd_open(pid)?;
     let exe = std::fs::read_link("/proc/self/exe").map_err(ProxyError::Exe)?;
     let mut cmd = Command::new(exe);

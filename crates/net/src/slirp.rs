@@ -123,14 +123,18 @@ fn private_dir() -> Result<PathBuf, SlirpError> {
 fn start(bin: &Path, plan: &SlirpPlan, pid: i32, pidfd: &OwnedFd, sock: &Path) -> Result<i32, SlirpError> {
     let (ready_r, ready_w) = companion::pipe()?;
     let (exit_r, exit_w) = companion::pipe()?;
-    let log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&plan.log)
-        .map_err(|source| SlirpError::Io { what: "open", path: plan.log.clone(), source })?;
+    let log = std::fs::OpenOptions::new().create(true).append(true).open(&plan.log).map_err(|source| SlirpError::Io {
+        what: "open",
+        path: plan.log.clone(),
+        source,
+    })?;
     let mut cmd = Command::new(bin);
-    cmd.args(["--configure", "--mtu", &plan.mtu.to_string(), "--disable-host-loopback", "--enable-sandbox", "--enable-seccomp"])
-        .args(["--exit-fd", "3", "--ready-fd", "4"]);
+    cmd.args(["--configure", "--mtu", &plan.mtu.to_string(), "--disable-host-loopback", "--enable-sandbox", "--enable-seccomp"]).args([
+        "--exit-fd",
+        "3",
+        "--ready-fd",
+        "4",
+    ]);
     if !plan.ports.is_empty() {
         cmd.arg("--api-socket").arg(sock);
     }
@@ -245,7 +249,10 @@ mod tests {
         let all = Port { host_ip: None, ..p };
         assert!(hostfwd_request(&all).contains("\"host_addr\":\"0.0.0.0\""));
         check_reply(r#"{"return": {"id": 1}}"#).unwrap();
-        assert_eq!(check_reply(r#"{"error": {"desc": "bad request: add_hostfwd: slirp_add_hostfwd failed"}}"#).unwrap_err(), "bad request: add_hostfwd: slirp_add_hostfwd failed");
+        assert_eq!(
+            check_reply(r#"{"error": {"desc": "bad request: add_hostfwd: slirp_add_hostfwd failed"}}"#).unwrap_err(),
+            "bad request: add_hostfwd: slirp_add_hostfwd failed"
+        );
         assert!(check_reply("garbage").is_err());
     }
 

@@ -93,7 +93,11 @@ pub fn check_name(name: &str) -> Result<(), StoreError> {
         && name.len() <= 64
         && name.as_bytes()[0].is_ascii_alphanumeric()
         && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.');
-    if ok { Ok(()) } else { Err(StoreError::BadName(name.into())) }
+    if ok {
+        Ok(())
+    } else {
+        Err(StoreError::BadName(name.into()))
+    }
 }
 
 /// Writes `data` to `path` atomically (temporary file, rename). No fsync: it would cost
@@ -287,7 +291,16 @@ mod tests {
 
     fn net(name: &str, bridge: &str, subnet: &str) -> Network {
         let subnet: Cidr = subnet.parse().unwrap();
-        Network { name: name.into(), bridge: bridge.into(), gateway: subnet.default_gateway(), subnet, subnet6: None, gateway6: None, mtu: DEFAULT_MTU, created: "t".into() }
+        Network {
+            name: name.into(),
+            bridge: bridge.into(),
+            gateway: subnet.default_gateway(),
+            subnet,
+            subnet6: None,
+            gateway6: None,
+            mtu: DEFAULT_MTU,
+            created: "t".into(),
+        }
     }
 
     #[test]

@@ -35,7 +35,10 @@ fn main() {
     // container can change (tsc_box_core::sys::exe).
     if matches!(cli.command, Command::Create(_) | Command::Run(_) | Command::Exec(_)) {
         if let Err(e) = tsc_box_core::sys::exe::ensure_sealed() {
-            let e = error::CmdError::other(tsc_box_core::kind::Kind::Internal, format!("cannot protect the runtime binary from the container (read-only view or sealed copy): {e}"));
+            let e = error::CmdError::other(
+                tsc_box_core::kind::Kind::Internal,
+                format!("cannot protect the runtime binary from the container (read-only view or sealed copy): {e}"),
+            );
             logger.error(e.kind(), &e.to_string());
             std::process::exit(e.exit_status());
         }

@@ -11,9 +11,9 @@ use nix::sys::signalfd::SignalFd;
 use nix::unistd::{read, write, Pid};
 use tsc_box_core::terminal::copy_winsize;
 
+use tsc_box_core::monitor::supervise::reap;
 /// The shell convention for an exit status (shared with the monitor of detached containers).
 pub use tsc_box_core::monitor::supervise::status_code;
-use tsc_box_core::monitor::supervise::reap;
 
 /// Blocks every signal the relay passes on (plus SIGCHLD and SIGWINCH, which it acts on) and
 /// returns that set, for a signalfd. Done before the clone: a signal arriving during setup

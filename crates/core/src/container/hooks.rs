@@ -30,7 +30,11 @@ pub enum HookError {
 }
 
 fn stderr_suffix(s: &str) -> String {
-    if s.is_empty() { String::new() } else { format!(": {s}") }
+    if s.is_empty() {
+        String::new()
+    } else {
+        format!(": {s}")
+    }
 }
 
 impl HookError {

@@ -116,7 +116,8 @@ mod tests {
 
     #[test]
     fn the_container_root_is_found_in_the_maps() {
-        let maps: Vec<LinuxIdMapping> = serde_json::from_str(r#"[{"containerID":1,"hostID":300001,"size":10},{"containerID":0,"hostID":200000,"size":1}]"#).unwrap();
+        let maps: Vec<LinuxIdMapping> =
+            serde_json::from_str(r#"[{"containerID":1,"hostID":300001,"size":10},{"containerID":0,"hostID":200000,"size":1}]"#).unwrap();
         assert_eq!(host_id(&maps, 0), Some(200000));
         assert_eq!(host_id(&maps, 5), Some(300005));
         assert_eq!(host_id(&maps, 11), None);

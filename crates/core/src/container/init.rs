@@ -84,10 +84,8 @@ fn run(ctx: &InitCtx<'_>) -> Result<Infallible, ContainerError> {
     }
     // First, while we still hold the host's privileges (see container::placement).
     for tasks in ctx.cgroup_tasks {
-        std::fs::write(tasks, b"0").map_err(|e| ContainerError::Child {
-            kind: crate::kind::Kind::Cgroup,
-            msg: format!("joining the cgroup {}: {e}", tasks.display()),
-        })?;
+        std::fs::write(tasks, b"0")
+            .map_err(|e| ContainerError::Child { kind: crate::kind::Kind::Cgroup, msg: format!("joining the cgroup {}: {e}", tasks.display()) })?;
     }
     for (fd, flag) in ctx.joins {
         setns(fd, *flag).map_err(ns_err("setns"))?;

@@ -163,10 +163,8 @@ fn build(opts: &Options<'_>, undo: &mut Undo) -> Result<Container, ContainerErro
     };
 
     undo.state = Some(StateDir::create(opts.root, opts.id)?);
-    let cg_path = linux
-        .and_then(|l| l.cgroups_path().as_ref())
-        .map(|p| p.to_string_lossy().into_owned())
-        .unwrap_or_else(|| format!("/tsc-box-runtime/{}", opts.id));
+    let cg_path =
+        linux.and_then(|l| l.cgroups_path().as_ref()).map(|p| p.to_string_lossy().into_owned()).unwrap_or_else(|| format!("/tsc-box-runtime/{}", opts.id));
     let mut cgroup = Manager::new(&cg_path)?;
     // Recorded before the cgroup exists: if this process dies from here on, `delete` finds
     // the cgroup to remove (the record says pid 0: creating while we hold the lock, then
@@ -225,8 +223,7 @@ fn build(opts: &Options<'_>, undo: &mut Undo) -> Result<Container, ContainerErro
         }
         StartVia::Socket => None,
     };
-    let (parent_sock, child_sock) =
-        socketpair(AddressFamily::Unix, SockType::SeqPacket, None, SockFlag::SOCK_CLOEXEC).map_err(sys("socketpair"))?;
+    let (parent_sock, child_sock) = socketpair(AddressFamily::Unix, SockType::SeqPacket, None, SockFlag::SOCK_CLOEXEC).map_err(sys("socketpair"))?;
     let (cg_fd, self_join) = match &cgroup {
         Some(cg) => placement(cg, ns.new_user)?,
         None => (None, Vec::new()),
@@ -237,8 +234,7 @@ fn build(opts: &Options<'_>, undo: &mut Undo) -> Result<Container, ContainerErro
     let own_pid_ns = match &pid_join {
         Some(fd) => {
             let own = namespaces::open(Path::new("/proc/self/ns/pid"), CloneFlags::CLONE_NEWPID)?;
-            setns(fd, CloneFlags::CLONE_NEWPID)
-                .map_err(|errno| ContainerError::Namespace { what: "join pid namespace".into(), errno })?;
+            setns(fd, CloneFlags::CLONE_NEWPID).map_err(|errno| ContainerError::Namespace { what: "join pid namespace".into(), errno })?;
             Some(own)
         }
         None => None,
@@ -273,8 +269,7 @@ fn build(opts: &Options<'_>, undo: &mut Undo) -> Result<Container, ContainerErro
     };
     undo.pid = Some(pid);
     if let Some(own) = own_pid_ns {
-        setns(own, CloneFlags::CLONE_NEWPID)
-            .map_err(|errno| ContainerError::Namespace { what: "return to our pid namespace".into(), errno })?;
+        setns(own, CloneFlags::CLONE_NEWPID).map_err(|errno| ContainerError::Namespace { what: "return to our pid namespace".into(), errno })?;
     }
     drop(child_sock);
     drop(fifo);

@@ -21,10 +21,9 @@ pub(super) fn placement(cgroup: &Manager, new_user: bool) -> Result<(Option<Owne
         _ if new_user => Ok((None, Vec::new())),
         _ => {
             let fd = match cgroup.unified_dir() {
-                Some(d) => Some(
-                    nix::fcntl::open(d, OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty())
-                        .map_err(sys("open the unified cgroup"))?,
-                ),
+                Some(d) => {
+                    Some(nix::fcntl::open(d, OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty()).map_err(sys("open the unified cgroup"))?)
+                }
                 None => None,
             };
             Ok((fd, cgroup.v1_dirs().into_iter().map(|d| d.join("tasks")).collect()))

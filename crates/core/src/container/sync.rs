@@ -62,10 +62,7 @@ pub fn recv_msg(sock: BorrowedFd<'_>) -> Result<Option<Msg>, Errno> {
         (b'S', _) => Msg::Start,
         (b'R', _) => Msg::Ready,
         (b'T', Some(fd)) => Msg::Pty(fd),
-        (b'E', _) if n >= 2 => Msg::Error {
-            kind: Kind::from_u8(buf[1]),
-            msg: String::from_utf8_lossy(&buf[2..n]).into_owned(),
-        },
+        (b'E', _) if n >= 2 => Msg::Error { kind: Kind::from_u8(buf[1]), msg: String::from_utf8_lossy(&buf[2..n]).into_owned() },
         _ => return Err(Errno::EPROTO),
     }))
 }

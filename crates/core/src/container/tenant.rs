@@ -106,7 +106,8 @@ pub fn start(t: &Tenant<'_>) -> Result<Started, TenantError> {
             continue;
         }
         let p = format!("/proc/{}/ns/{name}", t.rec.pid);
-        let fd = nix::fcntl::open(p.as_str(), OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty()).map_err(|errno| TenantError::Namespace { what: p.clone(), errno })?;
+        let fd = nix::fcntl::open(p.as_str(), OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty())
+            .map_err(|errno| TenantError::Namespace { what: p.clone(), errno })?;
         if flag == CloneFlags::CLONE_NEWPID {
             pid_ns = Some(fd)
         } else {

@@ -25,8 +25,7 @@ use crate::sys::fdpass::{recv_with_fd, send_fd};
 /// `root_owner`: the host ids of the container's root, given the upper directory.
 pub fn detached_overlay(layers: &Layers, rootfs: &Path, userns: Option<BorrowedFd<'_>>, root_owner: Option<(u32, u32)>) -> Result<OwnedFd, LayersError> {
     if let Some((u, g)) = root_owner {
-        nix::unistd::chown(&layers.upperdir, Some(Uid::from_raw(u)), Some(Gid::from_raw(g)))
-            .map_err(sys(format!("chown {}", layers.upperdir.display())))?;
+        nix::unistd::chown(&layers.upperdir, Some(Uid::from_raw(u)), Some(Gid::from_raw(g))).map_err(sys(format!("chown {}", layers.upperdir.display())))?;
     }
     let (ours, theirs) = socketpair(AddressFamily::Unix, SockType::SeqPacket, None, SockFlag::SOCK_CLOEXEC).map_err(sys("socketpair"))?;
     // We are single-threaded (the runtime): the helper may do anything after fork.

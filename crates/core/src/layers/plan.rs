@@ -145,9 +145,13 @@ mod tests {
     #[test]
     fn the_cli_layout_is_accepted_and_renders_its_options() {
         let t = tree();
-        let l = Layers::from_spec(&spec_with(&json(&t, &["images/layers/b", "images/layers/a"], "overlay/k/upper", "overlay/k/work")), &t.rootfs).unwrap().unwrap();
+        let l =
+            Layers::from_spec(&spec_with(&json(&t, &["images/layers/b", "images/layers/a"], "overlay/k/upper", "overlay/k/work")), &t.rootfs).unwrap().unwrap();
         let d = t.data.display();
-        assert_eq!(l.options(true), format!("lowerdir={d}/images/layers/b:{d}/images/layers/a,upperdir={d}/overlay/k/upper,workdir={d}/overlay/k/work,userxattr"));
+        assert_eq!(
+            l.options(true),
+            format!("lowerdir={d}/images/layers/b:{d}/images/layers/a,upperdir={d}/overlay/k/upper,workdir={d}/overlay/k/work,userxattr")
+        );
         assert!(!l.options(false).contains("userxattr"));
     }
 

@@ -12,7 +12,9 @@ pub enum Policy {
     /// and a container stopped by `stop` is never restarted by either.
     UnlessStopped,
     /// Restart after a non-zero exit, at most `max` times (0: no limit).
-    OnFailure { max: u32 },
+    OnFailure {
+        max: u32,
+    },
 }
 
 impl Policy {

@@ -41,9 +41,7 @@ pub struct Locked(#[allow(dead_code)] Flock<OwnedFd>);
 pub fn lock(dir: &Path) -> Result<Locked, MonitorError> {
     let f = File::open(dir).map_err(io("open", dir))?;
     let fd: OwnedFd = f.into();
-    Flock::lock(fd, FlockArg::LockExclusive)
-        .map(Locked)
-        .map_err(|(_, e)| MonitorError::Io { what: "lock", path: dir.to_path_buf(), source: e.into() })
+    Flock::lock(fd, FlockArg::LockExclusive).map(Locked).map_err(|(_, e)| MonitorError::Io { what: "lock", path: dir.to_path_buf(), source: e.into() })
 }
 
 pub fn read(path: &Path) -> Result<Option<ContainerStatus>, MonitorError> {

@@ -99,7 +99,8 @@ pub fn wait(w: Watch, sfd: &SignalFd, log: &mut LogFile, trim: &mut Trimmer) -> 
     }
     loop {
         let (ready_sig, ready) = {
-            let mut fds = [PollFd::new(sfd.as_fd(), PollFlags::POLLIN), PollFd::new(sfd.as_fd(), PollFlags::empty()), PollFd::new(sfd.as_fd(), PollFlags::empty())];
+            let mut fds =
+                [PollFd::new(sfd.as_fd(), PollFlags::POLLIN), PollFd::new(sfd.as_fd(), PollFlags::empty()), PollFd::new(sfd.as_fd(), PollFlags::empty())];
             let mut n = 1;
             let mut which = [usize::MAX; 2];
             for (i, (fd, _)) in streams.iter().enumerate() {

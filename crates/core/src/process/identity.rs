@@ -30,7 +30,11 @@ pub fn switch(user: &User, allow_setgroups: bool) -> Result<(), ProcessError> {
 /// HOME from it when the config leaves HOME out, and images rely on that.
 pub fn home_in_root(root: BorrowedFd<'_>, uid: u32) -> String {
     let flags = OFlag::O_RDONLY | OFlag::O_NONBLOCK | OFlag::O_NOCTTY;
-    open_in_root(root, Path::new("/etc/passwd"), flags).ok().and_then(|fd| read_passwd(File::from(fd))).and_then(|text| home_in(&text, uid)).unwrap_or_else(|| "/".into())
+    open_in_root(root, Path::new("/etc/passwd"), flags)
+        .ok()
+        .and_then(|fd| read_passwd(File::from(fd)))
+        .and_then(|text| home_in(&text, uid))
+        .unwrap_or_else(|| "/".into())
 }
 
 /// The image's passwd file, if it is a regular file of sane size: a FIFO or a huge file

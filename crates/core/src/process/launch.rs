@@ -59,7 +59,8 @@ impl<'a> Launch<'a> {
     pub fn prepare(process: &'a Process, filter: Option<&'a Filter>, extra_env: Vec<String>, keep: Keep<'_>) -> Result<Launch<'a>, ProcessError> {
         let first_closed = 3 + keep.preserved;
         close_fds_except(first_closed, keep.runtime).map_err(ProcessError::sys("close inherited fds"))?;
-        let root = nix::fcntl::open("/", OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty()).map_err(ProcessError::sys("open the container's root"))?;
+        let root = nix::fcntl::open("/", OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty())
+            .map_err(ProcessError::sys("open the container's root"))?;
         enter_cwd(root.as_fd(), process.cwd())?;
 
         let user = process.user();
@@ -68,7 +69,11 @@ impl<'a> Launch<'a> {
         if env_get(&env, "HOME").is_none() {
             env.push(format!("HOME={}", identity::home_in_root(root.as_fd(), user.uid())));
         }
-        let args = process.args().as_deref().filter(|a| !a.is_empty()).ok_or_else(|| ProcessError::Sys { what: "process.args is empty".into(), errno: Errno::EINVAL })?;
+        let args = process
+            .args()
+            .as_deref()
+            .filter(|a| !a.is_empty())
+            .ok_or_else(|| ProcessError::Sys { what: "process.args is empty".into(), errno: Errno::EINVAL })?;
         let path = exec::lookup(&args[0], env_get(&env, "PATH").unwrap_or(DEFAULT_PATH))?;
         let prepared = exec::prepare(&path, args, &env);
         let caps = process.capabilities().as_ref().map(CapPlan::new).transpose()?;
@@ -181,9 +186,7 @@ mod tests {
             nix::unistd::ForkResult::Child => {
                 let fds: Vec<RawFd> = (0..6).map(|_| open_fd()).collect();
                 let keep = [fds[2], fds[4]];
-                let ok = close_fds_except(fds[0] as u32, &keep).is_ok()
-                    && fds.iter().all(|fd| is_open(*fd) == keep.contains(fd))
-                    && is_open(2);
+                let ok = close_fds_except(fds[0] as u32, &keep).is_ok() && fds.iter().all(|fd| is_open(*fd) == keep.contains(fd)) && is_open(2);
                 unsafe { libc::_exit(if ok { 0 } else { 1 }) }
             }
             nix::unistd::ForkResult::Parent { child } => {

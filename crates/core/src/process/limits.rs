@@ -43,8 +43,6 @@ pub fn set_oom_score_adj(v: i32) -> Result<(), ProcessError> {
 /// Writes one sysctl through the container's own /proc (validated to be namespaced).
 pub fn set_sysctl(key: &str, value: &str) -> Result<(), ProcessError> {
     let path = format!("/proc/sys/{}", if key.contains('/') { key.to_string() } else { key.replace('.', "/") });
-    std::fs::write(&path, value).map_err(|e| ProcessError::Sys {
-        what: format!("sysctl {key}"),
-        errno: nix::errno::Errno::from_raw(e.raw_os_error().unwrap_or(0)),
-    })
+    std::fs::write(&path, value)
+        .map_err(|e| ProcessError::Sys { what: format!("sysctl {key}"), errno: nix::errno::Errno::from_raw(e.raw_os_error().unwrap_or(0)) })
 }

@@ -7,8 +7,7 @@ use nix::sys::socket::{socket, AddressFamily, SockFlag, SockType};
 use super::ProcessError;
 
 pub fn loopback_up() -> Result<(), ProcessError> {
-    let s = socket(AddressFamily::Inet, SockType::Datagram, SockFlag::SOCK_CLOEXEC, None)
-        .map_err(ProcessError::sys("socket"))?;
+    let s = socket(AddressFamily::Inet, SockType::Datagram, SockFlag::SOCK_CLOEXEC, None).map_err(ProcessError::sys("socket"))?;
     let mut req: libc::ifreq = unsafe { std::mem::zeroed() };
     for (d, b) in req.ifr_name.iter_mut().zip(b"lo\0") {
         *d = *b as libc::c_char;

@@ -14,10 +14,8 @@ use super::resolve::mkdir_all;
 use super::{path_err, RootfsError};
 use crate::sys::fd_path;
 
-const CONTROLLERS: &[&str] = &[
-    "blkio", "cpu", "cpuacct", "cpuset", "devices", "freezer", "hugetlb", "memory", "misc",
-    "net_cls", "net_prio", "perf_event", "pids", "rdma",
-];
+const CONTROLLERS: &[&str] =
+    &["blkio", "cpu", "cpuacct", "cpuset", "devices", "freezer", "hugetlb", "memory", "misc", "net_cls", "net_prio", "perf_event", "pids", "rdma"];
 
 /// A host v1 hierarchy: the directory name it gets and the mount data naming it.
 #[derive(Debug, PartialEq)]
@@ -43,11 +41,7 @@ pub fn v1_hierarchies(mountinfo: &str) -> Vec<Hierarchy> {
         let fields: Vec<&str> = left.split(' ').collect();
         let (Some(root), Some(mp)) = (fields.get(3), fields.get(4)) else { continue };
         let Some(dir) = Path::new(mp).file_name().and_then(|n| n.to_str()) else { continue };
-        let names: Vec<String> = opts
-            .split(',')
-            .filter(|o| CONTROLLERS.contains(o) || o.starts_with("name="))
-            .map(str::to_string)
-            .collect();
+        let names: Vec<String> = opts.split(',').filter(|o| CONTROLLERS.contains(o) || o.starts_with("name=")).map(str::to_string).collect();
         let data = names.join(",");
         if names.is_empty() || out.iter().any(|h| h.data == data) {
             continue;
@@ -77,8 +71,7 @@ pub fn mount_cgroup(root: BorrowedFd<'_>, dest: &Path, ty: &str, flags: MsFlags)
         return Ok(());
     }
     let tmpfs_flags = flags & !MsFlags::MS_RDONLY;
-    mount(Some("tmpfs"), fd_path(target.as_raw_fd()).as_str(), Some("tmpfs"), tmpfs_flags, Some("mode=755"))
-        .map_err(merr("tmpfs".into()))?;
+    mount(Some("tmpfs"), fd_path(target.as_raw_fd()).as_str(), Some("tmpfs"), tmpfs_flags, Some("mode=755")).map_err(merr("tmpfs".into()))?;
     for h in &hierarchies {
         let sub: PathBuf = dest.join(&h.dir);
         let t = mkdir_all(root, &sub, Mode::from_bits_truncate(0o755)).map_err(path_err("create mount point", &sub))?;
@@ -91,8 +84,7 @@ pub fn mount_cgroup(root: BorrowedFd<'_>, dest: &Path, ty: &str, flags: MsFlags)
         }
         // Co-mounted controllers (cpu,cpuacct) are also reachable by each name.
         if h.controllers.len() > 1 {
-            let dir = super::resolve::open_in_root(root, dest, nix::fcntl::OFlag::O_PATH | nix::fcntl::OFlag::O_DIRECTORY)
-                .map_err(path_err("open", dest))?;
+            let dir = super::resolve::open_in_root(root, dest, nix::fcntl::OFlag::O_PATH | nix::fcntl::OFlag::O_DIRECTORY).map_err(path_err("open", dest))?;
             for c in &h.controllers {
                 let _ = symlinkat(h.dir.as_str(), std::os::fd::AsFd::as_fd(&dir), c.as_str());
             }
@@ -160,8 +152,8 @@ mod tests {
     #[test]
     fn finds_our_own_cgroup_directory() {
         let pc = "4:memory:/tsc/x\n2:cpuacct,cpu:/tsc/x\n1:name=systemd:/user/1\n0::/tsc/x\n";
-        assert_eq!(own_dir(&pc, "cpu,cpuacct", Path::new("/sys/fs/cgroup/cpu,cpuacct"), "/"), PathBuf::from("/sys/fs/cgroup/cpu,cpuacct/tsc/x"));
-        assert_eq!(own_dir(&pc, "", Path::new("/sys/fs/cgroup/unified"), "/"), PathBuf::from("/sys/fs/cgroup/unified/tsc/x"));
-        assert_eq!(own_dir(&pc, "name=systemd", Path::new("/sys/fs/cgroup/systemd"), "/user"), PathBuf::from("/sys/fs/cgroup/systemd/1"));
+        assert_eq!(own_dir(pc, "cpu,cpuacct", Path::new("/sys/fs/cgroup/cpu,cpuacct"), "/"), PathBuf::from("/sys/fs/cgroup/cpu,cpuacct/tsc/x"));
+        assert_eq!(own_dir(pc, "", Path::new("/sys/fs/cgroup/unified"), "/"), PathBuf::from("/sys/fs/cgroup/unified/tsc/x"));
+        assert_eq!(own_dir(pc, "name=systemd", Path::new("/sys/fs/cgroup/systemd"), "/user"), PathBuf::from("/sys/fs/cgroup/systemd/1"));
     }
 }

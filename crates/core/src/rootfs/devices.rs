@@ -14,21 +14,9 @@ use super::resolve::{create_file, open_in_root, parent_of};
 use super::{path_err, RootfsError};
 use crate::sys::fd_path;
 
-const STANDARD: &[(&str, u64, u64)] = &[
-    ("null", 1, 3),
-    ("zero", 1, 5),
-    ("full", 1, 7),
-    ("random", 1, 8),
-    ("urandom", 1, 9),
-    ("tty", 5, 0),
-];
+const STANDARD: &[(&str, u64, u64)] = &[("null", 1, 3), ("zero", 1, 5), ("full", 1, 7), ("random", 1, 8), ("urandom", 1, 9), ("tty", 5, 0)];
 
-const LINKS: &[(&str, &str)] = &[
-    ("/proc/self/fd", "fd"),
-    ("/proc/self/fd/0", "stdin"),
-    ("/proc/self/fd/1", "stdout"),
-    ("/proc/self/fd/2", "stderr"),
-];
+const LINKS: &[(&str, &str)] = &[("/proc/self/fd", "fd"), ("/proc/self/fd/0", "stdin"), ("/proc/self/fd/1", "stdout"), ("/proc/self/fd/2", "stderr")];
 
 pub fn populate(root: BorrowedFd<'_>, user_ns: bool) -> Result<(), RootfsError> {
     for (name, major, minor) in STANDARD {
@@ -69,14 +57,8 @@ pub fn create_configured(root: BorrowedFd<'_>, devs: &[LinuxDevice], user_ns: bo
         node(root, path, kind, mode, makedev(d.major() as u64, d.minor() as u64), user_ns)?;
         if d.uid().is_some() || d.gid().is_some() {
             let (dir, name) = parent_of(root, path).map_err(path_err("create", path))?;
-            fchownat(
-                dir.as_fd(),
-                name,
-                d.uid().map(Uid::from_raw),
-                d.gid().map(Gid::from_raw),
-                nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW,
-            )
-            .map_err(path_err("chown", path))?;
+            fchownat(dir.as_fd(), name, d.uid().map(Uid::from_raw), d.gid().map(Gid::from_raw), nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW)
+                .map_err(path_err("chown", path))?;
         }
     }
     Ok(())
@@ -96,8 +78,11 @@ fn node(root: BorrowedFd<'_>, path: &Path, kind: SFlag, mode: u32, dev: u64, use
         return Ok(());
     }
     let target = create_file(root, path, Mode::from_bits_truncate(0o000)).map_err(path_err("create", path))?;
-    mount(Some(path), fd_path(target.as_raw_fd()).as_str(), None::<&str>, MsFlags::MS_BIND, None::<&str>)
-        .map_err(|errno| RootfsError::Mount { what: format!("bind {}", path.display()), dest: path.into(), errno })
+    mount(Some(path), fd_path(target.as_raw_fd()).as_str(), None::<&str>, MsFlags::MS_BIND, None::<&str>).map_err(|errno| RootfsError::Mount {
+        what: format!("bind {}", path.display()),
+        dest: path.into(),
+        errno,
+    })
 }
 
 fn link(root: BorrowedFd<'_>, target: &str, path: &Path) -> Result<(), RootfsError> {

@@ -103,23 +103,31 @@ pub fn prepare(plan: &Plan<'_>) -> Result<(), RootfsError> {
         Some(f) if f.contains(MsFlags::MS_SLAVE) => MsFlags::MS_SLAVE,
         _ => MsFlags::MS_PRIVATE,
     };
-    mount(None::<&str>, "/", None::<&str>, initial | MsFlags::MS_REC, None::<&str>)
-        .map_err(|errno| RootfsError::Mount { what: "propagation".into(), dest: "/".into(), errno })?;
+    mount(None::<&str>, "/", None::<&str>, initial | MsFlags::MS_REC, None::<&str>).map_err(|errno| RootfsError::Mount {
+        what: "propagation".into(),
+        dest: "/".into(),
+        errno,
+    })?;
     if let Some(l) = plan.layers {
         crate::layers::mount_in_userns(l, plan.rootfs)?;
     }
     // pivot_root needs the new root to be a mount point.
     let root = match (plan.rootfs_tree, plan.rootfs_dir) {
         (Some(tree), Some(dir)) => {
-            crate::sys::move_mount_fd(tree, dir)
-                .map_err(|errno| RootfsError::Mount { what: "rootfs (detached by the runtime)".into(), dest: plan.rootfs.into(), errno })?;
+            crate::sys::move_mount_fd(tree, dir).map_err(|errno| RootfsError::Mount {
+                what: "rootfs (detached by the runtime)".into(),
+                dest: plan.rootfs.into(),
+                errno,
+            })?;
             // The tree's fd is the attached mount's root: everything below goes through it.
-            nix::fcntl::openat(tree, ".", OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty())
-                .map_err(path_err("open", plan.rootfs))?
+            nix::fcntl::openat(tree, ".", OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty()).map_err(path_err("open", plan.rootfs))?
         }
         _ => {
-            mount(Some(plan.rootfs), plan.rootfs, None::<&str>, MsFlags::MS_BIND | MsFlags::MS_REC, None::<&str>)
-                .map_err(|errno| RootfsError::Mount { what: "rootfs bind".into(), dest: plan.rootfs.into(), errno })?;
+            mount(Some(plan.rootfs), plan.rootfs, None::<&str>, MsFlags::MS_BIND | MsFlags::MS_REC, None::<&str>).map_err(|errno| RootfsError::Mount {
+                what: "rootfs bind".into(),
+                dest: plan.rootfs.into(),
+                errno,
+            })?;
             open_root(plan.rootfs)?
         }
     };
@@ -138,8 +146,7 @@ pub fn prepare(plan: &Plan<'_>) -> Result<(), RootfsError> {
 }
 
 fn open_root(p: &Path) -> Result<OwnedFd, RootfsError> {
-    nix::fcntl::open(p, OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty())
-        .map_err(path_err("open", p))
+    nix::fcntl::open(p, OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty()).map_err(path_err("open", p))
 }
 
 /// After pivot_root and after sysctls: propagation, masked and read-only paths, read-only
@@ -147,8 +154,11 @@ fn open_root(p: &Path) -> Result<OwnedFd, RootfsError> {
 pub fn finish(spec: &Spec) -> Result<(), RootfsError> {
     let linux = spec.linux().as_ref();
     if let Some(f) = linux.and_then(|l| l.rootfs_propagation().as_deref()).and_then(propagation_flags) {
-        mount(None::<&str>, "/", None::<&str>, f, None::<&str>)
-            .map_err(|errno| RootfsError::Mount { what: "rootfs propagation".into(), dest: "/".into(), errno })?;
+        mount(None::<&str>, "/", None::<&str>, f, None::<&str>).map_err(|errno| RootfsError::Mount {
+            what: "rootfs propagation".into(),
+            dest: "/".into(),
+            errno,
+        })?;
     }
     let root = open_root(Path::new("/"))?;
     for p in linux.and_then(|l| l.readonly_paths().as_ref()).into_iter().flatten() {

@@ -47,8 +47,7 @@ pub fn mount_one(root: BorrowedFd<'_>, m: &Mount, tree: Option<BorrowedFd<'_>>) 
             let r = mount(Some(source), tpath.as_str(), Some("sysfs"), opts.flags, data);
             // Without a network namespace of its own, sysfs cannot be mounted: bind the host's.
             if let Err(Errno::EPERM | Errno::EBUSY) = r {
-                mount(Some("/sys"), tpath.as_str(), None::<&str>, MsFlags::MS_BIND | MsFlags::MS_REC, None::<&str>)
-                    .map_err(merr("sysfs (bind)"))?;
+                mount(Some("/sys"), tpath.as_str(), None::<&str>, MsFlags::MS_BIND | MsFlags::MS_REC, None::<&str>).map_err(merr("sysfs (bind)"))?;
                 remount(root, dest, opts.flags | MsFlags::MS_REC, None)?;
             } else {
                 r.map_err(merr("sysfs"))?;
@@ -151,20 +150,15 @@ fn bind(root: BorrowedFd<'_>, m: &Mount, opts: &MountOptions, tree: Option<Borro
     };
     let st = fstat(sfd.as_fd()).map_err(path_err("stat bind source", src))?;
     let is_dir = SFlag::from_bits_truncate(st.st_mode) & SFlag::S_IFMT == SFlag::S_IFDIR;
-    let target = if is_dir {
-        mkdir_all(root, dest, Mode::from_bits_truncate(0o755))
-    } else {
-        create_file(root, dest, Mode::from_bits_truncate(0o644))
-    }
-    .map_err(path_err("create mount point", dest))?;
+    let target = if is_dir { mkdir_all(root, dest, Mode::from_bits_truncate(0o755)) } else { create_file(root, dest, Mode::from_bits_truncate(0o644)) }
+        .map_err(path_err("create mount point", dest))?;
     check_destination(root, target.as_fd(), dest, "bind", true)?;
     let merr = |errno| RootfsError::Mount { what: format!("bind {}", src.display()), dest: dest.into(), errno };
     if tree.is_some() {
         crate::sys::move_mount_fd(sfd.as_fd(), target.as_fd()).map_err(merr)?;
     } else {
         let flags = MsFlags::MS_BIND | (opts.flags & MsFlags::MS_REC);
-        mount(Some(fd_path(sfd.as_raw_fd()).as_str()), fd_path(target.as_raw_fd()).as_str(), None::<&str>, flags, None::<&str>)
-            .map_err(merr)?;
+        mount(Some(fd_path(sfd.as_raw_fd()).as_str()), fd_path(target.as_raw_fd()).as_str(), None::<&str>, flags, None::<&str>).map_err(merr)?;
     }
     let extra = opts.remount_flags();
     if !extra.is_empty() {
@@ -180,12 +174,18 @@ fn after(root: BorrowedFd<'_>, dest: &Path, opts: &MountOptions) -> Result<(), R
     }
     let fd = reopen(root, dest)?;
     for p in &opts.propagation {
-        mount(None::<&str>, fd_path(fd.as_raw_fd()).as_str(), None::<&str>, *p, None::<&str>)
-            .map_err(|errno| RootfsError::Mount { what: "propagation".into(), dest: dest.into(), errno })?;
+        mount(None::<&str>, fd_path(fd.as_raw_fd()).as_str(), None::<&str>, *p, None::<&str>).map_err(|errno| RootfsError::Mount {
+            what: "propagation".into(),
+            dest: dest.into(),
+            errno,
+        })?;
     }
     if opts.recursive_attrs != 0 {
-        mount_setattr_recursive(fd.as_fd(), opts.recursive_attrs, 0)
-            .map_err(|errno| RootfsError::Mount { what: "recursive attributes".into(), dest: dest.into(), errno })?;
+        mount_setattr_recursive(fd.as_fd(), opts.recursive_attrs, 0).map_err(|errno| RootfsError::Mount {
+            what: "recursive attributes".into(),
+            dest: dest.into(),
+            errno,
+        })?;
     }
     Ok(())
 }
@@ -200,25 +200,15 @@ fn reopen(root: BorrowedFd<'_>, dest: &Path) -> Result<OwnedFd, RootfsError> {
 pub(super) fn remount(root: BorrowedFd<'_>, dest: &Path, flags: MsFlags, src: Option<BorrowedFd<'_>>) -> Result<(), RootfsError> {
     let fd = reopen(root, dest)?;
     let locked = locked_flags(src.unwrap_or(fd.as_fd()));
-    mount(
-        None::<&str>,
-        fd_path(fd.as_raw_fd()).as_str(),
-        None::<&str>,
-        MsFlags::MS_BIND | MsFlags::MS_REMOUNT | flags | locked,
-        None::<&str>,
-    )
-    .map_err(|errno| RootfsError::Mount { what: "remount".into(), dest: dest.into(), errno })
+    mount(None::<&str>, fd_path(fd.as_raw_fd()).as_str(), None::<&str>, MsFlags::MS_BIND | MsFlags::MS_REMOUNT | flags | locked, None::<&str>)
+        .map_err(|errno| RootfsError::Mount { what: "remount".into(), dest: dest.into(), errno })
 }
 
 pub(super) fn locked_flags(fd: BorrowedFd<'_>) -> MsFlags {
     let Ok(vfs) = fstatvfs(fd) else { return MsFlags::empty() };
     let f = vfs.flags();
     let mut out = MsFlags::empty();
-    for (s, m) in [
-        (FsFlags::ST_NOSUID, MsFlags::MS_NOSUID),
-        (FsFlags::ST_NODEV, MsFlags::MS_NODEV),
-        (FsFlags::ST_NOEXEC, MsFlags::MS_NOEXEC),
-    ] {
+    for (s, m) in [(FsFlags::ST_NOSUID, MsFlags::MS_NOSUID), (FsFlags::ST_NODEV, MsFlags::MS_NODEV), (FsFlags::ST_NOEXEC, MsFlags::MS_NOEXEC)] {
         if f.contains(s) {
             out |= m;
         }

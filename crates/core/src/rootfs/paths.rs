@@ -21,8 +21,11 @@ pub fn readonly(root: BorrowedFd<'_>, p: &Path) -> Result<(), RootfsError> {
         r => r.map_err(path_err("open", p))?,
     };
     let fp = fd_path(fd.as_raw_fd());
-    mount(Some(fp.as_str()), fp.as_str(), None::<&str>, MsFlags::MS_BIND | MsFlags::MS_REC, None::<&str>)
-        .map_err(|errno| RootfsError::Mount { what: "read-only bind".into(), dest: p.into(), errno })?;
+    mount(Some(fp.as_str()), fp.as_str(), None::<&str>, MsFlags::MS_BIND | MsFlags::MS_REC, None::<&str>).map_err(|errno| RootfsError::Mount {
+        what: "read-only bind".into(),
+        dest: p.into(),
+        errno,
+    })?;
     remount(root, p, MsFlags::MS_RDONLY | MsFlags::MS_REC, None)
 }
 
@@ -57,8 +60,7 @@ pub fn mask_all(root: BorrowedFd<'_>, masked: &[String]) -> Result<(), RootfsErr
 }
 
 pub fn remount_readonly(p: &Path) -> Result<(), RootfsError> {
-    let fd = nix::fcntl::open(p, OFlag::O_PATH | OFlag::O_CLOEXEC, nix::sys::stat::Mode::empty())
-        .map_err(path_err("open", p))?;
+    let fd = nix::fcntl::open(p, OFlag::O_PATH | OFlag::O_CLOEXEC, nix::sys::stat::Mode::empty()).map_err(path_err("open", p))?;
     let locked = locked_flags(fd.as_fd());
     mount(None::<&str>, p, None::<&str>, MsFlags::MS_BIND | MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY | locked, None::<&str>)
         .map_err(|errno| RootfsError::Mount { what: "read-only root".into(), dest: p.into(), errno })

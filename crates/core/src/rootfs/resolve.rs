@@ -12,9 +12,7 @@ use nix::fcntl::{openat, openat2, OFlag, OpenHow, ResolveFlag};
 use nix::sys::stat::{mkdirat, Mode};
 
 fn how(flags: OFlag) -> OpenHow {
-    OpenHow::new()
-        .flags(flags | OFlag::O_CLOEXEC)
-        .resolve(ResolveFlag::RESOLVE_IN_ROOT | ResolveFlag::RESOLVE_NO_MAGICLINKS)
+    OpenHow::new().flags(flags | OFlag::O_CLOEXEC).resolve(ResolveFlag::RESOLVE_IN_ROOT | ResolveFlag::RESOLVE_NO_MAGICLINKS)
 }
 
 /// Opens `path` (absolute or relative, it makes no difference) as seen from inside `root`.
@@ -65,12 +63,7 @@ pub fn create_file(root: BorrowedFd<'_>, path: &Path, mode: Mode) -> Result<Owne
     let pfd = mkdir_all(root, parent, Mode::from_bits_truncate(0o755))?;
     // O_NOFOLLOW|O_EXCL: a dangling symlink planted here makes this fail instead of creating
     // a file wherever it points.
-    match openat(
-        pfd.as_fd(),
-        name,
-        OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_WRONLY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
-        mode,
-    ) {
+    match openat(pfd.as_fd(), name, OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_WRONLY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC, mode) {
         Ok(_) | Err(Errno::EEXIST) => {}
         Err(e) => return Err(e),
     }

@@ -41,8 +41,7 @@ pub struct Bundle {
 
 /// Reads and validates `<dir>/config.json`.
 pub fn load(dir: &Path) -> Result<Bundle, SpecError> {
-    let dir = std::fs::canonicalize(dir)
-        .map_err(|source| SpecError::Read { path: dir.to_path_buf(), source })?;
+    let dir = std::fs::canonicalize(dir).map_err(|source| SpecError::Read { path: dir.to_path_buf(), source })?;
     let path = dir.join("config.json");
     let bytes = std::fs::read(&path).map_err(|source| SpecError::Read { path, source })?;
     let spec = parse(&bytes)?;
@@ -68,8 +67,7 @@ mod tests {
 
     #[test]
     fn parse_names_the_bad_field() {
-        let err = parse(br#"{"ociVersion":"1.0.0","linux":{"namespaces":[{"type":"bogus"}]}}"#)
-            .unwrap_err();
+        let err = parse(br#"{"ociVersion":"1.0.0","linux":{"namespaces":[{"type":"bogus"}]}}"#).unwrap_err();
         match err {
             SpecError::Parse { field, .. } => assert_eq!(field, "linux.namespaces[0].type"),
             e => panic!("unexpected {e}"),

@@ -95,10 +95,7 @@ fn process(spec: &Spec) -> Result<(), SpecError> {
 fn mounts(spec: &Spec) -> Result<(), SpecError> {
     for (i, m) in spec.mounts().iter().flatten().enumerate() {
         if !m.destination().is_absolute() {
-            return Err(SpecError::invalid(
-                format!("mounts[{i}].destination"),
-                format!("{:?} is not an absolute path", m.destination()),
-            ));
+            return Err(SpecError::invalid(format!("mounts[{i}].destination"), format!("{:?} is not an absolute path", m.destination())));
         }
         if m.destination().components().any(|c| c == Component::ParentDir) {
             return Err(SpecError::invalid(format!("mounts[{i}].destination"), "contains \"..\""));
@@ -130,9 +127,7 @@ fn linux(spec: &Spec) -> Result<(), SpecError> {
             return Err(SpecError::invalid(format!("linux.namespaces[{i}].type"), format!("duplicate namespace {}", ns.typ())));
         }
         match ns.path() {
-            Some(p) if !p.is_absolute() => {
-                return Err(SpecError::invalid(format!("linux.namespaces[{i}].path"), "not an absolute path"))
-            }
+            Some(p) if !p.is_absolute() => return Err(SpecError::invalid(format!("linux.namespaces[{i}].path"), "not an absolute path")),
             Some(_) => {}
             None => {
                 new_ns.insert(ns.typ());
@@ -143,10 +138,7 @@ fn linux(spec: &Spec) -> Result<(), SpecError> {
         return Err(SpecError::invalid("linux.namespaces", "a new mount namespace is required (the rootfs is set up with pivot_root)"));
     }
     if types.contains(&LinuxNamespaceType::User) && !new_ns.contains(&LinuxNamespaceType::User) && new_ns.contains(&LinuxNamespaceType::Pid) {
-        return Err(SpecError::invalid(
-            "linux.namespaces",
-            "joining a user namespace by path together with a new pid namespace is not supported",
-        ));
+        return Err(SpecError::invalid("linux.namespaces", "joining a user namespace by path together with a new pid namespace is not supported"));
     }
     let host_or_joined = |t| !new_ns.contains(&t);
     if spec.hostname().as_deref().is_some_and(|h| !h.is_empty()) && host_or_joined(LinuxNamespaceType::Uts) {
@@ -226,10 +218,8 @@ fn sysctl(key: &str, new_ns: &HashSet<LinuxNamespaceType>) -> Result<(), SpecErr
     if norm.is_empty() || norm.split('.').any(|c| c.is_empty() || c == "..") {
         return Err(SpecError::invalid(field(), "malformed key"));
     }
-    const IPC: &[&str] = &[
-        "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem", "kernel.shmall",
-        "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced",
-    ];
+    const IPC: &[&str] =
+        &["kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem", "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced"];
     let needs = if IPC.contains(&norm.as_str()) || norm.starts_with("fs.mqueue.") {
         LinuxNamespaceType::Ipc
     } else if norm.starts_with("net.") {
@@ -255,12 +245,7 @@ fn unsupported(spec: &Spec) -> Result<(), SpecError> {
         if h.start_container().as_ref().is_some_and(|l| !l.is_empty()) {
             return Err(SpecError::invalid("hooks.startContainer", "startContainer hooks are not supported"));
         }
-        let phases = [
-            ("prestart", h.prestart()),
-            ("createRuntime", h.create_runtime()),
-            ("poststart", h.poststart()),
-            ("poststop", h.poststop()),
-        ];
+        let phases = [("prestart", h.prestart()), ("createRuntime", h.create_runtime()), ("poststart", h.poststart()), ("poststop", h.poststop())];
         for (name, list) in phases {
             for (i, hook) in list.as_deref().unwrap_or(&[]).iter().enumerate() {
                 if !hook.path().is_absolute() {

@@ -53,7 +53,11 @@ pub fn check_id(id: &str) -> Result<(), StateError> {
         && id.len() <= 1024
         && id.as_bytes()[0].is_ascii_alphanumeric()
         && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.');
-    if ok { Ok(()) } else { Err(StateError::BadId(id.to_string())) }
+    if ok {
+        Ok(())
+    } else {
+        Err(StateError::BadId(id.to_string()))
+    }
 }
 
 /// A container's state directory, locked exclusively for as long as this value lives.
@@ -105,8 +109,7 @@ impl StateDir {
     fn lock(&mut self) -> Result<(), StateError> {
         let f = fs::File::open(&self.path).map_err(io("open", &self.path))?;
         let fd: OwnedFd = f.into();
-        let l = Flock::lock(fd, FlockArg::LockExclusive)
-            .map_err(|(_, e)| StateError::Io { what: "lock", path: self.path.clone(), source: e.into() })?;
+        let l = Flock::lock(fd, FlockArg::LockExclusive).map_err(|(_, e)| StateError::Io { what: "lock", path: self.path.clone(), source: e.into() })?;
         self.lock = Some(l);
         Ok(())
     }
@@ -141,13 +144,7 @@ impl StateDir {
     fn write(&self, rec: &Record, durable: bool) -> Result<(), StateError> {
         let tmp = self.path.join(".state.json.tmp");
         let data = serde_json::to_vec(rec).expect("state serializes");
-        let mut f = fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(&tmp)
-            .map_err(io("write", &tmp))?;
+        let mut f = fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp).map_err(io("write", &tmp))?;
         f.write_all(&data).map_err(io("write", &tmp))?;
         if durable {
             f.sync_all().map_err(io("fsync", &tmp))?;

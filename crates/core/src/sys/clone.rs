@@ -59,7 +59,11 @@ pub fn clone(flags: u64, cgroup_fd: Option<RawFd>) -> Result<(Forked, Placed), E
 }
 
 fn placed(fd: Option<RawFd>) -> Placed {
-    if fd.is_some() { Placed::IntoCgroup } else { Placed::NotPlaced }
+    if fd.is_some() {
+        Placed::IntoCgroup
+    } else {
+        Placed::NotPlaced
+    }
 }
 
 fn legacy(flags: u64) -> Result<(Forked, Placed), Errno> {

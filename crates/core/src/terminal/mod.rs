@@ -37,6 +37,5 @@ pub fn connect_console(path: &Path) -> Result<UnixStream, TerminalError> {
 
 /// Sends the master to the listener with SCM_RIGHTS, as runc does.
 pub fn send_master(sock: &UnixStream, master: &OwnedFd) -> Result<(), TerminalError> {
-    crate::sys::fdpass::send_fd(sock.as_fd(), b"/dev/ptmx", master.as_raw_fd())
-        .map_err(|errno| TerminalError::Sys { what: "send pty master", errno })
+    crate::sys::fdpass::send_fd(sock.as_fd(), b"/dev/ptmx", master.as_raw_fd()).map_err(|errno| TerminalError::Sys { what: "send pty master", errno })
 }

@@ -25,8 +25,7 @@ pub fn open_pty(rows: u16, cols: u16) -> Result<Pty, TerminalError> {
     grantpt(&m).map_err(sys("grantpt"))?;
     unlockpt(&m).map_err(sys("unlockpt"))?;
     let slave_path = ptsname_r(&m).map_err(sys("ptsname"))?;
-    let slave = open(slave_path.as_str(), OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC, Mode::empty())
-        .map_err(sys("open pty slave"))?;
+    let slave = open(slave_path.as_str(), OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC, Mode::empty()).map_err(sys("open pty slave"))?;
     // SAFETY: PtyMaster gives up ownership of its fd.
     let master = unsafe { OwnedFd::from_raw_fd(std::os::fd::IntoRawFd::into_raw_fd(m)) };
     if rows > 0 || cols > 0 {

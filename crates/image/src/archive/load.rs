@@ -6,11 +6,11 @@ use crate::digest::Digest;
 use crate::manifest::{self, Blob, CONFIG_DOCKER, MANIFEST_DOCKER, MANIFEST_OCI};
 use crate::store::{ImageRecord, Store};
 use crate::unpack::{decoder, detect, unpack_layer_file, Compression, ImageTally, LayerSource};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::collections::{BTreeMap, HashSet};
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 /// An image found in an archive, with the names the archive gives it (not normalised).
 #[derive(Debug, Clone)]
@@ -281,10 +281,7 @@ fn load_oci(store: &Store, index: &[u8]) -> Result<Vec<Loaded>, ArchiveError> {
     if by_manifest.is_empty() {
         return Err(ArchiveError::BadDocument("index.json", "it lists no images".into()));
     }
-    by_manifest
-        .into_values()
-        .map(|(blob, names)| Ok(Loaded { record: store.import(&blob, &[])?, names }))
-        .collect()
+    by_manifest.into_values().map(|(blob, names)| Ok(Loaded { record: store.import(&blob, &[])?, names })).collect()
 }
 
 #[derive(serde::Deserialize)]

@@ -40,8 +40,7 @@ fn put_blob<W: Write>(store: &Store, b: &mut tar::Builder<W>, blob: &Blob, out: 
     let path = store.blob_path(&blob.digest);
     let f = std::fs::File::open(&path).map_err(|_| StoreError::MissingBlob(blob.digest.clone()))?;
     let mut r = HashingReader::new(f.take(blob.size));
-    b.append_data(&mut header(blob.size), format!("blobs/sha256/{}", blob.digest.hex()), &mut r)
-        .map_err(|e| ArchiveError::Io(out.to_path_buf(), e))?;
+    b.append_data(&mut header(blob.size), format!("blobs/sha256/{}", blob.digest.hex()), &mut r).map_err(|e| ArchiveError::Io(out.to_path_buf(), e))?;
     let (digest, size) = r.finish();
     if digest != blob.digest || size != blob.size {
         return Err(StoreError::BlobMismatch { expected: blob.digest.clone(), expected_size: blob.size, actual: digest, actual_size: size }.into());

@@ -62,11 +62,7 @@ pub fn closure(bins: &[PathBuf], search: &SearchPaths) -> Result<Closure, ElfErr
         let loader = info.interpreter.as_ref().map(PathBuf::from).or(parent_loader);
         let tokens = Tokens::of(&path, loader.as_deref(), info.machine);
         // Libraries loaded for an executable also search the executable's DT_RPATH.
-        let exe_rpath = if parent_rpath.is_empty() && info.runpath.is_empty() {
-            info.rpath.iter().map(|d| expand(d, &tokens)).collect()
-        } else {
-            parent_rpath
-        };
+        let exe_rpath = if parent_rpath.is_empty() && info.runpath.is_empty() { info.rpath.iter().map(|d| expand(d, &tokens)).collect() } else { parent_rpath };
         if let Some(interp) = &info.interpreter {
             todo.push_back((PathBuf::from(interp), Vec::new(), None));
         }

@@ -65,7 +65,14 @@ pub fn plan(req: &FromHost) -> Result<Tree, FromHostError> {
     let files = closure(&req.binaries, &SearchPaths::host())?;
     let mut tree = Tree::default();
     for d in ["/dev", "/proc", "/sys", "/etc", "/root", "/tmp"] {
-        tree.dir(d, match d { "/tmp" => 0o1777, "/root" => 0o700, _ => 0o755 });
+        tree.dir(
+            d,
+            match d {
+                "/tmp" => 0o1777,
+                "/root" => 0o700,
+                _ => 0o755,
+            },
+        );
     }
     tree.data("/etc/passwd", PASSWD.as_bytes(), 0o644);
     tree.data("/etc/group", GROUP.as_bytes(), 0o644);

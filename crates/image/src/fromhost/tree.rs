@@ -8,11 +8,25 @@ use std::path::{Component, Path, PathBuf};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Node {
-    Dir { mode: u32, mtime: u64 },
-    File { host: PathBuf, mode: u32, mtime: u64, size: u64 },
-    Symlink { target: PathBuf, mtime: u64 },
+    Dir {
+        mode: u32,
+        mtime: u64,
+    },
+    File {
+        host: PathBuf,
+        mode: u32,
+        mtime: u64,
+        size: u64,
+    },
+    Symlink {
+        target: PathBuf,
+        mtime: u64,
+    },
     /// Generated content (the minimal /etc).
-    Data { bytes: Vec<u8>, mode: u32 },
+    Data {
+        bytes: Vec<u8>,
+        mode: u32,
+    },
 }
 
 /// Image path (absolute, normalised) -> node. Sorted, so that the same inputs give the same
@@ -46,11 +60,15 @@ impl Tree {
         }
         // `..` is resolved as the walk goes (after a symlink, from where it led), as the
         // kernel does: library paths found through `$ORIGIN/../lib` hold one.
-        let mut todo: Vec<PathBuf> = p.components().filter_map(|c| match c {
-            Component::Normal(n) => Some(PathBuf::from(n)),
-            Component::ParentDir => Some(PathBuf::from("..")),
-            _ => None,
-        }).rev().collect();
+        let mut todo: Vec<PathBuf> = p
+            .components()
+            .filter_map(|c| match c {
+                Component::Normal(n) => Some(PathBuf::from(n)),
+                Component::ParentDir => Some(PathBuf::from("..")),
+                _ => None,
+            })
+            .rev()
+            .collect();
         let mut cur = PathBuf::from("/");
         let mut hops = 0;
         while let Some(comp) = todo.pop() {

@@ -27,12 +27,7 @@ impl Drop for TempFile {
 impl Store {
     pub(crate) fn temp_file(&self) -> Result<TempFile> {
         let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
-        let path = self.root.join("tmp").join(format!(
-            "{}-{}-{}",
-            std::process::id(),
-            TMP_SEQ.fetch_add(1, Ordering::Relaxed),
-            nanos
-        ));
+        let path = self.root.join("tmp").join(format!("{}-{}-{}", std::process::id(), TMP_SEQ.fetch_add(1, Ordering::Relaxed), nanos));
         let file = File::options().write(true).read(true).create_new(true).open(&path).map_err(io_err(&path))?;
         Ok(TempFile { path, file: Some(file) })
     }

@@ -1,6 +1,6 @@
 //! Removal of images and garbage collection of content no image references.
-use super::{Result, Store, StoreError};
 use super::records::ImageRecord;
+use super::{Result, Store, StoreError};
 use crate::digest::Digest;
 use nix::errno::Errno;
 use nix::fcntl::FlockArg;

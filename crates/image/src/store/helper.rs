@@ -53,7 +53,10 @@ impl UnpackHelper {
             if abort.is_some_and(|a| a.load(Ordering::Acquire)) {
                 let _ = child.kill();
                 let _ = child.wait();
-                return Err(UnpackError::Read(dest.display().to_string(), std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "the download of this layer stopped before its end")));
+                return Err(UnpackError::Read(
+                    dest.display().to_string(),
+                    std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "the download of this layer stopped before its end"),
+                ));
             }
             std::thread::sleep(Duration::from_millis(5));
         };

@@ -26,10 +26,8 @@ fn image_blobs(store: &Store, layer_type: &str, put_layer: bool) -> Blob {
     let tar = RawTar::new().dir("bin").file("bin/app", b"#!/bin/sh\n").finish();
     let layer = gzip(&tar);
     let (ld, ls) = if put_layer { store.put_bytes(&layer).unwrap() } else { (Digest::of(&layer), layer.len() as u64) };
-    let config = format!(
-        r#"{{"architecture":"amd64","os":"linux","config":{{"Cmd":["/bin/app"]}},"rootfs":{{"type":"layers","diff_ids":["{}"]}}}}"#,
-        Digest::of(&tar)
-    );
+    let config =
+        format!(r#"{{"architecture":"amd64","os":"linux","config":{{"Cmd":["/bin/app"]}},"rootfs":{{"type":"layers","diff_ids":["{}"]}}}}"#, Digest::of(&tar));
     let (cd, cs) = store.put_bytes(config.as_bytes()).unwrap();
     let manifest = format!(
         r#"{{"schemaVersion":2,"mediaType":"{MANIFEST_OCI}","config":{{"mediaType":"{CONFIG_OCI}","digest":"{cd}","size":{cs}}},"layers":[{{"mediaType":"{layer_type}","digest":"{ld}","size":{ls}}}]}}"#

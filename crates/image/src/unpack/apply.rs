@@ -5,13 +5,13 @@ use super::fsops::{is_dir, lstat_at, open_dir_at, remove_at, set_xattr_fd, Curso
 use super::path::CleanPath;
 use super::privilege::Privilege;
 use super::UnpackError;
+use crate::tree::{self, id_of, Id};
 use nix::errno::Errno;
 use nix::fcntl::{openat, AtFlags, OFlag};
+use nix::sys::stat::fstat;
 use nix::sys::stat::{fchmod, futimens, makedev, mkdirat, mknodat, utimensat, Mode, SFlag, UtimensatFlags};
 use nix::sys::time::TimeSpec;
 use nix::unistd::{fchown, fchownat, linkat, mkfifoat, symlinkat, Gid, Uid};
-use crate::tree::{self, id_of, Id};
-use nix::sys::stat::fstat;
 use std::collections::HashMap;
 use std::ffi::OsStr;
 use std::io::Read;
@@ -126,8 +126,7 @@ impl<'a> Applier<'a> {
             let dir = self.dir(parents, true, &m.path)?;
             let target = OsStr::from_bytes(target);
             self.remove(&dir, target, &m.path)?;
-            return mknodat(&dir, target, SFlag::S_IFCHR, Mode::empty(), makedev(0, 0))
-                .map_err(|e| UnpackError::Whiteout(m.path.display(), e));
+            return mknodat(&dir, target, SFlag::S_IFCHR, Mode::empty(), makedev(0, 0)).map_err(|e| UnpackError::Whiteout(m.path.display(), e));
         }
 
         let dir = self.dir(parents, true, &m.path)?;
@@ -160,7 +159,8 @@ impl<'a> Applier<'a> {
                 // Large writes (io::copy fills a BufWriter's buffer directly): 8 KiB ones cost
                 // a syscall per 8 KiB.
                 let mut w = std::io::BufWriter::with_capacity((m.size as usize).clamp(8 << 10, 1 << 18), &mut file);
-                let n = std::io::copy(data, &mut w).and_then(|n| std::io::Write::flush(&mut w).map(|()| n)).map_err(|e| UnpackError::Read(m.path.display(), e))?;
+                let n =
+                    std::io::copy(data, &mut w).and_then(|n| std::io::Write::flush(&mut w).map(|()| n)).map_err(|e| UnpackError::Read(m.path.display(), e))?;
                 drop(w);
                 if n != m.size {
                     return Err(UnpackError::Truncated(m.path.display()));
@@ -182,8 +182,7 @@ impl<'a> Applier<'a> {
                 // inside the container it resolves within the container's root.
                 symlinkat(OsStr::from_bytes(target), &dir, name).map_err(|e| UnpackError::Fs(m.path.display(), e))?;
                 if self.privilege.chown() {
-                    fchownat(&dir, name, Some(Uid::from_raw(m.uid)), Some(Gid::from_raw(m.gid)), AtFlags::AT_SYMLINK_NOFOLLOW)
-                        .map_err(|e| owner_err(m, e))?;
+                    fchownat(&dir, name, Some(Uid::from_raw(m.uid)), Some(Gid::from_raw(m.gid)), AtFlags::AT_SYMLINK_NOFOLLOW).map_err(|e| owner_err(m, e))?;
                 }
                 let t = TimeSpec::new(m.mtime, 0);
                 utimensat(&dir, name, &t, &t, UtimensatFlags::NoFollowSymlink).map_err(|e| UnpackError::Fs(m.path.display(), e))?;
@@ -221,8 +220,7 @@ impl<'a> Applier<'a> {
                 };
                 r.map_err(|e| UnpackError::Fs(m.path.display(), e))?;
                 if self.privilege.chown() {
-                    fchownat(&dir, name, Some(Uid::from_raw(m.uid)), Some(Gid::from_raw(m.gid)), AtFlags::AT_SYMLINK_NOFOLLOW)
-                        .map_err(|e| owner_err(m, e))?;
+                    fchownat(&dir, name, Some(Uid::from_raw(m.uid)), Some(Gid::from_raw(m.gid)), AtFlags::AT_SYMLINK_NOFOLLOW).map_err(|e| owner_err(m, e))?;
                 }
             }
             other => return Err(UnpackError::UnsupportedEntry(m.path.display(), format!("{other:?}"))),

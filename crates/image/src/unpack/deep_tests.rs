@@ -33,18 +33,11 @@ fn a_chain_deeper_than_the_descriptor_limit_unpacks_with_every_level_complete() 
     let tar = chain_tar(depth);
     let tmp = tempfile::tempdir().unwrap();
     let fd: OwnedFd = std::fs::File::open(tmp.path()).unwrap().into();
-    let (soft, hard) =
-        nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE).unwrap();
+    let (soft, hard) = nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE).unwrap();
     // Far fewer descriptors than levels: one per level would fail.
-    nix::sys::resource::setrlimit(
-        nix::sys::resource::Resource::RLIMIT_NOFILE,
-        256.min(soft),
-        hard,
-    )
-    .unwrap();
+    nix::sys::resource::setrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE, 256.min(soft), hard).unwrap();
     let mut applier = Applier::new(&fd, Privilege::None).unwrap();
-    let r = apply_members_within(&mut applier, &tar[..], Limits::default(), 10_000)
-        .and_then(|()| applier.finish());
+    let r = apply_members_within(&mut applier, &tar[..], Limits::default(), 10_000).and_then(|()| applier.finish());
     nix::sys::resource::setrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE, soft, hard).unwrap();
     r.unwrap();
     assert_eq!(applier.report.entries, depth as u64 + 1);
@@ -60,11 +53,7 @@ fn a_chain_deeper_than_the_descriptor_limit_unpacks_with_every_level_complete() 
     }
     // Each entry's directory was reached from the previous one: one directory opened per
     // entry, where walking every path from the root opened 12.5 million (quadratic).
-    assert!(
-        applier.cursor.steps <= depth as u64 + 1,
-        "{}",
-        applier.cursor.steps
-    );
+    assert!(applier.cursor.steps <= depth as u64 + 1, "{}", applier.cursor.steps);
     crate::tree::remove_tree(tmp.path()).unwrap();
 }
 
@@ -102,10 +91,7 @@ fn replacing_a_directory_the_cursor_stands_in_moves_it_back_to_the_root() {
     let tmp = tempfile::tempdir().unwrap();
     let fd: OwnedFd = std::fs::File::open(tmp.path()).unwrap().into();
     apply_tar_as(&tar[..], &fd, Privilege::None).unwrap();
-    assert_eq!(
-        std::fs::read(tmp.path().join("a/b")).unwrap(),
-        b"now a file"
-    );
+    assert_eq!(std::fs::read(tmp.path().join("a/b")).unwrap(), b"now a file");
     assert_eq!(std::fs::read(tmp.path().join("a/x/h")).unwrap(), b"2");
 }
 
@@ -114,24 +100,14 @@ fn the_implied_parents_of_one_deep_entry_are_made_in_linear_time() {
     // 20,000 missing levels: an error value (naming the whole path) made for each one that
     // did not exist yet cost 20,000 x 20,000 component copies.
     let depth = 20_000;
-    let tar = RawTar::new()
-        .long(&format!("{}f", "d/".repeat(depth)), b'0', b"deep")
-        .finish();
+    let tar = RawTar::new().long(&format!("{}f", "d/".repeat(depth)), b'0', b"deep").finish();
     let tmp = tempfile::tempdir().unwrap();
     let fd: OwnedFd = std::fs::File::open(tmp.path()).unwrap().into();
     let start = thread_user_time();
     let mut applier = Applier::new(&fd, Privilege::None).unwrap();
-    apply_members_within(&mut applier, &tar[..], Limits::default(), 30_000)
-        .and_then(|()| applier.finish())
-        .unwrap();
+    apply_members_within(&mut applier, &tar[..], Limits::default(), 30_000).and_then(|()| applier.finish()).unwrap();
     let cpu = thread_user_time() - start;
-    assert!(openat(
-        bottom(tmp.path(), depth),
-        "f",
-        nix::fcntl::OFlag::O_RDONLY,
-        Mode::empty()
-    )
-    .is_ok());
+    assert!(openat(bottom(tmp.path(), depth), "f", nix::fcntl::OFlag::O_RDONLY, Mode::empty()).is_ok());
     assert_eq!(applier.cursor.steps, depth as u64);
     // Linear: well under a second of CPU even unoptimised; quadratic took minutes.
     assert!(cpu < std::time::Duration::from_secs(20), "{cpu:?}");

@@ -14,11 +14,7 @@ use std::rc::Rc;
 
 pub use crate::tree::is_dir;
 
-pub fn open_dir_at<Fd: AsFd>(
-    dir: Fd,
-    name: &OsStr,
-    whole: &CleanPath,
-) -> Result<OwnedFd, UnpackError> {
+pub fn open_dir_at<Fd: AsFd>(dir: Fd, name: &OsStr, whole: &CleanPath) -> Result<OwnedFd, UnpackError> {
     openat(dir, name, DIR_FLAGS, Mode::empty()).map_err(|e| dir_err(e, whole))
 }
 
@@ -48,12 +44,7 @@ impl Cursor {
     pub fn new(root: &OwnedFd) -> Result<Cursor, Errno> {
         let fd = nix::unistd::dup(root)?;
         let id = id_of(&fstat(&fd)?);
-        Ok(Cursor {
-            names: Vec::new(),
-            ids: vec![id],
-            fd,
-            steps: 0,
-        })
+        Ok(Cursor { names: Vec::new(), ids: vec![id], fd, steps: 0 })
     }
 
     /// Back at the root: after something below it was removed, the chain may name
@@ -67,20 +58,9 @@ impl Cursor {
 
     /// Opens (a descriptor of its own) the directory `comps` below the root; missing
     /// directories are created (0755) when `create`, since archives often omit parent entries.
-    pub fn open(
-        &mut self,
-        root: &OwnedFd,
-        comps: &[OsString],
-        create: bool,
-        whole: &CleanPath,
-    ) -> Result<OwnedFd, UnpackError> {
+    pub fn open(&mut self, root: &OwnedFd, comps: &[OsString], create: bool, whole: &CleanPath) -> Result<OwnedFd, UnpackError> {
         let fs_err = |e| UnpackError::Fs(whole.display(), e);
-        let common = self
-            .names
-            .iter()
-            .zip(comps)
-            .take_while(|(a, b)| a == b)
-            .count();
+        let common = self.names.iter().zip(comps).take_while(|(a, b)| a == b).count();
         let up = self.names.len() - common;
         if up > common {
             // Nearer from the root than from here.
@@ -129,39 +109,21 @@ pub fn lstat_at<Fd: AsFd>(dir: Fd, name: &OsStr) -> Option<nix::sys::stat::FileS
 /// Removes whatever is at `name` (recursively for a directory, never following symlinks, in
 /// bounded descriptors) so a later entry can take its place. Returns the ids of the
 /// directories removed (none when it was not a directory).
-pub fn remove_at<Fd: AsFd>(
-    dir: Fd,
-    name: &OsStr,
-    whole: &CleanPath,
-) -> Result<Vec<Id>, UnpackError> {
+pub fn remove_at<Fd: AsFd>(dir: Fd, name: &OsStr, whole: &CleanPath) -> Result<Vec<Id>, UnpackError> {
     if lstat_at(dir.as_fd(), name).is_none() {
         return Ok(Vec::new());
     }
     let removed = Rc::new(RefCell::new(Vec::new()));
     let sink = removed.clone();
-    let mut remover = Remover {
-        freed: 0,
-        on_dir: Some(Box::new(move |id| sink.borrow_mut().push(id))),
-    };
-    tree::remove_at(dir.as_fd(), name, &mut remover)
-        .map_err(|e| UnpackError::Fs(whole.display(), e.errno))?;
+    let mut remover = Remover { freed: 0, on_dir: Some(Box::new(move |id| sink.borrow_mut().push(id))) };
+    tree::remove_at(dir.as_fd(), name, &mut remover).map_err(|e| UnpackError::Fs(whole.display(), e.errno))?;
     drop(remover);
-    Ok(Rc::try_unwrap(removed)
-        .map(RefCell::into_inner)
-        .unwrap_or_default())
+    Ok(Rc::try_unwrap(removed).map(RefCell::into_inner).unwrap_or_default())
 }
 
 pub fn set_xattr_fd<Fd: AsFd>(fd: Fd, name: &str, value: &[u8]) -> Result<(), Errno> {
     let cname = std::ffi::CString::new(name).map_err(|_| Errno::EINVAL)?;
     // nix has no xattr calls.
-    let r = unsafe {
-        libc::fsetxattr(
-            fd.as_fd().as_raw_fd(),
-            cname.as_ptr(),
-            value.as_ptr().cast(),
-            value.len(),
-            0,
-        )
-    };
+    let r = unsafe { libc::fsetxattr(fd.as_fd().as_raw_fd(), cname.as_ptr(), value.as_ptr().cast(), value.len(), 0) };
     Errno::result(r).map(drop)
 }

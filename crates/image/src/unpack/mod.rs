@@ -10,12 +10,12 @@ mod path;
 mod pipeline;
 mod privilege;
 
-pub use apply::Report;
-pub use limits::{ImageTally, LimitError, Limits, IMAGE_BYTES_USED_VAR, IMAGE_MAX_BYTES_VAR};
-pub use privilege::Privilege;
-use apply::{Applier, Member};
 use crate::digest::Digest;
+pub use apply::Report;
+use apply::{Applier, Member};
+pub use limits::{ImageTally, LimitError, Limits, IMAGE_BYTES_USED_VAR, IMAGE_MAX_BYTES_VAR};
 use nix::errno::Errno;
+pub use privilege::Privilege;
 use std::io::{self, BufRead, Read};
 use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
@@ -116,10 +116,7 @@ fn member<R: Read>(e: &mut tar::Entry<'_, R>) -> Result<Member, UnpackError> {
         mtime: h.mtime().map_err(UnpackError::Tar)? as i64,
         size: e.size(),
         link: e.link_name_bytes().map(|l| l.into_owned()),
-        dev: (
-            h.device_major().ok().flatten().unwrap_or(0),
-            h.device_minor().ok().flatten().unwrap_or(0),
-        ),
+        dev: (h.device_major().ok().flatten().unwrap_or(0), h.device_minor().ok().flatten().unwrap_or(0)),
         xattrs: Vec::new(),
         path,
     };
@@ -132,9 +129,7 @@ fn member<R: Read>(e: &mut tar::Entry<'_, R>) -> Result<Member, UnpackError> {
                 "uid" => m.uid = num().unwrap_or(m.uid as i64) as u32,
                 "gid" => m.gid = num().unwrap_or(m.gid as i64) as u32,
                 "mtime" => m.mtime = num().unwrap_or(m.mtime),
-                k if k.starts_with("SCHILY.xattr.") => {
-                    m.xattrs.push((k["SCHILY.xattr.".len()..].to_string(), ext.value_bytes().to_vec()))
-                }
+                k if k.starts_with("SCHILY.xattr.") => m.xattrs.push((k["SCHILY.xattr.".len()..].to_string(), ext.value_bytes().to_vec())),
                 _ => {}
             }
         }

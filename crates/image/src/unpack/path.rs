@@ -18,9 +18,7 @@ impl CleanPath {
         for comp in raw.split(|b| *b == b'/') {
             match comp {
                 b"" | b"." => continue,
-                b".." => {
-                    return Err(UnpackError::BadPath(raw_display(raw), "contains a '..' component"))
-                }
+                b".." => return Err(UnpackError::BadPath(raw_display(raw), "contains a '..' component")),
                 c => out.push(OsStr::from_bytes(c).to_os_string()),
             }
         }

@@ -15,7 +15,11 @@ const IN_FLIGHT: usize = 8;
 /// Unpacks `reader` (the blob) into the directory `root`, checking the plain stream against
 /// `src.diff_id` and the blob against `src.digest` and `src.size`.
 /// `apply` writes the files of the plain stream it reads.
-pub fn unpack_stream(reader: Box<dyn Read + Send + '_>, src: &LayerSource<'_>, apply: impl FnOnce(&mut dyn Read) -> Result<Report, UnpackError>) -> Result<Report, UnpackError> {
+pub fn unpack_stream(
+    reader: Box<dyn Read + Send + '_>,
+    src: &LayerSource<'_>,
+    apply: impl FnOnce(&mut dyn Read) -> Result<Report, UnpackError>,
+) -> Result<Report, UnpackError> {
     let mut buffered = BufReader::with_capacity(1 << 18, reader);
     let head = buffered.fill_buf().map_err(|e| UnpackError::Io(src.blob.to_path_buf(), e))?;
     let compression = detect(head);

@@ -136,11 +136,7 @@ fn file_through_a_symlink_is_refused() {
 #[test]
 fn symlink_replacing_a_directory_does_not_redirect_later_entries() {
     let s = Scene::new();
-    let tar = RawTar::new()
-        .dir("d")
-        .symlink("d", s.outside.to_str().unwrap())
-        .file("d/new", b"pwned")
-        .finish();
+    let tar = RawTar::new().dir("d").symlink("d", s.outside.to_str().unwrap()).file("d/new", b"pwned").finish();
     assert!(matches!(s.apply(&tar, root()), Err(UnpackError::ThroughNonDirectory(_))));
     s.assert_outside_untouched();
 }
@@ -186,12 +182,7 @@ fn device_nodes_are_skipped_when_not_privileged() {
 #[test]
 fn whiteouts_become_overlayfs_whiteouts() {
     let s = Scene::new();
-    let tar = RawTar::new()
-        .dir("etc")
-        .file("etc/.wh.gone", b"")
-        .dir("var")
-        .file("var/.wh..wh..opq", b"")
-        .finish();
+    let tar = RawTar::new().dir("etc").file("etc/.wh.gone", b"").dir("var").file("var/.wh..wh..opq", b"").finish();
     let result = s.apply(&tar, root());
     if !root() {
         assert!(matches!(result, Err(UnpackError::Whiteout(_, _))));

@@ -35,8 +35,7 @@ pub struct Netlink {
 
 impl Netlink {
     pub fn open() -> Result<Netlink, NetlinkError> {
-        let fd = socket(AddressFamily::Netlink, SockType::Raw, SockFlag::SOCK_CLOEXEC, SockProtocol::NetlinkRoute)
-            .map_err(NetlinkError::Socket)?;
+        let fd = socket(AddressFamily::Netlink, SockType::Raw, SockFlag::SOCK_CLOEXEC, SockProtocol::NetlinkRoute).map_err(NetlinkError::Socket)?;
         bind(fd.as_raw_fd(), &NetlinkAddr::new(0, 0)).map_err(NetlinkError::Socket)?;
         Ok(Netlink { fd, seq: 0 })
     }
@@ -68,12 +67,12 @@ impl Netlink {
 
 /// Interface names the kernel accepts (IFNAMSIZ 16 with the NUL).
 pub fn check_name(name: &str) -> Result<(), NetlinkError> {
-    let ok = !name.is_empty()
-        && name.len() <= 15
-        && name != "."
-        && name != ".."
-        && name.bytes().all(|b| b.is_ascii_graphic() && b != b'/' && b != b':');
-    if ok { Ok(()) } else { Err(NetlinkError::BadName(name.to_string())) }
+    let ok = !name.is_empty() && name.len() <= 15 && name != "." && name != ".." && name.bytes().all(|b| b.is_ascii_graphic() && b != b'/' && b != b':');
+    if ok {
+        Ok(())
+    } else {
+        Err(NetlinkError::BadName(name.to_string()))
+    }
 }
 
 /// The index of an interface of the current network namespace.

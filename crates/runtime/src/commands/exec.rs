@@ -8,8 +8,8 @@ use std::os::fd::AsFd;
 use std::path::PathBuf;
 
 use nix::errno::Errno;
-use nix::sys::signalfd::{SfdFlags, SignalFd};
 use nix::sys::signal::SigSet;
+use nix::sys::signalfd::{SfdFlags, SignalFd};
 use tsc_box_cgroups::oci_spec::runtime::{Process, Spec, User};
 use tsc_box_core::container::tenant::{self, Tenant, TenantError};
 use tsc_box_core::kind::Kind;

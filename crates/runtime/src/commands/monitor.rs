@@ -72,7 +72,11 @@ fn sys(what: &'static str) -> impl FnOnce(nix::errno::Errno) -> CmdError {
 }
 
 fn absolute(p: &Path, what: &str) -> Result<(), CmdError> {
-    if p.is_absolute() { Ok(()) } else { Err(CmdError::other(Kind::Config, format!("{what} must be an absolute path: {}", p.display()))) }
+    if p.is_absolute() {
+        Ok(())
+    } else {
+        Err(CmdError::other(Kind::Config, format!("{what} must be an absolute path: {}", p.display())))
+    }
 }
 
 /// The status file's companion that `stop` writes: a stopped container is not restarted.

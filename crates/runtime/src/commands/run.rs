@@ -17,14 +17,10 @@ use crate::relay;
 pub fn run(g: &Global<'_>, a: &RunArgs) -> Result<i32, CmdError> {
     g.refuse_systemd()?;
     let c = &a.create;
-    let mask = if a.detach {
-        SigSet::empty()
-    } else {
-        relay::block_relayed_signals().map_err(|e| CmdError::other(Kind::Internal, format!("sigprocmask: {e}")))?
-    };
+    let mask =
+        if a.detach { SigSet::empty() } else { relay::block_relayed_signals().map_err(|e| CmdError::other(Kind::Internal, format!("sigprocmask: {e}")))? };
     let signalfd = |m: &SigSet| {
-        SignalFd::with_flags(m, SfdFlags::SFD_CLOEXEC | SfdFlags::SFD_NONBLOCK)
-            .map_err(|e| CmdError::other(Kind::Internal, format!("signalfd: {e}")))
+        SignalFd::with_flags(m, SfdFlags::SFD_CLOEXEC | SfdFlags::SFD_NONBLOCK).map_err(|e| CmdError::other(Kind::Internal, format!("signalfd: {e}")))
     };
     let (sfd, stop) = if a.detach {
         (None, None)

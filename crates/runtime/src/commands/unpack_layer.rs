@@ -40,12 +40,17 @@ fn digest(s: &str) -> Result<Digest, CmdError> {
 
 pub fn run(a: &UnpackLayerArgs) -> Result<i32, CmdError> {
     let abs = |p: &PathBuf| std::path::absolute(p).map_err(|e| CmdError::other(Kind::Config, format!("{}: {e}", p.display())));
-    let layer = LayerArgs { blob: abs(&a.blob)?, digest: digest(&a.digest)?, size: a.size, diff_id: digest(&a.diff_id)?, follow: a.follow, dest: abs(&a.dest)? };
+    let layer =
+        LayerArgs { blob: abs(&a.blob)?, digest: digest(&a.digest)?, size: a.size, diff_id: digest(&a.diff_id)?, follow: a.follow, dest: abs(&a.dest)? };
     let code = run_mapped(&a.maps, || match layer.unpack() {
         Ok(_) => 0,
         Err(e) => {
             eprintln!("tsc-box-runtime: {e}");
-            if e.is_content_mismatch() { EXIT_CONTENT_MISMATCH } else { 1 }
+            if e.is_content_mismatch() {
+                EXIT_CONTENT_MISMATCH
+            } else {
+                1
+            }
         }
     })?;
     // The child said what failed; its status tells the store what kind of failure it was.

@@ -5,9 +5,9 @@ use std::os::fd::AsFd;
 
 use tsc_box_containers::paths::{self, PathEnv};
 use tsc_box_containers::resolve::{resolve_container, EXIT_NO_SUCH};
+use tsc_box_containers::short_id;
 use tsc_box_containers::user::resolve_in_rootfs;
 use tsc_box_containers::view::State;
-use tsc_box_containers::short_id;
 
 use super::{argv, FrontError, Outcome};
 use crate::cli::LogFormat;

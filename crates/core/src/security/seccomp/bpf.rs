@@ -138,12 +138,7 @@ impl Asm {
             match item {
                 Item::Bind(_) => continue,
                 Item::Stmt { code, k } => out.push(SockFilter { code: *code, jt: 0, jf: 0, k: *k }),
-                Item::Jump { code, k, jt, jf } => out.push(SockFilter {
-                    code: *code,
-                    jt: rel(jt) as u8,
-                    jf: rel(jf) as u8,
-                    k: *k,
-                }),
+                Item::Jump { code, k, jt, jf } => out.push(SockFilter { code: *code, jt: rel(jt) as u8, jf: rel(jf) as u8, k: *k }),
                 Item::Ja(l) => out.push(SockFilter { code: JA, jt: 0, jf: 0, k: rel(l) as u32 }),
             }
         }

@@ -62,22 +62,13 @@ fn decode(bytes: &[u8]) -> Option<Filter> {
     }
     let insns = body
         .chunks_exact(8)
-        .map(|c| SockFilter {
-            code: u16::from_le_bytes([c[0], c[1]]),
-            jt: c[2],
-            jf: c[3],
-            k: u32::from_le_bytes([c[4], c[5], c[6], c[7]]),
-        })
+        .map(|c| SockFilter { code: u16::from_le_bytes([c[0], c[1]]), jt: c[2], jf: c[3], k: u32::from_le_bytes([c[4], c[5], c[6], c[7]]) })
         .collect();
     Some(Filter { insns, flags })
 }
 
 pub fn load(dir: &Path, key: &str) -> Option<Filter> {
-    let mut f = OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
-        .open(dir.join(format!("{key}.bpf")))
-        .ok()?;
+    let mut f = OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC).open(dir.join(format!("{key}.bpf"))).ok()?;
     let meta = f.metadata().ok()?;
     // Only a file we wrote ourselves and nobody else can change is trusted.
     let euid = nix::unistd::geteuid().as_raw();
@@ -93,12 +84,7 @@ pub fn store(dir: &Path, key: &str, filter: &Filter) -> std::io::Result<()> {
     fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
     let tmp = dir.join(format!(".{key}.{}.tmp", std::process::id()));
     let result = (|| {
-        let mut f: File = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
-            .open(&tmp)?;
+        let mut f: File = OpenOptions::new().write(true).create_new(true).mode(0o600).custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC).open(&tmp)?;
         f.write_all(&encode(filter))?;
         fs::rename(&tmp, dir.join(format!("{key}.bpf")))
     })();

@@ -5,10 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use oci_spec::runtime::{
-    LinuxSeccomp, LinuxSeccompAction as Act, LinuxSeccompFilterFlag as FilterFlag,
-    LinuxSeccompOperator as Op,
-};
+use oci_spec::runtime::{LinuxSeccomp, LinuxSeccompAction as Act, LinuxSeccompFilterFlag as FilterFlag, LinuxSeccompOperator as Op};
 
 use super::arch::{Abi, Host, Reach, X32_SYSCALL_BIT};
 use super::bpf::{Asm, Label, JEQ_K, JGE_K, JGT_K, MAX_INSNS};
@@ -57,23 +54,19 @@ struct Rule {
 enum Body {
     Ret(u32),
     /// Conditional rules tried in order; `fallback` when none holds.
-    Rules { rules: Vec<Rule>, fallback: u32, wide: bool },
+    Rules {
+        rules: Vec<Rule>,
+        fallback: u32,
+        wide: bool,
+    },
 }
 
 pub fn compile(profile: &LinuxSeccomp, host: Host) -> Result<Filter, SeccompError> {
     if profile.listener_path().is_some() {
-        return Err(SeccompError::profile(
-            "linux.seccomp.listenerPath",
-            "seccomp agents (SCMP_ACT_NOTIFY) are not supported by tsc-box-runtime",
-        ));
+        return Err(SeccompError::profile("linux.seccomp.listenerPath", "seccomp agents (SCMP_ACT_NOTIFY) are not supported by tsc-box-runtime"));
     }
     let flags = filter_flags(profile)?;
-    let default = action_value(
-        profile.default_action(),
-        profile.default_errno_ret(),
-        "linux.seccomp.defaultAction",
-        "linux.seccomp.defaultErrnoRet",
-    )?;
+    let default = action_value(profile.default_action(), profile.default_errno_ret(), "linux.seccomp.defaultAction", "linux.seccomp.defaultErrnoRet")?;
     let rules = parse_rules(profile)?;
     let abis = abis(profile, host);
     // docker/runc semantics: syscalls newer than the profile get ENOSYS so libc falls back,
@@ -86,8 +79,7 @@ pub fn compile(profile: &LinuxSeccomp, host: Host) -> Result<Filter, SeccompErro
         let enabled = abis.contains(&abi);
         // x86_64 and x32 share one audit value: both halves of its number space are laid out
         // as soon as either is enabled, the disabled half killing like an unknown arch.
-        let shares = matches!(abi, Abi::X86_64 | Abi::X32)
-            && (abis.contains(&Abi::X86_64) || abis.contains(&Abi::X32));
+        let shares = matches!(abi, Abi::X86_64 | Abi::X32) && (abis.contains(&Abi::X86_64) || abis.contains(&Abi::X32));
         if !enabled && !shares {
             continue;
         }
@@ -96,11 +88,7 @@ pub fn compile(profile: &LinuxSeccomp, host: Host) -> Result<Filter, SeccompErro
             Abi::X32 => (X32_SYSCALL_BIT as u64, 1u64 << 32),
             _ => (0, 1u64 << 32),
         };
-        let part = if enabled {
-            partition(lo, hi, &by_number(&rules, abi, default), default, enosys)
-        } else {
-            vec![(lo, Body::Ret(RET_KILL_PROCESS))]
-        };
+        let part = if enabled { partition(lo, hi, &by_number(&rules, abi, default), default, enosys) } else { vec![(lo, Body::Ret(RET_KILL_PROCESS))] };
         sections.entry(audit).or_default().extend(part);
     }
 
@@ -154,10 +142,7 @@ fn action_value(act: Act, errno: Option<u32>, field: &str, errno_field: &str) ->
         Some(e) => Err(SeccompError::profile(errno_field, format!("{e} is out of range (0..={max})"))),
     };
     if errno.is_some() && !matches!(act, Act::ScmpActErrno | Act::ScmpActTrace) {
-        return Err(SeccompError::profile(
-            errno_field,
-            format!("only allowed with SCMP_ACT_ERRNO or SCMP_ACT_TRACE, not {act}"),
-        ));
+        return Err(SeccompError::profile(errno_field, format!("only allowed with SCMP_ACT_ERRNO or SCMP_ACT_TRACE, not {act}")));
     }
     Ok(match act {
         Act::ScmpActKill | Act::ScmpActKillThread => RET_KILL_THREAD,
@@ -167,12 +152,7 @@ fn action_value(act: Act, errno: Option<u32>, field: &str, errno_field: &str) ->
         Act::ScmpActTrace => RET_TRACE | data(EPERM, RET_DATA_MAX)?,
         Act::ScmpActLog => RET_LOG,
         Act::ScmpActAllow => RET_ALLOW,
-        Act::ScmpActNotify => {
-            return Err(SeccompError::profile(
-                field,
-                "SCMP_ACT_NOTIFY needs a seccomp agent, which tsc-box-runtime does not support",
-            ))
-        }
+        Act::ScmpActNotify => return Err(SeccompError::profile(field, "SCMP_ACT_NOTIFY needs a seccomp agent, which tsc-box-runtime does not support")),
     })
 }
 
@@ -190,20 +170,14 @@ fn parse_rules(profile: &LinuxSeccomp) -> Result<Vec<(Vec<String>, Rule)>, Secco
         }
         for (j, n) in sc.names().iter().enumerate() {
             if !valid_name(n) {
-                return Err(SeccompError::profile(
-                    format!("{at}.names[{j}]"),
-                    format!("{n:?} is not a syscall name"),
-                ));
+                return Err(SeccompError::profile(format!("{at}.names[{j}]"), format!("{n:?} is not a syscall name")));
             }
         }
         let action = action_value(sc.action(), sc.errno_ret(), &format!("{at}.action"), &format!("{at}.errnoRet"))?;
         let mut conds = Vec::new();
         for (j, a) in sc.args().iter().flatten().enumerate() {
             if a.index() > 5 {
-                return Err(SeccompError::profile(
-                    format!("{at}.args[{j}].index"),
-                    format!("{} is not an argument index (0..=5)", a.index()),
-                ));
+                return Err(SeccompError::profile(format!("{at}.args[{j}].index"), format!("{} is not an argument index (0..=5)", a.index())));
             }
             if a.op() == Op::ScmpCmpMaskedEq && a.value_two().is_none() {
                 return Err(SeccompError::profile(
@@ -223,10 +197,13 @@ fn abis(profile: &LinuxSeccomp, host: Host) -> Vec<Abi> {
     let mut abis: Vec<Abi> = if listed.is_empty() {
         vec![host.native_abi()]
     } else {
-        listed.iter().filter_map(|a| match host.reach(*a) {
-            Reach::Compile(abi) => Some(abi),
-            Reach::Skip => None,
-        }).collect()
+        listed
+            .iter()
+            .filter_map(|a| match host.reach(*a) {
+                Reach::Compile(abi) => Some(abi),
+                Reach::Skip => None,
+            })
+            .collect()
     };
     abis.sort();
     abis.dedup();
@@ -257,11 +234,7 @@ fn by_number(rules: &[(Vec<String>, Rule)], abi: Abi, default: u32) -> BTreeMap<
                 }
                 rules.push(r);
             }
-            let body = if rules.is_empty() {
-                Body::Ret(fallback)
-            } else {
-                Body::Rules { rules, fallback, wide: abi.wide_args() }
-            };
+            let body = if rules.is_empty() { Body::Ret(fallback) } else { Body::Rules { rules, fallback, wide: abi.wide_args() } };
             (nr, body)
         })
         .collect()

@@ -134,7 +134,7 @@ fn aarch64_profile_compiles_with_its_numbers() {
     assert_eq!(decide(&f, AARCH64, 63, [0; 6]), RET_ALLOW); // read
     assert_eq!(decide(&f, AARCH64, 57, [0; 6]), ERRNO_EPERM); // close
     assert_eq!(decide(&f, AARCH64, 100, [0; 6]), ERRNO_ENOSYS); // newer than read (63)
-    // ARM (AArch32) has no table: its tasks meet the bad-arch kill.
+                                                                // ARM (AArch32) has no table: its tasks meet the bad-arch kill.
     assert_eq!(decide(&f, 0x4000_0028, 3, [0; 6]), RET_KILL_PROCESS);
     // On x86_64 hosts an aarch64-only profile compiles nothing for x86_64: everything killed.
     let g = filter(r#"{"defaultAction":"SCMP_ACT_ALLOW","architectures":["SCMP_ARCH_AARCH64"]}"#, Host::X86_64).unwrap();
@@ -205,15 +205,13 @@ fn masked_eq_uses_value_as_mask_and_value_two_as_datum() {
 
 #[test]
 fn rules_are_or_and_args_are_and() {
-    let f = x86(
-        r#"{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[
+    let f = x86(r#"{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[
         {"names":["personality"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":0,"op":"SCMP_CMP_EQ"}]},
         {"names":["personality"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":8,"op":"SCMP_CMP_EQ"}]},
         {"names":["socket"],"action":"SCMP_ACT_ALLOW","args":[
             {"index":0,"value":1,"op":"SCMP_CMP_GE"},{"index":0,"value":40,"op":"SCMP_CMP_NE"},{"index":1,"value":3,"op":"SCMP_CMP_LE"}]},
         {"names":["socket"],"action":"SCMP_ACT_KILL_PROCESS"}
-        ]}"#,
-    );
+        ]}"#);
     let p = nr(Abi::X86_64, "personality");
     let s = nr(Abi::X86_64, "socket");
     assert_eq!(decide(&f, X86_64, p, [0, 0, 0, 0, 0, 0]), RET_ALLOW);
@@ -273,9 +271,13 @@ fn bad_profiles_are_refused_naming_the_field() {
     assert!(e.starts_with("linux.seccomp.defaultAction:"), "{e}");
     let e = refused(r#"{"defaultAction":"SCMP_ACT_ALLOW","listenerPath":"/run/agent.sock"}"#);
     assert!(e.starts_with("linux.seccomp.listenerPath:"), "{e}");
-    let e = refused(r#"{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["read"],"action":"SCMP_ACT_ERRNO","args":[{"index":6,"value":0,"op":"SCMP_CMP_EQ"}]}]}"#);
+    let e = refused(
+        r#"{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["read"],"action":"SCMP_ACT_ERRNO","args":[{"index":6,"value":0,"op":"SCMP_CMP_EQ"}]}]}"#,
+    );
     assert!(e.starts_with("linux.seccomp.syscalls[0].args[0].index:"), "{e}");
-    let e = refused(r#"{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW"},{"names":["write"],"action":"SCMP_ACT_ALLOW","errnoRet":1}]}"#);
+    let e = refused(
+        r#"{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW"},{"names":["write"],"action":"SCMP_ACT_ALLOW","errnoRet":1}]}"#,
+    );
     assert!(e.starts_with("linux.seccomp.syscalls[1].errnoRet:"), "{e}");
     let e = refused(r#"{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["read"],"action":"SCMP_ACT_ERRNO","errnoRet":70000}]}"#);
     assert!(e.starts_with("linux.seccomp.syscalls[0].errnoRet:"), "{e}");
@@ -285,7 +287,9 @@ fn bad_profiles_are_refused_naming_the_field() {
     assert!(e.starts_with("linux.seccomp.syscalls[0].names[1]:"), "{e}");
     let e = refused(r#"{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["read"],"action":"SCMP_ACT_NOTIFY"}]}"#);
     assert!(e.starts_with("linux.seccomp.syscalls[0].action:"), "{e}");
-    let e = refused(r#"{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":1,"op":"SCMP_CMP_MASKED_EQ"}]}]}"#);
+    let e = refused(
+        r#"{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":1,"op":"SCMP_CMP_MASKED_EQ"}]}]}"#,
+    );
     assert!(e.starts_with("linux.seccomp.syscalls[0].args[0].valueTwo:"), "{e}");
     let e = refused(r#"{"defaultAction":"SCMP_ACT_ALLOW","defaultErrnoRet":1}"#);
     assert!(e.starts_with("linux.seccomp.defaultErrnoRet:"), "{e}");

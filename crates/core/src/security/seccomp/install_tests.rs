@@ -47,9 +47,7 @@ fn the_kernel_enforces_errno_rules() {
 
 #[test]
 fn the_kernel_gives_enosys_past_the_profile_and_eperm_inside_it() {
-    let f = profile(
-        r#"{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["exit_group","exit","getpid","membarrier"],"action":"SCMP_ACT_ALLOW"}]}"#,
-    );
+    let f = profile(r#"{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["exit_group","exit","getpid","membarrier"],"action":"SCMP_ACT_ALLOW"}]}"#);
     // membarrier is 324 on x86_64 and 283 on aarch64; clone3 (435) is newer: ENOSYS.
     assert_eq!(in_child(&f, || errno_of(unsafe { libc::syscall(libc::SYS_clone3, 0, 0) })), libc::ENOSYS);
     assert_eq!(in_child(&f, || errno_of(unsafe { libc::syscall(libc::SYS_getppid) })), libc::EPERM);

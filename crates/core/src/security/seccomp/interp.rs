@@ -17,7 +17,11 @@ impl Data {
             8 | 12 => 0,
             o if (16..64).contains(&o) && o % 4 == 0 => {
                 let a = self.args[((o - 16) / 8) as usize];
-                if o % 8 == 0 { a as u32 } else { (a >> 32) as u32 }
+                if o % 8 == 0 {
+                    a as u32
+                } else {
+                    (a >> 32) as u32
+                }
             }
             o => panic!("load from bad offset {o}"),
         }

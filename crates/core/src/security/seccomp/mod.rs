@@ -46,7 +46,11 @@ pub enum SeccompError {
     #[error("installing the seccomp filter: {0}")]
     Install(#[source] nix::Error),
     #[error("seccomp cache {path}: {source}")]
-    Cache { path: PathBuf, #[source] source: std::io::Error },
+    Cache {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 impl SeccompError {
@@ -92,14 +96,7 @@ impl Filter {
         let prog = SockFprog { len: self.insns.len() as u16, filter: self.insns.as_ptr() };
         // SAFETY: prog points at a live, correctly laid out sock_filter array of `len` entries;
         // nix has no seccomp(2) wrapper.
-        let rc = unsafe {
-            libc::syscall(
-                libc::SYS_seccomp,
-                libc::SECCOMP_SET_MODE_FILTER,
-                self.flags as libc::c_ulong,
-                &prog as *const SockFprog,
-            )
-        };
+        let rc = unsafe { libc::syscall(libc::SYS_seccomp, libc::SECCOMP_SET_MODE_FILTER, self.flags as libc::c_ulong, &prog as *const SockFprog) };
         if rc == 0 {
             Ok(())
         } else {

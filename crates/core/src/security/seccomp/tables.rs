@@ -1547,4 +1547,3 @@ pub const AARCH64: &[(&str, u32)] = &[
     ("write", 64),
     ("writev", 66),
 ];
-
