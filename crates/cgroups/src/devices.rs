@@ -189,13 +189,17 @@ fn load(prog: &[Insn]) -> Result<OwnedFd, DevicesError> {
             log_buf: if log.is_empty() { 0 } else { log.as_mut_ptr() as u64 },
             ..Default::default()
         };
-        // SAFETY: attr points at valid memory of the size given; the kernel reads the insns
-        // and license and writes at most log_size bytes into log.
+        // SAFETY: attr is a fully initialised repr(C) prefix of union bpf_attr (no padding) and
+        // the kernel reads at most the size given. insns/insn_cnt describe the `prog` slice and
+        // license is a NUL-terminated C string literal, both alive for the whole call; log_buf
+        // is 0 or points at `log`, mutably borrowed here, of which the kernel writes at most
+        // log_size bytes.
         let fd = unsafe { libc::syscall(libc::SYS_bpf, BPF_PROG_LOAD, &attr as *const _, std::mem::size_of::<ProgLoadAttr>()) };
         if fd < 0 {
             Err(std::io::Error::last_os_error())
         } else {
-            // SAFETY: the kernel just returned this new fd to us.
+            // SAFETY: fd >= 0 is a descriptor BPF_PROG_LOAD has just created for this call;
+            // nothing else owns it, so the OwnedFd is its only owner and closes it once.
             Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) })
         }
     };
@@ -239,8 +243,11 @@ struct GetFdByIdAttr {
 
 /// bpf(2) with `attr`, which the kernel may write back into (BPF_PROG_QUERY's prog_cnt).
 fn bpf<T>(cmd: libc::c_long, attr: &mut T) -> libc::c_long {
-    // SAFETY: every caller passes a fully initialised, repr(C) prefix of union bpf_attr, and
-    // any pointer in it is valid for what the command writes.
+    // SAFETY: the callers (this module only) pass ProgQueryAttr, ProgAttachAttr or
+    // GetFdByIdAttr: repr(C) prefixes of union bpf_attr built with every field set, behind a
+    // unique borrow valid for size_of::<T>() bytes of reads and writes. The only pointer among
+    // them is ProgQueryAttr::prog_ids, which attached_program points at its `ids` array with
+    // prog_cnt its length, so the kernel writes no further than that array.
     unsafe { libc::syscall(libc::SYS_bpf, cmd, attr as *mut T, std::mem::size_of::<T>()) }
 }
 
@@ -283,7 +290,8 @@ pub fn reattach(dir: &Path, id: Option<u32>) -> Result<(), DevicesError> {
     if fd < 0 {
         return Err(err("find")(std::io::Error::last_os_error()));
     }
-    // SAFETY: the kernel just returned this new fd to us.
+    // SAFETY: fd >= 0 is a descriptor BPF_PROG_GET_FD_BY_ID has just created for this call;
+    // nothing else owns it, so the OwnedFd is its only owner and closes it once.
     let prog = unsafe { OwnedFd::from_raw_fd(fd as i32) };
     let mut attr =
         ProgAttachAttr { target_fd: cg.as_raw_fd() as u32, attach_bpf_fd: prog.as_raw_fd() as u32, attach_type: BPF_CGROUP_DEVICE, ..Default::default() };
@@ -307,7 +315,9 @@ pub fn attach(dir: &Path, rules: &[LinuxDeviceCgroup]) -> Result<(), DevicesErro
         attach_flags: 0,
         ..Default::default()
     };
-    // SAFETY: attr is a valid, fully initialised bpf_attr prefix of the size given.
+    // SAFETY: attr is a fully initialised repr(C) prefix of union bpf_attr (five u32, no
+    // padding, no pointers) that lives through the call, and the kernel reads at most the size
+    // given; the two fds in it are `cg` and `prog`, both open until this function returns.
     let rc = unsafe { libc::syscall(libc::SYS_bpf, BPF_PROG_ATTACH, &attr as *const _, std::mem::size_of::<ProgAttachAttr>()) };
     if rc < 0 {
         return Err(DevicesError::Attach { path: dir.display().to_string(), source: std::io::Error::last_os_error() });

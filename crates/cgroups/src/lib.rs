@@ -4,6 +4,8 @@
 //! cloning the container, `apply` with `linux.resources`, puts the child in with
 //! `clone_into_fd` (v2) or `add_pid`, and calls `remove` on every exit path. Values are OCI
 //! values (bytes, µs, shares); docker units are the CLI's business.
+#![deny(clippy::undocumented_unsafe_blocks)]
+
 pub mod detect;
 pub mod devices;
 pub mod fsio;
