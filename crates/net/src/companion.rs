@@ -23,8 +23,14 @@ pub enum CompanionError {
 /// A pidfd of `pid` (close-on-exec, as every fd of this process).
 pub fn pidfd_open(pid: i32) -> Result<OwnedFd, CompanionError> {
     // nix has no pidfd_open.
+    // SAFETY: pidfd_open takes a pid and flags by value and no pointers; any pid is a valid
+    // argument (a wrong one is an error return).
     let raw = unsafe { libc::syscall(libc::SYS_pidfd_open, pid as libc::pid_t, 0) };
-    Errno::result(raw as i32).map(|fd| unsafe { OwnedFd::from_raw_fd(fd) }).map_err(|errno| CompanionError::Pidfd { pid, errno })
+    Errno::result(raw as i32)
+        // SAFETY: Errno::result passed on only a non-negative return, a pidfd the call above has
+        // just created and nothing else owns, so the OwnedFd is its only owner.
+        .map(|fd| unsafe { OwnedFd::from_raw_fd(fd) })
+        .map_err(|errno| CompanionError::Pidfd { pid, errno })
 }
 
 /// Starts `cmd` in a session of its own (a signal to the caller's process group does not
@@ -34,6 +40,12 @@ pub fn pidfd_open(pid: i32) -> Result<OwnedFd, CompanionError> {
 pub fn spawn(cmd: &mut Command, what: &str, fds: &[(RawFd, RawFd)]) -> Result<std::process::Child, CompanionError> {
     let fds = fds.to_vec();
     cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
+    // SAFETY: the closure runs in the forked child before exec, where only async-signal-safe
+    // work is sound (another thread of ours may have held a lock at the fork). It calls only
+    // setsid, dup2 and close, and builds io::Errors from errno codes, which does not allocate;
+    // it reads `fds`, moved in and allocated before the fork, without allocating. dup2 and
+    // close take plain fd numbers (a bad one is an error return), and the close is of a
+    // base + i duplicate the child has just made and nothing else in it owns.
     unsafe {
         cmd.pre_exec(move || {
             nix::unistd::setsid().map_err(std::io::Error::from)?;

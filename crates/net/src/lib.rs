@@ -3,6 +3,7 @@
 //! the /etc/hosts files that let containers on one network find each other by name, and
 //! user-mode networking (slirp4netns) for containers of users without root.
 //! Only `tsc-box-runtime` calls into the parts that enter a container's network namespace.
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 pub mod admin;
 pub mod attach;

@@ -80,6 +80,8 @@ pub fn link_index(name: &str) -> Result<u32, NetlinkError> {
     check_name(name)?;
     let c = std::ffi::CString::new(name).map_err(|_| NetlinkError::BadName(name.into()))?;
     // nix has if_nametoindex only with its "net" feature; this is the one call we need from it.
+    // SAFETY: `c` is a NUL-terminated CString that outlives the call, and if_nametoindex only
+    // reads the name up to its NUL.
     match unsafe { libc::if_nametoindex(c.as_ptr()) } {
         0 => Err(NetlinkError::NoLink(name.to_string())),
         i => Ok(i),
