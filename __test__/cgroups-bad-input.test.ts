@@ -59,7 +59,9 @@ test('--cgroup-parent places the container under that parent; made for it, the p
   }
   const r = await done
   const left = cgroupsNamed(parent)
-  t.teardown(() => left.reverse().forEach((d) => rmdirSync(d)))
+  t.teardown(() => {
+    for (const d of left.reverse()) rmdirSync(d)
+  })
   t.is(r.code, 0, r.stderr)
   t.true(below.length > 0, 'the container never ran below the parent')
   t.deepEqual(left, [], 'the parent the runtime made for this container was left behind')

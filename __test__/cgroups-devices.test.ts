@@ -3,6 +3,7 @@
 // The nodes are made with mknod in the container (the runtime's default rules allow mknod of
 // any node, like runc), so only the device cgroup decides whether they can be opened.
 import test from 'ava'
+import type { LinuxDeviceCgroup } from '../src/oci/spec'
 import { makeBundle, runtime, stateDir, TSC_RUNTIME, type Config } from './helpers/bundle'
 import { cgroupsNamed } from './helpers/leaks'
 
@@ -15,10 +16,10 @@ const PROBE = [
   'echo done',
 ].join('; ')
 
-function runWithRules(t: import('ava').ExecutionContext, id: string, rules: unknown[]) {
+function runWithRules(t: import('ava').ExecutionContext, id: string, rules: LinuxDeviceCgroup[]) {
   const bundle = makeBundle((c: Config) => {
     c.root.readonly = false
-    for (const set of ['bounding', 'effective', 'permitted']) c.process.capabilities[set].push('CAP_MKNOD')
+    for (const set of ['bounding', 'effective', 'permitted'] as const) c.process.capabilities[set].push('CAP_MKNOD')
     c.linux.resources.devices = rules
     c.process.args = ['sh', '-c', PROBE]
   })

@@ -101,7 +101,9 @@ test('a run that fails after its cgroup was made (command not found) removes it,
   const parent = `tsc-box-fail-${process.pid}`
   const r = tsc(makeDataRoot(), ['run', '--rm', '--cgroup-parent', `/${parent}`, '--memory', '32m', '--pids-limit', '10', '--rootfs', rootfs, '/no/such/cmd'])
   const left = cgroupsNamed(parent)
-  t.teardown(() => left.reverse().forEach((d) => rmdirSync(d)))
+  t.teardown(() => {
+    for (const d of left.reverse()) rmdirSync(d)
+  })
   // Command not found is found at exec, after the cgroup was made and joined.
   t.is(r.code, 127, r.stderr)
   t.regex(r.stderr, /\/no\/such\/cmd/)

@@ -18,7 +18,11 @@ function host(
 ): ResourceHost & { seen: LinuxResources[]; warnings: string[] } {
   const seen: LinuxResources[] = []
   const warnings: string[] = []
-  return { cpuCount, seen, warnings, check: (r) => (seen.push(r), problem), blockIoWeight: () => weight, warn: (m) => warnings.push(m) }
+  const check = (r: LinuxResources) => {
+    seen.push(r)
+    return problem
+  }
+  return { cpuCount, seen, warnings, check, blockIoWeight: () => weight, warn: (m) => warnings.push(m) }
 }
 
 function apply(flags: ResourceFlags, h = host()): Spec {

@@ -53,8 +53,12 @@ test.serial('what a SIGKILLed runtime left (lease, port rules) is reclaimed by t
   const child = tscSpawn(root, ['run', '--rm', '--name', name, '--network', 'bridge', '-p', '127.0.0.1::80', '--rootfs', rootfs, 'sleep', '100'])
   const done = collect(child)
   const deadline = Date.now() + 20_000
-  let lease
-  while (!(lease = leases().find((l) => l.name === name)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+  const ownLease = () => leases().find((l) => l.name === name)
+  let lease = ownLease()
+  while (!lease && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50))
+    lease = ownLease()
+  }
   t.truthy(lease, 'the container never got its lease')
   const runtimes = children(child.pid!)
   t.true(runtimes.length > 0)

@@ -75,10 +75,10 @@ function fnv(parts: string[]): bigint {
   return h
 }
 export function hostVeth(id: string, network: string): string {
-  return 'tsb' + (fnv([id, network]) & 0xffffffffffffn).toString(16).padStart(12, '0')
+  return `tsb${(fnv([id, network]) & 0xffffffffffffn).toString(16).padStart(12, '0')}`
 }
 export function nftTable(id: string, network: string): string {
-  return 'tsc-box-c-' + fnv([id, network]).toString(16).padStart(16, '0')
+  return `tsc-box-c-${fnv([id, network]).toString(16).padStart(16, '0')}`
 }
 
 /**

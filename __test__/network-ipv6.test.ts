@@ -52,7 +52,7 @@ function errorCode(r: { stdout: string }): string | undefined {
 
 /** The bridge tsc_box_net::admin names for a network: "tsn" + the hash hostVeth uses. */
 function bridgeOf(name: string): string {
-  return 'tsn' + hostVeth(name, '\0bridge').slice(3)
+  return `tsn${hostVeth(name, '\0bridge').slice(3)}`
 }
 
 async function leaseOf(name: string, ms = 20_000) {
@@ -80,7 +80,7 @@ test.serial('the default bridge gives a container an IPv6 address, route and hos
   const m = /inet6 ([0-9a-f:]+)\/(\d+)/.exec(addrs!)
   t.truthy(m, addrs)
   const prefix = bridge.subnet6!.split('::/')[0]!
-  t.true(m![1]!.startsWith(prefix + ':'), `${m![1]} in ${bridge.subnet6}`)
+  t.true(m![1]!.startsWith(`${prefix}:`), `${m![1]} in ${bridge.subnet6}`)
   t.is(m![2], bridge.subnet6!.split('/')[1])
   t.regex(route!, new RegExp(`default via ${bridge.gateway6!.replace(/\./g, '\\.')} dev eth0`))
   t.regex(hosts!, new RegExp(`^${m![1]}\\t`, 'm'), 'its own IPv6 line in /etc/hosts')
@@ -153,7 +153,7 @@ v6test('two containers on an --ipv6 user network reach each other over IPv6, by 
   try {
     const lease = await leaseOf(web)
     t.truthy(lease?.ip6)
-    t.true(lease!.ip6!.startsWith(subnet6.split('::/')[0]! + ':'))
+    t.true(lease!.ip6!.startsWith(`${subnet6.split('::/')[0]!}:`))
     t.is(inspect(netName).containers.find((x) => x.name === web)?.ip6, lease!.ip6)
     const r = tsc(root, ['run', '--rm', '--network', netName, '--rootfs', rootfs, 'sh', '-c',
       `grep -q "^${lease!.ip6}\t${web}" /etc/hosts || exit 3; ping -6 -c 1 -W 2 ${web} >/dev/null || exit 4; for i in $(seq 1 50); do timeout 3 wget -q -O- http://[${lease!.ip6}]/ && exit 0; sleep 0.1; done; exit 5`])

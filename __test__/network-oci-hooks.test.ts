@@ -6,6 +6,7 @@ import test from 'ava'
 import { mkdtempSync, readFileSync, readdirSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { Hooks } from '../src/oci/spec'
 import { makeBundle, runtime, runtimeCreate, setArgs, stateDir, TSC_RUNTIME, type Config } from './helpers/bundle'
 
 let seq = 0
@@ -77,7 +78,7 @@ test('a failing createRuntime hook stops the container: its message, poststop, n
   const log = join(mkdtempSync(join(tmpdir(), 'tsc-box-hooks-')), 'log')
   const bundle = makeBundle(withHooks(log, (c) => {
     setArgs('sh', '-c', 'echo app-ran')(c)
-    c.hooks.createRuntime.push({ path: '/bin/sh', args: ['sh', '-c', 'echo no bridge for you >&2; exit 7'] })
+    c.hooks!.createRuntime!.push({ path: '/bin/sh', args: ['sh', '-c', 'echo no bridge for you >&2; exit 7'] })
   }))
   const state = stateDir()
   const r = runtime(TSC_RUNTIME, state, ['run', '-b', bundle, newId('fail')])
@@ -103,10 +104,11 @@ test('a createRuntime hook past its timeout is killed and the run fails', (t) =>
 })
 
 test('hooks the runtime cannot honour are refused by name', (t) => {
-  for (const [field, hooks] of [
+  const refused: Array<[string, Hooks]> = [
     ['hooks.startContainer', { startContainer: [{ path: '/bin/true' }] }],
     ['hooks.createRuntime[0].path', { createRuntime: [{ path: 'relative/hook' }] }],
-  ] as const) {
+  ]
+  for (const [field, hooks] of refused) {
     const bundle = makeBundle((c) => {
       setArgs('true')(c)
       c.hooks = hooks

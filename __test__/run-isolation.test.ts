@@ -96,5 +96,5 @@ test('every namespace of the app differs from the host\'s', (t) => {
   const inside = r.stdout.trim().split('\n')
   const outside = ['ipc', 'uts', 'pid', 'mnt', 'net', 'cgroup'].map((n) => execFileSync('readlink', [`/proc/self/ns/${n}`], { encoding: 'utf8' }).trim())
   t.is(inside.length, 6)
-  inside.forEach((ns, i) => t.not(ns, outside[i], `namespace ${ns} is shared with the host`))
+  for (const [i, ns] of inside.entries()) t.not(ns, outside[i], `namespace ${ns} is shared with the host`)
 })

@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { LinuxSeccomp } from '../src/oci/spec'
 import { cgroupsNamed, mountsUnder } from './helpers/leaks'
 import { makeBundle, runtime, setArgs, stateDir, TSC_RUNTIME, type Config } from './helpers/bundle'
 
@@ -22,8 +23,21 @@ interface Detached {
   bundle: string
 }
 
-function readStatus(d: Detached): Record<string, any> {
-  return JSON.parse(readFileSync(d.status, 'utf8'))
+/** The monitor's status file (crates/containers/src/status.rs, MonitorStatus). */
+interface MonitorStatus {
+  status: 'running' | 'restarting' | 'exited'
+  pid: number
+  monitorPid: number
+  monitorStartTime: number
+  startedAt: string
+  finishedAt: string | null
+  exitCode: number | null
+  oomKilled: boolean
+  restartCount: number
+}
+
+function readStatus(d: Detached): MonitorStatus {
+  return JSON.parse(readFileSync(d.status, 'utf8')) as MonitorStatus
 }
 
 function startDetached(edit: (c: Config) => void, restart = 'no'): Detached {
@@ -35,7 +49,7 @@ function startDetached(edit: (c: Config) => void, restart = 'no'): Detached {
   return d
 }
 
-async function exited(d: Detached, ms = 30_000): Promise<Record<string, any>> {
+async function exited(d: Detached, ms = 30_000): Promise<MonitorStatus> {
   const end = Date.now() + ms
   for (;;) {
     const st = readStatus(d)
@@ -114,7 +128,7 @@ test('monitor: its resident memory stays under 1 MiB while the container idles',
   noLeft(t, d)
 })
 
-const seccomp = {
+const seccomp: LinuxSeccomp = {
   defaultAction: 'SCMP_ACT_ALLOW',
   syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 13 }],
 }

@@ -65,6 +65,7 @@ test('CVE-2024-21626: only stdio is open in the container and -w /proc/self/fd/N
   t.deepEqual(r.stdout.trim().split('\n').map((l) => l.split(' ')[1]), ['0', '1', '2'], r.stdout)
   // With --init the init (the runtime binary) is pid 1 in the container: besides stdio it may
   // hold its own kernel objects (a signalfd), never a file or directory of the host.
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: ${f##*/} is shell parameter expansion for sh -c, not a JS placeholder
   const i = run(['--init', 'sh', '-c', 'for f in /proc/1/fd/*; do echo "${f##*/} $(readlink $f)"; done'])
   t.is(i.code, 0, i.stderr)
   const initFds = i.stdout.trim().split('\n').map((l) => l.split(' '))
@@ -137,7 +138,7 @@ test('CVE-2025-31133: a /dev/null symlink in the rootfs does not turn masking in
 function capMask(status: string, field: string): bigint {
   const m = new RegExp(`^${field}:\\s*([0-9a-f]+)$`, 'm').exec(status)
   if (!m) throw new Error(`${field} missing from /proc/self/status`)
-  return BigInt('0x' + m[1])
+  return BigInt(`0x${m[1]}`)
 }
 
 test('no inheritable or ambient capabilities, whatever is added (CVE-2022-29162 class)', (t) => {

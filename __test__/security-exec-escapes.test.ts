@@ -15,6 +15,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
+import type { LinuxSeccomp } from '../src/oci/spec'
 import { makeBundle, runtime, runtimeCreate, stateDir } from './helpers/bundle'
 import { makeDataRoot, RUNTIME, tsc } from './helpers/cli'
 import { makeRootfs } from './helpers/rootfs'
@@ -260,7 +261,7 @@ function seccompModes(outputs: string[]): string[] {
   return outputs.map((o) => /^Seccomp:\s*(\d)/m.exec(o)?.[1] ?? `no Seccomp line in ${JSON.stringify(o)}`)
 }
 
-const SECCOMP_PROFILE = {
+const SECCOMP_PROFILE: LinuxSeccomp = {
   defaultAction: 'SCMP_ACT_ALLOW',
   architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_AARCH64'],
   syscalls: [{ names: ['unshare', 'keyctl'], action: 'SCMP_ACT_ERRNO' }],

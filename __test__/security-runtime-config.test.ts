@@ -8,6 +8,7 @@ import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { Mount } from '../src/oci/spec'
 import { makeBundle, stateDir, TSC_RUNTIME, type Config } from './helpers/bundle'
 import { cgroupsNamed, mountsUnder } from './helpers/leaks'
 
@@ -211,7 +212,7 @@ rootTest('a device rule of the config denies a device the defaults allow (/dev/n
 })
 
 /** A bundle whose image has `link` pointing at `target`, and whose config mounts `mount`. */
-function symlinkBundle(link: string, target: string, mount: Record<string, unknown>): string {
+function symlinkBundle(link: string, target: string, mount: Mount): string {
   const bundle = makeBundle((c) => {
     c.process.args = ['true']
     c.mounts.push(mount)
@@ -224,7 +225,7 @@ rootTest('mount destinations that resolve through the image into /proc are refus
   const corePattern = readFileSync('/proc/sys/kernel/core_pattern', 'utf8')
   const hostsFile = join(mkdtempSync(join(tmpdir(), 'tsc-box-hosts-')), 'hosts')
   writeFileSync(hostsFile, '127.0.0.1 localhost\n')
-  const cases: Array<[string, string, Record<string, unknown>]> = [
+  const cases: Array<[string, string, Mount]> = [
     ['data', '/proc/sys', { destination: '/data', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev'] }],
     ['etc/hosts', '/proc/sys/kernel/core_pattern', { destination: '/etc/hosts', type: 'bind', source: hostsFile, options: ['rbind', 'ro'] }],
   ]
@@ -232,7 +233,7 @@ rootTest('mount destinations that resolve through the image into /proc are refus
     const bundle = symlinkBundle(link, target, mount)
     const r = runWithin(bundle, newId('procsym'), 60_000)
     t.not(r.code, 0, `mounted on /${link} -> ${target}: ${r.stdout}`)
-    t.regex(r.stderr, new RegExp(`mount destination ${mount.destination as string} resolves into the container's procfs`))
+    t.regex(r.stderr, new RegExp(`mount destination ${mount.destination} resolves into the container's procfs`))
     t.deepEqual(mountsUnder(join(bundle, 'rootfs')), [])
   }
   t.is(readFileSync('/proc/sys/kernel/core_pattern', 'utf8'), corePattern)

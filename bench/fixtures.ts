@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import type { Linux, LinuxResources, Spec } from '../src/oci/spec'
 import type { Command } from './measure'
 
 export const REPO = resolve(__dirname, '../..')
@@ -46,10 +47,15 @@ export function runtimeRun(label: string, bin: string, bundle: string, extra: st
   }
 }
 
+/** config.json as `runc spec` writes it: `linux.resources` is always there. */
+export interface RuncSpec extends Spec {
+  linux: Linux & { resources: LinuxResources }
+}
+
 /** Rewrites a bundle's config.json through `edit`. */
-export function editConfig(bundle: string, edit: (config: any) => void): void {
+export function editConfig(bundle: string, edit: (config: RuncSpec) => void): void {
   const path = join(bundle, 'config.json')
-  const config = JSON.parse(readFileSync(path, 'utf8'))
+  const config = JSON.parse(readFileSync(path, 'utf8')) as RuncSpec
   edit(config)
   writeFileSync(path, JSON.stringify(config))
 }

@@ -33,7 +33,9 @@ function once(cmd: Command): number {
 export function compare(commands: Command[], runs: number): Sample[] {
   for (const c of commands) once(c)
   const times = commands.map(() => [] as number[])
-  for (let i = 0; i < runs; i++) commands.forEach((c, j) => times[j]!.push(once(c)))
+  for (let i = 0; i < runs; i++) {
+    for (const [j, c] of commands.entries()) times[j]!.push(once(c))
+  }
   return commands.map((c, j) => ({ label: c.label, medianMs: median(times[j]!), runs }))
 }
 

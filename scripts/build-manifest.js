@@ -14,7 +14,7 @@ async function main() {
   const config = await Config.load(path.join(root, 'bin', 'run.js'))
   const plugin = config.getPluginsList().find((p) => p.isRoot)
   if (!plugin) throw new Error('no root plugin')
-  fs.writeFileSync(out, JSON.stringify(plugin.manifest, null, 2) + '\n')
+  fs.writeFileSync(out, `${JSON.stringify(plugin.manifest, null, 2)}\n`)
 }
 
 main().catch((err) => {

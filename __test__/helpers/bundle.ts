@@ -3,11 +3,20 @@ import { execFileSync, spawnSync } from 'node:child_process'
 import { closeSync, mkdtempSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { Linux, LinuxCapabilities, LinuxResources, Mount, Process, Root, Spec } from '../../src/oci/spec'
 import { RUNTIME } from './cli'
 import { makeRootfs } from './rootfs'
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Config = Record<string, any>
+/**
+ * config.json as `runc spec` writes it: the OCI spec with the parts runc always fills in made
+ * required. A namespace type is any string, so that a test can hand the runtime a bogus one.
+ */
+export interface Config extends Omit<Spec, 'process' | 'root' | 'mounts' | 'linux'> {
+  process: Process & { capabilities: Required<LinuxCapabilities> }
+  root: Root
+  mounts: Mount[]
+  linux: Omit<Linux, 'namespaces' | 'resources'> & { namespaces: Array<{ type: string; path?: string }>; resources: LinuxResources }
+}
 
 /** A bundle dir with a busybox rootfs and runc's default config.json, edited by `edit`. */
 export function makeBundle(edit: (c: Config) => void = () => {}): string {
@@ -54,7 +63,7 @@ export function runtimeCreate(bin: string, state: string, args: string[]): RunOu
     if (r.error) throw r.error
     return { code: r.status, stdout: readFileSync(out, 'utf8'), stderr: readFileSync(err, 'utf8') }
   } finally {
-    fds.forEach((fd) => closeSync(fd))
+    for (const fd of fds) closeSync(fd)
   }
 }
 

@@ -20,7 +20,9 @@ export function premadeParent(t: ExecutionContext, name: string): string[] {
       if (!v2 && existsSync(join(d, f))) writeFileSync(join(d, f), readFileSync(join(d, '..', f), 'utf8').trim())
     }
   }
-  t.teardown(() => made.forEach((d) => existsSync(d) && rmdirSync(d)))
+  t.teardown(() => {
+    for (const d of made) if (existsSync(d)) rmdirSync(d)
+  })
   return made
 }
 

@@ -8,7 +8,7 @@ export function mountsUnder(dir: string): string[] {
   return readFileSync('/proc/self/mountinfo', 'utf8')
     .split('\n')
     .map((l) => l.split(' ')[4])
-    .filter((p): p is string => !!p && (p === dir || p.startsWith(dir + '/')))
+    .filter((p): p is string => !!p && (p === dir || p.startsWith(`${dir}/`)))
 }
 
 /** Every cgroup directory on the host whose path mentions `needle` (a container id or name). */

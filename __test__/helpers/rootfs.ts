@@ -50,7 +50,7 @@ export function makeRootfs(prefix = 'tsc-box-rootfs-'): string {
   )
   writeFileSync(
     join(dir, 'etc/group'),
-    'root:x:0:\n' + `${TEST_USER.name}:x:${TEST_USER.gid}:\n` + 'audio:x:29:app\n' + 'nogroup:x:65534:\n',
+    `root:x:0:\n${TEST_USER.name}:x:${TEST_USER.gid}:\naudio:x:29:app\nnogroup:x:65534:\n`,
   )
   return dir
 }

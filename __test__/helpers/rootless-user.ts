@@ -47,14 +47,14 @@ export function withUserDbLock<T>(fn: () => T): T {
 export function removeLines(file: string, drop: (line: string) => boolean): void {
   withUserDbLock(() => {
     const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l !== '' && !drop(l))
-    writeFileSync(file, lines.map((l) => l + '\n').join(''))
+    writeFileSync(file, lines.map((l) => `${l}\n`).join(''))
   })
 }
 
 /** Adds `line` to `file` unless it is there already. */
 export function addLine(file: string, line: string): void {
   withUserDbLock(() => {
-    if (!readFileSync(file, 'utf8').split('\n').includes(line)) writeFileSync(file, line + '\n', { flag: 'a' })
+    if (!readFileSync(file, 'utf8').split('\n').includes(line)) writeFileSync(file, `${line}\n`, { flag: 'a' })
   })
 }
 

@@ -12,7 +12,7 @@ const tsc = (root: string, command: string[], ...args: string[]) => [process.exe
 
 /** podman's overlay driver leaves a private bind mount of its own storage; undo it. */
 function removeStore(dir: string) {
-  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]).filter((p): p is string => !!p && p.startsWith(dir + '/'))
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]).filter((p): p is string => !!p && p.startsWith(`${dir}/`))
   for (const m of mounts.sort((a, b) => b.length - a.length)) spawnSync('umount', ['-l', m])
   rmSync(dir, { recursive: true, force: true })
 }

@@ -60,7 +60,7 @@ export async function parseArgv<S extends FlagSet>(argv: readonly string[], flag
     if (tok.startsWith('--')) {
       const eq = tok.indexOf('=')
       const name = eq === -1 ? tok.slice(2) : tok.slice(2, eq)
-      let found = findLong(flags, name)
+      const found = findLong(flags, name)
       if (!found && name.startsWith('no-')) {
         const positive = findLong(flags, name.slice(3))
         if (positive?.flag.type === 'boolean' && positive.flag.allowNo && eq === -1) {

@@ -56,6 +56,6 @@ export function reportError(err: unknown, json: boolean): number {
   if (report.code === 'exit') return report.exitCode
   // Humans read stderr in both modes; programs parse stdout under --json.
   if (!report.shown) process.stderr.write(`tsc-box: ${report.message}\n`)
-  if (json) process.stdout.write(JSON.stringify(errorJson(report)) + '\n')
+  if (json) process.stdout.write(`${JSON.stringify(errorJson(report))}\n`)
   return report.exitCode
 }

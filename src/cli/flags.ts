@@ -35,8 +35,7 @@ export interface OptionFlag<T, M extends boolean = boolean> extends FlagBase {
   parse: (input: string) => Promise<T>
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyFlag = BooleanFlag | OptionFlag<any, boolean>
+export type AnyFlag = BooleanFlag | OptionFlag<unknown, boolean>
 export type FlagSet = Record<string, AnyFlag>
 
 type OptionOpts<T, M extends boolean> = FlagBase & {

@@ -34,7 +34,7 @@ export default class Logs extends BaseCommand {
     const files = lifecycleFiles(v.dir)
     const parser = new LogParser()
     const current = readFileOr(files.log)
-    let entries = parser.push(readFileOr(files.log + '.1') + current)
+    let entries = parser.push(readFileOr(`${files.log}.1`) + current)
     const keep = (e: LogEntry) => since === undefined || Date.parse(e.time) >= since
     entries = entries.filter(keep)
     if (tailFlag !== 'all') entries = entries.slice(Math.max(0, entries.length - Number(tailFlag)))
@@ -57,7 +57,7 @@ export default class Logs extends BaseCommand {
       const nowIno = statIno(files.log)
       if (nowIno !== ino) {
         // Rotated: the rest of the old file is now .1, the new file starts at 0.
-        const old = readFileOr(files.log + '.1')
+        const old = readFileOr(`${files.log}.1`)
         if (Buffer.byteLength(old) > offset) parser.push(Buffer.from(old).subarray(offset).toString()).filter(keep).forEach(emit)
         offset = 0
         ino = nowIno

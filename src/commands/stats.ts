@@ -38,7 +38,7 @@ export default class Stats extends BaseCommand {
         this.log(text)
         return entries
       }
-      process.stdout.write('\x1b[2J\x1b[H' + text + '\n')
+      process.stdout.write(`\x1b[2J\x1b[H${text}\n`)
     }
   }
 }

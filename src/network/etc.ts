@@ -43,8 +43,9 @@ export function hostsStandalone(hostname: string, domainname: string | undefined
  * nameservers are dropped unless the container shares the host's network namespace.
  */
 export function resolvConfFor(host: string, dns: string[], sharesHostNet: boolean): string {
-  const base = sharesHostNet ? (host === '' || host.endsWith('\n') ? host : host + '\n') : resolvConf(host)
+  const base = sharesHostNet ? (host === '' || host.endsWith('\n') ? host : `${host}\n`) : resolvConf(host)
   if (dns.length === 0) return base
   const rest = base.split('\n').filter((l) => l.trim() !== '' && !/^\s*nameserver\s/.test(l))
-  return [...dns.map((d) => `nameserver ${d}`), ...rest].join('\n') + '\n'
+  const lines = [...dns.map((d) => `nameserver ${d}`), ...rest]
+  return `${lines.join('\n')}\n`
 }

@@ -94,7 +94,7 @@ export async function prepareNetwork(flags: NetworkFlags, ctx: PrepareContext): 
     const why = slirpUnavailable(env)
     if (why !== undefined) throw new CliError('network_unavailable', `--network slirp4netns: ${why}`)
     if (flags.ip !== undefined || flags.ip6 !== undefined) throw new CliError('invalid_ip', `--ip and --ip6 need a bridge network: slirp4netns gives ${SLIRP_GUEST_IP}`)
-    const v6 = ports.find((p) => p.hostIp !== undefined && p.hostIp.includes(':'))
+    const v6 = ports.find((p) => p.hostIp?.includes(':'))
     if (v6) throw new CliError('invalid_publish', `slirp4netns publishes on IPv4 host addresses only: [${v6.hostIp}]:${v6.hostPort}`)
     setup.ports = await pickFreePorts(ports)
   } else if (mode.kind !== 'network') {
@@ -126,8 +126,9 @@ export function planPath(containerDir: string): string {
 
 /** Sets the network namespace and, on a network, the hooks that plug the container in. */
 export function applyNetwork(spec: Spec, setup: NetworkSetup, ctx: {runtime: string; containerDir: string}): void {
-  const linux = (spec.linux ??= {})
-  const nss = (linux.namespaces ??= [])
+  spec.linux ??= {}
+  spec.linux.namespaces ??= []
+  const nss = spec.linux.namespaces
   const i = nss.findIndex((n) => n.type === 'network')
   if (setup.mode.kind === 'host') {
     if (i >= 0) nss.splice(i, 1)
@@ -138,14 +139,18 @@ export function applyNetwork(spec: Spec, setup: NetworkSetup, ctx: {runtime: str
   else nss.push(netns)
   if (setup.mode.kind === 'slirp4netns') {
     // No poststop: slirp4netns ends with the container's init (tsc_box_net::slirp).
-    ;((spec.hooks ??= {}).createRuntime ??= []).push({path: ctx.runtime, args: ['tsc-box-runtime', 'slirp-attach', planPath(ctx.containerDir)], timeout: 30})
+    spec.hooks ??= {}
+    spec.hooks.createRuntime ??= []
+    spec.hooks.createRuntime.push({path: ctx.runtime, args: ['tsc-box-runtime', 'slirp-attach', planPath(ctx.containerDir)], timeout: 30})
     return
   }
   if (setup.mode.kind !== 'network') return
   const plan = planPath(ctx.containerDir)
-  const hooks = (spec.hooks ??= {})
-  ;(hooks.createRuntime ??= []).push({path: ctx.runtime, args: ['tsc-box-runtime', 'net-attach', plan], timeout: 30})
-  ;(hooks.poststop ??= []).push({path: ctx.runtime, args: ['tsc-box-runtime', 'net-detach', plan], timeout: 30})
+  spec.hooks ??= {}
+  spec.hooks.createRuntime ??= []
+  spec.hooks.createRuntime.push({path: ctx.runtime, args: ['tsc-box-runtime', 'net-attach', plan], timeout: 30})
+  spec.hooks.poststop ??= []
+  spec.hooks.poststop.push({path: ctx.runtime, args: ['tsc-box-runtime', 'net-detach', plan], timeout: 30})
 }
 
 export interface EtcContent {

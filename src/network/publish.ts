@@ -46,7 +46,7 @@ export function parsePublish(value: string): PublishedPort {
     if (end < 0) throw bad(value, 'expected [IPV6]:HOSTPORT:CONTAINERPORT')
     v6 = spec.slice(1, end)
     if (!netModule().isIPv6(v6)) throw bad(value, `host address ${JSON.stringify(v6)} is not an IPv6 address`)
-    spec = 'v6' + spec.slice(end + 1)
+    spec = `v6${spec.slice(end + 1)}`
   }
   const parts = spec.split(':')
   if (parts.length > 3) throw bad(value, 'expected [HOSTIP:][HOSTPORT:]CONTAINERPORT (an IPv6 host address goes in brackets: [::1]:8080:80)')

@@ -36,7 +36,7 @@ export function normalizeCap(input: string): string {
 
 /** The capabilities in a CapBnd/CapEff hex mask from /proc/PID/status. */
 export function capsFromMask(hex: string): Set<string> {
-  const mask = BigInt('0x' + hex)
+  const mask = BigInt(`0x${hex}`)
   return new Set(ALL_CAPS.filter((_, bit) => (mask >> BigInt(bit)) & 1n))
 }
 

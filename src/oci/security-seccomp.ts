@@ -147,8 +147,8 @@ function applies(s: DockerSyscall, ctx: SeccompContext): boolean {
   }
   const exc = s.excludes
   if (exc) {
-    if (exc.caps && exc.caps.some((c) => ctx.caps.includes(c))) return false
-    if (exc.arches && exc.arches.includes(goarch)) return false
+    if (exc.caps?.some((c) => ctx.caps.includes(c))) return false
+    if (exc.arches?.includes(goarch)) return false
     if (exc.minKernel && kernelAtLeast(ctx.kernel, exc.minKernel)) return false
   }
   return true

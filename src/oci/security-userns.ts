@@ -153,8 +153,10 @@ export function applyUserns(spec: Spec, f: UsernsFlags, host: UsernsHost = curre
   } else {
     return
   }
-  const linux = (spec.linux ??= {})
-  const namespaces = (linux.namespaces ??= [])
+  spec.linux ??= {}
+  const linux = spec.linux
+  linux.namespaces ??= []
+  const namespaces = linux.namespaces
   if (!namespaces.some((n) => n.type === 'user')) namespaces.push({type: 'user'})
   linux.uidMappings = uid.map((m) => ({...m}))
   linux.gidMappings = gid.map((m) => ({...m}))

@@ -111,7 +111,8 @@ export function applySecurity(spec: Spec, f: SecurityFlags, host: HostInfo = hos
     proc.noNewPrivileges = last(opts, 'no-new-privileges')?.value ?? !f.privileged
   }
 
-  const linux = (spec.linux ??= {})
+  spec.linux ??= {}
+  const linux = spec.linux
   const seccomp = last(opts, 'seccomp')?.profile ?? (f.privileged ? 'unconfined' : DEFAULT_SECCOMP_PROFILE)
   if (seccomp === 'unconfined') delete linux.seccomp
   else linux.seccomp = resolveProfile(seccomp as DockerSeccompProfile, {caps, arch: host.arch, kernel: host.kernel})

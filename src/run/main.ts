@@ -118,8 +118,8 @@ async function runAndReport(flags: RunFlags, rest: string[], signals: SignalForw
   const json = flags.json
   const result = await runContainer(flags, rest, signals)
   if (result.oomKilled) process.stderr.write(`tsc-box: warning: container ${shortId(result.id)} was killed because it ran out of memory (OOM)\n`)
-  if (result.detached && !json) process.stdout.write(result.id + '\n')
-  if (json) process.stdout.write(JSON.stringify(result) + '\n')
+  if (result.detached && !json) process.stdout.write(`${result.id}\n`)
+  if (json) process.stdout.write(`${JSON.stringify(result)}\n`)
   return {kind: 'done', exitCode: result.exitCode}
 }
 
@@ -213,7 +213,7 @@ async function runPrepared(flags: RunFlags, positionals: string[], signals?: Sig
     applyNetwork(spec, network, {runtime, containerDir: files.dir})
 
     writeEtcFiles(files, {
-      hostname: hostname + '\n',
+      hostname: `${hostname}\n`,
       ...networkEtcFiles(network, {hostname, domainname: v.domainname, hostResolvConf: readHostResolvConf()}),
     })
     writeNetworkPlan(network, {containerDir: files.dir, hostsPath: files.etc.hosts, id, name, hostname, domainname: v.domainname})
