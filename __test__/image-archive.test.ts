@@ -126,7 +126,7 @@ test('save writes archives that load back and that skopeo reads', (t) => {
     t.is(inspect.status, 0, inspect.stderr)
     t.deepEqual(JSON.parse(inspect.stdout).config.Cmd, ['loaded'])
     // skopeo copies it into another layout, verifying every blob on the way.
-    const copy = spawnSync('skopeo', ['copy', skopeoRef, `dir:${join(out, format + '.dir')}`], { encoding: 'utf8' })
+    const copy = spawnSync('skopeo', ['copy', skopeoRef, `dir:${join(out, `${format}.dir`)}`], { encoding: 'utf8' })
     t.is(copy.status, 0, copy.stderr)
   }
 })

@@ -9,7 +9,7 @@ import { gzipSync } from 'node:zlib'
 
 export type Compression = 'none' | 'gzip' | 'zstd'
 
-const sha = (b: Buffer) => 'sha256:' + createHash('sha256').update(b).digest('hex')
+const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`
 
 export interface ArchiveSpec {
   /** Directory whose content becomes the (first) layer. */
@@ -86,7 +86,7 @@ export function contentHashes(dir: string): Record<string, string> {
       const st = lstatSync(p)
       const meta = `${(st.mode & 0o170000).toString(8)} ${(st.mode & 0o7777).toString(8)} ${st.uid}:${st.gid} ${st.rdev}`
       if (st.isDirectory()) {
-        out[r + '/'] = meta
+        out[`${r}/`] = meta
         walk(p, r)
       } else if (st.isFile()) out[r] = `${meta} ${createHash('sha256').update(readFileSync(p)).digest('hex')}`
       else if (st.isSymbolicLink()) out[r] = `${meta} -> ${readlinkSync(p)}`

@@ -2,7 +2,7 @@
 import test from 'ava'
 import {familiarName, hostImageReference, looksLikeId, normalizeReference} from '../src/image/reference'
 
-const digest = 'sha256:' + 'a'.repeat(64)
+const digest = `sha256:${'a'.repeat(64)}`
 
 test('short names get docker.io/library and :latest', (t) => {
   t.is(normalizeReference('busybox'), 'docker.io/library/busybox:latest')

@@ -3,7 +3,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import * as http from 'node:http'
 import { mkdtempSync, writeFileSync } from 'node:fs'
-import * as net from 'node:net'
+import type * as net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort } from './network-helpers'

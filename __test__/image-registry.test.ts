@@ -78,7 +78,7 @@ test('an auth registry refuses anonymous pushes, and login stores credentials 06
   t.is(bad.code, 125)
   t.is(json(bad).error.code, 'registry_auth')
   const good = spawnSync(process.execPath, [join(__dirname, '../bin/run.js'), 'login', locked.host, '-u', USER.username, '--password-stdin'], {
-    input: USER.password + '\n', env: { ...process.env, TSC_BOX_ROOT: root }, encoding: 'utf8',
+    input: `${USER.password}\n`, env: { ...process.env, TSC_BOX_ROOT: root }, encoding: 'utf8',
   })
   t.is(good.status, 0, good.stderr)
   t.is(statSync(join(root, 'auth.json')).mode & 0o777, 0o600)
@@ -108,7 +108,7 @@ test('skopeo reads what we push, and we pull what skopeo pushes', async (t) => {
 
 function imageParts() {
   const layer = readFileSync(join(source, 'images/blobs/sha256', readdirSync(join(source, 'images/blobs/sha256')).sort((a, b) => statSync(join(source, 'images/blobs/sha256', b)).size - statSync(join(source, 'images/blobs/sha256', a)).size)[0]))
-  const sha = (b: Buffer) => 'sha256:' + createHash('sha256').update(b).digest('hex')
+  const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`
   const inspect = json(tsc(source, ['image', 'inspect', 'envimg', '--json']))[0]
   const manifest = Buffer.from(JSON.stringify(inspect.Manifest))
   const config = readFileSync(join(source, 'images/blobs/sha256', inspect.Manifest.config.digest.slice(7)))
@@ -252,7 +252,7 @@ test('a bearer challenge is answered with a token from the realm, with stored cr
     t.is(login.code, 0, login.stderr)
     const r = await tscAsync(root, ['pull', `${fake.host}/x/env:1`, '--json'])
     t.is(r.code, 0, r.stderr)
-    const basic = 'Basic ' + Buffer.from('bob:pw').toString('base64')
+    const basic = `Basic ${Buffer.from('bob:pw').toString('base64')}`
     t.true(seen.includes(`token fake-registry repository:x/env:pull ${basic}`), seen.join('\n'))
   } finally {
     fake.stop()

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { makeDataRoot, tsc } from './helpers/cli'
+import { makeDataRoot, type Result, tsc } from './helpers/cli'
 import { mountsUnder } from './helpers/leaks'
 import { makeRootfs } from './helpers/rootfs'
 import { contentHashes, makeArchive } from './image-fixtures'
@@ -126,7 +126,7 @@ test('an exited container keeps its layer until removed, unmounted', (t) => {
 
 test('where overlayfs is not used the layers are copied, and tsc-box says so', (t) => {
   process.env.TSC_BOX_STORAGE_DRIVER = 'copy'
-  let r
+  let r: Result
   try {
     r = tsc(shared, ['run', '--rm', '--entrypoint', '/bin/cat', IMG, '/etc/original'])
   } finally {
@@ -168,7 +168,7 @@ test('whiteouts of an upper layer hide files and directories of the lower ones',
   t.is(tsc(root, ['load', '-i', file]).code, 0)
   for (const driver of ['overlay', 'copy']) {
     if (driver === 'copy') process.env.TSC_BOX_STORAGE_DRIVER = 'copy'
-    let r
+    let r: Result
     try {
       r = tsc(root, ['run', '--rm', 'localhost/wh:1', 'cat /etc/keep; ls /etc/gone 2>&1; ls /var/old-dir'])
     } finally {

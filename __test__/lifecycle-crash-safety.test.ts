@@ -129,7 +129,7 @@ function everythingListed(t: ExecutionContext, root: string, where: string): PsE
   for (const key of entries(join(root, 'overlay'))) {
     const dir = join(root, 'overlay', key)
     t.true(
-      rootfsOf.some((r) => r.startsWith(dir + '/')),
+      rootfsOf.some((r) => r.startsWith(`${dir}/`)),
       `${where}: overlay ${key} (${entries(dir).join(',')}) belongs to no container ps -a lists`,
     )
   }

@@ -27,7 +27,7 @@ const OCI_INDEX = 'application/vnd.oci.image.index.v1+json'
 const tscAsync = (root: string, args: string[], env: Record<string, string> = {}): Promise<Result> =>
   collect(tscSpawn(root, args, { env: { ...process.env, TSC_BOX_ROOT: root, ...env } }))
 const json = (r: Result) => JSON.parse(r.stdout)
-const sha = (b: Buffer) => 'sha256:' + createHash('sha256').update(b).digest('hex')
+const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`
 
 // --- layers built here, never held whole in memory -------------------------------------
 
@@ -38,7 +38,7 @@ function tarHeader(name: string, size: number): Buffer {
   h.write('0000644\0', 100)
   h.write('0000000\0', 108)
   h.write('0000000\0', 116)
-  h.write(size.toString(8).padStart(11, '0') + '\0', 124)
+  h.write(`${size.toString(8).padStart(11, '0')}\0`, 124)
   h.write('00000000000\0', 136)
   h.write('        ', 148)
   h.write('0', 156)
@@ -46,7 +46,7 @@ function tarHeader(name: string, size: number): Buffer {
   h.write('00', 263)
   let sum = 0
   for (const b of h) sum += b
-  h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148)
+  h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148)
   return h
 }
 
@@ -65,7 +65,7 @@ function plainDigest(parts: Part[]): string {
     if (Buffer.isBuffer(p)) h.update(p)
     else for (let left = p.zeros; left > 0; left -= MiB) h.update(left >= MiB ? zeros : zeros.subarray(0, left))
   }
-  return 'sha256:' + h.digest('hex')
+  return `sha256:${h.digest('hex')}`
 }
 
 /**
@@ -590,7 +590,7 @@ test.serial('stored Basic credentials still go to a plain-HTTP token service on 
     t.is((await tscAsync(root, ['login', reg.host, '-u', 'bob', '-p', 'secret'])).code, 0)
     const r = await tscAsync(root, ['pull', `${reg.host}/x/y:1`, '--json'])
     t.is(r.code, 0, r.stderr)
-    t.true(same.seen.includes('Basic ' + Buffer.from('bob:secret').toString('base64')), same.seen.join(', '))
+    t.true(same.seen.includes(`Basic ${Buffer.from('bob:secret').toString('base64')}`), same.seen.join(', '))
   } finally {
     reg.stop()
     same.stop()
@@ -623,7 +623,7 @@ httpsRealmTest('stored Basic credentials go to an HTTPS token service on another
     realm = `https://${realmHost}/token`
     const r = await tscAsync(root, ['pull', `${reg.host}/x/y:1`, '--json'], { NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem') })
     t.is(r.code, 0, r.stdout + r.stderr)
-    t.true(seen.includes('Basic ' + Buffer.from('bob:secret').toString('base64')), seen.join(', '))
+    t.true(seen.includes(`Basic ${Buffer.from('bob:secret').toString('base64')}`), seen.join(', '))
   } finally {
     reg.stop()
     realmServer.closeAllConnections()

@@ -41,7 +41,7 @@ function tscEnv(root: string, args: string[], env: Record<string, string> = {}, 
 function header(name: string, type: string, size: number, mode: number): Buffer {
   const h = Buffer.alloc(512)
   h.write(name.slice(0, 99), 0, 'latin1')
-  const octal = (off: number, len: number, v: number) => h.write(v.toString(8).padStart(len - 1, '0') + '\0', off, 'latin1')
+  const octal = (off: number, len: number, v: number) => h.write(`${v.toString(8).padStart(len - 1, '0')}\0`, off, 'latin1')
   octal(100, 8, mode)
   octal(108, 8, 0)
   octal(116, 8, 0)
@@ -53,7 +53,7 @@ function header(name: string, type: string, size: number, mode: number): Buffer 
   h.fill(' ', 148, 156)
   let sum = 0
   for (const b of h) sum += b
-  h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 'latin1')
+  h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1')
   return h
 }
 
@@ -79,7 +79,7 @@ function member(name: string, data?: Buffer): Buffer[] {
 
 const endOfTar = () => Buffer.alloc(1024)
 
-const sha = (b: Buffer) => 'sha256:' + createHash('sha256').update(b).digest('hex')
+const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`
 
 /** An OCI archive of plain layer tars (gzip-compressed), as `docker save`/`skopeo` write. */
 function ociArchive(layerTars: Buffer[], name: string): string {

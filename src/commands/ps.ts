@@ -29,7 +29,7 @@ export default class Ps extends BaseCommand {
     const filters = (flags.filter ?? []) as string[]
     for (const f of filters) {
       const key = f.split('=')[0]
-      if (!FILTER_KEYS.includes(key) || !f.includes('=')) throw new CliError('invalid_filter', `invalid filter "${f}": use ${FILTER_KEYS.map((k) => k + '=VALUE').join(', ')}`)
+      if (!FILTER_KEYS.includes(key) || !f.includes('=')) throw new CliError('invalid_filter', `invalid filter "${f}": use ${FILTER_KEYS.map((k) => `${k}=VALUE`).join(', ')}`)
     }
     const now = Date.now()
     const all = flags.all || filters.some((f) => f.startsWith('status=') || f.startsWith('exited='))
@@ -51,7 +51,7 @@ export default class Ps extends BaseCommand {
     } else {
       const cmd = (c: string[]) => {
         const s = JSON.stringify(c.join(' '))
-        return noTrunc || s.length <= 22 ? s : s.slice(0, 19) + '…"'
+        return noTrunc || s.length <= 22 ? s : `${s.slice(0, 19)}…"`
       }
       this.log(table(['CONTAINER ID', 'COMMAND', 'CREATED', 'STATUS', 'NAMES'], views.map((v) => [id(v.id), cmd(v.command), ago(v.created, now), statusText(v, now), v.name])))
     }

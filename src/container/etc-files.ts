@@ -24,5 +24,5 @@ export function resolvConf(host: string): string {
     return !m || !(m[1].startsWith('127.') || m[1] === '::1')
   })
   const text = lines.join('\n')
-  return text.endsWith('\n') || text === '' ? text : text + '\n'
+  return text.endsWith('\n') || text === '' ? text : `${text}\n`
 }

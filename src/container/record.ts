@@ -33,7 +33,7 @@ export function containerDir(dataRoot: string, id: string): string {
 /** Write to a temporary file and rename, so readers never see a half-written record. */
 export function writeRecord(dir: string, record: ContainerRecord): void {
   const tmp = path.join(dir, 'record.json.tmp')
-  fs.writeFileSync(tmp, JSON.stringify(record) + '\n', {mode: 0o600})
+  fs.writeFileSync(tmp, `${JSON.stringify(record)}\n`, {mode: 0o600})
   fs.renameSync(tmp, path.join(dir, 'record.json'))
 }
 

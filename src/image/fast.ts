@@ -5,7 +5,7 @@
  * --json, a flag or an argument count it does not know) returns undefined and goes to oclif,
  * so that help, JSON output and usage errors stay exactly oclif's.
  */
-import {parseArgv} from '../cli/argv'
+import {type ParsedArgv, parseArgv} from '../cli/argv'
 import {rootFlag} from '../cli/global-flags'
 import {currentPathEnv, resolvePaths} from '../paths'
 import {pullCommand, pullFlags} from './pull-command'
@@ -37,8 +37,8 @@ function split(argv: readonly string[]): {flagTokens: string[]; positionals: str
 export async function fastCommand(verb: string, argv: readonly string[]): Promise<number | undefined> {
   if (verb !== 'pull') return undefined
   const parts = split(argv)
-  if (!parts || parts.positionals.length !== 1) return undefined
-  let parsed
+  if (parts?.positionals.length !== 1) return undefined
+  let parsed: ParsedArgv<typeof flags>
   try {
     parsed = await parseArgv(parts.flagTokens, flags, 'pull')
   } catch {
@@ -48,7 +48,7 @@ export async function fastCommand(verb: string, argv: readonly string[]): Promis
   const f = parsed.flags
   const {dataRoot} = resolvePaths(f.root, currentPathEnv())
   const {line} = await pullCommand(parts.positionals[0]!, dataRoot, f, false)
-  process.stdout.write(line + '\n')
+  process.stdout.write(`${line}\n`)
   return 0
 }
 

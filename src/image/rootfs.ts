@@ -64,13 +64,13 @@ export async function mountImageRootfs(planned: PlannedRootfs, image: ImageSumma
   fs.mkdirSync(dir, {mode: 0o700})
   try {
     // Written first: while this exists, rmi and prune keep the image.
-    fs.writeFileSync(path.join(dir, 'image.json'), JSON.stringify({digest: image.digest, id: image.id, reference}) + '\n')
+    fs.writeFileSync(path.join(dir, 'image.json'), `${JSON.stringify({digest: image.digest, id: image.id, reference})}\n`)
     const lower = image.layers.map((l) => l.path).reverse()
     const merged = planned.merged
     if (byRuntime) return prepareForRuntime(dir, lower)
     const driver = await callAsync((n) => n.rootfsMount(lower, path.join(dir, 'upper'), path.join(dir, 'work'), merged, forceCopy()))
     // A copy is the container's whole filesystem: it must never be mounted over later.
-    fs.writeFileSync(path.join(dir, 'driver'), driver + '\n')
+    fs.writeFileSync(path.join(dir, 'driver'), `${driver}\n`)
     if (driver === 'copy')
       process.stderr.write(`tsc-box: ${forceCopy() ? 'TSC_BOX_STORAGE_DRIVER=copy' : 'overlayfs was refused'}: the image's layers were copied for this container (slower, same result)\n`)
     return {dir, merged, driver}

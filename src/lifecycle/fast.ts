@@ -42,8 +42,8 @@ async function rm(argv: readonly string[]): Promise<number | undefined> {
     const v = resolveContainer(paths.dataRoot, ref, paths.runDir)
     removeContainerFully(runtime, paths, v.id, flags.force)
     return {id: v.id, name: v.name}
-  }, (ref) => flags.json || process.stdout.write(ref + '\n'))
-  if (flags.json) process.stdout.write(JSON.stringify(out) + '\n')
+  }, (ref) => flags.json || process.stdout.write(`${ref}\n`))
+  if (flags.json) process.stdout.write(`${JSON.stringify(out)}\n`)
   return 0
 }
 

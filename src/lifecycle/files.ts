@@ -46,7 +46,7 @@ export function writeJsonAtomic(file: string, value: unknown): void {
   const tmp = `${file}.${process.pid}.tmp`
   const fd = fs.openSync(tmp, 'w', 0o644)
   try {
-    fs.writeSync(fd, JSON.stringify(value) + '\n')
+    fs.writeSync(fd, `${JSON.stringify(value)}\n`)
     fs.fsyncSync(fd)
   } finally {
     fs.closeSync(fd)

@@ -28,7 +28,7 @@ export class LogParser {
         continue
       }
       delete this.pending[stream]
-      out.push({time: prev?.time ?? time, stream, log: joined + '\n'})
+      out.push({time: prev?.time ?? time, stream, log: `${joined}\n`})
     }
     return out
   }

@@ -107,7 +107,7 @@ function monitorGone(dir: string): boolean {
  */
 function killInit(dir: string): boolean {
   const st = store((n) => n.containerMonitor(dir))
-  if (!st || st.status !== 'running' || !st.initOfMonitor) return false
+  if (st?.status !== 'running' || !st.initOfMonitor) return false
   try {
     process.kill(st.pid, 'SIGKILL')
     return true

@@ -44,8 +44,8 @@ export function storeCredentials(dataRoot: string, registry: string, c: Credenti
   if (c) doc.auths[registry] = {auth: Buffer.from(`${c.username}:${c.password}`).toString('base64')}
   else delete doc.auths[registry]
   fs.mkdirSync(dataRoot, {recursive: true, mode: 0o700})
-  const tmp = authFile(dataRoot) + '.tmp'
-  fs.writeFileSync(tmp, JSON.stringify(doc, null, 2) + '\n', {mode: 0o600})
+  const tmp = `${authFile(dataRoot)}.tmp`
+  fs.writeFileSync(tmp, `${JSON.stringify(doc, null, 2)}\n`, {mode: 0o600})
   fs.chmodSync(tmp, 0o600)
   fs.renameSync(tmp, authFile(dataRoot))
 }
@@ -62,13 +62,13 @@ export function parseChallenge(header: string | undefined): Challenge | undefine
   if (!m) return undefined
   const params: Record<string, string> = {}
   const re = /(\w+)=(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))\s*,?\s*/g
-  let p: RegExpExecArray | null
-  while ((p = re.exec(m[2])) !== null) params[p[1].toLowerCase()] = (p[2] ?? p[3] ?? '').replace(/\\(.)/g, '$1')
+  for (const p of m[2].matchAll(re)) params[p[1].toLowerCase()] = (p[2] ?? p[3] ?? '').replace(/\\(.)/g, '$1')
   return {scheme: m[1].toLowerCase(), params}
 }
 
 export function basicHeader(c: Credentials): string {
-  return 'Basic ' + Buffer.from(`${c.username}:${c.password}`).toString('base64')
+  const token = Buffer.from(`${c.username}:${c.password}`).toString('base64')
+  return `Basic ${token}`
 }
 
 /**

@@ -85,7 +85,8 @@ export class RegistryClient {
     const ch = parseChallenge(res.headers['www-authenticate'] as string | undefined)
     if (!ch) return false
     if (ch.scheme === 'bearer') {
-      this.auth = 'Bearer ' + (await fetchToken(ch, this.scope(push), this.creds, this.insecure, new URL(await this.baseUrl())))
+      const token = await fetchToken(ch, this.scope(push), this.creds, this.insecure, new URL(await this.baseUrl()))
+      this.auth = `Bearer ${token}`
       return true
     }
     if (ch.scheme === 'basic' && this.creds) {
@@ -106,7 +107,8 @@ export class RegistryClient {
       if ((res.status === 401 || (res.status === 403 && this.auth?.startsWith('Bearer'))) && attempt === 0) {
         res.body.resume()
         if (await this.authorize(res, Boolean(s.push))) continue
-        throw new CliError('registry_auth', `${this.domain} requires authentication${this.creds ? ` and refused the credentials of ${this.creds.username}` : ": run 'tsc-box login " + this.domain + "'"}`)
+        const hint = this.creds ? ` and refused the credentials of ${this.creds.username}` : `: run 'tsc-box login ${this.domain}'`
+        throw new CliError('registry_auth', `${this.domain} requires authentication${hint}`)
       }
       if (res.status === 401 || res.status === 403) {
         // An unread response keeps its keep-alive socket, and the process, alive.

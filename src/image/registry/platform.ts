@@ -31,8 +31,8 @@ export function pickManifest(entries: IndexEntry[], want: Platform): IndexEntry 
     (e) => e.platform?.os === want.os && e.platform?.architecture === want.architecture && (want.variant === undefined || e.platform?.variant === want.variant),
   )
   if (!match) {
-    const offered = entries.map((e) => `${e.platform?.os}/${e.platform?.architecture}${e.platform?.variant ? '/' + e.platform.variant : ''}`).join(', ')
-    throw new CliError('no_matching_platform', `no image for ${want.os}/${want.architecture}${want.variant ? '/' + want.variant : ''} (offered: ${offered || 'none'})`)
+    const offered = entries.map((e) => `${e.platform?.os}/${e.platform?.architecture}${e.platform?.variant ? `/${e.platform.variant}` : ''}`).join(', ')
+    throw new CliError('no_matching_platform', `no image for ${want.os}/${want.architecture}${want.variant ? `/${want.variant}` : ''} (offered: ${offered || 'none'})`)
   }
   return match
 }

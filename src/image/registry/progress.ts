@@ -45,7 +45,7 @@ export function stderrProgress(verb: string): Progress {
       row.state = skipped ? 'already present' : 'done'
       if (!skipped) row.got = row.size
       rows.set(digest, row)
-      if (!tty) process.stderr.write(line(digest, row) + '\n')
+      if (!tty) process.stderr.write(`${line(digest, row)}\n`)
     },
     finish() {
       if (timer) clearInterval(timer)

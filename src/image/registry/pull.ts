@@ -31,7 +31,7 @@ interface Descriptor {
   mediaType?: string
 }
 
-const sha256 = (b: Buffer) => 'sha256:' + createHash('sha256').update(b).digest('hex')
+const sha256 = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`
 const DIGEST = /^sha256:[a-f0-9]{64}$/
 /** Manifests, indexes and configs are JSON read whole: the store's limit (manifest.rs MAX_JSON). */
 const MAX_JSON = 8 << 20
