@@ -14,7 +14,8 @@
 
 use std::ffi::{CStr, CString, OsString};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
-use std::os::unix::ffi::OsStringExt;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::path::Path;
 
 use nix::errno::Errno;
 use nix::fcntl::{open, OFlag};
@@ -42,8 +43,7 @@ pub fn current() -> Option<Sealed> {
 }
 
 fn classify(fd: BorrowedFd<'_>) -> Option<Sealed> {
-    // SAFETY: fcntl(F_GET_SEALS) only reads the seals of a valid fd we hold.
-    let seals = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GET_SEALS) };
+    let seals = nix::fcntl::fcntl(fd, nix::fcntl::FcntlArg::F_GET_SEALS).unwrap_or(-1);
     if seals >= 0 && seals & libc::F_SEAL_WRITE != 0 && seals & libc::F_SEAL_SEAL != 0 {
         return Some(Sealed::Memfd);
     }
@@ -69,25 +69,55 @@ pub fn ensure_sealed() -> Result<Sealed, Errno> {
         return Err(Errno::EROFS);
     }
     let view = match read_only_view() {
-        Ok(fd) => fd,
+        Ok(v) => v,
         // No right to make mounts (rootless), or a kernel without open_tree/mount_setattr.
-        Err(Errno::EPERM | Errno::ENOSYS | Errno::EINVAL | Errno::EACCES) => sealed_copy()?,
+        Err(Errno::EPERM | Errno::ENOSYS | Errno::EINVAL | Errno::EACCES) => View::File(sealed_copy()?),
         Err(e) => return Err(e),
     };
-    reexec(view.as_fd())
+    reexec(&view)
 }
 
-/// A detached read-only, nosuid, nodev bind mount of the binary itself; the returned fd is
-/// that mount's root, which is the file.
-fn read_only_view() -> Result<OwnedFd, Errno> {
+/// What to execute.
+enum View {
+    /// A read-only view of the binary's directory and the binary's name in it: executed by
+    /// name, so `ps` shows the process as tsc-box-runtime and /proc/<pid>/exe reads
+    /// "/tsc-box-runtime" (a view of the file alone reads "/", and its process is named after
+    /// an fd number).
+    InDir(OwnedFd, CString),
+    /// The file itself (a view of the file, or a sealed memfd).
+    File(OwnedFd),
+}
+
+/// A detached read-only view of the directory that holds the binary, when the file found
+/// there by name is the very file we run; a view of the file alone otherwise (the binary was
+/// replaced or removed since it started).
+fn read_only_view() -> Result<View, Errno> {
+    let me = nix::sys::stat::stat("/proc/self/exe")?;
+    let in_dir = std::fs::read_link("/proc/self/exe").ok().and_then(|target| {
+        let name = CString::new(target.file_name()?.as_bytes()).ok()?;
+        let tree = read_only_tree(target.parent()?).ok()?;
+        let found = nix::sys::stat::fstatat(&tree, name.as_c_str(), nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW).ok()?;
+        (found.st_dev == me.st_dev && found.st_ino == me.st_ino).then_some(View::InDir(tree, name))
+    });
+    match in_dir {
+        Some(v) => Ok(v),
+        None => read_only_tree(Path::new("/proc/self/exe")).map(View::File),
+    }
+}
+
+/// A detached read-only, nosuid, nodev bind mount of `path` (not recursive: mounts below a
+/// directory are not carried along); the returned fd is that mount's root.
+fn read_only_tree(path: &Path) -> Result<OwnedFd, Errno> {
     const OPEN_TREE_CLONE: libc::c_uint = 1;
-    let path = c"/proc/self/exe";
-    // SAFETY: open_tree takes a NUL-terminated path and flags; it returns a new fd or -1.
+    let path = CString::new(path.as_os_str().as_bytes()).map_err(|_| Errno::EINVAL)?;
+    // SAFETY: `path` is a NUL-terminated C string alive through the call, which open_tree only
+    // reads; the other arguments are integers. It returns a new fd or -1.
     let r = unsafe { libc::syscall(libc::SYS_open_tree, libc::AT_FDCWD, path.as_ptr(), OPEN_TREE_CLONE | libc::O_CLOEXEC as libc::c_uint) };
-    // SAFETY: on success r is a new fd that nothing else owns.
     let tree = Errno::result(r).map(|fd| unsafe { OwnedFd::from_raw_fd(fd as RawFd) })?;
     let attr = MountAttr { attr_set: MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, attr_clr: 0, propagation: 0, userns_fd: 0 };
-    // SAFETY: mount_setattr reads `attr` (of the size given) and the empty path; tree is valid.
+    // SAFETY: mount_setattr only reads `attr`, a repr(C) struct mount_attr (four u64, no
+    // padding) alive through the call whose size is passed along, and the NUL-terminated
+    // empty path; `tree` is our open fd.
     let r = unsafe {
         libc::syscall(libc::SYS_mount_setattr, tree.as_raw_fd(), c"".as_ptr(), libc::AT_EMPTY_PATH, &attr as *const MountAttr, std::mem::size_of::<MountAttr>())
     };
@@ -98,21 +128,19 @@ fn read_only_view() -> Result<OwnedFd, Errno> {
 /// A memfd holding a copy of the binary, sealed against any change.
 fn sealed_copy() -> Result<OwnedFd, Errno> {
     let src = open("/proc/self/exe", OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty())?;
-    // SAFETY: memfd_create takes a NUL-terminated name and flags; it returns a new fd or -1.
-    let r = unsafe { libc::memfd_create(c"tsc-box-runtime".as_ptr(), libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING) };
-    // SAFETY: on success r is a new fd that nothing else owns.
-    let mem = Errno::result(r).map(|fd| unsafe { OwnedFd::from_raw_fd(fd) })?;
+    use nix::sys::memfd::{memfd_create, MFdFlags};
+    let mem = memfd_create(c"tsc-box-runtime", MFdFlags::MFD_CLOEXEC | MFdFlags::MFD_ALLOW_SEALING)?;
     let mut from = std::fs::File::from(src);
     let mut to = std::fs::File::from(mem);
     std::io::copy(&mut from, &mut to).map_err(|e| Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO)))?;
     let mem = OwnedFd::from(to);
-    let seals = libc::F_SEAL_SEAL | libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_WRITE;
-    // SAFETY: fcntl(F_ADD_SEALS) on a memfd we own.
-    Errno::result(unsafe { libc::fcntl(mem.as_raw_fd(), libc::F_ADD_SEALS, seals) })?;
+    use nix::fcntl::SealFlag;
+    let seals = SealFlag::F_SEAL_SEAL | SealFlag::F_SEAL_SHRINK | SealFlag::F_SEAL_GROW | SealFlag::F_SEAL_WRITE;
+    nix::fcntl::fcntl(&mem, nix::fcntl::FcntlArg::F_ADD_SEALS(seals))?;
     Ok(mem)
 }
 
-fn reexec(view: BorrowedFd<'_>) -> Result<Sealed, Errno> {
+fn reexec(view: &View) -> Result<Sealed, Errno> {
     let c = |s: OsString| CString::new(s.into_vec()).map_err(|_| Errno::EINVAL);
     let args: Vec<CString> = std::env::args_os().map(c).collect::<Result<_, _>>()?;
     let mut env: Vec<CString> = std::env::vars_os()
@@ -126,7 +154,11 @@ fn reexec(view: BorrowedFd<'_>) -> Result<Sealed, Errno> {
     env.push(CString::new(format!("{MARK}=1")).map_err(|_| Errno::EINVAL)?);
     let argv: Vec<&CStr> = args.iter().map(CString::as_c_str).collect();
     let envp: Vec<&CStr> = env.iter().map(CString::as_c_str).collect();
-    match nix::unistd::execveat(view, c"", &argv, &envp, nix::fcntl::AtFlags::AT_EMPTY_PATH) {
+    let r = match view {
+        View::InDir(dir, name) => nix::unistd::execveat(dir, name.as_c_str(), &argv, &envp, nix::fcntl::AtFlags::empty()),
+        View::File(file) => nix::unistd::execveat(file, c"", &argv, &envp, nix::fcntl::AtFlags::AT_EMPTY_PATH),
+    };
+    match r {
         Err(e) => Err(e),
         Ok(never) => match never {},
     }
