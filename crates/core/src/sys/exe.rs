@@ -113,6 +113,7 @@ fn read_only_tree(path: &Path) -> Result<OwnedFd, Errno> {
     // SAFETY: `path` is a NUL-terminated C string alive through the call, which open_tree only
     // reads; the other arguments are integers. It returns a new fd or -1.
     let r = unsafe { libc::syscall(libc::SYS_open_tree, libc::AT_FDCWD, path.as_ptr(), OPEN_TREE_CLONE | libc::O_CLOEXEC as libc::c_uint) };
+    // SAFETY: on success r is a new fd that nothing else owns.
     let tree = Errno::result(r).map(|fd| unsafe { OwnedFd::from_raw_fd(fd as RawFd) })?;
     let attr = MountAttr { attr_set: MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, attr_clr: 0, propagation: 0, userns_fd: 0 };
     // SAFETY: mount_setattr only reads `attr`, a repr(C) struct mount_attr (four u64, no
