@@ -1,5 +1,6 @@
 //! The container core of tsc-box: everything `tsc-box-runtime` needs to turn an OCI bundle
 //! into a running, isolated process.
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 pub mod container;
 pub mod kind;

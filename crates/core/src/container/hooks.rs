@@ -157,7 +157,11 @@ fn wait(child: &mut std::process::Child, timeout: Option<Duration>) -> Result<Op
         return child.wait().map(Some).map_err(|e| Errno::from_raw(e.raw_os_error().unwrap_or(0)));
     };
     // A pidfd becomes readable when the process exits: no sleeping poll loop.
+    // SAFETY: pidfd_open takes a pid and flags by value and no pointers; the pid is our own
+    // unreaped child's, so it cannot name another process.
     let raw = unsafe { libc::syscall(libc::SYS_pidfd_open, child.id() as libc::pid_t, 0) };
+    // SAFETY: Errno::result passes on only a non-negative return: the pidfd just created,
+    // which nothing else owns.
     let pidfd = Errno::result(raw as i32).map(|fd| unsafe { OwnedFd::from_raw_fd(fd) })?;
     let deadline = Instant::now() + timeout;
     loop {

@@ -74,6 +74,9 @@ fn with_userns<T>(uid: &[LinuxIdMapping], gid: &[LinuxIdMapping], f: impl FnOnce
     let fail = |what: &str, e: nix::errno::Errno| ContainerError::User(format!("idmapped mount: {what}: {e}"));
     let (ready_r, ready_w) = pipe().map_err(|e| fail("pipe", e))?;
     let (done_r, done_w) = pipe().map_err(|e| fail("pipe", e))?;
+    // SAFETY: fork is unsafe because the child of a multi-threaded process may only make
+    // async-signal-safe calls; the runtime that calls this is single-threaded, and the child
+    // only drops fds, unshares, writes, reads and _exits in any case.
     let child = match unsafe { fork() }.map_err(|e| fail("fork", e))? {
         ForkResult::Child => {
             drop((ready_r, done_w));
@@ -81,6 +84,8 @@ fn with_userns<T>(uid: &[LinuxIdMapping], gid: &[LinuxIdMapping], f: impl FnOnce
                 let mut b = [0u8; 1];
                 let _ = read(&done_r, &mut b);
             }
+            // SAFETY: _exit ends this forked child at once, without running the parent's
+            // atexit handlers or flushing its copied stdio buffers; no Rust state outlives it.
             unsafe { libc::_exit(0) }
         }
         ForkResult::Parent { child } => child,

@@ -60,6 +60,9 @@ pub(super) fn child_main(ctx: &InitCtx<'_>) -> ! {
     };
     let kind = e.kind();
     let _ = send_msg(ctx.sock, &Msg::Error { kind, msg: e.to_string() });
+    // SAFETY: _exit ends the cloned container child at once: no atexit handler of the
+    // runtime and no flush of its copied stdio buffers runs in the child; no Rust state
+    // outlives it.
     unsafe { libc::_exit(kind.exit_status()) }
 }
 
@@ -74,12 +77,16 @@ fn run(ctx: &InitCtx<'_>) -> Result<Infallible, ContainerError> {
     // The parent blocks signals for its signalfd and Rust ignores SIGPIPE: neither may leak
     // into the app.
     let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
+    // SAFETY: signal() is unsafe for the handler it installs; SIG_DFL runs no code of ours,
+    // and this single-threaded child races no other thread's sigaction.
     let _ = unsafe { signal(Signal::SIGPIPE, SigHandler::SigDfl) };
     if ctx.die_with_parent {
         let _ = nix::sys::prctl::set_pdeathsig(Signal::SIGKILL);
     }
     match recv_msg(ctx.sock) {
         Ok(Some(Msg::Go)) => {}
+        // SAFETY: _exit ends the cloned container child at once (the parent is gone or said
+        // no): no atexit handler of the runtime and no flush of copied stdio buffers runs.
         _ => unsafe { libc::_exit(1) },
     }
     // First, while we still hold the host's privileges (see container::placement).
@@ -189,6 +196,8 @@ fn run(ctx: &InitCtx<'_>) -> Result<Infallible, ContainerError> {
 fn enter_cgroup(ctx: &InitCtx<'_>) -> Result<(), ContainerError> {
     match recv_msg(ctx.sock) {
         Ok(Some(Msg::Placed)) => {}
+        // SAFETY: _exit ends the cloned container child at once (the parent is gone or said
+        // no): no atexit handler of the runtime and no flush of copied stdio buffers runs.
         _ => unsafe { libc::_exit(1) },
     }
     if ctx.ns.new_cgroup {
@@ -210,6 +219,8 @@ fn wait_for_start(ctx: &InitCtx<'_>) -> Result<(), ContainerError> {
         None => match recv_msg(ctx.sock) {
             Ok(Some(Msg::Start)) => Ok(()),
             // The runtime went away before starting us: nothing to run.
+            // SAFETY: _exit ends the cloned container child at once: no atexit handler of the
+            // runtime and no flush of copied stdio buffers runs in it.
             _ => unsafe { libc::_exit(1) },
         },
     }

@@ -82,18 +82,17 @@ pub fn open(path: &Path, flag: CloneFlags) -> Result<OwnedFd, ContainerError> {
     let bad = |why: String| ContainerError::NotNamespace { path: path.display().to_string(), typ: type_name(flag), why };
     let handle = nix::fcntl::open(path, OFlag::O_PATH | OFlag::O_CLOEXEC, Mode::empty())
         .map_err(|errno| ContainerError::Namespace { what: format!("{} ({})", path.display(), type_name(flag)), errno })?;
-    // SAFETY: an all-zero statfs is a valid out-parameter; the fd is ours and open.
-    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
-    if unsafe { libc::fstatfs(handle.as_raw_fd(), &mut st) } != 0 {
-        return Err(ContainerError::Namespace { what: format!("fstatfs {}", path.display()), errno: nix::errno::Errno::last() });
-    }
-    if st.f_type as i64 != NSFS_MAGIC {
+    let f_type = nix::sys::statfs::fstatfs(&handle)
+        .map_err(|errno| ContainerError::Namespace { what: format!("fstatfs {}", path.display()), errno })?
+        .filesystem_type()
+        .0;
+    if f_type as i64 != NSFS_MAGIC {
         let what = match nix::sys::stat::fstat(&handle).map(|s| s.st_mode & libc::S_IFMT) {
             Ok(libc::S_IFIFO) => "a FIFO".to_string(),
             Ok(libc::S_IFDIR) => "a directory".to_string(),
             Ok(libc::S_IFCHR) | Ok(libc::S_IFBLK) => "a device".to_string(),
             Ok(libc::S_IFSOCK) => "a socket".to_string(),
-            _ => format!("a file on a filesystem of type {:#x}, not nsfs", st.f_type),
+            _ => format!("a file on a filesystem of type {f_type:#x}, not nsfs"),
         };
         return Err(bad(what));
     }

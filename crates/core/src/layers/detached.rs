@@ -29,6 +29,9 @@ pub fn detached_overlay(layers: &Layers, rootfs: &Path, userns: Option<BorrowedF
     }
     let (ours, theirs) = socketpair(AddressFamily::Unix, SockType::SeqPacket, None, SockFlag::SOCK_CLOEXEC).map_err(sys("socketpair"))?;
     // We are single-threaded (the runtime): the helper may do anything after fork.
+    // SAFETY: fork is unsafe because the child of a multi-threaded process may only make
+    // async-signal-safe calls; the runtime that calls this has a single thread, so no lock can
+    // be held by a thread that does not exist in the child, and the child ends in _exit.
     let child = match unsafe { fork() }.map_err(sys("fork"))? {
         ForkResult::Child => {
             drop(ours);
@@ -40,6 +43,8 @@ pub fn detached_overlay(layers: &Layers, rootfs: &Path, userns: Option<BorrowedF
                     1
                 }
             };
+            // SAFETY: _exit ends this forked child at once, without running the parent's
+            // atexit handlers or flushing its copied stdio buffers; no Rust state outlives it.
             unsafe { libc::_exit(code) }
         }
         ForkResult::Parent { child } => child,

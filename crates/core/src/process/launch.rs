@@ -176,17 +176,30 @@ mod tests {
     }
 
     fn is_open(fd: RawFd) -> bool {
-        nix::fcntl::fcntl(unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) }, nix::fcntl::FcntlArg::F_GETFD).is_ok()
+        // A raw fcntl rather than BorrowedFd::borrow_raw: the fd may be closed (that is the
+        // question), and a BorrowedFd promises an open one.
+        // SAFETY: fcntl(F_GETFD) takes integers only and changes nothing; on a closed fd it
+        // fails with EBADF.
+        let rc = unsafe { libc::fcntl(fd, libc::F_GETFD) };
+        rc != -1
     }
 
     #[test]
     fn closes_all_but_the_kept_fds() {
         // A forked child, so the test harness's own fds are not touched.
+        // SAFETY: the test harness is multi-threaded, so the child may meet locks held by
+        // threads that did not come along. It takes none of std's (no stdout, stderr or env
+        // access on the success path), allocates only through glibc's malloc, whose fork
+        // handler resets the arena locks in the child, otherwise makes plain syscalls, and
+        // ends in _exit without returning into the harness.
         match unsafe { nix::unistd::fork() }.unwrap() {
             nix::unistd::ForkResult::Child => {
                 let fds: Vec<RawFd> = (0..6).map(|_| open_fd()).collect();
                 let keep = [fds[2], fds[4]];
                 let ok = close_fds_except(fds[0] as u32, &keep).is_ok() && fds.iter().all(|fd| is_open(*fd) == keep.contains(fd)) && is_open(2);
+                // SAFETY: _exit ends the forked child at once, without atexit handlers or a flush
+                // of the harness's stdio buffers copied into it, and without unwinding into the
+                // harness's test thread.
                 unsafe { libc::_exit(if ok { 0 } else { 1 }) }
             }
             nix::unistd::ForkResult::Parent { child } => {
@@ -204,6 +217,11 @@ mod tests {
         std::fs::create_dir_all(d.join("outside")).unwrap();
         std::os::unix::fs::symlink("/proc/self/cwd", d.join("root/magic")).unwrap();
         std::os::unix::fs::symlink("../../outside", d.join("root/up")).unwrap();
+        // SAFETY: the test harness is multi-threaded, so the child may meet locks held by
+        // threads that did not come along. It takes none of std's (no stdout, stderr or env
+        // access on the success path), allocates only through glibc's malloc, whose fork
+        // handler resets the arena locks in the child, otherwise makes plain syscalls, and
+        // ends in _exit without returning into the harness.
         match unsafe { nix::unistd::fork() }.unwrap() {
             nix::unistd::ForkResult::Child => {
                 let root = nix::fcntl::open(&d.join("root"), OFlag::O_PATH | OFlag::O_DIRECTORY, Mode::empty()).unwrap();
@@ -211,6 +229,9 @@ mod tests {
                 // `..` is clamped at the root: ../../outside is root/outside, which is absent.
                 let up = matches!(enter_cwd(root.as_fd(), Path::new("/up")), Err(ProcessError::Cwd { errno: Errno::ENOENT, .. }));
                 let fine = enter_cwd(root.as_fd(), Path::new("/work")).is_ok() && std::env::current_dir().unwrap().ends_with("root/work");
+                // SAFETY: _exit ends the forked child at once, without atexit handlers or a flush
+                // of the harness's stdio buffers copied into it, and without unwinding into the
+                // harness's test thread.
                 unsafe { libc::_exit(if magic && up && fine { 0 } else { 1 }) }
             }
             nix::unistd::ForkResult::Parent { child } => {

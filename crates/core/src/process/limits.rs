@@ -29,6 +29,8 @@ pub fn set_rlimits(limits: &[PosixRlimit]) -> Result<(), ProcessError> {
     for l in limits {
         let r = libc::rlimit { rlim_cur: l.soft(), rlim_max: l.hard() };
         // nix's Resource enum lacks a conversion from a raw number; setrlimit directly.
+        // SAFETY: &r points at an initialised rlimit on this stack, alive for the call, which
+        // only reads it; resource() maps every OCI type to a RLIMIT_* constant.
         let rc = unsafe { libc::setrlimit(resource(l.typ()), &r) };
         nix::errno::Errno::result(rc).map_err(ProcessError::sys(format!("setrlimit {:?}", l.typ())))?;
     }

@@ -87,12 +87,8 @@ const PROC_FILES_BINDABLE: &[&str] =
 
 /// Which of procfs and sysfs the fd is on, if either.
 fn kernel_fs(fd: BorrowedFd<'_>, dest: &Path) -> Result<Option<&'static str>, RootfsError> {
-    // SAFETY: an all-zero statfs is a valid out-parameter; the fd is borrowed and open.
-    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
-    if unsafe { libc::fstatfs(fd.as_raw_fd(), &mut st) } != 0 {
-        return Err(path_err("statfs", dest)(Errno::last()));
-    }
-    Ok(match st.f_type as i64 {
+    let st = nix::sys::statfs::fstatfs(fd).map_err(path_err("statfs", dest))?;
+    Ok(match st.filesystem_type().0 as i64 {
         PROC_SUPER_MAGIC => Some("procfs"),
         SYSFS_MAGIC => Some("sysfs"),
         _ => None,

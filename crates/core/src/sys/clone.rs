@@ -45,6 +45,13 @@ pub fn clone(flags: u64, cgroup_fd: Option<RawFd>) -> Result<(Forked, Placed), E
         args.flags |= CLONE_INTO_CGROUP;
         args.cgroup = fd as u64;
     }
+    // SAFETY: `args` is a fully initialised repr(C) struct clone_args (eleven u64, no padding)
+    // whose size is passed along, alive for the call; its only pointer fields (pidfd,
+    // child_tid, parent_tid, stack, set_tid) are 0, so the kernel writes nowhere and the child
+    // runs on a copy-on-write copy of this stack; the callers pass CLONE_NEW* flags only (no
+    // CLONE_VM, CLONE_SETTLS or CLONE_*TID), so this is fork with new namespaces.
+    // That the child may go on running ordinary Rust (allocator included) relies on this
+    // process being single-threaded (module doc): no other thread can hold a lock at the clone.
     let r = unsafe { libc::syscall(libc::SYS_clone3, &args as *const CloneArgs, std::mem::size_of::<CloneArgs>()) };
     match Errno::result(r) {
         Ok(0) => Ok((Forked::Child, placed(cgroup_fd))),
@@ -69,6 +76,10 @@ fn placed(fd: Option<RawFd>) -> Placed {
 fn legacy(flags: u64) -> Result<(Forked, Placed), Errno> {
     let f = (flags as libc::c_ulong) | libc::SIGCHLD as libc::c_ulong;
     // With a null stack, clone(2) behaves like fork with extra flags.
+    // SAFETY: a null stack and null parent_tid/child_tid/tls mean the kernel writes nowhere
+    // and the child runs on a copy-on-write copy of this stack (no CLONE_VM among `flags`, the
+    // CLONE_NEW* set): fork semantics. The child running ordinary Rust afterwards relies on
+    // this process being single-threaded (module doc), as for clone3 above.
     let r = unsafe { libc::syscall(libc::SYS_clone, f, 0usize, 0usize, 0usize, 0usize) };
     match Errno::result(r)? {
         0 => Ok((Forked::Child, Placed::NotPlaced)),

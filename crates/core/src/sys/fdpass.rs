@@ -23,6 +23,9 @@ pub fn recv_with_fd(sock: BorrowedFd<'_>, buf: &mut [u8]) -> Result<(usize, Opti
     for c in msg.cmsgs()? {
         if let ControlMessageOwned::ScmRights(fds) = c {
             for (i, f) in fds.into_iter().enumerate() {
+                // SAFETY: SCM_RIGHTS has just installed `f` in this process as a new fd (with
+                // MSG_CMSG_CLOEXEC); nothing else owns it, and each is wrapped once, so that the
+                // ones not returned are closed here.
                 let owned = unsafe { OwnedFd::from_raw_fd(f) };
                 if i == 0 && fd.is_none() {
                     fd = Some(owned);

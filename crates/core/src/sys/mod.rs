@@ -12,6 +12,8 @@ use nix::errno::Errno;
 
 /// setdomainname(2); nix only has sethostname.
 pub fn setdomainname(name: &str) -> Result<(), Errno> {
+    // SAFETY: the pointer and length are those of the borrowed `name`, alive for the call;
+    // setdomainname reads exactly len bytes (no NUL needed) and keeps no reference.
     let r = unsafe { libc::setdomainname(name.as_ptr().cast(), name.len()) };
     Errno::result(r).map(drop)
 }
@@ -19,6 +21,8 @@ pub fn setdomainname(name: &str) -> Result<(), Errno> {
 /// Marks every fd from `first` upwards close-on-exec in one syscall, so only stdio and the
 /// fds explicitly preserved survive execve.
 pub fn cloexec_from(first: u32) -> Result<(), Errno> {
+    // SAFETY: close_range takes integers only; with CLOSE_RANGE_CLOEXEC it closes nothing, it
+    // only sets close-on-exec, so no OwnedFd of this process is invalidated.
     let r = unsafe { libc::close_range(first, u32::MAX, libc::CLOSE_RANGE_CLOEXEC as i32) };
     if r == 0 {
         return Ok(());
@@ -27,6 +31,8 @@ pub fn cloexec_from(first: u32) -> Result<(), Errno> {
     for e in std::fs::read_dir("/proc/self/fd").map_err(|_| Errno::last())?.flatten() {
         if let Some(fd) = e.file_name().to_str().and_then(|s| s.parse::<RawFd>().ok()) {
             if fd >= first as RawFd {
+                // SAFETY: fcntl(F_SETFD) takes integers only and closes nothing; an fd of the
+                // listing that is gone by now (the read_dir's own) is an ignored EBADF.
                 unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
             }
         }
@@ -52,6 +58,9 @@ pub const MOUNT_ATTR_NOEXEC: u64 = 0x8;
 pub fn mount_setattr_recursive(dir: BorrowedFd<'_>, set: u64, clr: u64) -> Result<(), Errno> {
     let attr = MountAttr { attr_set: set, attr_clr: clr, propagation: 0, userns_fd: 0 };
     let empty = CString::default();
+    // SAFETY: `dir` is a borrowed fd, open for the call; `empty` is a NUL-terminated "" and
+    // `attr` a repr(C) struct mount_attr (four u64, no padding) whose size is passed along,
+    // both alive until the syscall returns, which only reads them.
     let r = unsafe {
         libc::syscall(
             libc::SYS_mount_setattr,
@@ -71,6 +80,9 @@ pub fn mount_setattr_idmap(tree: BorrowedFd<'_>, userns: BorrowedFd<'_>) -> Resu
     const MOUNT_ATTR_IDMAP: u64 = 0x0010_0000;
     let attr = MountAttr { attr_set: MOUNT_ATTR_IDMAP, attr_clr: 0, propagation: 0, userns_fd: userns.as_raw_fd() as u64 };
     let empty = CString::default();
+    // SAFETY: `tree` and `userns` are borrowed fds, open for the call; `empty` is a
+    // NUL-terminated "" and `attr` a repr(C) struct mount_attr (four u64, no padding) whose
+    // size is passed along, both alive until the syscall returns, which only reads them.
     let r = unsafe {
         libc::syscall(
             libc::SYS_mount_setattr,
@@ -95,7 +107,10 @@ pub fn open_tree_clone(path: &std::path::Path, recursive: bool) -> Result<std::o
     if recursive {
         flags |= libc::AT_RECURSIVE as libc::c_uint;
     }
+    // SAFETY: `c` is a NUL-terminated path that outlives the call, which only reads it.
     let r = unsafe { libc::syscall(libc::SYS_open_tree, libc::AT_FDCWD, c.as_ptr(), flags) };
+    // SAFETY: Errno::result passes on only a non-negative return: the fd open_tree has just
+    // created, which nothing else owns.
     Errno::result(r).map(|fd| unsafe { std::os::fd::OwnedFd::from_raw_fd(fd as RawFd) })
 }
 
@@ -104,6 +119,8 @@ pub fn move_mount_fd(from: BorrowedFd<'_>, to: BorrowedFd<'_>) -> Result<(), Err
     const MOVE_MOUNT_F_EMPTY_PATH: libc::c_uint = 0x4;
     const MOVE_MOUNT_T_EMPTY_PATH: libc::c_uint = 0x40;
     let empty = CString::default();
+    // SAFETY: `from` and `to` are borrowed fds, open for the call; both path arguments are the
+    // NUL-terminated "" of `empty`, alive until the syscall returns, which only reads it.
     let r = unsafe {
         libc::syscall(libc::SYS_move_mount, from.as_raw_fd(), empty.as_ptr(), to.as_raw_fd(), empty.as_ptr(), MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)
     };

@@ -1,6 +1,6 @@
 //! Child side: a pty from the container's devpts, the slave as controlling terminal and stdio.
 
-use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 
 use nix::errno::Errno;
 use nix::fcntl::{open, OFlag};
@@ -26,8 +26,7 @@ pub fn open_pty(rows: u16, cols: u16) -> Result<Pty, TerminalError> {
     unlockpt(&m).map_err(sys("unlockpt"))?;
     let slave_path = ptsname_r(&m).map_err(sys("ptsname"))?;
     let slave = open(slave_path.as_str(), OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC, Mode::empty()).map_err(sys("open pty slave"))?;
-    // SAFETY: PtyMaster gives up ownership of its fd.
-    let master = unsafe { OwnedFd::from_raw_fd(std::os::fd::IntoRawFd::into_raw_fd(m)) };
+    let master = OwnedFd::from(m);
     if rows > 0 || cols > 0 {
         super::set_winsize(slave.as_fd(), rows, cols).map_err(sys("TIOCSWINSZ"))?;
     }
@@ -37,11 +36,13 @@ pub fn open_pty(rows: u16, cols: u16) -> Result<Pty, TerminalError> {
 /// In a new session (setsid already done): the slave becomes the controlling terminal and
 /// fds 0, 1 and 2.
 pub fn make_controlling(slave: &OwnedFd) -> Result<(), TerminalError> {
+    // nix has no TIOCSCTTY wrapper.
+    // SAFETY: `slave` is an fd we own, open for the call; TIOCSCTTY takes an int argument (0:
+    // do not steal a terminal that is another session's), no pointer.
     let rc = unsafe { libc::ioctl(slave.as_raw_fd(), libc::TIOCSCTTY, 0) };
     Errno::result(rc).map_err(sys("TIOCSCTTY"))?;
-    for fd in 0..3 {
-        let rc = unsafe { libc::dup2(slave.as_raw_fd(), fd) };
-        Errno::result(rc).map_err(sys("dup2 pty slave"))?;
-    }
+    nix::unistd::dup2_stdin(slave).map_err(sys("dup2 pty slave"))?;
+    nix::unistd::dup2_stdout(slave).map_err(sys("dup2 pty slave"))?;
+    nix::unistd::dup2_stderr(slave).map_err(sys("dup2 pty slave"))?;
     Ok(())
 }
