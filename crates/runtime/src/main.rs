@@ -1,5 +1,6 @@
 //! tsc-box-runtime: the OCI runtime command line over tsc_box_core, and (as `init`) the tiny
 //! init that `--init` bind-mounts into containers.
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 mod cli;
 mod commands;

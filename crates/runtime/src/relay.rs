@@ -23,6 +23,8 @@ pub fn block_relayed_signals() -> nix::Result<SigSet> {
     for s in tsc_box_core::signal::forwardable() {
         // A signal ignored by whoever started us (a shell's background job ignores SIGINT)
         // would be discarded, not queued: take it back to default, it is blocked anyway.
+        // SAFETY: signal() is unsafe for the handler it installs; SIG_DFL runs no code of
+        // ours, and the runtime is single-threaded, so no other thread's sigaction races it.
         let _ = unsafe { signal(s, SigHandler::SigDfl) };
         mask.add(s);
     }
@@ -110,7 +112,11 @@ pub fn wait(pid: Pid, sfd: &SignalFd, pty: Option<&OwnedFd>, stdin_tty: bool) ->
                     }
                     continue;
                 }
-                let _ = unsafe { libc::kill(pid.as_raw(), sig) };
+                // Every signal the signalfd reports is in the mask of block_relayed_signals,
+                // built from nix Signals only.
+                if let Ok(sig) = Signal::try_from(sig) {
+                    let _ = nix::sys::signal::kill(pid, sig);
+                }
             }
             if let Some(code) = reap(pid)? {
                 if let Some(m) = pty {

@@ -32,6 +32,9 @@ pub fn main(args: Vec<OsString>) -> ! {
     if let Err(e) = nix::sys::signal::sigprocmask(SigmaskHow::SIG_BLOCK, Some(&mask), None) {
         fail(&format!("sigprocmask: {e}"));
     }
+    // SAFETY: the tiny init is single-threaded (it starts no thread), so the child cannot meet
+    // a lock held by a thread that did not come along, and may run ordinary Rust until it
+    // execs or exits.
     let child = match unsafe { fork() } {
         Ok(ForkResult::Child) => exec_child(&argv),
         Ok(ForkResult::Parent { child }) => child,
@@ -49,7 +52,10 @@ pub fn main(args: Vec<OsString>) -> ! {
                 std::process::exit(code);
             }
         } else {
-            let _ = unsafe { libc::kill(child.as_raw(), si.ssi_signo as i32) };
+            // Every signal the signalfd reports is in `mask`, built from nix Signals only.
+            if let Ok(sig) = Signal::try_from(si.ssi_signo as i32) {
+                let _ = nix::sys::signal::kill(child, sig);
+            }
         }
     }
 }
@@ -73,14 +79,18 @@ fn reap_all(child: Pid) -> Option<i32> {
 
 fn exec_child(argv: &[CString]) -> ! {
     let _ = nix::sys::signal::sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
+    // SAFETY: signal() is unsafe for the handler it installs; SIG_DFL runs no code of ours, and
+    // this forked child of a single-threaded init races no other thread's sigaction.
     let _ = unsafe { nix::sys::signal::signal(Signal::SIGPIPE, nix::sys::signal::SigHandler::SigDfl) };
     // Its own process group, in the foreground of the terminal if there is one, so ^C from a
     // tty reaches CMD (and its children) as it would without an init.
     let _ = nix::unistd::setpgid(Pid::from_raw(0), Pid::from_raw(0));
     use nix::sys::signal::{signal, SigHandler};
     // A background group taking the terminal would otherwise be stopped by SIGTTOU.
+    // SAFETY: SIG_IGN installs no handler code; single-threaded, as above.
     let _ = unsafe { signal(Signal::SIGTTOU, SigHandler::SigIgn) };
     let _ = nix::unistd::tcsetpgrp(std::io::stdin(), nix::unistd::getpid());
+    // SAFETY: SIG_DFL installs no handler code; single-threaded, as above.
     let _ = unsafe { signal(Signal::SIGTTOU, SigHandler::SigDfl) };
     let e = match execvp(&argv[0], argv) {
         Err(e) => e,

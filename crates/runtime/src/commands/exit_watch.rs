@@ -19,6 +19,9 @@ pub fn run(a: &ExitWatchArgs) -> Result<i32, CmdError> {
         return Err(CmdError::other(Kind::Config, format!("exit-watch: invalid --pidfd {}", a.pidfd)));
     }
     // Placed by companion::watch for this process alone.
+    // SAFETY: companion::watch starts this process with the pidfd dup2'ed to this number (>= 3,
+    // checked above) and open across the exec; nothing else in this process owns it, and it is
+    // wrapped once.
     let pidfd = unsafe { OwnedFd::from_raw_fd(a.pidfd) };
     tsc_box_net::companion::wait_exit(&pidfd);
     Ok(0)

@@ -98,6 +98,9 @@ pub fn run(g: &Global<'_>, a: &MonitorArgs) -> Result<i32, CmdError> {
         generation(g, a, None);
     }
     let (r, w) = pipe2(OFlag::O_CLOEXEC).map_err(sys("pipe"))?;
+    // SAFETY: the runtime is single-threaded, so the child cannot meet a lock held by a thread
+    // that did not come along and may run ordinary Rust; it leaves through _exit or the exec of
+    // the wait loop, never by returning into our callers.
     match unsafe { fork() }.map_err(sys("fork"))? {
         ForkResult::Parent { child } => {
             drop(w);
@@ -107,11 +110,16 @@ pub fn run(g: &Global<'_>, a: &MonitorArgs) -> Result<i32, CmdError> {
         ForkResult::Child => {
             drop(r);
             let _ = setsid();
+            // SAFETY: this first child is single-threaded too (fork copies only the calling
+            // thread); the grandchild runs generation, which never returns.
             match unsafe { fork() } {
                 Ok(ForkResult::Child) => generation(g, a, Some(w)),
+                // SAFETY: _exit ends this intermediate child at once, without the atexit
+                // handlers or stdio flushes the parent's copy would otherwise run twice.
                 Ok(ForkResult::Parent { .. }) => unsafe { libc::_exit(0) },
                 Err(e) => {
                     report_error(&w, Kind::Internal, &format!("fork: {e}"));
+                    // SAFETY: as just above, for the intermediate child that could not fork.
                     unsafe { libc::_exit(1) }
                 }
             }
@@ -171,6 +179,8 @@ fn generation(g: &Global<'_>, a: &MonitorArgs, report: Option<OwnedFd>) -> ! {
                     }
                 }
             }
+            // SAFETY: _exit ends this process at once, without atexit handlers, stdio flushes or
+            // unwinding; nothing of ours relies on a destructor running in it.
             unsafe { libc::_exit(1) }
         }
     }
@@ -181,6 +191,9 @@ fn setup(g: &Global<'_>, a: &MonitorArgs) -> Result<Watch, CmdError> {
     let (out_r, out_w) = pipe2(OFlag::O_CLOEXEC).map_err(sys("pipe"))?;
     let (err_r, err_w) = pipe2(OFlag::O_CLOEXEC).map_err(sys("pipe"))?;
     // The init inherits fds 0-2: nothing to read, and its output into our pipes.
+    // SAFETY: dup2 takes two integers: `from` is borrowed, open for the call, and `to` is one of
+    // fds 0-2, which no OwnedFd of this process owns (std's stdio handles never close them), so
+    // replacing them closes nothing that anything here still holds.
     let dup = |from: &OwnedFd, to: RawFd| unsafe { libc::dup2(from.as_raw_fd(), to) };
     dup(&devnull, 0);
     dup(&out_w, 1);
@@ -310,6 +323,9 @@ fn run_exit_command(argv: &[OsString]) {
     let mut cmd = std::process::Command::new(program);
     cmd.args(args).stdin(std::process::Stdio::null()).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null());
     // The loop blocks SIGCHLD and the stop signals for its signalfd; the command wants none blocked.
+    // SAFETY: the closure runs in the forked child before exec and makes only two
+    // async-signal-safe syscalls (sigprocmask through thread_unblock, setsid); it allocates
+    // nothing and takes no lock.
     unsafe {
         std::os::unix::process::CommandExt::pre_exec(&mut cmd, || {
             let _ = nix::sys::signal::SigSet::all().thread_unblock();
@@ -340,6 +356,9 @@ impl LoopArgs {
         let s = |i: usize| args.get(i).and_then(|a| a.to_str()).map(str::to_string);
         let fd = |i: usize| -> Option<Option<OwnedFd>> {
             let n: RawFd = s(i)?.parse().ok()?;
+            // SAFETY: this argv comes from exec_loop, which cleared close-on-exec on these fds
+            // just before execve, so each n >= 0 is open in this fresh process image; parse runs
+            // once, at entry, and wraps each (distinct) number once: nothing else owns them.
             Some((n >= 0).then(|| unsafe { OwnedFd::from_raw_fd(n) }))
         };
         Some(LoopArgs {

@@ -28,7 +28,13 @@ pub fn run(a: &PortProxyArgs) -> Result<i32, CmdError> {
         return Err(CmdError::other(Kind::Config, format!("port-proxy: invalid --pidfd {}", a.pidfd)));
     }
     // The fds were placed by net-attach (companion::spawn) for this process alone.
+    // SAFETY: companion::spawn dup2'ed the pidfd to this number (>= 3, no --forward fd: checked
+    // above) open across the exec; nothing else in this process owns it, and it is wrapped once.
     let pidfd = unsafe { OwnedFd::from_raw_fd(a.pidfd) };
+    // SAFETY: each --forward fd is a listening socket companion::spawn placed at that number
+    // (>= 3: parse_forward; not the pidfd: checked above), open across the exec and owned by
+    // nothing else here. That no two --forward name the same fd rests on net-attach, which
+    // gives each listener its own number; it is not checked here.
     let listeners = parsed.into_iter().map(|(fd, to)| (unsafe { TcpListener::from_raw_fd(fd) }, to)).collect();
     proxy::serve(pidfd, listeners);
     Ok(0)

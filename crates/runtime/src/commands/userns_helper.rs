@@ -46,6 +46,8 @@ pub fn run_mapped(maps: &MapArgs, work: impl FnOnce() -> i32) -> Result<i32, Cmd
     let (ready_r, ready_w) = pipe().map_err(fail("pipe"))?;
     let (go_r, go_w) = pipe().map_err(fail("pipe"))?;
     // Single-threaded here: the child may do anything a fresh process may.
+    // SAFETY: the runtime has one thread here, so the child cannot meet a lock held by a thread
+    // that did not come along; it leaves through _exit and never returns into our callers.
     match unsafe { fork() }.map_err(fail("fork"))? {
         ForkResult::Child => {
             drop((ready_r, go_w));
@@ -62,6 +64,8 @@ pub fn run_mapped(maps: &MapArgs, work: impl FnOnce() -> i32) -> Result<i32, Cmd
                 setresuid(Uid::from_raw(0), Uid::from_raw(0), Uid::from_raw(0)).ok()
             })();
             let code = if entered.is_some() { work() } else { 1 };
+            // SAFETY: _exit ends the forked child at once: no atexit handler and no flush of
+            // the stdio buffers copied from the parent; no Rust state outlives it.
             unsafe { libc::_exit(code) }
         }
         ForkResult::Parent { child } => {
