@@ -2,6 +2,7 @@
 //! its id (docker's order). An ambiguous prefix is an error, never a guess.
 
 use crate::paths::Paths;
+use crate::record;
 use crate::view::{self, ContainerView};
 use crate::Coded;
 
@@ -52,6 +53,12 @@ pub fn resolve_id(paths: &Paths, reference: &str) -> Result<String, ResolveError
             count => return Err(ResolveError::Ambiguous { prefix: reference.to_string(), count }),
         }
     }
+    // A name nobody holds: the one container whose record has it, a `run` killed before it
+    // claimed the name (`ps -a` shows it under that name, so `rm NAME` must find it).
+    let mut named = ids.iter().filter(|i| !i.starts_with('.') && record::read(&paths.container_dir(i)).is_some_and(|r| r.name == reference));
+    if let (Some(id), None) = (named.next(), named.next()) {
+        return Ok(id.clone());
+    }
     Err(no_such())
 }
 
@@ -89,6 +96,17 @@ mod tests {
         }
         // A directory without a record is not a container.
         assert!(resolve_container(&paths, "web").is_err());
+        // A record's name that no claim holds (its run was killed before claiming it) finds
+        // the one container with that name, never one of two.
+        let rec =
+            |name: &str| format!(r#"{{"id":"x","name":"{name}","created":"","rootfs":"","command":[],"status":"creating","exitCode":null,"oomKilled":false}}"#);
+        std::fs::write(paths.container_dir("abc111").join("record.json"), rec("half")).unwrap();
+        assert_eq!(resolve_id(&paths, "half").unwrap(), "abc111");
+        std::fs::write(paths.container_dir("abc222").join("record.json"), rec("half")).unwrap();
+        assert_eq!(resolve_id(&paths, "half").unwrap_err().code(), "no_such_container");
+        // A claimed name still wins over a record's.
+        std::fs::write(paths.container_dir("abc222").join("record.json"), rec("web")).unwrap();
+        assert_eq!(resolve_id(&paths, "web").unwrap(), "def333");
         std::fs::remove_dir_all(&root).unwrap();
     }
 }
