@@ -225,14 +225,18 @@ mod tests {
         match unsafe { nix::unistd::fork() }.unwrap() {
             nix::unistd::ForkResult::Child => {
                 let root = nix::fcntl::open(&d.join("root"), OFlag::O_PATH | OFlag::O_DIRECTORY, Mode::empty()).unwrap();
-                let magic = matches!(enter_cwd(root.as_fd(), Path::new("/magic")), Err(ProcessError::Cwd { errno: Errno::ELOOP, .. }));
+                // A magic link is refused even where it exists (the host's own /proc)...
+                let host = nix::fcntl::open("/", OFlag::O_PATH | OFlag::O_DIRECTORY, Mode::empty()).unwrap();
+                let magic = matches!(enter_cwd(host.as_fd(), Path::new("/proc/self/cwd")), Err(ProcessError::Cwd { errno: Errno::ELOOP, .. }));
+                // ...and an absolute symlink to one resolves inside the root, which has no /proc.
+                let inside = matches!(enter_cwd(root.as_fd(), Path::new("/magic")), Err(ProcessError::Cwd { errno: Errno::ENOENT, .. }));
                 // `..` is clamped at the root: ../../outside is root/outside, which is absent.
                 let up = matches!(enter_cwd(root.as_fd(), Path::new("/up")), Err(ProcessError::Cwd { errno: Errno::ENOENT, .. }));
                 let fine = enter_cwd(root.as_fd(), Path::new("/work")).is_ok() && std::env::current_dir().unwrap().ends_with("root/work");
                 // SAFETY: _exit ends the forked child at once, without atexit handlers or a flush
                 // of the harness's stdio buffers copied into it, and without unwinding into the
                 // harness's test thread.
-                unsafe { libc::_exit(if magic && up && fine { 0 } else { 1 }) }
+                unsafe { libc::_exit(if magic && inside && up && fine { 0 } else { 1 }) }
             }
             nix::unistd::ForkResult::Parent { child } => {
                 let st = nix::sys::wait::waitpid(child, None).unwrap();
