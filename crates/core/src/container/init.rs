@@ -13,7 +13,7 @@ use nix::sched::{setns, unshare, CloneFlags};
 use nix::sys::signal::{signal, sigprocmask, SigHandler, SigSet, SigmaskHow, Signal};
 use nix::sys::stat::{umask, Mode};
 use nix::unistd::{sethostname, setresgid, setresuid, setsid, Gid, Uid};
-use oci_spec::runtime::Spec;
+use oci_spec::runtime::{Process, Spec};
 
 use super::namespaces::NsPlan;
 use super::sync::{recv_msg, send_msg, Msg};
@@ -27,6 +27,7 @@ use crate::terminal;
 
 pub(super) struct InitCtx<'a> {
     pub spec: &'a Spec,
+    pub process: &'a Process,
     pub rootfs: &'a Path,
     pub sock: BorrowedFd<'a>,
     pub fifo: Option<RawFd>,
@@ -118,7 +119,7 @@ fn run(ctx: &InitCtx<'_>) -> Result<Infallible, ContainerError> {
     // Its own session: the user's terminal reaches the app only through the runtime.
     setsid().map_err(ns_err("setsid"))?;
     let spec = ctx.spec;
-    let process = spec.process().as_ref().expect("validated");
+    let process = ctx.process;
     if let Some(v) = process.oom_score_adj() {
         limits::set_oom_score_adj(v)?;
     }

@@ -130,7 +130,7 @@ fn build(opts: &Options<'_>, undo: &mut Undo) -> Result<Container, ContainerErro
         Some(p) => Some(seccomp::prepare(p, Some(&opts.root.join("seccomp")))?),
         None => None,
     };
-    let process = spec.process().as_ref().expect("validated");
+    let process = &bundle.process;
     let terminal = process.terminal().unwrap_or(false);
     let console = match (terminal, opts.console_socket) {
         (true, Some(p)) => Some(connect_console(p)?),
@@ -241,6 +241,7 @@ fn build(opts: &Options<'_>, undo: &mut Undo) -> Result<Container, ContainerErro
     };
     let ctx = init::InitCtx {
         spec,
+        process,
         rootfs: &bundle.rootfs,
         sock: child_sock.as_fd(),
         fifo: fifo.as_ref().map(|f| f.as_raw_fd()),
@@ -274,8 +275,8 @@ fn build(opts: &Options<'_>, undo: &mut Undo) -> Result<Container, ContainerErro
     drop(child_sock);
     drop(fifo);
     drop(cg_fd);
-    if ns.new_user {
-        let l = linux.expect("validated");
+    // A new user namespace comes from linux.namespaces, so linux is there.
+    if let (true, Some(l)) = (ns.new_user, linux) {
         idmap::write_maps(pid, l.uid_mappings().as_deref().unwrap_or(&[]), l.gid_mappings().as_deref().unwrap_or(&[]))?;
     }
     // Without hooks the child starts its mounts while we move it into its cgroup (a v1 move

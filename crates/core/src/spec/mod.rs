@@ -5,7 +5,7 @@ mod validate;
 
 use std::path::{Path, PathBuf};
 
-use oci_spec::runtime::Spec;
+use oci_spec::runtime::{Process, Spec};
 
 pub use validate::validate;
 
@@ -31,12 +31,15 @@ impl SpecError {
     }
 }
 
-/// A validated bundle: the spec plus the absolute path of its root filesystem.
+/// A validated bundle: the spec, the absolute path of its root filesystem, and its process
+/// (present, with a non-empty args[0], an absolute cwd: what `validate` checks), so that no
+/// caller has to unwrap an Option the validation already ruled out.
 #[derive(Debug)]
 pub struct Bundle {
     pub dir: PathBuf,
     pub rootfs: PathBuf,
     pub spec: Spec,
+    pub process: Process,
 }
 
 /// Reads and validates `<dir>/config.json`.
@@ -46,7 +49,8 @@ pub fn load(dir: &Path) -> Result<Bundle, SpecError> {
     let bytes = std::fs::read(&path).map_err(|source| SpecError::Read { path, source })?;
     let spec = parse(&bytes)?;
     let rootfs = validate(&spec, &dir)?;
-    Ok(Bundle { dir, rootfs, spec })
+    let process = spec.process().clone().ok_or_else(|| SpecError::invalid("process", "missing"))?;
+    Ok(Bundle { dir, rootfs, spec, process })
 }
 
 /// Parses config.json, reporting the JSON path of the first bad field.
