@@ -78,8 +78,12 @@ impl Store {
 
     /// fsyncs the temp file and renames it to its content address.
     pub(crate) fn persist(&self, tmp: &mut TempFile, digest: &Digest) -> Result<()> {
-        let file = tmp.file.take().expect("temp file persisted twice");
-        self.move_in(&file, &tmp.path, digest)
+        let file = tmp.file.as_ref().expect("temp file persisted twice");
+        self.move_in(file, &tmp.path, digest)?;
+        // Moved in: no longer the temp file's to remove (until then, Drop removes it, on a
+        // failed fsync or rename, e.g. on a full disk, too).
+        tmp.file = None;
+        Ok(())
     }
 
     /// fsyncs `file` (open at `path`, on the store's filesystem), renames it to the blob
