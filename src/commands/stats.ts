@@ -7,6 +7,7 @@ import {asOclifFlags, BaseCommand} from '../base-command'
 import {Flags} from '../cli/flags'
 import {humanSize, table} from '../image/format'
 import {resolveContainer} from '../lifecycle/resolve'
+import {runtimeRoot} from '../lifecycle/runtime'
 import {listContainers, type ContainerView} from '../lifecycle/state'
 import {sample, type StatsEntry} from '../lifecycle/stats'
 
@@ -22,10 +23,13 @@ export default class Stats extends BaseCommand {
 
   async run(): Promise<StatsEntry[]> {
     const {flags, argv} = await this.parse(Stats)
-    const dataRoot = this.paths(flags.root as string | undefined).dataRoot
+    const paths = this.paths(flags.root as string | undefined)
     const refs = argv as string[]
+    // With the runtime's state, as ps: a killed foreground run's ended container is not running.
     const pick = (): ContainerView[] =>
-      refs.length > 0 ? refs.map((r) => resolveContainer(dataRoot, r)) : listContainers(dataRoot).filter((v) => v.state === 'running' || v.state === 'paused')
+      refs.length > 0
+        ? refs.map((r) => resolveContainer(paths.dataRoot, r, paths.runDir))
+        : listContainers(paths.dataRoot, runtimeRoot(paths)).filter((v) => v.state === 'running' || v.state === 'paused')
     const once = this.jsonEnabled() || (flags['no-stream'] as boolean)
     for (;;) {
       const entries = await sample(pick(), once ? 250 : 1000)
