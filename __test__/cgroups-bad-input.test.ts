@@ -35,7 +35,10 @@ for (const [flags, message] of refused) {
     t.is(r.code, 125, r.stderr)
     t.regex(r.stderr, message)
     t.deepEqual(cgroupsNamed(parent), [])
-    t.deepEqual(filesUnder(root).filter((f) => !before.includes(f) && /containers\/.+|names\/.+/.test(f)), [])
+    t.deepEqual(
+      filesUnder(root).filter((f) => !before.includes(f) && /containers\/.+|names\/.+/.test(f)),
+      [],
+    )
   })
 }
 

@@ -109,7 +109,19 @@ test('a run that fails after its cgroup was made (command not found) removes it,
   t.regex(r.stderr, /\/no\/such\/cmd/)
   t.deepEqual(left, [])
   const made = premadeParent(t, `${parent}-pre`)
-  const r2 = tsc(makeDataRoot(), ['run', '--rm', '--cgroup-parent', `/${parent}-pre`, '--memory', '32m', '--pids-limit', '10', '--rootfs', rootfs, '/no/such/cmd'])
+  const r2 = tsc(makeDataRoot(), [
+    'run',
+    '--rm',
+    '--cgroup-parent',
+    `/${parent}-pre`,
+    '--memory',
+    '32m',
+    '--pids-limit',
+    '10',
+    '--rootfs',
+    rootfs,
+    '/no/such/cmd',
+  ])
   t.is(r2.code, 127, r2.stderr)
   for (const d of made) t.deepEqual(childCgroups(d), [], d)
 })

@@ -66,7 +66,7 @@ test('--cpus becomes a quota over a 100 ms period', (t) => {
   t.deepEqual(apply({ 'cpuset-cpus': '0-1', 'cpuset-mems': '0' }).linux?.resources?.cpu, { cpus: '0-1', mems: '0' })
 })
 
-test('--blkio-weight on a kernel without a weight file is discarded with docker\'s warning', (t) => {
+test("--blkio-weight on a kernel without a weight file is discarded with docker's warning", (t) => {
   const h = host(null, 2, false)
   t.is(apply({ 'blkio-weight': '300', memory: '64m' }, h).linux?.resources?.blockIO, undefined)
   t.deepEqual(h.warnings, ['Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.'])

@@ -74,7 +74,18 @@ test('update raises and lowers the limits of a live container', (t) => {
   t.is(before.data.pids.limit, 20)
   t.true(before.data.pids.current >= 1)
 
-  const up = runtime(TSC_RUNTIME, state, ['update', '--memory', `${128 * MiB}`, '--memory-swap', `${128 * MiB}`, '--pids-limit', '50', '--cpu-quota', '80000', id])
+  const up = runtime(TSC_RUNTIME, state, [
+    'update',
+    '--memory',
+    `${128 * MiB}`,
+    '--memory-swap',
+    `${128 * MiB}`,
+    '--pids-limit',
+    '50',
+    '--cpu-quota',
+    '80000',
+    id,
+  ])
   t.is(up.code, 0, up.stderr)
   t.is(Number(memoryLimit(cgroupsPath)), 128 * MiB)
   t.is(pidsLimit(cgroupsPath), '50')
@@ -199,7 +210,10 @@ test('events reports an OOM kill inside a container that keeps running', async (
   t.true(await sawOom, out.slice(-500))
   child.kill('SIGKILL')
   // Complete lines only: the stream was cut at an arbitrary point.
-  const events = out.split('\n').slice(0, -1).map((l) => JSON.parse(l) as { type: string; id: string })
+  const events = out
+    .split('\n')
+    .slice(0, -1)
+    .map((l) => JSON.parse(l) as { type: string; id: string })
   t.true(events.some((e) => e.type === 'oom' && e.id === id))
 })
 

@@ -1,19 +1,19 @@
 import test from 'ava'
-import {jsonRequested, parseArgv} from '../src/cli/argv'
-import {Flags} from '../src/cli/flags'
-import {CliError} from '../src/errors'
-import {runFlags} from '../src/run/flags'
+import { jsonRequested, parseArgv } from '../src/cli/argv'
+import { Flags } from '../src/cli/flags'
+import { CliError } from '../src/errors'
+import { runFlags } from '../src/run/flags'
 
 const flags = {
   rm: Flags.boolean(),
-  interactive: Flags.boolean({char: 'i'}),
-  tty: Flags.boolean({char: 't'}),
-  env: Flags.string({char: 'e', multiple: true}),
+  interactive: Flags.boolean({ char: 'i' }),
+  tty: Flags.boolean({ char: 't' }),
+  env: Flags.string({ char: 'e', multiple: true }),
   name: Flags.string(),
-  hostname: Flags.string({char: 'h'}),
-  count: Flags.integer({min: 1}),
-  mode: Flags.string({options: ['a', 'b']}),
-  fromEnv: Flags.string({env: 'TSC_BOX_TEST_FROM_ENV'}),
+  hostname: Flags.string({ char: 'h' }),
+  count: Flags.integer({ min: 1 }),
+  mode: Flags.string({ options: ['a', 'b'] }),
+  fromEnv: Flags.string({ env: 'TSC_BOX_TEST_FROM_ENV' }),
   json: Flags.boolean(),
 }
 
@@ -54,7 +54,7 @@ test('a lone dash is a positional', async (t) => {
 
 test('unknown flags are refused with exit 125', async (t) => {
   for (const argv of [['--bogus', 'x'], ['-z', 'x'], ['-iz', 'x'], ['--bogus=1']]) {
-    const e = await t.throwsAsync(parseArgv(argv, flags, 'run'), {instanceOf: CliError})
+    const e = await t.throwsAsync(parseArgv(argv, flags, 'run'), { instanceOf: CliError })
     t.is(e?.code, 'unknown_flag')
     t.is(e?.exitCode, 125)
     t.regex(e?.message ?? '', /unknown flag: -/)
@@ -62,16 +62,16 @@ test('unknown flags are refused with exit 125', async (t) => {
 })
 
 test('a flag without its value is refused', async (t) => {
-  const e = await t.throwsAsync(parseArgv(['--name'], flags, 'run'), {instanceOf: CliError})
+  const e = await t.throwsAsync(parseArgv(['--name'], flags, 'run'), { instanceOf: CliError })
   t.is(e?.code, 'flag_needs_value')
-  await t.throwsAsync(parseArgv(['-e'], flags, 'run'), {instanceOf: CliError})
+  await t.throwsAsync(parseArgv(['-e'], flags, 'run'), { instanceOf: CliError })
 })
 
 test('values are converted and checked', async (t) => {
   t.is((await parseArgv(['--count', '3'], flags, 'run')).flags.count, 3)
-  await t.throwsAsync(parseArgv(['--count', 'x'], flags, 'run'), {instanceOf: CliError})
-  await t.throwsAsync(parseArgv(['--count', '0'], flags, 'run'), {instanceOf: CliError})
-  await t.throwsAsync(parseArgv(['--mode', 'c'], flags, 'run'), {instanceOf: CliError, message: /one of a, b/})
+  await t.throwsAsync(parseArgv(['--count', 'x'], flags, 'run'), { instanceOf: CliError })
+  await t.throwsAsync(parseArgv(['--count', '0'], flags, 'run'), { instanceOf: CliError })
+  await t.throwsAsync(parseArgv(['--mode', 'c'], flags, 'run'), { instanceOf: CliError, message: /one of a, b/ })
 })
 
 test('a flag may come from its environment variable', async (t) => {
@@ -93,11 +93,7 @@ test('jsonRequested looks only at the flags, not at the command', (t) => {
 })
 
 test('the real run flags parse a docker-style command line', async (t) => {
-  const r = await parseArgv(
-    ['--rm', '-it', '--rootfs', '/r', '-v', '/a:/b:ro', '-u', '1:2', '-w', '/tmp', 'sh', '-c', 'echo -e x'],
-    runFlags,
-    'run',
-  )
+  const r = await parseArgv(['--rm', '-it', '--rootfs', '/r', '-v', '/a:/b:ro', '-u', '1:2', '-w', '/tmp', 'sh', '-c', 'echo -e x'], runFlags, 'run')
   t.true(r.flags.rm)
   t.true(r.flags.tty)
   t.is(r.flags.rootfs, '/r')

@@ -1,19 +1,19 @@
 // The built command line (bin/run.js over dist/), for what unit tests cannot see: the entry's
 // dispatch, --version without oclif, info's JSON shape, and the package's programmatic entry.
 import test from 'ava'
-import {spawnSync} from 'node:child_process'
-import {existsSync} from 'node:fs'
-import {join, resolve} from 'node:path'
+import { spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 
 const REPO = resolve(__dirname, '..')
 const BIN = join(REPO, 'bin', 'run.js')
 
 function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, ['--', BIN, ...args], {encoding: 'utf8', timeout: 60_000})
-  return {code: r.status, stdout: r.stdout, stderr: r.stderr}
+  const r = spawnSync(process.execPath, ['--', BIN, ...args], { encoding: 'utf8', timeout: 60_000 })
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
 }
 
-test('--version prints oclif\'s version line', (t) => {
+test("--version prints oclif's version line", (t) => {
   const r = cli('--version')
   t.is(r.code, 0)
   t.regex(r.stdout, /^tsc-box\/\d+\.\d+\.\d+ linux-\w+ node-v\d+/)
@@ -41,13 +41,13 @@ test('unknown commands and flags are 125 with a clear message, JSON under --json
   t.regex(a.stderr, /no-such-command not found/)
   const b = cli('info', '--bogus', '--json')
   t.is(b.code, 125)
-  t.deepEqual(JSON.parse(b.stdout), {error: {code: 'invalid_usage', message: 'Nonexistent flag: --bogus'}})
+  t.deepEqual(JSON.parse(b.stdout), { error: { code: 'invalid_usage', message: 'Nonexistent flag: --bogus' } })
   const c = cli('--bogus')
   t.is(c.code, 125)
   t.regex(c.stderr, /unknown flag: --bogus/)
 })
 
-test('run --help is oclif\'s help for run, flags of every feature included', (t) => {
+test("run --help is oclif's help for run, flags of every feature included", (t) => {
   const r = cli('run', '--help')
   t.is(r.code, 0, r.stderr)
   for (const flag of ['--rootfs', '--env-file', '--volume', '--init', '--memory', '--cap-add']) t.true(r.stdout.includes(flag), flag)

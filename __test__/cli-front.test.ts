@@ -89,7 +89,7 @@ test('the JavaScript path (node -- bin/run.js exec) runs the same exec', (t) => 
   t.true(RUNTIME.length > 0)
 })
 
-test('native exec: usage errors are the CLI\'s, 125 with codes', (t) => {
+test("native exec: usage errors are the CLI's, 125 with codes", (t) => {
   const root = makeDataRoot()
   const e = tsc(root, ['exec', '--json', '--bogus', 'c', 'true'])
   t.is(e.code, 125)

@@ -1,32 +1,32 @@
 import test from 'ava'
-import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
-import {hostsFile, resolvConf} from '../src/container/etc-files'
-import {claimName, releaseName, staleNames, validateName} from '../src/container/names'
-import {CliError} from '../src/errors'
-import {resolveInRoot} from '../src/fs/in-root'
-import {resolvePaths} from '../src/paths'
-import {checkHostname, checkRootfs, checkWorkdir, commandArgs} from '../src/run/validate'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { hostsFile, resolvConf } from '../src/container/etc-files'
+import { claimName, releaseName, staleNames, validateName } from '../src/container/names'
+import { CliError } from '../src/errors'
+import { resolveInRoot } from '../src/fs/in-root'
+import { resolvePaths } from '../src/paths'
+import { checkHostname, checkRootfs, checkWorkdir, commandArgs } from '../src/run/validate'
 
 test('data root and run dir: root, rootless, and a --root with its own run dir', (t) => {
-  t.deepEqual(resolvePaths(undefined, {uid: 0, env: {}, home: '/root'}), {dataRoot: '/var/lib/tsc-box', runDir: '/run/tsc-box'})
-  t.deepEqual(resolvePaths(undefined, {uid: 1000, env: {XDG_DATA_HOME: '/x/data', XDG_RUNTIME_DIR: '/run/user/1000'}, home: '/home/u'}), {
+  t.deepEqual(resolvePaths(undefined, { uid: 0, env: {}, home: '/root' }), { dataRoot: '/var/lib/tsc-box', runDir: '/run/tsc-box' })
+  t.deepEqual(resolvePaths(undefined, { uid: 1000, env: { XDG_DATA_HOME: '/x/data', XDG_RUNTIME_DIR: '/run/user/1000' }, home: '/home/u' }), {
     dataRoot: '/x/data/tsc-box',
     runDir: '/run/user/1000/tsc-box',
   })
-  t.is(resolvePaths(undefined, {uid: 1000, env: {}, home: '/home/u'}).dataRoot, '/home/u/.local/share/tsc-box')
-  const a = resolvePaths('/tmp/a', {uid: 0, env: {}, home: '/root'})
-  const b = resolvePaths('/tmp/b', {uid: 0, env: {}, home: '/root'})
+  t.is(resolvePaths(undefined, { uid: 1000, env: {}, home: '/home/u' }).dataRoot, '/home/u/.local/share/tsc-box')
+  const a = resolvePaths('/tmp/a', { uid: 0, env: {}, home: '/root' })
+  const b = resolvePaths('/tmp/b', { uid: 0, env: {}, home: '/root' })
   t.is(a.dataRoot, '/tmp/a')
   t.regex(a.runDir, /^\/run\/tsc-box\/r\/[0-9a-f]{16}$/)
   t.not(a.runDir, b.runDir)
-  t.is(resolvePaths('/tmp/a/', {uid: 0, env: {}, home: '/root'}).runDir, a.runDir)
+  t.is(resolvePaths('/tmp/a/', { uid: 0, env: {}, home: '/root' }).runDir, a.runDir)
 })
 
 test('resolveInRoot keeps symlinks and .. inside the root', (t) => {
   const root = mkdtempSync(join(tmpdir(), 'tsc-box-inroot-'))
-  mkdirSync(join(root, 'a/b'), {recursive: true})
+  mkdirSync(join(root, 'a/b'), { recursive: true })
   symlinkSync('/a', join(root, 'abs'))
   symlinkSync('../../../../..', join(root, 'a/up'))
   symlinkSync('loop2', join(root, 'loop1'))
@@ -35,17 +35,17 @@ test('resolveInRoot keeps symlinks and .. inside the root', (t) => {
   t.is(resolveInRoot(root, '/a/up/a').hostPath, join(root, 'a'))
   t.is(resolveInRoot(root, '/../../a').hostPath, join(root, 'a'))
   t.is(resolveInRoot(root, '/nope/x').stat, undefined)
-  t.throws(() => resolveInRoot(root, '/loop1'), {instanceOf: CliError})
+  t.throws(() => resolveInRoot(root, '/loop1'), { instanceOf: CliError })
 })
 
 test('rootfs checks: absolute, existing directory; images not yet', (t) => {
   const root = mkdtempSync(join(tmpdir(), 'tsc-box-rootfs-'))
   t.is(checkRootfs(root), root)
-  t.is(t.throws(() => checkRootfs('rel/dir'), {instanceOf: CliError})?.code, 'rootfs_relative')
-  t.is(t.throws(() => checkRootfs(join(root, 'missing')), {instanceOf: CliError})?.code, 'rootfs_missing')
+  t.is(t.throws(() => checkRootfs('rel/dir'), { instanceOf: CliError })?.code, 'rootfs_relative')
+  t.is(t.throws(() => checkRootfs(join(root, 'missing')), { instanceOf: CliError })?.code, 'rootfs_missing')
   writeFileSync(join(root, 'file'), '')
-  t.is(t.throws(() => checkRootfs(join(root, 'file')), {instanceOf: CliError})?.code, 'rootfs_not_directory')
-  t.is(t.throws(() => checkRootfs(undefined), {instanceOf: CliError})?.code, 'no_image')
+  t.is(t.throws(() => checkRootfs(join(root, 'file')), { instanceOf: CliError })?.code, 'rootfs_not_directory')
+  t.is(t.throws(() => checkRootfs(undefined), { instanceOf: CliError })?.code, 'no_image')
 })
 
 test('workdir: absolute, and not a file in the rootfs (missing is fine)', (t) => {
@@ -55,36 +55,36 @@ test('workdir: absolute, and not a file in the rootfs (missing is fine)', (t) =>
   t.is(checkWorkdir(root, undefined), '/')
   t.is(checkWorkdir(root, '/w/'), '/w/')
   t.is(checkWorkdir(root, '/created/later'), '/created/later')
-  t.is(t.throws(() => checkWorkdir(root, '/f'), {instanceOf: CliError})?.code, 'invalid_workdir')
-  t.is(t.throws(() => checkWorkdir(root, 'w'), {instanceOf: CliError})?.code, 'invalid_workdir')
+  t.is(t.throws(() => checkWorkdir(root, '/f'), { instanceOf: CliError })?.code, 'invalid_workdir')
+  t.is(t.throws(() => checkWorkdir(root, 'w'), { instanceOf: CliError })?.code, 'invalid_workdir')
 })
 
 test('command: entrypoint first; nothing to run is an error', (t) => {
   t.deepEqual(commandArgs(undefined, ['a', 'b']), ['a', 'b'])
   t.deepEqual(commandArgs('/ep', ['a']), ['/ep', 'a'])
   t.deepEqual(commandArgs('', ['a']), ['a'])
-  t.is(t.throws(() => commandArgs(undefined, []), {instanceOf: CliError})?.code, 'no_command')
+  t.is(t.throws(() => commandArgs(undefined, []), { instanceOf: CliError })?.code, 'no_command')
 })
 
 test('names: docker syntax, claimed atomically once, released only by the holder', (t) => {
   const root = mkdtempSync(join(tmpdir(), 'tsc-box-names-'))
   const dir = (id: string) => {
-    mkdirSync(join(root, 'containers', id), {recursive: true})
+    mkdirSync(join(root, 'containers', id), { recursive: true })
     return join(root, 'containers', id)
   }
   validateName('web_1.a-b')
-  t.throws(() => validateName('-x'), {instanceOf: CliError})
-  t.throws(() => validateName('a'), {instanceOf: CliError})
-  t.throws(() => validateName('a/b'), {instanceOf: CliError})
+  t.throws(() => validateName('-x'), { instanceOf: CliError })
+  t.throws(() => validateName('a'), { instanceOf: CliError })
+  t.throws(() => validateName('a/b'), { instanceOf: CliError })
   claimName(root, 'web', 'id1', dir('id1'))
   t.is(readFileSync(join(root, 'names', 'web'), 'utf8'), 'id1')
-  const e = t.throws(() => claimName(root, 'web', 'id2', dir('id2')), {instanceOf: CliError})
+  const e = t.throws(() => claimName(root, 'web', 'id2', dir('id2')), { instanceOf: CliError })
   t.is(e?.code, 'name_in_use')
   // The claim file is a link of one written in the container's directory: none is left there.
   t.deepEqual(readdirSync(dir('id1')), [])
   t.deepEqual(readdirSync(dir('id2')), [])
   releaseName(root, 'web', 'id2')
-  t.throws(() => claimName(root, 'web', 'id3', dir('id3')), {instanceOf: CliError})
+  t.throws(() => claimName(root, 'web', 'id3', dir('id3')), { instanceOf: CliError })
   releaseName(root, 'web', 'id1')
   t.notThrows(() => claimName(root, 'web', 'id3', dir('id3')))
   t.false(existsSync(join(root, 'names', 'id1')))
@@ -92,12 +92,21 @@ test('names: docker syntax, claimed atomically once, released only by the holder
 
 test('names whose container directory is gone are stale (what a killed run leaves for prune)', (t) => {
   const root = mkdtempSync(join(tmpdir(), 'tsc-box-names-'))
-  for (const [name, id] of [['kept', 'a'], ['orphan', 'b']]) {
-    mkdirSync(join(root, 'containers', id), {recursive: true})
+  for (const [name, id] of [
+    ['kept', 'a'],
+    ['orphan', 'b'],
+  ]) {
+    mkdirSync(join(root, 'containers', id), { recursive: true })
     claimName(root, name, id, join(root, 'containers', id))
   }
-  t.deepEqual(staleNames(root, (id) => id === 'a'), [{name: 'orphan', id: 'b'}])
-  t.deepEqual(staleNames(join(root, 'nothing-here'), () => false), [])
+  t.deepEqual(
+    staleNames(root, (id) => id === 'a'),
+    [{ name: 'orphan', id: 'b' }],
+  )
+  t.deepEqual(
+    staleNames(join(root, 'nothing-here'), () => false),
+    [],
+  )
 })
 
 test('generated /etc files', (t) => {
@@ -111,6 +120,6 @@ test('hostnames and domain names follow DNS syntax', (t) => {
   t.notThrows(() => checkHostname('domainname', 'example.org'))
   t.notThrows(() => checkHostname('hostname', undefined))
   for (const bad of ['', '-x', 'a_b', 'a b', 'x'.repeat(65), 'a..b']) {
-    t.is(t.throws(() => checkHostname('hostname', bad), {instanceOf: CliError})?.code, 'invalid_hostname', bad)
+    t.is(t.throws(() => checkHostname('hostname', bad), { instanceOf: CliError })?.code, 'invalid_hostname', bad)
   }
 })

@@ -1,5 +1,5 @@
 import test from 'ava'
-import {FORWARDED_SIGNALS, SignalForwarder} from '../src/run/signals'
+import { FORWARDED_SIGNALS, SignalForwarder } from '../src/run/signals'
 
 test('signals before the runtime exists are held, then delivered in order', (t) => {
   const sent: Array<[number, string]> = []
@@ -10,7 +10,11 @@ test('signals before the runtime exists are held, then delivered in order', (t) 
     t.deepEqual(sent, [])
     f.attach(42)
     f.receive('SIGHUP')
-    t.deepEqual(sent, [[42, 'SIGTERM'], [42, 'SIGUSR1'], [42, 'SIGHUP']])
+    t.deepEqual(sent, [
+      [42, 'SIGTERM'],
+      [42, 'SIGUSR1'],
+      [42, 'SIGHUP'],
+    ])
     f.detach()
     f.receive('SIGINT')
     t.is(sent.length, 3)
@@ -35,7 +39,7 @@ test('a real signal to tsc-box reaches the forwarder instead of killing it', asy
 
 test('a runtime that already exited is not an error', (t) => {
   const f = new SignalForwarder(() => {
-    throw Object.assign(new Error('ESRCH'), {code: 'ESRCH'})
+    throw Object.assign(new Error('ESRCH'), { code: 'ESRCH' })
   })
   try {
     f.attach(99999999)

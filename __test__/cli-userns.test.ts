@@ -12,7 +12,12 @@ import { AUTO_BLOCK, blocksOf, claimAutoBlock, releaseAutoBlock } from '../src/c
 import type { Spec } from '../src/oci/spec'
 
 function spec(): Spec {
-  return { ociVersion: '1.0.2', process: { cwd: '/', args: ['sh'], user: { uid: 0, gid: 0 } }, root: { path: 'rootfs' }, linux: { namespaces: [{ type: 'pid' }] } } as Spec
+  return {
+    ociVersion: '1.0.2',
+    process: { cwd: '/', args: ['sh'], user: { uid: 0, gid: 0 } },
+    root: { path: 'rootfs' },
+    linux: { namespaces: [{ type: 'pid' }] },
+  } as Spec
 }
 
 const USER: UsernsHost = { uid: 1000, gid: 1001, name: 'alice', subuid: [{ start: 100000, count: 65536 }], subgid: [{ start: 200000, count: 65536 }] }
@@ -29,21 +34,33 @@ function code(f: () => unknown): string | undefined {
 
 test('subid files: entries by name or uid, bad lines skipped', (t) => {
   const text = 'alice:100000:65536\n# c\nbob:1:1\n1000:300000:10\nalice:x:1\nalice:5:0\n'
-  t.deepEqual(parseSubid(text, 'alice', 1000), [{ start: 100000, count: 65536 }, { start: 300000, count: 10 }])
+  t.deepEqual(parseSubid(text, 'alice', 1000), [
+    { start: 100000, count: 65536 },
+    { start: 300000, count: 10 },
+  ])
   t.deepEqual(parseSubid(text, 'carol', 7), [])
 })
 
 test('rootless default: root is the user, 1.. the subordinate ranges', (t) => {
-  t.deepEqual(rootlessMap(1000, [{ start: 100000, count: 65536 }, { start: 500000, count: 10 }]), [
-    { containerID: 0, hostID: 1000, size: 1 },
-    { containerID: 1, hostID: 100000, size: 65536 },
-    { containerID: 65537, hostID: 500000, size: 10 },
-  ])
+  t.deepEqual(
+    rootlessMap(1000, [
+      { start: 100000, count: 65536 },
+      { start: 500000, count: 10 },
+    ]),
+    [
+      { containerID: 0, hostID: 1000, size: 1 },
+      { containerID: 1, hostID: 100000, size: 65536 },
+      { containerID: 65537, hostID: 500000, size: 10 },
+    ],
+  )
   const s = spec()
   applyUserns(s, { uidmap: [], gidmap: [] }, USER)
   t.deepEqual(s.linux?.namespaces, [{ type: 'pid' }, { type: 'user' }])
   t.deepEqual(s.linux?.gidMappings?.[0], { containerID: 0, hostID: 1001, size: 1 })
-  t.is(code(() => applyUserns(spec(), { uidmap: [], gidmap: [] }, { ...USER, subuid: [] })), 'invalid_userns')
+  t.is(
+    code(() => applyUserns(spec(), { uidmap: [], gidmap: [] }, { ...USER, subuid: [] })),
+    'invalid_userns',
+  )
 })
 
 test('keep-id: the own id stays, the ranges fill the ids around it', (t) => {
@@ -62,28 +79,43 @@ test('keep-id: the own id stays, the ranges fill the ids around it', (t) => {
   const u = spec()
   applyUserns(u, { userns: 'keep-id', uidmap: [], gidmap: [] }, { ...USER, userGiven: true })
   t.deepEqual(u.process?.user, { uid: 0, gid: 0 }, '--user wins over keep-id')
-  t.is(code(() => applyUserns(spec(), { userns: 'keep-id', uidmap: [], gidmap: [] }, ROOT)), 'invalid_userns')
+  t.is(
+    code(() => applyUserns(spec(), { userns: 'keep-id', uidmap: [], gidmap: [] }, ROOT)),
+    'invalid_userns',
+  )
 })
 
 test('host: root only; explicit maps do not combine with a mode', (t) => {
   const s = spec()
   applyUserns(s, { userns: 'host', uidmap: [], gidmap: [] }, ROOT)
   t.is(s.linux?.uidMappings, undefined)
-  t.is(code(() => applyUserns(spec(), { userns: 'host', uidmap: [], gidmap: [] }, USER)), 'invalid_userns')
-  t.is(code(() => applyUserns(spec(), { userns: 'auto', uidmap: [{ containerID: 0, hostID: 1, size: 1 }], gidmap: [] }, ROOT)), 'invalid_userns')
+  t.is(
+    code(() => applyUserns(spec(), { userns: 'host', uidmap: [], gidmap: [] }, USER)),
+    'invalid_userns',
+  )
+  t.is(
+    code(() => applyUserns(spec(), { userns: 'auto', uidmap: [{ containerID: 0, hostID: 1, size: 1 }], gidmap: [] }, ROOT)),
+    'invalid_userns',
+  )
 })
 
 test('auto: blocks are claimed once each, released with the container, stale claims taken back', (t) => {
   const root = mkdtempSync(join(tmpdir(), 'tsc-box-userns-auto-'))
   try {
     const ranges = [{ start: 1 << 20, count: 2 * AUTO_BLOCK + 5 }]
-    t.deepEqual(blocksOf(ranges).map((b) => b.start), [1 << 20, (1 << 20) + AUTO_BLOCK])
+    t.deepEqual(
+      blocksOf(ranges).map((b) => b.start),
+      [1 << 20, (1 << 20) + AUTO_BLOCK],
+    )
     mkdirSync(join(root, 'containers/a'), { recursive: true })
     mkdirSync(join(root, 'containers/b'), { recursive: true })
     const a = claimAutoBlock(root, 'a', ranges, ranges, 'tsc-box')
     const b = claimAutoBlock(root, 'b', ranges, ranges, 'tsc-box')
     t.not(a.uid.start, b.uid.start)
-    t.is(code(() => claimAutoBlock(root, 'c', ranges, ranges, 'tsc-box')), 'userns_exhausted')
+    t.is(
+      code(() => claimAutoBlock(root, 'c', ranges, ranges, 'tsc-box')),
+      'userns_exhausted',
+    )
 
     const s = spec()
     applyUserns(s, { userns: 'auto', uidmap: [], gidmap: [] }, { ...ROOT, auto: a })
@@ -93,12 +125,19 @@ test('auto: blocks are claimed once each, released with the container, stale cla
     t.is(claimAutoBlock(root, 'c', ranges, ranges, 'tsc-box').uid.start, a.uid.start)
     // b's container vanished without a release (a crash): once old enough, its claim is free.
     rmSync(join(root, 'containers/b'), { recursive: true })
-    t.is(code(() => claimAutoBlock(root, 'd', ranges, ranges, 'tsc-box')), 'userns_exhausted', 'a fresh claim is kept')
+    t.is(
+      code(() => claimAutoBlock(root, 'd', ranges, ranges, 'tsc-box')),
+      'userns_exhausted',
+      'a fresh claim is kept',
+    )
     const old = new Date(Date.now() - 120_000)
     utimesSync(join(root, 'userns/1'), old, old)
     t.is(claimAutoBlock(root, 'd', ranges, ranges, 'tsc-box').uid.start, b.uid.start)
     t.deepEqual(readdirSync(join(root, 'userns')).sort(), ['0', '1'])
-    t.is(code(() => claimAutoBlock(root, 'e', [], [], 'tsc-box')), 'invalid_userns')
+    t.is(
+      code(() => claimAutoBlock(root, 'e', [], [], 'tsc-box')),
+      'invalid_userns',
+    )
   } finally {
     rmSync(root, { recursive: true, force: true })
   }

@@ -37,7 +37,11 @@ test('load reads an archive compressed as a whole and from stdin', (t) => {
   const root = makeDataRoot()
   const file = makeArchive({ dir: rootfs, config, name: 'localhost/stdin:1' })
   const gz = execFileSync('gzip', ['-c', file], { maxBuffer: 1 << 30 })
-  const r = spawnSync(process.execPath, [join(__dirname, '../bin/run.js'), 'load'], { input: gz, env: { ...process.env, TSC_BOX_ROOT: root }, encoding: 'utf8' })
+  const r = spawnSync(process.execPath, [join(__dirname, '../bin/run.js'), 'load'], {
+    input: gz,
+    env: { ...process.env, TSC_BOX_ROOT: root },
+    encoding: 'utf8',
+  })
   t.is(r.status, 0, r.stderr)
   t.is(r.stdout, 'Loaded image: localhost/stdin:1\n')
   t.deepEqual(readdirSync(join(root, 'images/tmp')), [])
@@ -79,20 +83,30 @@ test('a manifest with an unknown layer media type is refused', (t) => {
   const layer = Buffer.from('')
   const cfg = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } }))
   const sha = (b: Buffer) => require('node:crypto').createHash('sha256').update(b).digest('hex')
-  const manifest = Buffer.from(JSON.stringify({
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${sha(cfg)}`, size: cfg.length },
+      layers: [{ mediaType: 'application/x-evil', digest: `sha256:${sha(layer)}`, size: 0 }],
+    }),
+  )
+  const index = {
     schemaVersion: 2,
-    mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${sha(cfg)}`, size: cfg.length },
-    layers: [{ mediaType: 'application/x-evil', digest: `sha256:${sha(layer)}`, size: 0 }],
-  }))
-  const index = { schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${sha(manifest)}`, size: manifest.length }] }
-  hostile(t, {
-    'oci-layout': '{}',
-    'index.json': JSON.stringify(index),
-    [`blobs/sha256/${sha(manifest)}`]: manifest,
-    [`blobs/sha256/${sha(cfg)}`]: cfg,
-    [`blobs/sha256/${sha(layer)}`]: layer,
-  }, 125, /unknown media type/)
+    manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${sha(manifest)}`, size: manifest.length }],
+  }
+  hostile(
+    t,
+    {
+      'oci-layout': '{}',
+      'index.json': JSON.stringify(index),
+      [`blobs/sha256/${sha(manifest)}`]: manifest,
+      [`blobs/sha256/${sha(cfg)}`]: cfg,
+      [`blobs/sha256/${sha(layer)}`]: layer,
+    },
+    125,
+    /unknown media type/,
+  )
 })
 
 test('a layer that escapes its root is refused', (t) => {
@@ -104,7 +118,12 @@ test('a layer that escapes its root is refused', (t) => {
   const sha = (b: Buffer) => require('node:crypto').createHash('sha256').update(b).digest('hex')
   const tarBytes = require('node:fs').readFileSync(layerTar) as Buffer
   const cfg = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [`sha256:${sha(tarBytes)}`] } }))
-  hostile(t, { 'manifest.json': JSON.stringify([{ Config: 'c.json', RepoTags: ['localhost/evil:1'], Layers: ['layer.tar'] }]), 'c.json': cfg, 'layer.tar': tarBytes }, 125, /'\.\.'/)
+  hostile(
+    t,
+    { 'manifest.json': JSON.stringify([{ Config: 'c.json', RepoTags: ['localhost/evil:1'], Layers: ['layer.tar'] }]), 'c.json': cfg, 'layer.tar': tarBytes },
+    125,
+    /'\.\.'/,
+  )
   t.false(existsSync(join(tmpdir(), 'escaped')))
 })
 
@@ -144,7 +163,8 @@ test('podman loads what we save, and we load what podman saves', (t) => {
   const root = makeDataRoot()
   t.is(tsc(root, ['load', '-i', makeArchive({ dir: rootfs, config, name: 'localhost/pm:1' })]).code, 0)
   const out = mkdtempSync(join(tmpdir(), 'tsc-box-podman-'))
-  const podman = (...args: string[]) => spawnSync('podman', ['--root', join(out, 'root'), '--runroot', join(out, 'run'), '--storage-driver', 'vfs', ...args], { encoding: 'utf8' })
+  const podman = (...args: string[]) =>
+    spawnSync('podman', ['--root', join(out, 'root'), '--runroot', join(out, 'run'), '--storage-driver', 'vfs', ...args], { encoding: 'utf8' })
   if (podman('--version').error) return t.fail('podman is not installed (apt-get install podman)')
   try {
     const ours = join(out, 'ours.tar')

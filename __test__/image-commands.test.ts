@@ -21,7 +21,7 @@ test('images lists every reference with sizes, in a table and as JSON', (t) => {
   const root = rootWithEnv()
   t.is(tsc(root, ['tag', 'envimg', 'localhost/other:2']).code, 0)
   const list = json(root, ['images'])
-  t.deepEqual(list.map((e: {repository: string; tag: string}) => `${e.repository}:${e.tag}`).sort(), ['envimg:latest', 'localhost/other:2'])
+  t.deepEqual(list.map((e: { repository: string; tag: string }) => `${e.repository}:${e.tag}`).sort(), ['envimg:latest', 'localhost/other:2'])
   t.is(list[0].id, list[1].id)
   t.true(list[0].size > 0 && list[0].unpackedSize > list[0].size)
   const table = tsc(root, ['images']).stdout
@@ -78,11 +78,14 @@ test('image prune removes dangling images; -a every unused one', (t) => {
   // Re-pointing envimg at another image leaves the env image without references: dangling.
   const b = tsc(root, ['image', 'from-host', 'envimg', '/bin/busybox'])
   t.is(b.code, 0, b.stderr)
-  t.is(json(root, ['images']).filter((e: {repository: string}) => e.repository === '<none>').length, 1)
+  t.is(json(root, ['images']).filter((e: { repository: string }) => e.repository === '<none>').length, 1)
   const pruned = json(root, ['image', 'prune'])
   t.deepEqual(pruned.deleted, [envId])
   t.true(pruned.spaceReclaimed > 0)
-  t.deepEqual(json(root, ['images']).map((e: {repository: string}) => e.repository), ['envimg'])
+  t.deepEqual(
+    json(root, ['images']).map((e: { repository: string }) => e.repository),
+    ['envimg'],
+  )
   const all = json(root, ['image', 'prune', '-a'])
   t.is(all.deleted.length, 1)
   t.deepEqual(json(root, ['images']), [])
@@ -91,7 +94,10 @@ test('image prune removes dangling images; -a every unused one', (t) => {
 
 test('tag refuses invalid references and unknown images', (t) => {
   const root = rootWithEnv()
-  for (const [args, code] of [[['envimg', 'Bad:Ref'], 'invalid_reference'], [['nope', 'x:1'], 'image_not_found']] as const) {
+  for (const [args, code] of [
+    [['envimg', 'Bad:Ref'], 'invalid_reference'],
+    [['nope', 'x:1'], 'image_not_found'],
+  ] as const) {
     const r = tsc(root, ['tag', ...args, '--json'])
     t.is(r.code, 125)
     t.is(JSON.parse(r.stdout).error.code, code)

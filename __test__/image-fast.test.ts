@@ -3,17 +3,7 @@
 import test from 'ava'
 import { fastCommand } from '../src/image/fast'
 
-for (const argv of [
-  ['--help', 'x'],
-  ['-h'],
-  ['--json', 'x'],
-  ['x', '--json'],
-  ['a', 'b'],
-  [],
-  ['--root'],
-  ['--bogus', 'x'],
-  ['--tls-verify', 'maybe', 'x'],
-]) {
+for (const argv of [['--help', 'x'], ['-h'], ['--json', 'x'], ['x', '--json'], ['a', 'b'], [], ['--root'], ['--bogus', 'x'], ['--tls-verify', 'maybe', 'x']]) {
   test(`pull ${JSON.stringify(argv)} goes to oclif`, async (t) => {
     t.is(await fastCommand('pull', argv), undefined)
   })

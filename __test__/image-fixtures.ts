@@ -44,32 +44,52 @@ export function makeArchive(spec: ArchiveSpec): string {
   const c = spec.compression ?? 'gzip'
   const tars = [spec.dir, ...(spec.moreLayers ?? [])].map(layerTar)
   const layers = tars.map((t) => put(compress(t, c)))
-  const config = put(Buffer.from(JSON.stringify({
-    architecture: process.arch === 'x64' ? 'amd64' : 'arm64',
-    os: 'linux',
-    config: spec.config ?? {},
-    rootfs: { type: 'layers', diff_ids: tars.map(sha) },
-  })))
+  const config = put(
+    Buffer.from(
+      JSON.stringify({
+        architecture: process.arch === 'x64' ? 'amd64' : 'arm64',
+        os: 'linux',
+        config: spec.config ?? {},
+        rootfs: { type: 'layers', diff_ids: tars.map(sha) },
+      }),
+    ),
+  )
   const name = spec.name ?? 'localhost/fixture:latest'
   if (spec.format === 'docker') {
-    writeFileSync(join(layout, 'manifest.json'), JSON.stringify([{
-      Config: `blobs/sha256/${config.digest.slice(7)}`,
-      RepoTags: [name],
-      Layers: layers.map((l) => `blobs/sha256/${l.digest.slice(7)}`),
-    }]))
+    writeFileSync(
+      join(layout, 'manifest.json'),
+      JSON.stringify([
+        {
+          Config: `blobs/sha256/${config.digest.slice(7)}`,
+          RepoTags: [name],
+          Layers: layers.map((l) => `blobs/sha256/${l.digest.slice(7)}`),
+        },
+      ]),
+    )
   } else {
-    const layerType = { none: 'application/vnd.oci.image.layer.v1.tar', gzip: 'application/vnd.oci.image.layer.v1.tar+gzip', zstd: 'application/vnd.oci.image.layer.v1.tar+zstd' }[c]
-    const manifest = put(Buffer.from(JSON.stringify({
-      schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
-      layers: layers.map((l) => ({ mediaType: layerType, ...l })),
-    })))
+    const layerType = {
+      none: 'application/vnd.oci.image.layer.v1.tar',
+      gzip: 'application/vnd.oci.image.layer.v1.tar+gzip',
+      zstd: 'application/vnd.oci.image.layer.v1.tar+zstd',
+    }[c]
+    const manifest = put(
+      Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
+          layers: layers.map((l) => ({ mediaType: layerType, ...l })),
+        }),
+      ),
+    )
     writeFileSync(join(layout, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}')
-    writeFileSync(join(layout, 'index.json'), JSON.stringify({
-      schemaVersion: 2,
-      manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest, annotations: { 'org.opencontainers.image.ref.name': name } }],
-    }))
+    writeFileSync(
+      join(layout, 'index.json'),
+      JSON.stringify({
+        schemaVersion: 2,
+        manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest, annotations: { 'org.opencontainers.image.ref.name': name } }],
+      }),
+    )
   }
   const out = join(work, 'image.tar')
   execFileSync('tar', ['-C', layout, '-cf', out, '.'])

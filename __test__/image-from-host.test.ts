@@ -21,7 +21,10 @@ test('image from-host builds a small single-layer image whose entrypoint is the 
   const inspect = JSON.parse(tsc(root, ['image', 'inspect', 'envimg', '--json']).stdout)
   t.deepEqual(inspect[0].Config.Entrypoint, ['/usr/bin/env'])
   const files = readdirSync(join(root, 'images/layers', img.layers[0].diffId.slice(7)))
-  t.deepEqual(files.filter((f) => !['usr', 'lib', 'lib64', 'bin', 'etc', 'dev', 'proc', 'sys', 'tmp', 'root'].includes(f)), [])
+  t.deepEqual(
+    files.filter((f) => !['usr', 'lib', 'lib64', 'bin', 'etc', 'dev', 'proc', 'sys', 'tmp', 'root'].includes(f)),
+    [],
+  )
   const r = tsc(root, ['run', '--rm', 'envimg', '-i', 'ONLY=1'])
   t.is(r.code, 0, r.stderr)
   t.is(r.stdout, 'ONLY=1\n')

@@ -52,7 +52,7 @@ test('a file over TSC_BOX_LAYER_MAX_FILE_BYTES is refused; the archive loads wit
   t.true(image.unpackedSize >= 64 * MiB)
 })
 
-test('the sum of a layer\'s file sizes is capped by TSC_BOX_LAYER_MAX_BYTES', (t) => {
+test("the sum of a layer's file sizes is capped by TSC_BOX_LAYER_MAX_BYTES", (t) => {
   const root = makeDataRoot()
   const file = zerosArchive('localhost/bomb/sum:1', 3, 8 * MiB)
   const r = tscEnv(root, ['load', '-i', file], { TSC_BOX_LAYER_MAX_BYTES: '20M' })

@@ -1,6 +1,6 @@
 // Reference normalisation follows docker's rules (distribution/reference), in one place.
 import test from 'ava'
-import {familiarName, hostImageReference, looksLikeId, normalizeReference} from '../src/image/reference'
+import { familiarName, hostImageReference, looksLikeId, normalizeReference } from '../src/image/reference'
 
 const digest = `sha256:${'a'.repeat(64)}`
 
@@ -26,15 +26,15 @@ test('digests pin the content and are kept', (t) => {
 
 test('invalid references are refused with invalid_reference', (t) => {
   for (const bad of ['', 'Busybox', 'a//b', 'busybox:', 'busybox:-x', 'bad@sha256:1234', '-x', 'a/B', 'x'.repeat(300)]) {
-    const err = t.throws(() => normalizeReference(bad), undefined, bad) as {code?: string}
+    const err = t.throws(() => normalizeReference(bad), undefined, bad) as { code?: string }
     t.is(err.code, 'invalid_reference', bad)
   }
 })
 
 test('familiar names drop docker.io/library', (t) => {
-  t.deepEqual(familiarName('docker.io/library/busybox:latest'), {repository: 'busybox', tag: 'latest'})
-  t.deepEqual(familiarName('docker.io/me/app:1'), {repository: 'me/app', tag: '1'})
-  t.deepEqual(familiarName('localhost:5000/app:2'), {repository: 'localhost:5000/app', tag: '2'})
+  t.deepEqual(familiarName('docker.io/library/busybox:latest'), { repository: 'busybox', tag: 'latest' })
+  t.deepEqual(familiarName('docker.io/me/app:1'), { repository: 'me/app', tag: '1' })
+  t.deepEqual(familiarName('localhost:5000/app:2'), { repository: 'localhost:5000/app', tag: '2' })
 })
 
 test('ids and host image references', (t) => {

@@ -17,7 +17,12 @@ async function waitFor(url: string, ms = 10_000): Promise<void> {
   const end = Date.now() + ms
   for (;;) {
     const ok = await new Promise<boolean>((res) => {
-      http.get(url, (r) => { r.resume(); res(true) }).on('error', () => res(false))
+      http
+        .get(url, (r) => {
+          r.resume()
+          res(true)
+        })
+        .on('error', () => res(false))
     })
     if (ok) return
     if (Date.now() > end) throw new Error(`registry at ${url} did not start`)
@@ -34,7 +39,10 @@ export async function startRegistry(user?: { username: string; password: string 
     execFileSync('htpasswd', ['-Bbc', join(dir, 'htpasswd'), user.username, user.password], { stdio: 'ignore' })
     auth = `auth:\n  htpasswd:\n    realm: test\n    path: ${join(dir, 'htpasswd')}\n`
   }
-  writeFileSync(join(dir, 'config.yml'), `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, 'data')}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n${auth}`)
+  writeFileSync(
+    join(dir, 'config.yml'),
+    `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, 'data')}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n${auth}`,
+  )
   // A watchdog shell: the registry goes when the test process goes, even if it is killed.
   const watchdog = `docker-registry serve ${join(dir, 'config.yml')} & r=$!; trap 'kill $r; exit 0' TERM; while kill -0 ${process.pid} 2>/dev/null && kill -0 $r 2>/dev/null; do sleep 1; done; kill $r`
   const child: ChildProcess = spawn('sh', ['-c', watchdog], { stdio: 'ignore' })

@@ -78,7 +78,9 @@ test('an auth registry refuses anonymous pushes, and login stores credentials 06
   t.is(bad.code, 125)
   t.is(json(bad).error.code, 'registry_auth')
   const good = spawnSync(process.execPath, [join(__dirname, '../bin/run.js'), 'login', locked.host, '-u', USER.username, '--password-stdin'], {
-    input: `${USER.password}\n`, env: { ...process.env, TSC_BOX_ROOT: root }, encoding: 'utf8',
+    input: `${USER.password}\n`,
+    env: { ...process.env, TSC_BOX_ROOT: root },
+    encoding: 'utf8',
   })
   t.is(good.status, 0, good.stderr)
   t.is(statSync(join(root, 'auth.json')).mode & 0o777, 0o600)
@@ -96,7 +98,9 @@ test('skopeo reads what we push, and we pull what skopeo pushes', async (t) => {
   const copy = spawnSync('skopeo', ['copy', '--src-tls-verify=false', `docker://${ref}`, `oci:${join(out, 'layout')}:env`], { encoding: 'utf8' })
   if (copy.error) return t.fail('skopeo is not installed (apt-get install skopeo)')
   t.is(copy.status, 0, copy.stderr)
-  const back = spawnSync('skopeo', ['copy', '--dest-tls-verify=false', `oci:${join(out, 'layout')}:env`, `docker://${open.host}/interop/from-skopeo:1`], { encoding: 'utf8' })
+  const back = spawnSync('skopeo', ['copy', '--dest-tls-verify=false', `oci:${join(out, 'layout')}:env`, `docker://${open.host}/interop/from-skopeo:1`], {
+    encoding: 'utf8',
+  })
   t.is(back.status, 0, back.stderr)
   const root = makeDataRoot()
   const r = await run(root, ['pull', `${open.host}/interop/from-skopeo:1`])
@@ -107,7 +111,15 @@ test('skopeo reads what we push, and we pull what skopeo pushes', async (t) => {
 // --- a scripted registry for failures ---
 
 function imageParts() {
-  const layer = readFileSync(join(source, 'images/blobs/sha256', readdirSync(join(source, 'images/blobs/sha256')).sort((a, b) => statSync(join(source, 'images/blobs/sha256', b)).size - statSync(join(source, 'images/blobs/sha256', a)).size)[0]))
+  const layer = readFileSync(
+    join(
+      source,
+      'images/blobs/sha256',
+      readdirSync(join(source, 'images/blobs/sha256')).sort(
+        (a, b) => statSync(join(source, 'images/blobs/sha256', b)).size - statSync(join(source, 'images/blobs/sha256', a)).size,
+      )[0],
+    ),
+  )
   const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`
   const inspect = json(tsc(source, ['image', 'inspect', 'envimg', '--json']))[0]
   const manifest = Buffer.from(JSON.stringify(inspect.Manifest))
@@ -117,7 +129,10 @@ function imageParts() {
 }
 
 test('a registry answering 500 is a clear error', async (t) => {
-  const fake = await startFake((_req, res) => { res.writeHead(500); res.end('{"errors":[{"code":"UNKNOWN","message":"boom"}]}') })
+  const fake = await startFake((_req, res) => {
+    res.writeHead(500)
+    res.end('{"errors":[{"code":"UNKNOWN","message":"boom"}]}')
+  })
   try {
     const r = await tscAsync(makeDataRoot(), ['pull', `${fake.host}/x/y:1`, '--json'])
     t.is(r.code, 125)
@@ -130,7 +145,11 @@ test('a registry answering 500 is a clear error', async (t) => {
 
 test('a registry that stalls times out', async (t) => {
   const fake = await startFake((req, res) => {
-    if (req.url === '/v2/') { res.writeHead(200); res.end('{}'); return }
+    if (req.url === '/v2/') {
+      res.writeHead(200)
+      res.end('{}')
+      return
+    }
     // never answers
   })
   try {
@@ -148,15 +167,30 @@ test('a blob that lies about its digest makes no image, and the next pull works'
   let lie = true
   const fake = await startFake((req, res) => {
     const url = req.url ?? ''
-    if (url === '/v2/') { res.writeHead(200); res.end('{}'); return }
-    if (url.includes('/manifests/')) { res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' }); res.end(p.manifest); return }
-    if (url.endsWith(p.configDigest)) { res.writeHead(200); res.end(p.config); return }
+    if (url === '/v2/') {
+      res.writeHead(200)
+      res.end('{}')
+      return
+    }
+    if (url.includes('/manifests/')) {
+      res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' })
+      res.end(p.manifest)
+      return
+    }
+    if (url.endsWith(p.configDigest)) {
+      res.writeHead(200)
+      res.end(p.config)
+      return
+    }
     if (url.endsWith(p.layerDigest)) {
       const body = Buffer.from(p.layer)
       if (lie) body[body.length - 1] ^= 0xff
-      res.writeHead(200); res.end(body); return
+      res.writeHead(200)
+      res.end(body)
+      return
     }
-    res.writeHead(404); res.end()
+    res.writeHead(404)
+    res.end()
   })
   try {
     const root = makeDataRoot()
@@ -182,9 +216,21 @@ test('an interrupted download resumes where it stopped', async (t) => {
   const ranges: string[] = []
   const fake = await startFake((req, res) => {
     const url = req.url ?? ''
-    if (url === '/v2/') { res.writeHead(200); res.end('{}'); return }
-    if (url.includes('/manifests/')) { res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' }); res.end(p.manifest); return }
-    if (url.endsWith(p.configDigest)) { res.writeHead(200); res.end(p.config); return }
+    if (url === '/v2/') {
+      res.writeHead(200)
+      res.end('{}')
+      return
+    }
+    if (url.includes('/manifests/')) {
+      res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' })
+      res.end(p.manifest)
+      return
+    }
+    if (url.endsWith(p.configDigest)) {
+      res.writeHead(200)
+      res.end(p.config)
+      return
+    }
     if (url.endsWith(p.layerDigest)) {
       if (req.headers.range) ranges.push(req.headers.range)
       if (cut) {
@@ -194,9 +240,12 @@ test('an interrupted download resumes where it stopped', async (t) => {
         return
       }
       const from = Number(/bytes=(\d+)-/.exec(req.headers.range ?? '')?.[1] ?? 0)
-      res.writeHead(from > 0 ? 206 : 200); res.end(p.layer.subarray(from)); return
+      res.writeHead(from > 0 ? 206 : 200)
+      res.end(p.layer.subarray(from))
+      return
     }
-    res.writeHead(404); res.end()
+    res.writeHead(404)
+    res.end()
   })
   try {
     const root = makeDataRoot()
@@ -214,7 +263,10 @@ test('an interrupted download resumes where it stopped', async (t) => {
 })
 
 test('401 without a way to authenticate is a clear error', async (t) => {
-  const fake = await startFake((_req, res) => { res.writeHead(401); res.end() })
+  const fake = await startFake((_req, res) => {
+    res.writeHead(401)
+    res.end()
+  })
   try {
     const r = await tscAsync(makeDataRoot(), ['pull', `${fake.host}/x/y:1`, '--json'])
     t.is(r.code, 125)
@@ -240,11 +292,28 @@ test('a bearer challenge is answered with a token from the realm, with stored cr
       res.end()
       return
     }
-    if (url.pathname === '/v2/') { res.writeHead(200); res.end('{}'); return }
-    if (url.pathname.includes('/manifests/')) { res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' }); res.end(p.manifest); return }
-    if (url.pathname.endsWith(p.configDigest)) { res.writeHead(200); res.end(p.config); return }
-    if (url.pathname.endsWith(p.layerDigest)) { res.writeHead(200); res.end(p.layer); return }
-    res.writeHead(404); res.end()
+    if (url.pathname === '/v2/') {
+      res.writeHead(200)
+      res.end('{}')
+      return
+    }
+    if (url.pathname.includes('/manifests/')) {
+      res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' })
+      res.end(p.manifest)
+      return
+    }
+    if (url.pathname.endsWith(p.configDigest)) {
+      res.writeHead(200)
+      res.end(p.config)
+      return
+    }
+    if (url.pathname.endsWith(p.layerDigest)) {
+      res.writeHead(200)
+      res.end(p.layer)
+      return
+    }
+    res.writeHead(404)
+    res.end()
   })
   try {
     const root = makeDataRoot()
@@ -263,11 +332,28 @@ test('a registry sending more than a blob announces is refused, and the store st
   const p = imageParts()
   const fake = await startFake((req, res) => {
     const url = req.url ?? ''
-    if (url === '/v2/') { res.writeHead(200); res.end('{}'); return }
-    if (url.includes('/manifests/')) { res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' }); res.end(p.manifest); return }
-    if (url.endsWith(p.configDigest)) { res.writeHead(200); res.end(p.config); return }
-    if (url.endsWith(p.layerDigest)) { res.writeHead(200); res.end(Buffer.concat([p.layer, Buffer.alloc(4096, 7)])); return }
-    res.writeHead(404); res.end()
+    if (url === '/v2/') {
+      res.writeHead(200)
+      res.end('{}')
+      return
+    }
+    if (url.includes('/manifests/')) {
+      res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' })
+      res.end(p.manifest)
+      return
+    }
+    if (url.endsWith(p.configDigest)) {
+      res.writeHead(200)
+      res.end(p.config)
+      return
+    }
+    if (url.endsWith(p.layerDigest)) {
+      res.writeHead(200)
+      res.end(Buffer.concat([p.layer, Buffer.alloc(4096, 7)]))
+      return
+    }
+    res.writeHead(404)
+    res.end()
   })
   try {
     const root = makeDataRoot()
@@ -276,7 +362,13 @@ test('a registry sending more than a blob announces is refused, and the store st
     t.is(json(r).error.code, 'blob_mismatch')
     t.deepEqual(json(tsc(root, ['images', '--json'])), [])
     const dir = join(root, 'images/blobs/sha256')
-    for (const f of readdirSync(dir)) t.is(createHash('sha256').update(readFileSync(join(dir, f))).digest('hex'), f)
+    for (const f of readdirSync(dir))
+      t.is(
+        createHash('sha256')
+          .update(readFileSync(join(dir, f)))
+          .digest('hex'),
+        f,
+      )
   } finally {
     fake.stop()
   }

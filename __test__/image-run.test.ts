@@ -162,7 +162,10 @@ test('whiteouts of an upper layer hide files and directories of the lower ones',
   const base = makeRootfs()
   execFileSync('sh', ['-c', `mkdir -p ${base}/var/old-dir && echo keep > ${base}/etc/keep && echo gone > ${base}/etc/gone && echo old > ${base}/var/old-dir/f`])
   const top = mkdtempSync(join(tmpdir(), 'tsc-box-top-'))
-  execFileSync('sh', ['-c', `mkdir -p ${top}/etc ${top}/var/old-dir && touch ${top}/etc/.wh.gone ${top}/var/old-dir/.wh..wh..opq && echo new > ${top}/var/old-dir/g`])
+  execFileSync('sh', [
+    '-c',
+    `mkdir -p ${top}/etc ${top}/var/old-dir && touch ${top}/etc/.wh.gone ${top}/var/old-dir/.wh..wh..opq && echo new > ${top}/var/old-dir/g`,
+  ])
   const file = makeArchive({ dir: base, moreLayers: [top], name: 'localhost/wh:1', config: { Entrypoint: ['/bin/sh', '-c'] } })
   const root = makeDataRoot()
   t.is(tsc(root, ['load', '-i', file]).code, 0)

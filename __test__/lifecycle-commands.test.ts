@@ -100,7 +100,10 @@ test('logs: stdout and stderr apart, --tail, -t, --since, and -f until the conta
   t.is(tsc(root, ['logs', '--since', '2999-01-01T00:00:00Z', id]).stdout, '')
   t.is(tsc(root, ['logs', '--since', '1h', id]).stdout.split('\n').length, 5)
   const json = JSON.parse(tsc(root, ['logs', '--json', id]).stdout) as Array<{ stream: string; log: string; time: string }>
-  t.deepEqual(json.filter((e) => e.stream === 'stderr').map((e) => e.log), ['err1\n', 'err2\n', 'err3\n'])
+  t.deepEqual(
+    json.filter((e) => e.stream === 'stderr').map((e) => e.log),
+    ['err1\n', 'err2\n', 'err3\n'],
+  )
   const f = detached(root, '--rootfs', rootfs, 'sh', '-c', 'echo first; sleep 1; echo second')
   const followed = tsc(root, ['logs', '-f', f])
   t.is(followed.code, 0)
@@ -217,7 +220,13 @@ test('pause freezes every process and unpause thaws them', async (t) => {
   cleanup(t, root)
   const id = detached(root, '--rootfs', rootfs, 'sh', '-c', 'while true; do date +%s%N > /tmp/tick-$HOSTNAME; sleep 0.05; done')
   const tick = join(rootfs, 'tmp', `tick-${id.slice(0, 12)}`)
-  await until('a first tick', () => { try { return readFileSync(tick, 'utf8') } catch { return undefined } })
+  await until('a first tick', () => {
+    try {
+      return readFileSync(tick, 'utf8')
+    } catch {
+      return undefined
+    }
+  })
   t.is(tsc(root, ['pause', id]).code, 0)
   t.is(stateOf(root, id)!.state, 'paused')
   const frozen = readFileSync(tick, 'utf8')
@@ -289,8 +298,14 @@ test('container prune removes stopped containers only', (t) => {
   const created = tsc(root, ['create', '--rootfs', rootfs, 'true']).stdout.trim()
   const r = JSON.parse(tsc(root, ['container', 'prune', '-f', '--json']).stdout)
   t.deepEqual(r.removed.sort(), [done, created].sort())
-  t.deepEqual(ps(root).map((e) => e.id), [live])
-  t.deepEqual(leftovers(root, [done, created]).filter((l) => !l.includes(live)), [])
+  t.deepEqual(
+    ps(root).map((e) => e.id),
+    [live],
+  )
+  t.deepEqual(
+    leftovers(root, [done, created]).filter((l) => !l.includes(live)),
+    [],
+  )
 })
 
 test('a detached -t container logs its terminal output', (t) => {
@@ -315,12 +330,22 @@ test('a log past its size limit is rotated and still read in order', (t) => {
   const root = makeDataRoot()
   cleanup(t, root)
   // 10 MiB default limit: 12 MiB of output rotates once.
-  const id = detached(root, '--rootfs', rootfs, 'sh', '-c', 'i=0; while [ $i -lt 120000 ]; do echo "line $i ........................................................................................"; i=$((i+1)); done')
+  const id = detached(
+    root,
+    '--rootfs',
+    rootfs,
+    'sh',
+    '-c',
+    'i=0; while [ $i -lt 120000 ]; do echo "line $i ........................................................................................"; i=$((i+1)); done',
+  )
   tsc(root, ['wait', id])
   const dir = join(root, 'containers', id)
   t.true(readFileSync(join(dir, 'container.log.1')).length > 5 << 20)
   const lines = tsc(root, ['logs', '--tail', '3', id]).stdout.trim().split('\n')
-  t.deepEqual(lines.map((l) => l.split(' ')[1]), ['119997', '119998', '119999'])
+  t.deepEqual(
+    lines.map((l) => l.split(' ')[1]),
+    ['119997', '119998', '119999'],
+  )
   writeFileSync(join(dir, 'container.log.1'), '')
 })
 
@@ -331,7 +356,10 @@ test('run -d --rm and create --rm: the container removes itself once it has ende
   const ended = detached(root, '--rm', '--rootfs', rootfs, 'sh', '-c', 'sleep 0.3; exit 3')
   const kept = detached(root, '--rootfs', rootfs, 'sh', '-c', 'exit 3')
   await until('the --rm container to remove itself', () => stateOf(root, ended) === undefined)
-  t.deepEqual(leftovers(root, [ended]).filter((l) => !l.includes(kept)), [])
+  t.deepEqual(
+    leftovers(root, [ended]).filter((l) => !l.includes(kept)),
+    [],
+  )
   // The same container without --rm stays, exited, for `logs` and `inspect`.
   await until('the other to exit', () => stateOf(root, kept)?.state === 'exited')
   t.is(stateOf(root, kept)!.exitCode, 3)

@@ -36,7 +36,22 @@ function rootWithImage(): string {
   return root
 }
 
-const SYSCALLS = ['mkdir', 'mkdirat', 'rename', 'renameat', 'renameat2', 'link', 'linkat', 'symlink', 'unlink', 'unlinkat', 'rmdir', 'mount', 'umount2', 'openat']
+const SYSCALLS = [
+  'mkdir',
+  'mkdirat',
+  'rename',
+  'renameat',
+  'renameat2',
+  'link',
+  'linkat',
+  'symlink',
+  'unlink',
+  'unlinkat',
+  'rmdir',
+  'mount',
+  'umount2',
+  'openat',
+]
 
 interface Step {
   syscall: string
@@ -133,7 +148,11 @@ function everythingListed(t: ExecutionContext, root: string, where: string): PsE
       `${where}: overlay ${key} (${entries(dir).join(',')}) belongs to no container ps -a lists`,
     )
   }
-  for (const m of mountsUnder(root)) t.true(rootfsOf.some((r) => m.startsWith(r.replace(/\/merged$/, '/'))), `${where}: mount ${m} belongs to no listed container`)
+  for (const m of mountsUnder(root))
+    t.true(
+      rootfsOf.some((r) => m.startsWith(r.replace(/\/merged$/, '/'))),
+      `${where}: mount ${m} belongs to no listed container`,
+    )
   return listed
 }
 
@@ -172,7 +191,10 @@ function cleanAfterKill(t: ExecutionContext, root: string, where: string, usePru
   t.is(tsc(root, ['container', 'prune', '-f']).code, 0)
   nothingLeft(t, root, where, true, ids)
   if (!runAgain) return
-  const again = tsc(root, runArgs.map((a) => (a === '--rm' ? '-d' : a)))
+  const again = tsc(
+    root,
+    runArgs.map((a) => (a === '--rm' ? '-d' : a)),
+  )
   t.is(again.code, 0, `${where}: run --name ${NAME} afterwards: ${again.stderr}`)
   t.is(tsc(root, ['rm', '-f', NAME]).code, 0)
 }
@@ -243,13 +265,34 @@ async function killedAfterMs(root: string, args: string[], ms: number): Promise<
   await done
 }
 
-sweepTests('run -d --rootfs killed at every step: ps -a lists it or nothing exists; rm/prune clean; the name is free', makeDataRoot, ['run', '-d', '--name', NAME, '--rootfs', rootfs, 'sleep', '100'], false)
+sweepTests(
+  'run -d --rootfs killed at every step: ps -a lists it or nothing exists; rm/prune clean; the name is free',
+  makeDataRoot,
+  ['run', '-d', '--name', NAME, '--rootfs', rootfs, 'sleep', '100'],
+  false,
+)
 
-sweepTests('run -d IMAGE killed at every step: no overlay or mount outlives what ps -a lists; rmi works after', rootWithImage, ['run', '-d', '--name', NAME, IMG], true)
+sweepTests(
+  'run -d IMAGE killed at every step: no overlay or mount outlives what ps -a lists; rmi works after',
+  rootWithImage,
+  ['run', '-d', '--name', NAME, IMG],
+  true,
+)
 
-sweepTests('foreground run --rm IMAGE killed at every step of creating and removing: all of it is found and cleaned', rootWithImage, ['run', '--rm', '--name', NAME, IMG, 'true'], true)
+sweepTests(
+  'foreground run --rm IMAGE killed at every step of creating and removing: all of it is found and cleaned',
+  rootWithImage,
+  ['run', '--rm', '--name', NAME, IMG, 'true'],
+  true,
+)
 
-sweepTests('rm -f of a running IMAGE container killed at every step: listed until its directory vanishes, finished by rm or prune', rootWithImage, ['rm', '-f', NAME], true, ['run', '-d', '--name', NAME, IMG])
+sweepTests(
+  'rm -f of a running IMAGE container killed at every step: listed until its directory vanishes, finished by rm or prune',
+  rootWithImage,
+  ['rm', '-f', NAME],
+  true,
+  ['run', '-d', '--name', NAME, IMG],
+)
 
 for (const mode of ['-d', '--rm']) {
   for (const delays of [
@@ -274,10 +317,35 @@ withStrace('a concurrent prune leaves a container being created alone; rm waits 
   const root = makeDataRoot()
   // Stopped (SIGSTOP) as it enters the name claim: its directory and "creating" record exist,
   // its creator is alive, and it stays so until the test lets it go on (SIGCONT).
-  const child = spawn(STRACE!, ['-f', '--detach-on=execve', '-qq', '-o', '/dev/null', '-e', 'trace=link', '-e', 'inject=link:signal=SIGSTOP:when=1', process.execPath, '--', BIN, 'run', '-d', '--name', NAME, '--rootfs', rootfs, 'sleep', '100'], {
-    env: { ...process.env, TSC_BOX_ROOT: root },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  const child = spawn(
+    STRACE!,
+    [
+      '-f',
+      '--detach-on=execve',
+      '-qq',
+      '-o',
+      '/dev/null',
+      '-e',
+      'trace=link',
+      '-e',
+      'inject=link:signal=SIGSTOP:when=1',
+      process.execPath,
+      '--',
+      BIN,
+      'run',
+      '-d',
+      '--name',
+      NAME,
+      '--rootfs',
+      rootfs,
+      'sleep',
+      '100',
+    ],
+    {
+      env: { ...process.env, TSC_BOX_ROOT: root },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
   let out = ''
   child.stdout!.on('data', (d) => (out += d))
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)))
@@ -306,10 +374,14 @@ test('a killed foreground run whose container then ended: Exited (unknown), exit
   const root = makeDataRoot()
   // It ends only once the test says so (a file in its root filesystem), after its run is gone.
   const go = `/tmp/go-fg-${process.pid}`
-  const child = spawn(process.execPath, ['--', BIN, 'run', '--name', 'fg', '--rootfs', rootfs, 'sh', '-c', `while [ ! -e ${go} ]; do sleep 0.1; done; exit 3`], {
-    env: { ...process.env, TSC_BOX_ROOT: root },
-    stdio: 'ignore',
-  })
+  const child = spawn(
+    process.execPath,
+    ['--', BIN, 'run', '--name', 'fg', '--rootfs', rootfs, 'sh', '-c', `while [ ! -e ${go} ]; do sleep 0.1; done; exit 3`],
+    {
+      env: { ...process.env, TSC_BOX_ROOT: root },
+      stdio: 'ignore',
+    },
+  )
   await until('running', () => stateOf(root, 'fg')?.state === 'running')
   child.kill('SIGKILL')
   await new Promise((r) => child.on('exit', r))
@@ -346,11 +418,7 @@ test('a dead container (its creation was killed) shows as Dead, cannot start, an
   t.is(e.state, 'dead')
   t.is(e.status, 'Dead')
   t.is(e.exitCode, null)
-  t.deepEqual(
-    tsc(root, ['ps', '--format', '{{.Names}} {{.Status}}']).stdout.trim(),
-    '',
-    'ps without -a lists only running containers',
-  )
+  t.deepEqual(tsc(root, ['ps', '--format', '{{.Names}} {{.Status}}']).stdout.trim(), '', 'ps without -a lists only running containers')
   const start = tsc(root, ['start', '--json', 'half'])
   t.is(start.code, 1)
   t.is(JSON.parse(start.stdout).error.code, 'container_dead')

@@ -16,11 +16,14 @@ test('100 detached containers: start, list, exec, stop, remove with 0 failures a
   const root = makeDataRoot()
   const failures: string[] = []
   const ids: string[] = []
-  await tenAtATime(Array.from({ length: 100 }, (_, i) => i), async (i) => {
-    const r = await tscAsync(root, ['run', '-d', '--name', `load${i}`, '--rootfs', rootfs, 'sh', '-c', 'trap "exit 0" TERM; sleep 100000 & wait'])
-    if (r.code !== 0) failures.push(`run ${i}: ${r.code} ${r.stderr}`)
-    else ids.push(r.stdout.trim())
-  })
+  await tenAtATime(
+    Array.from({ length: 100 }, (_, i) => i),
+    async (i) => {
+      const r = await tscAsync(root, ['run', '-d', '--name', `load${i}`, '--rootfs', rootfs, 'sh', '-c', 'trap "exit 0" TERM; sleep 100000 & wait'])
+      if (r.code !== 0) failures.push(`run ${i}: ${r.code} ${r.stderr}`)
+      else ids.push(r.stdout.trim())
+    },
+  )
   const listed = ps(root, false)
   t.is(listed.length, 100)
   t.true(listed.every((e) => e.state === 'running'))

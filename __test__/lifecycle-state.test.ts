@@ -52,7 +52,13 @@ test('20 parallel rm and 20 parallel ps while containers start and stop', async 
   // The same container removed 20 times at once: one wins, the others find nothing.
   const same = detached(root, 'sleep', '1000')
   const sameRms = Array.from({ length: 20 }, () => tscAsync(root, ['rm', '-f', '--json', same]))
-  const [rmResults, psResults, sameResults, churnResults, shortResults] = await Promise.all([Promise.all(rms), Promise.all(pss), Promise.all(sameRms), Promise.all(churn), Promise.all(short)])
+  const [rmResults, psResults, sameResults, churnResults, shortResults] = await Promise.all([
+    Promise.all(rms),
+    Promise.all(pss),
+    Promise.all(sameRms),
+    Promise.all(churn),
+    Promise.all(short),
+  ])
   for (const r of rmResults) t.is(r.code, 0, r.stderr)
   for (const r of psResults) {
     t.is(r.code, 0, r.stderr)
@@ -67,7 +73,13 @@ test('20 parallel rm and 20 parallel ps while containers start and stop', async 
   for (const id of shortIds) t.is(tsc(root, ['wait', id]).stdout.trim(), '3')
   const now = ps(root)
   truthful(t, now)
-  t.deepEqual(now.filter((e) => e.state === 'running').map((e) => e.name).sort(), ['new0', 'new1', 'new2', 'new3', 'new4'])
+  t.deepEqual(
+    now
+      .filter((e) => e.state === 'running')
+      .map((e) => e.name)
+      .sort(),
+    ['new0', 'new1', 'new2', 'new3', 'new4'],
+  )
   t.is(now.length, 10)
   t.is(tsc(root, ['rm', '-f', ...now.map((e) => e.id)]).code, 0)
   t.deepEqual(leftovers(root, [...victims, same, ...now.map((e) => e.id)]), [])
@@ -128,10 +140,7 @@ test('SIGKILL of tsc-box and the runtime at any point of run -d, stop and rm: tr
   // once (no grace period: the creator's pid and start time say it is gone).
   const prune = JSON.parse(tsc(root, ['container', 'prune', '-f', '--json']).stdout)
   t.true(Array.isArray(prune.removed))
-  t.deepEqual(
-    leftovers(root, allIds),
-    [],
-  )
+  t.deepEqual(leftovers(root, allIds), [])
 })
 
 test('a container directory a killed run left before its record is pruned', async (t) => {

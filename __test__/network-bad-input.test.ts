@@ -66,12 +66,30 @@ test.serial('a published port already in use on the host is refused before the c
     srv.close()
   }
   t.false(leases().some((l) => l.name === name))
-  t.deepEqual(links().filter((l) => !linksBefore.includes(l) && l.startsWith('tsb')).filter((l) => leases().every((x) => x.veth !== l)), [])
+  t.deepEqual(
+    links()
+      .filter((l) => !linksBefore.includes(l) && l.startsWith('tsb'))
+      .filter((l) => leases().every((x) => x.veth !== l)),
+    [],
+  )
   noContainersLeft(t)
 })
 
 test.serial('a port another container publishes is refused', async (t) => {
-  const child = tscSpawn(root, ['run', '--rm', '--init', '--network', 'bridge', '-p', '127.0.0.1::80', '--rootfs', rootfs, 'sh', '-c', 'echo up; exec sleep 100'])
+  const child = tscSpawn(root, [
+    'run',
+    '--rm',
+    '--init',
+    '--network',
+    'bridge',
+    '-p',
+    '127.0.0.1::80',
+    '--rootfs',
+    rootfs,
+    'sh',
+    '-c',
+    'echo up; exec sleep 100',
+  ])
   const done = collect(child)
   await waitForOutput(child, (s) => s.includes('up'))
   const mine = leases().filter((l) => (l as unknown as { ports: Array<{ hostPort: number }> }).ports.length > 0)

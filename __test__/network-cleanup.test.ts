@@ -23,16 +23,28 @@ test.serial('50 run --rm cycles with published ports leave no veth, rule or leas
   const deadline = Date.now() + 5000
   const veths = ids.map((id) => hostVeth(id, 'bridge'))
   while (links().some((l) => veths.includes(l)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
-  t.deepEqual(links().filter((l) => veths.includes(l)), [], 'veths left')
+  t.deepEqual(
+    links().filter((l) => veths.includes(l)),
+    [],
+    'veths left',
+  )
   const tables = new Set(ids.flatMap((id) => [`ip ${nftTable(id, 'bridge')}`, `ip6 ${nftTable(id, 'bridge')}`]))
-  t.deepEqual(nftTables().filter((x) => tables.has(x)), [], 'nftables tables left')
+  t.deepEqual(
+    nftTables().filter((x) => tables.has(x)),
+    [],
+    'nftables tables left',
+  )
   // The relays end with their containers' inits (a pidfd event), a moment after. Only this
   // test relays to container port 81.
   const relays = () => processesWith(']:81').filter((p) => processesWith('port-proxy').includes(p))
   const relayEnd = Date.now() + 5000
   while (relays().length > 0 && Date.now() < relayEnd) await new Promise((r) => setTimeout(r, 50))
   t.deepEqual(relays(), [], 'port relays left')
-  t.deepEqual(leases().filter((l) => ids.includes(l.id)), [], 'leases left')
+  t.deepEqual(
+    leases().filter((l) => ids.includes(l.id)),
+    [],
+    'leases left',
+  )
   t.deepEqual(readdirSync(`${root}/containers`), [], 'container directories left')
 })
 
@@ -69,7 +81,10 @@ test.serial('what a SIGKILLed runtime left (lease, port rules) is reclaimed by t
   // No poststop hook ran (the runtime was killed): only a reconcile can release them. It
   // happens at any network command (another test file may run one first).
   t.is(tsc(root, ['network', 'ls']).code, 0)
-  t.false(leases().some((l) => l.name === name), 'lease not reclaimed')
+  t.false(
+    leases().some((l) => l.name === name),
+    'lease not reclaimed',
+  )
   t.false(nftTables().includes(`ip ${lease!.nftTable}`), 'port table not removed')
   t.false(links().includes(lease!.veth), 'veth left')
 })

@@ -7,7 +7,7 @@ import { parseNetworkMode } from '../src/network/mode'
 import { parseAddHost, parseDns, resolvConfFor } from '../src/network/etc'
 import type { Spec } from '../src/oci/spec'
 
-test('-p accepts docker\'s forms', (t) => {
+test("-p accepts docker's forms", (t) => {
   t.deepEqual(parsePublish('8080:80'), { hostPort: 8080, containerPort: 80, proto: 'tcp' })
   t.deepEqual(parsePublish('127.0.0.1:8080:80/udp'), { hostIp: '127.0.0.1', hostPort: 8080, containerPort: 80, proto: 'udp' })
   t.deepEqual(parsePublish('127.0.0.1::80'), { hostIp: '127.0.0.1', hostPort: 0, containerPort: 80, proto: 'tcp' })
@@ -16,11 +16,29 @@ test('-p accepts docker\'s forms', (t) => {
   t.deepEqual(parsePublish('[::1]:8080:80'), { hostIp: '::1', hostPort: 8080, containerPort: 80, proto: 'tcp' })
   t.deepEqual(parsePublish('[fd00::5]::53/udp'), { hostIp: 'fd00::5', hostPort: 0, containerPort: 53, proto: 'udp' })
   t.deepEqual(parsePublish('[::]:81:80'), { hostPort: 81, containerPort: 80, proto: 'tcp' })
-  for (const bad of ['', 'x', '80:', ':80:80:80', '8000-8010:80', '70000:80', '80:0', '80/sctp', 'localhost:80:80', '::1:80:80', '[::1]:80', '[::1:80:80', '[1.2.3.4]:80:80', '[zz::1]:80:80']) {
+  for (const bad of [
+    '',
+    'x',
+    '80:',
+    ':80:80:80',
+    '8000-8010:80',
+    '70000:80',
+    '80:0',
+    '80/sctp',
+    'localhost:80:80',
+    '::1:80:80',
+    '[::1]:80',
+    '[::1:80:80',
+    '[1.2.3.4]:80:80',
+    '[zz::1]:80:80',
+  ]) {
     const e = t.throws(() => parsePublish(bad), undefined, bad) as { code?: string }
     t.is(e.code, 'invalid_publish', bad)
   }
-  t.deepEqual(exposedToPublished(['80/tcp', '53/udp', '8080']).map((p) => `${p.containerPort}/${p.proto}`), ['80/tcp', '53/udp', '8080/tcp'])
+  t.deepEqual(
+    exposedToPublished(['80/tcp', '53/udp', '8080']).map((p) => `${p.containerPort}/${p.proto}`),
+    ['80/tcp', '53/udp', '8080/tcp'],
+  )
 })
 
 test('--network modes', (t) => {
@@ -60,7 +78,10 @@ const setup = (mode: NetworkSetup['mode'], extra: Partial<NetworkSetup> = {}): N
 test('applyNetwork: namespaces and hooks per mode', (t) => {
   const host = baseSpec()
   applyNetwork(host, setup({ kind: 'host' }), { runtime: '/rt', containerDir: '/c' })
-  t.deepEqual(host.linux!.namespaces!.map((n) => n.type), ['pid', 'mount'])
+  t.deepEqual(
+    host.linux!.namespaces!.map((n) => n.type),
+    ['pid', 'mount'],
+  )
   t.is(host.hooks, undefined)
 
   const joined = baseSpec()

@@ -42,10 +42,15 @@ export function processesWith(needle: string): number[] {
 /** nftables tables right now ("ip tsc-box", ...). */
 export function nftTables(): string[] {
   const r = spawnSync('nft', ['list', 'tables'], { encoding: 'utf8' })
-  return r.stdout.split('\n').map((l) => l.replace(/^table /, '').trim()).filter(Boolean)
+  return r.stdout
+    .split('\n')
+    .map((l) => l.replace(/^table /, '').trim())
+    .filter(Boolean)
 }
 
-interface LeaseDoc { leases: Array<{ id: string; name: string; ip: string; ip6?: string; veth: string; nftTable: string | null }> }
+interface LeaseDoc {
+  leases: Array<{ id: string; name: string; ip: string; ip6?: string; veth: string; nftTable: string | null }>
+}
 
 /** Every lease of every network. */
 export function leases(): LeaseDoc['leases'] {
@@ -117,7 +122,9 @@ export function httpGet(url: string, ms = 5000): Promise<string> {
   return new Promise((res, rej) => {
     const req = http.get(url, { timeout: ms }, (r) => {
       let body = ''
-      r.setEncoding('utf8').on('data', (d: string) => (body += d)).on('end', () => res(body))
+      r.setEncoding('utf8')
+        .on('data', (d: string) => (body += d))
+        .on('end', () => res(body))
     })
     req.on('timeout', () => req.destroy(new Error(`timeout fetching ${url}`)))
     req.on('error', rej)
@@ -160,7 +167,7 @@ export class OutsideWorld {
   private server?: ChildProcess
 
   constructor(tag: number) {
-    const n = (process.pid + tag) % 200 + 20
+    const n = ((process.pid + tag) % 200) + 20
     this.ns = `tsbt-out-${process.pid}-${tag}`
     this.hostIf = `tsbto${process.pid % 100000}${tag}`.slice(0, 15)
     this.hostIp = `198.18.${n}.1`
@@ -177,7 +184,9 @@ export class OutsideWorld {
 
   /** busybox httpd inside the namespace on NS_IP:port (every address with `everywhere`: IPv6 too). */
   serve(port: number, root: string, everywhere = false): void {
-    this.server = spawn('ip', ['netns', 'exec', this.ns, 'busybox', 'httpd', '-f', '-p', everywhere ? String(port) : `${this.nsIp}:${port}`, '-h', root], { stdio: 'ignore' })
+    this.server = spawn('ip', ['netns', 'exec', this.ns, 'busybox', 'httpd', '-f', '-p', everywhere ? String(port) : `${this.nsIp}:${port}`, '-h', root], {
+      stdio: 'ignore',
+    })
   }
 
   /** IPv6 on the link too (a unique local /64 of its own, no route back to the containers). */

@@ -11,7 +11,21 @@ import * as net from 'node:net'
 import { join } from 'node:path'
 import { BIN, makeDataRoot, tsc } from './helpers/cli'
 import { makeRootfs } from './helpers/rootfs'
-import { docroot, freePort, hostHasIpv6, hostVeth, httpGetRetry, leases, links, NET_DIR, nftTable, nftTables, OutsideWorld, processesWith, serveContainer } from './network-helpers'
+import {
+  docroot,
+  freePort,
+  hostHasIpv6,
+  hostVeth,
+  httpGetRetry,
+  leases,
+  links,
+  NET_DIR,
+  nftTable,
+  nftTables,
+  OutsideWorld,
+  processesWith,
+  serveContainer,
+} from './network-helpers'
 
 const rootfs = makeRootfs()
 const root = makeDataRoot()
@@ -65,7 +79,17 @@ async function leaseOf(name: string, ms = 20_000) {
 }
 
 test.serial('the default bridge gives a container an IPv6 address, route and hosts line (or says why not)', (t) => {
-  const r = tsc(root, ['run', '--rm', '--network', 'bridge', '--rootfs', rootfs, 'sh', '-c', 'ip -6 addr show dev eth0 scope global; echo ---; ip -6 route show default; echo ---; cat /etc/hosts'])
+  const r = tsc(root, [
+    'run',
+    '--rm',
+    '--network',
+    'bridge',
+    '--rootfs',
+    rootfs,
+    'sh',
+    '-c',
+    'ip -6 addr show dev eth0 scope global; echo ---; ip -6 route show default; echo ---; cat /etc/hosts',
+  ])
   t.is(r.code, 0, r.stderr)
   const bridge = inspect('bridge')
   if (!V6) {
@@ -86,13 +110,32 @@ test.serial('the default bridge gives a container an IPv6 address, route and hos
   t.regex(hosts!, new RegExp(`^${m![1]}\\t`, 'm'), 'its own IPv6 line in /etc/hosts')
 })
 
-v6test('a published port answers on [::1] and on the host\'s IPv6 addresses, also from another namespace; nothing stays after', async (t) => {
+v6test("a published port answers on [::1] and on the host's IPv6 addresses, also from another namespace; nothing stays after", async (t) => {
   const www = docroot('hello-v6')
   const [p1, p2] = [await freePort('::'), await freePort('::')]
   const world = new OutsideWorld(5)
   const { hostIp6 } = world.addIpv6()
   const name = `v6web-${process.pid}`
-  const s = serveContainer(root, ['--name', name, '--network', 'bridge', '-p', `[::1]:${p1}:80`, '-p', `${p2}:80`, '-v', `${www}:/www:ro`, '--rootfs', rootfs, 'httpd', '-f', '-p', '80', '-h', '/www'])
+  const s = serveContainer(root, [
+    '--name',
+    name,
+    '--network',
+    'bridge',
+    '-p',
+    `[::1]:${p1}:80`,
+    '-p',
+    `${p2}:80`,
+    '-v',
+    `${www}:/www:ro`,
+    '--rootfs',
+    rootfs,
+    'httpd',
+    '-f',
+    '-p',
+    '80',
+    '-h',
+    '/www',
+  ])
   let id: string | undefined
   let ip6: string | undefined
   try {
@@ -103,7 +146,12 @@ v6test('a published port answers on [::1] and on the host\'s IPv6 addresses, als
     t.is(await httpGetRetry(`http://[::1]:${p2}/`), 'hello-v6', 'every-address publishing includes [::1]')
     t.is(await httpGetRetry(`http://[${hostIp6}]:${p2}/`), 'hello-v6', "the host's own IPv6 address")
     t.is(await httpGetRetry(`http://127.0.0.1:${p2}/`), 'hello-v6', 'IPv4 still works')
-    const r = world.exec(['busybox', 'sh', '-c', `for i in 1 2 3 4 5; do busybox timeout 5 busybox wget -q -O- http://[${hostIp6}]:${p2}/ && exit 0; sleep 0.3; done; exit 1`])
+    const r = world.exec([
+      'busybox',
+      'sh',
+      '-c',
+      `for i in 1 2 3 4 5; do busybox timeout 5 busybox wget -q -O- http://[${hostIp6}]:${p2}/ && exit 0; sleep 0.3; done; exit 1`,
+    ])
     t.is(r.stdout, 'hello-v6', r.stderr)
     t.true(processesWith(`[${ip6}]:80`).length > 0, 'the [::1] relay runs')
   } finally {
@@ -113,13 +161,19 @@ v6test('a published port answers on [::1] and on the host\'s IPv6 addresses, als
   t.truthy(id)
   t.false(nftTables().includes(`ip6 ${nftTable(id!, 'bridge')}`), 'IPv6 port table left')
   t.false(nftTables().includes(`ip ${nftTable(id!, 'bridge')}`), 'IPv4 port table left')
-  t.false(leases().some((l) => l.id === id), 'lease left')
+  t.false(
+    leases().some((l) => l.id === id),
+    'lease left',
+  )
   const end = Date.now() + 5000
   while (processesWith(`[${ip6}]:80`).length > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 50))
   t.deepEqual(processesWith(`[${ip6}]:80`), [], 'the relay outlived its container')
   // The port is free again on [::1].
   await new Promise<void>((res, rej) => {
-    const srv = net.createServer().once('error', rej).listen(p1, '::1', () => srv.close(() => res()))
+    const srv = net
+      .createServer()
+      .once('error', rej)
+      .listen(p1, '::1', () => srv.close(() => res()))
   })
 })
 
@@ -129,8 +183,17 @@ v6test('outgoing IPv6 reaches a server in another namespace through the NAT, wit
     const { hostIp6, nsIp6 } = world.addIpv6()
     world.serve(8000, docroot('hello-outside-v6'), true)
     const url = `http://[${nsIp6}]:8000`
-    const r = tsc(root, ['run', '--rm', '--network', 'bridge', '--rootfs', rootfs, 'sh', '-c',
-      `for i in $(seq 1 20); do timeout 3 wget -q -O- ${url}/ && break; sleep 0.2; done; echo; timeout 3 wget -q -O- ${url}/cgi-bin/ip`])
+    const r = tsc(root, [
+      'run',
+      '--rm',
+      '--network',
+      'bridge',
+      '--rootfs',
+      rootfs,
+      'sh',
+      '-c',
+      `for i in $(seq 1 20); do timeout 3 wget -q -O- ${url}/ && break; sleep 0.2; done; echo; timeout 3 wget -q -O- ${url}/cgi-bin/ip`,
+    ])
     t.is(r.code, 0, r.stderr)
     const [body, source] = r.stdout.trim().split('\n')
     t.is(body, 'hello-outside-v6')
@@ -149,14 +212,38 @@ v6test('two containers on an --ipv6 user network reach each other over IPv6, by 
   t.is(c.code, 0, c.stdout + c.stderr)
   t.is((JSON.parse(c.stdout) as { subnet6: string }).subnet6, subnet6)
   const web = `v6peer-${process.pid}`
-  const s = serveContainer(root, ['--name', web, '--network', netName, '-v', `${docroot('hello-peer-v6')}:/www:ro`, '--rootfs', rootfs, 'httpd', '-f', '-p', '80', '-h', '/www'])
+  const s = serveContainer(root, [
+    '--name',
+    web,
+    '--network',
+    netName,
+    '-v',
+    `${docroot('hello-peer-v6')}:/www:ro`,
+    '--rootfs',
+    rootfs,
+    'httpd',
+    '-f',
+    '-p',
+    '80',
+    '-h',
+    '/www',
+  ])
   try {
     const lease = await leaseOf(web)
     t.truthy(lease?.ip6)
     t.true(lease!.ip6!.startsWith(`${subnet6.split('::/')[0]!}:`))
     t.is(inspect(netName).containers.find((x) => x.name === web)?.ip6, lease!.ip6)
-    const r = tsc(root, ['run', '--rm', '--network', netName, '--rootfs', rootfs, 'sh', '-c',
-      `grep -q "^${lease!.ip6}\t${web}" /etc/hosts || exit 3; ping -6 -c 1 -W 2 ${web} >/dev/null || exit 4; for i in $(seq 1 50); do timeout 3 wget -q -O- http://[${lease!.ip6}]/ && exit 0; sleep 0.1; done; exit 5`])
+    const r = tsc(root, [
+      'run',
+      '--rm',
+      '--network',
+      netName,
+      '--rootfs',
+      rootfs,
+      'sh',
+      '-c',
+      `grep -q "^${lease!.ip6}\t${web}" /etc/hosts || exit 3; ping -6 -c 1 -W 2 ${web} >/dev/null || exit 4; for i in $(seq 1 50); do timeout 3 wget -q -O- http://[${lease!.ip6}]/ && exit 0; sleep 0.1; done; exit 5`,
+    ])
     t.is(r.code, 0, r.stderr)
     t.is(r.stdout, 'hello-peer-v6')
   } finally {

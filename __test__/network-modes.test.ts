@@ -17,16 +17,48 @@ function ipv4Of(out: string): string[] {
 test('--network host sees the host interfaces; none only loopback', (t) => {
   const host = tsc(root, ['run', '--rm', '--network', 'host', '--rootfs', rootfs, 'cat', '/proc/net/dev'])
   t.is(host.code, 0, host.stderr)
-  const hostIfs = readFileSync('/proc/net/dev', 'utf8').split('\n').slice(2).map((l) => l.split(':')[0]!.trim()).filter(Boolean)
-  const seen = host.stdout.split('\n').slice(2).map((l) => l.split(':')[0]!.trim()).filter(Boolean)
+  const hostIfs = readFileSync('/proc/net/dev', 'utf8')
+    .split('\n')
+    .slice(2)
+    .map((l) => l.split(':')[0]!.trim())
+    .filter(Boolean)
+  const seen = host.stdout
+    .split('\n')
+    .slice(2)
+    .map((l) => l.split(':')[0]!.trim())
+    .filter(Boolean)
   t.true(hostIfs.filter((i) => !i.startsWith('tsb')).every((i) => seen.includes(i)))
   const none = tsc(root, ['run', '--rm', '--network', 'none', '--rootfs', rootfs, 'cat', '/proc/net/dev'])
-  t.deepEqual(none.stdout.split('\n').slice(2).map((l) => l.split(':')[0]!.trim()).filter(Boolean), ['lo'])
+  t.deepEqual(
+    none.stdout
+      .split('\n')
+      .slice(2)
+      .map((l) => l.split(':')[0]!.trim())
+      .filter(Boolean),
+    ['lo'],
+  )
 })
 
 test('--ip, --dns and --add-host on the default bridge', (t) => {
-  const r = tsc(root, ['run', '--rm', '--network', 'bridge', '--ip', '172.29.200.7', '--dns', '192.0.2.53', '--add-host', 'db.example:192.0.2.9', '--hostname', 'box1',
-    '--rootfs', rootfs, 'sh', '-c', 'ip -4 addr show eth0; echo ---; cat /etc/resolv.conf; echo ---; cat /etc/hosts; echo ---; ip route'])
+  const r = tsc(root, [
+    'run',
+    '--rm',
+    '--network',
+    'bridge',
+    '--ip',
+    '172.29.200.7',
+    '--dns',
+    '192.0.2.53',
+    '--add-host',
+    'db.example:192.0.2.9',
+    '--hostname',
+    'box1',
+    '--rootfs',
+    rootfs,
+    'sh',
+    '-c',
+    'ip -4 addr show eth0; echo ---; cat /etc/resolv.conf; echo ---; cat /etc/hosts; echo ---; ip route',
+  ])
   t.is(r.code, 0, r.stderr)
   const [addr, resolv, hosts, routes] = r.stdout.split('---\n') as [string, string, string, string]
   t.deepEqual(ipv4Of(addr), ['172.29.200.7'])
@@ -50,7 +82,10 @@ test.serial('--network container:NAME shares the network of a running detached c
   } finally {
     tsc(root, ['rm', '-f', name])
   }
-  t.false(leases().some((l) => l.name === name), 'lease left after rm -f')
+  t.false(
+    leases().some((l) => l.name === name),
+    'lease left after rm -f',
+  )
   const bad = tsc(root, ['run', '--rm', '--json', '--network', `container:nosuch-${tag}`, '--rootfs', rootfs, 'true'])
   t.is(bad.code, 125)
   t.is((JSON.parse(bad.stdout) as { error: { code: string } }).error.code, 'container_not_found')
@@ -97,7 +132,11 @@ test.serial("-P publishes the image's exposed ports on free host ports", async (
   const d = tsc(root, ['run', '-d', '--name', name, '--network', 'bridge', '-P', ref])
   t.is(d.code, 0, d.stderr)
   try {
-    const members = (JSON.parse(tsc(root, ['network', 'inspect', 'bridge', '--json']).stdout) as Array<{ containers: Array<{ name: string; ports: Array<{ hostPort: number; containerPort: number; proto: string }> }> }>)[0]!.containers
+    const members = (
+      JSON.parse(tsc(root, ['network', 'inspect', 'bridge', '--json']).stdout) as Array<{
+        containers: Array<{ name: string; ports: Array<{ hostPort: number; containerPort: number; proto: string }> }>
+      }>
+    )[0]!.containers
     const ports = members.find((m) => m.name === name)!.ports
     t.is(ports.length, 1)
     t.is(ports[0]!.containerPort, 80)

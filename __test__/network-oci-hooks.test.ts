@@ -18,14 +18,23 @@ function recorder(log: string, phase: string) {
   return { path: '/bin/sh', args: ['sh', '-c', script, phase] }
 }
 
-interface Line { phase: string; state: { id: string; pid: number; status: string; bundle: string }; theirNet: string; ourNet: string; exe: string }
+interface Line {
+  phase: string
+  state: { id: string; pid: number; status: string; bundle: string }
+  theirNet: string
+  ourNet: string
+  exe: string
+}
 
 function readLog(log: string): Line[] {
   if (!existsSync(log)) return []
-  return readFileSync(log, 'utf8').trim().split('\n').map((l) => {
-    const [phase, json, theirNet, ourNet, exe] = l.split(' ')
-    return { phase: phase!, state: JSON.parse(json!), theirNet: theirNet ?? '', ourNet: ourNet ?? '', exe: exe ?? '' }
-  })
+  return readFileSync(log, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => {
+      const [phase, json, theirNet, ourNet, exe] = l.split(' ')
+      return { phase: phase!, state: JSON.parse(json!), theirNet: theirNet ?? '', ourNet: ourNet ?? '', exe: exe ?? '' }
+    })
 }
 
 function withHooks(log: string, extra: (c: Config) => void = () => {}) {
@@ -47,7 +56,10 @@ test('run: createRuntime sees the new namespaces before the app, then poststart,
   t.is(r.code, 0, r.stderr)
   t.is(r.stdout, 'app-ran\n')
   const lines = readLog(log)
-  t.deepEqual(lines.map((l) => l.phase), ['createRuntime', 'poststart', 'poststop'])
+  t.deepEqual(
+    lines.map((l) => l.phase),
+    ['createRuntime', 'poststart', 'poststop'],
+  )
   const [create, start, stop] = lines as [Line, Line, Line]
   t.is(create.state.id, id)
   t.is(create.state.status, 'creating')
@@ -66,26 +78,40 @@ test('create/start/delete: poststart at start, poststop at delete', (t) => {
   const state = stateDir()
   const id = newId('life')
   t.is(runtimeCreate(TSC_RUNTIME, state, ['create', '-b', bundle, id]).code, 0)
-  t.deepEqual(readLog(log).map((l) => l.phase), ['createRuntime'])
+  t.deepEqual(
+    readLog(log).map((l) => l.phase),
+    ['createRuntime'],
+  )
   t.is(runtime(TSC_RUNTIME, state, ['start', id]).code, 0)
-  t.deepEqual(readLog(log).map((l) => l.phase), ['createRuntime', 'poststart'])
+  t.deepEqual(
+    readLog(log).map((l) => l.phase),
+    ['createRuntime', 'poststart'],
+  )
   t.is(runtime(TSC_RUNTIME, state, ['delete', '--force', id]).code, 0)
-  t.deepEqual(readLog(log).map((l) => l.phase), ['createRuntime', 'poststart', 'poststop'])
+  t.deepEqual(
+    readLog(log).map((l) => l.phase),
+    ['createRuntime', 'poststart', 'poststop'],
+  )
   t.is(readLog(log)[2]!.state.status, 'stopped')
 })
 
 test('a failing createRuntime hook stops the container: its message, poststop, no state left', (t) => {
   const log = join(mkdtempSync(join(tmpdir(), 'tsc-box-hooks-')), 'log')
-  const bundle = makeBundle(withHooks(log, (c) => {
-    setArgs('sh', '-c', 'echo app-ran')(c)
-    c.hooks!.createRuntime!.push({ path: '/bin/sh', args: ['sh', '-c', 'echo no bridge for you >&2; exit 7'] })
-  }))
+  const bundle = makeBundle(
+    withHooks(log, (c) => {
+      setArgs('sh', '-c', 'echo app-ran')(c)
+      c.hooks!.createRuntime!.push({ path: '/bin/sh', args: ['sh', '-c', 'echo no bridge for you >&2; exit 7'] })
+    }),
+  )
   const state = stateDir()
   const r = runtime(TSC_RUNTIME, state, ['run', '-b', bundle, newId('fail')])
   t.not(r.code, 0)
   t.false(r.stdout.includes('app-ran'))
   t.regex(r.stderr, /createRuntime hook \/bin\/sh failed \(exit status 7\): no bridge for you/)
-  t.deepEqual(readLog(log).map((l) => l.phase), ['createRuntime', 'poststop'])
+  t.deepEqual(
+    readLog(log).map((l) => l.phase),
+    ['createRuntime', 'poststop'],
+  )
   t.deepEqual(readdirSync(state), [])
 })
 

@@ -70,8 +70,15 @@ test.serial('without root the default network is slirp4netns: tap0 10.0.2.100, i
   const world = new OutsideWorld(7)
   try {
     world.serve(8000, docroot('hello-from-outside'))
-    const r = asUser(['run', '--rm', '--rootfs', rootfs, 'sh', '-c',
-      `ip -4 addr show dev tap0; cat /etc/resolv.conf; for i in $(seq 1 20); do timeout 3 wget -q -O- http://${world.nsIp}:8000/ && exit 0; sleep 0.2; done; exit 1`])
+    const r = asUser([
+      'run',
+      '--rm',
+      '--rootfs',
+      rootfs,
+      'sh',
+      '-c',
+      `ip -4 addr show dev tap0; cat /etc/resolv.conf; for i in $(seq 1 20); do timeout 3 wget -q -O- http://${world.nsIp}:8000/ && exit 0; sleep 0.2; done; exit 1`,
+    ])
     t.is(r.code, 0, r.stderr)
     t.regex(r.stdout, /inet 10\.0\.2\.100\/24/)
     t.regex(r.stdout, /^nameserver 10\.0\.2\.3$/m)
@@ -84,7 +91,24 @@ test.serial('without root the default network is slirp4netns: tap0 10.0.2.100, i
 test.serial('-p 127.0.0.1:PORT:80 reaches busybox httpd in a rootless container; slirp4netns is gone after rm -f', async (t) => {
   const port = await freePort()
   const name = `rlweb${tag}`
-  const r = asUser(['run', '-d', '--name', name, '-p', `127.0.0.1:${port}:80`, '-v', `${www}:/www:ro`, '--rootfs', rootfs, 'httpd', '-f', '-p', '80', '-h', '/www'])
+  const r = asUser([
+    'run',
+    '-d',
+    '--name',
+    name,
+    '-p',
+    `127.0.0.1:${port}:80`,
+    '-v',
+    `${www}:/www:ro`,
+    '--rootfs',
+    rootfs,
+    'httpd',
+    '-f',
+    '-p',
+    '80',
+    '-h',
+    '/www',
+  ])
   t.is(r.code, 0, r.stderr)
   try {
     t.is(await httpGetRetry(`http://127.0.0.1:${port}/`, 20_000), 'hello-rootless')
@@ -95,7 +119,10 @@ test.serial('-p 127.0.0.1:PORT:80 reaches busybox httpd in a rootless container;
   t.true(await until(() => slirps().length === 0, 10_000), `slirp4netns left: ${slirps().join(' ')}`)
   // The port is the host's again.
   await new Promise<void>((res, rej) => {
-    const s = net.createServer().once('error', rej).listen(port, '127.0.0.1', () => s.close(() => res()))
+    const s = net
+      .createServer()
+      .once('error', rej)
+      .listen(port, '127.0.0.1', () => s.close(() => res()))
   })
 })
 
@@ -113,7 +140,8 @@ test.serial('slirp4netns ends with its container when tsc-box and its runtime ar
     const tree = (pid: number): number[] => {
       let kids: number[] = []
       try {
-        for (const tid of readdirSync(`/proc/${pid}/task`)) kids = kids.concat(readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number))
+        for (const tid of readdirSync(`/proc/${pid}/task`))
+          kids = kids.concat(readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number))
       } catch {
         // gone
       }

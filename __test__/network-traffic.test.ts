@@ -14,7 +14,22 @@ test.serial('a published port answers on 127.0.0.1, on the host address and from
   const www = docroot('hello-published')
   const port = await freePort()
   const world = new OutsideWorld(1)
-  const s = serveContainer(root, ['--network', 'bridge', '-p', `${port}:80`, '-v', `${www}:/www:ro`, '--rootfs', rootfs, 'httpd', '-f', '-p', '80', '-h', '/www'])
+  const s = serveContainer(root, [
+    '--network',
+    'bridge',
+    '-p',
+    `${port}:80`,
+    '-v',
+    `${www}:/www:ro`,
+    '--rootfs',
+    rootfs,
+    'httpd',
+    '-f',
+    '-p',
+    '80',
+    '-h',
+    '/www',
+  ])
   let id: string | undefined
   try {
     t.is(await httpGetRetry(`http://127.0.0.1:${port}/`), 'hello-published')
@@ -29,7 +44,10 @@ test.serial('a published port answers on 127.0.0.1, on the host address and from
   t.truthy(id)
   t.false(links().includes(hostVeth(id!, 'bridge')), 'host veth left')
   t.false(nftTables().includes(`ip ${nftTable(id!, 'bridge')}`), 'port table left')
-  t.false(leases().some((l) => l.id === id), 'lease left')
+  t.false(
+    leases().some((l) => l.id === id),
+    'lease left',
+  )
 })
 
 test.serial('outgoing traffic reaches a server in another namespace through the NAT, with the host as source', async (t) => {
@@ -37,8 +55,17 @@ test.serial('outgoing traffic reaches a server in another namespace through the 
   try {
     world.serve(8000, docroot('hello-outside'))
     const url = `http://${world.nsIp}:8000`
-    const r = tsc(root, ['run', '--rm', '--network', 'bridge', '--rootfs', rootfs, 'sh', '-c',
-      `for i in 1 2 3 4 5 6 7 8 9 10; do timeout 3 wget -q -O- ${url}/ && break; sleep 0.2; done; echo; timeout 3 wget -q -O- ${url}/cgi-bin/ip`])
+    const r = tsc(root, [
+      'run',
+      '--rm',
+      '--network',
+      'bridge',
+      '--rootfs',
+      rootfs,
+      'sh',
+      '-c',
+      `for i in 1 2 3 4 5 6 7 8 9 10; do timeout 3 wget -q -O- ${url}/ && break; sleep 0.2; done; echo; timeout 3 wget -q -O- ${url}/cgi-bin/ip`,
+    ])
     t.is(r.code, 0, r.stderr)
     const [body, source] = r.stdout.trim().split('\n')
     t.is(body, 'hello-outside')
@@ -59,13 +86,33 @@ test.serial('containers on a user network reach each other by name; one on anoth
   const www = docroot('hello-by-name')
   const s = serveContainer(root, ['--name', web, '--network', a, '-v', `${www}:/www:ro`, '--rootfs', rootfs, 'httpd', '-f', '-p', '80', '-h', '/www'])
   try {
-    const ok = tsc(root, ['run', '--rm', '--network', a, '--rootfs', rootfs, 'sh', '-c',
-      `for i in $(seq 1 50); do timeout 3 wget -q -O- http://${web}/ && exit 0; sleep 0.1; done; exit 1`])
+    const ok = tsc(root, [
+      'run',
+      '--rm',
+      '--network',
+      a,
+      '--rootfs',
+      rootfs,
+      'sh',
+      '-c',
+      `for i in $(seq 1 50); do timeout 3 wget -q -O- http://${web}/ && exit 0; sleep 0.1; done; exit 1`,
+    ])
     t.is(ok.code, 0, ok.stderr)
     t.is(ok.stdout, 'hello-by-name')
-    const ip = (JSON.parse(tsc(root, ['network', 'inspect', a, '--json']).stdout) as Array<{ containers: Array<{ name: string; ip: string }> }>)[0]!.containers.find((c) => c.name === web)!.ip
-    const other = tsc(root, ['run', '--rm', '--network', b, '--rootfs', rootfs, 'sh', '-c',
-      `grep -q ${web} /etc/hosts && echo name-known; timeout 3 wget -q -O- http://${ip}/ && echo reached; ping -c 1 -W 1 ${ip} >/dev/null && echo pinged; exit 0`])
+    const ip = (
+      JSON.parse(tsc(root, ['network', 'inspect', a, '--json']).stdout) as Array<{ containers: Array<{ name: string; ip: string }> }>
+    )[0]!.containers.find((c) => c.name === web)!.ip
+    const other = tsc(root, [
+      'run',
+      '--rm',
+      '--network',
+      b,
+      '--rootfs',
+      rootfs,
+      'sh',
+      '-c',
+      `grep -q ${web} /etc/hosts && echo name-known; timeout 3 wget -q -O- http://${ip}/ && echo reached; ping -c 1 -W 1 ${ip} >/dev/null && echo pinged; exit 0`,
+    ])
     t.is(other.code, 0, other.stderr)
     t.is(other.stdout.trim(), '', 'a container on another network saw the server')
   } finally {

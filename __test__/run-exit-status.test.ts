@@ -18,7 +18,7 @@ test('a successful app exits 0', (t) => {
   t.is(r.code, 0, r.stderr)
 })
 
-test('the app\'s own status is returned', (t) => {
+test("the app's own status is returned", (t) => {
   t.is(run('sh', '-c', 'exit 3').code, 3)
   t.is(run('false').code, 1)
 })

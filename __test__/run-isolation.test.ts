@@ -20,7 +20,10 @@ test('the app is pid 1 and sees only its own processes', (t) => {
   // sh (1), plus the ls/grep/sort/tr pipeline it forked: all small pids of a fresh namespace.
   const pids = procs!.trim().split(' ').map(Number)
   t.true(pids.length <= 6, procs)
-  t.true(pids.every((p) => p < 20), procs)
+  t.true(
+    pids.every((p) => p < 20),
+    procs,
+  )
 })
 
 test('the hostname defaults to the short container id and -h/--domainname set it', (t) => {
@@ -42,11 +45,17 @@ test('none of the host mounts are visible, and the old root is detached', (t) =>
   })
   const r = run('cat', '/proc/self/mountinfo')
   t.is(r.code, 0, r.stderr)
-  const points = r.stdout.trim().split('\n').map((l) => l.split(' ')[4]!)
+  const points = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => l.split(' ')[4]!)
   t.false(points.includes(canary), 'host tmpfs visible in the container')
   // (Field 4, the root of a bind mount within its filesystem, names host paths under runc too;
   // what matters is that no host mount point is reachable.)
-  t.false(points.some((p) => p.includes(rootfs)), 'the old root is still mounted')
+  t.false(
+    points.some((p) => p.includes(rootfs)),
+    'the old root is still mounted',
+  )
   t.false(r.stdout.includes(' canary '), 'host tmpfs source visible')
   const allowed = /^\/(proc|sys|dev|etc\/(hostname|hosts|resolv\.conf))?(\/|$)/
   for (const p of points) t.regex(p, allowed, `unexpected mount ${p}`)
@@ -54,14 +63,18 @@ test('none of the host mounts are visible, and the old root is detached', (t) =>
 })
 
 test('/proc, /sys (read-only) and a minimal /dev are provided', (t) => {
-  const r = run('sh', '-c', [
-    'ls /dev | sort | tr "\\n" " "; echo',
-    'test -c /dev/null && test -c /dev/zero && test -c /dev/full && test -c /dev/random && test -c /dev/urandom && test -c /dev/tty && echo chars-ok',
-    'test -e /dev/ptmx && test -d /dev/pts && test -d /dev/shm && echo pty-ok',
-    'touch /sys/x 2>/dev/null && echo sys-rw || echo sys-ro',
-    'head -c 4 /dev/zero | wc -c',
-    'echo hi > /dev/shm/f && cat /dev/shm/f',
-  ].join('; '))
+  const r = run(
+    'sh',
+    '-c',
+    [
+      'ls /dev | sort | tr "\\n" " "; echo',
+      'test -c /dev/null && test -c /dev/zero && test -c /dev/full && test -c /dev/random && test -c /dev/urandom && test -c /dev/tty && echo chars-ok',
+      'test -e /dev/ptmx && test -d /dev/pts && test -d /dev/shm && echo pty-ok',
+      'touch /sys/x 2>/dev/null && echo sys-rw || echo sys-ro',
+      'head -c 4 /dev/zero | wc -c',
+      'echo hi > /dev/shm/f && cat /dev/shm/f',
+    ].join('; '),
+  )
   t.is(r.code, 0, r.stderr)
   const lines = r.stdout.trim().split('\n')
   t.deepEqual(lines.slice(1), ['chars-ok', 'pty-ok', 'sys-ro', '4', 'hi'])
@@ -83,14 +96,24 @@ test('/etc/hostname, /etc/hosts and /etc/resolv.conf are provided', (t) => {
 
 test('the network namespace has only a loopback that is up', (t) => {
   // --network none: by default (as root) the container joins the bridge network.
-  const r = tsc(root, ['run', '--rm', '--network', 'none', '--rootfs', rootfs, 'sh', '-c', 'ls /sys/class/net | tr "\\n" " "; echo; cat /sys/class/net/lo/operstate'])
+  const r = tsc(root, [
+    'run',
+    '--rm',
+    '--network',
+    'none',
+    '--rootfs',
+    rootfs,
+    'sh',
+    '-c',
+    'ls /sys/class/net | tr "\\n" " "; echo; cat /sys/class/net/lo/operstate',
+  ])
   t.is(r.code, 0, r.stderr)
   const [ifaces, state] = r.stdout.trim().split('\n')
   t.is(ifaces!.trim(), 'lo')
   t.regex(state!, /^(unknown|up)$/)
 })
 
-test('every namespace of the app differs from the host\'s', (t) => {
+test("every namespace of the app differs from the host's", (t) => {
   const r = run('sh', '-c', 'for n in ipc uts pid mnt net cgroup; do readlink /proc/1/ns/$n; done')
   t.is(r.code, 0, r.stderr)
   const inside = r.stdout.trim().split('\n')

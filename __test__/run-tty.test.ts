@@ -20,7 +20,7 @@ function inTerminal(command: string, input = '') {
 
 const tsc = `${process.execPath} -- ${BIN} run --rm --rootfs ${rootfs}`
 
-test('-t gives the app a tty of its own, with the size of the caller\'s terminal', (t) => {
+test("-t gives the app a tty of its own, with the size of the caller's terminal", (t) => {
   const r = inTerminal(`stty rows 41 cols 101; ${tsc} -t sh -c 'tty; stty size; test -t 0 && test -t 1 && echo both-tty'`)
   t.is(r.code, 0, r.out)
   t.regex(r.out, /\/dev\/pts\/\d+/)
@@ -34,12 +34,12 @@ test('without -t the app has no tty, even when the caller has one', (t) => {
   t.regex(r.out, /no-tty/)
 })
 
-test('-t reports the app\'s exit status', (t) => {
+test("-t reports the app's exit status", (t) => {
   const r = inTerminal(`${tsc} -t sh -c 'exit 5'`)
   t.is(r.code, 5, r.out)
 })
 
-test('-it streams the terminal\'s input to the app', (t) => {
+test("-it streams the terminal's input to the app", (t) => {
   const r = inTerminal(`${tsc} -it sh -c 'read line; echo "got:$line"'`, 'typed-text\n')
   t.is(r.code, 0, r.out)
   t.regex(r.out, /got:typed-text/)

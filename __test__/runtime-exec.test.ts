@@ -76,7 +76,10 @@ test('monitor: returns once the container runs, logs both streams apart, records
   const done = await exited(d)
   t.is(done.exitCode, 6)
   t.false(done.oomKilled)
-  const lines = readFileSync(d.log, 'utf8').trim().split('\n').map((l) => l.split(' ').slice(1).join(' '))
+  const lines = readFileSync(d.log, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => l.split(' ').slice(1).join(' '))
   t.deepEqual(lines.sort(), ['stderr F err', 'stdout F out'])
   noLeft(t, d)
 })
@@ -92,7 +95,18 @@ test('monitor: a bad bundle fails the command with the runtime error and leaves 
   t.false(existsSync(join(state, id)))
   t.false(existsSync(join(files, 's.json')))
   t.deepEqual(cgroupsNamed(id), [])
-  const policy = runtime(TSC_RUNTIME, state, ['monitor', '-b', bundle, '--status-file', join(files, 's.json'), '--log-file', join(files, 'l'), '--restart', 'maybe', id])
+  const policy = runtime(TSC_RUNTIME, state, [
+    'monitor',
+    '-b',
+    bundle,
+    '--status-file',
+    join(files, 's.json'),
+    '--log-file',
+    join(files, 'l'),
+    '--restart',
+    'maybe',
+    id,
+  ])
   t.is(policy.code, 1)
   t.regex(policy.stderr, /restart policy/)
 })
@@ -142,7 +156,13 @@ test('exec joins every namespace and the cgroup, with the container caps, no_new
     c.linux.seccomp = seccomp
   })
   const init = readStatus(d).pid
-  const r = runtime(TSC_RUNTIME, d.state, ['exec', d.id, 'sh', '-c', 'hostname; id -u; grep -E "^(CapEff|NoNewPrivs|Seccomp):" /proc/self/status; mkdir /tmp/x 2>&1; echo mkdir=$?'])
+  const r = runtime(TSC_RUNTIME, d.state, [
+    'exec',
+    d.id,
+    'sh',
+    '-c',
+    'hostname; id -u; grep -E "^(CapEff|NoNewPrivs|Seccomp):" /proc/self/status; mkdir /tmp/x 2>&1; echo mkdir=$?',
+  ])
   t.is(r.code, 0, r.stderr)
   const lines = r.stdout.trim().split('\n')
   t.is(lines[0], 'in-ctr')
@@ -193,7 +213,10 @@ test('exec: exit statuses like run (N, 127, 126), --env, --cwd, --user, --proces
   const r = runtime(TSC_RUNTIME, d.state, ['exec', '--env', 'A=b', '--cwd', '/tmp', '--user', '1000:1000', d.id, 'sh', '-c', 'echo $A; pwd; id -u; id -g'])
   t.is(r.stdout, 'b\n/tmp\n1000\n1000\n')
   const proc = join(d.bundle, 'process.json')
-  require('node:fs').writeFileSync(proc, JSON.stringify({ args: ['sh', '-c', 'echo from-process; exit 4'], cwd: '/', user: { uid: 0, gid: 0 }, env: ['PATH=/bin'] }))
+  require('node:fs').writeFileSync(
+    proc,
+    JSON.stringify({ args: ['sh', '-c', 'echo from-process; exit 4'], cwd: '/', user: { uid: 0, gid: 0 }, env: ['PATH=/bin'] }),
+  )
   const p = runtime(TSC_RUNTIME, d.state, ['exec', '--process', proc, d.id])
   t.is(p.code, 4)
   t.is(p.stdout, 'from-process\n')

@@ -98,7 +98,7 @@ test.serial('a container runs as the user: root inside is the user, ids 1.. are 
   t.is(st.mode & 0o777, 0o700)
 })
 
-test.serial('--userns=auto: uid 0 inside is a block of the user\'s subuid range on the host', (t) => {
+test.serial("--userns=auto: uid 0 inside is a block of the user's subuid range on the host", (t) => {
   const vol = userDir('tsc-box-rl-auto-', 0o777)
   try {
     const r = asUser(['run', '--rm', '--userns=auto', '-v', `${vol}:/vol`, '--rootfs', rootfs, 'sh', '-c', 'cat /proc/self/uid_map; touch /vol/made-by-root'])
@@ -129,7 +129,17 @@ test.serial('--userns=keep-id: the user keeps its uid and gid inside', (t) => {
 test.serial('files a container creates on a volume belong to the mapped ids on the host', (t) => {
   const vol = userDir('tsc-box-rl-vol-')
   try {
-    const r = asUser(['run', '--rm', '-v', `${vol}:/vol`, '--rootfs', rootfs, 'sh', '-c', 'touch /vol/by-root && touch /vol/by-app && chown 1000:1000 /vol/by-app'])
+    const r = asUser([
+      'run',
+      '--rm',
+      '-v',
+      `${vol}:/vol`,
+      '--rootfs',
+      rootfs,
+      'sh',
+      '-c',
+      'touch /vol/by-root && touch /vol/by-app && chown 1000:1000 /vol/by-app',
+    ])
     t.is(r.code, 0, r.stderr)
     t.is(statSync(join(vol, 'by-root')).uid, user.uid)
     t.is(statSync(join(vol, 'by-app')).uid, SUB_START + 999)
@@ -139,15 +149,24 @@ test.serial('files a container creates on a volume belong to the mapped ids on t
   }
 })
 
-test.serial('the container\'s root cannot change host files it can reach', (t) => {
+test.serial("the container's root cannot change host files it can reach", (t) => {
   const vol = mkdtempSync(join(tmpdir(), 'tsc-box-rl-victim-'))
   chmodSync(vol, 0o755)
   writeFileSync(join(vol, 'host-file'), 'host data\n', { mode: 0o644 })
   try {
-    const r = asUser(['run', '--rm', '-v', `${vol}:/vol`, '--rootfs', rootfs, 'sh', '-c',
+    const r = asUser([
+      'run',
+      '--rm',
+      '-v',
+      `${vol}:/vol`,
+      '--rootfs',
+      rootfs,
+      'sh',
+      '-c',
       'probe openw /vol/host-file; probe mknod-char /vol/new; rm -f /vol/host-file 2>/dev/null && echo removed; ' +
-      'chmod 777 /vol/host-file 2>/dev/null && echo chmodded; chown 0 /vol/host-file 2>/dev/null && echo chowned; ' +
-      'touch /vol/new-file 2>/dev/null && echo created; probe openw /etc/../proc/sysrq-trigger; true'])
+        'chmod 777 /vol/host-file 2>/dev/null && echo chmodded; chown 0 /vol/host-file 2>/dev/null && echo chowned; ' +
+        'touch /vol/new-file 2>/dev/null && echo created; probe openw /etc/../proc/sysrq-trigger; true',
+    ])
     t.is(r.code, 0, r.stderr)
     t.regex(r.stdout, /^openw: EACCES$/m)
     t.notRegex(r.stdout, /^mknod-char: OK$/m)
@@ -168,10 +187,13 @@ test.serial('exec joins a rootless container: its user namespace first, then the
   try {
     const r = asUser(['exec', name, 'sh', '-c', 'id -u; head -n1 /proc/self/uid_map; readlink /proc/self/ns/pid; readlink /proc/1/ns/pid'])
     t.is(r.code, 0, r.stderr)
-    const [uid, map, own, init] = r.stdout.trim().split('\n').map((l) => l.trim())
+    const [uid, map, own, init] = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.trim())
     t.is(uid, '0')
     t.regex(map!, new RegExp(`^0\\s+${user.uid}\\s+1$`))
-    t.is(own, init, 'exec did not join the container\'s pid namespace')
+    t.is(own, init, "exec did not join the container's pid namespace")
   } finally {
     t.is(asUser(['rm', '-f', name]).code, 0)
   }
@@ -229,56 +251,83 @@ function ownedImage(name: string): { archive: string; cleanup: () => void } {
 
 /** The lines of our own mount table that mention `dir`: the host never sees a container's overlay. */
 function hostMountsUnder(dir: string): string[] {
-  return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(dir))
+  return readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .filter((l) => l.includes(dir))
 }
 
-test.serial('rootless images: layers keep their owners (unpacked in a user namespace), the root is an overlay mounted inside the container, writes stay in its upper layer, rm leaves nothing', (t) => {
-  const { archive, cleanup } = ownedImage(`rootless/${tag}:owned`)
-  const data = join(user.home, '.local/share/tsc-box')
-  try {
-    const l = asUser(['load', '-i', archive])
-    t.is(l.code, 0, l.stderr)
-    const layers = join(data, 'images/layers')
-    // On the host, uid 33 of the layer is the user's subordinate id 33 (range start + 32).
-    const owned = readdirSync(layers).map((d) => join(layers, d, 'www/index.html')).filter((f) => existsSync(f))
-    t.is(owned.length, 1)
-    t.is(statSync(owned[0]).uid, SUB_START + 32)
-    t.is(statSync(join(owned[0], '..')).gid, SUB_START + 32)
-    const before = contentHashes(layers)
+test.serial(
+  'rootless images: layers keep their owners (unpacked in a user namespace), the root is an overlay mounted inside the container, writes stay in its upper layer, rm leaves nothing',
+  (t) => {
+    const { archive, cleanup } = ownedImage(`rootless/${tag}:owned`)
+    const data = join(user.home, '.local/share/tsc-box')
+    try {
+      const l = asUser(['load', '-i', archive])
+      t.is(l.code, 0, l.stderr)
+      const layers = join(data, 'images/layers')
+      // On the host, uid 33 of the layer is the user's subordinate id 33 (range start + 32).
+      const owned = readdirSync(layers)
+        .map((d) => join(layers, d, 'www/index.html'))
+        .filter((f) => existsSync(f))
+      t.is(owned.length, 1)
+      t.is(statSync(owned[0]).uid, SUB_START + 32)
+      t.is(statSync(join(owned[0], '..')).gid, SUB_START + 32)
+      const before = contentHashes(layers)
 
-    const r = asUser(['run', '-d', '--name', 'rlimg', '--network', 'none', `rootless/${tag}:owned`, 'sleep', '60'])
-    t.is(r.code, 0, r.stderr)
-    const e = asUser(['exec', 'rlimg', 'sh', '-c', 'stat -c %u:%g /www/index.html /www; cat /etc/top; grep " / " /proc/self/mountinfo; echo changed > /www/index.html && mkdir /d && touch /d/f && chown -R 5:5 /d && rm /etc/top && echo wrote'])
-    t.is(e.code, 0, e.stderr)
-    t.regex(e.stdout, /^33:33\n33:33\ntop\n/)
-    const root = e.stdout.split('\n').find((x) => / \/ \/ /.test(x)) ?? ''
-    t.regex(root, / - overlay overlay /, 'the root is an overlay, not a copy')
-    t.true(root.includes(`lowerdir=${layers}/`), root)
-    t.regex(root, /userxattr/)
-    t.regex(e.stdout, /wrote$/m)
-    t.deepEqual(hostMountsUnder(data), [], 'the overlay exists in the container\'s mount namespace only')
-    t.deepEqual(contentHashes(layers), before, 'writes never reach the layers')
-    const [key] = readdirSync(join(data, 'overlay'))
-    const upper = join(data, 'overlay', key, 'upper')
-    t.is(statSync(join(upper, 'www/index.html')).uid, SUB_START + 32, 'a file of uid 33 changed inside is copied up as subordinate id 33')
-    t.is(statSync(join(upper, 'd/f')).uid, SUB_START + 4)
-    t.is(readFileSync(join(upper, 'www/index.html'), 'utf8'), 'changed\n')
-    t.is(asUser(['rm', '-f', 'rlimg']).code, 0)
-    t.deepEqual(readdirSync(join(data, 'overlay')), [], 'the upper layer went, subordinate-owned files too')
-    t.deepEqual(hostMountsUnder(data), [])
-    t.deepEqual(contentHashes(layers), before)
-  } finally {
-    asUser(['rm', '-f', 'rlimg'])
-    cleanup()
-  }
-})
+      const r = asUser(['run', '-d', '--name', 'rlimg', '--network', 'none', `rootless/${tag}:owned`, 'sleep', '60'])
+      t.is(r.code, 0, r.stderr)
+      const e = asUser([
+        'exec',
+        'rlimg',
+        'sh',
+        '-c',
+        'stat -c %u:%g /www/index.html /www; cat /etc/top; grep " / " /proc/self/mountinfo; echo changed > /www/index.html && mkdir /d && touch /d/f && chown -R 5:5 /d && rm /etc/top && echo wrote',
+      ])
+      t.is(e.code, 0, e.stderr)
+      t.regex(e.stdout, /^33:33\n33:33\ntop\n/)
+      const root = e.stdout.split('\n').find((x) => / \/ \/ /.test(x)) ?? ''
+      t.regex(root, / - overlay overlay /, 'the root is an overlay, not a copy')
+      t.true(root.includes(`lowerdir=${layers}/`), root)
+      t.regex(root, /userxattr/)
+      t.regex(e.stdout, /wrote$/m)
+      t.deepEqual(hostMountsUnder(data), [], "the overlay exists in the container's mount namespace only")
+      t.deepEqual(contentHashes(layers), before, 'writes never reach the layers')
+      const [key] = readdirSync(join(data, 'overlay'))
+      const upper = join(data, 'overlay', key, 'upper')
+      t.is(statSync(join(upper, 'www/index.html')).uid, SUB_START + 32, 'a file of uid 33 changed inside is copied up as subordinate id 33')
+      t.is(statSync(join(upper, 'd/f')).uid, SUB_START + 4)
+      t.is(readFileSync(join(upper, 'www/index.html'), 'utf8'), 'changed\n')
+      t.is(asUser(['rm', '-f', 'rlimg']).code, 0)
+      t.deepEqual(readdirSync(join(data, 'overlay')), [], 'the upper layer went, subordinate-owned files too')
+      t.deepEqual(hostMountsUnder(data), [])
+      t.deepEqual(contentHashes(layers), before)
+    } finally {
+      asUser(['rm', '-f', 'rlimg'])
+      cleanup()
+    }
+  },
+)
 
 test.serial('rootless images with the copy driver: the runtime copies the layers in the user namespace, owners kept, and rm removes the copy', (t) => {
   const { archive, cleanup } = ownedImage(`rootless/${tag}:copy`)
   const data = join(user.home, '.local/share/tsc-box')
   try {
     t.is(asUser(['load', '-i', archive]).code, 0)
-    const r = asUser(['run', '--name', 'rlcopy', '--network', 'none', `rootless/${tag}:copy`, 'sh', '-c', 'stat -c %u:%g /www/index.html; grep " / " /proc/self/mountinfo; echo more >> /www/index.html'], undefined, { TSC_BOX_STORAGE_DRIVER: 'copy' })
+    const r = asUser(
+      [
+        'run',
+        '--name',
+        'rlcopy',
+        '--network',
+        'none',
+        `rootless/${tag}:copy`,
+        'sh',
+        '-c',
+        'stat -c %u:%g /www/index.html; grep " / " /proc/self/mountinfo; echo more >> /www/index.html',
+      ],
+      undefined,
+      { TSC_BOX_STORAGE_DRIVER: 'copy' },
+    )
     t.is(r.code, 0, r.stderr)
     t.regex(r.stdout, /^33:33\n/)
     t.notRegex(r.stdout, / - overlay /, 'a copy, as asked')
@@ -356,7 +405,7 @@ test.serial('as root, --userns=auto gives each container its own block of the "t
     t.is(first.code, 0, first.stderr)
     const seen = tsc(root, ['exec', 'auto1', 'sh', '-c', 'stat -c %u /bin/busybox; touch /made-inside && echo writable'])
     t.is(seen.code, 0, seen.stderr)
-    t.regex(seen.stdout, /^0\nwritable$/m, 'host root\'s files are the container root\'s')
+    t.regex(seen.stdout, /^0\nwritable$/m, "host root's files are the container root's")
     const onDisk = idmap ? 0 : AUTO_START
     t.is(statSync(join(rfsA, 'made-inside')).uid, onDisk, 'on disk, what the container root made belongs to the rootfs owner')
     t.is(statSync(join(rfsA, 'bin/busybox')).uid, onDisk, 'nothing on disk was chowned by tsc-box')
@@ -380,59 +429,72 @@ test.serial('as root, --userns=auto gives each container its own block of the "t
   }
 })
 
-test.serial('as root, --userns=auto runs an image: its layers are idmapped under the overlay, root inside is a host id of the block, what it writes lands in the upper layer as mapped ids', (t) => {
-  for (const f of ['/etc/subuid', '/etc/subgid']) addLine(f, AUTO_OWNER_LINE)
-  const root = makeDataRoot()
-  const { archive, cleanup } = ownedImage(`rootns/${tag}:owned`)
-  try {
-    t.is(tsc(root, ['load', '-i', archive]).code, 0)
-    const layers = join(root, 'images/layers')
-    const before = contentHashes(layers)
-    if (!idmappable(root)) {
-      // tmpfs before Linux 6.3 (the v2 guest): the layers cannot be idmapped; said, and nothing is left.
-      const r = tsc(root, ['run', '--rm', '--userns=auto', `rootns/${tag}:owned`, 'true'])
-      t.is(r.code, 125, r.stderr)
-      t.regex(r.stderr, /idmap the layer .* must support idmapped mounts/)
+test.serial(
+  'as root, --userns=auto runs an image: its layers are idmapped under the overlay, root inside is a host id of the block, what it writes lands in the upper layer as mapped ids',
+  (t) => {
+    for (const f of ['/etc/subuid', '/etc/subgid']) addLine(f, AUTO_OWNER_LINE)
+    const root = makeDataRoot()
+    const { archive, cleanup } = ownedImage(`rootns/${tag}:owned`)
+    try {
+      t.is(tsc(root, ['load', '-i', archive]).code, 0)
+      const layers = join(root, 'images/layers')
+      const before = contentHashes(layers)
+      if (!idmappable(root)) {
+        // tmpfs before Linux 6.3 (the v2 guest): the layers cannot be idmapped; said, and nothing is left.
+        const r = tsc(root, ['run', '--rm', '--userns=auto', `rootns/${tag}:owned`, 'true'])
+        t.is(r.code, 125, r.stderr)
+        t.regex(r.stderr, /idmap the layer .* must support idmapped mounts/)
+        t.deepEqual(readdirSync(join(root, 'overlay')), [])
+        t.deepEqual(readdirSync(join(root, 'userns')), [])
+        return
+      }
+      const r = tsc(root, ['run', '-d', '--name', 'autoimg', '--userns=auto', `rootns/${tag}:owned`, 'sleep', '60'])
+      t.is(r.code, 0, r.stderr)
+      const e = tsc(root, [
+        'exec',
+        'autoimg',
+        'sh',
+        '-c',
+        'id -u; cat /proc/self/uid_map; stat -c %u:%g /www/index.html /bin/busybox; grep " / " /proc/self/mountinfo; touch /made && echo changed > /www/index.html && echo wrote',
+      ])
+      t.is(e.code, 0, e.stderr)
+      t.regex(e.stdout, /^0\n/)
+      const [map] = mapLines(e.stdout)
+      const hostRoot = Number(map.split(' ')[1])
+      t.true(hostRoot >= AUTO_START && hostRoot < AUTO_START + 131072, `container root is host ${hostRoot}`)
+      t.regex(e.stdout, /\n33:33\n0:0\n/, "the layers' owners as the image has them, through the idmapped layers")
+      t.regex(e.stdout, / \/ \/ .* - overlay overlay /)
+      t.regex(e.stdout, /wrote$/m)
+      const inspect = JSON.parse(tsc(root, ['inspect', 'autoimg']).stdout)
+      const pid = (Array.isArray(inspect) ? inspect[0] : inspect).State.Pid as number
+      const uid = Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1])
+      t.is(uid, hostRoot, "the container's root is not host root")
+      const [key] = readdirSync(join(root, 'overlay'))
+      const upper = join(root, 'overlay', key, 'upper')
+      t.is(statSync(join(upper, 'made')).uid, hostRoot, "what the container's root made belongs to its host id")
+      t.is(statSync(join(upper, 'www/index.html')).uid, hostRoot + 33)
+      t.deepEqual(contentHashes(layers), before, 'nothing on disk of the layers changed (no chown, no write)')
+      t.is(tsc(root, ['rm', '-f', 'autoimg']).code, 0)
       t.deepEqual(readdirSync(join(root, 'overlay')), [])
       t.deepEqual(readdirSync(join(root, 'userns')), [])
-      return
+      t.deepEqual(hostMountsUnder(root), [])
+    } finally {
+      tsc(root, ['rm', '-f', 'autoimg'])
+      cleanup()
+      rmSync(root, { recursive: true, force: true })
     }
-    const r = tsc(root, ['run', '-d', '--name', 'autoimg', '--userns=auto', `rootns/${tag}:owned`, 'sleep', '60'])
-    t.is(r.code, 0, r.stderr)
-    const e = tsc(root, ['exec', 'autoimg', 'sh', '-c', 'id -u; cat /proc/self/uid_map; stat -c %u:%g /www/index.html /bin/busybox; grep " / " /proc/self/mountinfo; touch /made && echo changed > /www/index.html && echo wrote'])
-    t.is(e.code, 0, e.stderr)
-    t.regex(e.stdout, /^0\n/)
-    const [map] = mapLines(e.stdout)
-    const hostRoot = Number(map.split(' ')[1])
-    t.true(hostRoot >= AUTO_START && hostRoot < AUTO_START + 131072, `container root is host ${hostRoot}`)
-    t.regex(e.stdout, /\n33:33\n0:0\n/, 'the layers\' owners as the image has them, through the idmapped layers')
-    t.regex(e.stdout, / \/ \/ .* - overlay overlay /)
-    t.regex(e.stdout, /wrote$/m)
-    const inspect = JSON.parse(tsc(root, ['inspect', 'autoimg']).stdout)
-    const pid = (Array.isArray(inspect) ? inspect[0] : inspect).State.Pid as number
-    const uid = Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1])
-    t.is(uid, hostRoot, 'the container\'s root is not host root')
-    const [key] = readdirSync(join(root, 'overlay'))
-    const upper = join(root, 'overlay', key, 'upper')
-    t.is(statSync(join(upper, 'made')).uid, hostRoot, 'what the container\'s root made belongs to its host id')
-    t.is(statSync(join(upper, 'www/index.html')).uid, hostRoot + 33)
-    t.deepEqual(contentHashes(layers), before, 'nothing on disk of the layers changed (no chown, no write)')
-    t.is(tsc(root, ['rm', '-f', 'autoimg']).code, 0)
-    t.deepEqual(readdirSync(join(root, 'overlay')), [])
-    t.deepEqual(readdirSync(join(root, 'userns')), [])
-    t.deepEqual(hostMountsUnder(root), [])
-  } finally {
-    tsc(root, ['rm', '-f', 'autoimg'])
-    cleanup()
-    rmSync(root, { recursive: true, force: true })
-  }
-})
+  },
+)
 
 test.serial('an image label cannot choose the layers the runtime mounts: io.tsc-box.* labels never become annotations', (t) => {
   const root = makeDataRoot()
   const victim = join(root, 'overlay', '0000000000000000', 'upper')
   const label = JSON.stringify({ lowerdir: [victim], upperdir: '/u', workdir: '/w' })
-  const archive = makeArchive({ dir: makeRootfs(), name: `hostile/${tag}:1`, config: { Labels: { 'io.tsc-box.rootfs.overlay': label, 'io.tsc-box.image.id': 'forged', 'org.example': 'kept' } } })
+  const archive = makeArchive({
+    dir: makeRootfs(),
+    name: `hostile/${tag}:1`,
+    config: { Labels: { 'io.tsc-box.rootfs.overlay': label, 'io.tsc-box.image.id': 'forged', 'org.example': 'kept' } },
+  })
   try {
     t.is(tsc(root, ['load', '-i', archive]).code, 0)
     const r = tsc(root, ['run', '--name', 'labelled', `hostile/${tag}:1`, 'true'])
@@ -470,14 +532,49 @@ function delegate(mount = '/sys/fs/cgroup'): { dir: string; leaf: string; path: 
 if (pureV2) {
   test.serial('with a delegated cgroup v2 subtree, limits work and the container cgroup goes away', (t) => {
     const { dir, leaf, path } = delegate()
-    const r = asUser(['run', '--rm', '--cgroup-parent', path, '--memory', '32m', '--pids-limit', '20', '--rootfs', rootfs, 'sh', '-c',
-      'cat /proc/self/cgroup; dd if=/dev/zero of=/dev/null bs=256M count=1'], leaf)
+    const r = asUser(
+      [
+        'run',
+        '--rm',
+        '--cgroup-parent',
+        path,
+        '--memory',
+        '32m',
+        '--pids-limit',
+        '20',
+        '--rootfs',
+        rootfs,
+        'sh',
+        '-c',
+        'cat /proc/self/cgroup; dd if=/dev/zero of=/dev/null bs=256M count=1',
+      ],
+      leaf,
+    )
     t.is(r.code, 137, r.stderr)
     t.regex(r.stderr, /out of memory|OOM/i)
     // The container's cgroup was made below the delegated one, and removed.
-    t.deepEqual(readdirSync(dir).filter((f) => !f.includes('.')), ['cli'])
-    const ok = asUser(['run', '--rm', '--cgroup-parent', path, '--memory', '32m', '--pids-limit', '20', '--rootfs', rootfs, 'sh', '-c',
-      'for f in /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max; do cat $f 2>/dev/null; done; echo done'], leaf)
+    t.deepEqual(
+      readdirSync(dir).filter((f) => !f.includes('.')),
+      ['cli'],
+    )
+    const ok = asUser(
+      [
+        'run',
+        '--rm',
+        '--cgroup-parent',
+        path,
+        '--memory',
+        '32m',
+        '--pids-limit',
+        '20',
+        '--rootfs',
+        rootfs,
+        'sh',
+        '-c',
+        'for f in /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max; do cat $f 2>/dev/null; done; echo done',
+      ],
+      leaf,
+    )
     t.is(ok.code, 0, ok.stderr)
     t.regex(ok.stdout, /done/)
   })
@@ -491,6 +588,9 @@ if (pureV2) {
     // Without limits the same user runs fine from there, and no cgroup is left below it.
     const ok = asUser(['run', '--rm', '--cgroup-parent', path, '--rootfs', rootfs, 'true'], leaf)
     t.is(ok.code, 0, ok.stderr)
-    t.deepEqual(readdirSync(dir).filter((f) => !f.includes('.')), ['cli'])
+    t.deepEqual(
+      readdirSync(dir).filter((f) => !f.includes('.')),
+      ['cli'],
+    )
   })
 }

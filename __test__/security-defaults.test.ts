@@ -26,7 +26,7 @@ function statusField(status: string, field: string): string {
   return m[1]
 }
 
-test('defaults: no_new_privs, a seccomp filter, docker\'s capabilities', (t) => {
+test("defaults: no_new_privs, a seccomp filter, docker's capabilities", (t) => {
   const r = run(['cat', '/proc/self/status'])
   t.is(r.code, 0, r.stderr)
   t.is(statusField(r.stdout, 'NoNewPrivs'), '1')
@@ -69,10 +69,13 @@ test('masked paths read empty, read-only paths refuse writes', (t) => {
 test('a docker-format profile file is applied; a bad one is refused naming the field', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'tsc-box-profile-'))
   const profile = join(dir, 'p.json')
-  writeFileSync(profile, JSON.stringify({
-    defaultAction: 'SCMP_ACT_ALLOW',
-    syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 13 }],
-  }))
+  writeFileSync(
+    profile,
+    JSON.stringify({
+      defaultAction: 'SCMP_ACT_ALLOW',
+      syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 13 }],
+    }),
+  )
   const r = run(['--security-opt', `seccomp=${profile}`, 'sh', '-c', 'mkdir /tmp/d && echo made; echo done'])
   t.is(r.code, 0, r.stderr)
   t.is(r.stdout, 'done\n')
@@ -104,7 +107,10 @@ test('the compiled default filter is cached in the runtime state and reused by t
   t.is(second.code, 0, second.stderr)
   const after = statSync(join(dir, files[0]))
   t.is(after.ino, before.ino, 'reused, not rewritten')
-  t.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.bpf')), files)
+  t.deepEqual(
+    readdirSync(dir).filter((f) => f.endsWith('.bpf')),
+    files,
+  )
 })
 
 test('without no_new_privs the filter is installed early, as root, and still holds for a non-root user', (t) => {

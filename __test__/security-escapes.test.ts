@@ -62,14 +62,28 @@ test('CVE-2019-5736: the runtime binary cannot be overwritten through /proc/1/ex
 test('CVE-2024-21626: only stdio is open in the container and -w /proc/self/fd/N never reaches the host', (t) => {
   const r = run(['probe', 'fds'])
   t.is(r.code, 0, r.stderr)
-  t.deepEqual(r.stdout.trim().split('\n').map((l) => l.split(' ')[1]), ['0', '1', '2'], r.stdout)
+  t.deepEqual(
+    r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' ')[1]),
+    ['0', '1', '2'],
+    r.stdout,
+  )
   // With --init the init (the runtime binary) is pid 1 in the container: besides stdio it may
   // hold its own kernel objects (a signalfd), never a file or directory of the host.
   // biome-ignore lint/suspicious/noTemplateCurlyInString: ${f##*/} is shell parameter expansion for sh -c, not a JS placeholder
   const i = run(['--init', 'sh', '-c', 'for f in /proc/1/fd/*; do echo "${f##*/} $(readlink $f)"; done'])
   t.is(i.code, 0, i.stderr)
-  const initFds = i.stdout.trim().split('\n').map((l) => l.split(' '))
-  t.deepEqual(initFds.slice(0, 3).map((f) => f[0]), ['0', '1', '2'], i.stdout)
+  const initFds = i.stdout
+    .trim()
+    .split('\n')
+    .map((l) => l.split(' '))
+  t.deepEqual(
+    initFds.slice(0, 3).map((f) => f[0]),
+    ['0', '1', '2'],
+    i.stdout,
+  )
   for (const [fd, target] of initFds.slice(3)) t.regex(target, /^anon_inode:/, `init fd ${fd} -> ${target}`)
 
   const secretDir = mkdtempSync(join(tmpdir(), 'tsc-box-secret-'))
@@ -145,7 +159,10 @@ test('no inheritable or ambient capabilities, whatever is added (CVE-2022-29162 
   // docker's default 14: CHOWN DAC_OVERRIDE FOWNER FSETID KILL SETGID SETUID SETPCAP
   // NET_BIND_SERVICE NET_RAW SYS_CHROOT MKNOD AUDIT_WRITE SETFCAP.
   const DEFAULT = 0xa80425fbn
-  for (const [extra, bounding] of [[[], DEFAULT], [['--cap-add', 'SYS_ADMIN'], DEFAULT | (1n << 21n)]] as const) {
+  for (const [extra, bounding] of [
+    [[], DEFAULT],
+    [['--cap-add', 'SYS_ADMIN'], DEFAULT | (1n << 21n)],
+  ] as const) {
     const r = run([...extra, 'cat', '/proc/self/status'])
     t.is(r.code, 0, r.stderr)
     t.is(capMask(r.stdout, 'CapInh'), 0n)
@@ -234,14 +251,20 @@ test('as root of a user namespace, the host files the container can reach stay u
   const vol = mkdtempSync(join(tmpdir(), 'tsc-box-userns-vol-'))
   chmodSync(vol, 0o755)
   writeFileSync(join(vol, 'host-file'), 'host data\n', { mode: 0o644 })
-  const r = run([
-    '--uidmap', '0:200000:65536',
-    '-v', `${vol}:/vol`,
-    'sh', '-c',
-    'cat /proc/self/uid_map; probe openw /vol/host-file; probe mknod-char /vol/new; ' +
-      'rm -f /vol/host-file 2>/dev/null && echo removed; chmod 777 /vol/host-file 2>/dev/null && echo chmodded; ' +
-      'chown 0 /vol/host-file 2>/dev/null && echo chowned; touch /vol/new-file 2>/dev/null && echo created; true',
-  ], rfs)
+  const r = run(
+    [
+      '--uidmap',
+      '0:200000:65536',
+      '-v',
+      `${vol}:/vol`,
+      'sh',
+      '-c',
+      'cat /proc/self/uid_map; probe openw /vol/host-file; probe mknod-char /vol/new; ' +
+        'rm -f /vol/host-file 2>/dev/null && echo removed; chmod 777 /vol/host-file 2>/dev/null && echo chmodded; ' +
+        'chown 0 /vol/host-file 2>/dev/null && echo chowned; touch /vol/new-file 2>/dev/null && echo created; true',
+    ],
+    rfs,
+  )
   t.is(r.code, 0, r.stderr)
   t.regex(r.stdout, /^\s*0\s+200000\s+65536$/m, 'the container runs in a user namespace with the map')
   const v = verdicts(r.stdout)

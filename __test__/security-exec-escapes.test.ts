@@ -179,7 +179,9 @@ test('CVE-2024-21626: exec -w /proc/self/fd/3 with a host directory on fd 3 neve
   t.teardown(() => void tsc(root, ['rm', '-f', name]))
   t.is(tsc(root, ['run', '-d', '--network', 'none', '--name', name, '--rootfs', makeRootfs(), 'sleep', '60']).code, 0)
   const s = hostSecret()
-  const cli = withFd3(s.dir, join(__dirname, '..', 'bin/run.js'), ['exec', '-w', '/proc/self/fd/3', name, 'sh', '-c', `echo x > ./ESCAPED; cat ${s.upward}`], { TSC_BOX_ROOT: root })
+  const cli = withFd3(s.dir, join(__dirname, '..', 'bin/run.js'), ['exec', '-w', '/proc/self/fd/3', name, 'sh', '-c', `echo x > ./ESCAPED; cat ${s.upward}`], {
+    TSC_BOX_ROOT: root,
+  })
   t.false(cli.stdout.includes(s.secret), `the exec read a host file: ${cli.stdout}`)
   t.deepEqual(readdirSync(s.dir), ['secret'], 'the exec wrote into the host directory')
   t.not(cli.code, 0, 'a cwd through a magic link is refused')
@@ -297,8 +299,16 @@ test('a root tracer in the container cannot catch an exec before its seccomp fil
   const cli: string[] = []
   for (let i = 0; i < 20; i++) cli.push(tsc(root, ['exec', name, 'cat', '/proc/self/status']).stdout)
 
-  t.deepEqual(seccompModes(raw).filter((m) => m !== '2'), [], 'raw runtime execs ran without their seccomp filter')
-  t.deepEqual(seccompModes(cli).filter((m) => m !== '2'), [], 'CLI execs ran without their seccomp filter')
+  t.deepEqual(
+    seccompModes(raw).filter((m) => m !== '2'),
+    [],
+    'raw runtime execs ran without their seccomp filter',
+  )
+  t.deepEqual(
+    seccompModes(cli).filter((m) => m !== '2'),
+    [],
+    'CLI execs ran without their seccomp filter',
+  )
   const traced = readFileSync(join(bundle, 'create.out'), 'utf8') + tsc(root, ['logs', name]).stdout
   t.notRegex(traced, /seized-before-exec/, 'the tracer caught an exec while it was still the runtime')
 })

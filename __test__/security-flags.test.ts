@@ -36,7 +36,7 @@ function code(fn: () => unknown): string {
   return 'no error'
 }
 
-test('the default set is docker\'s 14 capabilities', (t) => {
+test("the default set is docker's 14 capabilities", (t) => {
   t.is(DEFAULT_CAPS.length, 14)
   t.deepEqual(resolveCaps([], [], false).sort(), [...DEFAULT_CAPS].sort())
   t.is(ALL_CAPS.length, 41)
@@ -46,8 +46,14 @@ test('capability names are normalised and unknown ones refused', (t) => {
   t.is(normalizeCap('sys_admin'), 'CAP_SYS_ADMIN')
   t.is(normalizeCap('CAP_NET_ADMIN'), 'CAP_NET_ADMIN')
   t.is(normalizeCap('all'), 'ALL')
-  t.is(code(() => normalizeCap('CAP_FLY')), 'invalid_capability')
-  t.is(code(() => resolveCaps(['SYS_WIZARD'], [], false)), 'invalid_capability')
+  t.is(
+    code(() => normalizeCap('CAP_FLY')),
+    'invalid_capability',
+  )
+  t.is(
+    code(() => resolveCaps(['SYS_WIZARD'], [], false)),
+    'invalid_capability',
+  )
 })
 
 test('cap arithmetic follows docker', (t) => {
@@ -72,7 +78,10 @@ test('capabilities tsc-box does not hold itself: left out of ALL, refused by nam
   t.is(available.size, 40)
   t.is(resolveCaps([], [], true, available).length, 40)
   t.false(resolveCaps(['ALL'], [], false, available).includes('CAP_SYS_RESOURCE'))
-  t.is(code(() => resolveCaps(['SYS_RESOURCE'], [], false, available)), 'capability_unavailable')
+  t.is(
+    code(() => resolveCaps(['SYS_RESOURCE'], [], false, available)),
+    'capability_unavailable',
+  )
   t.deepEqual(resolveCaps([], [], false, available).sort(), [...DEFAULT_CAPS].sort())
 })
 
@@ -84,8 +93,21 @@ test('--security-opt spellings', (t) => {
   t.deepEqual(parseSecurityOpt('systempaths=unconfined'), { kind: 'systempaths-unconfined' })
   t.deepEqual(parseSecurityOpt('label=disable'), { kind: 'no-op', value: 'label=disable' })
   t.deepEqual(parseSecurityOpt('apparmor=unconfined'), { kind: 'no-op', value: 'apparmor=unconfined' })
-  for (const bad of ['no-new-privileges=maybe', 'seccomp', 'seccomp=/nonexistent/profile.json', 'apparmor=docker-default', 'label=type:svirt_t', 'selinux=1', 'systempaths=confined', '=x']) {
-    t.is(code(() => parseSecurityOpt(bad)), 'invalid_security_opt', bad)
+  for (const bad of [
+    'no-new-privileges=maybe',
+    'seccomp',
+    'seccomp=/nonexistent/profile.json',
+    'apparmor=docker-default',
+    'label=type:svirt_t',
+    'selinux=1',
+    'systempaths=confined',
+    '=x',
+  ]) {
+    t.is(
+      code(() => parseSecurityOpt(bad)),
+      'invalid_security_opt',
+      bad,
+    )
   }
 })
 
@@ -129,8 +151,11 @@ test('defaults: docker caps, no inheritable/ambient, no_new_privs, seccomp, mask
   const devices = s.linux?.resources?.devices ?? []
   t.deepEqual(devices[0], { allow: false, access: 'rwm' })
   t.deepEqual(devices.slice(0, DEFAULT_DEVICE_RULES.length), [...DEFAULT_DEVICE_RULES])
-  t.false(devices.some((d) => d.allow && (d.type === 'b' || d.type === 'a' || d.type === undefined)), 'no block device allowed')
-  t.deepEqual(devices.at(-1), { allow: true, type: 'c', major: 10, minor: 200, access: 'rw' }, 'other modules\' rules kept after ours')
+  t.false(
+    devices.some((d) => d.allow && (d.type === 'b' || d.type === 'a' || d.type === undefined)),
+    'no block device allowed',
+  )
+  t.deepEqual(devices.at(-1), { allow: true, type: 'c', major: 10, minor: 200, access: 'rw' }, "other modules' rules kept after ours")
   t.deepEqual(s.linux?.resources?.pids, { limit: 10 }, 'other resources untouched')
   t.deepEqual(s.mounts?.[0].options, ['nosuid', 'ro'])
 })
@@ -151,7 +176,13 @@ test('--privileged: every capability, no seccomp, no masked paths, all devices, 
 
 test('security options override the defaults', (t) => {
   const s = spec()
-  applySecurity(s, flags({ 'security-opt': [parseSecurityOpt('seccomp=unconfined'), parseSecurityOpt('no-new-privileges=false'), parseSecurityOpt('systempaths=unconfined')] }), HOST)
+  applySecurity(
+    s,
+    flags({
+      'security-opt': [parseSecurityOpt('seccomp=unconfined'), parseSecurityOpt('no-new-privileges=false'), parseSecurityOpt('systempaths=unconfined')],
+    }),
+    HOST,
+  )
   t.is(s.linux?.seccomp, undefined)
   t.false(s.process?.noNewPrivileges)
   t.is(s.linux?.maskedPaths, undefined)
@@ -164,7 +195,11 @@ test('--uidmap/--gidmap add a user namespace with the maps; bad maps and --usern
   const { parseIdMap, applyUserns, usernsFlags } = await import('../src/oci/security-userns')
   t.deepEqual(parseIdMap('0:100000:65536', 'uidmap'), { containerID: 0, hostID: 100000, size: 65536 })
   for (const bad of ['0:100000', '0:100000:0', 'a:b:c', '0:4294967295:2', '-1:0:1']) {
-    t.is(code(() => parseIdMap(bad, 'uidmap')), 'invalid_userns', bad)
+    t.is(
+      code(() => parseIdMap(bad, 'uidmap')),
+      'invalid_userns',
+      bad,
+    )
   }
   await t.throwsAsync(usernsFlags.userns.parse('private'), { instanceOf: CliError, message: /--userns=private is not supported/ })
   t.is(await usernsFlags.userns.parse('host'), 'host')
@@ -181,5 +216,8 @@ test('--uidmap/--gidmap add a user namespace with the maps; bad maps and --usern
   const n = spec()
   applyUserns(n, { uidmap: [], gidmap: [] })
   t.is(n.linux?.uidMappings, undefined)
-  t.is(code(() => applyUserns(spec(), { userns: 'host', uidmap: [parseIdMap('0:1:1', 'uidmap')], gidmap: [] })), 'invalid_userns')
+  t.is(
+    code(() => applyUserns(spec(), { userns: 'host', uidmap: [parseIdMap('0:1:1', 'uidmap')], gidmap: [] })),
+    'invalid_userns',
+  )
 })

@@ -207,47 +207,76 @@ async function hostServers(host: string) {
 
 /** Runs the probe in a container on the default bridge: TCP then UDP towards `dst`. */
 function attack(probeDir: string, dst: string, tcpPort: number, udpPort: number) {
-  return tsc(root, ['run', '--rm', '--network', 'bridge', '-v', `${probeDir}:/probe:ro`, '--rootfs', rootfs, 'sh', '-c',
-    `/probe/lbprobe tcp ${dst} ${tcpPort}; /probe/lbprobe udp ${dst} ${udpPort}`])
+  return tsc(root, [
+    'run',
+    '--rm',
+    '--network',
+    'bridge',
+    '-v',
+    `${probeDir}:/probe:ro`,
+    '--rootfs',
+    rootfs,
+    'sh',
+    '-c',
+    `/probe/lbprobe tcp ${dst} ${tcpPort}; /probe/lbprobe udp ${dst} ${udpPort}`,
+  ])
 }
 
 const settle = () => new Promise((r) => setTimeout(r, 1000))
 
-rootTest('a container crafting frames to 127.0.0.1 via the gateway reaches no host service bound to loopback (TCP and UDP); the same frames reach the gateway address (skipped without root)', async (t) => {
-  const probe = buildProbe()
-  const lo = await hostServers('127.0.0.1')
-  try {
-    const r = attack(probe, '127.0.0.1', lo.tcpPort, lo.udpPort)
-    await settle()
-    t.is(r.code, 0, r.stderr)
-    // The frames were really sent (the probe found the gateway and its MAC)...
-    t.is(r.stdout, 'sent syn\nno-synack\nsent udp\n', r.stderr)
-    // ...and nothing arrived.
-    t.deepEqual(lo.tcpPeers, [], 'a TCP connection from the container reached a 127.0.0.1-only server')
-    t.deepEqual(lo.udpPeers, [], 'a datagram from the container reached a 127.0.0.1-only socket')
-  } finally {
-    lo.close()
-  }
-  // The control: identical frames towards the gateway's own address are answered (a SYN-ACK
-  // comes back) and the datagram arrives, so the silence above is the filter's doing, not a
-  // broken probe. (The handshake itself need not complete here: the container's kernel, which
-  // knows no such connection, may reset it before the probe's ACK.)
-  const any = await hostServers('0.0.0.0')
-  try {
-    const r = attack(probe, 'gw', any.tcpPort, any.udpPort)
-    await settle()
-    t.is(r.code, 0, r.stderr)
-    t.is(r.stdout, 'sent syn\nsynack\nsent ack\nsent udp\n', r.stderr)
-    t.is(any.udpPeers.length, 1, 'the crafted datagram to the gateway address did not arrive')
-  } finally {
-    any.close()
-  }
-})
+rootTest(
+  'a container crafting frames to 127.0.0.1 via the gateway reaches no host service bound to loopback (TCP and UDP); the same frames reach the gateway address (skipped without root)',
+  async (t) => {
+    const probe = buildProbe()
+    const lo = await hostServers('127.0.0.1')
+    try {
+      const r = attack(probe, '127.0.0.1', lo.tcpPort, lo.udpPort)
+      await settle()
+      t.is(r.code, 0, r.stderr)
+      // The frames were really sent (the probe found the gateway and its MAC)...
+      t.is(r.stdout, 'sent syn\nno-synack\nsent udp\n', r.stderr)
+      // ...and nothing arrived.
+      t.deepEqual(lo.tcpPeers, [], 'a TCP connection from the container reached a 127.0.0.1-only server')
+      t.deepEqual(lo.udpPeers, [], 'a datagram from the container reached a 127.0.0.1-only socket')
+    } finally {
+      lo.close()
+    }
+    // The control: identical frames towards the gateway's own address are answered (a SYN-ACK
+    // comes back) and the datagram arrives, so the silence above is the filter's doing, not a
+    // broken probe. (The handshake itself need not complete here: the container's kernel, which
+    // knows no such connection, may reset it before the probe's ACK.)
+    const any = await hostServers('0.0.0.0')
+    try {
+      const r = attack(probe, 'gw', any.tcpPort, any.udpPort)
+      await settle()
+      t.is(r.code, 0, r.stderr)
+      t.is(r.stdout, 'sent syn\nsynack\nsent ack\nsent udp\n', r.stderr)
+      t.is(any.udpPeers.length, 1, 'the crafted datagram to the gateway address did not arrive')
+    } finally {
+      any.close()
+    }
+  },
+)
 
 rootTest('a port published on 127.0.0.1 still answers from the host (skipped without root)', async (t) => {
   const www = docroot('hello-loopback-published')
   const port = await freePort()
-  const s = serveContainer(root, ['--network', 'bridge', '-p', `127.0.0.1:${port}:80`, '-v', `${www}:/www:ro`, '--rootfs', rootfs, 'httpd', '-f', '-p', '80', '-h', '/www'])
+  const s = serveContainer(root, [
+    '--network',
+    'bridge',
+    '-p',
+    `127.0.0.1:${port}:80`,
+    '-v',
+    `${www}:/www:ro`,
+    '--rootfs',
+    rootfs,
+    'httpd',
+    '-f',
+    '-p',
+    '80',
+    '-h',
+    '/www',
+  ])
   try {
     t.is(await httpGetRetry(`http://127.0.0.1:${port}/`), 'hello-loopback-published')
     // And again, on a new connection (conntrack of the first one is not what lets it through).

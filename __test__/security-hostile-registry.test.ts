@@ -78,7 +78,8 @@ function zstdFrame(parts: Part[]): Buffer {
   const out: Buffer[] = [Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x38])]
   const blocks: Array<{ type: 0 | 1; size: number; body: Buffer }> = []
   for (const p of parts) {
-    if (Buffer.isBuffer(p)) for (let i = 0; i < p.length; i += BLOCK) blocks.push({ type: 0, size: Math.min(BLOCK, p.length - i), body: p.subarray(i, i + BLOCK) })
+    if (Buffer.isBuffer(p))
+      for (let i = 0; i < p.length; i += BLOCK) blocks.push({ type: 0, size: Math.min(BLOCK, p.length - i), body: p.subarray(i, i + BLOCK) })
     else for (let left = p.zeros; left > 0; left -= BLOCK) blocks.push({ type: 1, size: Math.min(BLOCK, left), body: Buffer.from([0]) })
   }
   blocks.forEach((b, i) => {
@@ -96,21 +97,25 @@ interface Image {
 
 /** An OCI image of the given layer blobs (with their diff_ids). */
 function image(layers: Array<{ blob: Buffer; diffId: string }>): Image {
-  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffId) } }))
+  const config = Buffer.from(
+    JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffId) } }),
+  )
   const blobs = new Map<string, Buffer>([[sha(config), config]])
   for (const l of layers) blobs.set(sha(l.blob), l.blob)
-  const manifest = Buffer.from(JSON.stringify({
-    schemaVersion: 2,
-    mediaType: OCI_MANIFEST,
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha(config), size: config.length },
-    layers: layers.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar+zstd', digest: sha(l.blob), size: l.blob.length })),
-  }))
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha(config), size: config.length },
+      layers: layers.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar+zstd', digest: sha(l.blob), size: l.blob.length })),
+    }),
+  )
   return { manifest, blobs, layerDigests: layers.map((l) => sha(l.blob)) }
 }
 
 // --- the rules, as functions -------------------------------------------------------------
 
-test('the credential rule: HTTPS realms anywhere, plain-HTTP realms only on a plain registry\'s own host', (t) => {
+test("the credential rule: HTTPS realms anywhere, plain-HTTP realms only on a plain registry's own host", (t) => {
   const u = (s: string) => new URL(s)
   const cases: Array<[string, string, boolean, boolean]> = [
     ['https://auth.docker.io/token', 'https://registry-1.docker.io', false, true],
@@ -122,10 +127,11 @@ test('the credential rule: HTTPS realms anywhere, plain-HTTP realms only on a pl
     ['http://other.example/token', 'https://registry.example', true, false],
     ['ftp://registry.example/token', 'http://registry.example', false, false],
   ]
-  for (const [realm, registry, insecure, expected] of cases) t.is(mayReceiveCredentials(u(realm), u(registry), insecure), expected, `${realm} for ${registry}${insecure ? ' (--tls-verify=false)' : ''}`)
+  for (const [realm, registry, insecure, expected] of cases)
+    t.is(mayReceiveCredentials(u(realm), u(registry), insecure), expected, `${realm} for ${registry}${insecure ? ' (--tls-verify=false)' : ''}`)
 })
 
-test('a blob\'s deadline grows with its size, from the environment\'s allowance', (t) => {
+test("a blob's deadline grows with its size, from the environment's allowance", (t) => {
   const saved = { base: process.env.TSC_BOX_REGISTRY_DEADLINE_BASE_MS, rate: process.env.TSC_BOX_REGISTRY_MIN_RATE }
   try {
     delete process.env.TSC_BOX_REGISTRY_DEADLINE_BASE_MS
@@ -138,7 +144,10 @@ test('a blob\'s deadline grows with its size, from the environment\'s allowance'
     process.env.TSC_BOX_REGISTRY_MIN_RATE = 'fast'
     t.is(blobDeadlineMs(32 << 10), 3000, 'a value that is not a positive number keeps the default')
   } finally {
-    for (const [k, v] of [['TSC_BOX_REGISTRY_DEADLINE_BASE_MS', saved.base], ['TSC_BOX_REGISTRY_MIN_RATE', saved.rate]] as const) {
+    for (const [k, v] of [
+      ['TSC_BOX_REGISTRY_DEADLINE_BASE_MS', saved.base],
+      ['TSC_BOX_REGISTRY_MIN_RATE', saved.rate],
+    ] as const) {
       if (v === undefined) delete process.env[k]
       else process.env[k] = v
     }
@@ -167,16 +176,32 @@ async function serve(address: string, handler: http.RequestListener): Promise<Se
 }
 
 /** Serves `img` (manifest for any tag, blobs by digest); `blob` may answer a digest itself. */
-function registry(img: { manifest: Buffer; blobs: Map<string, Buffer>; mediaType?: string }, blob?: (digest: string, req: http.IncomingMessage, res: http.ServerResponse) => boolean): http.RequestListener {
+function registry(
+  img: { manifest: Buffer; blobs: Map<string, Buffer>; mediaType?: string },
+  blob?: (digest: string, req: http.IncomingMessage, res: http.ServerResponse) => boolean,
+): http.RequestListener {
   return (req, res) => {
     const url = req.url ?? ''
-    if (url === '/v2/') { res.writeHead(200); res.end('{}'); return }
-    if (url.includes('/manifests/')) { res.writeHead(200, { 'content-type': img.mediaType ?? OCI_MANIFEST }); res.end(img.manifest); return }
+    if (url === '/v2/') {
+      res.writeHead(200)
+      res.end('{}')
+      return
+    }
+    if (url.includes('/manifests/')) {
+      res.writeHead(200, { 'content-type': img.mediaType ?? OCI_MANIFEST })
+      res.end(img.manifest)
+      return
+    }
     const digest = /\/blobs\/(sha256:[0-9a-f]{64})$/.exec(url)?.[1]
     if (digest && blob?.(digest, req, res)) return
     const b = digest ? img.blobs.get(digest) : undefined
-    if (b) { res.writeHead(200, { 'content-length': String(b.length) }); res.end(b); return }
-    res.writeHead(404); res.end()
+    if (b) {
+      res.writeHead(200, { 'content-length': String(b.length) })
+      res.end(b)
+      return
+    }
+    res.writeHead(404)
+    res.end()
   }
 }
 
@@ -229,7 +254,10 @@ test.serial('a zstd bomb of many files (3 GiB in 100 KiB) is refused by default 
     const r = await tscAsync(root, ['pull', `${reg.host}/hostile/zeros:1`, '--json'])
     t.is(r.code, 125, r.stderr)
     t.is(json(r).error.code, 'layer_rejected')
-    t.regex(json(r).error.message, /the layer inflates to more than 100 times its compressed size \(\d+ bytes from the first \d+\); refused as a decompression bomb \(raise TSC_BOX_LAYER_MAX_RATIO/)
+    t.regex(
+      json(r).error.message,
+      /the layer inflates to more than 100 times its compressed size \(\d+ bytes from the first \d+\); refused as a decompression bomb \(raise TSC_BOX_LAYER_MAX_RATIO/,
+    )
     const written = Number(/\((\d+) bytes from/.exec(json(r).error.message)?.[1])
     t.log(`refused after ${written} plain bytes of ${3 * GiB}`)
     t.true(written < 300 * MiB, `${written}`)
@@ -252,15 +280,22 @@ test.serial('the layers of one image are capped in all by TSC_BOX_IMAGE_MAX_BYTE
     const r = await tscAsync(root, ['pull', `${reg.host}/hostile/split:1`, '--json'], { TSC_BOX_IMAGE_MAX_BYTES: '50M' })
     t.is(r.code, 125, r.stderr)
     t.is(json(r).error.code, 'layer_rejected')
-    t.regex(json(r).error.message, /the image's layers unpack to more than 52428800 bytes in all; refused as a decompression bomb \(raise TSC_BOX_IMAGE_MAX_BYTES/)
+    t.regex(
+      json(r).error.message,
+      /the image's layers unpack to more than 52428800 bytes in all; refused as a decompression bomb \(raise TSC_BOX_IMAGE_MAX_BYTES/,
+    )
     t.deepEqual(json(await tscAsync(root, ['images', '--json'])), [])
     // What the refused pull leaves unpacked stays within the limit (prune removes it).
     let unpacked = 0
-    for (const l of dirList(join(root, 'images/layers'))) for (const f of dirList(join(root, 'images/layers', l))) unpacked += statSync(join(root, 'images/layers', l, f)).size
+    for (const l of dirList(join(root, 'images/layers')))
+      for (const f of dirList(join(root, 'images/layers', l))) unpacked += statSync(join(root, 'images/layers', l, f)).size
     t.true(unpacked <= 50 * MiB, `${unpacked} bytes unpacked`)
     t.deepEqual(dirList(join(root, 'images/tmp')), [])
     // The other layers' unpacking was stopped and waited for: no half-written layer.
-    t.deepEqual(dirList(join(root, 'images/layers')).filter((n) => n.startsWith('.')), [])
+    t.deepEqual(
+      dirList(join(root, 'images/layers')).filter((n) => n.startsWith('.')),
+      [],
+    )
     // The same image, allowed: the limit, not the image, was the problem.
     const ok = await tscAsync(root, ['pull', `${reg.host}/hostile/split:1`, '--json'], { TSC_BOX_IMAGE_MAX_BYTES: '80M' })
     t.is(ok.code, 0, ok.stderr)
@@ -275,7 +310,10 @@ test.serial('the layers of one image are capped in all by TSC_BOX_IMAGE_MAX_BYTE
     t.regex(json(load).error.message, /more than 52428800 bytes in all; refused as a decompression bomb \(raise TSC_BOX_IMAGE_MAX_BYTES/)
     t.deepEqual(json(await tscAsync(fresh, ['images', '--json'])), [])
     t.deepEqual(dirList(join(fresh, 'images/blobs/sha256')), [], 'a refused load keeps no blob')
-    t.deepEqual(dirList(join(fresh, 'images/layers')).filter((n) => n.startsWith('.')), [])
+    t.deepEqual(
+      dirList(join(fresh, 'images/layers')).filter((n) => n.startsWith('.')),
+      [],
+    )
   } finally {
     reg.stop()
   }
@@ -322,7 +360,11 @@ test.serial('rootless, where a helper process unpacks each layer, the image tota
     t.regex(json(r).error.message, /more than 52428800 bytes in all; refused as a decompression bomb \(raise TSC_BOX_IMAGE_MAX_BYTES/)
     t.deepEqual(json(user.run(['images', '--json'])), [])
     const layersDir = join(user.home, '.local/share/tsc-box/images/layers')
-    t.deepEqual(dirList(layersDir).filter((n) => n.startsWith('.')), [], 'no half-unpacked layer')
+    t.deepEqual(
+      dirList(layersDir).filter((n) => n.startsWith('.')),
+      [],
+      'no half-unpacked layer',
+    )
     const ok = user.run(['load', '-i', archive, '--json'], { env: { TSC_BOX_IMAGE_MAX_BYTES: '80M' } })
     t.is(ok.code, 0, ok.stdout + ok.stderr)
   } finally {
@@ -335,35 +377,47 @@ test.serial('rootless, where a helper process unpacks each layer, the image tota
 test.serial('a 2^53-byte layer whose unpacking fails stops its download at once, and no partial blob stays', async (t) => {
   const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [sha(Buffer.from('x'))] } }))
   const layerDigest = sha(Buffer.from('the layer that never ends'))
-  const manifest = Buffer.from(JSON.stringify({
-    schemaVersion: 2,
-    mediaType: OCI_MANIFEST,
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha(config), size: config.length },
-    // 2^53 - 1: the largest size JSON numbers carry exactly.
-    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: layerDigest, size: Number.MAX_SAFE_INTEGER }],
-  }))
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha(config), size: config.length },
+      // 2^53 - 1: the largest size JSON numbers carry exactly.
+      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: layerDigest, size: Number.MAX_SAFE_INTEGER }],
+    }),
+  )
   let served = 0
   let stoppedAfterMs = -1
   const CAP = 512 * MiB
-  const reg = await serve('127.0.0.1', registry({ manifest, blobs: new Map([[sha(config), config]]) }, (digest, req, res) => {
-    if (digest !== layerDigest) return false
-    // Not a tar archive from its first byte on, and as long as the client reads: at most CAP
-    // bytes or 60 s, then the server stops by itself.
-    const started = Date.now()
-    const chunk = Buffer.alloc(64 << 10, 0x41)
-    res.writeHead(200)
-    const pump = () => {
-      while (served < CAP && Date.now() - started < 60_000 && !res.destroyed) {
-        served += chunk.length
-        if (!res.write(chunk)) { res.once('drain', pump); return }
+  const reg = await serve(
+    '127.0.0.1',
+    registry({ manifest, blobs: new Map([[sha(config), config]]) }, (digest, req, res) => {
+      if (digest !== layerDigest) return false
+      // Not a tar archive from its first byte on, and as long as the client reads: at most CAP
+      // bytes or 60 s, then the server stops by itself.
+      const started = Date.now()
+      const chunk = Buffer.alloc(64 << 10, 0x41)
+      res.writeHead(200)
+      const pump = () => {
+        while (served < CAP && Date.now() - started < 60_000 && !res.destroyed) {
+          served += chunk.length
+          if (!res.write(chunk)) {
+            res.once('drain', pump)
+            return
+          }
+        }
+        res.end()
       }
-      res.end()
-    }
-    res.on('close', () => { stoppedAfterMs = Date.now() - started })
-    req.socket.on('close', () => { stoppedAfterMs = Date.now() - started })
-    pump()
-    return true
-  }))
+      res.on('close', () => {
+        stoppedAfterMs = Date.now() - started
+      })
+      req.socket.on('close', () => {
+        stoppedAfterMs = Date.now() - started
+      })
+      pump()
+      return true
+    }),
+  )
   try {
     const root = makeDataRoot()
     const r = await tscAsync(root, ['pull', `${reg.host}/hostile/endless:1`, '--json'])
@@ -387,29 +441,37 @@ test.serial('an endless blob named with the diff_id of a layer already here is u
   // Then an image naming the same diff_id for another, endless blob.
   const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [known.diffId] } }))
   const endless = sha(Buffer.from('another blob of the same diff_id'))
-  const manifest = Buffer.from(JSON.stringify({
-    schemaVersion: 2,
-    mediaType: OCI_MANIFEST,
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha(config), size: config.length },
-    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+zstd', digest: endless, size: Number.MAX_SAFE_INTEGER }],
-  }))
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha(config), size: config.length },
+      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+zstd', digest: endless, size: Number.MAX_SAFE_INTEGER }],
+    }),
+  )
   let served = 0
   const CAP = 512 * MiB
-  const bad = await serve('127.0.0.1', registry({ manifest, blobs: new Map([[sha(config), config]]) }, (digest, _req, res) => {
-    if (digest !== endless) return false
-    const started = Date.now()
-    const chunk = Buffer.alloc(64 << 10, 0x41)
-    res.writeHead(200)
-    const pump = () => {
-      while (served < CAP && Date.now() - started < 60_000 && !res.destroyed) {
-        served += chunk.length
-        if (!res.write(chunk)) { res.once('drain', pump); return }
+  const bad = await serve(
+    '127.0.0.1',
+    registry({ manifest, blobs: new Map([[sha(config), config]]) }, (digest, _req, res) => {
+      if (digest !== endless) return false
+      const started = Date.now()
+      const chunk = Buffer.alloc(64 << 10, 0x41)
+      res.writeHead(200)
+      const pump = () => {
+        while (served < CAP && Date.now() - started < 60_000 && !res.destroyed) {
+          served += chunk.length
+          if (!res.write(chunk)) {
+            res.once('drain', pump)
+            return
+          }
+        }
+        res.end()
       }
-      res.end()
-    }
-    pump()
-    return true
-  }))
+      pump()
+      return true
+    }),
+  )
   try {
     const root = makeDataRoot()
     t.is((await tscAsync(root, ['pull', '-q', `${good.host}/x/known:1`])).code, 0)
@@ -449,17 +511,31 @@ test.serial('a config whose diff_ids do not name every layer is refused before a
   const parts = zeroFileTar('f', 1024)
   const layer = zstdFrame(parts)
   const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [] } }))
-  const manifest = Buffer.from(JSON.stringify({
-    schemaVersion: 2,
-    mediaType: OCI_MANIFEST,
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha(config), size: config.length },
-    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+zstd', digest: sha(layer), size: layer.length }],
-  }))
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha(config), size: config.length },
+      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+zstd', digest: sha(layer), size: layer.length }],
+    }),
+  )
   let layerFetched = false
-  const reg = await serve('127.0.0.1', registry({ manifest, blobs: new Map([[sha(config), config], [sha(layer), layer]]) }, (digest) => {
-    if (digest === sha(layer)) layerFetched = true
-    return false
-  }))
+  const reg = await serve(
+    '127.0.0.1',
+    registry(
+      {
+        manifest,
+        blobs: new Map([
+          [sha(config), config],
+          [sha(layer), layer],
+        ]),
+      },
+      (digest) => {
+        if (digest === sha(layer)) layerFetched = true
+        return false
+      },
+    ),
+  )
   try {
     const r = await tscAsync(makeDataRoot(), ['pull', `${reg.host}/x/count:1`, '--json'])
     t.is(r.code, 125, r.stderr)
@@ -479,29 +555,44 @@ test.serial('a registry dripping a blob just under the idle timeout fails by the
   const img = image([layer])
   let drips = 0
   let heldMs = -1
-  const reg = await serve('127.0.0.1', registry(img, (digest, _req, res) => {
-    if (digest !== img.layerDigests[0]) return false
-    const started = Date.now()
-    res.on('close', () => { heldMs = Date.now() - started })
-    res.writeHead(200, { 'content-length': String(layer.blob.length) })
-    // One byte every 200 ms (the idle timeout is 30 s), at most 150 of them.
-    const timer = setInterval(() => {
-      if (res.destroyed || drips >= 150) { clearInterval(timer); res.destroy(); return }
-      res.write(layer.blob.subarray(drips, drips + 1))
-      drips++
-    }, 200)
-    res.on('close', () => clearInterval(timer))
-    return true
-  }))
+  const reg = await serve(
+    '127.0.0.1',
+    registry(img, (digest, _req, res) => {
+      if (digest !== img.layerDigests[0]) return false
+      const started = Date.now()
+      res.on('close', () => {
+        heldMs = Date.now() - started
+      })
+      res.writeHead(200, { 'content-length': String(layer.blob.length) })
+      // One byte every 200 ms (the idle timeout is 30 s), at most 150 of them.
+      const timer = setInterval(() => {
+        if (res.destroyed || drips >= 150) {
+          clearInterval(timer)
+          res.destroy()
+          return
+        }
+        res.write(layer.blob.subarray(drips, drips + 1))
+        drips++
+      }, 200)
+      res.on('close', () => clearInterval(timer))
+      return true
+    }),
+  )
   try {
     const root = makeDataRoot()
-    const r = await tscAsync(root, ['pull', `${reg.host}/hostile/drip:1`, '--json'], { TSC_BOX_REGISTRY_DEADLINE_BASE_MS: '2000', TSC_BOX_REGISTRY_MIN_RATE: '1000000' })
+    const r = await tscAsync(root, ['pull', `${reg.host}/hostile/drip:1`, '--json'], {
+      TSC_BOX_REGISTRY_DEADLINE_BASE_MS: '2000',
+      TSC_BOX_REGISTRY_MIN_RATE: '1000000',
+    })
     t.log(`the client hung up ${heldMs} ms into the blob, after ${drips} bytes`)
     t.is(r.code, 125, r.stderr)
     t.is(json(r).error.code, 'registry_timeout')
     // The deadline (2 s + 4 KiB at 1 MB/s) or the minimum rate checked at each byte after
     // the first 2 s, whichever sees it first.
-    t.regex(json(r).error.message, /blob sha256:[0-9a-f]{64} (\(\d+ bytes\) did not finish within 2 s|arrives too slowly: \d+ bytes in \d+ s).*TSC_BOX_REGISTRY_MIN_RATE/)
+    t.regex(
+      json(r).error.message,
+      /blob sha256:[0-9a-f]{64} (\(\d+ bytes\) did not finish within 2 s|arrives too slowly: \d+ bytes in \d+ s).*TSC_BOX_REGISTRY_MIN_RATE/,
+    )
     t.true(heldMs >= 1900 && heldMs < 5000, `${heldMs} ms`)
     t.deepEqual(json(await tscAsync(root, ['images', '--json'])), [])
   } finally {
@@ -536,7 +627,11 @@ async function tokenService(address: string, anonymous: boolean) {
   const s = await serve(address, (req, res) => {
     const auth = req.headers.authorization ?? 'none'
     seen.push(auth)
-    if (auth === 'none' && !anonymous) { res.writeHead(401); res.end(); return }
+    if (auth === 'none' && !anonymous) {
+      res.writeHead(401)
+      res.end()
+      return
+    }
     res.writeHead(200, { 'content-type': 'application/json' })
     res.end(JSON.stringify({ token: 'T0KEN' }))
   })
@@ -548,39 +643,49 @@ async function tokenService(address: string, anonymous: boolean) {
 const loopbackNet = /\binet 127\.0\.0\.1\/8\b/.test(spawnSync('ip', ['-4', 'addr', 'show', 'lo'], { encoding: 'utf8' }).stdout ?? '')
 const otherHostTest = loopbackNet ? test.serial : test.skip
 
-otherHostTest('stored Basic credentials are not sent to a plain-HTTP token service on another host (127.0.0.2; skipped without 127.0.0.0/8 on lo)', async (t) => {
-  let realm = ''
-  const reg = await tokenRegistry(() => realm)
-  let other: Awaited<ReturnType<typeof tokenService>> | undefined
-  try {
-    other = await tokenService('127.0.0.2', false)
-  } catch (e) {
-    reg.stop()
-    t.log(`127.0.0.2 cannot be bound here (${(e as Error).message})`)
-    t.fail('the test needs a second loopback address, 127.0.0.2')
-    return
-  }
-  try {
-    // Logged in while the registry named a token service on its own host; then it (or
-    // whoever answers its plain-HTTP address) names one elsewhere.
-    realm = `http://${reg.host}/token`
-    const root = makeDataRoot()
-    const login = await tscAsync(root, ['login', reg.host, '-u', 'bob', '-p', 'secret'])
-    t.is(login.code, 0, login.stderr)
-    realm = `http://${other.host}/token`
-    const r = await tscAsync(root, ['pull', `${reg.host}/x/y:1`, '--json'])
-    t.is(r.code, 125, r.stdout)
-    t.is(json(r).error.code, 'registry_auth')
-    t.regex(json(r).error.message, /credentials of bob were not sent to it because it is plain HTTP on 127\.0\.0\.2, another host than the registry 127\.0\.0\.1:\d+/)
-    t.true(other.seen.length > 0)
-    t.deepEqual(other.seen.filter((a) => a !== 'none'), [], 'the other host got credentials')
-  } finally {
-    reg.stop()
-    other.stop()
-  }
-})
+otherHostTest(
+  'stored Basic credentials are not sent to a plain-HTTP token service on another host (127.0.0.2; skipped without 127.0.0.0/8 on lo)',
+  async (t) => {
+    let realm = ''
+    const reg = await tokenRegistry(() => realm)
+    let other: Awaited<ReturnType<typeof tokenService>> | undefined
+    try {
+      other = await tokenService('127.0.0.2', false)
+    } catch (e) {
+      reg.stop()
+      t.log(`127.0.0.2 cannot be bound here (${(e as Error).message})`)
+      t.fail('the test needs a second loopback address, 127.0.0.2')
+      return
+    }
+    try {
+      // Logged in while the registry named a token service on its own host; then it (or
+      // whoever answers its plain-HTTP address) names one elsewhere.
+      realm = `http://${reg.host}/token`
+      const root = makeDataRoot()
+      const login = await tscAsync(root, ['login', reg.host, '-u', 'bob', '-p', 'secret'])
+      t.is(login.code, 0, login.stderr)
+      realm = `http://${other.host}/token`
+      const r = await tscAsync(root, ['pull', `${reg.host}/x/y:1`, '--json'])
+      t.is(r.code, 125, r.stdout)
+      t.is(json(r).error.code, 'registry_auth')
+      t.regex(
+        json(r).error.message,
+        /credentials of bob were not sent to it because it is plain HTTP on 127\.0\.0\.2, another host than the registry 127\.0\.0\.1:\d+/,
+      )
+      t.true(other.seen.length > 0)
+      t.deepEqual(
+        other.seen.filter((a) => a !== 'none'),
+        [],
+        'the other host got credentials',
+      )
+    } finally {
+      reg.stop()
+      other.stop()
+    }
+  },
+)
 
-test.serial('stored Basic credentials still go to a plain-HTTP token service on the plain-HTTP registry\'s own host', async (t) => {
+test.serial("stored Basic credentials still go to a plain-HTTP token service on the plain-HTTP registry's own host", async (t) => {
   let realm = ''
   const reg = await tokenRegistry(() => realm)
   const same = await tokenService('127.0.0.1', false)
@@ -604,7 +709,29 @@ const httpsRealmTest = loopbackNet && hasOpenssl ? test.serial : test.skip
 
 httpsRealmTest('stored Basic credentials go to an HTTPS token service on another host (skipped without openssl or 127.0.0.0/8 on lo)', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'tsc-box-tls-'))
-  const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.2', '-addext', 'subjectAltName=IP:127.0.0.2', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { encoding: 'utf8' })
+  const made = spawnSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.2',
+      '-addext',
+      'subjectAltName=IP:127.0.0.2',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ],
+    { encoding: 'utf8' },
+  )
   t.is(made.status, 0, made.stderr)
   const seen: string[] = []
   const realmServer = https.createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (req, res) => {
@@ -636,13 +763,48 @@ const configDesc = { mediaType: 'application/vnd.oci.image.config.v1+json', dige
 const misshapen: Array<[string, unknown, string, RegExp]> = [
   ['a null manifest', null, OCI_MANIFEST, /the manifest of .* is not a JSON object \(it is null\)/],
   ['a manifest that is a list', [], OCI_MANIFEST, /is not a JSON object \(it is a list\)/],
-  ['layers that is not a list', { schemaVersion: 2, mediaType: OCI_MANIFEST, config: configDesc, layers: 'abc' }, OCI_MANIFEST, /manifest is invalid: layers is not a list/],
-  ['layers holding null', { schemaVersion: 2, mediaType: OCI_MANIFEST, config: configDesc, layers: [null] }, OCI_MANIFEST, /manifest is invalid: layers\[0\] is not an object/],
-  ['a config larger than an image config may be', { schemaVersion: 2, mediaType: OCI_MANIFEST, config: { ...configDesc, size: 1 << 30 }, layers: [] }, OCI_MANIFEST, /manifest is invalid: config\.size is 1073741824 bytes, more than the 8388608/],
-  ['a config of the wrong size type', { schemaVersion: 2, mediaType: OCI_MANIFEST, config: { ...configDesc, size: '12' }, layers: [] }, OCI_MANIFEST, /manifest is invalid: config\.size is not a size in bytes/],
-  ['an index whose manifests is an object', { schemaVersion: 2, mediaType: OCI_INDEX, manifests: {} }, OCI_INDEX, /image index is invalid: manifests is not a list/],
-  ['an index entry whose platform is a string', { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [{ ...configDesc, platform: 'linux' }] }, OCI_INDEX, /image index is invalid: manifests\[0\]\.platform is not an object/],
-  ['an index entry that is null', { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [null] }, OCI_INDEX, /image index is invalid: manifests\[0\] is not an object/],
+  [
+    'layers that is not a list',
+    { schemaVersion: 2, mediaType: OCI_MANIFEST, config: configDesc, layers: 'abc' },
+    OCI_MANIFEST,
+    /manifest is invalid: layers is not a list/,
+  ],
+  [
+    'layers holding null',
+    { schemaVersion: 2, mediaType: OCI_MANIFEST, config: configDesc, layers: [null] },
+    OCI_MANIFEST,
+    /manifest is invalid: layers\[0\] is not an object/,
+  ],
+  [
+    'a config larger than an image config may be',
+    { schemaVersion: 2, mediaType: OCI_MANIFEST, config: { ...configDesc, size: 1 << 30 }, layers: [] },
+    OCI_MANIFEST,
+    /manifest is invalid: config\.size is 1073741824 bytes, more than the 8388608/,
+  ],
+  [
+    'a config of the wrong size type',
+    { schemaVersion: 2, mediaType: OCI_MANIFEST, config: { ...configDesc, size: '12' }, layers: [] },
+    OCI_MANIFEST,
+    /manifest is invalid: config\.size is not a size in bytes/,
+  ],
+  [
+    'an index whose manifests is an object',
+    { schemaVersion: 2, mediaType: OCI_INDEX, manifests: {} },
+    OCI_INDEX,
+    /image index is invalid: manifests is not a list/,
+  ],
+  [
+    'an index entry whose platform is a string',
+    { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [{ ...configDesc, platform: 'linux' }] },
+    OCI_INDEX,
+    /image index is invalid: manifests\[0\]\.platform is not an object/,
+  ],
+  [
+    'an index entry that is null',
+    { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [null] },
+    OCI_INDEX,
+    /image index is invalid: manifests\[0\] is not an object/,
+  ],
 ]
 
 for (const [what, doc, mediaType, message] of misshapen) {

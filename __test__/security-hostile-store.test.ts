@@ -91,23 +91,34 @@ function ociArchive(layerTars: Buffer[], name: string): string {
     return { digest: sha(b), size: b.length }
   }
   const layers = layerTars.map((t) => put(gzipSync(t, { level: 1 })))
-  const config = put(Buffer.from(JSON.stringify({
-    architecture: process.arch === 'x64' ? 'amd64' : 'arm64',
-    os: 'linux',
-    config: {},
-    rootfs: { type: 'layers', diff_ids: layerTars.map(sha) },
-  })))
-  const manifest = put(Buffer.from(JSON.stringify({
-    schemaVersion: 2,
-    mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
-    layers: layers.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...l })),
-  })))
+  const config = put(
+    Buffer.from(
+      JSON.stringify({
+        architecture: process.arch === 'x64' ? 'amd64' : 'arm64',
+        os: 'linux',
+        config: {},
+        rootfs: { type: 'layers', diff_ids: layerTars.map(sha) },
+      }),
+    ),
+  )
+  const manifest = put(
+    Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
+        layers: layers.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...l })),
+      }),
+    ),
+  )
   writeFileSync(join(layout, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}')
-  writeFileSync(join(layout, 'index.json'), JSON.stringify({
-    schemaVersion: 2,
-    manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest, annotations: { 'io.containerd.image.name': name } }],
-  }))
+  writeFileSync(
+    join(layout, 'index.json'),
+    JSON.stringify({
+      schemaVersion: 2,
+      manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest, annotations: { 'io.containerd.image.name': name } }],
+    }),
+  )
   const out = join(work, 'image.tar')
   execFileSync('tar', ['-C', layout, '-cf', out, '.'])
   rmSync(layout, { recursive: true })
@@ -176,7 +187,10 @@ test('a layer with a 60,000-level directory is refused at once by the depth limi
   const r = tscEnv(root, ['load', '-i', deepArchive])
   const ms = Date.now() - start
   t.is(r.code, 125, r.stderr)
-  t.regex(r.stderr, /layer entry \/d\/d\/d\/d\/\.\.\.\(\d+ more levels\)\.\.\.\/d\/d\/d\/d is 60000 levels deep, more than the 2048 allowed; refused \(raise TSC_BOX_LAYER_MAX_DEPTH/)
+  t.regex(
+    r.stderr,
+    /layer entry \/d\/d\/d\/d\/\.\.\.\(\d+ more levels\)\.\.\.\/d\/d\/d\/d is 60000 levels deep, more than the 2048 allowed; refused \(raise TSC_BOX_LAYER_MAX_DEPTH/,
+  )
   // The message names the entry by its ends, not by 120 KB of path.
   t.true(r.stderr.length < 2000, `${r.stderr.length} bytes of error`)
   t.true(ms < 30_000, `took ${ms} ms`)
@@ -265,7 +279,6 @@ const DEEP_TREE_SCRIPT = [
 ].join('\n')
 
 const busyboxImage = isRoot ? makeArchive({ dir: makeRootfs(), name: 'localhost/busybox/deep:1' }) : ''
-
 
 rootOnly('rm -f removes a running container that made a 30,000-level tree', (t) => {
   const root = tmpfsRoot(t, '1G')

@@ -24,8 +24,19 @@ const PIDS_ROOT = V2 ? '/sys/fs/cgroup' : '/sys/fs/cgroup/pids'
 
 /** `run` with a deadline: a runtime that blocks is killed and reported, not waited for. */
 function runWithin(bundle: string, id: string, ms: number) {
-  const r = spawnSync(TSC_RUNTIME, ['--root', stateDir(), 'run', '-b', bundle, id], { encoding: 'utf8', timeout: ms, killSignal: 'SIGKILL', stdio: ['ignore', 'pipe', 'pipe'] })
-  return { code: r.status, signal: r.signal, stdout: r.stdout ?? '', stderr: r.stderr ?? '', timedOut: (r.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT' }
+  const r = spawnSync(TSC_RUNTIME, ['--root', stateDir(), 'run', '-b', bundle, id], {
+    encoding: 'utf8',
+    timeout: ms,
+    killSignal: 'SIGKILL',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  return {
+    code: r.status,
+    signal: r.signal,
+    stdout: r.stdout ?? '',
+    stderr: r.stderr ?? '',
+    timedOut: (r.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT',
+  }
 }
 
 function withNamespacePath(type: string, path: string) {
@@ -221,28 +232,31 @@ function symlinkBundle(link: string, target: string, mount: Mount): string {
   return bundle
 }
 
-rootTest('mount destinations that resolve through the image into /proc are refused: /data -> /proc/sys and /etc/hosts -> /proc/sys/kernel/core_pattern (skipped without root)', (t) => {
-  const corePattern = readFileSync('/proc/sys/kernel/core_pattern', 'utf8')
-  const hostsFile = join(mkdtempSync(join(tmpdir(), 'tsc-box-hosts-')), 'hosts')
-  writeFileSync(hostsFile, '127.0.0.1 localhost\n')
-  const cases: Array<[string, string, Mount]> = [
-    ['data', '/proc/sys', { destination: '/data', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev'] }],
-    ['etc/hosts', '/proc/sys/kernel/core_pattern', { destination: '/etc/hosts', type: 'bind', source: hostsFile, options: ['rbind', 'ro'] }],
-  ]
-  for (const [link, target, mount] of cases) {
-    const bundle = symlinkBundle(link, target, mount)
-    const r = runWithin(bundle, newId('procsym'), 60_000)
-    t.not(r.code, 0, `mounted on /${link} -> ${target}: ${r.stdout}`)
-    t.regex(r.stderr, new RegExp(`mount destination ${mount.destination} resolves into the container's procfs`))
-    t.deepEqual(mountsUnder(join(bundle, 'rootfs')), [])
-  }
-  t.is(readFileSync('/proc/sys/kernel/core_pattern', 'utf8'), corePattern)
-  // The same mounts where the image has no such links still work.
-  const plain = makeBundle((c) => {
-    c.process.args = ['sh', '-c', 'cat /etc/hosts; grep -c " /data " /proc/self/mountinfo']
-    c.mounts.push(cases[0]![2], cases[1]![2])
-  })
-  const r = runWithin(plain, newId('plain'), 60_000)
-  t.is(r.code, 0, r.stderr)
-  t.is(r.stdout, '127.0.0.1 localhost\n1\n')
-})
+rootTest(
+  'mount destinations that resolve through the image into /proc are refused: /data -> /proc/sys and /etc/hosts -> /proc/sys/kernel/core_pattern (skipped without root)',
+  (t) => {
+    const corePattern = readFileSync('/proc/sys/kernel/core_pattern', 'utf8')
+    const hostsFile = join(mkdtempSync(join(tmpdir(), 'tsc-box-hosts-')), 'hosts')
+    writeFileSync(hostsFile, '127.0.0.1 localhost\n')
+    const cases: Array<[string, string, Mount]> = [
+      ['data', '/proc/sys', { destination: '/data', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev'] }],
+      ['etc/hosts', '/proc/sys/kernel/core_pattern', { destination: '/etc/hosts', type: 'bind', source: hostsFile, options: ['rbind', 'ro'] }],
+    ]
+    for (const [link, target, mount] of cases) {
+      const bundle = symlinkBundle(link, target, mount)
+      const r = runWithin(bundle, newId('procsym'), 60_000)
+      t.not(r.code, 0, `mounted on /${link} -> ${target}: ${r.stdout}`)
+      t.regex(r.stderr, new RegExp(`mount destination ${mount.destination} resolves into the container's procfs`))
+      t.deepEqual(mountsUnder(join(bundle, 'rootfs')), [])
+    }
+    t.is(readFileSync('/proc/sys/kernel/core_pattern', 'utf8'), corePattern)
+    // The same mounts where the image has no such links still work.
+    const plain = makeBundle((c) => {
+      c.process.args = ['sh', '-c', 'cat /etc/hosts; grep -c " /data " /proc/self/mountinfo']
+      c.mounts.push(cases[0]![2], cases[1]![2])
+    })
+    const r = runWithin(plain, newId('plain'), 60_000)
+    t.is(r.code, 0, r.stderr)
+    t.is(r.stdout, '127.0.0.1 localhost\n1\n')
+  },
+)

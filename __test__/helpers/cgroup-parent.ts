@@ -10,7 +10,9 @@ export function premadeParent(t: ExecutionContext, name: string): string[] {
   const v2 = existsSync(join(base, 'cgroup.controllers'))
   const roots = v2
     ? [base]
-    : readdirSync(base).map((d) => join(base, d)).filter((d) => !lstatSync(d).isSymbolicLink() && existsSync(join(d, 'cgroup.procs')))
+    : readdirSync(base)
+        .map((d) => join(base, d))
+        .filter((d) => !lstatSync(d).isSymbolicLink() && existsSync(join(d, 'cgroup.procs')))
   const made = roots.map((r) => join(r, name))
   for (const d of made) {
     mkdirSync(d)
@@ -28,5 +30,7 @@ export function premadeParent(t: ExecutionContext, name: string): string[] {
 
 /** The names of the child cgroups of `dir`. */
 export function childCgroups(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name)
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
 }

@@ -48,9 +48,6 @@ export function makeRootfs(prefix = 'tsc-box-rootfs-'): string {
       `${TEST_USER.name}:x:${TEST_USER.uid}:${TEST_USER.gid}:app:/home/app:/bin/sh\n` +
       'nobody:x:65534:65534:nobody:/var/empty:/bin/false\n',
   )
-  writeFileSync(
-    join(dir, 'etc/group'),
-    `root:x:0:\n${TEST_USER.name}:x:${TEST_USER.gid}:\naudio:x:29:app\nnogroup:x:65534:\n`,
-  )
+  writeFileSync(join(dir, 'etc/group'), `root:x:0:\n${TEST_USER.name}:x:${TEST_USER.gid}:\naudio:x:29:app\nnogroup:x:65534:\n`)
   return dir
 }

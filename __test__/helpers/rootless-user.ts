@@ -46,7 +46,9 @@ export function withUserDbLock<T>(fn: () => T): T {
 /** Rewrites `file` without the lines `drop` picks (and without blank lines). */
 export function removeLines(file: string, drop: (line: string) => boolean): void {
   withUserDbLock(() => {
-    const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l !== '' && !drop(l))
+    const lines = readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '' && !drop(l))
     writeFileSync(file, lines.map((l) => `${l}\n`).join(''))
   })
 }

@@ -19,8 +19,11 @@ export function coreRun(runs: number) {
   const rootfs = busyboxRootfs()
   const dataRoot = tempDir('tsc-box-bench-root-')
   const cli: Command[] = [
-    { label: 'tsc-box run --rm --rootfs DIR /bin/true', argv: [process.execPath, '--', CLI, 'run', '--rm', '--root', dataRoot, '--rootfs', rootfs, '/bin/true'] },
+    {
+      label: 'tsc-box run --rm --rootfs DIR /bin/true',
+      argv: [process.execPath, '--', CLI, 'run', '--rm', '--root', dataRoot, '--rootfs', rootfs, '/bin/true'],
+    },
     { label: "node -e ''", argv: [process.execPath, '-e', ''] },
   ]
-  report('CLI: a whole run against a bare node start', compare(cli, runs), [["tsc-box run --rm --rootfs DIR /bin/true", "node -e ''", 1.5]])
+  report('CLI: a whole run against a bare node start', compare(cli, runs), [['tsc-box run --rm --rootfs DIR /bin/true', "node -e ''", 1.5]])
 }

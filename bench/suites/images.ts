@@ -12,7 +12,10 @@ const tsc = (root: string, command: string[], ...args: string[]) => [process.exe
 
 /** podman's overlay driver leaves a private bind mount of its own storage; undo it. */
 function removeStore(dir: string) {
-  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]).filter((p): p is string => !!p && p.startsWith(`${dir}/`))
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[4])
+    .filter((p): p is string => !!p && p.startsWith(`${dir}/`))
   for (const m of mounts.sort((a, b) => b.length - a.length)) spawnSync('umount', ['-l', m])
   rmSync(dir, { recursive: true, force: true })
 }
@@ -35,7 +38,11 @@ function podman(dir: string): string[] {
 }
 
 function freePortSync(): number {
-  const out = execFileSync(process.execPath, ['-e', "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"], { encoding: 'utf8' })
+  const out = execFileSync(
+    process.execPath,
+    ['-e', "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"],
+    { encoding: 'utf8' },
+  )
   return Number(out.trim())
 }
 
@@ -43,7 +50,10 @@ function startRegistry(tempDir: (p: string) => string): { host: string; stop: ()
   const dir = tempDir('tsc-box-bench-registry-')
   const port = freePortSync()
   const config = join(dir, 'config.yml')
-  writeFileSync(config, `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, 'data')}\nhttp:\n  addr: 127.0.0.1:${port}\n`)
+  writeFileSync(
+    config,
+    `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, 'data')}\nhttp:\n  addr: 127.0.0.1:${port}\n`,
+  )
   const child = spawn('docker-registry', ['serve', config], { stdio: 'ignore', detached: false })
   execFileSync('sh', ['-c', `for i in $(seq 100); do curl -sf http://127.0.0.1:${port}/v2/ >/dev/null && exit 0; sleep 0.1; done; exit 1`])
   return { host: `127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') }
@@ -83,13 +93,24 @@ function imagesIn(runs: number, tempDir: (p: string) => string) {
     const ref = `${registry.host}/bench/big:1`
     execFileSync(process.execPath, [CLI, 'push', '--root', src, '-q', 'bench/big:1', ref], { stdio: 'ignore' })
     const pull: Command[] = [freshEach('tsc-box pull (local registry)', (d) => tsc(d, ['pull'], '-q', ref), tempDir)]
-    const skopeo = freshEach('skopeo copy -> containers-storage', (d) => [
-      'skopeo', 'copy', '-q', '--src-tls-verify=false', `docker://${ref}`, `containers-storage:[overlay@${join(d, 'root')}+${join(d, 'run')}]bench/big:1`,
-    ], tempDir)
+    const skopeo = freshEach(
+      'skopeo copy -> containers-storage',
+      (d) => [
+        'skopeo',
+        'copy',
+        '-q',
+        '--src-tls-verify=false',
+        `docker://${ref}`,
+        `containers-storage:[overlay@${join(d, 'root')}+${join(d, 'run')}]bench/big:1`,
+      ],
+      tempDir,
+    )
     const problem = works(skopeo)
     if (problem) console.log(`  skopeo left out: ${problem}`)
     else pull.push(skopeo)
-    report('images: pull ~100 MB from a registry on 127.0.0.1', compare(pull, heavyRuns), [['tsc-box pull (local registry)', 'skopeo copy -> containers-storage', 0.5]])
+    report('images: pull ~100 MB from a registry on 127.0.0.1', compare(pull, heavyRuns), [
+      ['tsc-box pull (local registry)', 'skopeo copy -> containers-storage', 0.5],
+    ])
   } finally {
     registry.stop()
   }
@@ -101,10 +122,28 @@ function imagesIn(runs: number, tempDir: (p: string) => string) {
     const pstore = tempDir('tsc-box-bench-podman-')
     execFileSync(podman(pstore)[0], [...podman(pstore).slice(1), 'load', '-q', '-i', archive], { stdio: 'ignore' })
     // runc: crun refuses hybrid cgroup hosts; ulimits: podman's defaults exceed this host's hard limits.
-    const p: Command = { label: 'podman run --rm IMAGE /bin/true', argv: [...podman(pstore), '--runtime', 'runc', 'run', '--rm', '--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024', '--entrypoint', '/bin/true', 'bench/big:1'] }
+    const p: Command = {
+      label: 'podman run --rm IMAGE /bin/true',
+      argv: [
+        ...podman(pstore),
+        '--runtime',
+        'runc',
+        'run',
+        '--rm',
+        '--ulimit',
+        'nofile=1024:1024',
+        '--ulimit',
+        'nproc=1024:1024',
+        '--entrypoint',
+        '/bin/true',
+        'bench/big:1',
+      ],
+    }
     const problem = works(p)
     if (problem) console.log(`  podman run left out: ${problem}`)
     else run.push(p)
   }
-  report('images: from an image in the store to a finished container', compare(run, runs), [['tsc-box run --rm IMAGE /bin/true', 'podman run --rm IMAGE /bin/true', 0.4]])
+  report('images: from an image in the store to a finished container', compare(run, runs), [
+    ['tsc-box run --rm IMAGE /bin/true', 'podman run --rm IMAGE /bin/true', 0.4],
+  ])
 }

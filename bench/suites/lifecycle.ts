@@ -45,7 +45,9 @@ export function lifecycle(runs: number) {
     } else console.log(`  podman left out: ${r.stderr.trim().split('\n')[0]}`)
   } else console.log('  podman left out: not installed')
   console.log('\n## lifecycle: resident memory supervising one idle detached container')
-  console.log(`  tsc-box monitor (tsc-box-runtime)                Rss ${String(monitorRss).padStart(6)} KiB  (target <= 1024 KiB: ${monitorRss <= 1024 ? 'met' : 'NOT met'})`)
+  console.log(
+    `  tsc-box monitor (tsc-box-runtime)                Rss ${String(monitorRss).padStart(6)} KiB  (target <= 1024 KiB: ${monitorRss <= 1024 ? 'met' : 'NOT met'})`,
+  )
   if (conmonRss !== undefined) {
     console.log(`  podman conmon                                    Rss ${String(conmonRss).padStart(6)} KiB`)
     console.log(`  ratio monitor / conmon: ${(monitorRss / conmonRss).toFixed(2)}x`)
@@ -58,24 +60,39 @@ export function lifecycle(runs: number) {
 
   // run -d + rm -f cycles, each a fresh container.
   const cycles: Command[] = [
-    { label: 'tsc-box run -d + rm -f', argv: ['sh', '-c', `id=$(${tsc('run', '-d', '--rootfs', rootfs, 'sleep', '100000')}) && ${tsc('rm', '-f', '$id')} >/dev/null`] },
+    {
+      label: 'tsc-box run -d + rm -f',
+      argv: ['sh', '-c', `id=$(${tsc('run', '-d', '--rootfs', rootfs, 'sleep', '100000')}) && ${tsc('rm', '-f', '$id')} >/dev/null`],
+    },
   ]
   if (theirs) {
-    const p = { label: 'podman run -d + rm -f', argv: ['sh', '-c', `id=$(${[...prun, 'sleep', '100000'].join(' ')}) && ${[...podman, 'rm', '-f', '-t', '0'].join(' ')} $id >/dev/null`] }
+    const p = {
+      label: 'podman run -d + rm -f',
+      argv: ['sh', '-c', `id=$(${[...prun, 'sleep', '100000'].join(' ')}) && ${[...podman, 'rm', '-f', '-t', '0'].join(' ')} $id >/dev/null`],
+    }
     const problem = works(p)
     if (problem) console.log(`  podman cycle left out: ${problem}`)
     else cycles.push(p)
   }
-  report('lifecycle: run -d then rm -f of an idle container', compare(cycles, Math.max(5, Math.round(runs / 3))), [['tsc-box run -d + rm -f', 'podman run -d + rm -f', 0.3]])
+  report('lifecycle: run -d then rm -f of an idle container', compare(cycles, Math.max(5, Math.round(runs / 3))), [
+    ['tsc-box run -d + rm -f', 'podman run -d + rm -f', 0.3],
+  ])
 
   // The halves of a cycle, to see where its time goes: run -d alone (its container removed
   // outside the measure) and Node's own start, the floor of every command Node runs.
   const started: string[] = []
-  const runOnly: Command = { label: 'tsc-box run -d', argv: ['sh', '-c', `${tsc('run', '-d', '--rootfs', rootfs, 'sleep', '100000')} >> ${join(dataRoot, 'bench-ids')}`] }
+  const runOnly: Command = {
+    label: 'tsc-box run -d',
+    argv: ['sh', '-c', `${tsc('run', '-d', '--rootfs', rootfs, 'sleep', '100000')} >> ${join(dataRoot, 'bench-ids')}`],
+  }
   const nodeStart: Command = { label: "node -e ''", argv: [process.execPath, '-e', ''] }
-  report('lifecycle: run -d alone, and node\'s start', compare([runOnly, nodeStart], Math.max(5, Math.round(runs / 3))), [])
+  report("lifecycle: run -d alone, and node's start", compare([runOnly, nodeStart], Math.max(5, Math.round(runs / 3))), [])
   try {
-    started.push(...readFileSync(join(dataRoot, 'bench-ids'), 'utf8').split('\n').filter((l) => l !== ''))
+    started.push(
+      ...readFileSync(join(dataRoot, 'bench-ids'), 'utf8')
+        .split('\n')
+        .filter((l) => l !== ''),
+    )
   } catch {
     // none started
   }

@@ -12,7 +12,11 @@ import { busyboxRootfs, CLI, editConfig, runcSpecBundle, RUNTIME, runtimeRun, te
 const NET_DIR = process.env.TSC_BOX_NETWORK_DIR ?? '/var/lib/tsc-box/network'
 
 function cliRun(label: string, root: string, rootfs: string, network: string): Command {
-  return { label, argv: [process.execPath, '--', CLI, 'run', '--rm', '--network', network, '--rootfs', rootfs, 'true'], env: { ...process.env, TSC_BOX_ROOT: root } }
+  return {
+    label,
+    argv: [process.execPath, '--', CLI, 'run', '--rm', '--network', network, '--rootfs', rootfs, 'true'],
+    env: { ...process.env, TSC_BOX_ROOT: root },
+  }
 }
 
 /** A runc-spec bundle with the net-attach/net-detach hooks the CLI adds. */
@@ -119,11 +123,33 @@ async function throughput(runs: number) {
   try {
     children.push(spawn('busybox', SINK(hostPort), { stdio: 'ignore' }))
     // The sink runs beside a sleep that SIGTERM ends (with --init): the container goes with it.
-    const inCtr = `${SINK(5001).map((a) => (a.includes(' ') ? `'${a}'` : a)).join(' ')} & exec sleep 3600`
-    const ctr = spawn(process.execPath, ['--', CLI, 'run', '--rm', '--init', '--network', 'bridge', '-p', `127.0.0.1:${pubPort}:5001`, ...(v6 ? ['-p', `[::1]:${pub6Port}:5001`] : []), '--rootfs', rootfs, 'sh', '-c', inCtr], {
-      stdio: 'ignore',
-      env: { ...process.env, TSC_BOX_ROOT: root },
-    })
+    const inCtr = `${SINK(5001)
+      .map((a) => (a.includes(' ') ? `'${a}'` : a))
+      .join(' ')} & exec sleep 3600`
+    const ctr = spawn(
+      process.execPath,
+      [
+        '--',
+        CLI,
+        'run',
+        '--rm',
+        '--init',
+        '--network',
+        'bridge',
+        '-p',
+        `127.0.0.1:${pubPort}:5001`,
+        ...(v6 ? ['-p', `[::1]:${pub6Port}:5001`] : []),
+        '--rootfs',
+        rootfs,
+        'sh',
+        '-c',
+        inCtr,
+      ],
+      {
+        stdio: 'ignore',
+        env: { ...process.env, TSC_BOX_ROOT: root },
+      },
+    )
     children.push(ctr)
     await waitListening(hostPort)
     await waitListening(pubPort)
@@ -141,7 +167,7 @@ async function throughput(runs: number) {
       pub.push(await send(pubPort, bytes))
       if (v6) pub6.push(await send(pub6Port, bytes, '::1'))
     }
-    const mbps = (ms: number) => (bytes / (1 << 20)) / (ms / 1000)
+    const mbps = (ms: number) => bytes / (1 << 20) / (ms / 1000)
     const l = mbps(median(loop))
     const p = mbps(median(pub))
     console.log('\n## network: TCP throughput, 512 MiB into busybox nc|cat > /dev/null (medians)')
@@ -151,7 +177,9 @@ async function throughput(runs: number) {
     console.log(`  ratio published / loopback: ${ratio.toFixed(2)}x  (target >= 0.8x: ${ratio >= 0.8 ? 'met' : 'NOT met'})`)
     if (v6) {
       const p6 = mbps(median(pub6))
-      console.log(`  published port [::1] -> container (relay)       ${p6.toFixed(0).padStart(8)} MiB/s  (${pub6.length} runs, ${(p6 / l).toFixed(2)}x loopback)`)
+      console.log(
+        `  published port [::1] -> container (relay)       ${p6.toFixed(0).padStart(8)} MiB/s  (${pub6.length} runs, ${(p6 / l).toFixed(2)}x loopback)`,
+      )
     }
   } finally {
     for (const c of children.reverse()) c.kill('SIGTERM')

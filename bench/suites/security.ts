@@ -19,10 +19,7 @@ export function securityProfile(runs: number) {
   const defaults = bundleWith({ 'cap-add': [], 'cap-drop': [], privileged: false, 'security-opt': [] })
   const open = bundleWith({ 'cap-add': [], 'cap-drop': [], privileged: true, 'security-opt': [{ kind: 'seccomp', profile: 'unconfined' }] })
   const samples = compare(
-    [
-      runtimeRun('tsc-box-runtime run (default security)', RUNTIME, defaults),
-      runtimeRun('tsc-box-runtime run (privileged, unconfined)', RUNTIME, open),
-    ],
+    [runtimeRun('tsc-box-runtime run (default security)', RUNTIME, defaults), runtimeRun('tsc-box-runtime run (privileged, unconfined)', RUNTIME, open)],
     runs,
   )
   report('security: /bin/true with the default profile and without', samples, [

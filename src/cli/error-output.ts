@@ -30,8 +30,7 @@ export function toErrorReport(err: unknown): ErrorReport {
     const e = err as OclifLikeError
     // oclif's own parse errors (unknown flag, bad value, missing arg) are bad input: docker's 125.
     if (e.parse !== undefined) return {code: 'invalid_usage', message: stripOclifHint(e.message), exitCode: EXIT_ENGINE}
-    if (e.code === 'EEXIT' && typeof e.oclif?.exit === 'number')
-      return {code: 'exit', message: '', exitCode: e.oclif.exit}
+    if (e.code === 'EEXIT' && typeof e.oclif?.exit === 'number') return {code: 'exit', message: '', exitCode: e.oclif.exit}
     const notFound = /^command (\S+) not found/i.exec(e.message)
     if (notFound?.[1].startsWith('-')) return {code: 'unknown_flag', message: `unknown flag: ${notFound[1]}`, exitCode: EXIT_ENGINE}
     if (notFound) return {code: 'unknown_command', message: e.message, exitCode: EXIT_ENGINE}

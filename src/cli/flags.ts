@@ -45,10 +45,7 @@ type OptionOpts<T, M extends boolean> = FlagBase & {
   parse?: (input: string) => Promise<T>
 }
 
-function option<T, M extends boolean = false>(
-  parse: (input: string) => Promise<T>,
-  opts: OptionOpts<T, M>,
-): OptionFlag<T, M> {
+function option<T, M extends boolean = false>(parse: (input: string) => Promise<T>, opts: OptionOpts<T, M>): OptionFlag<T, M> {
   return {parse, ...opts, input: [], multiple: Boolean(opts.multiple) as M, type: 'option'}
 }
 
@@ -58,7 +55,9 @@ export type FlagValue<F> = F extends BooleanFlag
   : F extends OptionFlag<infer T, true>
     ? T[]
     : F extends OptionFlag<infer T, false>
-      ? F extends {default: T} ? T : T | undefined
+      ? F extends {default: T}
+        ? T
+        : T | undefined
       : never
 
 export type ParsedFlags<S extends FlagSet> = {[K in keyof S]: FlagValue<S[K]>}
@@ -72,25 +71,19 @@ export const Flags = {
     return option(opts.parse ?? (async (s: string) => s), opts)
   },
 
-  integer<M extends boolean = false>(
-    opts: OptionOpts<number, M> & {min?: number; max?: number} = {},
-  ): OptionFlag<number, M> {
+  integer<M extends boolean = false>(opts: OptionOpts<number, M> & {min?: number; max?: number} = {}): OptionFlag<number, M> {
     const parse = async (input: string): Promise<number> => {
       if (!/^-?\d+$/.test(input)) throw new CliError('invalid_flag', `expected an integer but received: ${input}`)
       const n = Number.parseInt(input, 10)
-      if (opts.min !== undefined && n < opts.min)
-        throw new CliError('invalid_flag', `expected an integer >= ${opts.min} but received: ${input}`)
-      if (opts.max !== undefined && n > opts.max)
-        throw new CliError('invalid_flag', `expected an integer <= ${opts.max} but received: ${input}`)
+      if (opts.min !== undefined && n < opts.min) throw new CliError('invalid_flag', `expected an integer >= ${opts.min} but received: ${input}`)
+      if (opts.max !== undefined && n > opts.max) throw new CliError('invalid_flag', `expected an integer <= ${opts.max} but received: ${input}`)
       return n
     }
     return option(parse, opts)
   },
 
   /** A flag whose value is converted by `parse` (throw CliError on bad input). */
-  custom<T, M extends boolean = false>(
-    opts: OptionOpts<T, M> & {parse: (input: string) => Promise<T>},
-  ): OptionFlag<T, M> {
+  custom<T, M extends boolean = false>(opts: OptionOpts<T, M> & {parse: (input: string) => Promise<T>}): OptionFlag<T, M> {
     return option(opts.parse, opts)
   },
 }

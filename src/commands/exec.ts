@@ -10,7 +10,8 @@ import {execCommand, execFlags} from '../lifecycle/exec'
 
 export default class Exec extends BaseCommand {
   static override summary = 'Execute a command in a running container'
-  static override description = "Exit status: the command's; 126 when it cannot be run, 127 when it is not found, 125 when tsc-box fails. With --json: {id, exitCode} after the command ends. Flags end at the container: what follows is the command."
+  static override description =
+    "Exit status: the command's; 126 when it cannot be run, 127 when it is not found, 125 when tsc-box fails. With --json: {id, exitCode} after the command ends. Flags end at the container: what follows is the command."
   static override aliases = ['container:exec']
   static override usage = 'exec [FLAGS] CONTAINER CMD [ARG...]'
   static override strict = false

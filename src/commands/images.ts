@@ -35,7 +35,16 @@ export default class Images extends BaseCommand {
       const names = img.refs.length > 0 ? img.refs : [undefined]
       for (const ref of names) {
         const {repository, tag} = ref ? familiarName(ref) : {repository: '<none>', tag: '<none>'}
-        entries.push({id: img.id, digest: img.digest, repository, tag, references: img.refs, created: img.created ?? null, size: img.size, unpackedSize: img.unpackedSize})
+        entries.push({
+          id: img.id,
+          digest: img.digest,
+          repository,
+          tag,
+          references: img.refs,
+          created: img.created ?? null,
+          size: img.size,
+          unpackedSize: img.unpackedSize,
+        })
       }
     }
     if (this.jsonEnabled()) return entries
@@ -45,7 +54,15 @@ export default class Images extends BaseCommand {
       return entries
     }
     const header = ['REPOSITORY', 'TAG', ...(flags.digests ? ['DIGEST'] : []), 'IMAGE ID', 'CREATED', 'SIZE', 'UNPACKED']
-    const rows = entries.map((e) => [e.repository, e.tag, ...(flags.digests ? [e.digest] : []), id(e.id), timeAgo(e.created), humanSize(e.size), humanSize(e.unpackedSize)])
+    const rows = entries.map((e) => [
+      e.repository,
+      e.tag,
+      ...(flags.digests ? [e.digest] : []),
+      id(e.id),
+      timeAgo(e.created),
+      humanSize(e.size),
+      humanSize(e.unpackedSize),
+    ])
     this.log(table(header, rows))
     return entries
   }

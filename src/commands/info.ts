@@ -53,18 +53,31 @@ export default class Info extends BaseCommand {
 function render(r: InfoResult): string {
   const ns = Object.entries(r.namespaces)
   const cg = r.cgroup
-  const cgroupLines = cg.mode === null
-    ? [`Cgroups:          unavailable (${cg.error})`]
-    : [
-        `Cgroups:          ${cg.mode}`,
-        ...(cg.v1Controllers.length > 0 ? [`  v1 controllers: ${cg.v1Controllers.join(', ')}`] : []),
-        ...(cg.unifiedMount !== null ? [`  v2 at ${cg.unifiedMount}: ${cg.unifiedControllers.join(', ') || '(no controllers)'}`] : []),
-      ]
+  const cgroupLines =
+    cg.mode === null
+      ? [`Cgroups:          unavailable (${cg.error})`]
+      : [
+          `Cgroups:          ${cg.mode}`,
+          ...(cg.v1Controllers.length > 0 ? [`  v1 controllers: ${cg.v1Controllers.join(', ')}`] : []),
+          ...(cg.unifiedMount !== null ? [`  v2 at ${cg.unifiedMount}: ${cg.unifiedControllers.join(', ') || '(no controllers)'}`] : []),
+        ]
   return [
     `Kernel:           ${r.kernel.release} (${r.kernel.machine})`,
     ...cgroupLines,
-    `Namespaces:       ${ns.filter(([, ok]) => ok).map(([n]) => n).join(', ') || 'none'}`,
-    ...(ns.some(([, ok]) => !ok) ? [`  unavailable:    ${ns.filter(([, ok]) => !ok).map(([n]) => n).join(', ')}`] : []),
+    `Namespaces:       ${
+      ns
+        .filter(([, ok]) => ok)
+        .map(([n]) => n)
+        .join(', ') || 'none'
+    }`,
+    ...(ns.some(([, ok]) => !ok)
+      ? [
+          `  unavailable:    ${ns
+            .filter(([, ok]) => !ok)
+            .map(([n]) => n)
+            .join(', ')}`,
+        ]
+      : []),
     `User namespaces:  ${yesNo(r.userNamespaces.supported)}${r.userNamespaces.maxUserNamespaces !== null ? ` (max ${r.userNamespaces.maxUserNamespaces})` : ''}`,
     `Overlayfs:        ${yesNo(r.overlayfs)}`,
     `Data root:        ${r.dataRoot}`,

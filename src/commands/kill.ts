@@ -20,10 +20,14 @@ export default class Kill extends BaseCommand {
     const {flags, argv} = await this.parse(Kill)
     const {paths, runtime} = context(flags.root as string | undefined)
     const sig = flags.signal as string
-    return eachRef(argv as string[], async (ref) => {
-      const v = resolveContainer(paths.dataRoot, ref, paths.runDir)
-      killContainer(runtime, paths, v, sig)
-      return {id: v.id, name: v.name, signal: sig}
-    }, (ref) => this.jsonEnabled() || this.log(ref))
+    return eachRef(
+      argv as string[],
+      async (ref) => {
+        const v = resolveContainer(paths.dataRoot, ref, paths.runDir)
+        killContainer(runtime, paths, v, sig)
+        return {id: v.id, name: v.name, signal: sig}
+      },
+      (ref) => this.jsonEnabled() || this.log(ref),
+    )
   }
 }

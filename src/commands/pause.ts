@@ -15,10 +15,14 @@ export default class Pause extends BaseCommand {
   async run(): Promise<{id: string; name: string}[]> {
     const {flags, argv} = await this.parse(Pause)
     const {paths, runtime} = context(flags.root as string | undefined)
-    return eachRef(argv as string[], async (ref) => {
-      const v = resolveContainer(paths.dataRoot, ref, paths.runDir)
-      setPaused(runtime, paths, v, true)
-      return {id: v.id, name: v.name}
-    }, (ref) => this.jsonEnabled() || this.log(ref))
+    return eachRef(
+      argv as string[],
+      async (ref) => {
+        const v = resolveContainer(paths.dataRoot, ref, paths.runDir)
+        setPaused(runtime, paths, v, true)
+        return {id: v.id, name: v.name}
+      },
+      (ref) => this.jsonEnabled() || this.log(ref),
+    )
   }
 }

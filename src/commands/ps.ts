@@ -14,7 +14,8 @@ import {listContainers} from '../lifecycle/state'
 
 export default class Ps extends BaseCommand {
   static override summary = 'List containers'
-  static override description = 'With --json: an array of {id, name, command, created, state (created|running|paused|restarting|exited|dead), status, exitCode (null when not known), pid, restartCount}.'
+  static override description =
+    'With --json: an array of {id, name, command, created, state (created|running|paused|restarting|exited|dead), status, exitCode (null when not known), pid, restartCount}.'
   static override aliases = ['container:ls', 'container:list', 'container:ps']
   static override flags = asOclifFlags({
     all: Flags.boolean({char: 'a', description: 'show all containers (default shows just running)'}),
@@ -29,7 +30,8 @@ export default class Ps extends BaseCommand {
     const filters = (flags.filter ?? []) as string[]
     for (const f of filters) {
       const key = f.split('=')[0]
-      if (!FILTER_KEYS.includes(key) || !f.includes('=')) throw new CliError('invalid_filter', `invalid filter "${f}": use ${FILTER_KEYS.map((k) => `${k}=VALUE`).join(', ')}`)
+      if (!FILTER_KEYS.includes(key) || !f.includes('='))
+        throw new CliError('invalid_filter', `invalid filter "${f}": use ${FILTER_KEYS.map((k) => `${k}=VALUE`).join(', ')}`)
     }
     const now = Date.now()
     const all = flags.all || filters.some((f) => f.startsWith('status=') || f.startsWith('exited='))
@@ -53,7 +55,12 @@ export default class Ps extends BaseCommand {
         const s = JSON.stringify(c.join(' '))
         return noTrunc || s.length <= 22 ? s : `${s.slice(0, 19)}…"`
       }
-      this.log(table(['CONTAINER ID', 'COMMAND', 'CREATED', 'STATUS', 'NAMES'], views.map((v) => [id(v.id), cmd(v.command), ago(v.created, now), statusText(v, now), v.name])))
+      this.log(
+        table(
+          ['CONTAINER ID', 'COMMAND', 'CREATED', 'STATUS', 'NAMES'],
+          views.map((v) => [id(v.id), cmd(v.command), ago(v.created, now), statusText(v, now), v.name]),
+        ),
+      )
     }
     return entries
   }

@@ -20,11 +20,15 @@ export default class Restart extends BaseCommand {
   async run(): Promise<{id: string; name: string}[]> {
     const {flags, argv} = await this.parse(Restart)
     const {paths, runtime} = context(flags.root as string | undefined)
-    return eachRef(argv as string[], async (ref) => {
-      const v = resolveContainer(paths.dataRoot, ref, paths.runDir)
-      await stopContainer(runtime, paths, v, flags.time as number)
-      await startContainer(runtime, paths, viewById(paths.dataRoot, v.id, paths.runDir) ?? v)
-      return {id: v.id, name: v.name}
-    }, (ref) => this.jsonEnabled() || this.log(ref))
+    return eachRef(
+      argv as string[],
+      async (ref) => {
+        const v = resolveContainer(paths.dataRoot, ref, paths.runDir)
+        await stopContainer(runtime, paths, v, flags.time as number)
+        await startContainer(runtime, paths, viewById(paths.dataRoot, v.id, paths.runDir) ?? v)
+        return {id: v.id, name: v.name}
+      },
+      (ref) => this.jsonEnabled() || this.log(ref),
+    )
   }
 }

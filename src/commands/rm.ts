@@ -23,10 +23,14 @@ export default class Rm extends BaseCommand {
   async run(): Promise<{id: string; name: string}[]> {
     const {flags, argv} = await this.parse(Rm)
     const {paths, runtime} = context(flags.root as string | undefined)
-    return eachRef(argv as string[], async (ref) => {
-      const v = resolveContainer(paths.dataRoot, ref, paths.runDir)
-      removeContainerFully(runtime, paths, v.id, flags.force as boolean)
-      return {id: v.id, name: v.name}
-    }, (ref) => this.jsonEnabled() || this.log(ref))
+    return eachRef(
+      argv as string[],
+      async (ref) => {
+        const v = resolveContainer(paths.dataRoot, ref, paths.runDir)
+        removeContainerFully(runtime, paths, v.id, flags.force as boolean)
+        return {id: v.id, name: v.name}
+      },
+      (ref) => this.jsonEnabled() || this.log(ref),
+    )
   }
 }

@@ -18,10 +18,14 @@ export default class Start extends BaseCommand {
   async run(): Promise<{id: string; name: string}[]> {
     const {flags, argv} = await this.parse(Start)
     const {paths, runtime} = context(flags.root as string | undefined)
-    return eachRef(argv as string[], async (ref) => {
-      const v = resolveContainer(paths.dataRoot, ref, paths.runDir)
-      await startContainer(runtime, paths, v)
-      return {id: v.id, name: v.name}
-    }, (ref) => this.jsonEnabled() || this.log(ref))
+    return eachRef(
+      argv as string[],
+      async (ref) => {
+        const v = resolveContainer(paths.dataRoot, ref, paths.runDir)
+        await startContainer(runtime, paths, v)
+        return {id: v.id, name: v.name}
+      },
+      (ref) => this.jsonEnabled() || this.log(ref),
+    )
   }
 }

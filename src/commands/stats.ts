@@ -13,7 +13,8 @@ import {sample, type StatsEntry} from '../lifecycle/stats'
 
 export default class Stats extends BaseCommand {
   static override summary = 'Display a live stream of container resource usage statistics'
-  static override description = 'CPU % is of one CPU (200% = two busy CPUs). With --json (one reading): an array of {id, name, cpuPercent, memoryUsage, memoryLimit, memoryPercent, pids}, sizes in bytes.'
+  static override description =
+    'CPU % is of one CPU (200% = two busy CPUs). With --json (one reading): an array of {id, name, cpuPercent, memoryUsage, memoryLimit, memoryPercent, pids}, sizes in bytes.'
   static override aliases = ['container:stats']
   static override strict = false
   static override flags = asOclifFlags({
@@ -36,7 +37,14 @@ export default class Stats extends BaseCommand {
       if (this.jsonEnabled()) return entries
       const text = table(
         ['CONTAINER ID', 'NAME', 'CPU %', 'MEM USAGE / LIMIT', 'MEM %', 'PIDS'],
-        entries.map((e) => [e.id.slice(0, 12), e.name, `${e.cpuPercent.toFixed(2)}%`, `${humanSize(e.memoryUsage)} / ${humanSize(e.memoryLimit)}`, `${e.memoryPercent.toFixed(2)}%`, String(e.pids)]),
+        entries.map((e) => [
+          e.id.slice(0, 12),
+          e.name,
+          `${e.cpuPercent.toFixed(2)}%`,
+          `${humanSize(e.memoryUsage)} / ${humanSize(e.memoryLimit)}`,
+          `${e.memoryPercent.toFixed(2)}%`,
+          String(e.pids),
+        ]),
       )
       if (once) {
         this.log(text)

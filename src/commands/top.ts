@@ -16,7 +16,13 @@ export default class Top extends BaseCommand {
     const {flags, args} = await this.parse(Top)
     const {paths, runtime} = context(flags.root as string | undefined)
     const entries = topOf(runtime, paths, resolveContainer(paths.dataRoot, args.container as string, paths.runDir))
-    if (!this.jsonEnabled()) this.log(table(['UID', 'PID', 'PPID', 'TIME', 'CMD'], entries.map((e) => [String(e.uid), String(e.pid), String(e.ppid), formatTime(e.time), e.command])))
+    if (!this.jsonEnabled())
+      this.log(
+        table(
+          ['UID', 'PID', 'PPID', 'TIME', 'CMD'],
+          entries.map((e) => [String(e.uid), String(e.pid), String(e.ppid), formatTime(e.time), e.command]),
+        ),
+      )
     return entries
   }
 }

@@ -15,10 +15,14 @@ export default class Unpause extends BaseCommand {
   async run(): Promise<{id: string; name: string}[]> {
     const {flags, argv} = await this.parse(Unpause)
     const {paths, runtime} = context(flags.root as string | undefined)
-    return eachRef(argv as string[], async (ref) => {
-      const v = resolveContainer(paths.dataRoot, ref, paths.runDir)
-      setPaused(runtime, paths, v, false)
-      return {id: v.id, name: v.name}
-    }, (ref) => this.jsonEnabled() || this.log(ref))
+    return eachRef(
+      argv as string[],
+      async (ref) => {
+        const v = resolveContainer(paths.dataRoot, ref, paths.runDir)
+        setPaused(runtime, paths, v, false)
+        return {id: v.id, name: v.name}
+      },
+      (ref) => this.jsonEnabled() || this.log(ref),
+    )
   }
 }

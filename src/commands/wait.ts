@@ -15,9 +15,13 @@ export default class Wait extends BaseCommand {
   async run(): Promise<{id: string; name: string; exitCode: number}[]> {
     const {flags, argv} = await this.parse(Wait)
     const paths = this.paths(flags.root as string | undefined)
-    return eachRef(argv as string[], async (ref) => {
-      const v = resolveContainer(paths.dataRoot, ref, paths.runDir)
-      return {id: v.id, name: v.name, exitCode: await waitContainer(paths, v)}
-    }, (_ref, r) => this.jsonEnabled() || this.log(String(r.exitCode)))
+    return eachRef(
+      argv as string[],
+      async (ref) => {
+        const v = resolveContainer(paths.dataRoot, ref, paths.runDir)
+        return {id: v.id, name: v.name, exitCode: await waitContainer(paths, v)}
+      },
+      (_ref, r) => this.jsonEnabled() || this.log(String(r.exitCode)),
+    )
   }
 }

@@ -68,4 +68,3 @@ export function staleNames(dataRoot: string, hasContainer: (id: string) => boole
 
 /** Releases `name` only if `id` still holds it (the store's, crates/containers). */
 export {releaseName} from './remove'
-

@@ -95,4 +95,3 @@ export function claimAutoBlock(dataRoot: string, id: string, uids: IdRange[], gi
 
 /** Releases container `id`'s block, if it has one (the store's, crates/containers). */
 export {releaseAutoBlock} from './remove'
-

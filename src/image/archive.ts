@@ -57,7 +57,10 @@ export async function stdinToFile(dataRoot: string): Promise<string> {
     fs.rmSync(file, {force: true})
     const err = e as NodeJS.ErrnoException
     if (err.code === 'ENOSPC' || err.code === 'EDQUOT')
-      throw new CliError('store_io', `no space left under ${dir} for the archive read from stdin (free space, e.g. with \`tsc-box image prune\`, or load from a file with -i)`)
+      throw new CliError(
+        'store_io',
+        `no space left under ${dir} for the archive read from stdin (free space, e.g. with \`tsc-box image prune\`, or load from a file with -i)`,
+      )
     throw new CliError('archive_io', `reading the archive from stdin into ${file}: ${err.message}`)
   }
   return file

@@ -18,8 +18,7 @@ export interface ImageRunConfig {
 
 function strings(v: unknown, field: string): string[] {
   if (v === undefined || v === null) return []
-  if (!Array.isArray(v) || !v.every((s) => typeof s === 'string'))
-    throw new CliError('invalid_image', `the image config's ${field} is not a list of strings`)
+  if (!Array.isArray(v) || !v.every((s) => typeof s === 'string')) throw new CliError('invalid_image', `the image config's ${field} is not a list of strings`)
   return v
 }
 

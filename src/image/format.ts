@@ -16,7 +16,15 @@ export function timeAgo(iso: string | null | undefined, now = Date.now()): strin
   const t = Date.parse(iso)
   if (Number.isNaN(t)) return 'N/A'
   const s = Math.max(0, Math.round((now - t) / 1000))
-  const steps: Array<[number, string]> = [[31_536_000, 'year'], [2_592_000, 'month'], [604_800, 'week'], [86_400, 'day'], [3600, 'hour'], [60, 'minute'], [1, 'second']]
+  const steps: Array<[number, string]> = [
+    [31_536_000, 'year'],
+    [2_592_000, 'month'],
+    [604_800, 'week'],
+    [86_400, 'day'],
+    [3600, 'hour'],
+    [60, 'minute'],
+    [1, 'second'],
+  ]
   for (const [secs, unit] of steps) {
     const n = Math.floor(s / secs)
     if (n >= 1) return `${n} ${unit}${n === 1 ? '' : 's'} ago`

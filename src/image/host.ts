@@ -14,7 +14,12 @@ export const HOST_PREFIX = 'host:'
 /** An absolute path as given, or a bare name looked up in $PATH like a shell does. */
 export function resolveHostBinary(name: string, envPath = process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin'): string {
   if (name === '') throw new CliError('invalid_reference', 'host: needs a path, e.g. host:/usr/bin/env')
-  const candidates = name.includes('/') ? [path.resolve(name)] : envPath.split(':').filter((d) => d !== '').map((d) => path.join(d, name))
+  const candidates = name.includes('/')
+    ? [path.resolve(name)]
+    : envPath
+        .split(':')
+        .filter((d) => d !== '')
+        .map((d) => path.join(d, name))
   for (const c of candidates) {
     try {
       fs.accessSync(c, fs.constants.X_OK)

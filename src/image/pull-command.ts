@@ -9,7 +9,7 @@ import {pull} from './registry/pull'
 import {silentProgress, stderrProgress} from './registry/progress'
 
 export const tlsVerifyFlag = Flags.string({
-  description: 'verify the registry\'s TLS certificate and require HTTPS (default true; a registry on localhost may use HTTP)',
+  description: "verify the registry's TLS certificate and require HTTPS (default true; a registry on localhost may use HTTP)",
   options: ['true', 'false'],
   helpValue: 'true|false',
 })

@@ -11,7 +11,8 @@ const OFFICIAL_PREFIX = 'library/'
 const DEFAULT_TAG = 'latest'
 
 const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/
-const DOMAIN = /^(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(?::[0-9]+)?$|^\[[0-9a-fA-F:]+\](?::[0-9]+)?$/
+const DOMAIN =
+  /^(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(?::[0-9]+)?$|^\[[0-9a-fA-F:]+\](?::[0-9]+)?$/
 const TAG = /^[\w][\w.-]{0,127}$/
 const DIGEST = /^sha256:[a-f0-9]{64}$/
 const MAX_NAME = 255
@@ -96,9 +97,16 @@ export function looksLikeId(input: string): boolean {
  * localhost/host/, with the path's components made valid repository components.
  */
 export function hostImageReference(hostPath: string): string {
-  const comps = hostPath.split('/').filter((c) => c !== '').map((c) => {
-    const clean = c.toLowerCase().replace(/[^a-z0-9._-]/g, '_').replace(/^[^a-z0-9]+/, '').replace(/[^a-z0-9]+$/, '')
-    return clean === '' ? 'x' : clean.replace(/[._-]{2,}/g, (m) => (m === '__' ? m : m[0]))
-  })
+  const comps = hostPath
+    .split('/')
+    .filter((c) => c !== '')
+    .map((c) => {
+      const clean = c
+        .toLowerCase()
+        .replace(/[^a-z0-9._-]/g, '_')
+        .replace(/^[^a-z0-9]+/, '')
+        .replace(/[^a-z0-9]+$/, '')
+      return clean === '' ? 'x' : clean.replace(/[._-]{2,}/g, (m) => (m === '__' ? m : m[0]))
+    })
   return normalizeReference(`localhost/host/${comps.join('/')}:latest`)
 }

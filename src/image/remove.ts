@@ -53,5 +53,8 @@ export async function collect(dataRoot: string): Promise<Collected> {
 
 /** The error of a collection that left something behind: the command fails with it. */
 export function collectionFailed(failures: string[]): CliError {
-  return new CliError('store_io', `could not remove ${failures.length === 1 ? 'this' : `these ${failures.length}`} (the rest was freed):\n  ${failures.join('\n  ')}`)
+  return new CliError(
+    'store_io',
+    `could not remove ${failures.length === 1 ? 'this' : `these ${failures.length}`} (the rest was freed):\n  ${failures.join('\n  ')}`,
+  )
 }

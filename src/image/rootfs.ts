@@ -72,7 +72,9 @@ export async function mountImageRootfs(planned: PlannedRootfs, image: ImageSumma
     // A copy is the container's whole filesystem: it must never be mounted over later.
     fs.writeFileSync(path.join(dir, 'driver'), `${driver}\n`)
     if (driver === 'copy')
-      process.stderr.write(`tsc-box: ${forceCopy() ? 'TSC_BOX_STORAGE_DRIVER=copy' : 'overlayfs was refused'}: the image's layers were copied for this container (slower, same result)\n`)
+      process.stderr.write(
+        `tsc-box: ${forceCopy() ? 'TSC_BOX_STORAGE_DRIVER=copy' : 'overlayfs was refused'}: the image's layers were copied for this container (slower, same result)\n`,
+      )
     return {dir, merged, driver}
   } catch (e) {
     releaseOverlayDir(dir, true)
@@ -99,7 +101,10 @@ export {releaseOverlayDir}
 
 function isMountPoint(p: string): boolean {
   try {
-    return fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === p)
+    return fs
+      .readFileSync('/proc/self/mountinfo', 'utf8')
+      .split('\n')
+      .some((l) => l.split(' ')[4] === p)
   } catch {
     return false
   }

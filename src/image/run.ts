@@ -59,8 +59,7 @@ export interface PreparedImage<F> {
 async function resolveImage(dataRoot: string, name: string): Promise<{image: ImageSummary; reference: string}> {
   if (name.startsWith(HOST_PREFIX)) return hostImage(dataRoot, name)
   const image = findImage(dataRoot, name)
-  if (!image)
-    throw new CliError('image_not_found', `unable to find image '${name}' locally (load it with 'tsc-box load -i FILE', or use host:/path/to/binary)`)
+  if (!image) throw new CliError('image_not_found', `unable to find image '${name}' locally (load it with 'tsc-box load -i FILE', or use host:/path/to/binary)`)
   let reference = name
   try {
     reference = normalizeReference(name)

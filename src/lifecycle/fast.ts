@@ -38,11 +38,15 @@ async function rm(argv: readonly string[]): Promise<number | undefined> {
   const {removeContainerFully} = await import('../container/remove')
   const {resolveContainer} = await import('./resolve')
   const {paths, runtime} = context(flags.root)
-  const out = await eachRef(rest, async (ref) => {
-    const v = resolveContainer(paths.dataRoot, ref, paths.runDir)
-    removeContainerFully(runtime, paths, v.id, flags.force)
-    return {id: v.id, name: v.name}
-  }, (ref) => flags.json || process.stdout.write(`${ref}\n`))
+  const out = await eachRef(
+    rest,
+    async (ref) => {
+      const v = resolveContainer(paths.dataRoot, ref, paths.runDir)
+      removeContainerFully(runtime, paths, v.id, flags.force)
+      return {id: v.id, name: v.name}
+    },
+    (ref) => flags.json || process.stdout.write(`${ref}\n`),
+  )
   if (flags.json) process.stdout.write(`${JSON.stringify(out)}\n`)
   return 0
 }

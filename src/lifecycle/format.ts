@@ -42,7 +42,17 @@ export interface PsEntry {
 }
 
 export function psEntry(v: ContainerView, now = Date.now()): PsEntry {
-  return {id: v.id, name: v.name, command: v.command, created: v.created, state: v.state, status: statusText(v, now), exitCode: v.exitCode, pid: v.pid, restartCount: v.restartCount}
+  return {
+    id: v.id,
+    name: v.name,
+    command: v.command,
+    created: v.created,
+    state: v.state,
+    status: statusText(v, now),
+    exitCode: v.exitCode,
+    pid: v.pid,
+    restartCount: v.restartCount,
+  }
 }
 
 /** One `inspect` document: docker's field names for what tsc-box knows. */
@@ -87,9 +97,7 @@ export function applyTemplate(template: string, v: ContainerView, noTrunc: boole
     State: v.state,
     Image: v.rootfs,
   }
-  return template
-    .replace(/\\t/g, '\t')
-    .replace(/\{\{\s*\.(\w+)\s*\}\}/g, (m, k: string) => fields[k] ?? m)
+  return template.replace(/\\t/g, '\t').replace(/\{\{\s*\.(\w+)\s*\}\}/g, (m, k: string) => fields[k] ?? m)
 }
 
 /** `--filter key=value`: status, name (substring), id (prefix), exited (status code). */

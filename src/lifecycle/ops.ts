@@ -71,9 +71,17 @@ export async function startContainer(runtime: string, paths: Paths, v: Container
   if (isActive(v)) return
   const short = v.id.slice(0, 12)
   if (v.state === 'dead')
-    throw new CliError('container_dead', `container ${short} was never completely created (the run or create making it was killed): remove it with 'tsc-box rm ${v.name || short}'`, 1)
+    throw new CliError(
+      'container_dead',
+      `container ${short} was never completely created (the run or create making it was killed): remove it with 'tsc-box rm ${v.name || short}'`,
+      1,
+    )
   if (v.creatorPid !== null)
-    throw new CliError('container_creating', `container ${short} is still being created by process ${v.creatorPid}: start it once that run or create has finished`, 1)
+    throw new CliError(
+      'container_creating',
+      `container ${short} is still being created by process ${v.creatorPid}: start it once that run or create has finished`,
+      1,
+    )
   // What a dead monitor or an earlier run left (cgroup, state, network) goes first.
   deleteRuntimeState(runtime, paths, v.id)
   const settings = readJson<Settings>(lifecycleFiles(v.dir).settings) ?? {restart: 'no'}
@@ -173,8 +181,7 @@ export async function stopContainer(runtime: string, paths: Paths, v: ContainerV
 
 /** `kill`: a signal to the container's init (the restart policy still applies, as with docker). */
 export function killContainer(runtime: string, paths: Paths, v: ContainerView, sig: string): void {
-  if (!isActive(v) || v.state === 'restarting')
-    throw new CliError('container_not_running', `container ${v.id.slice(0, 12)} is not running`, 1)
+  if (!isActive(v) || v.state === 'restarting') throw new CliError('container_not_running', `container ${v.id.slice(0, 12)} is not running`, 1)
   if (v.state === 'paused' && sig !== 'SIGKILL' && sig !== 'KILL' && sig !== '9') thaw(runtime, paths, v)
   signal(runtime, paths, v.id, sig, false)
 }

@@ -36,8 +36,6 @@ export function runningPid(runtime: string, stateRoot: string, id: string, ref: 
   } catch {
     state = {}
   }
-  if (r.status !== 0 || state.status !== 'running' || !state.pid)
-    throw new CliError('container_not_running', `container ${ref} is not running`)
+  if (r.status !== 0 || state.status !== 'running' || !state.pid) throw new CliError('container_not_running', `container ${ref} is not running`)
   return state.pid
 }
-

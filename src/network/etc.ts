@@ -11,8 +11,7 @@ export interface HostEntry {
 export function parseAddHost(value: string): HostEntry {
   // docker accepts host:ip and host=ip; an IPv6 address has colons, so split at the first.
   const m = /^([^:=\s]+)[:=](\S+)$/.exec(value)
-  if (!m || netModule().isIP(m[2]!) === 0)
-    throw new CliError('invalid_add_host', `invalid --add-host ${JSON.stringify(value)}: expected HOST:IP`)
+  if (!m || netModule().isIP(m[2]!) === 0) throw new CliError('invalid_add_host', `invalid --add-host ${JSON.stringify(value)}: expected HOST:IP`)
   return {name: m[1]!, ip: m[2]!}
 }
 
@@ -30,7 +29,17 @@ function extraLines(extra: HostEntry[]): string {
  * by the runtime's net-attach hook, after these base lines.
  */
 export function hostsBase(extra: HostEntry[]): string {
-  return ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback', 'fe00::0\tip6-localnet', 'ff00::0\tip6-mcastprefix', 'ff02::1\tip6-allnodes', 'ff02::2\tip6-allrouters', ''].join('\n') + extraLines(extra)
+  return (
+    [
+      '127.0.0.1\tlocalhost',
+      '::1\tlocalhost ip6-localhost ip6-loopback',
+      'fe00::0\tip6-localnet',
+      'ff00::0\tip6-mcastprefix',
+      'ff02::1\tip6-allnodes',
+      'ff02::2\tip6-allrouters',
+      '',
+    ].join('\n') + extraLines(extra)
+  )
 }
 
 /** Without a network of ours (none, host, container:ID): the core's file plus --add-host. */

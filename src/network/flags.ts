@@ -6,11 +6,18 @@ const group = 'Network'
 export const flags = {
   network: Flags.string({
     helpGroup: group,
-    description: 'connect the container to a network: none, host, bridge (the default network; the default as root), NAME, container:ID, or slirp4netns (user-mode networking; the default without root)',
+    description:
+      'connect the container to a network: none, host, bridge (the default network; the default as root), NAME, container:ID, or slirp4netns (user-mode networking; the default without root)',
     helpValue: 'MODE',
     env: 'TSC_BOX_NETWORK',
   }),
-  publish: Flags.string({char: 'p', multiple: true, helpGroup: group, description: "publish a container's port to the host ([HOSTIP:][HOSTPORT:]CTRPORT[/tcp|udp])", helpValue: 'PORT'}),
+  publish: Flags.string({
+    char: 'p',
+    multiple: true,
+    helpGroup: group,
+    description: "publish a container's port to the host ([HOSTIP:][HOSTPORT:]CTRPORT[/tcp|udp])",
+    helpValue: 'PORT',
+  }),
   'publish-all': Flags.boolean({char: 'P', helpGroup: group, description: 'publish all exposed ports to free host ports'}),
   dns: Flags.string({multiple: true, helpGroup: group, description: 'set a custom DNS server', helpValue: 'IP'}),
   'add-host': Flags.string({multiple: true, helpGroup: group, description: 'add a custom host-to-IP mapping (host:ip)', helpValue: 'HOST:IP'}),

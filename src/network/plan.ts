@@ -86,14 +86,16 @@ export async function prepareNetwork(flags: NetworkFlags, ctx: PrepareContext): 
   const mode = parseNetworkMode(flags.network ?? defaultMode())
   const dir = networkDir(env)
   let ports = (flags.publish ?? []).map(parsePublish)
-  if (flags['publish-all']) ports = [...ports, ...exposedToPublished(ctx.exposed ?? []).filter((e) => !ports.some((p) => p.containerPort === e.containerPort && p.proto === e.proto))]
+  if (flags['publish-all'])
+    ports = [...ports, ...exposedToPublished(ctx.exposed ?? []).filter((e) => !ports.some((p) => p.containerPort === e.containerPort && p.proto === e.proto))]
   const dns = (flags.dns ?? []).map(parseDns)
   const addHosts = (flags['add-host'] ?? []).map(parseAddHost)
   const setup: NetworkSetup = {mode, ports, dns, addHosts, dir}
   if (mode.kind === 'slirp4netns') {
     const why = slirpUnavailable(env)
     if (why !== undefined) throw new CliError('network_unavailable', `--network slirp4netns: ${why}`)
-    if (flags.ip !== undefined || flags.ip6 !== undefined) throw new CliError('invalid_ip', `--ip and --ip6 need a bridge network: slirp4netns gives ${SLIRP_GUEST_IP}`)
+    if (flags.ip !== undefined || flags.ip6 !== undefined)
+      throw new CliError('invalid_ip', `--ip and --ip6 need a bridge network: slirp4netns gives ${SLIRP_GUEST_IP}`)
     const v6 = ports.find((p) => p.hostIp?.includes(':'))
     if (v6) throw new CliError('invalid_publish', `slirp4netns publishes on IPv4 host addresses only: [${v6.hostIp}]:${v6.hostPort}`)
     setup.ports = await pickFreePorts(ports)
@@ -163,7 +165,10 @@ export function networkEtcFiles(setup: NetworkSetup, c: {hostname: string; domai
     hosts: setup.mode.kind === 'network' ? hostsBase(setup.addHosts) : hostsStandalone(c.hostname, c.domainname, setup.addHosts),
     // slirp4netns answers DNS itself on 10.0.2.3, forwarding to the host's resolvers
     // (loopback ones included), as podman writes it.
-    resolvConf: setup.mode.kind === 'slirp4netns' && setup.dns.length === 0 ? resolvConfFor(c.hostResolvConf, [SLIRP_DNS], false) : resolvConfFor(c.hostResolvConf, setup.dns, setup.mode.kind === 'host'),
+    resolvConf:
+      setup.mode.kind === 'slirp4netns' && setup.dns.length === 0
+        ? resolvConfFor(c.hostResolvConf, [SLIRP_DNS], false)
+        : resolvConfFor(c.hostResolvConf, setup.dns, setup.mode.kind === 'host'),
   }
 }
 
@@ -171,7 +176,10 @@ export function networkEtcFiles(setup: NetworkSetup, c: {hostname: string; domai
  * The plan net-attach reads (tsc_box_net::attach::Plan), written only on a network; or the
  * one slirp-attach reads (tsc_box_net::slirp::SlirpPlan).
  */
-export function writeNetworkPlan(setup: NetworkSetup, c: {containerDir: string; hostsPath: string; id: string; name: string; hostname: string; domainname?: string}): void {
+export function writeNetworkPlan(
+  setup: NetworkSetup,
+  c: {containerDir: string; hostsPath: string; id: string; name: string; hostname: string; domainname?: string},
+): void {
   if (setup.mode.kind === 'slirp4netns') {
     const slirp = {ports: setup.ports, log: path.join(c.containerDir, 'slirp4netns.log')}
     fs.writeFileSync(planPath(c.containerDir), JSON.stringify(slirp), {mode: 0o600})

@@ -34,14 +34,7 @@ export interface SpecInput {
   init?: string
 }
 
-export const NAMESPACES: readonly LinuxNamespace[] = [
-  {type: 'pid'},
-  {type: 'mount'},
-  {type: 'uts'},
-  {type: 'ipc'},
-  {type: 'network'},
-  {type: 'cgroup'},
-]
+export const NAMESPACES: readonly LinuxNamespace[] = [{type: 'pid'}, {type: 'mount'}, {type: 'uts'}, {type: 'ipc'}, {type: 'network'}, {type: 'cgroup'}]
 
 export function cgroupsPathFor(id: string): string {
   return `/tsc-box/${id}`

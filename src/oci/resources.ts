@@ -115,8 +115,7 @@ export function applyResources(spec: Spec, f: ResourceFlags, host: ResourceHost 
     if (f.memory !== undefined && parseBytes('memory', f.memory) !== 0) mem.limit = parseBytes('memory', f.memory)
     if (f['memory-reservation'] !== undefined) mem.reservation = parseBytes('memory-reservation', f['memory-reservation'])
     if (f['memory-swap'] !== undefined) {
-      if (mem.limit === undefined)
-        throw bad('memory-swap', f['memory-swap'], 'you should always set the memory limit (--memory) when using --memory-swap')
+      if (mem.limit === undefined) throw bad('memory-swap', f['memory-swap'], 'you should always set the memory limit (--memory) when using --memory-swap')
       mem.swap = parseBytesOrUnlimited('memory-swap', f['memory-swap'])
     } else if (mem.limit !== undefined) {
       // docker's default: as much swap as memory.
@@ -154,7 +153,7 @@ export function applyResources(spec: Spec, f: ResourceFlags, host: ResourceHost 
 
   if (f['pids-limit'] !== undefined) {
     const p = parseInteger('pids-limit', f['pids-limit'])
-    if (p < -1) throw bad('pids-limit', f['pids-limit'], "must be a positive number, or -1 (or 0) for unlimited")
+    if (p < -1) throw bad('pids-limit', f['pids-limit'], 'must be a positive number, or -1 (or 0) for unlimited')
     r.pids = {limit: p <= 0 ? -1 : p}
   }
   if (f['blkio-weight'] !== undefined) {
@@ -162,8 +161,7 @@ export function applyResources(spec: Spec, f: ResourceFlags, host: ResourceHost 
     if (w !== 0 && (w < 10 || w > 1000)) throw bad('blkio-weight', f['blkio-weight'], 'range is from 10 to 1000, or 0 to disable')
     // docker's choice on a kernel without the weight file (v1 blkio without BFQ, as on
     // current kernels): warn and run without the weight, rather than refuse the container.
-    if (w !== 0 && host.blockIoWeight() === false)
-      host.warn('Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.')
+    if (w !== 0 && host.blockIoWeight() === false) host.warn('Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.')
     else if (w !== 0) r.blockIO = {weight: w}
   }
 

@@ -128,8 +128,7 @@ export function applyUserns(spec: Spec, f: UsernsFlags, host: UsernsHost = curre
   let uid: IdMapping[]
   let gid: IdMapping[]
   if (explicit) {
-    if (f.userns !== undefined)
-      throw invalid(`--uidmap/--gidmap give the maps themselves: they cannot be combined with --userns=${f.userns}`)
+    if (f.userns !== undefined) throw invalid(`--uidmap/--gidmap give the maps themselves: they cannot be combined with --userns=${f.userns}`)
     // podman: one of the two alone applies to both.
     uid = f.uidmap.length > 0 ? f.uidmap : f.gidmap
     gid = f.gidmap.length > 0 ? f.gidmap : f.uidmap

@@ -15,14 +15,20 @@ import type {LinuxDeviceCgroup, Spec} from './spec'
 
 /** Kernel interfaces that reveal or change the host: hidden (OCI and docker defaults). */
 export const MASKED_PATHS: readonly string[] = [
-  '/proc/acpi', '/proc/asound', '/proc/kcore', '/proc/keys', '/proc/latency_stats',
-  '/proc/timer_list', '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware',
+  '/proc/acpi',
+  '/proc/asound',
+  '/proc/kcore',
+  '/proc/keys',
+  '/proc/latency_stats',
+  '/proc/timer_list',
+  '/proc/timer_stats',
+  '/proc/sched_debug',
+  '/proc/scsi',
+  '/sys/firmware',
   '/sys/devices/virtual/powercap',
 ]
 
-export const READONLY_PATHS: readonly string[] = [
-  '/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger',
-]
+export const READONLY_PATHS: readonly string[] = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger']
 
 const chr = (major: number, minor: number | undefined): LinuxDeviceCgroup =>
   minor === undefined ? {allow: true, type: 'c', major, access: 'rwm'} : {allow: true, type: 'c', major, minor, access: 'rwm'}

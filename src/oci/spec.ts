@@ -86,9 +86,22 @@ export interface LinuxCapabilities {
 }
 
 export type RlimitType =
-  | 'RLIMIT_AS' | 'RLIMIT_CORE' | 'RLIMIT_CPU' | 'RLIMIT_DATA' | 'RLIMIT_FSIZE' | 'RLIMIT_LOCKS'
-  | 'RLIMIT_MEMLOCK' | 'RLIMIT_MSGQUEUE' | 'RLIMIT_NICE' | 'RLIMIT_NOFILE' | 'RLIMIT_NPROC'
-  | 'RLIMIT_RSS' | 'RLIMIT_RTPRIO' | 'RLIMIT_RTTIME' | 'RLIMIT_SIGPENDING' | 'RLIMIT_STACK'
+  | 'RLIMIT_AS'
+  | 'RLIMIT_CORE'
+  | 'RLIMIT_CPU'
+  | 'RLIMIT_DATA'
+  | 'RLIMIT_FSIZE'
+  | 'RLIMIT_LOCKS'
+  | 'RLIMIT_MEMLOCK'
+  | 'RLIMIT_MSGQUEUE'
+  | 'RLIMIT_NICE'
+  | 'RLIMIT_NOFILE'
+  | 'RLIMIT_NPROC'
+  | 'RLIMIT_RSS'
+  | 'RLIMIT_RTPRIO'
+  | 'RLIMIT_RTTIME'
+  | 'RLIMIT_SIGPENDING'
+  | 'RLIMIT_STACK'
 
 export interface Rlimit {
   type: RlimitType
@@ -96,8 +109,7 @@ export interface Rlimit {
   soft: number
 }
 
-export type LinuxNamespaceType =
-  | 'pid' | 'network' | 'mount' | 'ipc' | 'uts' | 'user' | 'cgroup' | 'time'
+export type LinuxNamespaceType = 'pid' | 'network' | 'mount' | 'ipc' | 'uts' | 'user' | 'cgroup' | 'time'
 
 export interface LinuxNamespace {
   type: LinuxNamespaceType
@@ -206,12 +218,17 @@ export interface LinuxBlockIO {
 }
 
 export type LinuxSeccompAction =
-  | 'SCMP_ACT_KILL' | 'SCMP_ACT_KILL_PROCESS' | 'SCMP_ACT_KILL_THREAD' | 'SCMP_ACT_TRAP'
-  | 'SCMP_ACT_ERRNO' | 'SCMP_ACT_TRACE' | 'SCMP_ACT_ALLOW' | 'SCMP_ACT_LOG' | 'SCMP_ACT_NOTIFY'
+  | 'SCMP_ACT_KILL'
+  | 'SCMP_ACT_KILL_PROCESS'
+  | 'SCMP_ACT_KILL_THREAD'
+  | 'SCMP_ACT_TRAP'
+  | 'SCMP_ACT_ERRNO'
+  | 'SCMP_ACT_TRACE'
+  | 'SCMP_ACT_ALLOW'
+  | 'SCMP_ACT_LOG'
+  | 'SCMP_ACT_NOTIFY'
 
-export type LinuxSeccompOperator =
-  | 'SCMP_CMP_NE' | 'SCMP_CMP_LT' | 'SCMP_CMP_LE' | 'SCMP_CMP_EQ' | 'SCMP_CMP_GE'
-  | 'SCMP_CMP_GT' | 'SCMP_CMP_MASKED_EQ'
+export type LinuxSeccompOperator = 'SCMP_CMP_NE' | 'SCMP_CMP_LT' | 'SCMP_CMP_LE' | 'SCMP_CMP_EQ' | 'SCMP_CMP_GE' | 'SCMP_CMP_GT' | 'SCMP_CMP_MASKED_EQ'
 
 export interface LinuxSeccompArg {
   index: number

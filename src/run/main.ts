@@ -234,7 +234,16 @@ async function runPrepared(flags: RunFlags, positionals: string[], signals?: Sig
       // and `prune` keep off. A kill meanwhile leaves it created, as docker's would be.
       saveRecord(files, {...record, creator: readRecord(files.dir).creator})
       launched = true
-      await startDetachedRun({rm: flags.rm, restart: flags.restart ?? 'no', start: !flags['no-start'], runtime, paths, id, dir: files.dir, runtimeLog: files.log})
+      await startDetachedRun({
+        rm: flags.rm,
+        restart: flags.restart ?? 'no',
+        start: !flags['no-start'],
+        runtime,
+        paths,
+        id,
+        dir: files.dir,
+        runtimeLog: files.log,
+      })
       releaseToOthers(files, record)
       return {id, name, exitCode: 0, oomKilled: false, detached: true}
     }

@@ -91,11 +91,9 @@ export function lookupUser(rootfs: string, spec: string): ResolvedUser {
 
 export function checkWorkdir(rootfs: string, workdir: string | undefined): string {
   if (workdir === undefined || workdir === '') return '/'
-  if (!path.isAbsolute(workdir))
-    throw new CliError('invalid_workdir', `the working directory "${workdir}" is invalid: it must be an absolute path`)
+  if (!path.isAbsolute(workdir)) throw new CliError('invalid_workdir', `the working directory "${workdir}" is invalid: it must be an absolute path`)
   const {stat} = resolveInRoot(rootfs, workdir)
-  if (stat && !stat.isDirectory())
-    throw new CliError('invalid_workdir', `the working directory ${workdir} is not a directory in the rootfs`)
+  if (stat && !stat.isDirectory()) throw new CliError('invalid_workdir', `the working directory ${workdir} is not a directory in the rootfs`)
   return path.posix.normalize(workdir)
 }
 

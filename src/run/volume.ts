@@ -18,15 +18,12 @@ function clean(p: string): string {
 /** Parses the flag's syntax only; see checkVolumeSource for the host side. */
 export function parseVolume(spec: string): Volume {
   const parts = spec.split(':')
-  if (parts.length < 2 || parts.length > 3)
-    throw new CliError('invalid_volume', `invalid volume "${spec}": expected SRC:DST[:ro|rw]`)
+  if (parts.length < 2 || parts.length > 3) throw new CliError('invalid_volume', `invalid volume "${spec}": expected SRC:DST[:ro|rw]`)
   const [source, destination, mode] = parts
   if (!path.isAbsolute(source))
     throw new CliError('invalid_volume', `invalid volume "${spec}": the source must be an absolute host path (named volumes are not supported)`)
-  if (!path.isAbsolute(destination))
-    throw new CliError('invalid_volume', `invalid volume "${spec}": the destination must be an absolute path`)
-  if (clean(destination) === '/')
-    throw new CliError('invalid_volume', `invalid volume "${spec}": the destination cannot be /`)
+  if (!path.isAbsolute(destination)) throw new CliError('invalid_volume', `invalid volume "${spec}": the destination must be an absolute path`)
+  if (clean(destination) === '/') throw new CliError('invalid_volume', `invalid volume "${spec}": the destination cannot be /`)
   let readonly = false
   if (mode !== undefined) {
     const opts = mode.split(',')
@@ -40,6 +37,5 @@ export function parseVolume(spec: string): Volume {
 }
 
 export function checkVolumeSource(v: Volume): void {
-  if (!fs.existsSync(v.source))
-    throw new CliError('volume_source_missing', `volume source ${v.source} does not exist`)
+  if (!fs.existsSync(v.source)) throw new CliError('volume_source_missing', `volume source ${v.source} does not exist`)
 }

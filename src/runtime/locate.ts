@@ -34,10 +34,7 @@ export function requireRuntime(env: NodeJS.ProcessEnv = process.env): string {
   try {
     fs.accessSync(p, fs.constants.X_OK)
   } catch {
-    throw new CliError(
-      'runtime_missing',
-      `the runtime binary ${p} is missing or not executable: build it with 'npm run build:runtime' or set TSC_BOX_RUNTIME`,
-    )
+    throw new CliError('runtime_missing', `the runtime binary ${p} is missing or not executable: build it with 'npm run build:runtime' or set TSC_BOX_RUNTIME`)
   }
   return p
 }

@@ -34,8 +34,7 @@ export function parseRuntimeLog(text: string): RuntimeLog {
     const o = v as Record<string, unknown>
     if (o.level === 'error' && !out.error)
       out.error = {kind: typeof o.kind === 'string' ? o.kind : 'internal', msg: typeof o.msg === 'string' ? o.msg : 'runtime failed'}
-    else if (o.kind === 'exit' && typeof o.status === 'number')
-      out.exit = {status: o.status, oomKilled: o.oomKilled === true}
+    else if (o.kind === 'exit' && typeof o.status === 'number') out.exit = {status: o.status, oomKilled: o.oomKilled === true}
   }
   return out
 }

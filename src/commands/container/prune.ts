@@ -22,7 +22,10 @@ export default class ContainerPrune extends BaseCommand {
     }
     // What was removed is reported above; what was not fails the command.
     if (failures.length > 0)
-      throw new CliError('remove_failed', `could not remove ${failures.length === 1 ? 'this container' : `these ${failures.length} containers`}:\n  ${failures.join('\n  ')}`)
+      throw new CliError(
+        'remove_failed',
+        `could not remove ${failures.length === 1 ? 'this container' : `these ${failures.length} containers`}:\n  ${failures.join('\n  ')}`,
+      )
     return {removed}
   }
 }

@@ -38,7 +38,20 @@ export default class NetworkConnect extends BaseCommand {
       throw new CliError('already_connected', `container ${args.container} is already connected to network ${args.network}`)
     const plan = path.join(files.dir, `network-${args.network}.json`)
     const ip = (flags as {ip?: string}).ip
-    fs.writeFileSync(plan, JSON.stringify({dir: networkDir(), network: args.network, name, aliases: [id.slice(0, 12)], ...(ip ? {ip} : {}), ports: [], hosts: files.etc.hosts, interface: `eth${ifaces.length}`}), {mode: 0o600})
+    fs.writeFileSync(
+      plan,
+      JSON.stringify({
+        dir: networkDir(),
+        network: args.network,
+        name,
+        aliases: [id.slice(0, 12)],
+        ...(ip ? {ip} : {}),
+        ports: [],
+        hosts: files.etc.hosts,
+        interface: `eth${ifaces.length}`,
+      }),
+      {mode: 0o600},
+    )
     try {
       runNetHook(['net-attach', plan], {id, pid})
     } finally {

@@ -26,11 +26,17 @@ export default class NetworkCreate extends BaseCommand {
   static override summary = 'Create a network'
   static override args = {name: Args.string({required: true, description: 'network name'})}
   static override flags = asOclifFlags({
-    subnet: oneValueEach(Flags.string({multiple: true, description: 'subnet in CIDR format, one IPv4 and one IPv6 at most (default: a free /24 of 172.30.0.0/15; with --ipv6 a free /64 of fd00:7473:63xx::)', helpValue: 'CIDR'})),
+    subnet: oneValueEach(
+      Flags.string({
+        multiple: true,
+        description: 'subnet in CIDR format, one IPv4 and one IPv6 at most (default: a free /24 of 172.30.0.0/15; with --ipv6 a free /64 of fd00:7473:63xx::)',
+        helpValue: 'CIDR',
+      }),
+    ),
     gateway: oneValueEach(Flags.string({multiple: true, description: 'gateway of the subnet, per family (default: its first address)', helpValue: 'IP'})),
     ipv6: Flags.boolean({description: 'give the network IPv6 too (the host must have it); implied by an IPv6 --subnet'}),
     bridge: Flags.string({description: 'name of the bridge interface (default: tsn + a hash of the name)', helpValue: 'NAME'}),
-    mtu: Flags.integer({description: 'MTU of the bridge and the containers\' interfaces (default 65520: the links never leave the host)', helpValue: 'BYTES'}),
+    mtu: Flags.integer({description: "MTU of the bridge and the containers' interfaces (default 65520: the links never leave the host)", helpValue: 'BYTES'}),
   })
 
   async run(): Promise<NetworkInfo> {

@@ -14,7 +14,13 @@ export default class NetworkLs extends BaseCommand {
     const nets = listNetworks()
     if (this.jsonEnabled()) return nets
     if (flags.quiet) this.log(nets.map((n) => n.name).join('\n'))
-    else this.log(table(['NAME', 'BRIDGE', 'SUBNET', 'IPV6 SUBNET', 'GATEWAY', 'CONTAINERS'], nets.map((n) => [n.name, n.bridge, n.subnet, n.subnet6 ?? '-', n.gateway, String(n.containers.length)])))
+    else
+      this.log(
+        table(
+          ['NAME', 'BRIDGE', 'SUBNET', 'IPV6 SUBNET', 'GATEWAY', 'CONTAINERS'],
+          nets.map((n) => [n.name, n.bridge, n.subnet, n.subnet6 ?? '-', n.gateway, String(n.containers.length)]),
+        ),
+      )
     return nets
   }
 }

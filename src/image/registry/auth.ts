@@ -99,7 +99,8 @@ export async function fetchToken(ch: Challenge, scope: string | undefined, creds
   } catch {
     throw new CliError('registry_auth', `the registry named a token service that is not a URL (realm ${JSON.stringify(realm)})`)
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new CliError('registry_auth', `the registry named a token service that is not HTTP(S) (realm ${realm})`)
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new CliError('registry_auth', `the registry named a token service that is not HTTP(S) (realm ${realm})`)
   if (ch.params.service) url.searchParams.set('service', ch.params.service)
   const s = scope ?? ch.params.scope
   if (s) url.searchParams.set('scope', s)
@@ -107,11 +108,19 @@ export async function fetchToken(ch: Challenge, scope: string | undefined, creds
   const withheld = creds !== undefined && !mayReceiveCredentials(url, registry, insecure)
   if (creds && !withheld) headers.authorization = basicHeader(creds)
   const deadlineMs = blobDeadlineMs(1 << 20)
-  const res = await request({url: url.toString(), headers, insecure, deadline: {at: Date.now() + deadlineMs, ms: deadlineMs, what: `the token request to ${url.host}`}})
+  const res = await request({
+    url: url.toString(),
+    headers,
+    insecure,
+    deadline: {at: Date.now() + deadlineMs, ms: deadlineMs, what: `the token request to ${url.host}`},
+  })
   const body = await readBody(res, 1 << 20)
   if (res.status === 401 || res.status === 403) {
     if (withheld)
-      throw new CliError('registry_auth', `the token service refused anonymous access (${res.status}); the credentials of ${creds.username} were not sent to it because it is plain HTTP on ${url.hostname}, another host than the registry ${registry.host}`)
+      throw new CliError(
+        'registry_auth',
+        `the token service refused anonymous access (${res.status}); the credentials of ${creds.username} were not sent to it because it is plain HTTP on ${url.hostname}, another host than the registry ${registry.host}`,
+      )
     throw new CliError('registry_auth', `the token service refused ${creds ? `the credentials of ${creds.username}` : 'anonymous access'} (${res.status})`)
   }
   if (res.status !== 200) throw new CliError('registry_auth', `the token service answered ${res.status}`)

@@ -54,7 +54,11 @@ export class RegistryClient {
   private readonly httpAllowed: boolean
   private readonly creds?: Credentials
 
-  constructor(readonly domain: string, readonly repo: string, opts: ClientOptions) {
+  constructor(
+    readonly domain: string,
+    readonly repo: string,
+    opts: ClientOptions,
+  ) {
     this.insecure = opts.tlsVerify === false
     this.httpAllowed = opts.tlsVerify === false || isLocal(domain)
     this.creds = opts.credentials ?? credentialsFor(opts.dataRoot, domain)
@@ -113,7 +117,12 @@ export class RegistryClient {
       if (res.status === 401 || res.status === 403) {
         // An unread response keeps its keep-alive socket, and the process, alive.
         res.body.destroy()
-        throw new CliError('registry_auth', this.creds ? `${this.domain} refused the credentials of ${this.creds.username} (${res.status})` : `${this.domain} refused access to ${this.repo} (${res.status})`)
+        throw new CliError(
+          'registry_auth',
+          this.creds
+            ? `${this.domain} refused the credentials of ${this.creds.username} (${res.status})`
+            : `${this.domain} refused access to ${this.repo} (${res.status})`,
+        )
       }
       return res
     }
@@ -147,7 +156,9 @@ export class RegistryClient {
     const res = await this.send({path: `/v2/${this.repo}/manifests/${ref}`, headers: {accept: MANIFEST_TYPES.join(', ')}, deadline})
     if (res.status !== 200) await this.fail(res, `fetching the manifest ${this.repo}:${ref}`)
     const bytes = await readBody(res)
-    const ct = String(res.headers['content-type'] ?? '').split(';')[0].trim()
+    const ct = String(res.headers['content-type'] ?? '')
+      .split(';')[0]
+      .trim()
     return {bytes, mediaType: ct}
   }
 
@@ -188,7 +199,11 @@ export class RegistryClient {
     const deadlineMs = blobDeadlineMs(size - have)
     const pace = blobPace()
     const started = Date.now()
-    const res = await this.send({path: `/v2/${this.repo}/blobs/${digest}`, headers, deadline: {at: Date.now() + deadlineMs, what: `the download of blob ${digest} (${size - have} bytes)`, ms: deadlineMs}})
+    const res = await this.send({
+      path: `/v2/${this.repo}/blobs/${digest}`,
+      headers,
+      deadline: {at: Date.now() + deadlineMs, what: `the download of blob ${digest} (${size - have} bytes)`, ms: deadlineMs},
+    })
     // A registry that ignores Range sends everything: the bytes we have are skipped, not
     // rewritten (a reader may be following the file).
     let skip = res.status === 200 ? have : 0
@@ -210,7 +225,10 @@ export class RegistryClient {
         onBytes(part.length)
         const elapsed = Date.now() - started
         if (elapsed > pace.baseMs && written - have < ((elapsed - pace.baseMs) / 1000) * pace.rate)
-          throw new CliError('registry_timeout', `blob ${digest} arrives too slowly: ${written - have} bytes in ${Math.round(elapsed / 1000)} s, below the minimum average of ${pace.rate} bytes/s after the first ${Math.round(pace.baseMs / 1000)} s (all ${size - have} bytes were due within ${Math.round(deadlineMs / 1000)} s; TSC_BOX_REGISTRY_MIN_RATE and TSC_BOX_REGISTRY_DEADLINE_BASE_MS set the allowance); run the pull again to resume it`)
+          throw new CliError(
+            'registry_timeout',
+            `blob ${digest} arrives too slowly: ${written - have} bytes in ${Math.round(elapsed / 1000)} s, below the minimum average of ${pace.rate} bytes/s after the first ${Math.round(pace.baseMs / 1000)} s (all ${size - have} bytes were due within ${Math.round(deadlineMs / 1000)} s; TSC_BOX_REGISTRY_MIN_RATE and TSC_BOX_REGISTRY_DEADLINE_BASE_MS set the allowance); run the pull again to resume it`,
+          )
         yield part
       }
     }
@@ -225,7 +243,13 @@ export class RegistryClient {
   }
 
   async uploadBlob(digest: string, size: number, file: string): Promise<void> {
-    const start = await this.send({method: 'POST', path: `/v2/${this.repo}/blobs/uploads/`, push: true, headers: {'content-length': '0'}, body: () => Buffer.alloc(0)})
+    const start = await this.send({
+      method: 'POST',
+      path: `/v2/${this.repo}/blobs/uploads/`,
+      push: true,
+      headers: {'content-length': '0'},
+      body: () => Buffer.alloc(0),
+    })
     if (start.status !== 202) await this.fail(start, `starting the upload of ${digest}`)
     start.body.resume()
     const location = start.headers.location

@@ -81,7 +81,11 @@ function once(req: Request): Promise<Response> {
   const mod = url.protocol === 'https:' ? https : http
   return new Promise((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined
-    const late = () => new CliError('registry_timeout', `${req.deadline?.what} did not finish within ${Math.round((req.deadline?.ms ?? 0) / 1000)} s (${url.host} sends too slowly; TSC_BOX_REGISTRY_MIN_RATE and TSC_BOX_REGISTRY_DEADLINE_BASE_MS set the allowance); run the pull again to resume it`)
+    const late = () =>
+      new CliError(
+        'registry_timeout',
+        `${req.deadline?.what} did not finish within ${Math.round((req.deadline?.ms ?? 0) / 1000)} s (${url.host} sends too slowly; TSC_BOX_REGISTRY_MIN_RATE and TSC_BOX_REGISTRY_DEADLINE_BASE_MS set the allowance); run the pull again to resume it`,
+      )
     const r = mod.request(
       url,
       {method: req.method ?? 'GET', headers: req.headers, rejectUnauthorized: !req.insecure, timeout: req.idleMs ?? idleTimeout()},

@@ -32,7 +32,10 @@ export function pickManifest(entries: IndexEntry[], want: Platform): IndexEntry 
   )
   if (!match) {
     const offered = entries.map((e) => `${e.platform?.os}/${e.platform?.architecture}${e.platform?.variant ? `/${e.platform.variant}` : ''}`).join(', ')
-    throw new CliError('no_matching_platform', `no image for ${want.os}/${want.architecture}${want.variant ? `/${want.variant}` : ''} (offered: ${offered || 'none'})`)
+    throw new CliError(
+      'no_matching_platform',
+      `no image for ${want.os}/${want.architecture}${want.variant ? `/${want.variant}` : ''} (offered: ${offered || 'none'})`,
+    )
   }
   return match
 }

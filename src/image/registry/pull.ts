@@ -87,20 +87,28 @@ async function adopt(dataRoot: string, file: string, d: Descriptor): Promise<voi
   await callAsync((n) => n.imageAdoptBlob(imagesRoot(dataRoot), file, d.digest, d.size))
 }
 
-async function fetchManifest(client: RegistryClient, ref: string, expected?: string): Promise<{bytes: Buffer; mediaType: string; digest: string; doc: Record<string, unknown>}> {
+async function fetchManifest(
+  client: RegistryClient,
+  ref: string,
+  expected?: string,
+): Promise<{bytes: Buffer; mediaType: string; digest: string; doc: Record<string, unknown>}> {
   const m = await client.getManifest(ref)
   const digest = sha256(m.bytes)
-  if (expected !== undefined && digest !== expected)
-    throw new CliError('blob_mismatch', `the registry sent a manifest for ${ref} whose digest is ${digest}`)
+  if (expected !== undefined && digest !== expected) throw new CliError('blob_mismatch', `the registry sent a manifest for ${ref} whose digest is ${digest}`)
   let doc: unknown
   try {
     doc = JSON.parse(m.bytes.toString('utf8'))
   } catch {
     throw new CliError('invalid_image', `the manifest of ${ref} is not JSON`)
   }
-  if (!isObject(doc)) throw new CliError('invalid_image', `the manifest of ${ref} is not a JSON object (it is ${doc === null ? 'null' : Array.isArray(doc) ? 'a list' : typeof doc})`)
+  if (!isObject(doc))
+    throw new CliError(
+      'invalid_image',
+      `the manifest of ${ref} is not a JSON object (it is ${doc === null ? 'null' : Array.isArray(doc) ? 'a list' : typeof doc})`,
+    )
   if (doc.mediaType !== undefined && typeof doc.mediaType !== 'string') throw invalid('manifest', 'mediaType', 'is not a string')
-  const mediaType = (doc.mediaType as string | undefined) ?? (m.mediaType || (doc.manifests !== undefined ? INDEX_TYPES[0] : 'application/vnd.oci.image.manifest.v1+json'))
+  const mediaType =
+    (doc.mediaType as string | undefined) ?? (m.mediaType || (doc.manifests !== undefined ? INDEX_TYPES[0] : 'application/vnd.oci.image.manifest.v1+json'))
   return {bytes: m.bytes, mediaType, digest, doc}
 }
 
@@ -144,7 +152,16 @@ async function fetchConfig(client: RegistryClient, opts: PullOptions, config: De
  * Downloads a layer while the store unpacks it from the growing file, so the transfer and
  * the unpacking overlap; the store moves the blob in only when both digests matched.
  */
-async function downloadUnpacking(client: RegistryClient, root: string, file: string, b: Descriptor, diffId: string, tally: number, onBytes: (n: number) => void, pullFailed: AbortSignal): Promise<void> {
+async function downloadUnpacking(
+  client: RegistryClient,
+  root: string,
+  file: string,
+  b: Descriptor,
+  diffId: string,
+  tally: number,
+  onBytes: (n: number) => void,
+  pullFailed: AbortSignal,
+): Promise<void> {
   fs.closeSync(fs.openSync(file, 'a', 0o600))
   const token = call((n) => n.imageFollowToken())
   const unpacking = callAsync((n) => n.imageUnpackDownload(root, file, b.digest, b.size, diffId, token, tally))
@@ -193,7 +210,8 @@ async function pullGuarded(input: string, opts: PullOptions): Promise<{image: Im
   if (INDEX_TYPES.includes(m.mediaType)) {
     const entry = pickManifest(indexEntries(m.doc), opts.platform)
     m = await fetchManifest(client, entry.digest, entry.digest)
-    if (INDEX_TYPES.includes(m.mediaType)) throw new CliError('invalid_image', `the registry's image index points at another index (${entry.digest}), not at an image manifest`)
+    if (INDEX_TYPES.includes(m.mediaType))
+      throw new CliError('invalid_image', `the registry's image index points at another index (${entry.digest}), not at an image manifest`)
   }
   const manifest = manifestBlobs(m.doc)
   const blobs = [manifest.config, ...manifest.layers]
@@ -206,8 +224,7 @@ async function pullGuarded(input: string, opts: PullOptions): Promise<{image: Im
   const config = blobs[0]
   const layers = blobs.slice(1)
   const diffIds = await fetchConfig(client, opts, config, layers.length)
-  const todo = layers.map((b, i) => ({b, diffId: diffIds[i]}))
-    .filter((x, i) => layers.findIndex((y) => y.digest === x.b.digest) === i)
+  const todo = layers.map((b, i) => ({b, diffId: diffIds[i]})).filter((x, i) => layers.findIndex((y) => y.digest === x.b.digest) === i)
   // The layers unpacking at once count against one image total (TSC_BOX_IMAGE_MAX_BYTES).
   const tally = call((n) => n.imageTallyNew())
   let next = 0
