@@ -21,7 +21,7 @@ impl Tokens {
         Tokens {
             origin: real.parent().unwrap_or(Path::new("/")).to_string_lossy().into_owned(),
             lib: loader.and_then(lib_of_loader),
-            platform: platform_of(machine),
+            platform: loader.and_then(platform_of_loader).or_else(|| platform_of(machine)),
         }
     }
 }
@@ -36,7 +36,29 @@ pub fn lib_of_loader(loader: &Path) -> Option<String> {
     (!s.is_empty()).then(|| s.to_string())
 }
 
-/// AT_PLATFORM as the kernel gives it for the ELF machine.
+/// `$PLATFORM` as the loader itself expands it. glibc's x86_64 ld.so does not use the
+/// kernel's AT_PLATFORM as is: on CPUs with the right features it names a platform of its own
+/// ("haswell", "xeon_phi"). Only the loader knows, and it says so with --list-diagnostics
+/// (glibc 2.33 and later); asked once per loader.
+fn platform_of_loader(loader: &Path) -> Option<String> {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    static SEEN: Mutex<Option<HashMap<PathBuf, Option<String>>>> = Mutex::new(None);
+    let mut seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
+    let seen = seen.get_or_insert_with(HashMap::new);
+    if let Some(p) = seen.get(loader) {
+        return p.clone();
+    }
+    let out = std::process::Command::new(loader).arg("--list-diagnostics").stdin(std::process::Stdio::null()).stderr(std::process::Stdio::null()).output().ok();
+    let found = out.filter(|o| o.status.success()).and_then(|o| {
+        let text = String::from_utf8_lossy(&o.stdout).into_owned();
+        text.lines().find_map(|l| Some(l.strip_prefix("dl_platform=\"")?.strip_suffix('"')?.to_string())).filter(|p| !p.is_empty())
+    });
+    seen.insert(loader.to_path_buf(), found.clone());
+    found
+}
+
+/// AT_PLATFORM as the kernel gives it for the ELF machine, where the loader cannot be asked.
 fn platform_of(machine: u16) -> Option<String> {
     use goblin::elf::header::{EM_386, EM_AARCH64, EM_X86_64};
     match machine {
@@ -119,7 +141,9 @@ mod tests {
         assert!(Path::new("/").join(&lib).join("libc.so.6").is_file(), "$LIB = {lib}");
         if cfg!(target_arch = "x86_64") {
             assert!(["lib/x86_64-linux-gnu", "lib64", "lib"].contains(&lib.as_str()), "{lib}");
-            assert_eq!(Tokens::of(Path::new("/usr/bin/env"), Some(&loader), env.machine).platform.as_deref(), Some("x86_64"));
+            // What the host's ld.so itself says: x86_64, or a platform of glibc's own.
+            let platform = Tokens::of(Path::new("/usr/bin/env"), Some(&loader), env.machine).platform;
+            assert!(matches!(platform.as_deref(), Some("x86_64" | "haswell" | "xeon_phi")), "{platform:?}");
         }
     }
 }
