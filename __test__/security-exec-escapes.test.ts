@@ -54,7 +54,7 @@ while [ $i -lt 200000 ]; do
     if ( : <"$e" ) 2>/dev/null; then exec 7<"$e"; echo "grabbed $e"; break 2; fi
   done
 done
-sleep 3
+sleep 5
 chmod 6777 /proc/self/fd/7 2>/dev/null && echo CHMOD-OK || echo CHMOD-REFUSED
 { echo PWNED >> /proc/self/fd/7; } 2>/dev/null && echo WRITE-OK || echo WRITE-REFUSED
 echo watcher-done
@@ -100,7 +100,7 @@ test('CVE-2019-5736 through the raw runtime: an exec that runs /proc/self/exe ca
   t.is(runtime(v.bin, state, ['start', id]).code, 0)
   await sleep(300)
   // The operator's exec: its process execs /init, which is the runtime binary itself.
-  runtime(v.bin, state, ['exec', id, '/init', 'sleep', '1'])
+  runtime(v.bin, state, ['exec', id, '/init', 'sleep', '3'])
   assertUnchanged(t, v, before, await waitFor(() => readFileSync(out, 'utf8'), /watcher-done/, 20_000))
 })
 
@@ -124,7 +124,7 @@ test('CVE-2019-5736 through the raw runtime: an init that is /proc/self/exe, wat
   // A second container in the watcher's pid namespace (a pod's containers share one), whose
   // entrypoint is the runtime binary.
   const vb = makeBundle((c) => {
-    c.process.args = ['/init', 'sleep', '1']
+    c.process.args = ['/init', 'sleep', '3']
     c.linux.namespaces = c.linux.namespaces.map((n: { type: string }) => (n.type === 'pid' ? { type: 'pid', path: `/proc/${pid}/ns/pid` } : n))
   })
   attackRootfs(join(vb, 'rootfs'))
@@ -145,7 +145,7 @@ test('CVE-2019-5736 through the CLI: exec of /proc/self/exe and an entrypoint th
   const d = tsc(root, ['run', '-d', '--network', 'none', '--name', name, '--rootfs', rfs, 'sh', '/watch.sh'], '', env)
   t.is(d.code, 0, d.stderr)
   await sleep(300)
-  tsc(root, ['exec', name, '/init', 'sleep', '1'], '', env)
+  tsc(root, ['exec', name, '/init', 'sleep', '3'], '', env)
   const logs = await waitFor(() => tsc(root, ['logs', name], '', env).stdout, /watcher-done/, 20_000)
   assertUnchanged(t, v, before, logs)
 

@@ -116,8 +116,12 @@ pub fn begin(paths: &Paths, mut record: ContainerRecord) -> Result<PathBuf, Crea
         bytes.push(b'\n');
         f.write_all(&bytes)?;
         // Ids are random, but a directory of that name must never be replaced.
-        nix::fcntl::renameat2(nix::fcntl::AT_FDCWD, &staging, nix::fcntl::AT_FDCWD, &dir, nix::fcntl::RenameFlags::RENAME_NOREPLACE)
-            .map_err(std::io::Error::from)
+        match nix::fcntl::renameat2(nix::fcntl::AT_FDCWD, &staging, nix::fcntl::AT_FDCWD, &dir, nix::fcntl::RenameFlags::RENAME_NOREPLACE) {
+            // Filesystems without RENAME_NOREPLACE (9p, some FUSE): a plain rename replaces
+            // only an empty directory, and a container's directory always holds its record.
+            Err(nix::errno::Errno::EINVAL) => std::fs::rename(&staging, &dir),
+            r => r.map_err(std::io::Error::from),
+        }
     })();
     filled.map_err(|e| {
         let _ = std::fs::remove_dir_all(&staging);
