@@ -329,7 +329,9 @@ impl Manager {
     pub fn pids(&self) -> Result<Vec<i32>, ManagerError> {
         let Some(d) = self.procs_dir() else { return Ok(Vec::new()) };
         match fsio::read_pids(&d.join("cgroup.procs")) {
-            Err(e) if e.errno() == Some(libc::ENOENT) => Ok(Vec::new()),
+            // ENODEV: the cgroup was removed while we read it (another runtime's cleanup of
+            // the same container racing this one): it holds no process either way.
+            Err(e) if matches!(e.errno(), Some(libc::ENOENT | libc::ENODEV)) => Ok(Vec::new()),
             r => Ok(r?),
         }
     }
@@ -456,7 +458,11 @@ impl Manager {
 
 /// The processes in the cgroup `dir` and every cgroup below it.
 fn pids_below(dir: &Path) -> Result<Vec<i32>, ManagerError> {
-    let mut pids = fsio::read_pids(&dir.join("cgroup.procs"))?;
+    let mut pids = match fsio::read_pids(&dir.join("cgroup.procs")) {
+        // Removed meanwhile (ENODEV while it dies, ENOENT once gone): no process there.
+        Err(e) if matches!(e.errno(), Some(libc::ENOENT | libc::ENODEV)) => return Ok(Vec::new()),
+        r => r?,
+    };
     for child in child_cgroups(dir)? {
         pids.extend(pids_below(&dir.join(child))?);
     }
