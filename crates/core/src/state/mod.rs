@@ -93,6 +93,10 @@ impl StateDir {
     pub fn open(root: &Path, id: &str) -> Result<StateDir, StateError> {
         let mut dir = Self::open_unlocked(root, id)?;
         dir.lock()?;
+        // Whoever held the lock while we waited may have deleted the container.
+        if !dir.path.join(STATE).exists() {
+            return Err(StateError::NotFound(id.into()));
+        }
         Ok(dir)
     }
 
