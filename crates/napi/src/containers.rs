@@ -142,8 +142,3 @@ pub fn user_resolve(spec: String, passwd: String, group: String) -> napi::Result
     user::resolve_user(&spec, &user::parse_passwd(&passwd), &user::parse_group(&group)).map(Into::into).map_err(|e| coded(&e))
 }
 
-/// `-u SPEC` against the files of `rootfs` (read inside it, symlinks included).
-#[napi]
-pub fn user_resolve_in_rootfs(rootfs: String, spec: String) -> napi::Result<ResolvedUser> {
-    user::resolve_in_rootfs(Path::new(&rootfs), &spec).map(Into::into).map_err(|e| coded(&e))
-}

@@ -279,12 +279,6 @@ pub fn rootfs_mount(lower: Vec<String>, upper: String, work: String, merged: Str
     })
 }
 
-/// Unmounts `merged` if something is mounted there.
-#[napi]
-pub fn rootfs_unmount(merged: String) -> Result<()> {
-    overlay::unmount_rootfs(std::path::Path::new(&merged)).map_err(overlay_err)
-}
-
 fn archive_code(e: &tsc_box_image::archive::ArchiveError) -> &'static str {
     use tsc_box_image::archive::ArchiveError as A;
     match e {
