@@ -119,8 +119,12 @@ mod tests {
         let lib = crate::elf::dst::lib_of_loader(Path::new(&inspect(Path::new("/usr/bin/env")).unwrap().unwrap().interpreter.unwrap())).unwrap();
         assert_eq!(app_finding_libc_through("$ORIGIN/../lib", "lib"), Some(PathBuf::from("app/bin/../lib/libc.so.6")));
         assert_eq!(app_finding_libc_through("$ORIGIN/../$LIB", &lib), Some(PathBuf::from(format!("app/bin/../{lib}/libc.so.6"))));
-        if cfg!(target_arch = "x86_64") {
-            assert_eq!(app_finding_libc_through("${ORIGIN}/../plat/$PLATFORM", "plat/x86_64"), Some(PathBuf::from("app/bin/../plat/x86_64/libc.so.6")));
+        // $PLATFORM as the host's loader names it (x86_64, or glibc's own "haswell").
+        let env = inspect(Path::new("/usr/bin/env")).unwrap().unwrap();
+        let loader = PathBuf::from(env.interpreter.clone().unwrap());
+        if let Some(plat) = Tokens::of(Path::new("/usr/bin/env"), Some(&loader), env.machine).platform {
+            let dir = format!("plat/{plat}");
+            assert_eq!(app_finding_libc_through("${ORIGIN}/../plat/$PLATFORM", &dir), Some(PathBuf::from(format!("app/bin/../{dir}/libc.so.6"))));
         }
         assert_eq!(app_finding_libc_through("$ORIGIN/../$LIB", "elsewhere"), None);
     }
