@@ -75,6 +75,16 @@ impl ManagerError {
         matches!(self, ManagerError::PermissionDenied { .. })
     }
 
+    /// True when the cgroup was removed under us: ENOENT once it is gone, ENODEV while it
+    /// dies (reads and writes of a removed cgroup's files).
+    pub fn is_gone(&self) -> bool {
+        let file = match self {
+            ManagerError::File(f) | ManagerError::V1(V1Error::File(f)) | ManagerError::V2(V2Error::File(f)) => f,
+            _ => return false,
+        };
+        matches!(file.errno(), Some(libc::ENOENT | libc::ENODEV))
+    }
+
     /// True when the OCI input itself is at fault (a bad cgroupsPath or resource value, or a
     /// limit this host cannot enforce), rather than the host failing: the runtime reports
     /// these with the `config` kind.
@@ -370,9 +380,10 @@ impl Manager {
             for pid in self.pids()? {
                 let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
             }
-            // Frozen tasks cannot die: thaw even after a freeze that timed out half-way.
+            // Frozen tasks cannot die: thaw even after a freeze that timed out half-way. A
+            // cgroup removed meanwhile (another cleanup of the same container) is thawed too.
             let thawed = self.thaw();
-            if froze.is_ok() {
+            if froze.is_ok() && !thawed.as_ref().err().is_some_and(ManagerError::is_gone) {
                 thawed?;
             }
         }
