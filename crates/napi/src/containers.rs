@@ -141,4 +141,3 @@ impl From<user::ResolvedUser> for ResolvedUser {
 pub fn user_resolve(spec: String, passwd: String, group: String) -> napi::Result<ResolvedUser> {
     user::resolve_user(&spec, &user::parse_passwd(&passwd), &user::parse_group(&group)).map(Into::into).map_err(|e| coded(&e))
 }
-
