@@ -20,9 +20,10 @@ import { mountsUnder } from './helpers/leaks'
 import { makeRootfs } from './helpers/rootfs'
 import { makeArchive } from './image-fixtures'
 import { leftovers, ps, sleep, stateOf, tscAsync, until, type PsEntry } from './lifecycle-helpers'
+import { serialIf } from './helpers/conditional'
 
 const STRACE = ['/usr/bin/strace', '/bin/strace'].find((p) => existsSync(p))
-const withStrace = STRACE ? test.serial : test.skip
+const withStrace = serialIf(STRACE !== undefined, 'strace is not installed')
 const NAME = 'cx'
 const IMG = 'localhost/crash:1'
 
@@ -228,7 +229,7 @@ const CHUNK = 8
 /** `args` killed at each of its steps; `setup` (a `run`) first when the victim is an `rm`. */
 function sweepTests(title: string, makeRoot: () => string, args: string[], image: boolean, setup?: string[]): void {
   if (!STRACE) {
-    test.skip(`${title} (skipped: strace is not installed)`, () => {})
+    withStrace(title, () => {})
     return
   }
   const root = makeRoot()
@@ -312,7 +313,7 @@ for (const mode of ['-d', '--rm']) {
   }
 }
 
-withStrace('a concurrent prune leaves a container being created alone; rm waits for its creation (skipped without strace)', async (t) => {
+withStrace('a concurrent prune leaves a container being created alone; rm waits for its creation', async (t) => {
   t.timeout(120_000)
   const root = makeDataRoot()
   // Stopped (SIGSTOP) as it enters the name claim: its directory and "creating" record exist,

@@ -4,13 +4,14 @@
 // outgoing IPv6 leaves through the masquerade; two containers on an --ipv6 user network reach
 // each other over IPv6 by name; bad IPv6 input is refused with nothing made; and where IPv6 is
 // off, networks stay IPv4-only and say why.
-import test, { type ExecutionContext } from 'ava'
+import test from 'ava'
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import * as net from 'node:net'
 import { join } from 'node:path'
 import { BIN, makeDataRoot, tsc } from './helpers/cli'
 import { makeRootfs } from './helpers/rootfs'
+import { serialIf } from './helpers/conditional'
 import {
   docroot,
   freePort,
@@ -30,11 +31,7 @@ import {
 const rootfs = makeRootfs()
 const root = makeDataRoot()
 const V6 = hostHasIpv6()
-/** A test that needs IPv6 on the host: skipped, with the reason in its title, where it has none. */
-function v6test(title: string, fn: (t: ExecutionContext) => void | Promise<void>) {
-  if (V6) test.serial(title, fn)
-  else test.skip(`${title} (skipped: the host has no IPv6)`, fn)
-}
+const v6test = serialIf(V6, 'the host has no IPv6')
 
 interface Inspected {
   name: string

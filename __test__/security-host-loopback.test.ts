@@ -7,7 +7,6 @@
 // a UDP datagram. Host servers on 127.0.0.1 must see nothing. The same frames towards the
 // gateway's own address must get through (the probe works: the drop is the filter's doing),
 // and a port published on 127.0.0.1 must keep working.
-import test from 'ava'
 import { execFileSync } from 'node:child_process'
 import * as dgram from 'node:dgram'
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs'
@@ -17,6 +16,7 @@ import { join } from 'node:path'
 import { makeDataRoot, tsc } from './helpers/cli'
 import { makeRootfs } from './helpers/rootfs'
 import { docroot, freePort, httpGetRetry, serveContainer } from './network-helpers'
+import { serialIf } from './helpers/conditional'
 
 const PROBE = String.raw`
 #define _GNU_SOURCE
@@ -171,7 +171,7 @@ function buildProbe(): string {
 }
 
 const isRoot = process.getuid?.() === 0
-const rootTest = isRoot ? test.serial : test.skip
+const rootTest = serialIf(isRoot, 'needs root')
 const root = makeDataRoot()
 const rootfs = makeRootfs()
 
@@ -225,7 +225,7 @@ function attack(probeDir: string, dst: string, tcpPort: number, udpPort: number)
 const settle = () => new Promise((r) => setTimeout(r, 1000))
 
 rootTest(
-  'a container crafting frames to 127.0.0.1 via the gateway reaches no host service bound to loopback (TCP and UDP); the same frames reach the gateway address (skipped without root)',
+  'a container crafting frames to 127.0.0.1 via the gateway reaches no host service bound to loopback (TCP and UDP); the same frames reach the gateway address',
   async (t) => {
     const probe = buildProbe()
     const lo = await hostServers('127.0.0.1')
@@ -258,7 +258,7 @@ rootTest(
   },
 )
 
-rootTest('a port published on 127.0.0.1 still answers from the host (skipped without root)', async (t) => {
+rootTest('a port published on 127.0.0.1 still answers from the host', async (t) => {
   const www = docroot('hello-loopback-published')
   const port = await freePort()
   const s = serveContainer(root, [

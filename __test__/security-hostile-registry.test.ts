@@ -18,6 +18,7 @@ import { mayReceiveCredentials } from '../src/image/registry/auth'
 import { blobDeadlineMs } from '../src/image/registry/http'
 import { collect, makeDataRoot, tscSpawn, type Result } from './helpers/cli'
 import { RootlessUser } from './helpers/rootless-user'
+import { serialIf } from './helpers/conditional'
 
 const MiB = 1 << 20
 const GiB = 1 << 30
@@ -641,49 +642,46 @@ async function tokenService(address: string, anonymous: boolean) {
 // 127.0.0.2 is another host to the client but on this machine only where the loopback
 // interface holds all of 127.0.0.0/8 (Linux's default); elsewhere the test is skipped as such.
 const loopbackNet = /\binet 127\.0\.0\.1\/8\b/.test(spawnSync('ip', ['-4', 'addr', 'show', 'lo'], { encoding: 'utf8' }).stdout ?? '')
-const otherHostTest = loopbackNet ? test.serial : test.skip
+const otherHostTest = serialIf(loopbackNet, 'lo does not hold 127.0.0.0/8')
 
-otherHostTest(
-  'stored Basic credentials are not sent to a plain-HTTP token service on another host (127.0.0.2; skipped without 127.0.0.0/8 on lo)',
-  async (t) => {
-    let realm = ''
-    const reg = await tokenRegistry(() => realm)
-    let other: Awaited<ReturnType<typeof tokenService>> | undefined
-    try {
-      other = await tokenService('127.0.0.2', false)
-    } catch (e) {
-      reg.stop()
-      t.log(`127.0.0.2 cannot be bound here (${(e as Error).message})`)
-      t.fail('the test needs a second loopback address, 127.0.0.2')
-      return
-    }
-    try {
-      // Logged in while the registry named a token service on its own host; then it (or
-      // whoever answers its plain-HTTP address) names one elsewhere.
-      realm = `http://${reg.host}/token`
-      const root = makeDataRoot()
-      const login = await tscAsync(root, ['login', reg.host, '-u', 'bob', '-p', 'secret'])
-      t.is(login.code, 0, login.stderr)
-      realm = `http://${other.host}/token`
-      const r = await tscAsync(root, ['pull', `${reg.host}/x/y:1`, '--json'])
-      t.is(r.code, 125, r.stdout)
-      t.is(json(r).error.code, 'registry_auth')
-      t.regex(
-        json(r).error.message,
-        /credentials of bob were not sent to it because it is plain HTTP on 127\.0\.0\.2, another host than the registry 127\.0\.0\.1:\d+/,
-      )
-      t.true(other.seen.length > 0)
-      t.deepEqual(
-        other.seen.filter((a) => a !== 'none'),
-        [],
-        'the other host got credentials',
-      )
-    } finally {
-      reg.stop()
-      other.stop()
-    }
-  },
-)
+otherHostTest('stored Basic credentials are not sent to a plain-HTTP token service on another host (127.0.0.2)', async (t) => {
+  let realm = ''
+  const reg = await tokenRegistry(() => realm)
+  let other: Awaited<ReturnType<typeof tokenService>> | undefined
+  try {
+    other = await tokenService('127.0.0.2', false)
+  } catch (e) {
+    reg.stop()
+    t.log(`127.0.0.2 cannot be bound here (${(e as Error).message})`)
+    t.fail('the test needs a second loopback address, 127.0.0.2')
+    return
+  }
+  try {
+    // Logged in while the registry named a token service on its own host; then it (or
+    // whoever answers its plain-HTTP address) names one elsewhere.
+    realm = `http://${reg.host}/token`
+    const root = makeDataRoot()
+    const login = await tscAsync(root, ['login', reg.host, '-u', 'bob', '-p', 'secret'])
+    t.is(login.code, 0, login.stderr)
+    realm = `http://${other.host}/token`
+    const r = await tscAsync(root, ['pull', `${reg.host}/x/y:1`, '--json'])
+    t.is(r.code, 125, r.stdout)
+    t.is(json(r).error.code, 'registry_auth')
+    t.regex(
+      json(r).error.message,
+      /credentials of bob were not sent to it because it is plain HTTP on 127\.0\.0\.2, another host than the registry 127\.0\.0\.1:\d+/,
+    )
+    t.true(other.seen.length > 0)
+    t.deepEqual(
+      other.seen.filter((a) => a !== 'none'),
+      [],
+      'the other host got credentials',
+    )
+  } finally {
+    reg.stop()
+    other.stop()
+  }
+})
 
 test.serial("stored Basic credentials still go to a plain-HTTP token service on the plain-HTTP registry's own host", async (t) => {
   let realm = ''
@@ -705,9 +703,9 @@ test.serial("stored Basic credentials still go to a plain-HTTP token service on 
 // An HTTPS token service needs a certificate the client trusts: one made here with openssl
 // for 127.0.0.2, handed to the client's Node with NODE_EXTRA_CA_CERTS.
 const hasOpenssl = spawnSync('openssl', ['version']).status === 0
-const httpsRealmTest = loopbackNet && hasOpenssl ? test.serial : test.skip
+const httpsRealmTest = serialIf(loopbackNet && hasOpenssl, 'needs openssl and 127.0.0.0/8 on lo')
 
-httpsRealmTest('stored Basic credentials go to an HTTPS token service on another host (skipped without openssl or 127.0.0.0/8 on lo)', async (t) => {
+httpsRealmTest('stored Basic credentials go to an HTTPS token service on another host', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'tsc-box-tls-'))
   const made = spawnSync(
     'openssl',

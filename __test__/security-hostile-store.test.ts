@@ -17,6 +17,7 @@ import { gzipSync } from 'node:zlib'
 import { BIN, makeDataRoot, type Result } from './helpers/cli'
 import { makeRootfs } from './helpers/rootfs'
 import { makeArchive } from './image-fixtures'
+import { serialIf } from './helpers/conditional'
 
 const isRoot = process.getuid?.() === 0
 
@@ -170,12 +171,8 @@ function tmpfsRoot(t: ExecutionContext, size: string): string {
   return root
 }
 
-// Mounting a tmpfs, and containers, need root: without it those tests are skipped (ava
-// lists them as skipped).
-function rootOnly(title: string, impl: (t: ExecutionContext) => void): void {
-  if (isRoot) test.serial(title, impl)
-  else test.skip(`${title} [skipped: needs root to mount a tmpfs and run containers]`, impl)
-}
+// Mounting a tmpfs, and containers, need root.
+const rootOnly = serialIf(isRoot, 'needs root to mount a tmpfs and run containers')
 
 // ---- point 5: deep layers -------------------------------------------------------------------
 

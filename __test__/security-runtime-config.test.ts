@@ -3,7 +3,6 @@
 // cgroup someone else's processes live in, a nested cgroupsPath, device rules that deny a
 // standard device, and mount destinations that resolve through the image's symlinks into
 // /proc. Runs on cgroup v1/hybrid hosts and in the pure cgroup v2 guest.
-import test from 'ava'
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -11,11 +10,12 @@ import { join } from 'node:path'
 import type { Mount } from '../src/oci/spec'
 import { makeBundle, stateDir, TSC_RUNTIME, type Config } from './helpers/bundle'
 import { cgroupsNamed, mountsUnder } from './helpers/leaks'
+import { serialIf } from './helpers/conditional'
 
 let seq = 0
 const newId = (p: string) => `${p}-${process.pid}-${++seq}`
 const isRoot = process.getuid?.() === 0
-const rootTest = isRoot ? test.serial : test.skip
+const rootTest = serialIf(isRoot, 'needs root')
 
 /** Pure cgroup v2 (the guest) or v1/hybrid (this host): where a test makes its own cgroups. */
 const V2 = existsSync('/sys/fs/cgroup/cgroup.controllers')
@@ -48,7 +48,7 @@ function withNamespacePath(type: string, path: string) {
   }
 }
 
-rootTest('a namespace path that is a FIFO, a plain file or a namespace of another type is refused at once, naming it (skipped without root)', (t) => {
+rootTest('a namespace path that is a FIFO, a plain file or a namespace of another type is refused at once, naming it', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'tsc-box-nsfifo-'))
   const fifo = join(dir, 'netns')
   spawnSync('mkfifo', [fifo])
@@ -129,7 +129,7 @@ function testCgroup(t: import('ava').ExecutionContext, name: string): string {
   return top
 }
 
-rootTest('a cgroupsPath naming an existing cgroup whose child holds processes is refused before anything is written (skipped without root)', (t) => {
+rootTest('a cgroupsPath naming an existing cgroup whose child holds processes is refused before anything is written', (t) => {
   const name = `tsc-box-sec-${process.pid}-busy`
   const top = testCgroup(t, name)
   const existing = join(top, 'existing')
@@ -154,7 +154,7 @@ rootTest('a cgroupsPath naming an existing cgroup whose child holds processes is
   t.true(readFileSync(join(existing, 'kid', 'cgroup.procs'), 'utf8').includes(String(sleeper.pid)), 'the process was moved or killed')
 })
 
-rootTest('an existing empty cgroup is used, and after a failed run it is kept with the values it had (skipped without root)', (t) => {
+rootTest('an existing empty cgroup is used, and after a failed run it is kept with the values it had', (t) => {
   const name = `tsc-box-sec-${process.pid}-adopt`
   const top = testCgroup(t, name)
   const existing = join(top, 'existing')
@@ -189,7 +189,7 @@ rootTest('an existing empty cgroup is used, and after a failed run it is kept wi
   t.true(existsSync(existing))
 })
 
-rootTest('a nested cgroupsPath leaves none of the levels it made, after a run and after a failed run (skipped without root)', (t) => {
+rootTest('a nested cgroupsPath leaves none of the levels it made, after a run and after a failed run', (t) => {
   const name = `tsc-box-sec-${process.pid}-nest`
   for (const args of [['true'], ['/no/such/program']]) {
     const bundle = makeBundle((c) => {
@@ -203,7 +203,7 @@ rootTest('a nested cgroupsPath leaves none of the levels it made, after a run an
   }
 })
 
-rootTest('a device rule of the config denies a device the defaults allow (/dev/null) (skipped without root)', (t) => {
+rootTest('a device rule of the config denies a device the defaults allow (/dev/null)', (t) => {
   const probe = ['sh', '-c', 'if echo x > /dev/null; then echo opened; else echo refused; fi']
   const deny = makeBundle((c) => {
     c.process.args = probe
@@ -233,7 +233,7 @@ function symlinkBundle(link: string, target: string, mount: Mount): string {
 }
 
 rootTest(
-  'mount destinations that resolve through the image into /proc are refused: /data -> /proc/sys and /etc/hosts -> /proc/sys/kernel/core_pattern (skipped without root)',
+  'mount destinations that resolve through the image into /proc are refused: /data -> /proc/sys and /etc/hosts -> /proc/sys/kernel/core_pattern',
   (t) => {
     const corePattern = readFileSync('/proc/sys/kernel/core_pattern', 'utf8')
     const hostsFile = join(mkdtempSync(join(tmpdir(), 'tsc-box-hosts-')), 'hosts')
