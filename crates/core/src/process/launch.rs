@@ -30,7 +30,7 @@ use super::exec::{self, env_get, Prepared, DEFAULT_PATH};
 use super::{identity, ProcessError};
 use crate::rootfs::resolve::open_in_root;
 use crate::security::seccomp::Filter;
-use crate::sys::cloexec_from;
+use crate::sys::{cloexec_from, close_fds};
 
 /// A process ready for its last steps.
 pub struct Launch<'a> {
@@ -137,32 +137,12 @@ fn close_fds_except(first: u32, keep: &[RawFd]) -> Result<(), Errno> {
     let mut from = first;
     for k in keep.into_iter().chain(std::iter::once(u32::MAX)) {
         if k > from {
-            close_range(from, k - 1)?;
+            close_fds(from, k - 1)?;
         }
         if k == u32::MAX {
             break;
         }
         from = k + 1;
-    }
-    Ok(())
-}
-
-fn close_range(first: u32, last: u32) -> Result<(), Errno> {
-    // SAFETY: close_range only closes fds of this process; the caller owns none in the range
-    // that it still uses (the runtime's own are listed in `keep`).
-    let r = unsafe { libc::close_range(first, last, 0) };
-    if r == 0 {
-        return Ok(());
-    }
-    // Kernels before 5.9: close what /proc/self/fd lists in the range.
-    let fds: Vec<RawFd> = std::fs::read_dir("/proc/self/fd")
-        .map_err(|_| Errno::last())?
-        .flatten()
-        .filter_map(|e| e.file_name().to_str()?.parse::<RawFd>().ok())
-        .filter(|&fd| fd >= first as RawFd && (fd as u32) <= last)
-        .collect();
-    for fd in fds {
-        let _ = nix::unistd::close(fd);
     }
     Ok(())
 }

@@ -27,17 +27,41 @@ pub fn cloexec_from(first: u32) -> Result<(), Errno> {
     if r == 0 {
         return Ok(());
     }
-    // Pre-5.11 kernels: walk /proc/self/fd.
-    for e in std::fs::read_dir("/proc/self/fd").map_err(|_| Errno::last())?.flatten() {
-        if let Some(fd) = e.file_name().to_str().and_then(|s| s.parse::<RawFd>().ok()) {
-            if fd >= first as RawFd {
-                // SAFETY: fcntl(F_SETFD) takes integers only and closes nothing; an fd of the
-                // listing that is gone by now (the read_dir's own) is an ignored EBADF.
-                unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
-            }
-        }
+    // Pre-5.11 kernels.
+    for fd in open_fds(first, u32::MAX)? {
+        // SAFETY: fcntl(F_SETFD) takes integers only and closes nothing; an fd of the listing
+        // that is gone by now (the read_dir's own) is an ignored EBADF.
+        unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
     }
     Ok(())
+}
+
+/// Closes every fd from `first` to `last` (inclusive). The caller must own none in the range
+/// that it still uses.
+pub fn close_fds(first: u32, last: u32) -> Result<(), Errno> {
+    // SAFETY: close_range takes integers only; the caller guarantees that nothing it still
+    // uses lies in the range.
+    let r = unsafe { libc::close_range(first, last, 0) };
+    if r == 0 {
+        return Ok(());
+    }
+    // Pre-5.9 kernels.
+    for fd in open_fds(first, last)? {
+        let _ = nix::unistd::close(fd);
+    }
+    Ok(())
+}
+
+/// The fds from `first` to `last` that /proc/self/fd lists: the fallback where close_range
+/// is missing.
+fn open_fds(first: u32, last: u32) -> Result<Vec<RawFd>, Errno> {
+    Ok(std::fs::read_dir("/proc/self/fd")
+        .map_err(|_| Errno::last())?
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|fd| (first..=last).contains(fd))
+        .map(|fd| fd as RawFd)
+        .collect())
 }
 
 #[repr(C)]
