@@ -14,6 +14,3 @@ pub mod spec;
 pub mod state;
 pub mod sys;
 pub mod terminal;
-
-/// The security module compiles and installs seccomp filters.
-pub(crate) const SECCOMP_SUPPORTED: bool = true;

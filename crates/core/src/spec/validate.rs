@@ -8,9 +8,6 @@ use oci_spec::runtime::{LinuxNamespaceType, Spec};
 
 use super::SpecError;
 
-/// Whether this build can install seccomp filters (the security module is compiled in).
-const SECCOMP_SUPPORTED: bool = crate::SECCOMP_SUPPORTED;
-
 /// Validates `spec` for a bundle in `bundle_dir` and returns the absolute rootfs path.
 pub fn validate(spec: &Spec, bundle_dir: &Path) -> Result<PathBuf, SpecError> {
     version(spec.version())?;
@@ -191,9 +188,6 @@ fn linux(spec: &Spec) -> Result<(), SpecError> {
         if cg.components().any(|c| c == Component::ParentDir) {
             return Err(SpecError::invalid("linux.cgroupsPath", "contains \"..\""));
         }
-    }
-    if l.seccomp().is_some() && !SECCOMP_SUPPORTED {
-        return Err(SpecError::invalid("linux.seccomp", "seccomp is not supported by this build"));
     }
     if l.intel_rdt().is_some() {
         return Err(SpecError::invalid("linux.intelRdt", "not supported"));
@@ -447,10 +441,5 @@ mod tests {
         let mut v = base();
         v["hooks"] = serde_json::json!({"startContainer": [{"path": "/bin/true"}]});
         assert_eq!(field_of(check(v)), "hooks.startContainer");
-        if !SECCOMP_SUPPORTED {
-            let mut v = base();
-            v["linux"]["seccomp"] = serde_json::json!({"defaultAction": "SCMP_ACT_ALLOW"});
-            assert_eq!(field_of(check(v)), "linux.seccomp");
-        }
     }
 }
