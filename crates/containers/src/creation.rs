@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
+use crate::names::{self, NameError};
 use crate::paths::Paths;
 use crate::record::{ContainerRecord, RecordStatus};
 use crate::status::proc_start_time;
@@ -60,6 +61,8 @@ pub enum CreateError {
     NoProc,
     #[error("creating the container directory {0}: {1}")]
     Io(PathBuf, std::io::Error),
+    #[error(transparent)]
+    Name(#[from] NameError),
 }
 
 impl Coded for CreateError {
@@ -67,6 +70,7 @@ impl Coded for CreateError {
         match self {
             CreateError::BadId(_) => "invalid_id",
             CreateError::NoProc | CreateError::Io(..) => "create_failed",
+            CreateError::Name(e) => e.code(),
         }
     }
     fn exit_code(&self) -> i32 {
@@ -128,6 +132,45 @@ pub fn begin(paths: &Paths, mut record: ContainerRecord) -> Result<PathBuf, Crea
         CreateError::Io(dir.clone(), e)
     })?;
     Ok(dir)
+}
+
+/// How many random names `create` tries before it reports the last one in use.
+const RANDOM_NAME_TRIES: usize = 10;
+
+/// The first steps of `run`/`create`: the directory with `record` (status `creating`, this
+/// process its creator, `begin`), then its name (`record.name`, or a random one when empty).
+/// `record.rootfs` must already say where the writable layer will be: it is made after this.
+/// On any failure nothing is left. Returns the directory and the name.
+pub fn create(paths: &Paths, record: ContainerRecord) -> Result<(PathBuf, String), CreateError> {
+    if !record.name.is_empty() {
+        names::validate_name(&record.name)?;
+    }
+    let given = (!record.name.is_empty()).then(|| record.name.clone());
+    let id = record.id.clone();
+    let dir = begin(paths, record)?;
+    let mut attempt = 0;
+    loop {
+        let name = match &given {
+            Some(n) => n.clone(),
+            None => names::random_name().map_err(|e| CreateError::Io(dir.clone(), e))?,
+        };
+        let claimed = names::claim_name(paths, &name, &id).and_then(|()| {
+            // The record names the container as soon as it holds its name (`ps -a` of a run
+            // killed from here on shows it).
+            let mut r = crate::record::read(&dir).ok_or_else(|| NameError::Io(name.clone(), std::io::ErrorKind::NotFound.into()))?;
+            r.name = name.clone();
+            crate::record::write(&dir, &r).map_err(|e| NameError::Io(name.clone(), e))
+        });
+        match claimed {
+            Ok(()) => return Ok((dir, name)),
+            Err(NameError::InUse { .. }) if given.is_none() && attempt < RANDOM_NAME_TRIES => attempt += 1,
+            Err(e) => {
+                crate::remove::release_name(paths, &name, &id);
+                let _ = std::fs::remove_dir_all(&dir);
+                return Err(e.into());
+            }
+        }
+    }
 }
 
 /// Removes the staging directories whose creator is gone (a `run` killed before its
@@ -242,6 +285,32 @@ mod tests {
         let e = begin(&p, rec("abc123")).unwrap_err();
         assert_eq!(e.code(), "create_failed");
         assert_eq!(std::fs::read_dir(p.containers_dir()).unwrap().count(), 1);
+        std::fs::remove_dir_all(&p.data_root).unwrap();
+    }
+
+    #[test]
+    fn create_claims_the_name_or_leaves_nothing() {
+        let p = tmp("create");
+        let (dir, name) = create(&p, rec("c1")).unwrap();
+        assert_eq!((dir.clone(), name.as_str()), (p.container_dir("c1"), "web"));
+        assert_eq!(crate::names::holder(&p, "web").as_deref(), Some("c1"));
+        assert_eq!(crate::record::read(&dir).unwrap().status, RecordStatus::Creating);
+        // The same name again: refused, and the second container's directory is gone.
+        let e = create(&p, rec("c2")).unwrap_err();
+        assert_eq!(e.code(), "name_in_use");
+        assert!(!p.container_dir("c2").exists());
+        assert_eq!(crate::names::holder(&p, "web").as_deref(), Some("c1"));
+        // A bad name is refused before anything exists.
+        let mut bad = rec("c3");
+        bad.name = "-x".into();
+        assert_eq!(create(&p, bad).unwrap_err().code(), "invalid_name");
+        assert!(!p.container_dir("c3").exists());
+        // No name: a random one, written into the record.
+        let mut anon = rec("c4");
+        anon.name = String::new();
+        let (dir, name) = create(&p, anon).unwrap();
+        assert_eq!(crate::record::read(&dir).unwrap().name, name);
+        assert_eq!(crate::names::holder(&p, &name).as_deref(), Some("c4"));
         std::fs::remove_dir_all(&p.data_root).unwrap();
     }
 

@@ -1,15 +1,22 @@
 //! The CLI's container store (`<data root>/containers/<id>/`), shared by the napi binding (the
 //! TypeScript commands) and the runtime's native front door (`tsc-box-runtime --cli exec|rm`):
-//! one implementation of where things are, which container a reference means, what state a
-//! container is in and who a `-u` user is inside it.
+//! its one owner. Where things are, ids, names and their claims, records, the creation of a
+//! container, its `--userns=auto` block, its lifecycle settings, which container a reference
+//! means, what state it is in, who a `-u` user is inside it, and its removal.
+
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 pub mod creation;
+pub mod id;
+pub mod names;
 pub mod paths;
 pub mod record;
 pub mod remove;
 pub mod resolve;
 pub mod status;
+pub mod subid;
 pub mod user;
+pub mod userns;
 pub mod view;
 
 /// A failure the CLI reports as is: a stable code for `--json` and docker's exit status.

@@ -1,5 +1,7 @@
 //! The small record `run`/`create` keep for each container (record.json).
 
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -35,8 +37,59 @@ pub struct ContainerRecord {
     pub creator: Option<Creator>,
 }
 
+pub const RECORD: &str = "record.json";
+
+/// Replaces the record in one step (a temporary file renamed over it): readers never see half
+/// a record. The directory must exist (a removed container stays removed).
+pub fn write(dir: &Path, record: &ContainerRecord) -> std::io::Result<()> {
+    let tmp = dir.join("record.json.tmp");
+    let mut bytes = serde_json::to_vec(record).map_err(std::io::Error::other)?;
+    bytes.push(b'\n');
+    let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp)?;
+    f.write_all(&bytes)?;
+    drop(f);
+    std::fs::rename(&tmp, dir.join(RECORD))
+}
+
 /// None for a missing or unreadable record (removed meanwhile).
 pub fn read(dir: &Path) -> Option<ContainerRecord> {
-    let bytes = std::fs::read(dir.join("record.json")).ok()?;
+    let bytes = std::fs::read(dir.join(RECORD)).ok()?;
     serde_json::from_slice(&bytes).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn written_records_read_back_and_keep_the_schema() {
+        let d = std::env::temp_dir().join(format!("tsc-box-record-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        assert!(read(&d).is_none());
+        let mut r = ContainerRecord {
+            id: "abc".into(),
+            name: "web".into(),
+            created: "2026-01-01T00:00:00Z".into(),
+            rootfs: "/r".into(),
+            command: vec!["sh".into()],
+            status: RecordStatus::Exited,
+            exit_code: Some(3),
+            oom_killed: false,
+            creator: None,
+        };
+        write(&d, &r).unwrap();
+        let text = std::fs::read_to_string(d.join(RECORD)).unwrap();
+        // The JSON contract: camelCase, lowercase states, no creator unless there is one.
+        assert_eq!(
+            text,
+            "{\"id\":\"abc\",\"name\":\"web\",\"created\":\"2026-01-01T00:00:00Z\",\"rootfs\":\"/r\",\"command\":[\"sh\"],\"status\":\"exited\",\"exitCode\":3,\"oomKilled\":false}\n"
+        );
+        r.creator = Some(Creator { pid: 5, start_time: 6 });
+        write(&d, &r).unwrap();
+        assert_eq!(read(&d).unwrap().creator, Some(Creator { pid: 5, start_time: 6 }));
+        assert!(!d.join("record.json.tmp").exists());
+        std::fs::remove_dir_all(&d).unwrap();
+        assert!(write(&d, &r).is_err());
+    }
 }

@@ -33,11 +33,21 @@ pub struct ResolvedUser {
 pub enum UserError {
     #[error("{0}")]
     Unknown(String),
+    /// /etc/passwd or /etc/group is there but cannot be a user database: a FIFO (which would
+    /// block the reader), a device, a directory, a huge file, an unreadable one.
+    #[error("{path} in the rootfs {why}")]
+    BadFile { path: String, why: String },
+    #[error("too many symbolic links resolving {path} in {root}")]
+    SymlinkLoop { path: String, root: String },
 }
 
 impl Coded for UserError {
     fn code(&self) -> &'static str {
-        "unknown_user"
+        match self {
+            UserError::Unknown(_) => "unknown_user",
+            UserError::BadFile { .. } => "rootfs_bad_file",
+            UserError::SymlinkLoop { .. } => "rootfs_symlink_loop",
+        }
     }
     fn exit_code(&self) -> i32 {
         EXIT_ENGINE
@@ -142,28 +152,53 @@ pub fn resolve_user(spec: &str, passwd: &[PasswdEntry], groups: &[GroupEntry]) -
     Ok(ResolvedUser { uid, gid: entry.map_or(0, |e| e.gid), additional_gids, home })
 }
 
-/// Reads /etc/NAME of the (hostile) root filesystem, symlinks resolved inside it
-/// (openat2 RESOLVE_IN_ROOT), only a regular file, at most 4 MiB; missing means empty.
-fn read_etc(rootfs: &Path, name: &str) -> String {
+/// The largest /etc/passwd or /etc/group read: more is refused, never truncated.
+const MAX_ETC_FILE: u64 = 4 << 20;
+
+/// Reads /etc/NAME of the (hostile) root filesystem, every symlink resolved inside it
+/// (openat2 RESOLVE_IN_ROOT, no magic links). Missing (or a missing root) means empty: numeric
+/// ids still work, as with docker. Anything but a regular file of at most 4 MiB is an error,
+/// the same one for `run -u` and `exec -u`. The open is non-blocking, so a FIFO cannot hang
+/// it, and the type is checked on the opened file, so a swap after a check cannot fool it.
+fn read_etc(rootfs: &Path, name: &str) -> Result<String, UserError> {
+    use nix::errno::Errno;
     use nix::fcntl::{open, openat2, OFlag, OpenHow, ResolveFlag};
     use nix::sys::stat::Mode;
     use std::io::Read;
-    let Ok(root) = open(rootfs, OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty()) else { return String::new() };
-    let how =
-        OpenHow::new().flags(OFlag::O_RDONLY | OFlag::O_CLOEXEC | OFlag::O_NONBLOCK).resolve(ResolveFlag::RESOLVE_IN_ROOT | ResolveFlag::RESOLVE_NO_MAGICLINKS);
-    let Ok(fd) = openat2(&root, format!("etc/{name}").as_str(), how) else { return String::new() };
+    let shown = format!("/etc/{name}");
+    let bad = |why: String| UserError::BadFile { path: shown.clone(), why };
+    let root = match open(rootfs, OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty()) {
+        Ok(fd) => fd,
+        Err(Errno::ENOENT | Errno::ENOTDIR) => return Ok(String::new()),
+        Err(e) => return Err(UserError::BadFile { path: rootfs.display().to_string(), why: format!("cannot be opened: {e}") }),
+    };
+    let how = OpenHow::new()
+        .flags(OFlag::O_RDONLY | OFlag::O_CLOEXEC | OFlag::O_NONBLOCK | OFlag::O_NOCTTY)
+        .resolve(ResolveFlag::RESOLVE_IN_ROOT | ResolveFlag::RESOLVE_NO_MAGICLINKS);
+    let fd = match openat2(&root, format!("etc/{name}").as_str(), how) {
+        Ok(fd) => fd,
+        Err(Errno::ENOENT | Errno::ENOTDIR) => return Ok(String::new()),
+        Err(Errno::ELOOP) => return Err(UserError::SymlinkLoop { path: shown, root: rootfs.display().to_string() }),
+        Err(e) => return Err(bad(format!("cannot be opened: {e}"))),
+    };
     let f = std::fs::File::from(fd);
-    if !f.metadata().map(|m| m.is_file()).unwrap_or(false) {
-        return String::new();
+    let meta = f.metadata().map_err(|e| bad(format!("cannot be read: {e}")))?;
+    if !meta.is_file() {
+        return Err(bad("is not a regular file".into()));
+    }
+    if meta.len() > MAX_ETC_FILE {
+        return Err(bad(format!("is too large ({} bytes)", meta.len())));
     }
     let mut buf = Vec::new();
-    let _ = f.take(4 << 20).read_to_end(&mut buf);
-    String::from_utf8_lossy(&buf).into_owned()
+    // Bounded again: the container may be growing the file right now.
+    f.take(MAX_ETC_FILE).read_to_end(&mut buf).map_err(|e| bad(format!("cannot be read: {e}")))?;
+    Ok(String::from_utf8_lossy(&buf).into_owned())
 }
 
-/// The user of `spec` as the root filesystem's own files define it.
+/// The user of `spec` as the root filesystem's own files define it: `run -u` (through the
+/// binding) and `exec -u` (the runtime's front door) both ask this.
 pub fn resolve_in_rootfs(rootfs: &Path, spec: &str) -> Result<ResolvedUser, UserError> {
-    resolve_user(spec, &parse_passwd(&read_etc(rootfs, "passwd")), &parse_group(&read_etc(rootfs, "group")))
+    resolve_user(spec, &parse_passwd(&read_etc(rootfs, "passwd")?), &parse_group(&read_etc(rootfs, "group")?))
 }
 
 #[cfg(test)]
@@ -210,6 +245,65 @@ mod tests {
         assert_eq!(resolve_in_rootfs(&d, "root").unwrap_err().code(), "unknown_user");
         std::fs::write(d.join("real/passwd"), "u:x:5:6::/h:\n").unwrap();
         assert_eq!(resolve_in_rootfs(&d, "u").unwrap().uid, 5);
+        // A relative escape stays inside too.
+        std::fs::remove_file(d.join("etc/passwd")).unwrap();
+        std::os::unix::fs::symlink("../../../../../../real/passwd", d.join("etc/passwd")).unwrap();
+        assert_eq!(resolve_in_rootfs(&d, "u").unwrap().uid, 5);
+        // An absolute link into /proc is the root's own /proc (absent here), never this process's.
+        std::fs::remove_file(d.join("etc/passwd")).unwrap();
+        std::os::unix::fs::symlink("/proc/self/root/etc/passwd", d.join("etc/passwd")).unwrap();
+        assert!(resolve_in_rootfs(&d, "root").is_err());
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    fn root_with_etc(tag: &str) -> std::path::PathBuf {
+        let d = std::env::temp_dir().join(format!("tsc-box-user-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(d.join("etc")).unwrap();
+        d
+    }
+
+    #[test]
+    fn a_fifo_or_directory_passwd_is_refused_without_blocking() {
+        let d = root_with_etc("fifo");
+        nix::unistd::mkfifo(&d.join("etc/passwd"), nix::sys::stat::Mode::from_bits_truncate(0o644)).unwrap();
+        // A numeric user too: the file is there, and it is not a user database.
+        for spec in ["root", "0:0"] {
+            let e = resolve_in_rootfs(&d, spec).unwrap_err();
+            assert_eq!((e.code(), e.to_string().as_str()), ("rootfs_bad_file", "/etc/passwd in the rootfs is not a regular file"));
+        }
+        std::fs::remove_file(d.join("etc/passwd")).unwrap();
+        std::fs::create_dir(d.join("etc/group")).unwrap();
+        assert_eq!(resolve_in_rootfs(&d, "0").unwrap_err().to_string(), "/etc/group in the rootfs is not a regular file");
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn no_passwd_file_numeric_ids_work_names_do_not() {
+        let d = root_with_etc("none");
+        assert_eq!(resolve_in_rootfs(&d, "1234:5678").unwrap(), ResolvedUser { uid: 1234, gid: 5678, additional_gids: vec![], home: "/".into() });
+        assert_eq!(resolve_in_rootfs(&d, "").unwrap().uid, 0);
+        assert_eq!(resolve_in_rootfs(&d, "app").unwrap_err().to_string(), "unable to find user app: no matching entries in passwd file");
+        // No etc at all, or no root at all: the same.
+        assert_eq!(resolve_in_rootfs(&d.join("missing"), "7").unwrap().uid, 7);
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn a_huge_passwd_is_refused_not_truncated() {
+        let d = root_with_etc("huge");
+        let f = std::fs::File::create(d.join("etc/passwd")).unwrap();
+        f.set_len(MAX_ETC_FILE + 1).unwrap();
+        let e = resolve_in_rootfs(&d, "root").unwrap_err();
+        assert_eq!(e.to_string(), format!("/etc/passwd in the rootfs is too large ({} bytes)", MAX_ETC_FILE + 1));
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn a_symlink_loop_is_named() {
+        let d = root_with_etc("loop");
+        std::os::unix::fs::symlink("/etc/passwd", d.join("etc/passwd")).unwrap();
+        assert_eq!(resolve_in_rootfs(&d, "root").unwrap_err().code(), "rootfs_symlink_loop");
         std::fs::remove_dir_all(&d).unwrap();
     }
 }

@@ -14,24 +14,42 @@ use serde::{Deserialize, Serialize};
 
 use super::{io, MonitorError};
 
+/// What the monitor says the container is doing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MonitorState {
+    Running,
+    Restarting,
+    Exited,
+}
+
+impl MonitorState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MonitorState::Running => "running",
+            MonitorState::Restarting => "restarting",
+            MonitorState::Exited => "exited",
+        }
+    }
+}
+
+/// The one type of status.json: the monitor writes it, the CLI's store
+/// (crates/containers/src/status.rs) reads it. Every field has a default on reading, so a
+/// document missing one still tells what it can (a dead monitor, an exit).
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct ContainerStatus {
-    /// "running", "restarting" or "exited".
-    pub status: String,
+#[serde(rename_all = "camelCase", default)]
+pub struct MonitorStatus {
+    /// Absent only in a damaged document; the monitor always writes one.
+    pub status: Option<MonitorState>,
     /// The container init's pid (0 once exited).
     pub pid: i32,
     pub monitor_pid: i32,
     /// The monitor's start time in clock ticks since boot: a recycled pid is not our monitor.
     pub monitor_start_time: u64,
     pub started_at: String,
-    #[serde(default)]
     pub finished_at: Option<String>,
-    #[serde(default)]
     pub exit_code: Option<i32>,
-    #[serde(default)]
     pub oom_killed: bool,
-    #[serde(default)]
     pub restart_count: u32,
 }
 
@@ -44,7 +62,7 @@ pub fn lock(dir: &Path) -> Result<Locked, MonitorError> {
     Flock::lock(fd, FlockArg::LockExclusive).map(Locked).map_err(|(_, e)| MonitorError::Io { what: "lock", path: dir.to_path_buf(), source: e.into() })
 }
 
-pub fn read(path: &Path) -> Result<Option<ContainerStatus>, MonitorError> {
+pub fn read(path: &Path) -> Result<Option<MonitorStatus>, MonitorError> {
     match fs::read(path) {
         Ok(b) => Ok(serde_json::from_slice(&b).ok()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
@@ -53,7 +71,7 @@ pub fn read(path: &Path) -> Result<Option<ContainerStatus>, MonitorError> {
 }
 
 /// Replaces the status file atomically; the caller holds the lock.
-pub fn write(path: &Path, st: &ContainerStatus) -> Result<(), MonitorError> {
+pub fn write(path: &Path, st: &MonitorStatus) -> Result<(), MonitorError> {
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".tmp");
     let tmp = std::path::PathBuf::from(tmp);
@@ -65,7 +83,7 @@ pub fn write(path: &Path, st: &ContainerStatus) -> Result<(), MonitorError> {
 }
 
 /// Locks the directory of `path`, then writes.
-pub fn write_locked(path: &Path, st: &ContainerStatus) -> Result<(), MonitorError> {
+pub fn write_locked(path: &Path, st: &MonitorStatus) -> Result<(), MonitorError> {
     let _l = lock(path.parent().unwrap_or(Path::new("/")))?;
     write(path, st)
 }
@@ -81,13 +99,22 @@ mod tests {
         fs::create_dir_all(&dir).unwrap();
         let p = dir.join("status.json");
         assert_eq!(read(&p).unwrap(), None);
-        let mut st = ContainerStatus { status: "running".into(), pid: 5, ..Default::default() };
+        let mut st = MonitorStatus { status: Some(MonitorState::Running), pid: 5, ..Default::default() };
         write_locked(&p, &st).unwrap();
-        st.status = "exited".into();
+        st.status = Some(MonitorState::Exited);
         st.exit_code = Some(3);
         write_locked(&p, &st).unwrap();
         assert_eq!(read(&p).unwrap(), Some(st));
         assert!(!dir.join("status.json.tmp").exists());
+        // What the store reads: the same document, camelCase, lowercase states; a missing
+        // field defaults, an unknown state is no status at all.
+        let text = fs::read_to_string(&p).unwrap();
+        assert!(text.contains(r#""status":"exited""#) && text.contains(r#""exitCode":3"#), "{text}");
+        fs::write(&p, r#"{"status":"running","monitorPid":7}"#).unwrap();
+        let partial = read(&p).unwrap().unwrap();
+        assert_eq!((partial.status, partial.monitor_pid, partial.started_at.as_str()), (Some(MonitorState::Running), 7, ""));
+        fs::write(&p, r#"{"status":"sleeping"}"#).unwrap();
+        assert_eq!(read(&p).unwrap(), None);
         let _ = fs::remove_dir_all(&dir);
     }
 }

@@ -22,7 +22,7 @@ use tsc_box_core::container::{self, Options, StartVia};
 use tsc_box_core::kind::Kind;
 use tsc_box_core::monitor::logfile::LogFile;
 use tsc_box_core::monitor::restart::{self, Policy};
-use tsc_box_core::monitor::status::{self, ContainerStatus};
+use tsc_box_core::monitor::status::{self, MonitorState, MonitorStatus};
 use tsc_box_core::monitor::supervise::{self, Watch};
 use tsc_box_core::monitor::trim::Trimmer;
 use tsc_box_core::monitor::MonitorError;
@@ -167,8 +167,8 @@ fn generation(g: &Global<'_>, a: &MonitorArgs, report: Option<OwnedFd>) -> ! {
                 Some(w) => report_error(w, e.kind(), &e.to_string()),
                 // A restart that cannot create the container again: the container is over.
                 None => {
-                    let st = ContainerStatus {
-                        status: "exited".into(),
+                    let st = MonitorStatus {
+                        status: Some(MonitorState::Exited),
                         finished_at: Some(now_rfc3339()),
                         exit_code: Some(e.kind().exit_status().max(125)),
                         restart_count: a.restart_count,
@@ -233,8 +233,8 @@ fn setup(g: &Global<'_>, a: &MonitorArgs) -> Result<Watch, CmdError> {
     }
     let _ = ctr.poststart();
     let me = std::process::id() as i32;
-    let st = ContainerStatus {
-        status: "running".into(),
+    let st = MonitorStatus {
+        status: Some(MonitorState::Running),
         pid: ctr.pid.as_raw(),
         monitor_pid: me,
         monitor_start_time: proc_start_time(me).unwrap_or(0),
@@ -401,8 +401,8 @@ fn loop_run(mut la: LoopArgs) -> ! {
     let again = policy.restarts(code, la.restart_count, stop.exists());
     let started_at = status::read(&la.status_file).ok().flatten().map(|s| s.started_at).unwrap_or_default();
     let me = std::process::id() as i32;
-    let st = ContainerStatus {
-        status: if again { "restarting" } else { "exited" }.into(),
+    let st = MonitorStatus {
+        status: Some(if again { MonitorState::Restarting } else { MonitorState::Exited }),
         // While restarting the monitor lives on: readers check it is still there.
         monitor_pid: if again { me } else { 0 },
         monitor_start_time: if again { proc_start_time(me).unwrap_or(0) } else { 0 },
@@ -422,7 +422,7 @@ fn loop_run(mut la: LoopArgs) -> ! {
         if !stop.exists() && la.status_file.exists() {
             restart_in_place(&la);
         }
-        let _ = status::write_locked(&la.status_file, &ContainerStatus { status: "exited".into(), monitor_pid: 0, monitor_start_time: 0, ..st });
+        let _ = status::write_locked(&la.status_file, &MonitorStatus { status: Some(MonitorState::Exited), monitor_pid: 0, monitor_start_time: 0, ..st });
     }
     run_exit_command(&la.exit_command);
     std::process::exit(0)
