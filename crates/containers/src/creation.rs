@@ -22,7 +22,7 @@ use crate::paths::Paths;
 use crate::record::{ContainerRecord, RecordStatus};
 use crate::status::proc_start_time;
 use crate::view::{self, ContainerView};
-use crate::{Coded, EXIT_ENGINE};
+use crate::{Coded, ErrorCode};
 
 /// Hidden entries of `containers/` with this prefix are creations not yet in place.
 pub const STAGING_PREFIX: &str = ".new-";
@@ -66,15 +66,12 @@ pub enum CreateError {
 }
 
 impl Coded for CreateError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> ErrorCode {
         match self {
-            CreateError::BadId(_) => "invalid_id",
-            CreateError::NoProc | CreateError::Io(..) => "create_failed",
+            CreateError::BadId(_) => ErrorCode::InvalidId,
+            CreateError::NoProc | CreateError::Io(..) => ErrorCode::CreateFailed,
             CreateError::Name(e) => e.code(),
         }
-    }
-    fn exit_code(&self) -> i32 {
-        EXIT_ENGINE
     }
 }
 
@@ -283,7 +280,7 @@ mod tests {
         std::fs::write(dir.join("record.json"), serde_json::to_string(&r).unwrap()).unwrap();
         // The same id again never replaces it.
         let e = begin(&p, rec("abc123")).unwrap_err();
-        assert_eq!(e.code(), "create_failed");
+        assert_eq!(e.code().as_str(), "create_failed");
         assert_eq!(std::fs::read_dir(p.containers_dir()).unwrap().count(), 1);
         std::fs::remove_dir_all(&p.data_root).unwrap();
     }
@@ -297,13 +294,13 @@ mod tests {
         assert_eq!(crate::record::read(&dir).unwrap().status, RecordStatus::Creating);
         // The same name again: refused, and the second container's directory is gone.
         let e = create(&p, rec("c2")).unwrap_err();
-        assert_eq!(e.code(), "name_in_use");
+        assert_eq!(e.code().as_str(), "name_in_use");
         assert!(!p.container_dir("c2").exists());
         assert_eq!(crate::names::holder(&p, "web").as_deref(), Some("c1"));
         // A bad name is refused before anything exists.
         let mut bad = rec("c3");
         bad.name = "-x".into();
-        assert_eq!(create(&p, bad).unwrap_err().code(), "invalid_name");
+        assert_eq!(create(&p, bad).unwrap_err().code().as_str(), "invalid_name");
         assert!(!p.container_dir("c3").exists());
         // No name: a random one, written into the record.
         let mut anon = rec("c4");
@@ -318,7 +315,7 @@ mod tests {
     fn ids_that_could_name_another_path_are_refused() {
         let p = tmp("badid");
         for bad in ["", "../x", "a/b", ".new-1-2-x", "a-b"] {
-            assert_eq!(begin(&p, rec(bad)).unwrap_err().code(), "invalid_id", "{bad}");
+            assert_eq!(begin(&p, rec(bad)).unwrap_err().code().as_str(), "invalid_id", "{bad}");
         }
         assert!(!p.containers_dir().exists());
     }

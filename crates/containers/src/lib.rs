@@ -19,14 +19,16 @@ pub mod user;
 pub mod userns;
 pub mod view;
 
-/// A failure the CLI reports as is: a stable code for `--json` and docker's exit status.
-pub trait Coded: std::fmt::Display {
-    fn code(&self) -> &'static str;
-    fn exit_code(&self) -> i32;
-}
+pub use tsc_box_errors::{ErrorCode, EXIT_ENGINE};
 
-/// docker's status for a failure of the engine (bad input included).
-pub const EXIT_ENGINE: i32 = 125;
+/// A failure the CLI reports as is: its code (the one contract of tsc-box-errors, spelled the
+/// same in `--json` from Node and from the runtime's front door) fixes docker's exit status.
+pub trait Coded: std::fmt::Display {
+    fn code(&self) -> ErrorCode;
+    fn exit_code(&self) -> i32 {
+        self.code().exit_status()
+    }
+}
 
 /// The 12-digit id docker shows in messages.
 pub fn short_id(id: &str) -> &str {

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 
 use crate::paths::Paths;
-use crate::{short_id, Coded, EXIT_ENGINE};
+use crate::{short_id, Coded, ErrorCode};
 
 #[derive(Debug, thiserror::Error)]
 pub enum NameError {
@@ -19,15 +19,12 @@ pub enum NameError {
 }
 
 impl Coded for NameError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> ErrorCode {
         match self {
-            NameError::Invalid(_) => "invalid_name",
-            NameError::InUse { .. } => "name_in_use",
-            NameError::Io(..) => "create_failed",
+            NameError::Invalid(_) => ErrorCode::InvalidName,
+            NameError::InUse { .. } => ErrorCode::NameInUse,
+            NameError::Io(..) => ErrorCode::CreateFailed,
         }
-    }
-    fn exit_code(&self) -> i32 {
-        EXIT_ENGINE
     }
 }
 
@@ -138,7 +135,7 @@ mod tests {
         }
         for bad in ["", "a", "-ab", ".ab", "a/b", "a b", "é1", &"a".repeat(129)] {
             let e = validate_name(bad).unwrap_err();
-            assert_eq!(e.code(), "invalid_name", "{bad}");
+            assert_eq!(e.code().as_str(), "invalid_name", "{bad}");
         }
         assert_eq!(
             validate_name("a").unwrap_err().to_string(),
@@ -154,14 +151,14 @@ mod tests {
         }
         claim_name(&p, "web", "0123456789abcdef").unwrap();
         let e = claim_name(&p, "web", "fedcba9876543210").unwrap_err();
-        assert_eq!(e.code(), "name_in_use");
+        assert_eq!(e.code().as_str(), "name_in_use");
         assert_eq!(e.to_string(), "the container name \"web\" is already in use by container 0123456789ab: remove that container or choose another name");
         assert_eq!(holder(&p, "web").as_deref(), Some("0123456789abcdef"));
         assert_eq!(name_of(&p, "0123456789abcdef").as_deref(), Some("web"));
         assert!(!p.container_dir("fedcba9876543210").join("name.claim").exists());
         assert!(!p.container_dir("0123456789abcdef").join("name.claim").exists());
         // A claim needs its container's directory.
-        assert_eq!(claim_name(&p, "db", "missing").unwrap_err().code(), "create_failed");
+        assert_eq!(claim_name(&p, "db", "missing").unwrap_err().code().as_str(), "create_failed");
         assert!(holder(&p, "db").is_none());
         std::fs::remove_dir_all(&p.data_root).unwrap();
     }

@@ -4,7 +4,7 @@
 use std::os::unix::fs::{DirBuilderExt, MetadataExt};
 use std::path::{Component, Path, PathBuf};
 
-use crate::{Coded, EXIT_ENGINE};
+use crate::{Coded, ErrorCode};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Paths {
@@ -46,14 +46,11 @@ pub enum PathsError {
 }
 
 impl Coded for PathsError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> ErrorCode {
         match self {
-            PathsError::UnsafeRunDir { .. } => "unsafe_run_dir",
-            PathsError::Io(..) => "internal",
+            PathsError::UnsafeRunDir { .. } => ErrorCode::UnsafeRunDir,
+            PathsError::Io(..) => ErrorCode::Internal,
         }
-    }
-    fn exit_code(&self) -> i32 {
-        EXIT_ENGINE
     }
 }
 

@@ -14,10 +14,9 @@ use nix::unistd::Pid;
 
 use crate::creation::{self, Settled};
 use crate::paths::Paths;
-use crate::resolve::EXIT_NO_SUCH;
 use crate::status::{self, MonitorState};
 use crate::view::{ContainerView, State};
-use crate::{short_id as short, Coded, EXIT_ENGINE};
+use crate::{short_id as short, Coded, ErrorCode};
 
 /// The marker `stop` and `rm -f` leave: the monitor must not restart the container.
 pub const STOP_MARKER: &str = "status.stop";
@@ -54,20 +53,14 @@ pub enum RemoveError {
 }
 
 impl Coded for RemoveError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> ErrorCode {
         match self {
-            RemoveError::Running(..) => "container_running",
-            RemoveError::RuntimeDelete(..) => "runtime_delete_failed",
-            RemoveError::Remove(..) => "remove_failed",
-            RemoveError::Unmount(..) => "rootfs_mount",
-            RemoveError::Creating(..) => "container_creating",
-            RemoveError::Gone(..) => "no_such_container",
-        }
-    }
-    fn exit_code(&self) -> i32 {
-        match self {
-            RemoveError::Running(..) | RemoveError::Creating(..) | RemoveError::Gone(..) => EXIT_NO_SUCH,
-            _ => EXIT_ENGINE,
+            RemoveError::Running(..) => ErrorCode::ContainerRunning,
+            RemoveError::RuntimeDelete(..) => ErrorCode::RuntimeDeleteFailed,
+            RemoveError::Remove(..) => ErrorCode::RemoveFailed,
+            RemoveError::Unmount(..) => ErrorCode::RootfsMount,
+            RemoveError::Creating(..) => ErrorCode::ContainerCreating,
+            RemoveError::Gone(..) => ErrorCode::NoSuchContainer,
         }
     }
 }
@@ -343,7 +336,7 @@ mod tests {
         let p = tmp("running");
         let v = view(&p, "0123456789abcdef0123", State::Running);
         let e = remove_container(&p, &v, false, &Recorder::default()).unwrap_err();
-        assert_eq!((e.code(), e.exit_code()), ("container_running", 1));
+        assert_eq!((e.code().as_str(), e.exit_code()), ("container_running", 1));
         assert_eq!(e.to_string(), "container 0123456789ab is running: stop it first or use --force");
         assert!(v.dir.exists());
     }
@@ -382,7 +375,7 @@ mod tests {
         let v = view(&p, "cccc", State::Exited);
         std::fs::create_dir_all(p.runtime_root().join("cccc")).unwrap();
         let e = remove_container(&p, &v, false, &Recorder::default()).unwrap_err();
-        assert_eq!(e.code(), "runtime_delete_failed");
+        assert_eq!(e.code().as_str(), "runtime_delete_failed");
         assert_eq!(e.to_string(), "removing the runtime state of cccc: boom");
         assert!(v.dir.exists());
     }

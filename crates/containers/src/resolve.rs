@@ -4,10 +4,10 @@
 use crate::paths::Paths;
 use crate::record;
 use crate::view::{self, ContainerView};
-use crate::Coded;
+use crate::{Coded, ErrorCode};
 
 /// docker answers a missing container with status 1.
-pub const EXIT_NO_SUCH: i32 = 1;
+pub use tsc_box_errors::EXIT_NO_SUCH;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ResolveError {
@@ -18,14 +18,11 @@ pub enum ResolveError {
 }
 
 impl Coded for ResolveError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> ErrorCode {
         match self {
-            ResolveError::NoSuch(_) => "no_such_container",
-            ResolveError::Ambiguous { .. } => "ambiguous_id",
+            ResolveError::NoSuch(_) => ErrorCode::NoSuchContainer,
+            ResolveError::Ambiguous { .. } => ErrorCode::AmbiguousId,
         }
-    }
-    fn exit_code(&self) -> i32 {
-        EXIT_NO_SUCH
     }
 }
 
@@ -87,12 +84,12 @@ mod tests {
         assert_eq!(resolve_id(&paths, "web").unwrap(), "def333");
         assert_eq!(resolve_id(&paths, "d").unwrap(), "def333");
         let e = resolve_id(&paths, "abc").unwrap_err();
-        assert_eq!((e.code(), e.exit_code()), ("ambiguous_id", 1));
+        assert_eq!((e.code().as_str(), e.exit_code()), ("ambiguous_id", 1));
         assert_eq!(e.to_string(), "the id prefix \"abc\" matches 2 containers: give more of the id or use the name");
         for bad in ["", "stale", "../x", ".", "zzz"] {
             let e = resolve_id(&paths, bad).unwrap_err();
             assert_eq!(e.to_string(), format!("no such container: {bad}"));
-            assert_eq!(e.code(), "no_such_container");
+            assert_eq!(e.code().as_str(), "no_such_container");
         }
         // A directory without a record is not a container.
         assert!(resolve_container(&paths, "web").is_err());
@@ -103,7 +100,7 @@ mod tests {
         std::fs::write(paths.container_dir("abc111").join("record.json"), rec("half")).unwrap();
         assert_eq!(resolve_id(&paths, "half").unwrap(), "abc111");
         std::fs::write(paths.container_dir("abc222").join("record.json"), rec("half")).unwrap();
-        assert_eq!(resolve_id(&paths, "half").unwrap_err().code(), "no_such_container");
+        assert_eq!(resolve_id(&paths, "half").unwrap_err().code().as_str(), "no_such_container");
         // A claimed name still wins over a record's.
         std::fs::write(paths.container_dir("abc222").join("record.json"), rec("web")).unwrap();
         assert_eq!(resolve_id(&paths, "web").unwrap(), "def333");

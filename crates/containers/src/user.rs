@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::{Coded, EXIT_ENGINE};
+use crate::{Coded, ErrorCode};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PasswdEntry {
@@ -42,15 +42,12 @@ pub enum UserError {
 }
 
 impl Coded for UserError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> ErrorCode {
         match self {
-            UserError::Unknown(_) => "unknown_user",
-            UserError::BadFile { .. } => "rootfs_bad_file",
-            UserError::SymlinkLoop { .. } => "rootfs_symlink_loop",
+            UserError::Unknown(_) => ErrorCode::UnknownUser,
+            UserError::BadFile { .. } => ErrorCode::RootfsBadFile,
+            UserError::SymlinkLoop { .. } => ErrorCode::RootfsSymlinkLoop,
         }
-    }
-    fn exit_code(&self) -> i32 {
-        EXIT_ENGINE
     }
 }
 
@@ -229,7 +226,7 @@ mod tests {
         assert_eq!(msg("99999999999"), "invalid user \"99999999999\": uid out of range");
         assert_eq!(msg("app:nogroup"), "unable to find group nogroup: no matching entries in group file");
         assert_eq!(msg("app:99999999999"), "invalid group \"99999999999\": gid out of range");
-        assert_eq!(r("ghost").unwrap_err().code(), "unknown_user");
+        assert_eq!(r("ghost").unwrap_err().code().as_str(), "unknown_user");
         // The malformed and out-of-range lines match nobody.
         assert_eq!(parse_passwd(PASSWD).len(), 3);
     }
@@ -242,7 +239,7 @@ mod tests {
         std::fs::create_dir_all(d.join("real")).unwrap();
         // An absolute link means the root's own /real/passwd, never the host's /etc/passwd.
         std::os::unix::fs::symlink("/real/passwd", d.join("etc/passwd")).unwrap();
-        assert_eq!(resolve_in_rootfs(&d, "root").unwrap_err().code(), "unknown_user");
+        assert_eq!(resolve_in_rootfs(&d, "root").unwrap_err().code().as_str(), "unknown_user");
         std::fs::write(d.join("real/passwd"), "u:x:5:6::/h:\n").unwrap();
         assert_eq!(resolve_in_rootfs(&d, "u").unwrap().uid, 5);
         // A relative escape stays inside too.
@@ -270,7 +267,7 @@ mod tests {
         // A numeric user too: the file is there, and it is not a user database.
         for spec in ["root", "0:0"] {
             let e = resolve_in_rootfs(&d, spec).unwrap_err();
-            assert_eq!((e.code(), e.to_string().as_str()), ("rootfs_bad_file", "/etc/passwd in the rootfs is not a regular file"));
+            assert_eq!((e.code().as_str(), e.to_string().as_str()), ("rootfs_bad_file", "/etc/passwd in the rootfs is not a regular file"));
         }
         std::fs::remove_file(d.join("etc/passwd")).unwrap();
         std::fs::create_dir(d.join("etc/group")).unwrap();
@@ -303,7 +300,7 @@ mod tests {
     fn a_symlink_loop_is_named() {
         let d = root_with_etc("loop");
         std::os::unix::fs::symlink("/etc/passwd", d.join("etc/passwd")).unwrap();
-        assert_eq!(resolve_in_rootfs(&d, "root").unwrap_err().code(), "rootfs_symlink_loop");
+        assert_eq!(resolve_in_rootfs(&d, "root").unwrap_err().code().as_str(), "rootfs_symlink_loop");
         std::fs::remove_dir_all(&d).unwrap();
     }
 }

@@ -13,7 +13,7 @@ use std::time::{Duration, SystemTime};
 
 use crate::paths::Paths;
 use crate::subid::IdRange;
-use crate::{Coded, EXIT_ENGINE};
+use crate::{Coded, ErrorCode};
 
 /// podman's default size for auto: enough for any distribution's system and user ids.
 pub const AUTO_BLOCK: u32 = 65536;
@@ -37,15 +37,12 @@ pub enum UsernsError {
 }
 
 impl Coded for UsernsError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> ErrorCode {
         match self {
-            UsernsError::NoRanges(_) => "invalid_userns",
-            UsernsError::Exhausted { .. } => "userns_exhausted",
-            UsernsError::Io(..) => "create_failed",
+            UsernsError::NoRanges(_) => ErrorCode::InvalidUserns,
+            UsernsError::Exhausted { .. } => ErrorCode::UsernsExhausted,
+            UsernsError::Io(..) => ErrorCode::CreateFailed,
         }
-    }
-    fn exit_code(&self) -> i32 {
-        EXIT_ENGINE
     }
 }
 
@@ -153,12 +150,12 @@ mod tests {
         assert_eq!(claim_auto_block(&p, "aaaa", &ranges, &ranges, "tsc-box").unwrap().uid, r(100000, 65536));
         assert_eq!(claim_auto_block(&p, "bbbb", &ranges, &ranges, "tsc-box").unwrap().gid, r(165536, 65536));
         let e = claim_auto_block(&p, "cccc", &ranges, &ranges, "tsc-box").unwrap_err();
-        assert_eq!((e.code(), e.to_string().as_str()), ("userns_exhausted", "--userns=auto: all 2 id blocks of tsc-box's ranges are in use"));
+        assert_eq!((e.code().as_str(), e.to_string().as_str()), ("userns_exhausted", "--userns=auto: all 2 id blocks of tsc-box's ranges are in use"));
         // A block released by a removal is free again.
         crate::remove::release_auto_block(&p, "aaaa");
         assert_eq!(claim_auto_block(&p, "cccc", &ranges, &ranges, "tsc-box").unwrap().uid, r(100000, 65536));
         let e = claim_auto_block(&p, "dddd", &[], &ranges, "bob").unwrap_err();
-        assert_eq!(e.code(), "invalid_userns");
+        assert_eq!(e.code().as_str(), "invalid_userns");
         assert_eq!(e.to_string(), "--userns=auto needs id ranges for bob in /etc/subuid and /etc/subgid (e.g. \"bob:2147483648:2147483648\")");
         std::fs::remove_dir_all(&p.data_root).unwrap();
     }
@@ -171,7 +168,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("0"), "gone").unwrap();
         // Young: its container may be being created right now.
-        assert_eq!(claim_auto_block(&p, "new1", &ranges, &ranges, "o").unwrap_err().code(), "userns_exhausted");
+        assert_eq!(claim_auto_block(&p, "new1", &ranges, &ranges, "o").unwrap_err().code().as_str(), "userns_exhausted");
         let old = SystemTime::now() - Duration::from_secs(120);
         std::fs::File::options().write(true).open(dir.join("0")).unwrap().set_modified(old).unwrap();
         assert_eq!(claim_auto_block(&p, "new1", &ranges, &ranges, "o").unwrap().uid, r(100000, 65536));
