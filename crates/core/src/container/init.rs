@@ -8,8 +8,8 @@ use std::path::Path;
 
 use nix::errno::Errno;
 use nix::fcntl::OFlag;
-use nix::mount::{mount, MsFlags};
-use nix::sched::{setns, unshare, CloneFlags};
+use nix::mount::MsFlags;
+use nix::sched::CloneFlags;
 use nix::sys::signal::{signal, sigprocmask, SigHandler, SigSet, SigmaskHow, Signal};
 use nix::sys::stat::{umask, Mode};
 use nix::unistd::{sethostname, setresgid, setresuid, setsid, Gid, Uid};
@@ -22,10 +22,12 @@ use crate::process::launch::{Keep, Launch};
 use crate::process::{limits, network, ProcessError};
 use crate::rootfs::{self, resolve};
 use crate::security::seccomp::Filter;
-use crate::sys::{fd_path, setdomainname};
+use crate::sys::{fd_path, setdomainname, Sys};
 use crate::terminal;
 
 pub(super) struct InitCtx<'a> {
+    /// The kernel, for the calls that make the container's namespaces and mounts.
+    pub sys: &'a dyn Sys,
     pub spec: &'a Spec,
     pub process: &'a Process,
     pub rootfs: &'a Path,
@@ -95,12 +97,7 @@ fn run(ctx: &InitCtx<'_>) -> Result<Infallible, ContainerError> {
         std::fs::write(tasks, b"0")
             .map_err(|e| ContainerError::Child { kind: crate::kind::Kind::Cgroup, msg: format!("joining the cgroup {}: {e}", tasks.display()) })?;
     }
-    for (fd, flag) in ctx.joins {
-        setns(fd, *flag).map_err(ns_err("setns"))?;
-    }
-    if !ctx.ns.unshare_flags.is_empty() {
-        unshare(ctx.ns.unshare_flags).map_err(ns_err("unshare"))?;
-    }
+    join_and_unshare(ctx.sys, ctx.joins, ctx.ns.unshare_flags)?;
     // Still checked as the host user here: a mapped root may not reach the rootfs by path.
     let rootfs_dir = match ctx.rootfs_tree {
         Some(_) => Some(
@@ -109,7 +106,7 @@ fn run(ctx: &InitCtx<'_>) -> Result<Infallible, ContainerError> {
         ),
         None => None,
     };
-    let own_trees = if ctx.detach_binds { rootfs::detach_bind_sources(ctx.spec)? } else { Vec::new() };
+    let own_trees = if ctx.detach_binds { rootfs::detach_bind_sources(ctx.sys, ctx.spec)? } else { Vec::new() };
     let bind_trees = if ctx.detach_binds { &own_trees[..] } else { ctx.bind_trees };
     if ctx.ns.in_user_ns() {
         // Become root of the user namespace (a new one's ids are mapped by now).
@@ -140,20 +137,23 @@ fn run(ctx: &InitCtx<'_>) -> Result<Infallible, ContainerError> {
     if mounts_cgroupfs {
         enter_cgroup(ctx)?;
     }
-    rootfs::prepare(&rootfs::Plan {
-        rootfs: ctx.rootfs,
-        spec,
-        user_ns: ctx.ns.in_user_ns(),
-        bind_trees,
-        rootfs_tree: ctx.rootfs_tree,
-        rootfs_dir: rootfs_dir.as_ref().map(|d| d.as_fd()),
-        layers: ctx.layers,
-    })?;
+    rootfs::prepare(
+        ctx.sys,
+        &rootfs::Plan {
+            rootfs: ctx.rootfs,
+            spec,
+            user_ns: ctx.ns.in_user_ns(),
+            bind_trees,
+            rootfs_tree: ctx.rootfs_tree,
+            rootfs_dir: rootfs_dir.as_ref().map(|d| d.as_fd()),
+            layers: ctx.layers,
+        },
+    )?;
     if ctx.terminal {
         let size = process.console_size();
         let (rows, cols) = size.map(|b| (b.height() as u16, b.width() as u16)).unwrap_or((0, 0));
         let pty = terminal::open_pty(rows, cols)?;
-        bind_console(&pty.slave_path)?;
+        bind_console(ctx.sys, &pty.slave_path)?;
         send_msg(ctx.sock, &Msg::Pty(pty.master)).map_err(|errno| ContainerError::Sys { what: "send pty", errno })?;
         terminal::make_controlling(&pty.slave)?;
     }
@@ -168,7 +168,7 @@ fn run(ctx: &InitCtx<'_>) -> Result<Infallible, ContainerError> {
         .map_err(|errno| ProcessError::Cwd { path: "/".into(), errno })?;
     drop(resolve::mkdir_all(root.as_fd(), cwd, Mode::from_bits_truncate(0o755)).map_err(|errno| ProcessError::Cwd { path: cwd.clone(), errno })?);
     drop(root);
-    rootfs::finish(spec)?;
+    rootfs::finish(ctx.sys, spec)?;
 
     let mut extra_env = Vec::new();
     if ctx.listen_fds > 0 {
@@ -192,6 +192,18 @@ fn run(ctx: &InitCtx<'_>) -> Result<Infallible, ContainerError> {
     Ok(launch.exec()?)
 }
 
+/// Joins the config's existing namespaces (in the config's order; see NsPlan for why a user
+/// namespace comes first), then makes the new ones.
+fn join_and_unshare(sys: &dyn Sys, joins: &[(OwnedFd, CloneFlags)], unshare_flags: CloneFlags) -> Result<(), ContainerError> {
+    for (fd, flag) in joins {
+        sys.setns(fd.as_fd(), *flag).map_err(ns_err("setns"))?;
+    }
+    if !unshare_flags.is_empty() {
+        sys.unshare(unshare_flags).map_err(ns_err("unshare"))?;
+    }
+    Ok(())
+}
+
 /// Waits until the parent has put us in our cgroup, then makes the cgroup namespace, rooted
 /// there.
 fn enter_cgroup(ctx: &InitCtx<'_>) -> Result<(), ContainerError> {
@@ -202,7 +214,7 @@ fn enter_cgroup(ctx: &InitCtx<'_>) -> Result<(), ContainerError> {
         _ => unsafe { libc::_exit(1) },
     }
     if ctx.ns.new_cgroup {
-        unshare(CloneFlags::CLONE_NEWCGROUP).map_err(ns_err("unshare cgroup namespace"))?;
+        ctx.sys.unshare(CloneFlags::CLONE_NEWCGROUP).map_err(ns_err("unshare cgroup namespace"))?;
     }
     Ok(())
 }
@@ -228,11 +240,49 @@ fn wait_for_start(ctx: &InitCtx<'_>) -> Result<(), ContainerError> {
 }
 
 /// /dev/console is the pty slave, as programs expect of a terminal container.
-fn bind_console(slave: &str) -> Result<(), ContainerError> {
+fn bind_console(sys: &dyn Sys, slave: &str) -> Result<(), ContainerError> {
     let root = nix::fcntl::open("/", OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty())
         .map_err(|errno| ContainerError::Sys { what: "open /", errno })?;
     let target = resolve::create_file(root.as_fd(), Path::new("/dev/console"), Mode::from_bits_truncate(0o600))
         .map_err(|errno| ContainerError::Sys { what: "create /dev/console", errno })?;
-    mount(Some(slave), fd_path(target.as_raw_fd()).as_str(), None::<&str>, MsFlags::MS_BIND, None::<&str>)
+    sys.mount(Some(Path::new(slave)), Path::new(&fd_path(target.as_raw_fd())), None, MsFlags::MS_BIND, None)
         .map_err(|errno| ContainerError::Sys { what: "bind /dev/console", errno })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sys::fake::{Call, RecordingSys};
+
+    fn ns(name: &str) -> OwnedFd {
+        nix::fcntl::open(format!("/proc/self/ns/{name}").as_str(), OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty()).unwrap()
+    }
+
+    #[test]
+    fn joins_in_order_then_unshares() {
+        let joins = [(ns("user"), CloneFlags::CLONE_NEWUSER), (ns("net"), CloneFlags::CLONE_NEWNET)];
+        let sys = RecordingSys::new(Path::new("/"));
+        let new = CloneFlags::CLONE_NEWNS | CloneFlags::CLONE_NEWUTS;
+        join_and_unshare(&sys, &joins, new).unwrap();
+        let c = sys.calls();
+        assert_eq!(c.len(), 3);
+        assert!(matches!(&c[0], Call::Setns { ns, nstype: CloneFlags::CLONE_NEWUSER } if ns.starts_with("user:[")), "{c:?}");
+        assert!(matches!(&c[1], Call::Setns { ns, nstype: CloneFlags::CLONE_NEWNET } if ns.starts_with("net:[")), "{c:?}");
+        assert_eq!(c[2], Call::Unshare { flags: new });
+        // Nothing new to make: no unshare call at all.
+        let sys = RecordingSys::new(Path::new("/"));
+        join_and_unshare(&sys, &[], CloneFlags::empty()).unwrap();
+        assert!(sys.calls().is_empty());
+    }
+
+    #[test]
+    fn a_refused_join_stops_with_a_namespace_error() {
+        let joins = [(ns("ipc"), CloneFlags::CLONE_NEWIPC), (ns("uts"), CloneFlags::CLONE_NEWUTS)];
+        let sys = RecordingSys::new(Path::new("/"));
+        sys.fail(|c| matches!(c, Call::Setns { nstype: CloneFlags::CLONE_NEWIPC, .. }), Errno::EPERM);
+        let e = join_and_unshare(&sys, &joins, CloneFlags::CLONE_NEWNS).unwrap_err();
+        assert!(matches!(e, ContainerError::Namespace { errno: Errno::EPERM, .. }), "{e}");
+        assert_eq!(e.kind(), crate::kind::Kind::Namespace);
+        assert_eq!(sys.calls().len(), 1, "neither the second join nor the unshare is tried");
+    }
 }

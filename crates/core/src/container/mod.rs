@@ -145,7 +145,7 @@ fn build(opts: &Options<'_>, undo: &mut Undo) -> Result<Container, ContainerErro
     // Without root, open_tree(OPEN_TREE_CLONE) is refused here; the init binds the user's own
     // paths itself then, with the same rights the user has.
     let rootless = !nix::unistd::geteuid().is_root();
-    let bind_trees = if ns.in_user_ns() && !rootless { crate::rootfs::detach_bind_sources(spec)? } else { Vec::new() };
+    let bind_trees = if ns.in_user_ns() && !rootless { crate::rootfs::detach_bind_sources(&crate::sys::RealSys, spec)? } else { Vec::new() };
     // An image's overlay that the CLI left to us: built here as root; without root the init
     // mounts it inside its own namespaces (crate::layers).
     let layers = crate::layers::Layers::from_spec(spec, &bundle.rootfs)?;
@@ -240,6 +240,7 @@ fn build(opts: &Options<'_>, undo: &mut Undo) -> Result<Container, ContainerErro
         None => None,
     };
     let ctx = init::InitCtx {
+        sys: &crate::sys::RealSys,
         spec,
         process,
         rootfs: &bundle.rootfs,

@@ -39,17 +39,34 @@ impl CapPlan {
     }
 
     pub fn drop_bounding(&self) -> Result<(), ProcessError> {
-        for c in caps::all() {
-            if self.bounding.contains(&c) {
-                continue;
-            }
-            // Capabilities newer than the kernel are not in its bounding set at all.
-            match caps::has_cap(None, CapSet::Bounding, c) {
-                Ok(true) => caps::drop(None, CapSet::Bounding, c).map_err(|e| ProcessError::Caps(e.to_string()))?,
-                _ => continue,
-            }
+        // Capabilities newer than the kernel are not in its bounding set at all.
+        for c in self.bounding_to_drop(|c| matches!(caps::has_cap(None, CapSet::Bounding, c), Ok(true))) {
+            caps::drop(None, CapSet::Bounding, c).map_err(|e| ProcessError::Caps(e.to_string()))?;
         }
         Ok(())
+    }
+
+    /// The capabilities to take out of the bounding set: every one the kernel has there
+    /// (`in_kernel`) that the config does not keep.
+    fn bounding_to_drop(&self, in_kernel: impl Fn(Cap) -> bool) -> Vec<Cap> {
+        let mut out: Vec<Cap> = caps::all().into_iter().filter(|c| !self.bounding.contains(c) && in_kernel(*c)).collect();
+        out.sort_by_key(|c| c.index());
+        out
+    }
+
+    /// The effective set of the first capset call: within the permitted set as it is before
+    /// permitted is narrowed, and within the one asked for.
+    fn first_effective(&self) -> CapsHashSet {
+        self.effective.intersection(&self.permitted).copied().collect()
+    }
+
+    /// The kernel only lets a capability into the ambient set if it is both permitted and
+    /// inheritable; configs (runc's default among them) list ambient caps without inheritable
+    /// ones, and runc skips those, so we do too.
+    fn ambient_to_raise(&self) -> Vec<Cap> {
+        let mut out: Vec<Cap> = self.ambient.iter().filter(|c| self.permitted.contains(c) && self.inheritable.contains(c)).copied().collect();
+        out.sort_by_key(|c| c.index());
+        out
     }
 
     /// After setresuid: permitted, inheritable and effective exactly as asked, then ambient.
@@ -57,19 +74,89 @@ impl CapPlan {
         let err = |e: caps::errors::CapsError| ProcessError::Caps(e.to_string());
         // Effective must stay within permitted, and capset takes all three at once per call
         // in the crate; order them so no intermediate state is invalid.
-        caps::set(None, CapSet::Effective, &self.effective.intersection(&self.permitted).copied().collect()).map_err(err)?;
+        caps::set(None, CapSet::Effective, &self.first_effective()).map_err(err)?;
         caps::set(None, CapSet::Inheritable, &self.inheritable).map_err(err)?;
         caps::set(None, CapSet::Permitted, &self.permitted).map_err(err)?;
         caps::set(None, CapSet::Effective, &self.effective).map_err(err)?;
         let _ = caps::clear(None, CapSet::Ambient);
-        // The kernel only lets a capability into the ambient set if it is both permitted and
-        // inheritable; configs (runc's default among them) list ambient caps without
-        // inheritable ones, and runc skips those, so we do too.
-        for c in &self.ambient {
-            if self.permitted.contains(c) && self.inheritable.contains(c) {
-                caps::raise(None, CapSet::Ambient, *c).map_err(err)?;
-            }
+        for c in self.ambient_to_raise() {
+            caps::raise(None, CapSet::Ambient, c).map_err(err)?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(v: serde_json::Value) -> Result<CapPlan, ProcessError> {
+        CapPlan::new(&serde_json::from_value::<LinuxCapabilities>(v).unwrap())
+    }
+
+    fn set(names: &[Cap]) -> CapsHashSet {
+        names.iter().copied().collect()
+    }
+
+    #[test]
+    fn converts_each_set_from_the_spec() {
+        let p = plan(serde_json::json!({
+            "bounding": ["CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE"],
+            "effective": ["CAP_CHOWN", "CAP_KILL"],
+            "permitted": ["CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE"],
+            "inheritable": ["CAP_KILL"],
+            "ambient": ["CAP_KILL"]
+        }))
+        .unwrap();
+        assert_eq!(p.bounding, set(&[Cap::CAP_CHOWN, Cap::CAP_KILL, Cap::CAP_NET_BIND_SERVICE]));
+        assert_eq!(p.effective, set(&[Cap::CAP_CHOWN, Cap::CAP_KILL]));
+        assert_eq!(p.permitted, set(&[Cap::CAP_CHOWN, Cap::CAP_KILL, Cap::CAP_NET_BIND_SERVICE]));
+        assert_eq!(p.inheritable, set(&[Cap::CAP_KILL]));
+        assert_eq!(p.ambient_to_raise(), [Cap::CAP_KILL]);
+        // A set the config leaves out is empty: nothing is kept by default.
+        let p = plan(serde_json::json!({"bounding": ["CAP_CHOWN"]})).unwrap();
+        assert!(p.effective.is_empty() && p.permitted.is_empty() && p.inheritable.is_empty() && p.ambient.is_empty());
+    }
+
+    #[test]
+    fn unknown_capability_names_are_refused() {
+        // oci-spec accepts only names it knows, with or without the CAP_ prefix; whatever it
+        // parses must also be one the caps crate can set, or the config is refused whole.
+        assert!(serde_json::from_value::<LinuxCapabilities>(serde_json::json!({"bounding": ["CAP_FLY"]})).is_err());
+        assert!(convert(None).unwrap().is_empty());
+        // Every capability the library can set is named the same way by both crates, so the
+        // conversion neither refuses a real name nor maps it to another capability.
+        for c in caps::all() {
+            let parsed: Capabilities = serde_json::from_value(serde_json::json!([c.to_string()])).unwrap();
+            assert_eq!(convert(Some(&parsed)).unwrap(), set(&[c]), "{c}");
+        }
+    }
+
+    #[test]
+    fn bounding_keeps_only_what_the_config_lists() {
+        let p = plan(serde_json::json!({"bounding": ["CAP_CHOWN", "CAP_SETUID"]})).unwrap();
+        let all_there = p.bounding_to_drop(|_| true);
+        assert_eq!(all_there.len(), caps::all().len() - 2);
+        assert!(!all_there.contains(&Cap::CAP_CHOWN) && !all_there.contains(&Cap::CAP_SETUID));
+        assert!(all_there.contains(&Cap::CAP_SYS_ADMIN));
+        // What the running kernel lacks is not dropped (it is not there to drop).
+        let old_kernel = p.bounding_to_drop(|c| c.index() <= Cap::CAP_AUDIT_READ.index());
+        assert!(!old_kernel.contains(&Cap::CAP_BPF) && !old_kernel.contains(&Cap::CAP_CHECKPOINT_RESTORE));
+        assert!(old_kernel.contains(&Cap::CAP_SYS_ADMIN));
+    }
+
+    #[test]
+    fn effective_starts_within_permitted_and_ambient_needs_both() {
+        let p = plan(serde_json::json!({
+            "effective": ["CAP_CHOWN", "CAP_KILL"],
+            "permitted": ["CAP_KILL", "CAP_NET_RAW", "CAP_SETGID"],
+            "inheritable": ["CAP_NET_RAW", "CAP_SETUID"],
+            "ambient": ["CAP_NET_RAW", "CAP_KILL", "CAP_SETUID", "CAP_SETGID"]
+        }))
+        .unwrap();
+        assert_eq!(p.first_effective(), set(&[Cap::CAP_KILL]));
+        // runc's default config lists ambient caps it never makes inheritable: only a cap in
+        // both permitted and inheritable is raised.
+        assert_eq!(p.ambient_to_raise(), [Cap::CAP_NET_RAW]);
     }
 }

@@ -5,14 +5,14 @@
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 use std::path::{Path, PathBuf};
 
-use nix::mount::{mount, MsFlags};
+use nix::mount::MsFlags;
 use nix::sys::stat::Mode;
 use nix::unistd::symlinkat;
 
 use super::mounts::remount;
 use super::resolve::mkdir_all;
 use super::{path_err, RootfsError};
-use crate::sys::fd_path;
+use crate::sys::{fd_path, Sys};
 
 const CONTROLLERS: &[&str] =
     &["blkio", "cpu", "cpuacct", "cpuset", "devices", "freezer", "hugetlb", "memory", "misc", "net_cls", "net_prio", "perf_event", "pids", "rdma"];
@@ -52,7 +52,7 @@ pub fn v1_hierarchies(mountinfo: &str) -> Vec<Hierarchy> {
     out
 }
 
-pub fn mount_cgroup(root: BorrowedFd<'_>, dest: &Path, ty: &str, flags: MsFlags) -> Result<(), RootfsError> {
+pub fn mount_cgroup(sys: &dyn Sys, root: BorrowedFd<'_>, dest: &Path, ty: &str, flags: MsFlags) -> Result<(), RootfsError> {
     let merr = |what: String| move |errno| RootfsError::Mount { what, dest: dest.to_path_buf(), errno };
     let target = mkdir_all(root, dest, Mode::from_bits_truncate(0o755)).map_err(path_err("create mount point", dest))?;
     super::mounts::check_destination(root, target.as_fd(), dest, ty, false)?;
@@ -60,25 +60,25 @@ pub fn mount_cgroup(root: BorrowedFd<'_>, dest: &Path, ty: &str, flags: MsFlags)
     let hierarchies = v1_hierarchies(&info);
     let own = std::fs::read_to_string("/proc/self/cgroup").unwrap_or_default();
     if hierarchies.is_empty() {
-        let r = mount(Some("cgroup2"), fd_path(target.as_raw_fd()).as_str(), Some("cgroup2"), flags, None::<&str>);
+        let r = sys.mount(Some(Path::new("cgroup2")), Path::new(&fd_path(target.as_raw_fd())), Some("cgroup2"), flags, None);
         if r != Err(nix::errno::Errno::EPERM) {
             return r.map_err(merr("cgroup2".into()));
         }
         // A user namespace without a cgroup namespace of its own may not mount cgroupfs:
         // show the container's own cgroup from the host's mount instead, as runc does.
         let src = own_dir(&own, "", Path::new("/sys/fs/cgroup"), "/");
-        bind_host(root, dest, &src, &target, flags)?;
+        bind_host(sys, root, dest, &src, &target, flags)?;
         return Ok(());
     }
     let tmpfs_flags = flags & !MsFlags::MS_RDONLY;
-    mount(Some("tmpfs"), fd_path(target.as_raw_fd()).as_str(), Some("tmpfs"), tmpfs_flags, Some("mode=755")).map_err(merr("tmpfs".into()))?;
+    sys.mount(Some(Path::new("tmpfs")), Path::new(&fd_path(target.as_raw_fd())), Some("tmpfs"), tmpfs_flags, Some("mode=755")).map_err(merr("tmpfs".into()))?;
     for h in &hierarchies {
         let sub: PathBuf = dest.join(&h.dir);
         let t = mkdir_all(root, &sub, Mode::from_bits_truncate(0o755)).map_err(path_err("create mount point", &sub))?;
-        match mount(Some("cgroup"), fd_path(t.as_raw_fd()).as_str(), Some("cgroup"), flags, Some(h.data.as_str())) {
+        match sys.mount(Some(Path::new("cgroup")), Path::new(&fd_path(t.as_raw_fd())), Some("cgroup"), flags, Some(h.data.as_str())) {
             Err(nix::errno::Errno::EPERM) => {
                 let src = own_dir(&own, &h.data, &h.mount_point, &h.mount_root);
-                bind_host(root, &sub, &src, &t, flags)?;
+                bind_host(sys, root, &sub, &src, &t, flags)?;
             }
             r => r.map_err(|errno| RootfsError::Mount { what: format!("cgroup {}", h.data), dest: sub.clone(), errno })?,
         }
@@ -91,7 +91,7 @@ pub fn mount_cgroup(root: BorrowedFd<'_>, dest: &Path, ty: &str, flags: MsFlags)
         }
     }
     if flags.contains(MsFlags::MS_RDONLY) {
-        remount(root, dest, tmpfs_flags | MsFlags::MS_RDONLY, None)?;
+        remount(sys, root, dest, tmpfs_flags | MsFlags::MS_RDONLY, None)?;
     }
     Ok(())
 }
@@ -113,10 +113,13 @@ fn own_dir(proc_cgroup: &str, controllers: &str, mount_point: &Path, mount_root:
     mount_point.join(rel.trim_start_matches('/'))
 }
 
-fn bind_host(root: BorrowedFd<'_>, dest: &Path, src: &Path, target: &std::os::fd::OwnedFd, flags: MsFlags) -> Result<(), RootfsError> {
-    mount(Some(src), fd_path(target.as_raw_fd()).as_str(), None::<&str>, MsFlags::MS_BIND | MsFlags::MS_REC, None::<&str>)
-        .map_err(|errno| RootfsError::Mount { what: format!("bind {}", src.display()), dest: dest.to_path_buf(), errno })?;
-    remount(root, dest, (flags & !MsFlags::MS_RELATIME) | MsFlags::MS_REC, None)
+fn bind_host(sys: &dyn Sys, root: BorrowedFd<'_>, dest: &Path, src: &Path, target: &std::os::fd::OwnedFd, flags: MsFlags) -> Result<(), RootfsError> {
+    sys.mount(Some(src), Path::new(&fd_path(target.as_raw_fd())), None, MsFlags::MS_BIND | MsFlags::MS_REC, None).map_err(|errno| RootfsError::Mount {
+        what: format!("bind {}", src.display()),
+        dest: dest.to_path_buf(),
+        errno,
+    })?;
+    remount(sys, root, dest, (flags & !MsFlags::MS_RELATIME) | MsFlags::MS_REC, None)
 }
 
 #[cfg(test)]

@@ -8,19 +8,22 @@ mod options;
 mod paths;
 mod pivot;
 pub mod resolve;
+#[cfg(test)]
+mod tests;
 
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
 
 use nix::errno::Errno;
 use nix::fcntl::OFlag;
-use nix::mount::{mount, MsFlags};
+use nix::mount::MsFlags;
 use nix::sys::stat::Mode;
 use oci_spec::runtime::Spec;
 
 pub use options::propagation_flags;
 
 use crate::kind::Kind;
+use crate::sys::Sys;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RootfsError {
@@ -77,7 +80,7 @@ pub struct Plan<'a> {
 /// Bind sources as detached mount trees, made in the parent while it is still fully root on
 /// the host: in a new user namespace the init is a mapped root that host directories (the
 /// CLI's per-container files under a 0700 data root) rightly refuse.
-pub fn detach_bind_sources(spec: &Spec) -> Result<Vec<Option<OwnedFd>>, RootfsError> {
+pub fn detach_bind_sources(sys: &dyn Sys, spec: &Spec) -> Result<Vec<Option<OwnedFd>>, RootfsError> {
     let mut out = Vec::new();
     for m in spec.mounts().iter().flatten() {
         let opts = options::parse(m.options().as_deref().unwrap_or(&[]))?;
@@ -86,7 +89,7 @@ pub fn detach_bind_sources(spec: &Spec) -> Result<Vec<Option<OwnedFd>>, RootfsEr
             continue;
         }
         let src = m.source().as_deref().unwrap_or(Path::new(""));
-        let tree = crate::sys::open_tree_clone(src, opts.flags.contains(MsFlags::MS_REC)).map_err(path_err("bind source", src))?;
+        let tree = sys.open_tree_clone(src, opts.flags.contains(MsFlags::MS_REC)).map_err(path_err("bind source", src))?;
         out.push(Some(tree));
     }
     Ok(out)
@@ -94,7 +97,7 @@ pub fn detach_bind_sources(spec: &Spec) -> Result<Vec<Option<OwnedFd>>, RootfsEr
 
 /// Everything up to and including pivot_root. Runs in the container's mount namespace, while
 /// the host's paths (bind sources, /dev) are still reachable.
-pub fn prepare(plan: &Plan<'_>) -> Result<(), RootfsError> {
+pub fn prepare(sys: &dyn Sys, plan: &Plan<'_>) -> Result<(), RootfsError> {
     let linux = plan.spec.linux().as_ref();
     let prop = linux.and_then(|l| l.rootfs_propagation().as_deref()).and_then(propagation_flags);
     // Nothing we mount may propagate back to the host: make the whole tree private (or slave
@@ -103,7 +106,7 @@ pub fn prepare(plan: &Plan<'_>) -> Result<(), RootfsError> {
         Some(f) if f.contains(MsFlags::MS_SLAVE) => MsFlags::MS_SLAVE,
         _ => MsFlags::MS_PRIVATE,
     };
-    mount(None::<&str>, "/", None::<&str>, initial | MsFlags::MS_REC, None::<&str>).map_err(|errno| RootfsError::Mount {
+    sys.mount(None, Path::new("/"), None, initial | MsFlags::MS_REC, None).map_err(|errno| RootfsError::Mount {
         what: "propagation".into(),
         dest: "/".into(),
         errno,
@@ -114,7 +117,7 @@ pub fn prepare(plan: &Plan<'_>) -> Result<(), RootfsError> {
     // pivot_root needs the new root to be a mount point.
     let root = match (plan.rootfs_tree, plan.rootfs_dir) {
         (Some(tree), Some(dir)) => {
-            crate::sys::move_mount_fd(tree, dir).map_err(|errno| RootfsError::Mount {
+            sys.move_mount(tree, dir).map_err(|errno| RootfsError::Mount {
                 what: "rootfs (detached by the runtime)".into(),
                 dest: plan.rootfs.into(),
                 errno,
@@ -123,7 +126,7 @@ pub fn prepare(plan: &Plan<'_>) -> Result<(), RootfsError> {
             nix::fcntl::openat(tree, ".", OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty()).map_err(path_err("open", plan.rootfs))?
         }
         _ => {
-            mount(Some(plan.rootfs), plan.rootfs, None::<&str>, MsFlags::MS_BIND | MsFlags::MS_REC, None::<&str>).map_err(|errno| RootfsError::Mount {
+            sys.mount(Some(plan.rootfs), plan.rootfs, None, MsFlags::MS_BIND | MsFlags::MS_REC, None).map_err(|errno| RootfsError::Mount {
                 what: "rootfs bind".into(),
                 dest: plan.rootfs.into(),
                 errno,
@@ -134,15 +137,15 @@ pub fn prepare(plan: &Plan<'_>) -> Result<(), RootfsError> {
     let mut dev_bound = false;
     for (i, m) in plan.spec.mounts().iter().flatten().enumerate() {
         let tree = plan.bind_trees.get(i).and_then(|t| t.as_ref()).map(|t| t.as_fd());
-        dev_bound |= mounts::mount_one(root.as_fd(), m, tree)?;
+        dev_bound |= mounts::mount_one(sys, root.as_fd(), m, tree)?;
     }
     if !dev_bound {
-        devices::populate(root.as_fd(), plan.user_ns)?;
+        devices::populate(sys, root.as_fd(), plan.user_ns)?;
     }
     if let Some(devs) = linux.and_then(|l| l.devices().as_ref()) {
-        devices::create_configured(root.as_fd(), devs, plan.user_ns)?;
+        devices::create_configured(sys, root.as_fd(), devs, plan.user_ns)?;
     }
-    pivot::pivot(plan.rootfs, plan.rootfs_tree.map(|_| root.as_fd()))
+    pivot::pivot(sys, plan.rootfs, plan.rootfs_tree.map(|_| root.as_fd()))
 }
 
 fn open_root(p: &Path) -> Result<OwnedFd, RootfsError> {
@@ -151,26 +154,27 @@ fn open_root(p: &Path) -> Result<OwnedFd, RootfsError> {
 
 /// After pivot_root and after sysctls: propagation, masked and read-only paths, read-only
 /// root. Last, because each of them takes write access away.
-pub fn finish(spec: &Spec) -> Result<(), RootfsError> {
+pub fn finish(sys: &dyn Sys, spec: &Spec) -> Result<(), RootfsError> {
+    finish_at(sys, spec, Path::new("/"))
+}
+
+/// `finish` with the root at `at` (`/` once pivoted; a stand-in directory in unit tests).
+fn finish_at(sys: &dyn Sys, spec: &Spec, at: &Path) -> Result<(), RootfsError> {
     let linux = spec.linux().as_ref();
     if let Some(f) = linux.and_then(|l| l.rootfs_propagation().as_deref()).and_then(propagation_flags) {
-        mount(None::<&str>, "/", None::<&str>, f, None::<&str>).map_err(|errno| RootfsError::Mount {
-            what: "rootfs propagation".into(),
-            dest: "/".into(),
-            errno,
-        })?;
+        sys.mount(None, at, None, f, None).map_err(|errno| RootfsError::Mount { what: "rootfs propagation".into(), dest: "/".into(), errno })?;
     }
-    let root = open_root(Path::new("/"))?;
+    let root = open_root(at)?;
     for p in linux.and_then(|l| l.readonly_paths().as_ref()).into_iter().flatten() {
-        paths::readonly(root.as_fd(), Path::new(p))?;
+        paths::readonly(sys, root.as_fd(), Path::new(p))?;
     }
     if let Some(masked) = linux.and_then(|l| l.masked_paths().as_ref()) {
         if !masked.is_empty() {
-            paths::mask_all(root.as_fd(), masked)?;
+            paths::mask_all(sys, root.as_fd(), masked)?;
         }
     }
     if spec.root().as_ref().and_then(|r| r.readonly()).unwrap_or(false) {
-        paths::remount_readonly(Path::new("/"))?;
+        paths::remount_readonly(sys, at)?;
     }
     Ok(())
 }

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use nix::errno::Errno;
 use nix::fcntl::OFlag;
-use nix::mount::{mount, MsFlags};
+use nix::mount::MsFlags;
 use nix::sys::stat::{fstat, Mode, SFlag};
 use nix::sys::statvfs::{fstatvfs, FsFlags};
 use oci_spec::runtime::Mount;
@@ -13,11 +13,11 @@ use oci_spec::runtime::Mount;
 use super::options::{parse, MountOptions};
 use super::resolve::{create_file, mkdir_all, open_in_root};
 use super::{path_err, RootfsError};
-use crate::sys::{fd_path, mount_setattr_recursive};
+use crate::sys::{fd_path, Sys};
 
 /// Mounts `m`; returns true when it bind-mounts something over /dev (then /dev is not ours
 /// to populate).
-pub fn mount_one(root: BorrowedFd<'_>, m: &Mount, tree: Option<BorrowedFd<'_>>) -> Result<bool, RootfsError> {
+pub fn mount_one(sys: &dyn Sys, root: BorrowedFd<'_>, m: &Mount, tree: Option<BorrowedFd<'_>>) -> Result<bool, RootfsError> {
     let dest = m.destination().as_path();
     let opts = parse(m.options().as_deref().unwrap_or(&[]))?;
     let ty = m.typ().as_deref().unwrap_or("");
@@ -26,12 +26,12 @@ pub fn mount_one(root: BorrowedFd<'_>, m: &Mount, tree: Option<BorrowedFd<'_>>) 
         move |errno| RootfsError::Mount { what, dest: dest.to_path_buf(), errno }
     };
     if opts.is_bind() || ty == "bind" {
-        bind(root, m, &opts, tree)?;
+        bind(sys, root, m, &opts, tree)?;
         return Ok(dest == Path::new("/dev"));
     }
     if ty == "cgroup" || ty == "cgroup2" {
-        super::cgroupfs::mount_cgroup(root, dest, ty, opts.flags)?;
-        after(root, dest, &opts)?;
+        super::cgroupfs::mount_cgroup(sys, root, dest, ty, opts.flags)?;
+        after(sys, root, dest, &opts)?;
         return Ok(false);
     }
     if ty == "proc" || ty == "sysfs" {
@@ -40,24 +40,25 @@ pub fn mount_one(root: BorrowedFd<'_>, m: &Mount, tree: Option<BorrowedFd<'_>>) 
     let target = mkdir_all(root, dest, Mode::from_bits_truncate(0o755)).map_err(path_err("create mount point", dest))?;
     check_destination(root, target.as_fd(), dest, ty, false)?;
     let tpath = fd_path(target.as_raw_fd());
-    let source = m.source().as_ref().map(|s| s.as_os_str()).unwrap_or(ty.as_ref());
+    let tpath = Path::new(&tpath);
+    let source = Path::new(m.source().as_ref().map(|s| s.as_os_str()).unwrap_or(ty.as_ref()));
     let data = (!opts.data.is_empty()).then_some(opts.data.as_str());
     match ty {
         "sysfs" => {
-            let r = mount(Some(source), tpath.as_str(), Some("sysfs"), opts.flags, data);
+            let r = sys.mount(Some(source), tpath, Some("sysfs"), opts.flags, data);
             // Without a network namespace of its own, sysfs cannot be mounted: bind the host's.
             if let Err(Errno::EPERM | Errno::EBUSY) = r {
-                mount(Some("/sys"), tpath.as_str(), None::<&str>, MsFlags::MS_BIND | MsFlags::MS_REC, None::<&str>).map_err(merr("sysfs (bind)"))?;
-                remount(root, dest, opts.flags | MsFlags::MS_REC, None)?;
+                sys.mount(Some(Path::new("/sys")), tpath, None, MsFlags::MS_BIND | MsFlags::MS_REC, None).map_err(merr("sysfs (bind)"))?;
+                remount(sys, root, dest, opts.flags | MsFlags::MS_REC, None)?;
             } else {
                 r.map_err(merr("sysfs"))?;
             }
         }
         _ => {
-            mount(Some(source), tpath.as_str(), Some(ty), opts.flags, data).map_err(merr(ty))?;
+            sys.mount(Some(source), tpath, Some(ty), opts.flags, data).map_err(merr(ty))?;
         }
     }
-    after(root, dest, &opts)?;
+    after(sys, root, dest, &opts)?;
     Ok(false)
 }
 
@@ -137,7 +138,7 @@ fn resolves_as_written(root: BorrowedFd<'_>, target: BorrowedFd<'_>, dest: &Path
     }
 }
 
-fn bind(root: BorrowedFd<'_>, m: &Mount, opts: &MountOptions, tree: Option<BorrowedFd<'_>>) -> Result<(), RootfsError> {
+fn bind(sys: &dyn Sys, root: BorrowedFd<'_>, m: &Mount, opts: &MountOptions, tree: Option<BorrowedFd<'_>>) -> Result<(), RootfsError> {
     let dest = m.destination().as_path();
     let src = m.source().as_deref().unwrap_or(Path::new(""));
     let sfd = match tree {
@@ -151,33 +152,33 @@ fn bind(root: BorrowedFd<'_>, m: &Mount, opts: &MountOptions, tree: Option<Borro
     check_destination(root, target.as_fd(), dest, "bind", true)?;
     let merr = |errno| RootfsError::Mount { what: format!("bind {}", src.display()), dest: dest.into(), errno };
     if tree.is_some() {
-        crate::sys::move_mount_fd(sfd.as_fd(), target.as_fd()).map_err(merr)?;
+        sys.move_mount(sfd.as_fd(), target.as_fd()).map_err(merr)?;
     } else {
         let flags = MsFlags::MS_BIND | (opts.flags & MsFlags::MS_REC);
-        mount(Some(fd_path(sfd.as_raw_fd()).as_str()), fd_path(target.as_raw_fd()).as_str(), None::<&str>, flags, None::<&str>).map_err(merr)?;
+        sys.mount(Some(Path::new(&fd_path(sfd.as_raw_fd()))), Path::new(&fd_path(target.as_raw_fd())), None, flags, None).map_err(merr)?;
     }
     let extra = opts.remount_flags();
     if !extra.is_empty() {
-        remount(root, dest, extra | (opts.flags & MsFlags::MS_REC), Some(sfd.as_fd()))?;
+        remount(sys, root, dest, extra | (opts.flags & MsFlags::MS_REC), Some(sfd.as_fd()))?;
     }
-    after(root, dest, opts)
+    after(sys, root, dest, opts)
 }
 
 /// Propagation changes and recursive attributes, on the mount now at `dest`.
-fn after(root: BorrowedFd<'_>, dest: &Path, opts: &MountOptions) -> Result<(), RootfsError> {
+fn after(sys: &dyn Sys, root: BorrowedFd<'_>, dest: &Path, opts: &MountOptions) -> Result<(), RootfsError> {
     if opts.propagation.is_empty() && opts.recursive_attrs == 0 {
         return Ok(());
     }
     let fd = reopen(root, dest)?;
     for p in &opts.propagation {
-        mount(None::<&str>, fd_path(fd.as_raw_fd()).as_str(), None::<&str>, *p, None::<&str>).map_err(|errno| RootfsError::Mount {
+        sys.mount(None, Path::new(&fd_path(fd.as_raw_fd())), None, *p, None).map_err(|errno| RootfsError::Mount {
             what: "propagation".into(),
             dest: dest.into(),
             errno,
         })?;
     }
     if opts.recursive_attrs != 0 {
-        mount_setattr_recursive(fd.as_fd(), opts.recursive_attrs, 0).map_err(|errno| RootfsError::Mount {
+        sys.mount_setattr_recursive(fd.as_fd(), opts.recursive_attrs, 0).map_err(|errno| RootfsError::Mount {
             what: "recursive attributes".into(),
             dest: dest.into(),
             errno,
@@ -193,10 +194,10 @@ fn reopen(root: BorrowedFd<'_>, dest: &Path) -> Result<OwnedFd, RootfsError> {
 
 /// Bind-remount with `flags`, keeping the flags the kernel locks on the source mount
 /// (nosuid/nodev/noexec): dropping them is refused inside a user namespace.
-pub(super) fn remount(root: BorrowedFd<'_>, dest: &Path, flags: MsFlags, src: Option<BorrowedFd<'_>>) -> Result<(), RootfsError> {
+pub(super) fn remount(sys: &dyn Sys, root: BorrowedFd<'_>, dest: &Path, flags: MsFlags, src: Option<BorrowedFd<'_>>) -> Result<(), RootfsError> {
     let fd = reopen(root, dest)?;
     let locked = locked_flags(src.unwrap_or(fd.as_fd()));
-    mount(None::<&str>, fd_path(fd.as_raw_fd()).as_str(), None::<&str>, MsFlags::MS_BIND | MsFlags::MS_REMOUNT | flags | locked, None::<&str>)
+    sys.mount(None, Path::new(&fd_path(fd.as_raw_fd())), None, MsFlags::MS_BIND | MsFlags::MS_REMOUNT | flags | locked, None)
         .map_err(|errno| RootfsError::Mount { what: "remount".into(), dest: dest.into(), errno })
 }
 

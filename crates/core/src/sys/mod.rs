@@ -1,9 +1,15 @@
 //! Thin wrappers over the few syscalls nix does not offer (clone3, mount_setattr,
-//! setdomainname, close_range, a few ioctls). Everything else goes through nix directly.
+//! setdomainname, close_range, a few ioctls), and the `Sys` seam through which the rootfs
+//! and namespace setup makes its privileged calls (`seam`; `fake` for unit tests).
 
 pub mod clone;
 pub mod exe;
+#[cfg(test)]
+pub mod fake;
 pub mod fdpass;
+mod seam;
+
+pub use seam::{RealSys, Sys};
 
 use std::ffi::CString;
 use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
