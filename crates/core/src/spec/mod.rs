@@ -33,8 +33,10 @@ impl SpecError {
 
 /// A validated bundle: the spec, the absolute path of its root filesystem, and its process
 /// (present, with a non-empty args[0], an absolute cwd: what `validate` checks), so that no
-/// caller has to unwrap an Option the validation already ruled out.
+/// caller has to unwrap an Option the validation already ruled out. Outside this crate only
+/// `load` makes one (non_exhaustive), so holding a Bundle means its config passed `validate`.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Bundle {
     pub dir: PathBuf,
     pub rootfs: PathBuf,
@@ -48,8 +50,8 @@ pub fn load(dir: &Path) -> Result<Bundle, SpecError> {
     let path = dir.join("config.json");
     let bytes = std::fs::read(&path).map_err(|source| SpecError::Read { path, source })?;
     let spec = parse(&bytes)?;
-    let rootfs = validate(&spec, &dir)?;
-    let process = spec.process().clone().ok_or_else(|| SpecError::invalid("process", "missing"))?;
+    let (rootfs, process) = validate::checked(&spec, &dir)?;
+    let process = process.clone();
     Ok(Bundle { dir, rootfs, spec, process })
 }
 

@@ -4,19 +4,24 @@
 use std::collections::HashSet;
 use std::path::{Component, Path, PathBuf};
 
-use oci_spec::runtime::{LinuxNamespaceType, Spec};
+use oci_spec::runtime::{LinuxNamespaceType, Process, Spec};
 
 use super::SpecError;
 
 /// Validates `spec` for a bundle in `bundle_dir` and returns the absolute rootfs path.
 pub fn validate(spec: &Spec, bundle_dir: &Path) -> Result<PathBuf, SpecError> {
+    checked(spec, bundle_dir).map(|(rootfs, _)| rootfs)
+}
+
+/// `validate`, also returning the process it found present and checked.
+pub(super) fn checked<'s>(spec: &'s Spec, bundle_dir: &Path) -> Result<(PathBuf, &'s Process), SpecError> {
     version(spec.version())?;
     let rootfs = root(spec, bundle_dir)?;
-    process(spec)?;
+    let p = process(spec)?;
     mounts(spec)?;
     linux(spec)?;
     unsupported(spec)?;
-    Ok(rootfs)
+    Ok((rootfs, p))
 }
 
 fn version(v: &str) -> Result<(), SpecError> {
@@ -42,7 +47,7 @@ fn root(spec: &Spec, bundle_dir: &Path) -> Result<PathBuf, SpecError> {
     }
 }
 
-fn process(spec: &Spec) -> Result<(), SpecError> {
+fn process(spec: &Spec) -> Result<&Process, SpecError> {
     let p = spec.process().as_ref().ok_or_else(|| SpecError::invalid("process", "missing"))?;
     match p.args() {
         None => return Err(SpecError::invalid("process.args", "missing")),
@@ -86,7 +91,7 @@ fn process(spec: &Spec) -> Result<(), SpecError> {
     if p.exec_cpu_affinity().is_some() {
         return Err(SpecError::invalid("process.execCPUAffinity", "not supported"));
     }
-    Ok(())
+    Ok(p)
 }
 
 fn mounts(spec: &Spec) -> Result<(), SpecError> {

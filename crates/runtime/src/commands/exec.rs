@@ -105,7 +105,7 @@ pub fn parse_user(s: &str) -> Result<(u32, Option<u32>), ExecError> {
 
 /// The process to run: the --process document, or the container's own process with the
 /// command and flags applied (its capabilities, no_new_privs and rlimits stay).
-fn plan_process(spec: &Spec, a: &ExecArgs) -> Result<Process, ExecError> {
+fn plan_process(own: &Process, a: &ExecArgs) -> Result<Process, ExecError> {
     if let Some(p) = &a.process {
         let bytes = std::fs::read(p).map_err(|e| ExecError::Config(format!("--process {}: {e}", p.display())))?;
         return serde_json::from_slice(&bytes).map_err(|e| ExecError::Config(format!("--process {}: {e}", p.display())));
@@ -113,7 +113,7 @@ fn plan_process(spec: &Spec, a: &ExecArgs) -> Result<Process, ExecError> {
     if a.command.is_empty() {
         return Err(ExecError::Config("exec needs a command".into()));
     }
-    let mut p = spec.process().clone().ok_or_else(|| ExecError::Config("the container has no process".into()))?;
+    let mut p = own.clone();
     p.set_args(Some(a.command.clone()));
     p.set_terminal(Some(a.tty));
     p.set_console_size(None);
@@ -154,7 +154,7 @@ fn exec(g: &Global<'_>, a: &ExecArgs) -> Result<i32, ExecError> {
     }
     let bundle = spec::load(&rec.bundle)?;
     let spec: &Spec = &bundle.spec;
-    let process = plan_process(spec, a)?;
+    let process = plan_process(&bundle.process, a)?;
     let terminal = process.terminal().unwrap_or(false);
     let console = match (&a.console_socket, terminal) {
         (Some(p), true) => Some(connect_console(p)?),
