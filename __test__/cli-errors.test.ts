@@ -1,11 +1,36 @@
 import test from 'ava'
 import { errorJson, toErrorReport } from '../src/cli/error-output'
-import { CliError } from '../src/errors'
+import { CliError, fromNative, isErrorCode } from '../src/errors'
+import { EXIT_STATUS, RUNTIME_KINDS } from '../src/generated/error-codes'
 import { exitCodeForKind, parseRuntimeLog, runOutcome } from '../src/runtime/log'
 
-test('CliError keeps its code and exit status; 125 by default', (t) => {
-  t.deepEqual(toErrorReport(new CliError('x', 'msg')), { code: 'x', message: 'msg', exitCode: 125 })
-  t.deepEqual(toErrorReport(new CliError('runtime_not_found', 'nope', 127)), { code: 'runtime_not_found', message: 'nope', exitCode: 127 })
+test("CliError keeps its code; its exit status is the code's unless given", (t) => {
+  t.deepEqual(toErrorReport(new CliError('invalid_flag', 'msg')), { code: 'invalid_flag', message: 'msg', exitCode: 125 })
+  t.deepEqual(toErrorReport(new CliError('runtime_not_found', 'nope')), { code: 'runtime_not_found', message: 'nope', exitCode: 127 })
+  t.is(new CliError('no_such_container', 'x').exitCode, 1)
+  t.is(new CliError('container_not_running', 'x', 125).exitCode, 125)
+})
+
+test('the generated codes: docker statuses only, a runtime_ code for every kind', (t) => {
+  for (const [code, exit] of Object.entries(EXIT_STATUS)) t.true([1, 125, 126, 127].includes(exit), code)
+  for (const k of RUNTIME_KINDS) t.true(isErrorCode(`runtime_${k}`), k)
+  t.true(isErrorCode('no_such_container'))
+  t.false(isErrorCode('exit'))
+  t.false(isErrorCode('toString'))
+  t.false(isErrorCode(undefined))
+})
+
+test("napi errors: their code property makes a CliError with the code's status; others pass through", (t) => {
+  const coded = Object.assign(new Error('no such container: x'), { code: 'no_such_container' })
+  const e = fromNative(coded)
+  t.true(e instanceof CliError)
+  t.deepEqual(toErrorReport(e), { code: 'no_such_container', message: 'no such container: x', exitCode: 1 })
+  // napi-rs's own statuses (GenericFailure, InvalidArg) are no contract code: left as they are.
+  const plain = Object.assign(new Error('bad'), { code: 'InvalidArg' })
+  t.is(fromNative(plain), plain)
+  const own = new CliError('invalid_image', 'x')
+  t.is(fromNative(own), own)
+  t.is(fromNative('text'), 'text')
 })
 
 test('oclif parse errors are bad input: 125', (t) => {
@@ -25,13 +50,19 @@ test('anything else is an internal failure: 125', (t) => {
 })
 
 test('the JSON error shape', (t) => {
-  t.deepEqual(errorJson({ code: 'c', message: 'm', exitCode: 125 }), { error: { code: 'c', message: 'm' } })
+  t.deepEqual(errorJson({ code: 'invalid_flag', message: 'm', exitCode: 125 }), { error: { code: 'invalid_flag', message: 'm' } })
 })
 
 test('runtime error kinds map to docker statuses', (t) => {
   t.is(exitCodeForKind('not_found'), 127)
   t.is(exitCodeForKind('permission'), 126)
-  for (const k of ['config', 'rootfs', 'namespace', 'cgroup', 'mount', 'user', 'process', 'state', 'internal', 'other']) t.is(exitCodeForKind(k), 125)
+  for (const k of ['config', 'rootfs', 'namespace', 'cgroup', 'mount', 'user', 'process', 'state', 'internal'] as const) t.is(exitCodeForKind(k), 125)
+})
+
+test("a kind the CLI does not know (another runtime's) is internal: 125", (t) => {
+  const log = parseRuntimeLog('{"level":"error","msg":"odd","kind":"other"}\n{"level":"error","msg":"none"}\n')
+  t.deepEqual(log.error, { kind: 'internal', msg: 'odd' })
+  t.is(runOutcome(log, { exitCode: 1, signal: null }).exitCode, 125)
 })
 
 test('the runtime log: first error line wins; exit line; text lines ignored', (t) => {

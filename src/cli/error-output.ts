@@ -2,10 +2,11 @@
  * The one place where a failure becomes what the user sees: an exit status, a message on
  * stderr, or under `--json` an object {"error":{"code","message"}} on stdout.
  */
-import {EXIT_ENGINE, isCliError} from '../errors'
+import {EXIT_ENGINE, type ErrorCode, isCliError} from '../errors'
 
 export interface ErrorReport {
-  code: string
+  /** 'exit' is no error: oclif asking to exit with a status (reportError writes nothing). */
+  code: ErrorCode | 'exit'
   message: string
   exitCode: number
   /** Already on stderr (printed by the runtime): JSON output only. */
@@ -45,7 +46,7 @@ function stripOclifHint(message: string): string {
 }
 
 /** The JSON shape of an error under --json. */
-export function errorJson(report: ErrorReport): {error: {code: string; message: string}} {
+export function errorJson(report: ErrorReport): {error: {code: ErrorReport['code']; message: string}} {
   return {error: {code: report.code, message: report.message}}
 }
 

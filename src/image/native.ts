@@ -1,24 +1,15 @@
 /**
  * The image half of the napi binding, with its errors turned into CliErrors: the binding
- * prefixes each message with a stable "[code] ".
+ * puts a stable code on each error it throws (src/errors.ts `fromNative`).
  */
 import * as fs from 'node:fs'
 import {hasSubordinateRanges, rootlessMapArgs} from '../container/rootless-maps'
-import {CliError} from '../errors'
+import {fromNative} from '../errors'
 import {native, type Native} from '../native'
 import {runtimePath} from '../runtime/locate'
 
 export type ImageSummary = ReturnType<Native['imageList']>[number]
 export type ImageDetails = ReturnType<Native['imageInspect']>
-
-const CODED = /^\[([a-z_]+)\] ([\s\S]*)$/
-
-export function toCliError(e: unknown): unknown {
-  if (e instanceof CliError) return e
-  const message = e instanceof Error ? e.message : String(e)
-  const m = CODED.exec(message)
-  return m ? new CliError(m[1], m[2]) : e
-}
 
 let helperChosen = false
 
@@ -53,7 +44,7 @@ export function call<T>(f: (n: Native) => T): T {
   try {
     return f(binding())
   } catch (e) {
-    throw toCliError(e)
+    throw fromNative(e)
   }
 }
 
@@ -61,6 +52,6 @@ export async function callAsync<T>(f: (n: Native) => Promise<T>): Promise<T> {
   try {
     return await f(binding())
   } catch (e) {
-    throw toCliError(e)
+    throw fromNative(e)
   }
 }

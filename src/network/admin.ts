@@ -4,7 +4,7 @@
  * (or its {"error":{code,message}}) into typed values or a CliError.
  */
 import {spawnSync} from 'node:child_process'
-import {CliError} from '../errors'
+import {CliError, isErrorCode} from '../errors'
 import {requireRuntime} from '../runtime/locate'
 import {networkDir} from './dir'
 import type {PublishedPort} from './publish'
@@ -50,7 +50,8 @@ function net<T>(args: string[], input?: string): T {
     throw new CliError('network_failed', `tsc-box-runtime net ${args[0]} failed: ${r.stderr.trim() || `exit status ${r.status}`}`)
   }
   const err = (doc as {error?: {code?: string; message?: string}}).error
-  if (err) throw new CliError(err.code ?? 'network_failed', err.message ?? 'network command failed')
+  // The runtime writes the codes of the same Rust enum; one this CLI does not know is network_failed.
+  if (err) throw new CliError(isErrorCode(err.code) ? err.code : 'network_failed', err.message ?? 'network command failed')
   return doc as T
 }
 

@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import {CliError} from '../errors'
+import {CliError, EXIT_ENGINE} from '../errors'
 import {containersDir} from '../container/record'
 import {namesDir} from '../container/names'
 import {childProcess} from '../lazy-modules'
@@ -36,6 +36,7 @@ export function runningPid(runtime: string, stateRoot: string, id: string, ref: 
   } catch {
     state = {}
   }
-  if (r.status !== 0 || state.status !== 'running' || !state.pid) throw new CliError('container_not_running', `container ${ref} is not running`)
+  // 125, not the code's 1 (kill, exec): connect/disconnect have always failed as the engine here.
+  if (r.status !== 0 || state.status !== 'running' || !state.pid) throw new CliError('container_not_running', `container ${ref} is not running`, EXIT_ENGINE)
   return state.pid
 }

@@ -2,10 +2,11 @@
  * Reads the runtime's JSON log (--log-format json) to tell a failure of the runtime (and which
  * kind) from the container's own exit status.
  */
-import {EXIT_CANNOT_INVOKE, EXIT_ENGINE, EXIT_NOT_FOUND} from '../errors'
+import {EXIT_ENGINE, runtimeCode, type RuntimeKind} from '../errors'
+import {EXIT_STATUS, RUNTIME_KINDS} from '../generated/error-codes'
 
 export interface RuntimeErrorLine {
-  kind: string
+  kind: RuntimeKind
   msg: string
 }
 
@@ -33,17 +34,20 @@ export function parseRuntimeLog(text: string): RuntimeLog {
     if (typeof v !== 'object' || v === null) continue
     const o = v as Record<string, unknown>
     if (o.level === 'error' && !out.error)
-      out.error = {kind: typeof o.kind === 'string' ? o.kind : 'internal', msg: typeof o.msg === 'string' ? o.msg : 'runtime failed'}
+      out.error = {kind: runtimeKind(o.kind), msg: typeof o.msg === 'string' ? o.msg : 'runtime failed'}
     else if (o.kind === 'exit' && typeof o.status === 'number') out.exit = {status: o.status, oomKilled: o.oomKilled === true}
   }
   return out
 }
 
-/** docker's statuses for a failure to start the command, by the runtime's error kind. */
-export function exitCodeForKind(kind: string): number {
-  if (kind === 'not_found') return EXIT_NOT_FOUND
-  if (kind === 'permission') return EXIT_CANNOT_INVOKE
-  return EXIT_ENGINE
+/** A kind this CLI does not know (another runtime's, or none) is an internal failure. */
+function runtimeKind(v: unknown): RuntimeKind {
+  return RUNTIME_KINDS.find((k) => k === v) ?? 'internal'
+}
+
+/** docker's statuses for a failure to start the command, by the runtime's error kind (the Rust table, generated). */
+export function exitCodeForKind(kind: RuntimeKind): number {
+  return EXIT_STATUS[runtimeCode(kind)]
 }
 
 export interface ProcessStatus {
@@ -53,7 +57,7 @@ export interface ProcessStatus {
 
 export type RunOutcome =
   | {kind: 'exited'; exitCode: number; oomKilled: boolean}
-  | {kind: 'failed'; exitCode: number; errorKind: string; message: string; fromLog: boolean}
+  | {kind: 'failed'; exitCode: number; errorKind: RuntimeKind; message: string; fromLog: boolean}
 
 /**
  * Decides what `tsc-box run` reports from the runtime's log and its process status. An error

@@ -12,6 +12,7 @@ use tsc_box_containers::resolve::ResolveError;
 use tsc_box_containers::view;
 
 use crate::containers::coded;
+use crate::errors::ErrorCode;
 
 struct Spawned {
     /// Absent where no runtime operation can be needed (a root caller removing files only).
@@ -89,7 +90,7 @@ fn store(data_root: String, run_dir: String) -> Paths {
 /// `rm [-f]` of the container with this full id: processes (with force), runtime state,
 /// writable layer, directory, name, user-namespace block.
 #[napi]
-pub fn container_remove(runtime: String, data_root: String, run_dir: String, id: String, force: bool, tree_maps: Vec<String>) -> napi::Result<()> {
+pub fn container_remove(runtime: String, data_root: String, run_dir: String, id: String, force: bool, tree_maps: Vec<String>) -> napi::Result<(), ErrorCode> {
     let paths = store(data_root, run_dir);
     let v = view::by_id(&paths, &id).ok_or_else(|| coded(&ResolveError::NoSuch(id.clone())))?;
     remove::remove_container(&paths, &v, force, &ops(Some(runtime), &paths, tree_maps)).map_err(|e| coded(&e))
@@ -98,14 +99,14 @@ pub fn container_remove(runtime: String, data_root: String, run_dir: String, id:
 /// What `run`/`create` made for a container the runtime holds nothing of (a failed or --rm
 /// `run`, a directory a killed `run` left): writable layer, directory, name, block.
 #[napi]
-pub fn container_remove_files(data_root: String, id: String, name: String, runtime: Option<String>, tree_maps: Vec<String>) -> napi::Result<()> {
+pub fn container_remove_files(data_root: String, id: String, name: String, runtime: Option<String>, tree_maps: Vec<String>) -> napi::Result<(), ErrorCode> {
     let paths = store(data_root, String::new());
     remove::remove_files(&paths, &id, &name, &ops(runtime, &paths, tree_maps)).map_err(|e| coded(&e))
 }
 
 /// Unmounts an overlay directory made for a container and, with `remove`, deletes it.
 #[napi]
-pub fn overlay_release(dir: String, remove: bool, runtime: Option<String>, tree_maps: Vec<String>) -> napi::Result<()> {
+pub fn overlay_release(dir: String, remove: bool, runtime: Option<String>, tree_maps: Vec<String>) -> napi::Result<(), ErrorCode> {
     let o = Spawned { runtime, runtime_root: PathBuf::new(), tree_maps };
     remove::release_overlay(Path::new(&dir), remove, &o).map_err(|e| coded(&e))
 }

@@ -1,20 +1,23 @@
 //! The CLI's container store (tsc_box_containers) for the TypeScript commands: paths, which
 //! container a reference means, its state, and users inside it. The same code answers
-//! `tsc-box-runtime --cli exec`, so both doors agree. Failures are "[code:exit] message"
-//! (src/lifecycle/native.ts turns them into CliErrors); views travel as JSON so that their
+//! `tsc-box-runtime --cli exec`, so both doors agree. Failures carry their code as the JS
+//! error's `code` (src/container/store.ts turns them into CliErrors); views travel as JSON so that their
 //! nulls stay nulls in `ps --json` and friends.
 use std::path::{Path, PathBuf};
 
-use napi::{Error, Status};
+use napi::Error;
 use napi_derive::napi;
 use serde_json::json;
 use tsc_box_containers::paths::{self, PathEnv, Paths};
 use tsc_box_containers::record::ContainerRecord;
 use tsc_box_containers::view::ContainerView;
-use tsc_box_containers::{creation, resolve, status, user, view, Coded};
+use tsc_box_containers::{creation, resolve, status, user, view, Coded, ErrorCode};
 
-pub(crate) fn coded(e: &impl Coded) -> Error {
-    Error::new(Status::GenericFailure, format!("[{}:{}] {e}", e.code(), e.exit_code()))
+/// The one place a store failure becomes a JS error: its code is the error's `code` property
+/// (crate::errors), which src/container/store.ts turns into a CliError with the code's exit
+/// status. The codes are a JSON contract (`--json`).
+pub(crate) fn coded(e: &impl Coded) -> Error<ErrorCode> {
+    Error::new(e.code(), e.to_string())
 }
 
 #[napi(object)]
@@ -45,7 +48,7 @@ pub fn containers_resolve_paths(root: Option<String>, env: PathInputs) -> StoreP
 }
 
 #[napi]
-pub fn containers_ensure_own_run_dir(run_dir: String, uid: u32) -> napi::Result<()> {
+pub fn containers_ensure_own_run_dir(run_dir: String, uid: u32) -> napi::Result<(), ErrorCode> {
     paths::ensure_own_run_dir(Path::new(&run_dir), uid).map_err(|e| coded(&e))
 }
 
@@ -62,7 +65,7 @@ fn view_json(v: &ContainerView) -> serde_json::Value {
 /// The container a reference (id, name, unique id prefix) means, as JSON. With the run
 /// directory, a foreground run's record is checked against the runtime's state.
 #[napi]
-pub fn container_resolve(data_root: String, reference: String, run_dir: Option<String>) -> napi::Result<String> {
+pub fn container_resolve(data_root: String, reference: String, run_dir: Option<String>) -> napi::Result<String, ErrorCode> {
     let v = resolve::resolve_container(&store(&data_root, run_dir.as_deref().unwrap_or("")), &reference).map_err(|e| coded(&e))?;
     Ok(view_json(&v).to_string())
 }
@@ -83,8 +86,8 @@ pub fn container_list(data_root: String, runtime_root: Option<String>) -> String
 /// The first step of `run`/`create`: `containers/<id>/` with `record` (a ContainerRecord as
 /// JSON) in state `creating`, this process its creator. Returns the directory.
 #[napi]
-pub fn container_begin(data_root: String, record: String) -> napi::Result<String> {
-    let rec: ContainerRecord = serde_json::from_str(&record).map_err(|e| Error::new(Status::InvalidArg, format!("container record: {e}")))?;
+pub fn container_begin(data_root: String, record: String) -> napi::Result<String, ErrorCode> {
+    let rec: ContainerRecord = serde_json::from_str(&record).map_err(|e| Error::new(ErrorCode::Internal, format!("container record: {e}")))?;
     let dir = creation::begin(&store(&data_root, ""), rec).map_err(|e| coded(&e))?;
     Ok(dir.to_string_lossy().into_owned())
 }
@@ -138,6 +141,6 @@ impl From<user::ResolvedUser> for ResolvedUser {
 
 /// `-u SPEC` against the texts of a root filesystem's /etc/passwd and /etc/group.
 #[napi]
-pub fn user_resolve(spec: String, passwd: String, group: String) -> napi::Result<ResolvedUser> {
+pub fn user_resolve(spec: String, passwd: String, group: String) -> napi::Result<ResolvedUser, ErrorCode> {
     user::resolve_user(&spec, &user::parse_passwd(&passwd), &user::parse_group(&group)).map(Into::into).map_err(|e| coded(&e))
 }

@@ -2,37 +2,35 @@
 //! and mounting a container's root filesystem over an image's layers. Slow work (building,
 //! unpacking, collecting, copying) runs on libuv's thread pool as AsyncTasks.
 //!
-//! Errors carry a stable code for the CLI as a "[code] " prefix of the message.
+//! Errors carry their stable code (crate::errors) as the JS error's `code` property.
 use napi::bindgen_prelude::*;
 use napi::{Env, Task};
 use napi_derive::napi;
+
+use crate::errors::{fail, CodedResult as Result, ErrorCode, Pending};
 use std::path::PathBuf;
 use tsc_box_image::fromhost::{self, FromHostError};
 use tsc_box_image::overlay::{self, OverlayError, OverlayPaths};
 use tsc_box_image::store::{ImageRecord, Index, PruneReport};
 use tsc_box_image::{Digest, Store, StoreError};
 
-fn fail(code: &str, msg: impl std::fmt::Display) -> Error {
-    Error::new(Status::GenericFailure, format!("[{code}] {msg}"))
-}
-
-fn store_code(e: &StoreError) -> &'static str {
+fn store_code(e: &StoreError) -> ErrorCode {
     match e {
-        StoreError::NoSuchImage(_) => "image_not_found",
-        StoreError::Ambiguous(_) => "image_ambiguous",
-        StoreError::BadReference(_, _) => "invalid_reference",
-        StoreError::BlobMismatch { .. } | StoreError::BlobTooLarge(_, _) => "blob_mismatch",
-        StoreError::MissingBlob(_) => "blob_missing",
-        StoreError::Manifest(_) | StoreError::Digest(_) => "invalid_image",
-        StoreError::Unpack(_, _) => "layer_rejected",
-        StoreError::CorruptIndex(_, _) => "store_corrupt",
-        StoreError::Io(_, _) | StoreError::Lock(_, _) => "store_io",
+        StoreError::NoSuchImage(_) => ErrorCode::ImageNotFound,
+        StoreError::Ambiguous(_) => ErrorCode::ImageAmbiguous,
+        StoreError::BadReference(_, _) => ErrorCode::InvalidReference,
+        StoreError::BlobMismatch { .. } | StoreError::BlobTooLarge(_, _) => ErrorCode::BlobMismatch,
+        StoreError::MissingBlob(_) => ErrorCode::BlobMissing,
+        StoreError::Manifest(_) | StoreError::Digest(_) => ErrorCode::InvalidImage,
+        StoreError::Unpack(_, _) => ErrorCode::LayerRejected,
+        StoreError::CorruptIndex(_, _) => ErrorCode::StoreCorrupt,
+        StoreError::Io(_, _) | StoreError::Lock(_, _) => ErrorCode::StoreIo,
         // The failure's own code: the leftover is said in the message.
         StoreError::Cleanup(inner, _) => store_code(inner),
     }
 }
 
-pub(crate) fn store_err(e: StoreError) -> Error {
+pub(crate) fn store_err(e: StoreError) -> Error<ErrorCode> {
     fail(store_code(&e), e)
 }
 
@@ -171,7 +169,7 @@ pub fn image_untag(root: String, reference: String) -> Result<String> {
 #[napi]
 pub fn image_remove(root: String, digest: String) -> Result<ImageSummary> {
     let store = open(&root)?;
-    let d = Digest::parse(&digest).map_err(|e| fail("invalid_reference", e))?;
+    let d = Digest::parse(&digest).map_err(|e| fail(ErrorCode::InvalidReference, e))?;
     let idx = store.index().map_err(store_err)?;
     let r = store.remove_image(&d).map_err(store_err)?;
     Ok(summary(&store, &idx, &r))
@@ -181,7 +179,7 @@ pub fn image_remove(root: String, digest: String) -> Result<ImageSummary> {
 #[napi]
 pub fn image_remove_dangling(root: String, keep: Vec<String>) -> Result<Vec<ImageSummary>> {
     let store = open(&root)?;
-    let keep = keep.iter().map(|k| Digest::parse(k)).collect::<std::result::Result<Vec<_>, _>>().map_err(|e| fail("invalid_reference", e))?;
+    let keep = keep.iter().map(|k| Digest::parse(k)).collect::<std::result::Result<Vec<_>, _>>().map_err(|e| fail(ErrorCode::InvalidReference, e))?;
     let idx = store.index().map_err(store_err)?;
     let removed = store.remove_dangling(&keep).map_err(store_err)?;
     Ok(removed.iter().map(|r| summary(&store, &idx, r)).collect())
@@ -191,16 +189,24 @@ pub fn image_remove_dangling(root: String, keep: Vec<String>) -> Result<Vec<Imag
 pub struct Job<T: Send + 'static, J: ToNapiValue + TypeName> {
     work: Option<Box<dyn FnOnce() -> Result<T> + Send>>,
     convert: fn(T) -> J,
+    failed: Option<Pending>,
 }
 
 impl<T: Send + 'static, J: ToNapiValue + TypeName> Task for Job<T, J> {
     type Output = T;
     type JsValue = J;
-    fn compute(&mut self) -> Result<T> {
-        (self.work.take().expect("job computed twice"))()
+    fn compute(&mut self) -> napi::Result<T> {
+        (self.work.take().expect("job computed twice"))().map_err(|e| {
+            let (pending, plain) = Pending::split(e);
+            self.failed = Some(pending);
+            plain
+        })
     }
-    fn resolve(&mut self, _env: Env, output: T) -> Result<J> {
+    fn resolve(&mut self, _env: Env, output: T) -> napi::Result<J> {
         Ok((self.convert)(output))
+    }
+    fn reject(&mut self, env: Env, err: napi::Error) -> napi::Result<J> {
+        Err(self.failed.take().map_or(err, |p| p.into_js(env)))
     }
 }
 
@@ -208,7 +214,7 @@ pub(crate) fn job<T>(f: impl FnOnce() -> Result<T> + Send + 'static) -> AsyncTas
 where
     T: Send + 'static + ToNapiValue + TypeName,
 {
-    AsyncTask::new(Job { work: Some(Box::new(f)), convert: |t| t })
+    AsyncTask::new(Job { work: Some(Box::new(f)), convert: |t| t, failed: None })
 }
 
 #[napi(object)]
@@ -240,12 +246,12 @@ pub fn image_gc(root: String) -> AsyncTask<Job<GcReport, GcReport>> {
     job(move || open(&root)?.gc().map(GcReport::from).map_err(store_err))
 }
 
-fn from_host_err(e: FromHostError) -> Error {
+fn from_host_err(e: FromHostError) -> Error<ErrorCode> {
     match e {
         FromHostError::Store(s) => store_err(s),
-        FromHostError::Elf(e) => fail("from_host_elf", e),
-        e @ (FromHostError::NotExecutable(_) | FromHostError::NotAbsolute(_) | FromHostError::NoBinary) => fail("from_host_input", e),
-        e => fail("from_host", e),
+        FromHostError::Elf(e) => fail(ErrorCode::FromHostElf, e),
+        e @ (FromHostError::NotExecutable(_) | FromHostError::NotAbsolute(_) | FromHostError::NoBinary) => fail(ErrorCode::FromHostInput, e),
+        e => fail(ErrorCode::FromHost, e),
     }
 }
 
@@ -260,8 +266,8 @@ pub fn image_from_host(root: String, binaries: Vec<String>, add: Vec<String>, re
     })
 }
 
-fn overlay_err(e: OverlayError) -> Error {
-    fail("rootfs_mount", e)
+fn overlay_err(e: OverlayError) -> Error<ErrorCode> {
+    fail(ErrorCode::RootfsMount, e)
 }
 
 /// Mounts a container's root filesystem at `merged`: an overlay of `lower` (topmost first)
@@ -279,18 +285,18 @@ pub fn rootfs_mount(lower: Vec<String>, upper: String, work: String, merged: Str
     })
 }
 
-fn archive_code(e: &tsc_box_image::archive::ArchiveError) -> &'static str {
+fn archive_code(e: &tsc_box_image::archive::ArchiveError) -> ErrorCode {
     use tsc_box_image::archive::ArchiveError as A;
     match e {
         A::Store(s) => store_code(s),
-        A::Manifest(_) => "invalid_image",
-        A::Io(_, _) => "archive_io",
+        A::Manifest(_) => ErrorCode::InvalidImage,
+        A::Io(_, _) => ErrorCode::ArchiveIo,
         A::Cleanup(inner, _) => archive_code(inner),
-        _ => "invalid_archive",
+        _ => ErrorCode::InvalidArchive,
     }
 }
 
-fn archive_err(e: tsc_box_image::archive::ArchiveError) -> Error {
+fn archive_err(e: tsc_box_image::archive::ArchiveError) -> Error<ErrorCode> {
     fail(archive_code(&e), e)
 }
 
@@ -330,7 +336,7 @@ pub fn image_save(root: String, items: Vec<SaveItem>, file: String, format: Stri
     let format = match format.as_str() {
         "oci-archive" => Format::OciArchive,
         "docker-archive" => Format::DockerArchive,
-        other => return Err(fail("invalid_flag", format!("unknown archive format {other:?}: expected oci-archive or docker-archive"))),
+        other => return Err(fail(ErrorCode::InvalidFlag, format!("unknown archive format {other:?}: expected oci-archive or docker-archive"))),
     };
     Ok(job(move || {
         let store = open(&root)?;
@@ -349,7 +355,7 @@ pub fn image_save(root: String, items: Vec<SaveItem>, file: String, format: Stri
 pub fn image_adopt_blob(root: String, file: String, digest: String, size: f64) -> AsyncTask<Job<(), ()>> {
     job(move || {
         let store = open(&root)?;
-        let d = Digest::parse(&digest).map_err(|e| fail("invalid_image", e))?;
+        let d = Digest::parse(&digest).map_err(|e| fail(ErrorCode::InvalidImage, e))?;
         store.adopt_file(std::path::Path::new(&file), &d, size as u64).map_err(store_err)
     })
 }
@@ -358,7 +364,7 @@ pub fn image_adopt_blob(root: String, file: String, digest: String, size: f64) -
 #[napi]
 pub fn image_has_blob(root: String, digest: String, size: f64) -> Result<bool> {
     let store = open(&root)?;
-    let d = Digest::parse(&digest).map_err(|e| fail("invalid_image", e))?;
+    let d = Digest::parse(&digest).map_err(|e| fail(ErrorCode::InvalidImage, e))?;
     Ok(store.has_blob(&d, size as u64))
 }
 
@@ -368,7 +374,7 @@ pub fn image_has_blob(root: String, digest: String, size: f64) -> Result<bool> {
 pub fn image_import(root: String, digest: String, size: f64, media_type: String, refs: Vec<String>) -> AsyncTask<Job<ImageSummary, ImageSummary>> {
     job(move || {
         let store = open(&root)?;
-        let d = Digest::parse(&digest).map_err(|e| fail("invalid_image", e))?;
+        let d = Digest::parse(&digest).map_err(|e| fail(ErrorCode::InvalidImage, e))?;
         let blob = tsc_box_image::manifest::Blob { digest: d, size: size as u64, media_type };
         let r = store.import(&blob, &refs).map_err(store_err)?;
         summary_of(&store, &r)
@@ -402,7 +408,7 @@ pub fn image_follow_abort(token: u32) {
 #[napi]
 pub fn image_has_layer(root: String, diff_id: String) -> Result<bool> {
     let store = open(&root)?;
-    let d = Digest::parse(&diff_id).map_err(|e| fail("invalid_image", e))?;
+    let d = Digest::parse(&diff_id).map_err(|e| fail(ErrorCode::InvalidImage, e))?;
     Ok(store.layer_path(&d).is_dir())
 }
 
@@ -414,7 +420,7 @@ static TALLIES: std::sync::Mutex<Option<std::collections::HashMap<u32, tsc_box_i
 /// `imageTallyEnd`. Fails when TSC_BOX_IMAGE_MAX_BYTES is not a valid amount.
 #[napi]
 pub fn image_tally_new() -> Result<u32> {
-    let tally = tsc_box_image::unpack::ImageTally::from_env().map_err(|e| fail("layer_rejected", e))?;
+    let tally = tsc_box_image::unpack::ImageTally::from_env().map_err(|e| fail(ErrorCode::LayerRejected, e))?;
     let t = NEXT_FOLLOW.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     TALLIES.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert_with(Default::default).insert(t, tally);
     Ok(t)
@@ -436,17 +442,17 @@ pub fn image_unpack_download(root: String, file: String, digest: String, size: f
         let flag = follow_flag(token);
         let result = (|| {
             let store = open(&root)?;
-            let d = Digest::parse(&digest).map_err(|e| fail("invalid_image", e))?;
-            let diff = Digest::parse(&diff_id).map_err(|e| fail("invalid_image", e))?;
+            let d = Digest::parse(&digest).map_err(|e| fail(ErrorCode::InvalidImage, e))?;
+            let diff = Digest::parse(&diff_id).map_err(|e| fail(ErrorCode::InvalidImage, e))?;
             let blob = tsc_box_image::manifest::Blob { digest: d, size: size as u64, media_type: String::new() };
             let image = match tally {
-                None => tsc_box_image::unpack::ImageTally::from_env().map_err(|e| fail("layer_rejected", e))?,
+                None => tsc_box_image::unpack::ImageTally::from_env().map_err(|e| fail(ErrorCode::LayerRejected, e))?,
                 Some(t) => TALLIES
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())
                     .as_ref()
                     .and_then(|m| m.get(&t).cloned())
-                    .ok_or_else(|| fail("layer_rejected", format!("no image tally {t}: call imageTallyNew first")))?,
+                    .ok_or_else(|| fail(ErrorCode::LayerRejected, format!("no image tally {t}: call imageTallyNew first")))?,
             };
             image.counting(|| store.unpack_download(std::path::Path::new(&file), &blob, &diff, &flag)).map_err(store_err)
         })();

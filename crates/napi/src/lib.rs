@@ -8,6 +8,7 @@ mod cgroup_stats;
 mod cgroup_validate;
 mod container_remove;
 mod containers;
+mod errors;
 mod host;
 mod image;
 mod process;

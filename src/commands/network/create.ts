@@ -7,7 +7,7 @@ import {CliError} from '../../errors'
 import {createNetwork, type CreateOptions, type NetworkInfo} from '../../network/admin'
 
 /** docker's repeatable --subnet/--gateway: at most one of each family. */
-function byFamily(values: string[] | undefined, what: string, isV6: (v: string) => boolean): {v4?: string; v6?: string} {
+function byFamily(values: string[] | undefined, what: 'subnet' | 'gateway', isV6: (v: string) => boolean): {v4?: string; v6?: string} {
   const out: {v4?: string; v6?: string} = {}
   for (const v of values ?? []) {
     const key = isV6(v) ? 'v6' : 'v4'

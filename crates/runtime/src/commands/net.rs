@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
+use tsc_box_containers::ErrorCode;
 use tsc_box_net::admin::{self, AdminError, CreateOpts};
 use tsc_box_net::attach::AttachError;
 use tsc_box_net::store::StoreError;
@@ -50,23 +51,23 @@ pub enum NetOp {
 }
 
 /// The stable code of a failure, for the CLI's --json errors and tests.
-fn code(e: &AdminError) -> &'static str {
+fn code(e: &AdminError) -> ErrorCode {
     match e {
-        AdminError::Cidr(_) | AdminError::Cidr6(_) => "invalid_subnet",
-        AdminError::Store(StoreError::Overlap6 { .. }) => "subnet_overlap",
-        AdminError::Store(StoreError::Gateway6 { .. }) | AdminError::Gateway6WithoutIpv6(_) => "invalid_gateway",
-        AdminError::NoHostIpv6(_) => "ipv6_unavailable",
-        AdminError::Store(StoreError::NotFound(_)) | AdminError::Attach(AttachError::Store(StoreError::NotFound(_))) => "network_not_found",
-        AdminError::Store(StoreError::Exists(_)) => "network_exists",
-        AdminError::Store(StoreError::Overlap { .. }) => "subnet_overlap",
-        AdminError::Store(StoreError::BadName(_) | StoreError::Reserved(_)) => "invalid_network_name",
-        AdminError::Store(StoreError::Gateway { .. }) => "invalid_gateway",
-        AdminError::Store(StoreError::BridgeTaken { .. }) | AdminError::Netlink(_) => "invalid_bridge",
-        AdminError::InUse { .. } => "network_in_use",
-        AdminError::Default(_) => "network_default",
-        AdminError::Mtu(_) => "invalid_mtu",
-        AdminError::Nft(_) => "nftables",
-        _ => "network_failed",
+        AdminError::Cidr(_) | AdminError::Cidr6(_) => ErrorCode::InvalidSubnet,
+        AdminError::Store(StoreError::Overlap6 { .. }) => ErrorCode::SubnetOverlap,
+        AdminError::Store(StoreError::Gateway6 { .. }) | AdminError::Gateway6WithoutIpv6(_) => ErrorCode::InvalidGateway,
+        AdminError::NoHostIpv6(_) => ErrorCode::Ipv6Unavailable,
+        AdminError::Store(StoreError::NotFound(_)) | AdminError::Attach(AttachError::Store(StoreError::NotFound(_))) => ErrorCode::NetworkNotFound,
+        AdminError::Store(StoreError::Exists(_)) => ErrorCode::NetworkExists,
+        AdminError::Store(StoreError::Overlap { .. }) => ErrorCode::SubnetOverlap,
+        AdminError::Store(StoreError::BadName(_) | StoreError::Reserved(_)) => ErrorCode::InvalidNetworkName,
+        AdminError::Store(StoreError::Gateway { .. }) => ErrorCode::InvalidGateway,
+        AdminError::Store(StoreError::BridgeTaken { .. }) | AdminError::Netlink(_) => ErrorCode::InvalidBridge,
+        AdminError::InUse { .. } => ErrorCode::NetworkInUse,
+        AdminError::Default(_) => ErrorCode::NetworkDefault,
+        AdminError::Mtu(_) => ErrorCode::InvalidMtu,
+        AdminError::Nft(_) => ErrorCode::Nftables,
+        _ => ErrorCode::NetworkFailed,
     }
 }
 
@@ -113,7 +114,7 @@ pub fn run(a: &NetArgs) -> i32 {
             0
         }
         Err(e) => {
-            println!("{}", serde_json::json!({"error": {"code": code(&e), "message": e.to_string()}}));
+            println!("{}", serde_json::json!({"error": {"code": code(&e).as_str(), "message": e.to_string()}}));
             1
         }
     }

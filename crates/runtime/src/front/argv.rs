@@ -2,7 +2,7 @@
 //! the container (everything after it is the command, untouched). Same messages and codes for
 //! unknown flags and missing values.
 
-use super::FrontError;
+use super::{ErrorCode, FrontError};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -59,11 +59,11 @@ impl Parsed {
 }
 
 fn unknown(token: &str, command: &str) -> FrontError {
-    FrontError::usage("unknown_flag", &format!("unknown flag: {token}\nSee 'tsc-box {command} --help'."))
+    FrontError::usage(ErrorCode::UnknownFlag, &format!("unknown flag: {token}\nSee 'tsc-box {command} --help'."))
 }
 
 fn needs_value(token: &str) -> FrontError {
-    FrontError::usage("flag_needs_value", &format!("flag needs an argument: {token}"))
+    FrontError::usage(ErrorCode::FlagNeedsValue, &format!("flag needs an argument: {token}"))
 }
 
 fn parse(argv: &[String], flags: &[Flag], command: &str) -> Result<Parsed, FrontError> {
@@ -90,7 +90,7 @@ fn parse(argv: &[String], flags: &[Flag], command: &str) -> Result<Parsed, Front
                 (Kind::Bool, None) => p.bools.push((f.long, true)),
                 (Kind::Bool, Some(v)) => {
                     if v != "true" && v != "false" {
-                        return Err(FrontError::usage("invalid_flag", &format!("invalid value \"{v}\" for --{name}: expected true or false")));
+                        return Err(FrontError::usage(ErrorCode::InvalidFlag, &format!("invalid value \"{v}\" for --{name}: expected true or false")));
                     }
                     p.bools.push((f.long, v == "true"));
                 }
@@ -219,11 +219,11 @@ mod tests {
     #[test]
     fn bad_flags_are_named() {
         let e = exec(&v(&["--bogus", "c", "sh"])).unwrap_err();
-        assert_eq!((e.code(), e.to_string()), ("unknown_flag".into(), "unknown flag: --bogus\nSee 'tsc-box exec --help'.".into()));
+        assert_eq!((e.code().as_str().to_string(), e.to_string()), ("unknown_flag".into(), "unknown flag: --bogus\nSee 'tsc-box exec --help'.".into()));
         assert_eq!(exec(&v(&["-x"])).unwrap_err().to_string(), "unknown flag: -x\nSee 'tsc-box exec --help'.");
         assert_eq!(exec(&v(&["-e"])).unwrap_err().to_string(), "flag needs an argument: -e");
-        assert_eq!(exec(&v(&["--user"])).unwrap_err().code(), "flag_needs_value");
-        assert_eq!(exec(&v(&["--json=yes"])).unwrap_err().code(), "invalid_flag");
+        assert_eq!(exec(&v(&["--user"])).unwrap_err().code().as_str(), "flag_needs_value");
+        assert_eq!(exec(&v(&["--json=yes"])).unwrap_err().code().as_str(), "invalid_flag");
     }
 
     #[test]

@@ -4,15 +4,17 @@
 use tsc_box_containers::remove::RemoveError;
 use tsc_box_containers::resolve::ResolveError;
 use tsc_box_containers::user::UserError;
+pub use tsc_box_containers::ErrorCode;
 use tsc_box_containers::{Coded, EXIT_ENGINE};
 
 use crate::error::CmdError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum FrontError {
-    /// Bad input the CLI itself refuses (exit 125 unless said otherwise).
+    /// Bad input the CLI itself refuses, or a container not in a state for the command: the
+    /// code's exit status.
     #[error("{msg}")]
-    Input { code: &'static str, msg: String, exit: i32 },
+    Input { code: ErrorCode, msg: String },
     #[error(transparent)]
     Resolve(#[from] ResolveError),
     #[error(transparent)]
@@ -28,33 +30,25 @@ pub enum FrontError {
 }
 
 impl FrontError {
-    pub fn usage(code: &'static str, msg: &str) -> FrontError {
-        FrontError::Input { code, msg: msg.to_string(), exit: EXIT_ENGINE }
+    pub fn usage(code: ErrorCode, msg: &str) -> FrontError {
+        FrontError::Input { code, msg: msg.to_string() }
     }
 
-    pub fn code(&self) -> String {
+    /// The same codes as the Node CLI's (one enum, tsc-box-errors).
+    pub fn code(&self) -> ErrorCode {
         match self {
-            FrontError::Input { code, .. } => (*code).to_string(),
-            FrontError::Resolve(e) => e.code().to_string(),
-            FrontError::User(e) => e.code().to_string(),
-            FrontError::Remove(e) => e.code().to_string(),
+            FrontError::Input { code, .. } => *code,
+            FrontError::Resolve(e) => e.code(),
+            FrontError::User(e) => e.code(),
+            FrontError::Remove(e) => e.code(),
             FrontError::Shown(e) => e.code(),
-            FrontError::Runtime(e) => format!("runtime_{}", e.kind().as_str()),
+            FrontError::Runtime(e) => ErrorCode::runtime(e.kind()),
         }
     }
 
+    /// The code's status: a runtime failure is 126/127 for a command that cannot run, else 125.
     pub fn exit_code(&self) -> i32 {
-        match self {
-            FrontError::Input { exit, .. } => *exit,
-            FrontError::Resolve(e) => e.exit_code(),
-            FrontError::User(e) => e.exit_code(),
-            FrontError::Remove(e) => e.exit_code(),
-            FrontError::Shown(e) => e.exit_code(),
-            FrontError::Runtime(e) => match e.kind().exit_status() {
-                1 => EXIT_ENGINE,
-                s => s,
-            },
-        }
+        self.code().exit_status()
     }
 
     /// Writes the report and returns the exit status.
@@ -63,7 +57,7 @@ impl FrontError {
             eprintln!("tsc-box: {self}");
         }
         if json {
-            println!("{}", serde_json::json!({"error": {"code": self.code(), "message": self.to_string()}}));
+            println!("{}", serde_json::json!({"error": {"code": self.code().as_str(), "message": self.to_string()}}));
         }
         self.exit_code()
     }
@@ -77,10 +71,14 @@ mod tests {
     #[test]
     fn runtime_kinds_map_to_docker_statuses() {
         let e = |k| FrontError::Runtime(CmdError::other(k, "x"));
-        assert_eq!((e(Kind::NotFound).code(), e(Kind::NotFound).exit_code()), ("runtime_not_found".into(), 127));
+        assert_eq!((e(Kind::NotFound).code().as_str(), e(Kind::NotFound).exit_code()), ("runtime_not_found", 127));
         assert_eq!(e(Kind::Permission).exit_code(), 126);
         assert_eq!(e(Kind::Namespace).exit_code(), 125);
         let no = FrontError::Resolve(ResolveError::NoSuch("x".into()));
-        assert_eq!((no.code(), no.exit_code()), ("no_such_container".into(), 1));
+        assert_eq!((no.code().as_str(), no.exit_code()), ("no_such_container", 1));
+        let usage = FrontError::usage(ErrorCode::InvalidEnv, "x");
+        assert_eq!((usage.code().as_str(), usage.exit_code()), ("invalid_env", EXIT_ENGINE));
+        let shown = FrontError::Shown(Box::new(FrontError::Input { code: ErrorCode::ContainerNotRunning, msg: "x".into() }));
+        assert_eq!((shown.code().as_str(), shown.exit_code()), ("container_not_running", 1));
     }
 }

@@ -4,33 +4,33 @@
 use std::os::fd::AsFd;
 
 use tsc_box_containers::paths::{self, PathEnv};
-use tsc_box_containers::resolve::{resolve_container, EXIT_NO_SUCH};
+use tsc_box_containers::resolve::resolve_container;
 use tsc_box_containers::short_id;
 use tsc_box_containers::user::resolve_in_rootfs;
 use tsc_box_containers::view::State;
 
-use super::{argv, FrontError, Outcome};
+use super::{argv, ErrorCode, FrontError, Outcome};
 use crate::cli::LogFormat;
 use crate::commands::exec::ExecArgs;
 use crate::commands::Global;
 use crate::log::Logger;
 
-fn invalid(code: &'static str, msg: String) -> FrontError {
+fn invalid(code: ErrorCode, msg: String) -> FrontError {
     FrontError::usage(code, &msg)
 }
 
 /// `KEY` alone takes the caller's value (docker's -e KEY).
 fn env_entry(e: &str) -> Result<String, FrontError> {
     if e.is_empty() || e.starts_with('=') {
-        return Err(invalid("invalid_env", format!("invalid environment variable \"{e}\"")));
+        return Err(invalid(ErrorCode::InvalidEnv, format!("invalid environment variable \"{e}\"")));
     }
     Ok(if e.contains('=') { e.to_string() } else { format!("{e}={}", std::env::var(e).unwrap_or_default()) })
 }
 
 /// Without -i the process reads /dev/null, like docker, never the caller's terminal.
 fn stdin_from_null() -> Result<(), FrontError> {
-    let null = std::fs::File::open("/dev/null").map_err(|e| invalid("internal", format!("/dev/null: {e}")))?;
-    nix::unistd::dup2_stdin(&null).map_err(|e| invalid("internal", format!("stdin: {e}")))?;
+    let null = std::fs::File::open("/dev/null").map_err(|e| invalid(ErrorCode::Internal, format!("/dev/null: {e}")))?;
+    nix::unistd::dup2_stdin(&null).map_err(|e| invalid(ErrorCode::Internal, format!("stdin: {e}")))?;
     Ok(())
 }
 
@@ -42,20 +42,20 @@ pub fn run(args: &[String]) -> Result<Outcome, FrontError> {
         return Ok(Outcome::ToNode);
     }
     if p.rest.len() < 2 {
-        return Err(invalid("invalid_usage", "exec needs a container and a command\nSee 'tsc-box exec --help'.".into()));
+        return Err(invalid(ErrorCode::InvalidUsage, "exec needs a container and a command\nSee 'tsc-box exec --help'.".into()));
     }
     let root = p.root();
     let paths = paths::resolve(root.as_deref(), &PathEnv::current());
     let v = resolve_container(&paths, &p.rest[0])?;
     if v.state != State::Running {
         let what = if v.state == State::Paused { "paused" } else { "not running" };
-        return Err(FrontError::Input { code: "container_not_running", msg: format!("container {} is {what}", short_id(&v.id)), exit: EXIT_NO_SUCH });
+        return Err(FrontError::Input { code: ErrorCode::ContainerNotRunning, msg: format!("container {} is {what}", short_id(&v.id)) });
     }
     let env = p.values("env").iter().map(|e| env_entry(e)).collect::<Result<Vec<_>, _>>()?;
     let workdir = p.value("workdir");
     if let Some(w) = workdir {
         if !w.starts_with('/') {
-            return Err(invalid("invalid_workdir", format!("the working directory \"{w}\" is not absolute")));
+            return Err(invalid(ErrorCode::InvalidWorkdir, format!("the working directory \"{w}\" is not absolute")));
         }
     }
     let user = match p.value("user") {

@@ -12,7 +12,7 @@ mod rm;
 use std::ffi::OsString;
 use std::os::unix::process::CommandExt;
 
-pub use error::FrontError;
+pub use error::{ErrorCode, FrontError};
 
 /// The environment variable bin/run.js sets to its own real path: where what this front does
 /// not answer (`--help`, a caller's terminal without -t) goes, through Node.
@@ -33,7 +33,7 @@ pub fn main(args: Vec<OsString>) -> ! {
     };
     let (verb, rest) = match args.split_first() {
         Some((v, r)) => (v.as_str(), r),
-        None => finish(Err(FrontError::usage("invalid_usage", "--cli needs a command")), false),
+        None => finish(Err(FrontError::usage(ErrorCode::InvalidUsage, "--cli needs a command")), false),
     };
     let json = match verb {
         "exec" => argv::json_requested(rest),
@@ -45,10 +45,10 @@ pub fn main(args: Vec<OsString>) -> ! {
         // Like the runtime's own exec: from a view of this binary no container can change.
         "exec" => match tsc_box_core::sys::exe::ensure_sealed() {
             Ok(_) => exec::run(rest),
-            Err(e) => Err(FrontError::usage("internal", &format!("cannot protect the runtime binary from the container: {e}"))),
+            Err(e) => Err(FrontError::usage(ErrorCode::Internal, &format!("cannot protect the runtime binary from the container: {e}"))),
         },
         "rm" => rm::run(rest),
-        other => Err(FrontError::usage("unknown_command", &format!("command {other} not found"))),
+        other => Err(FrontError::usage(ErrorCode::UnknownCommand, &format!("command {other} not found"))),
     };
     match outcome {
         Ok(Outcome::ToNode) => to_node(&raw),
@@ -68,8 +68,11 @@ fn finish(r: Result<i32, FrontError>, json: bool) -> ! {
 /// Hands the command line, as it came (`raw`: the arguments after `--cli`), to the Node CLI.
 fn to_node(raw: &[OsString]) -> ! {
     let Some(js) = std::env::var_os(CLI_JS_ENV) else {
-        finish(Err(FrontError::usage("invalid_usage", "see 'tsc-box --help' (the Node CLI is not known to this front: TSC_BOX_CLI_JS is unset)")), false)
+        finish(
+            Err(FrontError::usage(ErrorCode::InvalidUsage, "see 'tsc-box --help' (the Node CLI is not known to this front: TSC_BOX_CLI_JS is unset)")),
+            false,
+        )
     };
     let err = std::process::Command::new("node").arg("--").arg(js).args(raw).env_remove(CLI_JS_ENV).exec();
-    finish(Err(FrontError::usage("internal", &format!("cannot start node: {err}"))), false)
+    finish(Err(FrontError::usage(ErrorCode::Internal, &format!("cannot start node: {err}"))), false)
 }
