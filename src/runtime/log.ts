@@ -33,8 +33,7 @@ export function parseRuntimeLog(text: string): RuntimeLog {
     }
     if (typeof v !== 'object' || v === null) continue
     const o = v as Record<string, unknown>
-    if (o.level === 'error' && !out.error)
-      out.error = {kind: runtimeKind(o.kind), msg: typeof o.msg === 'string' ? o.msg : 'runtime failed'}
+    if (o.level === 'error' && !out.error) out.error = {kind: runtimeKind(o.kind), msg: typeof o.msg === 'string' ? o.msg : 'runtime failed'}
     else if (o.kind === 'exit' && typeof o.status === 'number') out.exit = {status: o.status, oomKilled: o.oomKilled === true}
   }
   return out
