@@ -1,36 +1,37 @@
 #!/bin/sh
 ':' //; s=$0; [ -L "$s" ] && s=$(readlink -f -- "$s")
-':' //; if [ "$1" = exec ] || [ "$1" = rm ]; then r=${TSC_BOX_RUNTIME:-${s%/*}/../target/runtime/tsc-box-runtime}; case $r in /*) ;; *) r=./$r;; esac; h=; for a; do [ "$a" = --help ] && h=1; done; [ -z "$h" ] && [ -x "$r" ] && TSC_BOX_CLI_JS=$s exec "$r" --cli "$@"; fi
+':' //; case $1 in exec|rm) r=${TSC_BOX_RUNTIME:-${s%/*}/../target/runtime/tsc-box-runtime}; case $r in /*) ;; *) r=./$r;; esac; h=; for a; do [ "$a" = --help ] && h=1; done; [ -z "$h" ] && [ -x "$r" ] && TSC_BOX_CLI_JS=$s exec "$r" --cli "$@";; esac
 ':' //; exec node -- "$s" "$@"
 'use strict'
-// The tsc-box entry: a sh/JavaScript polyglot. As a shell script (the lines above, which
-// JavaScript reads as strings and comments) it hands `exec` and `rm` to the runtime's native
-// front door (`tsc-box-runtime --cli exec|rm`, crates/runtime/src/front/: no Node start at
-// all) and everything else, `--help` included, to Node with this same file; its real path is
-// resolved first (npm link puts a symlink on PATH). Without a built runtime (or with
-// TSC_BOX_RUNTIME naming a missing one) Node runs `exec` and `rm` too.
+// The tsc-box entry: a sh/JavaScript polyglot, dispatching by the command table
+// (src/cli/commands.json). As a shell script (the lines above, which JavaScript reads as strings
+// and comments) it hands the table's `native` commands (the `case` pattern, written from the
+// table by scripts/commands-table.js --write) to the runtime's native front door
+// (`tsc-box-runtime --cli VERB`, crates/runtime/src/front/: no Node start at all) and everything
+// else, `--help` included, to Node with this same file; its real path is resolved first (npm
+// link puts a symlink on PATH). Without a built runtime (or with TSC_BOX_RUNTIME naming a
+// missing one) Node runs the native commands too, through their bundle.
 // `node --` stops Node 20 from taking our own `--env-file FILE` flag for its --env-file option
 // (nodejs/node#54232: it scans argv past the script name, exits 9 on a missing file). Callers
 // that run `node bin/run.js` directly should use `node -- bin/run.js`.
-// Under Node, `run` is dispatched straight to its implementation without loading oclif
-// (which costs ~50 ms of a ~45 ms node start); everything else goes through oclif.
+// Under Node, a command with a `bundle` in the table is dispatched straight to it without
+// loading oclif (which costs ~50 ms of a ~45 ms node start); everything else goes through oclif.
 const path = require('node:path')
 
 const dist = path.join(__dirname, '..', 'dist', 'src')
 const argv = process.argv.slice(2)
 
-// `run`'s code bundled into one file with a V8 code cache (scripts/build-fast.js): resolving and
-// compiling ~25 modules one by one costs ~10 ms, half of the CLI's own start. Falls back to the
-// tsc output when the bundle was not built.
-// The lifecycle's exec/rm fast path is bundled the same way, by the same script.
-function runModule(name = 'run-fast', fallback = path.join(dist, 'run', 'main.js')) {
+// A command's code bundled into one file with a V8 code cache (scripts/build-fast.js): resolving
+// and compiling ~25 modules one by one costs ~10 ms, half of the CLI's own start. Falls back to
+// the tsc output of the bundle's entry when the bundle was not built.
+function runModule(name, entry) {
   const fs = require('node:fs')
   const file = path.join(__dirname, '..', 'dist', `${name}.js`)
   let code
   try {
     code = fs.readFileSync(file, 'utf8')
   } catch {
-    return require(fallback)
+    return require(path.join(__dirname, '..', 'dist', entry.replace(/\.ts$/, '.js')))
   }
   let cachedData
   try {
@@ -70,48 +71,21 @@ async function main() {
     process.stdout.write(`tsc-box/${version} ${process.platform}-${process.arch} node-${process.version}\n`)
     return
   }
-  if (argv[0] === 'run') {
-    const mod = runModule()
-    let result
-    try {
-      result = await mod.runCommand(argv.slice(1))
-    } catch (err) {
-      report(err, mod.jsonRequested(argv.slice(1)), mod)
-      return
-    }
-    if (result.kind === 'help') return viaOclif(['run', '--help'])
-    process.exitCode = result.exitCode
+  const table = require(path.join(dist, 'cli', 'commands.json'))
+  const spec = argv.length > 0 && Object.hasOwn(table.commands, argv[0]) ? table.commands[argv[0]] : undefined
+  if (!spec?.bundle) return viaOclif(argv)
+  // Every bundle answers fastCommand(verb, argv): the exit status, or undefined for oclif to
+  // answer the same command line (--help, and forms a fast path leaves to oclif).
+  const mod = runModule(spec.bundle, table.bundles[spec.bundle])
+  let code
+  try {
+    code = await mod.fastCommand(argv[0], argv.slice(1))
+  } catch (err) {
+    report(err, mod.jsonRequested(argv[0], argv.slice(1)), mod)
     return
   }
-  // exec and rm: the lifecycle's own fast path (src/lifecycle/fast.ts), also without oclif.
-  if (argv[0] === 'exec' || argv[0] === 'rm') {
-    const mod = runModule('lifecycle-fast', path.join(dist, 'lifecycle', 'fast.js'))
-    let code
-    try {
-      code = await mod.fastCommand(argv[0], argv.slice(1))
-    } catch (err) {
-      report(err, mod.jsonRequested(argv[0], argv.slice(1)), mod)
-      return
-    }
-    if (code === undefined) return viaOclif(argv)
-    process.exitCode = code
-    return
-  }
-  // pull: the image fast path (src/image/fast.ts), also without oclif.
-  if (argv[0] === 'pull') {
-    const mod = runModule('image-fast', path.join(dist, 'image', 'fast.js'))
-    let code
-    try {
-      code = await mod.fastCommand(argv[0], argv.slice(1))
-    } catch (err) {
-      report(err, mod.jsonRequested(), mod)
-      return
-    }
-    if (code === undefined) return viaOclif(argv)
-    process.exitCode = code
-    return
-  }
-  return viaOclif(argv)
+  if (code === undefined) return viaOclif(argv)
+  process.exitCode = code
 }
 
 main().catch((err) => report(err, false))

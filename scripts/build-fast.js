@@ -13,28 +13,22 @@ const Module = require('node:module')
 
 const root = path.join(__dirname, '..')
 
-// `warm` runs typical command lines so that the cache holds what V8 compiled for them.
-const bundles = [
-  {
-    name: 'run-fast',
-    entry: ['src', 'run', 'main.ts'],
-    warm: (m) => m.runCommand(['--rm', '-i', '-t', '-e', 'A=1', '-v', '/a:/b', '--help', 'x']),
+// The bundles and their entry modules are the command table's (src/cli/commands.json); `warm`
+// runs typical command lines of each so that the cache holds what V8 compiled for them.
+const warm = {
+  'run-fast': (m) => m.fastCommand('run', ['--rm', '-i', '-t', '-e', 'A=1', '-v', '/a:/b', '--help', 'x']),
+  'lifecycle-fast': async (m) => {
+    await m.fastCommand('exec', ['-i', '-t', '-e', 'A=1', '--help'])
+    await m.fastCommand('rm', ['-f', '--help'])
   },
-  {
-    name: 'lifecycle-fast',
-    entry: ['src', 'lifecycle', 'fast.ts'],
-    warm: async (m) => {
-      await m.fastCommand('exec', ['-i', '-t', '-e', 'A=1', '--help'])
-      await m.fastCommand('rm', ['-f', '--help'])
-    },
-  },
-  {
-    name: 'image-fast',
-    entry: ['src', 'image', 'fast.ts'],
-    // Parsing only: a pull of a reference needs a registry.
-    warm: (m) => m.fastCommand('pull', ['-q', '--platform', 'linux/amd64', '--tls-verify', 'false', 'x', '--help']),
-  },
-]
+  // Parsing only: a pull of a reference needs a registry.
+  'image-fast': (m) => m.fastCommand('pull', ['-q', '--platform', 'linux/amd64', '--tls-verify', 'false', 'x', '--help']),
+}
+const table = require(path.join(root, 'src', 'cli', 'commands.json'))
+const bundles = Object.entries(table.bundles).map(([name, entry]) => {
+  if (!warm[name]) throw new Error(`${name}: a bundle of src/cli/commands.json without its warm-up here`)
+  return {name, entry: entry.split('/'), warm: warm[name]}
+})
 
 async function build({name, entry, warm}) {
   const out = path.join(root, 'dist', `${name}.js`)
@@ -50,6 +44,9 @@ async function build({name, entry, warm}) {
 
   // `import * as fs from 'node:fs'` only ever reads properties of the namespace, which the
   // module object itself provides; a default import would need `.default`, so refuse those.
+  // This one rewrite of esbuild's output stays: esbuild has no option to skip its namespace
+  // copy of a CommonJS module, and the alternative (`import fs = require(...)` in every
+  // source file) would spread a bundling concern over the whole code base.
   let code = fs.readFileSync(out, 'utf8')
   const wrapped = [...code.matchAll(/var (\w+) = __toESM\(require\("node:[\w/]+"\)\)/g)].map((m) => m[1])
   for (const id of wrapped) {
@@ -67,6 +64,7 @@ async function build({name, entry, warm}) {
 }
 
 async function main() {
+  require('./commands-table').checkEntry()
   for (const b of bundles) await build(b)
 }
 

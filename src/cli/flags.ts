@@ -58,7 +58,10 @@ export type FlagValue<F> = F extends BooleanFlag
       ? F extends {default: T}
         ? T
         : T | undefined
-      : never
+      : // A flag set built at run time (src/cli/table.ts): which of the above is not known.
+        F extends OptionFlag<infer T, boolean>
+        ? T | T[] | undefined
+        : never
 
 export type ParsedFlags<S extends FlagSet> = {[K in keyof S]: FlagValue<S[K]>}
 

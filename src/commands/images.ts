@@ -1,6 +1,6 @@
 /** `tsc-box images`: the images in the store, with their sizes. */
 import {asOclifFlags, BaseCommand} from '../base-command'
-import {Flags} from '../cli/flags'
+import {tableFlags} from '../cli/table'
 import {humanSize, shortDigest, table, timeAgo} from '../image/format'
 import {call} from '../image/native'
 import {familiarName} from '../image/reference'
@@ -20,11 +20,7 @@ export interface ImageListEntry {
 export default class Images extends BaseCommand {
   static override summary = 'List images'
   static override aliases = ['image:ls', 'image:list']
-  static override flags = asOclifFlags({
-    quiet: Flags.boolean({char: 'q', description: 'only show image IDs'}),
-    'no-trunc': Flags.boolean({description: 'do not truncate IDs'}),
-    digests: Flags.boolean({description: 'show manifest digests'}),
-  })
+  static override flags = asOclifFlags(tableFlags('images'))
 
   async run(): Promise<ImageListEntry[]> {
     const {flags} = await this.parse(Images)

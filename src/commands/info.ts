@@ -1,5 +1,6 @@
 /** `tsc-box info`: what this host offers containers, probed by the native binding. */
-import {BaseCommand} from '../base-command'
+import {asOclifFlags, BaseCommand} from '../base-command'
+import {tableFlags} from '../cli/table'
 import {native} from '../native'
 import {runtimePath} from '../runtime/locate'
 
@@ -20,6 +21,8 @@ function yesNo(b: boolean): string {
 
 export default class Info extends BaseCommand {
   static override summary = 'Show what this host supports and where tsc-box keeps its data'
+
+  static override flags = asOclifFlags(tableFlags('info'))
 
   async run(): Promise<InfoResult> {
     const {flags} = await this.parse(Info)

@@ -6,7 +6,7 @@
  */
 import {Args} from '@oclif/core'
 import {asOclifFlags, BaseCommand} from '../base-command'
-import {Flags} from '../cli/flags'
+import {tableFlags} from '../cli/table'
 import {eachRef} from '../lifecycle/context'
 import {lifecycleFiles} from '../lifecycle/files'
 import {inspectDoc} from '../lifecycle/format'
@@ -19,9 +19,7 @@ export default class Inspect extends BaseCommand {
   static override aliases = ['container:inspect']
   static override strict = false
   static override args = {container: Args.string({required: true, description: 'container name, id or id prefix'})}
-  static override flags = asOclifFlags({
-    format: Flags.string({char: 'f', description: "a template such as '{{.State.Status}}'"}),
-  })
+  static override flags = asOclifFlags(tableFlags('inspect'))
 
   async run(): Promise<Record<string, unknown>[]> {
     const {flags, argv} = await this.parse(Inspect)

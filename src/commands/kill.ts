@@ -1,7 +1,7 @@
 /** `tsc-box kill [-s SIG] ID...`: a signal (default SIGKILL) to each container's main process. --json: [{id, name, signal}]. */
 import {Args} from '@oclif/core'
 import {asOclifFlags, BaseCommand} from '../base-command'
-import {Flags} from '../cli/flags'
+import {tableFlags} from '../cli/table'
 import {context, eachRef} from '../lifecycle/context'
 import {killContainer} from '../lifecycle/ops'
 import {resolveContainer} from '../lifecycle/resolve'
@@ -12,9 +12,7 @@ export default class Kill extends BaseCommand {
   static override aliases = ['container:kill']
   static override strict = false
   static override args = {container: Args.string({required: true, description: 'container name, id or id prefix'})}
-  static override flags = asOclifFlags({
-    signal: Flags.string({char: 's', default: 'KILL', description: 'signal to send (name or number)'}),
-  })
+  static override flags = asOclifFlags(tableFlags('kill'))
 
   async run(): Promise<{id: string; name: string; signal: string}[]> {
     const {flags, argv} = await this.parse(Kill)

@@ -1,7 +1,7 @@
 /** `tsc-box load [-i FILE]`: images from an OCI image-layout or docker-archive tarball. */
 import * as fs from 'node:fs'
 import {asOclifFlags, BaseCommand} from '../base-command'
-import {Flags} from '../cli/flags'
+import {tableFlags} from '../cli/table'
 import {loadArchive, stdinToFile, type LoadResult} from '../image/archive'
 import {escapeName} from '../image/escape'
 import {call} from '../image/native'
@@ -10,10 +10,7 @@ import {imagesRoot} from '../image/store'
 export default class Load extends BaseCommand {
   static override summary = 'Load images from a tar archive (OCI layout or docker-archive; plain, gzip or zstd)'
   static override aliases = ['image:load']
-  static override flags = asOclifFlags({
-    input: Flags.string({char: 'i', description: 'read from this archive file instead of stdin', helpValue: 'FILE'}),
-    quiet: Flags.boolean({char: 'q', description: 'print nothing but errors'}),
-  })
+  static override flags = asOclifFlags(tableFlags('load'))
 
   async run(): Promise<LoadResult[]> {
     const {flags} = await this.parse(Load)

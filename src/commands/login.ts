@@ -2,21 +2,15 @@
 import {Args} from '@oclif/core'
 import * as fs from 'node:fs'
 import {asOclifFlags, BaseCommand} from '../base-command'
-import {Flags} from '../cli/flags'
+import {tableFlags} from '../cli/table'
 import {CliError} from '../errors'
 import {authFile, storeCredentials} from '../image/registry/auth'
 import {RegistryClient} from '../image/registry/client'
-import {tlsVerifyFlag} from './pull'
 
 export default class Login extends BaseCommand {
   static override summary = 'Log in to a registry (credentials are stored in the data root, mode 0600)'
   static override args = {registry: Args.string({required: true, description: 'registry host[:port], e.g. localhost:5000'})}
-  static override flags = asOclifFlags({
-    username: Flags.string({char: 'u', description: 'user name'}),
-    password: Flags.string({char: 'p', description: 'password (prefer --password-stdin)'}),
-    'password-stdin': Flags.boolean({description: 'read the password from stdin'}),
-    'tls-verify': tlsVerifyFlag,
-  })
+  static override flags = asOclifFlags(tableFlags('login'))
 
   async run(): Promise<{registry: string; username: string; authFile: string}> {
     const {args, flags} = await this.parse(Login)

@@ -5,7 +5,7 @@
 import {Args} from '@oclif/core'
 import * as fs from 'node:fs'
 import {asOclifFlags, BaseCommand} from '../base-command'
-import {Flags} from '../cli/flags'
+import {tableFlags} from '../cli/table'
 import {CliError} from '../errors'
 import {lifecycleFiles} from '../lifecycle/files'
 import {LogParser, parseSince, readFileOr, type LogEntry} from '../lifecycle/logs'
@@ -17,12 +17,7 @@ export default class Logs extends BaseCommand {
   static override description = 'stdout goes to stdout and stderr to stderr. With --json: an array of {time, stream (stdout|stderr), log}.'
   static override aliases = ['container:logs']
   static override args = {container: Args.string({required: true, description: 'container name, id or id prefix'})}
-  static override flags = asOclifFlags({
-    follow: Flags.boolean({char: 'f', description: 'follow log output'}),
-    tail: Flags.string({char: 'n', default: 'all', description: 'number of lines to show from the end of the logs'}),
-    since: Flags.string({description: 'show logs since a timestamp or a relative time (e.g. 10m)'}),
-    timestamps: Flags.boolean({char: 't', description: 'show timestamps'}),
-  })
+  static override flags = asOclifFlags(tableFlags('logs'))
 
   async run(): Promise<LogEntry[]> {
     const {flags, args} = await this.parse(Logs)

@@ -5,7 +5,7 @@
  * killed; only `rm` applies); exitCode is null when not known.
  */
 import {asOclifFlags, BaseCommand} from '../base-command'
-import {Flags} from '../cli/flags'
+import {tableFlags} from '../cli/table'
 import {CliError} from '../errors'
 import {table} from '../image/format'
 import {FILTER_KEYS, applyTemplate, matchesFilters, psEntry, statusText, type PsEntry} from '../lifecycle/format'
@@ -17,13 +17,7 @@ export default class Ps extends BaseCommand {
   static override description =
     'With --json: an array of {id, name, command, created, state (created|running|paused|restarting|exited|dead), status, exitCode (null when not known), pid, restartCount}.'
   static override aliases = ['container:ls', 'container:list', 'container:ps']
-  static override flags = asOclifFlags({
-    all: Flags.boolean({char: 'a', description: 'show all containers (default shows just running)'}),
-    quiet: Flags.boolean({char: 'q', description: 'only display container IDs'}),
-    filter: Flags.string({char: 'f', multiple: true, description: 'filter output: status=, name=, id=, exited='}),
-    format: Flags.string({description: "'table', 'json', or a template such as '{{.ID}} {{.Names}}'"}),
-    'no-trunc': Flags.boolean({description: "don't truncate output"}),
-  })
+  static override flags = asOclifFlags(tableFlags('ps'))
 
   async run(): Promise<PsEntry[]> {
     const {flags} = await this.parse(Ps)

@@ -1,10 +1,9 @@
 /** `tsc-box push IMAGE [DESTINATION]`: an image to a registry. */
 import {Args} from '@oclif/core'
 import {asOclifFlags, BaseCommand} from '../base-command'
-import {Flags} from '../cli/flags'
+import {tableFlags} from '../cli/table'
 import {push} from '../image/registry/push'
 import {silentProgress, stderrProgress} from '../image/registry/progress'
-import {tlsVerifyFlag} from './pull'
 
 export default class Push extends BaseCommand {
   static override summary = 'Push an image to a registry'
@@ -13,10 +12,7 @@ export default class Push extends BaseCommand {
     image: Args.string({required: true, description: 'local image reference, ID or digest'}),
     destination: Args.string({required: false, description: 'registry reference to push to (default: the image reference)'}),
   }
-  static override flags = asOclifFlags({
-    'tls-verify': tlsVerifyFlag,
-    quiet: Flags.boolean({char: 'q', description: 'no progress output'}),
-  })
+  static override flags = asOclifFlags(tableFlags('push'))
 
   async run(): Promise<{digest: string; reference: string}> {
     const {args, flags} = await this.parse(Push)

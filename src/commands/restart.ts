@@ -1,7 +1,7 @@
 /** `tsc-box restart [-t SECS] ID...`: stop (as `stop`), then start. --json: [{id, name}]. */
 import {Args} from '@oclif/core'
 import {asOclifFlags, BaseCommand} from '../base-command'
-import {Flags} from '../cli/flags'
+import {tableFlags} from '../cli/table'
 import {context, eachRef} from '../lifecycle/context'
 import {startContainer, stopContainer} from '../lifecycle/ops'
 import {resolveContainer} from '../lifecycle/resolve'
@@ -13,9 +13,7 @@ export default class Restart extends BaseCommand {
   static override aliases = ['container:restart']
   static override strict = false
   static override args = {container: Args.string({required: true, description: 'container name, id or id prefix'})}
-  static override flags = asOclifFlags({
-    time: Flags.integer({char: 't', min: 0, default: 10, description: 'seconds to wait before killing the container'}),
-  })
+  static override flags = asOclifFlags(tableFlags('restart'))
 
   async run(): Promise<{id: string; name: string}[]> {
     const {flags, argv} = await this.parse(Restart)

@@ -4,7 +4,7 @@
  */
 import {Args} from '@oclif/core'
 import {asOclifFlags, BaseCommand} from '../base-command'
-import {Flags} from '../cli/flags'
+import {tableFlags} from '../cli/table'
 import {context, eachRef} from '../lifecycle/context'
 import {removeContainerFully} from '../container/remove'
 import {resolveContainer} from '../lifecycle/resolve'
@@ -15,10 +15,7 @@ export default class Rm extends BaseCommand {
   static override aliases = ['container:rm', 'container:remove']
   static override strict = false
   static override args = {container: Args.string({required: true, description: 'container name, id or id prefix'})}
-  static override flags = asOclifFlags({
-    force: Flags.boolean({char: 'f', description: 'force the removal of a running container (uses SIGKILL)'}),
-    volumes: Flags.boolean({char: 'v', description: 'remove anonymous volumes (tsc-box creates none: bind mounts are never removed)'}),
-  })
+  static override flags = asOclifFlags(tableFlags('rm'))
 
   async run(): Promise<{id: string; name: string}[]> {
     const {flags, argv} = await this.parse(Rm)

@@ -1,7 +1,7 @@
 /** `tsc-box rmi IMAGE...`: untag and remove images, then free what nothing uses. */
 import {Args} from '@oclif/core'
 import {asOclifFlags, BaseCommand} from '../base-command'
-import {Flags} from '../cli/flags'
+import {tableFlags} from '../cli/table'
 import {collect, collectionFailed, removeImage, type RemoveEvent} from '../image/remove'
 
 export default class Rmi extends BaseCommand {
@@ -9,9 +9,7 @@ export default class Rmi extends BaseCommand {
   static override aliases = ['image:rm']
   static override strict = false
   static override args = {image: Args.string({required: true, description: 'image reference, ID or digest; more may follow'})}
-  static override flags = asOclifFlags({
-    force: Flags.boolean({char: 'f', description: 'remove the image even if several references point at it'}),
-  })
+  static override flags = asOclifFlags(tableFlags('rmi'))
 
   async run(): Promise<RemoveEvent[]> {
     const {argv, flags} = await this.parse(Rmi)

@@ -1,7 +1,7 @@
 /** `tsc-box save -o FILE IMAGE...`: images as an OCI archive (or docker-archive). */
 import {Args} from '@oclif/core'
 import {asOclifFlags, BaseCommand} from '../base-command'
-import {Flags} from '../cli/flags'
+import {tableFlags} from '../cli/table'
 import {CliError} from '../errors'
 import {saveArchive, type ArchiveFormat} from '../image/archive'
 
@@ -10,10 +10,7 @@ export default class Save extends BaseCommand {
   static override aliases = ['image:save']
   static override strict = false
   static override args = {image: Args.string({required: true, description: 'image reference, ID or digest; more may follow'})}
-  static override flags = asOclifFlags({
-    output: Flags.string({char: 'o', description: 'write to this file (required)', helpValue: 'FILE'}),
-    format: Flags.string({description: 'archive format', options: ['oci-archive', 'docker-archive'], default: 'oci-archive'}),
-  })
+  static override flags = asOclifFlags(tableFlags('save'))
 
   async run(): Promise<{file: string; format: string; images: string[]}> {
     const {argv, flags} = await this.parse(Save)

@@ -3,7 +3,8 @@
  * same root filesystem and writable layer. Prints each reference; --json: [{id, name}].
  */
 import {Args} from '@oclif/core'
-import {BaseCommand} from '../base-command'
+import {asOclifFlags, BaseCommand} from '../base-command'
+import {tableFlags} from '../cli/table'
 import {context, eachRef} from '../lifecycle/context'
 import {startContainer} from '../lifecycle/ops'
 import {resolveContainer} from '../lifecycle/resolve'
@@ -14,6 +15,8 @@ export default class Start extends BaseCommand {
   static override aliases = ['container:start']
   static override strict = false
   static override args = {container: Args.string({required: true, description: 'container name, id or id prefix'})}
+
+  static override flags = asOclifFlags(tableFlags('start'))
 
   async run(): Promise<{id: string; name: string}[]> {
     const {flags, argv} = await this.parse(Start)

@@ -4,7 +4,7 @@
  * memoryLimit, memoryPercent, pids}] (bytes).
  */
 import {asOclifFlags, BaseCommand} from '../base-command'
-import {Flags} from '../cli/flags'
+import {tableFlags} from '../cli/table'
 import {humanSize, table} from '../image/format'
 import {resolveContainer} from '../lifecycle/resolve'
 import {runtimeRoot} from '../lifecycle/runtime'
@@ -17,10 +17,7 @@ export default class Stats extends BaseCommand {
     'CPU % is of one CPU (200% = two busy CPUs). With --json (one reading): an array of {id, name, cpuPercent, memoryUsage, memoryLimit, memoryPercent, pids}, sizes in bytes.'
   static override aliases = ['container:stats']
   static override strict = false
-  static override flags = asOclifFlags({
-    'no-stream': Flags.boolean({description: 'print one reading and exit'}),
-    all: Flags.boolean({char: 'a', description: 'accepted for docker compatibility: only running containers have usage'}),
-  })
+  static override flags = asOclifFlags(tableFlags('stats'))
 
   async run(): Promise<StatsEntry[]> {
     const {flags, argv} = await this.parse(Stats)

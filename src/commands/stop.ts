@@ -4,7 +4,7 @@
  */
 import {Args} from '@oclif/core'
 import {asOclifFlags, BaseCommand} from '../base-command'
-import {Flags} from '../cli/flags'
+import {tableFlags} from '../cli/table'
 import {context, eachRef} from '../lifecycle/context'
 import {stopContainer} from '../lifecycle/ops'
 import {resolveContainer} from '../lifecycle/resolve'
@@ -17,9 +17,7 @@ export default class Stop extends BaseCommand {
   static override aliases = ['container:stop']
   static override strict = false
   static override args = {container: Args.string({required: true, description: 'container name, id or id prefix'})}
-  static override flags = asOclifFlags({
-    time: Flags.integer({char: 't', min: 0, default: 10, description: 'seconds to wait before killing the container'}),
-  })
+  static override flags = asOclifFlags(tableFlags('stop'))
 
   async run(): Promise<{id: string; name: string; exitCode: number | null}[]> {
     const {flags, argv} = await this.parse(Stop)

@@ -1,6 +1,7 @@
 /** `tsc-box tag SOURCE TARGET`: another reference to an existing image. */
 import {Args} from '@oclif/core'
-import {BaseCommand} from '../base-command'
+import {asOclifFlags, BaseCommand} from '../base-command'
+import {tableFlags} from '../cli/table'
 import {CliError} from '../errors'
 import {call} from '../image/native'
 import {normalizeReference} from '../image/reference'
@@ -13,6 +14,8 @@ export default class Tag extends BaseCommand {
     source: Args.string({required: true, description: 'image reference, ID or digest'}),
     target: Args.string({required: true, description: 'new reference, e.g. localhost/app:1'}),
   }
+
+  static override flags = asOclifFlags(tableFlags('tag'))
 
   async run(): Promise<{id: string; digest: string; reference: string}> {
     const {args, flags} = await this.parse(Tag)

@@ -1,6 +1,7 @@
 /** `tsc-box top ID`: the container's processes (host pids). --json: [{pid, ppid, uid, time, command}]. */
 import {Args} from '@oclif/core'
-import {BaseCommand} from '../base-command'
+import {asOclifFlags, BaseCommand} from '../base-command'
+import {tableFlags} from '../cli/table'
 import {table} from '../image/format'
 import {context} from '../lifecycle/context'
 import {resolveContainer} from '../lifecycle/resolve'
@@ -11,6 +12,8 @@ export default class Top extends BaseCommand {
   static override description = 'With --json: an array of {pid, ppid, uid, time (CPU seconds), command}.'
   static override aliases = ['container:top']
   static override args = {container: Args.string({required: true, description: 'container name, id or id prefix'})}
+
+  static override flags = asOclifFlags(tableFlags('top'))
 
   async run(): Promise<TopEntry[]> {
     const {flags, args} = await this.parse(Top)

@@ -1,6 +1,7 @@
 /** `tsc-box unpause ID...`: the cgroup freezer (resume). --json: [{id, name}]. */
 import {Args} from '@oclif/core'
-import {BaseCommand} from '../base-command'
+import {asOclifFlags, BaseCommand} from '../base-command'
+import {tableFlags} from '../cli/table'
 import {context, eachRef} from '../lifecycle/context'
 import {setPaused} from '../lifecycle/pause'
 import {resolveContainer} from '../lifecycle/resolve'
@@ -11,6 +12,8 @@ export default class Unpause extends BaseCommand {
   static override aliases = ['container:unpause']
   static override strict = false
   static override args = {container: Args.string({required: true, description: 'container name, id or id prefix'})}
+
+  static override flags = asOclifFlags(tableFlags('unpause'))
 
   async run(): Promise<{id: string; name: string}[]> {
     const {flags, argv} = await this.parse(Unpause)

@@ -1,6 +1,7 @@
 /** `tsc-box wait ID...`: blocks until each container stops and prints its exit code. --json: [{id, name, exitCode}]. */
 import {Args} from '@oclif/core'
-import {BaseCommand} from '../base-command'
+import {asOclifFlags, BaseCommand} from '../base-command'
+import {tableFlags} from '../cli/table'
 import {eachRef} from '../lifecycle/context'
 import {waitContainer} from '../lifecycle/ops'
 import {resolveContainer} from '../lifecycle/resolve'
@@ -11,6 +12,8 @@ export default class Wait extends BaseCommand {
   static override aliases = ['container:wait']
   static override strict = false
   static override args = {container: Args.string({required: true, description: 'container name, id or id prefix'})}
+
+  static override flags = asOclifFlags(tableFlags('wait'))
 
   async run(): Promise<{id: string; name: string; exitCode: number}[]> {
     const {flags, argv} = await this.parse(Wait)

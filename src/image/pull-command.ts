@@ -2,23 +2,10 @@
  * What `tsc-box pull` does once its command line is parsed, shared by the oclif command
  * (src/commands/pull.ts) and the fast path that skips loading oclif (src/image/fast.ts).
  */
-import {Flags} from '../cli/flags'
 import {shortDigest} from './format'
 import {parsePlatform} from './registry/platform'
 import {pull} from './registry/pull'
 import {silentProgress, stderrProgress} from './registry/progress'
-
-export const tlsVerifyFlag = Flags.string({
-  description: "verify the registry's TLS certificate and require HTTPS (default true; a registry on localhost may use HTTP)",
-  options: ['true', 'false'],
-  helpValue: 'true|false',
-})
-
-export const pullFlags = {
-  platform: Flags.string({description: 'platform to pick from a multi-platform image (default: this host)', helpValue: 'OS/ARCH[/VARIANT]'}),
-  'tls-verify': tlsVerifyFlag,
-  quiet: Flags.boolean({char: 'q', description: 'no progress output'}),
-}
 
 export interface PullFlags {
   platform?: string

@@ -5,24 +5,13 @@
  * keeps the caller's terminal from a process without -t (the relay) and reads the status.
  */
 import {parseArgv} from '../cli/argv'
-import {Flags} from '../cli/flags'
-import {jsonFlag, rootFlag} from '../cli/global-flags'
+import {parserFlags} from '../cli/table'
 import {EXIT_ENGINE} from '../errors'
 import {launch} from '../run/launch'
 import {SignalForwarder} from '../run/signals'
 import {requireRuntime} from '../runtime/locate'
 
-export const execFlags = {
-  interactive: Flags.boolean({char: 'i', description: 'keep STDIN open'}),
-  tty: Flags.boolean({char: 't', description: 'allocate a pseudo-TTY'}),
-  detach: Flags.boolean({char: 'd', description: 'run the command in the background'}),
-  env: Flags.string({char: 'e', multiple: true, description: 'set environment variables (KEY=VAL)'}),
-  user: Flags.string({char: 'u', description: 'username or UID (format: <name|uid>[:<group|gid>])'}),
-  workdir: Flags.string({char: 'w', description: 'working directory inside the container'}),
-  root: rootFlag,
-  json: jsonFlag,
-  help: Flags.boolean({hidden: true}),
-}
+export const execFlags = parserFlags('exec')
 
 /**
  * `exec ARGV` from the command line. Returns the exit status, or undefined when help was
@@ -34,7 +23,7 @@ export async function execCommand(argv: readonly string[]): Promise<number | und
   const runtime = requireRuntime()
   const signals = new SignalForwarder()
   try {
-    const st = await launch({file: runtime, args: ['--cli', 'exec', ...argv], stdin: flags.interactive, relayTerminals: !flags.tty, signals})
+    const st = await launch({file: runtime, args: ['--cli', 'exec', ...argv], stdin: flags.interactive === true, relayTerminals: flags.tty !== true, signals})
     if (st.signal !== null) return 128 + st.signal
     return st.exitCode ?? EXIT_ENGINE
   } finally {

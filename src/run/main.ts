@@ -44,7 +44,7 @@ export interface RunResult {
 }
 
 /** Whether a failed `run` command line asked for --json errors. */
-export function jsonRequested(argv: readonly string[]): boolean {
+export function jsonRequested(_verb: string, argv: readonly string[]): boolean {
   return jsonInArgv(argv, fastPathFlags)
 }
 
@@ -97,6 +97,12 @@ function claimContainer(dataRoot: string, record: ContainerRecord, given: string
       if (!(isCliError(e) && e.code === 'name_in_use') || attempt >= 10) throw e
     }
   }
+}
+
+/** bin/run.js's call into every bundle: the exit status, or undefined for oclif's help. */
+export async function fastCommand(_verb: string, argv: readonly string[]): Promise<number | undefined> {
+  const r = await runCommand(argv)
+  return r.kind === 'help' ? undefined : r.exitCode
 }
 
 /**

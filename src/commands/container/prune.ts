@@ -1,6 +1,6 @@
 /** `tsc-box container prune [-f]`: removes all stopped containers. --json: {removed: [ids]}. */
 import {asOclifFlags, BaseCommand} from '../../base-command'
-import {Flags} from '../../cli/flags'
+import {tableFlags} from '../../cli/table'
 import {CliError} from '../../errors'
 import {context} from '../../lifecycle/context'
 import {pruneContainers} from '../../lifecycle/prune'
@@ -8,9 +8,7 @@ import {pruneContainers} from '../../lifecycle/prune'
 export default class ContainerPrune extends BaseCommand {
   static override summary = 'Remove all stopped containers'
   static override description = 'With --json: {removed: [ids]}.'
-  static override flags = asOclifFlags({
-    force: Flags.boolean({char: 'f', description: 'do not prompt for confirmation (tsc-box never prompts)'}),
-  })
+  static override flags = asOclifFlags(tableFlags('container:prune'))
 
   async run(): Promise<{removed: string[]}> {
     const {flags} = await this.parse(ContainerPrune)

@@ -1,7 +1,7 @@
 /** `tsc-box image from-host NAME BIN [BIN...] [--add PATH...]`: a minimal image of host binaries. */
 import {Args} from '@oclif/core'
 import {asOclifFlags, BaseCommand} from '../../base-command'
-import {Flags} from '../../cli/flags'
+import {tableFlags} from '../../cli/table'
 import {humanSize, shortDigest} from '../../image/format'
 import {resolveHostBinary} from '../../image/host'
 import {callAsync, type ImageSummary} from '../../image/native'
@@ -18,9 +18,7 @@ export default class ImageFromHost extends BaseCommand {
     name: Args.string({required: true, description: 'image name, e.g. myenv or localhost/tools:1'}),
     binary: Args.string({required: true, description: 'host binary (absolute path, or a name looked up in $PATH); more may follow'}),
   }
-  static override flags = asOclifFlags({
-    add: Flags.string({multiple: true, description: 'also copy this host file or directory (recursively) into the image', helpValue: 'PATH'}),
-  })
+  static override flags = asOclifFlags(tableFlags('image:from-host'))
   static override examples = ['<%= config.bin %> image from-host env /usr/bin/env', '<%= config.bin %> image from-host tools busybox --add /etc/ssl/certs']
 
   async run(): Promise<ImageSummary> {

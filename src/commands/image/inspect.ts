@@ -1,6 +1,7 @@
 /** `tsc-box image inspect IMAGE...`: the image's record, manifest and config as JSON. */
 import {Args} from '@oclif/core'
-import {BaseCommand} from '../../base-command'
+import {asOclifFlags, BaseCommand} from '../../base-command'
+import {tableFlags} from '../../cli/table'
 import {call} from '../../image/native'
 import {imagesRoot, requireImage} from '../../image/store'
 
@@ -23,6 +24,8 @@ export default class ImageInspectCommand extends BaseCommand {
   static override summary = 'Show an image in detail (JSON)'
   static override strict = false
   static override args = {image: Args.string({required: true, description: 'image reference, ID or digest; more may follow'})}
+
+  static override flags = asOclifFlags(tableFlags('image:inspect'))
 
   async run(): Promise<ImageInspect[]> {
     const {argv, flags} = await this.parse(ImageInspectCommand)

@@ -1,6 +1,6 @@
 /** `tsc-box image prune [-a]`: remove unused images and free their content. */
 import {asOclifFlags, BaseCommand} from '../../base-command'
-import {Flags} from '../../cli/flags'
+import {tableFlags} from '../../cli/table'
 import {humanSize} from '../../image/format'
 import {call} from '../../image/native'
 import {collect, collectionFailed} from '../../image/remove'
@@ -15,10 +15,7 @@ export interface PruneResult {
 export default class ImagePrune extends BaseCommand {
   static override summary = 'Remove unused images'
   static override description = 'Without --all, removes dangling images (no reference); with --all, every image no container uses.'
-  static override flags = asOclifFlags({
-    all: Flags.boolean({char: 'a', description: 'remove all images not used by a container, not only dangling ones'}),
-    force: Flags.boolean({char: 'f', description: 'do not prompt (tsc-box never prompts; accepted for docker compatibility)'}),
-  })
+  static override flags = asOclifFlags(tableFlags('image:prune'))
 
   async run(): Promise<PruneResult> {
     const {flags} = await this.parse(ImagePrune)

@@ -6,7 +6,7 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import {Args} from '@oclif/core'
 import {asOclifFlags, BaseCommand} from '../../base-command'
-import {Flags} from '../../cli/flags'
+import {tableFlags} from '../../cli/table'
 import {containerFiles} from '../../container/bundle'
 import {readRecord} from '../../container/record'
 import {CliError} from '../../errors'
@@ -22,7 +22,7 @@ export default class NetworkConnect extends BaseCommand {
     network: Args.string({required: true, description: 'network name'}),
     container: Args.string({required: true, description: 'container name or id'}),
   }
-  static override flags = asOclifFlags({ip: Flags.string({description: 'IPv4 address on the network', helpValue: 'IP'})})
+  static override flags = asOclifFlags(tableFlags('network:connect'))
 
   async run(): Promise<{network: string; container: string; ip: string}> {
     const {args, flags} = await this.parse(NetworkConnect)

@@ -3,6 +3,7 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import {Args} from '@oclif/core'
 import {asOclifFlags, BaseCommand} from '../../base-command'
+import {tableFlags} from '../../cli/table'
 import {containerFiles} from '../../container/bundle'
 import {CliError} from '../../errors'
 import {inspectNetwork, runNetHook} from '../../network/admin'
@@ -15,7 +16,7 @@ export default class NetworkDisconnect extends BaseCommand {
     network: Args.string({required: true, description: 'network name'}),
     container: Args.string({required: true, description: 'container name or id'}),
   }
-  static override flags = asOclifFlags({})
+  static override flags = asOclifFlags(tableFlags('network:disconnect'))
 
   async run(): Promise<{network: string; container: string}> {
     const {args, flags} = await this.parse(NetworkDisconnect)

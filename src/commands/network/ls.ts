@@ -1,13 +1,13 @@
 /** `tsc-box network ls`: the networks and how many containers each has. */
 import {asOclifFlags, BaseCommand} from '../../base-command'
-import {Flags} from '../../cli/flags'
+import {tableFlags} from '../../cli/table'
 import {table} from '../../image/format'
 import {listNetworks, type NetworkInspect} from '../../network/admin'
 
 export default class NetworkLs extends BaseCommand {
   static override summary = 'List networks'
   static override aliases = ['network:list']
-  static override flags = asOclifFlags({quiet: Flags.boolean({char: 'q', description: 'only show network names'})})
+  static override flags = asOclifFlags(tableFlags('network:ls'))
 
   async run(): Promise<NetworkInspect[]> {
     const {flags} = await this.parse(NetworkLs)

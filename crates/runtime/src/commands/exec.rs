@@ -142,10 +142,18 @@ fn plan_process(own: &Process, a: &ExecArgs) -> Result<Process, ExecError> {
 }
 
 pub fn run(g: &Global<'_>, a: &ExecArgs) -> Result<i32, CmdError> {
-    Ok(exec(g, a)?)
+    Ok(exec(g, a, None)?)
 }
 
-fn exec(g: &Global<'_>, a: &ExecArgs) -> Result<i32, ExecError> {
+/// `run` for `tsc-box exec` (the front door): a process without -t that would inherit the
+/// caller's terminal gets pipes instead, relayed here (relay::Pipes); stdin too when `stdin`
+/// (-i). Not with --detach: nothing would be left to relay (the front gives it /dev/null).
+pub fn run_relaying_terminals(g: &Global<'_>, a: &ExecArgs, stdin: bool) -> Result<i32, CmdError> {
+    Ok(exec(g, a, (!a.tty && !a.detach).then_some(stdin))?)
+}
+
+/// `relay_stdin`: Some(relay stdin too) to put pipes in place of the caller's terminal.
+fn exec(g: &Global<'_>, a: &ExecArgs, relay_stdin: Option<bool>) -> Result<i32, ExecError> {
     let dir = StateDir::open_unlocked(&g.root, &a.id)?;
     let rec = dir.load()?;
     let status = dir.status(&rec);
@@ -167,12 +175,25 @@ fn exec(g: &Global<'_>, a: &ExecArgs) -> Result<i32, ExecError> {
     };
     let mask = if a.detach { SigSet::empty() } else { relay::block_relayed_signals().map_err(sys("sigprocmask"))? };
     let sfd = if a.detach { None } else { Some(SignalFd::with_flags(&mask, SfdFlags::SFD_CLOEXEC | SfdFlags::SFD_NONBLOCK).map_err(sys("signalfd"))?) };
-    let started = tenant::start(&Tenant { id: &a.id, rec: &rec, spec, process: &process, filter: filter.as_ref(), console: console.as_ref() })?;
+    // Right before the start, and back right after it (Pipes::restore, also on failure): what
+    // this process reports goes to the caller's terminal, never into a pipe nobody reads.
+    let mut pipes = match relay_stdin {
+        Some(stdin) if sfd.is_some() => relay::Pipes::attach(stdin).map_err(sys("stdio pipes"))?,
+        _ => None,
+    };
+    let started = tenant::start(&Tenant { id: &a.id, rec: &rec, spec, process: &process, filter: filter.as_ref(), console: console.as_ref() });
+    if let Some(p) = pipes.as_mut() {
+        p.restore();
+    }
+    let started = started?;
     let pid = started.pid;
     if let Some(p) = &a.pid_file {
         write_pid_file(p, pid.as_raw()).map_err(|e| ExecError::Config(e.to_string()))?;
     }
     let Some(sfd) = sfd else { return Ok(0) };
+    if let Some(p) = pipes {
+        return relay::wait_piped(pid, &sfd, p).map_err(sys("waiting for the process"));
+    }
     let stdin = std::io::stdin();
     let stdin_tty = nix::unistd::isatty(stdin.as_fd()).unwrap_or(false);
     let raw = match &started.pty {

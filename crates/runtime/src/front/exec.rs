@@ -1,8 +1,6 @@
 //! `tsc-box exec [-i] [-t] [-d] [-e K[=V]] [-u USER[:GROUP]] [-w DIR] CONTAINER CMD...`, run by
 //! the runtime's own exec in this process: no Node, no second runtime process.
 
-use std::os::fd::AsFd;
-
 use tsc_box_containers::paths::{self, PathEnv};
 use tsc_box_containers::resolve::resolve_container;
 use tsc_box_containers::short_id;
@@ -27,18 +25,26 @@ fn env_entry(e: &str) -> Result<String, FrontError> {
     Ok(if e.contains('=') { e.to_string() } else { format!("{e}={}", std::env::var(e).unwrap_or_default()) })
 }
 
-/// Without -i the process reads /dev/null, like docker, never the caller's terminal.
-fn stdin_from_null() -> Result<(), FrontError> {
-    let null = std::fs::File::open("/dev/null").map_err(|e| invalid(ErrorCode::Internal, format!("/dev/null: {e}")))?;
-    nix::unistd::dup2_stdin(&null).map_err(|e| invalid(ErrorCode::Internal, format!("stdin: {e}")))?;
+/// /dev/null as our (and so the process's) stdin without -i, like docker, never the caller's
+/// terminal; as its stdout/stderr with -d.
+fn from_null(fd: i32) -> Result<(), FrontError> {
+    let null =
+        std::fs::OpenOptions::new().read(fd == 0).write(fd != 0).open("/dev/null").map_err(|e| invalid(ErrorCode::Internal, format!("/dev/null: {e}")))?;
+    // SAFETY: dup2 onto one of our own stdio descriptors, which it replaces atomically.
+    if unsafe { libc::dup2(std::os::fd::AsRawFd::as_raw_fd(&null), fd) } < 0 {
+        return Err(invalid(ErrorCode::Internal, format!("fd {fd}: {}", std::io::Error::last_os_error())));
+    }
     Ok(())
 }
 
+fn is_terminal(fd: i32) -> bool {
+    // SAFETY: 0, 1 and 2 stay open for the life of the process; only asked whether a terminal.
+    nix::unistd::isatty(unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) }).unwrap_or(false)
+}
+
 pub fn run(args: &[String]) -> Result<Outcome, FrontError> {
-    let p = argv::exec(args)?;
-    // Without -t a container process must not get the caller's terminal: the Node CLI relays
-    // it through pipes (threads beside the runtime's raw clone would not be safe here).
-    if p.bool("help") || (!p.bool("tty") && caller_terminals(p.bool("interactive"))) {
+    let p = argv::parse("exec", args)?;
+    if p.bool("help") {
         return Ok(Outcome::ToNode);
     }
     if p.rest.len() < 2 {
@@ -53,14 +59,14 @@ pub fn run(args: &[String]) -> Result<Outcome, FrontError> {
     }
     let env = p.values("env").iter().map(|e| env_entry(e)).collect::<Result<Vec<_>, _>>()?;
     let workdir = p.value("workdir");
-    if let Some(w) = workdir {
+    if let Some(w) = &workdir {
         if !w.starts_with('/') {
             return Err(invalid(ErrorCode::InvalidWorkdir, format!("the working directory \"{w}\" is not absolute")));
         }
     }
     let user = match p.value("user") {
         Some(spec) => {
-            let u = resolve_in_rootfs(std::path::Path::new(&v.rootfs), spec)?;
+            let u = resolve_in_rootfs(std::path::Path::new(&v.rootfs), &spec)?;
             Some(format!("{}:{}", u.uid, u.gid))
         }
         None => None,
@@ -70,7 +76,7 @@ pub fn run(args: &[String]) -> Result<Outcome, FrontError> {
         process: None,
         tty,
         console_socket: None,
-        cwd: workdir.filter(|w| !w.is_empty()).map(String::from),
+        cwd: workdir.filter(|w| !w.is_empty()),
         env,
         user,
         detach: p.bool("detach"),
@@ -79,18 +85,23 @@ pub fn run(args: &[String]) -> Result<Outcome, FrontError> {
         command: p.rest[1..].to_vec(),
     };
     if !p.bool("interactive") {
-        stdin_from_null()?;
+        from_null(0)?;
+    }
+    // Without -t the process must not get the caller's terminal: the runtime relays it
+    // through pipes (commands::exec::run_relaying_terminals). With -d there is nothing left to
+    // relay once we return: like docker's exec -d, its output goes nowhere.
+    if p.bool("detach") && !tty {
+        for fd in [1, 2] {
+            if is_terminal(fd) {
+                from_null(fd)?;
+            }
+        }
     }
     let logger = Logger::open(None, LogFormat::Text, false);
     let g = Global { root: paths.runtime_root(), log: &logger, systemd_cgroup: false };
-    let status = crate::commands::exec::run(&g, &a)?;
+    let status = crate::commands::exec::run_relaying_terminals(&g, &a, p.bool("interactive"))?;
     if p.bool("json") {
         println!("{}", serde_json::json!({"id": v.id, "exitCode": status}));
     }
     Ok(Outcome::Exit(status))
-}
-
-fn caller_terminals(interactive: bool) -> bool {
-    let is_tty = |fd: std::os::fd::BorrowedFd<'_>| nix::unistd::isatty(fd).unwrap_or(false);
-    (interactive && is_tty(std::io::stdin().as_fd())) || is_tty(std::io::stdout().as_fd()) || is_tty(std::io::stderr().as_fd())
 }

@@ -1,5 +1,7 @@
 //! `tsc-box-runtime --cli exec|rm ARGS`: the native front door of `tsc-box exec` and `tsc-box rm`
-//! (bin/run.js hands these commands here instead of starting Node). docker's flags, the CLI's container store
+//! (bin/run.js hands the command table's `native` commands here instead of starting Node; a new
+//! one is an entry in src/cli/commands.json, whose flags build.rs turns into argv's tables, plus
+//! its module and its arm in `main` below). docker's flags, the CLI's container store
 //! (tsc_box_containers) and the runtime's own exec, in this one process; exit statuses and
 //! `--json` errors are the CLI's: 125 tsc-box failed, 126/127 the command cannot be run / was
 //! not found, 1 no such container or not running, else the process's status.
@@ -15,7 +17,7 @@ use std::os::unix::process::CommandExt;
 pub use error::{ErrorCode, FrontError};
 
 /// The environment variable bin/run.js sets to its own real path: where what this front does
-/// not answer (`--help`, a caller's terminal without -t) goes, through Node.
+/// not answer (`--help`, and what a command leaves to Node) goes, through Node.
 pub const CLI_JS_ENV: &str = "TSC_BOX_CLI_JS";
 
 pub enum Outcome {
@@ -35,12 +37,8 @@ pub fn main(args: Vec<OsString>) -> ! {
         Some((v, r)) => (v.as_str(), r),
         None => finish(Err(FrontError::usage(ErrorCode::InvalidUsage, "--cli needs a command")), false),
     };
-    let json = match verb {
-        "exec" => argv::json_requested(rest),
-        // As the Node CLI: anywhere, even where it does not parse.
-        "rm" => rest.iter().any(|a| a == "--json"),
-        _ => false,
-    };
+    // The table's commands (src/cli/commands.json, `entry: native`) each have their module here.
+    let json = argv::json_requested(verb, rest);
     let outcome = match verb {
         // Like the runtime's own exec: from a view of this binary no container can change.
         "exec" => match tsc_box_core::sys::exe::ensure_sealed() {

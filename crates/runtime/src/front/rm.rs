@@ -37,7 +37,7 @@ impl RuntimeOps for InProcess<'_> {
 }
 
 pub fn run(args: &[String]) -> Result<Outcome, FrontError> {
-    let p = argv::rm(args)?;
+    let p = argv::parse("rm", args)?;
     // Without root a writable layer may hold files of the user's subordinate ids: their maps
     // (/etc/subuid) are the Node CLI's.
     if p.bool("help") || p.rest.is_empty() || !nix::unistd::geteuid().is_root() {
