@@ -93,14 +93,14 @@ test('applyNetwork: namespaces and hooks per mode', (t) => {
   applyNetwork(bridged, setup({ kind: 'network', name: 'bridge' }), { runtime: '/rt', containerDir: '/c' })
   t.deepEqual(bridged.linux!.namespaces![1], { type: 'network' })
   t.deepEqual(bridged.hooks, {
-    createRuntime: [{ path: '/rt', args: ['tsc-box-runtime', 'net-attach', '/c/network.json'], timeout: 30 }],
-    poststop: [{ path: '/rt', args: ['tsc-box-runtime', 'net-detach', '/c/network.json'], timeout: 30 }],
+    createRuntime: [{ path: '/rt', args: ['tsc-box-runtime', 'helper', 'net-attach', '/c/network.json'], timeout: 30 }],
+    poststop: [{ path: '/rt', args: ['tsc-box-runtime', 'helper', 'net-detach', '/c/network.json'], timeout: 30 }],
   })
 
   const slirp = baseSpec()
   applyNetwork(slirp, setup({ kind: 'slirp4netns' }), { runtime: '/rt', containerDir: '/c' })
   t.deepEqual(slirp.linux!.namespaces![1], { type: 'network' })
-  t.deepEqual(slirp.hooks, { createRuntime: [{ path: '/rt', args: ['tsc-box-runtime', 'slirp-attach', '/c/network.json'], timeout: 30 }] })
+  t.deepEqual(slirp.hooks, { createRuntime: [{ path: '/rt', args: ['tsc-box-runtime', 'helper', 'slirp-attach', '/c/network.json'], timeout: 30 }] })
   const etc = networkEtcFiles(setup({ kind: 'slirp4netns' }), { hostname: 'h', hostResolvConf: 'nameserver 127.0.0.53\nsearch lan\n' })
   t.is(etc.resolvConf, 'nameserver 10.0.2.3\nsearch lan\n', "slirp4netns's DNS replaces the host's loopback resolver")
 })

@@ -44,7 +44,7 @@ function startDetached(edit: (c: Config) => void, restart = 'no'): Detached {
   const bundle = makeBundle(edit)
   const files = mkdtempSync(join(tmpdir(), 'tsc-box-mon-'))
   const d = { id: newId('mon'), state: stateDir(), status: join(files, 'status.json'), log: join(files, 'container.log'), bundle }
-  const r = runtime(TSC_RUNTIME, d.state, ['monitor', '-b', bundle, '--status-file', d.status, '--log-file', d.log, '--restart', restart, d.id])
+  const r = runtime(TSC_RUNTIME, d.state, ['helper', 'monitor', '-b', bundle, '--status-file', d.status, '--log-file', d.log, '--restart', restart, d.id])
   if (r.code !== 0) throw new Error(`monitor failed: ${r.stderr}`)
   return d
 }
@@ -89,13 +89,14 @@ test('monitor: a bad bundle fails the command with the runtime error and leaves 
   const files = mkdtempSync(join(tmpdir(), 'tsc-box-mon-'))
   const state = stateDir()
   const id = newId('bad')
-  const r = runtime(TSC_RUNTIME, state, ['monitor', '-b', bundle, '--status-file', join(files, 's.json'), '--log-file', join(files, 'l'), id])
+  const r = runtime(TSC_RUNTIME, state, ['helper', 'monitor', '-b', bundle, '--status-file', join(files, 's.json'), '--log-file', join(files, 'l'), id])
   t.is(r.code, 127)
   t.regex(r.stderr, /no-such-command/)
   t.false(existsSync(join(state, id)))
   t.false(existsSync(join(files, 's.json')))
   t.deepEqual(cgroupsNamed(id), [])
   const policy = runtime(TSC_RUNTIME, state, [
+    'helper',
     'monitor',
     '-b',
     bundle,

@@ -26,8 +26,8 @@ function bridgeBundle(): string {
   writeFileSync(plan, JSON.stringify({ dir: NET_DIR, network: 'bridge', name: 'bench' }))
   editConfig(dir, (config) => {
     config.hooks = {
-      createRuntime: [{ path: RUNTIME, args: ['tsc-box-runtime', 'net-attach', plan] }],
-      poststop: [{ path: RUNTIME, args: ['tsc-box-runtime', 'net-detach', plan] }],
+      createRuntime: [{ path: RUNTIME, args: ['tsc-box-runtime', 'helper', 'net-attach', plan] }],
+      poststop: [{ path: RUNTIME, args: ['tsc-box-runtime', 'helper', 'net-detach', plan] }],
     }
   })
   return dir

@@ -46,7 +46,7 @@ export async function launchDetached(l: DetachedLaunch): Promise<void> {
   for (const f of [files.stop, files.paused]) fs.rmSync(f, {force: true})
   fs.writeFileSync(l.runtimeLog, '')
   fs.mkdirSync(runtimeRoot(l.paths), {recursive: true, mode: 0o700})
-  const args = ['--root', runtimeRoot(l.paths), '--log', l.runtimeLog, '--log-format', 'json', 'monitor', '-b', l.dir]
+  const args = ['--root', runtimeRoot(l.paths), '--log', l.runtimeLog, '--log-format', 'json', 'helper', 'monitor', '-b', l.dir]
   args.push('--status-file', files.status, '--log-file', files.log, '--restart', l.restart)
   if (l.rm) {
     const [program, ...rest] = cliCommand()

@@ -40,7 +40,7 @@ export type NetworkInspect = NetworkInfo & {
 
 function net<T>(args: string[], input?: string): T {
   const runtime = requireRuntime()
-  const r = spawnSync(runtime, ['net', '--dir', networkDir(), ...args], {encoding: 'utf8', input})
+  const r = spawnSync(runtime, ['helper', 'net', '--dir', networkDir(), ...args], {encoding: 'utf8', input})
   if (r.error) throw new CliError('runtime_failed', `${runtime}: ${r.error.message}`)
   const line = r.stdout.trim().split('\n').pop() ?? ''
   let doc: unknown
@@ -89,10 +89,10 @@ export function inspectNetwork(name: string): NetworkInspect {
   return net<NetworkInspect>(['inspect', name])
 }
 
-/** Runs a net-attach/net-detach hook by hand (connect/disconnect) with the state on stdin. */
+/** Runs the net-attach/net-detach hook (`args[0]`, a runtime helper) by hand (connect/disconnect) with the state on stdin. */
 export function runNetHook(args: string[], state: {id: string; pid: number}): void {
   const runtime = requireRuntime()
-  const r = spawnSync(runtime, args, {encoding: 'utf8', input: JSON.stringify(state)})
+  const r = spawnSync(runtime, ['helper', ...args], {encoding: 'utf8', input: JSON.stringify(state)})
   if (r.error) throw new CliError('runtime_failed', `${runtime}: ${r.error.message}`)
   if (r.status !== 0) {
     const msg = r.stderr.trim().replace(/^tsc-box-runtime: (network: )?/, '')

@@ -143,16 +143,16 @@ export function applyNetwork(spec: Spec, setup: NetworkSetup, ctx: {runtime: str
     // No poststop: slirp4netns ends with the container's init (tsc_box_net::slirp).
     spec.hooks ??= {}
     spec.hooks.createRuntime ??= []
-    spec.hooks.createRuntime.push({path: ctx.runtime, args: ['tsc-box-runtime', 'slirp-attach', planPath(ctx.containerDir)], timeout: 30})
+    spec.hooks.createRuntime.push({path: ctx.runtime, args: ['tsc-box-runtime', 'helper', 'slirp-attach', planPath(ctx.containerDir)], timeout: 30})
     return
   }
   if (setup.mode.kind !== 'network') return
   const plan = planPath(ctx.containerDir)
   spec.hooks ??= {}
   spec.hooks.createRuntime ??= []
-  spec.hooks.createRuntime.push({path: ctx.runtime, args: ['tsc-box-runtime', 'net-attach', plan], timeout: 30})
+  spec.hooks.createRuntime.push({path: ctx.runtime, args: ['tsc-box-runtime', 'helper', 'net-attach', plan], timeout: 30})
   spec.hooks.poststop ??= []
-  spec.hooks.poststop.push({path: ctx.runtime, args: ['tsc-box-runtime', 'net-detach', plan], timeout: 30})
+  spec.hooks.poststop.push({path: ctx.runtime, args: ['tsc-box-runtime', 'helper', 'net-detach', plan], timeout: 30})
 }
 
 export interface EtcContent {

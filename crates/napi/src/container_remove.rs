@@ -62,7 +62,7 @@ impl RuntimeOps for Spawned {
     fn remove_tree(&self, dir: &Path) -> Result<(), String> {
         let Some(runtime) = &self.runtime else { return Err("the runtime is not known here".into()) };
         let out = Command::new(runtime)
-            .arg("remove-tree")
+            .args(["helper", "remove-tree"])
             .args(&self.tree_maps)
             .arg(dir)
             .stdin(Stdio::null())

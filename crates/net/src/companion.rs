@@ -81,7 +81,7 @@ pub fn watch(pidfd: &OwnedFd, hold: &OwnedFd) -> Result<(), CompanionError> {
     use std::os::fd::AsRawFd;
     let exe = std::fs::read_link("/proc/self/exe").map_err(|source| CompanionError::Spawn { what: "/proc/self/exe".into(), source })?;
     let mut cmd = Command::new(exe);
-    cmd.arg0("tsc-box-exit-watch").args(["exit-watch", "--pidfd", "3"]);
+    cmd.arg0("tsc-box-exit-watch").args(["helper", "exit-watch", "--pidfd", "3"]);
     spawn(&mut cmd, "the exit watcher", &[(pidfd.as_raw_fd(), 3), (hold.as_raw_fd(), 4)]).map(drop)
 }
 

@@ -42,7 +42,7 @@ pub fn start(pid: i32, forwards: &[Forward]) -> Result<Running, ProxyError> {
     let pidfd = companion::pidfd_open(pid)?;
     let exe = std::fs::read_link("/proc/self/exe").map_err(ProxyError::Exe)?;
     let mut cmd = Command::new(exe);
-    cmd.arg0("tsc-box-port-proxy").args(["port-proxy", "--pidfd", "3"]);
+    cmd.arg0("tsc-box-port-proxy").args(["helper", "port-proxy", "--pidfd", "3"]);
     let mut fds = vec![(pidfd.as_raw_fd(), 3)];
     for (i, (l, f)) in listeners.iter().zip(forwards).enumerate() {
         let n = 4 + i as i32;

@@ -56,20 +56,6 @@ pub enum Command {
     Update(crate::commands::update::UpdateArgs),
     /// Print resource usage (--stats once, else a stream of events).
     Events(crate::commands::events::EventsArgs),
-    /// createRuntime hook: plug the container into its network (state on stdin).
-    #[command(name = "net-attach", hide = true)]
-    NetAttach(crate::commands::net_attach::NetHookArgs),
-    /// createRuntime hook of rootless networking: start slirp4netns, publish the ports.
-    #[command(name = "slirp-attach", hide = true)]
-    SlirpAttach(crate::commands::net_attach::NetHookArgs),
-    /// poststop hook: release the container's address, ports and veth.
-    #[command(name = "net-detach", hide = true)]
-    NetDetach(crate::commands::net_attach::NetHookArgs),
-    /// Network administration for tsc-box's `network` commands (JSON answers).
-    #[command(hide = true)]
-    Net(crate::commands::net::NetArgs),
-    /// Create and start a detached container under its own monitor (logs, exit status, restarts).
-    Monitor(crate::commands::monitor::MonitorArgs),
     /// Freeze every process of a container.
     Pause(IdArgs),
     /// Thaw a paused container.
@@ -78,18 +64,10 @@ pub enum Command {
     Ps(crate::commands::ps::PsArgs),
     /// Run a new process in a running container.
     Exec(crate::commands::exec::ExecArgs),
-    /// Rootless: delete a tree holding files of the caller's subordinate ids, in a user namespace.
-    #[command(name = "remove-tree", hide = true)]
-    RemoveTree(crate::commands::remove_tree::RemoveTreeArgs),
-    /// Relay published ports nftables cannot redirect ([::1]) until the container exits.
-    #[command(name = "port-proxy", hide = true)]
-    PortProxy(crate::commands::port_proxy::PortProxyArgs),
-    /// Hold inherited fds until a process exits (slirp4netns's exit pipe).
-    #[command(name = "exit-watch", hide = true)]
-    ExitWatch(crate::commands::exit_watch::ExitWatchArgs),
-    /// Rootless: unpack an image layer in a user namespace with the caller's subordinate ids.
-    #[command(name = "unpack-layer", hide = true)]
-    UnpackLayer(crate::commands::unpack_layer::UnpackLayerArgs),
+    /// Programs tsc-box starts that are no OCI verb: hooks, the monitor, rootless helpers.
+    // Hidden, in a namespace of its own (commands::helper): runc's command line stays runc's.
+    #[command(hide = true)]
+    Helper(crate::commands::helper::HelperArgs),
 }
 
 #[derive(Args)]

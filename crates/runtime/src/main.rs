@@ -34,7 +34,12 @@ fn main() {
     let g = commands::Global { root: cli.root.clone(), log: &logger, systemd_cgroup: cli.systemd_cgroup };
     // These put clones of this binary into a container: they run from a view of it that no
     // container can change (tsc_box_core::sys::exe).
-    if matches!(cli.command, Command::Create(_) | Command::Run(_) | Command::Exec(_)) {
+    let clones = match &cli.command {
+        Command::Create(_) | Command::Run(_) | Command::Exec(_) => true,
+        Command::Helper(h) => h.helper.creates_containers(),
+        _ => false,
+    };
+    if clones {
         if let Err(e) = tsc_box_core::sys::exe::ensure_sealed() {
             let e = error::CmdError::other(
                 tsc_box_core::kind::Kind::Internal,
@@ -54,19 +59,11 @@ fn main() {
         Command::Features => commands::features::run(&g),
         Command::Update(a) => commands::update::run(&g.root, a).map(|()| 0).map_err(Into::into),
         Command::Events(a) => commands::events::run(&g.root, a).map(|()| 0).map_err(Into::into),
-        Command::NetAttach(a) => commands::net_attach::attach(a),
-        Command::NetDetach(a) => commands::net_attach::detach(a),
-        Command::SlirpAttach(a) => commands::net_attach::slirp_attach(a),
-        Command::Net(a) => std::process::exit(commands::net::run(a)),
-        Command::Monitor(a) => commands::monitor::run(&g, a),
         Command::Pause(a) => commands::pause::pause(&g, a),
         Command::Resume(a) => commands::pause::resume(&g, a),
         Command::Ps(a) => commands::ps::run(&g, a),
         Command::Exec(a) => commands::exec::run(&g, a),
-        Command::RemoveTree(a) => commands::remove_tree::run(a),
-        Command::PortProxy(a) => commands::port_proxy::run(a),
-        Command::ExitWatch(a) => commands::exit_watch::run(a),
-        Command::UnpackLayer(a) => commands::unpack_layer::run(a),
+        Command::Helper(h) => commands::helper::run(&g, &h.helper),
     };
     let code = match result {
         Ok(code) => code,

@@ -23,7 +23,7 @@ pub struct UnpackHelper {
 impl UnpackHelper {
     fn command(&self, sub: &str) -> Command {
         let mut c = Command::new(&self.program);
-        c.arg(sub).args(&self.map_args).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped());
+        c.arg("helper").arg(sub).args(&self.map_args).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped());
         c
     }
 

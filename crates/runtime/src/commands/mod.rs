@@ -1,4 +1,5 @@
-//! One file per OCI runtime command.
+//! One file per OCI runtime command; `helper` dispatches what tsc-box starts that is no OCI
+//! verb (the files it names).
 
 pub mod create;
 pub mod delete;
@@ -6,6 +7,7 @@ pub mod events;
 pub mod exec;
 pub mod exit_watch;
 pub mod features;
+pub mod helper;
 pub mod kill;
 pub mod monitor;
 pub mod net;

@@ -462,6 +462,7 @@ fn restart_in_place(la: &LoopArgs) {
         cstr("tsc-box-runtime"),
         cstr("--root"),
         cstr(&la.root),
+        cstr("helper"),
         cstr("monitor"),
         cstr("--in-place"),
         cstr("--restart"),
