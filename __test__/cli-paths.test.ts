@@ -3,7 +3,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkS
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { hostsFile, resolvConf } from '../src/container/etc-files'
-import { claimName, releaseName, staleNames, validateName } from '../src/container/names'
+import { createContainer } from '../src/container/bundle'
+import { releaseName, staleNames, validateName } from '../src/container/names'
+import type { ContainerRecord } from '../src/container/record'
 import { CliError } from '../src/errors'
 import { resolveInRoot } from '../src/fs/in-root'
 import { resolvePaths } from '../src/paths'
@@ -66,47 +68,41 @@ test('command: entrypoint first; nothing to run is an error', (t) => {
   t.is(t.throws(() => commandArgs(undefined, []), { instanceOf: CliError })?.code, 'no_command')
 })
 
-test('names: docker syntax, claimed atomically once, released only by the holder', (t) => {
+function record(id: string, name: string): ContainerRecord {
+  return { id, name, created: new Date().toISOString(), rootfs: '/r', command: ['sh'], status: 'creating', exitCode: null, oomKilled: false }
+}
+
+test('names: docker syntax, claimed atomically once by create, released only by the holder', (t) => {
   const root = mkdtempSync(join(tmpdir(), 'tsc-box-names-'))
-  const dir = (id: string) => {
-    mkdirSync(join(root, 'containers', id), { recursive: true })
-    return join(root, 'containers', id)
-  }
   validateName('web_1.a-b')
   t.throws(() => validateName('-x'), { instanceOf: CliError })
   t.throws(() => validateName('a'), { instanceOf: CliError })
   t.throws(() => validateName('a/b'), { instanceOf: CliError })
-  claimName(root, 'web', 'id1', dir('id1'))
+  t.is(createContainer(root, record('id1', 'web')).name, 'web')
   t.is(readFileSync(join(root, 'names', 'web'), 'utf8'), 'id1')
-  const e = t.throws(() => claimName(root, 'web', 'id2', dir('id2')), { instanceOf: CliError })
+  const e = t.throws(() => createContainer(root, record('id2', 'web')), { instanceOf: CliError })
   t.is(e?.code, 'name_in_use')
-  // The claim file is a link of one written in the container's directory: none is left there.
-  t.deepEqual(readdirSync(dir('id1')), [])
-  t.deepEqual(readdirSync(dir('id2')), [])
+  t.is(e?.exitCode, 125)
+  // The loser leaves nothing; the winner's directory holds its record only (no claim file).
+  t.false(existsSync(join(root, 'containers', 'id2')))
+  t.deepEqual(readdirSync(join(root, 'containers', 'id1')), ['record.json'])
   releaseName(root, 'web', 'id2')
-  t.throws(() => claimName(root, 'web', 'id3', dir('id3')), { instanceOf: CliError })
+  t.throws(() => createContainer(root, record('id3', 'web')), { instanceOf: CliError })
   releaseName(root, 'web', 'id1')
-  t.notThrows(() => claimName(root, 'web', 'id3', dir('id3')))
-  t.false(existsSync(join(root, 'names', 'id1')))
+  t.is(createContainer(root, record('id3', 'web')).name, 'web')
+  // No name: a random docker-style one, written into the record.
+  const anon = createContainer(root, record('id4', ''))
+  t.regex(anon.name, /^[a-z]+_[a-z]+_\d{4}$/)
+  t.is(JSON.parse(readFileSync(join(anon.files.dir, 'record.json'), 'utf8')).name, anon.name)
 })
 
 test('names whose container directory is gone are stale (what a killed run leaves for prune)', (t) => {
   const root = mkdtempSync(join(tmpdir(), 'tsc-box-names-'))
-  for (const [name, id] of [
-    ['kept', 'a'],
-    ['orphan', 'b'],
-  ]) {
-    mkdirSync(join(root, 'containers', id), { recursive: true })
-    claimName(root, name, id, join(root, 'containers', id))
-  }
-  t.deepEqual(
-    staleNames(root, (id) => id === 'a'),
-    [{ name: 'orphan', id: 'b' }],
-  )
-  t.deepEqual(
-    staleNames(join(root, 'nothing-here'), () => false),
-    [],
-  )
+  createContainer(root, record('a', 'kept'))
+  mkdirSync(join(root, 'names'), { recursive: true })
+  writeFileSync(join(root, 'names', 'orphan'), 'b')
+  t.deepEqual(staleNames({ dataRoot: root, runDir: '' }), [{ name: 'orphan', id: 'b' }])
+  t.deepEqual(staleNames({ dataRoot: join(root, 'nothing-here'), runDir: '' }), [])
 })
 
 test('generated /etc files', (t) => {

@@ -2,13 +2,13 @@
 // /etc/subuid-style ranges (pure: no file or process is touched), and the auto allocator's
 // claims in a temporary data root.
 import test from 'ava'
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { CliError } from '../src/errors'
 import { applyUserns, keepIdMap, rootlessMap, type UsernsHost } from '../src/oci/security-userns'
-import { parseSubid } from '../src/oci/subid'
-import { AUTO_BLOCK, blocksOf, claimAutoBlock, releaseAutoBlock } from '../src/container/userns-auto'
+import { readSubid } from '../src/oci/subid'
+import { AUTO_BLOCK, claimAutoBlock, releaseAutoBlock } from '../src/container/userns-auto'
 import type { Spec } from '../src/oci/spec'
 
 function spec(): Spec {
@@ -32,13 +32,17 @@ function code(f: () => unknown): string | undefined {
   return undefined
 }
 
-test('subid files: entries by name or uid, bad lines skipped', (t) => {
-  const text = 'alice:100000:65536\n# c\nbob:1:1\n1000:300000:10\nalice:x:1\nalice:5:0\n'
-  t.deepEqual(parseSubid(text, 'alice', 1000), [
+test('subid files: entries by name or uid, bad lines skipped (read by the store)', (t) => {
+  const file = join(mkdtempSync(join(tmpdir(), 'tsc-box-subid-')), 'subuid')
+  writeFileSync(file, 'alice:100000:65536\n# c\nbob:1:1\n1000:300000:10\nalice:x:1\nalice:5:0\n')
+  const read = readSubid as (f: string, name: string | undefined, uid: number) => ReturnType<typeof readSubid>
+  t.deepEqual(read(file, 'alice', 1000), [
     { start: 100000, count: 65536 },
     { start: 300000, count: 10 },
   ])
-  t.deepEqual(parseSubid(text, 'carol', 7), [])
+  t.deepEqual(read(file, 'carol', 7), [])
+  // A negative uid: by name only (root hands out the ranges of the user "tsc-box").
+  t.deepEqual(read(file, 'alice', -1), [{ start: 100000, count: 65536 }])
 })
 
 test('rootless default: root is the user, 1.. the subordinate ranges', (t) => {
@@ -103,10 +107,6 @@ test('auto: blocks are claimed once each, released with the container, stale cla
   const root = mkdtempSync(join(tmpdir(), 'tsc-box-userns-auto-'))
   try {
     const ranges = [{ start: 1 << 20, count: 2 * AUTO_BLOCK + 5 }]
-    t.deepEqual(
-      blocksOf(ranges).map((b) => b.start),
-      [1 << 20, (1 << 20) + AUTO_BLOCK],
-    )
     mkdirSync(join(root, 'containers/a'), { recursive: true })
     mkdirSync(join(root, 'containers/b'), { recursive: true })
     const a = claimAutoBlock(root, 'a', ranges, ranges, 'tsc-box')

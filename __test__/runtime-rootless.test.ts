@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto'
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { makeDataRoot, tsc, type Result } from './helpers/cli'
+import { BIN, makeDataRoot, RUNTIME, tsc, type Result } from './helpers/cli'
 import { makeRootfs } from './helpers/rootfs'
 import { addLine, removeLines, RootlessUser } from './helpers/rootless-user'
 import { installProbe } from './helpers/security-probe'
@@ -70,6 +70,21 @@ function asUser(args: string[], cgroupDir?: string, env: Record<string, string> 
   // Root moves the shell into the delegated cgroup, then it becomes the user.
   const wrapper = cgroupDir ? ['sh', '-c', 'echo $$ > "$0/cgroup.procs" && exec "$@"', cgroupDir] : []
   return user.run(args, { env, wrapper })
+}
+
+/**
+ * `tsc-box-runtime --cli ARGS` (the native front door of exec and rm) as the test user, with no
+ * way back to Node: TSC_BOX_CLI_JS is not set, so a front that handed the command to Node
+ * would fail instead of answering.
+ */
+function nativeAsUser(args: string[]): Result {
+  const c = user.command(args)
+  const argv = c.argv.map((a) => (a === BIN ? RUNTIME : a))
+  const at = argv.indexOf(RUNTIME)
+  argv.splice(at + 1, 0, '--cli')
+  const r = spawnSync(c.cmd, argv, { env: c.env, encoding: 'utf8', timeout: 60_000, cwd: '/' })
+  if (r.error) throw r.error
+  return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr }
 }
 
 function userDir(prefix: string, mode = 0o755): string {
@@ -177,6 +192,27 @@ test.serial("the container's root cannot change host files it can reach", (t) =>
     t.deepEqual(readdirSync(vol), ['host-file'])
   } finally {
     rmSync(vol, { recursive: true, force: true })
+  }
+})
+
+test.serial('the native rm serves a rootless caller: a running container goes, with its name and state, and Node is not asked', (t) => {
+  const name = `nrm${tag}`
+  const started = asUser(['run', '-d', '--name', name, '--rootfs', rootfs, 'sleep', '60'])
+  t.is(started.code, 0, started.stderr)
+  const id = started.stdout.trim()
+  try {
+    const refused = nativeAsUser(['rm', name])
+    t.is(refused.code, 1, refused.stderr)
+    t.regex(refused.stderr, /is running: stop it first or use --force/)
+    const r = nativeAsUser(['rm', '-f', '--json', name])
+    t.is(r.code, 0, r.stderr)
+    t.deepEqual(JSON.parse(r.stdout), [{ id, name }])
+    const data = join(user.home, '.local/share/tsc-box')
+    t.false(existsSync(join(data, 'containers', id)))
+    t.false(existsSync(join(data, 'names', name)))
+    t.deepEqual(JSON.parse(asUser(['ps', '-a', '--json']).stdout), [])
+  } finally {
+    asUser(['rm', '-f', name])
   }
 })
 
@@ -297,7 +333,11 @@ test.serial(
       t.is(statSync(join(upper, 'www/index.html')).uid, SUB_START + 32, 'a file of uid 33 changed inside is copied up as subordinate id 33')
       t.is(statSync(join(upper, 'd/f')).uid, SUB_START + 4)
       t.is(readFileSync(join(upper, 'www/index.html'), 'utf8'), 'changed\n')
-      t.is(asUser(['rm', '-f', 'rlimg']).code, 0)
+      // The native rm (no Node): the upper layer holds files of subordinate ids, which only a
+      // user namespace mapping them may unlink.
+      const rm = nativeAsUser(['rm', '-f', 'rlimg'])
+      t.is(rm.code, 0, rm.stderr)
+      t.is(rm.stdout, 'rlimg\n')
       t.deepEqual(readdirSync(join(data, 'overlay')), [], 'the upper layer went, subordinate-owned files too')
       t.deepEqual(hostMountsUnder(data), [])
       t.deepEqual(contentHashes(layers), before)

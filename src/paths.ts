@@ -3,7 +3,7 @@
  * locks): a data root that survives reboots and a run directory that does not.
  */
 import * as path from 'node:path'
-import {store} from './container/store'
+import {storeStatic} from './container/store'
 
 export interface Paths {
   /** Persistent data: containers/<id>/ and names/<name>. */
@@ -23,8 +23,8 @@ export interface PathEnv {
  * derived from the root's path (crates/containers/src/paths.rs has the rules).
  */
 export function resolvePaths(root: string | undefined, p: PathEnv): Paths {
-  return store((n) =>
-    n.containersResolvePaths(root, {uid: p.uid, home: p.home, xdgDataHome: p.env.XDG_DATA_HOME, xdgRuntimeDir: p.env.XDG_RUNTIME_DIR, cwd: process.cwd()}),
+  return storeStatic((s) =>
+    s.resolvePaths(root, {uid: p.uid, home: p.home, xdgDataHome: p.env.XDG_DATA_HOME, xdgRuntimeDir: p.env.XDG_RUNTIME_DIR, cwd: process.cwd()}),
   )
 }
 
@@ -39,5 +39,5 @@ export function currentPathEnv(): PathEnv {
 
 /** Without root the run directory may sit in /tmp: refused unless it is ours and 0700. */
 export function ensureOwnRunDir(runDir: string, uid: number): void {
-  store((n) => n.containersEnsureOwnRunDir(runDir, uid))
+  storeStatic((s) => s.ensureOwnRunDir(runDir, uid))
 }

@@ -7,10 +7,9 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import type {Spec} from '../oci/spec'
-import {claimName} from './names'
-import {containerDir, writeRecord, type ContainerRecord} from './record'
+import {containerDir, toStoreRecord, writeRecord, type ContainerRecord} from './record'
 import {removeContainerFiles} from './remove'
-import {store} from './store'
+import {containers} from './store'
 
 export interface EtcFiles {
   hostname: string
@@ -37,19 +36,13 @@ export function containerFiles(dataRoot: string, id: string): ContainerFiles {
 
 /**
  * The container's directory appears with `record` in it (state "creating", this process its
- * creator) in one step, then its name is claimed. `record.rootfs` must already say where the
+ * creator) in one step, then its name is claimed: `record.name`, or a random docker-style one
+ * when empty (crates/containers/src/creation.rs). `record.rootfs` must already say where the
  * writable layer will be mounted: it is made only after this. On any failure undoes both.
  */
-export function createContainer(dataRoot: string, record: ContainerRecord): ContainerFiles {
-  store((n) => n.containerBegin(dataRoot, JSON.stringify({...record, status: 'creating'})))
-  const files = containerFiles(dataRoot, record.id)
-  try {
-    claimName(dataRoot, record.name, record.id, files.dir)
-  } catch (e) {
-    removeContainerFiles(dataRoot, record.id, record.name)
-    throw e
-  }
-  return files
+export function createContainer(dataRoot: string, record: ContainerRecord): {files: ContainerFiles; name: string} {
+  const made = containers({dataRoot, runDir: ''}, (s) => s.create(toStoreRecord({...record, status: 'creating', creator: null})))
+  return {files: containerFiles(dataRoot, record.id), name: made.name}
 }
 
 export function writeEtcFiles(files: ContainerFiles, content: EtcFiles): void {
@@ -62,8 +55,9 @@ export function writeConfig(files: ContainerFiles, spec: Spec): void {
   fs.writeFileSync(files.config, JSON.stringify(spec), {mode: 0o600})
 }
 
-export function saveRecord(files: ContainerFiles, record: ContainerRecord): void {
-  writeRecord(files.dir, record)
+/** With `keepMissing`, a directory removed meanwhile (an `rm` that stopped waiting) is no error. */
+export function saveRecord(files: ContainerFiles, record: ContainerRecord, keepMissing = false): void {
+  writeRecord(files.dir, record, keepMissing)
 }
 
 /** Everything `createContainer` and `run` made (the store's removal, crates/containers). */

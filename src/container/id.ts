@@ -1,10 +1,8 @@
-/**
- * Container ids: 64 random hex digits like docker's; the first 12 are the short id. Random
- * bytes come from /dev/urandom rather than node:crypto, whose loading alone costs ~3 ms of
- * `tsc-box run`'s start.
- */
+/** Container ids: 64 random hex digits like docker's (the store's, crates/containers/src/id.rs). */
 import * as fs from 'node:fs'
+import {storeStatic} from './store'
 
+/** Random bytes from /dev/urandom rather than node:crypto, whose loading alone costs ~3 ms. */
 export function randomBytes(n: number): Buffer {
   const buf = Buffer.alloc(n)
   const fd = fs.openSync('/dev/urandom', 'r')
@@ -18,7 +16,7 @@ export function randomBytes(n: number): Buffer {
 }
 
 export function newContainerId(): string {
-  return randomBytes(32).toString('hex')
+  return storeStatic((s) => s.newId())
 }
 
 export function shortId(id: string): string {

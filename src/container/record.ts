@@ -1,6 +1,9 @@
-/** The small typed record kept for each container in data root/containers/<id>/record.json. */
-import * as fs from 'node:fs'
+/**
+ * The small typed record kept for each container in data root/containers/<id>/record.json.
+ * Its one schema, its writing and its reading are the store's (crates/containers/src/record.rs).
+ */
 import * as path from 'node:path'
+import {storeStatic, type StoreClass} from './store'
 
 /**
  * `creating`: written first, before the name, the writable layer or the bundle exist, with
@@ -19,7 +22,7 @@ export interface ContainerRecord {
   exitCode: number | null
   oomKilled: boolean
   /** Set by the store while `status` is `creating`: pid and start time (clock ticks). */
-  creator?: {pid: number; startTime: number}
+  creator?: {pid: number; startTime: number} | null
 }
 
 export function containersDir(dataRoot: string): string {
@@ -30,13 +33,24 @@ export function containerDir(dataRoot: string, id: string): string {
   return path.join(containersDir(dataRoot), id)
 }
 
-/** Write to a temporary file and rename, so readers never see a half-written record. */
-export function writeRecord(dir: string, record: ContainerRecord): void {
-  const tmp = path.join(dir, 'record.json.tmp')
-  fs.writeFileSync(tmp, `${JSON.stringify(record)}\n`, {mode: 0o600})
-  fs.renameSync(tmp, path.join(dir, 'record.json'))
+/** The binding's record type: the same fields, its status a string enum of the same spellings. */
+type StoreRecord = Parameters<StoreClass['writeRecordIn']>[1]
+
+export function toStoreRecord(record: ContainerRecord): StoreRecord {
+  return {...record, creator: record.creator ?? null} as unknown as StoreRecord
 }
 
+/**
+ * Replaces the record in one step, so readers never see a half-written one. With
+ * `keepMissing`, a directory removed meanwhile is no error.
+ */
+export function writeRecord(dir: string, record: ContainerRecord, keepMissing = false): void {
+  storeStatic((s) => s.writeRecordIn(dir, toStoreRecord(record), keepMissing))
+}
+
+/** The record in `dir`; throws ENOENT when there is none (removed meanwhile). */
 export function readRecord(dir: string): ContainerRecord {
-  return JSON.parse(fs.readFileSync(path.join(dir, 'record.json'), 'utf8')) as ContainerRecord
+  const r = storeStatic((s) => s.readRecordIn(dir))
+  if (!r) throw Object.assign(new Error(`no container record in ${dir}`), {code: 'ENOENT'})
+  return r as ContainerRecord
 }

@@ -13,3 +13,16 @@ export function store<T>(f: (n: Native) => T): T {
     throw fromNative(e)
   }
 }
+
+export type ContainerStore = InstanceType<Native['ContainerStore']>
+export type StoreClass = Native['ContainerStore']
+
+/** A call on the store of `paths` (a data root and its run directory), failures as CliErrors. */
+export function containers<T>(paths: {dataRoot: string; runDir: string}, f: (s: ContainerStore) => T): T {
+  return store((n) => f(new n.ContainerStore(paths.dataRoot, paths.runDir)))
+}
+
+/** A call on the store's operations that need no data root (users, id ranges, records by directory). */
+export function storeStatic<T>(f: (s: StoreClass) => T): T {
+  return store((n) => f(n.ContainerStore))
+}

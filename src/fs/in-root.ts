@@ -2,7 +2,8 @@
  * Path resolution inside a root filesystem that we treat as hostile: symlinks are followed as
  * if the root were `/`, so `/etc/passwd -> /etc/shadow` or `..` chains never leave the root.
  * The rootfs is not in use by any container while the CLI validates it, so resolving with
- * lstat/readlink is race-free for our purposes.
+ * lstat/readlink is race-free for our purposes. (Files read from it, /etc/passwd and
+ * /etc/group, are read by the store with openat2: crates/containers/src/user.rs.)
  */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
@@ -46,31 +47,4 @@ export function resolveInRoot(root: string, target: string): InRoot {
     if (todo.length === 0) return {hostPath: host, stat: st}
   }
   return {hostPath: root, stat: fs.lstatSync(root)}
-}
-
-const MAX_CONFIG_FILE = 4 << 20
-
-/**
- * Reads a small regular file of the rootfs (e.g. /etc/passwd). Absent -> undefined. A FIFO,
- * device or huge file is refused instead of blocking or exhausting memory.
- */
-export function readRootFile(root: string, target: string): string | undefined {
-  const {hostPath, stat} = resolveInRoot(root, target)
-  if (!stat) return undefined
-  const fd = fs.openSync(hostPath, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK)
-  try {
-    const st = fs.fstatSync(fd)
-    if (!st.isFile()) throw new CliError('rootfs_bad_file', `${target} in the rootfs is not a regular file`)
-    if (st.size > MAX_CONFIG_FILE) throw new CliError('rootfs_bad_file', `${target} in the rootfs is too large (${st.size} bytes)`)
-    const buf = Buffer.alloc(st.size)
-    let off = 0
-    while (off < buf.length) {
-      const n = fs.readSync(fd, buf, off, buf.length - off, off)
-      if (n === 0) break
-      off += n
-    }
-    return buf.subarray(0, off).toString('utf8')
-  } finally {
-    fs.closeSync(fd)
-  }
 }

@@ -3,7 +3,8 @@
  *  - status.json   the monitor's record of the container's life (runtime writes it atomically)
  *  - status.stop   present when `stop`/`rm` ended the container on purpose (no restart)
  *  - container.log the container's output (CRI lines), container.log.1 after a rotation
- *  - lifecycle.json how to start it again: restart policy, --rm
+ *  - lifecycle.json how to start it again: restart policy, --rm (written by the store,
+ *    crates/containers/src/status.rs)
  *  - paused        present while the container is frozen
  */
 import * as fs from 'node:fs'
@@ -39,17 +40,4 @@ export function readJson<T>(file: string): T | undefined {
   } catch {
     return undefined
   }
-}
-
-/** Write, fsync, rename: a reader sees the old or the new document, never half of one. */
-export function writeJsonAtomic(file: string, value: unknown): void {
-  const tmp = `${file}.${process.pid}.tmp`
-  const fd = fs.openSync(tmp, 'w', 0o644)
-  try {
-    fs.writeSync(fd, `${JSON.stringify(value)}\n`)
-    fs.fsyncSync(fd)
-  } finally {
-    fs.closeSync(fd)
-  }
-  fs.renameSync(tmp, file)
 }

@@ -11,8 +11,8 @@ import type {Paths} from '../paths'
 import {parseRuntimeLog, runOutcome} from '../runtime/log'
 import {launch} from '../run/launch'
 import {cliCommand} from '../runtime/locate'
-import {store} from '../container/store'
-import {lifecycleFiles, readJson, writeJsonAtomic, type Settings} from './files'
+import {storeStatic} from '../container/store'
+import {lifecycleFiles, type Settings} from './files'
 import {deleteRuntimeState, hasRuntimeState, runtimeCall, runtimeMessage, runtimeRoot} from './runtime'
 import {isActive, viewById, type ContainerView} from './state'
 
@@ -33,7 +33,7 @@ export interface DetachedLaunch {
 
 /** Saves how to start the container again; `run -d` and `create` call it before the start. */
 export function saveSettings(dir: string, settings: Settings): void {
-  writeJsonAtomic(lifecycleFiles(dir).settings, settings)
+  storeStatic((s) => s.writeSettings(dir, settings))
 }
 
 /**
@@ -84,8 +84,9 @@ export async function startContainer(runtime: string, paths: Paths, v: Container
     )
   // What a dead monitor or an earlier run left (cgroup, state, network) goes first.
   deleteRuntimeState(runtime, paths, v.id)
-  const settings = readJson<Settings>(lifecycleFiles(v.dir).settings) ?? {restart: 'no'}
-  if (!fs.existsSync(lifecycleFiles(v.dir).settings)) saveSettings(v.dir, settings)
+  const saved = storeStatic((s) => s.readSettings(v.dir))
+  const settings: Settings = saved ? {restart: saved.restart, rm: saved.rm ?? undefined} : {restart: 'no'}
+  if (!saved) saveSettings(v.dir, settings)
   await launchDetached({runtime, paths, id: v.id, dir: v.dir, runtimeLog: path.join(v.dir, 'runtime.log'), restart: settings.restart, rm: settings.rm})
 }
 
@@ -105,7 +106,7 @@ function stillActive(paths: Paths, id: string): boolean {
 
 /** The monitor is gone (it removes the cgroup and state before it exits). */
 function monitorGone(dir: string): boolean {
-  return !store((n) => n.containerMonitor(dir))?.alive
+  return !storeStatic((s) => s.monitor(dir))?.alive
 }
 
 /**
@@ -114,7 +115,7 @@ function monitorGone(dir: string): boolean {
  * pid provably is that init: the monitor is alive and is its parent.
  */
 function killInit(dir: string): boolean {
-  const st = store((n) => n.containerMonitor(dir))
+  const st = storeStatic((s) => s.monitor(dir))
   if (st?.status !== 'running' || !st.initOfMonitor) return false
   try {
     process.kill(st.pid, 'SIGKILL')
@@ -153,7 +154,7 @@ function thaw(runtime: string, paths: Paths, v: ContainerView): void {
 
 /** Ends a restarting container's monitor (it sleeps before the next start: no container). */
 function endRestarts(v: ContainerView): void {
-  const st = store((n) => n.containerMonitor(v.dir))
+  const st = storeStatic((s) => s.monitor(v.dir))
   if (st && st.status === 'restarting' && st.alive) {
     try {
       process.kill(st.monitorPid, 'SIGKILL')

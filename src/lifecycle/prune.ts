@@ -7,10 +7,10 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import {removeContainer} from '../container/bundle'
-import {namesDir, releaseName, staleNames} from '../container/names'
+import {nameOf, releaseName, staleNames} from '../container/names'
 import {removeContainerFully} from '../container/remove'
 import {containerDir, containersDir} from '../container/record'
-import {store} from '../container/store'
+import {containers} from '../container/store'
 import type {Paths} from '../paths'
 import {deleteRuntimeState, runtimeRoot} from './runtime'
 import {isActive, listContainers} from './state'
@@ -19,21 +19,6 @@ import {isActive, listContainers} from './state'
 function orphanAgeMs(): number {
   const v = Number(process.env.TSC_BOX_ORPHAN_AGE_MS)
   return Number.isFinite(v) && v >= 0 ? v : 60_000
-}
-
-function nameHeldBy(dataRoot: string, id: string): string | undefined {
-  try {
-    for (const n of fs.readdirSync(namesDir(dataRoot))) {
-      try {
-        if (fs.readFileSync(path.join(namesDir(dataRoot), n), 'utf8').trim() === id) return n
-      } catch {
-        // released meanwhile
-      }
-    }
-  } catch {
-    // no names yet
-  }
-  return undefined
 }
 
 export interface PruneOutcome {
@@ -57,7 +42,7 @@ export async function pruneContainers(runtime: string, paths: Paths): Promise<Pr
       if (code !== 'container_running' && code !== 'no_such_container') failures.push(`${v.id.slice(0, 12)}: ${(e as Error).message}`)
     }
   }
-  removed.push(...store((n) => n.containerRemoveAbandoned(paths.dataRoot)))
+  removed.push(...containers(paths, (s) => s.removeAbandoned()))
   let ids: string[] = []
   try {
     // Hidden entries are creations not yet in place: their creator's (see above).
@@ -76,10 +61,10 @@ export async function pruneContainers(runtime: string, paths: Paths): Promise<Pr
       continue
     }
     deleteRuntimeState(runtime, paths, id)
-    const name = nameHeldBy(paths.dataRoot, id)
+    const name = nameOf(paths, id)
     removeContainer(paths.dataRoot, id, name ?? '')
     removed.push(id)
   }
-  for (const {name, id} of staleNames(paths.dataRoot, (h) => fs.existsSync(containerDir(paths.dataRoot, h)))) releaseName(paths.dataRoot, name, id)
+  for (const {name, id} of staleNames(paths)) releaseName(paths.dataRoot, name, id)
   return {removed, failures}
 }

@@ -3,7 +3,7 @@
  * its id (docker's order; crates/containers/src/resolve.rs). An ambiguous prefix is an error
  * (ambiguous_id), never a guess; a missing one is no_such_container, both with docker's 1.
  */
-import {store} from '../container/store'
+import {containers} from '../container/store'
 import type {ContainerView} from './state'
 
 /**
@@ -11,5 +11,5 @@ import type {ContainerView} from './state'
  * `run` leaves it "running" after the container ended).
  */
 export function resolveContainer(dataRoot: string, ref: string, runDir?: string): ContainerView {
-  return JSON.parse(store((n) => n.containerResolve(dataRoot, ref, runDir))) as ContainerView
+  return containers({dataRoot, runDir: runDir ?? ''}, (s) => s.resolve(ref)) as ContainerView
 }

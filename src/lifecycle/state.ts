@@ -5,7 +5,8 @@
  * being killed, and the commands that change things (`rm`, `start`, `prune`) clean up what
  * a dead monitor left.
  */
-import {store} from '../container/store'
+import * as path from 'node:path'
+import {containers} from '../container/store'
 
 /** `dead`: never completely created (its run/create was killed); it can only be removed. */
 export type State = 'created' | 'running' | 'paused' | 'restarting' | 'exited' | 'dead'
@@ -38,13 +39,13 @@ export interface ContainerView {
  * runtime: a `run` whose tsc-box was killed says "running" forever, but its runtime state
  * goes when the container ends.
  */
-export function listContainers(dataRoot: string, runtimeRoot?: string): ContainerView[] {
-  return JSON.parse(store((n) => n.containerList(dataRoot, runtimeRoot))) as ContainerView[]
+export function listContainers(dataRoot: string, runtimeRoot: string): ContainerView[] {
+  // The store finds the runtime's state under its run directory (runtimeRoot = runDir/runtime).
+  return containers({dataRoot, runDir: path.dirname(runtimeRoot)}, (s) => s.list()) as ContainerView[]
 }
 
 export function viewById(dataRoot: string, id: string, runDir?: string): ContainerView | undefined {
-  const json = store((n) => n.containerById(dataRoot, id, runDir))
-  return json === null || json === undefined ? undefined : (JSON.parse(json) as ContainerView)
+  return (containers({dataRoot, runDir: runDir ?? ''}, (s) => s.byId(id)) as ContainerView | null) ?? undefined
 }
 
 export function isActive(v: ContainerView): boolean {

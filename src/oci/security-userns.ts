@@ -13,7 +13,7 @@
 import {CliError} from '../errors'
 import {Flags} from '../cli/flags'
 import type {IdMapping, Spec} from './spec'
-import {readSubid, userName, type IdRange} from './subid'
+import {hostUser, type IdRange} from './subid'
 
 const MAX_ID = 0xffffffff
 
@@ -72,10 +72,7 @@ export interface UsernsHost {
 
 /** The calling user and its ranges, as newuidmap/newgidmap will see them. */
 export function currentUsernsHost(): UsernsHost {
-  const uid = process.getuid?.() ?? 0
-  const gid = process.getgid?.() ?? 0
-  const name = userName(uid)
-  return {uid, gid, name, subuid: readSubid('/etc/subuid', name, uid), subgid: readSubid('/etc/subgid', name, uid)}
+  return hostUser()
 }
 
 export interface UsernsFlags {

@@ -11,9 +11,8 @@ import {Flags} from '../cli/flags'
 import {jsonFlag} from '../cli/global-flags'
 import {createContainer, removeContainer, saveRecord, writeConfig, writeEtcFiles, type ContainerFiles} from '../container/bundle'
 import {newContainerId, shortId} from '../container/id'
-import {randomName} from '../container/random-name'
 import {readRecord, type ContainerRecord} from '../container/record'
-import {CliError, isCliError} from '../errors'
+import {CliError} from '../errors'
 import {buildSpec} from '../oci/builder'
 import {applyResources} from '../oci/resources'
 import {applySecurity} from '../oci/security'
@@ -79,24 +78,12 @@ async function removeRuntimeState(paths: Paths, runtime: string, id: string): Pr
  * did what it was asked: a missing directory is no error.
  */
 function releaseToOthers(files: ContainerFiles, record: ContainerRecord): void {
-  try {
-    saveRecord(files, record)
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e
-  }
+  saveRecord(files, record, true)
 }
 
-/** The container's directory with its record, then its name (src/container/bundle.ts). */
+/** The container's directory with its record, then its name, a random one unless given (src/container/bundle.ts). */
 function claimContainer(dataRoot: string, record: ContainerRecord, given: string | undefined): {files: ContainerFiles; name: string} {
-  if (given !== undefined) return {files: createContainer(dataRoot, {...record, name: given}), name: given}
-  for (let attempt = 0; ; attempt++) {
-    const name = randomName()
-    try {
-      return {files: createContainer(dataRoot, {...record, name}), name}
-    } catch (e) {
-      if (!(isCliError(e) && e.code === 'name_in_use') || attempt >= 10) throw e
-    }
-  }
+  return createContainer(dataRoot, {...record, name: given ?? ''})
 }
 
 /** bin/run.js's call into every bundle: the exit status, or undefined for oclif's help. */

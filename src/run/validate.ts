@@ -6,9 +6,9 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import {validateName} from '../container/names'
 import {CliError} from '../errors'
-import {resolveInRoot, readRootFile} from '../fs/in-root'
+import {resolveInRoot} from '../fs/in-root'
 import {mergeEnv, parseEnvFile, parseEnvFlag} from './env-file'
-import {resolveUser, type ResolvedUser} from './user'
+import {resolveUserInRootfs, type ResolvedUser} from './user'
 import {checkVolumeSource, parseVolume, type Volume} from './volume'
 
 /** The subset of parsed run flags this module validates. */
@@ -86,7 +86,7 @@ export function readVolumes(specs: string[]): Volume[] {
 }
 
 export function lookupUser(rootfs: string, spec: string): ResolvedUser {
-  return resolveUser(spec, readRootFile(rootfs, '/etc/passwd') ?? '', readRootFile(rootfs, '/etc/group') ?? '')
+  return resolveUserInRootfs(rootfs, spec)
 }
 
 export function checkWorkdir(rootfs: string, workdir: string | undefined): string {

@@ -1,28 +1,25 @@
-//! Removing containers for the TypeScript commands (`rm` under Node, `container prune`, `run
-//! --rm` and `run`'s failure cleanup): the store's one removal (tsc_box_containers::remove),
-//! with the runtime's operations done by spawning the runtime binary (Node cannot call them
-//! in-process, the runtime's front door does). Failures read "[code:exit] message".
+//! The runtime's operations of the store's removal (tsc_box_containers::remove) for the
+//! TypeScript commands (`rm` under Node, `container prune`, `run --rm`, `run`'s failure
+//! cleanup), done by spawning the runtime binary: Node cannot call them in-process, the
+//! runtime's front door does.
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use napi_derive::napi;
 use tsc_box_containers::paths::Paths;
-use tsc_box_containers::remove::{self, RuntimeOps};
-use tsc_box_containers::resolve::ResolveError;
-use tsc_box_containers::view;
+use tsc_box_containers::remove::RuntimeOps;
+use tsc_box_containers::subid::HostUser;
 
-use crate::containers::coded;
-use crate::errors::ErrorCode;
-
-struct Spawned {
+pub(crate) struct Spawned {
     /// Absent where no runtime operation can be needed (a root caller removing files only).
     runtime: Option<String>,
     runtime_root: PathBuf,
-    /// The rootless user's id maps for `remove-tree` (--uidmap/--gidmap flags).
-    tree_maps: Vec<String>,
 }
 
 impl Spawned {
+    pub(crate) fn new(runtime: Option<String>, paths: &Paths) -> Spawned {
+        Spawned { runtime, runtime_root: paths.runtime_root() }
+    }
+
     fn call(&self, args: &[&str]) -> Result<(), String> {
         let Some(runtime) = &self.runtime else { return Err("the runtime is not known here".into()) };
         let _ = std::fs::create_dir_all(&self.runtime_root);
@@ -63,7 +60,8 @@ impl RuntimeOps for Spawned {
         let Some(runtime) = &self.runtime else { return Err("the runtime is not known here".into()) };
         let out = Command::new(runtime)
             .args(["helper", "remove-tree"])
-            .args(&self.tree_maps)
+            // Only a rootless caller gets here (a permission error): its own id maps.
+            .args(HostUser::current().helper_map_args())
             .arg(dir)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -77,56 +75,6 @@ impl RuntimeOps for Spawned {
             }
         }
     }
-}
-
-fn ops(runtime: Option<String>, paths: &Paths, tree_maps: Vec<String>) -> Spawned {
-    Spawned { runtime, runtime_root: paths.runtime_root(), tree_maps }
-}
-
-fn store(data_root: String, run_dir: String) -> Paths {
-    Paths { data_root: PathBuf::from(data_root), run_dir: PathBuf::from(run_dir) }
-}
-
-/// `rm [-f]` of the container with this full id: processes (with force), runtime state,
-/// writable layer, directory, name, user-namespace block.
-#[napi]
-pub fn container_remove(runtime: String, data_root: String, run_dir: String, id: String, force: bool, tree_maps: Vec<String>) -> napi::Result<(), ErrorCode> {
-    let paths = store(data_root, run_dir);
-    let v = view::by_id(&paths, &id).ok_or_else(|| coded(&ResolveError::NoSuch(id.clone())))?;
-    remove::remove_container(&paths, &v, force, &ops(Some(runtime), &paths, tree_maps)).map_err(|e| coded(&e))
-}
-
-/// What `run`/`create` made for a container the runtime holds nothing of (a failed or --rm
-/// `run`, a directory a killed `run` left): writable layer, directory, name, block.
-#[napi]
-pub fn container_remove_files(data_root: String, id: String, name: String, runtime: Option<String>, tree_maps: Vec<String>) -> napi::Result<(), ErrorCode> {
-    let paths = store(data_root, String::new());
-    remove::remove_files(&paths, &id, &name, &ops(runtime, &paths, tree_maps)).map_err(|e| coded(&e))
-}
-
-/// Unmounts an overlay directory made for a container and, with `remove`, deletes it.
-#[napi]
-pub fn overlay_release(dir: String, remove: bool, runtime: Option<String>, tree_maps: Vec<String>) -> napi::Result<(), ErrorCode> {
-    let o = Spawned { runtime, runtime_root: PathBuf::new(), tree_maps };
-    remove::release_overlay(Path::new(&dir), remove, &o).map_err(|e| coded(&e))
-}
-
-/// The overlay directory (`<data root>/overlay/<key>`) a container's rootfs lies in, if any.
-#[napi]
-pub fn container_overlay_dir(data_root: String, rootfs: String) -> Option<String> {
-    remove::overlay_dir(&store(data_root, String::new()), Some(&rootfs)).map(|d| d.to_string_lossy().into_owned())
-}
-
-/// Releases `name` only if container `id` still holds it.
-#[napi]
-pub fn container_release_name(data_root: String, name: String, id: String) {
-    remove::release_name(&store(data_root, String::new()), &name, &id)
-}
-
-/// Releases container `id`'s automatic user-namespace block, if it has one.
-#[napi]
-pub fn container_release_auto_block(data_root: String, id: String) {
-    remove::release_auto_block(&store(data_root, String::new()), &id)
 }
 
 #[cfg(test)]

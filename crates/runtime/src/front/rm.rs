@@ -1,15 +1,18 @@
 //! `tsc-box rm [-f] [-v] CONTAINER...`: the store's removal (tsc_box_containers::remove) with
-//! the runtime's kill, delete and resume done in this process. Each name is printed once
-//! removed; with several, each failure is reported and the first one decides the status.
+//! the runtime's kill, delete and resume done in this process, for root and rootless callers
+//! alike. Each name is printed once removed; with several, each failure is reported and the
+//! first one decides the status.
 
 use std::path::Path;
 
 use tsc_box_containers::paths::{self, PathEnv, Paths};
 use tsc_box_containers::remove::{remove_container, RuntimeOps};
 use tsc_box_containers::resolve::resolve_container;
+use tsc_box_containers::subid::HostUser;
 
 use super::{argv, FrontError, Outcome};
 use crate::cli::{DeleteArgs, IdArgs, KillArgs, LogFormat};
+use crate::commands::userns_helper::{run_mapped, MapArgs};
 use crate::commands::Global;
 use crate::log::Logger;
 
@@ -30,17 +33,39 @@ impl RuntimeOps for InProcess<'_> {
     fn resume(&self, id: &str) -> Result<(), String> {
         crate::commands::pause::resume(&self.g, &IdArgs { id: id.to_string() }).map(drop).map_err(|e| e.to_string())
     }
+    /// Only a rootless caller gets here (the store removes what it may itself first): the tree
+    /// holds files of the user's subordinate ids, which it may unlink as root of a user
+    /// namespace mapping them (`remove-tree`'s way, in a forked child of this process).
     fn remove_tree(&self, dir: &Path) -> Result<(), String> {
-        // Never reached: rootless removals are handed to the Node CLI, which knows the maps.
-        Err(format!("{}: files of subordinate ids need the rootless removal (run as the user through the Node CLI)", dir.display()))
+        let args = HostUser::current().helper_map_args();
+        let (mut uidmap, mut gidmap) = (Vec::new(), Vec::new());
+        for pair in args.chunks(2) {
+            match pair {
+                [flag, map] if flag == "--uidmap" => uidmap.push(map.clone()),
+                [_, map] => gidmap.push(map.clone()),
+                _ => {}
+            }
+        }
+        let maps = MapArgs { uidmap, gidmap };
+        let code = run_mapped(&maps, || match tsc_box_image::tree::remove_tree(dir) {
+            Ok(_) => 0,
+            Err(e) => {
+                eprintln!("tsc-box: removing {}: {e}", dir.display());
+                1
+            }
+        })
+        .map_err(|e| e.to_string())?;
+        if code == 0 {
+            Ok(())
+        } else {
+            Err(format!("removing {} in a user namespace failed", dir.display()))
+        }
     }
 }
 
 pub fn run(args: &[String]) -> Result<Outcome, FrontError> {
     let p = argv::parse("rm", args)?;
-    // Without root a writable layer may hold files of the user's subordinate ids: their maps
-    // (/etc/subuid) are the Node CLI's.
-    if p.bool("help") || p.rest.is_empty() || !nix::unistd::geteuid().is_root() {
+    if p.bool("help") || p.rest.is_empty() {
         return Ok(Outcome::ToNode);
     }
     let root = p.root();
