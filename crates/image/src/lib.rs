@@ -1,4 +1,5 @@
 //! The image store of tsc-box: content-addressed, verified, immutable.
+#![deny(clippy::undocumented_unsafe_blocks)]
 pub mod archive;
 pub mod digest;
 pub mod elf;

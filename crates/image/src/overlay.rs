@@ -98,6 +98,8 @@ fn is_opaque(p: &Path) -> bool {
     let Ok(c) = std::ffi::CString::new(p.as_os_str().as_encoded_bytes()) else { return false };
     [c"trusted.overlay.opaque", c"user.overlay.opaque"].iter().any(|name| {
         let mut buf = [0u8; 2];
+        // SAFETY: `c` and `name` are NUL-terminated strings alive for the call; lgetxattr writes at
+        // most buf.len() bytes into `buf` (a longer value is ERANGE) and keeps no pointer.
         let n = unsafe { libc::lgetxattr(c.as_ptr(), name.as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
         n == 1 && buf[0] == b'y'
     })
@@ -178,6 +180,8 @@ mod tests {
         if nix::unistd::geteuid().is_root() {
             nix::sys::stat::mknod(&l2.join("etc/gone"), nix::sys::stat::SFlag::S_IFCHR, nix::sys::stat::Mode::empty(), 0).unwrap();
             let c = std::ffi::CString::new(l2.join("var").to_str().unwrap()).unwrap();
+            // SAFETY: both names are NUL-terminated and alive for the call; the value pointer is
+            // to the 1 byte passed as its size, which lsetxattr only reads.
             assert_eq!(unsafe { libc::lsetxattr(c.as_ptr(), c"trusted.overlay.opaque".as_ptr(), b"y".as_ptr().cast(), 1, 0) }, 0);
         }
         OverlayPaths { lower: vec![l2, l1], upper: tmp.join("upper"), work: tmp.join("work"), merged: tmp.join("merged") }

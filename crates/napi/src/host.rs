@@ -84,6 +84,9 @@ fn can_unshare(flags: CloneFlags) -> bool {
     match unsafe { fork() } {
         Ok(ForkResult::Child) => {
             let ok = unshare(flags).is_ok();
+            // SAFETY: _exit is async-signal-safe and ends the forked child at once: it runs none
+            // of Node's atexit handlers or destructors, which a child of a threaded process must
+            // not (their locks may be held by threads that did not come along).
             unsafe { libc::_exit(if ok { 0 } else { 1 }) }
         }
         Ok(ForkResult::Parent { child }) => loop {

@@ -3,6 +3,7 @@
 // napi-derive registers exports only outside `cfg(test)`, so the unit-test build sees every
 // export as unused.
 #![cfg_attr(test, allow(dead_code))]
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 mod cgroup_stats;
 mod cgroup_validate;

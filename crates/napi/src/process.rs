@@ -81,8 +81,10 @@ fn dup_fd(fd: i32) -> Result<Stdio, ProcessError> {
     if fd < 0 {
         return Err(ProcessError::BadFd(fd));
     }
-    // SAFETY: the caller passes a descriptor it keeps open for the duration of this call;
-    // we only borrow it to duplicate it.
+    // SAFETY: `fd` is a descriptor the JS caller holds (it is negative-checked above); this
+    // call is synchronous on the JS thread, so the caller cannot close it before the dup on
+    // the next line, and nothing of ours closes fds it was given. The borrow ends with that
+    // dup; a closed fd only makes the dup fail with EBADF.
     let borrowed = unsafe { BorrowedFd::borrow_raw(fd) };
     let owned: OwnedFd = borrowed.try_clone_to_owned().map_err(|source| ProcessError::Dup { fd, source })?;
     Ok(Stdio::from(File::from(owned)))
@@ -101,7 +103,8 @@ fn stream(own: i32, mode: Option<&str>, fd: Option<i32>) -> Result<Stdio, Proces
 }
 
 fn own_is_terminal(fd: i32) -> bool {
-    // SAFETY: fd 0/1/2 of this process, only asked whether it is a terminal.
+    // SAFETY: the callers pass 0, 1 or 2: this process's stdio, which Node keeps open for its
+    // whole life; the borrow lasts only for the isatty call.
     isatty(unsafe { BorrowedFd::borrow_raw(fd) }).unwrap_or(false)
 }
 

@@ -51,7 +51,8 @@ fn copy(mut from: File, mut to: File) {
 }
 
 fn dup_own(fd: i32) -> std::io::Result<File> {
-    // SAFETY: fd 0/1/2 of this process, duplicated at once.
+    // SAFETY: the callers pass 0, 1 or 2: this process's stdio, which Node keeps open for its
+    // whole life; the borrow ends with the dup on the next line.
     let b = unsafe { BorrowedFd::borrow_raw(fd) };
     Ok(File::from(b.try_clone_to_owned()?))
 }

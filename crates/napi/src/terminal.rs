@@ -10,7 +10,9 @@ pub struct TerminalSize {
 }
 
 fn borrow(fd: i32) -> Option<BorrowedFd<'static>> {
-    // SAFETY: only used for the ioctl during this call; an fd that is not open just fails.
+    // SAFETY: the 'static borrow never outlives the synchronous napi call that makes it (the
+    // callers use it for one ioctl and drop it), during which the JS thread that owns `fd`
+    // cannot close it; an fd that is not open only makes the ioctl fail with EBADF.
     (fd >= 0).then(|| unsafe { BorrowedFd::borrow_raw(fd) })
 }
 
@@ -18,6 +20,7 @@ fn borrow(fd: i32) -> Option<BorrowedFd<'static>> {
 #[napi]
 pub fn terminal_size(fd: i32) -> Option<TerminalSize> {
     let f = borrow(fd)?;
+    // SAFETY: winsize is four c_ushort: all-zero bytes are a valid value.
     let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
     // SAFETY: TIOCGWINSZ writes one winsize into `ws`.
     let rc = unsafe { libc::ioctl(std::os::fd::AsRawFd::as_raw_fd(&f), libc::TIOCGWINSZ, &mut ws) };

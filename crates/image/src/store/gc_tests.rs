@@ -108,10 +108,13 @@ fn set_immutable(p: &Path, on: bool) -> Option<()> {
     const FS_IMMUTABLE_FL: libc::c_long = 0x10;
     let f = std::fs::File::open(p).ok()?;
     let mut flags: libc::c_long = 0;
+    // SAFETY: `f` is open for the call; FS_IOC_GETFLAGS writes one int through the pointer, and
+    // `flags` (a c_long, zeroed) is at least that large and writable.
     if unsafe { libc::ioctl(f.as_raw_fd(), libc::FS_IOC_GETFLAGS as _, &mut flags) } != 0 {
         return None;
     }
     flags = if on { flags | FS_IMMUTABLE_FL } else { flags & !FS_IMMUTABLE_FL };
+    // SAFETY: as above; FS_IOC_SETFLAGS only reads the int behind the pointer.
     (unsafe { libc::ioctl(f.as_raw_fd(), libc::FS_IOC_SETFLAGS as _, &flags) } == 0).then_some(())
 }
 

@@ -116,7 +116,10 @@ fn the_implied_parents_of_one_deep_entry_are_made_in_linear_time() {
 
 /// CPU time this thread spent in user space (not the disk's time, which other work shares).
 fn thread_user_time() -> std::time::Duration {
+    // SAFETY: rusage is a plain C struct of integers and timevals, for which all-zero bytes are a
+    // valid value.
     let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `u` is a live, writable rusage; getrusage fills exactly one and keeps no pointer.
     assert_eq!(unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut u) }, 0);
     std::time::Duration::new(u.ru_utime.tv_sec as u64, u.ru_utime.tv_usec as u32 * 1000)
 }

@@ -13,6 +13,7 @@ pub const EARLY_WRITEBACK: u64 = 256 << 10;
 /// Starts (does not wait for) the writeback of a file's data.
 pub fn start_writeback<Fd: AsFd>(fd: Fd) {
     // nix has no sync_file_range. A failure only means the final syncfs does the work.
+    // SAFETY: integers only: `fd` is borrowed, open for the call; no memory is passed.
     let _ = unsafe { libc::sync_file_range(fd.as_fd().as_raw_fd(), 0, 0, libc::SYNC_FILE_RANGE_WRITE) };
 }
 

@@ -124,6 +124,8 @@ pub fn remove_at<Fd: AsFd>(dir: Fd, name: &OsStr, whole: &CleanPath) -> Result<V
 pub fn set_xattr_fd<Fd: AsFd>(fd: Fd, name: &str, value: &[u8]) -> Result<(), Errno> {
     let cname = std::ffi::CString::new(name).map_err(|_| Errno::EINVAL)?;
     // nix has no xattr calls.
+    // SAFETY: `fd` is borrowed, open for the call; `cname` is NUL-terminated and `value` is
+    // value.len() readable bytes, both alive until fsetxattr returns, which only reads them.
     let r = unsafe { libc::fsetxattr(fd.as_fd().as_raw_fd(), cname.as_ptr(), value.as_ptr().cast(), value.len(), 0) };
     Errno::result(r).map(drop)
 }

@@ -195,6 +195,8 @@ fn whiteouts_become_overlayfs_whiteouts() {
     assert!(!s.layer.join("etc/.wh.gone").exists());
     let mut buf = [0u8; 8];
     let path = std::ffi::CString::new(s.layer.join("var").to_str().unwrap()).unwrap();
+    // SAFETY: both names are NUL-terminated and alive for the call; 8 is buf's length, the most
+    // lgetxattr writes into it.
     let n = unsafe { libc::lgetxattr(path.as_ptr(), c"trusted.overlay.opaque".as_ptr(), buf.as_mut_ptr().cast(), 8) };
     assert_eq!(&buf[..n as usize], b"y");
     assert!(!s.layer.join("var/.wh..wh..opq").exists());
@@ -250,6 +252,8 @@ fn xattr_from_the_archive_is_dropped(record: &str, name: &std::ffi::CStr) {
     assert_eq!(report.dropped_xattrs, 1);
     let path = std::ffi::CString::new(s.layer.join("d").to_str().unwrap()).unwrap();
     let mut buf = [0u8; 8];
+    // SAFETY: `path` and `name` are NUL-terminated and alive for the call; 8 is buf's length, the
+    // most lgetxattr writes into it.
     let n = unsafe { libc::lgetxattr(path.as_ptr(), name.as_ptr(), buf.as_mut_ptr().cast(), 8) };
     assert_eq!(n, -1);
 }
