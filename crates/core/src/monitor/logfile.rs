@@ -54,8 +54,10 @@ impl LogFile {
         encode(&mut self.out, now_rfc3339().as_bytes(), stream, data);
         self.file.write_all(&self.out).map_err(io("write log", &self.path))?;
         self.size += self.out.len() as u64;
-        // Keep the buffer from holding on to the largest chunk ever seen.
-        if self.out.capacity() > 64 * 1024 {
+        // Keep the buffer from holding on to the largest chunk ever seen: it stays resident in
+        // every idle monitor. 16 KiB holds a full read (8 KiB) of ordinary lines; a read of
+        // very short lines (`yes`) encodes to 20 times its size and is let go at once.
+        if self.out.capacity() > 16 * 1024 {
             self.out = Vec::new();
         }
         if self.max > 0 && self.size >= self.max {

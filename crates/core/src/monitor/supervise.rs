@@ -110,8 +110,13 @@ pub fn wait(w: Watch, sfd: &SignalFd, log: &mut LogFile, trim: &mut Trimmer) -> 
                     n += 1;
                 }
             }
-            trim.release();
-            match poll(&mut fds[..n], PollTimeout::NONE) {
+            // A release put off (output came too soon after the last one) bounds the sleep,
+            // so that the monitor releases once the output stops instead of sleeping on it.
+            let timeout = match trim.release() {
+                None => PollTimeout::NONE,
+                Some(wait) => PollTimeout::try_from(wait.as_millis().max(1)).unwrap_or(PollTimeout::MAX),
+            };
+            match poll(&mut fds[..n], timeout) {
                 Err(Errno::EINTR) => continue,
                 r => r.map_err(|errno| MonitorError::Sys { what: "poll", errno })?,
             };
