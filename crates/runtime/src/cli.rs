@@ -1,5 +1,6 @@
 //! The command line, as runc and crun spell it (containerd and podman drive it so).
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -28,6 +29,21 @@ pub struct Cli {
     pub criu: Option<String>,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// The helpers that earlier releases took as top-level commands, before `helper NAME`.
+const LEGACY_HELPERS: [&str; 3] = ["net-attach", "slirp-attach", "net-detach"];
+
+/// argv with `helper` put before a helper named at the top level, as the network hooks in the
+/// config.json of a container created by an earlier release do (`tsc-box-runtime net-detach
+/// PLAN`): such a container must still release its address and veth when it stops, and
+/// attach again when it restarts under its monitor.
+pub fn legacy_helper_spelling(argv: impl Iterator<Item = OsString>) -> Vec<OsString> {
+    let mut argv: Vec<OsString> = argv.collect();
+    if argv.get(1).is_some_and(|a| LEGACY_HELPERS.iter().any(|h| a == h)) {
+        argv.insert(1, "helper".into());
+    }
+    argv
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -120,4 +136,27 @@ pub struct DeleteArgs {
     #[arg(short = 'f', long)]
     pub force: bool,
     pub id: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spelled(argv: &[&str]) -> Vec<String> {
+        legacy_helper_spelling(argv.iter().map(OsString::from)).into_iter().map(|a| a.into_string().unwrap()).collect()
+    }
+
+    #[test]
+    fn a_hook_of_an_earlier_release_reaches_the_helper() {
+        assert_eq!(spelled(&["tsc-box-runtime", "net-detach", "/p"]), ["tsc-box-runtime", "helper", "net-detach", "/p"]);
+        let cli = Cli::try_parse_from(spelled(&["tsc-box-runtime", "net-attach", "/p"])).unwrap();
+        assert!(matches!(cli.command, Command::Helper(_)));
+    }
+
+    #[test]
+    fn runc_verbs_and_other_words_are_left_alone() {
+        assert_eq!(spelled(&["tsc-box-runtime", "delete", "net-detach"]), ["tsc-box-runtime", "delete", "net-detach"]);
+        assert_eq!(spelled(&["tsc-box-runtime", "--root", "/r", "net-detach"]), ["tsc-box-runtime", "--root", "/r", "net-detach"]);
+        assert_eq!(spelled(&["tsc-box-runtime"]), ["tsc-box-runtime"]);
+    }
 }

@@ -29,7 +29,7 @@ fn main() {
     if rest.first().is_some_and(|a| a == "--cli") {
         front::main(rest[1..].to_vec());
     }
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(cli::legacy_helper_spelling(std::env::args_os()));
     let logger = log::Logger::open(cli.log.as_deref(), cli.log_format, cli.debug);
     let g = commands::Global { root: cli.root.clone(), log: &logger, systemd_cgroup: cli.systemd_cgroup };
     // These put clones of this binary into a container: they run from a view of it that no
