@@ -316,8 +316,9 @@ for (const mode of ['-d', '--rm']) {
 withStrace('a concurrent prune leaves a container being created alone; rm waits for its creation', async (t) => {
   t.timeout(120_000)
   const root = makeDataRoot()
-  // Stopped (SIGSTOP) as it enters the name claim: its directory and "creating" record exist,
-  // its creator is alive, and it stays so until the test lets it go on (SIGCONT).
+  // Stopped (SIGSTOP) as it enters the name claim (the store's hard link, linkat): its
+  // directory and "creating" record exist, its creator is alive, and it stays so until the test
+  // lets it go on (SIGCONT).
   const child = spawn(
     STRACE!,
     [
@@ -327,9 +328,9 @@ withStrace('a concurrent prune leaves a container being created alone; rm waits 
       '-o',
       '/dev/null',
       '-e',
-      'trace=link',
+      'trace=link,linkat',
       '-e',
-      'inject=link:signal=SIGSTOP:when=1',
+      'inject=link,linkat:signal=SIGSTOP:when=1',
       process.execPath,
       '--',
       BIN,
