@@ -4,8 +4,8 @@
 use tsc_box_containers::remove::RemoveError;
 use tsc_box_containers::resolve::ResolveError;
 use tsc_box_containers::user::UserError;
+use tsc_box_containers::Coded;
 pub use tsc_box_containers::ErrorCode;
-use tsc_box_containers::{Coded, EXIT_ENGINE};
 
 use crate::error::CmdError;
 
@@ -77,7 +77,7 @@ mod tests {
         let no = FrontError::Resolve(ResolveError::NoSuch("x".into()));
         assert_eq!((no.code().as_str(), no.exit_code()), ("no_such_container", 1));
         let usage = FrontError::usage(ErrorCode::InvalidEnv, "x");
-        assert_eq!((usage.code().as_str(), usage.exit_code()), ("invalid_env", EXIT_ENGINE));
+        assert_eq!((usage.code().as_str(), usage.exit_code()), ("invalid_env", 125));
         let shown = FrontError::Shown(Box::new(FrontError::Input { code: ErrorCode::ContainerNotRunning, msg: "x".into() }));
         assert_eq!((shown.code().as_str(), shown.exit_code()), ("container_not_running", 1));
     }
