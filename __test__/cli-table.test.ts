@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgv } from '../src/cli/argv'
-import { commands, type FlagSpec, globalFlagSpecs, parserFlags } from '../src/cli/table'
+import { commands, type FlagSpec, flagSpecs, globalFlagSpecs, parserFlags, tableFlags } from '../src/cli/table'
 import { CliError } from '../src/errors'
 import { makeDataRoot, REPO, RUNTIME } from './helpers/cli'
 
@@ -23,9 +23,10 @@ test('the table is well formed: entries, bundles, types, one-letter chars used o
   for (const [id, spec] of Object.entries(commands)) {
     t.true(['native', 'fast', 'oclif'].includes(spec.entry), id)
     if (spec.entry !== 'oclif') t.truthy(spec.bundle && table.bundles[spec.bundle], `${id}: a ${spec.entry} command needs a bundle of the table`)
-    t.true(spec.flags !== undefined || spec.flagsIn !== undefined, `${id}: flags or flagsIn`)
+    t.true((spec.flags === undefined) !== (spec.flagsOf === undefined), `${id}: flags or flagsOf`)
+    if (spec.flagsOf !== undefined) t.truthy(commands[spec.flagsOf]?.flags, `${id}: flagsOf names a command with flags`)
     const chars = new Set<string>()
-    for (const [name, f] of Object.entries({ ...globalFlagSpecs, ...spec.flags })) {
+    for (const [name, f] of Object.entries({ ...globalFlagSpecs, ...flagSpecs(id) })) {
       t.true(['boolean', 'string', 'integer'].includes(f.type), `${id} --${name}`)
       if (f.char === undefined) continue
       t.regex(f.char, /^[a-zA-Z]$/, `${id} --${name}`)
@@ -43,9 +44,10 @@ test("bin/run.js's shell line lists exactly the table's native commands", (t) =>
 })
 
 test("oclif's manifest has each command's flags as the table defines them", (t) => {
-  for (const [id, spec] of Object.entries(commands)) {
+  for (const id of Object.keys(commands)) {
     const flags = manifest.commands[id]?.flags ?? {}
-    for (const [name, f] of Object.entries({ ...globalFlagSpecs, ...spec.flags })) {
+    t.deepEqual(Object.keys(flags).sort(), Object.keys({ ...globalFlagSpecs, ...flagSpecs(id) }).sort(), `${id}: the manifest has the table's flags, no others`)
+    for (const [name, f] of Object.entries({ ...globalFlagSpecs, ...flagSpecs(id) })) {
       const m = flags[name]
       t.truthy(m, `${id} --${name} is not in the manifest`)
       if (!m) continue
@@ -55,8 +57,73 @@ test("oclif's manifest has each command's flags as the table defines them", (t) 
       if (f.type !== 'boolean') t.is(m.multiple, f.multiple ?? false, `${id} --${name}`)
       t.deepEqual(m.default, f.default, `${id} --${name}`)
       t.deepEqual(m.options, f.options, `${id} --${name}`)
+      t.is(m.helpValue, f.helpValue, `${id} --${name}`)
+      t.is(m.helpGroup, f.helpGroup, `${id} --${name}`)
+      t.is(m.env, f.env, `${id} --${name}`)
+      t.is(m.hidden, f.hidden, `${id} --${name}`)
     }
   }
+})
+
+test("run, create and network create take their flags from the table: one row each, create sharing run's", (t) => {
+  t.is(commands.create?.flagsOf, 'run')
+  const run = flagSpecs('run')
+  // A sample of each group the rows came from (src/run, src/oci, src/network, src/lifecycle).
+  for (const name of ['rootfs', 'env', 'memory', 'cpu-shares', 'cap-add', 'security-opt', 'userns', 'uidmap', 'network', 'publish', 'detach', 'restart'])
+    t.truthy(run[name], name)
+  t.like(run.publish, { type: 'string', char: 'p', multiple: true, helpGroup: 'Network' })
+  t.like(run.restart, { default: 'no', parse: 'restartPolicy' })
+  t.like(run['no-start'], { type: 'boolean', hidden: true })
+  t.deepEqual(manifest.commands.create?.flags, manifest.commands.run?.flags)
+  const net = flagSpecs('network:create')
+  t.like(net.subnet, { multiple: true, multipleNonGreedy: true })
+  t.like(net.mtu, { type: 'integer' })
+  // oclif's parser reads multipleNonGreedy from the flag object: --subnet X NAME leaves NAME alone.
+  t.true((tableFlags('network:create').subnet as { multipleNonGreedy?: boolean }).multipleNonGreedy)
+})
+
+test('a parser the table names must be passed, and only those', (t) => {
+  t.throws(() => tableFlags('run'), { message: /names the parser/ })
+  t.throws(() => tableFlags('pull', { nope: async (s) => s }), { message: /no flag of pull names the parser nope/ })
+})
+
+test("run's parsed values: lists for repeatable flags, defaults, and the typed conversions the table names", async (t) => {
+  const { runParserFlags } = await import('../src/run/flags')
+  const { flags } = await parseArgv(['--rootfs', '/r', 'true'], runParserFlags, 'run')
+  for (const [name, f] of Object.entries(flagSpecs('run'))) {
+    const v = (flags as Record<string, unknown>)[name]
+    if (f.multiple) t.deepEqual(v, [], name)
+    else if (f.type === 'boolean') t.is(v, f.default ?? false, name)
+    else if (name !== 'rootfs' && f.env === undefined) t.is(v, f.default, name)
+  }
+  const parsed = await parseArgv(
+    ['--uidmap', '0:100000:10', '--gidmap', '0:200000:10', '--userns', 'auto', '--security-opt', 'no-new-privileges', '--restart', 'on-failure:3', 'x'],
+    runParserFlags,
+    'run',
+  )
+  t.deepEqual(parsed.flags.uidmap, [{ containerID: 0, hostID: 100000, size: 10 }])
+  t.deepEqual(parsed.flags.gidmap, [{ containerID: 0, hostID: 200000, size: 10 }])
+  t.is(parsed.flags.userns, 'auto')
+  t.is(parsed.flags.restart, 'on-failure:3')
+  t.is((parsed.flags['security-opt'] as unknown[]).length, 1)
+  const refused = async (argv: string[]) => {
+    const e = await t.throwsAsync(parseArgv([...argv, 'x'], runParserFlags, 'run'), { instanceOf: CliError })
+    return `${e?.code}: ${e?.message}`
+  }
+  // Each parser is told its flag's name, so the error names the flag the user typed.
+  t.regex(await refused(['--gidmap', 'a:b']), /^invalid_userns: invalid --gidmap/)
+  t.regex(await refused(['--uidmap', 'a:b']), /^invalid_userns: invalid --uidmap/)
+  t.regex(await refused(['--userns', 'private']), /^invalid_userns: --userns=private/)
+  t.regex(await refused(['--restart', 'sometimes']), /^invalid_restart_policy/)
+  t.regex(await refused(['--security-opt', 'bogus']), /^invalid_security_opt/)
+})
+
+test('every resource row of run (help group Resources) counts as a resource flag', async (t) => {
+  const { hasResourceFlags } = await import('../src/oci/resources')
+  const rows = Object.entries(flagSpecs('run')).filter(([, f]) => f.helpGroup === 'Resources')
+  t.true(rows.length >= 12)
+  for (const [name] of rows) t.true(hasResourceFlags({ [name]: '1' }), name)
+  t.false(hasResourceFlags({}))
 })
 
 /** --root's value: an empty data root, where no container is found. */

@@ -192,7 +192,7 @@ test('security options override the defaults', (t) => {
 })
 
 test('--uidmap/--gidmap add a user namespace with the maps; bad maps and --userns=host conflicts refused', async (t) => {
-  const { parseIdMap, applyUserns, usernsFlags } = await import('../src/oci/security-userns')
+  const { parseIdMap, applyUserns, parseUsernsMode } = await import('../src/oci/security-userns')
   t.deepEqual(parseIdMap('0:100000:65536', 'uidmap'), { containerID: 0, hostID: 100000, size: 65536 })
   for (const bad of ['0:100000', '0:100000:0', 'a:b:c', '0:4294967295:2', '-1:0:1']) {
     t.is(
@@ -201,10 +201,10 @@ test('--uidmap/--gidmap add a user namespace with the maps; bad maps and --usern
       bad,
     )
   }
-  await t.throwsAsync(usernsFlags.userns.parse('private'), { instanceOf: CliError, message: /--userns=private is not supported/ })
-  t.is(await usernsFlags.userns.parse('host'), 'host')
-  t.is(await usernsFlags.userns.parse('auto'), 'auto')
-  t.is(await usernsFlags.userns.parse('keep-id'), 'keep-id')
+  await t.throwsAsync(parseUsernsMode('private'), { instanceOf: CliError, message: /--userns=private is not supported/ })
+  t.is(await parseUsernsMode('host'), 'host')
+  t.is(await parseUsernsMode('auto'), 'auto')
+  t.is(await parseUsernsMode('keep-id'), 'keep-id')
 
   const s = spec()
   s.linux!.namespaces = [{ type: 'pid' }, { type: 'mount' }]

@@ -24,7 +24,17 @@ export interface FlagSpec {
   hidden?: boolean
   helpGroup?: string
   allowNo?: boolean
+  /** The name of the parse function (passed to tableFlags) that converts the value. */
+  parse?: string
+  /** A repeatable flag that takes one value per use (`--subnet X NAME` leaves NAME alone). */
+  multipleNonGreedy?: boolean
 }
+
+/**
+ * Typed conversions the table names by `parse`: each gets the value and the flag's name (for
+ * its error message) and throws a CliError on bad input.
+ */
+export type Parsers = Record<string, (input: string, flag: string) => Promise<unknown>>
 
 export interface CommandSpec {
   entry: Entry
@@ -32,8 +42,8 @@ export interface CommandSpec {
   bundle?: string
   /** Flags may follow the positionals (`rm ID -f`); otherwise they end at the first one. */
   flagsAfterArgs?: boolean
-  /** Flags not yet in the table: the module that defines them. */
-  flagsIn?: string
+  /** The command takes the flags of this one (create: run's). */
+  flagsOf?: string
   flags?: Record<string, FlagSpec>
 }
 
@@ -47,9 +57,15 @@ export function commandSpec(id: string): CommandSpec {
   return spec
 }
 
+/** A command's own flag specs (those of its `flagsOf` command when it has one). */
+export function flagSpecs(id: string): Record<string, FlagSpec> {
+  const spec = commandSpec(id)
+  return (spec.flagsOf === undefined ? spec.flags : commandSpec(spec.flagsOf).flags) ?? {}
+}
+
 /** One table entry as a flag object; `parse` converts an option's value (throw CliError). */
 export function flagFromSpec(spec: FlagSpec, parse?: (input: string) => Promise<unknown>): AnyFlag {
-  const {type, min, max, ...opts} = spec
+  const {type, min, max, parse: _parserName, ...opts} = spec
   if (type === 'boolean') {
     if (typeof opts.default === 'string' || typeof opts.default === 'number') throw new Error('commands.json: a boolean flag with a non-boolean default')
     return Flags.boolean({...opts, default: opts.default})
@@ -60,16 +76,28 @@ export function flagFromSpec(spec: FlagSpec, parse?: (input: string) => Promise<
 
 /**
  * A command's own flags from the table, as oclif's `static flags` takes them (root and --json
- * come from BaseCommand). `parsers` supplies conversions the table cannot hold, by flag name.
+ * come from BaseCommand). `parsers` supplies the conversions the table names by `parse`; a
+ * name the table uses and `parsers` lacks (or the reverse) is an error, so none is forgotten.
  */
-export function tableFlags(id: string, parsers: Record<string, (input: string) => Promise<unknown>> = {}): FlagSet {
+export function tableFlags(id: string, parsers: Parsers = {}): FlagSet {
   const out: FlagSet = {}
-  for (const [name, spec] of Object.entries(commandSpec(id).flags ?? {})) out[name] = flagFromSpec(spec, parsers[name])
+  const used = new Set<string>()
+  for (const [name, spec] of Object.entries(flagSpecs(id))) {
+    let parse: ((input: string) => Promise<unknown>) | undefined
+    if (spec.parse !== undefined) {
+      const fn = Object.hasOwn(parsers, spec.parse) ? parsers[spec.parse] : undefined
+      if (!fn) throw new Error(`commands.json: ${id} --${name} names the parser ${spec.parse}, which was not passed`)
+      used.add(spec.parse)
+      parse = (input) => fn(input, name)
+    }
+    out[name] = flagFromSpec(spec, parse)
+  }
+  for (const name of Object.keys(parsers)) if (!used.has(name)) throw new Error(`commands.json: no flag of ${id} names the parser ${name}`)
   return out
 }
 
 /** What the fast paths parse: the command's flags, the global ones and a hidden --help. */
-export function parserFlags(id: string, parsers?: Record<string, (input: string) => Promise<unknown>>): FlagSet {
+export function parserFlags(id: string, parsers?: Parsers): FlagSet {
   const out = tableFlags(id, parsers)
   for (const [name, spec] of Object.entries(globalFlagSpecs)) out[name] ??= flagFromSpec(spec)
   out.help ??= Flags.boolean({hidden: true})

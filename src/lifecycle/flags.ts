@@ -1,8 +1,7 @@
 /**
- * The flags `run` (and `create`) take for detached containers: -d and --restart, with docker's
- * names and meanings. Spread into run's flags by src/run/flags.ts.
+ * `run` (and `create`) for detached containers: -d and --restart, with docker's names and
+ * meanings (the flags are in src/cli/commands.json).
  */
-import {Flags} from '../cli/flags'
 import {CliError} from '../errors'
 
 /** docker's policies; the monitor parses them again (the runtime is the authority). */
@@ -11,13 +10,10 @@ export function parseRestartPolicy(input: string): string {
   throw new CliError('invalid_restart_policy', `invalid restart policy "${input}": use no, always, unless-stopped or on-failure[:N]`)
 }
 
-export const detachFlags = {
-  detach: Flags.boolean({char: 'd', description: 'run the container in the background and print its ID'}),
-  restart: Flags.string({
-    description: 'restart policy when the container exits: no, always, unless-stopped, on-failure[:N]',
-    default: 'no',
-    parse: async (s: string) => parseRestartPolicy(s),
-  }),
+/** The values of run's flags for detached containers. */
+export interface DetachFlags {
+  detach: boolean
+  restart: string
   /** `create` sets it: everything `run -d` does, except starting the container. */
-  'no-start': Flags.boolean({hidden: true}),
+  'no-start': boolean
 }

@@ -6,7 +6,7 @@
  * so a bad limit is refused with the flag's name and nothing is left behind.
  */
 import * as os from 'node:os'
-import {Flags, type ParsedFlags} from '../cli/flags'
+import {flagSpecs} from '../cli/table'
 import {CliError} from '../errors'
 import {native} from '../native'
 import type {LinuxResources, Spec} from './spec'
@@ -14,24 +14,28 @@ import type {LinuxResources, Spec} from './spec'
 /** docker's CFS period for --cpus. */
 const CPU_PERIOD_US = 100_000
 
-const group = 'Resources'
+/** run's flags in this help group (src/cli/commands.json) are the resource flags. */
+const GROUP = 'Resources'
 
-export const flags = {
-  memory: Flags.string({char: 'm', helpGroup: group, description: 'memory limit (e.g. 512m, 1g)', helpValue: 'BYTES'}),
-  'memory-swap': Flags.string({helpGroup: group, description: "swap limit equal to memory plus swap: '-1' to enable unlimited swap", helpValue: 'BYTES'}),
-  'memory-reservation': Flags.string({helpGroup: group, description: 'memory soft limit', helpValue: 'BYTES'}),
-  cpus: Flags.string({helpGroup: group, description: 'number of CPUs (e.g. 0.5)', helpValue: 'DECIMAL'}),
-  'cpu-shares': Flags.string({char: 'c', helpGroup: group, description: 'CPU shares (relative weight)', helpValue: 'INT'}),
-  'cpu-quota': Flags.string({helpGroup: group, description: 'limit CPU CFS (Completely Fair Scheduler) quota, in µs', helpValue: 'INT'}),
-  'cpu-period': Flags.string({helpGroup: group, description: 'limit CPU CFS (Completely Fair Scheduler) period, in µs', helpValue: 'INT'}),
-  'cpuset-cpus': Flags.string({helpGroup: group, description: 'CPUs in which to allow execution (0-3, 0,1)', helpValue: 'LIST'}),
-  'cpuset-mems': Flags.string({helpGroup: group, description: 'memory nodes (MEMs) in which to allow execution (0-3, 0,1)', helpValue: 'LIST'}),
-  'pids-limit': Flags.string({helpGroup: group, description: "tune container pids limit ('-1' for unlimited)", helpValue: 'INT'}),
-  'blkio-weight': Flags.string({helpGroup: group, description: 'block IO (relative weight), between 10 and 1000, or 0 to disable', helpValue: 'INT'}),
-  'cgroup-parent': Flags.string({helpGroup: group, description: 'optional parent cgroup for the container', helpValue: 'PATH'}),
+/** The values of run's resource flags, as given (units are converted below). */
+export interface ResourceFlags {
+  memory?: string
+  'memory-swap'?: string
+  'memory-reservation'?: string
+  cpus?: string
+  'cpu-shares'?: string
+  'cpu-quota'?: string
+  'cpu-period'?: string
+  'cpuset-cpus'?: string
+  'cpuset-mems'?: string
+  'pids-limit'?: string
+  'blkio-weight'?: string
+  'cgroup-parent'?: string
 }
 
-export type ResourceFlags = Partial<ParsedFlags<typeof flags>>
+const resourceFlagNames = Object.entries(flagSpecs('run'))
+  .filter(([, f]) => f.helpGroup === GROUP)
+  .map(([name]) => name as keyof ResourceFlags)
 
 /** What applyResources needs from the host; injectable so the conversion stays testable. */
 export interface ResourceHost {
@@ -98,7 +102,7 @@ const FIELD_FLAGS: Record<string, string> = {
 
 /** Whether any resource flag was given. */
 export function hasResourceFlags(f: ResourceFlags): boolean {
-  return Object.keys(flags).some((k) => f[k as keyof ResourceFlags] !== undefined)
+  return resourceFlagNames.some((k) => f[k] !== undefined)
 }
 
 /**

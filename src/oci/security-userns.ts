@@ -11,7 +11,6 @@
  * user's subordinate ranges. The runtime writes the maps (newuidmap/newgidmap when rootless).
  */
 import {CliError} from '../errors'
-import {Flags} from '../cli/flags'
 import type {IdMapping, Spec} from './spec'
 import {hostUser, type IdRange} from './subid'
 
@@ -33,28 +32,10 @@ export function parseIdMap(value: string, flag: string): IdMapping {
   return {containerID, hostID, size}
 }
 
-export const usernsFlags = {
-  userns: Flags.custom<UsernsMode>({
-    description:
-      'user namespace mode: host (no user namespace unless --uidmap/--gidmap are given; root only), auto (a block of ids of its own from the ranges of "tsc-box" in /etc/subuid and /etc/subgid, or the user\'s when rootless), keep-id (rootless: your uid and gid stay the same inside)',
-    helpValue: 'MODE',
-    parse: async (s: string) => {
-      if (s === 'host' || s === 'auto' || s === 'keep-id') return s
-      throw invalid(`--userns=${s} is not supported (supported: host, auto, keep-id; or give --uidmap/--gidmap)`)
-    },
-  }),
-  uidmap: Flags.custom<IdMapping, true>({
-    multiple: true,
-    description: 'map container uids to host uids in a new user namespace',
-    helpValue: 'CONTAINER:HOST:SIZE',
-    parse: async (s: string) => parseIdMap(s, 'uidmap'),
-  }),
-  gidmap: Flags.custom<IdMapping, true>({
-    multiple: true,
-    description: 'map container gids to host gids in a new user namespace (default: as --uidmap)',
-    helpValue: 'CONTAINER:HOST:SIZE',
-    parse: async (s: string) => parseIdMap(s, 'gidmap'),
-  }),
+/** --userns's value (run's flag table names this parser usernsMode). */
+export async function parseUsernsMode(s: string): Promise<UsernsMode> {
+  if (s === 'host' || s === 'auto' || s === 'keep-id') return s
+  throw invalid(`--userns=${s} is not supported (supported: host, auto, keep-id; or give --uidmap/--gidmap)`)
 }
 
 /** Who runs tsc-box and the ranges it may map (read by the caller: this module stays pure). */

@@ -5,12 +5,11 @@
  */
 import * as fs from 'node:fs'
 import * as os from 'node:os'
-import {Flags} from '../cli/flags'
 import {ALL_CAPS, capsFromMask, resolveCaps} from './security-caps'
-import {parseSecurityOpt, type SecurityOpt} from './security-opts'
+import type {SecurityOpt} from './security-opts'
 import {resolveProfile, type DockerSeccompProfile} from './security-seccomp'
 import {DEFAULT_SECCOMP_PROFILE} from './security-seccomp-default'
-import {applyUserns, currentUsernsHost, usernsFlags, type UsernsFlags, type UsernsHost} from './security-userns'
+import {applyUserns, currentUsernsHost, type UsernsFlags, type UsernsHost} from './security-userns'
 import type {LinuxDeviceCgroup, Spec} from './spec'
 
 /** Kernel interfaces that reveal or change the host: hidden (OCI and docker defaults). */
@@ -49,19 +48,6 @@ export const DEFAULT_DEVICE_RULES: readonly LinuxDeviceCgroup[] = [
   chr(5, 2), // ptmx
   chr(136, undefined), // pts/*
 ]
-
-export const flags = {
-  'cap-add': Flags.string({multiple: true, description: 'add a Linux capability (or ALL)', helpValue: 'CAP'}),
-  'cap-drop': Flags.string({multiple: true, description: 'drop a Linux capability (or ALL)', helpValue: 'CAP'}),
-  privileged: Flags.boolean({description: 'give the container every capability, all devices, no seccomp and no masked paths'}),
-  'security-opt': Flags.custom<SecurityOpt, true>({
-    multiple: true,
-    parse: async (s: string) => parseSecurityOpt(s),
-    description: 'security options: no-new-privileges[=true|false], seccomp=FILE|unconfined, systempaths=unconfined, apparmor=unconfined, label=disable',
-    helpValue: 'OPT',
-  }),
-  ...usernsFlags,
-}
 
 export interface SecurityFlags extends Partial<UsernsFlags> {
   'cap-add': string[]

@@ -1,37 +1,50 @@
 /**
- * The flags of `tsc-box run`, with docker's names and meanings. Feature modules contribute
- * theirs by spreading them in here (see FEATURE FLAGS below).
+ * The flags of `tsc-box run` (and `create`), with docker's names and meanings. Their names,
+ * short forms, types, defaults and help are rows of the command table (src/cli/commands.json),
+ * like every command's; this module passes the typed conversions the table names by `parse`,
+ * and says what the parsed values are for the code that uses them.
  */
-import {Flags} from '../cli/flags'
-import {rootFlag} from '../cli/global-flags'
-import {flags as resourceFlags} from '../oci/resources'
-import {flags as securityFlags} from '../oci/security'
-import {flags as networkFlags} from '../network/flags'
-import {detachFlags} from '../lifecycle/flags'
+import type {FlagSet} from '../cli/flags'
+import {type Parsers, parserFlags, tableFlags} from '../cli/table'
+import {parseRestartPolicy, type DetachFlags} from '../lifecycle/flags'
+import type {NetworkFlags} from '../network/flags'
+import type {ResourceFlags} from '../oci/resources'
+import type {SecurityFlags} from '../oci/security'
+import {parseSecurityOpt} from '../oci/security-opts'
+import {parseIdMap, parseUsernsMode} from '../oci/security-userns'
 
-export const coreRunFlags = {
-  rootfs: Flags.string({description: 'use DIR as the root filesystem instead of an image', helpValue: 'DIR'}),
-  rm: Flags.boolean({description: 'remove the container when it exits'}),
-  name: Flags.string({description: 'assign a name to the container'}),
-  hostname: Flags.string({char: 'h', description: 'container host name (default: the short container id)'}),
-  domainname: Flags.string({description: 'container NIS domain name'}),
-  env: Flags.string({char: 'e', multiple: true, description: 'set environment variables (KEY=VAL, or KEY to take it from this environment)'}),
-  'env-file': Flags.string({multiple: true, description: 'read in a file of environment variables', helpValue: 'FILE'}),
-  workdir: Flags.string({char: 'w', description: 'working directory inside the container'}),
-  user: Flags.string({char: 'u', description: 'username or UID (format: <name|uid>[:<group|gid>])'}),
-  entrypoint: Flags.string({description: 'overwrite the default entrypoint'}),
-  interactive: Flags.boolean({char: 'i', description: 'keep STDIN open'}),
-  tty: Flags.boolean({char: 't', description: 'allocate a pseudo-TTY'}),
-  volume: Flags.string({char: 'v', multiple: true, description: 'bind mount a volume (SRC:DST[:ro|rw])'}),
-  'read-only': Flags.boolean({description: "mount the container's root filesystem as read only"}),
-  init: Flags.boolean({description: 'run an init inside the container that forwards signals and reaps processes'}),
-  root: rootFlag,
+/** The conversions run's table rows name. */
+export const runParsers: Parsers = {
+  securityOpt: async (s) => parseSecurityOpt(s),
+  usernsMode: parseUsernsMode,
+  idMap: async (s, flag) => parseIdMap(s, flag),
+  restartPolicy: async (s) => parseRestartPolicy(s),
 }
 
-// FEATURE FLAGS: src/oci/resources.ts and src/oci/security.ts export `flags`; spread them here:
-//   import {flags as resourceFlags} from '../oci/resources'
-//   import {flags as securityFlags} from '../oci/security'
-//   export const runFlags = {...coreRunFlags, ...resourceFlags, ...securityFlags}
-export const runFlags = {...coreRunFlags, ...resourceFlags, ...securityFlags, ...networkFlags, ...detachFlags}
+/** run's own flags, as oclif's `static flags` takes them (run and create). */
+export const runFlags: FlagSet = tableFlags('run', runParsers)
 
-export type RunFlagSet = typeof runFlags
+/** What run's parser takes: its flags, the global ones and a hidden --help. */
+export const runParserFlags: FlagSet = parserFlags('run', runParsers)
+
+/** The parsed values of run's flags. */
+export interface RunFlags extends ResourceFlags, Omit<SecurityFlags, 'usernsHost'>, NetworkFlags, DetachFlags {
+  rootfs?: string
+  rm: boolean
+  name?: string
+  hostname?: string
+  domainname?: string
+  env: string[]
+  'env-file': string[]
+  workdir?: string
+  user?: string
+  entrypoint?: string
+  interactive: boolean
+  tty: boolean
+  volume: string[]
+  'read-only': boolean
+  init: boolean
+  root?: string
+  json: boolean
+  help: boolean
+}

@@ -7,8 +7,6 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import {jsonRequested as jsonInArgv, parseArgv} from '../cli/argv'
 export {reportError} from '../cli/error-output'
-import {Flags} from '../cli/flags'
-import {jsonFlag} from '../cli/global-flags'
 import {createContainer, removeContainer, saveRecord, writeConfig, writeEtcFiles, type ContainerFiles} from '../container/bundle'
 import {newContainerId, shortId} from '../container/id'
 import {readRecord, type ContainerRecord} from '../container/record'
@@ -23,15 +21,13 @@ import {validateName} from '../container/names'
 import {currentPathEnv, ensureOwnRunDir, resolvePaths, runtimeRoot, type Paths} from '../paths'
 import {requireRuntime} from '../runtime/locate'
 import {parseRuntimeLog, runOutcome, type ProcessStatus} from '../runtime/log'
-import {runFlags} from './flags'
+import {type RunFlags, runParserFlags} from './flags'
 import {callerTerminalSize, launch} from './launch'
 import {SignalForwarder} from './signals'
 import {validateRun} from './validate'
 import {applyImage, prepareImageRun, type PreparedImage} from '../image/run'
 import {startDetachedRun} from '../lifecycle/detach'
 import {applyNetwork, networkEtcFiles, prepareNetwork, writeNetworkPlan} from '../network/plan'
-
-const fastPathFlags = {...runFlags, json: jsonFlag, help: Flags.boolean({hidden: true})}
 
 export interface RunResult {
   id: string
@@ -44,7 +40,7 @@ export interface RunResult {
 
 /** Whether a failed `run` command line asked for --json errors. */
 export function jsonRequested(_verb: string, argv: readonly string[]): boolean {
-  return jsonInArgv(argv, fastPathFlags)
+  return jsonInArgv(argv, runParserFlags)
 }
 
 /** What the caller of runCommand does next. */
@@ -99,7 +95,9 @@ export async function fastCommand(_verb: string, argv: readonly string[]): Promi
 export async function runCommand(argv: readonly string[]): Promise<RunCommandResult> {
   const signals = new SignalForwarder()
   try {
-    const {flags, rest} = await parseArgv(argv, fastPathFlags, 'run')
+    const {flags: parsed, rest} = await parseArgv(argv, runParserFlags, 'run')
+    // The table's rows for run are what RunFlags describes (__test__/cli-table.test.ts).
+    const flags = parsed as unknown as RunFlags
     if (flags.help) return {kind: 'help'}
     return await runAndReport(flags, rest, signals)
   } finally {
@@ -115,8 +113,6 @@ async function runAndReport(flags: RunFlags, rest: string[], signals: SignalForw
   if (json) process.stdout.write(`${JSON.stringify(result)}\n`)
   return {kind: 'done', exitCode: result.exitCode}
 }
-
-type RunFlags = Awaited<ReturnType<typeof parseArgv<typeof fastPathFlags>>>['flags']
 
 /** `run IMAGE`: the image's overlay is mounted first and released on every way out. */
 export async function runContainer(flags: RunFlags, positionals: string[], signals?: SignalForwarder): Promise<RunResult> {

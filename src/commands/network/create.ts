@@ -2,7 +2,7 @@
 import * as net from 'node:net'
 import {Args} from '@oclif/core'
 import {asOclifFlags, BaseCommand} from '../../base-command'
-import {Flags} from '../../cli/flags'
+import {tableFlags} from '../../cli/table'
 import {CliError} from '../../errors'
 import {createNetwork, type CreateOptions, type NetworkInfo} from '../../network/admin'
 
@@ -17,27 +17,10 @@ function byFamily(values: string[] | undefined, what: 'subnet' | 'gateway', isV6
   return out
 }
 
-/** A repeatable flag that takes one value per use, so `--subnet X NAME` leaves NAME alone (oclif's multipleNonGreedy). */
-function oneValueEach<T extends object>(flag: T): T {
-  return Object.assign(flag, {multipleNonGreedy: true})
-}
-
 export default class NetworkCreate extends BaseCommand {
   static override summary = 'Create a network'
   static override args = {name: Args.string({required: true, description: 'network name'})}
-  static override flags = asOclifFlags({
-    subnet: oneValueEach(
-      Flags.string({
-        multiple: true,
-        description: 'subnet in CIDR format, one IPv4 and one IPv6 at most (default: a free /24 of 172.30.0.0/15; with --ipv6 a free /64 of fd00:7473:63xx::)',
-        helpValue: 'CIDR',
-      }),
-    ),
-    gateway: oneValueEach(Flags.string({multiple: true, description: 'gateway of the subnet, per family (default: its first address)', helpValue: 'IP'})),
-    ipv6: Flags.boolean({description: 'give the network IPv6 too (the host must have it); implied by an IPv6 --subnet'}),
-    bridge: Flags.string({description: 'name of the bridge interface (default: tsn + a hash of the name)', helpValue: 'NAME'}),
-    mtu: Flags.integer({description: "MTU of the bridge and the containers' interfaces (default 65520: the links never leave the host)", helpValue: 'BYTES'}),
-  })
+  static override flags = asOclifFlags(tableFlags('network:create'))
 
   async run(): Promise<NetworkInfo> {
     const {args, flags} = await this.parse(NetworkCreate)
