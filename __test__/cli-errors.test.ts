@@ -97,5 +97,5 @@ test('oclif\'s "command not found" for a leading flag reads as an unknown flag',
 
 test('an error the runtime already printed is not repeated on stderr', (t) => {
   t.true(toErrorReport(new CliError('runtime_not_found', 'x', 127, { shown: true })).shown)
-  t.is(toErrorReport(new CliError('x', 'y')).shown, undefined)
+  t.is(toErrorReport(new CliError('internal', 'y')).shown, undefined)
 })

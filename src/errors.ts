@@ -20,7 +20,8 @@ export class CliError extends Error {
   readonly shown: boolean
 
   /** `exitCode` defaults to the code's own status; a caller gives another only to keep a status it always had. */
-  constructor(code: ErrorCode, message: string, exitCode: number = EXIT_STATUS[code], opts: {shown?: boolean} = {}) {
+  // The ?? is for JavaScript callers of the package, whose codes the type does not check.
+  constructor(code: ErrorCode, message: string, exitCode: number = EXIT_STATUS[code] ?? EXIT_ENGINE, opts: {shown?: boolean} = {}) {
     super(message)
     this.name = 'CliError'
     this.code = code
