@@ -8,6 +8,10 @@ export type ErrorCode =
   | 'archive_io'
   | 'blob_mismatch'
   | 'blob_missing'
+  | 'build_context'
+  | 'build_dockerfile'
+  | 'build_failed'
+  | 'build_layer'
   | 'capability_unavailable'
   | 'conflicting_options'
   | 'container_creating'
@@ -123,6 +127,10 @@ export const EXIT_STATUS: {readonly [C in ErrorCode]: number} = {
   archive_io: 125,
   blob_mismatch: 125,
   blob_missing: 125,
+  build_context: 1,
+  build_dockerfile: 1,
+  build_failed: 1,
+  build_layer: 125,
   capability_unavailable: 125,
   conflicting_options: 125,
   container_creating: 1,

@@ -132,6 +132,12 @@ codes! {
     FromHostElf = "from_host_elf" => EXIT_ENGINE,
     FromHostInput = "from_host_input" => EXIT_ENGINE,
 
+    // Builds (`tsc-box build`): docker build exits 1 for a failed step or a bad Dockerfile.
+    BuildFailed = "build_failed" => EXIT_NO_SUCH,
+    BuildDockerfile = "build_dockerfile" => EXIT_NO_SUCH,
+    BuildContext = "build_context" => EXIT_NO_SUCH,
+    BuildLayer = "build_layer" => EXIT_ENGINE,
+
     // Registries.
     RegistryAuth = "registry_auth" => EXIT_ENGINE,
     RegistryError = "registry_error" => EXIT_ENGINE,

@@ -5,6 +5,7 @@ pub mod digest;
 pub mod elf;
 pub mod escape;
 pub mod fromhost;
+pub mod layer;
 pub mod manifest;
 pub mod overlay;
 pub mod store;

@@ -46,7 +46,7 @@ pub fn image_use_unpack_helper(program: String, map_args: Vec<String>) {
     *UNPACK_HELPER.lock().unwrap_or_else(|p| p.into_inner()) = Some(helper);
 }
 
-fn open(root: &str) -> Result<Store> {
+pub(crate) fn open(root: &str) -> Result<Store> {
     let helper = UNPACK_HELPER.lock().unwrap_or_else(|p| p.into_inner()).clone();
     Store::open(root).map(|s| s.with_helper(helper)).map_err(store_err)
 }
@@ -102,7 +102,7 @@ fn summary(store: &Store, idx: &Index, r: &ImageRecord) -> ImageSummary {
     }
 }
 
-fn summary_of(store: &Store, r: &ImageRecord) -> Result<ImageSummary> {
+pub(crate) fn summary_of(store: &Store, r: &ImageRecord) -> Result<ImageSummary> {
     let idx = store.index().map_err(store_err)?;
     Ok(summary(store, &idx, r))
 }

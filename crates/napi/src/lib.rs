@@ -5,6 +5,7 @@
 #![cfg_attr(test, allow(dead_code))]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
+mod build;
 mod cgroup_stats;
 mod cgroup_validate;
 mod container_remove;

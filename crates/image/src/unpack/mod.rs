@@ -13,7 +13,7 @@ mod privilege;
 use crate::digest::Digest;
 pub use apply::Report;
 use apply::{Applier, Member};
-pub use limits::{ImageTally, LimitError, Limits, IMAGE_BYTES_USED_VAR, IMAGE_MAX_BYTES_VAR};
+pub use limits::{check_depth, max_depth_from_env, Budget, ImageTally, LimitError, Limits, IMAGE_BYTES_USED_VAR, IMAGE_MAX_BYTES_VAR};
 use nix::errno::Errno;
 pub use privilege::Privilege;
 use std::io::{self, BufRead, Read};

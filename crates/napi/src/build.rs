@@ -1,0 +1,78 @@
+//! What `tsc-box build` needs of Rust: a layer from a step's overlay upper directory, and an
+//! image from layers and a config (crates/image's `layer` module).
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+
+use crate::errors::{fail, CodedResult as Result, ErrorCode};
+use crate::image::{job, open, store_err, summary_of, ImageSummary, Job};
+use tsc_box_image::layer::{self, AssembleError, LayerError, LayerOptions, NewLayer};
+use tsc_box_image::manifest::Blob;
+use tsc_box_image::Digest;
+
+#[napi(object)]
+pub struct MadeLayer {
+    pub digest: String,
+    pub size: f64,
+    pub diff_id: String,
+    pub media_type: String,
+    /// Entries in the layer (0: the step changed no file).
+    pub entries: f64,
+}
+
+fn layer_err(e: LayerError) -> Error<ErrorCode> {
+    match e {
+        LayerError::Store(s) => store_err(s),
+        e => fail(ErrorCode::BuildLayer, e),
+    }
+}
+
+/// Makes a gzip layer of the changes in `upper` (an overlay upper directory: whiteouts and
+/// opaque marks become OCI's) and puts its blob into the store. `epoch`: SOURCE_DATE_EPOCH.
+#[napi(ts_return_type = "Promise<MadeLayer>")]
+pub fn layer_from_upper(root: String, upper: String, epoch: Option<f64>) -> AsyncTask<Job<MadeLayer, MadeLayer>> {
+    job(move || {
+        let store = open(&root)?;
+        let opts = LayerOptions { epoch: epoch.filter(|e| *e >= 0.0).map(|e| e as u64) };
+        let l = layer::from_upper(&store, std::path::Path::new(&upper), &opts).map_err(layer_err)?;
+        Ok(MadeLayer {
+            digest: l.digest.to_string(),
+            size: l.size as f64,
+            diff_id: l.diff_id.to_string(),
+            media_type: tsc_box_image::manifest::LAYER_OCI_GZIP.into(),
+            entries: l.entries as f64,
+        })
+    })
+}
+
+#[napi(object)]
+pub struct AssembleLayer {
+    pub digest: String,
+    pub size: f64,
+    pub media_type: String,
+    pub diff_id: String,
+}
+
+fn digest(s: &str) -> Result<Digest> {
+    Digest::parse(s).map_err(|e| fail(ErrorCode::InvalidImage, e))
+}
+
+/// Writes `config` (JSON; its rootfs is set from `layers`, base first) and a manifest, imports
+/// the image through the store's verified import and points `refs` at it.
+#[napi(ts_return_type = "Promise<ImageSummary>")]
+pub fn image_assemble(root: String, layers: Vec<AssembleLayer>, config: String, refs: Vec<String>) -> AsyncTask<Job<ImageSummary, ImageSummary>> {
+    job(move || {
+        let store = open(&root)?;
+        let layers = layers
+            .iter()
+            .map(|l| {
+                Ok(NewLayer { blob: Blob { digest: digest(&l.digest)?, size: l.size as u64, media_type: l.media_type.clone() }, diff_id: digest(&l.diff_id)? })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let config: serde_json::Value = serde_json::from_str(&config).map_err(|e| fail(ErrorCode::InvalidImage, e))?;
+        let r = layer::assemble(&store, &layers, config, &refs).map_err(|e| match e {
+            AssembleError::Store(s) => store_err(s),
+            e => fail(ErrorCode::InvalidImage, e),
+        })?;
+        summary_of(&store, &r)
+    })
+}
