@@ -258,6 +258,9 @@ export async function stopContainerd(c: Containerd, runContainerdExisted: boolea
   const cgroups = removeParentCgroups(c.ns)
   rmSync(c.dir, { recursive: true, force: true })
   if (!runContainerdExisted) {
+    // A shim removes its socket as it exits, which may be just after it left the process list.
+    const sockets = join(SHIM_SOCKET_ROOT, 's')
+    await until(() => !existsSync(sockets) || readdirSync(sockets).length === 0, 5_000)
     // Only empty dirs: a shim socket still there would be a leak, and is not ours to hide.
     for (const d of [join(SHIM_SOCKET_ROOT, 's'), join(SHIM_SOCKET_ROOT, 'fifo'), SHIM_SOCKET_ROOT]) {
       try {
