@@ -1,42 +1,26 @@
 /**
- * `--network container:ID`: the network namespace of another running container, found by
- * name or id (prefix) and its init's pid from the runtime's state.
+ * `--network container:REF` and `network connect/disconnect REF`: the container a reference
+ * means, found by the store's one resolution (crates/containers: name, id or unique id
+ * prefix), and its init's pid while it runs.
  */
-import * as fs from 'node:fs'
-import * as path from 'node:path'
+import type {ContainerView} from '../lifecycle/state'
+import {containers} from '../container/store'
 import {CliError, EXIT_ENGINE} from '../errors'
-import {containersDir} from '../container/record'
-import {namesDir} from '../container/names'
-import {childProcess} from '../lazy-modules'
 
-/** The full id of the container named or id-prefixed `ref`, if there is exactly one. */
-export function findContainerId(dataRoot: string, ref: string): string {
+/** The container `ref` (a name, id or unique id prefix) means. */
+export function findContainer(paths: {dataRoot: string; runDir: string}, ref: string): ContainerView {
   try {
-    return fs.readFileSync(path.join(namesDir(dataRoot), ref), 'utf8').trim()
-  } catch {
-    // not a name: try an id prefix
+    return containers(paths, (s) => s.resolve(ref)) as ContainerView
+  } catch (e) {
+    // The network commands have always said container_not_found (exit 125) here.
+    if (e instanceof CliError && e.code === 'no_such_container') throw new CliError('container_not_found', `no such container: ${ref}`)
+    throw e
   }
-  let ids: string[] = []
-  try {
-    ids = fs.readdirSync(containersDir(dataRoot)).filter((id) => id.startsWith(ref))
-  } catch {
-    ids = []
-  }
-  if (ids.length === 1 && /^[0-9a-f]+$/.test(ref)) return ids[0]!
-  throw new CliError('container_not_found', `no such container: ${ref}`)
 }
 
-/** The init pid of a running container, from `tsc-box-runtime state`. */
-export function runningPid(runtime: string, stateRoot: string, id: string, ref: string): number {
-  const {spawnSync} = childProcess()
-  const r = spawnSync(runtime, ['--root', stateRoot, 'state', id], {encoding: 'utf8'})
-  let state: {status?: string; pid?: number} = {}
-  try {
-    state = JSON.parse(r.stdout) as typeof state
-  } catch {
-    state = {}
-  }
+/** The init pid of a running container. */
+export function runningPid(c: ContainerView, ref: string): number {
   // 125, not the code's 1 (kill, exec): connect/disconnect have always failed as the engine here.
-  if (r.status !== 0 || state.status !== 'running' || !state.pid) throw new CliError('container_not_running', `container ${ref} is not running`, EXIT_ENGINE)
-  return state.pid
+  if (c.state !== 'running' || c.pid <= 0) throw new CliError('container_not_running', `container ${ref} is not running`, EXIT_ENGINE)
+  return c.pid
 }

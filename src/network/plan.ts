@@ -9,7 +9,7 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import {CliError} from '../errors'
 import type {Spec} from '../oci/spec'
-import {findContainerId, runningPid} from './container-ns'
+import {findContainer, runningPid} from './container-ns'
 import {networkDir, networkExists} from './dir'
 import {hostsBase, hostsStandalone, parseAddHost, parseDns, resolvConfFor, type HostEntry} from './etc'
 import type {NetworkFlags} from './flags'
@@ -73,8 +73,9 @@ export interface NetworkSetup {
 
 export interface PrepareContext {
   dataRoot: string
+  /** The run directory of the container store (pids, locks). */
+  runDir: string
   runtime: string
-  runtimeState: string
   /** The image's ExposedPorts keys ("80/tcp"), for -P. */
   exposed?: readonly string[]
   env?: NodeJS.ProcessEnv
@@ -116,8 +117,8 @@ export async function prepareNetwork(flags: NetworkFlags, ctx: PrepareContext): 
     setup.ports = await pickFreePorts(ports)
   }
   if (mode.kind === 'container') {
-    const id = findContainerId(ctx.dataRoot, mode.target)
-    setup.nsPath = `/proc/${runningPid(ctx.runtime, ctx.runtimeState, id, mode.target)}/ns/net`
+    const target = findContainer({dataRoot: ctx.dataRoot, runDir: ctx.runDir}, mode.target)
+    setup.nsPath = `/proc/${runningPid(target, mode.target)}/ns/net`
   }
   return setup
 }

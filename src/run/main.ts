@@ -148,7 +148,7 @@ async function runPrepared(flags: RunFlags, positionals: string[], signals?: Sig
   if (flags.name !== undefined) validateName(flags.name)
   const runtime = requireRuntime()
   const paths = resolvePaths(flags.root, currentPathEnv())
-  const network = await prepareNetwork(flags, {dataRoot: paths.dataRoot, runtime, runtimeState: runtimeRoot(paths), exposed: image?.config.exposedPorts})
+  const network = await prepareNetwork(flags, {dataRoot: paths.dataRoot, runDir: paths.runDir, runtime, exposed: image?.config.exposedPorts})
   // A --rootfs run is checked whole here too. An image's root filesystem can be read only
   // once its overlay is mounted, and that comes after the container's record (below).
   const early = image === undefined ? validateRun(flags, positionals, process.env) : undefined

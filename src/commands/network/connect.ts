@@ -11,10 +11,8 @@ import {containerFiles} from '../../container/bundle'
 import {readRecord} from '../../container/record'
 import {CliError} from '../../errors'
 import {inspectNetwork, listNetworks, runNetHook} from '../../network/admin'
-import {findContainerId, runningPid} from '../../network/container-ns'
+import {findContainer, runningPid} from '../../network/container-ns'
 import {networkDir} from '../../network/dir'
-import {requireRuntime} from '../../runtime/locate'
-import {runtimeRoot} from '../../paths'
 
 export default class NetworkConnect extends BaseCommand {
   static override summary = 'Connect a running container to a network'
@@ -27,9 +25,9 @@ export default class NetworkConnect extends BaseCommand {
   async run(): Promise<{network: string; container: string; ip: string}> {
     const {args, flags} = await this.parse(NetworkConnect)
     const paths = this.paths(flags.root as string | undefined)
-    const runtime = requireRuntime()
-    const id = findContainerId(paths.dataRoot, args.container)
-    const pid = runningPid(runtime, runtimeRoot(paths), id, args.container)
+    const target = findContainer(paths, args.container)
+    const id = target.id
+    const pid = runningPid(target, args.container)
     inspectNetwork(args.network)
     const files = containerFiles(paths.dataRoot, id)
     const name = readRecord(files.dir).name

@@ -7,7 +7,7 @@ import {tableFlags} from '../../cli/table'
 import {containerFiles} from '../../container/bundle'
 import {CliError} from '../../errors'
 import {inspectNetwork, runNetHook} from '../../network/admin'
-import {findContainerId} from '../../network/container-ns'
+import {findContainer} from '../../network/container-ns'
 import {networkDir} from '../../network/dir'
 
 export default class NetworkDisconnect extends BaseCommand {
@@ -21,7 +21,7 @@ export default class NetworkDisconnect extends BaseCommand {
   async run(): Promise<{network: string; container: string}> {
     const {args, flags} = await this.parse(NetworkDisconnect)
     const paths = this.paths(flags.root as string | undefined)
-    const id = findContainerId(paths.dataRoot, args.container)
+    const id = findContainer(paths, args.container).id
     if (!inspectNetwork(args.network).containers.some((c) => c.id === id))
       throw new CliError('not_connected', `container ${args.container} is not connected to network ${args.network}`)
     const files = containerFiles(paths.dataRoot, id)
