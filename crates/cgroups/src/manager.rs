@@ -58,6 +58,8 @@ pub enum ManagerError {
     HasChildren { path: String, children: String },
     #[error("cannot put back the values cgroup {path} had before the container: {reason}")]
     Restore { path: String, reason: String },
+    #[error("sub-cgroup {path:?}: {why}")]
+    BadSub { path: String, why: String },
     #[error("cgroup {path} still holds processes {pids:?} after SIGKILL")]
     StillPopulated { path: String, pids: Vec<i32> },
     #[error("cannot remove cgroup {path}: {source}")]
@@ -92,6 +94,7 @@ impl ManagerError {
         matches!(
             self,
             ManagerError::Path(_)
+                | ManagerError::BadSub { .. }
                 | ManagerError::Validate(_)
                 | ManagerError::V1(V1Error::MissingController { .. } | V1Error::Unsupported { .. } | V1Error::Invalid { .. })
                 | ManagerError::V2(V2Error::MissingController { .. } | V2Error::Unsupported { .. } | V2Error::UnknownUnifiedKey { .. })
@@ -283,6 +286,30 @@ impl Manager {
         Ok(())
     }
 
+    /// The values of `r` that are accepted but not applied, each with why, for the log:
+    /// kernel memory limits everywhere (as runc 1.1), and on pure v2 swappiness and
+    /// disableOOMKiller, which have no v2 file (runc ignores them there too).
+    #[allow(deprecated)]
+    pub fn ignored(&self, r: &LinuxResources) -> Vec<String> {
+        let mut out = Vec::new();
+        let Some(m) = r.memory() else { return out };
+        if m.kernel().is_some_and(|k| k != 0) {
+            out.push("linux.resources.memory.kernel is ignored: kernel memory limits are gone from Linux (5.4) and from runc".into());
+        }
+        if m.kernel_tcp().is_some_and(|k| k != 0) {
+            out.push("linux.resources.memory.kernelTCP is ignored: kernel memory limits are not applied (as runc 1.1)".into());
+        }
+        if self.mode == Mode::V2 {
+            if m.swappiness().is_some() {
+                out.push("linux.resources.memory.swappiness is ignored: cgroup v2 has no per-cgroup swappiness".into());
+            }
+            if m.disable_oom_killer() == Some(true) {
+                out.push("linux.resources.memory.disableOOMKiller is ignored: cgroup v2 cannot disable the OOM killer".into());
+            }
+        }
+        out
+    }
+
     /// Validate `r` against the host, then write it. Used at create time and by `update`.
     pub fn apply(&self, r: &LinuxResources) -> Result<(), ManagerError> {
         let host = HostCpus::read().map_err(ManagerError::HostCpus)?;
@@ -352,6 +379,62 @@ impl Manager {
 
     pub fn thaw(&self) -> Result<(), ManagerError> {
         self.set_frozen(false)
+    }
+
+    /// An existing cgroup below this one, for `exec --cgroup [CONTROLLERS:]PATH` (runc's
+    /// sub-cgroups): `controllers` None means every hierarchy; a v1 controller left out
+    /// keeps the container's own directory. PATH is relative and may not climb out.
+    pub fn sub(&self, controllers: Option<&[String]>, rel: &str) -> Result<Manager, ManagerError> {
+        let bad = |why: String| ManagerError::BadSub { path: rel.to_string(), why };
+        let p = Path::new(rel.trim_start_matches('/'));
+        if p.as_os_str().is_empty() || p.components().any(|c| !matches!(c, std::path::Component::Normal(_))) {
+            return Err(bad("it must name a cgroup below the container's, without \".\" or \"..\"".into()));
+        }
+        let mut m = self.clone();
+        // Co-mounted controllers share a directory: it moves when any of them is named.
+        let moved: BTreeSet<PathBuf> =
+            self.v1.iter().filter(|(c, _)| controllers.is_none_or(|cs| cs.iter().any(|x| x == *c))).map(|(_, d)| d.clone()).collect();
+        for d in m.v1.values_mut() {
+            if moved.contains(d) {
+                *d = d.join(p);
+            }
+        }
+        if let Some(u) = m.unified.as_mut() {
+            // On v2 every controller lives in the one directory; on hybrid hosts the unified
+            // hierarchy is taken along when no controller is named.
+            if m.mode == Mode::V2 || controllers.is_none() {
+                *u = u.join(p);
+            }
+        }
+        m.path = format!("{}/{}", self.path.trim_end_matches('/'), p.display());
+        m.created.clear();
+        m.saved.clear();
+        for d in m.dirs() {
+            if !d.is_dir() {
+                return Err(bad(format!("{} does not exist", d.display())));
+            }
+        }
+        Ok(m)
+    }
+
+    /// Whether the cgroup is frozen (`pause`d): what `state` reports as "paused". A cgroup
+    /// that is gone is not frozen.
+    pub fn is_frozen(&self) -> Result<bool, ManagerError> {
+        let (file, frozen) = match self.mode {
+            Mode::V2 => (self.v2_dir().join("cgroup.freeze"), "1"),
+            _ if !self.v1.contains_key("freezer") && self.unified.is_some() => {
+                (self.unified.as_deref().unwrap_or(Path::new("/nonexistent")).join("cgroup.freeze"), "1")
+            }
+            _ => match self.v1.get("freezer") {
+                Some(d) => (d.join("freezer.state"), "FROZEN"),
+                None => return Ok(false),
+            },
+        };
+        match fsio::read(&file) {
+            Ok(s) => Ok(s.trim() == frozen),
+            Err(e) if matches!(e.errno(), Some(libc::ENOENT | libc::ENODEV)) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
     }
 
     fn set_frozen(&self, frozen: bool) -> Result<(), ManagerError> {

@@ -89,12 +89,8 @@ pub fn apply(dir: &Path, r: &LinuxResources) -> Result<(), V2Error> {
                 return Err(V2Error::Unsupported { field: "linux.resources.memory.swap", why: "the kernel has no swap accounting (no memory.swap.max)" });
             }
         }
-        if m.swappiness().is_some() {
-            return Err(V2Error::Unsupported { field: "linux.resources.memory.swappiness", why: "cgroup v2 has no per-cgroup swappiness" });
-        }
-        if m.disable_oom_killer() == Some(true) {
-            return Err(V2Error::Unsupported { field: "linux.resources.memory.disableOOMKiller", why: "cgroup v2 cannot disable the OOM killer" });
-        }
+        // swappiness and disableOOMKiller have no v2 file: ignored as runc ignores them
+        // there (Manager::ignored names them for the log).
     }
     if let Some(c) = r.cpu() {
         if let Some(s) = c.shares().filter(|s| *s != 0) {

@@ -150,12 +150,8 @@ pub fn validate(r: &LinuxResources, host: &HostCpus) -> Result<(), ValidateError
                 return Err(invalid("linux.resources.memory.swappiness", format!("{sw} must be between 0 and 100")));
             }
         }
-        if m.kernel().is_some() {
-            return Err(ValidateError::Unsupported { field: "linux.resources.memory.kernel", why: "kernel memory limits were removed from Linux in 5.4" });
-        }
-        if m.kernel_tcp().is_some() {
-            return Err(ValidateError::Unsupported { field: "linux.resources.memory.kernelTCP", why: "not implemented" });
-        }
+        // kernel and kernelTCP are ignored, as runc 1.1 does (Manager::ignored says so): the
+        // spec calls them optional and not recommended, and Linux 5.4 dropped kmem limits.
     }
     if let Some(c) = r.cpu() {
         if let Some(s) = c.shares() {

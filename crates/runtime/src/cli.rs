@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Parser)]
-#[command(name = "tsc-box-runtime", version, about = "OCI runtime of tsc-box")]
+// runc spells the version flag -v/--version (and has no -V).
+#[command(name = "tsc-box-runtime", version, about = "OCI runtime of tsc-box", disable_version_flag = true)]
 pub struct Cli {
     /// Directory for the containers' state.
     #[arg(long, global = true, default_value = "/run/tsc-box-runtime")]
@@ -27,6 +28,8 @@ pub struct Cli {
     /// Accepted for compatibility; there is no checkpoint support.
     #[arg(long, global = true, hide = true)]
     pub criu: Option<String>,
+    #[arg(short = 'v', long = "version", action = clap::ArgAction::Version, global = false)]
+    pub version: Option<bool>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -80,6 +83,14 @@ pub enum Command {
     Ps(crate::commands::ps::PsArgs),
     /// Run a new process in a running container.
     Exec(crate::commands::exec::ExecArgs),
+    /// List the containers under --root.
+    List(crate::commands::list::ListArgs),
+    /// Write a default config.json (runc's `spec`).
+    Spec(crate::commands::spec::SpecArgs),
+    /// Refused: there is no checkpoint support (no CRIU).
+    Checkpoint(UnsupportedArgs),
+    /// Refused: there is no checkpoint support (no CRIU).
+    Restore(UnsupportedArgs),
     /// Programs tsc-box starts that are no OCI verb: hooks, the monitor, rootless helpers.
     // Hidden, in a namespace of its own (commands::helper): runc's command line stays runc's.
     #[command(hide = true)]
@@ -112,9 +123,20 @@ pub struct RunArgs {
     pub create: CreateArgs,
     #[arg(short = 'd', long)]
     pub detach: bool,
-    /// Accepted and ignored (runc compatibility).
-    #[arg(long = "keep", hide = true)]
+    /// Do not delete the container after it exits (foreground run).
+    #[arg(long = "keep")]
     pub keep: bool,
+    /// Accepted for runc compatibility: the runtime is never made a subreaper, so nothing
+    /// changes without it.
+    #[arg(long = "no-subreaper")]
+    pub no_subreaper: bool,
+}
+
+/// checkpoint/restore take many CRIU flags; all are accepted so that the refusal says why.
+#[derive(Args)]
+pub struct UnsupportedArgs {
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub rest: Vec<String>,
 }
 
 #[derive(Args)]
@@ -127,6 +149,7 @@ pub struct KillArgs {
     #[arg(short = 'a', long)]
     pub all: bool,
     pub id: String,
+    // runc takes a signal as a name with or without SIG, or a number (`kill ID 9`).
     #[arg(default_value = "SIGTERM")]
     pub signal: String,
 }

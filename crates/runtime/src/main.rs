@@ -57,12 +57,18 @@ fn main() {
         Command::Delete(a) => commands::delete::run(&g, a),
         Command::Run(a) => commands::run::run(&g, a),
         Command::Features => commands::features::run(&g),
-        Command::Update(a) => commands::update::run(&g.root, a).map(|()| 0).map_err(Into::into),
+        Command::Update(a) => commands::update::run(&g.root, a, &logger).map(|()| 0).map_err(Into::into),
         Command::Events(a) => commands::events::run(&g.root, a).map(|()| 0).map_err(Into::into),
         Command::Pause(a) => commands::pause::pause(&g, a),
         Command::Resume(a) => commands::pause::resume(&g, a),
         Command::Ps(a) => commands::ps::run(&g, a),
         Command::Exec(a) => commands::exec::run(&g, a),
+        Command::List(a) => commands::list::run(&g, a),
+        Command::Spec(a) => commands::spec::run(a),
+        Command::Checkpoint(_) | Command::Restore(_) => Err(error::CmdError::other(
+            tsc_box_core::kind::Kind::Config,
+            "checkpoint and restore are not supported by tsc-box-runtime (it has no CRIU support)",
+        )),
         Command::Helper(h) => commands::helper::run(&g, &h.helper),
     };
     let code = match result {

@@ -89,6 +89,17 @@ pub fn run_phase(hooks: Option<&Hooks>, phase: Phase, state: &serde_json::Value)
     Ok(())
 }
 
+/// Runs every hook of `phase`, all of them whatever fails, and returns every failure: the
+/// runtime spec wants each poststart failure logged as a warning, the remaining hooks run.
+pub fn run_phase_each(hooks: Option<&Hooks>, phase: Phase, state: &serde_json::Value) -> Vec<HookError> {
+    let list = of_phase(hooks, phase);
+    if list.is_empty() {
+        return Vec::new();
+    }
+    let input = serde_json::to_vec(state).expect("state serializes");
+    list.iter().filter_map(|h| run_one(h, phase, &input).err()).collect()
+}
+
 /// Runs every hook of `phase`, all of them even if some fail (poststop: cleanup must go on);
 /// returns the first error.
 pub fn run_phase_all(hooks: Option<&Hooks>, phase: Phase, state: &serde_json::Value) -> Result<(), HookError> {

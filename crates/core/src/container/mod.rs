@@ -77,6 +77,9 @@ pub struct Container {
     pub cgroup: Option<Manager>,
     /// The pty master when the config asks for a terminal and no console socket was given.
     pub pty: Option<OwnedFd>,
+    /// What the config asks for that is accepted but not applied, each with why (runc
+    /// ignores these too): for the runtime's log, at warning level.
+    pub ignored: Vec<String>,
     sync: OwnedFd,
 }
 
@@ -328,6 +331,10 @@ fn build(opts: &Options<'_>, undo: &mut Undo) -> Result<Container, ContainerErro
             None => return Err(ContainerError::ChildDied(describe_exit(pid))),
         }
     }
+    let mut ignored = spec::ignored(spec);
+    if let (Some(cg), Some(r)) = (&cgroup, resources) {
+        ignored.extend(cg.ignored(r));
+    }
     record.cgroup = cgroup.clone();
     record.own_pid_ns = ns.new_pid;
     undo.state.as_ref().expect("made above").save(&record)?;
@@ -335,7 +342,7 @@ fn build(opts: &Options<'_>, undo: &mut Undo) -> Result<Container, ContainerErro
     undo.cgroup = None;
     undo.pid = None;
     undo.poststop = None;
-    Ok(Container { state, record, pid, cgroup, pty, sync: parent_sock })
+    Ok(Container { state, record, pid, cgroup, pty, ignored, sync: parent_sock })
 }
 
 /// Socket activation: systemd hands us LISTEN_FDS fds from 3 on; they go to the app, whose
@@ -386,8 +393,9 @@ impl Container {
         }
     }
 
-    /// poststart hooks: a failure is only reported (the runtime spec says the app keeps running).
-    pub fn poststart(&self) -> Result<(), ContainerError> {
+    /// poststart hooks: failures are only reported (the runtime spec says the app keeps
+    /// running and the remaining hooks still run).
+    pub fn poststart(&self) -> Vec<ContainerError> {
         poststart(&self.record)
     }
 
@@ -402,10 +410,14 @@ impl Container {
     }
 }
 
-/// Runs the poststart hooks of a container just started.
-pub fn poststart(record: &Record) -> Result<(), ContainerError> {
+/// Runs every poststart hook of a container just started, whatever fails; returns each
+/// failure, for the log.
+pub fn poststart(record: &Record) -> Vec<ContainerError> {
+    if record.hooks.is_none() {
+        return Vec::new();
+    }
     let state = record.to_hook_state("running");
-    hooks::run_phase(record.hooks.as_ref(), hooks::Phase::Poststart, &state).map_err(Into::into)
+    hooks::run_phase_each(record.hooks.as_ref(), hooks::Phase::Poststart, &state).into_iter().map(Into::into).collect()
 }
 
 /// Removes what a finished container leaves: every process in its cgroup, the cgroup, the

@@ -87,6 +87,11 @@ pub struct Tenant<'a> {
     pub filter: Option<&'a Filter>,
     /// Where the pty master goes (runc's --console-socket); kept by the caller otherwise.
     pub console: Option<&'a UnixStream>,
+    /// fds 3 .. 3+N-1 of the caller go to the process (runc's --preserve-fds).
+    pub preserve_fds: u32,
+    /// A cgroup below the container's to start in (runc's `exec --cgroup`); None: the
+    /// container's own.
+    pub cgroup: Option<&'a tsc_box_cgroups::Manager>,
 }
 
 /// The started process, and its pty master when it has a terminal and no console socket.
@@ -119,7 +124,7 @@ pub fn start(t: &Tenant<'_>) -> Result<Started, TenantError> {
     if !t.rec.alive() {
         return Err(StateError::WrongStatus { id: t.id.to_string(), status: Status::Stopped, need: "exec needs a running container" }.into());
     }
-    let cgroup = t.rec.cgroup.clone();
+    let cgroup = t.cgroup.cloned().or_else(|| t.rec.cgroup.clone());
     let cg_fd = match &cgroup {
         Some(cg) => cg.clone_into_fd()?,
         None => None,
@@ -136,7 +141,7 @@ pub fn start(t: &Tenant<'_>) -> Result<Started, TenantError> {
         }
         setns(fd, CloneFlags::CLONE_NEWPID).map_err(|errno| TenantError::Namespace { what: "join pid namespace".into(), errno })?;
     }
-    let ctx = ChildCtx { sock: child_sock.as_fd(), joins: &joins, process: t.process, filter: t.filter };
+    let ctx = ChildCtx { sock: child_sock.as_fd(), joins: &joins, process: t.process, filter: t.filter, preserve_fds: t.preserve_fds };
     let (forked, placed) = clone(0, cg_fd.as_ref().map(AsRawFd::as_raw_fd)).map_err(sys("clone"))?;
     let pid = match forked {
         Forked::Child => {
@@ -194,6 +199,7 @@ struct ChildCtx<'a> {
     joins: &'a [(OwnedFd, CloneFlags)],
     process: &'a Process,
     filter: Option<&'a Filter>,
+    preserve_fds: u32,
 }
 
 fn child_main(ctx: &ChildCtx<'_>) -> ! {
@@ -232,6 +238,6 @@ fn child(ctx: &ChildCtx<'_>) -> Result<Infallible, TenantError> {
         terminal::make_controlling(&pty.slave)?;
     }
     let keep = [ctx.sock.as_raw_fd()];
-    let launch = Launch::prepare(p, ctx.filter, Vec::new(), Keep { preserved: 0, runtime: &keep })?;
+    let launch = Launch::prepare(p, ctx.filter, Vec::new(), Keep { preserved: ctx.preserve_fds, runtime: &keep })?;
     Ok(launch.exec()?)
 }

@@ -24,11 +24,14 @@ pub enum ProcessError {
     Caps(String),
     #[error("user {what}: {errno}")]
     User { what: String, errno: Errno },
-    #[error("{}: executable file not found in $PATH", .0)]
+    // The wording of these three is runc's, in lowercase: docker's CLI and podman map a
+    // runtime error containing "executable file not found in $PATH" or "no such file or
+    // directory" to 127 and "permission denied" to 126 (see [`errno_text`]).
+    #[error("exec: {0:?}: executable file not found in $PATH")]
     NotFound(String),
-    #[error("{path}: cannot execute: {errno}")]
+    #[error("exec: {path:?}: {}", errno_text(*.errno))]
     NotExecutable { path: PathBuf, errno: Errno },
-    #[error("process.cwd {path}: {errno}")]
+    #[error("chdir to cwd ({path:?}) set in config.json failed: {}", errno_text(*.errno))]
     Cwd { path: PathBuf, errno: Errno },
     #[error(transparent)]
     Seccomp(#[from] crate::security::seccomp::SeccompError),
@@ -51,11 +54,41 @@ impl ProcessError {
     }
 }
 
+/// An errno as Go's syscall package words it ("no such file or directory", "permission
+/// denied"): lowercase, without the symbolic name, since engines match these phrases.
+pub fn errno_text(errno: Errno) -> String {
+    let d = errno.desc();
+    let mut c = d.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().chain(c).collect(),
+        None => format!("errno {}", errno as i32),
+    }
+}
+
 /// How an execve errno maps to the CLI's 127/126 (like a shell).
 pub fn exec_kind(errno: Errno) -> Kind {
     match errno {
         Errno::ENOENT | Errno::ENOTDIR => Kind::NotFound,
         Errno::EACCES | Errno::ENOEXEC | Errno::EISDIR | Errno::EPERM | Errno::ETXTBSY => Kind::Permission,
         _ => Kind::Process,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exec_errors_carry_the_phrases_engines_map_to_126_and_127() {
+        let nf = ProcessError::NotFound("nope".into()).to_string();
+        assert!(nf.contains("executable file not found in $PATH"), "{nf}");
+        let missing = ProcessError::NotExecutable { path: "/bin/x".into(), errno: Errno::ENOENT }.to_string();
+        assert_eq!(missing, "exec: \"/bin/x\": no such file or directory");
+        let denied = ProcessError::NotExecutable { path: "/etc/passwd".into(), errno: Errno::EACCES }.to_string();
+        assert!(denied.ends_with(": permission denied"), "{denied}");
+        let cwd = ProcessError::Cwd { path: "/nope".into(), errno: Errno::ENOENT }.to_string();
+        assert!(cwd.contains("no such file or directory"), "{cwd}");
+        assert_eq!(ProcessError::NotExecutable { path: "/x".into(), errno: Errno::ENOENT }.kind(), Kind::NotFound);
+        assert_eq!(ProcessError::NotExecutable { path: "/x".into(), errno: Errno::EACCES }.kind(), Kind::Permission);
     }
 }

@@ -55,6 +55,16 @@ pub fn load(dir: &Path) -> Result<Bundle, SpecError> {
     Ok(Bundle { dir, rootfs, spec, process })
 }
 
+/// What a valid config asks for that is accepted but not applied, each with why; the
+/// runtime logs them as warnings (the cgroup's own list is `Manager::ignored`).
+pub fn ignored(spec: &Spec) -> Vec<String> {
+    let mut out = Vec::new();
+    if spec.linux().as_ref().and_then(|l| l.mount_label().as_deref()).is_some_and(|l| !l.is_empty()) {
+        out.push("linux.mountLabel is ignored: tsc-box applies no SELinux labels (mounts keep their default context)".into());
+    }
+    out
+}
+
 /// Parses config.json, reporting the JSON path of the first bad field.
 pub fn parse(bytes: &[u8]) -> Result<Spec, SpecError> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);

@@ -136,18 +136,27 @@ fn linux(spec: &Spec) -> Result<(), SpecError> {
             }
         }
     }
-    if !new_ns.contains(&LinuxNamespaceType::Mount) {
-        return Err(SpecError::invalid("linux.namespaces", "a new mount namespace is required (the rootfs is set up with pivot_root)"));
+    // A mount namespace joined by path is set up as a new one would be (runc does the same:
+    // the rootfs is prepared and pivoted to in that namespace). Inheriting the runtime's own
+    // is refused: the rootfs's mounts would land in the host's mount table and outlive the
+    // container (docs/oci-conformance.md).
+    if !types.contains(&LinuxNamespaceType::Mount) {
+        return Err(SpecError::invalid(
+            "linux.namespaces",
+            "a mount namespace is required, new or joined by path (without one the container's mounts would be made in the host's mount namespace)",
+        ));
     }
     if types.contains(&LinuxNamespaceType::User) && !new_ns.contains(&LinuxNamespaceType::User) && new_ns.contains(&LinuxNamespaceType::Pid) {
         return Err(SpecError::invalid("linux.namespaces", "joining a user namespace by path together with a new pid namespace is not supported"));
     }
-    let host_or_joined = |t| !new_ns.contains(&t);
-    if spec.hostname().as_deref().is_some_and(|h| !h.is_empty()) && host_or_joined(LinuxNamespaceType::Uts) {
-        return Err(SpecError::invalid("hostname", "set without a new uts namespace"));
+    // The hostname is set in the container's uts namespace, new or joined by path (a pod's,
+    // where the CRI passes the pod's own hostname), as runc does; never in the host's.
+    let host = |t| !types.contains(&t);
+    if spec.hostname().as_deref().is_some_and(|h| !h.is_empty()) && host(LinuxNamespaceType::Uts) {
+        return Err(SpecError::invalid("hostname", "set without a uts namespace of the container (new or joined by path)"));
     }
-    if spec.domainname().as_deref().is_some_and(|h| !h.is_empty()) && host_or_joined(LinuxNamespaceType::Uts) {
-        return Err(SpecError::invalid("domainname", "set without a new uts namespace"));
+    if spec.domainname().as_deref().is_some_and(|h| !h.is_empty()) && host(LinuxNamespaceType::Uts) {
+        return Err(SpecError::invalid("domainname", "set without a uts namespace of the container (new or joined by path)"));
     }
     let new_user = new_ns.contains(&LinuxNamespaceType::User);
     for (field, maps) in [("linux.uidMappings", l.uid_mappings()), ("linux.gidMappings", l.gid_mappings())] {
@@ -377,9 +386,21 @@ mod tests {
         let mut v = base();
         v["linux"]["namespaces"] = serde_json::json!([{"type": "pid"}, {"type": "mount"}]);
         assert_eq!(field_of(check(v)), "hostname");
+        // A uts namespace joined by path is the container's: its hostname is accepted, as
+        // with runc (the CRI joins the pod's and passes the pod's hostname).
         let mut v = base();
         v["linux"]["namespaces"] = serde_json::json!([{"type": "mount"}, {"type": "uts", "path": "/proc/1/ns/uts"}]);
-        assert_eq!(field_of(check(v)), "hostname");
+        check(v).unwrap();
+    }
+
+    #[test]
+    fn a_mount_namespace_may_be_joined_by_path_but_not_inherited() {
+        let mut v = base();
+        v["linux"]["namespaces"] = serde_json::json!([{"type": "uts"}, {"type": "mount", "path": "/proc/1/ns/mnt"}]);
+        check(v).unwrap();
+        let mut v = base();
+        v["linux"]["namespaces"] = serde_json::json!([{"type": "uts"}]);
+        assert_eq!(field_of(check(v)), "linux.namespaces");
     }
 
     #[test]

@@ -32,6 +32,9 @@ pub enum StateError {
     Corrupt { path: PathBuf, source: serde_json::Error },
     #[error("container {id:?} is {status}: {need}")]
     WrongStatus { id: String, status: Status, need: &'static str },
+    /// runc's wording: exec refuses a frozen container unless told otherwise.
+    #[error("cannot exec in a paused container {id:?} (use --ignore-paused to override)")]
+    Paused { id: String },
 }
 
 impl StateError {

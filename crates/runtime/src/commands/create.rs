@@ -18,6 +18,9 @@ pub fn run(g: &Global<'_>, a: &CreateArgs) -> Result<i32, CmdError> {
         preserve_fds: a.preserve_fds,
         interrupt: None,
     })?;
+    for w in &c.ignored {
+        g.log.warn(w);
+    }
     if let Some(p) = &a.pid_file {
         if let Err(e) = write_pid_file(p, c.pid.as_raw()) {
             let _ = c.destroy();

@@ -6,11 +6,12 @@
 
 use std::os::fd::AsFd;
 use std::path::PathBuf;
+use std::str::FromStr;
 
 use nix::errno::Errno;
 use nix::sys::signal::SigSet;
 use nix::sys::signalfd::{SfdFlags, SignalFd};
-use tsc_box_cgroups::oci_spec::runtime::{Process, Spec, User};
+use tsc_box_cgroups::oci_spec::runtime::{Capabilities, Capability, Process, Spec, User};
 use tsc_box_core::container::tenant::{self, Tenant, TenantError};
 use tsc_box_core::kind::Kind;
 use tsc_box_core::security::seccomp::{self, SeccompError};
@@ -22,7 +23,8 @@ use super::{write_pid_file, Global};
 use crate::error::CmdError;
 use crate::relay;
 
-#[derive(clap::Args, Debug)]
+/// runc 1.1's `exec` flags, with runc's meaning.
+#[derive(clap::Args, Debug, Default)]
 pub struct ExecArgs {
     /// An OCI process document (JSON) instead of CMD and the flags below.
     #[arg(short = 'p', long)]
@@ -38,11 +40,39 @@ pub struct ExecArgs {
     /// uid[:gid] inside the container (names are resolved by the caller).
     #[arg(short = 'u', long)]
     pub user: Option<String>,
+    /// Supplementary group ids of the process (runc's --additional-gids; repeatable).
+    #[arg(short = 'g', long = "additional-gids")]
+    pub additional_gids: Vec<u32>,
     /// Do not wait for the process.
     #[arg(short = 'd', long)]
     pub detach: bool,
     #[arg(long = "pid-file")]
     pub pid_file: Option<PathBuf>,
+    /// Pass N extra fds (3 .. 3+N-1) to the process.
+    #[arg(long = "preserve-fds", default_value_t = 0)]
+    pub preserve_fds: u32,
+    /// A capability added to the bounding, effective, permitted and ambient sets (repeatable).
+    #[arg(short = 'c', long = "cap")]
+    pub cap: Vec<String>,
+    /// Set no_new_privs for the process.
+    #[arg(long = "no-new-privs")]
+    pub no_new_privs: bool,
+    /// AppArmor profile: refused, AppArmor is not supported (as in config.json).
+    #[arg(long)]
+    pub apparmor: Option<String>,
+    /// SELinux label: refused, SELinux is not supported (as in config.json).
+    #[arg(long = "process-label")]
+    pub process_label: Option<String>,
+    /// Run the process in an existing sub-cgroup of the container: [CONTROLLERS:]PATH.
+    #[arg(long)]
+    pub cgroup: Vec<String>,
+    /// Allow exec in a paused container.
+    #[arg(long = "ignore-paused")]
+    pub ignore_paused: bool,
+    /// The front door's `-u`: the user replaces the process's whole identity (its groups
+    /// come from the image's files, not from the container's config). Not a flag.
+    #[arg(skip)]
+    pub replace_user: bool,
     pub id: String,
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     pub command: Vec<String>,
@@ -103,6 +133,32 @@ pub fn parse_user(s: &str) -> Result<(u32, Option<u32>), ExecError> {
     Ok((uid, gid))
 }
 
+/// runc's `--cgroup` values: one PATH for every hierarchy, or CONTROLLERS:PATH entries
+/// (comma-separated controllers); None without the flag.
+type SubCgroup = (Option<Vec<String>>, String);
+
+fn sub_cgroup(args: &[String]) -> Result<Option<SubCgroup>, ExecError> {
+    let mut path: Option<String> = None;
+    let mut controllers = Vec::new();
+    for arg in args {
+        match arg.split_once(':') {
+            None if args.len() == 1 => return Ok(Some((None, arg.clone()))),
+            None => return Err(ExecError::Config(format!("invalid --cgroup {arg:?}: several --cgroup need the CONTROLLERS:PATH form"))),
+            Some((_, rest)) if rest.contains(':') => return Err(ExecError::Config(format!("invalid --cgroup {arg:?}"))),
+            Some((cs, p)) => {
+                // One sub-cgroup name for all the controllers listed: the container's cgroup is
+                // one path in every hierarchy.
+                if path.as_ref().is_some_and(|q| q != p) {
+                    return Err(ExecError::Config(format!("--cgroup {arg:?}: tsc-box takes one sub-cgroup path for all controllers")));
+                }
+                path = Some(p.to_string());
+                controllers.extend(cs.split(',').map(str::to_string));
+            }
+        }
+    }
+    Ok(path.map(|p| (Some(controllers), p)))
+}
+
 /// The process to run: the --process document, or the container's own process with the
 /// command and flags applied (its capabilities, no_new_privs and rlimits stay).
 fn plan_process(own: &Process, a: &ExecArgs) -> Result<Process, ExecError> {
@@ -132,11 +188,56 @@ fn plan_process(own: &Process, a: &ExecArgs) -> Result<Process, ExecError> {
     }
     if let Some(u) = &a.user {
         let (uid, gid) = parse_user(u)?;
-        let mut user = User::default();
-        user.set_uid(uid);
-        user.set_gid(gid.unwrap_or(0));
-        user.set_umask(p.user().umask());
+        if a.replace_user {
+            let mut user = User::default();
+            user.set_uid(uid);
+            user.set_gid(gid.unwrap_or(0));
+            user.set_umask(p.user().umask());
+            p.set_user(user);
+        } else {
+            // runc: the uid (and the gid when given) replace the config's; the rest stays.
+            let mut user = p.user().clone();
+            user.set_uid(uid);
+            if let Some(g) = gid {
+                user.set_gid(g);
+            }
+            p.set_user(user);
+        }
+    }
+    if !a.additional_gids.is_empty() {
+        // Added to the process's own, as runc does (the front door's user has none).
+        let mut user = p.user().clone();
+        let mut gids = user.additional_gids().clone().unwrap_or_default();
+        gids.extend(&a.additional_gids);
+        user.set_additional_gids(Some(gids));
         p.set_user(user);
+    }
+    if !a.cap.is_empty() {
+        let mut caps = p.capabilities().clone().unwrap_or_default();
+        let add = |set: Option<&Capabilities>| -> Result<Capabilities, ExecError> {
+            let mut set = set.cloned().unwrap_or_default();
+            for c in &a.cap {
+                let name = c.to_ascii_uppercase();
+                let name = name.strip_prefix("CAP_").unwrap_or(&name);
+                let cap = Capability::from_str(name).map_err(|_| ExecError::Config(format!("--cap {c:?} is not a capability")))?;
+                set.insert(cap);
+            }
+            Ok(set)
+        };
+        caps.set_bounding(Some(add(caps.bounding().as_ref())?));
+        caps.set_effective(Some(add(caps.effective().as_ref())?));
+        caps.set_permitted(Some(add(caps.permitted().as_ref())?));
+        caps.set_ambient(Some(add(caps.ambient().as_ref())?));
+        p.set_capabilities(Some(caps));
+    }
+    if a.no_new_privs {
+        p.set_no_new_privileges(Some(true));
+    }
+    if let Some(l) = a.apparmor.as_ref().filter(|l| !l.is_empty()) {
+        p.set_apparmor_profile(Some(l.clone()));
+    }
+    if let Some(l) = a.process_label.as_ref().filter(|l| !l.is_empty()) {
+        p.set_selinux_label(Some(l.clone()));
     }
     Ok(p)
 }
@@ -160,9 +261,24 @@ fn exec(g: &Global<'_>, a: &ExecArgs, relay_stdin: Option<bool>) -> Result<i32, 
     if status != Status::Running {
         return Err(StateError::WrongStatus { id: a.id.clone(), status, need: "exec needs a running container" }.into());
     }
+    if !a.ignore_paused && super::state::paused(&rec) {
+        return Err(ExecError::State(StateError::Paused { id: a.id.clone() }));
+    }
+    let sub_cgroup = match (&rec.cgroup, sub_cgroup(&a.cgroup)?) {
+        (Some(cg), Some((controllers, rel))) => Some(cg.sub(controllers.as_deref(), &rel).map_err(|e| ExecError::Config(e.to_string()))?),
+        (None, Some(_)) => return Err(ExecError::Config(format!("--cgroup: container {:?} has no cgroup", a.id))),
+        _ => None,
+    };
     let bundle = spec::load(&rec.bundle)?;
     let spec: &Spec = &bundle.spec;
     let process = plan_process(&bundle.process, a)?;
+    // As in config.json (spec::validate): no LSM is applied, so asking for one is refused.
+    if process.apparmor_profile().as_deref().is_some_and(|s| !s.is_empty()) {
+        return Err(ExecError::Config("process.apparmorProfile: AppArmor is not supported".into()));
+    }
+    if process.selinux_label().as_deref().is_some_and(|s| !s.is_empty()) {
+        return Err(ExecError::Config("process.selinuxLabel: SELinux is not supported".into()));
+    }
     let terminal = process.terminal().unwrap_or(false);
     let console = match (&a.console_socket, terminal) {
         (Some(p), true) => Some(connect_console(p)?),
@@ -181,7 +297,16 @@ fn exec(g: &Global<'_>, a: &ExecArgs, relay_stdin: Option<bool>) -> Result<i32, 
         Some(stdin) if sfd.is_some() => relay::Pipes::attach(stdin).map_err(sys("stdio pipes"))?,
         _ => None,
     };
-    let started = tenant::start(&Tenant { id: &a.id, rec: &rec, spec, process: &process, filter: filter.as_ref(), console: console.as_ref() });
+    let started = tenant::start(&Tenant {
+        id: &a.id,
+        rec: &rec,
+        spec,
+        process: &process,
+        filter: filter.as_ref(),
+        console: console.as_ref(),
+        preserve_fds: a.preserve_fds,
+        cgroup: sub_cgroup.as_ref(),
+    });
     if let Some(p) = pipes.as_mut() {
         p.restore();
     }

@@ -1,5 +1,6 @@
 //! `pause ID` / `resume ID`: freeze and thaw every process of the container (the cgroup
-//! freezer). A paused container stays running for `state`, like runc reports "paused".
+//! freezer). `state` reports a frozen container as "paused"; as runc, `pause` refuses a
+//! container that is not running (a paused one included) and `resume` one that is not paused.
 
 use tsc_box_core::kind::Kind;
 use tsc_box_core::state::{StateDir, StateError, Status};
@@ -21,12 +22,18 @@ fn cgroup_of(g: &Global<'_>, id: &str) -> Result<(StateDir, tsc_box_cgroups::Man
 
 pub fn pause(g: &Global<'_>, a: &IdArgs) -> Result<i32, CmdError> {
     let (_lock, cg) = cgroup_of(g, &a.id)?;
+    if cg.is_frozen()? {
+        return Err(CmdError::other(Kind::State, format!("container {:?} is paused: it is not running", a.id)));
+    }
     cg.freeze()?;
     Ok(0)
 }
 
 pub fn resume(g: &Global<'_>, a: &IdArgs) -> Result<i32, CmdError> {
     let (_lock, cg) = cgroup_of(g, &a.id)?;
+    if !cg.is_frozen()? {
+        return Err(CmdError::other(Kind::State, format!("container {:?} is running: it is not paused", a.id)));
+    }
     cg.thaw()?;
     Ok(0)
 }

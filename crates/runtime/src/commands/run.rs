@@ -54,6 +54,9 @@ pub fn run(g: &Global<'_>, a: &RunArgs) -> Result<i32, CmdError> {
         Err(e) => return Err(e.into()),
     };
     g.log.debug(&format!("container {} created, init pid {}", c.id, ctr.pid));
+    for w in &ctr.ignored {
+        g.log.warn(w);
+    }
     if let Some(p) = &c.pid_file {
         if let Err(e) = write_pid_file(p, ctr.pid.as_raw()) {
             let _ = ctr.destroy();
@@ -65,17 +68,18 @@ pub fn run(g: &Global<'_>, a: &RunArgs) -> Result<i32, CmdError> {
             let _ = ctr.destroy();
             return Err(e.into());
         }
-        if let Err(e) = ctr.poststart() {
+        for e in ctr.poststart() {
             g.log.warn(&e.to_string());
         }
         return Ok(0);
     }
     drop(stop);
     ctr.state.unlock();
-    foreground(g, ctr, &sfd.expect("made for the foreground"))
+    foreground(g, ctr, &sfd.expect("made for the foreground"), a.keep)
 }
 
-fn foreground(g: &Global<'_>, ctr: Container, sfd: &SignalFd) -> Result<i32, CmdError> {
+/// `keep` (runc's --keep): the stopped container stays for `state` and a later `delete`.
+fn foreground(g: &Global<'_>, ctr: Container, sfd: &SignalFd, keep: bool) -> Result<i32, CmdError> {
     let stdin = std::io::stdin();
     let stdin_tty = nix::unistd::isatty(stdin.as_fd()).unwrap_or(false);
     let raw = match &ctr.pty {
@@ -90,7 +94,7 @@ fn foreground(g: &Global<'_>, ctr: Container, sfd: &SignalFd) -> Result<i32, Cmd
         let _ = ctr.destroy();
         return Err(e.into());
     }
-    if let Err(e) = ctr.poststart() {
+    for e in ctr.poststart() {
         g.log.warn(&e.to_string());
     }
     let status = relay::wait(ctr.pid, sfd, ctr.pty.as_ref(), stdin_tty);
@@ -104,6 +108,10 @@ fn foreground(g: &Global<'_>, ctr: Container, sfd: &SignalFd) -> Result<i32, Cmd
     };
     let oom = ctr.cgroup.as_ref().is_some_and(|cg| cg.oom_killed().unwrap_or(false));
     let id = ctr.record.id.clone();
+    if keep {
+        g.log.exit(&id, status, oom);
+        return Ok(status);
+    }
     // The app's status stands even if the cleanup stumbles: report it, but do not turn a
     // finished run into a runtime failure.
     let cleaned = match &ctr.cgroup {

@@ -44,7 +44,7 @@ pub fn run(g: &Global<'_>, a: &IdArgs) -> Result<i32, CmdError> {
         }
     }
     std::fs::remove_file(&path).map_err(|e| CmdError::other(Kind::State, format!("remove {}: {e}", path.display())))?;
-    if let Err(e) = tsc_box_core::container::poststart(&rec) {
+    for e in tsc_box_core::container::poststart(&rec) {
         g.log.warn(&e.to_string());
     }
     Ok(0)

@@ -155,14 +155,78 @@ pub fn merged(a: &UpdateArgs, base: LinuxResources) -> LinuxResources {
     r
 }
 
-pub fn run(root: &Path, a: &UpdateArgs) -> Result<(), UpdateError> {
+/// What `runc update` takes from a resources document, read its way: a zero means "leave
+/// as it is" (docker sends `"kernel":0`, `"cpu":{"period":0,...}` for what it does not
+/// change), kernel memory is ignored, and device rules are never touched (the CRI's
+/// UpdateContainerResources sends `devices: [{allow:false, access:rwm}]`; applied literally
+/// it would take /dev/null away). Also returns what was left out, for the log.
+#[allow(deprecated)]
+pub fn as_runc_reads(r: &LinuxResources) -> (LinuxResources, Vec<String>) {
+    let mut out = LinuxResources::default();
+    let mut skipped = Vec::new();
+    if let Some(m) = r.memory() {
+        let nz = |v: Option<i64>| v.filter(|v| *v != 0);
+        let mut n = LinuxMemory::default();
+        n.set_limit(nz(m.limit()));
+        n.set_reservation(nz(m.reservation()));
+        n.set_swap(nz(m.swap()));
+        if nz(m.kernel()).is_some() || nz(m.kernel_tcp()).is_some() {
+            skipped.push("memory.kernel and memory.kernelTCP are ignored (kernel memory limits are not applied, as runc)".into());
+        }
+        if m.swappiness().is_some() || m.disable_oom_killer().is_some() || m.use_hierarchy().is_some() || m.check_before_update().is_some() {
+            skipped.push("memory.swappiness, disableOOMKiller, useHierarchy and checkBeforeUpdate are set at create only (as runc)".into());
+        }
+        if n != LinuxMemory::default() {
+            out.set_memory(Some(n));
+        }
+    }
+    if let Some(c) = r.cpu() {
+        let mut n = LinuxCpu::default();
+        n.set_shares(c.shares().filter(|v| *v != 0));
+        n.set_quota(c.quota().filter(|v| *v != 0));
+        n.set_period(c.period().filter(|v| *v != 0));
+        n.set_realtime_runtime(c.realtime_runtime().filter(|v| *v != 0));
+        n.set_realtime_period(c.realtime_period().filter(|v| *v != 0));
+        n.set_cpus(c.cpus().clone().filter(|v| !v.is_empty()));
+        n.set_mems(c.mems().clone().filter(|v| !v.is_empty()));
+        if c.idle().is_some() || c.burst().is_some() {
+            skipped.push("cpu.idle and cpu.burst are set at create only".into());
+        }
+        if n != LinuxCpu::default() {
+            out.set_cpu(Some(n));
+        }
+    }
+    if let Some(w) = r.block_io().as_ref().and_then(|b| b.weight()).filter(|w| *w != 0) {
+        let mut b = LinuxBlockIo::default();
+        b.set_weight(Some(w));
+        out.set_block_io(Some(b));
+    }
+    if let Some(p) = r.pids().filter(|p| p.limit() != 0) {
+        out.set_pids(Some(p));
+    }
+    if let Some(u) = r.unified().as_ref().filter(|u| !u.is_empty()) {
+        out.set_unified(Some(u.clone()));
+    }
+    if r.devices().as_ref().is_some_and(|d| !d.is_empty()) {
+        skipped.push("devices: device rules are not changed by update (as runc); the container keeps the ones it was created with".into());
+    }
+    if r.hugepage_limits().is_some() || r.network().is_some() || r.rdma().is_some() {
+        skipped.push("hugepageLimits, network and rdma are not changed by update (as runc)".into());
+    }
+    (out, skipped)
+}
+
+pub fn run(root: &Path, a: &UpdateArgs, log: &crate::log::Logger) -> Result<(), UpdateError> {
+    if a.resources.is_none() && merged(a, LinuxResources::default()) == LinuxResources::default() {
+        return Err(UpdateError::Nothing);
+    }
     let base = match &a.resources {
         Some(p) => read_resources(p)?,
         None => LinuxResources::default(),
     };
-    let r = merged(a, base);
-    if r == LinuxResources::default() {
-        return Err(UpdateError::Nothing);
+    let (r, skipped) = as_runc_reads(&merged(a, base));
+    for s in skipped {
+        log.debug(&format!("update {}: {s}", a.id));
     }
     // Held locked so a concurrent delete cannot remove the cgroup under us.
     let dir = StateDir::open(root, &a.id)?;
@@ -171,7 +235,10 @@ pub fn run(root: &Path, a: &UpdateArgs) -> Result<(), UpdateError> {
         return Err(UpdateError::Stopped(a.id.clone()));
     }
     let cg = rec.cgroup.ok_or_else(|| UpdateError::NoCgroup(a.id.clone()))?;
-    cg.apply(&r)?;
+    // A document with nothing to change (all zeros) succeeds without touching the cgroup.
+    if r != LinuxResources::default() {
+        cg.apply(&r)?;
+    }
     Ok(())
 }
 
@@ -208,6 +275,31 @@ mod tests {
     #[test]
     fn no_flags_is_nothing() {
         let cli = Cli::try_parse_from(["x", "c1"]).unwrap();
-        assert!(matches!(run(Path::new("/nonexistent"), &cli.a), Err(UpdateError::Nothing)));
+        let log = crate::log::Logger::open(None, crate::cli::LogFormat::Text, false);
+        assert!(matches!(run(Path::new("/nonexistent"), &cli.a, &log), Err(UpdateError::Nothing)));
+    }
+
+    #[test]
+    fn dockers_document_zeros_mean_unset() {
+        // What dockerd sends for `docker update --memory 64m` (Go encodes every field).
+        let doc = r#"{"memory":{"limit":67108864,"reservation":0,"swap":134217728,"kernel":0,"kernelTCP":0},
+            "cpu":{"shares":0,"quota":0,"period":0,"realtimeRuntime":0,"realtimePeriod":0,"cpus":"","mems":""},
+            "blockIO":{"weight":0},"pids":{"limit":0}}"#;
+        let (r, skipped) = as_runc_reads(&serde_json::from_str(doc).unwrap());
+        let m = r.memory().unwrap();
+        assert_eq!((m.limit(), m.reservation(), m.swap()), (Some(67108864), None, Some(134217728)));
+        assert!(r.cpu().is_none() && r.block_io().is_none() && r.pids().is_none(), "{r:?}");
+        assert!(skipped.is_empty(), "{skipped:?}");
+        let (_, skipped) = as_runc_reads(&serde_json::from_str(r#"{"memory":{"kernel":1048576}}"#).unwrap());
+        assert_eq!(skipped.len(), 1);
+    }
+
+    #[test]
+    fn the_cris_device_rules_are_left_alone() {
+        let doc = r#"{"devices":[{"allow":false,"access":"rwm"}],"cpu":{"shares":512}}"#;
+        let (r, skipped) = as_runc_reads(&serde_json::from_str(doc).unwrap());
+        assert!(r.devices().is_none());
+        assert_eq!(r.cpu().as_ref().unwrap().shares(), Some(512));
+        assert!(skipped[0].starts_with("devices:"), "{skipped:?}");
     }
 }

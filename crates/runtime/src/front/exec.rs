@@ -64,12 +64,14 @@ pub fn run(args: &[String]) -> Result<Outcome, FrontError> {
             return Err(invalid(ErrorCode::InvalidWorkdir, format!("the working directory \"{w}\" is not absolute")));
         }
     }
-    let user = match p.value("user") {
+    // The same resolution as `run -u` (crates/containers): uid, gid and the user's groups from
+    // the rootfs's /etc/group, so that `id -G` agrees between run -u and exec -u.
+    let (user, additional_gids) = match p.value("user") {
         Some(spec) => {
             let u = resolve_in_rootfs(std::path::Path::new(&v.rootfs), &spec)?;
-            Some(format!("{}:{}", u.uid, u.gid))
+            (Some(format!("{}:{}", u.uid, u.gid)), u.additional_gids)
         }
-        None => None,
+        None => (None, Vec::new()),
     };
     let tty = p.bool("tty");
     let a = ExecArgs {
@@ -79,10 +81,14 @@ pub fn run(args: &[String]) -> Result<Outcome, FrontError> {
         cwd: workdir.filter(|w| !w.is_empty()),
         env,
         user,
+        additional_gids,
         detach: p.bool("detach"),
         pid_file: None,
         id: v.id.clone(),
         command: p.rest[1..].to_vec(),
+        // -u is a whole identity here (uid, gid and the groups resolved above), as for run -u.
+        replace_user: true,
+        ..ExecArgs::default()
     };
     if !p.bool("interactive") {
         from_null(0)?;

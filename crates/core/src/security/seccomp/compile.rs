@@ -179,12 +179,9 @@ fn parse_rules(profile: &LinuxSeccomp) -> Result<Vec<(Vec<String>, Rule)>, Secco
             if a.index() > 5 {
                 return Err(SeccompError::profile(format!("{at}.args[{j}].index"), format!("{} is not an argument index (0..=5)", a.index())));
             }
-            if a.op() == Op::ScmpCmpMaskedEq && a.value_two().is_none() {
-                return Err(SeccompError::profile(
-                    format!("{at}.args[{j}].valueTwo"),
-                    "SCMP_CMP_MASKED_EQ needs valueTwo (the value compared after masking with value)",
-                ));
-            }
+            // A missing valueTwo is 0, as runc reads it: Go's encoding omits a zero (docker's
+            // and containerd's default profiles have SCMP_CMP_MASKED_EQ on clone without it),
+            // and the spec marks the field optional.
             conds.push(Cond { index: a.index() as u32, op: a.op(), value: a.value(), value_two: a.value_two().unwrap_or(0) });
         }
         out.push((sc.names().clone(), Rule { action, conds }));
