@@ -1,0 +1,763 @@
+/**
+ * `tsc-box build`: a Dockerfile's stages built step by step over the image store.
+ *
+ * Each stage's state is its layers (in the store, unpacked) and its image config. RUN runs in
+ * a real container made by `tsc-box run` itself (same bundle, security defaults, network and
+ * overlay code; a child process so that its output goes where the build's progress goes) over
+ * an image of the stage's layers so far; the container's upper directory becomes the step's
+ * layer (crates/image layer::from_upper) and the container is removed. COPY and ADD copy into
+ * an overlay of the stage's layers mounted for the step, whose upper becomes the layer. Every
+ * step that makes a layer is recorded as an image (untagged, like docker's intermediate images)
+ * so that the next RUN can start from it and the cache can reuse it.
+ *
+ * The cache (src/build/cache.ts) keys each step on its parent, the instruction after
+ * substitution, the build args it uses and, for COPY/ADD, the content of what it reads.
+ */
+import {spawn} from 'node:child_process'
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import {CliError} from '../errors'
+import {callAsync, call, type ImageSummary} from '../image/native'
+import {normalizeReference} from '../image/reference'
+import {mountImageRootfs, planImageRootfs, releaseOverlayDir} from '../image/rootfs'
+import {findImage, imagesRoot} from '../image/store'
+import {storeStatic, containers} from '../container/store'
+import {removeContainer} from '../container/bundle'
+import {currentPathEnv, resolvePaths} from '../paths'
+import {BuildCache, stepKey} from './cache'
+import {cleanSource, copyInto, ensureDirInRoot, findSources, hashSources, hasWildcard, writeFileInto, type Source} from './copy'
+import {DockerIgnore} from './dockerignore'
+import {type Instruction, argDeclarations, flag, keyValues, parseDockerfile} from './dockerfile/parse'
+import {DockerfileError} from './dockerfile/errors'
+import {expandWord, expandWords, type Lookup} from './dockerfile/words'
+import {hostPlatform, neededStages, planStages, platformArgs, platformString, PROXY_ARGS, stageRef, type Stage} from './stages'
+
+export interface BuildOptions {
+  /** The --root flag as given (passed to the `run` of each RUN step). */
+  root?: string
+  context: string
+  file?: string
+  /** The Dockerfile's text when `-f -`. */
+  dockerfileText?: string
+  tags: string[]
+  buildArgs: Map<string, string>
+  target?: string
+  noCache: boolean
+  pull: 'always' | 'missing' | 'never'
+  network?: string
+  labels: Record<string, string>
+  quiet: boolean
+  json: boolean
+  platform?: string
+  /** SOURCE_DATE_EPOCH: times in layers clamped, `created` fixed. */
+  epoch?: number
+}
+
+export interface BuildResult {
+  id: string
+  digest: string
+  tags: string[]
+}
+
+export type BuildEvent =
+  | {event: 'step'; step: number; stage: string; instruction: string}
+  | {event: 'cached'; step: number}
+  | {event: 'output'; step: number; stream: 'stdout' | 'stderr'; line: string}
+  | {event: 'done'; step: number; seconds: number; layer?: string}
+  | {event: 'warning'; message: string}
+
+export interface LayerRef {
+  digest: string
+  size: number
+  mediaType: string
+  diffId: string
+  /** The unpacked layer directory. */
+  path: string
+}
+
+interface History {
+  created?: string
+  created_by?: string
+  comment?: string
+  empty_layer?: boolean
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the image config is open-ended JSON
+type ConfigDoc = Record<string, any>
+
+interface StageState {
+  layers: LayerRef[]
+  /** The whole image config document (config, history, rootfs...). */
+  doc: ConfigDoc
+  /** The image in the store whose layers are `layers` (undefined: none yet, e.g. scratch). */
+  image?: ImageSummary
+  /** The cache key of the last step. */
+  key: string
+  /** ARGs declared in this stage, with their values. */
+  args: Map<string, string | undefined>
+  shell: string[]
+}
+
+const DEFAULT_SHELL = ['/bin/sh', '-c']
+const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
+
+function rfc3339(seconds: number): string {
+  return new Date(seconds * 1000).toISOString().replace(/\.000Z$/, 'Z')
+}
+
+function envMap(doc: ConfigDoc): Map<string, string> {
+  const m = new Map<string, string>()
+  for (const e of (doc.config?.Env as string[] | undefined) ?? []) {
+    const i = e.indexOf('=')
+    if (i > 0) m.set(e.slice(0, i), e.slice(i + 1))
+  }
+  return m
+}
+
+function setEnv(doc: ConfigDoc, key: string, value: string): void {
+  doc.config ??= {}
+  const env: string[] = (doc.config.Env as string[] | undefined) ?? []
+  const i = env.findIndex((e) => e.startsWith(`${key}=`))
+  if (i >= 0) env[i] = `${key}=${value}`
+  else env.push(`${key}=${value}`)
+  doc.config.Env = env
+}
+
+function layersOf(image: ImageSummary): LayerRef[] {
+  return image.layers.map((l) => ({digest: l.digest, size: l.size, mediaType: l.mediaType, diffId: l.diffId, path: l.path}))
+}
+
+export class Builder {
+  private readonly dataRoot: string
+  private readonly store: string
+  private readonly cache: BuildCache
+  private readonly platform = hostPlatform()
+  private readonly events: (e: BuildEvent) => void
+  private step = 0
+  private readonly stageResults = new Map<number, StageState>()
+  private ignore?: DockerIgnore
+  private escape = '\\'
+  private createdTime: string
+  private readonly usedBuildArgs = new Set<string>()
+
+  constructor(
+    private readonly opts: BuildOptions,
+    events: (e: BuildEvent) => void,
+  ) {
+    this.dataRoot = resolvePaths(opts.root, currentPathEnv()).dataRoot
+    this.store = imagesRoot(this.dataRoot)
+    this.cache = new BuildCache(this.dataRoot)
+    this.events = events
+    this.createdTime = opts.epoch !== undefined ? rfc3339(opts.epoch) : new Date().toISOString()
+  }
+
+  private now(): string {
+    return this.opts.epoch !== undefined ? this.createdTime : new Date().toISOString()
+  }
+
+  async build(): Promise<BuildResult> {
+    const {opts} = this
+    if (opts.platform !== undefined && opts.platform !== platformString(this.platform) && opts.platform !== `${this.platform.os}/${this.platform.arch}`)
+      throw new CliError('build_context', `--platform ${opts.platform}: tsc-box builds for the host's platform only (${platformString(this.platform)})`)
+    const contextStat = fs.statSync(opts.context, {throwIfNoEntry: false})
+    if (!contextStat?.isDirectory()) throw new CliError('build_context', `unable to prepare context: path "${opts.context}" not found`)
+    const context = fs.realpathSync(opts.context)
+    const {text, file} = this.readDockerfile(context)
+    const df = parseDockerfile(text)
+    this.escape = df.escape
+    for (const w of df.warnings) this.events({event: 'warning', message: w})
+    this.ignore = this.readIgnore(context, file)
+    const plan = planStages(df, opts.buildArgs, this.platform)
+    const {target, needed} = neededStages(plan, opts.target, df.escape)
+    for (const stage of needed) {
+      const state = await this.buildStage(stage, plan.stages, plan.globals, context)
+      this.stageResults.set(stage.index, state)
+    }
+    const final = this.stageResults.get(target.index)!
+    for (const a of opts.buildArgs.keys()) {
+      if (!this.usedBuildArgs.has(a) && !plan.globals.has(a) && !PROXY_ARGS.includes(a))
+        this.events({event: 'warning', message: `[Warning] One or more build-args [${a}] were not consumed`})
+    }
+    return this.finish(final)
+  }
+
+  private readDockerfile(context: string): {text: string; file?: string} {
+    if (this.opts.dockerfileText !== undefined) return {text: this.opts.dockerfileText}
+    let file = this.opts.file
+    if (file === undefined) {
+      file = path.join(context, 'Dockerfile')
+      if (!fs.existsSync(file) && fs.existsSync(path.join(context, 'Containerfile'))) file = path.join(context, 'Containerfile')
+    }
+    try {
+      return {text: fs.readFileSync(file, 'utf8'), file}
+    } catch (e) {
+      throw new CliError(
+        'build_context',
+        `failed to read dockerfile: open ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`,
+      )
+    }
+  }
+
+  private readIgnore(context: string, dockerfile: string | undefined): DockerIgnore | undefined {
+    const candidates = [...(dockerfile ? [`${dockerfile}.dockerignore`] : []), path.join(context, '.dockerignore')]
+    for (const c of candidates) {
+      try {
+        return new DockerIgnore(fs.readFileSync(c, 'utf8'))
+      } catch {
+        // none there
+      }
+    }
+    return undefined
+  }
+
+  private async baseState(stage: Stage, stages: Stage[]): Promise<StageState> {
+    const ref = stageRef(stages, stage.base, stage.index)
+    if (ref) {
+      const s = this.stageResults.get(ref.index)
+      if (!s) throw new CliError('build_failed', `stage ${ref.name ?? ref.index} was not built`)
+      return {...s, doc: structuredClone(s.doc), args: new Map(), layers: [...s.layers]}
+    }
+    if (stage.base === 'scratch') {
+      const doc: ConfigDoc = {
+        architecture: this.platform.arch,
+        os: this.platform.os,
+        config: {Env: [DEFAULT_PATH]},
+        rootfs: {type: 'layers', diff_ids: []},
+        history: [],
+      }
+      return {layers: [], doc, key: stepKey(['scratch']), args: new Map(), shell: DEFAULT_SHELL}
+    }
+    const image = await this.findOrPull(stage.base, stage.from)
+    const details = call((n) => n.imageInspect(this.store, image.digest))
+    const doc = JSON.parse(details.config) as ConfigDoc
+    doc.config ??= {}
+    const shell = Array.isArray(doc.config.Shell) ? (doc.config.Shell as string[]) : DEFAULT_SHELL
+    doc.history ??= []
+    return {layers: layersOf(image), doc, image, key: stepKey(['image', image.id]), args: new Map(), shell}
+  }
+
+  private async findOrPull(name: string, from: Instruction): Promise<ImageSummary> {
+    let found: ImageSummary | undefined
+    try {
+      found = this.opts.pull === 'always' ? undefined : findImage(this.dataRoot, name)
+    } catch (e) {
+      throw new DockerfileError(from.line, `invalid reference format: ${(e as Error).message}`)
+    }
+    if (found) return found
+    if (this.opts.pull === 'never') throw new CliError('image_not_found', `pull access denied for ${name}: the image is not in the store and --pull=never`)
+    await this.runChild(['pull', name], 0)
+    const pulled = findImage(this.dataRoot, name)
+    if (!pulled) throw new CliError('image_not_found', `unable to find image '${name}'`)
+    return pulled
+  }
+
+  private lookupFor(state: StageState): Lookup {
+    const env = envMap(state.doc)
+    return (n) => {
+      // An ENV of the stage wins over an ARG of the same name, as in docker.
+      if (env.has(n)) return env.get(n)
+      if (state.args.has(n)) {
+        this.usedBuildArgs.add(n)
+        return state.args.get(n)
+      }
+      return undefined
+    }
+  }
+
+  private argValues(state: StageState, used: Set<string>): [string, string][] {
+    const env = envMap(state.doc)
+    return [...used]
+      .filter((n) => !env.has(n) && state.args.has(n) && state.args.get(n) !== undefined)
+      .sort()
+      .map((n) => [n, state.args.get(n)!])
+  }
+
+  private async buildStage(stage: Stage, stages: Stage[], globals: Map<string, string | undefined>, context: string): Promise<StageState> {
+    const name = stage.name ?? String(stage.index)
+    const total = stage.instructions.length + 1
+    this.startStep(name, 1, total, stage.from.original)
+    const t0 = Date.now()
+    let state = await this.baseState(stage, stages)
+    state.key = stepKey([state.key, ...[...stage.usedArgs].sort().map((a) => `${a}=${globals.get(a) ?? ''}`)])
+    this.doneStep(t0)
+    // ONBUILD triggers of the base run first, in order, then are dropped from the config.
+    const triggers = (state.doc.config?.OnBuild as string[] | null | undefined) ?? []
+    if (state.doc.config) state.doc.config.OnBuild = null
+    const instructions = [...triggers.map((t) => parseDockerfile(`FROM scratch\n${t}\n`).instructions[1]!), ...stage.instructions]
+    let n = 1
+    for (const ins of instructions) {
+      n++
+      state = await this.runStep(state, ins, {name, n, total: total + triggers.length, globals, context, stages, stage})
+    }
+    return state
+  }
+
+  private startStep(stage: string, n: number, total: number, text: string): void {
+    this.step++
+    this.events({event: 'step', step: this.step, stage: `${stage} ${n}/${total}`, instruction: text})
+  }
+
+  private doneStep(t0: number, layer?: string): void {
+    this.events({event: 'done', step: this.step, seconds: (Date.now() - t0) / 1000, layer})
+  }
+
+  private history(state: StageState, createdBy: string, empty: boolean): void {
+    const h: History = {created: this.now(), created_by: createdBy, comment: 'buildkit.dockerfile.v0'}
+    if (empty) h.empty_layer = true
+    state.doc.history = [...((state.doc.history as History[] | undefined) ?? []), h]
+  }
+
+  private async runStep(
+    prev: StageState,
+    ins: Instruction,
+    ctx: {name: string; n: number; total: number; globals: Map<string, string | undefined>; context: string; stages: Stage[]; stage: Stage},
+  ): Promise<StageState> {
+    this.startStep(ctx.name, ctx.n, ctx.total, ins.original)
+    const t0 = Date.now()
+    const state: StageState = {...prev, doc: structuredClone(prev.doc), args: new Map(prev.args), layers: [...prev.layers]}
+    const lookup = this.lookupFor(state)
+    const esc = this.escape
+    const word = (s: string) => expandWord(s, lookup, esc, ins.line)
+    const used = new Set<string>()
+    const sub = (s: string) => {
+      const r = word(s)
+      for (const u of r.used) used.add(u)
+      return r.word
+    }
+    state.doc.config ??= {}
+    const cfg = state.doc.config as ConfigDoc
+    const metadata = (createdBy: string, keyText: string) => {
+      state.key = stepKey([prev.key, keyText])
+      this.history(state, createdBy, true)
+      this.doneStep(t0)
+      return state
+    }
+    switch (ins.keyword) {
+      case 'ENV': {
+        // Every value of one ENV sees the environment from before it (docker's rule).
+        const pairs = keyValues(ins, esc).map((p) => [sub(p.key), sub(p.value)] as const)
+        for (const [k, v] of pairs) setEnv(state.doc, k, v)
+        const text = pairs.map(([k, v]) => `${k}=${v}`).join(' ')
+        return metadata(`ENV ${text}`, `ENV ${JSON.stringify(pairs)}`)
+      }
+      case 'LABEL': {
+        const pairs = keyValues(ins, esc).map((p) => [sub(p.key), sub(p.value)] as const)
+        cfg.Labels = {...(cfg.Labels ?? {})}
+        for (const [k, v] of pairs) cfg.Labels[k] = v
+        return metadata(`LABEL ${pairs.map(([k, v]) => `${k}=${v}`).join(' ')}`, `LABEL ${JSON.stringify(pairs)}`)
+      }
+      case 'ARG': {
+        const decl = argDeclarations(ins, esc)
+        const parts: string[] = []
+        for (const d of decl) {
+          let value: string | undefined
+          if (this.opts.buildArgs.has(d.name)) value = this.opts.buildArgs.get(d.name)
+          else if (d.value !== undefined) value = sub(d.value)
+          else if (ctx.globals.has(d.name)) value = ctx.globals.get(d.name)
+          else if (platformArgs(this.platform)[d.name] !== undefined) value = platformArgs(this.platform)[d.name]
+          state.args.set(d.name, value)
+          if (this.opts.buildArgs.has(d.name)) this.usedBuildArgs.add(d.name)
+          parts.push(value === undefined ? d.name : `${d.name}=${value}`)
+        }
+        return metadata(`ARG ${parts.join(' ')}`, `ARG ${JSON.stringify(parts)}`)
+      }
+      case 'MAINTAINER': {
+        state.doc.author = ins.args
+        return metadata(`MAINTAINER ${ins.args}`, `MAINTAINER ${ins.args}`)
+      }
+      case 'USER': {
+        cfg.User = sub(ins.args.trim())
+        return metadata(`USER ${cfg.User}`, `USER ${cfg.User}`)
+      }
+      case 'EXPOSE': {
+        const ports = expandWords(ins.args, lookup, esc, ins.line).words
+        cfg.ExposedPorts = {...(cfg.ExposedPorts ?? {})}
+        for (const p of ports) cfg.ExposedPorts[p.includes('/') ? p : `${p}/tcp`] = {}
+        const map = Object.keys(cfg.ExposedPorts)
+          .sort()
+          .map((p) => `${p}:{}`)
+          .join(' ')
+        return metadata(`EXPOSE map[${map}]`, `EXPOSE ${JSON.stringify(ports)}`)
+      }
+      case 'VOLUME': {
+        const vols = ins.json ?? expandWords(ins.args, lookup, esc, ins.line).words
+        if (vols.length === 0 || vols.some((v) => v === '')) throw new DockerfileError(ins.line, 'VOLUME specified can not be an empty string')
+        cfg.Volumes = {...(cfg.Volumes ?? {})}
+        for (const v of vols) cfg.Volumes[v] = {}
+        return metadata(`VOLUME [${vols.join(' ')}]`, `VOLUME ${JSON.stringify(vols)}`)
+      }
+      case 'STOPSIGNAL': {
+        cfg.StopSignal = sub(ins.args.trim())
+        return metadata(`STOPSIGNAL ${cfg.StopSignal}`, `STOPSIGNAL ${cfg.StopSignal}`)
+      }
+      case 'SHELL': {
+        state.shell = ins.json!
+        cfg.Shell = ins.json
+        return metadata(`SHELL ${JSON.stringify(ins.json)}`, `SHELL ${JSON.stringify(ins.json)}`)
+      }
+      case 'CMD':
+      case 'ENTRYPOINT': {
+        const argv = ins.json ?? [...state.shell, ins.args]
+        const field = ins.keyword === 'CMD' ? 'Cmd' : 'Entrypoint'
+        cfg[field] = argv
+        // An ENTRYPOINT resets the CMD inherited from the base (docker's rule).
+        if (ins.keyword === 'ENTRYPOINT' && !prev.doc.config?.__cmdSet) cfg.Cmd = null
+        if (ins.keyword === 'CMD') cfg.__cmdSet = true
+        return metadata(`${ins.keyword} ${JSON.stringify(argv)}`, `${ins.keyword} ${JSON.stringify(argv)}`)
+      }
+      case 'HEALTHCHECK': {
+        const m = /^(CMD|NONE)\b\s*([\s\S]*)$/i.exec(ins.args)!
+        if (m[1]!.toUpperCase() === 'NONE') cfg.Healthcheck = {Test: ['NONE']}
+        else {
+          const test = ins.json ? ['CMD', ...ins.json] : ['CMD-SHELL', m[2]!]
+          const hc: ConfigDoc = {Test: test}
+          const dur = (name: string, field: string) => {
+            const v = flag(ins, name)
+            if (v !== undefined) hc[field] = parseDuration(v, ins.line)
+          }
+          dur('interval', 'Interval')
+          dur('timeout', 'Timeout')
+          dur('start-period', 'StartPeriod')
+          dur('start-interval', 'StartInterval')
+          const r = flag(ins, 'retries')
+          if (r !== undefined) hc.Retries = Number(r)
+          cfg.Healthcheck = hc
+        }
+        return metadata(`HEALTHCHECK ${JSON.stringify(cfg.Healthcheck)}`, `HEALTHCHECK ${JSON.stringify(cfg.Healthcheck)}`)
+      }
+      case 'ONBUILD': {
+        cfg.OnBuild = [...((cfg.OnBuild as string[] | null) ?? []), ins.args]
+        return metadata(`ONBUILD ${ins.args}`, `ONBUILD ${ins.args}`)
+      }
+      case 'WORKDIR': {
+        const dir = sub(ins.args.trim())
+        const abs = path.posix.resolve((cfg.WorkingDir as string | undefined) || '/', dir)
+        cfg.WorkingDir = abs
+        // docker makes the directory when it is missing: a layer (none when it exists).
+        const key = stepKey([prev.key, `WORKDIR ${abs}`])
+        const hit = this.cacheHit(state, key)
+        if (hit) return hit
+        const made = await this.withRoot(state, (merged) => {
+          ensureDirInRoot(merged, abs)
+        })
+        return this.commitStep(state, key, `WORKDIR ${abs}`, made, t0)
+      }
+      case 'RUN':
+        return this.run(state, prev, ins, t0)
+      case 'COPY':
+      case 'ADD':
+        return this.copy(state, prev, ins, t0, ctx.context, ctx.stages, ctx.stage, sub, used)
+    }
+    throw new DockerfileError(ins.line, `unknown instruction: ${ins.keyword}`)
+  }
+
+  /** A step found in the cache: its image and config, nothing run or copied. */
+  private cacheHit(state: StageState, key: string): StageState | undefined {
+    if (this.opts.noCache) return undefined
+    const entry = this.cache.get(key)
+    if (!entry) return undefined
+    const image = entry.image === undefined ? undefined : (call((n) => n.imageFind(this.store, entry.image!)) ?? undefined)
+    if (entry.image !== undefined && !image) return undefined
+    this.events({event: 'cached', step: this.step})
+    this.events({event: 'done', step: this.step, seconds: 0})
+    return {...state, key, doc: entry.doc as ConfigDoc, image, layers: image ? layersOf(image) : []}
+  }
+
+  /** The image of the stage's layers, made when the stage has none in the store yet (scratch). */
+  private async imageOf(state: StageState): Promise<ImageSummary> {
+    if (state.image) return state.image
+    const doc = {architecture: this.platform.arch, os: this.platform.os, config: {}}
+    state.image = await callAsync((n) => n.imageAssemble(this.store, [], JSON.stringify(doc), []))
+    return state.image
+  }
+
+  /** Mounts an overlay of the stage's layers with a fresh upper for `work`; returns the layer made of the upper. */
+  private async withRoot(state: StageState, work: (merged: string) => Promise<void> | void): Promise<MadeLayerRef> {
+    if ((process.getuid?.() ?? 0) !== 0) throw new CliError('build_failed', 'COPY, ADD and WORKDIR need root for now (a rootless build is not supported yet)')
+    const image = await this.imageOf(state)
+    const planned = planImageRootfs(this.dataRoot)
+    const rootfs = await mountImageRootfs(planned, image, image.digest)
+    try {
+      await work(rootfs.merged)
+      // Unmounted before the upper is read: the layer is what the overlay wrote, complete.
+      releaseOverlayDir(planned.dir, false)
+      return await callAsync((n) => n.layerFromUpper(this.store, path.join(planned.dir, 'upper'), this.opts.epoch ?? null))
+    } finally {
+      releaseOverlayDir(planned.dir, true)
+    }
+  }
+
+  /** Records a step that made `made` (no layer when it holds no entry). */
+  private async commitStep(state: StageState, key: string, createdBy: string, made: MadeLayerRef, t0: number): Promise<StageState> {
+    const empty = made.entries === 0
+    this.history(state, createdBy, empty)
+    if (!empty) {
+      const layers = [...state.layers, {digest: made.digest, size: made.size, mediaType: made.mediaType, diffId: made.diffId, path: ''}]
+      const image = await callAsync((n) => n.imageAssemble(this.store, layers, JSON.stringify(cleanDoc(state.doc)), []))
+      state.image = image
+      state.layers = layersOf(image)
+    }
+    state.key = key
+    this.cache.put(key, {image: state.image?.digest, doc: state.doc})
+    this.doneStep(t0, empty ? undefined : made.diffId)
+    return state
+  }
+
+  private async run(state: StageState, prev: StageState, ins: Instruction, t0: number): Promise<StageState> {
+    if (ins.flags.some((f) => f.name === 'mount')) throw new CliError('build_failed', `line ${ins.line}: RUN --mount is not supported yet`)
+    let argv: string[]
+    let shown: string
+    if (ins.json) {
+      argv = ins.json
+      shown = `RUN ${JSON.stringify(ins.json)}`
+    } else {
+      let script = ins.args
+      if (ins.heredocs.length === 1 && script.trim() === `<<${ins.heredocs[0]!.name}` && !ins.heredocs[0]!.content.startsWith('#!')) {
+        script = ins.heredocs[0]!.content
+      } else if (ins.heredocs.length > 0) {
+        script = `${script}\n${ins.heredocs.map((h) => `${h.content}${h.name}`).join('\n')}`
+      }
+      argv = [...state.shell, script]
+      shown = argv.join(' ')
+    }
+    // Build args in scope reach the command as environment (docker's rule), and the cache
+    // keys on them all, as docker's does.
+    const args = [...state.args].filter(([n, v]) => v !== undefined && !envMap(state.doc).has(n)) as [string, string][]
+    for (const [n] of args) if (this.opts.buildArgs.has(n)) this.usedBuildArgs.add(n)
+    const argText = args.length > 0 ? `|${args.length} ${args.map(([k, v]) => `${k}=${v}`).join(' ')} ` : ''
+    const createdBy = `RUN ${argText}${shown} # buildkit`
+    const key = stepKey([prev.key, 'RUN', JSON.stringify(argv), JSON.stringify(args), this.opts.network ?? ''])
+    const hit = this.cacheHit(state, key)
+    if (hit) {
+      hit.args = state.args
+      return hit
+    }
+    const image = await this.imageOf(state)
+    const cfg = state.doc.config ?? {}
+    const name = `tsc-box-build-${process.pid}-${Date.now().toString(36)}-${this.step}`
+    const runArgs = ['run', '--name', name, '--entrypoint', argv[0]!]
+    for (const e of (cfg.Env as string[] | undefined) ?? []) runArgs.push('-e', e)
+    for (const [k, v] of args) runArgs.push('-e', `${k}=${v}`)
+    if (cfg.WorkingDir) runArgs.push('-w', cfg.WorkingDir)
+    if (cfg.User) runArgs.push('-u', cfg.User)
+    if (this.opts.network) runArgs.push('--network', this.opts.network)
+    runArgs.push(image.id, ...argv.slice(1))
+    let code: number
+    try {
+      code = await this.runChild(runArgs, this.step)
+      if (code !== 0) {
+        throw new CliError('build_failed', `The command '${argv.join(' ')}' returned a non-zero code: ${code}`)
+      }
+      const view = containers(resolvePaths(this.opts.root, currentPathEnv()), (s) => s.resolve(name))
+      const upper = path.join(path.dirname(view.rootfs), 'upper')
+      const made = await callAsync((n) => n.layerFromUpper(this.store, upper, this.opts.epoch ?? null))
+      return await this.commitStep(state, key, createdBy, made, t0)
+    } finally {
+      this.removeStepContainer(name)
+    }
+  }
+
+  private removeStepContainer(name: string): void {
+    const paths = resolvePaths(this.opts.root, currentPathEnv())
+    let id: string | undefined
+    try {
+      id = containers(paths, (s) => s.resolve(name)).id
+    } catch {
+      return
+    }
+    removeContainer(this.dataRoot, id, name)
+  }
+
+  /** Runs `tsc-box ARGS` (the same CLI), its output to the progress stream. */
+  private runChild(args: string[], step: number): Promise<number> {
+    // From the sources (tests, tsx) or from dist/.
+    const bin = [path.resolve(__dirname, '../../bin/run.js'), path.resolve(__dirname, '../../../bin/run.js')].find((p) => fs.existsSync(p))!
+    const full = [bin, args[0]!, ...(this.opts.root ? ['--root', this.opts.root] : []), ...args.slice(1)]
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, full, {stdio: ['ignore', 'pipe', 'pipe']})
+      const relay = (stream: 'stdout' | 'stderr') => {
+        let buf = ''
+        const src = child[stream]!
+        src.setEncoding('utf8')
+        src.on('data', (d: string) => {
+          buf += d
+          let i = buf.indexOf('\n')
+          while (i >= 0) {
+            this.events({event: 'output', step, stream, line: buf.slice(0, i)})
+            buf = buf.slice(i + 1)
+            i = buf.indexOf('\n')
+          }
+        })
+        src.on('end', () => {
+          if (buf) this.events({event: 'output', step, stream, line: buf})
+        })
+      }
+      relay('stdout')
+      relay('stderr')
+      child.on('error', reject)
+      child.on('close', (code, signal) => resolve(code ?? (signal ? 128 + 15 : 1)))
+    })
+  }
+
+  private async copy(
+    state: StageState,
+    prev: StageState,
+    ins: Instruction,
+    t0: number,
+    context: string,
+    stages: Stage[],
+    stage: Stage,
+    sub: (s: string) => string,
+    used: Set<string>,
+  ): Promise<StageState> {
+    const from = flag(ins, 'from')
+    const chown = flag(ins, 'chown')
+    const chmod = flag(ins, 'chmod')
+    if (flag(ins, 'closure') !== undefined) throw new CliError('build_failed', `line ${ins.line}: COPY --closure is not supported yet`)
+    if (ins.keyword === 'ADD' && from !== undefined) throw new DockerfileError(ins.line, 'ADD does not support --from')
+    const words = ins.json ?? expandWords(ins.args, this.lookupFor(state), this.escape, ins.line).words
+    if (ins.json) for (let i = 0; i < words.length; i++) words[i] = sub(words[i]!)
+    const heredocFiles = ins.heredocs.map((h) => ({name: h.name, content: h.expand ? sub(h.content) : h.content}))
+    const srcWords = words.slice(0, -1).filter((w) => !ins.heredocs.some((h) => w === `<<${h.name}` || w === `<<-${h.name}`))
+    if (words.length < 2 && heredocFiles.length === 0) throw new DockerfileError(ins.line, `${ins.keyword} requires at least two arguments`)
+    const destWord = words[words.length - 1]!
+    const cfg = state.doc.config ?? {}
+    const dest = destWord.startsWith('/')
+      ? destWord
+      : path.posix.join((cfg.WorkingDir as string | undefined) || '/', destWord) + (destWord.endsWith('/') || destWord === '.' ? '/' : '')
+    for (const w of srcWords) if (/^[a-z]+:\/\//.test(w)) throw new CliError('build_failed', `line ${ins.line}: ADD from a URL is not supported yet`)
+    // The sources, from the context or from a stage's or image's root.
+    let fromRoot: {root: string; release: () => void; key: string} | undefined
+    const fromValue = from === undefined ? undefined : sub(from)
+    try {
+      let sources: Source[] = []
+      let contentKey: string
+      if (fromValue !== undefined) {
+        const ref = stageRef(stages, fromValue, stage.index)
+        let image: ImageSummary
+        if (ref) {
+          const s = this.stageResults.get(ref.index)
+          if (!s) throw new CliError('build_failed', `stage ${fromValue} was not built`)
+          image = await this.imageOf(s)
+        } else image = await this.findOrPull(fromValue, ins)
+        const planned = planImageRootfs(this.dataRoot)
+        const rootfs = await mountImageRootfs(planned, image, image.digest)
+        fromRoot = {root: rootfs.merged, release: () => releaseOverlayDir(planned.dir, true), key: image.id}
+        for (const w of srcWords) sources.push(...this.sourcesInRoot(fromRoot.root, w))
+        contentKey = `${image.id}:${hashSources(sources)}`
+      } else {
+        for (const w of srcWords) {
+          cleanSource(w)
+          sources.push(...findSources(context, w, this.ignore))
+        }
+        contentKey = hashSources(sources, this.ignore)
+      }
+      if (ins.keyword === 'ADD') sources = sources.filter((s) => !this.isArchive(s, ins))
+      const many = srcWords.length + heredocFiles.length > 1 || srcWords.some(hasWildcard)
+      const key = stepKey([
+        prev.key,
+        ins.keyword,
+        JSON.stringify(words),
+        JSON.stringify(heredocFiles),
+        chown ?? '',
+        chmod ?? '',
+        contentKey,
+        JSON.stringify(this.argValues(state, used)),
+      ])
+      const createdBy = `${ins.keyword} ${srcWords.join(' ')}${heredocFiles.map((h) => ` <<${h.name}`).join('')} ${destWord} # buildkit`
+      const hit = this.cacheHit(state, key)
+      if (hit) return hit
+      const made = await this.withRoot(state, (merged) => {
+        let uid: number | undefined
+        let gid: number | undefined
+        if (chown !== undefined) {
+          const spec = sub(chown)
+          const u = /^\d+(:\d+)?$/.test(spec)
+            ? {uid: Number(spec.split(':')[0]), gid: Number(spec.split(':')[1] ?? spec.split(':')[0])}
+            : storeStatic((s) => s.userInRootfs(merged, spec))
+          uid = u.uid
+          gid = u.gid
+        }
+        const mode = chmod === undefined ? undefined : parseChmod(sub(chmod), ins.line)
+        const opts = {uid, gid, mode}
+        if (sources.length === 0 && heredocFiles.length === 0) throw new CliError('build_context', `${ins.keyword}: no source files were specified`)
+        copyInto(merged, sources, dest, many, opts, fromValue === undefined ? this.ignore : undefined)
+        for (const h of heredocFiles) writeFileInto(merged, dest, h.name, h.content, opts)
+      })
+      return await this.commitStep(state, key, createdBy, made, t0)
+    } finally {
+      fromRoot?.release()
+    }
+  }
+
+  private isArchive(s: Source, ins: Instruction): boolean {
+    if (!s.stat.isFile()) return false
+    const fd = fs.openSync(s.host, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW)
+    try {
+      const b = Buffer.alloc(262)
+      fs.readSync(fd, b, 0, 262, 0)
+      const tar = b.subarray(257, 262).toString('latin1') === 'ustar'
+      const compressed =
+        (b[0] === 0x1f && b[1] === 0x8b) ||
+        b.subarray(0, 3).toString('latin1') === 'BZh' ||
+        (b[0] === 0xfd && b[1] === 0x37) ||
+        (b[0] === 0x28 && b[1] === 0xb5)
+      if (tar || compressed)
+        throw new CliError('build_failed', `line ${ins.line}: ADD of a local archive (${s.rel}) is not supported yet: it would be unpacked by docker`)
+      return false
+    } finally {
+      fs.closeSync(fd)
+    }
+  }
+
+  private sourcesInRoot(root: string, w: string): Source[] {
+    const rel = cleanSource(w.startsWith('/') ? w : `/${w}`)
+    return findSources(root, rel)
+  }
+
+  private async finish(state: StageState): Promise<BuildResult> {
+    const doc = cleanDoc(state.doc)
+    doc.created = this.createdTime
+    if (Object.keys(this.opts.labels).length > 0) doc.config.Labels = {...(doc.config.Labels ?? {}), ...this.opts.labels}
+    const tags = this.opts.tags.map((t) => normalizeReference(t))
+    const image = await callAsync((n) => n.imageAssemble(this.store, state.layers, JSON.stringify(doc), tags))
+    return {id: image.id, digest: image.digest, tags}
+  }
+}
+
+interface MadeLayerRef {
+  digest: string
+  size: number
+  mediaType: string
+  diffId: string
+  entries: number
+}
+
+/** The config as written: tsc-box's bookkeeping removed, docker's field order kept. */
+function cleanDoc(doc: ConfigDoc): ConfigDoc {
+  const d = structuredClone(doc)
+  if (d.config) {
+    delete d.config.__cmdSet
+    if (d.config.OnBuild === null) delete d.config.OnBuild
+  }
+  delete d.rootfs
+  return d
+}
+
+function parseDuration(v: string, line: number): number {
+  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g
+  const unit: Record<string, number> = {ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9}
+  let total = 0
+  let matched = ''
+  for (const m of v.matchAll(re)) {
+    total += Number(m[1]) * unit[m[2]!]!
+    matched += m[0]
+  }
+  if (matched !== v || v === '') throw new DockerfileError(line, `time: invalid duration "${v}"`)
+  return Math.round(total)
+}
+
+function parseChmod(v: string, line: number): number {
+  if (!/^[0-7]{3,4}$/.test(v)) throw new DockerfileError(line, `invalid --chmod value ${JSON.stringify(v)}: an octal mode is supported`)
+  return Number.parseInt(v, 8)
+}

@@ -1,0 +1,114 @@
+/** `tsc-box build [OPTIONS] CONTEXT`: an image from a Dockerfile (src/build). */
+import {Args} from '@oclif/core'
+import * as fs from 'node:fs'
+import {asOclifFlags, BaseCommand} from '../base-command'
+import {tableFlags} from '../cli/table'
+import {CliError} from '../errors'
+import {type BuildEvent, type BuildResult, Builder} from '../build/builder'
+
+export default class Build extends BaseCommand {
+  static override summary = 'Build an image from a Dockerfile'
+  static override aliases = ['image:build']
+  static override args = {
+    context: Args.string({required: true, description: 'the build context: a directory'}),
+  }
+
+  static override flags = asOclifFlags(tableFlags('build'))
+
+  async run(): Promise<BuildResult> {
+    // docker's --pull is a switch; podman's also takes a policy (--pull=missing). The switch
+    // stays a boolean; a policy goes to the hidden --pull-policy.
+    this.argv = this.argv.map((a) => (a.startsWith('--pull=') ? `--pull-policy=${a.slice('--pull='.length)}` : a))
+    const {args, flags} = await this.parse(Build)
+    const json = this.jsonEnabled()
+    const quiet = flags.quiet as boolean
+    if (args.context === '-') throw new CliError('build_context', 'a context read from stdin (-) is not supported yet: give a directory')
+    const buildArgs = new Map<string, string>()
+    for (const a of (flags['build-arg'] as string[] | undefined) ?? []) {
+      const i = a.indexOf('=')
+      if (i === 0) throw new CliError('build_context', `invalid --build-arg ${JSON.stringify(a)}`)
+      if (i > 0) buildArgs.set(a.slice(0, i), a.slice(i + 1))
+      else if (process.env[a] !== undefined) buildArgs.set(a, process.env[a]!)
+    }
+    const labels: Record<string, string> = {}
+    for (const l of (flags.label as string[] | undefined) ?? []) {
+      const i = l.indexOf('=')
+      labels[i < 0 ? l : l.slice(0, i)] = i < 0 ? '' : l.slice(i + 1)
+    }
+    const policy = (flags['pull-policy'] as 'always' | 'missing' | 'never' | undefined) ?? (flags.pull ? 'always' : 'missing')
+    const sde = process.env.SOURCE_DATE_EPOCH
+    let epoch = flags.timestamp as number | undefined
+    if (epoch === undefined && sde !== undefined && sde !== '') {
+      if (!/^\d+$/.test(sde)) throw new CliError('build_context', `SOURCE_DATE_EPOCH=${sde} is not a number of seconds`)
+      epoch = Number(sde)
+    }
+    const file = flags.file as string | undefined
+    const network = flags.network as string | undefined
+    const held: string[] = []
+    const write = (s: string) => {
+      if (quiet) held.push(s)
+      else process.stderr.write(s)
+    }
+    const onEvent = (e: BuildEvent) => {
+      if (json) {
+        process.stdout.write(`${JSON.stringify(e)}\n`)
+        return
+      }
+      switch (e.event) {
+        case 'step':
+          write(`#${e.step} [${e.stage}] ${e.instruction.replace(/\n/g, '\n    ')}\n`)
+          break
+        case 'cached':
+          write(`#${e.step} CACHED\n`)
+          break
+        case 'output':
+          write(`#${e.step} ${e.line}\n`)
+          break
+        case 'done':
+          write(`#${e.step} DONE ${e.seconds.toFixed(1)}s\n`)
+          break
+        case 'warning':
+          process.stderr.write(`WARNING: ${e.message}\n`)
+          break
+      }
+    }
+    const builder = new Builder(
+      {
+        root: flags.root as string | undefined,
+        context: args.context,
+        file: file === '-' ? undefined : file,
+        dockerfileText: file === '-' ? fs.readFileSync(0, 'utf8') : undefined,
+        tags: (flags.tag as string[] | undefined) ?? [],
+        buildArgs,
+        target: flags.target as string | undefined,
+        noCache: flags['no-cache'] as boolean,
+        pull: policy,
+        network: network === 'default' ? undefined : network,
+        labels,
+        quiet,
+        json,
+        platform: flags.platform as string | undefined,
+        epoch,
+      },
+      onEvent,
+    )
+    let result: BuildResult
+    try {
+      result = await builder.build()
+    } catch (e) {
+      // -q shows the step's output only when it failed, as docker does.
+      if (quiet) process.stderr.write(held.join(''))
+      throw e
+    }
+    const iid = flags.iidfile as string | undefined
+    if (iid !== undefined) fs.writeFileSync(iid, result.id)
+    if (!json) {
+      if (quiet) process.stdout.write(`${result.id}\n`)
+      else {
+        write(`writing image ${result.id} done\n`)
+        for (const t of result.tags) write(`naming to ${t} done\n`)
+      }
+    }
+    return result
+  }
+}
