@@ -476,7 +476,7 @@ export class Builder {
     if ((process.getuid?.() ?? 0) !== 0) throw new CliError('build_failed', 'COPY, ADD and WORKDIR need root for now (a rootless build is not supported yet)')
     const image = await this.imageOf(state)
     const planned = planImageRootfs(this.dataRoot)
-    const rootfs = await mountImageRootfs(planned, image, image.digest)
+    const rootfs = await this.mount(planned, image)
     try {
       await work(rootfs.merged)
       // Unmounted before the upper is read: the layer is what the overlay wrote, complete.
@@ -484,6 +484,26 @@ export class Builder {
       return await callAsync((n) => n.layerFromUpper(this.store, path.join(planned.dir, 'upper'), this.opts.epoch ?? null))
     } finally {
       releaseOverlayDir(planned.dir, true)
+    }
+  }
+
+  /**
+   * The overlay of `image` for a step; an image without layers (scratch) gets an empty lower
+   * directory of its own (overlayfs needs one, outside its work directory).
+   */
+  private async mount(planned: {dir: string; merged: string}, image: ImageSummary): Promise<{merged: string}> {
+    if (image.layers.length > 0) return mountImageRootfs(planned, image, image.digest)
+    fs.mkdirSync(planned.dir, {mode: 0o700})
+    try {
+      fs.writeFileSync(path.join(planned.dir, 'image.json'), `${JSON.stringify({digest: image.digest, id: image.id, reference: image.digest})}\n`)
+      const empty = path.join(planned.dir, 'lower')
+      fs.mkdirSync(empty, {mode: 0o755})
+      await callAsync((n) => n.rootfsMount([empty], path.join(planned.dir, 'upper'), path.join(planned.dir, 'work'), planned.merged, false))
+      fs.writeFileSync(path.join(planned.dir, 'driver'), 'overlay\n')
+      return {merged: planned.merged}
+    } catch (e) {
+      releaseOverlayDir(planned.dir, true)
+      throw e
     }
   }
 
@@ -641,7 +661,7 @@ export class Builder {
           image = await this.imageOf(s)
         } else image = await this.findOrPull(fromValue, ins)
         const planned = planImageRootfs(this.dataRoot)
-        const rootfs = await mountImageRootfs(planned, image, image.digest)
+        const rootfs = await this.mount(planned, image)
         fromRoot = {root: rootfs.merged, release: () => releaseOverlayDir(planned.dir, true), key: image.id}
         for (const w of srcWords) sources.push(...this.sourcesInRoot(fromRoot.root, w))
         contentKey = `${image.id}:${hashSources(sources)}`

@@ -1,0 +1,238 @@
+// `tsc-box build` end to end (src/build): a Dockerfile over a base image made from host
+// binaries, RUN in real containers, COPY from the context, metadata in the config and history,
+// the content cache, multi-stage, failures that leave nothing, hostile contexts, and
+// reproducible digests.
+import test from 'ava'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { makeDataRoot, type Result, tsc } from './helpers/cli'
+import { serialIf } from './helpers/conditional'
+
+const isRoot = process.getuid?.() === 0
+const serial = serialIf(isRoot, 'needs root: RUN containers and COPY overlays')
+const root = makeDataRoot()
+const BASE = 'localhost/build-base:1'
+const BINS = ['/bin/sh', '/bin/cat', '/bin/ls', '/bin/mkdir', '/bin/rm', '/bin/echo']
+
+function ok(t: { is: (a: unknown, b: unknown, m?: string) => void }, r: Result): Result {
+  t.is(r.code, 0, `${r.stdout}\n${r.stderr}`)
+  return r
+}
+
+function context(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tsc-box-ctx-'))
+  for (const [p, content] of Object.entries(files)) {
+    mkdirSync(join(dir, p, '..'), { recursive: true })
+    writeFileSync(join(dir, p), content)
+  }
+  return dir
+}
+
+function build(dir: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): Result {
+  return tsc(root, ['build', ...args, dir], '', env)
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: image config JSON
+function inspect(ref: string): any {
+  return JSON.parse(tsc(root, ['image', 'inspect', ref]).stdout)[0]
+}
+
+function runIn(ref: string, ...cmd: string[]): Result {
+  return tsc(root, ['run', '--rm', '--entrypoint', cmd[0]!, ref, ...cmd.slice(1)])
+}
+
+function leftovers(): { containers: string[]; overlays: string[] } {
+  const ls = (d: string) => {
+    try {
+      return readdirSync(join(root, d))
+    } catch {
+      return []
+    }
+  }
+  return { containers: ls('containers'), overlays: ls('overlay') }
+}
+
+test.before(() => {
+  if (!isRoot) return
+  const r = tsc(root, ['image', 'from-host', BASE, ...BINS])
+  if (r.code !== 0) throw new Error(r.stderr)
+})
+
+serial('a Dockerfile builds an image that runs: RUN, COPY, WORKDIR, ENV and the metadata instructions as docker writes them', (t) => {
+  const dir = context({
+    'hello.txt': 'hello\n',
+    'sub/a': 'a\n',
+    Dockerfile: [
+      `FROM ${BASE}`,
+      'ENV GREETING="hi there" EMPTY=',
+      'WORKDIR /app',
+      'COPY hello.txt .',
+      'COPY sub ./sub/',
+      'RUN echo "$GREETING" > /app/greeting && rm /app/hello.txt',
+      'LABEL org.example.x=1',
+      'EXPOSE 8080 53/udp',
+      'USER 1000:1000',
+      'ENTRYPOINT ["/bin/cat"]',
+      'CMD ["/app/greeting"]',
+      'STOPSIGNAL SIGTERM',
+      'VOLUME /data',
+      '',
+    ].join('\n'),
+  })
+  const r = ok(t, build(dir, ['-t', 'localhost/built:1']))
+  t.regex(r.stderr, /naming to localhost\/built:1 done/)
+  const out = ok(t, tsc(root, ['run', '--rm', 'localhost/built:1']))
+  t.is(out.stdout, 'hi there\n')
+  // The file RUN removed is a whiteout in its layer: gone from the image.
+  t.not(runIn('localhost/built:1', '/bin/ls', '/app').stdout.includes('hello.txt'), true)
+  t.is(runIn('localhost/built:1', '/bin/cat', '/app/sub/a').stdout, 'a\n')
+  const img = inspect('localhost/built:1')
+  t.is(img.Config.WorkingDir, '/app')
+  t.deepEqual(img.Config.Entrypoint, ['/bin/cat'])
+  t.deepEqual(img.Config.Cmd, ['/app/greeting'])
+  t.true(img.Config.Env.includes('GREETING=hi there'))
+  t.true(img.Config.Env.includes('EMPTY='))
+  t.deepEqual(Object.keys(img.Config.ExposedPorts).sort(), ['53/udp', '8080/tcp'])
+  t.is(img.Config.Labels['org.example.x'], '1')
+  t.is(img.Config.User, '1000:1000')
+  t.is(img.Config.StopSignal, 'SIGTERM')
+  t.deepEqual(img.Config.Volumes, { '/data': {} })
+})
+
+serial("a failed RUN says docker's error, exits 1 and leaves no container, overlay or image", (t) => {
+  const before = leftovers()
+  const dir = context({ Dockerfile: `FROM ${BASE}\nRUN echo partial > /x && exit 3\n` })
+  const r = build(dir, ['-t', 'localhost/failed:1'])
+  t.is(r.code, 1)
+  t.regex(r.stderr, /The command '\/bin\/sh -c echo partial > \/x && exit 3' returned a non-zero code: 3/)
+  t.deepEqual(leftovers(), before)
+  t.is(tsc(root, ['image', 'inspect', 'localhost/failed:1']).code, 125)
+})
+
+serial('the cache: a rebuild runs nothing; a one-file change rebuilds from the COPY that reads it; a touched file is the same content', (t) => {
+  const dir = context({
+    'a.txt': 'a1\n',
+    'b.txt': 'b1\n',
+    Dockerfile: `FROM ${BASE}\nCOPY a.txt /a.txt\nRUN echo ran-a > /ra\nCOPY b.txt /b.txt\nRUN echo ran-b > /rb\n`,
+  })
+  ok(t, build(dir, ['-t', 'localhost/cache:1']))
+  const again = ok(t, build(dir, ['-t', 'localhost/cache:1']))
+  t.is((again.stderr.match(/CACHED/g) ?? []).length, 4)
+  t.notRegex(again.stderr, /^#\d+ ran-/m)
+  // Same bytes, new mtime: still cached.
+  utimesSync(join(dir, 'a.txt'), new Date(), new Date(Date.now() + 5000))
+  const touched = ok(t, build(dir, ['-t', 'localhost/cache:1']))
+  t.is((touched.stderr.match(/CACHED/g) ?? []).length, 4)
+  writeFileSync(join(dir, 'b.txt'), 'b2\n')
+  const changed = ok(t, build(dir, ['-t', 'localhost/cache:2']))
+  t.is((changed.stderr.match(/CACHED/g) ?? []).length, 2, changed.stderr)
+  t.is(runIn('localhost/cache:2', '/bin/cat', '/b.txt').stdout, 'b2\n')
+  // --no-cache runs every step.
+  const fresh = ok(t, build(dir, ['--no-cache', '-t', 'localhost/cache:3']))
+  t.notRegex(fresh.stderr, /CACHED/)
+})
+
+serial('the cache: a changed build arg rebuilds only the steps that use it', (t) => {
+  const dir = context({ Dockerfile: `FROM ${BASE}\nRUN echo first > /f\nARG V=1\nRUN echo "v=$V" > /v\n` })
+  ok(t, build(dir, ['--build-arg', 'V=1', '-t', 'localhost/arg:1']))
+  const r = ok(t, build(dir, ['--build-arg', 'V=2', '-t', 'localhost/arg:2']))
+  t.is((r.stderr.match(/CACHED/g) ?? []).length, 1, r.stderr)
+  t.is(runIn('localhost/arg:2', '/bin/cat', '/v').stdout, 'v=2\n')
+  // The ARG reached RUN's environment but not the image's.
+  t.false(inspect('localhost/arg:2').Config.Env.some((e: string) => e.startsWith('V=')))
+})
+
+serial('multi-stage: --target builds only what the target needs; COPY --from copies from a stage', (t) => {
+  const dir = context({
+    Dockerfile: [
+      `FROM ${BASE} AS build`,
+      'RUN mkdir /out && echo built > /out/artifact',
+      `FROM ${BASE} AS unused`,
+      'RUN exit 9',
+      'FROM scratch AS final',
+      'COPY --from=build /out/artifact /artifact',
+      `FROM ${BASE} AS check`,
+      'COPY --from=final /artifact /seen',
+      '',
+    ].join('\n'),
+  })
+  ok(t, build(dir, ['--target', 'final', '-t', 'localhost/ms:final']))
+  const img = inspect('localhost/ms:final')
+  t.is(img.RootFS.Layers.length, 1)
+  ok(t, build(dir, ['-t', 'localhost/ms:check']))
+  t.is(runIn('localhost/ms:check', '/bin/cat', '/seen').stdout, 'built\n')
+})
+
+serial('hostile contexts: a symlink is copied as a link, never followed; ../ and paths outside the context are refused', (t) => {
+  const dir = context({ 'real.txt': 'r\n', Dockerfile: `FROM ${BASE}\nCOPY . /ctx/\n` })
+  symlinkSync('/etc/shadow', join(dir, 'shadow'))
+  symlinkSync('/etc', join(dir, 'etc-link'))
+  ok(t, build(dir, ['-t', 'localhost/links:1']))
+  const ls = runIn('localhost/links:1', '/bin/ls', '-l', '/ctx').stdout
+  t.regex(ls, /shadow -> \/etc\/shadow/)
+  t.regex(ls, /etc-link -> \/etc/)
+  // The link's target in the image is the image's own /etc, never the host's file.
+  t.not(runIn('localhost/links:1', '/bin/cat', '/ctx/shadow').stdout, readFileSync('/etc/shadow', 'utf8'))
+  const up = context({ Dockerfile: `FROM ${BASE}\nCOPY ../x /x\n` })
+  const r = build(up)
+  t.is(r.code, 1)
+  t.regex(r.stderr, /forbidden path outside the build context: \.\.\/x/)
+  const abs = context({ Dockerfile: `FROM ${BASE}\nCOPY /etc/passwd /x\n` })
+  const a = build(abs)
+  t.is(a.code, 1)
+  t.regex(a.stderr, /"\/etc\/passwd": not found/)
+  // A link in the context is no way out either: COPY through it finds nothing.
+  const via = context({ Dockerfile: `FROM ${BASE}\nCOPY etc-link/passwd /x\n` })
+  symlinkSync('/etc', join(via, 'etc-link'))
+  const v = build(via)
+  t.is(v.code, 1)
+})
+
+serial('.dockerignore: what it excludes is not in the context; ! exceptions are', (t) => {
+  const dir = context({
+    'keep.md': 'k\n',
+    'drop.md': 'd\n',
+    'secret/key': 's\n',
+    '.dockerignore': '*.md\n!keep.md\nsecret\n',
+    Dockerfile: `FROM ${BASE}\nCOPY . /c/\n`,
+  })
+  ok(t, build(dir, ['-t', 'localhost/ignore:1']))
+  const ls = runIn('localhost/ignore:1', '/bin/ls', '-A', '/c').stdout.split('\n').filter(Boolean).sort()
+  t.deepEqual(ls, ['.dockerignore', 'Dockerfile', 'keep.md'])
+})
+
+serial('reproducible: with SOURCE_DATE_EPOCH two builds without cache give the same digest', (t) => {
+  const dir = context({ 'f.txt': 'f\n', Dockerfile: `FROM ${BASE}\nCOPY f.txt /f\nRUN echo x > /made\nENV A=1\n` })
+  const env = { SOURCE_DATE_EPOCH: '1700000000' }
+  const a = ok(t, build(dir, ['--no-cache', '-q'], env)).stdout.trim()
+  const b = ok(t, build(dir, ['--no-cache', '-q'], env)).stdout.trim()
+  t.regex(a, /^sha256:[0-9a-f]{64}$/)
+  t.is(a, b)
+  t.is(inspect(a).Created, '2023-11-14T22:13:20Z')
+})
+
+serial('-q prints only the ID, --iidfile writes it, --json gives one object per event then the result', (t) => {
+  const dir = context({ Dockerfile: `FROM ${BASE}\nRUN echo out\n` })
+  const iid = join(dir, 'iid')
+  const q = ok(t, build(dir, ['-q', '--iidfile', iid, '--no-cache']))
+  t.regex(q.stdout, /^sha256:[0-9a-f]{64}\n$/)
+  t.is(readFileSync(iid, 'utf8'), q.stdout.trim())
+  t.notRegex(q.stderr, /^#\d+ out$/m)
+  const j = ok(t, build(dir, ['--json', '--no-cache']))
+  const lines = j.stdout.split('\n')
+  const events = lines.filter((l) => l.startsWith('{"event"')).map((l) => JSON.parse(l))
+  t.true(events.some((e) => e.event === 'output' && e.line === 'out'))
+  t.true(events.some((e) => e.event === 'step' && e.instruction === 'RUN echo out'))
+  // Then the result, as every --json command prints it.
+  const result = JSON.parse(lines.filter((l) => !l.startsWith('{"event"')).join('\n'))
+  t.regex(result.id, /^sha256:/)
+})
+
+serial('builder prune drops the cache: the next build runs its steps again', (t) => {
+  const dir = context({ Dockerfile: `FROM ${BASE}\nRUN echo pruned-step\n` })
+  ok(t, build(dir))
+  t.notRegex(ok(t, build(dir)).stderr, /^#\d+ pruned-step$/m)
+  ok(t, tsc(root, ['builder', 'prune', '-f']))
+  t.regex(ok(t, build(dir)).stderr, /^#\d+ pruned-step$/m)
+})
