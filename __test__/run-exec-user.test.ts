@@ -86,3 +86,18 @@ test.serial('without a passwd file numeric ids work in both, as with docker; nam
     },
   )
 })
+
+test.serial("a user's supplementary groups (its /etc/group memberships): the same `id -G` from run -u and exec -u", (t) => {
+  // The rootfs's /etc/group makes app a member of audio (29) besides its own group.
+  const r = tsc(root, ['run', '--rm', '--rootfs', rootfs, '-u', 'app', 'id', '-G'])
+  t.is(r.code, 0, r.stderr)
+  t.true(r.stdout.trim().split(' ').includes('29'), `run -u app: ${r.stdout}`)
+  const e = tsc(root, ['exec', '-u', 'app', id, 'id', '-G'])
+  t.is(e.code, 0, e.stderr)
+  t.is(e.stdout, r.stdout)
+  // An explicit group: no memberships are added, by either verb.
+  const rg = tsc(root, ['run', '--rm', '--rootfs', rootfs, '-u', 'app:nogroup', 'id', '-G'])
+  const eg = tsc(root, ['exec', '-u', 'app:nogroup', id, 'id', '-G'])
+  t.is(rg.code, 0, rg.stderr)
+  t.is(eg.stdout, rg.stdout)
+})

@@ -40,6 +40,7 @@ export type ErrorCode =
   | 'invalid_env_file'
   | 'invalid_filter'
   | 'invalid_flag'
+  | 'invalid_format'
   | 'invalid_gateway'
   | 'invalid_hostname'
   | 'invalid_id'
@@ -159,6 +160,7 @@ export const EXIT_STATUS: {readonly [C in ErrorCode]: number} = {
   invalid_env_file: 125,
   invalid_filter: 125,
   invalid_flag: 125,
+  invalid_format: 125,
   invalid_gateway: 125,
   invalid_hostname: 125,
   invalid_id: 125,

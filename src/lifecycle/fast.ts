@@ -1,5 +1,5 @@
 /**
- * The lifecycle commands bin/run.js dispatches without loading oclif (whose start costs more
+ * The lifecycle commands (exec, rm, ps) bin/run.js dispatches without loading oclif (whose start costs more
  * than a whole `exec` or `rm`): the same code the oclif commands run, with the lean flag
  * parser. Returns the exit status, or undefined to let oclif handle the command (--help).
  */
@@ -9,6 +9,20 @@ export {reportError} from '../cli/error-output'
 import {execCommand, execFlags} from './exec'
 
 const rmFlags = parserFlags('rm')
+const psFlags = parserFlags('ps')
+
+/** `ps` without a built runtime: the same Rust code through the binding. */
+async function ps(argv: readonly string[]): Promise<number | undefined> {
+  const {flags, rest} = await parseArgv(argv, psFlags, 'ps')
+  // Arguments are oclif's to refuse, with its message.
+  if (flags.help || rest.length > 0) return undefined
+  const {psCommand} = await import('./ps')
+  const {currentPathEnv, resolvePaths} = await import('../paths')
+  const paths = resolvePaths(flags.root as string | undefined, currentPathEnv())
+  const out = psCommand(flags as Parameters<typeof psCommand>[0], paths, flags.json === true)
+  if (out !== null) process.stdout.write(`${out}\n`)
+  return 0
+}
 
 async function rm(argv: readonly string[]): Promise<number | undefined> {
   // docker accepts flags after the names too (rm ID -f): split them out, --root with its value.
@@ -36,10 +50,12 @@ async function rm(argv: readonly string[]): Promise<number | undefined> {
 export async function fastCommand(verb: string, argv: readonly string[]): Promise<number | undefined> {
   if (verb === 'exec') return execCommand(argv)
   if (verb === 'rm') return rm(argv)
+  if (verb === 'ps') return ps(argv)
   return undefined
 }
 
 export function jsonRequested(verb: string, argv: readonly string[]): boolean {
   if (verb === 'rm') return argv.includes('--json')
+  if (verb === 'ps') return jsonInArgv(argv, psFlags)
   return jsonInArgv(argv, execFlags)
 }

@@ -10,6 +10,7 @@ pub mod creation;
 pub mod id;
 pub mod names;
 pub mod paths;
+pub mod ps;
 pub mod record;
 pub mod remove;
 pub mod resolve;

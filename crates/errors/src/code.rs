@@ -50,6 +50,7 @@ codes! {
     InvalidFlag = "invalid_flag" => EXIT_ENGINE,
     ConflictingOptions = "conflicting_options" => EXIT_ENGINE,
     InvalidFilter = "invalid_filter" => EXIT_ENGINE,
+    InvalidFormat = "invalid_format" => EXIT_ENGINE,
     InvalidSince = "invalid_since" => EXIT_ENGINE,
     InvalidName = "invalid_name" => EXIT_ENGINE,
     InvalidId = "invalid_id" => EXIT_ENGINE,

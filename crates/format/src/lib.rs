@@ -7,6 +7,7 @@
 //!   the template run over the column titles, cells aligned like docker's tabwriter).
 
 pub mod template;
+pub mod time;
 pub mod value;
 
 pub use template::{Template, TemplateError};

@@ -10,7 +10,7 @@ use napi::Error;
 use napi_derive::napi;
 use tsc_box_containers::paths::{self, PathEnv, Paths};
 use tsc_box_containers::resolve::ResolveError;
-use tsc_box_containers::{creation, id, names, record, remove, resolve, status, subid, user, userns, view, Coded, ErrorCode};
+use tsc_box_containers::{creation, id, names, ps, record, remove, resolve, status, subid, user, userns, view, Coded, ErrorCode};
 
 use crate::container_remove::Spawned;
 
@@ -132,6 +132,16 @@ impl From<ContainerRecord> for record::ContainerRecord {
             creator: r.creator.map(|c| creation::Creator { pid: c.pid, start_time: c.start_time.max(0) as u64 }),
         }
     }
+}
+
+/// `ps`'s flags.
+#[napi(object)]
+pub struct PsOptions {
+    pub all: bool,
+    pub quiet: bool,
+    pub no_trunc: bool,
+    pub filters: Option<Vec<String>>,
+    pub format: Option<String>,
 }
 
 /// A container as the lifecycle commands see it (crates/containers/src/view.rs).
@@ -305,6 +315,27 @@ impl ContainerStore {
     #[napi]
     pub fn list(&self) -> Vec<ContainerView> {
         view::list(&self.paths, Some(&self.paths.runtime_root())).into_iter().map(Into::into).collect()
+    }
+
+    /// What `tsc-box ps` prints (tsc_box_containers::ps, the code the runtime's front door runs
+    /// too): the text without its final newline, or null for nothing at all. `json`: the
+    /// `--json` array. Bad filters and templates fail with invalid_filter / invalid_format.
+    #[napi]
+    pub fn ps(&self, options: PsOptions, json: bool) -> napi::Result<Option<String>, ErrorCode> {
+        let o = ps::PsOptions {
+            all: options.all,
+            quiet: options.quiet,
+            no_trunc: options.no_trunc,
+            filters: options.filters.unwrap_or_default(),
+            format: options.format,
+        };
+        ps::check_filters(&o.filters).map_err(|e| coded(&e))?;
+        let now = tsc_box_format::time::now_ms();
+        let shown = ps::select(view::list(&self.paths, Some(&self.paths.runtime_root())), &o);
+        if json {
+            return Ok(Some(ps::render_json(&shown, now)));
+        }
+        ps::render(&shown, &o, now).map_err(|e| coded(&e))
     }
 
     /// A new container id: 64 random hex digits, as docker's.

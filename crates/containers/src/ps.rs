@@ -1,0 +1,197 @@
+//! `tsc-box ps`: which containers it lists and what it prints, written once for its two
+//! entries (the runtime's native front door, and the Node CLI through the binding). The output
+//! itself (tables, --format templates, JSON) is tsc-box-format's.
+
+use serde::Serialize;
+use tsc_box_format::time::{created_ago, time_ago, time_since};
+use tsc_box_format::{table, Format, TemplateError, Value};
+
+use crate::view::{ContainerView, State};
+use crate::{Coded, ErrorCode};
+
+/// `ps`'s flags.
+#[derive(Debug, Default, Clone)]
+pub struct PsOptions {
+    pub all: bool,
+    pub quiet: bool,
+    pub no_trunc: bool,
+    pub filters: Vec<String>,
+    pub format: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PsError {
+    #[error("invalid filter \"{0}\": use status=VALUE, name=VALUE, id=VALUE, exited=VALUE")]
+    Filter(String),
+    #[error(transparent)]
+    Format(#[from] TemplateError),
+}
+
+impl Coded for PsError {
+    fn code(&self) -> ErrorCode {
+        match self {
+            PsError::Filter(_) => ErrorCode::InvalidFilter,
+            PsError::Format(_) => ErrorCode::InvalidFormat,
+        }
+    }
+}
+
+pub const FILTER_KEYS: [&str; 4] = ["status", "name", "id", "exited"];
+
+/// One `ps --json` entry: the stable API shape (the order of its keys included).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PsEntry {
+    pub id: String,
+    pub name: String,
+    pub command: Vec<String>,
+    pub created: String,
+    pub state: State,
+    pub status: String,
+    pub exit_code: Option<i32>,
+    pub pid: i32,
+    pub restart_count: u32,
+}
+
+/// docker's STATUS column: "Up 5 seconds", "Exited (0) 3 minutes ago", "Created", "Dead". An
+/// exit status nobody recorded (the `run` waiting for it was killed) reads "unknown", never 0.
+pub fn status_text(v: &ContainerView, now_ms: i64) -> String {
+    let code = v.exit_code.map_or_else(|| "unknown".to_string(), |c| c.to_string());
+    match v.state {
+        State::Created => "Created".into(),
+        State::Running => format!("Up {}", time_since(v.started_at.as_deref(), now_ms)),
+        State::Paused => format!("Up {} (Paused)", time_since(v.started_at.as_deref(), now_ms)),
+        State::Restarting => format!("Restarting ({code}) {}", time_ago(v.finished_at.as_deref(), now_ms)),
+        State::Exited => match &v.finished_at {
+            Some(f) => format!("Exited ({code}) {}", time_ago(Some(f), now_ms)),
+            None => format!("Exited ({code})"),
+        },
+        State::Dead => "Dead".into(),
+    }
+}
+
+pub fn entry(v: &ContainerView, now_ms: i64) -> PsEntry {
+    PsEntry {
+        id: v.id.clone(),
+        name: v.name.clone(),
+        command: v.command.clone(),
+        created: v.created.clone(),
+        state: v.state,
+        status: status_text(v, now_ms),
+        exit_code: v.exit_code,
+        pid: v.pid,
+        restart_count: v.restart_count,
+    }
+}
+
+/// Refuses a filter that is not KEY=VALUE with a known key.
+pub fn check_filters(filters: &[String]) -> Result<(), PsError> {
+    for f in filters {
+        match f.split_once('=') {
+            Some((k, _)) if FILTER_KEYS.contains(&k) => {}
+            _ => return Err(PsError::Filter(f.clone())),
+        }
+    }
+    Ok(())
+}
+
+/// `--filter key=value`: values of one key are alternatives; keys must all match (docker's rule).
+pub fn matches_filters(v: &ContainerView, filters: &[String]) -> bool {
+    let mut keys: Vec<&str> = filters.iter().filter_map(|f| f.split_once('=').map(|(k, _)| k)).collect();
+    keys.dedup();
+    keys.iter().all(|key| {
+        filters.iter().filter_map(|f| f.split_once('=')).filter(|(k, _)| k == key).any(|(k, val)| match k {
+            "status" => v.state.as_str() == val,
+            "name" => v.name.contains(val),
+            "id" => v.id.starts_with(val),
+            "exited" => v.state == State::Exited && v.exit_code.map(|c| c.to_string()).as_deref() == Some(val),
+            _ => false,
+        })
+    })
+}
+
+/// The containers `ps` shows, in the store's order (newest first).
+pub fn select(views: Vec<ContainerView>, o: &PsOptions) -> Vec<ContainerView> {
+    let all = o.all || o.filters.iter().any(|f| f.starts_with("status=") || f.starts_with("exited="));
+    views.into_iter().filter(|v| (all || matches!(v.state, State::Running | State::Paused | State::Restarting)) && matches_filters(v, &o.filters)).collect()
+}
+
+fn id_shown(id: &str, no_trunc: bool) -> String {
+    if no_trunc {
+        id.to_string()
+    } else {
+        id.chars().take(12).collect()
+    }
+}
+
+/// The fields a --format template reads (docker's names), and their column titles.
+fn template_item(v: &ContainerView, no_trunc: bool, now_ms: i64) -> Value {
+    let s = |x: String| Value::Str(x);
+    Value::Map(vec![
+        ("ID".into(), s(id_shown(&v.id, no_trunc))),
+        ("Names".into(), s(v.name.clone())),
+        ("Command".into(), s(serde_json::to_string(&v.command.join(" ")).unwrap_or_default())),
+        ("CreatedAt".into(), s(v.created.clone())),
+        ("RunningFor".into(), s(time_ago(Some(&v.created), now_ms))),
+        ("Status".into(), s(status_text(v, now_ms))),
+        ("State".into(), s(v.state.as_str().into())),
+        ("Image".into(), s(v.rootfs.clone())),
+    ])
+}
+
+fn titles() -> Value {
+    let t = [
+        ("ID", "CONTAINER ID"),
+        ("Names", "NAMES"),
+        ("Command", "COMMAND"),
+        ("CreatedAt", "CREATED AT"),
+        ("RunningFor", "CREATED"),
+        ("Status", "STATUS"),
+        ("State", "STATE"),
+        ("Image", "IMAGE"),
+    ];
+    Value::Map(t.iter().map(|(k, v)| (k.to_string(), Value::Str(v.to_string()))).collect())
+}
+
+/// What `ps` prints for `shown` without --json (no final newline; None: nothing at all).
+pub fn render(shown: &[ContainerView], o: &PsOptions, now_ms: i64) -> Result<Option<String>, PsError> {
+    let format = Format::parse(o.format.as_deref().unwrap_or(""))?;
+    if o.quiet {
+        return Ok((!shown.is_empty()).then(|| shown.iter().map(|v| id_shown(&v.id, o.no_trunc)).collect::<Vec<_>>().join("\n")));
+    }
+    match format {
+        Format::Json => {
+            let lines: Vec<String> = shown.iter().map(|v| serde_json::to_string(&entry(v, now_ms)).unwrap_or_default()).collect();
+            Ok((!lines.is_empty()).then(|| lines.join("\n")))
+        }
+        Format::Default => {
+            let cmd = |c: &[String]| {
+                let s = serde_json::to_string(&c.join(" ")).unwrap_or_default();
+                if o.no_trunc || s.chars().count() <= 22 {
+                    s
+                } else {
+                    format!("{}…\"", s.chars().take(19).collect::<String>())
+                }
+            };
+            let rows: Vec<Vec<String>> = shown
+                .iter()
+                .map(|v| vec![id_shown(&v.id, o.no_trunc), cmd(&v.command), created_ago(&v.created, now_ms), status_text(v, now_ms), v.name.clone()])
+                .collect();
+            Ok(Some(table(&["CONTAINER ID", "COMMAND", "CREATED", "STATUS", "NAMES"], &rows)))
+        }
+        f @ Format::Template(_) => {
+            let items: Vec<Value> = shown.iter().map(|v| template_item(v, o.no_trunc, now_ms)).collect();
+            Ok(f.render(&items, &titles())?.filter(|s| !s.is_empty() || !items.is_empty()))
+        }
+        f @ Format::Table(_) => {
+            let items: Vec<Value> = shown.iter().map(|v| template_item(v, o.no_trunc, now_ms)).collect();
+            Ok(f.render(&items, &titles())?)
+        }
+    }
+}
+
+/// `ps --json`: the entries as the Node CLI printed them (two-space indented).
+pub fn render_json(shown: &[ContainerView], now_ms: i64) -> String {
+    let entries: Vec<PsEntry> = shown.iter().map(|v| entry(v, now_ms)).collect();
+    serde_json::to_string_pretty(&entries).unwrap_or_else(|_| "[]".into())
+}
