@@ -64,7 +64,7 @@ fn main() {
         Command::Ps(a) => commands::ps::run(&g, a),
         Command::Exec(a) => commands::exec::run(&g, a),
         Command::List(a) => commands::list::run(&g, a),
-        Command::Spec(a) => commands::spec::run(a),
+        Command::Spec(a) => commands::spec::run(a, cli.rootless.as_deref().is_some_and(|v| v != "false")),
         Command::Checkpoint(_) | Command::Restore(_) => Err(error::CmdError::other(
             tsc_box_core::kind::Kind::Config,
             "checkpoint and restore are not supported by tsc-box-runtime (it has no CRIU support)",

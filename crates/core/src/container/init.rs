@@ -187,9 +187,26 @@ fn run(ctx: &InitCtx<'_>) -> Result<Infallible, ContainerError> {
     if !mounts_cgroupfs {
         enter_cgroup(ctx)?;
     }
+    // Before `ready`, as runc: whatever of the privilege drop fails is `create`'s failure.
+    let dropped = launch.drop_privileges()?;
     send_msg(ctx.sock, &Msg::Ready).map_err(|errno| ContainerError::Sys { what: "report ready", errno })?;
-    wait_for_start(ctx)?;
-    Ok(launch.exec()?)
+    match ctx.fifo {
+        Some(fd) => {
+            let started = signal_start(fd)?;
+            // Only the late filter and execve can fail from here; `start` is still reading
+            // the fifo and reports it (the creator, our parent, is gone).
+            let Err(e) = dropped.exec();
+            let e = ContainerError::from(e);
+            report_to_start(&started, e.kind(), &e.to_string());
+            // SAFETY: _exit ends the container's init at once: no atexit handler of the
+            // runtime and no flush of copied stdio buffers runs in it.
+            unsafe { libc::_exit(e.kind().exit_status()) }
+        }
+        None => {
+            wait_for_socket_start(ctx);
+            Ok(dropped.exec()?)
+        }
+    }
 }
 
 /// Joins the config's existing namespaces (in the config's order; see NsPlan for why a user
@@ -219,23 +236,46 @@ fn enter_cgroup(ctx: &InitCtx<'_>) -> Result<(), ContainerError> {
     Ok(())
 }
 
-fn wait_for_start(ctx: &InitCtx<'_>) -> Result<(), ContainerError> {
-    match ctx.fifo {
-        Some(fd) => {
-            // Blocks until `start` opens the fifo for reading.
-            let w = nix::fcntl::open(fd_path(fd).as_str(), OFlag::O_WRONLY | OFlag::O_CLOEXEC, Mode::empty())
-                .map_err(|errno| ContainerError::Sys { what: "open exec fifo", errno })?;
-            nix::unistd::write(&w, b"0").map_err(|errno| ContainerError::Sys { what: "write exec fifo", errno })?;
-            let _ = nix::unistd::close(fd);
-            Ok(())
-        }
-        None => match recv_msg(ctx.sock) {
-            Ok(Some(Msg::Start)) => Ok(()),
-            // The runtime went away before starting us: nothing to run.
-            // SAFETY: _exit ends the cloned container child at once: no atexit handler of the
-            // runtime and no flush of copied stdio buffers runs in it.
-            _ => unsafe { libc::_exit(1) },
-        },
+/// Waits for `start` on the exec fifo: opening it for writing blocks until `start` opens it
+/// for reading; one byte says we go. The write end stays open (close-on-exec) so that
+/// `start` reads on until execve closes it, or reads why it failed (report_to_start).
+fn signal_start(fifo: RawFd) -> Result<OwnedFd, ContainerError> {
+    let w = nix::fcntl::open(fd_path(fifo).as_str(), OFlag::O_WRONLY | OFlag::O_CLOEXEC, Mode::empty())
+        .map_err(|errno| ContainerError::Sys { what: "open exec fifo", errno })?;
+    nix::unistd::write(&w, START_BYTE).map_err(|errno| ContainerError::Sys { what: "write exec fifo", errno })?;
+    let _ = nix::unistd::close(fifo);
+    Ok(w)
+}
+
+/// What the init writes on the exec fifo after `start`'s byte: the byte, then on failure a
+/// report `E<kind>\n<message>` (see [`read_start_report`]); nothing when execve succeeds.
+pub const START_BYTE: &[u8] = b"0";
+
+fn report_to_start(w: &OwnedFd, kind: crate::kind::Kind, msg: &str) {
+    let mut report = format!("E{}\n{msg}", kind.as_str()).into_bytes();
+    // A fifo write of up to PIPE_BUF bytes is atomic: `start` never sees half a report.
+    report.truncate(libc::PIPE_BUF);
+    let _ = nix::unistd::write(w, &report);
+}
+
+/// `start`'s side: what followed the start byte on the exec fifo, once it reached EOF.
+/// None when the init exec'd its program; else why it could not.
+pub fn read_start_report(after_byte: &[u8]) -> Option<(crate::kind::Kind, String)> {
+    if after_byte.is_empty() {
+        return None;
+    }
+    let text = String::from_utf8_lossy(after_byte);
+    let (kind, msg) = text.strip_prefix('E').and_then(|t| t.split_once('\n')).unwrap_or(("process", &text));
+    Some((crate::kind::Kind::parse(kind).unwrap_or(crate::kind::Kind::Process), msg.to_string()))
+}
+
+fn wait_for_socket_start(ctx: &InitCtx<'_>) {
+    match recv_msg(ctx.sock) {
+        Ok(Some(Msg::Start)) => {}
+        // The runtime went away before starting us: nothing to run.
+        // SAFETY: _exit ends the cloned container child at once: no atexit handler of the
+        // runtime and no flush of copied stdio buffers runs in it.
+        _ => unsafe { libc::_exit(1) },
     }
 }
 
@@ -256,6 +296,15 @@ mod tests {
 
     fn ns(name: &str) -> OwnedFd {
         nix::fcntl::open(format!("/proc/self/ns/{name}").as_str(), OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty()).unwrap()
+    }
+
+    #[test]
+    fn a_start_report_carries_kind_and_message() {
+        assert!(read_start_report(b"").is_none());
+        let (k, m) = read_start_report(b"Enot_found\nexec: \"x\": no such file or directory").unwrap();
+        assert_eq!(k, crate::kind::Kind::NotFound);
+        assert_eq!(m, "exec: \"x\": no such file or directory");
+        assert_eq!(read_start_report(b"garbage").unwrap().0, crate::kind::Kind::Process);
     }
 
     #[test]

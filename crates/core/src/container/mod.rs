@@ -36,6 +36,7 @@ use crate::terminal::{connect_console, send_master};
 use sync::{recv_msg, send_msg, Msg};
 
 pub use error::ContainerError;
+pub use init::{read_start_report, START_BYTE};
 use placement::placement;
 
 fn sys(what: &'static str) -> impl FnOnce(Errno) -> ContainerError {
@@ -133,7 +134,8 @@ fn build(opts: &Options<'_>, undo: &mut Undo) -> Result<Container, ContainerErro
         Some(p) => Some(seccomp::prepare(p, Some(&opts.root.join("seccomp")))?),
         None => None,
     };
-    let process = &bundle.process;
+    let (fewer_caps, caps_note) = crate::process::caps::without_unavailable(&bundle.process, ns.in_user_ns());
+    let process = fewer_caps.as_ref().unwrap_or(&bundle.process);
     let terminal = process.terminal().unwrap_or(false);
     let console = match (terminal, opts.console_socket) {
         (true, Some(p)) => Some(connect_console(p)?),
@@ -331,7 +333,7 @@ fn build(opts: &Options<'_>, undo: &mut Undo) -> Result<Container, ContainerErro
             None => return Err(ContainerError::ChildDied(describe_exit(pid))),
         }
     }
-    let mut ignored = spec::ignored(spec);
+    let mut ignored: Vec<String> = caps_note.into_iter().chain(spec::ignored(spec)).collect();
     if let (Some(cg), Some(r)) = (&cgroup, resources) {
         ignored.extend(cg.ignored(r));
     }

@@ -18,6 +18,45 @@ fn convert(set: Option<&Capabilities>) -> Result<CapsHashSet, ProcessError> {
     Ok(out)
 }
 
+/// `process` without the capabilities the runtime does not hold itself (the host's bounding
+/// set lacks them: a nested or restricted host), and a warning naming them. The runtime
+/// spec: a capability that cannot be granted MUST be logged as a warning, and runtimes
+/// SHOULD NOT fail for it (docker's --privileged asks for every capability docker knows).
+/// In a user namespace of the container's own every capability is held there: nothing is
+/// removed. Names unknown to this kernel are left for CapPlan to refuse.
+pub fn without_unavailable(process: &oci_spec::runtime::Process, in_user_ns: bool) -> (Option<oci_spec::runtime::Process>, Option<String>) {
+    let Some(c) = process.capabilities().as_ref().filter(|_| !in_user_ns) else { return (None, None) };
+    let Ok(held) = caps::read(None, CapSet::Permitted) else { return (None, None) };
+    let mut dropped = std::collections::BTreeSet::new();
+    let mut keep = |set: &Option<Capabilities>| -> Option<Capabilities> {
+        set.as_ref().map(|s| {
+            s.iter()
+                .filter(|c| {
+                    let ok = Cap::from_str(&format!("CAP_{c}")).map_or(true, |cap| held.contains(&cap));
+                    if !ok {
+                        dropped.insert(format!("CAP_{c}"));
+                    }
+                    ok
+                })
+                .copied()
+                .collect()
+        })
+    };
+    let mut n = c.clone();
+    n.set_effective(keep(c.effective()));
+    n.set_permitted(keep(c.permitted()));
+    n.set_inheritable(keep(c.inheritable()));
+    n.set_ambient(keep(c.ambient()));
+    n.set_bounding(keep(c.bounding()));
+    if dropped.is_empty() {
+        return (None, None);
+    }
+    let mut p = process.clone();
+    p.set_capabilities(Some(n));
+    let names: Vec<String> = dropped.into_iter().collect();
+    (Some(p), Some(format!("process.capabilities: {} cannot be granted (the host's bounding set lacks them): left out", names.join(", "))))
+}
+
 /// The five sets, converted before anything is dropped so a bad name fails early.
 pub struct CapPlan {
     bounding: CapsHashSet,
@@ -36,6 +75,24 @@ impl CapPlan {
             inheritable: convert(c.inheritable().as_ref())?,
             ambient: convert(c.ambient().as_ref())?,
         })
+    }
+
+    /// Checked while still root, before anything is dropped: a capability the runtime itself
+    /// does not hold (the host's bounding set lacks it: a nested or restricted host) can
+    /// never be given to the process, and capset would refuse it with a bare EPERM.
+    pub fn check_available(&self) -> Result<(), ProcessError> {
+        let held = caps::read(None, CapSet::Permitted).map_err(|e| ProcessError::Caps(e.to_string()))?;
+        let mut missing: Vec<Cap> = self.permitted.union(&self.effective).filter(|c| !held.contains(c)).copied().collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        missing.sort_by_key(|c| c.index());
+        let names: Vec<String> = missing.iter().map(|c| c.to_string()).collect();
+        Err(ProcessError::Caps(format!(
+            "{} asked for by process.capabilities but not held by the runtime (the host's bounding set lacks {}): they cannot be given to the container",
+            names.join(", "),
+            if names.len() == 1 { "it" } else { "them" }
+        )))
     }
 
     pub fn drop_bounding(&self) -> Result<(), ProcessError> {

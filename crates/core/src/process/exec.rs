@@ -39,7 +39,9 @@ pub fn lookup(arg0: &str, path: &str) -> Result<PathBuf, ProcessError> {
     Err(denied.unwrap_or_else(|| ProcessError::NotFound(arg0.to_string())))
 }
 
-fn check(p: &Path) -> Result<(), ProcessError> {
+/// Whether `p` is a file this process may execute (access(2) asks for the real uid: after
+/// the privilege drop, the user's).
+pub fn check(p: &Path) -> Result<(), ProcessError> {
     let err = |errno| ProcessError::NotExecutable { path: p.to_path_buf(), errno };
     let md = std::fs::metadata(p).map_err(|e| err(Errno::from_raw(e.raw_os_error().unwrap_or(libc::ENOENT))))?;
     if md.is_dir() {

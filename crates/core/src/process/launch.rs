@@ -8,12 +8,19 @@
 //! `/proc/self/fd/N` or a symlink to it must never reach a host directory held by an fd),
 //! finds the program, and converts everything that can fail on bad input.
 //!
-//! [`Launch::exec`] drops privileges and execs. The process is made non-dumpable first, so
-//! no tracer in the container can attach between the capability drop and the seccomp filter
-//! (nor open /proc/<pid>/exe, the runtime binary, see `sys::exe`); execve makes the program
-//! dumpable again as the kernel decides. Then: an early seccomp filter (when it needs
-//! CAP_SYS_ADMIN to be installed), the bounding set, keep-caps, the uid switch, the other
-//! capability sets, the cwd again as the user, umask, no_new_privs, the late filter, execve.
+//! [`Launch::drop_privileges`] drops privileges; [`Dropped::exec`] installs the late filter
+//! and execs. The process is made non-dumpable first, so no tracer in the container can
+//! attach between the capability drop and the seccomp filter (nor open /proc/<pid>/exe, the
+//! runtime binary, see `sys::exe`); execve makes the program dumpable again as the kernel
+//! decides. Then: an early seccomp filter (when it needs CAP_SYS_ADMIN to be installed), the
+//! bounding set, keep-caps, the uid switch, the other capability sets, the cwd again as the
+//! user, umask, no_new_privs, close-on-exec for every fd the process does not keep; after
+//! that only the late filter (no_new_privs) and execve are left.
+//!
+//! The two halves are apart so that a container's init can drop its privileges before it
+//! reports ready (as runc does): whatever of that can fail (a capability the host's
+//! bounding set lacks, a user that cannot be set, a cwd the user may not enter, a filter
+//! the kernel refuses) fails in `create`, with its message, not silently after `start`.
 
 use std::convert::Infallible;
 use std::os::fd::{AsFd, OwnedFd, RawFd};
@@ -77,11 +84,20 @@ impl<'a> Launch<'a> {
         let path = exec::lookup(&args[0], env_get(&env, "PATH").unwrap_or(DEFAULT_PATH))?;
         let prepared = exec::prepare(&path, args, &env);
         let caps = process.capabilities().as_ref().map(CapPlan::new).transpose()?;
+        if let Some(c) = &caps {
+            c.check_available()?;
+        }
         Ok(Launch { process, filter, root, path, prepared, caps, first_closed })
     }
 
     /// Drops privileges and execs; returns only with the reason it could not.
     pub fn exec(self) -> Result<Infallible, ProcessError> {
+        self.drop_privileges()?.exec()
+    }
+
+    /// Everything but the late filter and execve: after this the process has the user, the
+    /// capabilities and the cwd it execs with.
+    pub fn drop_privileges(self) -> Result<Dropped<'a>, ProcessError> {
         nix::sys::prctl::set_dumpable(false).map_err(ProcessError::sys("PR_SET_DUMPABLE"))?;
         let p = self.process;
         let user = p.user();
@@ -99,15 +115,31 @@ impl<'a> Launch<'a> {
             c.apply()?;
             nix::sys::prctl::set_keepcaps(false).map_err(ProcessError::sys("PR_SET_KEEPCAPS"))?;
         }
-        // Again as the user: a cwd the user may not enter is an error, as with runc.
+        // Again as the user: a cwd the user may not enter is an error, as with runc; so is a
+        // program only root could run (found as root above): both fail here, in `create`.
         enter_cwd(self.root.as_fd(), p.cwd())?;
+        exec::check(&self.path)?;
         nix::sys::stat::umask(Mode::from_bits_truncate(user.umask().unwrap_or(0o022)));
         if nnp {
             nix::sys::prctl::set_no_new_privs().map_err(ProcessError::sys("PR_SET_NO_NEW_PRIVS"))?;
         }
         // Everything but stdio and the preserved fds ends at execve.
         cloexec_from(self.first_closed).map_err(ProcessError::sys("close_range"))?;
-        if let Some(f) = self.filter.filter(|f| f.installs_late(nnp)) {
+        Ok(Dropped { late: self.filter.filter(|f| f.installs_late(nnp)), path: self.path, prepared: self.prepared })
+    }
+}
+
+/// A process with its privileges dropped: the late seccomp filter and execve are left.
+pub struct Dropped<'a> {
+    late: Option<&'a Filter>,
+    path: PathBuf,
+    prepared: Prepared,
+}
+
+impl Dropped<'_> {
+    /// Installs the late filter and execs; returns only with the reason it could not.
+    pub fn exec(self) -> Result<Infallible, ProcessError> {
+        if let Some(f) = self.late {
             f.install()?;
         }
         let errno = exec::exec(&self.prepared);

@@ -1,6 +1,13 @@
 //! A `cgroup` mount in config.json. On a pure v2 host that is cgroup2; on v1 and hybrid hosts
 //! it is what runc builds: a tmpfs holding one cgroup mount per v1 hierarchy of the host
 //! (through the container's cgroup namespace each shows the container's own cgroup).
+//!
+//! Without a cgroup namespace (docker's default on v1, podman's and containerd's) a cgroupfs
+//! mount would show the host's whole hierarchy, where programs that read their limit at
+//! /sys/fs/cgroup/memory/memory.limit_in_bytes (JVMs, Go's and Node's tuning) find the host's.
+//! Then each v1 hierarchy is a bind mount of the container's own cgroup directory, as runc
+//! does (a hybrid host's unified hierarchy is left out, as by runc), and on a pure v2 host
+//! the one hierarchy is; read-only unless the mount's options say otherwise.
 
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 use std::path::{Path, PathBuf};
@@ -52,7 +59,7 @@ pub fn v1_hierarchies(mountinfo: &str) -> Vec<Hierarchy> {
     out
 }
 
-pub fn mount_cgroup(sys: &dyn Sys, root: BorrowedFd<'_>, dest: &Path, ty: &str, flags: MsFlags) -> Result<(), RootfsError> {
+pub fn mount_cgroup(sys: &dyn Sys, root: BorrowedFd<'_>, dest: &Path, ty: &str, flags: MsFlags, cgroup_ns: bool) -> Result<(), RootfsError> {
     let merr = |what: String| move |errno| RootfsError::Mount { what, dest: dest.to_path_buf(), errno };
     let target = mkdir_all(root, dest, Mode::from_bits_truncate(0o755)).map_err(path_err("create mount point", dest))?;
     super::mounts::check_destination(root, target.as_fd(), dest, ty, false)?;
@@ -60,6 +67,10 @@ pub fn mount_cgroup(sys: &dyn Sys, root: BorrowedFd<'_>, dest: &Path, ty: &str, 
     let hierarchies = v1_hierarchies(&info);
     let own = std::fs::read_to_string("/proc/self/cgroup").unwrap_or_default();
     if hierarchies.is_empty() {
+        if !cgroup_ns {
+            let src = own_dir(&own, "", Path::new("/sys/fs/cgroup"), "/");
+            return bind_host(sys, root, dest, &src, &target, flags);
+        }
         let r = sys.mount(Some(Path::new("cgroup2")), Path::new(&fd_path(target.as_raw_fd())), Some("cgroup2"), flags, None);
         if r != Err(nix::errno::Errno::EPERM) {
             return r.map_err(merr("cgroup2".into()));
@@ -75,6 +86,12 @@ pub fn mount_cgroup(sys: &dyn Sys, root: BorrowedFd<'_>, dest: &Path, ty: &str, 
     for h in &hierarchies {
         let sub: PathBuf = dest.join(&h.dir);
         let t = mkdir_all(root, &sub, Mode::from_bits_truncate(0o755)).map_err(path_err("create mount point", &sub))?;
+        if !cgroup_ns {
+            let src = own_dir(&own, &h.data, &h.mount_point, &h.mount_root);
+            bind_host(sys, root, &sub, &src, &t, flags)?;
+            link_comounted(root, dest, h)?;
+            continue;
+        }
         match sys.mount(Some(Path::new("cgroup")), Path::new(&fd_path(t.as_raw_fd())), Some("cgroup"), flags, Some(h.data.as_str())) {
             Err(nix::errno::Errno::EPERM) => {
                 let src = own_dir(&own, &h.data, &h.mount_point, &h.mount_root);
@@ -82,16 +99,21 @@ pub fn mount_cgroup(sys: &dyn Sys, root: BorrowedFd<'_>, dest: &Path, ty: &str, 
             }
             r => r.map_err(|errno| RootfsError::Mount { what: format!("cgroup {}", h.data), dest: sub.clone(), errno })?,
         }
-        // Co-mounted controllers (cpu,cpuacct) are also reachable by each name.
-        if h.controllers.len() > 1 {
-            let dir = super::resolve::open_in_root(root, dest, nix::fcntl::OFlag::O_PATH | nix::fcntl::OFlag::O_DIRECTORY).map_err(path_err("open", dest))?;
-            for c in &h.controllers {
-                let _ = symlinkat(h.dir.as_str(), std::os::fd::AsFd::as_fd(&dir), c.as_str());
-            }
-        }
+        link_comounted(root, dest, h)?;
     }
     if flags.contains(MsFlags::MS_RDONLY) {
         remount(sys, root, dest, tmpfs_flags | MsFlags::MS_RDONLY, None)?;
+    }
+    Ok(())
+}
+
+/// Co-mounted controllers (cpu,cpuacct) are also reachable by each name.
+fn link_comounted(root: BorrowedFd<'_>, dest: &Path, h: &Hierarchy) -> Result<(), RootfsError> {
+    if h.controllers.len() > 1 {
+        let dir = super::resolve::open_in_root(root, dest, nix::fcntl::OFlag::O_PATH | nix::fcntl::OFlag::O_DIRECTORY).map_err(path_err("open", dest))?;
+        for c in &h.controllers {
+            let _ = symlinkat(h.dir.as_str(), std::os::fd::AsFd::as_fd(&dir), c.as_str());
+        }
     }
     Ok(())
 }

@@ -135,9 +135,12 @@ pub fn prepare(sys: &dyn Sys, plan: &Plan<'_>) -> Result<(), RootfsError> {
         }
     };
     let mut dev_bound = false;
+    // A cgroup namespace of the container's own (new, or joined by path) roots a cgroupfs at
+    // its cgroup; without one, a cgroup mount binds the container's own directories instead.
+    let cgroup_ns = linux.and_then(|l| l.namespaces().as_ref()).is_some_and(|ns| ns.iter().any(|n| n.typ() == oci_spec::runtime::LinuxNamespaceType::Cgroup));
     for (i, m) in plan.spec.mounts().iter().flatten().enumerate() {
         let tree = plan.bind_trees.get(i).and_then(|t| t.as_ref()).map(|t| t.as_fd());
-        dev_bound |= mounts::mount_one(sys, root.as_fd(), m, tree)?;
+        dev_bound |= mounts::mount_one(sys, root.as_fd(), m, tree, cgroup_ns)?;
     }
     if !dev_bound {
         devices::populate(sys, root.as_fd(), plan.user_ns)?;

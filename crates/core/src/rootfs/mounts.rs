@@ -16,8 +16,8 @@ use super::{path_err, RootfsError};
 use crate::sys::{fd_path, Sys};
 
 /// Mounts `m`; returns true when it bind-mounts something over /dev (then /dev is not ours
-/// to populate).
-pub fn mount_one(sys: &dyn Sys, root: BorrowedFd<'_>, m: &Mount, tree: Option<BorrowedFd<'_>>) -> Result<bool, RootfsError> {
+/// to populate). `cgroup_ns`: the container has a cgroup namespace of its own.
+pub fn mount_one(sys: &dyn Sys, root: BorrowedFd<'_>, m: &Mount, tree: Option<BorrowedFd<'_>>, cgroup_ns: bool) -> Result<bool, RootfsError> {
     let dest = m.destination().as_path();
     let opts = parse(m.options().as_deref().unwrap_or(&[]))?;
     let ty = m.typ().as_deref().unwrap_or("");
@@ -30,7 +30,7 @@ pub fn mount_one(sys: &dyn Sys, root: BorrowedFd<'_>, m: &Mount, tree: Option<Bo
         return Ok(dest == Path::new("/dev"));
     }
     if ty == "cgroup" || ty == "cgroup2" {
-        super::cgroupfs::mount_cgroup(sys, root, dest, ty, opts.flags)?;
+        super::cgroupfs::mount_cgroup(sys, root, dest, ty, opts.flags, cgroup_ns)?;
         after(sys, root, dest, &opts)?;
         return Ok(false);
     }

@@ -11,7 +11,7 @@ use std::str::FromStr;
 use nix::errno::Errno;
 use nix::sys::signal::SigSet;
 use nix::sys::signalfd::{SfdFlags, SignalFd};
-use tsc_box_cgroups::oci_spec::runtime::{Capabilities, Capability, Process, Spec, User};
+use tsc_box_cgroups::oci_spec::runtime::{Capabilities, Capability, LinuxNamespaceType, Process, Spec, User};
 use tsc_box_core::container::tenant::{self, Tenant, TenantError};
 use tsc_box_core::kind::Kind;
 use tsc_box_core::security::seccomp::{self, SeccompError};
@@ -272,6 +272,12 @@ fn exec(g: &Global<'_>, a: &ExecArgs, relay_stdin: Option<bool>) -> Result<i32, 
     let bundle = spec::load(&rec.bundle)?;
     let spec: &Spec = &bundle.spec;
     let process = plan_process(&bundle.process, a)?;
+    let joins_user_ns = spec.linux().as_ref().and_then(|l| l.namespaces().as_ref()).is_some_and(|ns| ns.iter().any(|n| n.typ() == LinuxNamespaceType::User));
+    let (fewer_caps, caps_note) = tsc_box_core::process::caps::without_unavailable(&process, joins_user_ns);
+    if let Some(w) = caps_note {
+        g.log.warn(&w);
+    }
+    let process = fewer_caps.unwrap_or(process);
     // As in config.json (spec::validate): no LSM is applied, so asking for one is refused.
     if process.apparmor_profile().as_deref().is_some_and(|s| !s.is_empty()) {
         return Err(ExecError::Config("process.apparmorProfile: AppArmor is not supported".into()));

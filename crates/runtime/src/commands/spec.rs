@@ -16,10 +16,9 @@ pub struct SpecArgs {
     /// The bundle directory to write config.json into.
     #[arg(short = 'b', long)]
     pub bundle: Option<PathBuf>,
-    /// A config for a rootless container: a user namespace mapping the caller to root, the
-    /// host's network, /sys bound from the host.
-    #[arg(long)]
-    pub rootless: bool,
+    // `spec --rootless` (a config for a rootless container: a user namespace mapping the
+    // caller to root, the host's network, /sys bound from the host) is the global
+    // --rootless flag: clap cannot have both, and runc's `spec --rootless` reads as either.
 }
 
 const CAPS: [&str; 3] = ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"];
@@ -79,10 +78,10 @@ pub fn default_spec(rootless: Option<(u32, u32)>) -> Value {
     })
 }
 
-pub fn run(a: &SpecArgs) -> Result<i32, CmdError> {
+pub fn run(a: &SpecArgs, rootless: bool) -> Result<i32, CmdError> {
     let dir = a.bundle.clone().unwrap_or_else(|| PathBuf::from("."));
     let path = dir.join("config.json");
-    let ids = a.rootless.then(|| (nix::unistd::geteuid().as_raw(), nix::unistd::getegid().as_raw()));
+    let ids = rootless.then(|| (nix::unistd::geteuid().as_raw(), nix::unistd::getegid().as_raw()));
     let mut text = serde_json::to_string_pretty(&default_spec(ids)).expect("spec serializes");
     text.push('\n');
     // create_new: an existing config.json is the user's work, never replaced.

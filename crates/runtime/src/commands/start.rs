@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use nix::fcntl::OFlag;
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::stat::Mode;
+use tsc_box_core::container::START_BYTE;
 use tsc_box_core::kind::Kind;
 use tsc_box_core::state::{StateDir, StateError, Status};
 
@@ -25,25 +26,38 @@ pub fn run(g: &Global<'_>, a: &IdArgs) -> Result<i32, CmdError> {
     let fifo = nix::fcntl::open(&path, OFlag::O_RDONLY | OFlag::O_NONBLOCK | OFlag::O_CLOEXEC, Mode::empty())
         .map_err(|e| CmdError::other(Kind::State, format!("open {}: {e}", path.display())))?;
     let deadline = Instant::now() + Duration::from_secs(10);
+    // The init's start byte, then (until execve closes its end) nothing, or why it failed:
+    // the late seccomp filter and execve are all that is left after `create`.
+    let mut got: Vec<u8> = Vec::new();
+    let mut started = false;
     loop {
         let mut fds = [PollFd::new(fifo.as_fd(), PollFlags::POLLIN)];
         let n = poll(&mut fds, PollTimeout::from(50u16)).unwrap_or(0);
         if n > 0 {
-            let mut b = [0u8; 1];
+            let mut b = [0u8; 512];
             match nix::unistd::read(&fifo, &mut b) {
-                Ok(1) => break,
+                Ok(0) if started => break,
+                Ok(k) if k > 0 => {
+                    got.extend_from_slice(&b[..k]);
+                    started = true;
+                }
                 Ok(_) | Err(nix::errno::Errno::EAGAIN) => {}
                 Err(e) => return Err(CmdError::other(Kind::State, format!("read exec fifo: {e}"))),
             }
         }
-        if !rec.alive() {
+        // Before the byte, the init must be alive to ever send it; after it, EOF comes at
+        // execve or at the init's exit, whichever, and the poll above sees it.
+        if !started && !rec.alive() {
             return Err(CmdError::other(Kind::Process, format!("container {:?}: its init exited before start", a.id)));
         }
         if Instant::now() > deadline {
             return Err(CmdError::other(Kind::Process, format!("container {:?}: the init did not answer start", a.id)));
         }
     }
-    std::fs::remove_file(&path).map_err(|e| CmdError::other(Kind::State, format!("remove {}: {e}", path.display())))?;
+    let _ = std::fs::remove_file(&path);
+    if let Some((kind, msg)) = tsc_box_core::container::read_start_report(got.get(START_BYTE.len()..).unwrap_or(&[])) {
+        return Err(CmdError::other(kind, msg));
+    }
     for e in tsc_box_core::container::poststart(&rec) {
         g.log.warn(&e.to_string());
     }
