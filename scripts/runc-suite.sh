@@ -1,0 +1,101 @@
+#!/bin/bash
+# runc's own integration suite (its tests/integration bats files) at the version of the runc
+# installed here (Debian's), run with tsc-box-runtime in runc's place, as youki runs it, and with
+# that runc itself as the baseline, in the same run: `npm run test:runc-suite` (as root; slow,
+# so not part of `npm test`).
+#
+# The suite is runc's (Apache-2.0, https://github.com/opencontainers/runc), not copied into this
+# tree: it is fetched at run time from the Go module proxy (the module
+# github.com/opencontainers/runc at the same tag, which carries tests/integration) into a cache
+# dir, with the helper programs its tests use (recvtty, sd-helper, seccompagent) built from it.
+# Its images are made here instead of downloaded: busybox from Debian's busybox-static; the
+# Debian image (hooks.bats only) is the same busybox rootfs, so those tests fail for both
+# runtimes alike and are reported as such.
+#
+# Output: pass/fail/skip counts for both runtimes, the tests that pass under runc and fail under
+# tsc-box-runtime (the differences that matter), and every skip with the reason bats gives.
+# RUNC_SUITE_FILTER=REGEX runs only the matching tests; RUNC_SUITE_FILES='a.bats b.bats' only those files.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+RUNTIME=${TSC_BOX_RUNTIME:-$here/target/runtime/tsc-box-runtime}
+RUNC_BIN=$(command -v runc) || { echo "runc not found: apt-get install runc" >&2; exit 1; }
+command -v bats >/dev/null || { echo "bats not found: apt-get install bats" >&2; exit 1; }
+command -v jq >/dev/null || { echo "jq not found (runc's helpers use it): apt-get install jq" >&2; exit 1; }
+command -v go >/dev/null || { echo "go not found (to fetch and build runc's test helpers): apt-get install golang-go" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || { echo "runc's suite runs as root here" >&2; exit 1; }
+[ -x "$RUNTIME" ] || { echo "$RUNTIME not built: sh scripts/build-runtime.sh" >&2; exit 1; }
+
+ver=$("$RUNC_BIN" --version | sed -n 's/^runc version \([0-9][0-9.]*\).*/\1/p')
+[ -n "$ver" ] || { echo "cannot tell runc's version" >&2; exit 1; }
+cache=${TSC_BOX_CACHE:-$HOME/.cache/tsc-box}/runc-suite-v$ver
+src=$cache/src
+if [ ! -f "$src/tests/integration/helpers.bash" ]; then
+  echo "== fetching runc v$ver's sources (the Go module) into $src"
+  work=$(mktemp -d)
+  (cd "$work" && go mod init runc-suite >/dev/null 2>&1 &&
+    GOFLAGS=-mod=mod go mod download -json "github.com/opencontainers/runc@v$ver") >"$work/dl.json"
+  dir=$(sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p' "$work/dl.json")
+  rm -rf "$work"
+  [ -d "$dir" ] || { echo "runc v$ver did not download" >&2; exit 1; }
+  mkdir -p "$cache"
+  rm -rf "$src.tmp" && cp -r "$dir" "$src.tmp" && chmod -R u+w "$src.tmp"
+  # Module zips carry no file modes: the suite's scripts need their executable bit back.
+  find "$src.tmp" -name '*.sh' -exec chmod +x {} +
+  mv "$src.tmp" "$src"
+fi
+
+echo "== runc's test helpers (recvtty, sd-helper, seccompagent)"
+for h in recvtty sd-helper seccompagent; do
+  [ -x "$src/contrib/cmd/$h/$h" ] && continue
+  if ! (cd "$src" && GOFLAGS=-mod=mod go build -o "contrib/cmd/$h/$h" "./contrib/cmd/$h") >"$cache/build-$h.log" 2>&1; then
+    # seccompagent needs libseccomp-dev: without it the seccomp-notify tests fail for both runtimes.
+    echo "   $h did not build (see $cache/build-$h.log)"
+  fi
+done
+
+echo "== images (made here, not downloaded)"
+arch=$(go env GOARCH)
+td=$src/tests/integration/testdata
+if [ ! -f "$td/busybox-$arch.tar.xz" ]; then
+  rootfs=$(mktemp -d)
+  sh "$here/scripts/busybox-rootfs.sh" "$rootfs" >/dev/null
+  # The tests expect the image's usual /etc files and a writable /tmp.
+  chmod 1777 "$rootfs/tmp"
+  tar -C "$rootfs" --numeric-owner -cJf "$td/busybox-$arch.tar.xz" .
+  rm -rf "$rootfs"
+fi
+[ -f "$td/debian-$arch.tar.xz" ] || cp "$td/busybox-$arch.tar.xz" "$td/debian-$arch.tar.xz"
+
+out=${RUNC_SUITE_OUT:-$here/.bench/runc-suite}
+mkdir -p "$out"
+files=()
+for f in ${RUNC_SUITE_FILES:-$(cd "$src/tests/integration" && ls ./*.bats)}; do files+=("$src/tests/integration/${f#./}"); done
+filter=()
+[ -z "${RUNC_SUITE_FILTER:-}" ] || filter=(--filter "$RUNC_SUITE_FILTER")
+
+run_suite() { # NAME BINARY
+  echo "== runc's suite with $1 ($2)"
+  # The tests' own teardown deletes their containers; a test that hangs is cut at 5 minutes.
+  # Under a terminal (script(1)), as runc's CI runs it: `runc spec` sets process.terminal, and
+  # runc then needs a controlling terminal (/dev/tty) to hand the container's console to.
+  local cmd
+  cmd="bats --tap $(printf '%q ' "${filter[@]}" "${files[@]}") >$(printf '%q' "$out/$1.tap") 2>$(printf '%q' "$out/$1.stderr")"
+  RUNC=$2 BATS_TEST_TIMEOUT=300 timeout 3600 script -qec "$cmd" /dev/null </dev/null >/dev/null 2>&1 || true
+  local pass fail skip
+  pass=$(grep -c '^ok .*' "$out/$1.tap" | tr -d ' ' || true)
+  skip=$(grep -c '^ok .* # skip' "$out/$1.tap" | tr -d ' ' || true)
+  fail=$(grep -c '^not ok ' "$out/$1.tap" | tr -d ' ' || true)
+  echo "   $1: $((pass - skip)) passed, $fail failed, $skip skipped (TAP: $out/$1.tap)"
+}
+run_suite runc "$RUNC_BIN"
+run_suite tsc-box-runtime "$RUNTIME"
+
+names() { sed -n "s/^$2 [0-9]* \(.*\)$/\1/p" "$out/$1.tap" | sed 's/ # skip.*//' | grep -v '^$' | sort; }
+echo "== passed under runc, failed under tsc-box-runtime"
+comm -12 <(names runc ok) <(names tsc-box-runtime 'not ok') | sed 's/^/   /' | tee "$out/regressions.txt"
+echo "== failed under runc too (this host, not the runtime)"
+comm -12 <(names runc 'not ok') <(names tsc-box-runtime 'not ok') | sed 's/^/   /'
+echo "== passed under tsc-box-runtime, failed under runc"
+comm -12 <(names runc 'not ok') <(names tsc-box-runtime ok) | sed 's/^/   /'
+echo "== skipped (bats' reason), under tsc-box-runtime"
+sed -n 's/^ok [0-9]* \(.*\) # skip \(.*\)$/   \1: \2/p' "$out/tsc-box-runtime.tap"
