@@ -81,6 +81,14 @@ pub fn parse(options: &[String]) -> Result<MountOptions, RootfsError> {
             "norelatime" => (MsFlags::empty(), MsFlags::MS_RELATIME),
             "strictatime" => (MsFlags::MS_STRICTATIME, MsFlags::empty()),
             "nostrictatime" => (MsFlags::empty(), MsFlags::MS_STRICTATIME),
+            // The rest of the spec's MUST list: flags of mount(2), never filesystem data.
+            "iversion" => (MsFlags::MS_I_VERSION, MsFlags::empty()),
+            "noiversion" => (MsFlags::empty(), MsFlags::MS_I_VERSION),
+            "lazytime" => (MsFlags::MS_LAZYTIME, MsFlags::empty()),
+            "nolazytime" => (MsFlags::empty(), MsFlags::MS_LAZYTIME),
+            "silent" => (MsFlags::MS_SILENT, MsFlags::empty()),
+            "loud" => (MsFlags::empty(), MsFlags::MS_SILENT),
+            "remount" => (MsFlags::MS_REMOUNT, MsFlags::empty()),
             "nosymfollow" => (NOSYMFOLLOW, MsFlags::empty()),
             "symfollow" => (MsFlags::empty(), NOSYMFOLLOW),
             "bind" => (MsFlags::MS_BIND, MsFlags::empty()),
@@ -127,6 +135,14 @@ mod tests {
 
     fn p(v: &[&str]) -> MountOptions {
         parse(&v.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap()
+    }
+
+    #[test]
+    fn the_specs_must_options_are_flags_not_data() {
+        let o = p(&["iversion", "lazytime", "silent", "nolazytime", "loud"]);
+        assert_eq!(o.flags, MsFlags::MS_I_VERSION);
+        assert_eq!(o.data, "");
+        assert_eq!(p(&["remount", "ro"]).flags, MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY);
     }
 
     #[test]
