@@ -2,6 +2,7 @@
 // run. BENCH_RUNS sets the runs per command (default 30); BENCH_ONLY=core,cgroups,... picks suites.
 import { cgroupLimits } from './suites/cgroups'
 import { coreRun } from './suites/core-run'
+import { engines } from './suites/engines'
 import { images } from './suites/images'
 import { lifecycle } from './suites/lifecycle'
 import { networkBench } from './suites/network'
@@ -14,6 +15,7 @@ const suites: Record<string, (runs: number) => void | Promise<void>> = {
   images,
   lifecycle,
   network: networkBench,
+  engines,
 }
 
 async function main() {

@@ -5,6 +5,8 @@ export interface Command {
   label: string
   argv: string[]
   env?: NodeJS.ProcessEnv
+  /** 'ignore' for commands whose children keep stderr open after they exit (a runtime's `create`). */
+  stderr?: 'pipe' | 'ignore'
 }
 
 export interface Sample {
@@ -23,7 +25,7 @@ function once(cmd: Command): number {
   // argv may be a getter that prepares a fresh store (and removes the last one): not timed.
   const argv = cmd.argv
   const start = process.hrtime.bigint()
-  const r = spawnSync(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], env: cmd.env ?? process.env })
+  const r = spawnSync(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', cmd.stderr ?? 'pipe'], env: cmd.env ?? process.env })
   const ms = Number(process.hrtime.bigint() - start) / 1e6
   if (r.status !== 0) throw new Error(`${cmd.label} failed (${r.status ?? r.signal}): ${r.stderr?.toString().trim()}`)
   return ms
