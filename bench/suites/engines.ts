@@ -82,7 +82,10 @@ function ctrRuns(runs: number, rootfs: string) {
   try {
     const broken = cmds.map(works).find(Boolean)
     if (broken) console.log(`\n## engines: ctr run --rm\n  left out: ${broken}`)
-    else report('engines: ctr run --rm --rootfs DIR /bin/true (containerd, io.containerd.runc.v2 shim)', compare(cmds, runs), [[cmds[1]!.label, cmds[0]!.label, 1.0]])
+    else
+      report('engines: ctr run --rm --rootfs DIR /bin/true (containerd, io.containerd.runc.v2 shim)', compare(cmds, runs), [
+        [cmds[1]!.label, cmds[0]!.label, 1.0],
+      ])
   } finally {
     proc.kill('SIGTERM')
     for (let i = 0; i < 100 && proc.exitCode === null && proc.signalCode === null; i++) sleepMs(100)
