@@ -21,6 +21,7 @@ RUNTIME=${TSC_BOX_RUNTIME:-$here/target/runtime/tsc-box-runtime}
 RUNC_BIN=$(command -v runc) || { echo "runc not found: apt-get install runc" >&2; exit 1; }
 command -v bats >/dev/null || { echo "bats not found: apt-get install bats" >&2; exit 1; }
 command -v jq >/dev/null || { echo "jq not found (runc's helpers use it): apt-get install jq" >&2; exit 1; }
+command -v gawk >/dev/null || { echo "gawk not found (runc's helpers use it): apt-get install gawk" >&2; exit 1; }
 command -v go >/dev/null || { echo "go not found (to fetch and build runc's test helpers): apt-get install golang-go" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || { echo "runc's suite runs as root here" >&2; exit 1; }
 [ -x "$RUNTIME" ] || { echo "$RUNTIME not built: sh scripts/build-runtime.sh" >&2; exit 1; }
@@ -47,7 +48,8 @@ fi
 echo "== runc's test helpers (recvtty, sd-helper, seccompagent)"
 for h in recvtty sd-helper seccompagent; do
   [ -x "$src/contrib/cmd/$h/$h" ] && continue
-  if ! (cd "$src" && GOFLAGS=-mod=mod go build -o "contrib/cmd/$h/$h" "./contrib/cmd/$h") >"$cache/build-$h.log" 2>&1; then
+  # -tags seccomp, as runc's Makefile builds them: without it seccompagent is a stub that exits.
+  if ! (cd "$src" && GOFLAGS=-mod=mod go build -tags seccomp -o "contrib/cmd/$h/$h" "./contrib/cmd/$h") >"$cache/build-$h.log" 2>&1; then
     # seccompagent needs libseccomp-dev: without it the seccomp-notify tests fail for both runtimes.
     echo "   $h did not build (see $cache/build-$h.log)"
   fi
@@ -59,7 +61,8 @@ td=$src/tests/integration/testdata
 if [ ! -f "$td/busybox-$arch.tar.xz" ]; then
   rootfs=$(mktemp -d)
   sh "$here/scripts/busybox-rootfs.sh" "$rootfs" >/dev/null
-  # The tests expect the image's usual /etc files and a writable /tmp.
+  # mktemp's 0700 would keep the tests' non-root users out of /; /tmp is world-writable.
+  chmod 755 "$rootfs"
   chmod 1777 "$rootfs/tmp"
   tar -C "$rootfs" --numeric-owner -cJf "$td/busybox-$arch.tar.xz" .
   rm -rf "$rootfs"
