@@ -17,15 +17,33 @@ pub struct UpdateArgs {
     /// JSON file of OCI linux.resources to apply ("-" reads stdin); flags override its values
     #[arg(short = 'r', long, value_name = "FILE")]
     pub resources: Option<PathBuf>,
-    /// Memory limit in bytes (-1: unlimited)
-    #[arg(long, allow_negative_numbers = true)]
+    /// Memory limit in bytes, or with a unit as runc takes it (64m, 1g; -1: unlimited)
+    #[arg(long, allow_negative_numbers = true, value_parser = ram_in_bytes)]
     pub memory: Option<i64>,
-    /// Memory soft limit in bytes
-    #[arg(long, allow_negative_numbers = true)]
+    /// Memory soft limit in bytes (or with a unit)
+    #[arg(long, allow_negative_numbers = true, value_parser = ram_in_bytes)]
     pub memory_reservation: Option<i64>,
-    /// Memory plus swap limit in bytes (-1: unlimited swap)
-    #[arg(long, allow_negative_numbers = true)]
+    /// Memory plus swap limit in bytes (or with a unit; -1: unlimited swap)
+    #[arg(long, allow_negative_numbers = true, value_parser = ram_in_bytes)]
     pub memory_swap: Option<i64>,
+    /// Obsolete, as in runc: accepted and ignored
+    #[arg(long, allow_negative_numbers = true, value_parser = ram_in_bytes)]
+    pub kernel_memory: Option<i64>,
+    /// Obsolete, as in runc: accepted and ignored
+    #[arg(long, allow_negative_numbers = true, value_parser = ram_in_bytes)]
+    pub kernel_memory_tcp: Option<i64>,
+    /// Real-time period in µs (refused unless 0: real-time CPU bandwidth is not supported)
+    #[arg(long)]
+    pub cpu_rt_period: Option<u64>,
+    /// Real-time runtime in µs (refused unless 0)
+    #[arg(long, allow_negative_numbers = true)]
+    pub cpu_rt_runtime: Option<i64>,
+    /// Intel RDT L3 cache schema: refused, Intel RDT is not supported
+    #[arg(long)]
+    pub l3_cache_schema: Option<String>,
+    /// Intel RDT memory bandwidth schema: refused, Intel RDT is not supported
+    #[arg(long)]
+    pub mem_bw_schema: Option<String>,
     /// CPU shares (relative weight)
     #[arg(long, alias = "cpu-share")]
     pub cpu_shares: Option<u64>,
@@ -71,6 +89,8 @@ pub enum UpdateError {
     },
     #[error("nothing to update: give --resources or at least one limit flag")]
     Nothing,
+    #[error("{0}")]
+    Unsupported(&'static str),
     #[error("container {0:?} is stopped")]
     Stopped(String),
     #[error("container {0:?} has no cgroup")]
@@ -83,7 +103,9 @@ impl UpdateError {
     pub fn kind(&self) -> Kind {
         match self {
             UpdateError::State(e) => e.kind(),
-            UpdateError::Read { .. } | UpdateError::TooLarge { .. } | UpdateError::Parse { .. } | UpdateError::Nothing => Kind::Config,
+            UpdateError::Read { .. } | UpdateError::TooLarge { .. } | UpdateError::Parse { .. } | UpdateError::Nothing | UpdateError::Unsupported(_) => {
+                Kind::Config
+            }
             UpdateError::Stopped(_) | UpdateError::NoCgroup(_) => Kind::State,
             UpdateError::Cgroup(e) if e.is_invalid_input() => Kind::Config,
             UpdateError::Cgroup(_) => Kind::Cgroup,
@@ -106,6 +128,32 @@ fn read_resources(path: &Path) -> Result<LinuxResources, UpdateError> {
     serde_json::from_str(&text).map_err(|source| UpdateError::Parse { path: shown, source })
 }
 
+/// A size as runc's update takes it (go-units' RAMInBytes): a number with an optional
+/// binary unit, b, k, m, g, t or p (with or without a trailing "b"), case-insensitive; -1.
+fn ram_in_bytes(s: &str) -> Result<i64, String> {
+    if s == "-1" {
+        return Ok(-1);
+    }
+    let t = s.trim().to_ascii_lowercase();
+    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: f64 = num.parse().map_err(|_| format!("invalid size {s:?}"))?;
+    let shift = match unit.trim_end_matches("ib").trim_end_matches('b') {
+        "" => 0,
+        "k" => 10,
+        "m" => 20,
+        "g" => 30,
+        "t" => 40,
+        "p" => 50,
+        _ => return Err(format!("invalid size {s:?}: unknown unit {unit:?}")),
+    };
+    let v = n * (1u64 << shift) as f64;
+    if !v.is_finite() || v < 0.0 || v > i64::MAX as f64 {
+        return Err(format!("invalid size {s:?}"));
+    }
+    Ok(v as i64)
+}
+
 /// The file's resources with every given flag laid over them.
 pub fn merged(a: &UpdateArgs, base: LinuxResources) -> LinuxResources {
     let mut r = base;
@@ -122,7 +170,22 @@ pub fn merged(a: &UpdateArgs, base: LinuxResources) -> LinuxResources {
         }
         r.set_memory(Some(m));
     }
-    let cpu_flags = a.cpu_shares.is_some() || a.cpu_quota.is_some() || a.cpu_period.is_some() || a.cpuset_cpus.is_some() || a.cpuset_mems.is_some();
+    if a.kernel_memory.is_some() || a.kernel_memory_tcp.is_some() {
+        let mut m: LinuxMemory = r.memory().unwrap_or_default();
+        #[allow(deprecated)]
+        {
+            m.set_kernel(a.kernel_memory);
+            m.set_kernel_tcp(a.kernel_memory_tcp);
+        }
+        r.set_memory(Some(m));
+    }
+    let cpu_flags = a.cpu_shares.is_some()
+        || a.cpu_quota.is_some()
+        || a.cpu_period.is_some()
+        || a.cpuset_cpus.is_some()
+        || a.cpuset_mems.is_some()
+        || a.cpu_rt_period.is_some()
+        || a.cpu_rt_runtime.is_some();
     if cpu_flags {
         let mut c: LinuxCpu = r.cpu().clone().unwrap_or_default();
         if let Some(v) = a.cpu_shares {
@@ -139,6 +202,12 @@ pub fn merged(a: &UpdateArgs, base: LinuxResources) -> LinuxResources {
         }
         if let Some(v) = &a.cpuset_mems {
             c.set_mems(Some(v.clone()));
+        }
+        if let Some(v) = a.cpu_rt_period {
+            c.set_realtime_period(Some(v));
+        }
+        if let Some(v) = a.cpu_rt_runtime {
+            c.set_realtime_runtime(Some(v));
         }
         r.set_cpu(Some(c));
     }
@@ -217,6 +286,9 @@ pub fn as_runc_reads(r: &LinuxResources) -> (LinuxResources, Vec<String>) {
 }
 
 pub fn run(root: &Path, a: &UpdateArgs, log: &crate::log::Logger) -> Result<(), UpdateError> {
+    if a.l3_cache_schema.is_some() || a.mem_bw_schema.is_some() {
+        return Err(UpdateError::Unsupported("Intel RDT (--l3-cache-schema, --mem-bw-schema) is not supported"));
+    }
     if a.resources.is_none() && merged(a, LinuxResources::default()) == LinuxResources::default() {
         return Err(UpdateError::Nothing);
     }
@@ -226,7 +298,12 @@ pub fn run(root: &Path, a: &UpdateArgs, log: &crate::log::Logger) -> Result<(), 
     };
     let (r, skipped) = as_runc_reads(&merged(a, base));
     for s in skipped {
-        log.debug(&format!("update {}: {s}", a.id));
+        // runc warns about kernel memory; what engines routinely send (devices) is debug.
+        if s.starts_with("memory.kernel") {
+            log.warn(&format!("update {}: {s}", a.id));
+        } else {
+            log.debug(&format!("update {}: {s}", a.id));
+        }
     }
     // Held locked so a concurrent delete cannot remove the cgroup under us.
     let dir = StateDir::open(root, &a.id)?;
@@ -270,6 +347,18 @@ mod tests {
         assert_eq!(r.cpu().as_ref().unwrap().shares(), Some(512));
         assert_eq!(r.cpu().as_ref().unwrap().quota(), Some(-1));
         assert_eq!(cli.a.id, "c1");
+    }
+
+    #[test]
+    fn sizes_take_runcs_units() {
+        assert_eq!(ram_in_bytes("64m"), Ok(64 << 20));
+        assert_eq!(ram_in_bytes("1G"), Ok(1 << 30));
+        assert_eq!(ram_in_bytes("512KiB"), Ok(512 << 10));
+        assert_eq!(ram_in_bytes("1000"), Ok(1000));
+        assert_eq!(ram_in_bytes("-1"), Ok(-1));
+        assert!(ram_in_bytes("12x").is_err() && ram_in_bytes("m").is_err());
+        let cli = Cli::try_parse_from(["x", "--memory", "128m", "--kernel-memory", "1m", "c1"]).unwrap();
+        assert_eq!(cli.a.memory, Some(128 << 20));
     }
 
     #[test]
