@@ -25,7 +25,7 @@ import {storeStatic, containers} from '../container/store'
 import {removeContainer} from '../container/bundle'
 import {currentPathEnv, resolvePaths} from '../paths'
 import {BuildCache, stepKey} from './cache'
-import {cleanSource, copyInto, ensureDirInRoot, findSources, hashSources, hasWildcard, writeFileInto, type Source} from './copy'
+import {cleanSource, copyInto, copyPathWithLinks, ensureDirInRoot, findSources, hashSources, hasWildcard, writeFileInto, type Source} from './copy'
 import {DockerIgnore} from './dockerignore'
 import {type Instruction, argDeclarations, flag, keyValues, parseDockerfile} from './dockerfile/parse'
 import {DockerfileError} from './dockerfile/errors'
@@ -633,7 +633,8 @@ export class Builder {
     const from = flag(ins, 'from')
     const chown = flag(ins, 'chown')
     const chmod = flag(ins, 'chmod')
-    if (flag(ins, 'closure') !== undefined) throw new CliError('build_failed', `line ${ins.line}: COPY --closure is not supported yet`)
+    const closure = flag(ins, 'closure') !== undefined
+    if (closure && from === undefined) throw new DockerfileError(ins.line, "COPY --closure needs --from=STAGE: the binaries are looked up in that stage's root")
     if (ins.keyword === 'ADD' && from !== undefined) throw new DockerfileError(ins.line, 'ADD does not support --from')
     const words = ins.json ?? expandWords(ins.args, this.lookupFor(state), this.escape, ins.line).words
     if (ins.json) for (let i = 0; i < words.length; i++) words[i] = sub(words[i]!)
@@ -651,6 +652,7 @@ export class Builder {
     const fromValue = from === undefined ? undefined : sub(from)
     try {
       let sources: Source[] = []
+      let closureFiles: string[] = []
       let contentKey: string
       if (fromValue !== undefined) {
         const ref = stageRef(stages, fromValue, stage.index)
@@ -665,6 +667,13 @@ export class Builder {
         fromRoot = {root: rootfs.merged, release: () => releaseOverlayDir(planned.dir, true), key: image.id}
         for (const w of srcWords) sources.push(...this.sourcesInRoot(fromRoot.root, w))
         contentKey = `${image.id}:${hashSources(sources)}`
+        if (closure) {
+          // The binaries' libraries and loader, found in the stage's root as its loader would.
+          const bins = sources.map((s) => `/${s.rel}`)
+          const root = fromRoot.root
+          const files = await callAsync((n) => n.elfClosureInRoot(root, bins))
+          closureFiles = files.filter((f) => !bins.includes(f))
+        }
       } else {
         for (const w of srcWords) {
           cleanSource(w)
@@ -677,6 +686,7 @@ export class Builder {
       const key = stepKey([
         prev.key,
         ins.keyword,
+        closure ? 'closure' : '',
         JSON.stringify(words),
         JSON.stringify(heredocFiles),
         chown ?? '',
@@ -702,6 +712,7 @@ export class Builder {
         const opts = {uid, gid, mode}
         if (sources.length === 0 && heredocFiles.length === 0) throw new CliError('build_context', `${ins.keyword}: no source files were specified`)
         copyInto(merged, sources, dest, many, opts, fromValue === undefined ? this.ignore : undefined)
+        for (const f of closureFiles) copyPathWithLinks(fromRoot!.root, merged, f)
         for (const h of heredocFiles) writeFileInto(merged, dest, h.name, h.content, opts)
       })
       return await this.commitStep(state, key, createdBy, made, t0)

@@ -347,3 +347,66 @@ export function writeFileInto(root: string, dest: string, name: string, content:
     fs.closeSync(fd)
   }
 }
+
+/**
+ * Copies the file the path `p` names in `srcRoot` to the same path in `destRoot`, with every
+ * symlink met on the way in `srcRoot` recreated in `destRoot` (a loader at /lib64/ld.so that
+ * links to /lib/x86_64-linux-gnu/ld.so arrives as both), each resolved inside its root. What
+ * already exists in the destination is kept. For COPY --closure: a binary's libraries and
+ * loader at the paths its loader opens them.
+ */
+export function copyPathWithLinks(srcRoot: string, destRoot: string, p: string): void {
+  let done = '/'
+  const todo = p
+    .split('/')
+    .filter((c) => c !== '' && c !== '.')
+    .reverse()
+  let hops = 0
+  while (todo.length > 0) {
+    const c = todo.pop()!
+    if (c === '..') {
+      done = path.posix.dirname(done)
+      continue
+    }
+    const next = path.posix.join(done, c)
+    const host = path.join(srcRoot, next)
+    const st = fs.lstatSync(host, {throwIfNoEntry: false})
+    if (!st) throw contextError(`${p}: not found in the stage`)
+    const destParent = ensureDirInRoot(destRoot, done)
+    const dest = path.join(destParent, c)
+    const there = fs.lstatSync(dest, {throwIfNoEntry: false})
+    if (st.isSymbolicLink()) {
+      if (++hops > 40) throw contextError(`${p}: too many levels of symbolic links`)
+      const target = fs.readlinkSync(host)
+      if (!there) {
+        fs.symlinkSync(target, dest)
+        fs.lchownSync(dest, 0, 0)
+      }
+      if (target.startsWith('/')) done = '/'
+      for (const t of target
+        .split('/')
+        .filter((x) => x !== '' && x !== '.')
+        .reverse())
+        todo.push(t)
+      continue
+    }
+    if (st.isDirectory()) {
+      if (!there) {
+        fs.mkdirSync(dest, {mode: st.mode & 0o7777})
+        fs.lchownSync(dest, st.uid, st.gid)
+        fs.chmodSync(dest, st.mode & 0o7777)
+      }
+      done = next
+      continue
+    }
+    if (todo.length > 0) throw contextError(`${p}: ${next} is not a directory`)
+    if (!st.isFile()) throw contextError(`${p}: not a regular file`)
+    if (!there) {
+      copyFile({host, rel: next, stat: st}, dest, st.mode & 0o7777)
+      fs.lchownSync(dest, st.uid, st.gid)
+      fs.chmodSync(dest, st.mode & 0o7777)
+      fs.lutimesSync(dest, st.atime, st.mtime)
+    }
+    return
+  }
+}

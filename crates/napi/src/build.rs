@@ -76,3 +76,17 @@ pub fn image_assemble(root: String, layers: Vec<AssembleLayer>, config: String, 
         summary_of(&store, &r)
     })
 }
+
+/// The ELF closure of `binaries` (paths in the root `root`, a build stage's): each file its
+/// loader would open, looked up inside the root as its own loader would (its ld.so.conf, its
+/// symlinks resolved inside it). Paths are the root's, as the loader opens them.
+#[napi(ts_return_type = "Promise<string[]>")]
+pub fn elf_closure_in_root(root: String, binaries: Vec<String>) -> AsyncTask<Job<Vec<String>, Vec<String>>> {
+    job(move || {
+        use tsc_box_image::elf::{closure_in, SearchPaths, View};
+        let view = View::Root(root.into());
+        let bins: Vec<std::path::PathBuf> = binaries.into_iter().map(Into::into).collect();
+        let c = closure_in(&view, &bins, &SearchPaths::in_root(&view)).map_err(|e| fail(ErrorCode::FromHostElf, e))?;
+        Ok(c.files.into_iter().map(|p| p.to_string_lossy().into_owned()).collect())
+    })
+}

@@ -16,6 +16,21 @@ pub struct Tokens {
 
 impl Tokens {
     /// For `object`, loaded by `loader`, built for ELF `machine`.
+    /// As `of`, for an object in `view`. In a root, `$PLATFORM` is the kernel's for the
+    /// machine: the root's loader is never run to ask it (it is the build's, hostile code).
+    pub fn of_in(view: &super::View, object: &Path, loader: Option<&Path>, machine: u16) -> Tokens {
+        if !view.is_root() {
+            return Tokens::of(object, loader, machine);
+        }
+        let real = view.canonical(object).unwrap_or_else(|| object.to_path_buf());
+        let lib = loader.and_then(|l| view.canonical(l)).and_then(|real| {
+            let dir = real.parent()?.to_path_buf();
+            let rel = dir.strip_prefix("/usr").or_else(|_| dir.strip_prefix("/")).ok()?.to_str()?.to_string();
+            (!rel.is_empty()).then_some(rel)
+        });
+        Tokens { origin: real.parent().unwrap_or(Path::new("/")).to_string_lossy().into_owned(), lib, platform: platform_of(machine) }
+    }
+
     pub fn of(object: &Path, loader: Option<&Path>, machine: u16) -> Tokens {
         let real = std::fs::canonicalize(object).unwrap_or_else(|_| object.to_path_buf());
         Tokens {

@@ -16,8 +16,17 @@ impl SearchPaths {
     }
 
     pub fn from_conf(conf: &Path) -> Self {
+        Self::from_conf_in(&super::View::Host, conf)
+    }
+
+    /// The search paths of a root's own /etc/ld.so.conf, its includes read inside the root.
+    pub fn in_root(view: &super::View) -> Self {
+        Self::from_conf_in(view, Path::new("/etc/ld.so.conf"))
+    }
+
+    fn from_conf_in(view: &super::View, conf: &Path) -> Self {
         let mut dirs = Vec::new();
-        read_conf(conf, &mut dirs, 0);
+        read_conf(view, conf, &mut dirs, 0);
         for d in DEFAULTS {
             dirs.push(PathBuf::from(d));
         }
@@ -27,18 +36,23 @@ impl SearchPaths {
     }
 }
 
-fn read_conf(path: &Path, dirs: &mut Vec<PathBuf>, depth: u32) {
+fn read_conf(view: &super::View, path: &Path, dirs: &mut Vec<PathBuf>, depth: u32) {
     if depth > 8 {
         return;
     }
-    let Ok(text) = std::fs::read_to_string(path) else { return };
+    // A configuration file is small; a hostile root's could be anything.
+    let Ok(f) = std::fs::File::open(view.host(path)) else { return };
+    let mut text = String::new();
+    if std::io::Read::read_to_string(&mut std::io::Read::take(f, 1 << 20), &mut text).is_err() {
+        return;
+    }
     for line in text.lines() {
         let line = line.split('#').next().unwrap_or("").trim();
         if let Some(pattern) = line.strip_prefix("include") {
             for p in pattern.split_whitespace() {
                 let p = if p.starts_with('/') { PathBuf::from(p) } else { path.parent().unwrap_or(Path::new("/")).join(p) };
-                for f in glob_last(&p) {
-                    read_conf(&f, dirs, depth + 1);
+                for f in glob_last(view, &p) {
+                    read_conf(view, &f, dirs, depth + 1);
                 }
             }
         } else if line.starts_with('/') {
@@ -49,10 +63,10 @@ fn read_conf(path: &Path, dirs: &mut Vec<PathBuf>, depth: u32) {
 }
 
 /// Expands a `*` in the last component only, sorted, which is what ld.so.conf files use.
-fn glob_last(p: &Path) -> Vec<PathBuf> {
+fn glob_last(view: &super::View, p: &Path) -> Vec<PathBuf> {
     let (Some(dir), Some(name)) = (p.parent(), p.file_name().and_then(|n| n.to_str())) else { return vec![] };
     let Some((prefix, suffix)) = name.split_once('*') else { return vec![p.to_path_buf()] };
-    let Ok(rd) = std::fs::read_dir(dir) else { return vec![] };
+    let Ok(rd) = std::fs::read_dir(view.host(dir)) else { return vec![] };
     let mut out: Vec<PathBuf> = rd
         .flatten()
         .filter(|e| {
@@ -60,7 +74,7 @@ fn glob_last(p: &Path) -> Vec<PathBuf> {
             let n = n.to_string_lossy();
             n.len() >= prefix.len() + suffix.len() && n.starts_with(prefix) && n.ends_with(suffix)
         })
-        .map(|e| e.path())
+        .map(|e| dir.join(e.file_name()))
         .collect();
     out.sort();
     out

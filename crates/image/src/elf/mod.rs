@@ -3,9 +3,11 @@
 mod closure;
 mod dst;
 mod ldconf;
+mod view;
 
-pub use closure::{closure, Closure};
+pub use closure::{closure, closure_in, Closure};
 pub use ldconf::SearchPaths;
+pub use view::{Link, View};
 
 use std::path::{Path, PathBuf};
 
