@@ -62,10 +62,7 @@ let ctd: Containerd
 let work: string
 const runContainerdExisted = existsSync(SHIM_SOCKET_ROOT)
 const varLibCniExisted = existsSync('/var/lib/cni')
-let linksBefore: string[] = []
 let nftBefore: string[] = []
-let forwardBefore = ''
-const ipForward = () => readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim()
 
 const criToml = (dir: string) => {
   const handler = (name: string, bin: string) =>
@@ -124,9 +121,7 @@ int main(void) {
 
 test.before(async () => {
   if (process.getuid?.() !== 0 || missing.length || !CRICTL) return
-  linksBefore = hostLinks()
   nftBefore = nftChains()
-  forwardBefore = ipForward()
   ctd = await startContainerd({ ns: NS, criToml })
   work = mkdtempSync(join(ctd.dir, 'work-'))
   writeFileSync(join(ctd.dir, 'crictl.yaml'), `runtime-endpoint: unix://${ctd.socket}\nimage-endpoint: unix://${ctd.socket}\ntimeout: 60\n`)
@@ -169,6 +164,8 @@ test.after.always(async (t) => {
     crictl(['stopp', p])
     crictl(['rmp', '-f', p])
   }
+  // The pods' veths hang on the bridge: none may be left once the pods are gone.
+  const vethsLeft = hostLinks().includes(BRIDGE) ? run('ip', ['-o', 'link', 'show', 'master', BRIDGE]).stdout.trim() : ''
   const bridgeLeft = hostLinks().includes(BRIDGE)
   // The bridge plugin never removes its bridge (kubelet's hosts keep theirs): the test does.
   if (bridgeLeft) run('ip', ['link', 'del', BRIDGE])
@@ -179,15 +176,12 @@ test.after.always(async (t) => {
   const below = removeParentCgroups(PARENT).filter((p) => !/\/pod-[^/]+$/.test(p))
   t.deepEqual(below, [], 'no container cgroup is left below the pods')
   t.deepEqual(topCgroups(PARENT), [], 'the pods parent cgroups are removed')
-  if (!varLibCniExisted) run('rm', ['-rf', '/var/lib/cni']) // libcni's result cache, made by this test
-  t.deepEqual(
-    hostLinks().filter((l) => !linksBefore.includes(l) && (l === BRIDGE || l.startsWith('veth'))),
-    [],
-    'no bridge or veth of the pods is left',
-  )
+  // libcni's result cache, made by this test: removed when empty (podman's CNI may share it).
+  if (!varLibCniExisted) run('sh', ['-c', 'rmdir /var/lib/cni/results /var/lib/cni 2>/dev/null; true'])
+  t.is(vethsLeft, '', 'no veth of the pods is left on the bridge')
+  t.false(hostLinks().includes(BRIDGE), 'the bridge is removed')
+  // No masquerade, no gateway, no portmap: CNI has no firewall rule to make (nor IP forwarding to turn on).
   t.deepEqual(nftChains(), nftBefore, 'CNI changed no firewall rule')
-  t.is(ipForward(), forwardBefore, 'CNI left ip_forward as it was')
-  if (!runContainerdExisted) t.false(existsSync(SHIM_SOCKET_ROOT))
 })
 
 let podSeq = 0

@@ -124,14 +124,17 @@ export function hostLinks(): string[] {
     .sort()
 }
 
-/** The nftables ruleset's table and chain names (iptables-nft rules show up here too). */
+/**
+ * The nftables tables and chains that docker or CNI would make (iptables-nft rules show up in
+ * nftables too). Only theirs: other tests on this host add and remove their own meanwhile.
+ */
 export function nftChains(): string[] {
   const r = run('nft', ['list', 'ruleset'])
   if (r.code !== 0) return []
   return r.stdout
     .split('\n')
     .map((l) => l.trim())
-    .filter((l) => /^(table|chain) /.test(l))
+    .filter((l) => /^(table|chain) /.test(l) && /docker|cni/i.test(l))
 }
 
 /** Unmounts (lazily, deepest first) whatever is still mounted under dir; returns what it found. */
@@ -258,6 +261,7 @@ export async function stopContainerd(c: Containerd, runContainerdExisted: boolea
   const cgroups = removeParentCgroups(c.ns)
   rmSync(c.dir, { recursive: true, force: true })
   if (!runContainerdExisted) {
+    // Removed only when empty: another test file's containerd may be using it at the same time.
     // A shim removes its socket as it exits, which may be just after it left the process list.
     const sockets = join(SHIM_SOCKET_ROOT, 's')
     await until(() => !existsSync(sockets) || readdirSync(sockets).length === 0, 5_000)
