@@ -178,10 +178,10 @@ function verbs(rt: (typeof RUNTIMES)[number], bundle: string, work: string): Com
     {
       label: `${rt.name} delete --force`,
       get argv() {
-        // The shim kills the init, reaps it (it is its subreaper) and deletes. Here the init's
-        // parent is the host's pid 1, which may leave it a zombie for a while (runc counts a
-        // zombie as stopped, tsc-box-runtime as running): SIGKILL and a bounded wait, untimed,
-        // then `delete --force` for both.
+        // The shim kills the init, reaps what it must (it is the subreaper) and deletes. Here
+        // the exited exec'd process is the host pid 1's to reap, which may be late, and the init
+        // cannot finish exiting before: SIGKILL and a bounded wait, untimed, then
+        // `delete --force` for both runtimes.
         spawnSync(rt.bin, ['--root', state, 'kill', id, 'KILL'])
         for (let i = 0; i < 100; i++) {
           const s = spawnSync(rt.bin, ['--root', state, 'state', id], { encoding: 'utf8' })
