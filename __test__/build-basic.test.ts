@@ -98,6 +98,17 @@ serial('a Dockerfile builds an image that runs: RUN, COPY, WORKDIR, ENV and the 
   t.is(img.Config.User, '1000:1000')
   t.is(img.Config.StopSignal, 'SIGTERM')
   t.deepEqual(img.Config.Volumes, { '/data': {} })
+  // The history as docker writes it, newest first in `history`; metadata steps add no layer.
+  const hist = JSON.parse(tsc(root, ['history', '--json', 'localhost/built:1']).stdout)
+  t.is(hist[0].id, img.Id)
+  t.is(hist[0].createdBy, 'VOLUME [/data]')
+  t.true(hist[0].emptyLayer)
+  const run = hist.find((h: { createdBy: string }) => h.createdBy.startsWith('RUN '))
+  t.is(run.createdBy, 'RUN /bin/sh -c echo "$GREETING" > /app/greeting && rm /app/hello.txt # buildkit')
+  t.false(run.emptyLayer)
+  t.true(hist.some((h: { createdBy: string }) => h.createdBy === 'ENV GREETING=hi there EMPTY='))
+  t.true(hist.some((h: { createdBy: string }) => h.createdBy === 'EXPOSE map[53/udp:{} 8080/tcp:{}]'))
+  t.regex(ok(t, tsc(root, ['history', 'localhost/built:1'])).stdout, /^IMAGE +CREATED +CREATED BY +SIZE +COMMENT\n/)
 })
 
 serial("a failed RUN says docker's error, exits 1 and leaves no container, overlay or image", (t) => {

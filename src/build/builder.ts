@@ -529,7 +529,7 @@ export class Builder {
     let shown: string
     if (ins.json) {
       argv = ins.json
-      shown = `RUN ${JSON.stringify(ins.json)}`
+      shown = JSON.stringify(ins.json)
     } else {
       let script = ins.args
       if (ins.heredocs.length === 1 && script.trim() === `<<${ins.heredocs[0]!.name}` && !ins.heredocs[0]!.content.startsWith('#!')) {
