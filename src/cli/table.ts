@@ -115,11 +115,24 @@ export function valuedFlags(flags: FlagSet): Set<string> {
 
 /**
  * For commands whose flags may follow their positionals (`rm ID -f`, `pull REF -q`): the flag
- * tokens (each valued long flag with its value) and the positionals, everything after `--`
+ * tokens (each valued flag with its value) and the positionals, everything after `--`
  * being a positional.
  */
 export function splitFlags(argv: readonly string[], flags: FlagSet): {flagTokens: string[]; positionals: string[]} {
   const valued = valuedFlags(flags)
+  const valuedChars = new Set(
+    Object.values(flags)
+      .filter((f) => f.type === 'option' && f.char !== undefined)
+      .map((f) => f.char as string),
+  )
+  // `--name` of a valued flag, or a short group whose first valued flag is its last letter
+  // (`-f`, `-af`): the value is the next argument (in `-fX` it is attached).
+  const takesNext = (tok: string): boolean => {
+    if (tok.startsWith('--')) return valued.has(tok)
+    const group = [...tok.slice(1)]
+    const at = group.findIndex((ch) => valuedChars.has(ch))
+    return at !== -1 && at === group.length - 1
+  }
   const flagTokens: string[] = []
   const positionals: string[] = []
   for (let i = 0; i < argv.length; i++) {
@@ -129,7 +142,7 @@ export function splitFlags(argv: readonly string[], flags: FlagSet): {flagTokens
       break
     }
     if (!tok.startsWith('-') || tok === '-') positionals.push(tok)
-    else if (valued.has(tok) && i + 1 < argv.length) flagTokens.push(tok, argv[++i] as string)
+    else if (takesNext(tok) && i + 1 < argv.length) flagTokens.push(tok, argv[++i] as string)
     else flagTokens.push(tok)
   }
   return {flagTokens, positionals}

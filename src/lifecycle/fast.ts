@@ -1,5 +1,5 @@
 /**
- * The lifecycle commands (exec, rm, ps) bin/run.js dispatches without loading oclif (whose start costs more
+ * The lifecycle commands (exec, rm, ps, inspect) bin/run.js dispatches without loading oclif (whose start costs more
  * than a whole `exec` or `rm`): the same code the oclif commands run, with the lean flag
  * parser. Returns the exit status, or undefined to let oclif handle the command (--help).
  */
@@ -10,6 +10,20 @@ import {execCommand, execFlags} from './exec'
 
 const rmFlags = parserFlags('rm')
 const psFlags = parserFlags('ps')
+const inspectFlags = parserFlags('inspect')
+
+/** `inspect` without a built runtime: the same Rust code through the binding. */
+async function inspect(argv: readonly string[]): Promise<number | undefined> {
+  const {flagTokens, positionals: refs} = splitFlags(argv, inspectFlags)
+  const {flags} = await parseArgv(flagTokens, inspectFlags, 'inspect')
+  if (flags.help || refs.length === 0) return undefined
+  const {inspectCommand} = await import('./inspect')
+  const {currentPathEnv, resolvePaths} = await import('../paths')
+  const paths = resolvePaths(flags.root as string | undefined, currentPathEnv())
+  const out = inspectCommand(refs, flags.json ? undefined : (flags.format as string | undefined), paths)
+  process.stdout.write(`${out}\n`)
+  return 0
+}
 
 /** `ps` without a built runtime: the same Rust code through the binding. */
 async function ps(argv: readonly string[]): Promise<number | undefined> {
@@ -51,11 +65,13 @@ export async function fastCommand(verb: string, argv: readonly string[]): Promis
   if (verb === 'exec') return execCommand(argv)
   if (verb === 'rm') return rm(argv)
   if (verb === 'ps') return ps(argv)
+  if (verb === 'inspect') return inspect(argv)
   return undefined
 }
 
 export function jsonRequested(verb: string, argv: readonly string[]): boolean {
   if (verb === 'rm') return argv.includes('--json')
   if (verb === 'ps') return jsonInArgv(argv, psFlags)
+  if (verb === 'inspect') return argv.includes('--json')
   return jsonInArgv(argv, execFlags)
 }

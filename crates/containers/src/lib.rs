@@ -8,6 +8,7 @@
 
 pub mod creation;
 pub mod id;
+pub mod inspect;
 pub mod names;
 pub mod paths;
 pub mod ps;

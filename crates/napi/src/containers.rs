@@ -10,7 +10,7 @@ use napi::Error;
 use napi_derive::napi;
 use tsc_box_containers::paths::{self, PathEnv, Paths};
 use tsc_box_containers::resolve::ResolveError;
-use tsc_box_containers::{creation, id, names, ps, record, remove, resolve, status, subid, user, userns, view, Coded, ErrorCode};
+use tsc_box_containers::{creation, id, inspect, names, ps, record, remove, resolve, status, subid, user, userns, view, Coded, ErrorCode};
 
 use crate::container_remove::Spawned;
 
@@ -132,6 +132,20 @@ impl From<ContainerRecord> for record::ContainerRecord {
             creator: r.creator.map(|c| creation::Creator { pid: c.pid, start_time: c.start_time.max(0) as u64 }),
         }
     }
+}
+
+/// A reference that named no container, as the CLI reports it.
+#[napi(object)]
+pub struct Failure {
+    pub code: String,
+    pub message: String,
+}
+
+/// `inspect`'s answer: what to print, or the references that failed.
+#[napi(object, use_nullable = true)]
+pub struct Inspected {
+    pub output: Option<String>,
+    pub failures: Vec<Failure>,
 }
 
 /// `ps`'s flags.
@@ -336,6 +350,17 @@ impl ContainerStore {
             return Ok(Some(ps::render_json(&shown, now)));
         }
         ps::render(&shown, &o, now).map_err(|e| coded(&e))
+    }
+
+    /// What `tsc-box inspect REFS` prints (tsc_box_containers::inspect, the code the runtime's
+    /// front door runs too): the text without its final newline (null when a reference named
+    /// no container), and one failure per such reference. A bad template fails (invalid_format).
+    #[napi]
+    pub fn inspect(&self, refs: Vec<String>, format: Option<String>) -> napi::Result<Inspected, ErrorCode> {
+        let template = inspect::parse_format(format.as_deref()).map_err(|e| coded(&e))?;
+        let (docs, failures) = inspect::inspect(&self.paths, &refs);
+        let output = if failures.is_empty() { Some(inspect::render(&docs, template.as_ref()).map_err(|e| coded(&e))?) } else { None };
+        Ok(Inspected { output, failures: failures.iter().map(|e| Failure { code: e.code().as_str().to_string(), message: e.to_string() }).collect() })
     }
 
     /// A new container id: 64 random hex digits, as docker's.

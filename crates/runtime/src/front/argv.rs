@@ -204,10 +204,17 @@ fn parse_flags(argv: &[String], c: &'static Command) -> Result<Parsed, FrontErro
     Ok(p)
 }
 
-/// With `flags_after_args`: the flag tokens (each valued long flag with the next argument) and
+/// With `flags_after_args`: the flag tokens (each valued flag with the next argument) and
 /// the positionals, everything after `--` being one.
 fn split(argv: &[String], c: &Command) -> (Vec<String>, Vec<String>) {
-    let valued = |tok: &str| tok.strip_prefix("--").is_some_and(|n| c.flags.iter().any(|f| f.long == n && f.kind != Kind::Bool));
+    let valued_long = |n: &str| c.flags.iter().any(|f| f.long == n && f.kind != Kind::Bool);
+    let valued_short = |ch: char| c.flags.iter().any(|f| f.short == Some(ch) && f.kind != Kind::Bool);
+    // `--name` of a valued flag, or a short group whose first valued flag is its last letter
+    // (`-f`, `-af`): the value is the next argument (in `-fX` it is attached).
+    let valued = |tok: &str| match tok.strip_prefix("--") {
+        Some(n) => valued_long(n),
+        None => tok.strip_prefix('-').and_then(|g| g.chars().position(valued_short).map(|at| at + 1 == g.chars().count())).unwrap_or(false),
+    };
     let (mut flags, mut names) = (Vec::new(), Vec::new());
     let mut i = 0;
     while i < argv.len() {
@@ -323,6 +330,15 @@ mod tests {
         assert_eq!((p.value("root"), p.rest.clone()), (Some("/r".into()), v(&["a", "b", "-c"])));
         assert!(rm(&v(&["-fv", "x"])).unwrap().bool("volumes"));
         assert_eq!(rm(&v(&["x", "-t"])).unwrap_err().to_string(), "unknown flag: -t\nSee 'tsc-box rm --help'.");
+    }
+
+    #[test]
+    fn a_valued_short_flag_after_the_names_takes_the_next_argument() {
+        let p = parse("inspect", &v(&["a", "-f", "{{.Id}}", "b"])).unwrap();
+        assert_eq!((p.value("format"), p.rest.clone()), (Some("{{.Id}}".into()), v(&["a", "b"])));
+        let p = parse("inspect", &v(&["-f{{.Name}}", "a"])).unwrap();
+        assert_eq!((p.value("format"), p.rest.clone()), (Some("{{.Name}}".into()), v(&["a"])));
+        assert_eq!(parse("inspect", &v(&["a", "-f"])).unwrap_err().code().as_str(), "flag_needs_value");
     }
 
     #[test]

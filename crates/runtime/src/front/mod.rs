@@ -1,4 +1,4 @@
-//! `tsc-box-runtime --cli exec|rm|ps ARGS`: the native front door of `tsc-box exec`, `rm` and `ps`
+//! `tsc-box-runtime --cli exec|rm|ps|inspect ARGS`: the native front door of `tsc-box exec`, `rm`, `ps` and `inspect`
 //! (bin/run.js hands the command table's `native` commands here instead of starting Node; a new
 //! one is an entry in src/cli/commands.json, whose flags build.rs turns into argv's tables, plus
 //! its module and its arm in `main` below). docker's flags, the CLI's container store
@@ -9,6 +9,7 @@
 mod argv;
 mod error;
 mod exec;
+mod inspect;
 mod ps;
 mod rm;
 
@@ -48,6 +49,7 @@ pub fn main(args: Vec<OsString>) -> ! {
         },
         "rm" => rm::run(rest),
         "ps" => ps::run(rest),
+        "inspect" => inspect::run(rest),
         other => Err(FrontError::usage(ErrorCode::UnknownCommand, &format!("command {other} not found"))),
     };
     match outcome {
