@@ -50,17 +50,79 @@ export async function startRegistry(user?: { username: string; password: string 
   return { host: `127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') }
 }
 
-/** A fake registry whose answers the test writes. */
-export async function startFake(handler: http.RequestListener): Promise<Registry & { server: http.Server }> {
+/** A fake registry whose answers the test writes, on `address` (127.0.0.1 unless a test needs
+ * another loopback address, as the credential tests do). */
+export async function startFake(handler: http.RequestListener, address = '127.0.0.1'): Promise<Registry & { server: http.Server }> {
   const server = http.createServer(handler)
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  await new Promise<void>((res, rej) => server.once('error', rej).listen(0, address, () => res()))
   const port = (server.address() as net.AddressInfo).port
   return {
-    host: `127.0.0.1:${port}`,
+    host: `${address}:${port}`,
     server,
     stop: () => {
       server.closeAllConnections()
       server.close()
     },
   }
+}
+
+export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json'
+
+/** What a fake registry serves: one manifest for any tag, and blobs by digest. */
+export interface FakeImage {
+  manifest: Buffer
+  blobs: Map<string, Buffer>
+  mediaType?: string
+}
+
+/** Answers a blob request itself (a lie, a cut, an endless body) and returns true, or returns
+ * false to let the registry serve the stored blob. */
+export type BlobHook = (digest: string, req: http.IncomingMessage, res: http.ServerResponse) => boolean
+
+/** The handler of a plain registry serving `img`, with `blob` to misbehave on some digests. */
+export function registry(img: FakeImage, blob?: BlobHook): http.RequestListener {
+  return (req, res) => {
+    const url = req.url ?? ''
+    if (url === '/v2/') {
+      res.writeHead(200)
+      res.end('{}')
+      return
+    }
+    if (url.includes('/manifests/')) {
+      res.writeHead(200, { 'content-type': img.mediaType ?? OCI_MANIFEST })
+      res.end(img.manifest)
+      return
+    }
+    const digest = /\/blobs\/(sha256:[0-9a-f]{64})$/.exec(url)?.[1]
+    if (digest && blob?.(digest, req, res)) return
+    const b = digest ? img.blobs.get(digest) : undefined
+    if (b) {
+      res.writeHead(200, { 'content-length': String(b.length) })
+      res.end(b)
+      return
+    }
+    res.writeHead(404)
+    res.end()
+  }
+}
+
+/** Writes `byte` to `res` for as long as the client reads, up to `cap` bytes or `ms`; `sent`
+ * is told each chunk's size, so that a test can say how much went out before the client hung up. */
+export function pumpEndless(res: http.ServerResponse, opts: { cap: number; ms?: number; byte?: number; sent: (n: number) => void }): void {
+  const started = Date.now()
+  const chunk = Buffer.alloc(64 << 10, opts.byte ?? 0x41)
+  let total = 0
+  res.writeHead(200)
+  const pump = () => {
+    while (total < opts.cap && Date.now() - started < (opts.ms ?? 60_000) && !res.destroyed) {
+      total += chunk.length
+      opts.sent(chunk.length)
+      if (!res.write(chunk)) {
+        res.once('drain', pump)
+        return
+      }
+    }
+    res.end()
+  }
+  pump()
 }

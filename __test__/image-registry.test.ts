@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { collect, makeDataRoot, tsc, tscSpawn, type Result } from './helpers/cli'
-import { startFake, startRegistry, type Registry } from './image-registry-fixtures'
+import { registry, startFake, startRegistry, type Registry } from './image-registry-fixtures'
 
 const USER = { username: 'alice', password: 's3cret-pw' }
 let open: Registry
@@ -125,7 +125,13 @@ function imageParts() {
   const manifest = Buffer.from(JSON.stringify(inspect.Manifest))
   const config = readFileSync(join(source, 'images/blobs/sha256', inspect.Manifest.config.digest.slice(7)))
   // Re-serialised manifests keep their meaning; the digest is of these bytes.
-  return { layer, config, manifest, sha, layerDigest: inspect.Manifest.layers[0].digest as string, configDigest: inspect.Manifest.config.digest as string }
+  const layerDigest = inspect.Manifest.layers[0].digest as string
+  const configDigest = inspect.Manifest.config.digest as string
+  const blobs = new Map([
+    [layerDigest, layer],
+    [configDigest, config],
+  ])
+  return { layer, config, manifest, blobs, sha, layerDigest, configDigest }
 }
 
 test('a registry answering 500 is a clear error', async (t) => {
@@ -165,33 +171,16 @@ test('a registry that stalls times out', async (t) => {
 test('a blob that lies about its digest makes no image, and the next pull works', async (t) => {
   const p = imageParts()
   let lie = true
-  const fake = await startFake((req, res) => {
-    const url = req.url ?? ''
-    if (url === '/v2/') {
-      res.writeHead(200)
-      res.end('{}')
-      return
-    }
-    if (url.includes('/manifests/')) {
-      res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' })
-      res.end(p.manifest)
-      return
-    }
-    if (url.endsWith(p.configDigest)) {
-      res.writeHead(200)
-      res.end(p.config)
-      return
-    }
-    if (url.endsWith(p.layerDigest)) {
+  const fake = await startFake(
+    registry(p, (digest, _req, res) => {
+      if (digest !== p.layerDigest) return false
       const body = Buffer.from(p.layer)
       if (lie) body[body.length - 1] ^= 0xff
       res.writeHead(200)
       res.end(body)
-      return
-    }
-    res.writeHead(404)
-    res.end()
-  })
+      return true
+    }),
+  )
   try {
     const root = makeDataRoot()
     const r = await tscAsync(root, ['pull', `${fake.host}/x/env:1`, '--json'])
@@ -214,39 +203,22 @@ test('an interrupted download resumes where it stopped', async (t) => {
   const p = imageParts()
   let cut = true
   const ranges: string[] = []
-  const fake = await startFake((req, res) => {
-    const url = req.url ?? ''
-    if (url === '/v2/') {
-      res.writeHead(200)
-      res.end('{}')
-      return
-    }
-    if (url.includes('/manifests/')) {
-      res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' })
-      res.end(p.manifest)
-      return
-    }
-    if (url.endsWith(p.configDigest)) {
-      res.writeHead(200)
-      res.end(p.config)
-      return
-    }
-    if (url.endsWith(p.layerDigest)) {
+  const fake = await startFake(
+    registry(p, (digest, req, res) => {
+      if (digest !== p.layerDigest) return false
       if (req.headers.range) ranges.push(req.headers.range)
       if (cut) {
         cut = false
         res.writeHead(200, { 'content-length': String(p.layer.length) })
         res.write(p.layer.subarray(0, 300_000), () => res.destroy())
-        return
+        return true
       }
       const from = Number(/bytes=(\d+)-/.exec(req.headers.range ?? '')?.[1] ?? 0)
       res.writeHead(from > 0 ? 206 : 200)
       res.end(p.layer.subarray(from))
-      return
-    }
-    res.writeHead(404)
-    res.end()
-  })
+      return true
+    }),
+  )
   try {
     const root = makeDataRoot()
     const first = await tscAsync(root, ['pull', `${fake.host}/x/env:1`, '--json'])
@@ -279,6 +251,7 @@ test('401 without a way to authenticate is a clear error', async (t) => {
 test('a bearer challenge is answered with a token from the realm, with stored credentials', async (t) => {
   const p = imageParts()
   const seen: string[] = []
+  const serveImage = registry(p)
   const fake = await startFake((req, res) => {
     const url = new URL(req.url ?? '/', `http://${req.headers.host}`)
     if (url.pathname === '/token') {
@@ -292,28 +265,7 @@ test('a bearer challenge is answered with a token from the realm, with stored cr
       res.end()
       return
     }
-    if (url.pathname === '/v2/') {
-      res.writeHead(200)
-      res.end('{}')
-      return
-    }
-    if (url.pathname.includes('/manifests/')) {
-      res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' })
-      res.end(p.manifest)
-      return
-    }
-    if (url.pathname.endsWith(p.configDigest)) {
-      res.writeHead(200)
-      res.end(p.config)
-      return
-    }
-    if (url.pathname.endsWith(p.layerDigest)) {
-      res.writeHead(200)
-      res.end(p.layer)
-      return
-    }
-    res.writeHead(404)
-    res.end()
+    serveImage(req, res)
   })
   try {
     const root = makeDataRoot()
@@ -330,31 +282,14 @@ test('a bearer challenge is answered with a token from the realm, with stored cr
 
 test('a registry sending more than a blob announces is refused, and the store stays exact', async (t) => {
   const p = imageParts()
-  const fake = await startFake((req, res) => {
-    const url = req.url ?? ''
-    if (url === '/v2/') {
-      res.writeHead(200)
-      res.end('{}')
-      return
-    }
-    if (url.includes('/manifests/')) {
-      res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' })
-      res.end(p.manifest)
-      return
-    }
-    if (url.endsWith(p.configDigest)) {
-      res.writeHead(200)
-      res.end(p.config)
-      return
-    }
-    if (url.endsWith(p.layerDigest)) {
+  const fake = await startFake(
+    registry(p, (digest, _req, res) => {
+      if (digest !== p.layerDigest) return false
       res.writeHead(200)
       res.end(Buffer.concat([p.layer, Buffer.alloc(4096, 7)]))
-      return
-    }
-    res.writeHead(404)
-    res.end()
-  })
+      return true
+    }),
+  )
   try {
     const root = makeDataRoot()
     const r = await tscAsync(root, ['pull', `${fake.host}/x/env:1`, '--json'])

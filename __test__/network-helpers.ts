@@ -144,6 +144,11 @@ export async function httpGetRetry(url: string, ms = 60_000): Promise<string> {
   }
 }
 
+/** The arguments that run busybox httpd on port 80 in `rootfs`, serving the host's `www` (a docroot()). */
+export function httpdArgs(www: string, rootfs: string): string[] {
+  return ['-v', `${www}:/www:ro`, '--rootfs', rootfs, 'httpd', '-f', '-p', '80', '-h', '/www']
+}
+
 /** A docroot whose /cgi-bin/ip answers the client's address, and whose index says `text`. */
 export function docroot(text: string): string {
   const d = mkdtempSync(join(tmpdir(), 'tsc-box-www-'))

@@ -17,6 +17,7 @@ import {
   freePort,
   hostHasIpv6,
   hostVeth,
+  httpdArgs,
   httpGetRetry,
   leases,
   links,
@@ -113,26 +114,7 @@ v6test("a published port answers on [::1] and on the host's IPv6 addresses, also
   const world = new OutsideWorld(5)
   const { hostIp6 } = world.addIpv6()
   const name = `v6web-${process.pid}`
-  const s = serveContainer(root, [
-    '--name',
-    name,
-    '--network',
-    'bridge',
-    '-p',
-    `[::1]:${p1}:80`,
-    '-p',
-    `${p2}:80`,
-    '-v',
-    `${www}:/www:ro`,
-    '--rootfs',
-    rootfs,
-    'httpd',
-    '-f',
-    '-p',
-    '80',
-    '-h',
-    '/www',
-  ])
+  const s = serveContainer(root, ['--name', name, '--network', 'bridge', '-p', `[::1]:${p1}:80`, '-p', `${p2}:80`, ...httpdArgs(www, rootfs)])
   let id: string | undefined
   let ip6: string | undefined
   try {

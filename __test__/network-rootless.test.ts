@@ -11,7 +11,7 @@ import { chmodSync, existsSync, readFileSync, readdirSync, rmSync } from 'node:f
 import * as net from 'node:net'
 import { makeRootfs } from './helpers/rootfs'
 import { RootlessUser } from './helpers/rootless-user'
-import { docroot, freePort, httpGetRetry, OutsideWorld } from './network-helpers'
+import { docroot, freePort, httpdArgs, httpGetRetry, OutsideWorld } from './network-helpers'
 
 const tag = randomBytes(3).toString('hex')
 // Made by test.before (no test runs when it fails).
@@ -91,24 +91,7 @@ test.serial('without root the default network is slirp4netns: tap0 10.0.2.100, i
 test.serial('-p 127.0.0.1:PORT:80 reaches busybox httpd in a rootless container; slirp4netns is gone after rm -f', async (t) => {
   const port = await freePort()
   const name = `rlweb${tag}`
-  const r = asUser([
-    'run',
-    '-d',
-    '--name',
-    name,
-    '-p',
-    `127.0.0.1:${port}:80`,
-    '-v',
-    `${www}:/www:ro`,
-    '--rootfs',
-    rootfs,
-    'httpd',
-    '-f',
-    '-p',
-    '80',
-    '-h',
-    '/www',
-  ])
+  const r = asUser(['run', '-d', '--name', name, '-p', `127.0.0.1:${port}:80`, ...httpdArgs(www, rootfs)])
   t.is(r.code, 0, r.stderr)
   try {
     t.is(await httpGetRetry(`http://127.0.0.1:${port}/`, 20_000), 'hello-rootless')

@@ -5,7 +5,7 @@
 import test from 'ava'
 import { makeDataRoot, tsc } from './helpers/cli'
 import { makeRootfs } from './helpers/rootfs'
-import { docroot, freePort, httpGetRetry, leases, links, nftTables, hostVeth, nftTable, OutsideWorld, serveContainer } from './network-helpers'
+import { docroot, freePort, hostVeth, httpdArgs, httpGetRetry, leases, links, nftTable, nftTables, OutsideWorld, serveContainer } from './network-helpers'
 
 const rootfs = makeRootfs()
 const root = makeDataRoot()
@@ -14,22 +14,7 @@ test.serial('a published port answers on 127.0.0.1, on the host address and from
   const www = docroot('hello-published')
   const port = await freePort()
   const world = new OutsideWorld(1)
-  const s = serveContainer(root, [
-    '--network',
-    'bridge',
-    '-p',
-    `${port}:80`,
-    '-v',
-    `${www}:/www:ro`,
-    '--rootfs',
-    rootfs,
-    'httpd',
-    '-f',
-    '-p',
-    '80',
-    '-h',
-    '/www',
-  ])
+  const s = serveContainer(root, ['--network', 'bridge', '-p', `${port}:80`, ...httpdArgs(www, rootfs)])
   let id: string | undefined
   try {
     t.is(await httpGetRetry(`http://127.0.0.1:${port}/`), 'hello-published')

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { makeDataRoot, tsc } from './helpers/cli'
 import { makeRootfs } from './helpers/rootfs'
-import { docroot, freePort, httpGetRetry, serveContainer } from './network-helpers'
+import { docroot, freePort, httpdArgs, httpGetRetry, serveContainer } from './network-helpers'
 import { serialIf } from './helpers/conditional'
 
 const PROBE = String.raw`
@@ -261,22 +261,7 @@ rootTest(
 rootTest('a port published on 127.0.0.1 still answers from the host', async (t) => {
   const www = docroot('hello-loopback-published')
   const port = await freePort()
-  const s = serveContainer(root, [
-    '--network',
-    'bridge',
-    '-p',
-    `127.0.0.1:${port}:80`,
-    '-v',
-    `${www}:/www:ro`,
-    '--rootfs',
-    rootfs,
-    'httpd',
-    '-f',
-    '-p',
-    '80',
-    '-h',
-    '/www',
-  ])
+  const s = serveContainer(root, ['--network', 'bridge', '-p', `127.0.0.1:${port}:80`, ...httpdArgs(www, rootfs)])
   try {
     t.is(await httpGetRetry(`http://127.0.0.1:${port}/`), 'hello-loopback-published')
     // And again, on a new connection (conntrack of the first one is not what lets it through).

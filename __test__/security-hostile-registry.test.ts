@@ -8,7 +8,6 @@ import test, { type ExecutionContext } from 'ava'
 import { spawnSync } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
-import * as http from 'node:http'
 import * as https from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { gzipSync } from 'node:zlib'
@@ -19,10 +18,10 @@ import { blobDeadlineMs } from '../src/image/registry/http'
 import { collect, makeDataRoot, tscSpawn, type Result } from './helpers/cli'
 import { RootlessUser } from './helpers/rootless-user'
 import { serialIf } from './helpers/conditional'
+import { OCI_MANIFEST, pumpEndless, registry, startFake } from './image-registry-fixtures'
 
 const MiB = 1 << 20
 const GiB = 1 << 30
-const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json'
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json'
 
 const tscAsync = (root: string, args: string[], env: Record<string, string> = {}): Promise<Result> =>
@@ -157,55 +156,6 @@ test("a blob's deadline grows with its size, from the environment's allowance", 
 
 // --- the hostile registry ---------------------------------------------------------------
 
-interface Server {
-  host: string
-  server: http.Server
-  stop(): void
-}
-
-async function serve(address: string, handler: http.RequestListener): Promise<Server> {
-  const server = http.createServer(handler)
-  await new Promise<void>((res, rej) => server.once('error', rej).listen(0, address, () => res()))
-  return {
-    host: `${address}:${(server.address() as AddressInfo).port}`,
-    server,
-    stop: () => {
-      server.closeAllConnections()
-      server.close()
-    },
-  }
-}
-
-/** Serves `img` (manifest for any tag, blobs by digest); `blob` may answer a digest itself. */
-function registry(
-  img: { manifest: Buffer; blobs: Map<string, Buffer>; mediaType?: string },
-  blob?: (digest: string, req: http.IncomingMessage, res: http.ServerResponse) => boolean,
-): http.RequestListener {
-  return (req, res) => {
-    const url = req.url ?? ''
-    if (url === '/v2/') {
-      res.writeHead(200)
-      res.end('{}')
-      return
-    }
-    if (url.includes('/manifests/')) {
-      res.writeHead(200, { 'content-type': img.mediaType ?? OCI_MANIFEST })
-      res.end(img.manifest)
-      return
-    }
-    const digest = /\/blobs\/(sha256:[0-9a-f]{64})$/.exec(url)?.[1]
-    if (digest && blob?.(digest, req, res)) return
-    const b = digest ? img.blobs.get(digest) : undefined
-    if (b) {
-      res.writeHead(200, { 'content-length': String(b.length) })
-      res.end(b)
-      return
-    }
-    res.writeHead(404)
-    res.end()
-  }
-}
-
 const dirList = (d: string) => (existsSync(d) ? readdirSync(d) : [])
 
 /** What a refused pull leaves: no image, no unpacked layer, no temporary file, and none of
@@ -226,7 +176,7 @@ test.serial('a zstd bomb (a 5 GiB file in 160 KiB) is refused by default, and no
   t.true(blob.length < 200 << 10, `${blob.length} bytes`)
   // The diff_id is never reached: the file's header is refused before any of its data.
   const img = image([{ blob, diffId: sha(Buffer.from('never reached')) }])
-  const reg = await serve('127.0.0.1', registry(img))
+  const reg = await startFake(registry(img))
   try {
     const root = makeDataRoot()
     const started = Date.now()
@@ -249,7 +199,7 @@ test.serial('a zstd bomb of many files (3 GiB in 100 KiB) is refused by default 
   const blob = zstdFrame(parts)
   t.true(blob.length < 110 << 10, `${blob.length} bytes`)
   const img = image([{ blob, diffId: sha(Buffer.from('never reached')) }])
-  const reg = await serve('127.0.0.1', registry(img))
+  const reg = await startFake(registry(img))
   try {
     const root = makeDataRoot()
     const r = await tscAsync(root, ['pull', `${reg.host}/hostile/zeros:1`, '--json'])
@@ -275,7 +225,7 @@ test.serial('the layers of one image are capped in all by TSC_BOX_IMAGE_MAX_BYTE
     return { blob: zstdFrame(parts), diffId: plainDigest(parts) }
   })
   const img = image(layers)
-  const reg = await serve('127.0.0.1', registry(img))
+  const reg = await startFake(registry(img))
   try {
     const root = makeDataRoot()
     const r = await tscAsync(root, ['pull', `${reg.host}/hostile/split:1`, '--json'], { TSC_BOX_IMAGE_MAX_BYTES: '50M' })
@@ -323,7 +273,7 @@ test.serial('the layers of one image are capped in all by TSC_BOX_IMAGE_MAX_BYTE
 test.serial('a new limit that is not a number is named, and nothing is pulled', async (t) => {
   const parts = zeroFileTar('f', 1024)
   const img = image([{ blob: zstdFrame(parts), diffId: plainDigest(parts) }])
-  const reg = await serve('127.0.0.1', registry(img))
+  const reg = await startFake(registry(img))
   try {
     for (const v of ['TSC_BOX_IMAGE_MAX_BYTES', 'TSC_BOX_LAYER_MAX_RATIO']) {
       const root = makeDataRoot()
@@ -343,7 +293,7 @@ test.serial('rootless, where a helper process unpacks each layer, the image tota
     const parts = zeroFileTar(`rl${i}`, 24 * MiB)
     return { blob: zstdFrame(parts), diffId: plainDigest(parts) }
   })
-  const reg = await serve('127.0.0.1', registry(image(layers)))
+  const reg = await startFake(registry(image(layers)))
   const tag = randomBytes(3).toString('hex')
   let user: RootlessUser | undefined
   const dir = mkdtempSync(join(tmpdir(), 'tsc-box-rl-total-'))
@@ -390,32 +340,19 @@ test.serial('a 2^53-byte layer whose unpacking fails stops its download at once,
   let served = 0
   let stoppedAfterMs = -1
   const CAP = 512 * MiB
-  const reg = await serve(
-    '127.0.0.1',
+  const reg = await startFake(
     registry({ manifest, blobs: new Map([[sha(config), config]]) }, (digest, req, res) => {
       if (digest !== layerDigest) return false
       // Not a tar archive from its first byte on, and as long as the client reads: at most CAP
       // bytes or 60 s, then the server stops by itself.
       const started = Date.now()
-      const chunk = Buffer.alloc(64 << 10, 0x41)
-      res.writeHead(200)
-      const pump = () => {
-        while (served < CAP && Date.now() - started < 60_000 && !res.destroyed) {
-          served += chunk.length
-          if (!res.write(chunk)) {
-            res.once('drain', pump)
-            return
-          }
-        }
-        res.end()
-      }
       res.on('close', () => {
         stoppedAfterMs = Date.now() - started
       })
       req.socket.on('close', () => {
         stoppedAfterMs = Date.now() - started
       })
-      pump()
+      pumpEndless(res, { cap: CAP, sent: (n) => (served += n) })
       return true
     }),
   )
@@ -438,7 +375,7 @@ test.serial('an endless blob named with the diff_id of a layer already here is u
   // A genuine small image first: its layer's diff_id is then in the store.
   const parts = zeroFileTar('known', 4096)
   const known = { blob: zstdFrame(parts), diffId: plainDigest(parts) }
-  const good = await serve('127.0.0.1', registry(image([known])))
+  const good = await startFake(registry(image([known])))
   // Then an image naming the same diff_id for another, endless blob.
   const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [known.diffId] } }))
   const endless = sha(Buffer.from('another blob of the same diff_id'))
@@ -452,24 +389,10 @@ test.serial('an endless blob named with the diff_id of a layer already here is u
   )
   let served = 0
   const CAP = 512 * MiB
-  const bad = await serve(
-    '127.0.0.1',
+  const bad = await startFake(
     registry({ manifest, blobs: new Map([[sha(config), config]]) }, (digest, _req, res) => {
       if (digest !== endless) return false
-      const started = Date.now()
-      const chunk = Buffer.alloc(64 << 10, 0x41)
-      res.writeHead(200)
-      const pump = () => {
-        while (served < CAP && Date.now() - started < 60_000 && !res.destroyed) {
-          served += chunk.length
-          if (!res.write(chunk)) {
-            res.once('drain', pump)
-            return
-          }
-        }
-        res.end()
-      }
-      pump()
+      pumpEndless(res, { cap: CAP, sent: (n) => (served += n) })
       return true
     }),
   )
@@ -493,8 +416,8 @@ test.serial('a genuine blob of a diff_id already here (the same layer compressed
   const parts = zeroFileTar('same', 4096)
   const plain = Buffer.concat(parts.map((p) => (Buffer.isBuffer(p) ? p : Buffer.alloc(p.zeros))))
   const diffId = plainDigest(parts)
-  const zstd = await serve('127.0.0.1', registry(image([{ blob: zstdFrame(parts), diffId }])))
-  const gzip = await serve('127.0.0.1', registry(image([{ blob: gzipSync(plain), diffId }])))
+  const zstd = await startFake(registry(image([{ blob: zstdFrame(parts), diffId }])))
+  const gzip = await startFake(registry(image([{ blob: gzipSync(plain), diffId }])))
   try {
     const root = makeDataRoot()
     t.is((await tscAsync(root, ['pull', '-q', `${zstd.host}/x/same:1`])).code, 0)
@@ -521,8 +444,7 @@ test.serial('a config whose diff_ids do not name every layer is refused before a
     }),
   )
   let layerFetched = false
-  const reg = await serve(
-    '127.0.0.1',
+  const reg = await startFake(
     registry(
       {
         manifest,
@@ -556,8 +478,7 @@ test.serial('a registry dripping a blob just under the idle timeout fails by the
   const img = image([layer])
   let drips = 0
   let heldMs = -1
-  const reg = await serve(
-    '127.0.0.1',
+  const reg = await startFake(
     registry(img, (digest, _req, res) => {
       if (digest !== img.layerDigests[0]) return false
       const started = Date.now()
@@ -606,7 +527,7 @@ async function tokenRegistry(realm: () => string) {
   const parts = zeroFileTar('f', 1024)
   const img = image([{ blob: zstdFrame(parts), diffId: plainDigest(parts) }])
   const serveImage = registry(img)
-  return serve('127.0.0.1', (req, res) => {
+  return startFake((req, res) => {
     if (req.url?.startsWith('/token')) {
       res.writeHead(req.headers.authorization ? 200 : 401, { 'content-type': 'application/json' })
       res.end(JSON.stringify({ token: 'T0KEN' }))
@@ -625,7 +546,7 @@ async function tokenRegistry(realm: () => string) {
  * tokens without credentials. */
 async function tokenService(address: string, anonymous: boolean) {
   const seen: string[] = []
-  const s = await serve(address, (req, res) => {
+  const s = await startFake((req, res) => {
     const auth = req.headers.authorization ?? 'none'
     seen.push(auth)
     if (auth === 'none' && !anonymous) {
@@ -635,7 +556,7 @@ async function tokenService(address: string, anonymous: boolean) {
     }
     res.writeHead(200, { 'content-type': 'application/json' })
     res.end(JSON.stringify({ token: 'T0KEN' }))
-  })
+  }, address)
   return { ...s, seen }
 }
 
@@ -807,7 +728,7 @@ const misshapen: Array<[string, unknown, string, RegExp]> = [
 
 for (const [what, doc, mediaType, message] of misshapen) {
   test.serial(`${what} is an invalid_image error under --json, exit 125`, async (t) => {
-    const reg = await serve('127.0.0.1', registry({ manifest: Buffer.from(JSON.stringify(doc)), blobs: new Map([[sha(config), config]]), mediaType }))
+    const reg = await startFake(registry({ manifest: Buffer.from(JSON.stringify(doc)), blobs: new Map([[sha(config), config]]), mediaType }))
     try {
       const root = makeDataRoot()
       const r = await tscAsync(root, ['pull', `${reg.host}/x/y:1`, '--json'])

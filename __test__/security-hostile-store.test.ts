@@ -9,14 +9,13 @@
 //   images/partial is collected.
 import test, { type ExecutionContext } from 'ava'
 import { execFileSync, spawnSync } from 'node:child_process'
-import { createHash, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { gzipSync } from 'node:zlib'
 import { BIN, makeDataRoot, type Result } from './helpers/cli'
 import { makeRootfs } from './helpers/rootfs'
-import { makeArchive } from './image-fixtures'
+import { archiveOfTars, makeArchive } from './image-fixtures'
 import { serialIf } from './helpers/conditional'
 
 const isRoot = process.getuid?.() === 0
@@ -80,51 +79,8 @@ function member(name: string, data?: Buffer): Buffer[] {
 
 const endOfTar = () => Buffer.alloc(1024)
 
-const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`
-
 /** An OCI archive of plain layer tars (gzip-compressed), as `docker save`/`skopeo` write. */
-function ociArchive(layerTars: Buffer[], name: string): string {
-  const work = mkdtempSync(join(tmpdir(), 'tsc-box-store-'))
-  const layout = join(work, 'layout')
-  mkdirSync(join(layout, 'blobs/sha256'), { recursive: true })
-  const put = (b: Buffer) => {
-    writeFileSync(join(layout, 'blobs/sha256', sha(b).slice(7)), b)
-    return { digest: sha(b), size: b.length }
-  }
-  const layers = layerTars.map((t) => put(gzipSync(t, { level: 1 })))
-  const config = put(
-    Buffer.from(
-      JSON.stringify({
-        architecture: process.arch === 'x64' ? 'amd64' : 'arm64',
-        os: 'linux',
-        config: {},
-        rootfs: { type: 'layers', diff_ids: layerTars.map(sha) },
-      }),
-    ),
-  )
-  const manifest = put(
-    Buffer.from(
-      JSON.stringify({
-        schemaVersion: 2,
-        mediaType: 'application/vnd.oci.image.manifest.v1+json',
-        config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
-        layers: layers.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...l })),
-      }),
-    ),
-  )
-  writeFileSync(join(layout, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}')
-  writeFileSync(
-    join(layout, 'index.json'),
-    JSON.stringify({
-      schemaVersion: 2,
-      manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest, annotations: { 'io.containerd.image.name': name } }],
-    }),
-  )
-  const out = join(work, 'image.tar')
-  execFileSync('tar', ['-C', layout, '-cf', out, '.'])
-  rmSync(layout, { recursive: true })
-  return out
-}
+const ociArchive = (layerTars: Buffer[], name: string) => archiveOfTars(layerTars, { name })
 
 const MiB = 1 << 20
 const DEEP = 60_000
