@@ -1,17 +1,20 @@
 /** Contents of the /etc files every container gets, generated per container. */
 
+/** The lines every /etc/hosts starts with: loopback and the IPv6 multicast names, as docker writes them. */
+export const HOSTS_BASE = [
+  '127.0.0.1\tlocalhost',
+  '::1\tlocalhost ip6-localhost ip6-loopback',
+  'fe00::0\tip6-localnet',
+  'ff00::0\tip6-mcastprefix',
+  'ff02::1\tip6-allnodes',
+  'ff02::2\tip6-allrouters',
+  '',
+].join('\n')
+
+/** /etc/hosts of a container without a network of ours: the base lines and its own name on 127.0.1.1. */
 export function hostsFile(hostname: string, domainname?: string): string {
   const fqdn = domainname ? `${hostname}.${domainname} ${hostname}` : hostname
-  return [
-    '127.0.0.1\tlocalhost',
-    '::1\tlocalhost ip6-localhost ip6-loopback',
-    'fe00::0\tip6-localnet',
-    'ff00::0\tip6-mcastprefix',
-    'ff02::1\tip6-allnodes',
-    'ff02::2\tip6-allrouters',
-    `127.0.1.1\t${fqdn}`,
-    '',
-  ].join('\n')
+  return `${HOSTS_BASE}127.0.1.1\t${fqdn}\n`
 }
 
 /**

@@ -1,7 +1,7 @@
 /** /etc/hosts and /etc/resolv.conf contents for each network mode, with --add-host and --dns. */
 import {netModule} from '../lazy-modules'
 import {CliError} from '../errors'
-import {hostsFile, resolvConf} from '../container/etc-files'
+import {HOSTS_BASE, hostsFile, resolvConf} from '../container/etc-files'
 
 export interface HostEntry {
   name: string
@@ -29,17 +29,7 @@ function extraLines(extra: HostEntry[]): string {
  * by the runtime's net-attach hook, after these base lines.
  */
 export function hostsBase(extra: HostEntry[]): string {
-  return (
-    [
-      '127.0.0.1\tlocalhost',
-      '::1\tlocalhost ip6-localhost ip6-loopback',
-      'fe00::0\tip6-localnet',
-      'ff00::0\tip6-mcastprefix',
-      'ff02::1\tip6-allnodes',
-      'ff02::2\tip6-allrouters',
-      '',
-    ].join('\n') + extraLines(extra)
-  )
+  return HOSTS_BASE + extraLines(extra)
 }
 
 /** Without a network of ours (none, host, container:ID): the core's file plus --add-host. */
