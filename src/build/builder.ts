@@ -481,7 +481,7 @@ export class Builder {
       await work(rootfs.merged)
       // Unmounted before the upper is read: the layer is what the overlay wrote, complete.
       releaseOverlayDir(planned.dir, false)
-      return await callAsync((n) => n.layerFromUpper(this.store, path.join(planned.dir, 'upper'), this.opts.epoch ?? null))
+      return await callAsync((n) => n.layerFromUpper(this.store, path.join(planned.dir, 'upper'), this.opts.epoch ?? null, []))
     } finally {
       releaseOverlayDir(planned.dir, true)
     }
@@ -570,7 +570,8 @@ export class Builder {
       }
       const view = containers(resolvePaths(this.opts.root, currentPathEnv()), (s) => s.resolve(name))
       const upper = path.join(path.dirname(view.rootfs), 'upper')
-      const made = await callAsync((n) => n.layerFromUpper(this.store, upper, this.opts.epoch ?? null))
+      const stubs = mountStubs(image.layers.map((l) => l.path))
+      const made = await callAsync((n) => n.layerFromUpper(this.store, upper, this.opts.epoch ?? null, stubs))
       return await this.commitStep(state, key, createdBy, made, t0)
     } finally {
       this.removeStepContainer(name)
@@ -754,6 +755,17 @@ export class Builder {
     const image = await callAsync((n) => n.imageAssemble(this.store, state.layers, JSON.stringify(doc), tags))
     return {id: image.id, digest: image.digest, tags}
   }
+}
+
+/**
+ * The files the runtime bind-mounts over (/etc/hosts, /etc/hostname, /etc/resolv.conf) that
+ * none of `layers` has: the empty files it made as mount points in the container's upper are
+ * no change of the step's (buildkit removes its mount stubs too).
+ */
+export function mountStubs(layers: string[]): string[] {
+  return ['etc/hosts', 'etc/hostname', 'etc/resolv.conf'].filter(
+    (p) => !layers.some((l) => fs.lstatSync(path.join(l, p), {throwIfNoEntry: false}) !== undefined),
+  )
 }
 
 interface MadeLayerRef {

@@ -29,10 +29,13 @@ fn layer_err(e: LayerError) -> Error<ErrorCode> {
 /// Makes a gzip layer of the changes in `upper` (an overlay upper directory: whiteouts and
 /// opaque marks become OCI's) and puts its blob into the store. `epoch`: SOURCE_DATE_EPOCH.
 #[napi(ts_return_type = "Promise<MadeLayer>")]
-pub fn layer_from_upper(root: String, upper: String, epoch: Option<f64>) -> AsyncTask<Job<MadeLayer, MadeLayer>> {
+/// `skipEmpty`: paths in the upper left out when they are empty files (the runtime's mount
+/// points for /etc/hosts, /etc/hostname, /etc/resolv.conf where the image had none).
+pub fn layer_from_upper(root: String, upper: String, epoch: Option<f64>, skip_empty: Option<Vec<String>>) -> AsyncTask<Job<MadeLayer, MadeLayer>> {
     job(move || {
         let store = open(&root)?;
-        let opts = LayerOptions { epoch: epoch.filter(|e| *e >= 0.0).map(|e| e as u64) };
+        let skip_empty = skip_empty.unwrap_or_default().into_iter().map(std::path::PathBuf::from).collect();
+        let opts = LayerOptions { epoch: epoch.filter(|e| *e >= 0.0).map(|e| e as u64), skip_empty };
         let l = layer::from_upper(&store, std::path::Path::new(&upper), &opts).map_err(layer_err)?;
         Ok(MadeLayer {
             digest: l.digest.to_string(),

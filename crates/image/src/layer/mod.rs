@@ -57,6 +57,9 @@ pub enum LayerError {
 pub struct LayerOptions {
     /// SOURCE_DATE_EPOCH: no time in the layer is later than this.
     pub epoch: Option<u64>,
+    /// Paths (relative to the upper) left out when they are empty regular files: the mount
+    /// points the runtime made for /etc/hosts and the like, which are no change of the step's.
+    pub skip_empty: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone)]
@@ -190,6 +193,7 @@ struct Frame {
 
 struct Writer<W: Write> {
     tar: tar::Builder<W>,
+    skip_empty: Vec<PathBuf>,
     epoch: Option<u64>,
     budget: Budget,
     max_depth: u64,
@@ -290,6 +294,9 @@ impl<W: Write> Writer<W> {
             }
             SFlag::S_IFREG => {
                 let size = f.st.st_size as u64;
+                if size == 0 && self.skip_empty.contains(&path) {
+                    return Ok(None);
+                }
                 self.admit(&shown, size)?;
                 if f.st.st_nlink > 1 {
                     let key = (f.st.st_dev, f.st.st_ino);
@@ -367,7 +374,15 @@ fn write_tar<W: Write>(upper: &Path, opts: &LayerOptions, limits: Limits, w: W) 
     }
     let mut tar = tar::Builder::new(w);
     tar.mode(tar::HeaderMode::Complete);
-    let mut wr = Writer { tar, epoch: opts.epoch, budget: Budget::new(limits), max_depth: max_depth_from_env()?, links: HashMap::new(), entries: 0 };
+    let mut wr = Writer {
+        tar,
+        skip_empty: opts.skip_empty.clone(),
+        epoch: opts.epoch,
+        budget: Budget::new(limits),
+        max_depth: max_depth_from_env()?,
+        links: HashMap::new(),
+        entries: 0,
+    };
     let walk_err = |path: &[u8], errno| LayerError::Walk { path: String::from_utf8_lossy(path).into_owned(), errno };
     let mut pending = list(&top).map_err(|e| walk_err(b"/", e))?;
     pending.reverse();

@@ -165,7 +165,7 @@ fn times_are_clamped_to_the_epoch_and_the_same_tree_gives_the_same_digest() {
     let a = make("x");
     std::thread::sleep(std::time::Duration::from_millis(1100));
     let b = make("x");
-    let opts = LayerOptions { epoch: Some(1_000_000) };
+    let opts = LayerOptions { epoch: Some(1_000_000), ..Default::default() };
     let (_, tar) = tar_of(a.path(), &opts).unwrap();
     assert!(entries(&tar).iter().all(|e| e.2 == 1_000_000));
     let la = from_upper(&store, a.path(), &opts).unwrap();
@@ -219,4 +219,15 @@ fn a_layer_made_and_assembled_unpacks_to_the_same_tree() {
     assert_eq!(std::fs::symlink_metadata(dir.join("bin/hello")).unwrap().mode() & 0o7777, 0o755);
     assert_eq!(std::fs::read_link(dir.join("bin/hi")).unwrap(), Path::new("hello"));
     assert_eq!(store.index().unwrap().lookup("localhost/made:latest").unwrap().id, rec.id);
+}
+
+#[test]
+fn mount_stubs_are_left_out_when_empty() {
+    let t = tempfile::tempdir().unwrap();
+    std::fs::create_dir(t.path().join("etc")).unwrap();
+    std::fs::write(t.path().join("etc/hosts"), "").unwrap();
+    std::fs::write(t.path().join("etc/hostname"), "written by the step\n").unwrap();
+    let opts = LayerOptions { skip_empty: vec!["etc/hosts".into(), "etc/hostname".into()], ..Default::default() };
+    let (_, tar) = tar_of(t.path(), &opts).unwrap();
+    assert_eq!(names(&tar), ["etc", "etc/hostname"]);
 }
