@@ -108,11 +108,12 @@ pub struct CreateArgs {
     /// Pass N extra fds (3 .. 3+N-1) to the process, besides LISTEN_FDS.
     #[arg(long = "preserve-fds", default_value_t = 0)]
     pub preserve_fds: u32,
-    /// Accepted and ignored: the rootfs is always entered with pivot_root.
-    #[arg(long = "no-pivot", hide = true)]
+    /// Accepted for runc compatibility: the rootfs is always entered with pivot_root (a
+    /// rootfs on the initramfs, which cannot be pivoted from, is not supported).
+    #[arg(long = "no-pivot")]
     pub no_pivot: bool,
-    /// Accepted and ignored: no session keyring is created.
-    #[arg(long = "no-new-keyring", hide = true)]
+    /// Keep the caller's session keyring instead of a new one for the container.
+    #[arg(long = "no-new-keyring")]
     pub no_new_keyring: bool,
     pub id: String,
 }

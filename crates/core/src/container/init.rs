@@ -37,6 +37,7 @@ pub(super) struct InitCtx<'a> {
     pub ns: &'a NsPlan,
     pub filter: Option<&'a Filter>,
     pub die_with_parent: bool,
+    pub new_keyring: bool,
     pub preserve_fds: u32,
     pub listen_fds: u32,
     pub terminal: bool,
@@ -115,6 +116,9 @@ fn run(ctx: &InitCtx<'_>) -> Result<Infallible, ContainerError> {
     }
     // Its own session: the user's terminal reaches the app only through the runtime.
     setsid().map_err(ns_err("setsid"))?;
+    if ctx.new_keyring {
+        join_new_session_keyring()?;
+    }
     let spec = ctx.spec;
     let process = ctx.process;
     if let Some(v) = process.oom_score_adj() {
@@ -206,6 +210,18 @@ fn run(ctx: &InitCtx<'_>) -> Result<Infallible, ContainerError> {
             wait_for_socket_start(ctx);
             Ok(dropped.exec()?)
         }
+    }
+}
+
+/// A new anonymous session keyring (as runc's default): the runtime's own session keyring is
+/// not the container's. A kernel without keyrings (ENOSYS) has nothing to share.
+fn join_new_session_keyring() -> Result<(), ContainerError> {
+    // SAFETY: keyctl(KEYCTL_JOIN_SESSION_KEYRING, NULL) takes a null name (an anonymous
+    // keyring) and reads no memory of ours.
+    let rc = unsafe { libc::syscall(libc::SYS_keyctl, libc::KEYCTL_JOIN_SESSION_KEYRING, std::ptr::null::<libc::c_char>()) };
+    match Errno::result(rc) {
+        Ok(_) | Err(Errno::ENOSYS) => Ok(()),
+        Err(errno) => Err(ContainerError::Sys { what: "join a new session keyring", errno }),
     }
 }
 

@@ -63,6 +63,9 @@ pub struct Options<'a> {
     /// Extra fds beyond stdio kept open for the app (--preserve-fds); socket-activation fds
     /// (LISTEN_FDS in our environment) are added on top, as runc does.
     pub preserve_fds: u32,
+    /// A session keyring of the container's own (runc's default; `--no-new-keyring` keeps
+    /// the caller's): keys a process of the runtime's session holds stay out of reach.
+    pub new_keyring: bool,
     /// Becomes readable when the caller wants to give up (a foreground `run`'s signalfd: ^C
     /// during a setup that hangs must still end it, and undo everything).
     pub interrupt: Option<std::os::fd::BorrowedFd<'a>>,
@@ -255,6 +258,7 @@ fn build(opts: &Options<'_>, undo: &mut Undo) -> Result<Container, ContainerErro
         ns: &ns,
         filter: filter.as_ref(),
         die_with_parent: opts.die_with_parent,
+        new_keyring: opts.new_keyring,
         preserve_fds: opts.preserve_fds + listen_fds(),
         listen_fds: listen_fds(),
         terminal,

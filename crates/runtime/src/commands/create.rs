@@ -15,6 +15,7 @@ pub fn run(g: &Global<'_>, a: &CreateArgs) -> Result<i32, CmdError> {
         console_socket: a.console_socket.as_deref(),
         start: StartVia::Fifo,
         die_with_parent: false,
+        new_keyring: !a.no_new_keyring,
         preserve_fds: a.preserve_fds,
         interrupt: None,
     })?;

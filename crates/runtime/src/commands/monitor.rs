@@ -211,6 +211,7 @@ fn setup(g: &Global<'_>, a: &MonitorArgs) -> Result<Watch, CmdError> {
         start: StartVia::Socket,
         // The monitor's death (SIGKILL) ends the container: never a container nobody reaps.
         die_with_parent: true,
+        new_keyring: true,
         preserve_fds: 0,
         interrupt: None,
     }) {

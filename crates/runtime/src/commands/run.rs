@@ -40,6 +40,7 @@ pub fn run(g: &Global<'_>, a: &RunArgs) -> Result<i32, CmdError> {
         console_socket: c.console_socket.as_deref(),
         start: StartVia::Socket,
         die_with_parent: !a.detach,
+        new_keyring: !c.no_new_keyring,
         preserve_fds: c.preserve_fds,
         interrupt: stop.as_ref().map(|s| s.as_fd()),
     });
