@@ -178,6 +178,116 @@ mod tests {
     }
 
     #[test]
+    fn every_flag_of_runc_1_1_parses() {
+        // runc 1.1.5's command line (its main.go and one file per verb), verb by verb.
+        let g = ["tsc-box-runtime", "--root", "/r", "--log", "/l", "--log-format", "json", "--debug", "--rootless", "auto", "--criu", "criu"];
+        let lines: &[&[&str]] = &[
+            &["create", "-b", "/b", "--console-socket", "/s", "--pid-file", "/p", "--no-pivot", "--no-new-keyring", "--preserve-fds", "2", "id"],
+            &["run", "--bundle", "/b", "-d", "--keep", "--no-subreaper", "--no-pivot", "--no-new-keyring", "--preserve-fds", "1", "--pid-file", "/p", "id"],
+            &["start", "id"],
+            &["state", "id"],
+            &["kill", "-a", "id", "9"],
+            &["kill", "--all", "id"],
+            &["delete", "-f", "id"],
+            &["pause", "id"],
+            &["resume", "id"],
+            &["ps", "-f", "json", "id"],
+            &["ps", "--format", "table", "id", "-o", "pid"],
+            &["events", "--interval", "1s", "--stats", "id"],
+            &["list", "-f", "json", "-q"],
+            &["spec", "-b", "/b"],
+            &["features"],
+            &["checkpoint", "--image-path", "/i", "--leave-running", "id"],
+            &["restore", "-b", "/b", "--image-path", "/i", "-d", "id"],
+            &[
+                "exec",
+                "--console-socket",
+                "/s",
+                "--cwd",
+                "/",
+                "-e",
+                "A=1",
+                "--env",
+                "B=2",
+                "-t",
+                "-u",
+                "1:1",
+                "-g",
+                "5",
+                "--additional-gids",
+                "6",
+                "-p",
+                "/p.json",
+                "-d",
+                "--pid-file",
+                "/p",
+                "--process-label",
+                "",
+                "--apparmor",
+                "",
+                "--no-new-privs",
+                "-c",
+                "CAP_KILL",
+                "--cap",
+                "CAP_CHOWN",
+                "--preserve-fds",
+                "3",
+                "--cgroup",
+                "sub",
+                "--ignore-paused",
+                "id",
+                "true",
+            ],
+            &[
+                "update",
+                "-r",
+                "-",
+                "--blkio-weight",
+                "500",
+                "--cpu-period",
+                "100000",
+                "--cpu-quota",
+                "50000",
+                "--cpu-share",
+                "512",
+                "--cpu-rt-period",
+                "0",
+                "--cpu-rt-runtime",
+                "0",
+                "--cpuset-cpus",
+                "0",
+                "--cpuset-mems",
+                "0",
+                "--kernel-memory",
+                "1m",
+                "--kernel-memory-tcp",
+                "1m",
+                "--memory",
+                "64m",
+                "--memory-reservation",
+                "32m",
+                "--memory-swap",
+                "-1",
+                "--pids-limit",
+                "10",
+                "--l3-cache-schema",
+                "L3:0=f",
+                "--mem-bw-schema",
+                "MB:0=50",
+                "id",
+            ],
+        ];
+        for line in lines {
+            let argv: Vec<&str> = g.iter().chain(line.iter()).copied().collect();
+            if let Err(e) = Cli::try_parse_from(&argv) {
+                panic!("{line:?}: {e}");
+            }
+        }
+        // `spec --rootless` is the global flag, placed after the verb as runc users write it.
+        assert!(Cli::try_parse_from(["tsc-box-runtime", "spec", "--rootless"]).unwrap().rootless.is_some());
+    }
+
+    #[test]
     fn runc_verbs_and_other_words_are_left_alone() {
         assert_eq!(spelled(&["tsc-box-runtime", "delete", "net-detach"]), ["tsc-box-runtime", "delete", "net-detach"]);
         assert_eq!(spelled(&["tsc-box-runtime", "--root", "/r", "net-detach"]), ["tsc-box-runtime", "--root", "/r", "net-detach"]);
