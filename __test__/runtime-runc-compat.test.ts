@@ -316,6 +316,16 @@ test('memory.kernel and kernelTCP are ignored with a warning in the log, not ref
   }
 })
 
+test('linux.mountLabel is accepted and the log says it is ignored (no SELinux labels are applied)', (t) => {
+  const bundle = makeBundle((c) => {
+    setArgs('true')(c)
+    c.linux.mountLabel = 'system_u:object_r:container_file_t:s0:c1,c2'
+  })
+  const c = create(TSC_RUNTIME, bundle, t)
+  t.is(c.code, 0, logOf(c))
+  t.regex(logOf(c), /"level":"warning".*mountLabel is ignored/)
+})
+
 // runc 1.1 is no baseline here: it stops at the first failing poststart hook and kills the
 // container, where runtime.md says the remaining hooks and the lifecycle go on.
 test('after a failing poststart hook the remaining ones still run, and the failure is logged', (t) => {
