@@ -269,3 +269,31 @@ serial("commit: a container's changes become a layer (deletions as whiteouts), -
   const etc = readdirSync(join(root, 'images/layers', img.RootFS.Layers.at(-1).slice(7), 'etc'))
   for (const stub of ['hosts', 'hostname', 'resolv.conf']) t.false(etc.includes(stub), stub)
 })
+
+serial('RUN --mount: a cache persists between builds and stays out of the layers; a bind of the context is read-only and keys the cache', (t) => {
+  const dir = context({
+    'src/data.txt': 'd1\n',
+    Dockerfile: `FROM ${BASE}\nRUN --mount=type=cache,target=/var/cache/pkg echo run >> /var/cache/pkg/log && cat /var/cache/pkg/log > /seen\nRUN --mount=type=bind,source=src,target=/mnt cat /mnt/data.txt > /copied\n`,
+  })
+  ok(t, build(dir, ['-t', 'localhost/mounts:1']))
+  t.is(runIn('localhost/mounts:1', '/bin/cat', '/seen').stdout, 'run\n')
+  t.is(runIn('localhost/mounts:1', '/bin/cat', '/copied').stdout, 'd1\n')
+  // The cache mount's target is not in the image: neither its content nor its mount point.
+  t.not(runIn('localhost/mounts:1', '/bin/ls', '/var/cache/pkg').code, 0)
+  ok(t, build(dir, ['--no-cache', '-t', 'localhost/mounts:2']))
+  t.is(runIn('localhost/mounts:2', '/bin/cat', '/seen').stdout, 'run\nrun\n')
+  // Changing the bound file reruns the step that binds it, and only that one.
+  writeFileSync(join(dir, 'src/data.txt'), 'd2\n')
+  const r = ok(t, build(dir, ['-t', 'localhost/mounts:3']))
+  t.is((r.stderr.match(/CACHED/g) ?? []).length, 1, r.stderr)
+  t.is(runIn('localhost/mounts:3', '/bin/cat', '/copied').stdout, 'd2\n')
+  // A bind is read-only; a symlink is not followed to find its source.
+  const ro = context({ 'src/f': 'x', Dockerfile: `FROM ${BASE}\nRUN --mount=type=bind,source=src,target=/mnt echo no > /mnt/f\n` })
+  t.is(build(ro).code, 1)
+  t.is(readFileSync(join(ro, 'src/f'), 'utf8'), 'x')
+  const link = context({ Dockerfile: `FROM ${BASE}\nRUN --mount=type=bind,source=etc,target=/mnt cat /mnt/passwd\n` })
+  symlinkSync('/etc', join(link, 'etc'))
+  const l = build(link)
+  t.is(l.code, 1)
+  t.regex(l.stderr, /a symbolic link is not followed/)
+})

@@ -443,7 +443,7 @@ export class Builder {
         return this.commitStep(state, key, `WORKDIR ${abs}`, made, t0)
       }
       case 'RUN':
-        return this.run(state, prev, ins, t0)
+        return this.run(state, prev, ins, t0, ctx)
       case 'COPY':
       case 'ADD':
         return this.copy(state, prev, ins, t0, ctx.context, ctx.stages, ctx.stage, sub, used)
@@ -523,8 +523,17 @@ export class Builder {
     return state
   }
 
-  private async run(state: StageState, prev: StageState, ins: Instruction, t0: number): Promise<StageState> {
-    if (ins.flags.some((f) => f.name === 'mount')) throw new CliError('build_failed', `line ${ins.line}: RUN --mount is not supported yet`)
+  private async run(
+    state: StageState,
+    prev: StageState,
+    ins: Instruction,
+    t0: number,
+    ctx: {context: string; stages: Stage[]; stage: Stage},
+  ): Promise<StageState> {
+    for (const f of ins.flags) if (f.name !== 'mount') throw new CliError('build_failed', `line ${ins.line}: RUN --${f.name} is not supported yet`)
+    const mounts = ins.flags
+      .filter((f) => f.name === 'mount')
+      .map((f) => parseMount(f.value ?? '', ins.line, (s) => expandWord(s, this.lookupFor(state), this.escape, ins.line).word))
     let argv: string[]
     let shown: string
     if (ins.json) {
@@ -546,10 +555,21 @@ export class Builder {
     for (const [n] of args) if (this.opts.buildArgs.has(n)) this.usedBuildArgs.add(n)
     const argText = args.length > 0 ? `|${args.length} ${args.map(([k, v]) => `${k}=${v}`).join(' ')} ` : ''
     const createdBy = `RUN ${argText}${shown} # buildkit`
-    const key = stepKey([prev.key, 'RUN', JSON.stringify(argv), JSON.stringify(args), this.opts.network ?? ''])
+    // Bind mounts are read by the step: their content is part of its key; cache mounts are not.
+    const binds = await this.bindSources(mounts, ins, ctx)
+    const key = stepKey([
+      prev.key,
+      'RUN',
+      JSON.stringify(argv),
+      JSON.stringify(args),
+      this.opts.network ?? '',
+      JSON.stringify(mounts),
+      ...binds.map((b) => b.key),
+    ])
     const hit = this.cacheHit(state, key)
     if (hit) {
       hit.args = state.args
+      for (const b of binds) b.release()
       return hit
     }
     const image = await this.imageOf(state)
@@ -561,6 +581,8 @@ export class Builder {
     if (cfg.WorkingDir) runArgs.push('-w', cfg.WorkingDir)
     if (cfg.User) runArgs.push('-u', cfg.User)
     if (this.opts.network) runArgs.push('--network', this.opts.network)
+    for (const m of mounts) if (m.type === 'cache') runArgs.push('-v', `${this.cacheMountDir(m)}:${m.target}${m.readonly ? ':ro' : ''}`)
+    for (const b of binds) runArgs.push('-v', `${b.host}:${b.target}${b.readonly ? ':ro' : ''}`)
     runArgs.push(image.id, ...argv.slice(1))
     let code: number
     try {
@@ -570,12 +592,76 @@ export class Builder {
       }
       const view = containers(resolvePaths(this.opts.root, currentPathEnv()), (s) => s.resolve(name))
       const upper = path.join(path.dirname(view.rootfs), 'upper')
-      const stubs = mountStubs(image.layers.map((l) => l.path))
+      const layerDirs = image.layers.map((l) => l.path)
+      const stubs = [
+        ...mountStubs(layerDirs),
+        ...mounts.map((m) => m.target.slice(1)).filter((t) => !layerDirs.some((l) => fs.lstatSync(path.join(l, t), {throwIfNoEntry: false}) !== undefined)),
+      ]
       const made = await callAsync((n) => n.layerFromUpper(this.store, upper, this.opts.epoch ?? null, stubs))
       return await this.commitStep(state, key, createdBy, made, t0)
     } finally {
       this.removeStepContainer(name)
+      for (const b of binds) b.release()
     }
+  }
+
+  /** A cache mount's directory: kept between builds, never in a layer (`builder prune` empties it). */
+  private cacheMountDir(m: RunMount): string {
+    const dir = path.join(this.dataRoot, 'builder', 'mounts', stepKey(['cache', m.id ?? m.target]))
+    if (!fs.existsSync(dir)) {
+      fs.mkdirSync(dir, {recursive: true, mode: 0o755})
+      fs.chownSync(dir, m.uid ?? 0, m.gid ?? 0)
+      fs.chmodSync(dir, m.mode ?? 0o755)
+    }
+    return dir
+  }
+
+  /**
+   * The host directories of `type=bind` mounts: a path of the context (or of a stage's or an
+   * image's root, mounted for the step), with no symlink anywhere on the way (the runtime
+   * would follow it on the host).
+   */
+  private async bindSources(
+    mounts: RunMount[],
+    ins: Instruction,
+    ctx: {context: string; stages: Stage[]; stage: Stage},
+  ): Promise<{host: string; target: string; readonly: boolean; key: string; release: () => void}[]> {
+    const out: {host: string; target: string; readonly: boolean; key: string; release: () => void}[] = []
+    try {
+      for (const m of mounts) {
+        if (m.type !== 'bind') continue
+        let root = ctx.context
+        let release = () => {}
+        let rootKey = 'context'
+        if (m.from !== undefined) {
+          const ref = stageRef(ctx.stages, m.from, ctx.stage.index)
+          const image = ref ? await this.imageOf(this.stageResults.get(ref.index)!) : await this.findOrPull(m.from, ins)
+          const planned = planImageRootfs(this.dataRoot)
+          const rootfs = await this.mount(planned, image)
+          root = rootfs.merged
+          release = () => releaseOverlayDir(planned.dir, true)
+          rootKey = image.id
+        }
+        const rel = cleanSource(m.source ?? '.')
+        let host = root
+        for (const c of rel.split('/').filter(Boolean)) {
+          host = path.join(host, c)
+          const st = fs.lstatSync(host, {throwIfNoEntry: false})
+          if (!st || st.isSymbolicLink()) {
+            release()
+            throw new CliError('build_context', `line ${ins.line}: RUN --mount source ${m.source}: ${st ? 'a symbolic link is not followed' : 'not found'}`)
+          }
+        }
+        const st = fs.lstatSync(host)
+        const sources = [{host, rel, stat: st}]
+        const key = `${rootKey}:${hashSources(sources, m.from === undefined ? this.ignore : undefined)}`
+        out.push({host, target: m.target, readonly: m.readonly, key, release})
+      }
+    } catch (e) {
+      for (const b of out) b.release()
+      throw e
+    }
+    return out
   }
 
   private removeStepContainer(name: string): void {
@@ -774,6 +860,49 @@ interface MadeLayerRef {
   mediaType: string
   diffId: string
   entries: number
+}
+
+interface RunMount {
+  type: 'cache' | 'bind'
+  target: string
+  id?: string
+  source?: string
+  from?: string
+  readonly: boolean
+  mode?: number
+  uid?: number
+  gid?: number
+}
+
+/** `RUN --mount=type=cache|bind,target=...`, docker's keys; tmpfs and secret are not yet. */
+function parseMount(spec: string, line: number, sub: (s: string) => string): RunMount {
+  const kv = new Map<string, string>()
+  for (const part of spec.split(',')) {
+    if (part === '') continue
+    const i = part.indexOf('=')
+    kv.set(i < 0 ? part : part.slice(0, i), i < 0 ? 'true' : sub(part.slice(i + 1)))
+  }
+  const type = kv.get('type') ?? 'bind'
+  if (type !== 'cache' && type !== 'bind') throw new CliError('build_failed', `line ${line}: RUN --mount=type=${type} is not supported yet`)
+  const target = kv.get('target') ?? kv.get('dst') ?? kv.get('destination')
+  if (!target) throw new DockerfileError(line, 'mount target is required')
+  if (type === 'bind' && (kv.get('rw') ?? kv.get('readwrite')) === 'true')
+    throw new CliError('build_failed', `line ${line}: RUN --mount=type=bind,rw (writes discarded after the step) is not supported yet`)
+  const rw = kv.get('rw') ?? kv.get('readwrite')
+  const ro = kv.get('ro') ?? kv.get('readonly')
+  const num = (k: string, base = 10) => (kv.has(k) ? Number.parseInt(kv.get(k)!, base) : undefined)
+  return {
+    type,
+    target: path.posix.resolve('/', target),
+    id: kv.get('id'),
+    source: kv.get('source') ?? kv.get('src'),
+    from: kv.get('from'),
+    // A bind is read-only unless rw; a cache is writable unless ro.
+    readonly: type === 'bind' ? rw !== 'true' : ro === 'true',
+    mode: num('mode', 8),
+    uid: num('uid'),
+    gid: num('gid'),
+  }
 }
 
 /** The config as written: tsc-box's bookkeeping removed, docker's field order kept. */

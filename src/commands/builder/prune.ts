@@ -1,5 +1,6 @@
 /** `tsc-box builder prune`: drops the build cache and the intermediate images only it kept. */
 import * as fs from 'node:fs'
+import * as path from 'node:path'
 import {asOclifFlags, BaseCommand} from '../../base-command'
 import {tableFlags} from '../../cli/table'
 import {BuildCache} from '../../build/cache'
@@ -21,6 +22,8 @@ export default class BuilderPrune extends BaseCommand {
       if (e.image) images.add(e.image)
       fs.rmSync(e.file, {force: true})
     }
+    // RUN --mount=type=cache directories go too, as docker's prune empties cache mounts.
+    fs.rmSync(path.join(dataRoot, 'builder', 'mounts'), {recursive: true, force: true})
     const inUse = imagesInUse(dataRoot)
     const removed: string[] = []
     for (const digest of images) {

@@ -57,8 +57,9 @@ pub enum LayerError {
 pub struct LayerOptions {
     /// SOURCE_DATE_EPOCH: no time in the layer is later than this.
     pub epoch: Option<u64>,
-    /// Paths (relative to the upper) left out when they are empty regular files: the mount
-    /// points the runtime made for /etc/hosts and the like, which are no change of the step's.
+    /// Paths (relative to the upper) left out when they are empty regular files or empty
+    /// directories: the mount points the runtime made for /etc/hosts and the like, or for a
+    /// RUN step's cache and bind mounts, which are no change of the step's.
     pub skip_empty: Vec<PathBuf>,
 }
 
@@ -274,6 +275,9 @@ impl<W: Write> Writer<W> {
                 let now = fstat(&fd).map_err(walk)?;
                 if id_of(&now) != id_of(&f.st) {
                     return Err(LayerError::Changed(shown.clone()));
+                }
+                if self.skip_empty.contains(&path) && list(&fd).map_err(walk)?.is_empty() {
+                    return Ok(None);
                 }
                 let dir_path = [path.as_os_str().as_bytes(), b"/"].concat();
                 self.admit(&shown, 0)?;

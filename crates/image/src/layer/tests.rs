@@ -227,7 +227,9 @@ fn mount_stubs_are_left_out_when_empty() {
     std::fs::create_dir(t.path().join("etc")).unwrap();
     std::fs::write(t.path().join("etc/hosts"), "").unwrap();
     std::fs::write(t.path().join("etc/hostname"), "written by the step\n").unwrap();
-    let opts = LayerOptions { skip_empty: vec!["etc/hosts".into(), "etc/hostname".into()], ..Default::default() };
+    std::fs::create_dir_all(t.path().join("cache")).unwrap();
+    std::fs::create_dir_all(t.path().join("kept/x")).unwrap();
+    let opts = LayerOptions { skip_empty: vec!["etc/hosts".into(), "etc/hostname".into(), "cache".into(), "kept".into()], ..Default::default() };
     let (_, tar) = tar_of(t.path(), &opts).unwrap();
-    assert_eq!(names(&tar), ["etc", "etc/hostname"]);
+    assert_eq!(names(&tar), ["etc", "etc/hostname", "kept", "kept/x"]);
 }
