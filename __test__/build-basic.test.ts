@@ -6,7 +6,7 @@ import test from 'ava'
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { makeDataRoot, type Result, tsc } from './helpers/cli'
+import { collect, makeDataRoot, type Result, tsc, tscSpawn } from './helpers/cli'
 import { serialIf } from './helpers/conditional'
 
 const isRoot = process.getuid?.() === 0
@@ -296,4 +296,29 @@ serial('RUN --mount: a cache persists between builds and stays out of the layers
   const l = build(link)
   t.is(l.code, 1)
   t.regex(l.stderr, /a symbolic link is not followed/)
+})
+
+serial('Ctrl-C during a RUN stops the build with nothing left: no container, overlay or image', async (t) => {
+  const before = leftovers()
+  const dir = context({ Dockerfile: `FROM ${BASE}\nRUN echo started && exec /bin/cat\n` })
+  const child = tscSpawn(root, ['build', '--no-cache', '-t', 'localhost/interrupted:1', dir], { stdio: ['pipe', 'pipe', 'pipe'] })
+  const done = collect(child)
+  // The progress is on stderr.
+  let seen = ''
+  await new Promise<void>((res, rej) => {
+    const timer = setTimeout(() => rej(new Error(`no output: ${seen}`)), 30_000)
+    child.stderr!.on('data', (d: Buffer) => {
+      seen += d.toString()
+      if (seen.includes('started')) {
+        clearTimeout(timer)
+        res()
+      }
+    })
+  })
+  child.kill('SIGINT')
+  const r = await done
+  t.is(r.code, 1, r.stderr)
+  t.regex(r.stderr, /interrupted/)
+  t.deepEqual(leftovers(), before)
+  t.is(tsc(root, ['image', 'inspect', 'localhost/interrupted:1']).code, 125)
 })

@@ -139,6 +139,35 @@ export class Builder {
   private escape = '\\'
   private createdTime: string
   private readonly usedBuildArgs = new Set<string>()
+  private aborted = false
+  private child?: ReturnType<typeof spawn>
+  /** The name of the container of the RUN step in progress. */
+  private stepContainer?: string
+
+  /**
+   * Ctrl-C: the step's container is stopped (its `tsc-box run` gets the signal and passes it
+   * on), the step's cleanup runs, and the build stops before its next step.
+   */
+  abort(signal: NodeJS.Signals = 'SIGINT'): void {
+    if (this.aborted) return
+    this.aborted = true
+    const child = this.child
+    if (!child) return
+    child.kill(signal)
+    // A step's process that ignores the signal (a container's pid 1 without a handler does)
+    // is killed a moment later, through the same CLI.
+    const name = this.stepContainer
+    setTimeout(() => {
+      if (this.child === child && name !== undefined) {
+        const bin = [path.resolve(__dirname, '../../bin/run.js'), path.resolve(__dirname, '../../../bin/run.js')].find((p) => fs.existsSync(p))!
+        spawn(process.execPath, [bin, 'kill', ...(this.opts.root ? ['--root', this.opts.root] : []), '-s', 'KILL', name], {stdio: 'ignore'})
+      }
+    }, 1000).unref()
+  }
+
+  private checkAborted(): void {
+    if (this.aborted) throw new CliError('build_failed', 'the build was interrupted')
+  }
 
   constructor(
     private readonly opts: BuildOptions,
@@ -312,6 +341,7 @@ export class Builder {
     ins: Instruction,
     ctx: {name: string; n: number; total: number; globals: Map<string, string | undefined>; context: string; stages: Stage[]; stage: Stage},
   ): Promise<StageState> {
+    this.checkAborted()
     this.startStep(ctx.name, ctx.n, ctx.total, ins.original)
     const t0 = Date.now()
     const state: StageState = {...prev, doc: structuredClone(prev.doc), args: new Map(prev.args), layers: [...prev.layers]}
@@ -585,8 +615,10 @@ export class Builder {
     for (const b of binds) runArgs.push('-v', `${b.host}:${b.target}${b.readonly ? ':ro' : ''}`)
     runArgs.push(image.id, ...argv.slice(1))
     let code: number
+    this.stepContainer = name
     try {
       code = await this.runChild(runArgs, this.step)
+      this.checkAborted()
       if (code !== 0) {
         throw new CliError('build_failed', `The command '${argv.join(' ')}' returned a non-zero code: ${code}`)
       }
@@ -681,7 +713,9 @@ export class Builder {
     const bin = [path.resolve(__dirname, '../../bin/run.js'), path.resolve(__dirname, '../../../bin/run.js')].find((p) => fs.existsSync(p))!
     const full = [bin, args[0]!, ...(this.opts.root ? ['--root', this.opts.root] : []), ...args.slice(1)]
     return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, full, {stdio: ['ignore', 'pipe', 'pipe']})
+      // Its own process group: a terminal's Ctrl-C reaches the build, which passes it on once.
+      const child = spawn(process.execPath, full, {stdio: ['ignore', 'pipe', 'pipe'], detached: true})
+      this.child = child
       const relay = (stream: 'stdout' | 'stderr') => {
         let buf = ''
         const src = child[stream]!
@@ -702,7 +736,10 @@ export class Builder {
       relay('stdout')
       relay('stderr')
       child.on('error', reject)
-      child.on('close', (code, signal) => resolve(code ?? (signal ? 128 + 15 : 1)))
+      child.on('close', (code, signal) => {
+        this.child = undefined
+        resolve(code ?? (signal ? 128 + 15 : 1))
+      })
     })
   }
 

@@ -93,12 +93,20 @@ export default class Build extends BaseCommand {
       onEvent,
     )
     let result: BuildResult
+    // Ctrl-C and SIGTERM end the build the way a failure does: the step's container, overlay
+    // and unfinished image removed (docker build exits 1 too).
+    const onSignal = (sig: NodeJS.Signals) => builder.abort(sig)
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
     try {
       result = await builder.build()
     } catch (e) {
       // -q shows the step's output only when it failed, as docker does.
       if (quiet) process.stderr.write(held.join(''))
       throw e
+    } finally {
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
     }
     const iid = flags.iidfile as string | undefined
     if (iid !== undefined) fs.writeFileSync(iid, result.id)
