@@ -34,9 +34,14 @@ impl Logger {
         });
     }
 
-    /// Something failed that does not fail the command (e.g. a poststart hook).
+    /// Something failed that does not fail the command (e.g. a poststart hook), or a value
+    /// is ignored. With --log it goes there only, as runc's: engines give `create` the
+    /// container's own stdio (containerd's shim does), so stderr would put it in the
+    /// container's output.
     pub fn warn(&self, msg: &str) {
-        eprintln!("tsc-box-runtime: warning: {msg}");
+        if self.file.is_none() {
+            eprintln!("tsc-box-runtime: warning: {msg}");
+        }
         self.write(|json| {
             if json {
                 serde_json::json!({"level": "warning", "msg": msg, "time": now_rfc3339()}).to_string()
