@@ -162,7 +162,7 @@ function nativeParse(id: string, argv: string[]): string {
 }
 
 /** Native commands that take no positional arguments. */
-const TAKES_NO_ARGS = new Set(['ps'])
+const TAKES_NO_ARGS = new Set(['ps', 'images'])
 
 const native = Object.entries(commands).filter(([, s]) => s.entry === 'native')
 

@@ -1,11 +1,12 @@
-/** `tsc-box images`: the images in the store, with their sizes. */
+/**
+ * `tsc-box images`: the images in the store, with their sizes. bin/run.js normally hands it to
+ * the runtime's native front door; both print what crates/image/src/list.rs renders.
+ */
 import {asOclifFlags, BaseCommand} from '../base-command'
 import {tableFlags} from '../cli/table'
-import {humanSize, shortDigest, table, timeAgo} from '../image/format'
-import {call} from '../image/native'
-import {familiarName} from '../image/reference'
-import {imagesRoot} from '../image/store'
+import {type ImagesFlags, imagesCommand} from '../image/list'
 
+/** One `images --json` entry (rendered by crates/image/src/list.rs). */
 export interface ImageListEntry {
   id: string
   digest: string
@@ -22,44 +23,11 @@ export default class Images extends BaseCommand {
   static override aliases = ['image:ls', 'image:list']
   static override flags = asOclifFlags(tableFlags('images'))
 
-  async run(): Promise<ImageListEntry[]> {
+  async run(): Promise<ImageListEntry[] | undefined> {
     const {flags} = await this.parse(Images)
-    const dataRoot = this.paths(flags.root as string | undefined).dataRoot
-    const images = call((n) => n.imageList(imagesRoot(dataRoot)))
-    const entries: ImageListEntry[] = []
-    for (const img of images) {
-      const names = img.refs.length > 0 ? img.refs : [undefined]
-      for (const ref of names) {
-        const {repository, tag} = ref ? familiarName(ref) : {repository: '<none>', tag: '<none>'}
-        entries.push({
-          id: img.id,
-          digest: img.digest,
-          repository,
-          tag,
-          references: img.refs,
-          created: img.created ?? null,
-          size: img.size,
-          unpackedSize: img.unpackedSize,
-        })
-      }
-    }
-    if (this.jsonEnabled()) return entries
-    const id = (d: string) => (flags['no-trunc'] ? d : shortDigest(d))
-    if (flags.quiet) {
-      this.log([...new Set(entries.map((e) => id(e.id)))].join('\n'))
-      return entries
-    }
-    const header = ['REPOSITORY', 'TAG', ...(flags.digests ? ['DIGEST'] : []), 'IMAGE ID', 'CREATED', 'SIZE', 'UNPACKED']
-    const rows = entries.map((e) => [
-      e.repository,
-      e.tag,
-      ...(flags.digests ? [e.digest] : []),
-      id(e.id),
-      timeAgo(e.created),
-      humanSize(e.size),
-      humanSize(e.unpackedSize),
-    ])
-    this.log(table(header, rows))
-    return entries
+    const out = imagesCommand(flags as ImagesFlags, this.paths(flags.root as string | undefined), this.jsonEnabled())
+    if (this.jsonEnabled()) return JSON.parse(out) as ImageListEntry[]
+    this.log(out)
+    return undefined
   }
 }

@@ -1,5 +1,5 @@
 /**
- * The lifecycle commands (exec, rm, ps, inspect) bin/run.js dispatches without loading oclif (whose start costs more
+ * The commands (exec, rm, ps, inspect, images) bin/run.js dispatches without loading oclif (whose start costs more
  * than a whole `exec` or `rm`): the same code the oclif commands run, with the lean flag
  * parser. Returns the exit status, or undefined to let oclif handle the command (--help).
  */
@@ -11,6 +11,18 @@ import {execCommand, execFlags} from './exec'
 const rmFlags = parserFlags('rm')
 const psFlags = parserFlags('ps')
 const inspectFlags = parserFlags('inspect')
+const imagesFlags = parserFlags('images')
+
+/** `images` without a built runtime: the same Rust code through the binding. */
+async function images(argv: readonly string[]): Promise<number | undefined> {
+  const {flags, rest} = await parseArgv(argv, imagesFlags, 'images')
+  if (flags.help || rest.length > 0) return undefined
+  const {imagesCommand} = await import('../image/list')
+  const {currentPathEnv, resolvePaths} = await import('../paths')
+  const paths = resolvePaths(flags.root as string | undefined, currentPathEnv())
+  process.stdout.write(`${imagesCommand(flags as Parameters<typeof imagesCommand>[0], paths, flags.json === true)}\n`)
+  return 0
+}
 
 /** `inspect` without a built runtime: the same Rust code through the binding. */
 async function inspect(argv: readonly string[]): Promise<number | undefined> {
@@ -66,6 +78,7 @@ export async function fastCommand(verb: string, argv: readonly string[]): Promis
   if (verb === 'rm') return rm(argv)
   if (verb === 'ps') return ps(argv)
   if (verb === 'inspect') return inspect(argv)
+  if (verb === 'images') return images(argv)
   return undefined
 }
 
@@ -73,5 +86,6 @@ export function jsonRequested(verb: string, argv: readonly string[]): boolean {
   if (verb === 'rm') return argv.includes('--json')
   if (verb === 'ps') return jsonInArgv(argv, psFlags)
   if (verb === 'inspect') return argv.includes('--json')
+  if (verb === 'images') return jsonInArgv(argv, imagesFlags)
   return jsonInArgv(argv, execFlags)
 }

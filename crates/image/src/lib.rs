@@ -6,6 +6,7 @@ pub mod elf;
 pub mod escape;
 pub mod fromhost;
 pub mod layer;
+pub mod list;
 pub mod manifest;
 pub mod overlay;
 pub mod store;

@@ -15,19 +15,7 @@ use tsc_box_image::store::{ImageRecord, Index, PruneReport};
 use tsc_box_image::{Digest, Store, StoreError};
 
 fn store_code(e: &StoreError) -> ErrorCode {
-    match e {
-        StoreError::NoSuchImage(_) => ErrorCode::ImageNotFound,
-        StoreError::Ambiguous(_) => ErrorCode::ImageAmbiguous,
-        StoreError::BadReference(_, _) => ErrorCode::InvalidReference,
-        StoreError::BlobMismatch { .. } | StoreError::BlobTooLarge(_, _) => ErrorCode::BlobMismatch,
-        StoreError::MissingBlob(_) => ErrorCode::BlobMissing,
-        StoreError::Manifest(_) | StoreError::Digest(_) => ErrorCode::InvalidImage,
-        StoreError::Unpack(_, _) => ErrorCode::LayerRejected,
-        StoreError::CorruptIndex(_, _) => ErrorCode::StoreCorrupt,
-        StoreError::Io(_, _) | StoreError::Lock(_, _) => ErrorCode::StoreIo,
-        // The failure's own code: the leftover is said in the message.
-        StoreError::Cleanup(inner, _) => store_code(inner),
-    }
+    e.code()
 }
 
 pub(crate) fn store_err(e: StoreError) -> Error<ErrorCode> {
@@ -114,6 +102,18 @@ pub fn image_list(root: String) -> Result<Vec<ImageSummary>> {
     let mut out: Vec<_> = idx.images.values().map(|r| summary(&store, &idx, r)).collect();
     out.sort_by(|a, b| b.added.total_cmp(&a.added));
     Ok(out)
+}
+
+/// What `tsc-box images` prints (tsc_box_image::list, the code the runtime's front door runs
+/// too), without the final newline; `json`: the --json array.
+#[napi]
+pub fn image_list_output(root: String, quiet: bool, no_trunc: bool, digests: bool, json: bool) -> Result<String> {
+    let entries = tsc_box_image::list::list(std::path::Path::new(&root)).map_err(store_err)?;
+    if json {
+        return Ok(tsc_box_image::list::render_json(&entries));
+    }
+    let o = tsc_box_image::list::ImagesOptions { quiet, no_trunc, digests };
+    Ok(tsc_box_image::list::render(&entries, &o, tsc_box_format::time::now_ms()))
 }
 
 /// Finds one image by reference, digest or ID prefix; null when there is none.

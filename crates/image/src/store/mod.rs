@@ -11,6 +11,7 @@
 //! gc.lock              shared by writers in progress, exclusive for garbage collection
 //! ```
 mod blobs;
+mod code;
 mod gc;
 pub mod helper;
 mod import;

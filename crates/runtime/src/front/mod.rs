@@ -1,5 +1,5 @@
-//! `tsc-box-runtime --cli exec|rm|ps|inspect ARGS`: the native front door of `tsc-box exec`, `rm`, `ps` and `inspect`
-//! (bin/run.js hands the command table's `native` commands here instead of starting Node; a new
+//! `tsc-box-runtime --cli exec|rm|ps|inspect|images ARGS`: the native front door of `tsc-box
+//! exec`, `rm`, `ps`, `inspect` and `images` (bin/run.js hands the command table's `native` commands here instead of starting Node; a new
 //! one is an entry in src/cli/commands.json, whose flags build.rs turns into argv's tables, plus
 //! its module and its arm in `main` below). docker's flags, the CLI's container store
 //! (tsc_box_containers) and the runtime's own exec, in this one process; exit statuses and
@@ -9,6 +9,7 @@
 mod argv;
 mod error;
 mod exec;
+mod images;
 mod inspect;
 mod ps;
 mod rm;
@@ -50,6 +51,7 @@ pub fn main(args: Vec<OsString>) -> ! {
         "rm" => rm::run(rest),
         "ps" => ps::run(rest),
         "inspect" => inspect::run(rest),
+        "images" => images::run(rest),
         other => Err(FrontError::usage(ErrorCode::UnknownCommand, &format!("command {other} not found"))),
     };
     match outcome {
