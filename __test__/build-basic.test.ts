@@ -3,6 +3,7 @@
 // the content cache, multi-stage, failures that leave nothing, hostile contexts, and
 // reproducible digests.
 import test from 'ava'
+import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -321,4 +322,24 @@ serial('Ctrl-C during a RUN stops the build with nothing left: no container, ove
   t.regex(r.stderr, /interrupted/)
   t.deepEqual(leftovers(), before)
   t.is(tsc(root, ['image', 'inspect', 'localhost/interrupted:1']).code, 125)
+})
+
+serial('ADD unpacks a local archive with its owners, with the checks of a layer; a hostile archive is refused and leaves nothing', (t) => {
+  const dir = context({ 'tree/app/run.sh': '#!/bin/sh\necho from-archive\n', Dockerfile: `FROM ${BASE}\nADD app.tar.gz /opt/\nADD plain.txt /opt/plain.txt\n` })
+  writeFileSync(join(dir, 'plain.txt'), 'p\n')
+  execFileSync('tar', ['-czf', join(dir, 'app.tar.gz'), '--owner=123', '--group=456', '-C', join(dir, 'tree'), 'app'])
+  ok(t, build(dir, ['-t', 'localhost/add:1']))
+  t.is(runIn('localhost/add:1', '/bin/cat', '/opt/app/run.sh').stdout, '#!/bin/sh\necho from-archive\n')
+  t.regex(runIn('localhost/add:1', '/bin/ls', '-ln', '/opt/app').stdout, / 123 +456 /)
+  t.is(runIn('localhost/add:1', '/bin/cat', '/opt/plain.txt').stdout, 'p\n')
+  // A member that climbs out of its directory.
+  const evil = context({ Dockerfile: `FROM ${BASE}\nADD evil.tar /opt/\n` })
+  const before = leftovers()
+  execFileSync('sh', ['-c', `cd ${evil} && mkdir -p a && echo x > a/f && tar -cf evil.tar --transform 's,^a/f,../../escaped,' a/f`])
+  const r = build(evil, ['-t', 'localhost/evil:1'])
+  t.is(r.code, 1, r.stderr)
+  t.regex(r.stderr, /ADD evil\.tar: .*escaped/)
+  t.deepEqual(leftovers(), before)
+  t.is(tsc(root, ['image', 'inspect', 'localhost/evil:1']).code, 125)
+  t.deepEqual(readdirSync(join(root, 'builder', 'tmp')), [])
 })

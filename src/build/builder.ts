@@ -773,6 +773,7 @@ export class Builder {
     for (const w of srcWords) if (/^[a-z]+:\/\//.test(w)) throw new CliError('build_failed', `line ${ins.line}: ADD from a URL is not supported yet`)
     // The sources, from the context or from a stage's or image's root.
     let fromRoot: {root: string; release: () => void; key: string} | undefined
+    let tmpDir: string | undefined
     const fromValue = from === undefined ? undefined : sub(from)
     try {
       let sources: Source[] = []
@@ -805,7 +806,13 @@ export class Builder {
         }
         contentKey = hashSources(sources, this.ignore)
       }
-      if (ins.keyword === 'ADD') sources = sources.filter((s) => !this.isArchive(s, ins))
+      // ADD unpacks local archives (never those of --from, as docker): each into a directory
+      // of the store's temp area with a layer's checks, whose contents are then copied.
+      let archives: Source[] = []
+      if (ins.keyword === 'ADD' && fromValue === undefined) {
+        archives = sources.filter((s) => this.isArchive(s, ins))
+        sources = sources.filter((s) => !archives.includes(s))
+      }
       const many = srcWords.length + heredocFiles.length > 1 || srcWords.some(hasWildcard)
       const key = stepKey([
         prev.key,
@@ -821,6 +828,20 @@ export class Builder {
       const createdBy = `${ins.keyword} ${srcWords.join(' ')}${heredocFiles.map((h) => ` <<${h.name}`).join('')} ${destWord} # buildkit`
       const hit = this.cacheHit(state, key)
       if (hit) return hit
+      const tmp = path.join(this.dataRoot, 'builder', 'tmp', `${process.pid}-${this.step}-${Date.now().toString(36)}`)
+      tmpDir = tmp
+      const unpacked: Source[] = []
+      for (const [i, a] of archives.entries()) {
+        const out = path.join(tmp, String(i))
+        fs.mkdirSync(tmp, {recursive: true, mode: 0o700})
+        try {
+          await callAsync((n) => n.archiveUnpackTo(a.host, out))
+        } catch (e) {
+          // A build's failure, whatever its cause: exit 1, as docker build.
+          throw new CliError('build_context', `line ${ins.line}: ADD ${a.rel}: ${(e as Error).message}`)
+        }
+        unpacked.push({host: out, rel: a.rel, stat: fs.lstatSync(out)})
+      }
       const made = await this.withRoot(state, (merged) => {
         let uid: number | undefined
         let gid: number | undefined
@@ -834,31 +855,30 @@ export class Builder {
         }
         const mode = chmod === undefined ? undefined : parseChmod(sub(chmod), ins.line)
         const opts = {uid, gid, mode}
-        if (sources.length === 0 && heredocFiles.length === 0) throw new CliError('build_context', `${ins.keyword}: no source files were specified`)
-        copyInto(merged, sources, dest, many, opts, fromValue === undefined ? this.ignore : undefined)
+        if (sources.length === 0 && heredocFiles.length === 0 && archives.length === 0)
+          throw new CliError('build_context', `${ins.keyword}: no source files were specified`)
+        for (const a of unpacked) copyInto(merged, [a], dest.endsWith('/') ? dest : `${dest}/`, false, {...opts, keepOwners: opts.uid === undefined})
+        if (sources.length > 0) copyInto(merged, sources, dest, many, opts, fromValue === undefined ? this.ignore : undefined)
         for (const f of closureFiles) copyPathWithLinks(fromRoot!.root, merged, f)
         for (const h of heredocFiles) writeFileInto(merged, dest, h.name, h.content, opts)
       })
       return await this.commitStep(state, key, createdBy, made, t0)
     } finally {
       fromRoot?.release()
+      if (tmpDir !== undefined) fs.rmSync(tmpDir, {recursive: true, force: true})
     }
   }
 
+  /** An ADD source docker unpacks: a local tar, plain or compressed (bzip2 and xz refused for now). */
   private isArchive(s: Source, ins: Instruction): boolean {
     if (!s.stat.isFile()) return false
+    if (call((n) => n.archiveIsArchive(s.host))) return true
     const fd = fs.openSync(s.host, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW)
     try {
-      const b = Buffer.alloc(262)
-      fs.readSync(fd, b, 0, 262, 0)
-      const tar = b.subarray(257, 262).toString('latin1') === 'ustar'
-      const compressed =
-        (b[0] === 0x1f && b[1] === 0x8b) ||
-        b.subarray(0, 3).toString('latin1') === 'BZh' ||
-        (b[0] === 0xfd && b[1] === 0x37) ||
-        (b[0] === 0x28 && b[1] === 0xb5)
-      if (tar || compressed)
-        throw new CliError('build_failed', `line ${ins.line}: ADD of a local archive (${s.rel}) is not supported yet: it would be unpacked by docker`)
+      const b = Buffer.alloc(6)
+      fs.readSync(fd, b, 0, 6, 0)
+      if (b.subarray(0, 3).toString('latin1') === 'BZh' || (b[0] === 0xfd && b.subarray(1, 6).toString('latin1') === '7zXZ'))
+        throw new CliError('build_failed', `line ${ins.line}: ADD of a bzip2 or xz archive (${s.rel}) is not supported yet (plain, gzip and zstd are)`)
       return false
     } finally {
       fs.closeSync(fd)

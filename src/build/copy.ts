@@ -32,6 +32,8 @@ export interface CopyOptions {
   gid?: number
   /** --chmod: the mode of every file and directory copied. */
   mode?: number
+  /** Keep the sources' owners (an unpacked ADD archive's) rather than 0:0. */
+  keepOwners?: boolean
 }
 
 function contextError(message: string): CliError {
@@ -226,7 +228,8 @@ function copyFile(src: Source, dest: string, mode: number): void {
 }
 
 function setMeta(dest: string, st: fs.Stats, opts: CopyOptions, isLink: boolean): void {
-  fs.lchownSync(dest, opts.uid ?? 0, opts.gid ?? 0)
+  if (opts.keepOwners) fs.lchownSync(dest, st.uid, st.gid)
+  else fs.lchownSync(dest, opts.uid ?? 0, opts.gid ?? 0)
   if (!isLink) fs.chmodSync(dest, opts.mode ?? st.mode & 0o7777)
   fs.lutimesSync(dest, st.atime, st.mtime)
 }

@@ -93,3 +93,18 @@ pub fn elf_closure_in_root(root: String, binaries: Vec<String>) -> AsyncTask<Job
         Ok(c.files.into_iter().map(|p| p.to_string_lossy().into_owned()).collect())
     })
 }
+
+/// Whether `file` is a tar archive (plain, gzip or zstd) that `ADD` unpacks.
+#[napi]
+pub fn archive_is_archive(file: String) -> Result<bool> {
+    layer::is_archive(std::path::Path::new(&file)).map_err(|e| fail(ErrorCode::BuildContext, format!("{file}: {e}")))
+}
+
+/// Unpacks the archive `file` into `dest` (which must not exist) with the checks and limits of
+/// a pulled layer; a hostile archive is refused and leaves nothing.
+#[napi(ts_return_type = "Promise<void>")]
+pub fn archive_unpack_to(file: String, dest: String) -> AsyncTask<Job<(), ()>> {
+    job(move || {
+        layer::unpack_archive(std::path::Path::new(&file), std::path::Path::new(&dest)).map_err(|e| fail(ErrorCode::LayerRejected, format!("{file}: {e}")))
+    })
+}

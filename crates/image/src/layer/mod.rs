@@ -15,10 +15,12 @@
 //! (other than overlay's own), hard links and modification times are kept. Entries are written
 //! in byte order of their paths and, with an epoch (SOURCE_DATE_EPOCH), times are clamped to
 //! it, so that the same tree gives the same layer digest.
+mod archive;
 mod assemble;
 #[cfg(test)]
 mod tests;
 
+pub use archive::{is_archive, unpack_archive};
 pub use assemble::{assemble, AssembleError, NewLayer};
 
 use crate::digest::{Digest, HashingWriter};
