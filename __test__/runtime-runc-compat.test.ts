@@ -235,6 +235,19 @@ test('list, spec, ps (table and JSON), kill --all and delete --force as runc pri
   t.regex(cp.stderr, /checkpoint and restore are not supported/)
 })
 
+test('run --keep leaves the stopped container for state and delete', (t) => {
+  for (const [name, bin] of RUNTIMES) {
+    const state = stateDir()
+    const id = newId('keep')
+    const r = runtime(bin, state, ['run', '--keep', '-b', makeBundle(setArgs('sh', '-c', 'exit 7')), id])
+    t.is(r.code, 7, `${name}: ${r.stderr}`)
+    t.is(JSON.parse(runtime(bin, state, ['state', id]).stdout).status, 'stopped', name)
+    t.is(runtime(bin, state, ['delete', id]).code, 0, name)
+    t.not(runtime(bin, state, ['state', id]).code, 0, name)
+    t.deepEqual(cgroupsNamed(id), [], name)
+  }
+})
+
 test('exec failures carry the phrases docker maps to 127 and 126, with the log kind', (t) => {
   const c = running(TSC_RUNTIME, t)
   const cases: Array<[string[], RegExp, string, number]> = [
