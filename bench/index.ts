@@ -1,6 +1,7 @@
 // `npm run bench`: medians and ratios against runc, crun, podman and node measured in this same
 // run. BENCH_RUNS sets the runs per command (default 30); BENCH_ONLY=core,cgroups,... picks suites.
 import { cgroupLimits } from './suites/cgroups'
+import { commands } from './suites/commands'
 import { coreRun } from './suites/core-run'
 import { engines } from './suites/engines'
 import { images } from './suites/images'
@@ -16,6 +17,7 @@ const suites: Record<string, (runs: number) => void | Promise<void>> = {
   lifecycle,
   network: networkBench,
   engines,
+  commands,
 }
 
 async function main() {

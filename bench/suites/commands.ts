@@ -1,0 +1,131 @@
+// Issue 16: every everyday command against podman's same command, in the same run, with 1 and
+// with 100 containers in each store (created, not running: what ps -a, inspect and the lookups
+// read) and one small image. tsc-box is run as a user's shell runs it (bin/run.js: the native
+// front door for the commands the table marks native, Node otherwise); `node -e ''` is the
+// floor of any command that starts Node.
+import { execFileSync, spawnSync } from 'node:child_process'
+import { readFileSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { busyboxRootfs, CLI, tempDir } from '../fixtures'
+import { compare, type Command, type Sample } from '../measure'
+
+/** podman's storage leaves private mounts of its own under its root; undo them. */
+function removeStore(dir: string) {
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[4])
+    .filter((p): p is string => !!p && p.startsWith(`${dir}/`))
+  for (const m of mounts.sort((a, b) => b.length - a.length)) spawnSync('umount', ['-l', m])
+  rmSync(dir, { recursive: true, force: true })
+}
+
+interface Pair {
+  what: string
+  ours: string[]
+  theirs?: string[]
+  /** The issue's target for ours / theirs. */
+  target?: number
+}
+
+export function commands(runs: number) {
+  const made: string[] = []
+  const dir = (p: string) => {
+    const d = tempDir(p)
+    made.push(d)
+    return d
+  }
+  try {
+    for (const count of [1, 100]) commandsWith(count, runs, dir)
+  } finally {
+    for (const d of made) removeStore(d)
+  }
+}
+
+function commandsWith(count: number, runs: number, tempDir: (p: string) => string) {
+  const rootfs = busyboxRootfs()
+  const ours = tempDir('tsc-box-bench-cmd-')
+  const tsc = (...args: string[]) => [CLI, ...args]
+  const env = { ...process.env, TSC_BOX_ROOT: ours }
+  const pdir = tempDir('tsc-box-bench-podman-cmd-')
+  const podman = [
+    'podman',
+    '--root',
+    join(pdir, 'root'),
+    '--runroot',
+    join(pdir, 'run'),
+    '--cgroup-manager=cgroupfs',
+    '--runtime',
+    'runc',
+    '--storage-driver',
+    'overlay',
+  ]
+  const havePodman = spawnSync('podman', ['--version']).status === 0
+
+  // One small image in each store: /bin/true from this host, saved once, loaded by both.
+  const src = tempDir('tsc-box-bench-cmd-src-')
+  execFileSync(CLI, ['image', 'from-host', '--root', src, 'bench/small:1', '/bin/true'], { stdio: 'ignore' })
+  const archive = join(src, 'small.tar')
+  execFileSync(CLI, ['save', '--root', src, '-o', archive, 'bench/small:1'], { stdio: 'ignore' })
+  execFileSync(CLI, ['load', '-q', '-i', archive], { stdio: 'ignore', env })
+  if (havePodman) execFileSync(podman[0]!, [...podman.slice(1), 'load', '-q', '-i', archive], { stdio: 'ignore' })
+
+  for (let i = 0; i < count; i++) {
+    execFileSync(CLI, ['create', '--name', `c${i}`, '--rootfs', rootfs, 'sleep', '1000'], { stdio: 'ignore', env })
+    if (havePodman)
+      execFileSync(
+        podman[0]!,
+        [...podman.slice(1), 'create', '--name', `c${i}`, '--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024', '--rootfs', rootfs, 'sleep', '1000'],
+        {
+          stdio: 'ignore',
+        },
+      )
+  }
+
+  const p = (...args: string[]) => (havePodman ? [...podman, ...args] : undefined)
+  const pairs: Pair[] = [
+    { what: 'ps', ours: tsc('ps'), theirs: p('ps'), target: 1 },
+    { what: 'ps -a', ours: tsc('ps', '-a'), theirs: p('ps', '-a'), target: count >= 100 ? 0.5 : 1 },
+    { what: 'ps -aq', ours: tsc('ps', '-aq'), theirs: p('ps', '-aq'), target: 1 },
+    {
+      what: "ps -a --format '{{.Names}} {{.Status}}'",
+      ours: tsc('ps', '-a', '--format', '{{.Names}} {{.Status}}'),
+      theirs: p('ps', '-a', '--format', '{{.Names}} {{.Status}}'),
+      target: 1,
+    },
+    { what: 'ps -a --json / --format json', ours: tsc('ps', '-a', '--json'), theirs: p('ps', '-a', '--format', 'json'), target: 1 },
+    { what: 'images', ours: tsc('images'), theirs: p('images'), target: 1 },
+    { what: 'images -q', ours: tsc('images', '-q'), theirs: p('images', '-q'), target: 1 },
+    { what: 'inspect c0', ours: tsc('inspect', 'c0'), theirs: p('container', 'inspect', 'c0'), target: 1 },
+    {
+      what: "inspect -f '{{.State.Status}}' c0",
+      ours: tsc('inspect', '-f', '{{.State.Status}}', 'c0'),
+      theirs: p('container', 'inspect', '-f', '{{.State.Status}}', 'c0'),
+      target: 1,
+    },
+    { what: 'logs c0', ours: tsc('logs', 'c0'), theirs: p('logs', 'c0') },
+    { what: 'network ls', ours: tsc('network', 'ls'), theirs: p('network', 'ls') },
+    { what: 'info', ours: tsc('info'), theirs: p('info') },
+    { what: '--version', ours: tsc('--version'), theirs: p('--version') },
+  ]
+  const cmds: Command[] = [{ label: "node -e ''", argv: [process.execPath, '-e', ''] }]
+  for (const pair of pairs) {
+    cmds.push({ label: `tsc-box ${pair.what}`, argv: pair.ours, env })
+    if (pair.theirs) cmds.push({ label: `podman ${pair.what}`, argv: pair.theirs })
+  }
+  const samples = compare(cmds, runs)
+  const ms = new Map<string, Sample>(samples.map((s) => [s.label, s]))
+  const node = ms.get("node -e ''")!.medianMs
+  console.log(`\n## commands: tsc-box against podman, ${count} container${count === 1 ? '' : 's'} and 1 image in each store (${runs} runs, medians)`)
+  console.log(`  node -e '' (the floor of a command that starts Node): ${node.toFixed(1)} ms`)
+  console.log(`  ${'command'.padEnd(44)} ${'tsc-box'.padStart(9)} ${'podman'.padStart(9)}   ratio`)
+  for (const pair of pairs) {
+    const a = ms.get(`tsc-box ${pair.what}`)!.medianMs
+    const b = pair.theirs ? ms.get(`podman ${pair.what}`)?.medianMs : undefined
+    const ratio = b === undefined ? '' : `${(a / b).toFixed(2)}x`
+    const verdict =
+      b === undefined || pair.target === undefined ? '' : a / b <= pair.target ? `  (target <= ${pair.target}x: met)` : `  (target <= ${pair.target}x: NOT met)`
+    console.log(
+      `  ${pair.what.padEnd(44)} ${a.toFixed(1).padStart(7)}ms ${b === undefined ? '        -' : `${b.toFixed(1).padStart(7)}ms`}   ${ratio}${verdict}`,
+    )
+  }
+}
