@@ -3,11 +3,11 @@
 // the content cache, multi-stage, failures that leave nothing, hostile contexts, and
 // reproducible digests.
 import test from 'ava'
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { collect, makeDataRoot, type Result, tsc, tscSpawn } from './helpers/cli'
+import { BIN, collect, makeDataRoot, type Result, tsc, tscSpawn } from './helpers/cli'
 import { serialIf } from './helpers/conditional'
 
 const isRoot = process.getuid?.() === 0
@@ -342,4 +342,40 @@ serial('ADD unpacks a local archive with its owners, with the checks of a layer;
   t.deepEqual(leftovers(), before)
   t.is(tsc(root, ['image', 'inspect', 'localhost/evil:1']).code, 125)
   t.deepEqual(readdirSync(join(root, 'builder', 'tmp')), [])
+})
+
+serial("diff lists A/C/D; export writes the container's filesystem as a tar; import makes an image of such a tar", (t) => {
+  const name = `diffexp-${process.pid}`
+  ok(
+    t,
+    tsc(root, [
+      'run',
+      '--name',
+      name,
+      '--entrypoint',
+      '/bin/sh',
+      BASE,
+      '-c',
+      'mkdir /added && echo a > /added/f && echo changed > /etc/passwd && rm /etc/group',
+    ]),
+  )
+  const diff = ok(t, tsc(root, ['diff', name]))
+    .stdout.trim()
+    .split('\n')
+  t.deepEqual(diff, ['A /added', 'A /added/f', 'C /etc', 'D /etc/group', 'C /etc/passwd'])
+  const tarFile = join(mkdtempSync(join(tmpdir(), 'tsc-box-export-')), 'fs.tar')
+  ok(t, tsc(root, ['export', '-o', tarFile, name]))
+  const listing = execFileSync('tar', ['-tf', tarFile], { encoding: 'utf8' }).split('\n')
+  t.true(listing.includes('added/f'))
+  t.true(listing.includes('bin/sh') || listing.some((l) => l.endsWith('/sh')))
+  t.false(listing.includes('etc/group'))
+  t.is(execFileSync('tar', ['-xOf', tarFile, 'etc/passwd'], { encoding: 'utf8' }), 'changed\n')
+  // Through stdout too, byte for byte the same.
+  const same = spawnSync('sh', ['-c', `"$0" export "$1" | cmp - "$2"`, BIN, name, tarFile], { env: { ...process.env, TSC_BOX_ROOT: root }, encoding: 'utf8' })
+  t.is(same.status, 0, same.stdout + same.stderr)
+  ok(t, tsc(root, ['rm', name]))
+  const imported = ok(t, tsc(root, ['import', '-c', 'ENTRYPOINT ["/bin/cat"]', tarFile, 'localhost/imported:1'])).stdout.trim()
+  t.regex(imported, /^sha256:[0-9a-f]{64}$/)
+  t.is(ok(t, tsc(root, ['run', '--rm', 'localhost/imported:1', '/added/f'])).stdout, 'a\n')
+  t.is(inspect('localhost/imported:1').RootFS.Layers.length, 1)
 })

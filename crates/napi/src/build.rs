@@ -108,3 +108,30 @@ pub fn archive_unpack_to(file: String, dest: String) -> AsyncTask<Job<(), ()>> {
         layer::unpack_archive(std::path::Path::new(&file), std::path::Path::new(&dest)).map_err(|e| fail(ErrorCode::LayerRejected, format!("{file}: {e}")))
     })
 }
+
+#[napi(object)]
+pub struct UpperChange {
+    /// Absolute, in the container.
+    pub path: String,
+    pub deleted: bool,
+}
+
+/// The entries and deletions of a container's upper directory, in path order (`diff`).
+#[napi(ts_return_type = "Promise<UpperChange[]>")]
+pub fn upper_changes(upper: String) -> AsyncTask<Job<Vec<UpperChange>, Vec<UpperChange>>> {
+    job(move || {
+        let c = layer::changes(std::path::Path::new(&upper)).map_err(layer_err)?;
+        Ok(c.into_iter().map(|c| UpperChange { path: format!("/{}", c.path.to_string_lossy()), deleted: c.deleted }).collect())
+    })
+}
+
+/// Writes a tar of the tree `dir` (a container's merged root filesystem) to the file `out`
+/// (created or truncated; `/dev/stdout` for the standard output). Resolves to the entries.
+#[napi(ts_return_type = "Promise<number>")]
+pub fn tree_tar_to(dir: String, out: String) -> AsyncTask<Job<f64, f64>> {
+    job(move || {
+        let mut f =
+            std::fs::OpenOptions::new().write(true).create(true).truncate(true).open(&out).map_err(|e| fail(ErrorCode::ArchiveIo, format!("{out}: {e}")))?;
+        layer::tar_to(std::path::Path::new(&dir), &mut f).map(|n| n as f64).map_err(layer_err)
+    })
+}

@@ -194,8 +194,19 @@ struct Frame {
     pending: Vec<OsString>,
 }
 
+/// One change of an upper directory, as `tsc-box diff` lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// Relative to the root, without a leading `/`.
+    pub path: PathBuf,
+    /// A deletion (a whiteout), else an entry the upper holds.
+    pub deleted: bool,
+}
+
 struct Writer<W: Write> {
     tar: tar::Builder<W>,
+    /// Listing only (diff): entries recorded here, nothing read or written.
+    listing: Option<Vec<Change>>,
     skip_empty: Vec<PathBuf>,
     epoch: Option<u64>,
     budget: Budget,
@@ -265,6 +276,20 @@ impl<W: Write> Writer<W> {
             Err(e) => return Err(walk(e)),
         };
         let f = Found { kind: kind_of(&st), st };
+        if let Some(list) = self.listing.as_mut() {
+            let deleted = f.kind == SFlag::S_IFCHR && f.st.st_rdev == 0;
+            list.push(Change { path: path.clone(), deleted });
+            if f.kind != SFlag::S_IFDIR {
+                return Ok(None);
+            }
+            let fd = openat(dir, name, DIR_FLAGS, Mode::empty()).map_err(walk)?;
+            let now = fstat(&fd).map_err(walk)?;
+            if id_of(&now) != id_of(&f.st) {
+                return Err(LayerError::Changed(shown.clone()));
+            }
+            let dir_path = [path.as_os_str().as_bytes(), b"/"].concat();
+            return Ok(Some((fd, id_of(&now), dir_path)));
+        }
         if f.kind == SFlag::S_IFCHR && f.st.st_rdev == 0 {
             return self.whiteout(prefix, name, &f.st).map(|_| None);
         }
@@ -373,6 +398,10 @@ impl<R: Read> Read for Counted<R> {
 
 /// Walks `upper` in path order, writing each entry to `w`; returns how many were written.
 fn write_tar<W: Write>(upper: &Path, opts: &LayerOptions, limits: Limits, w: W) -> Result<(u64, W), LayerError> {
+    walk_upper(upper, opts, limits, w, false).map(|(n, w, _)| (n, w))
+}
+
+fn walk_upper<W: Write>(upper: &Path, opts: &LayerOptions, limits: Limits, w: W, listing: bool) -> Result<(u64, W, Vec<Change>), LayerError> {
     let top = nix::fcntl::open(upper, DIR_FLAGS, Mode::empty()).map_err(|e| LayerError::Walk { path: upper.display().to_string(), errno: e })?;
     let top_st = fstat(&top).map_err(|e| LayerError::Walk { path: upper.display().to_string(), errno: e })?;
     if !is_dir(&top_st) {
@@ -382,6 +411,7 @@ fn write_tar<W: Write>(upper: &Path, opts: &LayerOptions, limits: Limits, w: W) 
     tar.mode(tar::HeaderMode::Complete);
     let mut wr = Writer {
         tar,
+        listing: listing.then(Vec::new),
         skip_empty: opts.skip_empty.clone(),
         epoch: opts.epoch,
         budget: Budget::new(limits),
@@ -419,8 +449,23 @@ fn write_tar<W: Write>(upper: &Path, opts: &LayerOptions, limits: Limits, w: W) 
         cur = parent;
     }
     let entries = wr.entries;
+    let listing = wr.listing.take().unwrap_or_default();
     let w = wr.tar.into_inner().map_err(|e| LayerError::Io(upper.to_path_buf(), e))?;
-    Ok((entries, w))
+    Ok((entries, w, listing))
+}
+
+/// The changes an upper directory holds (its entries and whiteouts), in path order, without
+/// reading any file: what `tsc-box diff` compares with the image's layers.
+pub fn changes(upper: &Path) -> Result<Vec<Change>, LayerError> {
+    walk_upper(upper, &LayerOptions::default(), Limits::from_env()?, std::io::sink(), true).map(|(_, _, c)| c)
+}
+
+/// Writes the tar of the tree `dir` (a merged root filesystem: `tsc-box export`) to `out`.
+pub fn tar_to(dir: &Path, out: &mut dyn Write) -> Result<u64, LayerError> {
+    let mut buf = std::io::BufWriter::with_capacity(1 << 18, out);
+    let (n, _) = write_tar(dir, &LayerOptions::default(), Limits::from_env()?, &mut buf)?;
+    buf.flush().map_err(|e| LayerError::Io(dir.to_path_buf(), e))?;
+    Ok(n)
 }
 
 /// Makes a gzip layer of the changes in `upper` and puts its blob into the store.

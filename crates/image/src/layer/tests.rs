@@ -233,3 +233,18 @@ fn mount_stubs_are_left_out_when_empty() {
     let (_, tar) = tar_of(t.path(), &opts).unwrap();
     assert_eq!(names(&tar), ["etc", "etc/hostname", "kept", "kept/x"]);
 }
+
+#[test]
+fn changes_list_entries_and_deletions_without_reading_files() {
+    if !root() {
+        eprintln!("skipped: whiteouts need root");
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    std::fs::create_dir(t.path().join("etc")).unwrap();
+    std::fs::write(t.path().join("etc/new"), "n").unwrap();
+    mknod_whiteout(&t.path().join("etc/old"));
+    let c = changes(t.path()).unwrap();
+    let shown: Vec<(String, bool)> = c.iter().map(|c| (c.path.to_string_lossy().into_owned(), c.deleted)).collect();
+    assert_eq!(shown, [("etc".to_string(), false), ("etc/new".to_string(), false), ("etc/old".to_string(), true)]);
+}
