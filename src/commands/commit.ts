@@ -48,7 +48,7 @@ export default class Commit extends BaseCommand {
     }
     applyChanges(doc, (flags.change as string[] | undefined) ?? [])
     const reference = args.reference === undefined ? [] : [normalizeReference(args.reference)]
-    const pause = (flags.pause as boolean) && v.state === 'running'
+    const pause = (flags.pause as boolean | undefined) !== false && v.state === 'running'
     if (pause) setPaused(runtime, paths, v, true)
     let made: Awaited<ReturnType<typeof layerOf>>
     try {

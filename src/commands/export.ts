@@ -21,13 +21,13 @@ export default class Export extends BaseCommand {
   static override aliases = ['container:export']
   static override args = {container: Args.string({required: true, description: 'container name, id or id prefix'})}
   static override flags = asOclifFlags(tableFlags('export'))
-  static override enableJsonFlag = false
 
-  async run(): Promise<void> {
+  async run(): Promise<{output: string; entries: number} | undefined> {
     const {args, flags} = await this.parse(Export)
     const {paths} = context(flags.root as string | undefined)
     if ((process.getuid?.() ?? 0) !== 0) throw new CliError('invalid_usage', 'export needs root for now (it mounts an overlay of the container)')
     const out = (flags.output as string | undefined) ?? '/dev/stdout'
+    if (out === '/dev/stdout' && this.jsonEnabled()) throw new CliError('invalid_usage', '--json needs -o FILE: the standard output is the tar')
     if (out === '/dev/stdout' && process.stdout.isTTY)
       throw new CliError('invalid_usage', 'cowardly refusing to save to a terminal. Use the -o flag or redirect')
     const v = resolveContainer(paths.dataRoot, args.container, paths.runDir)
@@ -48,7 +48,8 @@ export default class Export extends BaseCommand {
       fs.writeFileSync(path.join(planned.dir, 'image.json'), `${JSON.stringify({digest: image.digest, id: image.id, reference: image.digest})}\n`)
       const lower = [path.join(dir, 'upper'), ...image.layers.map((l) => l.path).reverse()]
       await callAsync((n) => n.rootfsMount(lower, path.join(planned.dir, 'upper'), path.join(planned.dir, 'work'), planned.merged, false))
-      await callAsync((n) => n.treeTarTo(planned.merged, out))
+      const entries = await callAsync((n) => n.treeTarTo(planned.merged, out))
+      return out === '/dev/stdout' ? undefined : {output: out, entries}
     } finally {
       releaseOverlayDir(planned.dir, true)
     }
