@@ -154,7 +154,7 @@ async function nodeParse(id: string, argv: string[]): Promise<string> {
 function nativeParse(id: string, argv: string[]): string {
   const root = makeDataRoot()
   // A command of containers gets one that does not exist; one without arguments (ps) none.
-  const tail = TAKES_NO_ARGS.has(id) ? [] : ['no-such-container', 'true']
+  const tail = TAKES_NO_ARGS.has(id) ? [] : TAKES_ONE_ARG.has(id) ? ['no-such-container'] : ['no-such-container', 'true']
   const r = spawnSync(RUNTIME, ['--cli', id, '--json', ...argv, ...tail], { env: { ...process.env, TSC_BOX_ROOT: root }, encoding: 'utf8' })
   if (TAKES_NO_ARGS.has(id) && r.status === 0) return 'ok'
   const code = JSON.parse(r.stdout.trim().split('\n').at(-1) || '{}').error?.code
@@ -163,6 +163,8 @@ function nativeParse(id: string, argv: string[]): string {
 
 /** Native commands that take no positional arguments. */
 const TAKES_NO_ARGS = new Set(['ps', 'images'])
+/** Native commands that take exactly one container. */
+const TAKES_ONE_ARG = new Set(['logs'])
 
 const native = Object.entries(commands).filter(([, s]) => s.entry === 'native')
 

@@ -1,5 +1,5 @@
 /**
- * The commands (exec, rm, ps, inspect, images) bin/run.js dispatches without loading oclif (whose start costs more
+ * The commands (exec, rm, ps, inspect, images, logs) bin/run.js dispatches without loading oclif (whose start costs more
  * than a whole `exec` or `rm`): the same code the oclif commands run, with the lean flag
  * parser. Returns the exit status, or undefined to let oclif handle the command (--help).
  */
@@ -12,6 +12,20 @@ const rmFlags = parserFlags('rm')
 const psFlags = parserFlags('ps')
 const inspectFlags = parserFlags('inspect')
 const imagesFlags = parserFlags('images')
+const logsFlags = parserFlags('logs')
+
+/** `logs` without a built runtime: the same Rust code through the binding. */
+async function logs(argv: readonly string[]): Promise<number | undefined> {
+  const {flagTokens, positionals} = splitFlags(argv, logsFlags)
+  const {flags} = await parseArgv(flagTokens, logsFlags, 'logs')
+  if (flags.help || positionals.length !== 1) return undefined
+  const {logsCommand} = await import('./logs')
+  const {currentPathEnv, resolvePaths} = await import('../paths')
+  const paths = resolvePaths(flags.root as string | undefined, currentPathEnv())
+  const entries = logsCommand(positionals[0] as string, flags as Parameters<typeof logsCommand>[1], paths, flags.json === true)
+  if (flags.json) process.stdout.write(`${JSON.stringify(entries, null, 2)}\n`)
+  return 0
+}
 
 /** `images` without a built runtime: the same Rust code through the binding. */
 async function images(argv: readonly string[]): Promise<number | undefined> {
@@ -79,6 +93,7 @@ export async function fastCommand(verb: string, argv: readonly string[]): Promis
   if (verb === 'ps') return ps(argv)
   if (verb === 'inspect') return inspect(argv)
   if (verb === 'images') return images(argv)
+  if (verb === 'logs') return logs(argv)
   return undefined
 }
 
@@ -87,5 +102,6 @@ export function jsonRequested(verb: string, argv: readonly string[]): boolean {
   if (verb === 'ps') return jsonInArgv(argv, psFlags)
   if (verb === 'inspect') return argv.includes('--json')
   if (verb === 'images') return jsonInArgv(argv, imagesFlags)
+  if (verb === 'logs') return argv.includes('--json')
   return jsonInArgv(argv, execFlags)
 }

@@ -9,6 +9,7 @@
 pub mod creation;
 pub mod id;
 pub mod inspect;
+pub mod logs;
 pub mod names;
 pub mod paths;
 pub mod ps;

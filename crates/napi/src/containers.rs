@@ -10,7 +10,7 @@ use napi::Error;
 use napi_derive::napi;
 use tsc_box_containers::paths::{self, PathEnv, Paths};
 use tsc_box_containers::resolve::ResolveError;
-use tsc_box_containers::{creation, id, inspect, names, ps, record, remove, resolve, status, subid, user, userns, view, Coded, ErrorCode};
+use tsc_box_containers::{creation, id, inspect, logs, names, ps, record, remove, resolve, status, subid, user, userns, view, Coded, ErrorCode};
 
 use crate::container_remove::Spawned;
 
@@ -146,6 +146,15 @@ pub struct Failure {
 pub struct Inspected {
     pub output: Option<String>,
     pub failures: Vec<Failure>,
+}
+
+/// `logs`' flags.
+#[napi(object)]
+pub struct LogsOptions {
+    pub follow: bool,
+    pub tail: String,
+    pub since: Option<String>,
+    pub timestamps: bool,
 }
 
 /// `ps`'s flags.
@@ -361,6 +370,17 @@ impl ContainerStore {
         let (docs, failures) = inspect::inspect(&self.paths, &refs);
         let output = if failures.is_empty() { Some(inspect::render(&docs, template.as_ref()).map_err(|e| coded(&e))?) } else { None };
         Ok(Inspected { output, failures: failures.iter().map(|e| Failure { code: e.code().as_str().to_string(), message: e.to_string() }).collect() })
+    }
+
+    /// `tsc-box logs REF` (tsc_box_containers::logs, the code the runtime's front door runs
+    /// too): writes the log to this process's stdout and stderr (following it, blocking, with
+    /// `follow`) unless `json`, and returns the entries read before following as JSON text.
+    #[napi]
+    pub fn logs(&self, reference: String, options: LogsOptions, json: bool) -> napi::Result<String, ErrorCode> {
+        let v = resolve::resolve_container(&self.paths, &reference).map_err(|e| coded(&e))?;
+        let o = logs::LogsOptions { follow: options.follow, tail: options.tail, since: options.since, timestamps: options.timestamps };
+        let entries = logs::logs(&self.paths, &v, &o, json, tsc_box_format::time::now_ms()).map_err(|e| coded(&e))?;
+        Ok(serde_json::to_string_pretty(&entries).unwrap_or_else(|_| "[]".into()))
     }
 
     /// A new container id: 64 random hex digits, as docker's.

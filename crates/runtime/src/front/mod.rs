@@ -1,5 +1,5 @@
-//! `tsc-box-runtime --cli exec|rm|ps|inspect|images ARGS`: the native front door of `tsc-box
-//! exec`, `rm`, `ps`, `inspect` and `images` (bin/run.js hands the command table's `native` commands here instead of starting Node; a new
+//! `tsc-box-runtime --cli exec|rm|ps|inspect|images|logs ARGS`: the native front door of
+//! `tsc-box exec`, `rm`, `ps`, `inspect`, `images` and `logs` (bin/run.js hands the command table's `native` commands here instead of starting Node; a new
 //! one is an entry in src/cli/commands.json, whose flags build.rs turns into argv's tables, plus
 //! its module and its arm in `main` below). docker's flags, the CLI's container store
 //! (tsc_box_containers) and the runtime's own exec, in this one process; exit statuses and
@@ -11,6 +11,7 @@ mod error;
 mod exec;
 mod images;
 mod inspect;
+mod logs;
 mod ps;
 mod rm;
 
@@ -52,6 +53,7 @@ pub fn main(args: Vec<OsString>) -> ! {
         "ps" => ps::run(rest),
         "inspect" => inspect::run(rest),
         "images" => images::run(rest),
+        "logs" => logs::run(rest),
         other => Err(FrontError::usage(ErrorCode::UnknownCommand, &format!("command {other} not found"))),
     };
     match outcome {
