@@ -129,8 +129,12 @@ serial('the cache: a rebuild runs nothing; a one-file change rebuilds from the C
     Dockerfile: `FROM ${BASE}\nCOPY a.txt /a.txt\nRUN echo ran-a > /ra\nCOPY b.txt /b.txt\nRUN echo ran-b > /rb\n`,
   })
   ok(t, build(dir, ['-t', 'localhost/cache:1']))
-  const again = ok(t, build(dir, ['-t', 'localhost/cache:1']))
+  const first = inspect('localhost/cache:1').Id
+  const again = ok(t, build(dir, ['-t', 'localhost/cache:1', '-t', 'localhost/cache:again']))
   t.is((again.stderr.match(/CACHED/g) ?? []).length, 4)
+  // A fully cached rebuild is the same image (created when its last step was), under both names.
+  t.is(inspect('localhost/cache:1').Id, first)
+  t.is(inspect('localhost/cache:again').Id, first)
   t.notRegex(again.stderr, /^#\d+ ran-/m)
   // Same bytes, new mtime: still cached.
   utimesSync(join(dir, 'a.txt'), new Date(), new Date(Date.now() + 5000))

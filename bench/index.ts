@@ -1,5 +1,6 @@
 // `npm run bench`: medians and ratios against runc, crun, podman and node measured in this same
 // run. BENCH_RUNS sets the runs per command (default 30); BENCH_ONLY=core,cgroups,... picks suites.
+import { build } from './suites/build'
 import { cgroupLimits } from './suites/cgroups'
 import { commands } from './suites/commands'
 import { coreRun } from './suites/core-run'
@@ -18,6 +19,7 @@ const suites: Record<string, (runs: number) => void | Promise<void>> = {
   network: networkBench,
   engines,
   commands,
+  build,
 }
 
 async function main() {

@@ -892,10 +892,23 @@ export class Builder {
 
   private async finish(state: StageState): Promise<BuildResult> {
     const doc = cleanDoc(state.doc)
-    doc.created = this.createdTime
+    // The image was made when its last step was (docker's rule): a fully cached rebuild is the
+    // same image, with the same ID.
+    const history = (doc.history as History[] | undefined) ?? []
+    doc.created = this.opts.epoch !== undefined ? this.createdTime : (history.at(-1)?.created ?? this.createdTime)
     if (Object.keys(this.opts.labels).length > 0) doc.config.Labels = {...(doc.config.Labels ?? {}), ...this.opts.labels}
     const tags = this.opts.tags.map((t) => normalizeReference(t))
-    const image = await callAsync((n) => n.imageAssemble(this.store, state.layers, JSON.stringify(doc), tags))
+    const json = JSON.stringify(doc)
+    const key = stepKey([state.key, 'image', json, JSON.stringify(state.layers.map((l) => l.diffId))])
+    const cached = this.opts.noCache ? undefined : this.cache.get(key)
+    const found = cached?.image === undefined ? undefined : (call((n) => n.imageFind(this.store, cached.image!)) ?? undefined)
+    if (found) {
+      // Only the names are new: no config, manifest or layer is written again.
+      for (const t of tags) if (!found.refs.includes(t)) call((n) => n.imageTag(this.store, found.digest, t))
+      return {id: found.id, digest: found.digest, tags}
+    }
+    const image = await callAsync((n) => n.imageAssemble(this.store, state.layers, json, tags))
+    this.cache.put(key, {image: image.digest, doc: {}})
     return {id: image.id, digest: image.digest, tags}
   }
 }
