@@ -3,7 +3,7 @@ import {Args} from '@oclif/core'
 import * as fs from 'node:fs'
 import {asOclifFlags, BaseCommand} from '../base-command'
 import {tableFlags} from '../cli/table'
-import {CliError} from '../errors'
+import {CliError, isCliError} from '../errors'
 import {type BuildEvent, type BuildResult, Builder} from '../build/builder'
 
 export default class Build extends BaseCommand {
@@ -103,6 +103,8 @@ export default class Build extends BaseCommand {
     } catch (e) {
       // -q shows the step's output only when it failed, as docker does.
       if (quiet) process.stderr.write(held.join(''))
+      // docker build exits 1 for whatever made the build fail (a missing base image too).
+      if (isCliError(e) && e.exitCode !== 1) throw new CliError(e.code, e.message, 1, {shown: e.shown})
       throw e
     } finally {
       process.off('SIGINT', onSignal)
