@@ -383,3 +383,34 @@ serial("diff lists A/C/D; export writes the container's filesystem as a tar; imp
   t.is(ok(t, tsc(root, ['run', '--rm', 'localhost/imported:1', '/added/f'])).stdout, 'a\n')
   t.is(inspect('localhost/imported:1').RootFS.Layers.length, 1)
 })
+
+serial('ONBUILD, HEALTHCHECK, SHELL, COPY heredocs, --chown/--chmod, -f -, and an ARG of the global scope taken into a stage', (t) => {
+  const parent = context({ Dockerfile: `FROM ${BASE}\nONBUILD RUN echo triggered > /onbuild\n` })
+  ok(t, build(parent, ['-t', 'localhost/parent:1']))
+  t.deepEqual(inspect('localhost/parent:1').Config.OnBuild, ['RUN echo triggered > /onbuild'])
+  const dir = context({ 'f.txt': 'f\n' })
+  const dockerfile = [
+    'ARG GREETING=hello',
+    'FROM localhost/parent:1',
+    'ARG GREETING',
+    'SHELL ["/bin/sh", "-c"]',
+    'RUN echo "$GREETING" > /greeting',
+    'COPY --chown=12:34 --chmod=640 f.txt /owned',
+    'COPY <<EOF /etc/app.conf',
+    'key=${GREETING}',
+    'EOF',
+    'HEALTHCHECK --interval=30s --timeout=5s --retries=2 CMD /bin/cat /greeting',
+    '',
+  ].join('\n')
+  const r = tsc(root, ['build', '-f', '-', '-t', 'localhost/child:1', dir], dockerfile)
+  t.is(r.code, 0, r.stderr)
+  t.is(runIn('localhost/child:1', '/bin/cat', '/onbuild').stdout, 'triggered\n')
+  t.is(runIn('localhost/child:1', '/bin/cat', '/greeting').stdout, 'hello\n')
+  t.is(runIn('localhost/child:1', '/bin/cat', '/etc/app.conf').stdout, 'key=hello\n')
+  t.regex(runIn('localhost/child:1', '/bin/ls', '-ln', '/owned').stdout, /^-rw-r----- +1 12 +34 /)
+  const img = inspect('localhost/child:1')
+  t.deepEqual(img.Config.Healthcheck, { Test: ['CMD-SHELL', '/bin/cat /greeting'], Interval: 30e9, Timeout: 5e9, Retries: 2 })
+  t.deepEqual(img.Config.Shell, ['/bin/sh', '-c'])
+  // The trigger ran once, for this child: it is not inherited further.
+  t.is(img.Config.OnBuild, undefined)
+})
