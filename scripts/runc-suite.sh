@@ -101,6 +101,24 @@ leftovers() { # NAME BINARY
   [ -z "$found" ] || echo "   left by $1's run (removed):$found"
 }
 
+# A runtime that starts a container in a cgroup frozen beforehand (cgroups.bats freezes one to
+# check that runc refuses it) can be stuck there, frozen itself, with bats waiting on its output
+# past the test's timeout: a cgroup of the suite still frozen a minute later is thawed, and said.
+thaw_watchdog() { # FILE
+  local f seen=""
+  : >"$1"
+  while sleep 60; do
+    for f in $(find /sys/fs/cgroup/freezer/runc-cgroups-integration-test -name freezer.state 2>/dev/null); do
+      [ "$(cat "$f" 2>/dev/null)" = FROZEN ] || continue
+      case " $seen " in
+        *" $f "*) echo THAWED >"$f" 2>/dev/null && echo "${f%/freezer.state}" >>"$1" ;;
+      esac
+    done
+    seen=$(for f in $(find /sys/fs/cgroup/freezer/runc-cgroups-integration-test -name freezer.state 2>/dev/null); do
+      [ "$(cat "$f" 2>/dev/null)" = FROZEN ] && echo "$f"; done | tr '\n' ' ')
+  done
+}
+
 run_suite() { # NAME BINARY
   echo "== runc's suite with $1 ($2)"
   # The tests' own teardown deletes their containers; a test that hangs is cut at 5 minutes.
@@ -110,7 +128,12 @@ run_suite() { # NAME BINARY
   cmd="bats --tap $(printf '%q ' "${filter[@]}" "${files[@]}") >$(printf '%q' "$out/$1.tap") 2>$(printf '%q' "$out/$1.stderr")"
   # A test that hangs is cut after RUNC_SUITE_TEST_TIMEOUT seconds (the events tests do here
   # under runc itself: they wait for every background job of the test's shell).
+  thaw_watchdog "$out/$1.thawed" &
+  local dog=$!
   RUNC=$2 BATS_TEST_TIMEOUT=${RUNC_SUITE_TEST_TIMEOUT:-60} timeout 5400 script -qec "$cmd" /dev/null </dev/null >/dev/null 2>&1 || true
+  kill "$dog" 2>/dev/null || true
+  wait "$dog" 2>/dev/null || true
+  [ ! -s "$out/$1.thawed" ] || echo "   thawed, frozen for over a minute (a runtime stuck in a frozen cgroup):$(tr '\n' ' ' <"$out/$1.thawed")"
   leftovers "$1" "$2"
   local pass fail skip
   pass=$(grep -c '^ok .*' "$out/$1.tap" | tr -d ' ' || true)
@@ -121,7 +144,8 @@ run_suite() { # NAME BINARY
 run_suite runc "$RUNC_BIN"
 run_suite tsc-box-runtime "$RUNTIME"
 
-names() { sed -n "s/^$2 [0-9]* \(.*\)$/\1/p" "$out/$1.tap" | sed 's/ # skip.*//' | grep -v '^$' | sort; }
+# Test names without bats' directives (" # skip ...", " # timeout after 60s").
+names() { sed -n "s/^$2 [0-9]* \(.*\)$/\1/p" "$out/$1.tap" | sed 's/ # \(skip\|timeout\).*//' | grep -v '^$' | sort; }
 echo "== passed under runc, failed under tsc-box-runtime"
 comm -12 <(names runc ok) <(names tsc-box-runtime 'not ok') | sed 's/^/   /' | tee "$out/regressions.txt"
 echo "== failed under runc too (this host, not the runtime)"
