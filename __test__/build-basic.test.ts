@@ -397,7 +397,7 @@ serial('ONBUILD, HEALTHCHECK, SHELL, COPY heredocs, --chown/--chmod, -f -, and a
     'RUN echo "$GREETING" > /greeting',
     'COPY --chown=12:34 --chmod=640 f.txt /owned',
     'COPY <<EOF /etc/app.conf',
-    'key=${GREETING}',
+    `key=\${GREETING}`,
     'EOF',
     'HEALTHCHECK --interval=30s --timeout=5s --retries=2 CMD /bin/cat /greeting',
     '',
