@@ -414,3 +414,28 @@ serial('ONBUILD, HEALTHCHECK, SHELL, COPY heredocs, --chown/--chmod, -f -, and a
   // The trigger ran once, for this child: it is not inherited further.
   t.is(img.Config.OnBuild, undefined)
 })
+
+serial('RUN --mount=type=secret: the step reads it; it is in no layer and not in the history', (t) => {
+  const dir = context({
+    Dockerfile: `FROM ${BASE}\nRUN --mount=type=secret,id=tok read v < /run/secrets/tok && [ "$v" = "$(/bin/cat /run/secrets/tok)" ] && [ -n "$v" ] && echo ok > /ok\n`,
+  })
+  const secret = join(dir, 'tok.txt')
+  writeFileSync(secret, 's3cr3t-value\n')
+  ok(t, build(dir, ['--secret', `id=tok,src=${secret}`, '-t', 'localhost/secret:1']))
+  t.is(runIn('localhost/secret:1', '/bin/cat', '/ok').stdout, 'ok\n')
+  const img = inspect('localhost/secret:1')
+  for (const l of img.RootFS.Layers as string[]) {
+    const files = execFileSync(
+      'sh',
+      ['-c', `cd "$0" && find . -type f -exec cat {} + 2>/dev/null | grep -c s3cr3t-value || true`, join(root, 'images/layers', l.slice(7))],
+      { encoding: 'utf8' },
+    )
+    t.is(files.trim(), '0', l)
+  }
+  t.notRegex(tsc(root, ['history', '--no-trunc', 'localhost/secret:1']).stdout, /s3cr3t-value/)
+  // A secret the Dockerfile requires but the build was not given fails the step.
+  const missing = context({ Dockerfile: `FROM ${BASE}\nRUN --mount=type=secret,id=nope,required=true true\n` })
+  const r = build(missing)
+  t.is(r.code, 1)
+  t.regex(r.stderr, /secret nope not found/)
+})

@@ -51,6 +51,8 @@ export interface BuildOptions {
   platform?: string
   /** SOURCE_DATE_EPOCH: times in layers clamped, `created` fixed. */
   epoch?: number
+  /** --secret id=ID,src=FILE: files RUN --mount=type=secret mounts, never in a layer. */
+  secrets?: Map<string, string>
 }
 
 export interface BuildResult {
@@ -613,6 +615,15 @@ export class Builder {
     if (this.opts.network) runArgs.push('--network', this.opts.network)
     for (const m of mounts) if (m.type === 'cache') runArgs.push('-v', `${this.cacheMountDir(m)}:${m.target}${m.readonly ? ':ro' : ''}`)
     for (const b of binds) runArgs.push('-v', `${b.host}:${b.target}${b.readonly ? ':ro' : ''}`)
+    for (const m of mounts) {
+      if (m.type !== 'secret') continue
+      const file = this.opts.secrets?.get(m.id!)
+      if (file === undefined) {
+        if (m.required) throw new CliError('build_context', `line ${ins.line}: secret ${m.id} not found: give it with --secret id=${m.id},src=FILE`)
+        continue
+      }
+      runArgs.push('-v', `${file}:${m.target}:ro`)
+    }
     runArgs.push(image.id, ...argv.slice(1))
     let code: number
     this.stepContainer = name
@@ -933,8 +944,10 @@ interface MadeLayerRef {
 }
 
 interface RunMount {
-  type: 'cache' | 'bind'
+  type: 'cache' | 'bind' | 'secret'
   target: string
+  /** A secret that must be given (required=true). */
+  required?: boolean
   id?: string
   source?: string
   from?: string
@@ -953,7 +966,15 @@ function parseMount(spec: string, line: number, sub: (s: string) => string): Run
     kv.set(i < 0 ? part : part.slice(0, i), i < 0 ? 'true' : sub(part.slice(i + 1)))
   }
   const type = kv.get('type') ?? 'bind'
-  if (type !== 'cache' && type !== 'bind') throw new CliError('build_failed', `line ${line}: RUN --mount=type=${type} is not supported yet`)
+  if (type !== 'cache' && type !== 'bind' && type !== 'secret')
+    throw new CliError('build_failed', `line ${line}: RUN --mount=type=${type} is not supported yet`)
+  if (type === 'secret') {
+    // A secret's id defaults to its target's name, its target to /run/secrets/ID.
+    const given = kv.get('target') ?? kv.get('dst') ?? kv.get('destination')
+    const id = kv.get('id') ?? (given ? path.posix.basename(given) : undefined)
+    if (!id) throw new DockerfileError(line, 'a secret mount needs an id or a target')
+    return {type, id, target: path.posix.resolve('/', given ?? `/run/secrets/${id}`), readonly: true, required: kv.get('required') === 'true'}
+  }
   const target = kv.get('target') ?? kv.get('dst') ?? kv.get('destination')
   if (!target) throw new DockerfileError(line, 'mount target is required')
   if (type === 'bind' && (kv.get('rw') ?? kv.get('readwrite')) === 'true')

@@ -35,6 +35,15 @@ export default class Build extends BaseCommand {
       const i = l.indexOf('=')
       labels[i < 0 ? l : l.slice(0, i)] = i < 0 ? '' : l.slice(i + 1)
     }
+    const secrets = new Map<string, string>()
+    for (const spec of (flags.secret as string[] | undefined) ?? []) {
+      const kv = new Map(spec.split(',').map((p) => [p.slice(0, p.indexOf('=') < 0 ? p.length : p.indexOf('=')), p.slice(p.indexOf('=') + 1)]))
+      const id = kv.get('id')
+      const src = kv.get('src') ?? kv.get('source')
+      if (!id || !src) throw new CliError('build_context', `invalid --secret ${JSON.stringify(spec)}: expected id=ID,src=FILE`)
+      if (!fs.statSync(src, {throwIfNoEntry: false})?.isFile()) throw new CliError('build_context', `--secret ${id}: ${src} is not a file`)
+      secrets.set(id, fs.realpathSync(src))
+    }
     const policy = (flags['pull-policy'] as 'always' | 'missing' | 'never' | undefined) ?? (flags.pull ? 'always' : 'missing')
     const sde = process.env.SOURCE_DATE_EPOCH
     let epoch = flags.timestamp as number | undefined
@@ -89,6 +98,7 @@ export default class Build extends BaseCommand {
         json,
         platform: flags.platform as string | undefined,
         epoch,
+        secrets,
       },
       onEvent,
     )
