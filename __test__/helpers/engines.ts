@@ -5,7 +5,7 @@
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { RUNTIME } from './cli'
 import { mountsUnder } from './leaks'
 
@@ -103,6 +103,20 @@ export function cgroupTree(dir: string): string[] {
 export function removeParentCgroups(name: string): string[] {
   const left: string[] = []
   for (const top of topCgroups(name)) {
+    const hierarchy = dirname(top)
+    if (hierarchy !== '/sys/fs/cgroup' && run('mountpoint', ['-q', hierarchy]).code !== 0) {
+      // A controller the kernel has but this host does not mount (hugetlb, net_cls, ... on some
+      // v1 hosts): podman still makes its conmon "cgroup" there, as plain directories and a
+      // tasks file on /sys/fs/cgroup's tmpfs. Removed with the controller's directory when
+      // nothing else is in it.
+      rmSync(top, { recursive: true, force: true })
+      try {
+        rmdirSync(hierarchy)
+      } catch {
+        /* someone else's are there too */
+      }
+      continue
+    }
     for (const d of cgroupTree(top)) {
       if (d !== top) left.push(d)
       try {
