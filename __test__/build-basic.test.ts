@@ -126,7 +126,7 @@ serial('the cache: a rebuild runs nothing; a one-file change rebuilds from the C
   const dir = context({
     'a.txt': 'a1\n',
     'b.txt': 'b1\n',
-    Dockerfile: `FROM ${BASE}\nCOPY a.txt /a.txt\nRUN echo ran-a > /ra\nCOPY b.txt /b.txt\nRUN echo ran-b > /rb\n`,
+    Dockerfile: `FROM ${BASE}\nCOPY a.txt /a.txt\nRUN echo ran-a > /ra\nCOPY b.txt /b.txt\nRUN echo ran-b > /rb\nENV DONE=1\nCMD ["/ra"]\n`,
   })
   ok(t, build(dir, ['-t', 'localhost/cache:1']))
   const first = inspect('localhost/cache:1').Id

@@ -360,7 +360,14 @@ export class Builder {
     const cfg = state.doc.config as ConfigDoc
     const metadata = (createdBy: string, keyText: string) => {
       state.key = stepKey([prev.key, keyText])
-      this.history(state, createdBy, true)
+      // Cached too, with its history entry: a rebuild's config (its `created` times included)
+      // is the first build's, so a fully cached build is the same image.
+      const hit = this.opts.noCache ? undefined : this.cache.get(state.key)
+      if (hit) state.doc = hit.doc
+      else {
+        this.history(state, createdBy, true)
+        this.cache.put(state.key, {image: state.image?.digest, doc: state.doc})
+      }
       this.doneStep(t0)
       return state
     }
