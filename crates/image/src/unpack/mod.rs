@@ -203,7 +203,7 @@ pub fn unpack_layer_file(file: std::fs::File, src: &LayerSource<'_>, dest: &Path
     crate::tree::remove_tree(&tmp).map_err(|e| UnpackError::Io(tmp.clone(), e))?;
     std::fs::create_dir(&tmp).map_err(|e| UnpackError::Io(tmp.clone(), e))?;
     let result = unpack_into(file, src, &tmp).and_then(|report| {
-        durable::sync_filesystem(&tmp).map_err(|e| UnpackError::Io(tmp.clone(), e))?;
+        durable::sync_layer(&tmp, report.entries, src.size).map_err(|e| UnpackError::Io(tmp.clone(), e))?;
         match std::fs::rename(&tmp, dest) {
             Ok(()) => durable::sync_dir(parent).map_err(|e| UnpackError::Io(parent.to_path_buf(), e)).map(|()| report),
             // Someone else unpacked the same diff_id meanwhile: theirs is as good as ours.
