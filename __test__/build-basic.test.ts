@@ -439,3 +439,19 @@ serial('RUN --mount=type=secret: the step reads it; it is in no layer and not in
   t.is(r.code, 1)
   t.regex(r.stderr, /secret nope not found/)
 })
+
+serial('build - reads a tar of the context from stdin, or a Dockerfile alone; --add-host reaches RUN', (t) => {
+  const dir = context({ 'in.txt': 'from-a-tar\n', Dockerfile: `FROM ${BASE}\nCOPY in.txt /in.txt\nRUN /bin/cat /etc/hosts > /hosts\n` })
+  const tarball = execFileSync('tar', ['-czf', '-', '-C', dir, '.'])
+  const r = spawnSync(BIN, ['build', '--add-host', 'build-host.example:10.1.2.3', '-t', 'localhost/stdin:1', '-'], {
+    input: tarball,
+    env: { ...process.env, TSC_BOX_ROOT: root },
+    encoding: 'utf8',
+  })
+  t.is(r.status, 0, r.stderr)
+  t.is(runIn('localhost/stdin:1', '/bin/cat', '/in.txt').stdout, 'from-a-tar\n')
+  t.regex(runIn('localhost/stdin:1', '/bin/cat', '/hosts').stdout, /10\.1\.2\.3\s+build-host\.example/)
+  const alone = tsc(root, ['build', '-t', 'localhost/stdin:2', '-'], `FROM ${BASE}\nENV ONLY=dockerfile\n`)
+  t.is(alone.code, 0, alone.stderr)
+  t.true(inspect('localhost/stdin:2').Config.Env.includes('ONLY=dockerfile'))
+})

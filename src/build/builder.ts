@@ -53,6 +53,8 @@ export interface BuildOptions {
   epoch?: number
   /** --secret id=ID,src=FILE: files RUN --mount=type=secret mounts, never in a layer. */
   secrets?: Map<string, string>
+  /** --add-host HOST:IP for RUN steps. */
+  addHosts?: string[]
 }
 
 export interface BuildResult {
@@ -620,6 +622,7 @@ export class Builder {
     if (cfg.WorkingDir) runArgs.push('-w', cfg.WorkingDir)
     if (cfg.User) runArgs.push('-u', cfg.User)
     if (this.opts.network) runArgs.push('--network', this.opts.network)
+    for (const h of this.opts.addHosts ?? []) runArgs.push('--add-host', h)
     for (const m of mounts) if (m.type === 'cache') runArgs.push('-v', `${this.cacheMountDir(m)}:${m.target}${m.readonly ? ':ro' : ''}`)
     for (const b of binds) runArgs.push('-v', `${b.host}:${b.target}${b.readonly ? ':ro' : ''}`)
     for (const m of mounts) {

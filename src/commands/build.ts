@@ -1,6 +1,9 @@
 /** `tsc-box build [OPTIONS] CONTEXT`: an image from a Dockerfile (src/build). */
 import {Args} from '@oclif/core'
 import * as fs from 'node:fs'
+import * as path from 'node:path'
+import {pipeline} from 'node:stream/promises'
+import {callAsync, call} from '../image/native'
 import {asOclifFlags, BaseCommand} from '../base-command'
 import {tableFlags} from '../cli/table'
 import {CliError, isCliError} from '../errors'
@@ -22,7 +25,6 @@ export default class Build extends BaseCommand {
     const {args, flags} = await this.parse(Build)
     const json = this.jsonEnabled()
     const quiet = flags.quiet as boolean
-    if (args.context === '-') throw new CliError('build_context', 'a context read from stdin (-) is not supported yet: give a directory')
     const buildArgs = new Map<string, string>()
     for (const a of (flags['build-arg'] as string[] | undefined) ?? []) {
       const i = a.indexOf('=')
@@ -81,12 +83,31 @@ export default class Build extends BaseCommand {
           break
       }
     }
+    // `build -`: stdin is a tar of the context (plain, gzip or zstd; unpacked with a layer's
+    // checks) or, when it is no archive, the Dockerfile itself with an empty context.
+    let context = args.context
+    let stdinDockerfile: string | undefined
+    let stdinDir: string | undefined
+    if (context === '-') {
+      if (flags.file === '-') throw new CliError('build_context', 'the context and the Dockerfile cannot both come from stdin')
+      const dataRoot = this.paths(flags.root as string | undefined).dataRoot
+      stdinDir = path.join(dataRoot, 'builder', 'tmp', `stdin-${process.pid}-${Date.now().toString(36)}`)
+      fs.mkdirSync(stdinDir, {recursive: true, mode: 0o700})
+      const file = path.join(stdinDir, 'stdin')
+      await pipeline(process.stdin, fs.createWriteStream(file, {mode: 0o600}))
+      context = path.join(stdinDir, 'context')
+      if (call((n) => n.archiveIsArchive(file))) await callAsync((n) => n.archiveUnpackTo(file, context))
+      else {
+        stdinDockerfile = fs.readFileSync(file, 'utf8')
+        fs.mkdirSync(context, {mode: 0o700})
+      }
+    }
     const builder = new Builder(
       {
         root: flags.root as string | undefined,
-        context: args.context,
+        context,
         file: file === '-' ? undefined : file,
-        dockerfileText: file === '-' ? fs.readFileSync(0, 'utf8') : undefined,
+        dockerfileText: file === '-' ? fs.readFileSync(0, 'utf8') : stdinDockerfile,
         tags: (flags.tag as string[] | undefined) ?? [],
         buildArgs,
         target: flags.target as string | undefined,
@@ -99,6 +120,7 @@ export default class Build extends BaseCommand {
         platform: flags.platform as string | undefined,
         epoch,
         secrets,
+        addHosts: (flags['add-host'] as string[] | undefined) ?? [],
       },
       onEvent,
     )
@@ -119,6 +141,7 @@ export default class Build extends BaseCommand {
     } finally {
       process.off('SIGINT', onSignal)
       process.off('SIGTERM', onSignal)
+      if (stdinDir !== undefined) fs.rmSync(stdinDir, {recursive: true, force: true})
     }
     const iid = flags.iidfile as string | undefined
     if (iid !== undefined) fs.writeFileSync(iid, result.id)
