@@ -455,3 +455,9 @@ serial('build - reads a tar of the context from stdin, or a Dockerfile alone; --
   t.is(alone.code, 0, alone.stderr)
   t.true(inspect('localhost/stdin:2').Config.Env.includes('ONLY=dockerfile'))
 })
+
+serial('FROM host:PATH starts from a minimal image of a host binary', (t) => {
+  const dir = context({ Dockerfile: 'FROM host:/bin/sh\nRUN echo "from the host\'s sh" > /made\n' })
+  ok(t, build(dir, ['-t', 'localhost/fromhost:1']))
+  t.is(tsc(root, ['run', '--rm', 'localhost/fromhost:1', '-c', 'read l < /made; echo "$l"']).stdout, "from the host's sh\n")
+})

@@ -21,6 +21,7 @@ import {callAsync, call, type ImageSummary} from '../image/native'
 import {normalizeReference} from '../image/reference'
 import {mountImageRootfs, planImageRootfs, releaseOverlayDir} from '../image/rootfs'
 import {findImage, imagesRoot} from '../image/store'
+import {HOST_PREFIX, hostImage} from '../image/host'
 import {storeStatic, containers} from '../container/store'
 import {removeContainer} from '../container/bundle'
 import {currentPathEnv, resolvePaths} from '../paths'
@@ -270,6 +271,8 @@ export class Builder {
   }
 
   private async findOrPull(name: string, from: Instruction): Promise<ImageSummary> {
+    // host:PATH: a minimal image of a host binary and its libraries (as `run host:PATH`).
+    if (name.startsWith(HOST_PREFIX)) return (await hostImage(this.dataRoot, name)).image
     let found: ImageSummary | undefined
     try {
       found = this.opts.pull === 'always' ? undefined : findImage(this.dataRoot, name)
