@@ -461,3 +461,13 @@ serial('FROM host:PATH starts from a minimal image of a host binary', (t) => {
   ok(t, build(dir, ['-t', 'localhost/fromhost:1']))
   t.is(tsc(root, ['run', '--rm', 'localhost/fromhost:1', '-c', 'read l < /made; echo "$l"']).stdout, "from the host's sh\n")
 })
+
+serial('a RUN step whose changes cannot be a layer (a name OCI reserves for deletions) fails cleanly', (t) => {
+  const before = leftovers()
+  const dir = context({ Dockerfile: `FROM ${BASE}\nRUN echo x > /.wh.sneaky\n` })
+  const r = build(dir, ['-t', 'localhost/reserved:1'])
+  t.is(r.code, 1)
+  t.regex(r.stderr, /\.wh\.sneaky: a name beginning with \.wh\. cannot go into a layer/)
+  t.deepEqual(leftovers(), before)
+  t.is(tsc(root, ['image', 'inspect', 'localhost/reserved:1']).code, 125)
+})
