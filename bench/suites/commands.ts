@@ -4,7 +4,7 @@
 // front door for the commands the table marks native, Node otherwise); `node -e ''` is the
 // floor of any command that starts Node.
 import { execFileSync, spawnSync } from 'node:child_process'
-import { readFileSync, rmSync } from 'node:fs'
+import { readFileSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { busyboxRootfs, CLI, tempDir } from '../fixtures'
 import { compare, type Command, type Sample } from '../measure'
@@ -112,6 +112,26 @@ function commandsWith(count: number, runs: number, tempDir: (p: string) => strin
     cmds.push({ label: `tsc-box ${pair.what}`, argv: pair.ours, env })
     if (pair.theirs) cmds.push({ label: `podman ${pair.what}`, argv: pair.theirs })
   }
+  // load of the small image into an empty store, a fresh one each run (made and removed untimed).
+  const fresh = (argv: (dir: string) => string[]): string[] => {
+    const d = tempDir('tsc-box-bench-cmd-load-')
+    return argv(d)
+  }
+  const loadWhat = `load -i ARCHIVE (${(statSync(archive).size / 1e6).toFixed(1)} MB)`
+  pairs.push({ what: loadWhat, ours: [], theirs: havePodman ? [] : undefined, target: 0.5 })
+  cmds.push({
+    label: `tsc-box ${loadWhat}`,
+    get argv() {
+      return fresh((d) => tsc('load', '-q', '--root', d, '-i', archive))
+    },
+  })
+  if (havePodman)
+    cmds.push({
+      label: `podman ${loadWhat}`,
+      get argv() {
+        return fresh((d) => ['podman', '--root', join(d, 'root'), '--runroot', join(d, 'run'), '--storage-driver', 'overlay', 'load', '-q', '-i', archive])
+      },
+    })
   const samples = compare(cmds, runs)
   const ms = new Map<string, Sample>(samples.map((s) => [s.label, s]))
   const node = ms.get("node -e ''")!.medianMs
