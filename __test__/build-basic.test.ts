@@ -471,3 +471,24 @@ serial('a RUN step whose changes cannot be a layer (a name OCI reserves for dele
   t.deepEqual(leftovers(), before)
   t.is(tsc(root, ['image', 'inspect', 'localhost/reserved:1']).code, 125)
 })
+
+serial('independent stages build in parallel: a stage waiting for a file another writes finishes', (t) => {
+  // Both stages share a cache mount; `waiter` gives up after a bounded busy loop unless
+  // `writer`, built at the same time, has left the flag there.
+  const wait = 'i=0; while [ ! -e /c/flag ] && [ $i -lt 3000000 ]; do i=$((i+1)); done; [ -e /c/flag ] && echo seen > /seen'
+  const dir = context({
+    Dockerfile: [
+      `FROM ${BASE} AS waiter`,
+      `RUN --mount=type=cache,id=par-${process.pid},target=/c ${wait}`,
+      `FROM ${BASE} AS writer`,
+      `RUN --mount=type=cache,id=par-${process.pid},target=/c echo > /c/flag && echo wrote > /wrote`,
+      'FROM scratch',
+      'COPY --from=waiter /seen /seen',
+      'COPY --from=writer /wrote /wrote',
+      '',
+    ].join('\n'),
+  })
+  const r = build(dir, ['-t', 'localhost/parallel:1'])
+  t.is(r.code, 0, r.stderr)
+  t.is(inspect('localhost/parallel:1').RootFS.Layers.length, 2)
+})

@@ -13,6 +13,7 @@
  * The cache (src/build/cache.ts) keys each step on its parent, the instruction after
  * substitution, the build args it uses and, for COPY/ADD, the content of what it reads.
  */
+import {AsyncLocalStorage} from 'node:async_hooks'
 import {spawn} from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
@@ -31,7 +32,7 @@ import {DockerIgnore} from './dockerignore'
 import {type Instruction, argDeclarations, flag, keyValues, parseDockerfile} from './dockerfile/parse'
 import {DockerfileError} from './dockerfile/errors'
 import {expandWord, expandWords, type Lookup} from './dockerfile/words'
-import {hostPlatform, neededStages, planStages, platformArgs, platformString, PROXY_ARGS, stageRef, type Stage} from './stages'
+import {hostPlatform, neededStages, planStages, platformArgs, platformString, PROXY_ARGS, stageDeps, stageRef, type Stage} from './stages'
 
 export interface BuildOptions {
   /** The --root flag as given (passed to the `run` of each RUN step). */
@@ -138,16 +139,24 @@ export class Builder {
   private readonly cache: BuildCache
   private readonly platform = hostPlatform()
   private readonly events: (e: BuildEvent) => void
-  private step = 0
+  /** Steps started so far (each step's number is the count when it started). */
+  private counter = 0
+  /** The step an async path works for: stages build in parallel, so it is not one field. */
+  private readonly stepCtx = new AsyncLocalStorage<number>()
   private readonly stageResults = new Map<number, StageState>()
   private ignore?: DockerIgnore
   private escape = '\\'
   private createdTime: string
   private readonly usedBuildArgs = new Set<string>()
   private aborted = false
-  private child?: ReturnType<typeof spawn>
-  /** The name of the container of the RUN step in progress. */
-  private stepContainer?: string
+  /** The `tsc-box` children running (a RUN step's `run`, a pull), with their step's container. */
+  private readonly children = new Map<ReturnType<typeof spawn>, string | undefined>()
+  /** The container of each RUN step in progress, by step. */
+  private readonly stepContainers = new Map<number, string>()
+
+  private get step(): number {
+    return this.stepCtx.getStore() ?? this.counter
+  }
 
   /**
    * Ctrl-C: the step's container is stopped (its `tsc-box run` gets the signal and passes it
@@ -156,18 +165,17 @@ export class Builder {
   abort(signal: NodeJS.Signals = 'SIGINT'): void {
     if (this.aborted) return
     this.aborted = true
-    const child = this.child
-    if (!child) return
-    child.kill(signal)
-    // A step's process that ignores the signal (a container's pid 1 without a handler does)
-    // is killed a moment later, through the same CLI.
-    const name = this.stepContainer
-    setTimeout(() => {
-      if (this.child === child && name !== undefined) {
-        const bin = [path.resolve(__dirname, '../../bin/run.js'), path.resolve(__dirname, '../../../bin/run.js')].find((p) => fs.existsSync(p))!
-        spawn(process.execPath, [bin, 'kill', ...(this.opts.root ? ['--root', this.opts.root] : []), '-s', 'KILL', name], {stdio: 'ignore'})
-      }
-    }, 1000).unref()
+    for (const [child, name] of this.children) {
+      child.kill(signal)
+      // A step's process that ignores the signal (a container's pid 1 without a handler does)
+      // is killed a moment later, through the same CLI.
+      setTimeout(() => {
+        if (this.children.has(child) && name !== undefined) {
+          const bin = [path.resolve(__dirname, '../../bin/run.js'), path.resolve(__dirname, '../../../bin/run.js')].find((p) => fs.existsSync(p))!
+          spawn(process.execPath, [bin, 'kill', ...(this.opts.root ? ['--root', this.opts.root] : []), '-s', 'KILL', name], {stdio: 'ignore'})
+        }
+      }, 1000).unref()
+    }
   }
 
   private checkAborted(): void {
@@ -203,10 +211,21 @@ export class Builder {
     this.ignore = this.readIgnore(context, file)
     const plan = planStages(df, opts.buildArgs, this.platform)
     const {target, needed} = neededStages(plan, opts.target, df.escape)
+    // Each stage starts once the stages it reads are built: independent stages in parallel.
+    const building = new Map<number, Promise<void>>()
     for (const stage of needed) {
-      const state = await this.buildStage(stage, plan.stages, plan.globals, context)
-      this.stageResults.set(stage.index, state)
+      const deps = stageDeps(plan, stage, df.escape).map((d) => building.get(d.index)!)
+      const done = Promise.all(deps).then(async () => {
+        this.stageResults.set(stage.index, await this.buildStage(stage, plan.stages, plan.globals, context))
+      })
+      // The first failure stops the others (their steps' containers too) before it is reported.
+      done.catch(() => this.abort())
+      building.set(stage.index, done)
     }
+    const outcomes = await Promise.allSettled(building.values())
+    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected' && !isInterruption(o.reason))
+    const anyFailure = failed ?? outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected')
+    if (anyFailure) throw anyFailure.reason
     const final = this.stageResults.get(target.index)!
     for (const a of opts.buildArgs.keys()) {
       if (!this.usedBuildArgs.has(a) && !plan.globals.has(a) && !PROXY_ARGS.includes(a))
@@ -311,11 +330,15 @@ export class Builder {
   private async buildStage(stage: Stage, stages: Stage[], globals: Map<string, string | undefined>, context: string): Promise<StageState> {
     const name = stage.name ?? String(stage.index)
     const total = stage.instructions.length + 1
-    this.startStep(name, 1, total, stage.from.original)
-    const t0 = Date.now()
-    let state = await this.baseState(stage, stages)
-    state.key = stepKey([state.key, ...[...stage.usedArgs].sort().map((a) => `${a}=${globals.get(a) ?? ''}`)])
-    this.doneStep(t0)
+    this.checkAborted()
+    const first = this.startStep(name, 1, total, stage.from.original)
+    let state = await this.stepCtx.run(first, async () => {
+      const t0 = Date.now()
+      const base = await this.baseState(stage, stages)
+      base.key = stepKey([base.key, ...[...stage.usedArgs].sort().map((a) => `${a}=${globals.get(a) ?? ''}`)])
+      this.doneStep(t0)
+      return base
+    })
     // ONBUILD triggers of the base run first, in order, then are dropped from the config.
     const triggers = (state.doc.config?.OnBuild as string[] | null | undefined) ?? []
     if (state.doc.config) state.doc.config.OnBuild = null
@@ -323,14 +346,18 @@ export class Builder {
     let n = 1
     for (const ins of instructions) {
       n++
-      state = await this.runStep(state, ins, {name, n, total: total + triggers.length, globals, context, stages, stage})
+      this.checkAborted()
+      const step = this.startStep(name, n, total + triggers.length, ins.original)
+      const prev = state
+      state = await this.stepCtx.run(step, () => this.runStep(prev, ins, {name, n, total: total + triggers.length, globals, context, stages, stage}))
     }
     return state
   }
 
-  private startStep(stage: string, n: number, total: number, text: string): void {
-    this.step++
-    this.events({event: 'step', step: this.step, stage: `${stage} ${n}/${total}`, instruction: text})
+  private startStep(stage: string, n: number, total: number, text: string): number {
+    const step = ++this.counter
+    this.events({event: 'step', step, stage: `${stage} ${n}/${total}`, instruction: text})
+    return step
   }
 
   private doneStep(t0: number, layer?: string): void {
@@ -348,8 +375,6 @@ export class Builder {
     ins: Instruction,
     ctx: {name: string; n: number; total: number; globals: Map<string, string | undefined>; context: string; stages: Stage[]; stage: Stage},
   ): Promise<StageState> {
-    this.checkAborted()
-    this.startStep(ctx.name, ctx.n, ctx.total, ins.original)
     const t0 = Date.now()
     const state: StageState = {...prev, doc: structuredClone(prev.doc), args: new Map(prev.args), layers: [...prev.layers]}
     const lookup = this.lookupFor(state)
@@ -639,7 +664,7 @@ export class Builder {
     }
     runArgs.push(image.id, ...argv.slice(1))
     let code: number
-    this.stepContainer = name
+    this.stepContainers.set(this.step, name)
     try {
       code = await this.runChild(runArgs, this.step)
       this.checkAborted()
@@ -656,6 +681,7 @@ export class Builder {
       const made = await callAsync((n) => n.layerFromUpper(this.store, upper, this.opts.epoch ?? null, stubs))
       return await this.commitStep(state, key, createdBy, made, t0)
     } finally {
+      this.stepContainers.delete(this.step)
       this.removeStepContainer(name)
       for (const b of binds) b.release()
     }
@@ -739,7 +765,7 @@ export class Builder {
     return new Promise((resolve, reject) => {
       // Its own process group: a terminal's Ctrl-C reaches the build, which passes it on once.
       const child = spawn(process.execPath, full, {stdio: ['ignore', 'pipe', 'pipe'], detached: true})
-      this.child = child
+      this.children.set(child, this.stepContainers.get(step))
       const relay = (stream: 'stdout' | 'stderr') => {
         let buf = ''
         const src = child[stream]!
@@ -761,7 +787,7 @@ export class Builder {
       relay('stderr')
       child.on('error', reject)
       child.on('close', (code, signal) => {
-        this.child = undefined
+        this.children.delete(child)
         resolve(code ?? (signal ? 128 + 15 : 1))
       })
     })
@@ -946,6 +972,11 @@ export function mountStubs(layers: string[]): string[] {
   return ['etc/hosts', 'etc/hostname', 'etc/resolv.conf'].filter(
     (p) => !layers.some((l) => fs.lstatSync(path.join(l, p), {throwIfNoEntry: false}) !== undefined),
   )
+}
+
+/** The error a stage stopped with because another failed first (or Ctrl-C). */
+function isInterruption(e: unknown): boolean {
+  return e instanceof CliError && e.message === 'the build was interrupted'
 }
 
 interface MadeLayerRef {

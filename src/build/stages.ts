@@ -131,29 +131,37 @@ export function neededStages(plan: Plan, target: string | undefined, esc: string
     t = stages[stages.length - 1]!
   }
   const need = new Set<number>()
-  const lookup = (n: string) => plan.globals.get(n)
   const visit = (s: Stage) => {
     if (need.has(s.index)) return
     need.add(s.index)
-    const base = stageRef(stages, s.base, s.index)
-    if (base) visit(base)
-    for (const ins of s.instructions) {
-      const refs: string[] = []
-      const from = flag(ins, 'from')
-      if (from !== undefined && (ins.keyword === 'COPY' || ins.keyword === 'ADD')) refs.push(from)
-      if (ins.keyword === 'RUN') {
-        for (const f of ins.flags) {
-          if (f.name !== 'mount' || !f.value) continue
-          const m = /(?:^|,)from=([^,]+)/.exec(f.value)
-          if (m) refs.push(m[1]!)
-        }
-      }
-      for (const r of refs) {
-        const dep = stageRef(stages, expandWord(r, lookup, esc, ins.line).word, s.index)
-        if (dep) visit(dep)
-      }
-    }
+    for (const dep of stageDeps(plan, s, esc)) visit(dep)
   }
   visit(t)
   return {target: t, needed: stages.filter((s) => need.has(s.index))}
+}
+
+/** The stages `s` reads: its base, and those its COPY --from and RUN --mount from= name. */
+export function stageDeps(plan: Plan, s: Stage, esc: string): Stage[] {
+  const {stages} = plan
+  const lookup = (n: string) => plan.globals.get(n)
+  const deps = new Map<number, Stage>()
+  const base = stageRef(stages, s.base, s.index)
+  if (base) deps.set(base.index, base)
+  for (const ins of s.instructions) {
+    const refs: string[] = []
+    const from = flag(ins, 'from')
+    if (from !== undefined && (ins.keyword === 'COPY' || ins.keyword === 'ADD')) refs.push(from)
+    if (ins.keyword === 'RUN') {
+      for (const f of ins.flags) {
+        if (f.name !== 'mount' || !f.value) continue
+        const m = /(?:^|,)from=([^,]+)/.exec(f.value)
+        if (m) refs.push(m[1]!)
+      }
+    }
+    for (const r of refs) {
+      const dep = stageRef(stages, expandWord(r, lookup, esc, ins.line).word, s.index)
+      if (dep) deps.set(dep.index, dep)
+    }
+  }
+  return [...deps.values()]
 }
