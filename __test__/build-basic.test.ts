@@ -296,6 +296,10 @@ serial('RUN --mount: a cache persists between builds and stays out of the layers
   const ro = context({ 'src/f': 'x', Dockerfile: `FROM ${BASE}\nRUN --mount=type=bind,source=src,target=/mnt echo no > /mnt/f\n` })
   t.is(build(ro).code, 1)
   t.is(readFileSync(join(ro, 'src/f'), 'utf8'), 'x')
+  // A flag not supported yet is refused, never ignored.
+  const excl = build(context({ Dockerfile: `FROM ${BASE}\nCOPY --exclude=*.md . /x/\n` }))
+  t.is(excl.code, 1)
+  t.regex(excl.stderr, /COPY --exclude is not supported yet/)
   const link = context({ Dockerfile: `FROM ${BASE}\nRUN --mount=type=bind,source=etc,target=/mnt cat /mnt/passwd\n` })
   symlinkSync('/etc', join(link, 'etc'))
   const l = build(link)

@@ -807,6 +807,9 @@ export class Builder {
     const from = flag(ins, 'from')
     const chown = flag(ins, 'chown')
     const chmod = flag(ins, 'chmod')
+    // --link changes how docker stores the layer, not the files it holds: accepted as is.
+    for (const f of ['parents', 'exclude', 'checksum', 'keep-git-dir'])
+      if (flag(ins, f) !== undefined) throw new CliError('build_failed', `line ${ins.line}: ${ins.keyword} --${f} is not supported yet`)
     const closure = flag(ins, 'closure') !== undefined
     if (closure && from === undefined) throw new DockerfileError(ins.line, "COPY --closure needs --from=STAGE: the binaries are looked up in that stage's root")
     if (ins.keyword === 'ADD' && from !== undefined) throw new DockerfileError(ins.line, 'ADD does not support --from')
