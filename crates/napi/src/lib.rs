@@ -11,6 +11,7 @@ mod cgroup_validate;
 mod container_remove;
 mod containers;
 mod errors;
+mod format;
 mod host;
 mod image;
 mod process;
