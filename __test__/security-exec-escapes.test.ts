@@ -104,7 +104,7 @@ test('CVE-2019-5736 through the raw runtime: an exec that runs /proc/self/exe ca
   await sleep(300)
   // The operator's exec: its process execs /init, which is the runtime binary itself.
   const e = runtime(v.bin, state, ['exec', id, '/init', 'sleep', '3'])
-  t.is(e.code, 0, e.stderr)
+  t.is(e.code, 0, `${e.stderr}\nthe container's output: ${readFileSync(out, 'utf8')}`)
   assertUnchanged(t, v, before, await waitFor(() => readFileSync(out, 'utf8'), /watcher-done/, 20_000))
 })
 
