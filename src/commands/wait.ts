@@ -1,9 +1,13 @@
-/** `tsc-box wait ID...`: blocks until each container stops and prints its exit code. --json: [{id, name, exitCode}]. */
+/**
+ * `tsc-box wait ID...`: blocks until each container stops and prints its exit code. --json:
+ * [{id, name, exitCode}]. bin/run.js normally hands it to the runtime's native front door; both
+ * wait with crates/containers/src/wait.rs.
+ */
 import {Args} from '@oclif/core'
 import {asOclifFlags, BaseCommand} from '../base-command'
 import {tableFlags} from '../cli/table'
 import {eachRef} from '../lifecycle/context'
-import {waitContainer} from '../lifecycle/ops'
+import {waitContainer} from '../lifecycle/wait'
 import {resolveContainer} from '../lifecycle/resolve'
 
 export default class Wait extends BaseCommand {
@@ -22,7 +26,7 @@ export default class Wait extends BaseCommand {
       argv as string[],
       async (ref) => {
         const v = resolveContainer(paths.dataRoot, ref, paths.runDir)
-        return {id: v.id, name: v.name, exitCode: await waitContainer(paths, v)}
+        return {id: v.id, name: v.name, exitCode: waitContainer(paths, v.id)}
       },
       (_ref, r) => this.jsonEnabled() || this.log(String(r.exitCode)),
     )

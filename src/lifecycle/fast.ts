@@ -1,5 +1,5 @@
 /**
- * The commands (exec, rm, ps, inspect, images, logs) bin/run.js dispatches without loading oclif (whose start costs more
+ * The commands (exec, rm, ps, inspect, images, logs, wait) bin/run.js dispatches without loading oclif (whose start costs more
  * than a whole `exec` or `rm`): the same code the oclif commands run, with the lean flag
  * parser. Returns the exit status, or undefined to let oclif handle the command (--help).
  */
@@ -13,6 +13,29 @@ const psFlags = parserFlags('ps')
 const inspectFlags = parserFlags('inspect')
 const imagesFlags = parserFlags('images')
 const logsFlags = parserFlags('logs')
+const waitFlags = parserFlags('wait')
+
+/** `wait` without a built runtime: the same Rust code through the binding. */
+async function wait(argv: readonly string[]): Promise<number | undefined> {
+  const {flagTokens, positionals: refs} = splitFlags(argv, waitFlags)
+  const {flags} = await parseArgv(flagTokens, waitFlags, 'wait')
+  if (flags.help || refs.length === 0) return undefined
+  const {waitContainer} = await import('./wait')
+  const {eachRef} = await import('./context')
+  const {resolveContainer} = await import('./resolve')
+  const {currentPathEnv, resolvePaths} = await import('../paths')
+  const paths = resolvePaths(flags.root as string | undefined, currentPathEnv())
+  const out = await eachRef(
+    refs,
+    async (ref) => {
+      const v = resolveContainer(paths.dataRoot, ref, paths.runDir)
+      return {id: v.id, name: v.name, exitCode: waitContainer(paths, v.id)}
+    },
+    (_ref, r) => flags.json || process.stdout.write(`${r.exitCode}\n`),
+  )
+  if (flags.json) process.stdout.write(`${JSON.stringify(out, null, 2)}\n`)
+  return 0
+}
 
 /** `logs` without a built runtime: the same Rust code through the binding. */
 async function logs(argv: readonly string[]): Promise<number | undefined> {
@@ -94,6 +117,7 @@ export async function fastCommand(verb: string, argv: readonly string[]): Promis
   if (verb === 'inspect') return inspect(argv)
   if (verb === 'images') return images(argv)
   if (verb === 'logs') return logs(argv)
+  if (verb === 'wait') return wait(argv)
   return undefined
 }
 
@@ -102,6 +126,6 @@ export function jsonRequested(verb: string, argv: readonly string[]): boolean {
   if (verb === 'ps') return jsonInArgv(argv, psFlags)
   if (verb === 'inspect') return argv.includes('--json')
   if (verb === 'images') return jsonInArgv(argv, imagesFlags)
-  if (verb === 'logs') return argv.includes('--json')
+  if (verb === 'logs' || verb === 'wait') return argv.includes('--json')
   return jsonInArgv(argv, execFlags)
 }

@@ -186,19 +186,3 @@ export function killContainer(runtime: string, paths: Paths, v: ContainerView, s
   if (v.state === 'paused' && sig !== 'SIGKILL' && sig !== 'KILL' && sig !== '9') thaw(runtime, paths, v)
   signal(runtime, paths, v.id, sig, false)
 }
-
-/** `wait`: blocks until the container is no longer running; its exit status. */
-/** The status `wait` gives for an exit nobody recorded. */
-export const UNKNOWN_EXIT_STATUS = 255
-
-export async function waitContainer(paths: Paths, v: ContainerView): Promise<number> {
-  for (;;) {
-    const now = viewById(paths.dataRoot, v.id, paths.runDir)
-    if (!now) throw new CliError('no_such_container', `container ${v.id.slice(0, 12)} was removed`, 1)
-    // A created container has not run yet: wait for it to run and end, like docker.
-    // An exit nobody saw (its monitor was killed: `ps` says "Exited (unknown)") is 255,
-    // containerd's UnknownExitStatus, which docker reports too; never a made-up success.
-    if (!isActive(now) && now.state !== 'created') return now.exitCode ?? UNKNOWN_EXIT_STATUS
-    await sleep(50)
-  }
-}

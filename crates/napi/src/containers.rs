@@ -383,6 +383,13 @@ impl ContainerStore {
         Ok(serde_json::to_string_pretty(&entries).unwrap_or_else(|_| "[]".into()))
     }
 
+    /// The exit status of container `id` once it has run and ended (tsc_box_containers::wait,
+    /// the code the runtime's front door runs too); blocks meanwhile.
+    #[napi]
+    pub fn wait(&self, id: String) -> napi::Result<i32, ErrorCode> {
+        tsc_box_containers::wait::wait_exit(&self.paths, &id).map_err(|e| coded(&e))
+    }
+
     /// A new container id: 64 random hex digits, as docker's.
     #[napi]
     pub fn new_id() -> napi::Result<String, ErrorCode> {

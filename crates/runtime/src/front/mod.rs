@@ -1,5 +1,5 @@
-//! `tsc-box-runtime --cli exec|rm|ps|inspect|images|logs ARGS`: the native front door of
-//! `tsc-box exec`, `rm`, `ps`, `inspect`, `images` and `logs` (bin/run.js hands the command table's `native` commands here instead of starting Node; a new
+//! `tsc-box-runtime --cli exec|rm|ps|inspect|images|logs|wait ARGS`: the native front door
+//! of `tsc-box exec`, `rm`, `ps`, `inspect`, `images`, `logs` and `wait` (bin/run.js hands the command table's `native` commands here instead of starting Node; a new
 //! one is an entry in src/cli/commands.json, whose flags build.rs turns into argv's tables, plus
 //! its module and its arm in `main` below). docker's flags, the CLI's container store
 //! (tsc_box_containers) and the runtime's own exec, in this one process; exit statuses and
@@ -14,6 +14,7 @@ mod inspect;
 mod logs;
 mod ps;
 mod rm;
+mod wait;
 
 use std::ffi::OsString;
 use std::os::unix::process::CommandExt;
@@ -54,6 +55,7 @@ pub fn main(args: Vec<OsString>) -> ! {
         "inspect" => inspect::run(rest),
         "images" => images::run(rest),
         "logs" => logs::run(rest),
+        "wait" => wait::run(rest),
         other => Err(FrontError::usage(ErrorCode::UnknownCommand, &format!("command {other} not found"))),
     };
     match outcome {
