@@ -33,7 +33,7 @@ use crate::spec;
 use crate::state::{Record, StateDir};
 use crate::sys::clone::{clone, Forked, Placed};
 use crate::terminal::{connect_console, send_master};
-use sync::{recv_msg, send_msg, Msg};
+use sync::{recv_msg, send_msg, send_to_child, Msg};
 
 pub use error::ContainerError;
 pub use init::{read_start_report, START_BYTE};
@@ -293,7 +293,7 @@ fn build(opts: &Options<'_>, undo: &mut Undo) -> Result<Container, ContainerErro
     // waits for an RCU grace period); hooks must see it in its cgroup with nothing mounted.
     let has_hooks = spec.hooks().is_some();
     if !has_hooks {
-        send_msg(parent_sock.as_fd(), &Msg::Go).map_err(sys("sync with init"))?;
+        send_to_child(parent_sock.as_fd(), &Msg::Go).map_err(sys("sync with init"))?;
     }
     if let (Placed::NotPlaced, Some(cgroup)) = (placed, &cgroup) {
         match cgroup.unified_dir() {
@@ -316,9 +316,9 @@ fn build(opts: &Options<'_>, undo: &mut Undo) -> Result<Container, ContainerErro
         hooks::run_phase(Some(h), hooks::Phase::CreateRuntime, &state)?;
     }
     if has_hooks {
-        send_msg(parent_sock.as_fd(), &Msg::Go).map_err(sys("sync with init"))?;
+        send_to_child(parent_sock.as_fd(), &Msg::Go).map_err(sys("sync with init"))?;
     }
-    send_msg(parent_sock.as_fd(), &Msg::Placed).map_err(sys("sync with init"))?;
+    send_to_child(parent_sock.as_fd(), &Msg::Placed).map_err(sys("sync with init"))?;
     let mut pty = None;
     loop {
         if let Some(i) = opts.interrupt {

@@ -44,12 +44,26 @@ pub fn send_msg(sock: BorrowedFd<'_>, m: &Msg) -> Result<(), Errno> {
     send(sock.as_raw_fd(), &buf, MsgFlags::MSG_NOSIGNAL).map(drop)
 }
 
+/// Sends `m` to a child that may have failed meanwhile: a peer already gone (EPIPE,
+/// ECONNRESET) is not an error here, because the caller's next `recv_msg` reads why it went
+/// (its `Error`, or EOF).
+pub fn send_to_child(sock: BorrowedFd<'_>, m: &Msg) -> Result<(), Errno> {
+    match send_msg(sock, m) {
+        Err(Errno::EPIPE | Errno::ECONNRESET) => Ok(()),
+        r => r,
+    }
+}
+
 /// The next message, or None at EOF.
 pub fn recv_msg(sock: BorrowedFd<'_>) -> Result<Option<Msg>, Errno> {
     let mut buf = [0u8; 4096];
     let (n, fd) = loop {
         match recv_with_fd(sock, &mut buf) {
-            Err(Errno::EINTR) => continue,
+            // ECONNRESET: the peer closed with a message of ours unread (a child that failed
+            // before it read `Placed`). The kernel reports that error before the messages
+            // still queued for us, and clears it on report: read again to get the child's
+            // last word (its `Error`) or EOF.
+            Err(Errno::EINTR | Errno::ECONNRESET) => continue,
             r => break r?,
         }
     };
@@ -72,6 +86,21 @@ mod tests {
     use super::*;
     use nix::sys::socket::{socketpair, AddressFamily, SockFlag, SockType};
     use std::os::fd::AsFd;
+
+    #[test]
+    fn a_child_that_fails_with_a_message_unread_still_has_its_error_read() {
+        let (parent, child) = socketpair(AddressFamily::Unix, SockType::SeqPacket, None, SockFlag::SOCK_CLOEXEC).unwrap();
+        send_msg(parent.as_fd(), &Msg::Go).unwrap();
+        send_msg(child.as_fd(), &Msg::Error { kind: Kind::Process, msg: "no such file or directory".into() }).unwrap();
+        // The child goes with `Go` unread: the parent's socket gets ECONNRESET first.
+        drop(child);
+        send_to_child(parent.as_fd(), &Msg::Placed).unwrap();
+        match recv_msg(parent.as_fd()) {
+            Ok(Some(Msg::Error { kind, msg })) => assert_eq!((kind, msg.as_str()), (Kind::Process, "no such file or directory")),
+            _ => panic!("the child's error was lost"),
+        }
+        assert!(matches!(recv_msg(parent.as_fd()), Ok(None)));
+    }
 
     #[test]
     fn messages_round_trip() {
