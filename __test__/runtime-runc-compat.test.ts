@@ -417,3 +417,21 @@ serialIf(!v1Memory, 'pure cgroup v2 only (this host has v1 memory)')(
     t.regex(own ?? '', new RegExp(`^0::/.*${id}$`))
   },
 )
+
+test('a bind source relative to the bundle is read there, as runc reads it (config.md)', (t) => {
+  for (const [name, bin] of RUNTIMES) {
+    const bundle = makeBundle((c) => {
+      setArgs('cat', '/data/f')(c)
+      c.mounts.push({ destination: '/data', type: 'bind', source: 'data', options: ['rbind', 'ro'] })
+    })
+    mkdirSync(join(bundle, 'data'))
+    writeFileSync(join(bundle, 'data', 'f'), `in the bundle for ${name}\n`)
+    const state = stateDir()
+    const id = newId('rel')
+    // From another working directory: the source is the bundle's, never the caller's.
+    const r = spawnSync(bin, ['--root', state, 'run', '-b', bundle, id], { encoding: 'utf8', cwd: '/', timeout: 30_000 })
+    runtime(bin, state, ['delete', '--force', id])
+    t.is(r.status, 0, `${name}: ${r.stderr}`)
+    t.is(r.stdout, `in the bundle for ${name}\n`, name)
+  }
+})

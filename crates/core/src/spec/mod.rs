@@ -49,10 +49,26 @@ pub fn load(dir: &Path) -> Result<Bundle, SpecError> {
     let dir = std::fs::canonicalize(dir).map_err(|source| SpecError::Read { path: dir.to_path_buf(), source })?;
     let path = dir.join("config.json");
     let bytes = std::fs::read(&path).map_err(|source| SpecError::Read { path, source })?;
-    let spec = parse(&bytes)?;
+    let mut spec = parse(&bytes)?;
+    bind_sources_in_bundle(&mut spec, &dir);
     let (rootfs, process) = validate::checked(&spec, &dir)?;
     let process = process.clone();
     Ok(Bundle { dir, rootfs, spec, process })
+}
+
+/// Makes a relative bind source absolute: config.md says bind sources are "either absolute
+/// or relative to the bundle" (runc reads them so too). Validation then sees absolute paths
+/// only, and nothing later depends on the runtime's working directory.
+fn bind_sources_in_bundle(spec: &mut Spec, bundle: &Path) {
+    for m in spec.mounts_mut().iter_mut().flatten() {
+        let opts = m.options().as_deref().unwrap_or(&[]);
+        let is_bind = m.typ().as_deref() == Some("bind") || opts.iter().any(|o| o == "bind" || o == "rbind");
+        if let (true, Some(src)) = (is_bind, m.source().clone()) {
+            if src.is_relative() {
+                m.set_source(Some(bundle.join(src)));
+            }
+        }
+    }
 }
 
 /// What a valid config asks for that is accepted but not applied, each with why; the
@@ -80,6 +96,14 @@ pub fn parse(bytes: &[u8]) -> Result<Spec, SpecError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_relative_bind_source_is_read_in_the_bundle() {
+        let mut spec = parse(br#"{"ociVersion":"1.0.0","mounts":[{"destination":"/d","type":"bind","source":"data","options":["rbind"]},{"destination":"/t","type":"tmpfs","source":"tmpfs"},{"destination":"/a","type":"none","source":"/abs","options":["bind"]}]}"#).unwrap();
+        bind_sources_in_bundle(&mut spec, Path::new("/b"));
+        let sources: Vec<_> = spec.mounts().iter().flatten().map(|m| m.source().clone().unwrap()).collect();
+        assert_eq!(sources, [PathBuf::from("/b/data"), PathBuf::from("tmpfs"), PathBuf::from("/abs")]);
+    }
 
     #[test]
     fn parse_names_the_bad_field() {
