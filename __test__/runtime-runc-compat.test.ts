@@ -435,3 +435,13 @@ test('a bind source relative to the bundle is read there, as runc reads it (conf
     t.is(r.stdout, `in the bundle for ${name}\n`, name)
   }
 })
+
+test('kill ID 0 says whether the container runs, as with runc', (t) => {
+  for (const [name, bin] of RUNTIMES) {
+    const c = running(bin, t)
+    const alive = runtime(bin, c.state, ['kill', c.id, '0'])
+    t.is(alive.code, 0, `${name}: ${alive.stderr}`)
+    t.is(JSON.parse(runtime(bin, c.state, ['state', c.id]).stdout).status, 'running', `${name}: signal 0 delivers nothing`)
+    t.is(runtime(bin, c.state, ['kill', c.id, 'KILL']).code, 0, name)
+  }
+})
