@@ -159,12 +159,22 @@ fn sub_cgroup(args: &[String]) -> Result<Option<SubCgroup>, ExecError> {
     Ok(path.map(|p| (Some(controllers), p)))
 }
 
+/// An OCI process document as runc reads one: `user` may be left out and means root (uid
+/// and gid 0), as it does in runc's Go struct; everything else is as the spec says.
+fn process_document(bytes: &[u8]) -> Result<Process, serde_json::Error> {
+    let mut doc: serde_json::Value = serde_json::from_slice(bytes)?;
+    if let Some(o) = doc.as_object_mut() {
+        o.entry("user").or_insert_with(|| serde_json::json!({"uid": 0, "gid": 0}));
+    }
+    serde_json::from_value(doc)
+}
+
 /// The process to run: the --process document, or the container's own process with the
 /// command and flags applied (its capabilities, no_new_privs and rlimits stay).
 fn plan_process(own: &Process, a: &ExecArgs) -> Result<Process, ExecError> {
     if let Some(p) = &a.process {
         let bytes = std::fs::read(p).map_err(|e| ExecError::Config(format!("--process {}: {e}", p.display())))?;
-        return serde_json::from_slice(&bytes).map_err(|e| ExecError::Config(format!("--process {}: {e}", p.display())));
+        return process_document(&bytes).map_err(|e| ExecError::Config(format!("--process {}: {e}", p.display())));
     }
     if a.command.is_empty() {
         return Err(ExecError::Config("exec needs a command".into()));
@@ -342,6 +352,15 @@ fn exec(g: &Global<'_>, a: &ExecArgs, relay_stdin: Option<bool>) -> Result<i32, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_process_document_without_user_runs_as_root() {
+        let p = process_document(br#"{"args":["true"],"cwd":"/"}"#).unwrap();
+        assert_eq!((p.user().uid(), p.user().gid()), (0, 0));
+        let p = process_document(br#"{"args":["true"],"cwd":"/","user":{"uid":5,"gid":6}}"#).unwrap();
+        assert_eq!((p.user().uid(), p.user().gid()), (5, 6));
+        assert!(process_document(b"[]").is_err());
+    }
 
     #[test]
     fn users_are_numeric() {
