@@ -1,6 +1,6 @@
 // Bundles and root filesystems for the benchmarks, made fresh in a temp dir each run.
-import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { execFileSync, spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { Linux, LinuxResources, Spec } from '../src/oci/spec'
@@ -33,6 +33,31 @@ export const uniqueId = (p: string) => `${p}-${process.pid}-${++n}`
 
 export function tempDir(p: string): string {
   return mkdtempSync(join(tmpdir(), p))
+}
+
+/** Removes a store directory; podman's storage leaves private mounts of its own under its
+ * root, which are undone first (deepest first). */
+export function removeStore(dir: string): void {
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[4])
+    .filter((p): p is string => !!p && p.startsWith(`${dir}/`))
+  for (const m of mounts.sort((a, b) => b.length - a.length)) spawnSync('umount', ['-l', m])
+  rmSync(dir, { recursive: true, force: true })
+}
+
+/** Runs `suite` with a tempDir that records what it makes, and removes all of it after. */
+export function withStores(suite: (tempDir: (p: string) => string) => void): void {
+  const made: string[] = []
+  try {
+    suite((p) => {
+      const d = tempDir(p)
+      made.push(d)
+      return d
+    })
+  } finally {
+    for (const d of made) removeStore(d)
+  }
 }
 
 /** `<runtime> run` of one bundle, with a fresh container id each time (`run` refuses a used one). */

@@ -3,10 +3,10 @@
 // rebuild after one source file changes. Targets: cached <= 0.2x podman's, one-file change
 // <= 0.5x, cold <= 0.8x. Then the size of the C example built with COPY --closure into scratch.
 import { execFileSync, spawnSync } from 'node:child_process'
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { compare, report, works, type Command } from '../measure'
-import { CLI, tempDir } from '../fixtures'
+import { CLI, withStores } from '../fixtures'
 
 const tsc = (root: string, command: string[], ...args: string[]) => [process.execPath, '--', CLI, ...command, '--root', root, ...args]
 
@@ -14,27 +14,8 @@ function podman(dir: string): string[] {
   return ['podman', '--root', join(dir, 'root'), '--runroot', join(dir, 'run'), '--storage-driver', 'overlay']
 }
 
-function removeStore(dir: string) {
-  const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
-    .split('\n')
-    .map((l) => l.split(' ')[4])
-    .filter((p): p is string => !!p && p.startsWith(`${dir}/`))
-  for (const m of mounts.sort((a, b) => b.length - a.length)) spawnSync('umount', ['-l', m])
-  rmSync(dir, { recursive: true, force: true })
-}
-
 export function build(runs: number) {
-  const made: string[] = []
-  const dir = (p: string) => {
-    const d = tempDir(p)
-    made.push(d)
-    return d
-  }
-  try {
-    buildIn(Math.max(3, Math.min(runs, 10)), dir)
-  } finally {
-    for (const d of made) removeStore(d)
-  }
+  withStores((dir) => buildIn(Math.max(3, Math.min(runs, 10)), dir))
 }
 
 function buildIn(runs: number, tempDir: (p: string) => string) {

@@ -4,20 +4,10 @@
 // front door for the commands the table marks native, Node otherwise); `node -e ''` is the
 // floor of any command that starts Node.
 import { execFileSync, spawnSync } from 'node:child_process'
-import { readFileSync, rmSync, statSync } from 'node:fs'
+import { statSync } from 'node:fs'
 import { join } from 'node:path'
-import { busyboxRootfs, CLI, tempDir } from '../fixtures'
+import { busyboxRootfs, CLI, withStores } from '../fixtures'
 import { compare, type Command, type Sample } from '../measure'
-
-/** podman's storage leaves private mounts of its own under its root; undo them. */
-function removeStore(dir: string) {
-  const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
-    .split('\n')
-    .map((l) => l.split(' ')[4])
-    .filter((p): p is string => !!p && p.startsWith(`${dir}/`))
-  for (const m of mounts.sort((a, b) => b.length - a.length)) spawnSync('umount', ['-l', m])
-  rmSync(dir, { recursive: true, force: true })
-}
 
 interface Pair {
   what: string
@@ -28,17 +18,9 @@ interface Pair {
 }
 
 export function commands(runs: number) {
-  const made: string[] = []
-  const dir = (p: string) => {
-    const d = tempDir(p)
-    made.push(d)
-    return d
-  }
-  try {
+  withStores((dir) => {
     for (const count of [1, 100]) commandsWith(count, runs, dir)
-  } finally {
-    for (const d of made) removeStore(d)
-  }
+  })
 }
 
 function commandsWith(count: number, runs: number, tempDir: (p: string) => string) {

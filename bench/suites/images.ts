@@ -2,23 +2,13 @@
 // `image from-host`): `tsc-box load` vs `podman load`, a pull from a local docker-registry vs
 // `skopeo copy` into podman's storage, and `run --rm IMAGE /bin/true` vs `podman run --rm`.
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
-import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { compare, report, works, type Command } from '../measure'
-import { CLI, tempDir } from '../fixtures'
+import { CLI, removeStore, withStores } from '../fixtures'
 
 /** `--root` goes after the command's words: oclif reads flags per command. */
 const tsc = (root: string, command: string[], ...args: string[]) => [process.execPath, '--', CLI, ...command, '--root', root, ...args]
-
-/** podman's overlay driver leaves a private bind mount of its own storage; undo it. */
-function removeStore(dir: string) {
-  const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
-    .split('\n')
-    .map((l) => l.split(' ')[4])
-    .filter((p): p is string => !!p && p.startsWith(`${dir}/`))
-  for (const m of mounts.sort((a, b) => b.length - a.length)) spawnSync('umount', ['-l', m])
-  rmSync(dir, { recursive: true, force: true })
-}
 
 /** A command that runs in a fresh store each time; the previous one is removed first. */
 function freshEach(label: string, argv: (dir: string) => string[], tempDir: (p: string) => string): Command {
@@ -60,17 +50,7 @@ function startRegistry(tempDir: (p: string) => string): { host: string; stop: ()
 }
 
 export function images(runs: number) {
-  const made: string[] = []
-  const dir = (p: string) => {
-    const d = tempDir(p)
-    made.push(d)
-    return d
-  }
-  try {
-    imagesIn(runs, dir)
-  } finally {
-    for (const d of made) removeStore(d)
-  }
+  withStores((dir) => imagesIn(runs, dir))
 }
 
 function imagesIn(runs: number, tempDir: (p: string) => string) {
