@@ -54,8 +54,7 @@ pub fn familiar_name(full: &str) -> (String, String) {
 /// Every image of the index, one entry per reference (one `<none>` entry for an image without
 /// any), the most recently added first.
 pub fn entries(index: &Index) -> Vec<ImageListEntry> {
-    let mut images: Vec<_> = index.images.values().collect();
-    images.sort_by_key(|r| std::cmp::Reverse(r.added));
+    let images = index.newest_first();
     let mut out = Vec::new();
     for img in images {
         let refs = index.refs_of(&img.manifest.digest);
@@ -127,6 +126,8 @@ pub fn render_json(entries: &[ImageListEntry]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::manifest::Blob;
+    use crate::Digest;
 
     #[test]
     fn familiar_names_as_docker_shows_them() {
@@ -136,5 +137,21 @@ mod tests {
         assert_eq!(f("localhost:5000/x/y:v"), ("localhost:5000/x/y".into(), "v".into()));
         assert_eq!(f("localhost:5000/x"), ("localhost:5000/x".into(), "latest".into()));
         assert_eq!(f("quay.io/a/b@sha256:0123"), ("quay.io/a/b".into(), "<none>".into()));
+    }
+
+    fn record(n: u8, added: u64, added_nanos: u32) -> crate::store::ImageRecord {
+        let blob = |d: u8| Blob { digest: Digest::parse(&format!("sha256:{}", format!("{d:02x}").repeat(32))).unwrap(), size: 1, media_type: String::new() };
+        crate::store::ImageRecord { id: blob(n).digest, manifest: blob(n + 100), config: blob(n), layers: vec![], created: None, added, added_nanos }
+    }
+
+    #[test]
+    fn images_recorded_within_one_second_still_list_newest_first() {
+        let mut index = Index::default();
+        // Keyed so that the map's own order is the opposite of the recording order.
+        for r in [record(1, 7, 900), record(2, 7, 100), record(3, 6, 999_999_999)] {
+            index.images.insert(r.manifest.digest.to_string(), r);
+        }
+        let order: Vec<u64> = index.newest_first().iter().map(|r| r.added * 1_000_000_000 + u64::from(r.added_nanos)).collect();
+        assert_eq!(order, vec![7_000_000_900, 7_000_000_100, 6_999_999_999]);
     }
 }

@@ -99,9 +99,7 @@ pub(crate) fn summary_of(store: &Store, r: &ImageRecord) -> Result<ImageSummary>
 pub fn image_list(root: String) -> Result<Vec<ImageSummary>> {
     let store = open(&root)?;
     let idx = store.index().map_err(store_err)?;
-    let mut out: Vec<_> = idx.images.values().map(|r| summary(&store, &idx, r)).collect();
-    out.sort_by(|a, b| b.added.total_cmp(&a.added));
-    Ok(out)
+    Ok(idx.newest_first().into_iter().map(|r| summary(&store, &idx, r)).collect())
 }
 
 /// What `tsc-box images` prints (tsc_box_image::list, the code the runtime's front door runs

@@ -33,13 +33,15 @@ impl Store {
                 return Err(if left.is_empty() { e } else { StoreError::Cleanup(Box::new(e), left.join("; ")) });
             }
         };
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
         let record = ImageRecord {
             id: m.config.digest.clone(),
             manifest: manifest.clone(),
             config: m.config.clone(),
             layers,
             created: cfg.config.created().clone(),
-            added: std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0),
+            added: now.as_secs(),
+            added_nanos: now.subsec_nanos(),
         };
         self.update_index(|idx| {
             let key = record.manifest.digest.to_string();

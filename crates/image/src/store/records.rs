@@ -30,6 +30,10 @@ pub struct ImageRecord {
     pub created: Option<String>,
     /// When this store recorded the image, in seconds since the epoch.
     pub added: u64,
+    /// The nanoseconds of that second, so that images recorded within one second still list
+    /// newest first (records written before this field read 0).
+    #[serde(rename = "addedNanos", default)]
+    pub added_nanos: u32,
 }
 
 impl ImageRecord {
@@ -52,6 +56,13 @@ pub struct Index {
 }
 
 impl Index {
+    /// The images, the most recently recorded first (`images` and the image list's order).
+    pub fn newest_first(&self) -> Vec<&ImageRecord> {
+        let mut images: Vec<_> = self.images.values().collect();
+        images.sort_by_key(|r| std::cmp::Reverse((r.added, r.added_nanos)));
+        images
+    }
+
     pub fn refs_of(&self, manifest: &Digest) -> Vec<String> {
         self.refs.iter().filter(|(_, d)| *d == manifest).map(|(r, _)| r.clone()).collect()
     }
