@@ -138,8 +138,9 @@ test('where overlayfs is not used the layers are copied, and tsc-box says so', (
   t.deepEqual(mountsUnder(shared), [])
 })
 
-test('an unknown image is a clear error with exit 125', (t) => {
-  const r = tsc(shared, ['run', '--rm', '--json', 'no/such-image'])
+test('an image the store lacks, with pulling off, is a clear error with exit 125', (t) => {
+  // Without --pull never, run would pull it (__test__/run-pulls.test.ts).
+  const r = tsc(shared, ['run', '--rm', '--json', '--pull', 'never', 'no/such-image'])
   t.is(r.code, 125)
   t.is(JSON.parse(r.stdout).error.code, 'image_not_found')
 })

@@ -9,7 +9,7 @@ import {currentPathEnv, resolvePaths} from '../paths'
 import {containerArgs, parseImageConfig, type ImageRunConfig} from './config'
 import {HOST_PREFIX, hostImage} from './host'
 import {call, type ImageSummary} from './native'
-import {normalizeReference} from './reference'
+import {looksLikeId, normalizeReference} from './reference'
 import {mountImageRootfs, OVERLAY_ANNOTATION, planImageRootfs, releaseOverlayDir, type ImageRootfs, type PlannedRootfs} from './rootfs'
 import {findImage, imagesRoot} from './store'
 
@@ -24,6 +24,10 @@ export interface ImageRunFlags {
   userns?: string
   uidmap?: unknown[]
   gidmap?: unknown[]
+  /** docker's --pull: always, missing (the default) or never. */
+  pull?: string
+  quiet?: boolean
+  json?: boolean
 }
 
 /**
@@ -56,17 +60,38 @@ export interface PreparedImage<F> {
   release(remove: boolean): void
 }
 
-async function resolveImage(dataRoot: string, name: string): Promise<{image: ImageSummary; reference: string}> {
+/**
+ * The image to run, pulled first as docker's --pull says: `missing` (the default) pulls what
+ * the store lacks, `always` pulls every time (the registry decides whether anything changed),
+ * `never` only looks in the store. `host:` images are made here and never pulled.
+ */
+async function resolveImage(dataRoot: string, name: string, flags: ImageRunFlags): Promise<{image: ImageSummary; reference: string}> {
   if (name.startsWith(HOST_PREFIX)) return hostImage(dataRoot, name)
-  const image = findImage(dataRoot, name)
-  if (!image) throw new CliError('image_not_found', `unable to find image '${name}' locally (load it with 'tsc-box load -i FILE', or use host:/path/to/binary)`)
-  let reference = name
-  try {
-    reference = normalizeReference(name)
-  } catch {
-    // an ID
+  const policy = flags.pull ?? 'missing'
+  const local = policy === 'always' ? undefined : findImage(dataRoot, name)
+  if (local) return {image: local, reference: referenceOf(name)}
+  if (policy === 'never' || looksLikeId(name)) {
+    throw new CliError(
+      'image_not_found',
+      `unable to find image '${name}' locally (pull it with 'tsc-box pull ${name}', load it with 'tsc-box load -i FILE', or use host:/path/to/binary)`,
+    )
   }
-  return {image, reference}
+  const quiet = Boolean(flags.quiet || flags.json)
+  if (policy === 'missing' && !quiet) process.stderr.write(`Unable to find image '${name}' locally\n`)
+  // The registry client is loaded only by the runs that pull.
+  const {pullCommand} = await import('./pull-command')
+  const pulled = await pullCommand(name, dataRoot, {quiet}, quiet)
+  const image = findImage(dataRoot, pulled.reference)
+  if (!image) throw new CliError('image_not_found', `the image pulled as ${pulled.reference} is not in the store`)
+  return {image, reference: pulled.reference}
+}
+
+function referenceOf(name: string): string {
+  try {
+    return normalizeReference(name)
+  } catch {
+    return name // an ID
+  }
 }
 
 /**
@@ -76,7 +101,7 @@ async function resolveImage(dataRoot: string, name: string): Promise<{image: Ima
 export async function prepareImageRun<F extends ImageRunFlags>(flags: F, positionals: string[]): Promise<PreparedImage<F> | undefined> {
   if (flags.rootfs !== undefined || positionals.length === 0) return undefined
   const {dataRoot} = resolvePaths(flags.root, currentPathEnv())
-  const {image, reference} = await resolveImage(dataRoot, positionals[0])
+  const {image, reference} = await resolveImage(dataRoot, positionals[0], flags)
   const config = parseImageConfig(call((n) => n.imageInspect(imagesRoot(dataRoot), image.digest)).config)
   const args = containerArgs(config, flags.entrypoint, positionals.slice(1))
   const planned = planImageRootfs(dataRoot)

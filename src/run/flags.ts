@@ -44,6 +44,9 @@ export interface RunFlags extends ResourceFlags, Omit<SecurityFlags, 'usernsHost
   volume: string[]
   'read-only': boolean
   init: boolean
+  /** docker's --pull policy (src/image/run.ts): always, missing or never. */
+  pull: string
+  quiet: boolean
   root?: string
   json: boolean
   help: boolean
