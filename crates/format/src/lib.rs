@@ -6,6 +6,7 @@
 //!   Go text/template ([`template::Template`]) per item, or `table TEMPLATE` (a header row from
 //!   the template run over the column titles, cells aligned like docker's tabwriter).
 
+pub mod filter;
 pub mod template;
 pub mod time;
 pub mod value;

@@ -21,11 +21,10 @@ pub enum TemplateError {
 
 #[derive(Clone, Debug)]
 enum Arg {
-    /// `.A.B` (an empty list is `.` itself) on dot, or on `$` when `root`.
-    Field {
-        root: bool,
-        path: Vec<String>,
-    },
+    /// `.A.B` (an empty list is `.` itself) on dot.
+    Field(Vec<String>),
+    /// `$name.A.B` (`$` alone is the name ""): a variable, then fields of it.
+    Var(String, Vec<String>),
     Func(String),
     Str(String),
     Int(i64),
@@ -43,6 +42,9 @@ struct Command {
 
 #[derive(Clone, Debug)]
 struct Pipeline {
+    /// `$x :=` or `$i, $e :=` (range) before the commands; `$x =` when `assign`.
+    decl: Vec<String>,
+    assign: bool,
     cmds: Vec<Command>,
     line: usize,
     col: usize,
@@ -157,6 +159,9 @@ enum Tok {
     LParen,
     RParen,
     Pipe,
+    Declare,
+    Assign,
+    Comma,
 }
 
 fn lex(a: &Action) -> Result<Vec<Tok>, TemplateError> {
@@ -185,6 +190,18 @@ fn lex(a: &Action) -> Result<Vec<Tok>, TemplateError> {
             }
             '|' => {
                 toks.push(Tok::Pipe);
+                i += 1;
+            }
+            ':' if chars.get(i + 1) == Some(&'=') => {
+                toks.push(Tok::Declare);
+                i += 2;
+            }
+            '=' => {
+                toks.push(Tok::Assign);
+                i += 1;
+            }
+            ',' => {
+                toks.push(Tok::Comma);
                 i += 1;
             }
             '.' if chars.get(i + 1).is_some_and(|c| c.is_ascii_digit()) => {
@@ -281,6 +298,8 @@ struct PipeParser<'a> {
     toks: &'a [Tok],
     pos: usize,
     line: usize,
+    /// The variables in scope (parse time, as Go checks them).
+    vars: &'a [String],
 }
 
 impl PipeParser<'_> {
@@ -288,7 +307,41 @@ impl PipeParser<'_> {
         TemplateError::Parse { line: self.line, msg }
     }
 
+    /// `$x :=`, `$x =` or `$i, $e :=` at the start of a pipeline, if there.
+    fn declarations(&mut self) -> Result<(Vec<String>, bool), TemplateError> {
+        let name = |t: Option<&Tok>| match t {
+            Some(Tok::Dollar(n)) if !n.is_empty() && !n.contains('.') => Some(n.clone()),
+            _ => None,
+        };
+        let Some(first) = name(self.toks.get(self.pos)) else { return Ok((Vec::new(), false)) };
+        match self.toks.get(self.pos + 1) {
+            Some(Tok::Declare) => {
+                self.pos += 2;
+                Ok((vec![first], false))
+            }
+            Some(Tok::Assign) => {
+                if !self.vars.contains(&first) {
+                    return Err(self.bad(format!("undefined variable \"${first}\"")));
+                }
+                self.pos += 2;
+                Ok((vec![first], true))
+            }
+            Some(Tok::Comma) => match (name(self.toks.get(self.pos + 2)), self.toks.get(self.pos + 3)) {
+                (Some(second), Some(Tok::Declare)) => {
+                    self.pos += 4;
+                    Ok((vec![first, second], false))
+                }
+                _ => Err(self.bad("too many declarations in command".into())),
+            },
+            _ => Ok((Vec::new(), false)),
+        }
+    }
+
     fn pipeline(&mut self, a: &Action) -> Result<Pipeline, TemplateError> {
+        self.pipeline_with(a, Vec::new(), false)
+    }
+
+    fn pipeline_with(&mut self, a: &Action, decl: Vec<String>, assign: bool) -> Result<Pipeline, TemplateError> {
         let mut cmds = Vec::new();
         loop {
             let mut args = Vec::new();
@@ -308,20 +361,20 @@ impl PipeParser<'_> {
             }
             break;
         }
-        Ok(Pipeline { cmds, line: a.line, col: a.col, text: a.body.trim().to_string() })
+        Ok(Pipeline { decl, assign, cmds, line: a.line, col: a.col, text: a.body.trim().to_string() })
     }
 
     fn operand(&mut self, a: &Action) -> Result<Arg, TemplateError> {
         let t = self.toks[self.pos].clone();
         self.pos += 1;
         Ok(match t {
-            Tok::Field(p) => Arg::Field { root: false, path: path_of(&p) },
+            Tok::Field(p) => Arg::Field(path_of(&p)),
             Tok::Dollar(p) => {
                 let (name, path) = p.split_once('.').map_or((p.as_str(), ""), |(n, rest)| (n, rest));
-                if !name.is_empty() {
+                if !name.is_empty() && !self.vars.iter().any(|v| v == name) {
                     return Err(self.bad(format!("undefined variable \"${name}\"")));
                 }
-                Arg::Field { root: true, path: path_of(path) }
+                Arg::Var(name.to_string(), path_of(path))
             }
             Tok::Str(s) => Arg::Str(s),
             Tok::Num(n) => {
@@ -353,15 +406,24 @@ impl PipeParser<'_> {
             }
             Tok::RParen => return Err(self.bad("unexpected right paren".into())),
             Tok::Pipe => return Err(self.bad("unexpected \"|\"".into())),
+            Tok::Declare | Tok::Assign | Tok::Comma => return Err(self.bad("unexpected declaration in command".into())),
         })
     }
 }
 
-fn parse_pipeline(a: &Action, toks: &[Tok]) -> Result<Pipeline, TemplateError> {
-    let mut p = PipeParser { toks, pos: 0, line: a.line };
-    let pipe = p.pipeline(a)?;
+/// A pipeline, its declarations (`$x :=`) then in scope in `vars`; two (`$i, $e :=`) only for range.
+fn parse_pipeline(a: &Action, toks: &[Tok], vars: &mut Vec<String>, range: bool) -> Result<Pipeline, TemplateError> {
+    let mut p = PipeParser { toks, pos: 0, line: a.line, vars };
+    let (decl, assign) = p.declarations()?;
+    if decl.len() > 1 && !range {
+        return Err(p.bad("too many declarations in command".into()));
+    }
+    let pipe = p.pipeline_with(a, decl, assign)?;
     if p.pos != toks.len() {
         return Err(p.bad("unexpected right paren".into()));
+    }
+    if !pipe.assign {
+        vars.extend(pipe.decl.iter().cloned());
     }
     Ok(pipe)
 }
@@ -381,6 +443,7 @@ enum Stop {
 
 struct Parser {
     pieces: std::vec::IntoIter<Piece>,
+    vars: Vec<String>,
 }
 
 impl Parser {
@@ -401,18 +464,23 @@ impl Parser {
             let keyword = match &toks[0] {
                 Tok::Word(w) if ["if", "range", "with", "else", "end"].contains(&w.as_str()) => w.clone(),
                 _ => {
-                    nodes.push(Node::Action(parse_pipeline(&a, &toks)?));
+                    nodes.push(Node::Action(parse_pipeline(&a, &toks, &mut self.vars, false)?));
                     continue;
                 }
             };
             match keyword.as_str() {
                 "end" => return Ok((nodes, Stop::End, a.line)),
                 "else" if toks.len() == 1 => return Ok((nodes, Stop::Else, a.line)),
-                "else" if toks.get(1) == Some(&Tok::Word("if".into())) => return Ok((nodes, Stop::ElseIf(parse_pipeline(&a, &toks[2..])?), a.line)),
+                "else" if toks.get(1) == Some(&Tok::Word("if".into())) => {
+                    return Ok((nodes, Stop::ElseIf(parse_pipeline(&a, &toks[2..], &mut self.vars, false)?), a.line))
+                }
                 "else" => return Err(TemplateError::Parse { line: a.line, msg: "unexpected tokens after else".into() }),
                 _ => {
-                    let pipe = parse_pipeline(&a, &toks[1..])?;
+                    // A variable declared in the pipeline lives until the block's end.
+                    let mark = self.vars.len();
+                    let pipe = parse_pipeline(&a, &toks[1..], &mut self.vars, keyword == "range")?;
                     let node = self.control(&keyword, pipe, a.line)?;
+                    self.vars.truncate(mark);
                     nodes.push(node);
                 }
             }
@@ -446,7 +514,7 @@ impl Parser {
 
 impl Template {
     pub fn parse(src: &str) -> Result<Template, TemplateError> {
-        let mut p = Parser { pieces: split(src)?.into_iter() };
+        let mut p = Parser { pieces: split(src)?.into_iter(), vars: Vec::new() };
         let (nodes, end, line) = p.list()?;
         match end {
             Stop::Eof => Ok(Template { nodes }),
@@ -458,29 +526,47 @@ impl Template {
     /// The template executed with `dot` (and `$`) as `data`.
     pub fn render(&self, data: &Value) -> Result<String, TemplateError> {
         let mut out = String::new();
-        Exec { root: data }.list(&self.nodes, data, &mut out)?;
+        Exec { vars: std::cell::RefCell::new(vec![(String::new(), data.clone())]) }.list(&self.nodes, data, &mut out)?;
         Ok(out)
     }
 }
 
-struct Exec<'a> {
-    root: &'a Value,
+struct Exec {
+    /// The variables in scope, innermost last; `$` (the name "") is the data first given.
+    vars: std::cell::RefCell<Vec<(String, Value)>>,
 }
 
-impl Exec<'_> {
+impl Exec {
     fn list(&self, nodes: &[Node], dot: &Value, out: &mut String) -> Result<(), TemplateError> {
+        // Variables declared in this list end with it (Go: at the enclosing block's end).
+        let mark = self.vars.borrow().len();
+        let r = self.nodes(nodes, dot, out);
+        self.vars.borrow_mut().truncate(mark);
+        r
+    }
+
+    fn nodes(&self, nodes: &[Node], dot: &Value, out: &mut String) -> Result<(), TemplateError> {
         for n in nodes {
+            let mark = self.vars.borrow().len();
             match n {
                 Node::Text(t) => out.push_str(t),
                 Node::Action(p) => {
-                    let _ = write!(out, "{}", self.pipeline(p, dot)?);
+                    let v = self.pipeline(p, dot)?;
+                    // A declaration or assignment prints nothing.
+                    if p.decl.is_empty() {
+                        let _ = write!(out, "{v}");
+                    } else {
+                        self.bind(p, v);
+                    }
                 }
                 Node::If(p, body, els) => {
                     let v = self.pipeline(p, dot)?;
+                    self.bind(p, v.clone());
                     self.list(if v.truthy() { body } else { els }, dot, out)?;
                 }
                 Node::With(p, body, els) => {
                     let v = self.pipeline(p, dot)?;
+                    self.bind(p, v.clone());
                     if v.truthy() {
                         self.list(body, &v, out)?;
                     } else {
@@ -488,26 +574,51 @@ impl Exec<'_> {
                     }
                 }
                 Node::Range(p, body, els) => {
-                    let items: Vec<Value> = match self.pipeline(p, dot)? {
-                        Value::List(l) => l,
+                    let items: Vec<(Value, Value)> = match self.pipeline(p, dot)? {
+                        Value::List(l) => l.into_iter().enumerate().map(|(i, v)| (Value::Int(i as i64), v)).collect(),
                         Value::Map(mut m) => {
                             // Go visits a map's keys in sorted order.
                             m.sort_by(|a, b| a.0.cmp(&b.0));
-                            m.into_iter().map(|(_, v)| v).collect()
+                            m.into_iter().map(|(k, v)| (Value::Str(k), v)).collect()
                         }
+                        Value::Int(n) => (0..n.max(0)).map(|i| (Value::Int(i), Value::Int(i))).collect(),
                         Value::Null => Vec::new(),
                         other => return Err(self.fail(p, format!("range can't iterate over {other}"))),
                     };
                     if items.is_empty() {
                         self.list(els, dot, out)?;
                     }
-                    for item in &items {
+                    for (key, item) in &items {
+                        let inner = self.vars.borrow().len();
+                        match p.decl.as_slice() {
+                            [e] => self.vars.borrow_mut().push((e.clone(), item.clone())),
+                            [k, e] => self.vars.borrow_mut().extend([(k.clone(), key.clone()), (e.clone(), item.clone())]),
+                            _ => {}
+                        }
                         self.list(body, item, out)?;
+                        self.vars.borrow_mut().truncate(inner);
                     }
                 }
             }
+            // A block's own declarations end with it; an action's stay for the rest of the list.
+            if !matches!(n, Node::Action(_)) {
+                self.vars.borrow_mut().truncate(mark);
+            }
         }
         Ok(())
+    }
+
+    /// `$x := v` declares, `$x = v` sets the innermost `$x`.
+    fn bind(&self, p: &Pipeline, v: Value) {
+        let Some(name) = p.decl.first() else { return };
+        let mut vars = self.vars.borrow_mut();
+        if p.assign {
+            if let Some(slot) = vars.iter_mut().rev().find(|(n, _)| n == name) {
+                slot.1 = v;
+            }
+        } else {
+            vars.push((name.clone(), v));
+        }
     }
 
     fn fail(&self, p: &Pipeline, msg: String) -> TemplateError {
@@ -528,6 +639,16 @@ impl Exec<'_> {
             args.extend(piped);
             return call(name, &args).map_err(|msg| self.fail(p, format!("error calling {name}: {msg}")));
         }
+        // docker's one method with an argument on list items: `{{.Label "KEY"}}` (ps, images,
+        // volume ls, network ls), read from the item's Labels ("k=v,k2=v2" or a map).
+        if let (Arg::Field(path), [Arg::Str(key)], None) = (&c.args[0], &c.args[1..], &piped) {
+            if path.last().is_some_and(|l| l == "Label") {
+                let parent = self.field(p, dot, &path[..path.len() - 1])?;
+                if let Some(labels) = parent.get("Labels") {
+                    return Ok(Value::Str(label_of(labels, key)));
+                }
+            }
+        }
         if c.args.len() > 1 || piped.is_some() {
             return Err(self.fail(p, "can't give argument to non-function".into()));
         }
@@ -536,7 +657,11 @@ impl Exec<'_> {
 
     fn arg(&self, p: &Pipeline, a: &Arg, dot: &Value) -> Result<Value, TemplateError> {
         Ok(match a {
-            Arg::Field { root, path } => self.field(p, if *root { self.root } else { dot }, path)?,
+            Arg::Field(path) => self.field(p, dot, path)?,
+            Arg::Var(name, path) => {
+                let v = self.vars.borrow().iter().rev().find(|(n, _)| n == name).map(|(_, v)| v.clone()).unwrap_or(Value::Null);
+                self.field(p, &v, path)?
+            }
             Arg::Str(s) => Value::Str(s.clone()),
             Arg::Int(n) => Value::Int(*n),
             Arg::Float(f) => Value::Float(*f),
@@ -560,6 +685,15 @@ impl Exec<'_> {
             };
         }
         Ok(cur.clone())
+    }
+}
+
+/// One label's value from a `Labels` map or docker's "k=v,k2=v2" text ("" when absent).
+fn label_of(labels: &Value, key: &str) -> String {
+    match labels {
+        Value::Map(_) => labels.get(key).map(as_str).unwrap_or_default(),
+        Value::Str(s) => s.split(',').filter_map(|kv| kv.split_once('=')).find(|(k, _)| *k == key).map(|(_, v)| v.to_string()).unwrap_or_default(),
+        _ => String::new(),
     }
 }
 

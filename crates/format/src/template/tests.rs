@@ -67,3 +67,47 @@ fn unknown_fields_and_bad_templates_are_errors_like_gos() {
     assert!(run("{{index .Ports 5}}").unwrap_err().to_string().contains("error calling index"));
     assert!(run("{{.Names 1}}").is_err());
 }
+
+/// The examples of docker's "Format command and log output" page and `docker inspect`'s reference.
+#[test]
+fn dockers_documented_examples() {
+    let c = Value::from_json(
+        r#"{"Name":"/Web","Args":["-c","x"],"Image":"sha256:abc","Config":{"Image":"nginx:1.25"},"NetworkSettings":{"Networks":{"bridge":{"IPAddress":"10.0.0.2","MacAddress":"02:42"},"alt":{"IPAddress":"10.1.0.2","MacAddress":"02:43"}},"Ports":{"80/tcp":[{"HostIp":"0.0.0.0","HostPort":"8080"}],"8787/tcp":[{"HostIp":"","HostPort":"8787"}]}}}"#,
+    )
+    .unwrap();
+    let r = |t: &str| Template::parse(t).unwrap().render(&c).unwrap();
+    assert_eq!(r(r#"{{join .Args " , "}}"#), "-c , x");
+    assert_eq!(r("{{lower .Name}} {{upper .Name}} {{title .Name}}"), "/web /WEB /Web");
+    assert_eq!(r(r#"{{split .Config.Image ":"}}"#), "[nginx 1.25]");
+    assert_eq!(r("{{range .NetworkSettings.Networks}}{{println .IPAddress}}{{end}}"), "10.1.0.2\n10.0.0.2\n");
+    assert_eq!(r("{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}"), "10.1.0.210.0.0.2");
+    assert_eq!(r("{{.Config.Image}}"), "nginx:1.25");
+    assert_eq!(r("{{range $p, $conf := .NetworkSettings.Ports}} {{$p}} -> {{(index $conf 0).HostPort}} {{end}}"), " 80/tcp -> 8080  8787/tcp -> 8787 ");
+    assert_eq!(r(r#"{{(index (index .NetworkSettings.Ports "8787/tcp") 0).HostPort}}"#), "8787");
+    assert_eq!(r("{{json .Config}}"), r#"{"Image":"nginx:1.25"}"#);
+}
+
+#[test]
+fn variables_declare_assign_and_end_with_their_block() {
+    assert_eq!(run("{{$n := .Names}}{{$n}}-{{$n = \"x\"}}{{$n}}").unwrap(), "web-x");
+    assert_eq!(run("{{range $i, $p := .Ports}}{{$i}}:{{$p}} {{end}}").unwrap(), "0:80 1:443 ");
+    assert_eq!(run("{{range $k, $v := .Labels}}{{$k}}={{$v}};{{end}}").unwrap(), "a=1;b=2;");
+    assert_eq!(run("{{range $p := .Ports}}{{$p}}{{$.Names}}{{end}}").unwrap(), "80web443web");
+    assert_eq!(run("{{with $s := .State}}{{$s.Status}}{{end}}").unwrap(), "running");
+    assert_eq!(run("{{if $x := .Names}}{{$x}}{{end}}").unwrap(), "web");
+    // Out of its block a variable is undefined, as Go's parser says.
+    assert_eq!(
+        Template::parse("{{range $p := .Ports}}{{end}}{{$p}}").unwrap_err().to_string(),
+        "template parsing error: template: :1: undefined variable \"$p\""
+    );
+    assert!(Template::parse("{{$a, $b := .Ports}}").is_err());
+    assert!(Template::parse("{{$nope = 1}}").is_err());
+}
+
+#[test]
+fn the_label_method_of_list_items() {
+    let item = Value::from_json(r#"{"Labels":"com.example.a=1,b=two"}"#).unwrap();
+    let r = |t: &str| Template::parse(t).unwrap().render(&item).unwrap();
+    assert_eq!(r(r#"{{.Label "b"}}|{{.Label "com.example.a"}}|{{.Label "none"}}"#), "two|1|");
+    assert_eq!(run(r#"{{.Label "a"}}"#).unwrap(), "1");
+}
