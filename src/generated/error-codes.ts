@@ -46,6 +46,7 @@ export type ErrorCode =
   | 'invalid_id'
   | 'invalid_image'
   | 'invalid_ip'
+  | 'invalid_mount'
   | 'invalid_mtu'
   | 'invalid_name'
   | 'invalid_network'
@@ -61,6 +62,8 @@ export type ErrorCode =
   | 'invalid_usage'
   | 'invalid_userns'
   | 'invalid_volume'
+  | 'invalid_volume_name'
+  | 'invalid_volume_option'
   | 'invalid_workdir'
   | 'ipv6_unavailable'
   | 'kill_failed'
@@ -78,6 +81,7 @@ export type ErrorCode =
   | 'no_image'
   | 'no_matching_platform'
   | 'no_such_container'
+  | 'no_such_volume'
   | 'not_connected'
   | 'pause_failed'
   | 'registry_auth'
@@ -119,6 +123,8 @@ export type ErrorCode =
   | 'unpause_failed'
   | 'unsafe_run_dir'
   | 'userns_exhausted'
+  | 'volume_failed'
+  | 'volume_in_use'
   | 'volume_source_missing'
 
 /** docker's exit status for a failure with each code. */
@@ -166,6 +172,7 @@ export const EXIT_STATUS: {readonly [C in ErrorCode]: number} = {
   invalid_id: 125,
   invalid_image: 125,
   invalid_ip: 125,
+  invalid_mount: 125,
   invalid_mtu: 125,
   invalid_name: 125,
   invalid_network: 125,
@@ -181,6 +188,8 @@ export const EXIT_STATUS: {readonly [C in ErrorCode]: number} = {
   invalid_usage: 125,
   invalid_userns: 125,
   invalid_volume: 125,
+  invalid_volume_name: 1,
+  invalid_volume_option: 1,
   invalid_workdir: 125,
   ipv6_unavailable: 125,
   kill_failed: 125,
@@ -198,6 +207,7 @@ export const EXIT_STATUS: {readonly [C in ErrorCode]: number} = {
   no_image: 125,
   no_matching_platform: 125,
   no_such_container: 1,
+  no_such_volume: 1,
   not_connected: 125,
   pause_failed: 1,
   registry_auth: 125,
@@ -239,6 +249,8 @@ export const EXIT_STATUS: {readonly [C in ErrorCode]: number} = {
   unpause_failed: 1,
   unsafe_run_dir: 125,
   userns_exhausted: 125,
+  volume_failed: 125,
+  volume_in_use: 1,
   volume_source_missing: 125,
 }
 

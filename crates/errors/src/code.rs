@@ -173,6 +173,15 @@ codes! {
     AlreadyConnected = "already_connected" => EXIT_ENGINE,
     NotConnected = "not_connected" => EXIT_ENGINE,
 
+    // Volumes (`volume` commands, `-v NAME:/path`, `--mount`, `--tmpfs`): docker's daemon
+    // errors on a volume are its CLI's 1.
+    NoSuchVolume = "no_such_volume" => EXIT_NO_SUCH,
+    VolumeInUse = "volume_in_use" => EXIT_NO_SUCH,
+    InvalidVolumeName = "invalid_volume_name" => EXIT_NO_SUCH,
+    InvalidVolumeOption = "invalid_volume_option" => EXIT_NO_SUCH,
+    VolumeFailed = "volume_failed" => EXIT_ENGINE,
+    InvalidMount = "invalid_mount" => EXIT_ENGINE,
+
     // A bug or an unexpected host failure.
     Internal = "internal" => EXIT_ENGINE,
 }
