@@ -99,7 +99,7 @@ pub fn build(store: &Store, req: &FromHost) -> Result<ImageRecord, FromHostError
     let tree = plan(req)?;
     let _writer = store.writer_guard()?;
     let layer = layer::write(store, &tree)?;
-    let created = time::rfc3339(layer.newest_mtime);
+    let created = tsc_box_format::time::rfc3339(layer.newest_mtime);
     let bins: Vec<String> = req.binaries.iter().map(|b| b.to_string_lossy().into_owned()).collect();
     let config = serde_json::json!({
         "created": created,
@@ -125,31 +125,6 @@ pub fn build(store: &Store, req: &FromHost) -> Result<ImageRecord, FromHostError
     let manifest = serde_json::to_vec(&manifest).expect("json of json values");
     let (md, ms) = store.put_bytes(&manifest)?;
     Ok(store.import(&Blob { digest: md, size: ms, media_type: MANIFEST_OCI.into() }, &req.refs)?)
-}
-
-mod time {
-    /// Seconds since the epoch as RFC 3339 UTC (days-to-civil from Howard Hinnant's algorithm).
-    pub fn rfc3339(secs: u64) -> String {
-        let days = (secs / 86400) as i64;
-        let rem = secs % 86400;
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z - era * 146_097;
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let d = doy - (153 * mp + 2) / 5 + 1;
-        let m = if mp < 10 { mp + 3 } else { mp - 9 };
-        let y = yoe + era * 400 + if m <= 2 { 1 } else { 0 };
-        format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
-    }
-
-    #[test]
-    fn formats_known_instants() {
-        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
-        assert_eq!(rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
-        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
-    }
 }
 
 #[cfg(test)]
