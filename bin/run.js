@@ -1,6 +1,6 @@
 #!/bin/sh
 ':' //; s=$0; [ -L "$s" ] && s=$(readlink -f -- "$s")
-':' //; case $1 in exec|images|inspect|logs|ps|rm|wait) r=${TSC_BOX_RUNTIME:-${s%/*}/../target/runtime/tsc-box-runtime}; case $r in /*) ;; *) r=./$r;; esac; h=; for a; do [ "$a" = --help ] && h=1; done; [ -z "$h" ] && [ -x "$r" ] && TSC_BOX_CLI_JS=$s exec "$r" --cli "$@";; esac
+':' //; case $1 in cp|exec|images|inspect|logs|port|ps|rm|wait) r=${TSC_BOX_RUNTIME:-${s%/*}/../target/runtime/tsc-box-runtime}; if [ -z "${TSC_BOX_RUNTIME:-}" ] && [ ! -x "$r" ]; then case $(uname -m) in x86_64) a=x64;; aarch64) a=arm64;; *) a=none;; esac; for r in "${s%/*}"/../node_modules/@tsc-box/linux-$a-*/tsc-box-runtime "${s%/*}"/../../@tsc-box/linux-$a-*/tsc-box-runtime; do [ -x "$r" ] && break; done; fi; case $r in /*) ;; *) r=./$r;; esac; h=; for a; do [ "$a" = --help ] && h=1; done; [ -z "$h" ] && [ -x "$r" ] && TSC_BOX_CLI_JS=$s exec "$r" --cli "$@";; esac
 ':' //; exec node -- "$s" "$@"
 'use strict'
 // The tsc-box entry: a sh/JavaScript polyglot, dispatching by the command table
@@ -9,8 +9,10 @@
 // table by scripts/commands-table.js --write) to the runtime's native front door
 // (`tsc-box-runtime --cli VERB`, crates/runtime/src/front/: no Node start at all) and everything
 // else, `--help` included, to Node with this same file; its real path is resolved first (npm
-// link puts a symlink on PATH). Without a built runtime (or with TSC_BOX_RUNTIME naming a
-// missing one) Node runs the native commands too, through their bundle.
+// link puts a symlink on PATH). The runtime is a checkout's build (target/runtime/), else the one
+// in the platform package npm installed beside or inside this package (@tsc-box/linux-<arch>-*,
+// docs/install.md). Without either (or with TSC_BOX_RUNTIME naming a missing one) Node runs the
+// native commands too, through their bundle.
 // `node --` stops Node 20 from taking our own `--env-file FILE` flag for its --env-file option
 // (nodejs/node#54232: it scans argv past the script name, exits 9 on a missing file). Callers
 // that run `node bin/run.js` directly should use `node -- bin/run.js`.
