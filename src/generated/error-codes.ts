@@ -20,6 +20,11 @@ export type ErrorCode =
   | 'container_not_paused'
   | 'container_not_running'
   | 'container_running'
+  | 'cp_failed'
+  | 'cp_invalid_path'
+  | 'cp_no_such_path'
+  | 'cp_refused'
+  | 'cp_unsupported'
   | 'create_failed'
   | 'flag_needs_value'
   | 'from_host'
@@ -80,6 +85,7 @@ export type ErrorCode =
   | 'no_command'
   | 'no_image'
   | 'no_matching_platform'
+  | 'no_public_port'
   | 'no_such_container'
   | 'no_such_volume'
   | 'not_connected'
@@ -146,6 +152,11 @@ export const EXIT_STATUS: {readonly [C in ErrorCode]: number} = {
   container_not_paused: 1,
   container_not_running: 1,
   container_running: 1,
+  cp_failed: 1,
+  cp_invalid_path: 1,
+  cp_no_such_path: 1,
+  cp_refused: 1,
+  cp_unsupported: 1,
   create_failed: 125,
   flag_needs_value: 125,
   from_host: 125,
@@ -206,6 +217,7 @@ export const EXIT_STATUS: {readonly [C in ErrorCode]: number} = {
   no_command: 125,
   no_image: 125,
   no_matching_platform: 125,
+  no_public_port: 1,
   no_such_container: 1,
   no_such_volume: 1,
   not_connected: 125,

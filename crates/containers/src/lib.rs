@@ -6,12 +6,14 @@
 
 #![deny(clippy::undocumented_unsafe_blocks)]
 
+pub mod cp;
 pub mod creation;
 pub mod id;
 pub mod inspect;
 pub mod logs;
 pub mod names;
 pub mod paths;
+pub mod port;
 pub mod ps;
 pub mod record;
 pub mod remove;

@@ -51,6 +51,10 @@ pub struct PsEntry {
     pub exit_code: Option<i32>,
     pub pid: i32,
     pub restart_count: u32,
+    /// The image as the user named it (the root directory for a --rootfs container).
+    pub image: String,
+    /// docker's PORTS: `0.0.0.0:8080->80/tcp, :::8080->80/tcp` while it runs.
+    pub ports: String,
 }
 
 /// docker's STATUS column: "Up 5 seconds", "Exited (0) 3 minutes ago", "Created", "Dead". An
@@ -81,7 +85,23 @@ pub fn entry(v: &ContainerView, now_ms: i64) -> PsEntry {
         exit_code: v.exit_code,
         pid: v.pid,
         restart_count: v.restart_count,
+        image: image_shown(v),
+        ports: crate::port::ps_column(v),
     }
+}
+
+/// The image a container was made from, in the short form docker prints
+/// (docker.io/library/nginx:latest is `nginx`), from what `run` wrote beside its overlay
+/// (src/image/rootfs.ts: image.json); a --rootfs container shows its root directory.
+pub fn image_shown(v: &ContainerView) -> String {
+    #[derive(serde::Deserialize)]
+    struct Meta {
+        reference: String,
+    }
+    let meta = std::path::Path::new(&v.rootfs).parent().and_then(|d| std::fs::read(d.join("image.json")).ok());
+    let Some(Meta { reference }) = meta.and_then(|b| serde_json::from_slice(&b).ok()) else { return v.rootfs.clone() };
+    let short = reference.strip_prefix("docker.io/library/").or_else(|| reference.strip_prefix("docker.io/")).unwrap_or(&reference);
+    short.strip_suffix(":latest").unwrap_or(short).to_string()
 }
 
 /// Refuses a filter that is not KEY=VALUE with a known key.
@@ -135,7 +155,8 @@ fn template_item(v: &ContainerView, no_trunc: bool, now_ms: i64) -> Value {
         ("RunningFor".into(), s(time_ago(Some(&v.created), now_ms))),
         ("Status".into(), s(status_text(v, now_ms))),
         ("State".into(), s(v.state.as_str().into())),
-        ("Image".into(), s(v.rootfs.clone())),
+        ("Image".into(), s(image_shown(v))),
+        ("Ports".into(), s(crate::port::ps_column(v))),
     ])
 }
 
@@ -149,6 +170,7 @@ fn titles() -> Value {
         ("Status", "STATUS"),
         ("State", "STATE"),
         ("Image", "IMAGE"),
+        ("Ports", "PORTS"),
     ];
     Value::Map(t.iter().map(|(k, v)| (k.to_string(), Value::Str(v.to_string()))).collect())
 }
@@ -175,9 +197,12 @@ pub fn render(shown: &[ContainerView], o: &PsOptions, now_ms: i64) -> Result<Opt
             };
             let rows: Vec<Vec<String>> = shown
                 .iter()
-                .map(|v| vec![id_shown(&v.id, o.no_trunc), cmd(&v.command), created_ago(&v.created, now_ms), status_text(v, now_ms), v.name.clone()])
+                .map(|v| {
+                    let e = entry(v, now_ms);
+                    vec![id_shown(&v.id, o.no_trunc), e.image, cmd(&v.command), created_ago(&v.created, now_ms), e.status, e.ports, v.name.clone()]
+                })
                 .collect();
-            Ok(Some(table(&["CONTAINER ID", "COMMAND", "CREATED", "STATUS", "NAMES"], &rows)))
+            Ok(Some(table(&["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"], &rows)))
         }
         f @ Format::Template(_) => {
             let items: Vec<Value> = shown.iter().map(|v| template_item(v, o.no_trunc, now_ms)).collect();

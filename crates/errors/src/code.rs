@@ -97,6 +97,14 @@ codes! {
     UnpauseFailed = "unpause_failed" => EXIT_NO_SUCH,
     TopFailed = "top_failed" => EXIT_NO_SUCH,
     UnsafeRunDir = "unsafe_run_dir" => EXIT_ENGINE,
+    // cp: docker's 1 for a path that is not there or cannot take the copy.
+    CpNoSuchPath = "cp_no_such_path" => EXIT_NO_SUCH,
+    CpInvalidPath = "cp_invalid_path" => EXIT_NO_SUCH,
+    CpRefused = "cp_refused" => EXIT_NO_SUCH,
+    CpFailed = "cp_failed" => EXIT_NO_SUCH,
+    CpUnsupported = "cp_unsupported" => EXIT_NO_SUCH,
+    // port: no such published port (docker's 1).
+    NoPublicPort = "no_public_port" => EXIT_NO_SUCH,
 
     // The runtime binary: missing, failing as a process, or reporting a failure of a kind.
     RuntimeMissing = "runtime_missing" => EXIT_ENGINE,

@@ -34,6 +34,33 @@ pub fn is_dir(st: &FileStat) -> bool {
     SFlag::from_bits_truncate(st.st_mode & SFlag::S_IFMT.bits()) == SFlag::S_IFDIR
 }
 
+/// Whether the open directory is on one of the kernel's pseudo filesystems (proc, sysfs,
+/// cgroup, debugfs, ...): what a running container's root shows there is the kernel's, not
+/// files (and walking it would read every process of the container).
+pub fn is_pseudo_fs<Fd: std::os::fd::AsFd>(fd: Fd) -> bool {
+    use nix::sys::statfs::{fstatfs, FsType};
+    const PSEUDO: [i64; 8] = [
+        0x9fa0,      // proc
+        0x6265_6572, // sysfs
+        0x0027_e0eb, // cgroup
+        0x6367_7270, // cgroup2
+        0x6462_6720, // debugfs
+        0x7472_6163, // tracefs
+        0x7363_6673, // securityfs
+        0xcafe_4a11, // bpf
+    ];
+    match fstatfs(fd) {
+        Ok(st) => {
+            let FsType(t) = st.filesystem_type();
+            // FsType's integer is not i64 on every target.
+            #[allow(clippy::unnecessary_cast)]
+            let t = t as i64;
+            PSEUDO.contains(&t)
+        }
+        Err(_) => false,
+    }
+}
+
 /// A failure inside a tree: where (relative to the walk's top) and what.
 #[derive(Debug, thiserror::Error)]
 #[error("{}: {errno}", shorten(path))]

@@ -214,6 +214,11 @@ struct Writer<W: Write> {
     /// (device, inode) of files with more than one link, to the first path written.
     links: HashMap<(u64, u64), PathBuf>,
     entries: u64,
+    /// `tsc-box cp` (`copy_tar`): names and devices as they are (no overlay marks), and no
+    /// descent into the kernel's pseudo filesystems (/proc, /sys) of a running container.
+    copy: bool,
+    /// The (uid, gid) written for an entry's owner.
+    ids: Option<crate::unpack::OwnerMap>,
 }
 
 impl<W: Write> Writer<W> {
@@ -226,8 +231,9 @@ impl<W: Write> Writer<W> {
         let mut h = tar::Header::new_gnu();
         h.set_entry_type(kind);
         h.set_mode(st.st_mode & 0o7777);
-        h.set_uid(st.st_uid.into());
-        h.set_gid(st.st_gid.into());
+        let (uid, gid) = self.ids.as_ref().map_or((st.st_uid, st.st_gid), |f| f(st.st_uid, st.st_gid));
+        h.set_uid(uid.into());
+        h.set_gid(gid.into());
         h.set_mtime(self.time(st.st_mtime));
         h.set_size(size);
         h
@@ -262,10 +268,10 @@ impl<W: Write> Writer<W> {
         self.tar.append_data(&mut h, &path, std::io::empty()).map_err(|e| self.io(e))
     }
 
-    /// Writes the entry `name` of the directory `dir` (at `prefix`); returns the directory it
-    /// opened when the entry is one, to descend into.
-    fn entry(&mut self, dir: &OwnedFd, prefix: &[u8], name: &OsStr) -> Result<Option<(OwnedFd, Id, Vec<u8>)>, LayerError> {
-        let bytes = name.as_bytes();
+    /// Writes the entry `name` of the directory `dir` (at `prefix`, called `as_name` there);
+    /// returns the directory it opened when the entry is one, to descend into.
+    fn entry(&mut self, dir: &OwnedFd, prefix: &[u8], name: &OsStr, as_name: &[u8]) -> Result<Option<(OwnedFd, Id, Vec<u8>)>, LayerError> {
+        let bytes = as_name;
         // The name as the tar holds it: any bytes (the tar crate writes byte paths); shown
         // lossily in messages.
         let path = PathBuf::from(OsStr::from_bytes(&[prefix, bytes].concat()));
@@ -290,10 +296,10 @@ impl<W: Write> Writer<W> {
             let dir_path = [path.as_os_str().as_bytes(), b"/"].concat();
             return Ok(Some((fd, id_of(&now), dir_path)));
         }
-        if f.kind == SFlag::S_IFCHR && f.st.st_rdev == 0 {
+        if f.kind == SFlag::S_IFCHR && f.st.st_rdev == 0 && !self.copy {
             return self.whiteout(prefix, name, &f.st).map(|_| None);
         }
-        if bytes.starts_with(b".wh.") {
+        if bytes.starts_with(b".wh.") && !self.copy {
             return Err(LayerError::ReservedName(shown.clone()));
         }
         match f.kind {
@@ -309,7 +315,7 @@ impl<W: Write> Writer<W> {
                 let dir_path = [path.as_os_str().as_bytes(), b"/"].concat();
                 self.admit(&shown, 0)?;
                 let attrs = xattrs(&fd).map_err(walk)?;
-                let opaque = is_opaque(&fd, &shown)?;
+                let opaque = !self.copy && is_opaque(&fd, &shown)?;
                 self.pax(&attrs)?;
                 let mut h = self.header(tar::EntryType::Directory, &f.st, 0);
                 self.tar.append_data(&mut h, &path, std::io::empty()).map_err(|e| self.io(e))?;
@@ -319,6 +325,10 @@ impl<W: Write> Writer<W> {
                     let mut h = self.header(tar::EntryType::Regular, &f.st, 0);
                     h.set_mode(0o644);
                     self.tar.append_data(&mut h, &opq, std::io::empty()).map_err(|e| self.io(e))?;
+                }
+                if self.copy && crate::tree::is_pseudo_fs(&fd) {
+                    // Its entry, not its content: docker cp copies nothing of /proc or /sys.
+                    return Ok(None);
                 }
                 let id = id_of(&now);
                 return Ok(Some((fd, id, dir_path)));
@@ -407,51 +417,101 @@ fn walk_upper<W: Write>(upper: &Path, opts: &LayerOptions, limits: Limits, w: W,
     if !is_dir(&top_st) {
         return Err(LayerError::Walk { path: upper.display().to_string(), errno: Errno::ENOTDIR });
     }
-    let mut tar = tar::Builder::new(w);
-    tar.mode(tar::HeaderMode::Complete);
-    let mut wr = Writer {
-        tar,
-        listing: listing.then(Vec::new),
-        skip_empty: opts.skip_empty.clone(),
-        epoch: opts.epoch,
-        budget: Budget::new(limits),
-        max_depth: max_depth_from_env()?,
-        links: HashMap::new(),
-        entries: 0,
-    };
-    let walk_err = |path: &[u8], errno| LayerError::Walk { path: String::from_utf8_lossy(path).into_owned(), errno };
-    let mut pending = list(&top).map_err(|e| walk_err(b"/", e))?;
-    pending.reverse();
-    let mut stack = vec![Frame { prefix: Vec::new(), id: id_of(&top_st), pending }];
-    let mut cur = top;
-    loop {
-        let frame = stack.last_mut().expect("the top is popped last");
-        if let Some(name) = frame.pending.pop() {
-            let prefix = frame.prefix.clone();
-            if let Some((fd, id, dir_path)) = wr.entry(&cur, &prefix, &name)? {
-                let mut pending = list(&fd).map_err(|e| walk_err(&dir_path, e))?;
-                pending.reverse();
-                stack.push(Frame { prefix: dir_path, id, pending });
-                cur = fd;
-            }
-            continue;
-        }
-        if stack.len() == 1 {
-            break;
-        }
-        let done = stack.pop().expect("more than the top");
-        let parent = openat(&cur, "..", DIR_FLAGS, Mode::empty()).map_err(|e| walk_err(&done.prefix, e))?;
-        let parent_id = id_of(&fstat(&parent).map_err(|e| walk_err(&done.prefix, e))?);
-        if parent_id != stack.last().expect("the top stays").id {
-            // Moved while we were below it: climbing on would leave the tree.
-            return Err(LayerError::Changed(String::from_utf8_lossy(&done.prefix).into_owned()));
-        }
-        cur = parent;
-    }
+    let mut wr = Writer::new(w, limits, false, None)?;
+    wr.listing = listing.then(Vec::new);
+    wr.skip_empty = opts.skip_empty.clone();
+    wr.epoch = opts.epoch;
+    wr.walk(top, id_of(&top_st), Vec::new())?;
     let entries = wr.entries;
     let listing = wr.listing.take().unwrap_or_default();
     let w = wr.tar.into_inner().map_err(|e| LayerError::Io(upper.to_path_buf(), e))?;
     Ok((entries, w, listing))
+}
+
+impl<W: Write> Writer<W> {
+    fn new(w: W, limits: Limits, copy: bool, ids: Option<crate::unpack::OwnerMap>) -> Result<Self, LayerError> {
+        let mut tar = tar::Builder::new(w);
+        tar.mode(tar::HeaderMode::Complete);
+        Ok(Writer {
+            tar,
+            listing: None,
+            skip_empty: Vec::new(),
+            epoch: None,
+            budget: Budget::new(limits),
+            max_depth: max_depth_from_env()?,
+            links: HashMap::new(),
+            entries: 0,
+            copy,
+            ids,
+        })
+    }
+
+    /// Writes what is below the directory `top` (at `prefix` in the tar), depth first in
+    /// path order, in bounded descriptors.
+    fn walk(&mut self, top: OwnedFd, top_id: Id, prefix: Vec<u8>) -> Result<(), LayerError> {
+        let walk_err = |path: &[u8], errno| LayerError::Walk { path: String::from_utf8_lossy(path).into_owned(), errno };
+        let mut pending = list(&top).map_err(|e| walk_err(if prefix.is_empty() { b"/" } else { &prefix }, e))?;
+        pending.reverse();
+        let mut stack = vec![Frame { prefix, id: top_id, pending }];
+        let mut cur = top;
+        loop {
+            let frame = stack.last_mut().expect("the top is popped last");
+            if let Some(name) = frame.pending.pop() {
+                let prefix = frame.prefix.clone();
+                if let Some((fd, id, dir_path)) = self.entry(&cur, &prefix, &name, name.as_bytes())? {
+                    let mut pending = list(&fd).map_err(|e| walk_err(&dir_path, e))?;
+                    pending.reverse();
+                    stack.push(Frame { prefix: dir_path, id, pending });
+                    cur = fd;
+                }
+                continue;
+            }
+            if stack.len() == 1 {
+                return Ok(());
+            }
+            let done = stack.pop().expect("more than the top");
+            let parent = openat(&cur, "..", DIR_FLAGS, Mode::empty()).map_err(|e| walk_err(&done.prefix, e))?;
+            let parent_id = id_of(&fstat(&parent).map_err(|e| walk_err(&done.prefix, e))?);
+            if parent_id != stack.last().expect("the top stays").id {
+                // Moved while we were below it: climbing on would leave the tree.
+                return Err(LayerError::Changed(String::from_utf8_lossy(&done.prefix).into_owned()));
+            }
+            cur = parent;
+        }
+    }
+}
+
+/// Where `copy_tar` starts.
+pub enum CopyFrom<'a> {
+    /// What is in this directory, without the directory itself (docker cp's `SRC/.`).
+    Contents(&'a OwnedFd),
+    /// The entry `name` of the directory `parent` (and all below it), named `as_name` in
+    /// the tar.
+    Entry { parent: &'a OwnedFd, name: &'a OsStr, as_name: &'a [u8] },
+}
+
+/// The tar `tsc-box cp` copies (a container's files, or the caller's): the same walk as a
+/// layer's (never following a symlink, every open checked against what was listed), names
+/// and devices as they are, `ids` choosing the owners written. Returns the entries written.
+pub fn copy_tar<W: Write>(from: CopyFrom<'_>, ids: Option<crate::unpack::OwnerMap>, w: W) -> Result<(u64, W), LayerError> {
+    let unlimited = Limits { max_bytes: u64::MAX, max_entries: u64::MAX, max_file_bytes: u64::MAX };
+    let mut wr = Writer::new(w, unlimited, true, ids)?;
+    match from {
+        CopyFrom::Contents(dir) => {
+            let walk = |errno| LayerError::Walk { path: "/".into(), errno };
+            let top = openat(dir, ".", DIR_FLAGS, Mode::empty()).map_err(walk)?;
+            let id = id_of(&fstat(&top).map_err(walk)?);
+            wr.walk(top, id, Vec::new())?;
+        }
+        CopyFrom::Entry { parent, name, as_name } => {
+            if let Some((fd, id, dir_path)) = wr.entry(parent, b"", name, as_name)? {
+                wr.walk(fd, id, dir_path)?;
+            }
+        }
+    }
+    let entries = wr.entries;
+    let w = wr.tar.into_inner().map_err(|e| LayerError::Io(PathBuf::from("(copy)"), e))?;
+    Ok((entries, w))
 }
 
 /// The changes an upper directory holds (its entries and whiteouts), in path order, without

@@ -63,18 +63,52 @@ pub struct DeferredDir {
     pub mtime: i64,
 }
 
+/// The owner an entry is given from the archive's (uid, gid).
+pub type OwnerMap = Box<dyn Fn(u32, u32) -> (u32, u32) + Send>;
+
 pub struct Applier<'a> {
     pub root: &'a OwnedFd,
     pub privilege: Privilege,
     pub report: Report,
     pub dirs: HashMap<Id, DeferredDir>,
     pub(crate) cursor: Cursor,
+    /// `tsc-box cp` into an existing tree (see `for_copy`), not a layer into a fresh one.
+    copy: bool,
+    /// Directories the archive named, by path (copy mode only).
+    dir_paths: Vec<(CleanPath, DeferredDir)>,
+    owner: Option<OwnerMap>,
 }
 
 impl<'a> Applier<'a> {
     pub fn new(root: &'a OwnedFd, privilege: Privilege) -> Result<Self, UnpackError> {
         let cursor = Cursor::new(root).map_err(|e| UnpackError::Fs("/".into(), e))?;
-        Ok(Applier { root, privilege, report: Report::default(), dirs: HashMap::new(), cursor })
+        Ok(Applier { root, privilege, report: Report::default(), dirs: HashMap::new(), cursor, copy: false, dir_paths: Vec::new(), owner: None })
+    }
+
+    /// For `tsc-box cp`: the archive goes into a directory that already holds other files
+    /// (a container's, or the caller's). `.wh.` names are plain names, a directory is never
+    /// replaced by a non-directory nor the reverse (docker's rule), the root entry's metadata
+    /// is not applied to the directory copied into, directory metadata is applied to the
+    /// directories the archive named only (never a walk of everything below the root), and
+    /// `owner` (when given) chooses each entry's owner.
+    pub fn for_copy(root: &'a OwnedFd, privilege: Privilege, owner: Option<OwnerMap>) -> Result<Self, UnpackError> {
+        let mut a = Applier::new(root, privilege)?;
+        a.copy = true;
+        a.owner = owner;
+        Ok(a)
+    }
+
+    fn ids(&self, m: &Member) -> (u32, u32) {
+        self.owner.as_ref().map_or((m.uid, m.gid), |f| f(m.uid, m.gid))
+    }
+
+    /// Removes what is at `name` for a non-directory entry; in copy mode a directory there
+    /// is an error instead.
+    fn replace(&mut self, dir: &OwnedFd, name: &OsStr, whole: &CleanPath) -> Result<(), UnpackError> {
+        if self.copy && lstat_at(dir, name).is_some_and(|st| is_dir(&st)) {
+            return Err(UnpackError::Overwrite(whole.display(), "directory", "a non-directory"));
+        }
+        self.remove(dir, name, whole)
     }
 
     /// The directory `comps`, reached from where the previous entry was.
@@ -95,6 +129,10 @@ impl<'a> Applier<'a> {
     }
 
     fn defer(&mut self, fd: &OwnedFd, m: &Member) -> Result<(), UnpackError> {
+        if self.copy {
+            self.dir_paths.push((m.path.clone(), DeferredDir { mode: m.mode, mtime: m.mtime }));
+            return Ok(());
+        }
         let st = fstat(fd).map_err(|e| UnpackError::Fs(m.path.display(), e))?;
         self.dirs.insert(id_of(&st), DeferredDir { mode: m.mode, mtime: m.mtime });
         Ok(())
@@ -103,13 +141,22 @@ impl<'a> Applier<'a> {
     pub fn apply<R: Read>(&mut self, m: &Member, data: &mut R) -> Result<(), UnpackError> {
         self.report.entries += 1;
         let Some((parents, name)) = m.path.split_last() else {
-            // The root itself: only its metadata.
-            if m.kind == tar::EntryType::Directory {
+            // The root itself: only its metadata (not in copy mode: the root is a directory
+            // the caller chose, /tmp say, whose mode an archive must not change).
+            if m.kind == tar::EntryType::Directory && !self.copy {
                 let root = self.root;
                 self.defer(root, m)?;
             }
             return Ok(());
         };
+        if !self.copy {
+            return self.apply_layer_marks(m, parents, name, data);
+        }
+        self.apply_entry(m, parents, name, data)
+    }
+
+    /// Overlay's whiteouts and opaque marks of a layer, then the entry itself.
+    fn apply_layer_marks<R: Read>(&mut self, m: &Member, parents: &[std::ffi::OsString], name: &OsStr, data: &mut R) -> Result<(), UnpackError> {
         let bytes = name.as_bytes();
         if bytes == OPAQUE {
             let dir = self.dir(parents, true, &m.path)?;
@@ -128,13 +175,17 @@ impl<'a> Applier<'a> {
             self.remove(&dir, target, &m.path)?;
             return mknodat(&dir, target, SFlag::S_IFCHR, Mode::empty(), makedev(0, 0)).map_err(|e| UnpackError::Whiteout(m.path.display(), e));
         }
+        self.apply_entry(m, parents, name, data)
+    }
 
+    fn apply_entry<R: Read>(&mut self, m: &Member, parents: &[std::ffi::OsString], name: &OsStr, data: &mut R) -> Result<(), UnpackError> {
         let dir = self.dir(parents, true, &m.path)?;
         use tar::EntryType as T;
         match m.kind {
             T::Directory => {
                 match lstat_at(&dir, name) {
                     Some(st) if is_dir(&st) => {}
+                    Some(_) if self.copy => return Err(UnpackError::Overwrite(m.path.display(), "non-directory", "a directory")),
                     Some(_) => {
                         self.remove(&dir, name, &m.path)?;
                         self.mkdir(&dir, name, &m.path)?;
@@ -147,7 +198,7 @@ impl<'a> Applier<'a> {
                 self.defer(&fd, m)?;
             }
             T::Regular | T::Continuous => {
-                self.remove(&dir, name, &m.path)?;
+                self.replace(&dir, name, &m.path)?;
                 let fd = openat(
                     &dir,
                     name,
@@ -177,12 +228,13 @@ impl<'a> Applier<'a> {
             }
             T::Symlink => {
                 let target = m.link.as_deref().ok_or_else(|| UnpackError::BadPath(m.path.display(), "is a symlink without a target"))?;
-                self.remove(&dir, name, &m.path)?;
+                self.replace(&dir, name, &m.path)?;
                 // The target is stored verbatim: it is never followed while unpacking, and
                 // inside the container it resolves within the container's root.
                 symlinkat(OsStr::from_bytes(target), &dir, name).map_err(|e| UnpackError::Fs(m.path.display(), e))?;
                 if self.privilege.chown() {
-                    fchownat(&dir, name, Some(Uid::from_raw(m.uid)), Some(Gid::from_raw(m.gid)), AtFlags::AT_SYMLINK_NOFOLLOW).map_err(|e| owner_err(m, e))?;
+                    let (uid, gid) = self.ids(m);
+                    fchownat(&dir, name, Some(Uid::from_raw(uid)), Some(Gid::from_raw(gid)), AtFlags::AT_SYMLINK_NOFOLLOW).map_err(|e| owner_err(m, e))?;
                 }
                 let t = TimeSpec::new(m.mtime, 0);
                 utimensat(&dir, name, &t, &t, UtimensatFlags::NoFollowSymlink).map_err(|e| UnpackError::Fs(m.path.display(), e))?;
@@ -202,7 +254,7 @@ impl<'a> Applier<'a> {
                 if target == m.path {
                     return Ok(());
                 }
-                self.remove(&dir, name, &m.path)?;
+                self.replace(&dir, name, &m.path)?;
                 // flags 0: a link to a symlink links the symlink itself, never what it points to.
                 linkat(&tdir, tname, &dir, name, AtFlags::empty()).map_err(|e| UnpackError::Fs(m.path.display(), e))?;
             }
@@ -211,7 +263,7 @@ impl<'a> Applier<'a> {
                     self.report.skipped_devices += 1;
                     return Ok(());
                 }
-                self.remove(&dir, name, &m.path)?;
+                self.replace(&dir, name, &m.path)?;
                 let perm = Mode::from_bits_truncate(m.mode & 0o7777);
                 let r = match m.kind {
                     T::Fifo => mkfifoat(&dir, name, perm),
@@ -220,7 +272,8 @@ impl<'a> Applier<'a> {
                 };
                 r.map_err(|e| UnpackError::Fs(m.path.display(), e))?;
                 if self.privilege.chown() {
-                    fchownat(&dir, name, Some(Uid::from_raw(m.uid)), Some(Gid::from_raw(m.gid)), AtFlags::AT_SYMLINK_NOFOLLOW).map_err(|e| owner_err(m, e))?;
+                    let (uid, gid) = self.ids(m);
+                    fchownat(&dir, name, Some(Uid::from_raw(uid)), Some(Gid::from_raw(gid)), AtFlags::AT_SYMLINK_NOFOLLOW).map_err(|e| owner_err(m, e))?;
                 }
             }
             other => return Err(UnpackError::UnsupportedEntry(m.path.display(), format!("{other:?}"))),
@@ -236,7 +289,8 @@ impl<'a> Applier<'a> {
         if !self.privilege.chown() {
             return Ok(());
         }
-        fchown(fd, Some(Uid::from_raw(m.uid)), Some(Gid::from_raw(m.gid))).map_err(|e| owner_err(m, e))
+        let (uid, gid) = self.ids(m);
+        fchown(fd, Some(Uid::from_raw(uid)), Some(Gid::from_raw(gid))).map_err(|e| owner_err(m, e))
     }
 
     /// Only user.* and file capabilities are kept: trusted.overlay.* (and user.overlay.*, which
@@ -260,6 +314,16 @@ impl<'a> Applier<'a> {
     /// Applies the deferred directory modes and mtimes, children before parents, in one walk
     /// of the layer (bounded descriptors, linear in its size, whatever its depth).
     pub fn finish(&mut self) -> Result<(), UnpackError> {
+        if self.copy {
+            // Deepest first, each reached again from the root without following a symlink.
+            let mut dirs = std::mem::take(&mut self.dir_paths);
+            dirs.sort_by_key(|(p, _)| std::cmp::Reverse(p.0.len()));
+            for (path, meta) in dirs {
+                let fd = self.dir(&path.0, false, &path)?;
+                apply_meta(&fd, Some(&meta)).map_err(|e| UnpackError::Fs(path.display(), e))?;
+            }
+            return Ok(());
+        }
         if self.dirs.is_empty() {
             return Ok(());
         }

@@ -11,8 +11,8 @@ mod pipeline;
 mod privilege;
 
 use crate::digest::Digest;
-pub use apply::Report;
 use apply::{Applier, Member};
+pub use apply::{OwnerMap, Report};
 pub use limits::{check_depth, max_depth_from_env, Budget, ImageTally, LimitError, Limits, IMAGE_BYTES_USED_VAR, IMAGE_MAX_BYTES_VAR};
 use nix::errno::Errno;
 pub use privilege::Privilege;
@@ -26,6 +26,9 @@ pub enum UnpackError {
     BadPath(String, &'static str),
     #[error("layer entry {0} would be written through a symlink or a non-directory; refused")]
     ThroughNonDirectory(String),
+    /// `tsc-box cp` never turns a directory into a file or a file into a directory.
+    #[error("cannot overwrite {1} {0} with {2}")]
+    Overwrite(String, &'static str, &'static str),
     #[error("layer entry {0} is a hard link to {1}, which is not a file earlier in the same layer")]
     BadLink(String, String),
     #[error("layer entry {0}: unsupported tar entry type {1}")]
@@ -147,6 +150,18 @@ pub fn apply_tar<R: Read>(reader: R, root: &OwnedFd) -> Result<Report, UnpackErr
 pub fn apply_tar_as<R: Read>(reader: R, root: &OwnedFd, privilege: Privilege) -> Result<Report, UnpackError> {
     let mut applier = Applier::new(root, privilege)?;
     apply_members(&mut applier, reader, Limits::from_env()?)?;
+    applier.finish()?;
+    Ok(applier.report)
+}
+
+/// `tsc-box cp`: applies a plain tar stream to the existing directory `dir` (see
+/// `Applier::for_copy`), with the same refusals as a layer's (no `..`, nothing written
+/// through a symlink or outside `dir`). No size limits: the caller chose what to copy; the
+/// depth limit stays (it bounds memory).
+pub fn extract_tar<R: Read>(reader: R, dir: &OwnedFd, owner: Option<OwnerMap>) -> Result<Report, UnpackError> {
+    let mut applier = Applier::for_copy(dir, Privilege::current(), owner)?;
+    let unlimited = Limits { max_bytes: u64::MAX, max_entries: u64::MAX, max_file_bytes: u64::MAX };
+    apply_members(&mut applier, reader, unlimited)?;
     applier.finish()?;
     Ok(applier.report)
 }
