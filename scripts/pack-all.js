@@ -7,15 +7,17 @@
 // x64 is this machine's own build (npm run build); arm64 is cross-built in a Debian chroot
 // (scripts/cross/arm64.sh, which also smoke-tests it under qemu-user).
 //
-// Usage: node scripts/pack-all.js [--no-build] [x64] [arm64]   (default: both, built first)
-// --no-build packs what the last builds left (native/, target/runtime/, target/cross/).
+// Usage: node scripts/pack-all.js [--no-build] [--out DIR] [x64] [arm64]   (default: both, built
+// first, into target/packages/). --no-build packs what the last builds left (native/,
+// target/runtime/, target/cross/).
 'use strict'
 const {execFileSync} = require('node:child_process')
 const fs = require('node:fs')
 const path = require('node:path')
 
 const root = path.resolve(__dirname, '..')
-const outDir = path.join(root, 'target', 'packages')
+const outArg = process.argv.indexOf('--out')
+const outDir = outArg === -1 ? path.join(root, 'target', 'packages') : path.resolve(process.argv[outArg + 1] ?? '')
 const stageDir = path.join(outDir, 'stage')
 const main = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'))
 const SCOPE = '@tsc-box'
@@ -126,14 +128,38 @@ function packMain() {
     fs.cpSync(from, path.join(dir, entry), {recursive: true})
   }
   const optionalDependencies = Object.fromEntries(Object.values(TARGETS).map((t) => [`${SCOPE}/${t.target}`, main.version]))
-  writeJson(path.join(dir, 'package.json'), {...main, optionalDependencies})
+  // What only a checkout uses stays out: the build, test and pack scripts (so an install runs
+  // none), the dev dependencies and npm's overrides for them, the test runner's settings.
+  const {scripts, devDependencies, overrides, allowScripts, ava, ...published} = main
+  const manifest = {...published, bundleDependencies: Object.keys(main.dependencies), optionalDependencies}
+  writeJson(path.join(dir, 'package.json'), manifest)
+  bundleProductionModules(dir)
   return pack(dir)
+}
+
+/**
+ * Copies into the staged package the modules package-lock.json installs for production (not
+ * dev): the main package bundles its dependencies (bundleDependencies), so the two tarballs
+ * install with no registry and no cache at all, with the very tree this checkout was tested
+ * with. npm ci installed them here.
+ */
+function bundleProductionModules(dir) {
+  const lock = JSON.parse(fs.readFileSync(path.join(root, 'package-lock.json'), 'utf8'))
+  for (const [at, entry] of Object.entries(lock.packages)) {
+    if (at === '' || entry.dev || entry.link) continue
+    const from = path.join(root, at)
+    if (!fs.existsSync(from)) {
+      if (entry.optional) continue
+      throw new Error(`${at} (a production dependency in package-lock.json) is not installed: run npm ci`)
+    }
+    fs.cpSync(from, path.join(dir, at), {recursive: true, filter: (f) => !f.slice(from.length).includes(`${path.sep}node_modules${path.sep}`)})
+  }
 }
 
 function packAll() {
   const args = process.argv.slice(2)
   const build = !args.includes('--no-build')
-  const names = args.filter((a) => !a.startsWith('--'))
+  const names = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--out')
   for (const n of names) if (!Object.hasOwn(TARGETS, n)) throw new Error(`unknown target ${n}: one of ${Object.keys(TARGETS).join(', ')}`)
   const chosen = (names.length > 0 ? names : Object.keys(TARGETS)).map((n) => TARGETS[n])
   const cargo = cargoVersion()
