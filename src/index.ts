@@ -4,7 +4,7 @@
  * exactly as `tsc-box run ARGS...` would (stdio inherited) and returns its exit status.
  */
 export * from './oci/spec'
-export {buildSpec, cgroupsPathFor, DEFAULT_PATH, NAMESPACES, type SpecInput, type SpecVolume} from './oci/builder'
+export {buildSpec, cgroupsPathFor, DEFAULT_PATH, NAMESPACES, type SpecInput} from './oci/builder'
 export {CliError, EXIT_CANNOT_INVOKE, EXIT_ENGINE, EXIT_NOT_FOUND, isCliError} from './errors'
 export {runCommand, type RunCommandResult, type RunResult} from './run/main'
 export {resolvePaths, type Paths} from './paths'

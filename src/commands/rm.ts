@@ -24,7 +24,7 @@ export default class Rm extends BaseCommand {
       argv as string[],
       async (ref) => {
         const v = resolveContainer(paths.dataRoot, ref, paths.runDir)
-        removeContainerFully(runtime, paths, v.id, flags.force as boolean)
+        removeContainerFully(runtime, paths, v.id, flags.force as boolean, flags.volumes as boolean)
         return {id: v.id, name: v.name}
       },
       (ref) => this.jsonEnabled() || this.log(ref),

@@ -60,7 +60,10 @@ export function saveRecord(files: ContainerFiles, record: ContainerRecord, keepM
   writeRecord(files.dir, record, keepMissing)
 }
 
-/** Everything `createContainer` and `run` made (the store's removal, crates/containers). */
-export function removeContainer(dataRoot: string, id: string, name: string): void {
-  removeContainerFiles(dataRoot, id, name)
+/**
+ * Everything `createContainer` and `run` made (the store's removal, crates/containers); with
+ * `anonymousVolumes`, its anonymous volumes no other container mounts (`--rm`, a failed run).
+ */
+export function removeContainer(dataRoot: string, id: string, name: string, anonymousVolumes = false): void {
+  removeContainerFiles(dataRoot, id, name, anonymousVolumes)
 }

@@ -3,6 +3,7 @@
  * Its one schema, its writing and its reading are the store's (crates/containers/src/record.rs).
  */
 import * as path from 'node:path'
+import type {MountPoint} from '../volume/store'
 import {storeStatic, type StoreClass} from './store'
 
 /**
@@ -23,6 +24,8 @@ export interface ContainerRecord {
   oomKilled: boolean
   /** Set by the store while `status` is `creating`: pid and start time (clock ticks). */
   creator?: {pid: number; startTime: number} | null
+  /** Its binds, volumes and tmpfs mounts (crates/containers/src/volumes/mounts.rs). */
+  mounts?: MountPoint[] | null
 }
 
 export function containersDir(dataRoot: string): string {
@@ -37,7 +40,8 @@ export function containerDir(dataRoot: string, id: string): string {
 type StoreRecord = Parameters<StoreClass['writeRecordIn']>[1]
 
 export function toStoreRecord(record: ContainerRecord): StoreRecord {
-  return {...record, creator: record.creator ?? null} as unknown as StoreRecord
+  // The binding's optional fields are nullable ones: present, null when absent.
+  return {...record, creator: record.creator ?? null, mounts: record.mounts ?? null} as unknown as StoreRecord
 }
 
 /**

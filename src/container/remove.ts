@@ -6,20 +6,32 @@
  */
 import type {Paths} from '../paths'
 import {requireRuntime} from '../runtime/locate'
+import {volumes} from '../volume/store'
 import {containers, storeStatic} from './store'
 
 function rootless(): boolean {
   return (process.getuid?.() ?? 0) !== 0
 }
 
-/** `rm [-f]`: processes (with force), runtime state, writable layer, directory, name, block. */
-export function removeContainerFully(runtime: string, paths: Paths, id: string, force: boolean): void {
-  containers(paths, (s) => s.remove(runtime, id, force))
+/**
+ * `rm [-f] [-v]`: processes (with force), runtime state, writable layer, directory, name,
+ * block; with `anonymousVolumes` (-v), then its anonymous volumes no other container mounts.
+ */
+export function removeContainerFully(runtime: string, paths: Paths, id: string, force: boolean, anonymousVolumes = false): void {
+  withVolumes(paths, id, anonymousVolumes, () => containers(paths, (s) => s.remove(runtime, id, force)))
 }
 
 /** What `run`/`create` made for a container the runtime holds nothing of. */
-export function removeContainerFiles(dataRoot: string, id: string, name: string): void {
-  containers({dataRoot, runDir: ''}, (s) => s.removeFiles(id, name, rootless() ? requireRuntime() : undefined))
+export function removeContainerFiles(dataRoot: string, id: string, name: string, anonymousVolumes = false): void {
+  const runtime = rootless() ? requireRuntime() : undefined
+  withVolumes({dataRoot, runDir: ''}, id, anonymousVolumes, () => containers({dataRoot, runDir: ''}, (s) => s.removeFiles(id, name, runtime)))
+}
+
+/** The record's mounts are read before it goes; the volumes go after the container. */
+function withVolumes(paths: {dataRoot: string; runDir: string}, id: string, anonymousVolumes: boolean, remove: () => void): void {
+  const mounts = anonymousVolumes ? volumes(paths, (s) => s.containerMounts(id)) : []
+  remove()
+  if (mounts.some((m) => m.anonymous)) volumes(paths, (s) => s.removeAnonymous(mounts, rootless() ? requireRuntime() : undefined))
 }
 
 /** Unmounts a container's overlay directory and, with `remove`, deletes it. Idempotent. */

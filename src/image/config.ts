@@ -14,6 +14,8 @@ export interface ImageRunConfig {
   labels: Record<string, string>
   /** ExposedPorts' keys ("80/tcp"), for -P. */
   exposedPorts: string[]
+  /** Volumes' keys (destinations): each gets an anonymous volume (src/volume/plan.ts). */
+  volumes: string[]
 }
 
 function strings(v: unknown, field: string): string[] {
@@ -51,6 +53,7 @@ export function parseImageConfig(json: string): ImageRunConfig {
     user: optString(c.User, 'User'),
     labels,
     exposedPorts: c.ExposedPorts !== null && typeof c.ExposedPorts === 'object' ? Object.keys(c.ExposedPorts as object) : [],
+    volumes: c.Volumes !== null && typeof c.Volumes === 'object' ? Object.keys(c.Volumes as object) : [],
   }
 }
 

@@ -101,7 +101,7 @@ async function rm(argv: readonly string[]): Promise<number | undefined> {
     rest,
     async (ref) => {
       const v = resolveContainer(paths.dataRoot, ref, paths.runDir)
-      removeContainerFully(runtime, paths, v.id, flags.force === true)
+      removeContainerFully(runtime, paths, v.id, flags.force === true, flags.volumes === true)
       return {id: v.id, name: v.name}
     },
     (ref) => flags.json || process.stdout.write(`${ref}\n`),

@@ -51,7 +51,8 @@ export async function launchDetached(l: DetachedLaunch): Promise<void> {
   if (l.rm) {
     const [program, ...rest] = cliCommand()
     args.push('--exit-command', program)
-    for (const a of [...rest, 'rm', '--root', l.paths.dataRoot, l.id]) args.push(`--exit-command-arg=${a}`)
+    // docker's --rm removes the container's anonymous volumes too.
+    for (const a of [...rest, 'rm', '-v', '--root', l.paths.dataRoot, l.id]) args.push(`--exit-command-arg=${a}`)
   }
   args.push(l.id)
   const status = await launch({file: l.runtime, args, stdin: false})

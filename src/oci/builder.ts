@@ -7,12 +7,6 @@ import {OCI_VERSION, type LinuxNamespace, type Mount, type Spec} from './spec'
 
 export const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 
-export interface SpecVolume {
-  source: string
-  destination: string
-  readonly: boolean
-}
-
 export interface SpecInput {
   id: string
   rootfs: string
@@ -27,7 +21,8 @@ export interface SpecInput {
   consoleSize?: {width: number; height: number}
   hostname: string
   domainname?: string
-  volumes: SpecVolume[]
+  /** Binds, volumes and tmpfs mounts (src/volume/plan.ts), parents first. */
+  mounts: Mount[]
   /** Host files bind-mounted over /etc/hostname, /etc/hosts, /etc/resolv.conf. */
   etcFiles: {hostname: string; hosts: string; resolvConf: string}
   /** Host path of the runtime binary to bind at /dev/init, when --init. */
@@ -55,7 +50,7 @@ function processEnv(input: SpecInput): string[] {
 
 export function buildSpec(input: SpecInput): Spec {
   const mounts: Mount[] = DEFAULT_MOUNTS.map((m) => ({...m, options: m.options ? [...m.options] : undefined}))
-  for (const v of input.volumes) mounts.push(bindMount(v.source, v.destination, v.readonly))
+  for (const m of input.mounts) mounts.push({...m, options: m.options ? [...m.options] : undefined})
   // Like docker, the generated /etc files stay writable even with --read-only.
   mounts.push(bindMount(input.etcFiles.hostname, '/etc/hostname', false))
   mounts.push(bindMount(input.etcFiles.hosts, '/etc/hosts', false))

@@ -42,6 +42,9 @@ export interface RunFlags extends ResourceFlags, Omit<SecurityFlags, 'usernsHost
   interactive: boolean
   tty: boolean
   volume: string[]
+  mount: string[]
+  tmpfs: string[]
+  'volumes-from': string[]
   'read-only': boolean
   init: boolean
   /** docker's --pull policy (src/image/run.ts): always, missing or never. */

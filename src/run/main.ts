@@ -25,6 +25,8 @@ import {type RunFlags, runParserFlags} from './flags'
 import {callerTerminalSize, launch} from './launch'
 import {SignalForwarder} from './signals'
 import {validateRun} from './validate'
+import {makeMounts, planMounts} from '../volume/plan'
+import {resolveContainer} from '../lifecycle/resolve'
 import {applyImage, prepareImageRun, type PreparedImage} from '../image/run'
 import {startDetachedRun} from '../lifecycle/detach'
 import {applyNetwork, networkEtcFiles, prepareNetwork, writeNetworkPlan} from '../network/plan'
@@ -148,6 +150,12 @@ async function runPrepared(flags: RunFlags, positionals: string[], signals?: Sig
   if (flags.name !== undefined) validateName(flags.name)
   const runtime = requireRuntime()
   const paths = resolvePaths(flags.root, currentPathEnv())
+  const mounts = planMounts(flags, {
+    cwd: process.cwd(),
+    paths,
+    imageVolumes: image?.config.volumes ?? [],
+    resolveContainer: (ref) => resolveContainer(paths.dataRoot, ref, paths.runDir).id,
+  })
   const network = await prepareNetwork(flags, {dataRoot: paths.dataRoot, runDir: paths.runDir, runtime, exposed: image?.config.exposedPorts})
   // A --rootfs run is checked whole here too. An image's root filesystem can be read only
   // once its overlay is mounted, and that comes after the container's record (below).
@@ -166,6 +174,8 @@ async function runPrepared(flags: RunFlags, positionals: string[], signals?: Sig
     command: early?.args ?? (flags.entrypoint ? [flags.entrypoint, ...positionals] : positionals),
     status: 'creating',
     exitCode: null,
+    // Before any volume is made: `volume rm` sees it in use, and a removal finds its own.
+    mounts: mounts.map((m) => m.point),
     oomKilled: false,
   }
   const {files, name} = claimContainer(paths.dataRoot, initial, flags.name)
@@ -174,6 +184,9 @@ async function runPrepared(flags: RunFlags, positionals: string[], signals?: Sig
   try {
     await image?.mount()
     const v = early ?? validateRun(flags, positionals, process.env)
+    // Copy-up reads the image where this process sees it; an overlay only the runtime mounts
+    // (rootless, --userns) is not readable here, and its volumes start empty.
+    const specMounts = makeMounts(mounts, paths, image?.rootfs?.driver === 'runtime' ? null : v.rootfs)
     const hostname = v.hostname ?? shortId(id)
     const spec = buildSpec({
       id,
@@ -188,7 +201,7 @@ async function runPrepared(flags: RunFlags, positionals: string[], signals?: Sig
       consoleSize: flags.tty ? callerTerminalSize() : undefined,
       hostname,
       domainname: v.domainname,
-      volumes: v.volumes,
+      mounts: specMounts,
       etcFiles: files.etc,
       init: flags.init ? runtime : undefined,
     })
@@ -260,12 +273,13 @@ async function runPrepared(flags: RunFlags, positionals: string[], signals?: Sig
     // The runtime prints its errors on stderr itself; the CLI adds only the exit status and JSON.
     if (outcome.kind === 'failed') throw new CliError(`runtime_${outcome.errorKind}`, outcome.message, outcome.exitCode, {shown: outcome.fromLog})
 
-    if (flags.rm) removeContainer(paths.dataRoot, id, name)
+    // docker's --rm removes the container's anonymous volumes too.
+    if (flags.rm) removeContainer(paths.dataRoot, id, name, true)
     else saveRecord(files, {...record, status: 'exited', exitCode: outcome.exitCode, oomKilled: outcome.oomKilled})
     return {id, name, exitCode: outcome.exitCode, oomKilled: outcome.oomKilled}
   } catch (e) {
     if (launched) await removeRuntimeState(paths, runtime, id)
-    removeContainer(paths.dataRoot, id, name)
+    removeContainer(paths.dataRoot, id, name, true)
     throw e
   }
 }

@@ -9,7 +9,6 @@ import {CliError} from '../errors'
 import {resolveInRoot} from '../fs/in-root'
 import {mergeEnv, parseEnvFile, parseEnvFlag} from './env-file'
 import {resolveUserInRootfs, type ResolvedUser} from './user'
-import {checkVolumeSource, parseVolume, type Volume} from './volume'
 
 /** The subset of parsed run flags this module validates. */
 export interface RunInput {
@@ -22,7 +21,6 @@ export interface RunInput {
   workdir?: string
   user?: string
   entrypoint?: string
-  volume: string[]
 }
 
 export interface ValidatedRun {
@@ -32,7 +30,6 @@ export interface ValidatedRun {
   env: string[]
   cwd: string
   user: ResolvedUser
-  volumes: Volume[]
   name?: string
   hostname?: string
   domainname?: string
@@ -74,17 +71,6 @@ export function readEnv(files: string[], flags: string[], callerEnv: NodeJS.Proc
   return mergeEnv(...lists)
 }
 
-export function readVolumes(specs: string[]): Volume[] {
-  const volumes = specs.map(parseVolume)
-  const seen = new Set<string>()
-  for (const v of volumes) {
-    if (seen.has(v.destination)) throw new CliError('invalid_volume', `duplicate mount point: ${v.destination}`)
-    seen.add(v.destination)
-    checkVolumeSource(v)
-  }
-  return volumes
-}
-
 export function lookupUser(rootfs: string, spec: string): ResolvedUser {
   return resolveUserInRootfs(rootfs, spec)
 }
@@ -110,9 +96,8 @@ export function validateRun(input: RunInput, positionals: string[], callerEnv: N
   if (input.name !== undefined) validateName(input.name)
   checkHostname('hostname', input.hostname)
   checkHostname('domainname', input.domainname)
-  const volumes = readVolumes(input.volume)
   const env = readEnv(input['env-file'], input.env, callerEnv)
   const user = lookupUser(rootfs, input.user ?? '')
   const cwd = checkWorkdir(rootfs, input.workdir)
-  return {rootfs, args, env, cwd, user, volumes, name: input.name, hostname: input.hostname, domainname: input.domainname}
+  return {rootfs, args, env, cwd, user, name: input.name, hostname: input.hostname, domainname: input.domainname}
 }

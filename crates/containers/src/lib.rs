@@ -23,6 +23,7 @@ pub mod subid;
 pub mod user;
 pub mod userns;
 pub mod view;
+pub mod volumes;
 pub mod wait;
 
 pub use tsc_box_errors::{ErrorCode, EXIT_ENGINE};

@@ -35,6 +35,9 @@ pub struct ContainerRecord {
     /// starts it (`created`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creator: Option<Creator>,
+    /// Its binds, volumes and tmpfs mounts (`rm -v`, `--volumes-from`, inspect's Mounts).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mounts: Vec<crate::volumes::mounts::MountPoint>,
 }
 
 pub const RECORD: &str = "record.json";
@@ -77,6 +80,7 @@ mod tests {
             exit_code: Some(3),
             oom_killed: false,
             creator: None,
+            mounts: vec![],
         };
         write(&d, &r).unwrap();
         let text = std::fs::read_to_string(d.join(RECORD)).unwrap();

@@ -90,6 +90,8 @@ pub struct ContainerRecord {
     pub oom_killed: bool,
     /// Set by the store while a `run`/`create` is still making or starting it.
     pub creator: Option<Creator>,
+    /// Its binds, volumes and tmpfs mounts (crates/containers/src/volumes/mounts.rs).
+    pub mounts: Option<Vec<crate::volumes::MountPoint>>,
 }
 
 impl From<record::ContainerRecord> for ContainerRecord {
@@ -109,6 +111,7 @@ impl From<record::ContainerRecord> for ContainerRecord {
             exit_code: r.exit_code,
             oom_killed: r.oom_killed,
             creator: r.creator.map(|c| Creator { pid: c.pid, start_time: c.start_time as i64 }),
+            mounts: Some(r.mounts.into_iter().map(Into::into).collect()),
         }
     }
 }
@@ -130,6 +133,7 @@ impl From<ContainerRecord> for record::ContainerRecord {
             exit_code: r.exit_code,
             oom_killed: r.oom_killed,
             creator: r.creator.map(|c| creation::Creator { pid: c.pid, start_time: c.start_time.max(0) as u64 }),
+            mounts: r.mounts.map(|m| m.into_iter().map(Into::into).collect()).unwrap_or_default(),
         }
     }
 }

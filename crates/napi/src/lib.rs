@@ -17,3 +17,4 @@ mod image;
 mod process;
 mod relay;
 mod terminal;
+mod volumes;

@@ -77,7 +77,7 @@ pub fn run(args: &[String]) -> Result<Outcome, FrontError> {
     let mut out = Vec::new();
     let mut first: Option<FrontError> = None;
     for r in &p.rest {
-        match remove_one(&paths, r, p.bool("force"), &ops) {
+        match remove_one(&paths, r, p.bool("force"), p.bool("volumes"), &ops) {
             Ok(v) => {
                 if !json {
                     println!("{r}");
@@ -105,8 +105,14 @@ pub fn run(args: &[String]) -> Result<Outcome, FrontError> {
     }
 }
 
-fn remove_one(paths: &Paths, reference: &str, force: bool, ops: &InProcess<'_>) -> Result<serde_json::Value, FrontError> {
+/// `volumes` (-v): then the container's anonymous volumes no other container mounts, as
+/// docker's `rm -v` (read from its record before it goes).
+fn remove_one(paths: &Paths, reference: &str, force: bool, volumes: bool, ops: &InProcess<'_>) -> Result<serde_json::Value, FrontError> {
     let v = resolve_container(paths, reference)?;
+    let mounts = if volumes { tsc_box_containers::record::read(&v.dir).map(|r| r.mounts).unwrap_or_default() } else { Vec::new() };
     remove_container(paths, &v, force, ops)?;
+    for e in tsc_box_containers::volumes::remove_anonymous(paths, &mounts, ops) {
+        eprintln!("tsc-box: {e}");
+    }
     Ok(serde_json::json!({"id": v.id, "name": v.name}))
 }
