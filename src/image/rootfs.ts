@@ -99,7 +99,7 @@ function prepareForRuntime(dir: string, lower: string[]): ImageRootfs {
 /** Unmounts; with `remove`, deletes the container's upper layer too (crates/containers). */
 export {releaseOverlayDir}
 
-function isMountPoint(p: string): boolean {
+export function isMountPoint(p: string): boolean {
   try {
     return fs
       .readFileSync('/proc/self/mountinfo', 'utf8')

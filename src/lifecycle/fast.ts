@@ -1,5 +1,5 @@
 /**
- * The commands (exec, rm, ps, inspect, images, logs, wait) bin/run.js dispatches without loading oclif (whose start costs more
+ * The commands (exec, rm, ps, inspect, images, logs, wait, cp, port) bin/run.js dispatches without loading oclif (whose start costs more
  * than a whole `exec` or `rm`): the same code the oclif commands run, with the lean flag
  * parser. Returns the exit status, or undefined to let oclif handle the command (--help).
  */
@@ -14,6 +14,35 @@ const inspectFlags = parserFlags('inspect')
 const imagesFlags = parserFlags('images')
 const logsFlags = parserFlags('logs')
 const waitFlags = parserFlags('wait')
+const cpFlags = parserFlags('cp')
+const portFlags = parserFlags('port')
+
+/** `cp` for a stopped container (the front door copies for running ones) or without a built runtime. */
+async function cp(argv: readonly string[]): Promise<number | undefined> {
+  const {flagTokens, positionals} = splitFlags(argv, cpFlags)
+  const {flags} = await parseArgv(flagTokens, cpFlags, 'cp')
+  if (flags.help || positionals.length !== 2) return undefined
+  const {cpCommand} = await import('./cp')
+  const {currentPathEnv, resolvePaths} = await import('../paths')
+  const paths = resolvePaths(flags.root as string | undefined, currentPathEnv())
+  const r = await cpCommand(positionals[0] as string, positionals[1] as string, flags, paths)
+  if (flags.json) process.stdout.write(`${JSON.stringify(r)}\n`)
+  return 0
+}
+
+/** `port` without a built runtime: the same Rust code through the binding. */
+async function port(argv: readonly string[]): Promise<number | undefined> {
+  const {flagTokens, positionals} = splitFlags(argv, portFlags)
+  const {flags} = await parseArgv(flagTokens, portFlags, 'port')
+  if (flags.help || positionals.length < 1 || positionals.length > 2) return undefined
+  const {portCommand} = await import('./port')
+  const {currentPathEnv, resolvePaths} = await import('../paths')
+  const paths = resolvePaths(flags.root as string | undefined, currentPathEnv())
+  const {text, bindings} = portCommand(positionals[0] as string, positionals[1], paths)
+  if (flags.json) process.stdout.write(`${JSON.stringify(bindings, null, 2)}\n`)
+  else if (text !== '') process.stdout.write(`${text}\n`)
+  return 0
+}
 
 /** `wait` without a built runtime: the same Rust code through the binding. */
 async function wait(argv: readonly string[]): Promise<number | undefined> {
@@ -118,6 +147,8 @@ export async function fastCommand(verb: string, argv: readonly string[]): Promis
   if (verb === 'images') return images(argv)
   if (verb === 'logs') return logs(argv)
   if (verb === 'wait') return wait(argv)
+  if (verb === 'cp') return cp(argv)
+  if (verb === 'port') return port(argv)
   return undefined
 }
 
@@ -126,6 +157,6 @@ export function jsonRequested(verb: string, argv: readonly string[]): boolean {
   if (verb === 'ps') return jsonInArgv(argv, psFlags)
   if (verb === 'inspect') return argv.includes('--json')
   if (verb === 'images') return jsonInArgv(argv, imagesFlags)
-  if (verb === 'logs' || verb === 'wait') return argv.includes('--json')
+  if (verb === 'logs' || verb === 'wait' || verb === 'cp' || verb === 'port') return argv.includes('--json')
   return jsonInArgv(argv, execFlags)
 }

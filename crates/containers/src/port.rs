@@ -62,7 +62,7 @@ impl Binding {
 
 #[derive(Debug, thiserror::Error)]
 pub enum PortError {
-    #[error("Error: No public port '{port}' published for {container}")]
+    #[error("No public port '{port}' published for {container}")]
     NoPublic { port: String, container: String },
     #[error("invalid port \"{0}\": use PRIVATE_PORT[/PROTO] (PROTO tcp or udp)")]
     Invalid(String),
@@ -168,7 +168,7 @@ mod tests {
         assert_eq!(answer(&v, Some("80")).unwrap().0, "0.0.0.0:8080");
         assert_eq!(answer(&v, Some("53/udp")).unwrap().0, "127.0.0.1:9090");
         let e = answer(&v, Some("81")).unwrap_err();
-        assert_eq!((e.to_string().as_str(), e.exit_code()), ("Error: No public port '81/tcp' published for web", 1));
+        assert_eq!((e.to_string().as_str(), e.exit_code()), ("No public port '81/tcp' published for web", 1));
         assert!(matches!(answer(&v, Some("x/tcp")), Err(PortError::Invalid(_))));
         assert_eq!(ps_column(&v), "127.0.0.1:9090->53/udp, 0.0.0.0:8080->80/tcp");
         // A stopped container publishes nothing.

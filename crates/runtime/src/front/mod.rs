@@ -1,5 +1,5 @@
 //! `tsc-box-runtime --cli exec|rm|ps|inspect|images|logs|wait ARGS`: the native front door
-//! of `tsc-box exec`, `rm`, `ps`, `inspect`, `images`, `logs` and `wait` (bin/run.js hands the command table's `native` commands here instead of starting Node; a new
+//! of `tsc-box exec`, `rm`, `ps`, `inspect`, `images`, `logs`, `wait`, `cp` and `port` (bin/run.js hands the command table's `native` commands here instead of starting Node; a new
 //! one is an entry in src/cli/commands.json, whose flags build.rs turns into argv's tables, plus
 //! its module and its arm in `main` below). docker's flags, the CLI's container store
 //! (tsc_box_containers) and the runtime's own exec, in this one process; exit statuses and
@@ -7,11 +7,13 @@
 //! not found, 1 no such container or not running, else the process's status.
 
 mod argv;
+mod cp;
 mod error;
 mod exec;
 mod images;
 mod inspect;
 mod logs;
+mod port;
 mod ps;
 mod rm;
 mod wait;
@@ -51,6 +53,8 @@ pub fn main(args: Vec<OsString>) -> ! {
             Err(e) => Err(FrontError::usage(ErrorCode::Internal, &format!("cannot protect the runtime binary from the container: {e}"))),
         },
         "rm" => rm::run(rest),
+        "cp" => cp::run(rest),
+        "port" => port::run(rest),
         "ps" => ps::run(rest),
         "inspect" => inspect::run(rest),
         "images" => images::run(rest),
