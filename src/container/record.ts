@@ -3,6 +3,7 @@
  * Its one schema, its writing and its reading are the store's (crates/containers/src/record.rs).
  */
 import * as path from 'node:path'
+import type {ContainerConfig} from '../run/container-config'
 import type {MountPoint} from '../volume/store'
 import {storeStatic, type StoreClass} from './store'
 
@@ -24,6 +25,8 @@ export interface ContainerRecord {
   oomKilled: boolean
   /** Set by the store while `status` is `creating`: pid and start time (clock ticks). */
   creator?: {pid: number; startTime: number} | null
+  /** What run/create were asked for (inspect's Config and HostConfig; ps's filters). */
+  config?: ContainerConfig | null
   /** Its binds, volumes and tmpfs mounts (crates/containers/src/volumes/mounts.rs). */
   mounts?: MountPoint[] | null
 }
@@ -41,7 +44,7 @@ type StoreRecord = Parameters<StoreClass['writeRecordIn']>[1]
 
 export function toStoreRecord(record: ContainerRecord): StoreRecord {
   // The binding's optional fields are nullable ones: present, null when absent.
-  return {...record, creator: record.creator ?? null, mounts: record.mounts ?? null} as unknown as StoreRecord
+  return {...record, creator: record.creator ?? null, config: record.config ?? null, mounts: record.mounts ?? null} as unknown as StoreRecord
 }
 
 /**

@@ -87,6 +87,7 @@ export type ErrorCode =
   | 'no_matching_platform'
   | 'no_public_port'
   | 'no_such_container'
+  | 'no_such_object'
   | 'no_such_volume'
   | 'not_connected'
   | 'pause_failed'
@@ -219,6 +220,7 @@ export const EXIT_STATUS: {readonly [C in ErrorCode]: number} = {
   no_matching_platform: 125,
   no_public_port: 1,
   no_such_container: 1,
+  no_such_object: 1,
   no_such_volume: 1,
   not_connected: 125,
   pause_failed: 1,

@@ -91,6 +91,7 @@ async function images(argv: readonly string[]): Promise<number | undefined> {
 }
 
 /** `inspect` without a built runtime: the same Rust code through the binding. */
+type InspectKind = import('./inspect').InspectKind
 async function inspect(argv: readonly string[]): Promise<number | undefined> {
   const {flagTokens, positionals: refs} = splitFlags(argv, inspectFlags)
   const {flags} = await parseArgv(flagTokens, inspectFlags, 'inspect')
@@ -98,8 +99,7 @@ async function inspect(argv: readonly string[]): Promise<number | undefined> {
   const {inspectCommand} = await import('./inspect')
   const {currentPathEnv, resolvePaths} = await import('../paths')
   const paths = resolvePaths(flags.root as string | undefined, currentPathEnv())
-  const out = inspectCommand(refs, flags.json ? undefined : (flags.format as string | undefined), paths)
-  process.stdout.write(`${out}\n`)
+  inspectCommand(refs, {format: flags.format as string | undefined, kind: flags.type as InspectKind | undefined, json: flags.json === true}, paths)
   return 0
 }
 

@@ -63,6 +63,7 @@ export interface CreateOptions {
   ipv6?: boolean
   subnet6?: string
   gateway6?: string
+  labels?: Record<string, string>
 }
 
 export function createNetwork(name: string, o: CreateOptions): NetworkInfo {
@@ -74,6 +75,7 @@ export function createNetwork(name: string, o: CreateOptions): NetworkInfo {
   if (o.gateway6 !== undefined) args.push('--gateway6', o.gateway6)
   if (o.bridge !== undefined) args.push('--bridge', o.bridge)
   if (o.mtu !== undefined) args.push('--mtu', String(o.mtu))
+  for (const [k, v] of Object.entries(o.labels ?? {})) args.push(`--label=${k}=${v}`)
   return net<NetworkInfo>(args)
 }
 

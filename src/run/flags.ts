@@ -9,6 +9,7 @@ import {type Parsers, parserFlags, tableFlags} from '../cli/table'
 import {parseRestartPolicy, type DetachFlags} from '../lifecycle/flags'
 import type {NetworkFlags} from '../network/flags'
 import type {ResourceFlags} from '../oci/resources'
+import type {LabelFlags} from './container-config'
 import type {SecurityFlags} from '../oci/security'
 import {parseSecurityOpt} from '../oci/security-opts'
 import {parseIdMap, parseUsernsMode} from '../oci/security-userns'
@@ -28,7 +29,7 @@ export const runFlags: FlagSet = tableFlags('run', runParsers)
 export const runParserFlags: FlagSet = parserFlags('run', runParsers)
 
 /** The parsed values of run's flags. */
-export interface RunFlags extends ResourceFlags, Omit<SecurityFlags, 'usernsHost'>, NetworkFlags, DetachFlags {
+export interface RunFlags extends ResourceFlags, Omit<SecurityFlags, 'usernsHost'>, NetworkFlags, DetachFlags, LabelFlags {
   rootfs?: string
   rm: boolean
   name?: string

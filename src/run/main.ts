@@ -27,6 +27,7 @@ import {SignalForwarder} from './signals'
 import {validateRun} from './validate'
 import {makeMounts, planMounts} from '../volume/plan'
 import {resolveContainer} from '../lifecycle/resolve'
+import {containerConfig, parseLabels, type Asked} from './container-config'
 import {applyImage, prepareImageRun, type PreparedImage} from '../image/run'
 import {startDetachedRun} from '../lifecycle/detach'
 import {applyNetwork, networkEtcFiles, prepareNetwork, writeNetworkPlan} from '../network/plan'
@@ -118,12 +119,13 @@ async function runAndReport(flags: RunFlags, rest: string[], signals: SignalForw
 
 /** `run IMAGE`: the image's overlay is mounted first and released on every way out. */
 export async function runContainer(flags: RunFlags, positionals: string[], signals?: SignalForwarder): Promise<RunResult> {
+  const asked: Asked = {entrypoint: flags.entrypoint, positionals}
   const image = await prepareImageRun(flags, positionals)
-  if (image === undefined) return runPrepared(flags, positionals, signals)
+  if (image === undefined) return runPrepared(flags, positionals, signals, undefined, asked)
   let removeUpper = true
   let keepMounted = false
   try {
-    const result = await runPrepared(image.flags, image.positionals, signals, image)
+    const result = await runPrepared(image.flags, image.positionals, signals, image, asked)
     removeUpper = flags.rm
     // A detached container keeps its root filesystem until `rm`.
     keepMounted = result.detached === true
@@ -145,9 +147,16 @@ function claimUserns(flags: RunFlags, dataRoot: string, id: string): UsernsHost 
   return {...host, auto: claimAutoBlock(dataRoot, id, uids, gids, owner)}
 }
 
-async function runPrepared(flags: RunFlags, positionals: string[], signals?: SignalForwarder, image?: PreparedImage<RunFlags>): Promise<RunResult> {
+async function runPrepared(
+  flags: RunFlags,
+  positionals: string[],
+  signals?: SignalForwarder,
+  image?: PreparedImage<RunFlags>,
+  asked: Asked = {entrypoint: flags.entrypoint, positionals},
+): Promise<RunResult> {
   // Whatever can be refused without the root filesystem is, before anything exists on disk.
   if (flags.name !== undefined) validateName(flags.name)
+  const labels = parseLabels(flags)
   const runtime = requireRuntime()
   const paths = resolvePaths(flags.root, currentPathEnv())
   const mounts = planMounts(flags, {
@@ -225,6 +234,17 @@ async function runPrepared(flags: RunFlags, positionals: string[], signals?: Sig
       name,
       rootfs: v.rootfs,
       command: v.args,
+      config: containerConfig({
+        flags,
+        asked,
+        image: image && {id: image.image.id, ...image.config},
+        env: v.env,
+        user: flags.user ?? '',
+        workingDir: flags.workdir ?? '',
+        hostname,
+        network,
+        labels,
+      }),
       // The bundle is complete: written just before the launch (a failed launch removes it).
       status: flags['no-start'] || flags.detach ? 'created' : 'running',
     }

@@ -244,6 +244,7 @@ mod tests {
             exit_code: None,
             oom_killed: false,
             creator: None,
+            config: None,
             mounts: vec![],
         }
     }

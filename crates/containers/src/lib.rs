@@ -6,6 +6,7 @@
 
 #![deny(clippy::undocumented_unsafe_blocks)]
 
+pub mod config;
 pub mod cp;
 pub mod creation;
 pub mod id;

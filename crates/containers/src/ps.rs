@@ -3,6 +3,7 @@
 //! itself (tables, --format templates, JSON) is tsc-box-format's.
 
 use serde::Serialize;
+use tsc_box_format::filter::{label_matches, FilterError, Filters};
 use tsc_box_format::time::{created_ago, time_ago, time_since};
 use tsc_box_format::{table, Format, TemplateError, Value};
 
@@ -21,8 +22,8 @@ pub struct PsOptions {
 
 #[derive(Debug, thiserror::Error)]
 pub enum PsError {
-    #[error("invalid filter \"{0}\": use status=VALUE, name=VALUE, id=VALUE, exited=VALUE")]
-    Filter(String),
+    #[error(transparent)]
+    Filter(#[from] FilterError),
     #[error(transparent)]
     Format(#[from] TemplateError),
 }
@@ -36,7 +37,10 @@ impl Coded for PsError {
     }
 }
 
-pub const FILTER_KEYS: [&str; 4] = ["status", "name", "id", "exited"];
+/// docker's `ps --filter` keys that tsc-box has.
+pub const FILTER_KEYS: [&str; 10] = ["status", "name", "id", "exited", "label", "ancestor", "before", "since", "network", "volume"];
+
+const STATUSES: [&str; 7] = ["created", "restarting", "running", "removing", "paused", "exited", "dead"];
 
 /// One `ps --json` entry: the stable API shape (the order of its keys included).
 #[derive(Debug, Clone, Serialize)]
@@ -104,36 +108,77 @@ pub fn image_shown(v: &ContainerView) -> String {
     short.strip_suffix(":latest").unwrap_or(short).to_string()
 }
 
-/// Refuses a filter that is not KEY=VALUE with a known key.
-pub fn check_filters(filters: &[String]) -> Result<(), PsError> {
-    for f in filters {
-        match f.split_once('=') {
-            Some((k, _)) if FILTER_KEYS.contains(&k) => {}
-            _ => return Err(PsError::Filter(f.clone())),
-        }
-    }
-    Ok(())
+/// Parses `--filter` values, refusing unknown keys and values a key cannot take.
+pub fn check_filters(filters: &[String]) -> Result<Filters, PsError> {
+    let f = Filters::parse(filters, &FILTER_KEYS)?;
+    f.validate(|k, v| match k {
+        "status" => STATUSES.contains(&v),
+        "exited" => v.parse::<i32>().is_ok(),
+        _ => true,
+    })?;
+    Ok(f)
 }
 
-/// `--filter key=value`: values of one key are alternatives; keys must all match (docker's rule).
-pub fn matches_filters(v: &ContainerView, filters: &[String]) -> bool {
-    let mut keys: Vec<&str> = filters.iter().filter_map(|f| f.split_once('=').map(|(k, _)| k)).collect();
-    keys.dedup();
-    keys.iter().all(|key| {
-        filters.iter().filter_map(|f| f.split_once('=')).filter(|(k, _)| k == key).any(|(k, val)| match k {
-            "status" => v.state.as_str() == val,
-            "name" => v.name.contains(val),
-            "id" => v.id.starts_with(val),
-            "exited" => v.state == State::Exited && v.exit_code.map(|c| c.to_string()).as_deref() == Some(val),
-            _ => false,
-        })
+/// The image a container was made from matches `want` by the name given (with or without
+/// its tag, in any spelling of the same reference) or by its ID or a prefix of it.
+fn ancestor_matches(v: &ContainerView, want: &str) -> bool {
+    let Some(c) = &v.config else { return false };
+    if c.image.is_empty() {
+        return false;
+    }
+    let norm = |s: &str| tsc_box_image::reference::normalize(s);
+    let id = c.image_id.strip_prefix("sha256:").unwrap_or(&c.image_id);
+    let want_id = want.strip_prefix("sha256:").unwrap_or(want);
+    c.image == want || (norm(&c.image).is_some() && norm(&c.image) == norm(want)) || (want_id.len() >= 4 && !id.is_empty() && id.starts_with(want_id))
+}
+
+fn volume_matches(v: &ContainerView, want: &str) -> bool {
+    let Some(c) = &v.config else { return false };
+    c.host.binds.iter().any(|b| {
+        let mut p = b.split(':');
+        p.next() == Some(want) || p.next() == Some(want)
     })
 }
 
+/// The container `r` names among `all` (name, id or id prefix), for before= and since=.
+fn reference<'a>(all: &'a [ContainerView], r: &str) -> Option<&'a ContainerView> {
+    all.iter().find(|v| v.name == r || v.id == r).or_else(|| {
+        let mut m = all.iter().filter(|v| v.id.starts_with(r));
+        let first = m.next()?;
+        m.next().is_none().then_some(first)
+    })
+}
+
+fn matches_filter(v: &ContainerView, all: &[ContainerView], key: &str, val: &str) -> bool {
+    match key {
+        "status" => v.state.as_str() == val,
+        "name" => v.name.contains(val.trim_start_matches('/')),
+        "id" => v.id.starts_with(val),
+        "exited" => v.state == State::Exited && v.exit_code.map(|c| c.to_string()).as_deref() == Some(val),
+        "label" => v.config.as_ref().is_some_and(|c| label_matches(c.labels.iter().map(|(k, v)| (k.as_str(), v.as_str())), val)),
+        "ancestor" => ancestor_matches(v, val),
+        "before" => reference(all, val).is_some_and(|r| v.created < r.created),
+        "since" => reference(all, val).is_some_and(|r| v.created > r.created),
+        "network" => v.config.as_ref().is_some_and(|c| c.host.network_mode == val),
+        "volume" => volume_matches(v, val),
+        _ => false,
+    }
+}
+
 /// The containers `ps` shows, in the store's order (newest first).
-pub fn select(views: Vec<ContainerView>, o: &PsOptions) -> Vec<ContainerView> {
-    let all = o.all || o.filters.iter().any(|f| f.starts_with("status=") || f.starts_with("exited="));
-    views.into_iter().filter(|v| (all || matches!(v.state, State::Running | State::Paused | State::Restarting)) && matches_filters(v, &o.filters)).collect()
+pub fn select(views: Vec<ContainerView>, o: &PsOptions) -> Result<Vec<ContainerView>, PsError> {
+    let f = check_filters(&o.filters)?;
+    for key in ["before", "since"] {
+        if let Some(r) = f.values(key).find(|r| reference(&views, r).is_none()) {
+            return Err(PsError::Filter(FilterError::Value(key.into(), r.into())));
+        }
+    }
+    let all = o.all || f.has("status") || f.has("exited");
+    let keep: Vec<bool> = views
+        .iter()
+        .map(|v| (all || matches!(v.state, State::Running | State::Paused | State::Restarting)) && f.matches(|k, val| matches_filter(v, &views, k, val)))
+        .collect();
+    Ok(views.into_iter().zip(keep).filter_map(|(v, k)| k.then_some(v)).collect())
 }
 
 fn id_shown(id: &str, no_trunc: bool) -> String {
@@ -157,6 +202,8 @@ fn template_item(v: &ContainerView, no_trunc: bool, now_ms: i64) -> Value {
         ("State".into(), s(v.state.as_str().into())),
         ("Image".into(), s(image_shown(v))),
         ("Ports".into(), s(crate::port::ps_column(v))),
+        ("Labels".into(), s(v.config.as_ref().map(|c| c.labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")).unwrap_or_default())),
+        ("Networks".into(), s(v.config.as_ref().map(|c| c.host.network_mode.clone()).unwrap_or_default())),
     ])
 }
 
@@ -171,6 +218,8 @@ fn titles() -> Value {
         ("State", "STATE"),
         ("Image", "IMAGE"),
         ("Ports", "PORTS"),
+        ("Labels", "LABELS"),
+        ("Networks", "NETWORKS"),
     ];
     Value::Map(t.iter().map(|(k, v)| (k.to_string(), Value::Str(v.to_string()))).collect())
 }

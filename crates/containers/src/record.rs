@@ -35,6 +35,10 @@ pub struct ContainerRecord {
     /// starts it (`created`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creator: Option<Creator>,
+    /// What run/create were asked for (inspect's Config and HostConfig, ps's filters); absent
+    /// in records written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<crate::config::ContainerConfig>,
     /// Its binds, volumes and tmpfs mounts (`rm -v`, `--volumes-from`, inspect's Mounts).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mounts: Vec<crate::volumes::mounts::MountPoint>,
@@ -80,6 +84,7 @@ mod tests {
             exit_code: Some(3),
             oom_killed: false,
             creator: None,
+            config: None,
             mounts: vec![],
         };
         write(&d, &r).unwrap();

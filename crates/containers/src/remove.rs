@@ -328,6 +328,7 @@ mod tests {
             detached: true,
             dir,
             creator_pid: None,
+            config: None,
         }
     }
 

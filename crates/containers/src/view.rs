@@ -59,6 +59,8 @@ pub struct ContainerView {
     /// The live process still creating it (state `created` meanwhile): nobody else may start
     /// or remove it until that process is done or gone.
     pub creator_pid: Option<i32>,
+    /// What run/create were asked for (none in older records).
+    pub config: Option<crate::config::ContainerConfig>,
 }
 
 /// State from the record and the monitor's status file. `runtime_root` lets a foreground
@@ -89,6 +91,7 @@ pub fn view_of(dir: &Path, rec: ContainerRecord, runtime_root: Option<&Path>) ->
         detached: settings.is_some(),
         dir: dir.to_path_buf(),
         creator_pid,
+        config: rec.config,
         id: rec.id,
         name: rec.name,
         created: rec.created,

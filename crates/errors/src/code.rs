@@ -81,6 +81,8 @@ codes! {
     // Containers. A container that is absent or not in a state for the command is docker's 1
     // (docker kill/stop/pause/exec), not an engine failure.
     NoSuchContainer = "no_such_container" => EXIT_NO_SUCH,
+    // `inspect` of a name that is no container, image, network or volume (docker's 1).
+    NoSuchObject = "no_such_object" => EXIT_NO_SUCH,
     AmbiguousId = "ambiguous_id" => EXIT_NO_SUCH,
     ContainerNotFound = "container_not_found" => EXIT_ENGINE,
     ContainerNotRunning = "container_not_running" => EXIT_NO_SUCH,

@@ -56,6 +56,61 @@ impl Value {
         }
     }
 
+    /// Any serializable value, its struct fields in their declared order.
+    pub fn from_serialize<T: serde::Serialize>(t: &T) -> Value {
+        serde_json::to_string(t).ok().and_then(|s| Value::from_json(&s).ok()).unwrap_or(Value::Null)
+    }
+
+    /// An object from its entries, in this order.
+    pub fn map<K: Into<String>>(entries: impl IntoIterator<Item = (K, Value)>) -> Value {
+        Value::Map(entries.into_iter().map(|(k, v)| (k.into(), v)).collect())
+    }
+
+    pub fn str(s: impl Into<String>) -> Value {
+        Value::Str(s.into())
+    }
+
+    /// A list of strings.
+    pub fn strs<S: AsRef<str>>(l: impl IntoIterator<Item = S>) -> Value {
+        Value::List(l.into_iter().map(|s| Value::Str(s.as_ref().to_string())).collect())
+    }
+
+    /// JSON indented as docker's inspect prints it (four spaces, `[]` and `{}` when empty).
+    pub fn to_json_pretty(&self) -> String {
+        let mut out = String::new();
+        self.write_pretty(&mut out, 0);
+        out
+    }
+
+    fn write_pretty(&self, out: &mut String, depth: usize) {
+        let pad = |out: &mut String, d: usize| out.extend(std::iter::repeat_n(' ', 4 * d));
+        match self {
+            Value::List(l) if !l.is_empty() => {
+                out.push_str("[\n");
+                for (i, v) in l.iter().enumerate() {
+                    pad(out, depth + 1);
+                    v.write_pretty(out, depth + 1);
+                    out.push_str(if i + 1 < l.len() { ",\n" } else { "\n" });
+                }
+                pad(out, depth);
+                out.push(']');
+            }
+            Value::Map(m) if !m.is_empty() => {
+                out.push_str("{\n");
+                for (i, (k, v)) in m.iter().enumerate() {
+                    pad(out, depth + 1);
+                    out.push_str(&serde_json::to_string(k).unwrap_or_default());
+                    out.push_str(": ");
+                    v.write_pretty(out, depth + 1);
+                    out.push_str(if i + 1 < m.len() { ",\n" } else { "\n" });
+                }
+                pad(out, depth);
+                out.push('}');
+            }
+            other => other.write_json(out),
+        }
+    }
+
     /// JSON with the keys in their order, as `{{json .}}` and `--format json` print it.
     pub fn to_json(&self) -> String {
         let mut out = String::new();
@@ -209,5 +264,15 @@ mod tests {
         assert_eq!(v.get("c").unwrap().to_string(), "map[y:2.5 z:1]");
         assert!(!Value::Str(String::new()).truthy());
         assert!(Value::List(vec![Value::Null]).truthy());
+    }
+
+    #[test]
+    fn pretty_json_is_indented_as_dockers() {
+        let v = Value::from_json(r#"[{"a":[1,2],"b":{},"c":[]}]"#).unwrap();
+        assert_eq!(
+            v.to_json_pretty(),
+            "[\n    {\n        \"a\": [\n            1,\n            2\n        ],\n        \"b\": {},\n        \"c\": []\n    }\n]"
+        );
+        assert_eq!(Value::List(vec![]).to_json_pretty(), "[]");
     }
 }

@@ -90,6 +90,8 @@ pub struct ContainerRecord {
     pub oom_killed: bool,
     /// Set by the store while a `run`/`create` is still making or starting it.
     pub creator: Option<Creator>,
+    /// What run/create were asked for (crates/containers/src/config.rs, camelCase JSON).
+    pub config: Option<serde_json::Value>,
     /// Its binds, volumes and tmpfs mounts (crates/containers/src/volumes/mounts.rs).
     pub mounts: Option<Vec<crate::volumes::MountPoint>>,
 }
@@ -111,6 +113,7 @@ impl From<record::ContainerRecord> for ContainerRecord {
             exit_code: r.exit_code,
             oom_killed: r.oom_killed,
             creator: r.creator.map(|c| Creator { pid: c.pid, start_time: c.start_time as i64 }),
+            config: r.config.and_then(|c| serde_json::to_value(c).ok()),
             mounts: Some(r.mounts.into_iter().map(Into::into).collect()),
         }
     }
@@ -133,6 +136,8 @@ impl From<ContainerRecord> for record::ContainerRecord {
             exit_code: r.exit_code,
             oom_killed: r.oom_killed,
             creator: r.creator.map(|c| creation::Creator { pid: c.pid, start_time: c.start_time.max(0) as u64 }),
+            // Written by run from typed TypeScript (src/run/container-config.ts).
+            config: r.config.and_then(|c| serde_json::from_value(c).ok()),
             mounts: r.mounts.map(|m| m.into_iter().map(Into::into).collect()).unwrap_or_default(),
         }
     }
@@ -358,22 +363,25 @@ impl ContainerStore {
         };
         ps::check_filters(&o.filters).map_err(|e| coded(&e))?;
         let now = tsc_box_format::time::now_ms();
-        let shown = ps::select(view::list(&self.paths, Some(&self.paths.runtime_root())), &o);
+        let shown = ps::select(view::list(&self.paths, Some(&self.paths.runtime_root())), &o).map_err(|e| coded(&e))?;
         if json {
             return Ok(Some(ps::render_json(&shown, now)));
         }
         ps::render(&shown, &o, now).map_err(|e| coded(&e))
     }
 
-    /// What `tsc-box inspect REFS` prints (tsc_box_containers::inspect, the code the runtime's
-    /// front door runs too): the text without its final newline (null when a reference named
-    /// no container), and one failure per such reference. A bad template fails (invalid_format).
+    /// What `tsc-box inspect [--type KIND] REFS` prints (tsc_box_containers::inspect, the code
+    /// the runtime's front door runs too): the text without its final newline (null: nothing),
+    /// and one failure per reference that found nothing, which the caller reports on stderr
+    /// (exit 1). A bad template fails (invalid_format).
     #[napi]
-    pub fn inspect(&self, refs: Vec<String>, format: Option<String>) -> napi::Result<Inspected, ErrorCode> {
-        let template = inspect::parse_format(format.as_deref()).map_err(|e| coded(&e))?;
-        let (docs, failures) = inspect::inspect(&self.paths, &refs);
-        let output = if failures.is_empty() { Some(inspect::render(&docs, template.as_ref()).map_err(|e| coded(&e))?) } else { None };
-        Ok(Inspected { output, failures: failures.iter().map(|e| Failure { code: e.code().as_str().to_string(), message: e.to_string() }).collect() })
+    pub fn inspect(&self, refs: Vec<String>, format: Option<String>, kind: Option<String>, json: bool) -> napi::Result<Inspected, ErrorCode> {
+        let kind = kind.as_deref().and_then(inspect::Kind::parse);
+        let a = inspect::answer(&self.paths, &refs, kind, format.as_deref(), json).map_err(|e| coded(&e))?;
+        Ok(Inspected {
+            output: a.output,
+            failures: a.failures.iter().map(|e| Failure { code: e.code().as_str().to_string(), message: e.to_string() }).collect(),
+        })
     }
 
     /// `tsc-box logs REF` (tsc_box_containers::logs, the code the runtime's front door runs

@@ -60,6 +60,7 @@ pub struct CreateOpts<'a> {
     pub ipv6: bool,
     pub subnet6: Option<&'a str>,
     pub gateway6: Option<&'a str>,
+    pub labels: std::collections::BTreeMap<String, String>,
 }
 
 /// A network as `inspect` shows it, with its members.
@@ -173,6 +174,7 @@ pub fn create(dir: &Path, o: &CreateOpts<'_>) -> Result<Network, AdminError> {
         gateway6: subnet6.map(|s| gateway6.unwrap_or_else(|| s.default_gateway())),
         mtu,
         created: tsc_box_core::state::now_rfc3339(),
+        labels: o.labels.clone(),
     };
     if crate::netlink::link_exists(&net.bridge) {
         return Err(StoreError::BridgeTaken { bridge: net.bridge.clone(), network: "(an interface of the host)".into() }.into());

@@ -133,6 +133,7 @@ pub fn network_for(store: &Store, name: &str, default_subnet: Option<Cidr>, defa
                 gateway6: subnet6.map(|s| s.default_gateway()),
                 mtu: store::DEFAULT_MTU,
                 created: tsc_box_core::state::now_rfc3339(),
+                labels: Default::default(),
             };
             store.create(&net, &store::host_routes(), &host6::host_routes6())?;
             Ok(net)

@@ -206,6 +206,7 @@ mod tests {
             gateway6: None,
             mtu: 1500,
             created: "t".into(),
+            labels: Default::default(),
         }
     }
 

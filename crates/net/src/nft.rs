@@ -191,6 +191,7 @@ mod tests {
             gateway6: None,
             mtu: 1500,
             created: "t".into(),
+            labels: Default::default(),
         };
         let b = Network {
             name: "b".into(),
@@ -201,6 +202,7 @@ mod tests {
             gateway6: None,
             mtu: 1500,
             created: "t".into(),
+            labels: Default::default(),
         };
         let s = base_ruleset(&[a.clone(), b.clone()]);
         assert!(s.ends_with("table ip6 tsc-box {}\ndelete table ip6 tsc-box\n"), "no IPv6 table without an IPv6 network");

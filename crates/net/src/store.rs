@@ -74,6 +74,9 @@ pub struct Network {
     #[serde(default = "default_mtu")]
     pub mtu: u32,
     pub created: String,
+    /// `network create --label`.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub labels: std::collections::BTreeMap<String, String>,
 }
 
 /// The links never leave the host, so they get loopback-sized frames: a published port then
@@ -300,6 +303,7 @@ mod tests {
             gateway6: None,
             mtu: DEFAULT_MTU,
             created: "t".into(),
+            labels: Default::default(),
         }
     }
 

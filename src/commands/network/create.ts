@@ -4,6 +4,7 @@ import {Args} from '@oclif/core'
 import {asOclifFlags, BaseCommand} from '../../base-command'
 import {tableFlags} from '../../cli/table'
 import {CliError} from '../../errors'
+import {parseLabels} from '../../cli/labels'
 import {createNetwork, type CreateOptions, type NetworkInfo} from '../../network/admin'
 
 /** docker's repeatable --subnet/--gateway: at most one of each family. */
@@ -24,12 +25,12 @@ export default class NetworkCreate extends BaseCommand {
 
   async run(): Promise<NetworkInfo> {
     const {args, flags} = await this.parse(NetworkCreate)
-    const f = flags as {subnet?: string[]; gateway?: string[]; ipv6?: boolean; bridge?: string; mtu?: number}
+    const f = flags as {subnet?: string[]; gateway?: string[]; ipv6?: boolean; bridge?: string; mtu?: number; label?: string[]; 'label-file'?: string[]}
     // The family of a CIDR is that of its address; a colon marks IPv6 even when malformed,
     // so that the runtime's error names the right family.
     const subnets = byFamily(f.subnet, 'subnet', (v) => v.includes(':'))
     const gateways = byFamily(f.gateway, 'gateway', (v) => net.isIPv6(v) || v.includes(':'))
-    const o: CreateOptions = {subnet: subnets.v4, gateway: gateways.v4, subnet6: subnets.v6, gateway6: gateways.v6, ipv6: f.ipv6, bridge: f.bridge, mtu: f.mtu}
+    const o: CreateOptions = {subnet: subnets.v4, gateway: gateways.v4, subnet6: subnets.v6, gateway6: gateways.v6, ipv6: f.ipv6, bridge: f.bridge, mtu: f.mtu, labels: parseLabels(f)}
     const created = createNetwork(args.name, o)
     if (!this.jsonEnabled()) this.log(created.name)
     return created

@@ -1,130 +1,164 @@
-//! `tsc-box inspect CONTAINER...`: docker's inspect document for what tsc-box knows of each
-//! container, and its output (pretty JSON, or a --format template per container), written once
-//! for the runtime's native front door and the Node CLI (through the binding).
+//! docker's inspect document for a container, from its record (with what run/create were asked
+//! for, crates/containers/src/config.rs), the monitor's status and its network files.
 
-use serde::Serialize;
-use tsc_box_format::{Format, Template, TemplateError, Value};
+use tsc_box_format::Value;
 
-use crate::paths::Paths;
-use crate::resolve::{resolve_container, ResolveError};
+use crate::config::{ContainerConfig, HostSettings};
 use crate::view::{ContainerView, State};
-use crate::{Coded, ErrorCode};
 
-/// A bad --format template (inspect's, ps's): docker's 125 with Go's message.
-impl Coded for TemplateError {
-    fn code(&self) -> ErrorCode {
-        ErrorCode::InvalidFormat
+/// docker's zero time, for a container never started or not ended.
+const ZERO_TIME: &str = "0001-01-01T00:00:00Z";
+
+fn list_or_null(l: &[String]) -> Value {
+    if l.is_empty() {
+        Value::Null
+    } else {
+        Value::strs(l)
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct InspectState {
-    pub status: State,
-    pub running: bool,
-    pub paused: bool,
-    pub restarting: bool,
-    #[serde(rename = "OOMKilled")]
-    pub oom_killed: bool,
-    pub dead: bool,
-    pub pid: i32,
-    /// docker's 0 while it has not ended; null when it ended and nobody recorded how (the
-    /// `run` waiting for it was killed), never a made-up 0.
-    pub exit_code: Option<i32>,
-    pub started_at: Option<String>,
-    pub finished_at: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct RestartPolicy {
-    pub name: String,
-    pub maximum_retry_count: u64,
-}
-
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct HostConfig {
-    pub restart_policy: RestartPolicy,
-}
-
-/// One inspect document: docker's field names, in docker's order (the JSON is a stable API).
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct InspectDoc {
-    pub id: String,
-    pub name: String,
-    pub created: String,
-    pub path: String,
-    pub args: Vec<String>,
-    pub state: InspectState,
-    pub restart_count: u32,
-    pub host_config: HostConfig,
-    pub rootfs: String,
-    pub log_path: String,
-    pub bundle_path: String,
-}
-
-pub fn document(v: &ContainerView) -> InspectDoc {
-    let (policy, retries) = v.restart_policy.split_once(':').unwrap_or((&v.restart_policy, "0"));
+fn state(v: &ContainerView) -> Value {
     let ended = matches!(v.state, State::Exited | State::Dead);
-    InspectDoc {
-        id: v.id.clone(),
-        name: v.name.clone(),
-        created: v.created.clone(),
-        path: v.command.first().cloned().unwrap_or_default(),
-        args: v.command.iter().skip(1).cloned().collect(),
-        state: InspectState {
-            status: v.state,
-            running: matches!(v.state, State::Running | State::Paused),
-            paused: v.state == State::Paused,
-            restarting: v.state == State::Restarting,
-            oom_killed: v.oom_killed,
-            dead: v.state == State::Dead,
-            pid: v.pid,
-            exit_code: v.exit_code.or(if ended { None } else { Some(0) }),
-            started_at: v.started_at.clone(),
-            finished_at: v.finished_at.clone(),
-        },
-        restart_count: v.restart_count,
-        host_config: HostConfig { restart_policy: RestartPolicy { name: policy.to_string(), maximum_retry_count: retries.parse().unwrap_or(0) } },
-        rootfs: v.rootfs.clone(),
-        log_path: v.dir.join("container.log").to_string_lossy().into_owned(),
-        bundle_path: v.dir.to_string_lossy().into_owned(),
-    }
+    Value::map([
+        ("Status", Value::str(v.state.as_str())),
+        ("Running", Value::Bool(matches!(v.state, State::Running | State::Paused))),
+        ("Paused", Value::Bool(v.state == State::Paused)),
+        ("Restarting", Value::Bool(v.state == State::Restarting)),
+        ("OOMKilled", Value::Bool(v.oom_killed)),
+        ("Dead", Value::Bool(v.state == State::Dead)),
+        ("Pid", Value::Int(v.pid as i64)),
+        // docker's 0 while it has not ended; null when it ended and nobody recorded how (the
+        // `run` waiting for it was killed), never a made-up 0.
+        ("ExitCode", v.exit_code.or(if ended { None } else { Some(0) }).map_or(Value::Null, |c| Value::Int(c as i64))),
+        ("Error", Value::str("")),
+        ("StartedAt", Value::str(v.started_at.clone().unwrap_or_else(|| ZERO_TIME.into()))),
+        ("FinishedAt", Value::str(v.finished_at.clone().unwrap_or_else(|| ZERO_TIME.into()))),
+    ])
 }
 
-/// The documents of the containers `refs` name, and the references that named none (docker
-/// goes on past a missing one; the command then fails with the first failure).
-pub fn inspect(paths: &Paths, refs: &[String]) -> (Vec<InspectDoc>, Vec<ResolveError>) {
-    let mut docs = Vec::new();
-    let mut failures = Vec::new();
-    for r in refs {
-        match resolve_container(paths, r) {
-            Ok(v) => docs.push(document(&v)),
-            Err(e) => failures.push(e),
+fn host_config(v: &ContainerView, h: &HostSettings) -> Value {
+    let (policy, retries) = v.restart_policy.split_once(':').unwrap_or((&v.restart_policy, "0"));
+    let mut bindings: Vec<(String, Value)> = Vec::new();
+    for b in &h.port_bindings {
+        let one = Value::map([("HostIp", Value::str(b.host_ip.clone())), ("HostPort", Value::str(if b.host_port == "0" { "" } else { &b.host_port }))]);
+        match bindings.iter_mut().find(|(k, _)| *k == b.container_port) {
+            Some((_, Value::List(l))) => l.push(one),
+            _ => bindings.push((b.container_port.clone(), Value::List(vec![one]))),
         }
     }
-    (docs, failures)
+    let i = Value::Int;
+    Value::map([
+        ("Binds", list_or_null(&h.binds)),
+        ("NetworkMode", Value::str(h.network_mode.clone())),
+        ("PortBindings", Value::Map(bindings)),
+        ("RestartPolicy", Value::map([("Name", Value::str(policy)), ("MaximumRetryCount", i(retries.parse().unwrap_or(0)))])),
+        ("AutoRemove", Value::Bool(h.auto_remove)),
+        ("CapAdd", list_or_null(&h.cap_add)),
+        ("CapDrop", list_or_null(&h.cap_drop)),
+        ("Dns", Value::strs(&h.dns)),
+        ("ExtraHosts", list_or_null(&h.extra_hosts)),
+        ("Privileged", Value::Bool(h.privileged)),
+        ("PublishAllPorts", Value::Bool(h.publish_all_ports)),
+        ("ReadonlyRootfs", Value::Bool(h.readonly_rootfs)),
+        ("SecurityOpt", list_or_null(&h.security_opt)),
+        ("UsernsMode", Value::str(h.userns_mode.clone())),
+        ("CgroupParent", Value::str(h.cgroup_parent.clone())),
+        ("BlkioWeight", i(h.blkio_weight)),
+        ("CpuShares", i(h.cpu_shares)),
+        ("Memory", i(h.memory)),
+        ("NanoCpus", i(h.nano_cpus)),
+        ("CpuPeriod", i(h.cpu_period)),
+        ("CpuQuota", i(h.cpu_quota)),
+        ("CpusetCpus", Value::str(h.cpuset_cpus.clone())),
+        ("CpusetMems", Value::str(h.cpuset_mems.clone())),
+        ("MemoryReservation", i(h.memory_reservation)),
+        ("MemorySwap", i(h.memory_swap)),
+        ("PidsLimit", h.pids_limit.map_or(Value::Null, i)),
+        ("Init", Value::Bool(h.init)),
+    ])
 }
 
-/// Checks a --format value before any container is looked at.
-pub fn parse_format(format: Option<&str>) -> Result<Option<Template>, TemplateError> {
-    match format.map(Format::parse).transpose()? {
-        Some(Format::Template(t) | Format::Table(t)) => Ok(Some(t)),
-        // `json` and `table` alone: the document as JSON, as without --format.
-        _ => Ok(None),
-    }
+/// `-v SRC:DST[:OPTS]` binds as docker's Mounts entries.
+fn mounts(h: &HostSettings) -> Value {
+    Value::List(
+        h.binds
+            .iter()
+            .filter_map(|b| {
+                let mut parts = b.splitn(3, ':');
+                let (src, dst) = (parts.next()?, parts.next()?);
+                let mode = parts.next().unwrap_or("");
+                Some(Value::map([
+                    ("Type", Value::str("bind")),
+                    ("Source", Value::str(src)),
+                    ("Destination", Value::str(dst)),
+                    ("Mode", Value::str(mode)),
+                    ("RW", Value::Bool(!mode.split(',').any(|o| o == "ro"))),
+                    ("Propagation", Value::str("rprivate")),
+                ]))
+            })
+            .collect(),
+    )
 }
 
-/// What inspect prints (without the final newline): the documents as a two-space indented
-/// JSON array, or `template` run over each.
-pub fn render(docs: &[InspectDoc], template: Option<&Template>) -> Result<String, TemplateError> {
-    let Some(t) = template else { return Ok(serde_json::to_string_pretty(docs).unwrap_or_else(|_| "[]".into())) };
-    let mut lines = Vec::with_capacity(docs.len());
-    for d in docs {
-        let value = Value::from_json(&serde_json::to_string(d).unwrap_or_default()).unwrap_or(Value::Null);
-        lines.push(t.render(&value)?);
+fn config(v: &ContainerView, c: &ContainerConfig) -> Value {
+    let exposed = c.exposed_ports.iter().map(|p| (p.clone(), Value::Map(vec![]))).collect::<Vec<_>>();
+    let mut out = vec![
+        ("Hostname", Value::str(c.hostname.clone())),
+        ("Domainname", Value::str(c.domainname.clone())),
+        ("User", Value::str(c.user.clone())),
+        ("AttachStdin", Value::Bool(c.open_stdin)),
+        ("AttachStdout", Value::Bool(!v.detached)),
+        ("AttachStderr", Value::Bool(!v.detached)),
+    ];
+    if !exposed.is_empty() {
+        out.push(("ExposedPorts", Value::Map(exposed)));
     }
-    Ok(lines.join("\n"))
+    out.extend([
+        ("Tty", Value::Bool(c.tty)),
+        ("OpenStdin", Value::Bool(c.open_stdin)),
+        ("StdinOnce", Value::Bool(false)),
+        ("Env", Value::strs(&c.env)),
+        ("Cmd", if c.cmd.is_empty() { Value::Null } else { Value::strs(&c.cmd) }),
+        ("Image", Value::str(c.image.clone())),
+        ("Volumes", Value::Null),
+        ("WorkingDir", Value::str(c.working_dir.clone())),
+        ("Entrypoint", c.entrypoint.as_ref().map_or(Value::Null, Value::strs)),
+        ("OnBuild", Value::Null),
+        ("Labels", Value::Map(c.labels.iter().map(|(k, v)| (k.clone(), Value::str(v.clone()))).collect())),
+    ]);
+    Value::map(out)
+}
+
+/// The document for `v`.
+pub fn document(v: &ContainerView) -> Value {
+    let c = v.config.clone().unwrap_or_else(|| ContainerConfig { cmd: v.command.clone(), ..Default::default() });
+    let file = |name: &str| Value::str(v.dir.join(name).to_string_lossy().into_owned());
+    let running = matches!(v.state, State::Running | State::Paused | State::Restarting);
+    Value::map([
+        ("Id", Value::str(v.id.clone())),
+        ("Created", Value::str(v.created.clone())),
+        ("Path", Value::str(v.command.first().cloned().unwrap_or_default())),
+        ("Args", Value::strs(v.command.iter().skip(1))),
+        ("State", state(v)),
+        ("Image", Value::str(c.image_id.clone())),
+        ("ResolvConfPath", file("resolv.conf")),
+        ("HostnamePath", file("hostname")),
+        ("HostsPath", file("hosts")),
+        ("LogPath", file("container.log")),
+        ("Name", Value::str(format!("/{}", v.name))),
+        ("RestartCount", Value::Int(v.restart_count as i64)),
+        ("Driver", Value::str(if c.image.is_empty() { "rootfs" } else { "overlay" })),
+        ("Platform", Value::str("linux")),
+        ("HostConfig", host_config(v, &c.host)),
+        (
+            "GraphDriver",
+            Value::map([
+                ("Data", Value::map([("MergedDir", Value::str(v.rootfs.clone()))])),
+                ("Name", Value::str(if c.image.is_empty() { "rootfs" } else { "overlay" })),
+            ]),
+        ),
+        ("Mounts", mounts(&c.host)),
+        ("Config", config(v, &c)),
+        ("NetworkSettings", super::network::settings(&v.dir, &v.id, &c.host.network_mode, &c.exposed_ports, running)),
+    ])
 }

@@ -37,6 +37,9 @@ pub enum NetOp {
         subnet6: Option<String>,
         #[arg(long)]
         gateway6: Option<String>,
+        /// KEY=VALUE (repeatable).
+        #[arg(long)]
+        label: Vec<String>,
     },
     Rm {
         #[arg(required = true)]
@@ -73,7 +76,7 @@ fn code(e: &AdminError) -> ErrorCode {
 
 pub fn run(a: &NetArgs) -> i32 {
     let r: Result<serde_json::Value, AdminError> = match &a.op {
-        NetOp::Create { name, subnet, gateway, bridge, mtu, ipv6, subnet6, gateway6 } => admin::create(
+        NetOp::Create { name, subnet, gateway, bridge, mtu, ipv6, subnet6, gateway6, label } => admin::create(
             &a.dir,
             &CreateOpts {
                 name,
@@ -84,6 +87,7 @@ pub fn run(a: &NetArgs) -> i32 {
                 ipv6: *ipv6,
                 subnet6: subnet6.as_deref(),
                 gateway6: gateway6.as_deref(),
+                labels: label.iter().map(|l| l.split_once('=').map_or((l.clone(), String::new()), |(k, v)| (k.to_string(), v.to_string()))).collect(),
             },
         )
         .map(|n| serde_json::to_value(n).expect("serializes")),

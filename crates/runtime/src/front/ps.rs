@@ -26,7 +26,7 @@ pub fn run(args: &[String]) -> Result<Outcome, FrontError> {
     let root = p.root();
     let paths = paths::resolve(root.as_deref(), &PathEnv::current());
     let now = now_ms();
-    let shown = ps::select(view::list(&paths, Some(&paths.runtime_root())), &o);
+    let shown = ps::select(view::list(&paths, Some(&paths.runtime_root())), &o).map_err(fail)?;
     let text = if p.bool("json") { Some(ps::render_json(&shown, now)) } else { ps::render(&shown, &o, now).map_err(fail)? };
     if let Some(t) = text {
         let mut out = std::io::stdout().lock();
