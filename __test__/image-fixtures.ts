@@ -22,7 +22,7 @@ export interface ArchiveSpec {
   name?: string
 }
 
-function layerTar(dir: string): Buffer {
+export function layerTar(dir: string): Buffer {
   return execFileSync('tar', ['-C', dir, '--numeric-owner', '-cf', '-', '.'], { maxBuffer: 1 << 30 })
 }
 

@@ -11,7 +11,8 @@ export default class Load extends BaseCommand {
 
   async run(): Promise<LoadResult[]> {
     const {flags} = await this.parse(Load)
-    const results = await loadCommand(this.paths(flags.root as string | undefined).dataRoot, flags.input as string | undefined)
+    const progress = !this.jsonEnabled() && !flags.quiet
+    const results = await loadCommand(this.paths(flags.root as string | undefined).dataRoot, flags.input as string | undefined, progress)
     if (!this.jsonEnabled() && !flags.quiet) {
       const {lines, warnings} = loadReport(results)
       for (const l of lines) this.log(l)

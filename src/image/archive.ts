@@ -4,8 +4,10 @@
  */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
+import {Transform} from 'node:stream'
 import {pipeline} from 'node:stream/promises'
 import {CliError} from '../errors'
+import {humanSize} from './format'
 import {call, callAsync, type ImageSummary} from './native'
 import {familiarName, normalizeReference} from './reference'
 import {findImage, imagesRoot, requireImage} from './store'
@@ -46,14 +48,19 @@ export async function loadArchive(dataRoot: string, file: string, guard?: number
 /**
  * Reads stdin into a file under the data root (the archive must be seekable-free but whole).
  * On any failure (a full disk, a broken pipe) the file is removed before the error is thrown.
+ * With `progress`, a terminal on stderr sees the bytes read so far, redrawn on one line.
  */
-export async function stdinToFile(dataRoot: string): Promise<string> {
+export async function stdinToFile(dataRoot: string, progress: boolean): Promise<string> {
   const dir = path.join(imagesRoot(dataRoot), 'tmp')
   fs.mkdirSync(dir, {recursive: true})
   const file = path.join(dir, `stdin-${process.pid}-${Date.now()}.tar`)
+  const meter = progress && process.stderr.isTTY ? readMeter('Reading the archive from stdin') : undefined
   try {
-    await pipeline(process.stdin, fs.createWriteStream(file, {mode: 0o600}))
+    const out = fs.createWriteStream(file, {mode: 0o600})
+    await (meter ? pipeline(process.stdin, meter.counter, out) : pipeline(process.stdin, out))
+    meter?.finish()
   } catch (e) {
+    meter?.finish()
     fs.rmSync(file, {force: true})
     const err = e as NodeJS.ErrnoException
     if (err.code === 'ENOSPC' || err.code === 'EDQUOT')
@@ -66,8 +73,30 @@ export async function stdinToFile(dataRoot: string): Promise<string> {
   return file
 }
 
+/** A pass-through that counts bytes and redraws `what: N MB` on stderr every 100 ms. */
+function readMeter(what: string): {counter: Transform; finish(): void} {
+  let bytes = 0
+  const draw = () => process.stderr.write(`\r\x1b[2K${what}: ${humanSize(bytes)}`)
+  const timer = setInterval(draw, 100)
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      bytes += chunk.length
+      done(null, chunk)
+    },
+  })
+  return {
+    counter,
+    finish() {
+      clearInterval(timer)
+      draw()
+      process.stderr.write('\n')
+    },
+  }
+}
+
 export type ArchiveFormat = 'oci-archive' | 'docker-archive'
 
+/** `file`: `-` writes the archive to stdout. */
 export async function saveArchive(dataRoot: string, inputs: string[], file: string, format: ArchiveFormat): Promise<ImageSummary[]> {
   const byDigest = new Map<string, {image: ImageSummary; names: string[]}>()
   for (const input of inputs) {
@@ -89,6 +118,6 @@ export async function saveArchive(dataRoot: string, inputs: string[], file: stri
   }
   if (byDigest.size === 0) throw new CliError('invalid_usage', 'no image to save')
   const items = [...byDigest.values()].map((v) => ({digest: v.image.digest, names: v.names}))
-  await callAsync((n) => n.imageSave(imagesRoot(dataRoot), items, path.resolve(file), format))
+  await callAsync((n) => n.imageSave(imagesRoot(dataRoot), items, file === '-' ? file : path.resolve(file), format))
   return [...byDigest.values()].map((v) => v.image)
 }

@@ -27,7 +27,7 @@ async function load(argv: readonly string[]): Promise<number | undefined> {
   if (parsed.rest.length > 0 || f.help || f.json) return undefined
   const {loadCommand, loadReport} = await import('./load-command')
   const {dataRoot} = resolvePaths(f.root as string | undefined, currentPathEnv())
-  const results = await loadCommand(dataRoot, f.input as string | undefined)
+  const results = await loadCommand(dataRoot, f.input as string | undefined, !f.quiet)
   if (!f.quiet) {
     const {lines, warnings} = loadReport(results)
     for (const l of lines) process.stdout.write(`${l}\n`)

@@ -9,12 +9,13 @@ import {escapeName} from './escape'
 import {call} from './native'
 import {imagesRoot} from './store'
 
-export async function loadCommand(dataRoot: string, input: string | undefined): Promise<LoadResult[]> {
+/** `progress`: whether a person watches (neither -q nor --json); shown only on a terminal. */
+export async function loadCommand(dataRoot: string, input: string | undefined, progress: boolean): Promise<LoadResult[]> {
   // The copy of stdin lives in images/tmp/, which gc empties whenever no writer holds the
   // store: it is guarded from its first byte, and the load takes the guard over.
   const guard = input === undefined ? call((n) => n.imageWriterGuard(imagesRoot(dataRoot))) : undefined
   try {
-    const file = input ?? (await stdinToFile(dataRoot))
+    const file = input ?? (await stdinToFile(dataRoot, progress))
     try {
       return await loadArchive(dataRoot, file, guard)
     } finally {

@@ -103,7 +103,9 @@ pub fn render(entries: &[ImageListEntry], o: &ImagesOptions, now_ms: i64) -> Str
     if o.digests {
         header.push("DIGEST");
     }
-    header.extend(["IMAGE ID", "CREATED", "SIZE", "UNPACKED"]);
+    // SIZE is docker's and podman's: the unpacked layers, the same whatever compression the
+    // image came with (the blobs' total is `size` in --json).
+    header.extend(["IMAGE ID", "CREATED", "SIZE"]);
     let rows: Vec<Vec<String>> = entries
         .iter()
         .map(|e| {
@@ -111,7 +113,7 @@ pub fn render(entries: &[ImageListEntry], o: &ImagesOptions, now_ms: i64) -> Str
             if o.digests {
                 r.push(e.digest.clone());
             }
-            r.extend([id(&e.id), time_ago(e.created.as_deref(), now_ms), human_size(e.size as f64), human_size(e.unpacked_size as f64)]);
+            r.extend([id(&e.id), time_ago(e.created.as_deref(), now_ms), human_size(e.unpacked_size as f64)]);
             r
         })
         .collect();

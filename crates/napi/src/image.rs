@@ -343,6 +343,13 @@ pub fn image_save(root: String, items: Vec<SaveItem>, file: String, format: Stri
             .into_iter()
             .map(|i| Ok(SaveImage { record: idx.lookup(&i.digest).map_err(store_err)?.clone(), names: i.names }))
             .collect::<Result<Vec<_>>>()?;
+        if file == "-" {
+            // docker's `save` without -o: the tarball goes to stdout (the CLI has checked that it
+            // is no terminal), through a duplicate of fd 1 so that Node's stream is not closed.
+            use std::os::fd::AsFd;
+            let out = std::io::stdout().as_fd().try_clone_to_owned().map_err(|e| fail(ErrorCode::ArchiveIo, format!("stdout: {e}")))?;
+            return tsc_box_image::archive::save_to(&store, &images, std::fs::File::from(out), std::path::Path::new("stdout"), format).map_err(archive_err);
+        }
         tsc_box_image::archive::save(&store, &images, std::path::Path::new(&file), format).map_err(archive_err)
     }))
 }

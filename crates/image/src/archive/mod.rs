@@ -6,7 +6,7 @@ mod load;
 mod save;
 
 pub use load::{load, load_taking_over, Loaded};
-pub use save::{save, Format, SaveImage};
+pub use save::{save, save_to, Format, SaveImage};
 
 use crate::digest::Digest;
 use crate::escape::escape_str as esc;

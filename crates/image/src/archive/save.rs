@@ -60,7 +60,21 @@ pub fn save(store: &Store, images: &[SaveImage], out: &Path, format: Format) -> 
 
 fn write(store: &Store, images: &[SaveImage], tmp: &Path, format: Format) -> Result<(), ArchiveError> {
     let f = std::fs::File::create(tmp).map_err(|e| ArchiveError::Io(tmp.to_path_buf(), e))?;
-    let mut b = tar::Builder::new(BufWriter::with_capacity(1 << 18, f));
+    let f = write_tar(store, images, BufWriter::with_capacity(1 << 18, f), tmp, format)?
+        .into_inner()
+        .map_err(|e| ArchiveError::Io(tmp.to_path_buf(), e.into_error()))?;
+    f.sync_all().map_err(|e| ArchiveError::Io(tmp.to_path_buf(), e))
+}
+
+/// As `save`, streamed to `out` (docker's `save` without `-o`: a pipe); `label` names it in
+/// errors. A failure leaves the reader a truncated tarball, as with docker.
+pub fn save_to<W: Write>(store: &Store, images: &[SaveImage], out: W, label: &Path, format: Format) -> Result<(), ArchiveError> {
+    write_tar(store, images, BufWriter::with_capacity(1 << 18, out), label, format).map(drop)
+}
+
+/// Writes the tarball to `w` and returns it flushed.
+fn write_tar<W: Write>(store: &Store, images: &[SaveImage], w: W, tmp: &Path, format: Format) -> Result<W, ArchiveError> {
+    let mut b = tar::Builder::new(w);
     let mut written = BTreeSet::new();
     for img in images {
         let r = &img.record;
@@ -113,6 +127,5 @@ fn write(store: &Store, images: &[SaveImage], tmp: &Path, format: Format) -> Res
     }
     let mut w = b.into_inner().map_err(|e| ArchiveError::Io(tmp.to_path_buf(), e))?;
     w.flush().map_err(|e| ArchiveError::Io(tmp.to_path_buf(), e))?;
-    w.get_ref().sync_all().map_err(|e| ArchiveError::Io(tmp.to_path_buf(), e))?;
-    Ok(())
+    Ok(w)
 }

@@ -44,9 +44,15 @@ impl Store {
             added_nanos: now.subsec_nanos(),
         };
         self.update_index(|idx| {
-            let key = record.manifest.digest.to_string();
-            // Re-importing keeps the original record (and its `added` time).
-            let kept = idx.images.entry(key).or_insert_with(|| record.clone()).clone();
+            // One image per config digest (docker's image ID): the same image from a docker
+            // archive and an OCI one (two manifests, one config) is one row with both tags.
+            // Re-importing keeps the original record (and its `added` time); the second
+            // manifest's blobs are left unreferenced, for the load's cleanup or gc.
+            let same_id = idx.images.values().find(|r| r.id == record.id).cloned();
+            let kept = match same_id {
+                Some(existing) => existing,
+                None => idx.images.entry(record.manifest.digest.to_string()).or_insert_with(|| record.clone()).clone(),
+            };
             for r in refs {
                 idx.refs.insert(r.clone(), kept.manifest.digest.clone());
             }

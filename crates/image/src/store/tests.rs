@@ -236,3 +236,27 @@ fn layers_already_unpacked_count_in_the_image_and_stay_when_it_is_refused() {
     assert!(f.store.layer_path(&shared_ids[0]).is_dir(), "another image's layer was removed");
     assert!(!f.store.layer_path(&ids[1]).exists());
 }
+
+#[test]
+fn two_manifests_of_one_config_are_one_image_with_both_tags() {
+    // What a docker archive and an OCI archive of the same image give: the same config and
+    // layer content, the layer once gzipped and once not, so two manifest digests.
+    let f = fixture();
+    let gzipped = image_blobs(&f.store, LAYER_OCI_GZIP, true);
+    let first = f.store.import(&gzipped, &["example.com/app:oci".into()]).unwrap();
+    let m = crate::manifest::parse_manifest(&f.store.read_blob(&gzipped).unwrap()).unwrap();
+    let tar = RawTar::new().dir("bin").file("bin/app", b"#!/bin/sh\n").finish();
+    let (ld, ls) = f.store.put_bytes(&tar).unwrap();
+    let (cd, cs) = (&m.config.digest, m.config.size);
+    let plain = format!(
+        r#"{{"schemaVersion":2,"mediaType":"{MANIFEST_OCI}","config":{{"mediaType":"{CONFIG_OCI}","digest":"{cd}","size":{cs}}},"layers":[{{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"{ld}","size":{ls}}}]}}"#
+    );
+    let (md, ms) = f.store.put_bytes(plain.as_bytes()).unwrap();
+    assert_ne!(md, gzipped.digest);
+    let second = f.store.import(&Blob { digest: md, size: ms, media_type: MANIFEST_OCI.into() }, &["example.com/app:docker".into()]).unwrap();
+    assert_eq!(second, first);
+    let idx = f.store.index().unwrap();
+    assert_eq!(idx.images.len(), 1);
+    assert_eq!(idx.refs_of(&gzipped.digest), vec!["example.com/app:docker".to_string(), "example.com/app:oci".to_string()]);
+    assert_eq!(idx.lookup(&first.id.hex()[..12]).unwrap().manifest.digest, gzipped.digest);
+}
