@@ -169,6 +169,8 @@ function packAll() {
   fs.mkdirSync(outDir, {recursive: true})
   const reports = [packMain(), ...chosen.map(packPlatform)]
   fs.rmSync(stageDir, {recursive: true, force: true})
+  // The arm64 tarballs installed as on an arm64 machine and loaded by an arm64 node (qemu-user).
+  if (build && chosen.includes(TARGETS.arm64)) run('sh', ['scripts/cross/arm64.sh', 'packages', outDir])
   for (const r of reports) console.log(path.join(outDir, r.filename))
 }
 

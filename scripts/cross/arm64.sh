@@ -15,7 +15,7 @@
 # cargo target directories in the same cache keep builds incremental. Crates are fetched by the
 # host's cargo into the cache's own CARGO_HOME, so the chroot builds offline.
 #
-# Usage: sh scripts/cross/arm64.sh [build|smoke|chroot]   (default: build then smoke)
+# Usage: sh scripts/cross/arm64.sh [build|smoke|chroot|packages DIR]   (default: build then smoke)
 set -eu
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 cache=${TSC_BOX_CROSS_CACHE:-/var/cache/tsc-box-cross}
@@ -39,7 +39,9 @@ mirror() {
 
 ensure_chroot() {
   [ "$(cat "$root/.tsc-box-recipe" 2>/dev/null)" = "$recipe" ] && return 0
-  command -v mmdebstrap >/dev/null || { echo "arm64.sh: mmdebstrap is missing (apt-get install mmdebstrap)" >&2; exit 1; }
+  if ! command -v mmdebstrap >/dev/null; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends mmdebstrap >/dev/null
+  fi
   m=$(mirror)
   mkdir -p "$cache"
   rm -rf "$root.new"
@@ -102,7 +104,9 @@ smoke() {
     file=$(od -An -tx1 -j18 -N2 "$1" | tr -d " ")
     [ "$file" = b700 ] || { echo "not an aarch64 ELF: $1 (e_machine $file)" >&2; exit 1; }
     qemu-aarch64 "$1" --version
-    qemu-aarch64 "$1" features | head -c 200; echo
+    qemu-aarch64 "$1" features >/tmp/features.json
+    grep -q "\"ociVersionMax\"" /tmp/features.json || { echo "features: not the OCI features document" >&2; exit 1; }
+    echo "features: $(grep -c . /tmp/features.json) lines, $(grep -o "\"ociVersionMax\": *\"[^\"]*\"" /tmp/features.json)"
     qemu-aarch64 /usr/bin/node -e "
       const b = require(process.argv[1])
       const t = b.formatTable([\"NAME\", \"SIZE\"], [[\"a\", b.formatHumanSize(1536)]])
@@ -112,10 +116,38 @@ smoke() {
   ' sh "$rt" "$node"
 }
 
+# The packed tarballs (scripts/pack-all.js): the main package and the arm64 one, installed as npm
+# installs them on an arm64 machine (--cpu=arm64; --force, as npm checks a package named on the
+# command line against the real cpu), then loaded by the arm64 node: the CLI's own
+# selection (src/runtime/platform.ts) must pick @tsc-box/linux-arm64-gnu by process.arch.
+packages() {
+  dir=$(cd "$1" && pwd)
+  ensure_chroot
+  inst=$cache/work/install-arm64
+  rm -rf "$inst"
+  mkdir -p "$inst"
+  echo '{"private": true}' >"$inst/package.json"
+  (cd "$inst" && npm install --offline --no-audit --no-fund --force --cpu=arm64 --os=linux --libc=glibc \
+    "$dir"/tsc-box-[0-9]*.tgz "$dir"/tsc-box-linux-arm64-gnu-*.tgz >&2)
+  in_chroot sh -eu -c '
+    cd /cache/install-arm64
+    rt=$(qemu-aarch64 /usr/bin/node -e "
+      const {native} = require(\"tsc-box/dist/src/native.js\")
+      const {runtimePath} = require(\"tsc-box/dist/src/runtime/locate.js\")
+      const rt = runtimePath({})
+      if (!rt.endsWith(\"/node_modules/@tsc-box/linux-arm64-gnu/tsc-box-runtime\")) throw new Error(\"runtime: \" + rt)
+      if (native().formatHumanSize(1536) !== \"1.54kB\") throw new Error(\"binding\")
+      process.stdout.write(rt)
+    ")
+    echo "installed package: binding loaded by arm64 node, runtime $rt: $(qemu-aarch64 "$rt" --version)"
+  '
+}
+
 case ${1:-all} in
   chroot) ensure_chroot ;;
   build) build ;;
   smoke) smoke ;;
+  packages) packages "${2:?usage: $0 packages DIR-OF-TARBALLS}" ;;
   all) build && smoke ;;
-  *) echo "usage: $0 [build|smoke|chroot]" >&2; exit 2 ;;
+  *) echo "usage: $0 [build|smoke|chroot|packages DIR]" >&2; exit 2 ;;
 esac
