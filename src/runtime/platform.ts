@@ -60,5 +60,5 @@ export function nativeFile(root: string, local: string, file: string, target: st
 
 /** What to tell a user when neither a local build nor the platform package is there. */
 export function missingPlatformHint(what: string, build: string, target: string = platformTarget()): string {
-  return `${what} is missing: install ${platformPackage(target)} (the prebuilt package for ${target}; npm installs it with tsc-box unless optional dependencies are omitted), build it in a checkout with '${build}'`
+  return `${what} is missing: install ${platformPackage(target)} (the prebuilt package for ${target}; npm installs it with tsc-box unless optional dependencies are omitted), or build it in a checkout with '${build}'`
 }
