@@ -307,6 +307,34 @@ serial('RUN --mount: a cache persists between builds and stays out of the layers
   t.regex(l.stderr, /a symbolic link is not followed/)
 })
 
+serial('RUN --mount=type=tmpfs and a rw bind: the step writes, nothing reaches the image or the context; RUN --network=none sees only lo', (t) => {
+  const onTmpfs = `while read l; do case "$l" in *" /scratch tmpfs "*) echo "$l" > /tmpfs-line;; esac; done < /proc/mounts`
+  const dir = context({
+    'src/data.txt': 'd\n',
+    Dockerfile: [
+      `FROM ${BASE}`,
+      `RUN --mount=type=tmpfs,target=/scratch,size=1m echo t > /scratch/x && ${onTmpfs}`,
+      'RUN --mount=type=bind,source=src,target=/mnt,rw echo new > /mnt/new && cat /mnt/new /mnt/data.txt > /rw-seen',
+      'RUN --network=none ls /sys/class/net > /nets',
+      '',
+    ].join('\n'),
+  })
+  ok(t, build(dir, ['-t', 'localhost/tmpfs-rw:1']))
+  t.regex(runIn('localhost/tmpfs-rw:1', '/bin/cat', '/tmpfs-line').stdout, /^tmpfs \/scratch tmpfs .*size=1024k/)
+  t.not(runIn('localhost/tmpfs-rw:1', '/bin/ls', '/scratch').code, 0, 'the tmpfs mount point is no change of the step')
+  t.is(runIn('localhost/tmpfs-rw:1', '/bin/cat', '/rw-seen').stdout, 'new\nd\n')
+  t.not(runIn('localhost/tmpfs-rw:1', '/bin/ls', '/mnt/new').code, 0)
+  t.deepEqual(readdirSync(join(dir, 'src')), ['data.txt'], 'the context is unchanged')
+  t.deepEqual(readdirSync(join(root, 'builder', 'tmp')), [], 'the rw copy is removed')
+  t.is(runIn('localhost/tmpfs-rw:1', '/bin/cat', '/nets').stdout, 'lo\n')
+  const bad = build(context({ Dockerfile: `FROM ${BASE}\nRUN --network=bridge2 true\n` }))
+  t.is(bad.code, 1)
+  t.regex(bad.stderr, /unsupported network mode "bridge2"/)
+  const insecure = build(context({ Dockerfile: `FROM ${BASE}\nRUN --security=insecure true\n` }))
+  t.is(insecure.code, 1)
+  t.regex(insecure.stderr, /only sandbox is allowed/)
+})
+
 serial('Ctrl-C during a RUN stops the build with nothing left: no container, overlay or image', async (t) => {
   const before = leftovers()
   const dir = context({ Dockerfile: `FROM ${BASE}\nRUN echo started && exec /bin/cat\n` })
@@ -332,14 +360,21 @@ serial('Ctrl-C during a RUN stops the build with nothing left: no container, ove
   t.is(tsc(root, ['image', 'inspect', 'localhost/interrupted:1']).code, 1)
 })
 
-serial('ADD unpacks a local archive with its owners, with the checks of a layer; a hostile archive is refused and leaves nothing', (t) => {
-  const dir = context({ 'tree/app/run.sh': '#!/bin/sh\necho from-archive\n', Dockerfile: `FROM ${BASE}\nADD app.tar.gz /opt/\nADD plain.txt /opt/plain.txt\n` })
+serial('ADD unpacks a local archive (gzip, bzip2, xz) with its owners, with the checks of a layer; a hostile archive is refused and leaves nothing', (t) => {
+  const dir = context({
+    'tree/app/run.sh': '#!/bin/sh\necho from-archive\n',
+    Dockerfile: `FROM ${BASE}\nADD app.tar.gz /opt/\nADD plain.txt /opt/plain.txt\nADD app.tar.bz2 /bz/\nADD app.tar.xz /xz/\n`,
+  })
   writeFileSync(join(dir, 'plain.txt'), 'p\n')
   execFileSync('tar', ['-czf', join(dir, 'app.tar.gz'), '--owner=123', '--group=456', '-C', join(dir, 'tree'), 'app'])
+  execFileSync('tar', ['-cjf', join(dir, 'app.tar.bz2'), '-C', join(dir, 'tree'), 'app'])
+  execFileSync('tar', ['-cJf', join(dir, 'app.tar.xz'), '-C', join(dir, 'tree'), 'app'])
   ok(t, build(dir, ['-t', 'localhost/add:1']))
   t.is(runIn('localhost/add:1', '/bin/cat', '/opt/app/run.sh').stdout, '#!/bin/sh\necho from-archive\n')
   t.regex(runIn('localhost/add:1', '/bin/ls', '-ln', '/opt/app').stdout, / 123 +456 /)
   t.is(runIn('localhost/add:1', '/bin/cat', '/opt/plain.txt').stdout, 'p\n')
+  t.is(runIn('localhost/add:1', '/bin/cat', '/bz/app/run.sh').stdout, '#!/bin/sh\necho from-archive\n')
+  t.is(runIn('localhost/add:1', '/bin/cat', '/xz/app/run.sh').stdout, '#!/bin/sh\necho from-archive\n')
   // A member that climbs out of its directory.
   const evil = context({ Dockerfile: `FROM ${BASE}\nADD evil.tar /opt/\n` })
   const before = leftovers()

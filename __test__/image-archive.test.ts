@@ -1,5 +1,5 @@
 // `tsc-box load` and `save`: OCI image-layout and docker-archive tarballs with plain, gzip or
-// zstd layers; hostile archives are refused and leave no image and no blob; saved archives
+// zstd layers (the whole archive also bzip2 or xz); hostile archives are refused and leave no image and no blob; saved archives
 // load back and are readable by skopeo.
 import test from 'ava'
 import { execFileSync, spawnSync } from 'node:child_process'
@@ -46,6 +46,18 @@ test('load reads an archive compressed as a whole and from stdin', (t) => {
   t.is(r.stdout, 'Loaded image: localhost/stdin:1\n')
   t.deepEqual(readdirSync(join(root, 'images/tmp')), [])
 })
+
+for (const tool of ['bzip2', 'xz']) {
+  test(`load reads an archive compressed with ${tool} as a whole, as docker does`, (t) => {
+    const root = makeDataRoot()
+    const file = makeArchive({ dir: rootfs, config, name: `localhost/${tool}:1` })
+    execFileSync(tool, ['-k', file])
+    const r = tsc(root, ['load', '-i', `${file}.${tool === 'xz' ? 'xz' : 'bz2'}`])
+    t.is(r.code, 0, r.stderr)
+    t.is(r.stdout, `Loaded image: localhost/${tool}:1\n`)
+    t.is(tsc(root, ['run', '--rm', `localhost/${tool}:1`]).stdout, 'loaded\n')
+  })
+}
 
 function hostile(t: import('ava').ExecutionContext, members: Record<string, string | Buffer>, code: number, pattern: RegExp) {
   const dir = mkdtempSync(join(tmpdir(), 'tsc-box-hostile-'))

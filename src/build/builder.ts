@@ -14,7 +14,7 @@
  * substitution, the build args it uses and, for COPY/ADD, the content of what it reads.
  */
 import {AsyncLocalStorage} from 'node:async_hooks'
-import {spawn} from 'node:child_process'
+import {spawn, spawnSync} from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import {CliError} from '../errors'
@@ -599,7 +599,15 @@ export class Builder {
     t0: number,
     ctx: {context: string; stages: Stage[]; stage: Stage},
   ): Promise<StageState> {
-    for (const f of ins.flags) if (f.name !== 'mount') throw new CliError('build_failed', `line ${ins.line}: RUN --${f.name} is not supported yet`)
+    for (const f of ins.flags) {
+      // --security=insecure needs buildkit's security.insecure entitlement, which tsc-box never grants.
+      if (f.name === 'security' && f.value !== 'sandbox')
+        throw new CliError('build_failed', `line ${ins.line}: RUN --security=${f.value ?? ''}: only sandbox is allowed (insecure needs an entitlement tsc-box does not grant)`)
+    }
+    const stepNetwork = flag(ins, 'network')
+    if (stepNetwork !== undefined && !['default', 'none', 'host'].includes(stepNetwork))
+      throw new DockerfileError(ins.line, `unsupported network mode ${JSON.stringify(stepNetwork)}: default, none or host`)
+    const network = stepNetwork ?? this.opts.network
     const mounts = ins.flags
       .filter((f) => f.name === 'mount')
       .map((f) => parseMount(f.value ?? '', ins.line, (s) => expandWord(s, this.lookupFor(state), this.escape, ins.line).word))
@@ -631,7 +639,7 @@ export class Builder {
       'RUN',
       JSON.stringify(argv),
       JSON.stringify(args),
-      this.opts.network ?? '',
+      network ?? '',
       JSON.stringify(mounts),
       ...binds.map((b) => b.key),
     ])
@@ -649,9 +657,10 @@ export class Builder {
     for (const [k, v] of args) runArgs.push('-e', `${k}=${v}`)
     if (cfg.WorkingDir) runArgs.push('-w', cfg.WorkingDir)
     if (cfg.User) runArgs.push('-u', cfg.User)
-    if (this.opts.network) runArgs.push('--network', this.opts.network)
+    if (network && network !== 'default') runArgs.push('--network', network)
     for (const h of this.opts.addHosts ?? []) runArgs.push('--add-host', h)
     for (const m of mounts) if (m.type === 'cache') runArgs.push('-v', `${this.cacheMountDir(m)}:${m.target}${m.readonly ? ':ro' : ''}`)
+    for (const m of mounts) if (m.type === 'tmpfs') runArgs.push('--tmpfs', `${m.target}${m.size ? `:size=${m.size}` : ''}`)
     for (const b of binds) runArgs.push('-v', `${b.host}:${b.target}${b.readonly ? ':ro' : ''}`)
     for (const m of mounts) {
       if (m.type !== 'secret') continue
@@ -737,6 +746,23 @@ export class Builder {
         const st = fs.lstatSync(host)
         const sources = [{host, rel, stat: st}]
         const key = `${rootKey}:${hashSources(sources, m.from === undefined ? this.ignore : undefined)}`
+        if (!m.readonly) {
+          // docker's rw bind: the step may write, and what it writes is discarded. It writes
+          // to a copy (links copied as links, owners and modes kept), removed after the step.
+          const copy = path.join(this.dataRoot, 'builder', 'tmp', `bind-${process.pid}-${this.step}-${out.length}-${Date.now().toString(36)}`)
+          fs.mkdirSync(path.dirname(copy), {recursive: true, mode: 0o700})
+          const done = spawnSync('cp', ['-a', '--', host, copy], {stdio: ['ignore', 'ignore', 'pipe']})
+          const releaseSource = release
+          release = () => {
+            fs.rmSync(copy, {recursive: true, force: true})
+            releaseSource()
+          }
+          if (done.status !== 0) {
+            release()
+            throw new CliError('build_failed', `line ${ins.line}: copying the rw bind source ${m.source ?? '.'}: ${done.stderr.toString().trim()}`)
+          }
+          host = copy
+        }
         out.push({host, target: m.target, readonly: m.readonly, key, release})
       }
     } catch (e) {
@@ -863,7 +889,7 @@ export class Builder {
       // of the store's temp area with a layer's checks, whose contents are then copied.
       let archives: Source[] = []
       if (ins.keyword === 'ADD' && fromValue === undefined) {
-        archives = sources.filter((s) => this.isArchive(s, ins))
+        archives = sources.filter((s) => this.isArchive(s))
         sources = sources.filter((s) => !archives.includes(s))
       }
       const many = srcWords.length + heredocFiles.length > 1 || srcWords.some(hasWildcard)
@@ -922,20 +948,9 @@ export class Builder {
     }
   }
 
-  /** An ADD source docker unpacks: a local tar, plain or compressed (bzip2 and xz refused for now). */
-  private isArchive(s: Source, ins: Instruction): boolean {
-    if (!s.stat.isFile()) return false
-    if (call((n) => n.archiveIsArchive(s.host))) return true
-    const fd = fs.openSync(s.host, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW)
-    try {
-      const b = Buffer.alloc(6)
-      fs.readSync(fd, b, 0, 6, 0)
-      if (b.subarray(0, 3).toString('latin1') === 'BZh' || (b[0] === 0xfd && b.subarray(1, 6).toString('latin1') === '7zXZ'))
-        throw new CliError('build_failed', `line ${ins.line}: ADD of a bzip2 or xz archive (${s.rel}) is not supported yet (plain, gzip and zstd are)`)
-      return false
-    } finally {
-      fs.closeSync(fd)
-    }
+  /** An ADD source docker unpacks: a local tar, plain or compressed (gzip, bzip2, xz, zstd). */
+  private isArchive(s: Source): boolean {
+    return s.stat.isFile() && call((n) => n.archiveIsArchive(s.host))
   }
 
   private sourcesInRoot(root: string, w: string): Source[] {
@@ -991,8 +1006,10 @@ interface MadeLayerRef {
 }
 
 interface RunMount {
-  type: 'cache' | 'bind' | 'secret'
+  type: 'cache' | 'bind' | 'secret' | 'tmpfs'
   target: string
+  /** A tmpfs's size (bytes, or with k/m/g). */
+  size?: string
   /** A secret that must be given (required=true). */
   required?: boolean
   id?: string
@@ -1004,7 +1021,7 @@ interface RunMount {
   gid?: number
 }
 
-/** `RUN --mount=type=cache|bind,target=...`, docker's keys; tmpfs and secret are not yet. */
+/** `RUN --mount=type=cache|bind|tmpfs|secret,target=...`, docker's keys. */
 function parseMount(spec: string, line: number, sub: (s: string) => string): RunMount {
   const kv = new Map<string, string>()
   for (const part of spec.split(',')) {
@@ -1013,8 +1030,8 @@ function parseMount(spec: string, line: number, sub: (s: string) => string): Run
     kv.set(i < 0 ? part : part.slice(0, i), i < 0 ? 'true' : sub(part.slice(i + 1)))
   }
   const type = kv.get('type') ?? 'bind'
-  if (type !== 'cache' && type !== 'bind' && type !== 'secret')
-    throw new CliError('build_failed', `line ${line}: RUN --mount=type=${type} is not supported yet`)
+  if (type !== 'cache' && type !== 'bind' && type !== 'secret' && type !== 'tmpfs')
+    throw new DockerfileError(line, `unsupported mount type ${JSON.stringify(type)}: bind, cache, tmpfs or secret`)
   if (type === 'secret') {
     // A secret's id defaults to its target's name, its target to /run/secrets/ID.
     const given = kv.get('target') ?? kv.get('dst') ?? kv.get('destination')
@@ -1024,8 +1041,11 @@ function parseMount(spec: string, line: number, sub: (s: string) => string): Run
   }
   const target = kv.get('target') ?? kv.get('dst') ?? kv.get('destination')
   if (!target) throw new DockerfileError(line, 'mount target is required')
-  if (type === 'bind' && (kv.get('rw') ?? kv.get('readwrite')) === 'true')
-    throw new CliError('build_failed', `line ${line}: RUN --mount=type=bind,rw (writes discarded after the step) is not supported yet`)
+  if (type === 'tmpfs') {
+    const size = kv.get('size')
+    if (size !== undefined && !/^\d+[kmgKMG]?$/.test(size)) throw new DockerfileError(line, `invalid tmpfs size ${JSON.stringify(size)}`)
+    return {type, target: path.posix.resolve('/', target), readonly: false, size}
+  }
   const rw = kv.get('rw') ?? kv.get('readwrite')
   const ro = kv.get('ro') ?? kv.get('readonly')
   const num = (k: string, base = 10) => (kv.has(k) ? Number.parseInt(kv.get(k)!, base) : undefined)

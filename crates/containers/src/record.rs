@@ -35,6 +35,12 @@ pub struct ContainerRecord {
     /// starts it (`created`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creator: Option<Creator>,
+    /// A foreground `run`'s start and end (RFC 3339; a detached container's are its monitor's,
+    /// in status.json).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<String>,
     /// What run/create were asked for (inspect's Config and HostConfig, ps's filters); absent
     /// in records written before it existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -84,6 +90,8 @@ mod tests {
             exit_code: Some(3),
             oom_killed: false,
             creator: None,
+            started_at: None,
+            finished_at: None,
             config: None,
             mounts: vec![],
         };

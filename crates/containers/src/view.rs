@@ -84,8 +84,9 @@ pub fn view_of(dir: &Path, rec: ContainerRecord, runtime_root: Option<&Path>) ->
         pid: 0,
         exit_code: rec.exit_code,
         oom_killed: rec.oom_killed,
-        started_at: None,
-        finished_at: None,
+        // A foreground run's own times; a monitor's status (below) has the detached ones.
+        started_at: rec.started_at.clone(),
+        finished_at: rec.finished_at.clone(),
         restart_count: 0,
         restart_policy: settings.as_ref().map(|s| s.restart.clone()).unwrap_or_else(|| "no".into()),
         detached: settings.is_some(),

@@ -303,6 +303,10 @@ fn layer_media_type(store: &Store, d: &Digest) -> Result<&'static str, ArchiveEr
         Compression::None => "application/vnd.docker.image.rootfs.diff.tar",
         Compression::Gzip => "application/vnd.docker.image.rootfs.diff.tar.gzip",
         Compression::Zstd => "application/vnd.docker.image.rootfs.diff.tar.zstd",
+        // No image media type names these: the archive as a whole may be, a layer may not.
+        c @ (Compression::Bzip2 | Compression::Xz) => {
+            return Err(ArchiveError::BadDocument("manifest.json", format!("layer {d} is {c:?}-compressed, which no image media type allows (gzip, zstd or none)")))
+        }
     })
 }
 

@@ -33,7 +33,8 @@ pub fn unpack_archive(archive: &Path, dest: &Path) -> Result<(), UnpackError> {
     // One pass for both digests: the file's, and its plain tar's.
     let f = std::fs::File::open(archive).map_err(io)?;
     let mut raw = HashingReader::new(BufReader::new(f));
-    let mut head = [0u8; 4];
+    // xz's magic is the longest: six bytes.
+    let mut head = [0u8; 6];
     let mut got = 0;
     while got < head.len() {
         let k = raw.read(&mut head[got..]).map_err(io)?;

@@ -79,7 +79,15 @@ pub enum Compression {
     None,
     Gzip,
     Zstd,
+    /// bzip2 and xz: docker unpacks them for ADD and load (and as layers, which it also
+    /// accepts); no OCI media type names them.
+    Bzip2,
+    Xz,
 }
+
+/// The most an xz block's decoder may allocate: a hostile header may ask for a 4 GiB
+/// dictionary, and xz's own largest preset (-9) needs 64 MiB.
+const XZ_MEMORY_LIMIT_KIB: u32 = 256 * 1024;
 
 /// The compression is read from the content's magic bytes rather than trusted from a media
 /// type: docker-archive layers carry none, and registries are known to mislabel.
@@ -88,6 +96,10 @@ pub fn detect(head: &[u8]) -> Compression {
         Compression::Gzip
     } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
         Compression::Zstd
+    } else if head.starts_with(b"BZh") {
+        Compression::Bzip2
+    } else if head.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0x00]) {
+        Compression::Xz
     } else {
         Compression::None
     }
@@ -98,6 +110,8 @@ pub fn decoder<'a, R: BufRead + 'a>(c: Compression, r: R) -> io::Result<Box<dyn 
         Compression::None => Box::new(r),
         Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(r)),
         Compression::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(r)?),
+        Compression::Bzip2 => Box::new(bzip2::bufread::MultiBzDecoder::new(r)),
+        Compression::Xz => Box::new(lzma_rust2::XzReader::new_mem_limit(r, true, XZ_MEMORY_LIMIT_KIB)),
     })
 }
 

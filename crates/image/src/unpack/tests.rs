@@ -268,13 +268,23 @@ fn layer_blob(tar: &[u8], compression: Compression) -> Vec<u8> {
             e.finish().unwrap()
         }
         Compression::Zstd => zstd::encode_all(tar, 3).unwrap(),
+        Compression::Bzip2 => {
+            let mut e = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+            e.write_all(tar).unwrap();
+            e.finish().unwrap()
+        }
+        Compression::Xz => {
+            let mut e = lzma_rust2::XzWriter::new(Vec::new(), lzma_rust2::XzOptions::with_preset(1)).unwrap();
+            e.write_all(tar).unwrap();
+            e.finish().unwrap()
+        }
     }
 }
 
 #[test]
-fn gzip_zstd_and_plain_layers_unpack_and_verify() {
+fn gzip_zstd_bzip2_xz_and_plain_layers_unpack_and_verify() {
     let tar = RawTar::new().dir("bin").file("bin/hello", b"hi\n").symlink("bin/sh", "hello").finish();
-    for c in [Compression::None, Compression::Gzip, Compression::Zstd] {
+    for c in [Compression::None, Compression::Gzip, Compression::Zstd, Compression::Bzip2, Compression::Xz] {
         let tmp = tempfile::tempdir().unwrap();
         let blob = layer_blob(&tar, c);
         assert_eq!(detect(&blob), c);
