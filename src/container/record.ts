@@ -25,6 +25,9 @@ export interface ContainerRecord {
   oomKilled: boolean
   /** Set by the store while `status` is `creating`: pid and start time (clock ticks). */
   creator?: {pid: number; startTime: number} | null
+  /** A foreground run's start and end (ISO 8601): ps's "Up 3 seconds", "Exited (0) 2 seconds ago". */
+  startedAt?: string | null
+  finishedAt?: string | null
   /** What run/create were asked for (inspect's Config and HostConfig; ps's filters). */
   config?: ContainerConfig | null
   /** Its binds, volumes and tmpfs mounts (crates/containers/src/volumes/mounts.rs). */
@@ -44,7 +47,7 @@ type StoreRecord = Parameters<StoreClass['writeRecordIn']>[1]
 
 export function toStoreRecord(record: ContainerRecord): StoreRecord {
   // The binding's optional fields are nullable ones: present, null when absent.
-  return {...record, creator: record.creator ?? null, config: record.config ?? null, mounts: record.mounts ?? null} as unknown as StoreRecord
+  return {...record, creator: record.creator ?? null, startedAt: record.startedAt ?? null, finishedAt: record.finishedAt ?? null, config: record.config ?? null, mounts: record.mounts ?? null} as unknown as StoreRecord
 }
 
 /**

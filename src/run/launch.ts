@@ -16,13 +16,18 @@ export interface LaunchOptions {
   relayTerminals?: boolean
   /** Where the signals tsc-box receives go while the child runs. */
   signals?: SignalForwarder
+  /**
+   * The container's log (a foreground `run`'s): stdout and stderr are copied through pipes to
+   * ours and appended to it in the detached monitor's format (crates/core monitor::logfile).
+   */
+  log?: string
   /** Called with the pid as soon as the child exists. */
   onSpawn?: (pid: number) => void
 }
 
 export async function launch(opts: LaunchOptions): Promise<ProcessStatus> {
   const n = native()
-  const pid = n.spawnProcess({file: opts.file, args: opts.args, stdin: opts.stdin ? 'inherit' : 'null', relayTerminals: opts.relayTerminals ?? false})
+  const pid = n.spawnProcess({file: opts.file, args: opts.args, stdin: opts.stdin ? 'inherit' : 'null', relayTerminals: opts.relayTerminals ?? false, log: opts.log})
   opts.onSpawn?.(pid)
   opts.signals?.attach(pid)
   try {

@@ -269,14 +269,18 @@ async function runPrepared(
       releaseToOthers(files, record)
       return {id, name, exitCode: 0, oomKilled: false, detached: true}
     }
-    // From here the runtime holds the container: `rm -f` kills it, as any running one.
-    saveRecord(files, record)
+    // From here the runtime holds the container: `rm -f` kills it, as any running one. Its
+    // start and end are recorded as a monitor records a detached one's (ps's "Up 3 seconds").
+    const running: ContainerRecord = {...record, startedAt: new Date().toISOString()}
+    saveRecord(files, running)
 
     const status = await launch({
       file: runtime,
       args: ['--root', runtimeRoot(paths), '--log', files.log, '--log-format', 'json', 'run', '-b', files.dir, id],
       stdin: flags.interactive,
       relayTerminals: !flags.tty,
+      // docker keeps every container's log, a foreground one's too (`logs` reads it).
+      log: path.join(files.dir, 'container.log'),
       signals,
       onSpawn: () => {
         launched = true
@@ -295,7 +299,7 @@ async function runPrepared(
 
     // docker's --rm removes the container's anonymous volumes too.
     if (flags.rm) removeContainer(paths.dataRoot, id, name, true)
-    else saveRecord(files, {...record, status: 'exited', exitCode: outcome.exitCode, oomKilled: outcome.oomKilled})
+    else saveRecord(files, {...running, status: 'exited', exitCode: outcome.exitCode, oomKilled: outcome.oomKilled, finishedAt: new Date().toISOString()})
     return {id, name, exitCode: outcome.exitCode, oomKilled: outcome.oomKilled}
   } catch (e) {
     if (launched) await removeRuntimeState(paths, runtime, id)

@@ -244,6 +244,8 @@ mod tests {
             exit_code: None,
             oom_killed: false,
             creator: None,
+            started_at: None,
+            finished_at: None,
             config: None,
             mounts: vec![],
         }

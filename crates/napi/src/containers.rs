@@ -90,6 +90,9 @@ pub struct ContainerRecord {
     pub oom_killed: bool,
     /// Set by the store while a `run`/`create` is still making or starting it.
     pub creator: Option<Creator>,
+    /// A foreground run's start and end (RFC 3339).
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
     /// What run/create were asked for (crates/containers/src/config.rs, camelCase JSON).
     pub config: Option<serde_json::Value>,
     /// Its binds, volumes and tmpfs mounts (crates/containers/src/volumes/mounts.rs).
@@ -113,6 +116,8 @@ impl From<record::ContainerRecord> for ContainerRecord {
             exit_code: r.exit_code,
             oom_killed: r.oom_killed,
             creator: r.creator.map(|c| Creator { pid: c.pid, start_time: c.start_time as i64 }),
+            started_at: r.started_at,
+            finished_at: r.finished_at,
             config: r.config.and_then(|c| serde_json::to_value(c).ok()),
             mounts: Some(r.mounts.into_iter().map(Into::into).collect()),
         }
@@ -136,6 +141,8 @@ impl From<ContainerRecord> for record::ContainerRecord {
             exit_code: r.exit_code,
             oom_killed: r.oom_killed,
             creator: r.creator.map(|c| creation::Creator { pid: c.pid, start_time: c.start_time.max(0) as u64 }),
+            started_at: r.started_at,
+            finished_at: r.finished_at,
             // Written by run from typed TypeScript (src/run/container-config.ts).
             config: r.config.and_then(|c| serde_json::from_value(c).ok()),
             mounts: r.mounts.map(|m| m.into_iter().map(Into::into).collect()).unwrap_or_default(),

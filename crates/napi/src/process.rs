@@ -20,6 +20,7 @@ use nix::sys::wait::{waitpid, WaitStatus};
 use nix::unistd::{isatty, Pid};
 
 use crate::relay::{self, OutputRelays};
+use tsc_box_core::monitor::logfile::Stream;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProcessError {
@@ -29,6 +30,8 @@ pub enum ProcessError {
     Dup { fd: i32, source: std::io::Error },
     #[error("unknown stdio mode {0:?}")]
     StdioMode(String),
+    #[error("cannot open the container's log: {0}")]
+    Log(String),
     #[error("cannot set up the stdio relay: {0}")]
     Relay(std::io::Error),
     #[error("cannot start {file}: {source}")]
@@ -67,6 +70,12 @@ pub struct SpawnOptions {
     /// Give the child pipes instead of the caller's terminal for each inherited stream that is a
     /// terminal, and copy through them (a container without `-t` must not get the user's tty).
     pub relay_terminals: Option<bool>,
+    /// A foreground `run`'s container log (crates/core monitor's format): the child's stdout
+    /// and stderr go through pipes, copied to ours and appended to it, as a detached
+    /// container's monitor appends its output.
+    pub log: Option<String>,
+    /// The log's size before it is rotated (bytes; 0: never).
+    pub log_max_size: Option<i64>,
 }
 
 #[napi(object)]
@@ -117,8 +126,19 @@ fn spawn(options: &SpawnOptions) -> Result<i32, ProcessError> {
     } else {
         stream(0, options.stdin.as_deref(), options.stdin_fd)?
     };
+    let log = match &options.log {
+        Some(p) => {
+            let max = options.log_max_size.unwrap_or(0).max(0) as u64;
+            let f = tsc_box_core::monitor::logfile::LogFile::open(std::path::PathBuf::from(p), max).map_err(|e| ProcessError::Log(e.to_string()))?;
+            Some(std::sync::Arc::new(std::sync::Mutex::new(f)))
+        }
+        None => None,
+    };
     let mut out = |own: i32, fd: Option<i32>| -> Result<Stdio, ProcessError> {
-        if relay && fd.is_none() && own_is_terminal(own) {
+        if let (Some(log), None) = (&log, fd) {
+            let stream = if own == 1 { Stream::Stdout } else { Stream::Stderr };
+            Ok(Stdio::from(File::from(relay::output_logged(own, &mut outputs, log.clone(), stream).map_err(ProcessError::Relay)?)))
+        } else if relay && fd.is_none() && own_is_terminal(own) {
             Ok(Stdio::from(File::from(relay::output(own, &mut outputs).map_err(ProcessError::Relay)?)))
         } else {
             stream(own, None, fd)
@@ -199,6 +219,8 @@ mod tests {
             stdout_fd: None,
             stderr_fd: None,
             relay_terminals: None,
+            log: None,
+            log_max_size: None,
         })
         .unwrap()
     }
@@ -227,6 +249,8 @@ mod tests {
             stdout_fd: None,
             stderr_fd: None,
             relay_terminals: None,
+            log: None,
+            log_max_size: None,
         });
         assert!(matches!(r, Err(ProcessError::Spawn { .. })));
     }

@@ -6,12 +6,13 @@
 use std::fs::File;
 use std::io::{Read, Write};
 use std::os::fd::{BorrowedFd, OwnedFd};
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
 use nix::fcntl::OFlag;
 use nix::unistd::pipe2;
+use tsc_box_core::monitor::logfile::{LogFile, Stream};
 
 /// Waits for the output copies of one child.
 pub struct OutputRelays {
@@ -34,14 +35,32 @@ impl OutputRelays {
     }
 }
 
-fn copy(mut from: File, mut to: File) {
+/// The container's log a foreground `run` keeps (the detached monitor's format, written by
+/// the same code: tsc_box_core::monitor::logfile), shared by the stdout and stderr relays.
+pub type Log = Arc<Mutex<LogFile>>;
+
+fn copy(from: File, to: File) {
+    copy_logged(from, to, None)
+}
+
+/// Copies until EOF; each chunk goes to the log too. A caller that stopped reading (a closed
+/// pipe) does not stop the log: the container's output is still recorded.
+fn copy_logged(mut from: File, mut to: File, log: Option<(&Log, Stream)>) {
     let mut buf = [0u8; 16 * 1024];
+    let mut caller_gone = false;
     loop {
         match from.read(&mut buf) {
             Ok(0) => return,
             Ok(n) => {
-                if to.write_all(&buf[..n]).is_err() {
-                    return;
+                if let Some((log, stream)) = log {
+                    // A log that cannot be written must not stop the output (as the monitor).
+                    let _ = log.lock().unwrap_or_else(|e| e.into_inner()).write(stream, &buf[..n]);
+                }
+                if !caller_gone && to.write_all(&buf[..n]).is_err() {
+                    if log.is_none() {
+                        return;
+                    }
+                    caller_gone = true;
                 }
             }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
@@ -64,6 +83,19 @@ pub fn output(own: i32, relays: &mut OutputRelays) -> std::io::Result<OwnedFd> {
     let (tx, rx) = mpsc::channel();
     thread::Builder::new().name(format!("tsc-box-relay-{own}")).spawn(move || {
         copy(File::from(r), target);
+        let _ = tx.send(());
+    })?;
+    relays.done.push(rx);
+    Ok(w)
+}
+
+/// As `output`, every chunk also appended to `log` as `stream`.
+pub fn output_logged(own: i32, relays: &mut OutputRelays, log: Log, stream: Stream) -> std::io::Result<OwnedFd> {
+    let (r, w) = pipe2(OFlag::O_CLOEXEC)?;
+    let target = dup_own(own)?;
+    let (tx, rx) = mpsc::channel();
+    thread::Builder::new().name(format!("tsc-box-log-{own}")).spawn(move || {
+        copy_logged(File::from(r), target, Some((&log, stream)));
         let _ = tx.send(());
     })?;
     relays.done.push(rx);
