@@ -7,6 +7,17 @@ import {native} from '../native'
 import type {ProcessStatus} from '../runtime/log'
 import type {SignalForwarder} from './signals'
 
+/**
+ * The SDK's streams for a child (src/sdk): instead of this process's stdio, the child gets
+ * pipes; what it writes goes to `stdout`/`stderr` and `stdin` is fed to it. The command line
+ * never passes this (it keeps the napi spawn: inherited stdio, the terminal relay).
+ */
+export interface LaunchIo {
+  stdin?: NodeJS.ReadableStream | Buffer | string
+  stdout: NodeJS.WritableStream
+  stderr: NodeJS.WritableStream
+}
+
 export interface LaunchOptions {
   file: string
   args: string[]
@@ -23,11 +34,20 @@ export interface LaunchOptions {
   log?: string
   /** Called with the pid as soon as the child exists. */
   onSpawn?: (pid: number) => void
+  /** Pipes to the SDK's streams instead of the caller's stdio (`stdin`, `relayTerminals` and `log` then do not apply). */
+  io?: LaunchIo
 }
 
 export async function launch(opts: LaunchOptions): Promise<ProcessStatus> {
+  if (opts.io) return (await import('./launch-piped')).launchPiped(opts.file, opts.args, opts.io, opts.onSpawn)
   const n = native()
-  const pid = n.spawnProcess({file: opts.file, args: opts.args, stdin: opts.stdin ? 'inherit' : 'null', relayTerminals: opts.relayTerminals ?? false, log: opts.log})
+  const pid = n.spawnProcess({
+    file: opts.file,
+    args: opts.args,
+    stdin: opts.stdin ? 'inherit' : 'null',
+    relayTerminals: opts.relayTerminals ?? false,
+    log: opts.log,
+  })
   opts.onSpawn?.(pid)
   opts.signals?.attach(pid)
   try {

@@ -22,7 +22,7 @@ import {currentPathEnv, ensureOwnRunDir, resolvePaths, runtimeRoot, type Paths} 
 import {requireRuntime} from '../runtime/locate'
 import {parseRuntimeLog, runOutcome, type ProcessStatus} from '../runtime/log'
 import {type RunFlags, runParserFlags} from './flags'
-import {callerTerminalSize, launch} from './launch'
+import {callerTerminalSize, launch, type LaunchIo} from './launch'
 import {SignalForwarder} from './signals'
 import {validateRun} from './validate'
 import {makeMounts, planMounts} from '../volume/plan'
@@ -117,15 +117,18 @@ async function runAndReport(flags: RunFlags, rest: string[], signals: SignalForw
   return {kind: 'done', exitCode: result.exitCode}
 }
 
-/** `run IMAGE`: the image's overlay is mounted first and released on every way out. */
-export async function runContainer(flags: RunFlags, positionals: string[], signals?: SignalForwarder): Promise<RunResult> {
+/**
+ * `run IMAGE`: the image's overlay is mounted first and released on every way out. `io`: the
+ * SDK's streams for a foreground container's stdio (src/run/launch-piped.ts).
+ */
+export async function runContainer(flags: RunFlags, positionals: string[], signals?: SignalForwarder, io?: LaunchIo): Promise<RunResult> {
   const asked: Asked = {entrypoint: flags.entrypoint, positionals}
   const image = await prepareImageRun(flags, positionals)
-  if (image === undefined) return runPrepared(flags, positionals, signals, undefined, asked)
+  if (image === undefined) return runPrepared(flags, positionals, signals, undefined, asked, io)
   let removeUpper = true
   let keepMounted = false
   try {
-    const result = await runPrepared(image.flags, image.positionals, signals, image, asked)
+    const result = await runPrepared(image.flags, image.positionals, signals, image, asked, io)
     removeUpper = flags.rm
     // A detached container keeps its root filesystem until `rm`.
     keepMounted = result.detached === true
@@ -153,6 +156,7 @@ async function runPrepared(
   signals?: SignalForwarder,
   image?: PreparedImage<RunFlags>,
   asked: Asked = {entrypoint: flags.entrypoint, positionals},
+  io?: LaunchIo,
 ): Promise<RunResult> {
   // Whatever can be refused without the root filesystem is, before anything exists on disk.
   if (flags.name !== undefined) validateName(flags.name)
@@ -282,6 +286,7 @@ async function runPrepared(
       // docker keeps every container's log, a foreground one's too (`logs` reads it).
       log: path.join(files.dir, 'container.log'),
       signals,
+      io,
       onSpawn: () => {
         launched = true
       },
