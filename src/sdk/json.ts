@@ -13,10 +13,11 @@ import type {LogEntry} from '../lifecycle/logs'
 import type {PortBinding} from '../lifecycle/port'
 import type {StatsEntry} from '../lifecycle/stats'
 import type {TopEntry} from '../lifecycle/top'
-import type {NetworkInfo, NetworkInspect} from '../network/admin'
+import type {NetworkInfo} from '../network/admin'
+import type {PublishedPort} from '../network/publish'
 import type {ErrorCode} from '../generated/error-codes'
 
-export type {BuildResult, DiffEntry, HistoryEntry, InfoResult, LogEntry, NetworkInspect, PortBinding, PruneResult, StatsEntry, TopEntry}
+export type {BuildResult, DiffEntry, HistoryEntry, InfoResult, LogEntry, NetworkInfo, PortBinding, PruneResult, StatsEntry, TopEntry}
 
 /** Any command's failure under `--json` (on stdout; the exit status is the code's). */
 export interface ErrorJson {
@@ -177,6 +178,33 @@ export type WaitJson = Array<{id: string; name: string; exitCode: number}>
 export interface ExecJson {
   id: string
   exitCode: number
+}
+
+/** A container on a network, as `network ls/inspect --json` show it (the runtime's record of it). */
+export interface NetworkMember {
+  ip: string
+  ip6?: string
+  id: string
+  name: string
+  aliases: string[]
+  veth: string
+  ports: PublishedPort[]
+  /** The container's /etc/hosts file and the lines it started with. */
+  hosts?: string
+  hostsBase?: string
+  /** The nftables table of its published ports, if any. */
+  nftTable?: string | null
+  /** Its init's pid and start time (the member is stale once they no longer match). */
+  pid?: number
+  startTime?: number
+}
+
+/** `network ls --json` entries and `network inspect --json`: tsc-box's shape. */
+export type NetworkInspect = NetworkInfo & {
+  enableIPv6: boolean
+  /** Why the network has no IPv6 when the host lacks it. */
+  ipv6Unavailable?: string
+  containers: NetworkMember[]
 }
 
 /** `network create --json`. */

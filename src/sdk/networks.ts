@@ -22,12 +22,12 @@ export class Networks {
 
   /** Every network with its members (`tsc-box network ls --json`). */
   list(): Promise<NetworkInspect[]> {
-    return coded(() => listNetworks())
+    return coded(() => listNetworks() as NetworkInspect[])
   }
 
   /** One network with its members (`tsc-box network inspect --json NAME`). */
   inspect(name: string): Promise<NetworkInspect> {
-    return coded(() => inspectNetwork(name))
+    return coded(() => inspectNetwork(name) as NetworkInspect)
   }
 
   /** Removes networks no running container uses (`tsc-box network rm`); resolves with their names. */
