@@ -55,6 +55,31 @@ ensure_chroot() {
   mv "$root.new" "$root"
 }
 
+# The glibc the arm64 binding links against: bookworm's (2.36), not the chroot's own (trixie's
+# 2.41). Debian's libstd was built against trixie's glibc, and linked against it, the binding
+# would ask for GLIBC_2.39 (std's weak pidfd_spawnp and pidfd_getpid get that version) and fail
+# to load on Debian 12, Ubuntu 22.04 and other glibc < 2.39 systems. Linked against 2.36, those
+# weak symbols stay unversioned and are found at run time where they exist. The static runtime
+# needs no glibc at run time and links the chroot's own libc.a.
+GLIBC_DIR=/opt/glibc-2.36/usr/aarch64-linux-gnu/lib
+ensure_old_glibc() {
+  [ -e "$root$GLIBC_DIR/libc.so.6" ] && return 0
+  m=$(mirror)
+  echo "deb $m bookworm main" >"$root/etc/apt/sources.list.d/bookworm.list"
+  # Only downloaded, never installed: trixie's packages keep their higher versions.
+  chroot "$root" sh -eu -c "
+    apt-get update -qq
+    rm -rf /tmp/glibc /opt/glibc-2.36 && mkdir -p /tmp/glibc && cd /tmp/glibc
+    apt-get download -qq -o APT::Sandbox::User=root libc6-arm64-cross/bookworm libc6-dev-arm64-cross/bookworm
+    for f in *.deb; do dpkg-deb -x \"\$f\" /opt/glibc-2.36; done
+    rm -rf /tmp/glibc
+    # The linker scripts name the files by their installed paths: point them here.
+    for f in $GLIBC_DIR/*.so; do
+      if [ -f \"\$f\" ] && grep -q GROUP \"\$f\"; then sed -i 's#/usr/aarch64-linux-gnu/lib/#$GLIBC_DIR/#g' \"\$f\"; fi
+    done
+  "
+}
+
 # Runs a command in the chroot with the sources at /src, the cache at /cache, the output at /out;
 # the mounts live
 # in a private mount namespace and end with it.
@@ -72,6 +97,7 @@ in_chroot() {
 
 build() {
   ensure_chroot
+  ensure_old_glibc
   # Crates for Cargo.lock, fetched by the host's cargo (crates.io is reachable) into a
   # CARGO_HOME the chroot's cargo reads offline.
   CARGO_HOME=$cache/work/cargo-home cargo fetch --locked --manifest-path "$src/Cargo.toml" >&2
@@ -85,7 +111,8 @@ build() {
     # set of flags rebuilds the other.
     CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUSTFLAGS="-C target-feature=+crt-static" \
       cargo build --release --locked --offline -p tsc-box-runtime --target '"$target"' --target-dir /cache/target-runtime
-    cargo build --release --locked --offline -p tsc-box-napi --target '"$target"' --target-dir /cache/target-napi
+    CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUSTFLAGS="-C link-arg=-L'"$GLIBC_DIR"'" \
+      cargo build --release --locked --offline -p tsc-box-napi --target '"$target"' --target-dir /cache/target-napi
   '
   cp "$cache/work/target-runtime/$target/release/tsc-box-runtime" "$out/tsc-box-runtime.tmp"
   mv "$out/tsc-box-runtime.tmp" "$out/tsc-box-runtime"
@@ -103,6 +130,12 @@ smoke() {
   in_chroot sh -eu -c '
     file=$(od -An -tx1 -j18 -N2 "$1" | tr -d " ")
     [ "$file" = b700 ] || { echo "not an aarch64 ELF: $1 (e_machine $file)" >&2; exit 1; }
+    # The newest glibc the binding asks for: at most 2.36, the one it links (ensure_old_glibc).
+    need=$(aarch64-linux-gnu-readelf -V "$2" | sed -n "s/.*Name: GLIBC_\([0-9.]*\).*/\1/p" | sort -t. -k1,1n -k2,2n | tail -n 1)
+    case $need in
+      2.[0-9]|2.[12][0-9]|2.3[0-6]) echo "binding: needs glibc $need" ;;
+      *) echo "binding: needs glibc $need, newer than 2.36" >&2; exit 1 ;;
+    esac
     qemu-aarch64 "$1" --version
     qemu-aarch64 "$1" features >/tmp/features.json
     grep -q "\"ociVersionMax\"" /tmp/features.json || { echo "features: not the OCI features document" >&2; exit 1; }
@@ -132,8 +165,8 @@ packages() {
   in_chroot sh -eu -c '
     cd /cache/install-arm64
     rt=$(qemu-aarch64 /usr/bin/node -e "
-      const {native} = require(\"tsc-box/dist/src/native.js\")
-      const {runtimePath} = require(\"tsc-box/dist/src/runtime/locate.js\")
+      const {native} = require(\"/cache/install-arm64/node_modules/tsc-box/dist/src/native.js\")
+      const {runtimePath} = require(\"/cache/install-arm64/node_modules/tsc-box/dist/src/runtime/locate.js\")
       const rt = runtimePath({})
       if (!rt.endsWith(\"/node_modules/@tsc-box/linux-arm64-gnu/tsc-box-runtime\")) throw new Error(\"runtime: \" + rt)
       if (native().formatHumanSize(1536) !== \"1.54kB\") throw new Error(\"binding\")
