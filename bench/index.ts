@@ -8,6 +8,7 @@ import { engines } from './suites/engines'
 import { images } from './suites/images'
 import { lifecycle } from './suites/lifecycle'
 import { networkBench } from './suites/network'
+import { sdk } from './suites/sdk'
 import { securityProfile } from './suites/security'
 
 const suites: Record<string, (runs: number) => void | Promise<void>> = {
@@ -20,6 +21,7 @@ const suites: Record<string, (runs: number) => void | Promise<void>> = {
   engines,
   commands,
   build,
+  sdk,
 }
 
 async function main() {
