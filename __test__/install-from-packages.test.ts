@@ -98,6 +98,15 @@ packTest('the packed tarballs install offline without a compiler, and npx tsc-bo
   t.is(scripts.code, 0, scripts.stderr)
   t.deepEqual(JSON.parse(scripts.stdout), [])
 
+  // The package entry loads from the install, as CommonJS and as ESM (package.json's exports).
+  for (const [flag, code] of [
+    ['--input-type=commonjs', "require('tsc-box')"],
+    ['--input-type=module', "await import('tsc-box')"],
+  ]) {
+    const entry = sh('node', [flag, '-e', code], dir)
+    t.deepEqual([entry.code, entry.stderr], [0, ''], code)
+  }
+
   const root = makeDataRoot()
   try {
     const run = sh('npx', ['--offline', 'tsc-box', 'run', '--rm', 'host:/bin/sh', '-c', 'echo ok'], dir, { TSC_BOX_ROOT: root })
