@@ -10,6 +10,7 @@ import { lifecycle } from './suites/lifecycle'
 import { networkBench } from './suites/network'
 import { sdk } from './suites/sdk'
 import { securityProfile } from './suites/security'
+import { volumes } from './suites/volumes'
 
 const suites: Record<string, (runs: number) => void | Promise<void>> = {
   core: coreRun,
@@ -21,6 +22,7 @@ const suites: Record<string, (runs: number) => void | Promise<void>> = {
   engines,
   commands,
   build,
+  volumes,
   sdk,
 }
 

@@ -294,7 +294,8 @@ export function parseTmpfsFlag(spec: string): MountRequest {
   const opts = colon === -1 || spec.slice(colon + 1) === '' ? [] : spec.slice(colon + 1).split(',')
   for (const o of opts) {
     const key = o.split('=')[0]
-    if (o.includes('=') ? !TMPFS_VALUE_KEYS.has(key) : OPPOSITES[o] === undefined) throw new CliError('invalid_mount', `invalid tmpfs option ["${o}"] in --tmpfs '${spec}'`)
+    if (o.includes('=') ? !TMPFS_VALUE_KEYS.has(key) : OPPOSITES[o] === undefined)
+      throw new CliError('invalid_mount', `invalid tmpfs option ["${o}"] in --tmpfs '${spec}'`)
   }
   const m = base('tmpfs', checkDestination(dst, `--tmpfs '${spec}'`, 'invalid_mount'))
   m.tmpfs = mergeTmpfsOptions(opts)

@@ -184,7 +184,13 @@ impl VolumeStore {
     /// still empty volume is filled from the image's content. A failure leaves nothing new.
     #[napi]
     pub fn ensure(&self, spec: VolumeSpec, copy: Option<CopyFrom>) -> napi::Result<Ensured, ErrorCode> {
-        let new = NewVolume { name: spec.name, driver: spec.driver, labels: sorted(spec.labels), options: sorted(spec.options), anonymous: spec.anonymous.unwrap_or(false) };
+        let new = NewVolume {
+            name: spec.name,
+            driver: spec.driver,
+            labels: sorted(spec.labels),
+            options: sorted(spec.options),
+            anonymous: spec.anonymous.unwrap_or(false),
+        };
         let src = copy.as_ref().map(|c| CopySource { rootfs: Path::new(&c.rootfs), path: &c.path });
         let (v, created) = volumes::create(&self.paths, new, src).map_err(|e| coded(&e))?;
         Ok(Ensured { volume: info(&v), created })

@@ -18,6 +18,6 @@ export default class VolumeInspect extends BaseCommand {
     const r = volumes(this.paths(f.root), (s) => s.inspect(argv as string[], json ? undefined : f.format))
     if (r.output !== null && r.output !== undefined && !json) this.log(r.output)
     failWith(r.failures)
-    return r.output ? JSON.parse(r.output) : []
+    return json && r.output ? JSON.parse(r.output) : []
   }
 }

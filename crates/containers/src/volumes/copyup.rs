@@ -124,7 +124,9 @@ impl Copier {
                 if (now.st_dev, now.st_ino) != (st.st_dev, st.st_ino) {
                     return Err(plain(Errno::ESTALE));
                 }
-                let d = openat(dst, name, OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC, Mode::from_bits_truncate(0o600)).map_err(plain)?;
+                let d =
+                    openat(dst, name, OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC, Mode::from_bits_truncate(0o600))
+                        .map_err(plain)?;
                 let mut from = std::fs::File::from(s);
                 let mut to = std::fs::File::from(d);
                 std::io::copy(&mut from, &mut to).map_err(|e| plain(Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO))))?;

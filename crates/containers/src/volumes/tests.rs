@@ -117,7 +117,14 @@ fn rm_and_prune_follow_dockers_rules() {
         driver: "local".into(),
         options: vec![],
     };
-    std::fs::write(dir.join(crate::record::RECORD), format!(r#"{{"id":"c1","name":"x","created":"","rootfs":"","command":[],"status":"exited","exitCode":0,"oomKilled":false,"mounts":[{}]}}"#, serde_json::to_string(&m).unwrap())).unwrap();
+    std::fs::write(
+        dir.join(crate::record::RECORD),
+        format!(
+            r#"{{"id":"c1","name":"x","created":"","rootfs":"","command":[],"status":"exited","exitCode":0,"oomKilled":false,"mounts":[{}]}}"#,
+            serde_json::to_string(&m).unwrap()
+        ),
+    )
+    .unwrap();
     let e = remove(&p, "named", false, &ops).unwrap_err();
     assert_eq!((e.to_string().as_str(), e.exit_code()), ("remove named: volume is in use - [c1]", 1));
     let e = remove(&p, "nope", false, &ops).unwrap_err();
