@@ -114,7 +114,7 @@ test("ps errors: docker's message for an unknown template field, a bad filter; e
   const filter = tsc(root, ['ps', '--json', '--filter', 'bogus'])
   t.is(filter.code, 125)
   t.deepEqual(JSON.parse(filter.stdout), {
-    error: { code: 'invalid_filter', message: 'invalid filter "bogus": use status=VALUE, name=VALUE, id=VALUE, exited=VALUE' },
+    error: { code: 'invalid_filter', message: 'bad format of filter (expected name=value)' },
   })
   const parse = tsc(root, ['ps', '--format', '{{.Names'])
   t.is(parse.code, 125)

@@ -3,7 +3,7 @@ import {Args} from '@oclif/core'
 import {asOclifFlags, BaseCommand} from '../base-command'
 import {tableFlags} from '../cli/table'
 import {CliError} from '../errors'
-import {humanSize, table, timeAgo} from '../image/format'
+import {formatItems, humanSize, table, timeAgo} from '../image/format'
 import {call} from '../image/native'
 import {imagesRoot, requireImage} from '../image/store'
 
@@ -62,6 +62,20 @@ export default class History extends BaseCommand {
     const by = (s: string) => {
       const one = s.replace(/\s+/g, ' ')
       return noTrunc || one.length <= 45 ? one : `${one.slice(0, 44)}…`
+    }
+    const items = entries.map((e) => ({
+      ID: short(e.id),
+      CreatedSince: timeAgo(e.created),
+      CreatedAt: e.created ?? '',
+      CreatedBy: by(e.createdBy),
+      Size: humanSize(e.size),
+      Comment: e.comment,
+    }))
+    const titles = {ID: 'IMAGE', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', CreatedBy: 'CREATED BY', Size: 'SIZE', Comment: 'COMMENT'}
+    const formatted = formatItems(flags.format as string | undefined, items, titles)
+    if (formatted !== null) {
+      if (formatted !== '') this.log(formatted)
+      return entries
     }
     const rows = entries.map((e) => [short(e.id), timeAgo(e.created), by(e.createdBy), humanSize(e.size), e.comment])
     this.log(table(['IMAGE', 'CREATED', 'CREATED BY', 'SIZE', 'COMMENT'], rows).trimEnd())

@@ -26,8 +26,8 @@ export default class Images extends BaseCommand {
   async run(): Promise<ImageListEntry[] | undefined> {
     const {flags} = await this.parse(Images)
     const out = imagesCommand(flags as ImagesFlags, this.paths(flags.root as string | undefined), this.jsonEnabled())
-    if (this.jsonEnabled()) return JSON.parse(out) as ImageListEntry[]
-    this.log(out)
+    if (this.jsonEnabled()) return JSON.parse(out ?? '[]') as ImageListEntry[]
+    if (out !== null) this.log(out)
     return undefined
   }
 }

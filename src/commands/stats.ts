@@ -5,7 +5,7 @@
  */
 import {asOclifFlags, BaseCommand} from '../base-command'
 import {tableFlags} from '../cli/table'
-import {humanSize, table} from '../image/format'
+import {formatItems, humanSize, table} from '../image/format'
 import {resolveContainer} from '../lifecycle/resolve'
 import {runtimeRoot} from '../lifecycle/runtime'
 import {listContainers, type ContainerView} from '../lifecycle/state'
@@ -32,17 +32,22 @@ export default class Stats extends BaseCommand {
     for (;;) {
       const entries = await sample(pick(), once ? 250 : 1000)
       if (this.jsonEnabled()) return entries
-      const text = table(
-        ['CONTAINER ID', 'NAME', 'CPU %', 'MEM USAGE / LIMIT', 'MEM %', 'PIDS'],
-        entries.map((e) => [
-          e.id.slice(0, 12),
-          e.name,
-          `${e.cpuPercent.toFixed(2)}%`,
-          `${humanSize(e.memoryUsage)} / ${humanSize(e.memoryLimit)}`,
-          `${e.memoryPercent.toFixed(2)}%`,
-          String(e.pids),
-        ]),
-      )
+      const items = entries.map((e) => ({
+        Container: e.id.slice(0, 12),
+        ID: e.id.slice(0, 12),
+        Name: e.name,
+        CPUPerc: `${e.cpuPercent.toFixed(2)}%`,
+        MemUsage: `${humanSize(e.memoryUsage)} / ${humanSize(e.memoryLimit)}`,
+        MemPerc: `${e.memoryPercent.toFixed(2)}%`,
+        PIDs: String(e.pids),
+      }))
+      const titles = {Container: 'CONTAINER', ID: 'CONTAINER ID', Name: 'NAME', CPUPerc: 'CPU %', MemUsage: 'MEM USAGE / LIMIT', MemPerc: 'MEM %', PIDs: 'PIDS'}
+      const text =
+        formatItems(flags.format as string | undefined, items, titles) ??
+        table(
+          ['CONTAINER ID', 'NAME', 'CPU %', 'MEM USAGE / LIMIT', 'MEM %', 'PIDS'],
+          items.map((i) => [i.ID, i.Name, i.CPUPerc, i.MemUsage, i.MemPerc, i.PIDs]),
+        )
       if (once) {
         this.log(text)
         return entries

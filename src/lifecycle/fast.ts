@@ -86,7 +86,8 @@ async function images(argv: readonly string[]): Promise<number | undefined> {
   const {imagesCommand} = await import('../image/list')
   const {currentPathEnv, resolvePaths} = await import('../paths')
   const paths = resolvePaths(flags.root as string | undefined, currentPathEnv())
-  process.stdout.write(`${imagesCommand(flags as Parameters<typeof imagesCommand>[0], paths, flags.json === true)}\n`)
+  const out = imagesCommand(flags as Parameters<typeof imagesCommand>[0], paths, flags.json === true)
+  if (out !== null) process.stdout.write(`${out}\n`)
   return 0
 }
 

@@ -9,11 +9,21 @@ import * as path from 'node:path'
 import {removeContainer} from '../container/bundle'
 import {nameOf, releaseName, staleNames} from '../container/names'
 import {removeContainerFully} from '../container/remove'
-import {containerDir, containersDir} from '../container/record'
+import {containerDir, containersDir, readRecord} from '../container/record'
 import {containers} from '../container/store'
 import type {Paths} from '../paths'
+import {pruneFilter} from '../image/format'
 import {deleteRuntimeState, runtimeRoot} from './runtime'
 import {isActive, listContainers} from './state'
+
+/** A container's labels (its record's config; none for records older than labels). */
+function labelsOf(dataRoot: string, id: string): Record<string, string> {
+  try {
+    return readRecord(containerDir(dataRoot, id)).config?.labels ?? {}
+  } catch {
+    return {}
+  }
+}
 
 /** TSC_BOX_ORPHAN_AGE_MS overrides it (tests that kill `run` on purpose). */
 function orphanAgeMs(): number {
@@ -27,12 +37,18 @@ export interface PruneOutcome {
   failures: string[]
 }
 
-export async function pruneContainers(runtime: string, paths: Paths): Promise<PruneOutcome> {
+/** `filters`: docker's until=, label=, label!= (crates/format's filter module). */
+export async function pruneContainers(runtime: string, paths: Paths, filters: string[] = []): Promise<PruneOutcome> {
   const removed: string[] = []
   const failures: string[] = []
   // With the runtime's state: a killed foreground run's record says "running" forever.
-  for (const v of listContainers(paths.dataRoot, runtimeRoot(paths))) {
-    if (isActive(v) || v.creatorPid !== null) continue
+  const stopped = listContainers(paths.dataRoot, runtimeRoot(paths)).filter((v) => !isActive(v) && v.creatorPid === null)
+  const go = pruneFilter(
+    filters,
+    stopped.map((v) => ({created: v.created, labels: labelsOf(paths.dataRoot, v.id)})),
+  )
+  for (const [i, v] of stopped.entries()) {
+    if (!go[i]) continue
     try {
       removeContainerFully(runtime, paths, v.id, false)
       removed.push(v.id)
@@ -42,6 +58,8 @@ export async function pruneContainers(runtime: string, paths: Paths): Promise<Pr
       if (code !== 'container_running' && code !== 'no_such_container') failures.push(`${v.id.slice(0, 12)}: ${(e as Error).message}`)
     }
   }
+  // A filtered prune removes what matched, not the leftovers of killed creations.
+  if (filters.length > 0) return {removed, failures}
   removed.push(...containers(paths, (s) => s.removeAbandoned()))
   let ids: string[] = []
   try {

@@ -11,6 +11,7 @@ pub mod list;
 pub mod manifest;
 pub mod overlay;
 pub mod reference;
+pub mod select;
 pub mod store;
 pub mod tree;
 pub mod unpack;

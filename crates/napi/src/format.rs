@@ -3,6 +3,8 @@
 //! Rust-rendered commands, from one implementation.
 use napi_derive::napi;
 
+use crate::errors::CodedResult as Result;
+
 /// docker's plain table (columns padded to their widest cell plus three spaces, the last not).
 #[napi]
 pub fn format_table(header: Vec<String>, rows: Vec<Vec<String>>) -> String {
@@ -20,4 +22,51 @@ pub fn format_human_size(bytes: f64) -> String {
 #[napi]
 pub fn format_time_ago(iso: Option<String>, now_ms: f64) -> String {
     tsc_box_format::time::time_ago(iso.as_deref(), now_ms as i64)
+}
+
+/// A `--format` value run over the items of a list composed in TypeScript (history, stats,
+/// network ls): null for the command's own table (no --format, or `table`), else the text
+/// without its final newline. `titles` maps each field to its column title for `table T`.
+#[napi]
+pub fn format_items(format: String, items_json: String, titles_json: String) -> Result<Option<String>> {
+    let bad = |e: tsc_box_format::TemplateError| crate::errors::fail(crate::errors::ErrorCode::InvalidFormat, e);
+    let f = tsc_box_format::Format::parse(&format).map_err(bad)?;
+    let items = match tsc_box_format::Value::from_json(&items_json) {
+        Ok(tsc_box_format::Value::List(l)) => l,
+        _ => Vec::new(),
+    };
+    let titles = tsc_box_format::Value::from_json(&titles_json).unwrap_or(tsc_box_format::Value::Null);
+    f.render(&items, &titles).map_err(bad)
+}
+
+/// What a prune command may remove (`container prune`, `image prune`).
+#[napi(object)]
+pub struct PruneCandidate {
+    /// RFC 3339.
+    pub created: Option<String>,
+    pub labels: std::collections::HashMap<String, String>,
+}
+
+/// `--filter` of the prune commands (docker's until=, label=, label!=) over `candidates`: for
+/// each, whether it may be removed. An unknown key or a bad time fails (invalid_filter).
+#[napi]
+pub fn prune_filter(filters: Vec<String>, candidates: Vec<PruneCandidate>) -> Result<Vec<bool>> {
+    use tsc_box_format::filter::{label_matches, parse_time, Filters};
+    let bad = |e: tsc_box_format::filter::FilterError| crate::errors::fail(crate::errors::ErrorCode::InvalidFilter, e);
+    let f = Filters::parse(&filters, &["until", "label", "label!"]).map_err(bad)?;
+    let now = tsc_box_format::time::now_ms();
+    f.validate(|k, v| k != "until" || parse_time(v, now).is_some()).map_err(bad)?;
+    Ok(candidates
+        .iter()
+        .map(|c| {
+            let created = c.created.as_deref().and_then(tsc_box_format::time::parse_rfc3339);
+            let labels = || c.labels.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+            f.matches(|k, v| match k {
+                "until" => created.zip(parse_time(v, now)).is_some_and(|(c, t)| c < t),
+                "label" => label_matches(labels(), v),
+                "label!" => !label_matches(labels(), v),
+                _ => false,
+            })
+        })
+        .collect())
 }

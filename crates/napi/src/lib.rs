@@ -15,6 +15,7 @@ mod errors;
 mod format;
 mod host;
 mod image;
+mod listing;
 mod port;
 mod process;
 mod relay;

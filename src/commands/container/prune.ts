@@ -13,7 +13,7 @@ export default class ContainerPrune extends BaseCommand {
   async run(): Promise<{removed: string[]}> {
     const {flags} = await this.parse(ContainerPrune)
     const {paths, runtime} = context(flags.root as string | undefined)
-    const {removed, failures} = await pruneContainers(runtime, paths)
+    const {removed, failures} = await pruneContainers(runtime, paths, flags.filter as string[] | undefined)
     if (!this.jsonEnabled()) {
       if (removed.length > 0) this.log(['Deleted Containers:', ...removed].join('\n'))
       this.log(`Total reclaimed containers: ${removed.length}`)

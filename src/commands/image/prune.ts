@@ -1,7 +1,7 @@
 /** `tsc-box image prune [-a]`: remove unused images and free their content. */
 import {asOclifFlags, BaseCommand} from '../../base-command'
 import {tableFlags} from '../../cli/table'
-import {humanSize} from '../../image/format'
+import {humanSize, pruneFilter} from '../../image/format'
 import {call} from '../../image/native'
 import {collect, collectionFailed} from '../../image/remove'
 import {imagesInUse, imagesRoot} from '../../image/store'
@@ -23,7 +23,19 @@ export default class ImagePrune extends BaseCommand {
     const root = imagesRoot(dataRoot)
     const keep = [...imagesInUse(dataRoot)]
     const deleted: string[] = []
-    if (flags.all) {
+    const filters = flags.filter as string[] | undefined
+    if (filters && filters.length > 0) {
+      // --filter until=/label=/label!= (crates/format's filter module) over the unused images:
+      // dangling ones only, unless --all.
+      const unused = call((n) => n.imageList(root)).filter((img) => !keep.includes(img.digest) && (flags.all || img.refs.length === 0))
+      const labels = (digest: string): Record<string, string> =>
+        (JSON.parse(call((n) => n.imageInspect(root, digest)).config) as {config?: {Labels?: Record<string, string> | null}}).config?.Labels ?? {}
+      const go = pruneFilter(
+        filters,
+        unused.map((img) => ({created: img.created, labels: labels(img.digest)})),
+      )
+      for (const [i, img] of unused.entries()) if (go[i]) deleted.push(call((n) => n.imageRemove(root, img.digest)).id)
+    } else if (flags.all) {
       for (const img of call((n) => n.imageList(root))) {
         if (keep.includes(img.digest)) continue
         deleted.push(call((n) => n.imageRemove(root, img.digest)).id)

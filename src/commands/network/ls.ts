@@ -1,7 +1,7 @@
 /** `tsc-box network ls`: the networks and how many containers each has. */
 import {asOclifFlags, BaseCommand} from '../../base-command'
 import {tableFlags} from '../../cli/table'
-import {table} from '../../image/format'
+import {call} from '../../image/native'
 import {listNetworks, type NetworkInspect} from '../../network/admin'
 
 export default class NetworkLs extends BaseCommand {
@@ -9,18 +9,21 @@ export default class NetworkLs extends BaseCommand {
   static override aliases = ['network:list']
   static override flags = asOclifFlags(tableFlags('network:ls'))
 
-  async run(): Promise<NetworkInspect[]> {
+  async run(): Promise<NetworkInspect[] | undefined> {
     const {flags} = await this.parse(NetworkLs)
-    const nets = listNetworks()
-    if (this.jsonEnabled()) return nets
-    if (flags.quiet) this.log(nets.map((n) => n.name).join('\n'))
-    else
-      this.log(
-        table(
-          ['NAME', 'BRIDGE', 'SUBNET', 'IPV6 SUBNET', 'GATEWAY', 'CONTAINERS'],
-          nets.map((n) => [n.name, n.bridge, n.subnet, n.subnet6 ?? '-', n.gateway, String(n.containers.length)]),
-        ),
-      )
-    return nets
+    const f = flags as {quiet?: boolean; 'no-trunc'?: boolean; filter?: string[]; format?: string}
+    const filters = f.filter ?? []
+    // --json keeps tsc-box's documented shape (the runtime's view, stale members released),
+    // filtered by the same Rust filter (the names -q lists).
+    if (this.jsonEnabled()) {
+      const nets = listNetworks()
+      if (filters.length === 0) return nets
+      const keep = new Set((call((n) => n.networkLsOutput({quiet: true, noTrunc: false, filters})) ?? '').split('\n'))
+      return nets.filter((n) => keep.has(n.name))
+    }
+    // The table, -q, --filter and --format: crates/containers/src/inspect/network.rs.
+    const out = call((n) => n.networkLsOutput({quiet: f.quiet === true, noTrunc: f['no-trunc'] === true, filters, format: f.format}))
+    if (out !== null && out !== undefined) this.log(out)
+    return undefined
   }
 }

@@ -175,3 +175,98 @@ pub fn settings(container_dir: &Path, id: &str, mode: &str, exposed: &[String], 
         ("Networks", Value::Map(networks)),
     ])
 }
+
+/// `network ls`' flags.
+#[derive(Debug, Default, Clone)]
+pub struct LsOptions {
+    pub quiet: bool,
+    pub no_trunc: bool,
+    pub filters: Vec<String>,
+    pub format: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LsError {
+    #[error(transparent)]
+    Filter(#[from] tsc_box_format::filter::FilterError),
+    #[error(transparent)]
+    Format(#[from] tsc_box_format::TemplateError),
+}
+
+impl crate::Coded for LsError {
+    fn code(&self) -> crate::ErrorCode {
+        match self {
+            LsError::Filter(_) => crate::ErrorCode::InvalidFilter,
+            LsError::Format(_) => crate::ErrorCode::InvalidFormat,
+        }
+    }
+}
+
+pub const LS_FILTER_KEYS: [&str; 5] = ["name", "id", "label", "driver", "type"];
+
+/// What `network ls` prints (no final newline; None: nothing): -q's names, a --format
+/// template over docker's fields (ID, Name, Driver, Scope, IPv6, Internal, Labels, CreatedAt),
+/// or the table.
+pub fn ls_output(dir: &Path, o: &LsOptions) -> Result<Option<String>, LsError> {
+    use tsc_box_format::filter::{label_matches, Filters};
+    use tsc_box_format::{table, Format};
+    let format = Format::parse(o.format.as_deref().unwrap_or(""))?;
+    let f = Filters::parse(&o.filters, &LS_FILTER_KEYS)?;
+    f.validate(|k, v| k != "type" || v == "custom" || v == "builtin")?;
+    let nets: Vec<(Network, Vec<Lease>)> = networks(dir)
+        .into_iter()
+        .filter(|(n, _)| {
+            f.matches(|k, v| match k {
+                "name" => n.name.contains(v),
+                "id" => network_id(n).starts_with(v),
+                "label" => label_matches(n.labels.iter().map(|(k, v)| (k.as_str(), v.as_str())), v),
+                "driver" => v == "bridge",
+                "type" => (v == "builtin") == (n.name == tsc_box_net::store::DEFAULT_NETWORK),
+                _ => false,
+            })
+        })
+        .collect();
+    if o.quiet {
+        return Ok((!nets.is_empty()).then(|| nets.iter().map(|(n, _)| n.name.clone()).collect::<Vec<_>>().join("\n")));
+    }
+    if matches!(format, Format::Default) {
+        let rows: Vec<Vec<String>> = nets
+            .iter()
+            .map(|(n, m)| {
+                let v6 = n.subnet6.map_or_else(|| "-".to_string(), |s| s.to_string());
+                vec![n.name.clone(), n.bridge.clone(), n.subnet.to_string(), v6, n.gateway.to_string(), m.len().to_string()]
+            })
+            .collect();
+        return Ok(Some(table(&["NAME", "BRIDGE", "SUBNET", "IPV6 SUBNET", "GATEWAY", "CONTAINERS"], &rows)));
+    }
+    let items: Vec<Value> = nets
+        .iter()
+        .map(|(n, _)| {
+            let id = network_id(n);
+            Value::map([
+                ("CreatedAt", Value::str(n.created.clone())),
+                ("Driver", Value::str("bridge")),
+                ("ID", Value::str(if o.no_trunc { id } else { id[..12].to_string() })),
+                ("IPv6", Value::str(n.subnet6.is_some().to_string())),
+                ("Internal", Value::str("false")),
+                ("Labels", Value::str(n.labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(","))),
+                ("Name", Value::str(n.name.clone())),
+                ("Scope", Value::str("local")),
+            ])
+        })
+        .collect();
+    let titles = Value::map(
+        [
+            ("CreatedAt", "CREATED AT"),
+            ("Driver", "DRIVER"),
+            ("ID", "NETWORK ID"),
+            ("IPv6", "IPV6"),
+            ("Internal", "INTERNAL"),
+            ("Labels", "LABELS"),
+            ("Name", "NAME"),
+            ("Scope", "SCOPE"),
+        ]
+        .map(|(k, v)| (k, Value::str(v))),
+    );
+    Ok(format.render(&items, &titles)?.filter(|s| !s.is_empty() || matches!(format, Format::Table(_))))
+}

@@ -1,12 +1,13 @@
-//! `tsc-box images [-q] [--no-trunc] [--digests] [--json]`: the image store's list and its
-//! output (tsc_box_image::list, the code the Node CLI calls through the binding too), without
-//! starting Node.
+//! `tsc-box images [-q] [--no-trunc] [--digests] [-f KEY=VALUE] [--format T] [--json]`: the
+//! image store's list and its output (tsc_box_image::select::output, the code the Node CLI
+//! calls through the binding too), without starting Node.
 
 use std::io::Write as _;
 
 use tsc_box_containers::paths::{self, PathEnv};
 use tsc_box_format::time::now_ms;
-use tsc_box_image::list::{self, ImagesOptions};
+use tsc_box_image::list::ImagesOptions;
+use tsc_box_image::select::{self, ImagesQuery};
 
 use super::{argv, FrontError, Outcome};
 
@@ -18,13 +19,16 @@ pub fn run(args: &[String]) -> Result<Outcome, FrontError> {
     }
     let root = p.root();
     let paths = paths::resolve(root.as_deref(), &PathEnv::current());
-    let entries = list::list(&paths.data_root.join("images")).map_err(|e| FrontError::Input { code: e.code(), msg: e.to_string() })?;
-    let text = if p.bool("json") {
-        list::render_json(&entries)
-    } else {
-        list::render(&entries, &ImagesOptions { quiet: p.bool("quiet"), no_trunc: p.bool("no-trunc"), digests: p.bool("digests") }, now_ms())
+    let q = ImagesQuery {
+        options: ImagesOptions { quiet: p.bool("quiet"), no_trunc: p.bool("no-trunc"), digests: p.bool("digests") },
+        filters: p.values("filter"),
+        format: p.value("format"),
     };
-    // A closed pipe (images | head) is no failure of images.
-    let _ = writeln!(std::io::stdout().lock(), "{text}");
+    let text =
+        select::output(&paths.data_root.join("images"), &q, p.bool("json"), now_ms()).map_err(|e| FrontError::Input { code: e.code(), msg: e.to_string() })?;
+    if let Some(t) = text {
+        // A closed pipe (images | head) is no failure of images.
+        let _ = writeln!(std::io::stdout().lock(), "{t}");
+    }
     Ok(Outcome::Exit(0))
 }
