@@ -1,0 +1,67 @@
+// Volumes without root: a test user with subordinate ids (setpriv drops to it) gets its
+// volumes under its own data root ($XDG_DATA_HOME/tsc-box, here ~/.local/share/tsc-box); a
+// named volume keeps what a container wrote, as the container's root and as one of its other
+// users (a subordinate id on the host), and `volume rm` removes both (the latter through the
+// runtime's remove-tree helper in a user namespace); `run --rm -v /path` leaves nothing;
+// --tmpfs works in the user's container. The user and its ranges are removed afterwards.
+import test from 'ava'
+import { randomBytes } from 'node:crypto'
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { makeRootfs } from './helpers/rootfs'
+import { RootlessUser } from './helpers/rootless-user'
+
+const tag = randomBytes(3).toString('hex')
+let user: RootlessUser
+let rootfs = ''
+
+test.before(() => {
+  // Ranges far from the usual 100000+ ones and from the other rootless tests'.
+  user = RootlessUser.create(`tsbvr${tag}`, 2_700_000 + (parseInt(tag, 16) % 200) * 131072, 65536)
+  rootfs = makeRootfs()
+  user.own(rootfs)
+})
+
+test.after.always(() => {
+  if (user) user.remove()
+  if (rootfs) rmSync(rootfs, { recursive: true, force: true })
+})
+
+function ok(args: string[]): string {
+  const r = user.run(args)
+  if (r.code !== 0) throw new Error(`tsc-box ${args.join(' ')}: exit ${r.code}: ${r.stderr}`)
+  return r.stdout
+}
+
+test.serial("a rootless user's named volume lives in its data root, keeps its data and is removed whole", (t) => {
+  t.is(ok(['volume', 'create', 'mine']), 'mine\n')
+  const data = join(user.home, '.local/share/tsc-box/volumes/mine/_data')
+  t.true(statSync(data).isDirectory())
+  t.is(statSync(data).uid, user.uid)
+  // The container's root writes a file, and its uid 1000 another (a subordinate id on the host).
+  ok([
+    'run',
+    '--rm',
+    '--rootfs',
+    rootfs,
+    '-v',
+    'mine:/data',
+    'sh',
+    '-c',
+    'echo root > /data/a; mkdir /data/sub; echo app > /data/sub/b; chown -R 1000:1000 /data/sub',
+  ])
+  t.is(ok(['run', '--rm', '--rootfs', rootfs, '-v', 'mine:/data:ro', 'sh', '-c', 'cat /data/a /data/sub/b; stat -c %u /data/sub/b']), 'root\napp\n1000\n')
+  t.is(statSync(join(data, 'a')).uid, user.uid)
+  t.is(statSync(join(data, 'sub/b')).uid, user.subStart + 999)
+  t.is(ok(['volume', 'ls', '-q']), 'mine\n')
+  t.is(ok(['volume', 'rm', 'mine']), 'mine\n')
+  t.false(existsSync(join(user.home, '.local/share/tsc-box/volumes/mine')))
+  t.deepEqual(readdirSync(join(user.home, '.local/share/tsc-box/volumes')), [])
+})
+
+test.serial('rootless: run --rm removes its anonymous volume; --tmpfs mounts with its options', (t) => {
+  const out = ok(['run', '--rm', '--rootfs', rootfs, '-v', '/scratch', '--tmpfs', '/t:size=1m', 'sh', '-c', 'echo x > /scratch/f; grep " /t " /proc/mounts'])
+  t.regex(out, /^tmpfs \/t tmpfs rw,nosuid,nodev,noexec,relatime,size=1024k/)
+  const vols = join(user.home, '.local/share/tsc-box/volumes')
+  t.deepEqual(existsSync(vols) ? readdirSync(vols) : [], [])
+})
