@@ -19,13 +19,13 @@ const names = (args: string[]) => {
 }
 
 test.before(async () => {
-  const load = (name: string, labels: Record<string, string>, created: string) =>
-    tsc(root, ['load', '-i', makeArchive({ dir: rootfs, name, config: { Cmd: ['sh'], Labels: labels }, compression: 'none', ...{} })])
+  const load = (name: string, labels: Record<string, string>) =>
+    tsc(root, ['load', '-i', makeArchive({ dir: rootfs, name, config: { Cmd: ['sh'], Labels: labels }, compression: 'none' })])
   for (const [name, labels] of [
     ['localhost/base:1', { tier: 'base' }],
     ['localhost/app:1', { tier: 'app', team: 'a' }],
   ] as const) {
-    const r = load(name, labels, '')
+    const r = load(name, labels)
     if (r.code !== 0) throw new Error(`load ${name}: ${r.stderr}`)
   }
   const run = (args: string[]) => {

@@ -76,6 +76,7 @@ test.after.always(() => {
   rmSync(work, { recursive: true, force: true })
 })
 
+// biome-ignore lint/suspicious/noExplicitAny: docker's documents, read field by field
 type Doc = Record<string, any>
 const inspect = (...args: string[]): Doc[] => {
   const r = tsc(root, ['inspect', ...args])

@@ -13,6 +13,12 @@ export interface ImagesFlags {
 
 /** The text images prints (no final newline; null: nothing); `json`: the --json array. */
 export function imagesCommand(flags: ImagesFlags, paths: Paths, json: boolean): string | null {
-  const options = {quiet: flags.quiet === true, noTrunc: flags['no-trunc'] === true, digests: flags.digests === true, filters: flags.filter ?? [], format: flags.format}
+  const options = {
+    quiet: flags.quiet === true,
+    noTrunc: flags['no-trunc'] === true,
+    digests: flags.digests === true,
+    filters: flags.filter ?? [],
+    format: flags.format,
+  }
   return call((n) => n.imagesOutput(imagesRoot(paths.dataRoot), options, json)) ?? null
 }

@@ -138,7 +138,10 @@ export function containerConfig(c: {
     host: {
       binds: flags.volume,
       networkMode: networkMode(flags, c.network),
-      portBindings: (flags.publish ?? []).length === 0 && !flags['publish-all'] ? [] : c.network.ports.map((p) => ({containerPort: `${p.containerPort}/${p.proto}`, hostIp: p.hostIp ?? '', hostPort: String(p.hostPort)})),
+      portBindings:
+        (flags.publish ?? []).length === 0 && !flags['publish-all']
+          ? []
+          : c.network.ports.map((p) => ({containerPort: `${p.containerPort}/${p.proto}`, hostIp: p.hostIp ?? '', hostPort: String(p.hostPort)})),
       publishAllPorts: flags['publish-all'] ?? false,
       autoRemove: flags.rm,
       capAdd: flags['cap-add'] ?? [],

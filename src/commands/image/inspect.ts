@@ -12,6 +12,10 @@ export default class ImageInspectCommand extends BaseCommand {
 
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(ImageInspectCommand)
-    inspectCommand(argv as string[], {format: flags.format as string | undefined, kind: 'image', json: this.jsonEnabled()}, this.paths(flags.root as string | undefined))
+    inspectCommand(
+      argv as string[],
+      {format: flags.format as string | undefined, kind: 'image', json: this.jsonEnabled()},
+      this.paths(flags.root as string | undefined),
+    )
   }
 }
