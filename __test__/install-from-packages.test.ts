@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
+import { platformPackage, platformTarget, processLibc } from '../src/runtime/platform'
 import { makeDataRoot, REPO } from './helpers/cli'
 
 const BUILT = ['native/tsc-box.linux-x64-gnu.node', 'target/runtime/tsc-box-runtime', 'dist/run-fast.js'].every((f) => existsSync(join(REPO, f)))
@@ -160,4 +161,22 @@ packTest('without the platform package, the CLI names the package to install', a
   } finally {
     rmSync(root, { recursive: true, force: true })
   }
+})
+
+test("the platform package follows the C library Node runs with: musl when it mapped musl's loader", (t) => {
+  const alpine = '7f3c2a400000-7f3c2a414000 r--p 00000000 08:01 1311 /lib/ld-musl-x86_64.so.1\n'
+  const debian = '7f3c2a400000-7f3c2a401000 r--p 00000000 08:01 1311 /usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2\n'
+  t.is(
+    processLibc(() => alpine),
+    'musl',
+  )
+  t.is(
+    processLibc(() => debian),
+    'gnu',
+  )
+  t.is(platformPackage(platformTarget('arm64', 'musl')), '@tsc-box/linux-arm64-musl')
+  t.is(platformPackage(platformTarget('x64', 'gnu')), '@tsc-box/linux-x64-gnu')
+  // This Node: Debian's, glibc, as its own process report says.
+  const header = (process.report.getReport() as { header: { glibcVersionRuntime?: string } }).header
+  t.is(processLibc(), header.glibcVersionRuntime ? 'gnu' : 'musl')
 })

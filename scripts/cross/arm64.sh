@@ -177,7 +177,7 @@ packages() {
 }
 
 case ${1:-all} in
-  chroot) ensure_chroot ;;
+  chroot) ensure_chroot && ensure_old_glibc ;;
   build) build ;;
   smoke) smoke ;;
   packages) packages "${2:?usage: $0 packages DIR-OF-TARBALLS}" ;;
