@@ -40,6 +40,16 @@ test('run takes the command line flags in camelCase (env, workdir, user, name) a
   await box.containers.remove(r.name)
 })
 
+test('a foreground run keeps its log, as the command line keeps one', async (t) => {
+  const r = await box.run('host:/bin/sh', ['-c', 'echo kept; echo also >&2'])
+  t.teardown(() => box.containers.remove(r.id))
+  t.is(r.stdout.toString(), 'kept\n')
+  const seen: string[] = []
+  for await (const e of box.containers.logs(r.id)) seen.push(`${e.stream}:${e.log}`)
+  t.deepEqual(seen.sort(), ['stderr:also\n', 'stdout:kept\n'])
+  t.is((await box.containers.inspect(r.id)).State.ExitCode, 0)
+})
+
 test('run streams output to the given streams as it comes', async (t) => {
   const out = new PassThrough()
   const chunks: string[] = []

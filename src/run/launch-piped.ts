@@ -1,20 +1,23 @@
 /**
  * The runtime started with pipes for the SDK (src/sdk): a program embedding tsc-box gets the
  * container's stdout and stderr as its own streams instead of sharing its process's stdio.
- * Node spawns and reaps this child itself (the command line's napi spawn reaps its own with
- * waitpid and never sees Node's children), and no signal of the embedding process is
- * forwarded: a library does not take over its host's signal handlers.
+ * The binding spawns and reaps the child as for the command line (spawnProcess, waitProcess);
+ * only the fds differ: pipes whose other ends this process reads as streams. A foreground
+ * run's log is kept the same way (the binding's relay copies to the pipe and the log). No
+ * signal of the embedding process is forwarded: a library does not take over its host's
+ * signal handlers.
  */
-import {spawn} from 'node:child_process'
-import {constants} from 'node:os'
+import * as fs from 'node:fs'
+import * as net from 'node:net'
 import type {Readable} from 'node:stream'
+import {native} from '../native'
 import type {ProcessStatus} from '../runtime/log'
 import type {LaunchIo} from './launch'
 
 /** How long output may still arrive after the child exited (a process that escaped the container's end may hold the pipe). */
 const DRAIN_LIMIT_MS = 5000
 
-function drained(stream: Readable): Promise<void> {
+function ended(stream: Readable): Promise<void> {
   return new Promise((resolve) => {
     if (stream.readableEnded || stream.destroyed) return resolve()
     stream.once('end', resolve)
@@ -23,38 +26,43 @@ function drained(stream: Readable): Promise<void> {
   })
 }
 
-export function launchPiped(file: string, args: string[], io: LaunchIo, onSpawn?: (pid: number) => void): Promise<ProcessStatus> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, {stdio: [io.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe']})
-    child.once('error', reject)
-    child.once('spawn', () => {
-      if (child.pid !== undefined) onSpawn?.(child.pid)
-    })
-    // Our end of the pipe must not keep the output going to a caller that stopped reading.
-    // Pipes, as asked above: neither is null.
-    const stdout = child.stdout as Readable
-    const stderr = child.stderr as Readable
-    stdout.pipe(io.stdout, {end: false})
-    stderr.pipe(io.stderr, {end: false})
-    if (child.stdin) {
-      // A container that exits without reading all of its input closes the pipe: no error.
-      child.stdin.on('error', () => undefined)
-      const input = io.stdin
-      if (typeof input === 'string' || Buffer.isBuffer(input)) child.stdin.end(input)
-      else input?.pipe(child.stdin)
-    }
-    child.once('exit', (code, signal) => {
-      const status: ProcessStatus = {exitCode: code, signal: signal === null ? null : signalNumber(signal)}
-      const limit = new Promise<void>((r) => setTimeout(r, DRAIN_LIMIT_MS).unref())
-      void Promise.race([Promise.all([drained(stdout), drained(stderr)]), limit]).then(() => {
-        stdout.destroy()
-        stderr.destroy()
-        resolve(status)
-      })
-    })
-  })
+/** Our end of a pipe as a Node stream (which closes the fd when destroyed). */
+function socket(fd: number, mode: 'read' | 'write'): net.Socket {
+  return new net.Socket({fd, readable: mode === 'read', writable: mode === 'write'})
 }
 
-function signalNumber(name: NodeJS.Signals): number {
-  return constants.signals[name] ?? 0
+export async function launchPiped(file: string, args: string[], io: LaunchIo, log?: string, onSpawn?: (pid: number) => void): Promise<ProcessStatus> {
+  const n = native()
+  const [outR, outW] = n.makePipe() as [number, number]
+  const [errR, errW] = n.makePipe() as [number, number]
+  const input = io.stdin === undefined ? undefined : (n.makePipe() as [number, number])
+  let pid: number
+  try {
+    pid = n.spawnProcess({file, args, stdin: 'null', stdinFd: input?.[0], stdoutFd: outW, stderrFd: errW, log})
+  } catch (e) {
+    for (const fd of [outR, errR, ...(input ? [input[1]] : [])]) fs.closeSync(fd)
+    throw e
+  } finally {
+    // The child (and the binding's relays) have their own copies: EOF comes when they are done.
+    for (const fd of [outW, errW, ...(input ? [input[0]] : [])]) fs.closeSync(fd)
+  }
+  onSpawn?.(pid)
+  const stdout = socket(outR, 'read')
+  const stderr = socket(errR, 'read')
+  stdout.pipe(io.stdout, {end: false})
+  stderr.pipe(io.stderr, {end: false})
+  if (input) {
+    const sink = socket(input[1], 'write')
+    // A container that exits without reading all of its input closes the pipe: no error.
+    sink.on('error', () => undefined)
+    const given = io.stdin
+    if (typeof given === 'string' || Buffer.isBuffer(given)) sink.end(given)
+    else given?.pipe(sink)
+  }
+  const st = await n.waitProcess(pid)
+  const limit = new Promise<void>((r) => setTimeout(r, DRAIN_LIMIT_MS).unref())
+  await Promise.race([Promise.all([ended(stdout), ended(stderr)]), limit])
+  stdout.destroy()
+  stderr.destroy()
+  return {exitCode: st.exitCode ?? null, signal: st.signal ?? null}
 }

@@ -9,8 +9,8 @@ import type {SignalForwarder} from './signals'
 
 /**
  * The SDK's streams for a child (src/sdk): instead of this process's stdio, the child gets
- * pipes; what it writes goes to `stdout`/`stderr` and `stdin` is fed to it. The command line
- * never passes this (it keeps the napi spawn: inherited stdio, the terminal relay).
+ * pipes (src/run/launch-piped.ts); what it writes goes to `stdout`/`stderr` and `stdin` is fed
+ * to it. The command line never passes this (its stdio is inherited, or relayed from a terminal).
  */
 export interface LaunchIo {
   stdin?: NodeJS.ReadableStream | Buffer | string
@@ -34,12 +34,12 @@ export interface LaunchOptions {
   log?: string
   /** Called with the pid as soon as the child exists. */
   onSpawn?: (pid: number) => void
-  /** Pipes to the SDK's streams instead of the caller's stdio (`stdin`, `relayTerminals` and `log` then do not apply). */
+  /** Pipes to the SDK's streams instead of the caller's stdio (`stdin`, `relayTerminals` and `signals` then do not apply; `log` does). */
   io?: LaunchIo
 }
 
 export async function launch(opts: LaunchOptions): Promise<ProcessStatus> {
-  if (opts.io) return (await import('./launch-piped')).launchPiped(opts.file, opts.args, opts.io, opts.onSpawn)
+  if (opts.io) return (await import('./launch-piped')).launchPiped(opts.file, opts.args, opts.io, opts.log, opts.onSpawn)
   const n = native()
   const pid = n.spawnProcess({
     file: opts.file,

@@ -7,7 +7,7 @@
 //! appear in the exported wrappers (so that `cargo test` links without Node).
 use std::collections::HashMap;
 use std::fs::File;
-use std::os::fd::{BorrowedFd, OwnedFd};
+use std::os::fd::{BorrowedFd, IntoRawFd, OwnedFd};
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -71,8 +71,8 @@ pub struct SpawnOptions {
     /// terminal, and copy through them (a container without `-t` must not get the user's tty).
     pub relay_terminals: Option<bool>,
     /// A foreground `run`'s container log (crates/core monitor's format): the child's stdout
-    /// and stderr go through pipes, copied to ours and appended to it, as a detached
-    /// container's monitor appends its output.
+    /// and stderr go through pipes, copied to ours (or to `stdoutFd`/`stderrFd`, the SDK's
+    /// pipes) and appended to it, as a detached container's monitor appends its output.
     pub log: Option<String>,
     /// The log's size before it is rotated (bytes; 0: never).
     pub log_max_size: Option<i64>,
@@ -86,7 +86,7 @@ pub struct ExitStatus {
     pub signal: Option<i32>,
 }
 
-fn dup_fd(fd: i32) -> Result<Stdio, ProcessError> {
+fn borrowed_dup(fd: i32) -> Result<OwnedFd, ProcessError> {
     if fd < 0 {
         return Err(ProcessError::BadFd(fd));
     }
@@ -95,8 +95,11 @@ fn dup_fd(fd: i32) -> Result<Stdio, ProcessError> {
     // the next line, and nothing of ours closes fds it was given. The borrow ends with that
     // dup; a closed fd only makes the dup fail with EBADF.
     let borrowed = unsafe { BorrowedFd::borrow_raw(fd) };
-    let owned: OwnedFd = borrowed.try_clone_to_owned().map_err(|source| ProcessError::Dup { fd, source })?;
-    Ok(Stdio::from(File::from(owned)))
+    borrowed.try_clone_to_owned().map_err(|source| ProcessError::Dup { fd, source })
+}
+
+fn dup_fd(fd: i32) -> Result<Stdio, ProcessError> {
+    Ok(Stdio::from(File::from(borrowed_dup(fd)?)))
 }
 
 /// `own` is the stream's own fd number (0, 1, 2). Node marks its stdio fds close-on-exec, so
@@ -135,9 +138,13 @@ fn spawn(options: &SpawnOptions) -> Result<i32, ProcessError> {
         None => None,
     };
     let mut out = |own: i32, fd: Option<i32>| -> Result<Stdio, ProcessError> {
-        if let (Some(log), None) = (&log, fd) {
+        if let Some(log) = &log {
             let stream = if own == 1 { Stream::Stdout } else { Stream::Stderr };
-            Ok(Stdio::from(File::from(relay::output_logged(own, &mut outputs, log.clone(), stream).map_err(ProcessError::Relay)?)))
+            let target = match fd {
+                Some(fd) => File::from(borrowed_dup(fd)?),
+                None => relay::dup_own(own).map_err(ProcessError::Relay)?,
+            };
+            Ok(Stdio::from(File::from(relay::output_logged(target, &mut outputs, log.clone(), stream).map_err(ProcessError::Relay)?)))
         } else if relay && fd.is_none() && own_is_terminal(own) {
             Ok(Stdio::from(File::from(relay::output(own, &mut outputs).map_err(ProcessError::Relay)?)))
         } else {
@@ -155,6 +162,19 @@ fn spawn(options: &SpawnOptions) -> Result<i32, ProcessError> {
     let pid = child.id() as i32;
     RELAYS.lock().unwrap_or_else(|e| e.into_inner()).get_or_insert_with(HashMap::new).insert(pid, outputs);
     Ok(pid)
+}
+
+/// A pipe, `[readFd, writeFd]`, both close-on-exec: the SDK gives the write end to
+/// `spawnProcess` as a child's stdout or stderr (the read end as its stdin), closes it, and
+/// reads the other end as a Node stream (`new net.Socket({fd})`), which closes it.
+#[napi]
+pub fn make_pipe() -> napi::Result<Vec<i32>> {
+    pipe_fds().map_err(|e| napi::Error::from_reason(format!("pipe: {e}")))
+}
+
+fn pipe_fds() -> Result<Vec<i32>, Errno> {
+    let (r, w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
+    Ok(vec![r.into_raw_fd(), w.into_raw_fd()])
 }
 
 /// Starts `file` with `args` and returns its pid. Wait for it with `waitProcess`.
@@ -209,6 +229,7 @@ pub fn wait_process(pid: i32) -> AsyncTask<WaitTask> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::fd::FromRawFd;
 
     fn start(file: &str, args: &[&str]) -> i32 {
         spawn(&SpawnOptions {
@@ -223,6 +244,44 @@ mod tests {
             log_max_size: None,
         })
         .unwrap()
+    }
+
+    #[test]
+    fn a_logged_child_writes_to_the_given_fds_and_the_log() {
+        use std::io::Read;
+        let dir = std::env::temp_dir().join(format!("tscbox-spawn-log-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let log = dir.join("container.log");
+        let out = pipe_fds().unwrap();
+        let err = pipe_fds().unwrap();
+        let pid = spawn(&SpawnOptions {
+            file: "/bin/sh".into(),
+            args: vec!["-c".into(), "echo out; echo err >&2".into()],
+            stdin: Some("null".into()),
+            stdin_fd: None,
+            stdout_fd: Some(out[1]),
+            stderr_fd: Some(err[1]),
+            relay_terminals: None,
+            log: Some(log.to_string_lossy().into_owned()),
+            log_max_size: None,
+        })
+        .unwrap();
+        // SAFETY: the test's own pipe ends from make_pipe, each closed once here.
+        let (out_r, err_r) = unsafe {
+            libc::close(out[1]);
+            libc::close(err[1]);
+            (File::from_raw_fd(out[0]), File::from_raw_fd(err[0]))
+        };
+        assert_eq!(wait(pid).unwrap().exit_code, Some(0));
+        let read = |mut f: File| {
+            let mut s = String::new();
+            f.read_to_string(&mut s).unwrap();
+            s
+        };
+        assert_eq!((read(out_r), read(err_r)), ("out\n".to_string(), "err\n".to_string()));
+        let text = std::fs::read_to_string(&log).unwrap();
+        assert!(text.contains(" stdout F out\n") && text.contains(" stderr F err\n"), "{text}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -69,7 +69,7 @@ fn copy_logged(mut from: File, mut to: File, log: Option<(&Log, Stream)>) {
     }
 }
 
-fn dup_own(fd: i32) -> std::io::Result<File> {
+pub fn dup_own(fd: i32) -> std::io::Result<File> {
     // SAFETY: the callers pass 0, 1 or 2: this process's stdio, which Node keeps open for its
     // whole life; the borrow ends with the dup on the next line.
     let b = unsafe { BorrowedFd::borrow_raw(fd) };
@@ -89,12 +89,13 @@ pub fn output(own: i32, relays: &mut OutputRelays) -> std::io::Result<OwnedFd> {
     Ok(w)
 }
 
-/// As `output`, every chunk also appended to `log` as `stream`.
-pub fn output_logged(own: i32, relays: &mut OutputRelays, log: Log, stream: Stream) -> std::io::Result<OwnedFd> {
+/// As `output`, every chunk also appended to `log` as `stream`; the bytes go on to `target`
+/// (the caller's own stream, or a pipe the SDK reads: `spawnProcess`'s stdoutFd/stderrFd).
+pub fn output_logged(target: File, relays: &mut OutputRelays, log: Log, stream: Stream) -> std::io::Result<OwnedFd> {
     let (r, w) = pipe2(OFlag::O_CLOEXEC)?;
-    let target = dup_own(own)?;
     let (tx, rx) = mpsc::channel();
-    thread::Builder::new().name(format!("tsc-box-log-{own}")).spawn(move || {
+    let name = if matches!(stream, Stream::Stdout) { "tsc-box-log-1" } else { "tsc-box-log-2" };
+    thread::Builder::new().name(name.into()).spawn(move || {
         copy_logged(File::from(r), target, Some((&log, stream)));
         let _ = tx.send(());
     })?;
