@@ -193,6 +193,16 @@ test("an image's document, by inspect and image inspect, with --type", (t) => {
   t.is(tsc(root, ['inspect', '--type', 'image', '-f', '{{.Id}}', 'localhost/shape:1']).stdout, `${imageId}\n`)
 })
 
+test('a volume is found by inspect too, and only with --type volume when typed', (t) => {
+  const made = tsc(root, ['volume', 'create', '--label', 'k=v', 'shapevol'])
+  t.is(made.code, 0, made.stderr)
+  const [v] = inspect('shapevol')
+  t.like(v, { Name: 'shapevol', Driver: 'local', Labels: { k: 'v' }, Scope: 'local' })
+  t.is(tsc(root, ['inspect', '--type', 'volume', '-f', '{{.Name}} {{.Labels.k}}', 'shapevol']).stdout, 'shapevol v\n')
+  t.is(tsc(root, ['inspect', '--type', 'network', 'shapevol']).code, 1)
+  tsc(root, ['volume', 'rm', 'shapevol'])
+})
+
 test('several names print one array, in the order given', (t) => {
   const docs = inspect('plainroot', 'localhost/shape:1', 'shaped')
   t.deepEqual(

@@ -1,6 +1,6 @@
 //! `tsc-box inspect [--type T] NAME...` (and `image inspect`, `network inspect`): docker's
-//! document for each object a name finds (a container, else an image, else a network; only
-//! that type with --type), printed as one indented JSON array or a --format template per
+//! document for each object a name finds (a container, else an image, a network or a volume,
+//! docker's order; only that type with --type), printed as one indented JSON array or a --format template per
 //! object. Written once: the runtime's native front door and the Node CLI (through the
 //! binding) both call it, so both print the same bytes. A name that finds nothing is reported
 //! ("No such object: X") after the others were printed, and the command exits 1, as docker's.
@@ -105,6 +105,12 @@ pub fn inspect(paths: &Paths, refs: &[String], kind: Option<Kind>) -> (Vec<Value
         if let Some((n, members)) = network::find(&nets, r) {
             docs.push(network::document(n, members));
             continue;
+        }
+        if wants(Kind::Volume) {
+            if let Ok(v) = crate::volumes::get(paths, r) {
+                docs.push(Value::from_serialize(&crate::volumes::list::document(&v)));
+                continue;
+            }
         }
         missing.push(Missing::NoSuch { name: r.clone(), kind });
     }
