@@ -3,7 +3,8 @@
 // the content cache, multi-stage, failures that leave nothing, hostile contexts, and
 // reproducible digests.
 import test from 'ava'
-import { execFileSync, spawnSync } from 'node:child_process'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -334,6 +335,46 @@ serial('RUN --mount=type=tmpfs and a rw bind: the step writes, nothing reaches t
   t.is(insecure.code, 1)
   t.regex(insecure.stderr, /only sandbox is allowed/)
 })
+
+serial(
+  'ADD URL downloads the file (0600, redirects followed), --checksum verifies it; a 404, a wrong checksum and COPY of a URL fail and leave nothing',
+  async (t) => {
+    // The server is another process: this test's own event loop is blocked while tsc runs.
+    const server = spawn(
+      process.execPath,
+      [
+        '-e',
+        `require('http').createServer((q, s) => {
+        if (q.url === '/files/hello.txt') { s.writeHead(200, {'last-modified': 'Tue, 01 Jan 2030 00:00:00 GMT'}); s.end('hi\\n') }
+        else if (q.url === '/redirect') { s.writeHead(302, {location: '/files/hello.txt'}); s.end() }
+        else { s.writeHead(404); s.end() }
+      }).listen(0, '127.0.0.1', function () { console.log(this.address().port) })`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    )
+    t.teardown(() => server.kill())
+    const port = await new Promise<string>((resolve) => server.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim())))
+    const base = `http://127.0.0.1:${port}`
+    const sha = createHash('sha256').update('hi\n').digest('hex')
+    const dir = context({ Dockerfile: `FROM ${BASE}\nADD ${base}/files/hello.txt /opt/\nADD --checksum=sha256:${sha} ${base}/redirect /opt/renamed.txt\n` })
+    ok(t, build(dir, ['-t', 'localhost/addurl:1']))
+    t.is(runIn('localhost/addurl:1', '/bin/cat', '/opt/hello.txt', '/opt/renamed.txt').stdout, 'hi\nhi\n')
+    t.regex(runIn('localhost/addurl:1', '/bin/ls', '-l', '/opt/hello.txt').stdout, /^-rw------- /)
+    t.regex(runIn('localhost/addurl:1', '/bin/ls', '-l', '--time-style=+%Y', '/opt/hello.txt').stdout, / 2030 /)
+    const before = leftovers()
+    const wrong = build(context({ Dockerfile: `FROM ${BASE}\nADD --checksum=sha256:${'0'.repeat(64)} ${base}/files/hello.txt /x\n` }))
+    t.is(wrong.code, 1)
+    t.regex(wrong.stderr, /is not the expected sha256:0{64}/)
+    const missing = build(context({ Dockerfile: `FROM ${BASE}\nADD ${base}/nope /x\n` }))
+    t.is(missing.code, 1)
+    t.regex(missing.stderr, /the server answered 404/)
+    const copy = build(context({ Dockerfile: `FROM ${BASE}\nCOPY ${base}/files/hello.txt /x\n` }))
+    t.is(copy.code, 1)
+    t.regex(copy.stderr, /source can't be a URL for COPY/)
+    t.deepEqual(leftovers(), before)
+    t.deepEqual(readdirSync(join(root, 'builder', 'tmp')), [])
+  },
+)
 
 serial('Ctrl-C during a RUN stops the build with nothing left: no container, overlay or image', async (t) => {
   const before = leftovers()

@@ -29,6 +29,7 @@ import {currentPathEnv, resolvePaths} from '../paths'
 import {BuildCache, stepKey} from './cache'
 import {cleanSource, copyInto, copyPathWithLinks, ensureDirInRoot, findSources, hashSources, hasWildcard, writeFileInto, type Source} from './copy'
 import {DockerIgnore} from './dockerignore'
+import {downloadSource, isUrl, parseChecksum} from './fetch-url'
 import {type Instruction, argDeclarations, flag, keyValues, parseDockerfile} from './dockerfile/parse'
 import {DockerfileError} from './dockerfile/errors'
 import {expandWord, expandWords, type Lookup} from './dockerfile/words'
@@ -602,7 +603,10 @@ export class Builder {
     for (const f of ins.flags) {
       // --security=insecure needs buildkit's security.insecure entitlement, which tsc-box never grants.
       if (f.name === 'security' && f.value !== 'sandbox')
-        throw new CliError('build_failed', `line ${ins.line}: RUN --security=${f.value ?? ''}: only sandbox is allowed (insecure needs an entitlement tsc-box does not grant)`)
+        throw new CliError(
+          'build_failed',
+          `line ${ins.line}: RUN --security=${f.value ?? ''}: only sandbox is allowed (insecure needs an entitlement tsc-box does not grant)`,
+        )
     }
     const stepNetwork = flag(ins, 'network')
     if (stepNetwork !== undefined && !['default', 'none', 'host'].includes(stepNetwork))
@@ -634,15 +638,7 @@ export class Builder {
     const createdBy = `RUN ${argText}${shown} # buildkit`
     // Bind mounts are read by the step: their content is part of its key; cache mounts are not.
     const binds = await this.bindSources(mounts, ins, ctx)
-    const key = stepKey([
-      prev.key,
-      'RUN',
-      JSON.stringify(argv),
-      JSON.stringify(args),
-      network ?? '',
-      JSON.stringify(mounts),
-      ...binds.map((b) => b.key),
-    ])
+    const key = stepKey([prev.key, 'RUN', JSON.stringify(argv), JSON.stringify(args), network ?? '', JSON.stringify(mounts), ...binds.map((b) => b.key)])
     const hit = this.cacheHit(state, key)
     if (hit) {
       hit.args = state.args
@@ -833,8 +829,9 @@ export class Builder {
     const from = flag(ins, 'from')
     const chown = flag(ins, 'chown')
     const chmod = flag(ins, 'chmod')
+    const fromValue = from === undefined ? undefined : sub(from)
     // --link changes how docker stores the layer, not the files it holds: accepted as is.
-    for (const f of ['parents', 'exclude', 'checksum', 'keep-git-dir'])
+    for (const f of ['parents', 'exclude', 'keep-git-dir'])
       if (flag(ins, f) !== undefined) throw new CliError('build_failed', `line ${ins.line}: ${ins.keyword} --${f} is not supported yet`)
     const closure = flag(ins, 'closure') !== undefined
     if (closure && from === undefined) throw new DockerfileError(ins.line, "COPY --closure needs --from=STAGE: the binaries are looked up in that stage's root")
@@ -849,11 +846,18 @@ export class Builder {
     const dest = destWord.startsWith('/')
       ? destWord
       : path.posix.join((cfg.WorkingDir as string | undefined) || '/', destWord) + (destWord.endsWith('/') || destWord === '.' ? '/' : '')
-    for (const w of srcWords) if (/^[a-z]+:\/\//.test(w)) throw new CliError('build_failed', `line ${ins.line}: ADD from a URL is not supported yet`)
+    for (const w of srcWords) {
+      if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(w)) continue
+      if (ins.keyword === 'COPY') throw new DockerfileError(ins.line, `source can't be a URL for COPY: ${w}`)
+      if (!isUrl(w)) throw new CliError('build_failed', `line ${ins.line}: ADD from ${w.split(':')[0]} URLs is not supported (http and https are)`)
+    }
+    const urlWords = fromValue === undefined ? srcWords.filter(isUrl) : []
+    const checksumFlag = flag(ins, 'checksum')
+    const checksum = checksumFlag === undefined ? undefined : parseChecksum(sub(checksumFlag), ins.line)
+    if (checksum !== undefined && urlWords.length === 0) throw new DockerfileError(ins.line, 'ADD --checksum needs an http(s) source')
     // The sources, from the context or from a stage's or image's root.
     let fromRoot: {root: string; release: () => void; key: string} | undefined
     let tmpDir: string | undefined
-    const fromValue = from === undefined ? undefined : sub(from)
     try {
       let sources: Source[] = []
       let closureFiles: string[] = []
@@ -880,10 +884,21 @@ export class Builder {
         }
       } else {
         for (const w of srcWords) {
+          if (isUrl(w)) continue
           cleanSource(w)
           sources.push(...findSources(context, w, this.ignore))
         }
         contentKey = hashSources(sources, this.ignore)
+      }
+      // URLs are fetched before the cache is asked: the key is what they hold.
+      const urlSources: Source[] = []
+      if (urlWords.length > 0) {
+        tmpDir = path.join(this.dataRoot, 'builder', 'tmp', `${process.pid}-${this.step}-${Date.now().toString(36)}`)
+        for (const [i, u] of urlWords.entries()) {
+          const got = await downloadSource(u, path.join(tmpDir, `url-${i}`), checksum, ins.line)
+          urlSources.push(got)
+          contentKey += `:${got.digest}`
+        }
       }
       // ADD unpacks local archives (never those of --from, as docker): each into a directory
       // of the store's temp area with a layer's checks, whose contents are then copied.
@@ -907,7 +922,7 @@ export class Builder {
       const createdBy = `${ins.keyword} ${srcWords.join(' ')}${heredocFiles.map((h) => ` <<${h.name}`).join('')} ${destWord} # buildkit`
       const hit = this.cacheHit(state, key)
       if (hit) return hit
-      const tmp = path.join(this.dataRoot, 'builder', 'tmp', `${process.pid}-${this.step}-${Date.now().toString(36)}`)
+      const tmp = tmpDir ?? path.join(this.dataRoot, 'builder', 'tmp', `${process.pid}-${this.step}-${Date.now().toString(36)}`)
       tmpDir = tmp
       const unpacked: Source[] = []
       for (const [i, a] of archives.entries()) {
@@ -934,10 +949,12 @@ export class Builder {
         }
         const mode = chmod === undefined ? undefined : parseChmod(sub(chmod), ins.line)
         const opts = {uid, gid, mode}
-        if (sources.length === 0 && heredocFiles.length === 0 && archives.length === 0)
+        if (sources.length === 0 && heredocFiles.length === 0 && archives.length === 0 && urlSources.length === 0)
           throw new CliError('build_context', `${ins.keyword}: no source files were specified`)
         for (const a of unpacked) copyInto(merged, [a], dest.endsWith('/') ? dest : `${dest}/`, false, {...opts, keepOwners: opts.uid === undefined})
         if (sources.length > 0) copyInto(merged, sources, dest, many, opts, fromValue === undefined ? this.ignore : undefined)
+        // A downloaded file is 0600 unless --chmod says otherwise (docker's rule).
+        if (urlSources.length > 0) copyInto(merged, urlSources, dest, many, {...opts, mode: opts.mode ?? 0o600})
         for (const f of closureFiles) copyPathWithLinks(fromRoot!.root, merged, f)
         for (const h of heredocFiles) writeFileInto(merged, dest, h.name, h.content, opts)
       })

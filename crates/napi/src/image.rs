@@ -494,3 +494,11 @@ pub fn image_writer_guard(root: String) -> Result<u32> {
 pub fn image_writer_release(token: u32) {
     drop(take_guard(token));
 }
+
+/// The most bytes one file of a layer may hold (`TSC_BOX_LAYER_MAX_FILE_BYTES`, or its
+/// default): a build's `ADD URL` stops its download there, since the file could never be part
+/// of a layer anyway.
+#[napi]
+pub fn layer_max_file_bytes() -> Result<f64> {
+    tsc_box_image::unpack::Limits::from_env().map(|l| l.max_file_bytes as f64).map_err(|e| fail(ErrorCode::InvalidEnv, e))
+}
