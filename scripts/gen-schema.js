@@ -34,7 +34,11 @@ function flagsSource(table = JSON.parse(fs.readFileSync(path.join(root, 'src', '
     '/** The flags of each command of the table, as the command line spells them. */\n' +
     'export interface TableFlags {\n'
   for (const [id, spec] of Object.entries(table.commands)) {
-    const flags = (spec.flagsOf ? table.commands[spec.flagsOf].flags : spec.flags) ?? {}
+    if (spec.flagsOf) {
+      out += `  ${key(id)}: TableFlags['${spec.flagsOf}']\n`
+      continue
+    }
+    const flags = spec.flags ?? {}
     const names = Object.keys(flags).filter((n) => n !== 'help')
     if (names.length === 0) {
       out += `  ${key(id)}: Record<string, never>\n`

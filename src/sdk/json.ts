@@ -5,6 +5,7 @@
  * __test__/json-schemas.test.ts checks the CLI's output against the schemas.
  */
 import type {DiffEntry} from '../commands/diff'
+import type {ImageListEntry} from '../commands/images'
 import type {HistoryEntry} from '../commands/history'
 import type {PruneResult} from '../commands/image/prune'
 import type {InfoResult} from '../commands/info'
@@ -13,8 +14,7 @@ import type {LogEntry} from '../lifecycle/logs'
 import type {PortBinding} from '../lifecycle/port'
 import type {StatsEntry} from '../lifecycle/stats'
 import type {TopEntry} from '../lifecycle/top'
-import type {NetworkInfo} from '../network/admin'
-import type {PublishedPort} from '../network/publish'
+import type {NetworkInfo, NetworkMember as Member} from '../network/admin'
 import type {ErrorCode} from '../generated/error-codes'
 
 export type {BuildResult, DiffEntry, HistoryEntry, InfoResult, LogEntry, NetworkInfo, PortBinding, PruneResult, StatsEntry, TopEntry}
@@ -106,20 +106,8 @@ export interface ImageInspect {
 /** `inspect --json`: containers, images, networks or volumes, each in docker's shape. */
 export type InspectJson = Array<ContainerInspect | ImageInspect | Record<string, unknown>>
 
-/** One `images --json` entry. */
-export interface ImagesEntry {
-  /** The config digest (docker's image ID). */
-  id: string
-  /** The manifest digest. */
-  digest: string
-  repository: string
-  tag: string
-  references: string[]
-  created: string | null
-  /** docker's SIZE: the unpacked layers. */
-  size: number
-  unpackedSize: number
-}
+/** One `images --json` entry (docker's SIZE is `size`: the unpacked layers). */
+export type ImagesEntry = ImageListEntry
 
 /** A layer of an image in the store. */
 export interface ImageLayer {
@@ -181,14 +169,7 @@ export interface ExecJson {
 }
 
 /** A container on a network, as `network ls/inspect --json` show it (the runtime's record of it). */
-export interface NetworkMember {
-  ip: string
-  ip6?: string
-  id: string
-  name: string
-  aliases: string[]
-  veth: string
-  ports: PublishedPort[]
+export interface NetworkMemberJson extends Member {
   /** The container's /etc/hosts file and the lines it started with. */
   hosts?: string
   hostsBase?: string
@@ -204,7 +185,7 @@ export type NetworkInspect = NetworkInfo & {
   enableIPv6: boolean
   /** Why the network has no IPv6 when the host lacks it. */
   ipv6Unavailable?: string
-  containers: NetworkMember[]
+  containers: NetworkMemberJson[]
 }
 
 /** `network create --json`. */
