@@ -831,7 +831,10 @@ export class Builder {
     const chmod = flag(ins, 'chmod')
     const fromValue = from === undefined ? undefined : sub(from)
     // --link changes how docker stores the layer, not the files it holds: accepted as is.
-    for (const f of ['parents', 'exclude', 'keep-git-dir'])
+    // --exclude (repeatable): .dockerignore's pattern syntax, relative to each source.
+    const excludes = ins.flags.filter((f) => f.name === 'exclude').map((f) => sub(f.value ?? ''))
+    const exclude = excludes.length > 0 ? new DockerIgnore(excludes.join('\n')) : undefined
+    for (const f of ['parents', 'keep-git-dir'])
       if (flag(ins, f) !== undefined) throw new CliError('build_failed', `line ${ins.line}: ${ins.keyword} --${f} is not supported yet`)
     const closure = flag(ins, 'closure') !== undefined
     if (closure && from === undefined) throw new DockerfileError(ins.line, "COPY --closure needs --from=STAGE: the binaries are looked up in that stage's root")
@@ -916,6 +919,7 @@ export class Builder {
         JSON.stringify(heredocFiles),
         chown ?? '',
         chmod ?? '',
+        JSON.stringify(excludes),
         contentKey,
         JSON.stringify(this.argValues(state, used)),
       ])
@@ -948,7 +952,7 @@ export class Builder {
           gid = u.gid
         }
         const mode = chmod === undefined ? undefined : parseChmod(sub(chmod), ins.line)
-        const opts = {uid, gid, mode}
+        const opts = {uid, gid, mode, exclude}
         if (sources.length === 0 && heredocFiles.length === 0 && archives.length === 0 && urlSources.length === 0)
           throw new CliError('build_context', `${ins.keyword}: no source files were specified`)
         for (const a of unpacked) copyInto(merged, [a], dest.endsWith('/') ? dest : `${dest}/`, false, {...opts, keepOwners: opts.uid === undefined})

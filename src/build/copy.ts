@@ -34,6 +34,22 @@ export interface CopyOptions {
   mode?: number
   /** Keep the sources' owners (an unpacked ADD archive's) rather than 0:0. */
   keepOwners?: boolean
+  /**
+   * COPY/ADD --exclude: patterns (.dockerignore's syntax) matched against each path relative
+   * to the source being copied (a file source: its own name).
+   */
+  exclude?: DockerIgnore
+}
+
+/** Whether --exclude leaves out `rel` (a path below `sourceRel`, or the source itself). */
+function excluded(opts: CopyOptions, sourceRel: string, rel: string): boolean {
+  if (!opts.exclude) return false
+  const inSource = rel === sourceRel ? posixBase(rel) : sourceRel === '' ? rel : rel.slice(sourceRel.length + 1)
+  return opts.exclude.excludes(inSource)
+}
+
+function posixBase(rel: string): string {
+  return rel.slice(rel.lastIndexOf('/') + 1)
 }
 
 function contextError(message: string): CliError {
@@ -235,7 +251,7 @@ function setMeta(dest: string, st: fs.Stats, opts: CopyOptions, isLink: boolean)
 }
 
 /** Copies `src` to the host path `dest` (already resolved inside the image's root). */
-function copyTree(src: Source, dest: string, opts: CopyOptions, ignore?: DockerIgnore): void {
+function copyTree(src: Source, dest: string, opts: CopyOptions, ignore?: DockerIgnore, sourceRel = src.rel): void {
   const st = src.stat
   if (st.isDirectory()) {
     let existing: fs.Stats | undefined
@@ -257,7 +273,8 @@ function copyTree(src: Source, dest: string, opts: CopyOptions, ignore?: DockerI
         continue
       }
       if (ignore?.excludes(rel) && !(cst.isDirectory() && ignore.hasExceptions && ignore.mayHoldExceptions(rel))) continue
-      copyTree({host, rel, stat: cst}, path.join(dest, n), opts, ignore)
+      if (excluded(opts, sourceRel, rel)) continue
+      copyTree({host, rel, stat: cst}, path.join(dest, n), opts, ignore, sourceRel)
     }
     setMeta(dest, st, opts, false)
   } else if (st.isSymbolicLink()) {
@@ -318,10 +335,12 @@ export function copyInto(root: string, sources: Source[], dest: string, many: bo
           continue
         }
         if (ignore?.excludes(rel) && !(st.isDirectory() && ignore.hasExceptions && ignore.mayHoldExceptions(rel))) continue
-        copyTree({host: h, rel, stat: st}, path.join(host, n), opts, ignore)
+        if (excluded(opts, s.rel, rel)) continue
+        copyTree({host: h, rel, stat: st}, path.join(host, n), opts, ignore, s.rel)
       }
       continue
     }
+    if (excluded(opts, s.rel, s.rel)) continue
     if (intoDir) {
       const host = ensureDirInRoot(root, dest, opts)
       copyTree(s, path.join(host, path.basename(s.host)), opts, ignore)
