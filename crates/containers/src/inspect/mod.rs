@@ -68,7 +68,9 @@ impl Coded for Missing {
 /// The objects' documents, and the names that found none.
 pub fn inspect(paths: &Paths, refs: &[String], kind: Option<Kind>) -> (Vec<Value>, Vec<Missing>) {
     let wants = |k: Kind| kind.is_none_or(|w| w == k);
-    let images = wants(Kind::Image).then(|| Store::open(paths.data_root.join("images")).and_then(|s| s.index().map(|i| (s, i))));
+    // Store::open would make the store's directories: a root without images has none to find.
+    let image_root = paths.data_root.join("images");
+    let images = (wants(Kind::Image) && image_root.join("blobs").is_dir()).then(|| Store::open(&image_root).and_then(|s| s.index().map(|i| (s, i))));
     let nets = if wants(Kind::Network) { network::networks(&network::network_dir()) } else { Vec::new() };
     let mut docs = Vec::new();
     let mut missing = Vec::new();
@@ -149,4 +151,44 @@ pub fn answer(paths: &Paths, refs: &[String], kind: Option<Kind>, format: Option
     let (docs, failures) = inspect(paths, refs, kind);
     let output = if json && !failures.is_empty() { None } else { render(&docs, template.as_ref())? };
     Ok(Answer { output, failures })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_names_read_as_dockers_and_nothing_found_is_an_empty_array() {
+        let m = |kind| Missing::NoSuch { name: "x".into(), kind }.to_string();
+        assert_eq!(m(None), "No such object: x");
+        assert_eq!(m(Some(Kind::Container)), "No such container: x");
+        assert_eq!(m(Some(Kind::Image)), "No such image: x");
+        assert_eq!(m(Some(Kind::Network)), "No such network: x");
+        assert_eq!(m(Some(Kind::Volume)), "No such volume: x");
+        assert_eq!(Missing::NoSuch { name: "x".into(), kind: None }.code(), ErrorCode::NoSuchObject);
+        assert_eq!(render(&[], None).unwrap().as_deref(), Some("[]"));
+        let t = parse_format(Some("{{.A}}")).unwrap();
+        assert_eq!(render(&[], t.as_ref()).unwrap(), None);
+        let docs = [Value::map([("A", Value::Int(1))]), Value::map([("A", Value::Int(2))])];
+        assert_eq!(render(&docs, t.as_ref()).unwrap().as_deref(), Some("1\n2"));
+        assert_eq!(render(&docs[..1], None).unwrap().as_deref(), Some("[\n    {\n        \"A\": 1\n    }\n]"));
+        // `json` and `table` alone print the documents.
+        assert!(parse_format(Some("json")).unwrap().is_none());
+        assert!(parse_format(Some("{{.A")).is_err());
+        assert_eq!(Kind::parse("volume"), Some(Kind::Volume));
+        assert_eq!(Kind::parse("planet"), None);
+    }
+
+    #[test]
+    fn a_fresh_data_root_finds_nothing_and_makes_nothing() {
+        let base = std::env::temp_dir().join(format!("tsc-box-inspect-{}", std::process::id()));
+        let paths = Paths { data_root: base.join("data"), run_dir: base.join("run") };
+        std::env::set_var("TSC_BOX_NETWORK_DIR", base.join("net"));
+        let (docs, missing) = inspect(&paths, &["web".to_string()], None);
+        assert!(docs.is_empty());
+        assert_eq!(missing.len(), 1);
+        assert!(!base.join("net").exists(), "inspect made the network directory");
+        assert!(!paths.data_root.join("images").exists(), "inspect made the image store");
+        let _ = std::fs::remove_dir_all(&base);
+    }
 }
