@@ -298,9 +298,9 @@ serial('RUN --mount: a cache persists between builds and stays out of the layers
   t.is(build(ro).code, 1)
   t.is(readFileSync(join(ro, 'src/f'), 'utf8'), 'x')
   // A flag not supported yet is refused, never ignored.
-  const parents = build(context({ Dockerfile: `FROM ${BASE}\nCOPY --parents ./a /x/\n` }))
-  t.is(parents.code, 1)
-  t.regex(parents.stderr, /COPY --parents is not supported yet/)
+  const git = build(context({ Dockerfile: `FROM ${BASE}\nADD --keep-git-dir=true ./a /x/\n` }))
+  t.is(git.code, 1)
+  t.regex(git.stderr, /ADD --keep-git-dir is not supported yet/)
   const link = context({ Dockerfile: `FROM ${BASE}\nRUN --mount=type=bind,source=etc,target=/mnt cat /mnt/passwd\n` })
   symlinkSync('/etc', join(link, 'etc'))
   const l = build(link)
@@ -395,6 +395,21 @@ serial('COPY --exclude leaves out what its patterns match, relative to each sour
   const r = ok(t, build(dir, ['-t', 'localhost/exclude:2']))
   t.notRegex(r.stderr, /CACHED/)
   t.is(runIn('localhost/exclude:2', '/bin/ls', '/app').stdout, 'README.md\ndocs\nlib\n')
+})
+
+serial("COPY --parents keeps each source's path, below a /./ pivot when the source has one", (t) => {
+  const dir = context({
+    'x/a.txt': 'xa',
+    'y/a.txt': 'ya',
+    'deep/keep/./sub/b.txt': 'b',
+    'tree/d/e.txt': 'e',
+    Dockerfile: `FROM ${BASE}\nCOPY --parents ./x/a.txt y/*.txt /p/\nCOPY --parents deep/keep/./sub/b.txt tree /q/\nCOPY x/a.txt y/a.txt /flat/\n`,
+  })
+  ok(t, build(dir, ['-t', 'localhost/parents:1']))
+  const cat = (...p: string[]) => runIn('localhost/parents:1', '/bin/cat', ...p)
+  t.is(cat('/p/x/a.txt', '/p/y/a.txt').stdout, 'xaya')
+  t.is(cat('/q/sub/b.txt', '/q/tree/d/e.txt').stdout, 'be')
+  t.is(runIn('localhost/parents:1', '/bin/ls', '/flat').stdout, 'a.txt\n', 'without --parents the names collide, as docker')
 })
 
 serial('Ctrl-C during a RUN stops the build with nothing left: no container, overlay or image', async (t) => {

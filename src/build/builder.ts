@@ -834,7 +834,8 @@ export class Builder {
     // --exclude (repeatable): .dockerignore's pattern syntax, relative to each source.
     const excludes = ins.flags.filter((f) => f.name === 'exclude').map((f) => sub(f.value ?? ''))
     const exclude = excludes.length > 0 ? new DockerIgnore(excludes.join('\n')) : undefined
-    for (const f of ['parents', 'keep-git-dir'])
+    const parents = flag(ins, 'parents') !== undefined && flag(ins, 'parents') !== 'false'
+    for (const f of ['keep-git-dir'])
       if (flag(ins, f) !== undefined) throw new CliError('build_failed', `line ${ins.line}: ${ins.keyword} --${f} is not supported yet`)
     const closure = flag(ins, 'closure') !== undefined
     if (closure && from === undefined) throw new DockerfileError(ins.line, "COPY --closure needs --from=STAGE: the binaries are looked up in that stage's root")
@@ -863,6 +864,8 @@ export class Builder {
     let tmpDir: string | undefined
     try {
       let sources: Source[] = []
+      // --parents: the part of a source's path before a `/./` in its word, which it drops.
+      const pivots = new Map<Source, string>()
       let closureFiles: string[] = []
       let contentKey: string
       if (fromValue !== undefined) {
@@ -876,7 +879,7 @@ export class Builder {
         const planned = planImageRootfs(this.dataRoot)
         const rootfs = await this.mount(planned, image)
         fromRoot = {root: rootfs.merged, release: () => releaseOverlayDir(planned.dir, true), key: image.id}
-        for (const w of srcWords) sources.push(...this.sourcesInRoot(fromRoot.root, w))
+        for (const w of srcWords) sources.push(...pivoted(w, this.sourcesInRoot(fromRoot.root, w), pivots))
         contentKey = `${image.id}:${hashSources(sources)}`
         if (closure) {
           // The binaries' libraries and loader, found in the stage's root as its loader would.
@@ -889,7 +892,7 @@ export class Builder {
         for (const w of srcWords) {
           if (isUrl(w)) continue
           cleanSource(w)
-          sources.push(...findSources(context, w, this.ignore))
+          sources.push(...pivoted(w, findSources(context, w, this.ignore), pivots))
         }
         contentKey = hashSources(sources, this.ignore)
       }
@@ -956,7 +959,14 @@ export class Builder {
         if (sources.length === 0 && heredocFiles.length === 0 && archives.length === 0 && urlSources.length === 0)
           throw new CliError('build_context', `${ins.keyword}: no source files were specified`)
         for (const a of unpacked) copyInto(merged, [a], dest.endsWith('/') ? dest : `${dest}/`, false, {...opts, keepOwners: opts.uid === undefined})
-        if (sources.length > 0) copyInto(merged, sources, dest, many, opts, fromValue === undefined ? this.ignore : undefined)
+        const ignore = fromValue === undefined ? this.ignore : undefined
+        if (sources.length > 0 && !parents) copyInto(merged, sources, dest, many, opts, ignore)
+        // --parents: each source keeps its path (below a `/./` pivot, if its word has one).
+        for (const src of parents ? sources : []) {
+          const rel = path.posix.relative(pivots.get(src) ?? '', src.rel)
+          const at = src.stat.isDirectory() ? rel : path.posix.dirname(rel)
+          copyInto(merged, [src], `${path.posix.join(dest, at)}/`, false, opts, ignore)
+        }
         // A downloaded file is 0600 unless --chmod says otherwise (docker's rule).
         if (urlSources.length > 0) copyInto(merged, urlSources, dest, many, {...opts, mode: opts.mode ?? 0o600})
         for (const f of closureFiles) copyPathWithLinks(fromRoot!.root, merged, f)
@@ -1000,6 +1010,16 @@ export class Builder {
     this.cache.put(key, {image: image.digest, doc: {}})
     return {id: image.id, digest: image.digest, tags}
   }
+}
+
+/** Notes the pivot of `word` (`dir/./rest` keeps `rest`) for each of its sources. */
+function pivoted(word: string, sources: Source[], pivots: Map<Source, string>): Source[] {
+  const i = word.indexOf('/./')
+  if (i >= 0) {
+    const prefix = path.posix.normalize(`/${word.slice(0, i)}`).replace(/^\/+/, '')
+    for (const s of sources) pivots.set(s, prefix === '.' ? '' : prefix)
+  }
+  return sources
 }
 
 /**
