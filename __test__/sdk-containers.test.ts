@@ -83,10 +83,18 @@ test('detached lifecycle: run detach, list, stop, wait, remove', async (t) => {
   await t.throwsAsync(box.containers.inspect(id), { instanceOf: TscBoxError, message: /no such/i })
 })
 
-test('create, start, kill and wait', async (t) => {
+test('create, start, pause, unpause, restart, kill and wait', async (t) => {
   const { id } = await box.containers.create(TOOLS, ['-c', 'exec sleep 60'])
-  t.is((await box.containers.list({ all: true })).find((c) => c.id === id)?.state, 'created')
+  const state = async () => (await box.containers.list({ all: true })).find((c) => c.id === id)?.state
+  t.is(await state(), 'created')
   await box.containers.start(id)
+  await box.containers.pause(id)
+  t.is(await state(), 'paused')
+  await box.containers.unpause(id)
+  const pid = (await box.containers.inspect(id)).State.Pid
+  await box.containers.restart(id, { time: 0 })
+  t.is(await state(), 'running')
+  t.not((await box.containers.inspect(id)).State.Pid, pid)
   await box.containers.kill(id, { signal: 'KILL' })
   t.is(await box.containers.wait(id), 137)
   await box.containers.remove(id, { force: true })

@@ -1,20 +1,22 @@
 // The SDK's images, networks and volumes: pull with progress events from a registry (an image
-// made with from-host and pushed by the CLI first), save and load, tag, list, remove.
+// made with from-host and pushed first), save and load, tag, inspect, list, remove.
 import { join } from 'node:path'
 import test from 'ava'
 import { type PullProgress, TscBox, TscBoxError } from '../src/index'
-import { makeDataRoot, RUNTIME, tsc } from './helpers/cli'
+import { makeDataRoot, RUNTIME } from './helpers/cli'
 import { startRegistry } from './image-registry-fixtures'
 
-test("pull reports each blob's start, progress and end, and the image runs", async (t) => {
+test("push, then pull reporting each blob's start, progress and end; the image runs", async (t) => {
   const reg = await startRegistry()
   t.teardown(() => reg.stop())
   const source = makeDataRoot()
   const src = new TscBox({ root: source, runtime: RUNTIME })
   await src.images.fromHost('localhost/sdk-pull:1', ['/bin/sh'])
   const ref = `${reg.host}/sdk/pull:1`
-  const pushed = tsc(source, ['push', '--tls-verify=false', 'localhost/sdk-pull:1', ref])
-  t.is(pushed.code, 0, pushed.stderr)
+  const pushing: PullProgress[] = []
+  const pushed = await src.images.push('localhost/sdk-pull:1', ref, { tlsVerify: 'false', onProgress: (e) => pushing.push(e) })
+  t.is(pushed.reference, ref)
+  t.true(pushing.some((e) => e.type === 'done'))
 
   const box = new TscBox({ root: makeDataRoot(), runtime: RUNTIME })
   const events: PullProgress[] = []
@@ -31,12 +33,13 @@ test("pull reports each blob's start, progress and end, and the image runs", asy
   t.is(r.stdout.toString(), 'pulled\n')
 })
 
-test('images: from-host, tag, save, load, list, remove; a missing one is image_not_found', async (t) => {
+test('images: from-host, tag, inspect, save, load, list, remove; a missing one is image_not_found', async (t) => {
   const root = makeDataRoot()
   const box = new TscBox({ root, runtime: RUNTIME })
   const img = await box.images.fromHost('localhost/sdk-img:1', ['/bin/true'])
   const tagged = await box.images.tag('localhost/sdk-img:1', 'localhost/sdk-img:2')
   t.is(tagged.id, img.id)
+  t.deepEqual((await box.images.inspect(img.id)).RepoTags.sort(), ['localhost/sdk-img:1', 'localhost/sdk-img:2'])
   const file = join(root, 'img.tar')
   const saved = await box.images.save(['localhost/sdk-img:1'], file)
   t.deepEqual(saved.images, [img.id])

@@ -4,9 +4,9 @@
  */
 import {parserFlags} from '../cli/table'
 import {removeContainerFully} from '../container/remove'
-import {containers} from '../container/store'
 import {context} from '../lifecycle/context'
 import {killContainer, startContainer, stopContainer} from '../lifecycle/ops'
+import {setPaused} from '../lifecycle/pause'
 import {psCommand} from '../lifecycle/ps'
 import {resolveContainer} from '../lifecycle/resolve'
 import {runtimeRoot} from '../lifecycle/runtime'
@@ -18,6 +18,7 @@ import {runContainer} from '../run/main'
 import {coded, TscBoxError} from './errors'
 import {frontExec} from './exec'
 import type {ContainerInspect, LogEntry, PsEntry, StatsEntry} from './json'
+import {inspectOne} from './inspect'
 import {followLogs} from './logs'
 import {type CommandOptions, flagTokens, parsedFlags} from './options'
 import {outputStreams} from './output'
@@ -141,6 +142,32 @@ export class Containers {
     })
   }
 
+  /** `stop`, then `start` (`tsc-box restart`). */
+  restart(ref: string, options: StopOptions = {}): Promise<void> {
+    return coded(async () => {
+      const f = await parsedFlags<{time: number}>('stop', stopParser, options, this.root)
+      const {paths, runtime} = this.ctx()
+      const v = this.view(ref)
+      await stopContainer(runtime, paths, v, f.time)
+      await startContainer(runtime, paths, viewById(paths.dataRoot, v.id, paths.runDir) ?? v)
+    })
+  }
+
+  /** Freezes every process of the container (`tsc-box pause`); `unpause` thaws them. */
+  pause(ref: string): Promise<void> {
+    return coded(() => {
+      const {paths, runtime} = this.ctx()
+      setPaused(runtime, paths, this.view(ref), true)
+    })
+  }
+
+  unpause(ref: string): Promise<void> {
+    return coded(() => {
+      const {paths, runtime} = this.ctx()
+      setPaused(runtime, paths, this.view(ref), false)
+    })
+  }
+
   /** A signal (default KILL) to the container's init, as `tsc-box kill`. */
   kill(ref: string, options: KillOptions = {}): Promise<void> {
     return coded(async () => {
@@ -188,13 +215,7 @@ export class Containers {
 
   /** docker's inspect document of one container (`tsc-box inspect --type container REF`). */
   inspect(ref: string): Promise<ContainerInspect> {
-    return coded(() => {
-      const {paths} = this.ctx()
-      const r = containers(paths, (s) => s.inspect([ref], undefined, 'container', true))
-      const failure = r.failures[0]
-      if (failure) throw new TscBoxError(failure.code as never, failure.message)
-      return (JSON.parse(r.output ?? '[]') as ContainerInspect[])[0] as ContainerInspect
-    })
+    return coded(() => inspectOne<ContainerInspect>(this.ctx().paths, 'container', ref))
   }
 
   /**

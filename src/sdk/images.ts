@@ -14,10 +14,12 @@ import {normalizeReference} from '../image/reference'
 import {parsePlatform} from '../image/registry/platform'
 import type {Progress} from '../image/registry/progress'
 import {pull} from '../image/registry/pull'
+import {push} from '../image/registry/push'
 import {collect, collectionFailed, removeImage} from '../image/remove'
 import {imagesRoot, requireImage} from '../image/store'
 import {coded, TscBoxError} from './errors'
-import type {ImageSummary, ImagesEntry, LoadEntry, PullResult, RmiEvent, TagResult} from './json'
+import {inspectOne} from './inspect'
+import type {ImageInspect, ImageSummary, ImagesEntry, LoadEntry, PullResult, PushJson, RmiEvent, TagResult} from './json'
 import type {CommandOptions} from './options'
 import {flagTokens} from './options'
 
@@ -28,6 +30,11 @@ export type PullProgress =
   | {type: 'done'; digest: string; skipped: boolean}
 
 export type PullOptions = Omit<CommandOptions<'pull'>, 'quiet'> & {
+  /** Called for each blob's start, progress and end. */
+  onProgress?: (e: PullProgress) => void
+}
+
+export type PushOptions = Omit<CommandOptions<'push'>, 'quiet'> & {
   /** Called for each blob's start, progress and end. */
   onProgress?: (e: PullProgress) => void
 }
@@ -101,6 +108,21 @@ export class Images {
       })
       return {id: r.image.id, digest: r.image.digest, reference: r.reference}
     })
+  }
+
+  /** Pushes `image` to its registry, or to `destination` (`tsc-box push IMAGE [DESTINATION]`). */
+  push(image: string, destination?: string, options: PushOptions = {}): Promise<PushJson> {
+    return coded(() => {
+      const {onProgress, ...flags} = options
+      flagTokens('push', flags)
+      const tls = flags.tlsVerify
+      return push(image, destination, {dataRoot: this.dataRoot(), tlsVerify: tls === undefined ? undefined : tls === 'true', progress: progressOf(onProgress)})
+    })
+  }
+
+  /** docker's inspect document of one image (`tsc-box image inspect`). */
+  inspect(image: string): Promise<ImageInspect> {
+    return coded(() => inspectOne<ImageInspect>(resolvePaths(this.root, currentPathEnv()), 'image', image))
   }
 
   /** Loads the images of an OCI or docker archive file (`tsc-box load -i FILE`). */

@@ -88,7 +88,7 @@ export type {
   StopOptions,
 } from './containers'
 export {TscBoxError} from './errors'
-export type {BuildOptions, Images, ListImagesOptions, PullOptions, PullProgress} from './images'
+export type {BuildOptions, Images, ListImagesOptions, PullOptions, PullProgress, PushOptions} from './images'
 export type * from './json'
 export {JSON_SHAPES} from './json'
 export type {NetworkCreateOptions, Networks} from './networks'
