@@ -140,6 +140,12 @@ test("the image's VOLUME is an anonymous volume filled from the image: rm -v and
   t.truthy(anon)
   t.is(readFileSync(join(r, 'volumes', anon, '_data/seed'), 'utf8'), 'seeded\n')
   t.like(JSON.parse(ok(tsc(r, ['volume', 'inspect', anon])))[0], { Labels: { 'com.docker.volume.anonymous': '' } })
+  // inspect's Mounts: docker's fields, from the record's mounts.
+  const mounts = JSON.parse(ok(tsc(r, ['inspect', '-f', '{{json .Mounts}}', 'c1'])))
+  t.deepEqual(mounts, [
+    { Type: 'volume', Name: 'named', Source: join(r, 'volumes/named/_data'), Destination: '/named', Driver: 'local', Mode: 'z', RW: true, Propagation: '' },
+    { Type: 'volume', Name: anon, Source: join(r, 'volumes', anon, '_data'), Destination: '/data', Driver: 'local', Mode: '', RW: true, Propagation: '' },
+  ])
   ok(tsc(r, ['rm', '-v', 'c1']))
   t.deepEqual(anonymous(r), [])
   t.true(existsSync(join(r, 'volumes/named/_data')))

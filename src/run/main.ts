@@ -25,7 +25,7 @@ import {type RunFlags, runParserFlags} from './flags'
 import {callerTerminalSize, launch, type LaunchIo} from './launch'
 import {SignalForwarder} from './signals'
 import {validateRun} from './validate'
-import {makeMounts, planMounts} from '../volume/plan'
+import {imageContent, makeMounts, planMounts} from '../volume/plan'
 import {resolveContainer} from '../lifecycle/resolve'
 import {containerConfig, parseLabels, type Asked} from './container-config'
 import {applyImage, prepareImageRun, type PreparedImage} from '../image/run'
@@ -197,9 +197,8 @@ async function runPrepared(
   try {
     await image?.mount()
     const v = early ?? validateRun(flags, positionals, process.env)
-    // Copy-up reads the image where this process sees it; an overlay only the runtime mounts
-    // (rootless, --userns) is not readable here, and its volumes start empty.
-    const specMounts = makeMounts(mounts, paths, image?.rootfs?.driver === 'runtime' ? null : v.rootfs)
+    // Copy-up reads the image where this process sees it, or, rootless, from its layers.
+    const specMounts = makeMounts(mounts, paths, imageContent(v.rootfs, image?.rootfs, runtime))
     const hostname = v.hostname ?? shortId(id)
     const spec = buildSpec({
       id,

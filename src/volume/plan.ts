@@ -7,8 +7,10 @@
  * docker's precedence for a destination: the container's own -v/--mount/--tmpfs, then
  * --volumes-from, then the image's VOLUME (an anonymous volume).
  */
+import {spawnSync} from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
+import {storeStatic} from '../container/store'
 import {newContainerId} from '../container/id'
 import {CliError} from '../errors'
 import type {Mount} from '../oci/spec'
@@ -106,18 +108,74 @@ function depth(p: string): number {
 }
 
 /**
- * Makes what the mounts need once the root filesystem is in place: -v's missing bind
- * sources, the volumes (a new or empty one filled from `rootfs` at its destination unless
- * nocopy, or when `rootfs` is null: the image is not readable here). Returns the spec's mounts.
+ * Where copy-up reads the image: a root filesystem this process sees; or, without root, the
+ * image's layers (topmost first), which only a user namespace mapping the caller's
+ * subordinate ids may read (the runtime's `volume-copyup` helper mounts them on `mountpoint`,
+ * an empty directory of ours, in a mount namespace of its own); or nothing (volumes start
+ * empty: root with --userns, whose layers the runtime maps).
  */
-export function makeMounts(planned: PlannedMount[], paths: {dataRoot: string; runDir: string}, rootfs: string | null): Mount[] {
+export type ImageContent = {rootfs: string} | {layers: string[]; mountpoint: string; runtime: string} | null
+
+/** What copy-up reads for a container whose root filesystem is `rootfs`, over `image`'s overlay if any. */
+export function imageContent(rootfs: string, image: {driver: string; layers?: {lowerdir: string[]}} | undefined, runtime: string): ImageContent {
+  if (image?.driver !== 'runtime') return {rootfs}
+  // The overlay's merged directory is ours and empty until the runtime mounts it.
+  if ((process.getuid?.() ?? 0) !== 0 && image.layers) return {layers: image.layers.lowerdir, mountpoint: rootfs, runtime}
+  return null
+}
+
+/** Without root: the volume made or filled from the layers by the runtime's helper. */
+function copyUpRootless(
+  c: {layers: string[]; mountpoint: string; runtime: string},
+  paths: {dataRoot: string},
+  point: MountPoint,
+  labels: Record<string, string>,
+): void {
+  const args = [
+    'helper',
+    'volume-copyup',
+    ...storeStatic((s) => s.helperMapArgs()),
+    '--data-root',
+    paths.dataRoot,
+    '--name',
+    point.name,
+    '--mountpoint',
+    c.mountpoint,
+  ]
+  args.push('--path', point.destination)
+  if (point.anonymous) args.push('--anonymous')
+  for (const [k, v] of Object.entries(labels)) args.push('--label', `${k}=${v}`)
+  for (const l of c.layers) args.push('--lower', l)
+  const r = spawnSync(c.runtime, args, {encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe']})
+  if (r.status !== 0) {
+    const why = (r.stderr ?? '').trim().replace(/^tsc-box-runtime: /gm, '') || `exit ${r.status ?? r.signal}`
+    throw new CliError('volume_failed', why)
+  }
+}
+
+/** Whether a volume needs the image's content: it is new, or its data is still empty. */
+function needsContent(source: string): boolean {
+  try {
+    return fs.readdirSync(source).length === 0
+  } catch {
+    return true
+  }
+}
+
+/**
+ * Makes what the mounts need once the root filesystem is in place: -v's missing bind
+ * sources, the volumes (a new or empty one filled from the image at its destination unless
+ * nocopy). Returns the spec's mounts.
+ */
+export function makeMounts(planned: PlannedMount[], paths: {dataRoot: string; runDir: string}, content: ImageContent): Mount[] {
   return planned.map(({point, nocopy, createSource, labels}) => {
     if (point.type === 'bind') {
       if (createSource && !fs.existsSync(point.source)) fs.mkdirSync(point.source, {recursive: true, mode: 0o755})
       return bind(point.source, point)
     }
     if (point.type === 'tmpfs') return {destination: point.destination, type: 'tmpfs', source: 'tmpfs', options: [...point.options]}
-    const copy = nocopy || rootfs === null ? undefined : {rootfs, path: point.destination}
+    if (!nocopy && content !== null && 'layers' in content && needsContent(point.source)) copyUpRootless(content, paths, point, labels)
+    const copy = nocopy || content === null || !('rootfs' in content) ? undefined : {rootfs: content.rootfs, path: point.destination}
     const {volume} = volumes(paths, (s) => s.ensure({name: point.name, anonymous: point.anonymous, labels}, copy))
     return volumeMount(volume, point)
   })

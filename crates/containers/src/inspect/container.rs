@@ -78,8 +78,34 @@ fn host_config(v: &ContainerView, h: &HostSettings) -> Value {
     ])
 }
 
+/// docker's Mounts: the mounts the record keeps (crates/containers/src/volumes/mounts.rs),
+/// else, for records written before it kept them, the `-v` binds as given.
+fn mounts(v: &ContainerView, h: &HostSettings) -> Value {
+    let kept = crate::record::read(&v.dir).map(|r| r.mounts).unwrap_or_default();
+    if !kept.is_empty() {
+        return Value::List(kept.iter().map(mount_point).collect());
+    }
+    binds(h)
+}
+
+fn mount_point(m: &crate::volumes::mounts::MountPoint) -> Value {
+    let mut fields = vec![("Type", Value::str(m.kind.as_str()))];
+    if !m.name.is_empty() {
+        fields.push(("Name", Value::str(m.name.clone())));
+    }
+    fields.push(("Source", Value::str(m.source.clone())));
+    fields.push(("Destination", Value::str(m.destination.clone())));
+    if !m.driver.is_empty() {
+        fields.push(("Driver", Value::str(m.driver.clone())));
+    }
+    fields.push(("Mode", Value::str(m.mode.clone())));
+    fields.push(("RW", Value::Bool(m.rw)));
+    fields.push(("Propagation", Value::str(m.propagation.clone())));
+    Value::map(fields)
+}
+
 /// `-v SRC:DST[:OPTS]` binds as docker's Mounts entries.
-fn mounts(h: &HostSettings) -> Value {
+fn binds(h: &HostSettings) -> Value {
     Value::List(
         h.binds
             .iter()
@@ -157,7 +183,7 @@ pub fn document(v: &ContainerView) -> Value {
                 ("Name", Value::str(if c.image.is_empty() { "rootfs" } else { "overlay" })),
             ]),
         ),
-        ("Mounts", mounts(&c.host)),
+        ("Mounts", mounts(v, &c.host)),
         ("Config", config(v, &c)),
         ("NetworkSettings", super::network::settings(&v.dir, &v.id, &c.host.network_mode, &c.exposed_ports, running)),
     ])

@@ -6,7 +6,7 @@
 
 use clap::{Args, Subcommand};
 
-use super::{exit_watch, monitor, net, net_attach, port_proxy, remove_tree, unpack_layer, Global};
+use super::{exit_watch, monitor, net, net_attach, port_proxy, remove_tree, unpack_layer, volume_copyup, Global};
 use crate::error::CmdError;
 
 #[derive(Args)]
@@ -36,6 +36,9 @@ pub enum Helper {
     /// Rootless: unpack an image layer in a user namespace with the caller's subordinate ids.
     #[command(name = "unpack-layer")]
     UnpackLayer(unpack_layer::UnpackLayerArgs),
+    /// Rootless: make or fill a volume from the image's layers, in a user namespace.
+    #[command(name = "volume-copyup")]
+    VolumeCopyup(volume_copyup::VolumeCopyupArgs),
     /// Relay published ports nftables cannot redirect ([::1]) until the container exits.
     #[command(name = "port-proxy")]
     PortProxy(port_proxy::PortProxyArgs),
@@ -61,6 +64,7 @@ pub fn run(g: &Global<'_>, h: &Helper) -> Result<i32, CmdError> {
         Helper::Monitor(a) => monitor::run(g, a),
         Helper::RemoveTree(a) => remove_tree::run(a),
         Helper::UnpackLayer(a) => unpack_layer::run(a),
+        Helper::VolumeCopyup(a) => volume_copyup::run(a),
         Helper::PortProxy(a) => port_proxy::run(a),
         Helper::ExitWatch(a) => exit_watch::run(a),
     }

@@ -24,6 +24,7 @@ pub mod state;
 pub mod unpack_layer;
 pub mod update;
 pub mod userns_helper;
+pub mod volume_copyup;
 
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
