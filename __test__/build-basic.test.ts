@@ -412,6 +412,18 @@ serial("COPY --parents keeps each source's path, below a /./ pivot when the sour
   t.is(runIn('localhost/parents:1', '/bin/ls', '/flat').stdout, 'a.txt\n', 'without --parents the names collide, as docker')
 })
 
+serial('build --shm-size and --ulimit reach RUN steps; a bad value is refused before any step', (t) => {
+  const shm = `while read l; do case "$l" in *" /dev/shm "*) echo "$l" > /shm;; esac; done < /proc/mounts`
+  const dir = context({ Dockerfile: `FROM ${BASE}\nRUN ${shm} && ulimit -Sn > /nofile\n` })
+  ok(t, build(dir, ['--shm-size', '2m', '--ulimit', 'nofile=900:1000', '-t', 'localhost/limits:1']))
+  t.regex(runIn('localhost/limits:1', '/bin/cat', '/shm').stdout, /size=2048k/)
+  t.is(runIn('localhost/limits:1', '/bin/cat', '/nofile').stdout, '900\n')
+  const bad = build(dir, ['--ulimit', 'nofile=9:1', '-t', 'localhost/limits:2'])
+  t.is(bad.code, 125)
+  t.regex(bad.stderr, /the soft limit 9 is above the hard limit 1/)
+  t.notRegex(bad.stderr, /STEP|\[1\//)
+})
+
 serial('Ctrl-C during a RUN stops the build with nothing left: no container, overlay or image', async (t) => {
   const before = leftovers()
   const dir = context({ Dockerfile: `FROM ${BASE}\nRUN echo started && exec /bin/cat\n` })

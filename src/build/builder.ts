@@ -58,6 +58,9 @@ export interface BuildOptions {
   secrets?: Map<string, string>
   /** --add-host HOST:IP for RUN steps. */
   addHosts?: string[]
+  /** RUN steps' /dev/shm size and resource limits (`run`'s --shm-size and --ulimit). */
+  shmSize?: string
+  ulimits?: string[]
 }
 
 export interface BuildResult {
@@ -655,6 +658,8 @@ export class Builder {
     if (cfg.User) runArgs.push('-u', cfg.User)
     if (network && network !== 'default') runArgs.push('--network', network)
     for (const h of this.opts.addHosts ?? []) runArgs.push('--add-host', h)
+    if (this.opts.shmSize !== undefined) runArgs.push('--shm-size', this.opts.shmSize)
+    for (const u of this.opts.ulimits ?? []) runArgs.push('--ulimit', u)
     for (const m of mounts) if (m.type === 'cache') runArgs.push('-v', `${this.cacheMountDir(m)}:${m.target}${m.readonly ? ':ro' : ''}`)
     for (const m of mounts) if (m.type === 'tmpfs') runArgs.push('--tmpfs', `${m.target}${m.size ? `:size=${m.size}` : ''}`)
     for (const b of binds) runArgs.push('-v', `${b.host}:${b.target}${b.readonly ? ':ro' : ''}`)

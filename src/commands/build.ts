@@ -8,6 +8,7 @@ import {asOclifFlags, BaseCommand} from '../base-command'
 import {tableFlags} from '../cli/table'
 import {CliError, isCliError} from '../errors'
 import {type BuildEvent, type BuildResult, Builder} from '../build/builder'
+import {parseShmSize, parseUlimit} from '../oci/process-limits'
 
 export default class Build extends BaseCommand {
   static override summary = 'Build an image from a Dockerfile'
@@ -102,6 +103,9 @@ export default class Build extends BaseCommand {
         fs.mkdirSync(context, {mode: 0o700})
       }
     }
+    // Refused before any step runs, with run's own errors.
+    for (const u of (flags.ulimit as string[] | undefined) ?? []) parseUlimit(u)
+    if (flags['shm-size'] !== undefined) parseShmSize(flags['shm-size'] as string)
     const builder = new Builder(
       {
         root: flags.root as string | undefined,
@@ -121,6 +125,8 @@ export default class Build extends BaseCommand {
         epoch,
         secrets,
         addHosts: (flags['add-host'] as string[] | undefined) ?? [],
+        shmSize: flags['shm-size'] as string | undefined,
+        ulimits: (flags.ulimit as string[] | undefined) ?? [],
       },
       onEvent,
     )

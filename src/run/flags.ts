@@ -8,6 +8,7 @@ import type {FlagSet} from '../cli/flags'
 import {type Parsers, parserFlags, tableFlags} from '../cli/table'
 import {parseRestartPolicy, type DetachFlags} from '../lifecycle/flags'
 import type {NetworkFlags} from '../network/flags'
+import type {ProcessLimitFlags} from '../oci/process-limits'
 import type {ResourceFlags} from '../oci/resources'
 import type {LabelFlags} from './container-config'
 import type {SecurityFlags} from '../oci/security'
@@ -29,7 +30,7 @@ export const runFlags: FlagSet = tableFlags('run', runParsers)
 export const runParserFlags: FlagSet = parserFlags('run', runParsers)
 
 /** The parsed values of run's flags. */
-export interface RunFlags extends ResourceFlags, Omit<SecurityFlags, 'usernsHost'>, NetworkFlags, DetachFlags, LabelFlags {
+export interface RunFlags extends ResourceFlags, ProcessLimitFlags, Omit<SecurityFlags, 'usernsHost'>, NetworkFlags, DetachFlags, LabelFlags {
   rootfs?: string
   rm: boolean
   name?: string
