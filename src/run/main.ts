@@ -12,6 +12,7 @@ import {newContainerId, shortId} from '../container/id'
 import {readRecord, type ContainerRecord} from '../container/record'
 import {CliError} from '../errors'
 import {buildSpec} from '../oci/builder'
+import {applyProcessLimits} from '../oci/process-limits'
 import {applyResources} from '../oci/resources'
 import {applySecurity} from '../oci/security'
 import {currentUsernsHost, type UsernsHost} from '../oci/security-userns'
@@ -222,6 +223,7 @@ async function runPrepared(
     // with the container, by any removal).
     const usernsHost = claimUserns(flags, paths.dataRoot, id)
     applyResources(spec, flags)
+    applyProcessLimits(spec, flags)
     applySecurity(spec, {...flags, usernsHost})
     applyImage(spec, image)
     applyNetwork(spec, network, {runtime, containerDir: files.dir})
