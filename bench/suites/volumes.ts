@@ -32,6 +32,11 @@ export function volumes(runs: number) {
         argv: [CLI, 'run', '--root', dataRoot, '--rm', '--network', 'none', '-v', 'benchvol:/data', '--rootfs', rootfs, 'sh', '-c', script],
       },
     ]
+    // The same run without the volume: what the volume itself costs.
+    cmds.push({
+      label: 'tsc-box run --rm (no volume)',
+      argv: [CLI, 'run', '--root', dataRoot, '--rm', '--network', 'none', '--rootfs', rootfs, 'sh', '-c', 'echo x >> /tmp/log'],
+    })
     if (spawnSync('podman', ['--version']).status === 0) {
       spawnSync(podman[0]!, [...podman.slice(1), 'volume', 'create', 'benchvol'], { stdio: 'ignore' })
       const p: Command = {
