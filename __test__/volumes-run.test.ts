@@ -163,6 +163,16 @@ test("the image's VOLUME is an anonymous volume filled from the image: rm -v and
   t.is(readFileSync(join(r, 'volumes/mine/_data/seed'), 'utf8'), 'seeded\n')
 })
 
+test('run -d --rm removes its anonymous volumes when it ends (its monitor runs rm -v), named ones stay', async (t) => {
+  const r = rootWith(IMAGE)
+  ok(tsc(r, ['run', '-d', '--rm', '-v', 'stays:/stays', IMAGE, 'sh', '-c', 'echo a > /data/f; sleep 1']))
+  t.is(anonymous(r).length, 1)
+  const end = Date.now() + 30_000
+  while (anonymous(r).length > 0 && Date.now() < end) await new Promise((res) => setTimeout(res, 100))
+  t.deepEqual(anonymous(r), [])
+  t.true(existsSync(join(r, 'volumes/stays/_data')))
+})
+
 test('--volumes-from shares the volumes and binds of another container; :ro makes them read-only', (t) => {
   const r = rootWith(IMAGE)
   const bind = mkdtempSync(join(tmp, 'bind-'))
