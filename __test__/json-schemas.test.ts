@@ -2,7 +2,7 @@
 // the TS types of src/sdk/json.ts by `npm run gen:schema`), and the committed schemas are
 // current: a changed shape without a new schema fails here.
 import { spawnSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import test from 'ava'
 import Ajv from 'ajv'
@@ -48,7 +48,7 @@ test('the committed schemas and SDK flag types are what npm run gen:schema write
   t.is(r.status, 0, r.stderr)
 })
 
-test('container commands: run, run -d, create, ps, inspect, logs, wait, stop, kill, start, rm, exec, top, stats', (t) => {
+test('container commands: run, run -d, create, ps, inspect, logs, wait, stop, kill, start, cp, rm, exec, top, stats', (t) => {
   const root = makeDataRoot()
   valid(t, root, 'run', ['run', '--rm', 'host:/bin/true'])
   const d = valid(t, root, 'run', ['run', '-d', 'host:/bin/sleep', '30']) as { id: string }
@@ -64,6 +64,8 @@ test('container commands: run, run -d, create, ps, inspect, logs, wait, stop, ki
   valid(t, root, 'start', ['start', c.id])
   valid(t, root, 'wait', ['wait', c.id])
   valid(t, root, 'stop', ['stop', c.id])
+  // A stopped container's copy is Node's (the front door copies for running ones): one shape.
+  valid(t, root, 'cp', ['cp', `${c.id}:/bin/true`, join(root, 'true')])
   valid(t, root, 'rm', ['rm', d.id, c.id])
   valid(t, root, 'container:prune', ['container', 'prune', '-f'])
 })
@@ -82,6 +84,34 @@ test('image commands: from-host, images, image inspect, tag, save, load, history
   valid(t, other, 'load', ['load', '-i', file])
   valid(t, root, 'rmi', ['rmi', 'localhost/schema-test:1'])
   valid(t, root, 'image:prune', ['image', 'prune', '-f'])
+})
+
+test('build (its event lines and its result), commit, import, export, diff, cp, port, restart, pause, unpause, builder prune', (t) => {
+  const root = makeDataRoot()
+  t.is(tsc(root, ['image', 'from-host', 'localhost/schema-base:1', '/bin/sleep']).code, 0)
+  const context = join(root, 'context')
+  mkdirSync(context)
+  writeFileSync(join(context, 'Dockerfile'), 'FROM localhost/schema-base:1\nLABEL purpose=schema\n')
+  const b = tsc(root, ['build', '--json', '-t', 'localhost/schema-built:1', context])
+  t.is(b.code, 0, b.stderr)
+  const lines = b.stdout.split('\n')
+  const events = lines.filter((l) => l.startsWith('{"event"'))
+  t.true(events.length >= 2, b.stdout)
+  for (const e of events) t.deepEqual(validate('build:event', e), [], e)
+  t.deepEqual(validate('build', lines.filter((l) => !l.startsWith('{"event"')).join('\n')), [], b.stdout)
+
+  const d = valid(t, root, 'run', ['run', '-d', 'localhost/schema-built:1', '30']) as { id: string }
+  valid(t, root, 'port', ['port', d.id])
+  valid(t, root, 'diff', ['diff', d.id])
+  valid(t, root, 'cp', ['cp', `${d.id}:/etc/hostname`, join(root, 'hostname')])
+  valid(t, root, 'commit', ['commit', d.id, 'localhost/schema-commit:1'])
+  valid(t, root, 'export', ['export', '-o', join(root, 'fs.tar'), d.id])
+  valid(t, root, 'import', ['import', join(root, 'fs.tar'), 'localhost/schema-import:1'])
+  valid(t, root, 'pause', ['pause', d.id])
+  valid(t, root, 'unpause', ['unpause', d.id])
+  valid(t, root, 'restart', ['restart', '-t', '0', d.id])
+  valid(t, root, 'rm', ['rm', '-f', d.id])
+  valid(t, root, 'builder:prune', ['builder', 'prune', '-f'])
 })
 
 test('pull and push against a registry', async (t) => {

@@ -11,6 +11,7 @@ import {store} from '../container/store'
 import {CliError} from '../errors'
 import {ensureContainerRootfs, isMountPoint} from '../image/rootfs'
 import type {Paths} from '../paths'
+import {viewById} from './state'
 
 export interface CpFlags {
   archive?: boolean
@@ -25,8 +26,8 @@ function driverOf(dir: string): string {
   }
 }
 
-/** Copies SRC to DEST (one of them CONTAINER:PATH); returns the container's id. */
-export async function cpCommand(src: string, dest: string, flags: CpFlags, paths: Paths): Promise<{id: string}> {
+/** Copies SRC to DEST (one of them CONTAINER:PATH); returns the container's id and name (the front door's --json). */
+export async function cpCommand(src: string, dest: string, flags: CpFlags, paths: Paths): Promise<{id: string; name: string}> {
   const t = store((n) => n.cpTarget(paths.dataRoot, paths.runDir, src, dest))
   let unmount: string | undefined
   if (!t.running) {
@@ -46,5 +47,5 @@ export async function cpCommand(src: string, dest: string, flags: CpFlags, paths
   } finally {
     if (unmount !== undefined) releaseOverlayDir(unmount, false)
   }
-  return {id: t.id}
+  return {id: t.id, name: viewById(paths.dataRoot, t.id, paths.runDir)?.name ?? ''}
 }

@@ -9,7 +9,7 @@ import type {ImageListEntry} from '../commands/images'
 import type {HistoryEntry} from '../commands/history'
 import type {PruneResult} from '../commands/image/prune'
 import type {InfoResult} from '../commands/info'
-import type {BuildResult} from '../build/builder'
+import type {BuildEvent, BuildResult} from '../build/builder'
 import type {LogEntry} from '../lifecycle/logs'
 import type {PortBinding} from '../lifecycle/port'
 import type {StatsEntry} from '../lifecycle/stats'
@@ -17,7 +17,7 @@ import type {TopEntry} from '../lifecycle/top'
 import type {NetworkInfo, NetworkMember as Member} from '../network/admin'
 import type {ErrorCode} from '../generated/error-codes'
 
-export type {BuildResult, DiffEntry, HistoryEntry, InfoResult, LogEntry, NetworkInfo, PortBinding, PruneResult, StatsEntry, TopEntry}
+export type {BuildEvent, BuildResult, DiffEntry, HistoryEntry, InfoResult, LogEntry, NetworkInfo, PortBinding, PruneResult, StatsEntry, TopEntry}
 
 /** Any command's failure under `--json` (on stdout; the exit status is the code's). */
 export interface ErrorJson {
@@ -217,6 +217,8 @@ export type VolumeLsEntry = VolumeInspect
 /** The name of each command's `--json` type above (schema/<command>.schema.json, `:` as `-`). */
 export const JSON_SHAPES = {
   build: 'BuildResult',
+  /** Each line `build --json` writes before its result, one per step, cache hit, output line and warning. */
+  'build:event': 'BuildEvent',
   'builder:prune': 'BuilderPruneJson',
   commit: 'ImageCommitJson',
   'container:prune': 'ContainerPruneJson',
@@ -298,6 +300,7 @@ export interface ContainerPruneJson {
 }
 export interface CpJson {
   id: string
+  name: string
 }
 /** `export --json` (-o FILE). */
 export interface ExportJson {

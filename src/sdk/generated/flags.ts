@@ -32,6 +32,10 @@ export interface TableFlags {
     platform?: string
     /** a line of /etc/hosts for RUN steps (repeatable). */
     'add-host'?: string[]
+    /** size of /dev/shm in RUN steps (default 64m). */
+    'shm-size'?: string
+    /** a resource limit of RUN steps' processes, e.g. nofile=1024:2048. */
+    ulimit?: string[]
     /** a secret file for RUN --mount=type=secret (never in a layer or the history; repeatable). */
     secret?: string[]
     /** the image's creation time and the newest time in its layers (as SOURCE_DATE_EPOCH). */
@@ -343,6 +347,10 @@ export interface TableFlags {
     detach?: boolean
     /** restart policy when the container exits: no, always, unless-stopped, on-failure[:N]. Default: no. */
     restart?: string
+    /** a resource limit of the container's processes, e.g. nofile=1024:2048 (unlimited or -1 for none). */
+    ulimit?: string[]
+    /** size of /dev/shm (default 64m). */
+    'shm-size'?: string
     /** pull the image before running: always, missing (when it is not in the store) or never. One of: always, missing, never. Default: missing. */
     pull?: string
     /** suppress the pull output. */
