@@ -12,7 +12,7 @@ function input(over: Partial<SpecInput> = {}): SpecInput {
     user: { uid: 0, gid: 0, additionalGids: [], home: '/root' },
     terminal: false,
     hostname: 'aaaaaaaaaaaa',
-    volumes: [],
+    mounts: [],
     etcFiles: { hostname: '/c/hostname', hosts: '/c/hosts', resolvConf: '/c/resolv.conf' },
     ...over,
   }
@@ -47,12 +47,12 @@ test('namespaces, hostname, domainname, cgroupsPath, root', (t) => {
   t.is(buildSpec(input()).domainname, undefined)
 })
 
-test('mounts: the defaults, /sys read-only, volumes, generated /etc files', (t) => {
+test('mounts: the defaults, /sys read-only, binds and volumes (src/volume/plan.ts made them) after them, generated /etc files', (t) => {
   const s = buildSpec(
     input({
-      volumes: [
-        { source: '/data', destination: '/data', readonly: true },
-        { source: '/w', destination: '/w', readonly: false },
+      mounts: [
+        { source: '/data', destination: '/data', type: 'bind', options: ['rbind', 'rprivate', 'ro'] },
+        { source: '/w', destination: '/w', type: 'bind', options: ['rbind', 'rprivate'] },
       ],
     }),
   )
