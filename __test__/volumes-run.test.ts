@@ -286,3 +286,17 @@ test('--tmpfs and --mount type=tmpfs: docker defaults and the options given, as 
   t.true(opts('/run/d').includes('ro'))
   t.regex(out, /\/run\/b 1770\n\/run\/c 700\n/)
 })
+
+test("volume create -o: the local driver's tmpfs and bind kinds, mounted as docker mounts them", (t) => {
+  const r = rootWith(IMAGE)
+  const dir = mkdtempSync(join(tmp, 'device-'))
+  ok(tsc(r, ['volume', 'create', '-o', 'type=tmpfs', '-o', 'device=tmpfs', '-o', 'o=size=1m,uid=1234', 'tv']))
+  ok(tsc(r, ['volume', 'create', '-o', 'type=none', '-o', 'o=bind', '-o', `device=${dir}`, 'bv']))
+  t.like(JSON.parse(ok(tsc(r, ['volume', 'inspect', 'tv'])))[0], { Options: { type: 'tmpfs', device: 'tmpfs', o: 'size=1m,uid=1234' } })
+  const out = ok(tsc(r, ['run', '--rm', '-v', 'tv:/t', '-v', 'bv:/b', IMAGE, 'sh', '-c', 'grep " /t " /proc/mounts; echo hi > /b/f']))
+  t.regex(out, /^tmpfs \/t tmpfs rw,.*size=1024k.*uid=1234/)
+  t.is(readFileSync(join(dir, 'f'), 'utf8'), 'hi\n')
+  const nfs = tsc(r, ['volume', 'create', '-o', 'type=nfs', '-o', 'o=addr=10.0.0.1', 'nv'])
+  t.is(nfs.code, 1)
+  t.regex(nfs.stderr, /type=tmpfs and o=bind/)
+})
