@@ -46,6 +46,17 @@ export function removeStore(dir: string): void {
   rmSync(dir, { recursive: true, force: true })
 }
 
+/**
+ * podman with its own store under `dir`, as every suite runs it: cgroupfs (no systemd here),
+ * runc (crun refuses hybrid cgroup hosts), overlay storage.
+ */
+export function podmanIn(dir: string): string[] {
+  return ['podman', '--root', join(dir, 'root'), '--runroot', join(dir, 'run'), '--cgroup-manager=cgroupfs', '--runtime', 'runc', '--storage-driver', 'overlay']
+}
+
+/** podman's default ulimits exceed this host's hard limits. */
+export const PODMAN_ULIMITS = ['--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024']
+
 /** Runs `suite` with a tempDir that records what it makes, and removes all of it after. */
 export function withStores(suite: (tempDir: (p: string) => string) => void): void {
   const made: string[] = []

@@ -6,7 +6,7 @@
 import { execFileSync, spawnSync } from 'node:child_process'
 import { statSync } from 'node:fs'
 import { join } from 'node:path'
-import { busyboxRootfs, CLI, withStores } from '../fixtures'
+import { busyboxRootfs, CLI, podmanIn, withStores } from '../fixtures'
 import { compare, type Command, type Sample } from '../measure'
 
 interface Pair {
@@ -29,18 +29,7 @@ function commandsWith(count: number, runs: number, tempDir: (p: string) => strin
   const tsc = (...args: string[]) => [CLI, ...args]
   const env = { ...process.env, TSC_BOX_ROOT: ours }
   const pdir = tempDir('tsc-box-bench-podman-cmd-')
-  const podman = [
-    'podman',
-    '--root',
-    join(pdir, 'root'),
-    '--runroot',
-    join(pdir, 'run'),
-    '--cgroup-manager=cgroupfs',
-    '--runtime',
-    'runc',
-    '--storage-driver',
-    'overlay',
-  ]
+  const podman = podmanIn(pdir)
   const havePodman = spawnSync('podman', ['--version']).status === 0
 
   // One small image in each store: /bin/true from this host, saved once, loaded by both.
