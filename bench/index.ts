@@ -3,6 +3,7 @@
 import { build } from './suites/build'
 import { cgroupLimits } from './suites/cgroups'
 import { commands } from './suites/commands'
+import { cp } from './suites/cp'
 import { coreRun } from './suites/core-run'
 import { engines } from './suites/engines'
 import { images } from './suites/images'
@@ -21,6 +22,7 @@ const suites: Record<string, (runs: number) => void | Promise<void>> = {
   network: networkBench,
   engines,
   commands,
+  cp,
   build,
   volumes,
   sdk,

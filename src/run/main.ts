@@ -284,8 +284,10 @@ async function runPrepared(
       args: ['--root', runtimeRoot(paths), '--log', files.log, '--log-format', 'json', 'run', '-b', files.dir, id],
       stdin: flags.interactive,
       relayTerminals: !flags.tty,
-      // docker keeps every container's log, a foreground one's too (`logs` reads it).
-      log: path.join(files.dir, 'container.log'),
+      // docker keeps every container's log, a foreground one's too (`logs` reads it). Not a
+      // --rm one's: removed when it ends, its log would be read by nobody after, and the
+      // pipes' relay would cost every `run --rm` (the fast path) a few milliseconds.
+      log: flags.rm ? undefined : path.join(files.dir, 'container.log'),
       signals,
       io,
       onSpawn: () => {

@@ -216,7 +216,8 @@ impl<'a> Applier<'a> {
                 if n != m.size {
                     return Err(UnpackError::Truncated(m.path.display()));
                 }
-                if n >= super::durable::EARLY_WRITEBACK {
+                // A layer is made durable before it is used; a copy is not (as cp's).
+                if n >= super::durable::EARLY_WRITEBACK && !self.copy {
                     super::durable::start_writeback(&file);
                 }
                 self.owner(&file, m)?;
