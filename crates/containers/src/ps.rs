@@ -5,7 +5,7 @@
 use serde::Serialize;
 use tsc_box_format::filter::{label_matches, FilterError, Filters};
 use tsc_box_format::time::{created_ago, time_ago, time_since};
-use tsc_box_format::{table, Format, TemplateError, Value};
+use tsc_box_format::{table, Format, ListError, Value};
 
 use crate::view::{ContainerView, State};
 use crate::{Coded, ErrorCode};
@@ -20,19 +20,14 @@ pub struct PsOptions {
     pub format: Option<String>,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum PsError {
-    #[error(transparent)]
-    Filter(#[from] FilterError),
-    #[error(transparent)]
-    Format(#[from] TemplateError),
-}
+pub type PsError = ListError;
 
-impl Coded for PsError {
+/// A bad --filter or --format of a list command (ps, network ls): docker's 125.
+impl Coded for ListError {
     fn code(&self) -> ErrorCode {
         match self {
-            PsError::Filter(_) => ErrorCode::InvalidFilter,
-            PsError::Format(_) => ErrorCode::InvalidFormat,
+            ListError::Filter(_) => ErrorCode::InvalidFilter,
+            ListError::Format(_) => ErrorCode::InvalidFormat,
         }
     }
 }
@@ -55,10 +50,6 @@ pub struct PsEntry {
     pub exit_code: Option<i32>,
     pub pid: i32,
     pub restart_count: u32,
-    /// The image as the user named it (the root directory for a --rootfs container).
-    pub image: String,
-    /// docker's PORTS: `0.0.0.0:8080->80/tcp, :::8080->80/tcp` while it runs.
-    pub ports: String,
 }
 
 /// docker's STATUS column: "Up 5 seconds", "Exited (0) 3 minutes ago", "Created", "Dead". An
@@ -89,15 +80,18 @@ pub fn entry(v: &ContainerView, now_ms: i64) -> PsEntry {
         exit_code: v.exit_code,
         pid: v.pid,
         restart_count: v.restart_count,
-        image: image_shown(v),
-        ports: crate::port::ps_column(v),
     }
 }
 
-/// The image a container was made from, in the short form docker prints
-/// (docker.io/library/nginx:latest is `nginx`), from what `run` wrote beside its overlay
-/// (src/image/rootfs.ts: image.json); a --rootfs container shows its root directory.
+/// The image a container was made from as the user named it (its record's config), else in
+/// the short form docker prints (docker.io/library/nginx:latest is `nginx`) from what `run`
+/// wrote beside its overlay (src/image/rootfs.ts: image.json); a --rootfs container shows its
+/// root directory.
 pub fn image_shown(v: &ContainerView) -> String {
+    // What run/create were given, as docker shows it; older records have only image.json.
+    if let Some(image) = v.config.as_ref().map(|c| &c.image).filter(|i| !i.is_empty()) {
+        return image.clone();
+    }
     #[derive(serde::Deserialize)]
     struct Meta {
         reference: String,
@@ -247,8 +241,8 @@ pub fn render(shown: &[ContainerView], o: &PsOptions, now_ms: i64) -> Result<Opt
             let rows: Vec<Vec<String>> = shown
                 .iter()
                 .map(|v| {
-                    let e = entry(v, now_ms);
-                    vec![id_shown(&v.id, o.no_trunc), e.image, cmd(&v.command), created_ago(&v.created, now_ms), e.status, e.ports, v.name.clone()]
+                    let (image, ports) = (image_shown(v), crate::port::ps_column(v));
+                    vec![id_shown(&v.id, o.no_trunc), image, cmd(&v.command), created_ago(&v.created, now_ms), status_text(v, now_ms), ports, v.name.clone()]
                 })
                 .collect();
             Ok(Some(table(&["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"], &rows)))

@@ -12,6 +12,15 @@ pub mod time;
 pub mod value;
 
 pub use template::{Template, TemplateError};
+
+/// What a list command refuses before listing: a bad --filter or a bad --format.
+#[derive(Debug, thiserror::Error)]
+pub enum ListError {
+    #[error(transparent)]
+    Filter(#[from] filter::FilterError),
+    #[error(transparent)]
+    Format(#[from] TemplateError),
+}
 pub use value::Value;
 
 /// docker's plain table: each column but the last padded to its widest cell plus three spaces.

@@ -185,29 +185,12 @@ pub struct LsOptions {
     pub format: Option<String>,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum LsError {
-    #[error(transparent)]
-    Filter(#[from] tsc_box_format::filter::FilterError),
-    #[error(transparent)]
-    Format(#[from] tsc_box_format::TemplateError),
-}
-
-impl crate::Coded for LsError {
-    fn code(&self) -> crate::ErrorCode {
-        match self {
-            LsError::Filter(_) => crate::ErrorCode::InvalidFilter,
-            LsError::Format(_) => crate::ErrorCode::InvalidFormat,
-        }
-    }
-}
-
 pub const LS_FILTER_KEYS: [&str; 5] = ["name", "id", "label", "driver", "type"];
 
 /// What `network ls` prints (no final newline; None: nothing): -q's names, a --format
 /// template over docker's fields (ID, Name, Driver, Scope, IPv6, Internal, Labels, CreatedAt),
 /// or the table.
-pub fn ls_output(dir: &Path, o: &LsOptions) -> Result<Option<String>, LsError> {
+pub fn ls_output(dir: &Path, o: &LsOptions) -> Result<Option<String>, tsc_box_format::ListError> {
     use tsc_box_format::filter::{label_matches, Filters};
     use tsc_box_format::{table, Format};
     let format = Format::parse(o.format.as_deref().unwrap_or(""))?;
