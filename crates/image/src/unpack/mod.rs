@@ -217,6 +217,14 @@ pub struct LayerSource<'a> {
     pub follow: Option<&'a std::sync::atomic::AtomicBool>,
 }
 
+/// The temporary directory of one unpacking: unique within this process too, as a program
+/// embedding the engine (the SDK) may unpack the same layer twice at once.
+fn temp_name(diff_hex: &str) -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!(".tmp-{diff_hex}-{}-{n}", std::process::id())
+}
+
 /// Unpacks the layer into `dest` (which must not exist) through a temporary sibling directory
 /// that is removed on any failure; `dest` appears only complete and verified.
 pub fn unpack_layer(src: &LayerSource<'_>, dest: &Path) -> Result<Report, UnpackError> {
@@ -227,7 +235,7 @@ pub fn unpack_layer(src: &LayerSource<'_>, dest: &Path) -> Result<Report, Unpack
 /// As `unpack_layer`, from a blob file already open (it may be renamed meanwhile).
 pub fn unpack_layer_file(file: std::fs::File, src: &LayerSource<'_>, dest: &Path) -> Result<Report, UnpackError> {
     let parent = dest.parent().unwrap_or(Path::new("/"));
-    let tmp = parent.join(format!(".tmp-{}-{}", src.diff_id.hex(), std::process::id()));
+    let tmp = parent.join(temp_name(&src.diff_id.hex()));
     // A leftover of a killed unpacking of ours (same pid: a recycled one).
     crate::tree::remove_tree(&tmp).map_err(|e| UnpackError::Io(tmp.clone(), e))?;
     std::fs::create_dir(&tmp).map_err(|e| UnpackError::Io(tmp.clone(), e))?;

@@ -316,3 +316,36 @@ fn lying_digests_leave_no_layer_behind() {
     let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(left, vec![std::ffi::OsString::from("blob")]);
 }
+
+#[test]
+fn one_process_unpacking_the_same_layer_twice_at_once_gets_it_once() {
+    // The SDK runs containers concurrently in one process: both unpackings of one layer must
+    // succeed, each in its own temporary directory, and leave one complete layer.
+    let mut tar = RawTar::new().dir("d");
+    for i in 0..200 {
+        tar = tar.file(&format!("d/f{i}"), &[b'x'; 4096]);
+    }
+    let tar = tar.finish();
+    let blob = layer_blob(&tar, Compression::Gzip);
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("blob");
+    std::fs::write(&path, &blob).unwrap();
+    let (digest, diff_id) = (Digest::of(&blob), Digest::of(&tar));
+    let dest = tmp.path().join("layer");
+    std::thread::scope(|s| {
+        let runs: Vec<_> = (0..4)
+            .map(|_| {
+                s.spawn(|| {
+                    let src = LayerSource { blob: &path, digest: &digest, size: blob.len() as u64, diff_id: &diff_id, follow: None };
+                    unpack_layer(&src, &dest)
+                })
+            })
+            .collect();
+        for r in runs {
+            r.join().unwrap().unwrap();
+        }
+    });
+    assert_eq!(std::fs::read_dir(dest.join("d")).unwrap().count(), 200);
+    let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    assert_eq!(left.len(), 2, "{left:?}");
+}
