@@ -195,12 +195,9 @@ fn staging_name(prefix: &str) -> std::io::Result<String> {
     Ok(format!("{prefix}{}-{}-{tag}", c.pid, c.start_time))
 }
 
-/// A staging or filling directory whose creator is gone, or a removal that was killed.
+/// A staging, filling or removal directory whose process is gone (one still at work is its own).
 fn abandoned(name: &str) -> bool {
-    if name.starts_with(REMOVING) {
-        return true;
-    }
-    let Some(rest) = name.strip_prefix(STAGING).or_else(|| name.strip_prefix(FILLING)) else { return false };
+    let Some(rest) = [STAGING, FILLING, REMOVING].iter().find_map(|p| name.strip_prefix(p)) else { return false };
     let mut parts = rest.splitn(3, '-');
     let (Some(Ok(pid)), Some(Ok(start_time))) = (parts.next().map(str::parse), parts.next().map(str::parse)) else { return false };
     !Creator { pid, start_time }.alive()

@@ -72,11 +72,16 @@ fn abandoned_staging_goes_with_the_next_listing() {
     child.wait().unwrap();
     let dead = volumes_dir(&p).join(format!("{STAGING}{pid}-1-abcd"));
     std::fs::create_dir_all(dead.join(DATA)).unwrap();
+    let dead_rm = volumes_dir(&p).join(format!("{REMOVING}{pid}-1-abcd"));
+    std::fs::create_dir_all(dead_rm.join(DATA)).unwrap();
     let mine = volumes_dir(&p).join(staging_name(STAGING).unwrap());
+    let my_rm = volumes_dir(&p).join(staging_name(REMOVING).unwrap());
     std::fs::create_dir_all(&mine).unwrap();
+    std::fs::create_dir_all(&my_rm).unwrap();
     let names: Vec<String> = list(&p).into_iter().map(|v| v.meta.name).collect();
     assert_eq!(names, vec!["kept".to_string()]);
-    assert!(!dead.exists() && mine.exists());
+    // A live process's staging and removal directories are its own.
+    assert!(!dead.exists() && !dead_rm.exists() && mine.exists() && my_rm.exists());
     std::fs::remove_dir_all(p.data_root.parent().unwrap()).unwrap();
 }
 
