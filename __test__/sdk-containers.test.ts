@@ -9,10 +9,9 @@ const root = makeDataRoot()
 const box = new TscBox({ root, runtime: RUNTIME })
 const TOOLS = 'localhost/sdk-tools:1'
 
-// The images first: tests run at once, and the first run of host:/bin/sh makes its image.
 test.before(async () => {
   await box.images.fromHost(TOOLS, ['/bin/sh', 'sleep', 'cat', 'head'])
-  await box.run('host:/bin/sh', ['-c', 'true'], { rm: true })
+})
 })
 
 test('run captures stdout and stderr separately with the exit status', async (t) => {
@@ -147,4 +146,14 @@ test('typed errors: a missing image with pull never is image_not_found', async (
   t.truthy(f?.code)
   const u = await t.throwsAsync(box.run(TOOLS, [], { noSuchFlag: true } as never), { instanceOf: TscBoxError })
   t.is(u?.code, 'invalid_usage')
+})
+
+test('runs started at once from one process, of an image made on first use, all run', async (t) => {
+  // Each run makes host:/bin/sh's image if missing: one process unpacks its layer several times at once.
+  const fresh = new TscBox({ root: makeDataRoot(), runtime: RUNTIME })
+  const runs = await Promise.all([1, 2, 3, 4].map((i) => fresh.run('host:/bin/sh', ['-c', `echo ${i}`], { rm: true })))
+  t.deepEqual(
+    runs.map((r) => r.stdout.toString()),
+    ['1\n', '2\n', '3\n', '4\n'],
+  )
 })
