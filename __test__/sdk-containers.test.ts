@@ -12,7 +12,6 @@ const TOOLS = 'localhost/sdk-tools:1'
 test.before(async () => {
   await box.images.fromHost(TOOLS, ['/bin/sh', 'sleep', 'cat', 'head'])
 })
-})
 
 test('run captures stdout and stderr separately with the exit status', async (t) => {
   const r = await box.run('host:/bin/sh', ['-c', 'echo out; echo err >&2; exit 3'], { rm: true })
