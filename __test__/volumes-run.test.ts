@@ -4,7 +4,8 @@
 // an anonymous volume that `rm -v` and `run --rm` remove while named ones stay;
 // --volumes-from shares volumes (read-only with :ro); a copy-up that fails leaves no volume
 // and no container; a hostile image's volume path that is a symlink out of its root copies
-// nothing from the host; -v makes a missing bind source (relative ones too), --mount refuses
+// nothing from the host; a run SIGKILLed in the middle of a copy-up leaves no half-made
+// volume; -v makes a missing bind source (relative ones too), --mount refuses
 // it; --tmpfs and --mount type=tmpfs options are what the container's /proc/mounts shows.
 import test from 'ava'
 import { spawnSync } from 'node:child_process'
@@ -33,6 +34,7 @@ import { makeArchive } from './image-fixtures'
 const IMAGE = 'localhost/voltest:1'
 const HOSTILE = 'localhost/volhostile:1'
 const DEEP = 'localhost/voldeep:1'
+const BIG = 'localhost/volbig:1'
 const tmp = mkdtempSync(join(tmpdir(), 'tsc-box-volrun-'))
 const secret = join(tmp, 'host-secret')
 const roots: string[] = []
@@ -68,6 +70,11 @@ test.before(() => {
   for (let i = 0; i < 300; i++) p = join(p, 'd')
   mkdirSync(p, { recursive: true })
   archives[DEEP] = makeArchive({ dir: deep, name: DEEP })
+  // Many files to copy up: a SIGKILL lands in the middle of it.
+  const big = makeRootfs()
+  mkdirSync(join(big, 'big'))
+  for (let i = 0; i < 400; i++) writeFileSync(join(big, 'big', `f${i}`), `file ${i}\n`)
+  archives[BIG] = makeArchive({ dir: big, name: BIG })
 })
 
 test.after.always(() => {
@@ -202,6 +209,37 @@ test('a volume whose copy-up fails leaves no volume and no container', (t) => {
   t.is(anon.code, 125)
   t.deepEqual(readdirSync(join(r, 'volumes')), [])
   t.is(ok(tsc(r, ['ps', '-a', '-q'])), '')
+})
+
+// strace's fault injection delivers the SIGKILL; without strace the test cannot aim it.
+const haveStrace = spawnSync('strace', ['-V']).status === 0
+;(haveStrace ? test : test.skip)('a run SIGKILLed in the middle of a copy-up leaves no half-made volume: the next listing removes what it left', (t) => {
+  const r = rootWith(BIG)
+  // strace kills the process as it enters its 200th fchown: copy-up gives each file its owner.
+  const k = spawnSync(
+    'strace',
+    ['-f', '-qq', '-o', '/dev/null', '-e', 'trace=fchown', '-e', 'inject=fchown:signal=SIGKILL:when=200', BIN, 'run', '--rm', '-v', 'bigvol:/big', BIG, 'true'],
+    {
+      env: { ...process.env, TSC_BOX_ROOT: r },
+      encoding: 'utf8',
+    },
+  )
+  t.true(k.signal === 'SIGKILL' || k.status === 137, `not killed: ${k.status} ${k.stderr}`)
+  const left = readdirSync(join(r, 'volumes'))
+  t.true(
+    left.some((n) => n.startsWith('.new-')),
+    `the kill came before the copy-up: ${left.join(', ')}`,
+  )
+  t.false(left.includes('bigvol'))
+  // No such volume, and the listing removes the staging directory of the dead process.
+  t.is(ok(tsc(r, ['volume', 'ls', '-q'])), '')
+  t.deepEqual(readdirSync(join(r, 'volumes')), [])
+  // The container the killed run left is removed by rm, as any; then the volume can be made whole.
+  const ids = ok(tsc(r, ['ps', '-a', '-q', '--no-trunc']))
+    .split('\n')
+    .filter(Boolean)
+  if (ids.length > 0) ok(tsc(r, ['rm', '-f', '-v', ...ids]))
+  t.is(ok(tsc(r, ['run', '--rm', '-v', 'bigvol:/big', BIG, 'sh', '-c', 'ls /big | wc -l'])).trim(), '400')
 })
 
 test("a hostile image's volume path that is a symlink out of its root copies nothing from the host (the root's own path instead)", (t) => {
