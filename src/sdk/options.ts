@@ -22,10 +22,10 @@ const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase(
  * The flag tokens of `options` for `command` (`--memory=64m`, `--env=A=1` per value). A name
  * the command does not have is refused, as the command line refuses an unknown flag.
  */
-export function flagTokens(command: keyof TableFlags, options: Record<string, unknown>): string[] {
+export function flagTokens(command: keyof TableFlags, options: object): string[] {
   const specs = flagSpecs(command)
   const out: string[] = []
-  for (const [name, value] of Object.entries(options)) {
+  for (const [name, value] of Object.entries(options as Record<string, unknown>)) {
     if (value === undefined) continue
     const flag = kebab(name)
     const spec = Object.hasOwn(specs, flag) ? specs[flag] : undefined
@@ -47,7 +47,7 @@ export function flagTokens(command: keyof TableFlags, options: Record<string, un
  * `options` parsed by the command's own parser (src/cli/argv.ts) with `root`: the flags object
  * its code takes, every default and conversion applied.
  */
-export async function parsedFlags<F>(command: keyof TableFlags, parser: FlagSet, options: Record<string, unknown>, root: string | undefined): Promise<F> {
+export async function parsedFlags<F>(command: keyof TableFlags, parser: FlagSet, options: object, root: string | undefined): Promise<F> {
   const tokens = flagTokens(command, options)
   if (root !== undefined) tokens.push(`--root=${root}`)
   const {flags} = await parseArgv(tokens, parser, command)
