@@ -111,6 +111,11 @@ test('exec: output captured, or streamed, and its exit status', async (t) => {
   const s = await box.containers.exec(id, ['/bin/sh', '-c', 'cat; echo done'], { stdout: out, stdin: 'piped\n', env: ['X=1'] })
   t.is(s.exitCode, 0)
   t.is(streamed, 'piped\ndone\n')
+  // A long output without newlines passes whole, the front door's line taken off its end.
+  const big = await box.containers.exec(id, ['/bin/sh', '-c', 'i=0; while [ $i -lt 20000 ]; do printf 0123456789; i=$((i+1)); done'])
+  t.is(big.exitCode, 0)
+  t.is(big.stdout.length, 200_000)
+  t.true(/^(0123456789)+$/.test(big.stdout.toString()))
   const stats = await box.containers.stats(id)
   t.is(stats[0]?.id, id)
   t.true((stats[0]?.pids ?? 0) >= 1)

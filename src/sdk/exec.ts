@@ -10,6 +10,9 @@ import {launch} from '../run/launch'
 import {TscBoxError} from './errors'
 import type {OutputStreams} from './output'
 
+/** More than the front door's JSON line can be (an id and a status, or a code and a message). */
+const MAX_HELD = 64 * 1024
+
 /** Passes stdout on but its last line, which `report()` reads once the stream has ended. */
 class LastLineHeld extends Transform {
   private held = Buffer.alloc(0)
@@ -18,7 +21,9 @@ class LastLineHeld extends Transform {
     const all = Buffer.concat([this.held, chunk])
     // Everything before the last line's start goes on; a line is held until a later one begins.
     const end = all.length > 0 && all[all.length - 1] === 0x0a ? all.length - 1 : all.length
-    const cut = all.lastIndexOf(0x0a, end - 1) + 1
+    // A long line without a newline (binary output) is not held whole: the front door's line
+    // is short, so only its possible length stays behind.
+    const cut = Math.max(all.lastIndexOf(0x0a, end - 1) + 1, all.length - MAX_HELD)
     if (cut > 0) this.push(all.subarray(0, cut))
     this.held = all.subarray(cut)
     done()
