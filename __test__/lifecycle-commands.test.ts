@@ -51,7 +51,7 @@ test('ps lists running containers; -a, -q, --filter, --format, --no-trunc and --
   t.is(tsc(root, ['ps', '-a', '--filter', 'exited=3', '--format', '{{.Names}} {{.State}}']).stdout.trim(), 'beta exited')
   t.is(tsc(root, ['ps', '--filter', 'status=exited', '--format', '{{.Names}}']).stdout.trim(), 'beta')
   const table = tsc(root, ['ps']).stdout
-  t.regex(table, /^CONTAINER ID\s+COMMAND\s+CREATED\s+STATUS\s+NAMES/)
+  t.regex(table, /^CONTAINER ID\s+IMAGE\s+COMMAND\s+CREATED\s+STATUS\s+PORTS\s+NAMES/)
   t.regex(table, /Up /)
   const all = JSON.parse(tsc(root, ['ps', '-a', '--json']).stdout) as Array<Record<string, unknown>>
   t.deepEqual(Object.keys(all[0]).sort(), ['command', 'created', 'exitCode', 'id', 'name', 'pid', 'restartCount', 'state', 'status'])

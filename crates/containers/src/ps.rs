@@ -5,7 +5,7 @@
 use serde::Serialize;
 use tsc_box_format::filter::{label_matches, FilterError, Filters};
 use tsc_box_format::time::{created_ago, time_ago, time_since};
-use tsc_box_format::{table, Format, ListError, Value};
+use tsc_box_format::{table, Format, TemplateError, Value};
 
 use crate::view::{ContainerView, State};
 use crate::{Coded, ErrorCode};
@@ -20,14 +20,19 @@ pub struct PsOptions {
     pub format: Option<String>,
 }
 
-pub type PsError = ListError;
+#[derive(Debug, thiserror::Error)]
+pub enum PsError {
+    #[error(transparent)]
+    Filter(#[from] FilterError),
+    #[error(transparent)]
+    Format(#[from] TemplateError),
+}
 
-/// A bad --filter or --format of a list command (ps, network ls): docker's 125.
-impl Coded for ListError {
+impl Coded for PsError {
     fn code(&self) -> ErrorCode {
         match self {
-            ListError::Filter(_) => ErrorCode::InvalidFilter,
-            ListError::Format(_) => ErrorCode::InvalidFormat,
+            PsError::Filter(_) => ErrorCode::InvalidFilter,
+            PsError::Format(_) => ErrorCode::InvalidFormat,
         }
     }
 }
