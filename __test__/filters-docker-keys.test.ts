@@ -38,7 +38,7 @@ test.before(async () => {
   await sleep(20)
   run(['--name', 'two', '-l', 'env=dev', '--network', 'none', '-v', `${rootfs}:/mnt`, 'localhost/base:1', 'sh', '-c', 'exit 3'])
   await sleep(20)
-  run(['--name', 'three', '--network', 'none', '--rootfs', rootfs, 'true'])
+  run(['--name', 'three', '--network', 'none', '--mount', 'type=volume,source=filtervol,target=/data', '--rootfs', rootfs, 'true'])
 })
 
 test.after.always(() => {
@@ -69,6 +69,8 @@ test('ps: each key', (t) => {
   t.deepEqual(names(['--filter', 'network=none']), ['one', 'three', 'two'])
   t.deepEqual(names(['--filter', 'volume=/mnt']), ['two'])
   t.deepEqual(names(['--filter', `volume=${rootfs}`]), ['two'])
+  t.deepEqual(names(['--filter', 'volume=filtervol']), ['three'])
+  t.deepEqual(names(['--filter', 'volume=/data']), ['three'])
   // Without -a, status= and exited= still show stopped containers, as docker's.
   t.is(tsc(root, ['ps', '--filter', 'exited=3', '--format', '{{.Names}}']).stdout, 'two\n')
 })

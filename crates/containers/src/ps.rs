@@ -5,7 +5,7 @@
 use serde::Serialize;
 use tsc_box_format::filter::{label_matches, FilterError, Filters};
 use tsc_box_format::time::{created_ago, time_ago, time_since};
-use tsc_box_format::{table, Format, TemplateError, Value};
+use tsc_box_format::{table, Format, ListError, Value};
 
 use crate::view::{ContainerView, State};
 use crate::{Coded, ErrorCode};
@@ -20,19 +20,14 @@ pub struct PsOptions {
     pub format: Option<String>,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum PsError {
-    #[error(transparent)]
-    Filter(#[from] FilterError),
-    #[error(transparent)]
-    Format(#[from] TemplateError),
-}
+pub type PsError = ListError;
 
-impl Coded for PsError {
+/// A bad --filter or --format of a list command (ps, network ls): docker's 125.
+impl Coded for ListError {
     fn code(&self) -> ErrorCode {
         match self {
-            PsError::Filter(_) => ErrorCode::InvalidFilter,
-            PsError::Format(_) => ErrorCode::InvalidFormat,
+            ListError::Filter(_) => ErrorCode::InvalidFilter,
+            ListError::Format(_) => ErrorCode::InvalidFormat,
         }
     }
 }
@@ -131,7 +126,13 @@ fn ancestor_matches(v: &ContainerView, want: &str) -> bool {
     c.image == want || (norm(&c.image).is_some() && norm(&c.image) == norm(want)) || (want_id.len() >= 4 && !id.is_empty() && id.starts_with(want_id))
 }
 
+/// docker's `volume=`: a volume's name, or a mount's source or destination. The record's mounts
+/// (binds, volumes, tmpfs), else, for records older than them, the `-v` binds as given.
 fn volume_matches(v: &ContainerView, want: &str) -> bool {
+    let mounts = crate::record::read(&v.dir).map(|r| r.mounts).unwrap_or_default();
+    if !mounts.is_empty() {
+        return mounts.iter().any(|m| m.name == want || m.source == want || m.destination == want);
+    }
     let Some(c) = &v.config else { return false };
     c.host.binds.iter().any(|b| {
         let mut p = b.split(':');
