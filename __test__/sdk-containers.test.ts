@@ -111,6 +111,11 @@ test('exec: output captured, or streamed, and its exit status', async (t) => {
   const s = await box.containers.exec(id, ['/bin/sh', '-c', 'cat; echo done'], { stdout: out, stdin: 'piped\n', env: ['X=1'] })
   t.is(s.exitCode, 0)
   t.is(streamed, 'piped\ndone\n')
+  // -d: resolves once the process is started, which keeps running.
+  const started = Date.now()
+  const d = await box.containers.exec(id, ['/bin/sh', '-c', 'sleep 30'], { detach: true })
+  t.is(d.exitCode, 0)
+  t.true(Date.now() - started < 3000, `exec -d took ${Date.now() - started} ms`)
   // A long output without newlines passes whole, the front door's line taken off its end.
   const big = await box.containers.exec(id, ['/bin/sh', '-c', 'i=0; while [ $i -lt 20000 ]; do printf 0123456789; i=$((i+1)); done'])
   t.is(big.exitCode, 0)

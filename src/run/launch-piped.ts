@@ -60,7 +60,7 @@ export async function launchPiped(file: string, args: string[], io: LaunchIo, lo
     else given?.pipe(sink)
   }
   const st = await n.waitProcess(pid)
-  const limit = new Promise<void>((r) => setTimeout(r, DRAIN_LIMIT_MS).unref())
+  const limit = new Promise<void>((r) => setTimeout(r, io.drainMs ?? DRAIN_LIMIT_MS).unref())
   await Promise.race([Promise.all([ended(stdout), ended(stderr)]), limit])
   stdout.destroy()
   stderr.destroy()

@@ -16,6 +16,11 @@ export interface LaunchIo {
   stdin?: NodeJS.ReadableStream | Buffer | string
   stdout: NodeJS.WritableStream
   stderr: NodeJS.WritableStream
+  /**
+   * How long output may still come once the child has exited (default 5 s: a process that
+   * escaped the container's end may hold the pipes). `exec -d` leaves its process holding them.
+   */
+  drainMs?: number
 }
 
 export interface LaunchOptions {

@@ -252,7 +252,7 @@ export class Containers {
       const args = [...flagTokens('exec', flagOptions), ...(stdin === undefined ? [] : ['--interactive']), '--json']
       if (this.root !== undefined) args.push(`--root=${this.root}`)
       const out = outputStreams({stdout, stderr})
-      const exitCode = await frontExec(runtime, [...args, id, ...cmd], out, stdin)
+      const exitCode = await frontExec(runtime, [...args, id, ...cmd], out, stdin, options.detach === true)
       return {exitCode, ...out.buffers()}
     })
   }

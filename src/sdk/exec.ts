@@ -10,6 +10,12 @@ import {launch} from '../run/launch'
 import {TscBoxError} from './errors'
 import type {OutputStreams} from './output'
 
+/**
+ * `exec -d`: the process keeps the pipes open after the front door has written its line and
+ * exited; what is in the pipes by then is read, without waiting for the process's end.
+ */
+const DETACHED_DRAIN_MS = 100
+
 /** More than the front door's JSON line can be (an id and a status, or a code and a message). */
 const MAX_HELD = 64 * 1024
 
@@ -51,10 +57,21 @@ interface FrontReport {
 }
 
 /** Runs `args` (the front door's exec flags and arguments, --json among them) and returns the process's exit status. */
-export async function frontExec(runtime: string, args: string[], out: OutputStreams, stdin?: NodeJS.ReadableStream | Buffer | string): Promise<number> {
+export async function frontExec(
+  runtime: string,
+  args: string[],
+  out: OutputStreams,
+  stdin?: NodeJS.ReadableStream | Buffer | string,
+  detach = false,
+): Promise<number> {
   const held = new LastLineHeld()
   held.pipe(out.stdout as NodeJS.WritableStream, {end: false})
-  const status = await launch({file: runtime, args: ['--cli', 'exec', ...args], stdin: false, io: {stdin, stdout: held, stderr: out.stderr}})
+  const status = await launch({
+    file: runtime,
+    args: ['--cli', 'exec', ...args],
+    stdin: false,
+    io: {stdin, stdout: held, stderr: out.stderr, drainMs: detach ? DETACHED_DRAIN_MS : undefined},
+  })
   // 'end': everything before the last line has gone on to the caller's stream, in order.
   const ended = new Promise<void>((r) => held.once('end', () => r()))
   held.end()
