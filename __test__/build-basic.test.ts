@@ -561,6 +561,8 @@ serial('RUN --mount=type=secret: the step reads it; it is in no layer and not in
     t.is(files.trim(), '0', l)
   }
   t.notRegex(tsc(root, ['history', '--no-trunc', 'localhost/secret:1']).stdout, /s3cr3t-value/)
+  // Nor its mount point, nor the directories made to hold it (the base image has no /run).
+  t.not(runIn('localhost/secret:1', '/bin/ls', '/run').code, 0)
   // A secret the Dockerfile requires but the build was not given fails the step.
   const missing = context({ Dockerfile: `FROM ${BASE}\nRUN --mount=type=secret,id=nope,required=true true\n` })
   const r = build(missing)

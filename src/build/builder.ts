@@ -686,7 +686,10 @@ export class Builder {
       const layerDirs = image.layers.map((l) => l.path)
       const stubs = [
         ...mountStubs(layerDirs),
-        ...mounts.map((m) => m.target.slice(1)).filter((t) => !layerDirs.some((l) => fs.lstatSync(path.join(l, t), {throwIfNoEntry: false}) !== undefined)),
+        // A mount's target and the directories made to hold it (a secret's /run/secrets).
+        ...[...new Set(mounts.flatMap((m) => withAncestors(m.target.slice(1))))].filter(
+          (t) => !layerDirs.some((l) => fs.lstatSync(path.join(l, t), {throwIfNoEntry: false}) !== undefined),
+        ),
       ]
       const made = await callAsync((n) => n.layerFromUpper(this.store, upper, this.opts.epoch ?? null, stubs))
       return await this.commitStep(state, key, createdBy, made, t0)
@@ -1015,6 +1018,13 @@ export class Builder {
     this.cache.put(key, {image: image.digest, doc: {}})
     return {id: image.id, digest: image.digest, tags}
   }
+}
+
+/** `a/b/c`, `a/b` and `a`. */
+function withAncestors(rel: string): string[] {
+  const out: string[] = []
+  for (let p = rel; p !== '.' && p !== ''; p = path.posix.dirname(p)) out.push(p)
+  return out
 }
 
 /** Notes the pivot of `word` (`dir/./rest` keeps `rest`) for each of its sources. */

@@ -172,6 +172,30 @@ fn is_opaque(fd: &OwnedFd, path: &str) -> Result<bool, LayerError> {
 }
 
 /// The names in a directory, sorted by bytes, without `.` and `..`.
+/// Whether the directory `fd` (at `path`) holds only mount stubs: entries of `stubs` that are
+/// empty regular files or directories holding only stubs in turn (a secret's
+/// `/run/secrets/ID` leaves `/run/secrets` and `/run` behind, made only to mount it).
+fn only_stubs(fd: &OwnedFd, path: &Path, stubs: &[PathBuf]) -> Result<bool, Errno> {
+    for name in list(fd)? {
+        let child = path.join(&name);
+        if !stubs.contains(&child) {
+            return Ok(false);
+        }
+        let st = fstatat(fd, name.as_os_str(), AtFlags::AT_SYMLINK_NOFOLLOW)?;
+        match SFlag::from_bits_truncate(st.st_mode) & SFlag::S_IFMT {
+            SFlag::S_IFREG if st.st_size == 0 => {}
+            SFlag::S_IFDIR => {
+                let sub = openat(fd, name.as_os_str(), DIR_FLAGS, Mode::empty())?;
+                if !only_stubs(&sub, &child, stubs)? {
+                    return Ok(false);
+                }
+            }
+            _ => return Ok(false),
+        }
+    }
+    Ok(true)
+}
+
 fn list(fd: &OwnedFd) -> Result<Vec<OsString>, Errno> {
     let mut d = nix::dir::Dir::openat(fd, ".", DIR_FLAGS, Mode::empty())?;
     let mut names = Vec::new();
@@ -309,7 +333,7 @@ impl<W: Write> Writer<W> {
                 if id_of(&now) != id_of(&f.st) {
                     return Err(LayerError::Changed(shown.clone()));
                 }
-                if self.skip_empty.contains(&path) && list(&fd).map_err(walk)?.is_empty() {
+                if self.skip_empty.contains(&path) && only_stubs(&fd, &path, &self.skip_empty).map_err(walk)? {
                     return Ok(None);
                 }
                 let dir_path = [path.as_os_str().as_bytes(), b"/"].concat();

@@ -235,6 +235,20 @@ fn mount_stubs_are_left_out_when_empty() {
 }
 
 #[test]
+fn directories_made_only_to_hold_mount_stubs_are_left_out() {
+    // A secret mounted at /run/secrets/id: the runtime made run/, run/secrets/ and the file.
+    let t = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(t.path().join("run/secrets")).unwrap();
+    std::fs::write(t.path().join("run/secrets/id"), "").unwrap();
+    std::fs::create_dir_all(t.path().join("srv/mnt")).unwrap();
+    std::fs::write(t.path().join("srv/written"), "by the step").unwrap();
+    let stubs = ["run", "run/secrets", "run/secrets/id", "srv", "srv/mnt"];
+    let opts = LayerOptions { skip_empty: stubs.iter().map(Into::into).collect(), ..Default::default() };
+    let (_, tar) = tar_of(t.path(), &opts).unwrap();
+    assert_eq!(names(&tar), ["srv", "srv/written"]);
+}
+
+#[test]
 fn changes_list_entries_and_deletions_without_reading_files() {
     if !root() {
         eprintln!("skipped: whiteouts need root");
