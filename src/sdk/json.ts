@@ -46,10 +46,6 @@ export interface PsEntry {
   /** The init's host pid while running, else 0. */
   pid: number
   restartCount: number
-  /** The image as named (the root directory of a --rootfs container). */
-  image: string
-  /** docker's PORTS column. */
-  ports: string
 }
 
 /** `run --json` (foreground, -d) and `create --json`. */
