@@ -124,14 +124,26 @@ test('pull and push against a registry', async (t) => {
   valid(t, makeDataRoot(), 'pull', ['pull', '--tls-verify=false', ref])
 })
 
+test('login against a registry with htpasswd', async (t) => {
+  const reg = await startRegistry({ username: 'schema', password: 'secret' })
+  t.teardown(() => reg.stop())
+  const r = tsc(makeDataRoot(), ['login', '--json', '--tls-verify=false', '-u', 'schema', '-p', 'secret', reg.host])
+  t.is(r.code, 0, r.stderr)
+  t.deepEqual(validate('login', r.stdout), [], r.stdout)
+})
+
 // Bridges need root (a rootless caller's networks are slirp4netns, with no network commands to run).
-;(process.getuid?.() === 0 ? test : test.skip)('network commands: create, ls, inspect, rm', (t) => {
+;(process.getuid?.() === 0 ? test : test.skip)('network commands: create, ls, inspect, connect, disconnect, rm', (t) => {
   const root = makeDataRoot()
   const name = `schema${process.pid}`
   valid(t, root, 'network:create', ['network', 'create', name])
   t.teardown(() => tsc(root, ['network', 'rm', name]))
   valid(t, root, 'network:ls', ['network', 'ls'])
   valid(t, root, 'network:inspect', ['network', 'inspect', name])
+  const d = valid(t, root, 'run', ['run', '-d', 'host:/bin/sleep', '30']) as { id: string }
+  valid(t, root, 'network:connect', ['network', 'connect', name, d.id])
+  valid(t, root, 'network:disconnect', ['network', 'disconnect', name, d.id])
+  valid(t, root, 'rm', ['rm', '-f', d.id])
   valid(t, root, 'network:rm', ['network', 'rm', name])
 })
 
