@@ -21,7 +21,7 @@ Container paths are resolved inside the container's root: a symlink never leads 
   }
   static override flags = asOclifFlags(tableFlags('cp'))
 
-  async run(): Promise<{id: string}> {
+  async run(): Promise<{id: string; name: string}> {
     const {args, flags} = await this.parse(Cp)
     return cpCommand(
       args.src,

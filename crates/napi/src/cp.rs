@@ -15,6 +15,7 @@ use crate::containers::coded;
 #[napi(object)]
 pub struct CpTarget {
     pub id: String,
+    pub name: String,
     /// Its directory in the store.
     pub dir: String,
     /// Its root filesystem directory (an overlay's merged directory).
@@ -39,7 +40,7 @@ pub fn cp_target(data_root: String, run_dir: String, src: String, dest: String) 
     let p = paths(data_root, run_dir);
     let (_, v) = command::target(&p, &src, &dest).map_err(|e| coded(&e))?;
     let running = matches!(command::place(&p, &v), Place::Running(_));
-    Ok(CpTarget { id: v.id.clone(), dir: v.dir.to_string_lossy().into_owned(), rootfs: v.rootfs.clone(), running })
+    Ok(CpTarget { id: v.id.clone(), name: v.name.clone(), dir: v.dir.to_string_lossy().into_owned(), rootfs: v.rootfs.clone(), running })
 }
 
 /// Copies (blocking: `cp` is the whole command).
