@@ -1,8 +1,9 @@
 // The SDK's images, networks and volumes: pull with progress events from a registry (an image
-// made with from-host and pushed first), save and load, tag, inspect, list, remove.
+// made with from-host and pushed first), build, save and load, tag, inspect, list, remove.
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import test from 'ava'
-import { type PullProgress, TscBox, TscBoxError } from '../src/index'
+import { type BuildEvent, type PullProgress, TscBox, TscBoxError } from '../src/index'
 import { makeDataRoot, RUNTIME } from './helpers/cli'
 import { startRegistry } from './image-registry-fixtures'
 
@@ -52,6 +53,24 @@ test('images: from-host, tag, inspect, save, load, list, remove; a missing one i
   t.false((await box.images.list()).some((i) => i.id === img.id))
   const e = await t.throwsAsync(box.images.tag('localhost/sdk-img:1', 'x'), { instanceOf: TscBoxError })
   t.is(e?.code, 'image_not_found')
+})
+
+test('build: a Dockerfile with a RUN step, its events, and the image runs', async (t) => {
+  const root = makeDataRoot()
+  const box = new TscBox({ root, runtime: RUNTIME })
+  await box.images.fromHost('localhost/sdk-base:1', ['/bin/sh', 'cat'])
+  const context = join(root, 'context')
+  mkdirSync(context)
+  writeFileSync(join(context, 'greeting'), 'hello from the context\n')
+  writeFileSync(join(context, 'Dockerfile'), 'FROM localhost/sdk-base:1\nCOPY greeting /greeting\nRUN echo built > /built\n')
+  const events: BuildEvent[] = []
+  const built = await box.images.build(context, { tags: ['localhost/sdk-built:1'], onEvent: (e) => events.push(e) })
+  t.deepEqual(built.tags, ['localhost/sdk-built:1'])
+  t.is(events.filter((e) => e.event === 'step').length, 3)
+  const r = await box.run('localhost/sdk-built:1', ['-c', 'cat /greeting /built'], { rm: true })
+  t.is(r.stdout.toString(), 'hello from the context\nbuilt\n')
+  const e = await t.throwsAsync(box.images.build(context, { file: 'missing.Dockerfile' }), { instanceOf: TscBoxError })
+  t.truthy(e?.code)
 })
 
 test('volumes: create, mount in a run, list, inspect, remove', async (t) => {
