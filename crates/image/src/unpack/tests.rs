@@ -349,3 +349,25 @@ fn one_process_unpacking_the_same_layer_twice_at_once_gets_it_once() {
     let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
     assert_eq!(left.len(), 2, "{left:?}");
 }
+
+/// `tsc-box cp -`'s unpacking (extract_tar): the same refusals as a layer's, into a directory
+/// that already holds files, whose `.wh.` names are plain names and whose directories are never
+/// replaced by files.
+#[test]
+fn a_copy_refuses_what_a_layer_refuses_and_never_replaces_a_directory() {
+    let s = Scene::new();
+    let fd = || -> OwnedFd { std::fs::File::open(&s.layer).unwrap().into() };
+    let outside = s.outside.to_str().unwrap();
+    let through = RawTar::new().symlink("esc", outside).file("esc/pwned", b"x").finish();
+    assert!(matches!(extract_tar(&through[..], &fd(), None), Err(UnpackError::ThroughNonDirectory(_))));
+    let up = RawTar::new().file("../escape", b"x").finish();
+    assert!(matches!(extract_tar(&up[..], &fd(), None), Err(UnpackError::BadPath(..))));
+    s.assert_outside_untouched();
+    let ok = RawTar::new().dir("ok").file("ok/f", b"fine").file(".wh.plain", b"kept").finish();
+    extract_tar(&ok[..], &fd(), Some(Box::new(|_, _| (nix::unistd::getuid().as_raw(), nix::unistd::getgid().as_raw())))).unwrap();
+    assert_eq!(std::fs::read(s.layer.join("ok/f")).unwrap(), b"fine");
+    assert_eq!(std::fs::read(s.layer.join(".wh.plain")).unwrap(), b"kept");
+    let over = RawTar::new().file("ok", b"x").finish();
+    assert!(matches!(extract_tar(&over[..], &fd(), None), Err(UnpackError::Overwrite(..))));
+    assert!(s.layer.join("ok/f").is_file());
+}
