@@ -30,6 +30,8 @@ test.before(async () => {
     const r = load(name, labels)
     if (r.code !== 0) throw new Error(`load ${name}: ${r.stderr}`)
   }
+  // A second name of the base image (ancestor= resolves either to the image).
+  if (tsc(root, ['tag', 'localhost/base:1', 'localhost/alias:7']).code !== 0) throw new Error('tag')
   const run = (args: string[]) => {
     const r = tsc(root, ['run', ...args])
     if (r.code !== 0 && !args.includes('exit 3')) throw new Error(`run ${args.join(' ')}: ${r.stderr}`)
@@ -58,6 +60,8 @@ test('ps: each key', (t) => {
   t.deepEqual(names(['--filter', 'ancestor=localhost/base']), [])
   const baseId = (JSON.parse(tsc(root, ['image', 'inspect', 'localhost/base:1']).stdout) as Array<{ Id: string }>)[0]!.Id
   t.deepEqual(names(['--filter', `ancestor=${baseId.slice(7, 19)}`]), ['two'])
+  // Another name of the same image finds it too: docker resolves the value to an image.
+  t.deepEqual(names(['--filter', 'ancestor=localhost/alias:7']), ['two'])
   t.deepEqual(names(['--filter', 'before=three']), ['one', 'two'])
   t.deepEqual(names(['--filter', 'since=one']), ['three', 'two'])
   t.deepEqual(names(['--filter', 'status=running']), ['one'])
@@ -90,9 +94,9 @@ test('images: each key', (t) => {
   t.deepEqual(repos(['--filter', 'reference=localhost/app*']), ['localhost/app:1'])
   t.deepEqual(repos(['--filter', 'reference=*/base:1']), ['localhost/base:1'])
   t.deepEqual(repos(['--filter', 'label=tier=app']), ['localhost/app:1'])
-  t.deepEqual(repos(['--filter', 'label=tier']), ['localhost/app:1', 'localhost/base:1'])
+  t.deepEqual(repos(['--filter', 'label=tier']), ['localhost/alias:7', 'localhost/app:1', 'localhost/base:1'])
   t.deepEqual(repos(['--filter', 'dangling=true']), [])
-  t.deepEqual(repos(['--filter', 'dangling=false']), ['localhost/app:1', 'localhost/base:1'])
+  t.deepEqual(repos(['--filter', 'dangling=false']), ['localhost/alias:7', 'localhost/app:1', 'localhost/base:1'])
   // The fixtures have no creation time: before/since name an image and compare them.
   t.is(tsc(root, ['images', '--filter', 'before=localhost/app:1']).code, 0)
   t.is(tsc(root, ['images', '--filter', 'since=localhost/nope:1']).code, 125)

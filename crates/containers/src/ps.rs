@@ -113,12 +113,29 @@ pub fn check_filters(filters: &[String]) -> Result<Filters, PsError> {
     Ok(f)
 }
 
-/// The image a container was made from matches `want` by the name given (with or without
-/// its tag, in any spelling of the same reference) or by its ID or a prefix of it.
-fn ancestor_matches(v: &ContainerView, want: &str) -> bool {
+/// The image IDs `ancestor=` values name, as docker resolves them: each value looked up in the
+/// image store (a reference, an ID or a prefix). The store is the data root's, beside the
+/// containers' directory (paths.rs: `<data root>/containers/<id>`).
+fn ancestor_ids(views: &[ContainerView], f: &Filters) -> Vec<(String, String)> {
+    let Some(root) = views.first().and_then(|v| v.dir.parent()?.parent().map(|d| d.join("images"))) else { return Vec::new() };
+    if !f.has("ancestor") || !root.join("blobs").is_dir() {
+        return Vec::new();
+    }
+    let Ok(store) = tsc_box_image::Store::open(&root) else { return Vec::new() };
+    let Ok(index) = store.index() else { return Vec::new() };
+    f.values("ancestor").filter_map(|a| tsc_box_image::inspect::find(&index, a).ok().map(|r| (a.to_string(), r.id.to_string()))).collect()
+}
+
+/// The image a container was made from matches `want`: the image `want` names now (its ID),
+/// or, for an image since removed or retagged, the name given at run (in any spelling of the
+/// same reference) or a prefix of the ID it had.
+fn ancestor_matches(v: &ContainerView, want: &str, resolved: &[(String, String)]) -> bool {
     let Some(c) = &v.config else { return false };
     if c.image.is_empty() {
         return false;
+    }
+    if resolved.iter().any(|(a, id)| a == want && *id == c.image_id) {
+        return true;
     }
     let norm = |s: &str| tsc_box_image::reference::normalize(s);
     let id = c.image_id.strip_prefix("sha256:").unwrap_or(&c.image_id);
@@ -149,14 +166,14 @@ fn reference<'a>(all: &'a [ContainerView], r: &str) -> Option<&'a ContainerView>
     })
 }
 
-fn matches_filter(v: &ContainerView, all: &[ContainerView], key: &str, val: &str) -> bool {
+fn matches_filter(v: &ContainerView, all: &[ContainerView], resolved: &[(String, String)], key: &str, val: &str) -> bool {
     match key {
         "status" => v.state.as_str() == val,
         "name" => v.name.contains(val.trim_start_matches('/')),
         "id" => v.id.starts_with(val),
         "exited" => v.state == State::Exited && v.exit_code.map(|c| c.to_string()).as_deref() == Some(val),
         "label" => v.config.as_ref().is_some_and(|c| label_matches(c.labels.iter().map(|(k, v)| (k.as_str(), v.as_str())), val)),
-        "ancestor" => ancestor_matches(v, val),
+        "ancestor" => ancestor_matches(v, val, resolved),
         "before" => reference(all, val).is_some_and(|r| v.created < r.created),
         "since" => reference(all, val).is_some_and(|r| v.created > r.created),
         "network" => v.config.as_ref().is_some_and(|c| c.host.network_mode == val),
@@ -174,9 +191,12 @@ pub fn select(views: Vec<ContainerView>, o: &PsOptions) -> Result<Vec<ContainerV
         }
     }
     let all = o.all || f.has("status") || f.has("exited");
+    let resolved = ancestor_ids(&views, &f);
     let keep: Vec<bool> = views
         .iter()
-        .map(|v| (all || matches!(v.state, State::Running | State::Paused | State::Restarting)) && f.matches(|k, val| matches_filter(v, &views, k, val)))
+        .map(|v| {
+            (all || matches!(v.state, State::Running | State::Paused | State::Restarting)) && f.matches(|k, val| matches_filter(v, &views, &resolved, k, val))
+        })
         .collect();
     Ok(views.into_iter().zip(keep).filter_map(|(v, k)| k.then_some(v)).collect())
 }
