@@ -305,7 +305,10 @@ fn layer_media_type(store: &Store, d: &Digest) -> Result<&'static str, ArchiveEr
         Compression::Zstd => "application/vnd.docker.image.rootfs.diff.tar.zstd",
         // No image media type names these: the archive as a whole may be, a layer may not.
         c @ (Compression::Bzip2 | Compression::Xz) => {
-            return Err(ArchiveError::BadDocument("manifest.json", format!("layer {d} is {c:?}-compressed, which no image media type allows (gzip, zstd or none)")))
+            return Err(ArchiveError::BadDocument(
+                "manifest.json",
+                format!("layer {d} is {c:?}-compressed, which no image media type allows (gzip, zstd or none)"),
+            ))
         }
     })
 }
