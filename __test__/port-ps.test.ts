@@ -97,7 +97,7 @@ for (const args of [
   ['port', 'web', '--json'],
   ['port', 'web', '99', '--json'],
   ['port', 'ghost'],
-  ['ps'],
+  ['ps', '--format', '{{.Image}}|{{.Ports}}|{{.Names}}'],
 ]) {
   test.serial(`the native front door and Node print the same for: ${args.join(' ')}`, (t) => {
     const n = tsc(root, args)
