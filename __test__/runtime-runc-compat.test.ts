@@ -131,7 +131,8 @@ test('state says paused for a frozen container; pause, resume and exec refuse as
     t.is(status(), 'paused', name)
     t.not(runtime(bin, c.state, ['pause', c.id]).code, 0, `${name}: pause of a paused container`)
     const exec = runtime(bin, c.state, ['exec', c.id, 'true'])
-    t.not(exec.code, 0, `${name}: exec into a paused container`)
+    // 255: runc's exec status for its own failures (runc's suite checks it).
+    t.is(exec.code, 255, `${name}: exec into a paused container: ${exec.stderr}`)
     t.regex(exec.stderr, /paused/, name)
     const listed = JSON.parse(runtime(bin, c.state, ['list', '--format', 'json']).stdout) as Array<{ id: string; status: string }>
     t.deepEqual(
@@ -248,21 +249,28 @@ test('run --keep leaves the stopped container for state and delete', (t) => {
   }
 })
 
-test('exec failures carry the phrases docker maps to 127 and 126, with the log kind', (t) => {
-  const c = running(TSC_RUNTIME, t)
-  const cases: Array<[string[], RegExp, string, number]> = [
-    [['no-such-cmd'], /executable file not found in \$PATH/, 'not_found', 127],
-    [['/no/such/file'], /no such file or directory/, 'not_found', 127],
-    [['/etc/passwd'], /permission denied/, 'permission', 126],
+test("exec failures exit 255 as runc's, with the phrases docker maps to 127 and 126 and the log kind", (t) => {
+  const cases: Array<[string[], RegExp, string]> = [
+    [['no-such-cmd'], /executable file not found in \$PATH/, 'not_found'],
+    [['/no/such/file'], /no such file or directory/, 'not_found'],
+    [['/etc/passwd'], /permission denied/, 'permission'],
   ]
-  for (const [cmd, phrase, kind, code] of cases) {
-    const log = join(c.state, `exec-${kind}-${cmd[0].length}.log`)
-    const r = runtime(TSC_RUNTIME, c.state, ['--log', log, '--log-format', 'json', 'exec', c.id, ...cmd])
-    t.is(r.code, code, r.stderr)
-    t.regex(r.stderr, phrase)
-    const line = JSON.parse(readFileSync(log, 'utf8').trim().split('\n').pop() ?? '{}') as { kind: string; msg: string }
-    t.is(line.kind, kind)
-    t.regex(line.msg, phrase)
+  for (const [name, bin] of RUNTIMES) {
+    const c = running(bin, t)
+    for (const [cmd, phrase, kind] of cases) {
+      const log = join(c.state, `exec-${kind}-${cmd[0].length}.log`)
+      const r = runtime(bin, c.state, ['--log', log, '--log-format', 'json', 'exec', c.id, ...cmd])
+      // The exit status is exec's own (255); engines map the message's phrase to 127/126.
+      t.is(r.code, 255, `${name} ${cmd[0]}: ${r.stderr}`)
+      if (bin !== TSC_RUNTIME) continue
+      t.regex(r.stderr, phrase)
+      const line = JSON.parse(readFileSync(log, 'utf8').trim().split('\n').pop() ?? '{}') as { kind: string; msg: string }
+      t.is(line.kind, kind)
+      t.regex(line.msg, phrase)
+    }
+    // Nothing to exec into, and a pid file that cannot be written: 255 too.
+    t.is(runtime(bin, c.state, ['exec', 'no-such-container', 'true']).code, 255, name)
+    t.is(runtime(bin, c.state, ['exec', '--pid-file', '/non-existent/directory', c.id, 'true']).code, 255, name)
   }
 })
 
@@ -443,5 +451,47 @@ test('kill ID 0 says whether the container runs, as with runc', (t) => {
     t.is(alive.code, 0, `${name}: ${alive.stderr}`)
     t.is(JSON.parse(runtime(bin, c.state, ['state', c.id]).stdout).status, 'running', `${name}: signal 0 delivers nothing`)
     t.is(runtime(bin, c.state, ['kill', c.id, 'KILL']).code, 0, name)
+  }
+})
+
+test('exec into a created container runs in its namespaces before start, as runc does', (t) => {
+  for (const [name, bin] of RUNTIMES) {
+    const bundle = makeBundle(setArgs('sleep', '300'))
+    const c = create(bin, bundle, t)
+    t.is(c.code, 0, `${name}: ${logOf(c)}`)
+    const r = runtime(bin, c.state, ['exec', c.id, 'cat', '/proc/self/cgroup'])
+    t.is(r.code, 0, `${name}: ${r.stderr}`)
+    t.regex(r.stdout, new RegExp(c.id), `${name}: in the container's cgroup`)
+    t.is(JSON.parse(runtime(bin, c.state, ['state', c.id]).stdout).status, 'created', `${name}: exec does not start it`)
+    t.is(runtime(bin, c.state, ['start', c.id]).code, 0, name)
+  }
+})
+
+// cgroup v1's freezer, or v2's cgroup.freeze: the place runc's suite freezes.
+const freezerRoot = existsSync('/sys/fs/cgroup/freezer/cgroup.procs') ? '/sys/fs/cgroup/freezer' : '/sys/fs/cgroup'
+const freezeFile = freezerRoot.endsWith('/freezer') ? ['freezer.state', 'FROZEN', 'THAWED'] : ['cgroup.freeze', '1', '0']
+
+test('create refuses a cgroup frozen beforehand, in runc words, instead of hanging in it', (t) => {
+  for (const [name, bin] of RUNTIMES) {
+    const cg = newId('frozen')
+    const dir = join(freezerRoot, cg)
+    mkdirSync(dir)
+    writeFileSync(join(dir, freezeFile[0]), freezeFile[1])
+    t.teardown(() => {
+      for (const d of cgroupsNamed(cg)) {
+        try {
+          if (existsSync(join(d, freezeFile[0]))) writeFileSync(join(d, freezeFile[0]), freezeFile[2])
+          rmdirSync(d)
+        } catch {}
+      }
+    })
+    const bundle = makeBundle((c) => {
+      setArgs('true')(c)
+      c.linux.cgroupsPath = `/${cg}`
+    })
+    const c = create(bin, bundle, t)
+    t.is(c.code, 1, `${name}: exits at once, not stuck (null = killed by the timeout): ${logOf(c)}`)
+    t.regex(logOf(c), /container's cgroup unexpectedly frozen/, name)
+    if (bin === TSC_RUNTIME) t.true(existsSync(dir), "someone else's cgroup stays")
   }
 })

@@ -54,6 +54,9 @@ pub enum ManagerError {
     },
     #[error("cgroup {path} already exists and it or a cgroup below it holds processes {pids:?}: a container needs a cgroup no process is in; pick another cgroupsPath")]
     InUse { path: String, pids: Vec<i32> },
+    /// runc's words: a container started there would hang in its first step, frozen.
+    #[error("container's cgroup unexpectedly frozen ({path}): thaw it or pick another cgroupsPath")]
+    Frozen { path: String },
     #[error("cgroup {path} already exists and has child cgroups ({children}): a container needs a cgroup of its own; pick another cgroupsPath")]
     HasChildren { path: String, children: String },
     #[error("cannot put back the values cgroup {path} had before the container: {reason}")]
@@ -263,6 +266,11 @@ impl Manager {
                 }
                 v1::inherit_cpuset(dir)?;
             }
+        }
+        // A cgroup frozen beforehand (or below a frozen parent) would freeze the container's
+        // init as it joins, and `create` with it: refused, as runc refuses it.
+        if self.is_frozen()? {
+            return Err(ManagerError::Frozen { path: self.dirs().first().map(|d| d.display().to_string()).unwrap_or_default() });
         }
         Ok(())
     }
@@ -702,6 +710,25 @@ mod tests {
         legacy.created.clear();
         legacy.remove().unwrap();
         assert!(!mount.join("l/m").exists() && mount.join("l").is_dir());
+    }
+
+    #[test]
+    fn a_cgroup_frozen_beforehand_is_refused_with_runcs_words() {
+        let t = crate::testdir::TestDir::new("mgr-frozen");
+        let mount = t.dir("freezer");
+        let layout = parse_mountinfo(&format!("39 31 0:36 / {} rw - cgroup cgroup rw,freezer\n", mount.display())).unwrap();
+        let own = parse_proc_cgroup("1:freezer:/\n").unwrap();
+        let mut m = Manager::with_layout(&layout, &own, "/ice").unwrap();
+        let leaf = mount.join("ice");
+        std::fs::create_dir(&leaf).unwrap();
+        std::fs::write(leaf.join("cgroup.procs"), "").unwrap();
+        std::fs::write(leaf.join("freezer.state"), "FROZEN\n").unwrap();
+        let e = m.create().unwrap_err();
+        assert!(matches!(e, ManagerError::Frozen { .. }), "{e}");
+        assert!(e.to_string().contains("container's cgroup unexpectedly frozen"), "{e}");
+        assert!(leaf.is_dir(), "someone else's cgroup is left as it was");
+        std::fs::write(leaf.join("freezer.state"), "THAWED\n").unwrap();
+        m.create().unwrap();
     }
 
     #[test]

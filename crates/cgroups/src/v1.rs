@@ -90,7 +90,10 @@ pub fn apply(dirs: &Dirs, r: &LinuxResources) -> Result<(), V1Error> {
         }
     }
     if r.unified().as_ref().is_some_and(|u| !u.is_empty()) {
-        return Err(V1Error::Unsupported { field: "linux.resources.unified", why: "it sets cgroup v2 files and this host uses cgroup v1 controllers" });
+        return Err(V1Error::Unsupported {
+            field: "linux.resources.unified",
+            why: "invalid configuration: it sets cgroup v2 files and this host uses cgroup v1 controllers",
+        });
     }
     Ok(())
 }

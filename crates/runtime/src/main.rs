@@ -14,6 +14,9 @@ use clap::Parser;
 
 use cli::{Cli, Command};
 
+/// What `exec` exits with when it fails before the process has a status of its own (runc's).
+const EXEC_FAILED: i32 = 255;
+
 fn main() {
     // The tiny-init path must stay tiny: decide on argv[0] before anything else runs.
     let mut args = std::env::args_os();
@@ -75,7 +78,13 @@ fn main() {
         Ok(code) => code,
         Err(e) => {
             logger.error(e.kind(), &e.to_string());
-            e.exit_status()
+            match cli.command {
+                // runc's exec exits 255 when it fails itself (paused or unknown container, a
+                // program that cannot run, a pid file it cannot write), so that a caller can
+                // tell that from the process's own status; engines read the message.
+                Command::Exec(_) => EXEC_FAILED,
+                _ => e.exit_status(),
+            }
         }
     };
     std::process::exit(code);

@@ -268,8 +268,10 @@ fn exec(g: &Global<'_>, a: &ExecArgs, relay_stdin: Option<bool>) -> Result<i32, 
     let dir = StateDir::open_unlocked(&g.root, &a.id)?;
     let rec = dir.load()?;
     let status = dir.status(&rec);
-    if status != Status::Running {
-        return Err(StateError::WrongStatus { id: a.id.clone(), status, need: "exec needs a running container" }.into());
+    // A created container's init already sits in its namespaces and cgroup, waiting for
+    // `start`: runc execs into it too (runc's suite: "runc create exec").
+    if !matches!(status, Status::Running | Status::Created) {
+        return Err(StateError::WrongStatus { id: a.id.clone(), status, need: "exec needs a created or running container" }.into());
     }
     if !a.ignore_paused && super::state::paused(&rec) {
         return Err(ExecError::State(StateError::Paused { id: a.id.clone() }));

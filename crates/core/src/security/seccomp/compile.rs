@@ -184,24 +184,31 @@ fn parse_rules(profile: &LinuxSeccomp) -> Result<Vec<(Vec<String>, Rule)>, Secco
             // and the spec marks the field optional.
             conds.push(Cond { index: a.index() as u32, op: a.op(), value: a.value(), value_two: a.value_two().unwrap_or(0) });
         }
-        out.push((sc.names().clone(), Rule { action, conds }));
+        // Conditions on different arguments must all hold (AND). Two on the same argument
+        // could never both hold for EQ: runc (libseccomp) then adds each condition as its own
+        // rule, so any one of them matches (OR), and profiles are written for that meaning.
+        let repeats = conds.iter().enumerate().any(|(k, c)| conds[..k].iter().any(|d| d.index == c.index));
+        if repeats {
+            for c in conds {
+                out.push((sc.names().clone(), Rule { action, conds: vec![c] }));
+            }
+        } else {
+            out.push((sc.names().clone(), Rule { action, conds }));
+        }
     }
     Ok(out)
 }
 
 fn abis(profile: &LinuxSeccomp, host: Host) -> Vec<Abi> {
     let listed = profile.architectures().as_deref().unwrap_or(&[]);
-    let mut abis: Vec<Abi> = if listed.is_empty() {
-        vec![host.native_abi()]
-    } else {
-        listed
-            .iter()
-            .filter_map(|a| match host.reach(*a) {
-                Reach::Compile(abi) => Some(abi),
-                Reach::Skip => None,
-            })
-            .collect()
-    };
+    // The native architecture always gets the profile's rules, listed or not, as runc's
+    // filters (libseccomp starts every filter with it): a profile naming only compat ABIs
+    // (runc's tests list X86 and X32 alone) would otherwise kill every native syscall.
+    let mut abis: Vec<Abi> = vec![host.native_abi()];
+    abis.extend(listed.iter().filter_map(|a| match host.reach(*a) {
+        Reach::Compile(abi) => Some(abi),
+        Reach::Skip => None,
+    }));
     abis.sort();
     abis.dedup();
     abis

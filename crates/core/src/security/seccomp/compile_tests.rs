@@ -136,9 +136,48 @@ fn aarch64_profile_compiles_with_its_numbers() {
     assert_eq!(decide(&f, AARCH64, 100, [0; 6]), ERRNO_ENOSYS); // newer than read (63)
                                                                 // ARM (AArch32) has no table: its tasks meet the bad-arch kill.
     assert_eq!(decide(&f, 0x4000_0028, 3, [0; 6]), RET_KILL_PROCESS);
-    // On x86_64 hosts an aarch64-only profile compiles nothing for x86_64: everything killed.
-    let g = filter(r#"{"defaultAction":"SCMP_ACT_ALLOW","architectures":["SCMP_ARCH_AARCH64"]}"#, Host::X86_64).unwrap();
-    assert_eq!(decide(&g, X86_64, 0, [0; 6]), RET_KILL_PROCESS);
+    // On x86_64 hosts an aarch64-only profile still applies its rules to the native ABI (as
+    // runc's libseccomp filters do); aarch64 itself cannot run there.
+    let g = filter(
+        r#"{"defaultAction":"SCMP_ACT_ALLOW","architectures":["SCMP_ARCH_AARCH64"],"syscalls":[{"names":["mkdir"],"action":"SCMP_ACT_ERRNO"}]}"#,
+        Host::X86_64,
+    )
+    .unwrap();
+    assert_eq!(decide(&g, X86_64, 0, [0; 6]), RET_ALLOW);
+    assert_eq!(decide(&g, X86_64, nr(Abi::X86_64, "mkdir"), [0; 6]), ERRNO_EPERM);
+    assert_eq!(decide(&g, I386, 3, [0; 6]), RET_KILL_PROCESS);
+}
+
+#[test]
+fn the_native_abi_follows_the_profile_even_when_only_compat_abis_are_listed() {
+    // runc's seccomp.bats "SCMP_ACT_ERRNO default" lists X86 and X32 alone: mkdir gets EPERM
+    // on x86_64 and the rest is allowed, instead of every native syscall killing the task.
+    let f = x86(r#"{"defaultAction":"SCMP_ACT_ALLOW","architectures":["SCMP_ARCH_X86","SCMP_ARCH_X32"],
+        "syscalls":[{"names":["mkdir"],"action":"SCMP_ACT_ERRNO","errnoRet":100}]}"#);
+    assert_eq!(decide(&f, X86_64, nr(Abi::X86_64, "mkdir"), [0; 6]), RET_ERRNO | 100);
+    assert_eq!(decide(&f, X86_64, nr(Abi::X86_64, "read"), [0; 6]), RET_ALLOW);
+    assert_eq!(decide(&f, I386, nr(Abi::I386, "mkdir"), [0; 6]), RET_ERRNO | 100);
+    assert_eq!(decide(&f, X86_64, nr(Abi::X32, "mkdir"), [0; 6]), RET_ERRNO | 100);
+}
+
+#[test]
+fn conditions_on_one_argument_are_alternatives_as_runc_adds_them() {
+    // runc's seccomp_syscall_test1: two EQ conditions on arg 0 match either value (each is its
+    // own rule); conditions on different arguments must all hold.
+    let f = x86(r#"{"defaultAction":"SCMP_ACT_ERRNO","architectures":["SCMP_ARCH_X86_64"],"syscalls":[
+        {"names":["process_vm_readv"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":100,"op":"SCMP_CMP_EQ"},{"index":0,"value":9001,"op":"SCMP_CMP_EQ"}]},
+        {"names":["process_vm_writev"],"action":"SCMP_ACT_ERRNO","errnoRet":55,"args":[{"index":0,"value":1337,"op":"SCMP_CMP_EQ"},{"index":0,"value":2020,"op":"SCMP_CMP_EQ"}]},
+        {"names":["kcmp"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":0,"op":"SCMP_CMP_EQ"},{"index":1,"value":1337,"op":"SCMP_CMP_EQ"}]}]}"#);
+    let call = |name: &str, a0: u64, a1: u64| decide(&f, X86_64, nr(Abi::X86_64, name), [a0, a1, 0, 0, 0, 0]);
+    assert_eq!(call("process_vm_readv", 100, 0), RET_ALLOW);
+    assert_eq!(call("process_vm_readv", 9001, 0), RET_ALLOW);
+    assert_eq!(call("process_vm_readv", 0, 0), ERRNO_EPERM);
+    assert_eq!(call("process_vm_writev", 1337, 0), RET_ERRNO | 55);
+    assert_eq!(call("process_vm_writev", 2020, 0), RET_ERRNO | 55);
+    assert_eq!(call("process_vm_writev", 0, 0), ERRNO_EPERM);
+    assert_eq!(call("kcmp", 0, 1337), RET_ALLOW);
+    assert_eq!(call("kcmp", 0, 0), ERRNO_EPERM);
+    assert_eq!(call("kcmp", 500, 1337), ERRNO_EPERM);
 }
 
 fn one_arg_profile(arch: &str, op: &str, value: u64, value_two: Option<u64>) -> String {
@@ -221,7 +260,7 @@ fn rules_are_or_and_args_are_and() {
         {"names":["personality"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":0,"op":"SCMP_CMP_EQ"}]},
         {"names":["personality"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":8,"op":"SCMP_CMP_EQ"}]},
         {"names":["socket"],"action":"SCMP_ACT_ALLOW","args":[
-            {"index":0,"value":1,"op":"SCMP_CMP_GE"},{"index":0,"value":40,"op":"SCMP_CMP_NE"},{"index":1,"value":3,"op":"SCMP_CMP_LE"}]},
+            {"index":0,"value":1,"op":"SCMP_CMP_GE"},{"index":2,"value":40,"op":"SCMP_CMP_NE"},{"index":1,"value":3,"op":"SCMP_CMP_LE"}]},
         {"names":["socket"],"action":"SCMP_ACT_KILL_PROCESS"}
         ]}"#);
     let p = nr(Abi::X86_64, "personality");
@@ -230,7 +269,7 @@ fn rules_are_or_and_args_are_and() {
     assert_eq!(decide(&f, X86_64, p, [8, 0, 0, 0, 0, 0]), RET_ALLOW);
     assert_eq!(decide(&f, X86_64, p, [9, 0, 0, 0, 0, 0]), ERRNO_EPERM);
     assert_eq!(decide(&f, X86_64, s, [2, 1, 0, 0, 0, 0]), RET_ALLOW);
-    assert_eq!(decide(&f, X86_64, s, [40, 1, 0, 0, 0, 0]), RET_KILL_PROCESS);
+    assert_eq!(decide(&f, X86_64, s, [2, 1, 40, 0, 0, 0]), RET_KILL_PROCESS);
     assert_eq!(decide(&f, X86_64, s, [2, 4, 0, 0, 0, 0]), RET_KILL_PROCESS);
     assert_eq!(decide(&f, X86_64, s, [0, 1, 0, 0, 0, 0]), RET_KILL_PROCESS);
 }
