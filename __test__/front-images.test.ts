@@ -52,7 +52,7 @@ for (const args of FORMS) {
   })
 }
 
-test('images: docker\'s table (SIZE unpacked), -q and --json', (t) => {
+test("images: docker's table (SIZE unpacked), -q and --json", (t) => {
   const r = tsc(root, ['images'])
   t.is(r.code, 0, r.stderr)
   const lines = r.stdout.trimEnd().split('\n')

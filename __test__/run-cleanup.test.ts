@@ -33,7 +33,11 @@ const refused: Array<[string, string[], RegExp]> = [
   ['a relative rootfs', ['--rootfs', 'relative/dir', 'true'], /rootfs.*absolute|absolute.*rootfs/i],
   ['an unknown user', ['--rootfs', rootfs, '-u', 'nosuchuser', 'true'], /nosuchuser/],
   // -v makes a missing source, as docker's does; --mount refuses it.
-  ['a bind mount whose source does not exist', ['--rootfs', rootfs, '--mount', 'type=bind,src=/nonexistent/src,dst=/data', 'true'], /bind source path does not exist: \/nonexistent\/src/],
+  [
+    'a bind mount whose source does not exist',
+    ['--rootfs', rootfs, '--mount', 'type=bind,src=/nonexistent/src,dst=/data', 'true'],
+    /bind source path does not exist: \/nonexistent\/src/,
+  ],
   ['an invalid --mount key', ['--rootfs', rootfs, '--mount', 'type=volume,src=v1,dst=/data,colour=red', 'true'], /unexpected key 'colour'/],
   ['a workdir that is a file', ['--rootfs', rootfs, '-w', '/a-file', 'true'], /a-file/],
   ['an invalid env file', ['--rootfs', rootfs, '--env-file', badEnv, 'true'], /line 2/],

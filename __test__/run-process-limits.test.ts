@@ -9,7 +9,17 @@ const rootTest = isRoot ? test : test.skip
 
 rootTest('--ulimit sets soft and hard limits in the container; the hard one defaults to the soft', (t) => {
   const root = makeDataRoot()
-  const r = tsc(root, ['run', '--rm', '--ulimit', 'nofile=1000:2000', '--ulimit', 'nproc=300', 'host:/bin/sh', '-c', 'ulimit -Sn; ulimit -Hn; ulimit -Sp; ulimit -Hp'])
+  const r = tsc(root, [
+    'run',
+    '--rm',
+    '--ulimit',
+    'nofile=1000:2000',
+    '--ulimit',
+    'nproc=300',
+    'host:/bin/sh',
+    '-c',
+    'ulimit -Sn; ulimit -Hn; ulimit -Sp; ulimit -Hp',
+  ])
   t.is(r.code, 0, r.stderr)
   t.is(r.stdout, '1000\n2000\n300\n300\n')
 })

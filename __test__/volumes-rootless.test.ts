@@ -74,7 +74,10 @@ test.serial("a rootless user's named volume lives in its data root, keeps its da
     '-c',
     'echo root > /data/a; mkdir /data/sub; echo app > /data/sub/b; chown -R 1000:1000 /data/sub',
   ])
-  t.is(ok(['run', '--rm', '--network', 'none', '--rootfs', rootfs, '-v', 'mine:/data:ro', 'sh', '-c', 'cat /data/a /data/sub/b; stat -c %u /data/sub/b']), 'root\napp\n1000\n')
+  t.is(
+    ok(['run', '--rm', '--network', 'none', '--rootfs', rootfs, '-v', 'mine:/data:ro', 'sh', '-c', 'cat /data/a /data/sub/b; stat -c %u /data/sub/b']),
+    'root\napp\n1000\n',
+  )
   t.is(statSync(join(data, 'a')).uid, user.uid)
   t.is(statSync(join(data, 'sub/b')).uid, user.subStart + 999)
   t.is(ok(['volume', 'ls', '-q']), 'mine\n')
@@ -84,7 +87,21 @@ test.serial("a rootless user's named volume lives in its data root, keeps its da
 })
 
 test.serial('rootless: run --rm removes its anonymous volume; --tmpfs mounts with its options', (t) => {
-  const out = ok(['run', '--rm', '--network', 'none', '--rootfs', rootfs, '-v', '/scratch', '--tmpfs', '/t:size=1m', 'sh', '-c', 'echo x > /scratch/f; grep " /t " /proc/mounts'])
+  const out = ok([
+    'run',
+    '--rm',
+    '--network',
+    'none',
+    '--rootfs',
+    rootfs,
+    '-v',
+    '/scratch',
+    '--tmpfs',
+    '/t:size=1m',
+    'sh',
+    '-c',
+    'echo x > /scratch/f; grep " /t " /proc/mounts',
+  ])
   t.regex(out, /^tmpfs \/t tmpfs rw,nosuid,nodev,noexec,relatime,size=1024k/)
   const vols = join(user.home, '.local/share/tsc-box/volumes')
   t.deepEqual(existsSync(vols) ? readdirSync(vols) : [], [])

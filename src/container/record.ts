@@ -47,7 +47,14 @@ type StoreRecord = Parameters<StoreClass['writeRecordIn']>[1]
 
 export function toStoreRecord(record: ContainerRecord): StoreRecord {
   // The binding's optional fields are nullable ones: present, null when absent.
-  return {...record, creator: record.creator ?? null, startedAt: record.startedAt ?? null, finishedAt: record.finishedAt ?? null, config: record.config ?? null, mounts: record.mounts ?? null} as unknown as StoreRecord
+  return {
+    ...record,
+    creator: record.creator ?? null,
+    startedAt: record.startedAt ?? null,
+    finishedAt: record.finishedAt ?? null,
+    config: record.config ?? null,
+    mounts: record.mounts ?? null,
+  } as unknown as StoreRecord
 }
 
 /**

@@ -30,7 +30,16 @@ export default class NetworkCreate extends BaseCommand {
     // so that the runtime's error names the right family.
     const subnets = byFamily(f.subnet, 'subnet', (v) => v.includes(':'))
     const gateways = byFamily(f.gateway, 'gateway', (v) => net.isIPv6(v) || v.includes(':'))
-    const o: CreateOptions = {subnet: subnets.v4, gateway: gateways.v4, subnet6: subnets.v6, gateway6: gateways.v6, ipv6: f.ipv6, bridge: f.bridge, mtu: f.mtu, labels: parseLabels(f)}
+    const o: CreateOptions = {
+      subnet: subnets.v4,
+      gateway: gateways.v4,
+      subnet6: subnets.v6,
+      gateway6: gateways.v6,
+      ipv6: f.ipv6,
+      bridge: f.bridge,
+      mtu: f.mtu,
+      labels: parseLabels(f),
+    }
     const created = createNetwork(args.name, o)
     if (!this.jsonEnabled()) this.log(created.name)
     return created
