@@ -137,9 +137,21 @@ pub fn answer(v: &ContainerView, private: Option<&str>) -> Result<(String, Vec<B
 }
 
 /// `ps`'s PORTS column: `0.0.0.0:8080->80/tcp, :::8080->80/tcp` (docker writes an IPv6
-/// address unbracketed there).
+/// address unbracketed there), then the image's exposed ports that are not published
+/// (`443/tcp`), while the container runs.
 pub fn ps_column(v: &ContainerView) -> String {
-    bindings(v).iter().map(|b| format!("{}:{}->{}", b.host_ip, b.host_port, b.private())).collect::<Vec<_>>().join(", ")
+    let published = bindings(v);
+    let mut shown: Vec<String> = published.iter().map(|b| format!("{}:{}->{}", b.host_ip, b.host_port, b.private())).collect();
+    if matches!(v.state, State::Running | State::Paused | State::Restarting) {
+        let exposed = v.config.as_ref().map(|c| c.exposed_ports.clone()).unwrap_or_default();
+        for e in exposed {
+            let Ok((port, proto)) = parse_private(&e) else { continue };
+            if !published.iter().any(|b| b.private_port == port && b.proto == proto) {
+                shown.push(format!("{port}/{proto}"));
+            }
+        }
+    }
+    shown.join(", ")
 }
 
 #[cfg(test)]
@@ -171,6 +183,10 @@ mod tests {
         assert_eq!((e.to_string().as_str(), e.exit_code()), ("No public port '81/tcp' published for web", 1));
         assert!(matches!(answer(&v, Some("x/tcp")), Err(PortError::Invalid(_))));
         assert_eq!(ps_column(&v), "127.0.0.1:9090->53/udp, 0.0.0.0:8080->80/tcp");
+        // An exposed port nobody published is listed bare, as docker lists it.
+        let mut exposing = v.clone();
+        exposing.config = Some(crate::config::ContainerConfig { exposed_ports: vec!["80/tcp".into(), "443/tcp".into()], ..Default::default() });
+        assert_eq!(ps_column(&exposing), "127.0.0.1:9090->53/udp, 0.0.0.0:8080->80/tcp, 443/tcp");
         // A stopped container publishes nothing.
         assert_eq!(ps_column(&view(&d, plan, State::Exited)), "");
         std::fs::remove_dir_all(&d).unwrap();
