@@ -6,7 +6,7 @@
 // stopped one by Node: both print the same.
 import test from 'ava'
 import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { makeDataRoot, tsc, tscNode } from './helpers/cli'
@@ -83,6 +83,12 @@ test.serial('files copied in belong to the container root unless -a', (t) => {
   t.is(tsc(root, ['exec', 'live', 'stat', '-c', '%u:%g', '/data/sub/payload']).stdout, '0:0\n')
   t.is(tsc(root, ['cp', '-a', at('payload'), 'live:/data/sub/kept']).code, 0)
   t.is(tsc(root, ['exec', 'live', 'stat', '-c', '%u:%g', '/data/sub/kept']).stdout, '4242:4343\n')
+  // A symlink given as the source is copied as a link; with -L, what it points to.
+  symlinkSync('payload', at('hostlink'))
+  t.is(tsc(root, ['cp', at('hostlink'), 'live:/data/sub/']).code, 0)
+  t.is(tsc(root, ['exec', 'live', 'readlink', '/data/sub/hostlink']).stdout, 'payload\n')
+  t.is(tsc(root, ['cp', '-L', at('hostlink'), 'live:/data/sub/followed']).code, 0)
+  t.is(tsc(root, ['exec', 'live', 'cat', '/data/sub/followed']).stdout, 'payload')
   mkdirSync(at('tree/a'), { recursive: true })
   writeFileSync(at('tree/a/x'), 'x')
   t.is(tsc(root, ['cp', at('tree'), 'live:/newtree']).code, 0)
