@@ -3,8 +3,7 @@ import {Args} from '@oclif/core'
 import {asOclifFlags, BaseCommand} from '../base-command'
 import {tableFlags} from '../cli/table'
 import {context, eachRef} from '../lifecycle/context'
-import {killContainer} from '../lifecycle/ops'
-import {resolveContainer} from '../lifecycle/resolve'
+import {type LifecycleDone, lifecycleOp} from '../lifecycle/verbs'
 
 export default class Kill extends BaseCommand {
   static override summary = 'Kill one or more running containers'
@@ -14,18 +13,9 @@ export default class Kill extends BaseCommand {
   static override args = {container: Args.string({required: true, description: 'container name, id or id prefix'})}
   static override flags = asOclifFlags(tableFlags('kill'))
 
-  async run(): Promise<{id: string; name: string; signal: string}[]> {
+  async run(): Promise<LifecycleDone[]> {
     const {flags, argv} = await this.parse(Kill)
-    const {paths, runtime} = context(flags.root as string | undefined)
-    const sig = flags.signal as string
-    return eachRef(
-      argv as string[],
-      async (ref) => {
-        const v = resolveContainer(paths.dataRoot, ref, paths.runDir)
-        killContainer(runtime, paths, v, sig)
-        return {id: v.id, name: v.name, signal: sig}
-      },
-      (ref) => this.jsonEnabled() || this.log(ref),
-    )
+    const op = lifecycleOp('kill', {signal: flags.signal as string}, context(flags.root as string | undefined))
+    return eachRef(argv as string[], op, (ref) => this.jsonEnabled() || this.log(ref))
   }
 }

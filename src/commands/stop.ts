@@ -6,9 +6,7 @@ import {Args} from '@oclif/core'
 import {asOclifFlags, BaseCommand} from '../base-command'
 import {tableFlags} from '../cli/table'
 import {context, eachRef} from '../lifecycle/context'
-import {stopContainer} from '../lifecycle/ops'
-import {resolveContainer} from '../lifecycle/resolve'
-import {viewById} from '../lifecycle/state'
+import {type LifecycleDone, lifecycleOp} from '../lifecycle/verbs'
 
 export default class Stop extends BaseCommand {
   static override summary = 'Stop one or more running containers'
@@ -19,17 +17,9 @@ export default class Stop extends BaseCommand {
   static override args = {container: Args.string({required: true, description: 'container name, id or id prefix'})}
   static override flags = asOclifFlags(tableFlags('stop'))
 
-  async run(): Promise<{id: string; name: string; exitCode: number | null}[]> {
+  async run(): Promise<LifecycleDone[]> {
     const {flags, argv} = await this.parse(Stop)
-    const {paths, runtime} = context(flags.root as string | undefined)
-    return eachRef(
-      argv as string[],
-      async (ref) => {
-        const v = resolveContainer(paths.dataRoot, ref, paths.runDir)
-        await stopContainer(runtime, paths, v, flags.time as number)
-        return {id: v.id, name: v.name, exitCode: viewById(paths.dataRoot, v.id, paths.runDir)?.exitCode ?? null}
-      },
-      (ref) => this.jsonEnabled() || this.log(ref),
-    )
+    const op = lifecycleOp('stop', {time: flags.time as number}, context(flags.root as string | undefined))
+    return eachRef(argv as string[], op, (ref) => this.jsonEnabled() || this.log(ref))
   }
 }

@@ -3,8 +3,7 @@ import {Args} from '@oclif/core'
 import {asOclifFlags, BaseCommand} from '../base-command'
 import {tableFlags} from '../cli/table'
 import {context, eachRef} from '../lifecycle/context'
-import {setPaused} from '../lifecycle/pause'
-import {resolveContainer} from '../lifecycle/resolve'
+import {type LifecycleDone, lifecycleOp} from '../lifecycle/verbs'
 
 export default class Unpause extends BaseCommand {
   static override summary = 'Unpause all processes within one or more containers'
@@ -15,17 +14,9 @@ export default class Unpause extends BaseCommand {
 
   static override flags = asOclifFlags(tableFlags('unpause'))
 
-  async run(): Promise<{id: string; name: string}[]> {
+  async run(): Promise<LifecycleDone[]> {
     const {flags, argv} = await this.parse(Unpause)
-    const {paths, runtime} = context(flags.root as string | undefined)
-    return eachRef(
-      argv as string[],
-      async (ref) => {
-        const v = resolveContainer(paths.dataRoot, ref, paths.runDir)
-        setPaused(runtime, paths, v, false)
-        return {id: v.id, name: v.name}
-      },
-      (ref) => this.jsonEnabled() || this.log(ref),
-    )
+    const op = lifecycleOp('unpause', {}, context(flags.root as string | undefined))
+    return eachRef(argv as string[], op, (ref) => this.jsonEnabled() || this.log(ref))
   }
 }

@@ -1,5 +1,5 @@
 /**
- * The commands (exec, rm, ps, inspect, images, logs, wait, cp, port) bin/run.js dispatches without loading oclif (whose start costs more
+ * The commands (exec, rm, ps, inspect, images, logs, wait, cp, port, stop, kill, pause, unpause) bin/run.js dispatches without loading oclif (whose start costs more
  * than a whole `exec` or `rm`): the same code the oclif commands run, with the lean flag
  * parser. Returns the exit status, or undefined to let oclif handle the command (--help).
  */
@@ -117,6 +117,20 @@ async function ps(argv: readonly string[]): Promise<number | undefined> {
   return 0
 }
 
+/** `stop`, `kill`, `pause`, `unpause` without a built runtime: the same Rust code through the binding. */
+async function lifecycle(verb: import('./verbs').LifecycleVerb, argv: readonly string[]): Promise<number | undefined> {
+  const flagSet = parserFlags(verb)
+  const {flagTokens, positionals: refs} = splitFlags(argv, flagSet)
+  const {flags} = await parseArgv(flagTokens, flagSet, verb)
+  if (flags.help || refs.length === 0) return undefined
+  const {context, eachRef} = await import('./context')
+  const {lifecycleOp} = await import('./verbs')
+  const op = lifecycleOp(verb, flags as import('./verbs').LifecycleFlags, context(flags.root as string | undefined))
+  const out = await eachRef(refs, op, (ref) => flags.json || process.stdout.write(`${ref}\n`))
+  if (flags.json) process.stdout.write(`${JSON.stringify(out, null, 2)}\n`)
+  return 0
+}
+
 async function rm(argv: readonly string[]): Promise<number | undefined> {
   // docker accepts flags after the names too (rm ID -f): split them out, --root with its value.
   const {flagTokens, positionals: names} = splitFlags(argv, rmFlags)
@@ -150,6 +164,7 @@ export async function fastCommand(verb: string, argv: readonly string[]): Promis
   if (verb === 'wait') return wait(argv)
   if (verb === 'cp') return cp(argv)
   if (verb === 'port') return port(argv)
+  if (verb === 'stop' || verb === 'kill' || verb === 'pause' || verb === 'unpause') return lifecycle(verb, argv)
   return undefined
 }
 
@@ -158,6 +173,6 @@ export function jsonRequested(verb: string, argv: readonly string[]): boolean {
   if (verb === 'ps') return jsonInArgv(argv, psFlags)
   if (verb === 'inspect') return argv.includes('--json')
   if (verb === 'images') return jsonInArgv(argv, imagesFlags)
-  if (verb === 'logs' || verb === 'wait' || verb === 'cp' || verb === 'port') return argv.includes('--json')
+  if (['logs', 'wait', 'cp', 'port', 'stop', 'kill', 'pause', 'unpause'].includes(verb)) return argv.includes('--json')
   return jsonInArgv(argv, execFlags)
 }

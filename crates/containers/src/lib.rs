@@ -11,6 +11,7 @@ pub mod cp;
 pub mod creation;
 pub mod id;
 pub mod inspect;
+pub mod lifecycle;
 pub mod logs;
 pub mod names;
 pub mod paths;

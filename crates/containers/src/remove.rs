@@ -65,7 +65,7 @@ impl Coded for RemoveError {
     }
 }
 
-fn is_active(v: &ContainerView) -> bool {
+pub(crate) fn is_active(v: &ContainerView) -> bool {
     matches!(v.state, State::Running | State::Paused | State::Restarting)
 }
 
@@ -88,7 +88,7 @@ pub fn remove_container(paths: &Paths, v: &ContainerView, force: bool, ops: &dyn
         if !force {
             return Err(RemoveError::Running(short(&v.id).to_string(), v.state.as_str()));
         }
-        stop(paths, v, ops);
+        kill_for_good(paths, v, ops);
     }
     if paths.runtime_root().join(&v.id).exists() {
         ops.delete(&v.id).map_err(|m| RemoveError::RuntimeDelete(short(&v.id).to_string(), m))?;
@@ -97,27 +97,36 @@ pub fn remove_container(paths: &Paths, v: &ContainerView, force: bool, ops: &dyn
 }
 
 /// Kills the container for good and waits until its monitor (which removes the cgroup and the
-/// runtime's state as it exits) is gone.
-fn stop(paths: &Paths, v: &ContainerView, ops: &dyn RuntimeOps) {
+/// runtime's state as it exits) is gone (`rm -f`, and `stop` once its grace time is over).
+pub(crate) fn kill_for_good(paths: &Paths, v: &ContainerView, ops: &dyn RuntimeOps) {
     let _ = std::fs::write(v.dir.join(STOP_MARKER), "");
     let st = status::read_status(&v.dir);
     let alive = st.as_ref().is_some_and(status::monitor_alive);
-    // A restarting monitor sleeps before the next start: no container, only the monitor.
-    if let Some(s) = st.as_ref().filter(|s| alive && s.status == Some(MonitorState::Restarting)) {
-        let _ = kill(Pid::from_raw(s.monitor_pid), Signal::SIGKILL);
-    }
-    // A frozen container cannot die of SIGKILL until thawed.
-    let paused = v.dir.join(status::PAUSED);
-    if paused.exists() {
-        let _ = ops.resume(&v.id);
-        let _ = std::fs::remove_file(&paused);
-    }
+    end_restarts(st.as_ref(), alive);
+    thaw(v, ops);
     if paths.runtime_root().join(&v.id).exists() && !kill_init(st.as_ref(), alive) {
         // Stopped between our look and the kill: the delete that follows says what is wrong.
         let _ = ops.kill_all(&v.id);
     }
     if let Some(s) = st.as_ref().filter(|_| alive) {
         wait_monitor_gone(&v.dir, s.monitor_pid);
+    }
+}
+
+/// A restarting monitor sleeps before the next start: no container, only the monitor, which
+/// is ended.
+pub(crate) fn end_restarts(st: Option<&status::MonitorStatus>, alive: bool) {
+    if let Some(s) = st.filter(|s| alive && s.status == Some(MonitorState::Restarting)) {
+        let _ = kill(Pid::from_raw(s.monitor_pid), Signal::SIGKILL);
+    }
+}
+
+/// A frozen container cannot act on SIGTERM, nor die of SIGKILL, until thawed.
+pub(crate) fn thaw(v: &ContainerView, ops: &dyn RuntimeOps) {
+    let paused = v.dir.join(status::PAUSED);
+    if paused.exists() {
+        let _ = ops.resume(&v.id);
+        let _ = std::fs::remove_file(&paused);
     }
 }
 

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use tsc_box_containers::lifecycle::LifecycleOps;
 use tsc_box_containers::paths::Paths;
 use tsc_box_containers::remove::RuntimeOps;
 use tsc_box_containers::subid::HostUser;
@@ -21,6 +22,11 @@ impl Spawned {
     }
 
     fn call(&self, args: &[&str]) -> Result<(), String> {
+        self.output(args).map(drop)
+    }
+
+    /// The runtime's standard output, or its message.
+    fn output(&self, args: &[&str]) -> Result<Vec<u8>, String> {
         let Some(runtime) = &self.runtime else { return Err("the runtime is not known here".into()) };
         let _ = std::fs::create_dir_all(&self.runtime_root);
         let out = Command::new(runtime)
@@ -31,7 +37,7 @@ impl Spawned {
             .output()
             .map_err(|e| format!("cannot run {runtime}: {e}"))?;
         if out.status.success() {
-            return Ok(());
+            return Ok(out.stdout);
         }
         Err(runtime_message(&String::from_utf8_lossy(&out.stderr), out.status.code()))
     }
@@ -46,9 +52,23 @@ fn runtime_message(stderr: &str, code: Option<i32>) -> String {
     text.join("\n")
 }
 
+impl LifecycleOps for Spawned {
+    fn signal(&self, id: &str, signal: &str, all: bool) -> Result<(), String> {
+        let all = if all { &["--all"][..] } else { &[] };
+        self.call(&[&["kill"], all, &[id, signal]].concat())
+    }
+    fn active(&self, id: &str) -> bool {
+        let Ok(out) = self.output(&["state", id]) else { return false };
+        serde_json::from_slice::<serde_json::Value>(&out).is_ok_and(|doc| doc["status"] != "stopped")
+    }
+    fn pause(&self, id: &str) -> Result<(), String> {
+        self.call(&["pause", id])
+    }
+}
+
 impl RuntimeOps for Spawned {
     fn kill_all(&self, id: &str) -> Result<(), String> {
-        self.call(&["kill", "--all", id, "SIGKILL"])
+        self.signal(id, "SIGKILL", true)
     }
     fn delete(&self, id: &str) -> Result<(), String> {
         self.call(&["delete", "--force", id])

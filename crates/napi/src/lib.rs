@@ -8,6 +8,7 @@
 mod build;
 mod cgroup_stats;
 mod cgroup_validate;
+mod container_lifecycle;
 mod container_remove;
 mod containers;
 mod cp;

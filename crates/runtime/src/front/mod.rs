@@ -1,5 +1,6 @@
 //! `tsc-box-runtime --cli exec|rm|ps|inspect|images|logs|wait ARGS`: the native front door
-//! of `tsc-box exec`, `rm`, `ps`, `inspect`, `images`, `logs`, `wait`, `cp` and `port` (bin/run.js hands the command table's `native` commands here instead of starting Node; a new
+//! of `tsc-box exec`, `rm`, `ps`, `inspect`, `images`, `logs`, `wait`, `cp`, `port`, `stop`, `kill`,
+//! `pause` and `unpause` (bin/run.js hands the command table's `native` commands here instead of starting Node; a new
 //! one is an entry in src/cli/commands.json, whose flags build.rs turns into argv's tables, plus
 //! its module and its arm in `main` below). docker's flags, the CLI's container store
 //! (tsc_box_containers) and the runtime's own exec, in this one process; exit statuses and
@@ -12,7 +13,9 @@ mod error;
 mod exec;
 mod images;
 mod inspect;
+mod lifecycle;
 mod logs;
+mod ops;
 mod port;
 mod ps;
 mod rm;
@@ -60,6 +63,7 @@ pub fn main(args: Vec<OsString>) -> ! {
         "images" => images::run(rest),
         "logs" => logs::run(rest),
         "wait" => wait::run(rest),
+        "stop" | "kill" | "pause" | "unpause" => lifecycle::run(verb, rest),
         other => Err(FrontError::usage(ErrorCode::UnknownCommand, &format!("command {other} not found"))),
     };
     match outcome {

@@ -3,65 +3,12 @@
 //! alike. Each name is printed once removed; with several, each failure is reported and the
 //! first one decides the status.
 
-use std::path::Path;
-
 use tsc_box_containers::paths::{self, PathEnv, Paths};
-use tsc_box_containers::remove::{remove_container, RuntimeOps};
+use tsc_box_containers::remove::remove_container;
 use tsc_box_containers::resolve::resolve_container;
-use tsc_box_containers::subid::HostUser;
 
+use super::ops::InProcess;
 use super::{argv, FrontError, Outcome};
-use crate::cli::{DeleteArgs, IdArgs, KillArgs, LogFormat};
-use crate::commands::userns_helper::{run_mapped, MapArgs};
-use crate::commands::Global;
-use crate::log::Logger;
-
-/// The runtime's commands, called directly instead of spawning the runtime again.
-struct InProcess<'a> {
-    g: Global<'a>,
-}
-
-impl RuntimeOps for InProcess<'_> {
-    fn kill_all(&self, id: &str) -> Result<(), String> {
-        let a = KillArgs { all: true, id: id.to_string(), signal: "SIGKILL".into() };
-        crate::commands::kill::run(&self.g, &a).map(drop).map_err(|e| e.to_string())
-    }
-    fn delete(&self, id: &str) -> Result<(), String> {
-        let a = DeleteArgs { force: true, id: id.to_string() };
-        crate::commands::delete::run(&self.g, &a).map(drop).map_err(|e| e.to_string())
-    }
-    fn resume(&self, id: &str) -> Result<(), String> {
-        crate::commands::pause::resume(&self.g, &IdArgs { id: id.to_string() }).map(drop).map_err(|e| e.to_string())
-    }
-    /// Only a rootless caller gets here (the store removes what it may itself first): the tree
-    /// holds files of the user's subordinate ids, which it may unlink as root of a user
-    /// namespace mapping them (`remove-tree`'s way, in a forked child of this process).
-    fn remove_tree(&self, dir: &Path) -> Result<(), String> {
-        let args = HostUser::current().helper_map_args();
-        let (mut uidmap, mut gidmap) = (Vec::new(), Vec::new());
-        for pair in args.chunks(2) {
-            match pair {
-                [flag, map] if flag == "--uidmap" => uidmap.push(map.clone()),
-                [_, map] => gidmap.push(map.clone()),
-                _ => {}
-            }
-        }
-        let maps = MapArgs { uidmap, gidmap };
-        let code = run_mapped(&maps, || match tsc_box_image::tree::remove_tree(dir) {
-            Ok(_) => 0,
-            Err(e) => {
-                eprintln!("tsc-box: removing {}: {e}", dir.display());
-                1
-            }
-        })
-        .map_err(|e| e.to_string())?;
-        if code == 0 {
-            Ok(())
-        } else {
-            Err(format!("removing {} in a user namespace failed", dir.display()))
-        }
-    }
-}
 
 pub fn run(args: &[String]) -> Result<Outcome, FrontError> {
     let p = argv::parse("rm", args)?;
@@ -70,8 +17,8 @@ pub fn run(args: &[String]) -> Result<Outcome, FrontError> {
     }
     let root = p.root();
     let paths = paths::resolve(root.as_deref(), &PathEnv::current());
-    let logger = Logger::open(None, LogFormat::Text, false);
-    let ops = InProcess { g: Global { root: paths.runtime_root(), log: &logger, systemd_cgroup: false } };
+    let logger = InProcess::logger();
+    let ops = InProcess::new(&paths, &logger);
     let json = p.bool("json");
     let several = p.rest.len() > 1;
     let mut out = Vec::new();
