@@ -495,3 +495,32 @@ test('create refuses a cgroup frozen beforehand, in runc words, instead of hangi
     if (bin === TSC_RUNTIME) t.true(existsSync(dir), "someone else's cgroup stays")
   }
 })
+
+// v2 writes period and quota together (cpu.max); v1 has two files, written one at a time.
+serialIf(existsSync('/sys/fs/cgroup/cpu/cpu.cfs_quota_us'), 'cgroup v1 cpu controller only (v2 writes cpu.max at once)')(
+  "update to a shorter period under a parent with a quota succeeds (the period is retried after the quota), as runc's",
+  (t) => {
+    for (const [name, bin] of RUNTIMES) {
+      const pod = newId('pod')
+      const parent = `/sys/fs/cgroup/cpu/${pod}`
+      mkdirSync(parent)
+      writeFileSync(join(parent, 'cpu.cfs_quota_us'), '50000')
+      t.teardown(() => {
+        for (const d of cgroupsNamed(pod).sort().reverse()) {
+          try {
+            rmdirSync(d)
+          } catch {}
+        }
+      })
+      // Half a CPU, as the parent: at a period of 10 ms the old quota would be 5 CPUs.
+      const c = running(bin, t, (cfg) => {
+        cfg.linux.cgroupsPath = `/${pod}/ct`
+        ;(cfg.linux as { resources?: object }).resources = { cpu: { quota: 500000, period: 1000000 } }
+      })
+      const r = runtime(bin, c.state, ['update', '--cpu-period', '10000', '--cpu-quota', '3000', c.id])
+      t.is(r.code, 0, `${name}: ${r.stderr}`)
+      t.is(readFileSync(join(parent, 'ct', 'cpu.cfs_period_us'), 'utf8').trim(), '10000', name)
+      t.is(readFileSync(join(parent, 'ct', 'cpu.cfs_quota_us'), 'utf8').trim(), '3000', name)
+    }
+  },
+)

@@ -258,13 +258,11 @@ impl Manager {
             }
         }
         for (name, dir) in &self.v1 {
-            let new = mkdir_p(dir, made)?;
+            mkdir_p(dir, made)?;
             if name == "cpuset" {
-                // Every level we made starts with empty cpus/mems; fill them top-down.
-                for d in new.iter() {
-                    v1::inherit_cpuset(d)?;
-                }
-                v1::inherit_cpuset(dir)?;
+                // Every level we made starts with empty cpus/mems, and so may one made by
+                // someone else before: fill them top-down.
+                v1::inherit_cpuset_down_to(dir)?;
             }
         }
         // A cgroup frozen beforehand (or below a frozen parent) would freeze the container's

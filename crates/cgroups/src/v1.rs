@@ -39,12 +39,24 @@ pub fn apply(dirs: &Dirs, r: &LinuxResources) -> Result<(), V1Error> {
         if let Some(s) = c.shares().filter(|s| *s != 0) {
             fsio::write(&dir(dirs, "cpu", "linux.resources.cpu.shares")?.join("cpu.shares"), &s.to_string())?;
         }
-        // The period goes first: the kernel checks quota against the current period.
+        // The period goes first: the kernel checks quota against the current period. Under a
+        // parent with a quota, a shorter period can be refused (EINVAL) while the old quota
+        // would exceed the parent's share: with a new quota to come, the period is tried again
+        // after it, as runc does.
+        let quota = c.quota().filter(|q| *q != 0);
+        let mut period_later = None;
         if let Some(p) = c.period() {
-            fsio::write(&dir(dirs, "cpu", "linux.resources.cpu.period")?.join("cpu.cfs_period_us"), &p.to_string())?;
+            let file = dir(dirs, "cpu", "linux.resources.cpu.period")?.join("cpu.cfs_period_us");
+            match fsio::write(&file, &p.to_string()) {
+                Err(e) if quota.is_some() && e.errno() == Some(libc::EINVAL) => period_later = Some((file, p)),
+                r => r?,
+            }
         }
-        if let Some(q) = c.quota().filter(|q| *q != 0) {
+        if let Some(q) = quota {
             fsio::write(&dir(dirs, "cpu", "linux.resources.cpu.quota")?.join("cpu.cfs_quota_us"), &q.to_string())?;
+        }
+        if let Some((file, p)) = period_later {
+            fsio::write(&file, &p.to_string())?;
         }
         if let Some(cpus) = c.cpus().as_deref().filter(|s| !s.is_empty()) {
             fsio::write(&dir(dirs, "cpuset", "linux.resources.cpu.cpus")?.join("cpuset.cpus"), cpus)?;
@@ -179,6 +191,33 @@ fn apply_memory(dirs: &Dirs, m: &oci_spec::runtime::LinuxMemory) -> Result<(), V
 
 /// A freshly made cpuset cgroup has empty cpus/mems and refuses tasks until they are set:
 /// give it its parent's.
+/// Fill every empty level from the nearest ancestor with CPUs and memory nodes down to `dir`,
+/// top-down: a task cannot join a cpuset cgroup without them (ENOSPC), whether the empty
+/// levels were made here or before (a pod's cgroup made with mkdir), as runc fills them.
+pub fn inherit_cpuset_down_to(dir: &Path) -> Result<(), V1Error> {
+    let mut empty = Vec::new();
+    let mut cur = Some(dir);
+    while let Some(d) = cur {
+        let files = [d.join("cpuset.cpus"), d.join("cpuset.mems")];
+        if !files.iter().all(|f| f.exists()) {
+            break;
+        }
+        let mut full = true;
+        for f in &files {
+            full &= !fsio::read(f)?.trim().is_empty();
+        }
+        if full {
+            break;
+        }
+        empty.push(d);
+        cur = d.parent();
+    }
+    for d in empty.iter().rev() {
+        inherit_cpuset(d)?;
+    }
+    Ok(())
+}
+
 pub fn inherit_cpuset(dir: &Path) -> Result<(), V1Error> {
     let Some(parent) = dir.parent() else { return Ok(()) };
     for f in ["cpuset.cpus", "cpuset.mems"] {
@@ -264,6 +303,28 @@ mod tests {
     use super::*;
     use crate::testdir::TestDir;
     use oci_spec::runtime::{LinuxDeviceCgroupBuilder, LinuxDeviceType};
+
+    #[test]
+    fn empty_cpusets_are_filled_top_down_including_ones_made_before() {
+        let t = TestDir::new("v1-cpuset");
+        let root = t.dir("cpuset");
+        let (pod, leaf) = (root.join("pod"), root.join("pod/leaf"));
+        std::fs::create_dir_all(&leaf).unwrap();
+        for (d, cpus, mems) in [(&root, "0-3", "0"), (&pod, "", ""), (&leaf, "", "")] {
+            std::fs::write(d.join("cpuset.cpus"), cpus).unwrap();
+            std::fs::write(d.join("cpuset.mems"), mems).unwrap();
+        }
+        inherit_cpuset_down_to(&leaf).unwrap();
+        for d in [&pod, &leaf] {
+            assert_eq!(std::fs::read_to_string(d.join("cpuset.cpus")).unwrap(), "0-3");
+            assert_eq!(std::fs::read_to_string(d.join("cpuset.mems")).unwrap(), "0");
+        }
+        // A level with its own values keeps them, and so do the levels below it.
+        std::fs::write(pod.join("cpuset.cpus"), "1").unwrap();
+        std::fs::write(leaf.join("cpuset.cpus"), "").unwrap();
+        inherit_cpuset_down_to(&leaf).unwrap();
+        assert_eq!(std::fs::read_to_string(leaf.join("cpuset.cpus")).unwrap(), "1");
+    }
 
     #[test]
     fn device_rules() {

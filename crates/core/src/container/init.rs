@@ -156,7 +156,7 @@ fn run(ctx: &InitCtx<'_>) -> Result<Infallible, ContainerError> {
     if ctx.terminal {
         let size = process.console_size();
         let (rows, cols) = size.map(|b| (b.height() as u16, b.width() as u16)).unwrap_or((0, 0));
-        let pty = terminal::open_pty(rows, cols)?;
+        let pty = terminal::open_pty(rows, cols, process.user().uid())?;
         bind_console(ctx.sys, &pty.slave_path)?;
         send_msg(ctx.sock, &Msg::Pty(pty.master)).map_err(|errno| ContainerError::Sys { what: "send pty", errno })?;
         terminal::make_controlling(&pty.slave)?;

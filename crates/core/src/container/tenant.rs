@@ -233,7 +233,7 @@ fn child(ctx: &ChildCtx<'_>) -> Result<Infallible, TenantError> {
         setsid().map_err(sys("setsid"))?;
         let size = p.console_size();
         let (rows, cols) = size.map(|b| (b.height() as u16, b.width() as u16)).unwrap_or((0, 0));
-        let pty = terminal::open_pty(rows, cols)?;
+        let pty = terminal::open_pty(rows, cols, p.user().uid())?;
         send_msg(ctx.sock, &Msg::Pty(pty.master)).map_err(sys("send pty"))?;
         terminal::make_controlling(&pty.slave)?;
     }

@@ -168,6 +168,12 @@ fn finish_at(sys: &dyn Sys, spec: &Spec, at: &Path) -> Result<(), RootfsError> {
         sys.mount(None, at, None, f, None).map_err(|errno| RootfsError::Mount { what: "rootfs propagation".into(), dest: "/".into(), errno })?;
     }
     let root = open_root(at)?;
+    // The last mount at /dev is the one in place: read-only, it is made so now that its
+    // devices and the console are in it.
+    let dev = spec.mounts().iter().flatten().filter(|m| mounts::at_dev(m)).last();
+    if let Some(flags) = dev.map(mounts::read_only_dev).transpose()?.flatten() {
+        mounts::remount(sys, root.as_fd(), Path::new("/dev"), flags, None)?;
+    }
     for p in linux.and_then(|l| l.readonly_paths().as_ref()).into_iter().flatten() {
         paths::readonly(sys, root.as_fd(), Path::new(p))?;
     }

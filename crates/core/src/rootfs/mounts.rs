@@ -37,6 +37,12 @@ pub fn mount_one(sys: &dyn Sys, root: BorrowedFd<'_>, m: &Mount, tree: Option<Bo
     if ty == "proc" || ty == "sysfs" {
         refuse_symlink(root, dest)?;
     }
+    // A read-only tmpfs at /dev still needs /dev/pts, the devices, the links and the console
+    // made in it: mounted writable, `finish` makes it read-only (as runc does).
+    let mut opts = opts;
+    if read_only_dev(m)?.is_some() {
+        opts.flags.remove(MsFlags::MS_RDONLY);
+    }
     let target = mkdir_all(root, dest, Mode::from_bits_truncate(0o755)).map_err(path_err("create mount point", dest))?;
     check_destination(root, target.as_fd(), dest, ty, false)?;
     let tpath = fd_path(target.as_raw_fd());
@@ -60,6 +66,20 @@ pub fn mount_one(sys: &dyn Sys, root: BorrowedFd<'_>, m: &Mount, tree: Option<Bo
     }
     after(sys, root, dest, &opts)?;
     Ok(false)
+}
+
+/// Whether the mount goes to /dev (however the destination is spelled).
+pub(super) fn at_dev(m: &Mount) -> bool {
+    clean(m.destination()) == Path::new("/dev")
+}
+
+/// For a read-only tmpfs mount at /dev: the flags to remount it with once it is filled.
+pub(super) fn read_only_dev(m: &Mount) -> Result<Option<MsFlags>, RootfsError> {
+    if m.typ().as_deref() != Some("tmpfs") || !at_dev(m) {
+        return Ok(None);
+    }
+    let opts = parse(m.options().as_deref().unwrap_or(&[]))?;
+    Ok((!opts.is_bind() && opts.flags.contains(MsFlags::MS_RDONLY)).then_some(opts.flags))
 }
 
 /// procfs and sysfs go where the config says, not where a symlink planted in the image

@@ -240,6 +240,35 @@ fn a_bind_over_dev_leaves_dev_alone() {
 }
 
 #[test]
+fn a_read_only_dev_tmpfs_is_filled_first_then_made_read_only() {
+    // runc's suite "ro /dev mount": /dev/pts and the devices need a writable /dev.
+    let t = Tmp::new("devro");
+    let spec: Spec = serde_json::from_value(serde_json::json!({
+        "ociVersion": "1.0.2",
+        "root": {"path": "rootfs"},
+        "mounts": [
+            {"destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "strictatime", "mode=755", "ro"]},
+            {"destination": "/dev/pts", "type": "devpts", "source": "devpts", "options": ["nosuid"]}
+        ]
+    }))
+    .unwrap();
+    let rootfs = t.rootfs();
+    let sys = RecordingSys::new(&t.0);
+    prepare(&sys, &plan(&rootfs, &spec, false)).unwrap();
+    // The console is bound in between (init.rs), then `finish` makes /dev read-only.
+    finish_at(&sys, &spec, &rootfs).unwrap();
+    let calls = sys.calls();
+    let flags = MsFlags::MS_NOSUID | MsFlags::MS_STRICTATIME;
+    let at = |c: &Call| calls.iter().position(|x| x == c).unwrap_or_else(|| panic!("{c:?} not in {calls:#?}"));
+    let dev = at(&mount(Some("tmpfs"), "/rootfs/dev", Some("tmpfs"), flags, Some("mode=755")));
+    let pts = at(&mount(Some("devpts"), "/rootfs/dev/pts", Some("devpts"), MsFlags::MS_NOSUID, None));
+    let last_node = calls.iter().rposition(|c| matches!(c, Call::Mknod { .. })).unwrap();
+    let ro = at(&mount(None, "/rootfs/dev", None, MsFlags::MS_BIND | MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY | flags | locked(&rootfs.join("dev")), None));
+    let pivot = calls.iter().position(|c| matches!(c, Call::PivotRoot { .. })).unwrap();
+    assert!(dev < pts && pts < last_node && last_node < pivot && pivot < ro, "{calls:#?}");
+}
+
+#[test]
 fn sysfs_refused_falls_back_to_the_hosts() {
     let t = Tmp::new("sysfs");
     let spec: Spec = serde_json::from_value(serde_json::json!({

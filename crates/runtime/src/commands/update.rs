@@ -312,11 +312,27 @@ pub fn run(root: &Path, a: &UpdateArgs, log: &crate::log::Logger) -> Result<(), 
         return Err(UpdateError::Stopped(a.id.clone()));
     }
     let cg = rec.cgroup.ok_or_else(|| UpdateError::NoCgroup(a.id.clone()))?;
+    let r = with_current_memory_limit(r, || cg.stats().ok().and_then(|s| s.memory.limit));
     // A document with nothing to change (all zeros) succeeds without touching the cgroup.
     if r != LinuxResources::default() {
         cg.apply(&r)?;
     }
     Ok(())
+}
+
+/// `update --memory-swap N` alone (runc's suite does it on v1) means memory+swap N over the
+/// memory limit the container has: that limit is filled in from the cgroup (`current`), so
+/// the pair is checked and written together (v2's memory.swap.max is N minus it). Without a
+/// limit in place it stays missing, and validation says the swap needs one.
+fn with_current_memory_limit(mut r: LinuxResources, current: impl FnOnce() -> Option<u64>) -> LinuxResources {
+    if let Some(m) = r.memory().clone().filter(|m| m.swap().is_some_and(|s| s > 0) && m.limit().is_none()) {
+        if let Some(l) = current().and_then(|l| i64::try_from(l).ok()) {
+            let mut m = m;
+            m.set_limit(Some(l));
+            r.set_memory(Some(m));
+        }
+    }
+    r
 }
 
 impl From<UpdateError> for crate::error::CmdError {
@@ -390,5 +406,20 @@ mod tests {
         assert!(r.devices().is_none());
         assert_eq!(r.cpu().as_ref().unwrap().shares(), Some(512));
         assert!(skipped[0].starts_with("devices:"), "{skipped:?}");
+    }
+
+    #[test]
+    fn swap_alone_is_read_against_the_current_memory_limit() {
+        let swap_only: LinuxResources = serde_json::from_str(r#"{"memory":{"swap":96468992}}"#).unwrap();
+        let r = with_current_memory_limit(swap_only.clone(), || Some(52428800));
+        let m = r.memory().clone().unwrap();
+        assert_eq!((m.limit(), m.swap()), (Some(52428800), Some(96468992)));
+        // No limit in place: left missing, for validation to refuse.
+        assert_eq!(with_current_memory_limit(swap_only, || None), serde_json::from_str(r#"{"memory":{"swap":96468992}}"#).unwrap());
+        // A limit given, or swap -1 (unlimited): untouched, and the cgroup is not read.
+        for doc in [r#"{"memory":{"limit":1,"swap":2}}"#, r#"{"memory":{"swap":-1}}"#, r#"{"pids":{"limit":3}}"#] {
+            let r: LinuxResources = serde_json::from_str(doc).unwrap();
+            assert_eq!(with_current_memory_limit(r.clone(), || panic!("read for {doc}")), r);
+        }
     }
 }
