@@ -63,12 +63,23 @@ pub fn parse_interval(s: &str) -> Result<Duration, String> {
     Ok(d)
 }
 
+/// One line of output, its keys in runc's order (type, id, data): scripts match on the
+/// line's start (runc's suite does), and serde_json's maps would sort them.
+#[derive(serde::Serialize)]
+pub struct Event<'a> {
+    #[serde(rename = "type")]
+    typ: &'static str,
+    id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<Value>,
+}
+
 /// runc's stats document: unlimited memory is u64::MAX, unlimited pids 0.
-pub fn stats_event(id: &str, s: &Stats) -> Value {
-    json!({
-        "type": "stats",
-        "id": id,
-        "data": {
+pub fn stats_event<'a>(id: &'a str, s: &Stats) -> Event<'a> {
+    Event {
+        typ: "stats",
+        id,
+        data: Some(json!({
             "cpu": {
                 "usage": {"total": s.cpu.usage_ns, "user": s.cpu.user_ns, "kernel": s.cpu.system_ns},
                 "throttling": {
@@ -87,8 +98,8 @@ pub fn stats_event(id: &str, s: &Stats) -> Value {
                 "oomKills": s.memory.oom_kills
             },
             "pids": {"current": s.pids.current, "limit": s.pids.limit.unwrap_or(0)}
-        }
-    })
+        })),
+    }
 }
 
 /// The container's cgroup, if it is still alive.
@@ -101,8 +112,9 @@ fn open(root: &Path, id: &str) -> Result<Manager, EventsError> {
     rec.cgroup.ok_or_else(|| EventsError::NoCgroup(id.to_string()))
 }
 
-fn emit(out: &mut impl Write, v: &Value) -> Result<(), EventsError> {
-    writeln!(out, "{v}").and_then(|_| out.flush()).map_err(EventsError::Output)
+fn emit(out: &mut impl Write, e: &Event<'_>) -> Result<(), EventsError> {
+    let line = serde_json::to_string(e).map_err(|e| EventsError::Output(e.into()))?;
+    writeln!(out, "{line}").and_then(|_| out.flush()).map_err(EventsError::Output)
 }
 
 pub fn run(root: &Path, a: &EventsArgs) -> Result<(), EventsError> {
@@ -121,7 +133,7 @@ pub fn run(root: &Path, a: &EventsArgs) -> Result<(), EventsError> {
         };
         if stats.memory.oom_kills > ooms {
             ooms = stats.memory.oom_kills;
-            emit(&mut out, &json!({"type": "oom", "id": a.id}))?;
+            emit(&mut out, &Event { typ: "oom", id: &a.id, data: None })?;
         }
         emit(&mut out, &stats_event(&a.id, &stats))?;
         std::thread::sleep(a.interval);
@@ -159,8 +171,10 @@ mod tests {
         let mut s = Stats::default();
         s.memory.limit = None;
         s.pids.limit = Some(10);
-        let v = stats_event("c1", &s);
-        assert_eq!(v["type"], "stats");
+        let line = serde_json::to_string(&stats_event("c1", &s)).unwrap();
+        assert!(line.starts_with(r#"{"type":"stats","id":"c1","data":{"#), "{line}");
+        assert_eq!(serde_json::to_string(&Event { typ: "oom", id: "c1", data: None }).unwrap(), r#"{"type":"oom","id":"c1"}"#);
+        let v: Value = serde_json::from_str(&line).unwrap();
         assert_eq!(v["data"]["memory"]["usage"]["limit"], u64::MAX);
         assert_eq!(v["data"]["pids"]["limit"], 10);
     }

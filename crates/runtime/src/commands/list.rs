@@ -22,6 +22,44 @@ struct Item {
     owner: String,
 }
 
+/// One container of `list --format json`, with runc's keys in runc's order (scripts match
+/// on the text; serde_json's maps would sort them) and no empty annotations.
+#[derive(serde::Serialize)]
+struct Listed<'a> {
+    #[serde(rename = "ociVersion")]
+    oci_version: &'a serde_json::Value,
+    id: &'a serde_json::Value,
+    pid: &'a serde_json::Value,
+    status: &'a serde_json::Value,
+    bundle: &'a serde_json::Value,
+    rootfs: &'a serde_json::Value,
+    created: &'a serde_json::Value,
+    #[serde(skip_serializing_if = "no_annotations")]
+    annotations: &'a serde_json::Value,
+    owner: &'a str,
+}
+
+fn no_annotations(v: &&serde_json::Value) -> bool {
+    v.as_object().is_none_or(|m| m.is_empty())
+}
+
+impl<'a> Listed<'a> {
+    fn of(i: &'a Item) -> Listed<'a> {
+        let d = &i.doc;
+        Listed {
+            oci_version: &d["ociVersion"],
+            id: &d["id"],
+            pid: &d["pid"],
+            status: &d["status"],
+            bundle: &d["bundle"],
+            rootfs: &d["rootfs"],
+            created: &d["created"],
+            annotations: &d["annotations"],
+            owner: &i.owner,
+        }
+    }
+}
+
 fn owner_name(uid: u32) -> String {
     nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid)).ok().flatten().map_or_else(|| format!("#{uid}"), |u| u.name)
 }
@@ -56,13 +94,7 @@ pub fn run(g: &Global<'_>, a: &ListArgs) -> Result<i32, CmdError> {
         return Ok(0);
     }
     if a.format == "json" {
-        let docs: Vec<serde_json::Value> = list
-            .into_iter()
-            .map(|mut i| {
-                i.doc["owner"] = i.owner.into();
-                i.doc
-            })
-            .collect();
+        let docs: Vec<Listed<'_>> = list.iter().map(Listed::of).collect();
         let _ = writeln!(out, "{}", serde_json::to_string(&docs).expect("state serializes"));
         return Ok(0);
     }
@@ -85,4 +117,19 @@ pub fn run(g: &Global<'_>, a: &ListArgs) -> Result<i32, CmdError> {
         let _ = writeln!(out, "{}", line.join("   "));
     }
     Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_items_keep_runcs_key_order_and_drop_empty_annotations() {
+        let doc = serde_json::json!({"annotations": {}, "bundle": "/b", "created": "t", "id": "c1", "ociVersion": "1.2.0", "pid": 7, "rootfs": "/b/rootfs", "status": "running"});
+        let i = Item { doc, owner: "root".into() };
+        let line = serde_json::to_string(&Listed::of(&i)).unwrap();
+        assert_eq!(line, r#"{"ociVersion":"1.2.0","id":"c1","pid":7,"status":"running","bundle":"/b","rootfs":"/b/rootfs","created":"t","owner":"root"}"#);
+        let i = Item { doc: serde_json::json!({"annotations": {"a": "b"}}), owner: String::new() };
+        assert!(serde_json::to_string(&Listed::of(&i)).unwrap().contains(r#""annotations":{"a":"b"}"#));
+    }
 }
