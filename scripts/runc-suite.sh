@@ -25,6 +25,10 @@ command -v jq >/dev/null || { echo "jq not found (runc's helpers use it): apt-ge
 command -v gawk >/dev/null || { echo "gawk not found (runc's helpers use it): apt-get install gawk" >&2; exit 1; }
 command -v go >/dev/null || { echo "go not found (to fetch and build runc's test helpers): apt-get install golang-go" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || { echo "runc's suite runs as root here" >&2; exit 1; }
+if [ ! -x "$RUNTIME" ] && [ -z "${TSC_BOX_RUNTIME:-}" ]; then
+  echo "== building tsc-box-runtime (a fresh clone)"
+  sh "$here/scripts/build-runtime.sh"
+fi
 [ -x "$RUNTIME" ] || { echo "$RUNTIME not built: sh scripts/build-runtime.sh" >&2; exit 1; }
 
 ver=$("$RUNC_BIN" --version | sed -n 's/^runc version \([0-9][0-9.]*\).*/\1/p')
