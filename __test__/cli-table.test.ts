@@ -38,9 +38,11 @@ test('the table is well formed: entries, bundles, types, one-letter chars used o
 })
 
 test("bin/run.js's shell line lists exactly the table's native commands", (t) => {
-  const { checkEntry, nativeCommands } = require(join(REPO, 'scripts/commands-table.js'))
+  const { checkEntry, nativeCommands, patterns } = require(join(REPO, 'scripts/commands-table.js'))
   t.notThrows(() => checkEntry())
-  t.regex(readFileSync(join(REPO, 'bin/run.js'), 'utf8'), new RegExp(`case \\$1 in ${nativeCommands().join('\\|')}\\)`))
+  t.true(readFileSync(join(REPO, 'bin/run.js'), 'utf8').includes(`case "$1 \${2-}" in ${patterns(nativeCommands()).join('|')})`))
+  // A two-word command is matched as its two words, alone or with more after them.
+  t.deepEqual(patterns(['ps', 'network:ls']), ['ps\\ *', 'network\\ ls', 'network\\ ls\\ *'])
 })
 
 test("oclif's manifest has each command's flags as the table defines them", (t) => {

@@ -1,6 +1,6 @@
 #!/bin/sh
 ':' //; s=$0; [ -L "$s" ] && s=$(readlink -f -- "$s")
-':' //; case $1 in cp|exec|images|inspect|kill|logs|pause|port|ps|rm|stop|unpause|wait) r=${TSC_BOX_RUNTIME:-${s%/*}/../target/runtime/tsc-box-runtime}; if [ -z "${TSC_BOX_RUNTIME:-}" ] && [ ! -x "$r" ]; then case $(uname -m) in x86_64) a=x64;; aarch64) a=arm64;; *) a=none;; esac; for r in "${s%/*}"/../node_modules/@tsc-box/linux-$a-*/tsc-box-runtime "${s%/*}"/../../@tsc-box/linux-$a-*/tsc-box-runtime; do [ -x "$r" ] && break; done; fi; case $r in /*) ;; *) r=./$r;; esac; h=; for a; do [ "$a" = --help ] && h=1; done; [ -z "$h" ] && [ -x "$r" ] && TSC_BOX_CLI_JS=$s exec "$r" --cli "$@";; esac
+':' //; case "$1 ${2-}" in cp\ *|exec\ *|images\ *|inspect\ *|kill\ *|logs\ *|network\ ls|network\ ls\ *|pause\ *|port\ *|ps\ *|rm\ *|stop\ *|unpause\ *|wait\ *) r=${TSC_BOX_RUNTIME:-${s%/*}/../target/runtime/tsc-box-runtime}; if [ -z "${TSC_BOX_RUNTIME:-}" ] && [ ! -x "$r" ]; then case $(uname -m) in x86_64) a=x64;; aarch64) a=arm64;; *) a=none;; esac; for r in "${s%/*}"/../node_modules/@tsc-box/linux-$a-*/tsc-box-runtime "${s%/*}"/../../@tsc-box/linux-$a-*/tsc-box-runtime; do [ -x "$r" ] && break; done; fi; case $r in /*) ;; *) r=./$r;; esac; h=; for a; do [ "$a" = --help ] && h=1; done; [ -z "$h" ] && [ -x "$r" ] && TSC_BOX_CLI_JS=$s exec "$r" --cli "$@";; esac
 ':' //; exec node -- "$s" "$@"
 'use strict'
 // The tsc-box entry: a sh/JavaScript polyglot, dispatching by the command table
@@ -74,16 +74,19 @@ async function main() {
     return
   }
   const table = require(path.join(dist, 'cli', 'commands.json'))
-  const spec = argv.length > 0 && Object.hasOwn(table.commands, argv[0]) ? table.commands[argv[0]] : undefined
+  // A two-word command (`network ls`) is the table's `network:ls`.
+  const words = argv.length > 1 && Object.hasOwn(table.commands, `${argv[0]}:${argv[1]}`) ? 2 : 1
+  const id = words === 2 ? `${argv[0]}:${argv[1]}` : argv[0]
+  const spec = argv.length > 0 && Object.hasOwn(table.commands, id) ? table.commands[id] : undefined
   if (!spec?.bundle) return viaOclif(argv)
   // Every bundle answers fastCommand(verb, argv): the exit status, or undefined for oclif to
   // answer the same command line (--help, and forms a fast path leaves to oclif).
   const mod = runModule(spec.bundle, table.bundles[spec.bundle])
   let code
   try {
-    code = await mod.fastCommand(argv[0], argv.slice(1))
+    code = await mod.fastCommand(id, argv.slice(words))
   } catch (err) {
-    report(err, mod.jsonRequested(argv[0], argv.slice(1)), mod)
+    report(err, mod.jsonRequested(id, argv.slice(words)), mod)
     return
   }
   if (code === undefined) return viaOclif(argv)

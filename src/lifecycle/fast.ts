@@ -131,6 +131,17 @@ async function lifecycle(verb: import('./verbs').LifecycleVerb, argv: readonly s
   return 0
 }
 
+/** `network ls` without a built runtime: the same Rust code through the binding; --json is oclif's. */
+async function networkLs(argv: readonly string[]): Promise<number | undefined> {
+  const {flags, rest} = await parseArgv(argv, parserFlags('network:ls'), 'network:ls')
+  if (flags.help || flags.json || rest.length > 0) return undefined
+  const {call} = await import('../image/native')
+  const f = flags as {quiet?: boolean; 'no-trunc'?: boolean; filter?: string[]; format?: string}
+  const out = call((n) => n.networkLsOutput({quiet: f.quiet === true, noTrunc: f['no-trunc'] === true, filters: f.filter ?? [], format: f.format}))
+  if (out !== null && out !== undefined) process.stdout.write(`${out}\n`)
+  return 0
+}
+
 async function rm(argv: readonly string[]): Promise<number | undefined> {
   // docker accepts flags after the names too (rm ID -f): split them out, --root with its value.
   const {flagTokens, positionals: names} = splitFlags(argv, rmFlags)
@@ -165,6 +176,7 @@ export async function fastCommand(verb: string, argv: readonly string[]): Promis
   if (verb === 'cp') return cp(argv)
   if (verb === 'port') return port(argv)
   if (verb === 'stop' || verb === 'kill' || verb === 'pause' || verb === 'unpause') return lifecycle(verb, argv)
+  if (verb === 'network:ls') return networkLs(argv)
   return undefined
 }
 
@@ -173,6 +185,6 @@ export function jsonRequested(verb: string, argv: readonly string[]): boolean {
   if (verb === 'ps') return jsonInArgv(argv, psFlags)
   if (verb === 'inspect') return argv.includes('--json')
   if (verb === 'images') return jsonInArgv(argv, imagesFlags)
-  if (['logs', 'wait', 'cp', 'port', 'stop', 'kill', 'pause', 'unpause'].includes(verb)) return argv.includes('--json')
+  if (['logs', 'wait', 'cp', 'port', 'stop', 'kill', 'pause', 'unpause', 'network:ls'].includes(verb)) return argv.includes('--json')
   return jsonInArgv(argv, execFlags)
 }

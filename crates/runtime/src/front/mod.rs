@@ -1,6 +1,6 @@
 //! `tsc-box-runtime --cli exec|rm|ps|inspect|images|logs|wait ARGS`: the native front door
 //! of `tsc-box exec`, `rm`, `ps`, `inspect`, `images`, `logs`, `wait`, `cp`, `port`, `stop`, `kill`,
-//! `pause` and `unpause` (bin/run.js hands the command table's `native` commands here instead of starting Node; a new
+//! `pause`, `unpause` and `network ls` (bin/run.js hands the command table's `native` commands here instead of starting Node; a new
 //! one is an entry in src/cli/commands.json, whose flags build.rs turns into argv's tables, plus
 //! its module and its arm in `main` below). docker's flags, the CLI's container store
 //! (tsc_box_containers) and the runtime's own exec, in this one process; exit statuses and
@@ -15,6 +15,7 @@ mod images;
 mod inspect;
 mod lifecycle;
 mod logs;
+mod network;
 mod ops;
 mod port;
 mod ps;
@@ -64,6 +65,8 @@ pub fn main(args: Vec<OsString>) -> ! {
         "logs" => logs::run(rest),
         "wait" => wait::run(rest),
         "stop" | "kill" | "pause" | "unpause" => lifecycle::run(verb, rest),
+        // Two-word commands (`network ls`): bin/run.js matches both words.
+        "network" => network::run(rest),
         other => Err(FrontError::usage(ErrorCode::UnknownCommand, &format!("command {other} not found"))),
     };
     match outcome {
