@@ -62,9 +62,8 @@ enum Body {
 }
 
 pub fn compile(profile: &LinuxSeccomp, host: Host) -> Result<Filter, SeccompError> {
-    if profile.listener_path().is_some() {
-        return Err(SeccompError::profile("linux.seccomp.listenerPath", "seccomp agents (SCMP_ACT_NOTIFY) are not supported by tsc-box-runtime"));
-    }
+    // listenerPath and listenerMetadata only matter to a filter that notifies: without an
+    // SCMP_ACT_NOTIFY rule (refused below) no agent is ever contacted, as with runc.
     let flags = filter_flags(profile)?;
     let default = action_value(profile.default_action(), profile.default_errno_ret(), "linux.seccomp.defaultAction", "linux.seccomp.defaultErrnoRet")?;
     let rules = parse_rules(profile)?;

@@ -320,8 +320,12 @@ fn refused(json: &str) -> String {
 fn bad_profiles_are_refused_naming_the_field() {
     let e = refused(r#"{"defaultAction":"SCMP_ACT_NOTIFY"}"#);
     assert!(e.starts_with("linux.seccomp.defaultAction:"), "{e}");
-    let e = refused(r#"{"defaultAction":"SCMP_ACT_ALLOW","listenerPath":"/run/agent.sock"}"#);
-    assert!(e.starts_with("linux.seccomp.listenerPath:"), "{e}");
+    // An agent's socket with a rule that would notify it: refused at the rule.
+    let e = refused(r#"{"defaultAction":"SCMP_ACT_ALLOW","listenerPath":"/run/agent.sock","syscalls":[{"names":["mkdir"],"action":"SCMP_ACT_NOTIFY"}]}"#);
+    assert!(e.starts_with("linux.seccomp.syscalls[0].action:"), "{e}");
+    // Without one, nothing would reach the agent: accepted (runc's "empty listener path").
+    let f = x86(r#"{"defaultAction":"SCMP_ACT_ALLOW","listenerPath":"/run/agent.sock","listenerMetadata":"bar"}"#);
+    assert_eq!(decide(&f, X86_64, nr(Abi::X86_64, "mkdir"), [0; 6]), RET_ALLOW);
     let e = refused(
         r#"{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["read"],"action":"SCMP_ACT_ERRNO","args":[{"index":6,"value":0,"op":"SCMP_CMP_EQ"}]}]}"#,
     );

@@ -19,8 +19,9 @@
 //!   the host can never run is skipped (its audit value cannot occur); one it can run but we do
 //!   not compile (32-bit ARM on aarch64) and every unlisted one meet the bad-arch action: kill
 //!   the process (fails closed). An empty list means the native architecture only.
-//! - SCMP_ACT_NOTIFY / listenerPath (seccomp agents) are refused: we have no agent support and
-//!   will not silently drop a rule.
+//! - SCMP_ACT_NOTIFY (seccomp agents) is refused: we have no agent support and will not
+//!   silently drop a rule. A listenerPath without a notifying rule has nothing to do (runc
+//!   never contacts the agent then) and is accepted.
 
 mod arch;
 mod bpf;
