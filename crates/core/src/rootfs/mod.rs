@@ -170,7 +170,7 @@ fn finish_at(sys: &dyn Sys, spec: &Spec, at: &Path) -> Result<(), RootfsError> {
     let root = open_root(at)?;
     // The last mount at /dev is the one in place: read-only, it is made so now that its
     // devices and the console are in it.
-    let dev = spec.mounts().iter().flatten().filter(|m| mounts::at_dev(m)).last();
+    let dev = spec.mounts().iter().flatten().rev().find(|m| mounts::at_dev(m));
     if let Some(flags) = dev.map(mounts::read_only_dev).transpose()?.flatten() {
         mounts::remount(sys, root.as_fd(), Path::new("/dev"), flags, None)?;
     }

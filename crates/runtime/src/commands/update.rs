@@ -325,7 +325,7 @@ pub fn run(root: &Path, a: &UpdateArgs, log: &crate::log::Logger) -> Result<(), 
 /// the pair is checked and written together (v2's memory.swap.max is N minus it). Without a
 /// limit in place it stays missing, and validation says the swap needs one.
 fn with_current_memory_limit(mut r: LinuxResources, current: impl FnOnce() -> Option<u64>) -> LinuxResources {
-    if let Some(m) = r.memory().clone().filter(|m| m.swap().is_some_and(|s| s > 0) && m.limit().is_none()) {
+    if let Some(m) = (*r.memory()).filter(|m| m.swap().is_some_and(|s| s > 0) && m.limit().is_none()) {
         if let Some(l) = current().and_then(|l| i64::try_from(l).ok()) {
             let mut m = m;
             m.set_limit(Some(l));
@@ -412,7 +412,7 @@ mod tests {
     fn swap_alone_is_read_against_the_current_memory_limit() {
         let swap_only: LinuxResources = serde_json::from_str(r#"{"memory":{"swap":96468992}}"#).unwrap();
         let r = with_current_memory_limit(swap_only.clone(), || Some(52428800));
-        let m = r.memory().clone().unwrap();
+        let m = r.memory().unwrap();
         assert_eq!((m.limit(), m.swap()), (Some(52428800), Some(96468992)));
         // No limit in place: left missing, for validation to refuse.
         assert_eq!(with_current_memory_limit(swap_only, || None), serde_json::from_str(r#"{"memory":{"swap":96468992}}"#).unwrap());
