@@ -6,7 +6,7 @@
 import { execFileSync, spawnSync } from 'node:child_process'
 import { statSync } from 'node:fs'
 import { join } from 'node:path'
-import { busyboxRootfs, CLI, podmanIn, withStores } from '../fixtures'
+import { busyboxRootfs, CLI, PODMAN_ULIMITS, podmanIn, REPO, withStores } from '../fixtures'
 import { compare, type Command, type Sample } from '../measure'
 
 interface Pair {
@@ -78,6 +78,7 @@ function commandsWith(count: number, runs: number, tempDir: (p: string) => strin
     { what: 'info', ours: tsc('info'), theirs: p('info') },
     { what: '--version', ours: tsc('--version'), theirs: p('--version') },
   ]
+  if (count === 1) pairs.push(...lifecycle(rootfs, tsc, p, env, havePodman ? podman : undefined))
   const cmds: Command[] = [{ label: "node -e ''", argv: [process.execPath, '-e', ''] }]
   for (const pair of pairs) {
     cmds.push({ label: `tsc-box ${pair.what}`, argv: pair.ours, env })
@@ -119,4 +120,49 @@ function commandsWith(count: number, runs: number, tempDir: (p: string) => strin
       `  ${pair.what.padEnd(44)} ${a.toFixed(1).padStart(7)}ms ${b === undefined ? '        -' : `${b.toFixed(1).padStart(7)}ms`}   ${ratio}${verdict}`,
     )
   }
+}
+
+/**
+ * stop, kill, pause/unpause (native since issue 16) on a running container `r1` in each store,
+ * each also through oclif under Node (how they ran before: the same command, the same code
+ * through the binding), to show what the native front door saves. `kill -s WINCH`: the sleep
+ * is pid 1 of its namespace and ignores it, so the container keeps running between runs;
+ * `stop` of the created c0 writes its marker only (what every stop starts with).
+ */
+function lifecycle(
+  rootfs: string,
+  tsc: (...a: string[]) => string[],
+  p: (...a: string[]) => string[] | undefined,
+  env: NodeJS.ProcessEnv,
+  podman?: string[],
+): Pair[] {
+  execFileSync(CLI, ['run', '-d', '--name', 'r1', '--rootfs', rootfs, 'sleep', '1000'], { stdio: 'ignore', env })
+  if (podman)
+    execFileSync(podman[0]!, [...podman.slice(1), 'run', '-d', '--name', 'r1', ...PODMAN_ULIMITS, '--rootfs', rootfs, 'sleep', '1000'], { stdio: 'ignore' })
+  process.on('exit', () => {
+    spawnSync(CLI, ['rm', '-f', 'r1'], { stdio: 'ignore', env })
+    if (podman) spawnSync(podman[0]!, [...podman.slice(1), 'rm', '-f', '-t', '0', 'r1'], { stdio: 'ignore' })
+  })
+  // oclif under Node, as bin/run.js ran these commands before they were native.
+  const oclif = (...args: string[]) => [
+    process.execPath,
+    '-e',
+    `require("@oclif/core").run(process.argv.slice(1), ${JSON.stringify(join(REPO, 'bin'))})`,
+    ...args,
+  ]
+  // Two commands in one sample (a paused container cannot be paused again): sh's own start is
+  // in both sides alike.
+  const quoted = (argv: string[]) => argv.map((x) => `'${x}'`).join(' ')
+  const pauseBoth = (run: (...a: string[]) => string[] | undefined) => {
+    const a = run('pause', 'r1')
+    return a ? ['sh', '-c', `${quoted(a)} && ${quoted(run('unpause', 'r1')!)}`] : undefined
+  }
+  return [
+    { what: 'stop c0 (created)', ours: tsc('stop', 'c0'), theirs: p('stop', 'c0'), target: 1 },
+    { what: 'stop c0 (created), oclif: before', ours: oclif('stop', 'c0') },
+    { what: 'kill -s WINCH r1', ours: tsc('kill', '-s', 'WINCH', 'r1'), theirs: p('kill', '-s', 'WINCH', 'r1'), target: 1 },
+    { what: 'kill -s WINCH r1, oclif: before', ours: oclif('kill', '-s', 'WINCH', 'r1') },
+    { what: 'pause r1 && unpause r1', ours: pauseBoth(tsc)!, theirs: pauseBoth(p), target: 1 },
+    { what: 'pause r1 && unpause r1, oclif: before', ours: pauseBoth(oclif)! },
+  ]
 }
