@@ -4,7 +4,8 @@
 // Behaviour: stop respects -t and the restart policy, kill -s delivers its signal, and ps
 // shows pause/unpause.
 import test from 'ava'
-import { rmSync } from 'node:fs'
+import { existsSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
 import { makeDataRoot, type Result, tsc, tscNode } from './helpers/cli'
 import { makeRootfs } from './helpers/rootfs'
 import { ps, sleep, stateOf, until } from './lifecycle-helpers'
@@ -29,6 +30,19 @@ test.after.always(() => {
   if (all.length > 0) tsc(root, ['rm', '-f', ...all])
   rmSync(rootfs, { recursive: true, force: true })
 })
+
+/**
+ * Resolves once container `name`'s shell has set its traps (it touches /tmp/ready-$HOSTNAME
+ * after them; the rootfs is shared): a signal before that would be dropped, the shell being
+ * pid 1 of its namespace without a handler yet.
+ */
+async function armed(name: string): Promise<void> {
+  const file = join(rootfs, 'tmp', `ready-${stateOf(root, name)!.id.slice(0, 12)}`)
+  await until(`${name}'s traps`, () => existsSync(file))
+  rmSync(file)
+}
+
+const READY = 'touch /tmp/ready-$HOSTNAME; while true; do sleep 0.1; done'
 
 function same(t: import('ava').ExecutionContext, native: Result, node: Result) {
   t.is(native.stdout, node.stdout)
@@ -81,29 +95,33 @@ test.serial('pause and unpause: the same output from both doors, and ps says Pau
   t.is(tsc(root, ['unpause', 'up']).stdout, 'up\n')
 })
 
-test.serial('kill -s delivers the signal; both doors print the same', (t) => {
-  const script = 'trap "exit 10" USR1; trap "exit 12" USR2; while true; do sleep 0.1; done'
-  detached('--name', 'sig', '--rootfs', rootfs, 'sh', '-c', script)
+test.serial('kill -s delivers the signal; both doors print the same', async (t) => {
+  detached('--name', 'sig', '--rootfs', rootfs, 'sh', '-c', `trap "exit 10" USR1; trap "exit 12" USR2; ${READY}`)
+  await armed('sig')
   const native = tsc(root, ['kill', '-s', 'USR1', '--json', 'sig'])
   t.is(native.code, 0, native.stderr)
   t.is(tsc(root, ['wait', 'sig']).stdout, '10\n')
   tsc(root, ['start', 'sig'])
+  await armed('sig')
   const node = tscNode(root, ['kill', '-s', 'USR1', '--json', 'sig'])
   same(t, native, node)
   t.deepEqual(JSON.parse(native.stdout), [{ id: stateOf(root, 'sig')!.id, name: 'sig', signal: 'USR1' }])
   t.is(tsc(root, ['wait', 'sig']).stdout, '10\n')
   tsc(root, ['start', 'sig'])
+  await armed('sig')
   // Flags after the name, as docker takes them; a number for the signal.
   t.is(tsc(root, ['kill', 'sig', '-s', '12']).stdout, 'sig\n')
   t.is(tsc(root, ['wait', 'sig']).stdout, '12\n')
 })
 
-test.serial('stop: SIGTERM, SIGKILL after -t; both doors print the same, exit codes in --json', (t) => {
-  detached('--name', 'polite', '--rootfs', rootfs, 'sh', '-c', 'trap "exit 42" TERM; while true; do sleep 0.1; done')
+test.serial('stop: SIGTERM, SIGKILL after -t; both doors print the same, exit codes in --json', async (t) => {
+  detached('--name', 'polite', '--rootfs', rootfs, 'sh', '-c', `trap "exit 42" TERM; ${READY}`)
+  await armed('polite')
   const native = tsc(root, ['stop', '--json', 'polite'])
   t.is(native.code, 0, native.stderr)
   t.deepEqual(JSON.parse(native.stdout), [{ id: stateOf(root, 'polite')!.id, name: 'polite', exitCode: 42 }])
   tsc(root, ['start', 'polite'])
+  await armed('polite')
   same(t, native, tscNode(root, ['stop', '--json', 'polite']))
   // Stopping a stopped container is no error (docker), from both doors.
   same(t, tsc(root, ['stop', 'polite', 'ended']), tscNode(root, ['stop', 'polite', 'ended']))
