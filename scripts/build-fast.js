@@ -22,6 +22,8 @@ const warm = {
     await m.fastCommand('rm', ['-f', '--help'])
   },
   // Parsing only: a pull of a reference needs a registry.
+  // Parsing only: a build needs a context and a store.
+  'build-fast': (m) => m.fastCommand('build', ['-q', '-t', 'x', '--build-arg', 'A=1', '--pull=missing', '--help', '.']),
   'image-fast': async (m) => {
     await m.fastCommand('pull', ['-q', '--platform', 'linux/amd64', '--tls-verify', 'false', 'x', '--help'])
     await m.fastCommand('load', ['-q', '-i', 'x', '--help'])

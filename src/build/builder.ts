@@ -26,6 +26,7 @@ import {HOST_PREFIX, hostImage} from '../image/host'
 import {storeStatic, containers} from '../container/store'
 import {removeContainer} from '../container/bundle'
 import {currentPathEnv, resolvePaths} from '../paths'
+import {cliCommand} from '../runtime/locate'
 import {BuildCache, stepKey} from './cache'
 import {cleanSource, copyInto, copyPathWithLinks, ensureDirInRoot, findSources, hashSources, hasWildcard, writeFileInto, type Source} from './copy'
 import {DockerIgnore} from './dockerignore'
@@ -789,12 +790,11 @@ export class Builder {
 
   /** Runs `tsc-box ARGS` (the same CLI), its output to the progress stream. */
   private runChild(args: string[], step: number): Promise<number> {
-    // From the sources (tests, tsx) or from dist/.
-    const bin = [path.resolve(__dirname, '../../bin/run.js'), path.resolve(__dirname, '../../../bin/run.js')].find((p) => fs.existsSync(p))!
-    const full = [bin, args[0]!, ...(this.opts.root ? ['--root', this.opts.root] : []), ...args.slice(1)]
+    const [node, ...entry] = cliCommand()
+    const full = [...entry, args[0]!, ...(this.opts.root ? ['--root', this.opts.root] : []), ...args.slice(1)]
     return new Promise((resolve, reject) => {
       // Its own process group: a terminal's Ctrl-C reaches the build, which passes it on once.
-      const child = spawn(process.execPath, full, {stdio: ['ignore', 'pipe', 'pipe'], detached: true})
+      const child = spawn(node!, full, {stdio: ['ignore', 'pipe', 'pipe'], detached: true})
       this.children.set(child, this.stepContainers.get(step))
       const relay = (stream: 'stdout' | 'stderr') => {
         let buf = ''
