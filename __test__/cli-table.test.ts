@@ -136,8 +136,9 @@ function uses(name: string, f: FlagSpec, form: 'long' | 'short', withValue: bool
   const tok = form === 'long' ? `--${name}` : `-${f.char}`
   if (f.type === 'boolean') return withValue ? [`--${name}=maybe`] : [tok]
   if (!withValue) return [tok]
-  // A value each command accepts: parsing is what is compared, not what the value means.
-  const value = name === 'root' ? ROOT : name === 'filter' ? 'status=running' : (f.options?.[0] ?? (f.type === 'integer' ? '3' : 'v'))
+  // A value each command accepts (label= is a filter key of every list): parsing is what is
+  // compared, not what the value means.
+  const value = name === 'root' ? ROOT : name === 'filter' ? 'label=x' : (f.options?.[0] ?? (f.type === 'integer' ? '3' : 'v'))
   return form === 'long' ? [`${tok}=${value}`] : [tok, value]
 }
 
@@ -156,15 +157,18 @@ async function nodeParse(id: string, argv: string[]): Promise<string> {
 function nativeParse(id: string, argv: string[]): string {
   const root = makeDataRoot()
   // A command of containers gets one that does not exist; one without arguments (ps) none.
-  const tail = TAKES_NO_ARGS.has(id) ? [] : TAKES_ONE_ARG.has(id) ? ['no-such-container'] : ['no-such-container', 'true']
-  const r = spawnSync(RUNTIME, ['--cli', id, '--json', ...argv, ...tail], { env: { ...process.env, TSC_BOX_ROOT: root }, encoding: 'utf8' })
+  const tail = TAKES_NO_ARGS.has(id) ? [] : TAKES_ONE_ARG.has(id) ? ['no-such-container'] : (ARGS_OF[id] ?? ['no-such-container', 'true'])
+  const r = spawnSync(RUNTIME, ['--cli', ...id.split(':'), '--json', ...argv, ...tail], { env: { ...process.env, TSC_BOX_ROOT: root }, encoding: 'utf8' })
   if (TAKES_NO_ARGS.has(id) && r.status === 0) return 'ok'
   const code = JSON.parse(r.stdout.trim().split('\n').at(-1) || '{}').error?.code
-  return code === 'no_such_container' ? 'ok' : (code ?? `exit ${r.status}: ${r.stderr}`)
+  // inspect finds nothing of any type: docker's "No such object".
+  return code === 'no_such_container' || code === 'no_such_object' ? 'ok' : (code ?? `exit ${r.status}: ${r.stderr}`)
 }
 
 /** Native commands that take no positional arguments. */
-const TAKES_NO_ARGS = new Set(['ps', 'images'])
+const TAKES_NO_ARGS = new Set(['ps', 'images', 'network:ls', 'volume:ls'])
+/** Native commands whose arguments have a shape of their own. */
+const ARGS_OF: Record<string, string[]> = { cp: ['no-such-container:/x', '/tmp'] }
 /** Native commands that take exactly one container. */
 const TAKES_ONE_ARG = new Set(['logs'])
 
@@ -195,6 +199,6 @@ test('each flag of a native command means the same to the native front door and 
 
 /** A value flag as the very last argument: a missing value to both. */
 function nativeLast(id: string, argv: string[]): string {
-  const r = spawnSync(RUNTIME, ['--cli', id, '--json', ...argv], { env: { ...process.env, TSC_BOX_ROOT: makeDataRoot() }, encoding: 'utf8' })
+  const r = spawnSync(RUNTIME, ['--cli', ...id.split(':'), '--json', ...argv], { env: { ...process.env, TSC_BOX_ROOT: makeDataRoot() }, encoding: 'utf8' })
   return JSON.parse(r.stdout.trim().split('\n').at(-1) || '{}').error?.code ?? `exit ${r.status}`
 }
