@@ -121,12 +121,14 @@ function imageParts() {
     ),
   )
   const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`
-  const inspect = json(tsc(source, ['image', 'inspect', 'envimg', '--json']))[0]
-  const manifest = Buffer.from(JSON.stringify(inspect.Manifest))
-  const config = readFileSync(join(source, 'images/blobs/sha256', inspect.Manifest.config.digest.slice(7)))
+  // The stored manifest, found by the digest inspect reports.
+  const digest = json(tsc(source, ['image', 'inspect', 'envimg', '--json']))[0].Digest as string
+  const stored = JSON.parse(readFileSync(join(source, 'images/blobs/sha256', digest.slice(7)), 'utf8'))
+  const manifest = Buffer.from(JSON.stringify(stored))
+  const config = readFileSync(join(source, 'images/blobs/sha256', stored.config.digest.slice(7)))
   // Re-serialised manifests keep their meaning; the digest is of these bytes.
-  const layerDigest = inspect.Manifest.layers[0].digest as string
-  const configDigest = inspect.Manifest.config.digest as string
+  const layerDigest = stored.layers[0].digest as string
+  const configDigest = stored.config.digest as string
   const blobs = new Map([
     [layerDigest, layer],
     [configDigest, config],

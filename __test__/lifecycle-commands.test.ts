@@ -204,7 +204,7 @@ test('inspect: docker field names, state, restart policy, log path', (t) => {
   const id = detached(root, '--name', 'insp', '--restart', 'on-failure:3', '--rootfs', rootfs, 'sleep', '1000')
   const [doc] = JSON.parse(tsc(root, ['inspect', 'insp']).stdout)
   t.is(doc.Id, id)
-  t.is(doc.Name, 'insp')
+  t.is(doc.Name, '/insp')
   t.is(doc.Path, 'sleep')
   t.deepEqual(doc.Args, ['1000'])
   t.is(doc.State.Status, 'running')
@@ -212,7 +212,7 @@ test('inspect: docker field names, state, restart policy, log path', (t) => {
   t.true(doc.State.Pid > 0)
   t.deepEqual(doc.HostConfig.RestartPolicy, { Name: 'on-failure', MaximumRetryCount: 3 })
   t.true(doc.LogPath.endsWith('container.log'))
-  t.is(tsc(root, ['inspect', '-f', '{{.State.Status}} {{.Name}}', id]).stdout.trim(), 'running insp')
+  t.is(tsc(root, ['inspect', '-f', '{{.State.Status}} {{.Name}}', id]).stdout.trim(), 'running /insp')
 })
 
 test('pause freezes every process and unpause thaws them', async (t) => {

@@ -124,8 +124,8 @@ function closureSize(root: string, tempDir: (p: string) => string) {
   const small = inspect('bench/hello:1')
   const big = inspect('bench/gcc:1')
   console.log('\n## build: the C example with COPY --closure (issue 13)')
-  console.log(`  scratch + --closure: ${small.Size} bytes (${small.UnpackedSize} unpacked)`)
-  console.log(`  its gcc build stage: ${big.Size} bytes (${big.UnpackedSize} unpacked)`)
+  console.log(`  scratch + --closure: ${small.CompressedSize} bytes (${small.Size} unpacked)`)
+  console.log(`  its gcc build stage: ${big.CompressedSize} bytes (${big.Size} unpacked)`)
   const debian = debianBase(root)
   if (typeof debian !== 'string') {
     console.log(`  (the same program on a Debian base is not measured: ${debian.skipped})`)
@@ -139,7 +139,7 @@ function closureSize(root: string, tempDir: (p: string) => string) {
   execFileSync(d[0]!, d.slice(1), { stdio: 'ignore' })
   const onDebian = inspect('bench/hello-debian:1')
   console.log(
-    `  the same program on Debian bookworm (minbase): ${onDebian.Size} bytes (${onDebian.UnpackedSize} unpacked), ${(onDebian.Size / small.Size).toFixed(0)}x the closure image`,
+    `  the same program on Debian bookworm (minbase): ${onDebian.CompressedSize} bytes (${onDebian.Size} unpacked), ${(onDebian.CompressedSize / small.CompressedSize).toFixed(0)}x the closure image`,
   )
 }
 

@@ -102,7 +102,7 @@ export interface ImageInspect {
 /** `inspect --json`: containers, images, networks or volumes, each in docker's shape. */
 export type InspectJson = Array<ContainerInspect | ImageInspect | Record<string, unknown>>
 
-/** One `images --json` entry (docker's SIZE is `size`: the unpacked layers). */
+/** One `images --json` entry (`size`: the blobs' total; `unpackedSize`: docker's SIZE, the unpacked layers). */
 export type ImagesEntry = ImageListEntry
 
 /** A layer of an image in the store. */

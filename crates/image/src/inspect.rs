@@ -2,7 +2,7 @@
 //! for the runtime's native front door and the Node CLI (through the binding). docker's fields
 //! first, in docker's order (Id, RepoTags, RepoDigests, Parent, Comment, Created, Author,
 //! Config, Architecture, Os, Size, RootFS, Metadata), then tsc-box's own: Digest (the
-//! manifest's), UnpackedSize and Layers (each blob with its diff ID).
+//! manifest's), CompressedSize (the blobs') and Layers (each blob with its diff ID).
 
 use tsc_box_format::Value;
 
@@ -83,11 +83,13 @@ pub fn document(store: &Store, index: &Index, r: &ImageRecord) -> Result<Value> 
         ("Architecture", s("architecture")),
         ("Variant", field("variant").unwrap_or(Value::Null)),
         ("Os", s("os")),
-        ("Size", Value::Int(r.size() as i64)),
+        // docker's Size is what `images` shows as SIZE: the unpacked layers (whatever their
+        // compression); the blobs' total is tsc-box's CompressedSize.
+        ("Size", Value::Int(r.unpacked_size() as i64)),
         ("RootFS", Value::map([("Type", Value::str("layers")), ("Layers", Value::strs(r.layers.iter().map(|l| l.diff_id.to_string())))])),
         ("Metadata", Value::map([("LastTagTime", Value::str(""))])),
         ("Digest", Value::str(r.manifest.digest.to_string())),
-        ("UnpackedSize", Value::Int(r.unpacked_size() as i64)),
+        ("CompressedSize", Value::Int(r.size() as i64)),
         ("Layers", Value::List(layers)),
     ])
     .without_nulls_at(&["Variant"]))
