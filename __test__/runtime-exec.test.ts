@@ -225,7 +225,7 @@ test("exec: the process's exit status, runc's 255 when exec itself fails, --env,
   t.is(runtime(TSC_RUNTIME, d.state, ['exec', 'no-such-container', 'true']).code, 255)
   runtime(TSC_RUNTIME, d.state, ['kill', d.id, 'KILL'])
   await exited(d)
-  t.is(runtime(TSC_RUNTIME, d.state, ['exec', d.id, 'true']).code, 1)
+  t.is(runtime(TSC_RUNTIME, d.state, ['exec', d.id, 'true']).code, 255, 'no exec into a stopped container')
   noLeft(t, d)
 })
 
