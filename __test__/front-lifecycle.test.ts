@@ -6,7 +6,7 @@
 import test from 'ava'
 import { existsSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { makeDataRoot, type Result, tsc, tscNode } from './helpers/cli'
+import { makeDataRoot, sameAnswer, tsc, tscNode } from './helpers/cli'
 import { makeRootfs } from './helpers/rootfs'
 import { ps, sleep, stateOf, until } from './lifecycle-helpers'
 
@@ -44,12 +44,6 @@ async function armed(name: string): Promise<void> {
 
 const READY = 'touch /tmp/ready-$HOSTNAME; while true; do sleep 0.1; done'
 
-function same(t: import('ava').ExecutionContext, native: Result, node: Result) {
-  t.is(native.stdout, node.stdout)
-  t.is(native.stderr, node.stderr)
-  t.is(native.code, node.code)
-}
-
 // Forms that change nothing: errors, one name or several, text and --json.
 const ERRORS: string[][] = [
   ['stop', 'nope'],
@@ -71,7 +65,7 @@ for (const args of ERRORS) {
   test.serial(`the native front door and Node print the same for: ${args.join(' ')}`, (t) => {
     const native = tsc(root, args)
     t.not(native.code, 0)
-    same(t, native, tscNode(root, args))
+    sameAnswer(t, native, tscNode(root, args))
     t.is(stateOf(root, 'up')!.state, 'running', 'nothing changed')
   })
 }
@@ -85,9 +79,9 @@ test.serial('pause and unpause: the same output from both doors, and ps says Pau
     const nodeUnpause = tscNode(root, ['unpause', ...json, 'up'])
     t.is(nodeUnpause.code, 0, nodeUnpause.stderr)
     t.is(stateOf(root, 'up')!.state, 'running')
-    same(t, nativePause, tscNode(root, ['pause', ...json, 'up']))
+    sameAnswer(t, nativePause, tscNode(root, ['pause', ...json, 'up']))
     t.is(stateOf(root, 'up')!.state, 'paused')
-    same(t, tsc(root, ['unpause', ...json, 'up']), nodeUnpause)
+    sameAnswer(t, tsc(root, ['unpause', ...json, 'up']), nodeUnpause)
     t.is(stateOf(root, 'up')!.state, 'running')
   }
   const id = stateOf(root, 'up')!.id
@@ -104,7 +98,7 @@ test.serial('kill -s delivers the signal; both doors print the same', async (t) 
   tsc(root, ['start', 'sig'])
   await armed('sig')
   const node = tscNode(root, ['kill', '-s', 'USR1', '--json', 'sig'])
-  same(t, native, node)
+  sameAnswer(t, native, node)
   t.deepEqual(JSON.parse(native.stdout), [{ id: stateOf(root, 'sig')!.id, name: 'sig', signal: 'USR1' }])
   t.is(tsc(root, ['wait', 'sig']).stdout, '10\n')
   tsc(root, ['start', 'sig'])
@@ -122,9 +116,9 @@ test.serial('stop: SIGTERM, SIGKILL after -t; both doors print the same, exit co
   t.deepEqual(JSON.parse(native.stdout), [{ id: stateOf(root, 'polite')!.id, name: 'polite', exitCode: 42 }])
   tsc(root, ['start', 'polite'])
   await armed('polite')
-  same(t, native, tscNode(root, ['stop', '--json', 'polite']))
+  sameAnswer(t, native, tscNode(root, ['stop', '--json', 'polite']))
   // Stopping a stopped container is no error (docker), from both doors.
-  same(t, tsc(root, ['stop', 'polite', 'ended']), tscNode(root, ['stop', 'polite', 'ended']))
+  sameAnswer(t, tsc(root, ['stop', 'polite', 'ended']), tscNode(root, ['stop', 'polite', 'ended']))
   t.is(tsc(root, ['stop', 'polite', 'ended']).stdout, 'polite\nended\n')
 
   detached('--name', 'stubborn', '--rootfs', rootfs, 'sh', '-c', 'trap "" TERM; while true; do sleep 0.1; done')

@@ -1,13 +1,14 @@
 // `tsc-box network ls` is the first two-word command of the native front door: bin/run.js's sh
 // line matches "$1 $2" (scripts/commands-table.js writes the patterns from the table's
 // `network:ls`), and the runtime renders the list with the code the Node CLI calls through the
-// binding (crates/containers/src/inspect/network.rs): the same bytes from both doors. Every
-// other `network` subcommand, --json and --help still go to Node.
+// binding (crates/containers/src/inspect/network.rs), --json from the runtime's own network
+// list in-process: the same bytes from both doors. Every other `network` subcommand and
+// --help still go to Node.
 import test from 'ava'
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { makeDataRoot, tsc, tscNode } from './helpers/cli'
+import { makeDataRoot, sameAnswer, tsc, tscNode } from './helpers/cli'
 
 const root = makeDataRoot()
 
@@ -30,6 +31,8 @@ const FORMS: string[][] = [
   ['network', 'ls', '-f', 'bogus=1'],
   ['network', 'ls', '-f', 'type=nope', '--json'],
   ['network', 'ls', '--format', '{{.Nope'],
+  ['network', 'ls', '--json', '-f', 'name=bridge'],
+  ['network', 'ls', '--json', '-f', 'name=nomatch'],
 ]
 
 for (const args of FORMS) {
@@ -42,22 +45,21 @@ for (const args of FORMS) {
       native = tsc(root, args)
       node = tscNode(root, args)
     }
-    t.is(native.stdout, node.stdout)
-    t.is(native.stderr, node.stderr)
-    t.is(native.code, node.code)
+    sameAnswer(t, native, node)
   })
 }
 
-test('network ls goes to the runtime as two words; other network commands, --json and --help do not', (t) => {
+test('network ls goes to the runtime as two words, --json too; other network commands and --help do not', (t) => {
   const rt = fakeRuntime()
   const via = (...args: string[]) => tsc(root, args, '', { TSC_BOX_RUNTIME: rt })
   t.is(via('network', 'ls', '-q').stdout, 'args: --cli network ls -q\n')
   t.is(via('network', 'ls').stdout, 'args: --cli network ls\n')
+  t.is(via('network', 'ls', '--json').stdout, 'args: --cli network ls --json\n')
   t.is(via('stop', '-t', '1', 'c').stdout, 'args: --cli stop -t 1 c\n')
   t.is(via('ps').stdout, 'args: --cli ps\n')
   for (const other of [['network', 'inspect', 'bridge'], ['network', 'lsx'], ['network']]) t.notRegex(via(...other).stdout, /args:/, other.join(' '))
   t.regex(via('network', 'ls', '--help').stdout, /List networks/)
-  // --json keeps its documented shape, built by Node.
+  // --json keeps its documented shape.
   const json = tsc(root, ['network', 'ls', '--json'])
   t.is(json.code, 0, json.stderr)
   // (Their members may differ: other test files' containers join the host's one network meanwhile.)

@@ -1,6 +1,6 @@
 #!/bin/sh
 ':' //; s=$0; [ -L "$s" ] && s=$(readlink -f -- "$s")
-':' //; case "$1 ${2-}" in cp\ *|exec\ *|images\ *|inspect\ *|kill\ *|logs\ *|network\ ls|network\ ls\ *|pause\ *|port\ *|ps\ *|rm\ *|stop\ *|unpause\ *|wait\ *) r=${TSC_BOX_RUNTIME:-${s%/*}/../target/runtime/tsc-box-runtime}; if [ -z "${TSC_BOX_RUNTIME:-}" ] && [ ! -x "$r" ]; then case $(uname -m) in x86_64) a=x64;; aarch64) a=arm64;; *) a=none;; esac; for r in "${s%/*}"/../node_modules/@tsc-box/linux-$a-*/tsc-box-runtime "${s%/*}"/../../@tsc-box/linux-$a-*/tsc-box-runtime; do [ -x "$r" ] && break; done; fi; case $r in /*) ;; *) r=./$r;; esac; h=; for a; do [ "$a" = --help ] && h=1; done; [ -z "$h" ] && [ -x "$r" ] && TSC_BOX_CLI_JS=$s exec "$r" --cli "$@";; esac
+':' //; case "$1 ${2-}" in cp\ *|exec\ *|images\ *|inspect\ *|kill\ *|logs\ *|network\ ls|network\ ls\ *|pause\ *|port\ *|ps\ *|rm\ *|stop\ *|unpause\ *|volume\ ls|volume\ ls\ *|wait\ *) r=${TSC_BOX_RUNTIME:-${s%/*}/../target/runtime/tsc-box-runtime}; if [ -z "${TSC_BOX_RUNTIME:-}" ] && [ ! -x "$r" ]; then case $(uname -m) in x86_64) a=x64;; aarch64) a=arm64;; *) a=none;; esac; for r in "${s%/*}"/../node_modules/@tsc-box/linux-$a-*/tsc-box-runtime "${s%/*}"/../../@tsc-box/linux-$a-*/tsc-box-runtime; do [ -x "$r" ] && break; done; fi; case $r in /*) ;; *) r=./$r;; esac; h=; for a; do [ "$a" = --help ] && h=1; done; [ -z "$h" ] && [ -x "$r" ] && TSC_BOX_CLI_JS=$s exec "$r" --cli "$@";; esac
 ':' //; exec node -- "$s" "$@"
 'use strict'
 // The tsc-box entry: a sh/JavaScript polyglot, dispatching by the command table

@@ -78,3 +78,10 @@ export function waitForOutput(child: ReturnType<typeof tscSpawn>, pred: (s: stri
     })
   })
 }
+
+/** The native front door's answer and Node's are the same bytes, with the same status. */
+export function sameAnswer(t: import('ava').ExecutionContext, native: Result, node: Result): void {
+  t.is(native.stdout, node.stdout)
+  t.is(native.stderr, node.stderr)
+  t.is(native.code, node.code)
+}

@@ -142,6 +142,18 @@ async function networkLs(argv: readonly string[]): Promise<number | undefined> {
   return 0
 }
 
+/** `volume ls` without a built runtime: the same Rust code through the binding; --json is oclif's. */
+async function volumeLs(argv: readonly string[]): Promise<number | undefined> {
+  const {flags, rest} = await parseArgv(argv, parserFlags('volume:ls'), 'volume:ls')
+  if (flags.help || flags.json || rest.length > 0) return undefined
+  const {volumes} = await import('../volume/store')
+  const {currentPathEnv, resolvePaths} = await import('../paths')
+  const f = flags as {quiet?: boolean; filter?: string[]; format?: string; root?: string}
+  const out = volumes(resolvePaths(f.root, currentPathEnv()), (s) => s.ls({quiet: f.quiet === true, filters: f.filter ?? [], format: f.format}, false))
+  if (out !== '') process.stdout.write(`${out}\n`)
+  return 0
+}
+
 async function rm(argv: readonly string[]): Promise<number | undefined> {
   // docker accepts flags after the names too (rm ID -f): split them out, --root with its value.
   const {flagTokens, positionals: names} = splitFlags(argv, rmFlags)
@@ -177,6 +189,7 @@ export async function fastCommand(verb: string, argv: readonly string[]): Promis
   if (verb === 'port') return port(argv)
   if (verb === 'stop' || verb === 'kill' || verb === 'pause' || verb === 'unpause') return lifecycle(verb, argv)
   if (verb === 'network:ls') return networkLs(argv)
+  if (verb === 'volume:ls') return volumeLs(argv)
   return undefined
 }
 
@@ -185,6 +198,6 @@ export function jsonRequested(verb: string, argv: readonly string[]): boolean {
   if (verb === 'ps') return jsonInArgv(argv, psFlags)
   if (verb === 'inspect') return argv.includes('--json')
   if (verb === 'images') return jsonInArgv(argv, imagesFlags)
-  if (['logs', 'wait', 'cp', 'port', 'stop', 'kill', 'pause', 'unpause', 'network:ls'].includes(verb)) return argv.includes('--json')
+  if (['logs', 'wait', 'cp', 'port', 'stop', 'kill', 'pause', 'unpause', 'network:ls', 'volume:ls'].includes(verb)) return argv.includes('--json')
   return jsonInArgv(argv, execFlags)
 }

@@ -54,7 +54,7 @@ pub enum NetOp {
 }
 
 /// The stable code of a failure, for the CLI's --json errors and tests.
-fn code(e: &AdminError) -> ErrorCode {
+pub(crate) fn code(e: &AdminError) -> ErrorCode {
     match e {
         AdminError::Cidr(_) | AdminError::Cidr6(_) => ErrorCode::InvalidSubnet,
         AdminError::Store(StoreError::Overlap6 { .. }) => ErrorCode::SubnetOverlap,

@@ -1,6 +1,6 @@
 //! `tsc-box-runtime --cli exec|rm|ps|inspect|images|logs|wait ARGS`: the native front door
 //! of `tsc-box exec`, `rm`, `ps`, `inspect`, `images`, `logs`, `wait`, `cp`, `port`, `stop`, `kill`,
-//! `pause`, `unpause` and `network ls` (bin/run.js hands the command table's `native` commands here instead of starting Node; a new
+//! `pause`, `unpause`, `network ls` and `volume ls` (bin/run.js hands the command table's `native` commands here instead of starting Node; a new
 //! one is an entry in src/cli/commands.json, whose flags build.rs turns into argv's tables, plus
 //! its module and its arm in `main` below). docker's flags, the CLI's container store
 //! (tsc_box_containers) and the runtime's own exec, in this one process; exit statuses and
@@ -20,6 +20,7 @@ mod ops;
 mod port;
 mod ps;
 mod rm;
+mod volume;
 mod wait;
 
 use std::ffi::OsString;
@@ -49,7 +50,11 @@ pub fn main(args: Vec<OsString>) -> ! {
         None => finish(Err(FrontError::usage(ErrorCode::InvalidUsage, "--cli needs a command")), false),
     };
     // The table's commands (src/cli/commands.json, `entry: native`) each have their module here.
-    let json = argv::json_requested(verb, rest);
+    let json = match rest.split_first() {
+        // A two-word command of the table (`network ls`) has its own flags.
+        Some((word, after)) if argv::command(&format!("{verb}:{word}")).is_some() => argv::json_requested(&format!("{verb}:{word}"), after),
+        _ => argv::json_requested(verb, rest),
+    };
     let outcome = match verb {
         // Like the runtime's own exec: from a view of this binary no container can change.
         "exec" => match tsc_box_core::sys::exe::ensure_sealed() {
@@ -67,6 +72,7 @@ pub fn main(args: Vec<OsString>) -> ! {
         "stop" | "kill" | "pause" | "unpause" => lifecycle::run(verb, rest),
         // Two-word commands (`network ls`): bin/run.js matches both words.
         "network" => network::run(rest),
+        "volume" => volume::run(rest),
         other => Err(FrontError::usage(ErrorCode::UnknownCommand, &format!("command {other} not found"))),
     };
     match outcome {
