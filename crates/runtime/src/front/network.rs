@@ -22,6 +22,9 @@ pub fn run(args: &[String]) -> Result<Outcome, FrontError> {
     if p.bool("json") {
         return json(&o.filters);
     }
+    // What a killed runtime left (leases, port rules, veths) is released first, as by every
+    // network command: the runtime's own list does that under the store's lock.
+    admin_list()?;
     let text = ls_output(&network_dir(), &o).map_err(|e| FrontError::Input { code: e.code(), msg: e.to_string() })?;
     if let Some(t) = text {
         // A closed pipe (network ls | head) is no failure of network ls.
@@ -33,7 +36,7 @@ pub fn run(args: &[String]) -> Result<Outcome, FrontError> {
 /// `network ls --json`: the documents (as the runtime's `helper net ls` prints them, keys in
 /// its order) of the networks the filters keep, as the Node CLI prints them (2-space indent).
 fn json(filters: &[String]) -> Result<Outcome, FrontError> {
-    let nets = tsc_box_net::admin::list(&network_dir()).map_err(|e| FrontError::Input { code: crate::commands::net::code(&e), msg: e.to_string() })?;
+    let nets = admin_list()?;
     let mut docs = serde_json::to_value(nets).unwrap_or_default();
     if !filters.is_empty() {
         let o = LsOptions { quiet: true, filters: filters.to_vec(), ..LsOptions::default() };
@@ -45,4 +48,9 @@ fn json(filters: &[String]) -> Result<Outcome, FrontError> {
     }
     let _ = writeln!(std::io::stdout().lock(), "{}", serde_json::to_string_pretty(&docs).unwrap_or_else(|_| "[]".into()));
     Ok(Outcome::Exit(0))
+}
+
+/// The runtime's own list of the networks, stale members released (`helper net ls`).
+fn admin_list() -> Result<Vec<tsc_box_net::admin::Inspect>, FrontError> {
+    tsc_box_net::admin::list(&network_dir()).map_err(|e| FrontError::Input { code: crate::commands::net::code(&e), msg: e.to_string() })
 }
