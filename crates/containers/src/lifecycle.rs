@@ -215,28 +215,8 @@ mod tests {
         let _ = std::fs::remove_dir_all(&base);
         let paths = Paths { data_root: base.join("data"), run_dir: base.join("run") };
         let id = "c0ffee".repeat(10) + "abcd";
-        let dir = paths.container_dir(&id);
-        std::fs::create_dir_all(&dir).unwrap();
         std::fs::create_dir_all(paths.runtime_root().join(&id)).unwrap();
-        let v = ContainerView {
-            id,
-            name: "web".into(),
-            created: String::new(),
-            command: vec![],
-            rootfs: String::new(),
-            state,
-            pid: 0,
-            exit_code: None,
-            oom_killed: false,
-            started_at: None,
-            finished_at: None,
-            restart_count: 0,
-            restart_policy: "no".into(),
-            detached: true,
-            dir,
-            creator_pid: None,
-            config: None,
-        };
+        let v = crate::view::test_view(&paths, &id, state);
         (paths, v)
     }
 

@@ -318,27 +318,7 @@ mod tests {
     }
 
     fn view(paths: &Paths, id: &str, state: State) -> ContainerView {
-        let dir = paths.container_dir(id);
-        std::fs::create_dir_all(&dir).unwrap();
-        ContainerView {
-            id: id.into(),
-            name: "web".into(),
-            created: String::new(),
-            command: vec![],
-            rootfs: String::new(),
-            state,
-            pid: 0,
-            exit_code: None,
-            oom_killed: false,
-            started_at: None,
-            finished_at: None,
-            restart_count: 0,
-            restart_policy: "no".into(),
-            detached: true,
-            dir,
-            creator_pid: None,
-            config: None,
-        }
+        crate::view::test_view(paths, id, state)
     }
 
     #[test]

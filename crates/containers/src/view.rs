@@ -160,6 +160,33 @@ pub fn by_id(paths: &Paths, id: &str) -> Option<ContainerView> {
     record::read(&dir).map(|r| view_of(&dir, r, runtime_root.as_deref()))
 }
 
+/// A view of a container in `state` with an empty record, its directory made (the removal
+/// and lifecycle tests' fixture).
+#[cfg(test)]
+pub(crate) fn test_view(paths: &crate::paths::Paths, id: &str, state: State) -> ContainerView {
+    let dir = paths.container_dir(id);
+    std::fs::create_dir_all(&dir).unwrap();
+    ContainerView {
+        id: id.into(),
+        name: "web".into(),
+        created: String::new(),
+        command: vec![],
+        rootfs: String::new(),
+        state,
+        pid: 0,
+        exit_code: None,
+        oom_killed: false,
+        started_at: None,
+        finished_at: None,
+        restart_count: 0,
+        restart_policy: "no".into(),
+        detached: true,
+        dir,
+        creator_pid: None,
+        config: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
