@@ -71,14 +71,20 @@ pub fn run(verb: &str, args: &[String]) -> Result<Outcome, FrontError> {
     each(&lookup, &p.rest, p.bool("json"), |v| op(v).map_err(FrontError::from))
 }
 
-/// Runs `op` on each reference as docker does: all of them, even after a failure, each done
-/// one printed as typed; the first failure decides the status.
+/// Runs `op` on each container reference as docker does (`each_ref`), the reference resolved first.
 fn each<T: Serialize>(paths: &Paths, refs: &[String], json: bool, op: impl Fn(ContainerView) -> Result<T, FrontError>) -> Result<Outcome, FrontError> {
+    each_ref(refs, json, true, |r| resolve_container(paths, r).map_err(FrontError::from).and_then(&op))
+}
+
+/// Runs `op` on each reference as docker does: all of them, even after a failure, each done
+/// one printed as typed; the first failure decides the status. `--json` prints the results'
+/// array (`pretty`: indented as the Node CLI prints this command's).
+pub(super) fn each_ref<T: Serialize>(refs: &[String], json: bool, pretty: bool, op: impl Fn(&str) -> Result<T, FrontError>) -> Result<Outcome, FrontError> {
     let several = refs.len() > 1;
     let mut out = Vec::new();
     let mut first: Option<FrontError> = None;
     for r in refs {
-        match resolve_container(paths, r).map_err(FrontError::from).and_then(&op) {
+        match op(r) {
             Ok(v) => {
                 if !json {
                     println!("{r}");
@@ -99,7 +105,8 @@ fn each<T: Serialize>(paths: &Paths, refs: &[String], json: bool, op: impl Fn(Co
         Some(e) => Err(e),
         None => {
             if json {
-                println!("{}", serde_json::to_string_pretty(&out).unwrap_or_else(|_| "[]".into()));
+                let text = if pretty { serde_json::to_string_pretty(&out) } else { serde_json::to_string(&out) };
+                println!("{}", text.unwrap_or_else(|_| "[]".into()));
             }
             Ok(Outcome::Exit(0))
         }

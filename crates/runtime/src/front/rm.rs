@@ -19,37 +19,7 @@ pub fn run(args: &[String]) -> Result<Outcome, FrontError> {
     let paths = paths::resolve(root.as_deref(), &PathEnv::current());
     let logger = InProcess::logger();
     let ops = InProcess::new(&paths, &logger);
-    let json = p.bool("json");
-    let several = p.rest.len() > 1;
-    let mut out = Vec::new();
-    let mut first: Option<FrontError> = None;
-    for r in &p.rest {
-        match remove_one(&paths, r, p.bool("force"), p.bool("volumes"), &ops) {
-            Ok(v) => {
-                if !json {
-                    println!("{r}");
-                }
-                out.push(v);
-            }
-            Err(e) => {
-                if several {
-                    eprintln!("tsc-box: {e}");
-                }
-                first.get_or_insert(e);
-            }
-        }
-    }
-    match first {
-        // Already shown one by one: only the --json object and the status remain.
-        Some(e) if several => Err(FrontError::Shown(Box::new(e))),
-        Some(e) => Err(e),
-        None => {
-            if json {
-                println!("{}", serde_json::Value::Array(out));
-            }
-            Ok(Outcome::Exit(0))
-        }
-    }
+    super::lifecycle::each_ref(&p.rest, p.bool("json"), false, |r| remove_one(&paths, r, p.bool("force"), p.bool("volumes"), &ops))
 }
 
 /// `volumes` (-v): then the container's anonymous volumes no other container mounts, as
