@@ -3,6 +3,7 @@
 // is docker's "invalid filter 'x'" with status 125 (and the --json error object), from both
 // doors; a value a key cannot take is refused before anything is listed or removed.
 import test from 'ava'
+import { serialIf } from './helpers/conditional'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -114,34 +115,37 @@ test('network ls: name, id, label, driver', (t) => {
 })
 
 // Networks need root (bridges, nftables).
-;(process.getuid?.() === 0 ? test : test.skip)('network create --label: the network keeps it; inspect shows it, ls filters and formats by it', (t) => {
-  // A network directory of its own: its bridge is this test's alone.
-  const env = { TSC_BOX_NETWORK_DIR: mkdtempSync(join(tmpdir(), 'tsc-box-netdir-')) }
-  const name = `lab${process.pid % 10000}`
-  const made = tsc(root, ['network', 'create', '--subnet', '172.31.254.0/24', '--label', 'team=a', '--label', 'tier', name], '', env)
-  t.is(made.code, 0, made.stderr)
-  try {
-    t.is(tsc(root, ['network', 'inspect', '-f', '{{json .Labels}} {{len .Id}} {{.Driver}}', name], '', env).stdout, '{"team":"a","tier":""} 64 bridge\n')
-    t.is(tsc(root, ['network', 'ls', '-q', '--filter', 'label=team=a'], '', env).stdout, `${name}\n`)
-    t.is(tsc(root, ['network', 'ls', '-q', '--filter', 'label=team=b'], '', env).stdout, '')
-    t.is(tsc(root, ['network', 'ls', '-q', '--filter', `name=${name}`, '--filter', 'driver=bridge'], '', env).stdout, `${name}\n`)
-    const id = tsc(root, ['network', 'inspect', '-f', '{{.Id}}', name], '', env).stdout.trim()
-    t.is(tsc(root, ['network', 'ls', '-q', '--filter', `id=${id.slice(0, 10)}`], '', env).stdout, `${name}\n`)
-    t.is(
-      tsc(root, ['network', 'ls', '--filter', 'label=team', '--format', '{{.Name}} {{.Label "team"}} {{.Labels}}'], '', env).stdout,
-      `${name} a team=a,tier=\n`,
-    )
-    t.is(tsc(root, ['inspect', '-f', '{{.Name}}', name], '', env).stdout, `${name}\n`)
-    const listed = JSON.parse(tsc(root, ['network', 'ls', '--json', '--filter', 'label=team=a'], '', env).stdout) as Array<{ name: string; labels?: unknown }>
-    t.deepEqual(
-      listed.map((n) => n.name),
-      [name],
-    )
-  } finally {
-    tsc(root, ['network', 'rm', name], '', env)
-    rmSync(env.TSC_BOX_NETWORK_DIR, { recursive: true, force: true })
-  }
-})
+serialIf(process.getuid?.() === 0, 'needs root: a network is a bridge on the host')(
+  'network create --label: the network keeps it; inspect shows it, ls filters and formats by it',
+  (t) => {
+    // A network directory of its own: its bridge is this test's alone.
+    const env = { TSC_BOX_NETWORK_DIR: mkdtempSync(join(tmpdir(), 'tsc-box-netdir-')) }
+    const name = `lab${process.pid % 10000}`
+    const made = tsc(root, ['network', 'create', '--subnet', '172.31.254.0/24', '--label', 'team=a', '--label', 'tier', name], '', env)
+    t.is(made.code, 0, made.stderr)
+    try {
+      t.is(tsc(root, ['network', 'inspect', '-f', '{{json .Labels}} {{len .Id}} {{.Driver}}', name], '', env).stdout, '{"team":"a","tier":""} 64 bridge\n')
+      t.is(tsc(root, ['network', 'ls', '-q', '--filter', 'label=team=a'], '', env).stdout, `${name}\n`)
+      t.is(tsc(root, ['network', 'ls', '-q', '--filter', 'label=team=b'], '', env).stdout, '')
+      t.is(tsc(root, ['network', 'ls', '-q', '--filter', `name=${name}`, '--filter', 'driver=bridge'], '', env).stdout, `${name}\n`)
+      const id = tsc(root, ['network', 'inspect', '-f', '{{.Id}}', name], '', env).stdout.trim()
+      t.is(tsc(root, ['network', 'ls', '-q', '--filter', `id=${id.slice(0, 10)}`], '', env).stdout, `${name}\n`)
+      t.is(
+        tsc(root, ['network', 'ls', '--filter', 'label=team', '--format', '{{.Name}} {{.Label "team"}} {{.Labels}}'], '', env).stdout,
+        `${name} a team=a,tier=\n`,
+      )
+      t.is(tsc(root, ['inspect', '-f', '{{.Name}}', name], '', env).stdout, `${name}\n`)
+      const listed = JSON.parse(tsc(root, ['network', 'ls', '--json', '--filter', 'label=team=a'], '', env).stdout) as Array<{ name: string; labels?: unknown }>
+      t.deepEqual(
+        listed.map((n) => n.name),
+        [name],
+      )
+    } finally {
+      tsc(root, ['network', 'rm', name], '', env)
+      rmSync(env.TSC_BOX_NETWORK_DIR, { recursive: true, force: true })
+    }
+  },
+)
 
 test("an unknown key is docker's error, status 125, from both doors and as --json's error", (t) => {
   for (const args of [

@@ -4,6 +4,7 @@
 // from what `npm ci` built (scripts/pack-all.js --no-build x64), then installed offline with an
 // empty npm cache, in a fresh directory, with cargo, rustc and the C compilers off PATH.
 import test from 'ava'
+import { serialIf } from './helpers/conditional'
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -13,7 +14,7 @@ import { makeDataRoot, REPO } from './helpers/cli'
 
 const BUILT = ['native/tsc-box.linux-x64-gnu.node', 'target/runtime/tsc-box-runtime', 'dist/run-fast.js'].every((f) => existsSync(join(REPO, f)))
 // The packages are for x86-64 glibc; the build is what `npm ci` (prepare) leaves in a checkout.
-const packTest = process.arch === 'x64' && BUILT ? test.serial : test.skip
+const packTest = serialIf(process.arch === 'x64' && BUILT, 'needs an x64 host and the checkout built (npm run build): the x64 package is packed from it')
 const COMPILERS = /^(cargo|rustc|rustup|rustdoc|gcc|g\+\+|cc|c\+\+|cpp|clang|clang\+\+|tcc)(-[0-9.]+)?$|^[a-z0-9_]+-linux-gnu-(gcc|g\+\+|cpp)(-[0-9.]+)?$/
 
 const work = mkdtempSync(join(tmpdir(), 'tsc-box-install-'))

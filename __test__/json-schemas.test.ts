@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import test from 'ava'
+import { serialIf } from './helpers/conditional'
 import Ajv from 'ajv'
 import { makeDataRoot, REPO, tsc } from './helpers/cli'
 import { startRegistry } from './image-registry-fixtures'
@@ -133,7 +134,7 @@ test('login against a registry with htpasswd', async (t) => {
 })
 
 // Bridges need root (a rootless caller's networks are slirp4netns, with no network commands to run).
-;(process.getuid?.() === 0 ? test : test.skip)('network commands: create, ls, inspect, connect, disconnect, rm', (t) => {
+serialIf(process.getuid?.() === 0, 'needs root: a network is a bridge on the host')('network commands: create, ls, inspect, connect, disconnect, rm', (t) => {
   const root = makeDataRoot()
   const name = `schema${process.pid}`
   valid(t, root, 'network:create', ['network', 'create', name])

@@ -2,10 +2,11 @@
 // --shm-size (the size of /dev/shm), with docker's syntax; bad values are refused naming the
 // flag, with exit 125 and nothing left behind.
 import test from 'ava'
+import { serialIf } from './helpers/conditional'
 import { makeDataRoot, tsc } from './helpers/cli'
 
 const isRoot = process.getuid?.() === 0
-const rootTest = isRoot ? test : test.skip
+const rootTest = serialIf(isRoot, 'needs root: the containers of this test run as root')
 
 rootTest('--ulimit sets soft and hard limits in the container; the hard one defaults to the soft', (t) => {
   const root = makeDataRoot()

@@ -3,6 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import test from 'ava'
+import { serialIf } from './helpers/conditional'
 import { type BuildEvent, type PullProgress, TscBox, TscBoxError } from '../src/index'
 import { makeDataRoot, RUNTIME } from './helpers/cli'
 import { startRegistry } from './image-registry-fixtures'
@@ -89,7 +90,7 @@ test('volumes: create, mount in a run, list, inspect, remove', async (t) => {
 })
 
 // Bridges need root (a rootless caller's containers use slirp4netns).
-;(process.getuid?.() === 0 ? test : test.skip)('networks: create, join from a run, list, inspect, remove', async (t) => {
+serialIf(process.getuid?.() === 0, 'needs root: a network is a bridge on the host')('networks: create, join from a run, list, inspect, remove', async (t) => {
   const box = new TscBox({ root: makeDataRoot(), runtime: RUNTIME })
   const name = `sdknet${process.pid}`
   const n = await box.networks.create(name)

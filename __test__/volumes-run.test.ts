@@ -8,6 +8,7 @@
 // volume; -v makes a missing bind source (relative ones too), --mount refuses
 // it; --tmpfs and --mount type=tmpfs options are what the container's /proc/mounts shows.
 import test from 'ava'
+import { serialIf } from './helpers/conditional'
 import { spawnSync } from 'node:child_process'
 import {
   chownSync,
@@ -213,34 +214,53 @@ test('a volume whose copy-up fails leaves no volume and no container', (t) => {
 
 // strace's fault injection delivers the SIGKILL; without strace the test cannot aim it.
 const haveStrace = spawnSync('strace', ['-V']).status === 0
-;(haveStrace ? test : test.skip)('a run SIGKILLed in the middle of a copy-up leaves no half-made volume: the next listing removes what it left', (t) => {
-  const r = rootWith(BIG)
-  // strace kills the process as it enters its 200th fchown: copy-up gives each file its owner.
-  const k = spawnSync(
-    'strace',
-    ['-f', '-qq', '-o', '/dev/null', '-e', 'trace=fchown', '-e', 'inject=fchown:signal=SIGKILL:when=200', BIN, 'run', '--rm', '-v', 'bigvol:/big', BIG, 'true'],
-    {
-      env: { ...process.env, TSC_BOX_ROOT: r },
-      encoding: 'utf8',
-    },
-  )
-  t.true(k.signal === 'SIGKILL' || k.status === 137, `not killed: ${k.status} ${k.stderr}`)
-  const left = readdirSync(join(r, 'volumes'))
-  t.true(
-    left.some((n) => n.startsWith('.new-')),
-    `the kill came before the copy-up: ${left.join(', ')}`,
-  )
-  t.false(left.includes('bigvol'))
-  // No such volume, and the listing removes the staging directory of the dead process.
-  t.is(ok(tsc(r, ['volume', 'ls', '-q'])), '')
-  t.deepEqual(readdirSync(join(r, 'volumes')), [])
-  // The container the killed run left is removed by rm, as any; then the volume can be made whole.
-  const ids = ok(tsc(r, ['ps', '-a', '-q', '--no-trunc']))
-    .split('\n')
-    .filter(Boolean)
-  if (ids.length > 0) ok(tsc(r, ['rm', '-f', '-v', ...ids]))
-  t.is(ok(tsc(r, ['run', '--rm', '-v', 'bigvol:/big', BIG, 'sh', '-c', 'ls /big | wc -l'])).trim(), '400')
-})
+serialIf(haveStrace, 'needs strace: it kills the run in the middle of its copy-up')(
+  'a run SIGKILLed in the middle of a copy-up leaves no half-made volume: the next listing removes what it left',
+  (t) => {
+    const r = rootWith(BIG)
+    // strace kills the process as it enters its 200th fchown: copy-up gives each file its owner.
+    const k = spawnSync(
+      'strace',
+      [
+        '-f',
+        '-qq',
+        '-o',
+        '/dev/null',
+        '-e',
+        'trace=fchown',
+        '-e',
+        'inject=fchown:signal=SIGKILL:when=200',
+        BIN,
+        'run',
+        '--rm',
+        '-v',
+        'bigvol:/big',
+        BIG,
+        'true',
+      ],
+      {
+        env: { ...process.env, TSC_BOX_ROOT: r },
+        encoding: 'utf8',
+      },
+    )
+    t.true(k.signal === 'SIGKILL' || k.status === 137, `not killed: ${k.status} ${k.stderr}`)
+    const left = readdirSync(join(r, 'volumes'))
+    t.true(
+      left.some((n) => n.startsWith('.new-')),
+      `the kill came before the copy-up: ${left.join(', ')}`,
+    )
+    t.false(left.includes('bigvol'))
+    // No such volume, and the listing removes the staging directory of the dead process.
+    t.is(ok(tsc(r, ['volume', 'ls', '-q'])), '')
+    t.deepEqual(readdirSync(join(r, 'volumes')), [])
+    // The container the killed run left is removed by rm, as any; then the volume can be made whole.
+    const ids = ok(tsc(r, ['ps', '-a', '-q', '--no-trunc']))
+      .split('\n')
+      .filter(Boolean)
+    if (ids.length > 0) ok(tsc(r, ['rm', '-f', '-v', ...ids]))
+    t.is(ok(tsc(r, ['run', '--rm', '-v', 'bigvol:/big', BIG, 'sh', '-c', 'ls /big | wc -l'])).trim(), '400')
+  },
+)
 
 test("a hostile image's volume path that is a symlink out of its root copies nothing from the host (the root's own path instead)", (t) => {
   const r = rootWith(HOSTILE)
