@@ -73,13 +73,20 @@ pub fn run(verb: &str, args: &[String]) -> Result<Outcome, FrontError> {
 
 /// Runs `op` on each container reference as docker does (`each_ref`), the reference resolved first.
 fn each<T: Serialize>(paths: &Paths, refs: &[String], json: bool, op: impl Fn(ContainerView) -> Result<T, FrontError>) -> Result<Outcome, FrontError> {
-    each_ref(refs, json, true, |r| resolve_container(paths, r).map_err(FrontError::from).and_then(&op))
+    each_ref(refs, json, true, |r, _| r.to_string(), |r| resolve_container(paths, r).map_err(FrontError::from).and_then(&op))
 }
 
 /// Runs `op` on each reference as docker does: all of them, even after a failure, each done
-/// one printed as typed; the first failure decides the status. `--json` prints the results'
-/// array (`pretty`: indented as the Node CLI prints this command's).
-pub(super) fn each_ref<T: Serialize>(refs: &[String], json: bool, pretty: bool, op: impl Fn(&str) -> Result<T, FrontError>) -> Result<Outcome, FrontError> {
+/// one printed as `line` says (the reference as typed, or wait's exit status); the first
+/// failure decides the status. `--json` prints the results' array instead (`pretty`:
+/// indented as the Node CLI prints this command's).
+pub(super) fn each_ref<T: Serialize>(
+    refs: &[String],
+    json: bool,
+    pretty: bool,
+    line: impl Fn(&str, &T) -> String,
+    op: impl Fn(&str) -> Result<T, FrontError>,
+) -> Result<Outcome, FrontError> {
     let several = refs.len() > 1;
     let mut out = Vec::new();
     let mut first: Option<FrontError> = None;
@@ -87,7 +94,7 @@ pub(super) fn each_ref<T: Serialize>(refs: &[String], json: bool, pretty: bool, 
         match op(r) {
             Ok(v) => {
                 if !json {
-                    println!("{r}");
+                    println!("{}", line(r, &v));
                 }
                 out.push(v);
             }

@@ -19,7 +19,7 @@ pub fn run(args: &[String]) -> Result<Outcome, FrontError> {
     let paths = paths::resolve(root.as_deref(), &PathEnv::current());
     let logger = InProcess::logger();
     let ops = InProcess::new(&paths, &logger);
-    super::lifecycle::each_ref(&p.rest, p.bool("json"), false, |r| remove_one(&paths, r, p.bool("force"), p.bool("volumes"), &ops))
+    super::lifecycle::each_ref(&p.rest, p.bool("json"), false, |r, _| r.to_string(), |r| remove_one(&paths, r, p.bool("force"), p.bool("volumes"), &ops))
 }
 
 /// `volumes` (-v): then the container's anonymous volumes no other container mounts, as

@@ -24,39 +24,12 @@ pub fn run(args: &[String]) -> Result<Outcome, FrontError> {
     if p.bool("help") || p.rest.is_empty() {
         return Ok(Outcome::ToNode);
     }
-    let json = p.bool("json");
     let root = p.root();
     let paths = paths::resolve(root.as_deref(), &PathEnv::current());
-    let several = p.rest.len() > 1;
-    let mut done = Vec::new();
-    let mut first: Option<FrontError> = None;
-    for r in &p.rest {
-        let outcome = resolve_container(&paths, r)
-            .map_err(FrontError::from)
-            .and_then(|v| wait_exit(&paths, &v.id).map(|code| (v, code)).map_err(|e| FrontError::Input { code: e.code(), msg: e.to_string() }));
-        match outcome {
-            Ok((v, code)) => {
-                if !json {
-                    println!("{code}");
-                }
-                done.push(Waited { id: v.id, name: v.name, exit_code: code });
-            }
-            Err(e) => {
-                if several {
-                    eprintln!("tsc-box: {e}");
-                }
-                first.get_or_insert(e);
-            }
-        }
-    }
-    match first {
-        Some(e) if several => Err(FrontError::Shown(Box::new(e))),
-        Some(e) => Err(e),
-        None => {
-            if json {
-                println!("{}", serde_json::to_string_pretty(&done).unwrap_or_else(|_| "[]".into()));
-            }
-            Ok(Outcome::Exit(0))
-        }
-    }
+    let waited = |r: &str| {
+        let v = resolve_container(&paths, r)?;
+        let exit_code = wait_exit(&paths, &v.id).map_err(|e| FrontError::Input { code: e.code(), msg: e.to_string() })?;
+        Ok(Waited { id: v.id, name: v.name, exit_code })
+    };
+    super::lifecycle::each_ref(&p.rest, p.bool("json"), true, |_, w: &Waited| w.exit_code.to_string(), waited)
 }
