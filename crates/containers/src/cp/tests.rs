@@ -191,9 +191,13 @@ fn a_symlink_swapped_in_a_loop_never_leads_out() {
                 let _ = symlink(&host_secret, &tmp);
                 let _ = std::fs::rename(&tmp, &w);
                 let _ = std::fs::remove_file(&w);
-                let _ = std::fs::create_dir(&tmp);
-                let _ = std::fs::write(tmp.join("secret"), "container");
-                let _ = std::fs::rename(&tmp, &w);
+                // Only into a directory made just now: when the rename above failed (w was
+                // a directory cp was filling), tmp is still the symlink to the host's
+                // directory, and writing through it would be this racer's own escape.
+                if std::fs::create_dir(&tmp).is_ok() {
+                    let _ = std::fs::write(tmp.join("secret"), "container");
+                    let _ = std::fs::rename(&tmp, &w);
+                }
                 let _ = std::fs::remove_dir_all(&w);
             }
         });
