@@ -3,7 +3,7 @@
  * synchronously with their output captured; failures become CliErrors naming the runtime's
  * message.
  */
-import {spawnSync} from 'node:child_process'
+import {childProcess} from '../lazy-modules'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import {CliError} from '../errors'
@@ -19,7 +19,7 @@ export interface RuntimeResult {
 
 export function runtimeCall(runtime: string, paths: Paths, args: string[]): RuntimeResult {
   fs.mkdirSync(runtimeRoot(paths), {recursive: true, mode: 0o700})
-  const r = spawnSync(runtime, ['--root', runtimeRoot(paths), ...args], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']})
+  const r = childProcess().spawnSync(runtime, ['--root', runtimeRoot(paths), ...args], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']})
   if (r.error) throw new CliError('runtime_failed', `cannot run ${runtime}: ${r.error.message}`)
   return {status: r.status ?? 128 + 9, stdout: r.stdout, stderr: r.stderr}
 }

@@ -3,7 +3,7 @@
  * done by `tsc-box-runtime net ...` in Rust; this module runs it and turns its JSON answer
  * (or its {"error":{code,message}}) into typed values or a CliError.
  */
-import {spawnSync} from 'node:child_process'
+import {childProcess} from '../lazy-modules'
 import {CliError, isErrorCode} from '../errors'
 import {requireRuntime} from '../runtime/locate'
 import {networkDir} from './dir'
@@ -40,7 +40,7 @@ export type NetworkInspect = NetworkInfo & {
 
 function net<T>(args: string[], input?: string): T {
   const runtime = requireRuntime()
-  const r = spawnSync(runtime, ['helper', 'net', '--dir', networkDir(), ...args], {encoding: 'utf8', input})
+  const r = childProcess().spawnSync(runtime, ['helper', 'net', '--dir', networkDir(), ...args], {encoding: 'utf8', input})
   if (r.error) throw new CliError('runtime_failed', `${runtime}: ${r.error.message}`)
   const line = r.stdout.trim().split('\n').pop() ?? ''
   let doc: unknown
@@ -94,7 +94,7 @@ export function inspectNetwork(name: string): NetworkInspect {
 /** Runs the net-attach/net-detach hook (`args[0]`, a runtime helper) by hand (connect/disconnect) with the state on stdin. */
 export function runNetHook(args: string[], state: {id: string; pid: number}): void {
   const runtime = requireRuntime()
-  const r = spawnSync(runtime, ['helper', ...args], {encoding: 'utf8', input: JSON.stringify(state)})
+  const r = childProcess().spawnSync(runtime, ['helper', ...args], {encoding: 'utf8', input: JSON.stringify(state)})
   if (r.error) throw new CliError('runtime_failed', `${runtime}: ${r.error.message}`)
   if (r.status !== 0) {
     const msg = r.stderr.trim().replace(/^tsc-box-runtime: (network: )?/, '')

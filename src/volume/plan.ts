@@ -7,7 +7,7 @@
  * docker's precedence for a destination: the container's own -v/--mount/--tmpfs, then
  * --volumes-from, then the image's VOLUME (an anonymous volume).
  */
-import {spawnSync} from 'node:child_process'
+import {childProcess} from '../lazy-modules'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import {storeStatic} from '../container/store'
@@ -146,7 +146,7 @@ function copyUpRootless(
   if (point.anonymous) args.push('--anonymous')
   for (const [k, v] of Object.entries(labels)) args.push('--label', `${k}=${v}`)
   for (const l of c.layers) args.push('--lower', l)
-  const r = spawnSync(c.runtime, args, {encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe']})
+  const r = childProcess().spawnSync(c.runtime, args, {encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe']})
   if (r.status !== 0) {
     const why = (r.stderr ?? '').trim().replace(/^tsc-box-runtime: /gm, '') || `exit ${r.status ?? r.signal}`
     throw new CliError('volume_failed', why)
