@@ -10,7 +10,8 @@ import {CliError, isCliError} from '../errors'
 import {callAsync, call} from '../image/native'
 import {parseShmSize, parseUlimit} from '../oci/process-limits'
 import {currentPathEnv, resolvePaths} from '../paths'
-import {type BuildEvent, type BuildResult, Builder} from './builder'
+import {type BuildResult, Builder} from './builder'
+import {buildProgress, type ProgressMode} from './progress'
 
 /** docker's --pull is a switch; podman's also takes a policy (--pull=missing), which goes to the hidden --pull-policy. */
 export function pullPolicyArgv(argv: readonly string[]): string[] {
@@ -49,34 +50,7 @@ export async function buildCommand(contextArg: string, flags: Record<string, unk
   }
   const file = flags.file as string | undefined
   const network = flags.network as string | undefined
-  const held: string[] = []
-  const write = (s: string) => {
-    if (quiet) held.push(s)
-    else process.stderr.write(s)
-  }
-  const onEvent = (e: BuildEvent) => {
-    if (json) {
-      process.stdout.write(`${JSON.stringify(e)}\n`)
-      return
-    }
-    switch (e.event) {
-      case 'step':
-        write(`#${e.step} [${e.stage}] ${e.instruction.replace(/\n/g, '\n    ')}\n`)
-        break
-      case 'cached':
-        write(`#${e.step} CACHED\n`)
-        break
-      case 'output':
-        write(`#${e.step} ${e.line}\n`)
-        break
-      case 'done':
-        write(`#${e.step} DONE ${e.seconds.toFixed(1)}s\n`)
-        break
-      case 'warning':
-        process.stderr.write(`WARNING: ${e.message}\n`)
-        break
-    }
-  }
+  const progress = buildProgress(flags.progress as ProgressMode | undefined, {quiet, json})
   // `build -`: stdin is a tar of the context (plain, gzip or zstd; unpacked with a layer's
   // checks) or, when it is no archive, the Dockerfile itself with an empty context.
   let context = contextArg
@@ -121,7 +95,7 @@ export async function buildCommand(contextArg: string, flags: Record<string, unk
       shmSize: flags['shm-size'] as string | undefined,
       ulimits: (flags.ulimit as string[] | undefined) ?? [],
     },
-    onEvent,
+    (e) => progress.event(e),
   )
   let result: BuildResult
   // Ctrl-C and SIGTERM end the build the way a failure does: the step's container, overlay
@@ -132,8 +106,7 @@ export async function buildCommand(contextArg: string, flags: Record<string, unk
   try {
     result = await builder.build()
   } catch (e) {
-    // -q shows the step's output only when it failed, as docker does.
-    if (quiet) process.stderr.write(held.join(''))
+    progress.fail(e)
     // docker build exits 1 for whatever made the build fail (a missing base image too).
     if (isCliError(e) && e.exitCode !== 1) throw new CliError(e.code, e.message, 1, {shown: e.shown})
     throw e
@@ -144,12 +117,6 @@ export async function buildCommand(contextArg: string, flags: Record<string, unk
   }
   const iid = flags.iidfile as string | undefined
   if (iid !== undefined) fs.writeFileSync(iid, result.id)
-  if (!json) {
-    if (quiet) process.stdout.write(`${result.id}\n`)
-    else {
-      write(`writing image ${result.id} done\n`)
-      for (const t of result.tags) write(`naming to ${t} done\n`)
-    }
-  }
+  progress.finish(result)
   return result
 }
