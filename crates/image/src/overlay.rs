@@ -62,7 +62,12 @@ pub fn mount_rootfs(p: &OverlayPaths, force_copy: bool) -> Result<Driver, Overla
             let empty = p.work.join("empty");
             std::fs::create_dir_all(&empty).map_err(io(&empty))?;
         }
-        let opts = format!("lowerdir={lower},upperdir={},workdir={}", check(&p.upper)?, check(&p.work)?);
+        let mut opts = format!("lowerdir={lower},upperdir={},workdir={}", check(&p.upper)?, check(&p.work)?);
+        // Root of a user namespace (a rootless build's step, `helper userns-exec`): its layers
+        // mark opaque directories with user.overlay.*, and trusted.* is not its to write.
+        if crate::unpack::Privilege::current() == crate::unpack::Privilege::UserNs {
+            opts.push_str(",userxattr");
+        }
         if opts.len() > 4000 {
             return Err(OverlayError::TooManyLayers(opts.len()));
         }

@@ -53,6 +53,9 @@ pub enum LayerError {
     Io(PathBuf, std::io::Error),
     #[error("{0}")]
     Store(#[from] StoreError),
+    /// The rootless helper failed (its message).
+    #[error("{0}")]
+    Helper(String),
 }
 
 #[derive(Debug, Clone, Default)]
@@ -74,6 +77,24 @@ pub struct MadeLayer {
     pub diff_id: Digest,
     /// Entries written (0: the upper held no change).
     pub entries: u64,
+}
+
+impl MadeLayer {
+    /// One line, as the rootless helper prints it: `DIGEST SIZE DIFF_ID ENTRIES`.
+    pub fn line(&self) -> String {
+        format!("{} {} {} {}", self.digest, self.size, self.diff_id, self.entries)
+    }
+
+    pub fn parse_line(s: &str) -> Option<MadeLayer> {
+        let mut f = s.split(' ');
+        let m = MadeLayer {
+            digest: Digest::parse(f.next()?).ok()?,
+            size: f.next()?.parse().ok()?,
+            diff_id: Digest::parse(f.next()?).ok()?,
+            entries: f.next()?.parse().ok()?,
+        };
+        f.next().is_none().then_some(m)
+    }
 }
 
 /// What the walk found at one path, with what the tar needs to say about it.
@@ -558,8 +579,19 @@ pub fn tar_to(dir: &Path, out: &mut dyn Write) -> Result<u64, LayerError> {
     Ok(n)
 }
 
-/// Makes a gzip layer of the changes in `upper` and puts its blob into the store.
+/// Makes a gzip layer of the changes in `upper` and puts its blob into the store. A rootless
+/// store's upper was written in a user namespace (a RUN step's container), so its files belong
+/// on the host to the user and its subordinate ids: the layer is made by the store's helper in
+/// a user namespace with the same maps, where they read as the container's own ids (uid 1000
+/// inside is 1000 in the layer, the user's files are root's), and it can read them all.
 pub fn from_upper(store: &Store, upper: &Path, opts: &LayerOptions) -> Result<MadeLayer, LayerError> {
+    match store.helper() {
+        Some(h) => h.layer_from_upper(store.root(), upper, opts),
+        None => from_upper_here(store, upper, opts),
+    }
+}
+
+fn from_upper_here(store: &Store, upper: &Path, opts: &LayerOptions) -> Result<MadeLayer, LayerError> {
     let _writer = store.writer_guard()?;
     let mut tmp = store.temp_file()?;
     let path = tmp.path.clone();

@@ -262,3 +262,14 @@ fn changes_list_entries_and_deletions_without_reading_files() {
     let shown: Vec<(String, bool)> = c.iter().map(|c| (c.path.to_string_lossy().into_owned(), c.deleted)).collect();
     assert_eq!(shown, [("etc".to_string(), false), ("etc/new".to_string(), false), ("etc/old".to_string(), true)]);
 }
+
+#[test]
+fn the_helper_line_of_a_made_layer_reads_back() {
+    let d = crate::Digest::parse(&format!("sha256:{}", "a".repeat(64))).unwrap();
+    let m = MadeLayer { digest: d.clone(), size: 42, diff_id: d, entries: 7 };
+    let back = MadeLayer::parse_line(&m.line()).unwrap();
+    assert_eq!((back.size, back.entries, back.digest.to_string()), (42, 7, m.digest.to_string()));
+    for bad in ["", "sha256:x 1 sha256:y 2", &format!("{} extra", m.line())] {
+        assert!(MadeLayer::parse_line(bad).is_none(), "{bad}");
+    }
+}

@@ -4,6 +4,7 @@
 //! 33's), and only there can the user remove such files again. This process never unshares
 //! (it may be threaded, as the napi binding is): it runs the helper and waits.
 use crate::digest::Digest;
+use crate::layer::{LayerError, LayerOptions, MadeLayer};
 use crate::unpack::{LayerSource, UnpackError};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -76,6 +77,26 @@ impl UnpackHelper {
         let msg = msg.trim().trim_start_matches("tsc-box-runtime: ").to_string();
         let msg = if msg.is_empty() { format!("{} unpack-layer failed ({status})", self.program.display()) } else { msg };
         Err(if status.code() == Some(EXIT_CONTENT_MISMATCH) { UnpackError::ContentMismatch(msg) } else { UnpackError::Helper(msg) })
+    }
+
+    /// Makes a layer of `upper` (see `layer::from_upper`) in the helper, which puts its blob into
+    /// the store at `store_root` and prints what it made.
+    pub fn layer_from_upper(&self, store_root: &Path, upper: &Path, opts: &LayerOptions) -> Result<MadeLayer, LayerError> {
+        let mut c = self.command("layer-from-upper");
+        c.arg("--store").arg(store_root);
+        if let Some(e) = opts.epoch {
+            c.arg("--epoch").arg(e.to_string());
+        }
+        for p in &opts.skip_empty {
+            c.arg("--skip-empty").arg(p);
+        }
+        let out = c.arg(upper).stdout(Stdio::piped()).output().map_err(|e| LayerError::Helper(format!("starting {}: {e}", self.program.display())))?;
+        let said = String::from_utf8_lossy(&out.stdout);
+        if !out.status.success() {
+            let msg = String::from_utf8_lossy(&out.stderr).trim().trim_start_matches("tsc-box-runtime: ").to_string();
+            return Err(LayerError::Helper(if msg.is_empty() { format!("{} layer-from-upper failed ({})", self.program.display(), out.status) } else { msg }));
+        }
+        MadeLayer::parse_line(said.trim()).ok_or_else(|| LayerError::Helper(format!("{} layer-from-upper printed {:?}", self.program.display(), said.trim())))
     }
 
     /// Removes a directory tree whose files may belong to the user's subordinate ids; returns

@@ -99,6 +99,11 @@ impl Store {
         self.helper.is_some()
     }
 
+    /// The helper a rootless store does its work on subordinate-owned files through.
+    pub(crate) fn helper(&self) -> Option<&helper::UnpackHelper> {
+        self.helper.as_ref()
+    }
+
     /// Unpacks a layer here or, rootless, in the helper's user namespace.
     fn unpack(&self, src: &crate::unpack::LayerSource<'_>, dest: &Path, abort: Option<&std::sync::atomic::AtomicBool>) -> std::result::Result<(), UnpackError> {
         match &self.helper {

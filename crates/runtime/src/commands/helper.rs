@@ -6,7 +6,7 @@
 
 use clap::{Args, Subcommand};
 
-use super::{exit_watch, monitor, net, net_attach, port_proxy, remove_tree, unpack_layer, volume_copyup, Global};
+use super::{exit_watch, layer_from_upper, monitor, net, net_attach, port_proxy, remove_tree, unpack_layer, userns_exec, volume_copyup, Global};
 use crate::error::CmdError;
 
 #[derive(Args)]
@@ -39,6 +39,12 @@ pub enum Helper {
     /// Rootless: make or fill a volume from the image's layers, in a user namespace.
     #[command(name = "volume-copyup")]
     VolumeCopyup(volume_copyup::VolumeCopyupArgs),
+    /// Rootless build: make a layer of a container's upper directory, owners as the container saw them.
+    #[command(name = "layer-from-upper")]
+    LayerFromUpper(layer_from_upper::LayerFromUpperArgs),
+    /// Rootless build: run a program as root of a user namespace with the caller's subordinate ids.
+    #[command(name = "userns-exec")]
+    UsernsExec(userns_exec::UsernsExecArgs),
     /// Relay published ports nftables cannot redirect ([::1]) until the container exits.
     #[command(name = "port-proxy")]
     PortProxy(port_proxy::PortProxyArgs),
@@ -65,6 +71,8 @@ pub fn run(g: &Global<'_>, h: &Helper) -> Result<i32, CmdError> {
         Helper::RemoveTree(a) => remove_tree::run(a),
         Helper::UnpackLayer(a) => unpack_layer::run(a),
         Helper::VolumeCopyup(a) => volume_copyup::run(a),
+        Helper::LayerFromUpper(a) => layer_from_upper::run(a),
+        Helper::UsernsExec(a) => userns_exec::run(a),
         Helper::PortProxy(a) => port_proxy::run(a),
         Helper::ExitWatch(a) => exit_watch::run(a),
     }

@@ -9,6 +9,7 @@ pub mod exit_watch;
 pub mod features;
 pub mod helper;
 pub mod kill;
+pub mod layer_from_upper;
 pub mod list;
 pub mod monitor;
 pub mod net;
@@ -23,6 +24,7 @@ pub mod start;
 pub mod state;
 pub mod unpack_layer;
 pub mod update;
+pub mod userns_exec;
 pub mod userns_helper;
 pub mod volume_copyup;
 

@@ -1,6 +1,6 @@
-//! The rootless helpers' shared part (`remove-tree`, `unpack-layer`): a forked child makes a
-//! user namespace, we have its maps written (newuidmap/newgidmap check them against
-//! /etc/subuid and /etc/subgid), and the child does the work as that namespace's root, where
+//! The rootless helpers' shared part (`remove-tree`, `unpack-layer`, `layer-from-upper`,
+//! `userns-exec`, ...): a forked child makes a user namespace, we have its maps written
+//! (newuidmap/newgidmap check them against /etc/subuid and /etc/subgid), and the child does the work as that namespace's root, where
 //! the user's subordinate ids are ids it may own files as. Its exit status is the result.
 
 use clap::Args;
