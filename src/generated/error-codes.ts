@@ -26,6 +26,7 @@ export type ErrorCode =
   | 'cp_refused'
   | 'cp_unsupported'
   | 'create_failed'
+  | 'download_failed'
   | 'flag_needs_value'
   | 'from_host'
   | 'from_host_elf'
@@ -159,6 +160,7 @@ export const EXIT_STATUS: {readonly [C in ErrorCode]: number} = {
   cp_refused: 1,
   cp_unsupported: 1,
   create_failed: 125,
+  download_failed: 125,
   flag_needs_value: 125,
   from_host: 125,
   from_host_elf: 125,

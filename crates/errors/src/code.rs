@@ -159,6 +159,9 @@ codes! {
     RegistryUnreachable = "registry_unreachable" => EXIT_ENGINE,
     NoMatchingPlatform = "no_matching_platform" => EXIT_ENGINE,
 
+    // Files fetched from an http(s) URL (`import URL`, a build's `ADD URL`).
+    DownloadFailed = "download_failed" => EXIT_ENGINE,
+
     // Networks.
     NetworkFailed = "network_failed" => EXIT_ENGINE,
     NetworkNotFound = "network_not_found" => EXIT_ENGINE,
