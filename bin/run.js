@@ -16,8 +16,11 @@
 // `node --` stops Node 20 from taking our own `--env-file FILE` flag for its --env-file option
 // (nodejs/node#54232: it scans argv past the script name, exits 9 on a missing file). Callers
 // that run `node bin/run.js` directly should use `node -- bin/run.js`.
-// Under Node, a command with a `bundle` in the table is dispatched straight to it without
-// loading oclif (which costs ~50 ms of a ~45 ms node start); everything else goes through oclif.
+// Under Node, every command of the table is dispatched straight to its `bundle` without loading
+// oclif (which costs ~50 ms of a ~45 ms node start): `run` to its own fast path, every other
+// command to the dispatcher of the commands' actions (src/cli/dispatch.ts, src/actions/). oclif
+// answers --help, what the dispatcher hands back (a missing argument) and what is not in the
+// table (aliases such as `container ls`).
 const path = require('node:path')
 
 const dist = path.join(__dirname, '..', 'dist', 'src')
@@ -80,7 +83,7 @@ async function main() {
   const spec = argv.length > 0 && Object.hasOwn(table.commands, id) ? table.commands[id] : undefined
   if (!spec?.bundle) return viaOclif(argv)
   // Every bundle answers fastCommand(verb, argv): the exit status, or undefined for oclif to
-  // answer the same command line (--help, and forms a fast path leaves to oclif).
+  // answer the same command line (--help, and the usage errors whose message is oclif's).
   const mod = runModule(spec.bundle, table.bundles[spec.bundle])
   let code
   try {

@@ -8,7 +8,7 @@ import table from './commands.json'
 import {type AnyFlag, type FlagSet, Flags} from './flags'
 
 /** Who answers a command: see the `$comment` of commands.json. */
-export type Entry = 'native' | 'fast' | 'oclif'
+export type Entry = 'native' | 'fast'
 
 export interface FlagSpec {
   type: 'boolean' | 'string' | 'integer'
@@ -38,8 +38,8 @@ export type Parsers = Record<string, (input: string, flag: string) => Promise<un
 
 export interface CommandSpec {
   entry: Entry
-  /** The bundle (dist/NAME.js, scripts/build-fast.js) of a fast or native command's Node path. */
-  bundle?: string
+  /** The bundle (dist/NAME.js, scripts/build-fast.js) of the command's Node path. */
+  bundle: string
   /** Flags may follow the positionals (`rm ID -f`); otherwise they end at the first one. */
   flagsAfterArgs?: boolean
   /** The command takes the flags of this one (create: run's). */

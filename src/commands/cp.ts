@@ -3,10 +3,9 @@
  * docker's cp. bin/run.js normally hands it to the runtime's native front door (a running
  * container); both copy with crates/containers/src/cp.
  */
-import {Args} from '@oclif/core'
-import {asOclifFlags, BaseCommand} from '../base-command'
+import action from '../actions/cp'
+import {asOclifFlags, BaseCommand, oclifArgs} from '../base-command'
 import {tableFlags} from '../cli/table'
-import {cpCommand} from '../lifecycle/cp'
 
 export default class Cp extends BaseCommand {
   static override summary = 'Copy files/folders between a container and the local filesystem'
@@ -15,19 +14,10 @@ Use '-' as the destination to stream a tar archive of a container source to stdo
 Container paths are resolved inside the container's root: a symlink never leads out of it.`
   static override aliases = ['container:cp']
   static override usage = ['cp [OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-', 'cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH']
-  static override args = {
-    src: Args.string({required: true, description: 'CONTAINER:SRC_PATH, a local path, or - (a tar on stdin)'}),
-    dest: Args.string({required: true, description: 'CONTAINER:DEST_PATH, a local path, or - (a tar on stdout)'}),
-  }
+  static override args = oclifArgs(action.args)
   static override flags = asOclifFlags(tableFlags('cp'))
 
-  async run(): Promise<{id: string; name: string}> {
-    const {args, flags} = await this.parse(Cp)
-    return cpCommand(
-      args.src,
-      args.dest,
-      {archive: flags.archive === true, 'follow-link': flags['follow-link'] === true},
-      this.paths(flags.root as string | undefined),
-    )
+  async run(): Promise<unknown> {
+    return this.runAction(action)
   }
 }

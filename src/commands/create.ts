@@ -6,7 +6,7 @@
 import {Args} from '@oclif/core'
 import {BaseCommand, asOclifFlags} from '../base-command'
 import {runFlags} from '../run/flags'
-import {runCommand} from '../run/main'
+import action from '../actions/create'
 
 export default class Create extends BaseCommand {
   static override summary = 'Create a new container without starting it'
@@ -19,11 +19,11 @@ export default class Create extends BaseCommand {
 
   async run(): Promise<void> {
     this.parsed = true // runCommand parses argv itself, like `run`
-    const r = await runCommand(['--no-start', ...this.argv])
-    if (r.kind === 'help') {
+    const code = await action.runArgv(this.argv)
+    if (code === undefined) {
       await this.showHelpOf('create')
       return
     }
-    process.exitCode = r.exitCode
+    process.exitCode = code
   }
 }

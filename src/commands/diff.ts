@@ -3,56 +3,17 @@
  * `A` added, `C` changed, `D` deleted, one path a line, in path order. Read from its overlay's
  * upper directory (walked as hostile: crates/image layer::changes), compared with its image.
  */
-import {Args} from '@oclif/core'
-import * as fs from 'node:fs'
-import * as path from 'node:path'
-import {asOclifFlags, BaseCommand} from '../base-command'
+import action from '../actions/diff'
+import {asOclifFlags, BaseCommand, oclifArgs} from '../base-command'
 import {tableFlags} from '../cli/table'
-import {CliError} from '../errors'
-import {callAsync, call} from '../image/native'
-import {imagesRoot} from '../image/store'
-import {context} from '../lifecycle/context'
-import {resolveContainer} from '../lifecycle/resolve'
-
-export interface DiffEntry {
-  kind: 'A' | 'C' | 'D'
-  path: string
-}
-
-/** The container's mount points the runtime made, which docker's diff does not show either. */
-const MOUNT_POINTS = new Set(['/etc/hosts', '/etc/hostname', '/etc/resolv.conf'])
 
 export default class Diff extends BaseCommand {
   static override summary = "Inspect changes to files or directories on a container's filesystem"
   static override aliases = ['container:diff']
-  static override args = {container: Args.string({required: true, description: 'container name, id or id prefix'})}
+  static override args = oclifArgs(action.args)
   static override flags = asOclifFlags(tableFlags('diff'))
 
-  async run(): Promise<DiffEntry[]> {
-    const {args, flags} = await this.parse(Diff)
-    const {paths} = context(flags.root as string | undefined)
-    const v = resolveContainer(paths.dataRoot, args.container, paths.runDir)
-    const dir = path.dirname(v.rootfs)
-    let digest: string | undefined
-    try {
-      digest = (JSON.parse(fs.readFileSync(path.join(dir, 'image.json'), 'utf8')) as {digest?: string}).digest
-    } catch {
-      throw new CliError('invalid_usage', `container ${v.name} was not made from an image (--rootfs): it has no layers to compare with`)
-    }
-    const image = digest ? call((n) => n.imageFind(imagesRoot(paths.dataRoot), digest!)) : null
-    const layers = image ? image.layers.map((l) => l.path) : []
-    const inImage = (p: string) => layers.some((l) => fs.lstatSync(path.join(l, p), {throwIfNoEntry: false}) !== undefined)
-    const changes = await callAsync((n) => n.upperChanges(path.join(dir, 'upper')))
-    const out: DiffEntry[] = []
-    for (const c of changes) {
-      if (c.deleted) {
-        out.push({kind: 'D', path: c.path})
-        continue
-      }
-      if (MOUNT_POINTS.has(c.path) && !inImage(c.path)) continue
-      out.push({kind: inImage(c.path) ? 'C' : 'A', path: c.path})
-    }
-    if (!this.jsonEnabled()) for (const e of out) this.log(`${e.kind} ${e.path}`)
-    return out
+  async run(): Promise<unknown> {
+    return this.runAction(action)
   }
 }

@@ -6,7 +6,8 @@
  */
 import {Args} from '@oclif/core'
 import {BaseCommand, asOclifFlags} from '../base-command'
-import {execCommand, execFlags} from '../lifecycle/exec'
+import action from '../actions/exec'
+import {execFlags} from '../lifecycle/exec'
 
 export default class Exec extends BaseCommand {
   static override summary = 'Execute a command in a running container'
@@ -20,7 +21,7 @@ export default class Exec extends BaseCommand {
 
   async run(): Promise<void> {
     this.parsed = true // flags end at the container: the command's own flags are its own
-    const code = await execCommand(this.argv)
+    const code = await action.runArgv(this.argv)
     if (code === undefined) {
       await this.showHelpOf('exec')
       return
@@ -30,7 +31,6 @@ export default class Exec extends BaseCommand {
 
   // --json is parsed by parseArgv above; oclif must not print a second document.
   override jsonEnabled(): boolean {
-    const first = this.argv.findIndex((a) => !a.startsWith('-'))
-    return (first === -1 ? this.argv : this.argv.slice(0, first)).includes('--json')
+    return action.jsonRequested(this.argv)
   }
 }

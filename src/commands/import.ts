@@ -3,62 +3,17 @@
  * filesystem (plain, gzip or zstd), unpacked with a pulled layer's checks and limits, then made
  * into a layer as `build` makes them; `--change` applies Dockerfile instructions to its config.
  */
-import {Args} from '@oclif/core'
-import * as fs from 'node:fs'
-import * as path from 'node:path'
-import {pipeline} from 'node:stream/promises'
-import {asOclifFlags, BaseCommand} from '../base-command'
-import {applyChanges} from '../build/changes'
-import {hostPlatform} from '../build/stages'
+import action from '../actions/import'
+import {asOclifFlags, BaseCommand, oclifArgs} from '../base-command'
 import {tableFlags} from '../cli/table'
-import {CliError} from '../errors'
-import {callAsync} from '../image/native'
-import {normalizeReference} from '../image/reference'
-import {imagesRoot} from '../image/store'
 
 export default class Import extends BaseCommand {
   static override summary = 'Import the contents from a tarball to create a filesystem image'
   static override aliases = ['image:import']
-  static override args = {
-    file: Args.string({required: true, description: 'a tar archive of a root filesystem, or - for stdin'}),
-    reference: Args.string({required: false, description: 'REPOSITORY[:TAG] of the new image'}),
-  }
-
+  static override args = oclifArgs(action.args)
   static override flags = asOclifFlags(tableFlags('import'))
 
-  async run(): Promise<{id: string; digest: string; tags: string[]}> {
-    const {args, flags} = await this.parse(Import)
-    const dataRoot = this.paths(flags.root as string | undefined).dataRoot
-    if (/^[a-z]+:\/\//i.test(args.file))
-      throw new CliError('invalid_usage', 'importing from a URL is not supported yet: download the archive and import the file')
-    const reference = args.reference === undefined ? [] : [normalizeReference(args.reference)]
-    const store = imagesRoot(dataRoot)
-    const tmp = path.join(dataRoot, 'builder', 'tmp', `import-${process.pid}-${Date.now().toString(36)}`)
-    fs.mkdirSync(tmp, {recursive: true, mode: 0o700})
-    const file = args.file === '-' ? path.join(tmp, 'stdin.tar') : args.file
-    if (args.file === '-') await pipeline(process.stdin, fs.createWriteStream(file, {mode: 0o600}))
-    try {
-      if (!fs.statSync(file, {throwIfNoEntry: false})?.isFile()) throw new CliError('invalid_usage', `${args.file}: no such file`)
-      const rootfs = path.join(tmp, 'rootfs')
-      await callAsync((n) => n.archiveUnpackTo(file, rootfs))
-      const made = await callAsync((n) => n.layerFromUpper(store, rootfs, null, []))
-      const now = new Date().toISOString()
-      const p = hostPlatform()
-      const doc: Record<string, unknown> & {config?: Record<string, unknown>} = {
-        architecture: p.arch,
-        os: p.os,
-        created: now,
-        config: {},
-        history: [{created: now, created_by: `tsc-box import ${args.file}`, comment: `Imported from ${args.file}`}],
-      }
-      if (flags.message !== undefined) (doc.history as Record<string, unknown>[])[0]!.comment = flags.message
-      applyChanges(doc, (flags.change as string[] | undefined) ?? [])
-      const layers = made.entries > 0 ? [{digest: made.digest, size: made.size, mediaType: made.mediaType, diffId: made.diffId}] : []
-      const image = await callAsync((n) => n.imageAssemble(store, layers, JSON.stringify(doc), reference))
-      if (!this.jsonEnabled()) this.log(image.id)
-      return {id: image.id, digest: image.digest, tags: reference}
-    } finally {
-      fs.rmSync(tmp, {recursive: true, force: true})
-    }
+  async run(): Promise<unknown> {
+    return this.runAction(action)
   }
 }

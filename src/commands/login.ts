@@ -1,34 +1,14 @@
 /** `tsc-box login REGISTRY`: check credentials against a registry and store them (0600). */
-import {Args} from '@oclif/core'
-import * as fs from 'node:fs'
-import {asOclifFlags, BaseCommand} from '../base-command'
+import action from '../actions/login'
+import {asOclifFlags, BaseCommand, oclifArgs} from '../base-command'
 import {tableFlags} from '../cli/table'
-import {CliError} from '../errors'
-import {authFile, storeCredentials} from '../image/registry/auth'
-import {RegistryClient} from '../image/registry/client'
 
 export default class Login extends BaseCommand {
   static override summary = 'Log in to a registry (credentials are stored in the data root, mode 0600)'
-  static override args = {registry: Args.string({required: true, description: 'registry host[:port], e.g. localhost:5000'})}
+  static override args = oclifArgs(action.args)
   static override flags = asOclifFlags(tableFlags('login'))
 
-  async run(): Promise<{registry: string; username: string; authFile: string}> {
-    const {args, flags} = await this.parse(Login)
-    const dataRoot = this.paths(flags.root as string | undefined).dataRoot
-    const username = flags.username as string | undefined
-    let password = flags.password as string | undefined
-    if (flags['password-stdin']) password = fs.readFileSync(0, 'utf8').replace(/\r?\n$/, '')
-    if (!username || password === undefined || password === '')
-      throw new CliError('invalid_usage', "'tsc-box login' needs -u USER and -p PASSWORD or --password-stdin")
-    const registry = args.registry.replace(/^https?:\/\//, '').replace(/\/+$/, '')
-    const client = new RegistryClient(registry, 'login-check', {
-      dataRoot,
-      tlsVerify: flags['tls-verify'] === undefined ? undefined : flags['tls-verify'] === 'true',
-      credentials: {username, password},
-    })
-    await client.ping()
-    storeCredentials(dataRoot, registry, {username, password})
-    if (!this.jsonEnabled()) this.log('Login Succeeded')
-    return {registry, username, authFile: authFile(dataRoot)}
+  async run(): Promise<unknown> {
+    return this.runAction(action)
   }
 }

@@ -6,23 +6,19 @@
  * the runtime's native front door; this command (oclif's help, and hosts without a built
  * runtime) prints what the same Rust code (crates/containers/src/ps.rs) renders.
  */
-import {asOclifFlags, BaseCommand} from '../base-command'
+import action from '../actions/ps'
+import {asOclifFlags, BaseCommand, oclifArgs} from '../base-command'
 import {tableFlags} from '../cli/table'
-import type {PsEntry} from '../lifecycle/format'
-import {type PsFlags, psCommand} from '../lifecycle/ps'
 
 export default class Ps extends BaseCommand {
   static override summary = 'List containers'
   static override description =
     'With --json: an array of {id, name, command, created, state (created|running|paused|restarting|exited|dead), status, exitCode (null when not known), pid, restartCount}.'
   static override aliases = ['container:ls', 'container:list', 'container:ps']
+  static override args = oclifArgs(action.args)
   static override flags = asOclifFlags(tableFlags('ps'))
 
-  async run(): Promise<PsEntry[] | undefined> {
-    const {flags} = await this.parse(Ps)
-    const out = psCommand(flags as PsFlags, this.paths(flags.root as string | undefined), this.jsonEnabled())
-    if (this.jsonEnabled()) return JSON.parse(out ?? '[]') as PsEntry[]
-    if (out !== null) this.log(out)
-    return undefined
+  async run(): Promise<unknown> {
+    return this.runAction(action)
   }
 }

@@ -4,11 +4,11 @@
  * schema/ that scripts in any language validate against. JSON_SHAPES names each command's type;
  * __test__/json-schemas.test.ts checks the CLI's output against the schemas.
  */
-import type {DiffEntry} from '../commands/diff'
-import type {ImageListEntry} from '../commands/images'
-import type {HistoryEntry} from '../commands/history'
-import type {PruneResult} from '../commands/image/prune'
-import type {InfoResult} from '../commands/info'
+import type {DiffEntry} from '../actions/diff'
+import type {ImageListEntry} from '../actions/images'
+import type {HistoryEntry} from '../actions/history'
+import type {PruneResult} from '../actions/image/prune'
+import type {InfoResult} from '../actions/info'
 import type {BuildEvent, BuildResult} from '../build/builder'
 import type {LogEntry} from '../lifecycle/logs'
 import type {PortBinding} from '../lifecycle/port'
