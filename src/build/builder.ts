@@ -17,16 +17,20 @@ import {AsyncLocalStorage} from 'node:async_hooks'
 import {spawn, spawnSync} from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
+import * as readline from 'node:readline'
 import {CliError} from '../errors'
+import type {ErrorCode} from '../generated/error-codes'
 import {callAsync, call, type ImageSummary} from '../image/native'
 import {normalizeReference} from '../image/reference'
-import {mountImageRootfs, planImageRootfs, releaseOverlayDir} from '../image/rootfs'
+import {mountImageRootfs, type PlannedRootfs, planImageRootfs, releaseOverlayDir} from '../image/rootfs'
 import {findImage, imagesRoot} from '../image/store'
 import {HOST_PREFIX, hostImage} from '../image/host'
 import {storeStatic, containers} from '../container/store'
 import {removeContainer} from '../container/bundle'
 import {currentPathEnv, resolvePaths} from '../paths'
-import {cliCommand} from '../runtime/locate'
+import {cliCommand, requireRuntime} from '../runtime/locate'
+import {hasSubordinateRanges, rootlessMapArgs} from '../container/rootless-maps'
+import {decodeJob, encodeJob, type NamespaceJob, nsWorkerPath} from './ns-job'
 import {BuildCache, stepKey} from './cache'
 import {cleanSource, copyInto, copyPathWithLinks, ensureDirInRoot, findSources, hashSources, hasWildcard, writeFileInto, type Source} from './copy'
 import {DockerIgnore} from './dockerignore'
@@ -96,7 +100,21 @@ interface History {
 // biome-ignore lint/suspicious/noExplicitAny: the image config is open-ended JSON
 type ConfigDoc = Record<string, any>
 
-interface StageState {
+/** Where a step is: its stage, its number in it, the build's global ARGs and context. */
+export interface StepContext {
+  name: string
+  n: number
+  total: number
+  globals: Map<string, string | undefined>
+  context: string
+  stages: Stage[]
+  stage: Stage
+}
+
+/** What a build's worker in a user namespace says, one JSON line each (stepInNamespace). */
+export type WorkerMessage = BuildEvent | {planned: string} | {done: {state: StageState; usedBuildArgs: string[]}} | {error: {code: ErrorCode; message: string}}
+
+export interface StageState {
   layers: LayerRef[]
   /** The whole image config document (config, history, rootfs...). */
   doc: ConfigDoc
@@ -158,6 +176,19 @@ export class Builder {
   private readonly children = new Map<ReturnType<typeof spawn>, string | undefined>()
   /** The container of each RUN step in progress, by step. */
   private readonly stepContainers = new Map<number, string>()
+  /**
+   * Without root, RUN steps are rootless containers and the steps that write files themselves
+   * (COPY, ADD, WORKDIR) run in a user namespace with the user's subordinate ids
+   * (src/build/ns-worker.ts), where overlays may be mounted and copied files get the
+   * container's owners.
+   */
+  private readonly rootless = (process.getuid?.() ?? 0) !== 0
+  /** This builder is the worker in that namespace, doing one step for the build. */
+  private inNamespace = false
+  /** The text of the .dockerignore in use (the worker parses it again). */
+  private ignoreText?: string
+  /** Told each overlay directory this builder plans (the worker tells the build, which removes leftovers). */
+  private onPlanned?: (dir: string) => void
 
   private get step(): number {
     return this.stepCtx.getStore() ?? this.counter
@@ -260,7 +291,8 @@ export class Builder {
     const candidates = [...(dockerfile ? [`${dockerfile}.dockerignore`] : []), path.join(context, '.dockerignore')]
     for (const c of candidates) {
       try {
-        return new DockerIgnore(fs.readFileSync(c, 'utf8'))
+        this.ignoreText = fs.readFileSync(c, 'utf8')
+        return new DockerIgnore(this.ignoreText)
       } catch {
         // none there
       }
@@ -375,11 +407,24 @@ export class Builder {
     state.doc.history = [...((state.doc.history as History[] | undefined) ?? []), h]
   }
 
-  private async runStep(
-    prev: StageState,
-    ins: Instruction,
-    ctx: {name: string; n: number; total: number; globals: Map<string, string | undefined>; context: string; stages: Stage[]; stage: Stage},
-  ): Promise<StageState> {
+  private async runStep(prev: StageState, ins: Instruction, ctx: StepContext): Promise<StageState> {
+    if (!this.rootless || this.inNamespace) return this.stepHere(prev, ins, ctx)
+    // Rootless: as far as the user may go (a cache hit of a COPY from the context costs no
+    // worker), then in the user namespace when the step must mount or write (needRoot).
+    try {
+      return await this.stepHere(prev, ins, ctx)
+    } catch (e) {
+      if (!(e instanceof NeedsNamespace)) throw e
+    }
+    return this.stepInNamespace(prev, ins, ctx)
+  }
+
+  /** Rootless, outside the worker: a step that must mount or write files goes to it (runStep). */
+  private needRoot(): void {
+    if (this.rootless && !this.inNamespace) throw new NeedsNamespace()
+  }
+
+  private async stepHere(prev: StageState, ins: Instruction, ctx: StepContext): Promise<StageState> {
     const t0 = Date.now()
     const state: StageState = {...prev, doc: structuredClone(prev.doc), args: new Map(prev.args), layers: [...prev.layers]}
     const lookup = this.lookupFor(state)
@@ -525,6 +570,102 @@ export class Builder {
     throw new DockerfileError(ins.line, `unknown instruction: ${ins.keyword}`)
   }
 
+  /** Where a step's overlay goes (a worker tells the build first: see onPlanned). */
+  private plan(): PlannedRootfs {
+    const p = planImageRootfs(this.dataRoot)
+    this.onPlanned?.(p.dir)
+    return p
+  }
+
+  /** Rootless, a step's files need ids of the user's besides its own: its subordinate ranges. */
+  private requireSubordinateIds(ins: Instruction): void {
+    if (!hasSubordinateRanges())
+      throw new CliError(
+        'build_failed',
+        `line ${ins.line}: ${ins.keyword}: a rootless build needs subordinate ids for the user (a line USER:START:COUNT in /etc/subuid and in /etc/subgid, which root adds)`,
+      )
+  }
+
+  /**
+   * A COPY, ADD or WORKDIR step of a rootless build. Its overlay can only be mounted, its files
+   * given the container's owners (`--chown=1000` is the subordinate id 1000 maps to) and the
+   * stage's files read whoever owns them as root of a user namespace mapping the user's ids
+   * as its containers have them: the step is done there by this same builder in a worker
+   * process (`tsc-box-runtime helper userns-exec`, src/build/ns-worker.ts), whose events and
+   * resulting state come back as JSON lines. Its mounts die with its mount namespace; the
+   * overlay directories it planned are removed here whatever happened to it.
+   */
+  private async stepInNamespace(prev: StageState, ins: Instruction, ctx: StepContext): Promise<StageState> {
+    this.requireSubordinateIds(ins)
+    // A --from image was pulled by the first try (runStep): the worker never starts a `tsc-box`.
+    const job: NamespaceJob = {
+      opts: {...this.opts, root: this.dataRoot, pull: 'never'},
+      ignore: this.ignoreText,
+      escape: this.escape,
+      step: this.step,
+      stageResults: [...this.stageResults],
+      prev,
+      ins,
+      ctx,
+    }
+    const child = spawn(requireRuntime(), ['helper', 'userns-exec', ...rootlessMapArgs(), '--', process.execPath, nsWorkerPath()], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true,
+    })
+    this.children.set(child, undefined)
+    const planned: string[] = []
+    let done: {state: StageState; usedBuildArgs: string[]} | undefined
+    let failure: {code: ErrorCode; message: string} | undefined
+    let stderr = ''
+    try {
+      child.stdin!.end(encodeJob(job))
+      child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+        stderr += d
+      })
+      const lines = readline.createInterface({input: child.stdout!})
+      const exited = new Promise<number | null>((resolve, reject) => {
+        child.on('error', reject)
+        child.on('close', (code) => resolve(code))
+      })
+      for await (const line of lines) {
+        const m = decodeJob(line) as WorkerMessage
+        if ('event' in m) this.events(m)
+        else if ('planned' in m) planned.push(m.planned)
+        else if ('done' in m) done = m.done
+        else if ('error' in m) failure = m.error
+      }
+      const code = await exited
+      this.checkAborted()
+      if (failure) throw new CliError(failure.code, failure.message)
+      if (!done)
+        throw new CliError('build_failed', `line ${ins.line}: ${ins.keyword}: its worker in a user namespace failed: ${stderr.trim() || `exit status ${code}`}`)
+    } finally {
+      this.children.delete(child)
+      for (const d of planned) {
+        try {
+          releaseOverlayDir(d, true)
+        } catch {
+          // reported by the failure itself; `system prune` finds what is left
+        }
+      }
+    }
+    for (const a of done.usedBuildArgs) this.usedBuildArgs.add(a)
+    return done.state
+  }
+
+  /** The worker's side of stepInNamespace: the one step, as the build itself would do it. */
+  async stepForBuild(job: NamespaceJob, onPlanned: (dir: string) => void): Promise<{state: StageState; usedBuildArgs: string[]}> {
+    this.inNamespace = true
+    this.onPlanned = onPlanned
+    this.escape = job.escape
+    this.ignoreText = job.ignore
+    this.ignore = job.ignore === undefined ? undefined : new DockerIgnore(job.ignore)
+    this.counter = job.step
+    for (const [i, s] of job.stageResults) this.stageResults.set(i, s)
+    const state = await this.stepCtx.run(job.step, () => this.runStep(job.prev, job.ins, job.ctx))
+    return {state, usedBuildArgs: [...this.usedBuildArgs]}
+  }
+
   /** A step found in the cache: its image and config, nothing run or copied. */
   private cacheHit(state: StageState, key: string): StageState | undefined {
     if (this.opts.noCache) return undefined
@@ -547,11 +688,17 @@ export class Builder {
 
   /** Mounts an overlay of the stage's layers with a fresh upper for `work`; returns the layer made of the upper. */
   private async withRoot(state: StageState, work: (merged: string) => Promise<void> | void): Promise<MadeLayerRef> {
-    if ((process.getuid?.() ?? 0) !== 0) throw new CliError('build_failed', 'COPY, ADD and WORKDIR need root for now (a rootless build is not supported yet)')
+    this.needRoot()
     const image = await this.imageOf(state)
-    const planned = planImageRootfs(this.dataRoot)
+    const planned = this.plan()
     const rootfs = await this.mount(planned, image)
     try {
+      // A copy of the layers has no upper to tell the step's changes by.
+      if (rootfs.driver === 'copy')
+        throw new CliError(
+          'build_failed',
+          `${this.inNamespace ? 'overlayfs was refused in the user namespace of a rootless build (it needs Linux 5.11 or later)' : 'the layers were copied rather than mounted (TSC_BOX_STORAGE_DRIVER=copy, or overlayfs refused)'}: a build step needs an overlay to tell its changes`,
+        )
       await work(rootfs.merged)
       // Unmounted before the upper is read: the layer is what the overlay wrote, complete.
       releaseOverlayDir(planned.dir, false)
@@ -565,16 +712,16 @@ export class Builder {
    * The overlay of `image` for a step; an image without layers (scratch) gets an empty lower
    * directory of its own (overlayfs needs one, outside its work directory).
    */
-  private async mount(planned: {dir: string; merged: string}, image: ImageSummary): Promise<{merged: string}> {
+  private async mount(planned: {dir: string; merged: string}, image: ImageSummary): Promise<{merged: string; driver: string}> {
     if (image.layers.length > 0) return mountImageRootfs(planned, image, image.digest)
     fs.mkdirSync(planned.dir, {mode: 0o700})
     try {
       fs.writeFileSync(path.join(planned.dir, 'image.json'), `${JSON.stringify({digest: image.digest, id: image.id, reference: image.digest})}\n`)
       const empty = path.join(planned.dir, 'lower')
       fs.mkdirSync(empty, {mode: 0o755})
-      await callAsync((n) => n.rootfsMount([empty], path.join(planned.dir, 'upper'), path.join(planned.dir, 'work'), planned.merged, false))
-      fs.writeFileSync(path.join(planned.dir, 'driver'), 'overlay\n')
-      return {merged: planned.merged}
+      const driver = await callAsync((n) => n.rootfsMount([empty], path.join(planned.dir, 'upper'), path.join(planned.dir, 'work'), planned.merged, false))
+      fs.writeFileSync(path.join(planned.dir, 'driver'), `${driver}\n`)
+      return {merged: planned.merged, driver}
     } catch (e) {
       releaseOverlayDir(planned.dir, true)
       throw e
@@ -619,6 +766,7 @@ export class Builder {
     const mounts = ins.flags
       .filter((f) => f.name === 'mount')
       .map((f) => parseMount(f.value ?? '', ins.line, (s) => expandWord(s, this.lookupFor(state), this.escape, ins.line).word))
+    if (this.rootless) this.refuseRootlessMounts(mounts, ins)
     let argv: string[]
     let shown: string
     if (ins.json) {
@@ -649,6 +797,7 @@ export class Builder {
       for (const b of binds) b.release()
       return hit
     }
+    if (this.rootless) this.requireSubordinateIds(ins)
     const image = await this.imageOf(state)
     const cfg = state.doc.config ?? {}
     const name = `tsc-box-build-${process.pid}-${Date.now().toString(36)}-${this.step}`
@@ -684,6 +833,13 @@ export class Builder {
       }
       const view = containers(resolvePaths(this.opts.root, currentPathEnv()), (s) => s.resolve(name))
       const upper = path.join(path.dirname(view.rootfs), 'upper')
+      // Rootless, the runtime copies the layers where the kernel refuses overlayfs in the
+      // container's user namespace (its mark in the workdir): then no upper holds the changes.
+      if (this.rootless && fs.existsSync(path.join(path.dirname(view.rootfs), 'work', 'tsc-box-copied')))
+        throw new CliError(
+          'build_failed',
+          `line ${ins.line}: RUN: the step's layers were copied rather than mounted (overlayfs refused in a user namespace before Linux 5.11, or TSC_BOX_STORAGE_DRIVER=copy): a rootless build needs an overlay to tell the step's changes`,
+        )
       const layerDirs = image.layers.map((l) => l.path)
       const stubs = [
         ...mountStubs(layerDirs),
@@ -701,12 +857,34 @@ export class Builder {
     }
   }
 
+  /**
+   * What a rootless RUN cannot mount: a stage's or image's root as a bind (it is mounted only
+   * in a user namespace of the build's, which the step's container does not see), a cache
+   * directory of another owner than the container's root (only root of the user namespace
+   * could give it one).
+   */
+  private refuseRootlessMounts(mounts: RunMount[], ins: Instruction): void {
+    for (const m of mounts) {
+      if (m.type === 'bind' && m.from !== undefined)
+        throw new CliError(
+          'build_failed',
+          `line ${ins.line}: RUN --mount=type=bind,from=${m.from}: a rootless build cannot mount a stage's or an image's root for a step`,
+        )
+      if (m.type === 'cache' && ((m.uid ?? 0) !== 0 || (m.gid ?? 0) !== 0))
+        throw new CliError(
+          'build_failed',
+          `line ${ins.line}: RUN --mount=type=cache with uid or gid: a rootless build's cache directories belong to the container's root`,
+        )
+    }
+  }
+
   /** A cache mount's directory: kept between builds, never in a layer (`builder prune` empties it). */
   private cacheMountDir(m: RunMount): string {
     const dir = path.join(this.dataRoot, 'builder', 'mounts', stepKey(['cache', m.id ?? m.target]))
     if (!fs.existsSync(dir)) {
       fs.mkdirSync(dir, {recursive: true, mode: 0o755})
-      fs.chownSync(dir, m.uid ?? 0, m.gid ?? 0)
+      // Rootless, the user's own directory is the container root's (other owners were refused).
+      if (!this.rootless) fs.chownSync(dir, m.uid ?? 0, m.gid ?? 0)
       fs.chmodSync(dir, m.mode ?? 0o755)
     }
     return dir
@@ -732,7 +910,7 @@ export class Builder {
         if (m.from !== undefined) {
           const ref = stageRef(ctx.stages, m.from, ctx.stage.index)
           const image = ref ? await this.imageOf(this.stageResults.get(ref.index)!) : await this.findOrPull(m.from, ins)
-          const planned = planImageRootfs(this.dataRoot)
+          const planned = this.plan()
           const rootfs = await this.mount(planned, image)
           root = rootfs.merged
           release = () => releaseOverlayDir(planned.dir, true)
@@ -884,7 +1062,8 @@ export class Builder {
           if (!s) throw new CliError('build_failed', `stage ${fromValue} was not built`)
           image = await this.imageOf(s)
         } else image = await this.findOrPull(fromValue, ins)
-        const planned = planImageRootfs(this.dataRoot)
+        this.needRoot()
+        const planned = this.plan()
         const rootfs = await this.mount(planned, image)
         fromRoot = {root: rootfs.merged, release: () => releaseOverlayDir(planned.dir, true), key: image.id}
         for (const w of srcWords) sources.push(...pivoted(w, this.sourcesInRoot(fromRoot.root, w), pivots))
@@ -937,6 +1116,7 @@ export class Builder {
       const createdBy = `${ins.keyword} ${srcWords.join(' ')}${heredocFiles.map((h) => ` <<${h.name}`).join('')} ${destWord} # buildkit`
       const hit = this.cacheHit(state, key)
       if (hit) return hit
+      this.needRoot()
       const tmp = tmpDir ?? path.join(this.dataRoot, 'builder', 'tmp', `${process.pid}-${this.step}-${Date.now().toString(36)}`)
       tmpDir = tmp
       const unpacked: Source[] = []
@@ -1047,6 +1227,9 @@ export function mountStubs(layers: string[]): string[] {
     (p) => !layers.some((l) => fs.lstatSync(path.join(l, p), {throwIfNoEntry: false}) !== undefined),
   )
 }
+
+/** Thrown where a rootless step must go on as root of its user namespace (Builder.needRoot). */
+class NeedsNamespace extends Error {}
 
 /** The error a stage stopped with because another failed first (or Ctrl-C). */
 function isInterruption(e: unknown): boolean {
