@@ -1,37 +1,33 @@
 /**
- * `tsc-box import FILE|- [REPOSITORY[:TAG]]`: an image of one layer from a tarball of a root
- * filesystem (plain, gzip or zstd), unpacked with a pulled layer's checks and limits, then made
- * into a layer as `build` makes them; `--change` applies Dockerfile instructions to its config.
+ * `tsc-box import FILE|URL|- [REPOSITORY[:TAG]]`: an image of one layer from a tarball of a root
+ * filesystem (plain, gzip or zstd; a URL or stdin first copied by src/build/import-source.ts),
+ * unpacked with a pulled layer's checks and limits, then made into a layer as `build` makes
+ * them; `--change` applies Dockerfile instructions to its config.
  */
 import {defineAction} from '../cli/action'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import {pipeline} from 'node:stream/promises'
 import {applyChanges} from '../build/changes'
+import {importArchive} from '../build/import-source'
 import {hostPlatform} from '../build/stages'
-import {CliError} from '../errors'
 import {callAsync} from '../image/native'
 import {normalizeReference} from '../image/reference'
 import {imagesRoot} from '../image/store'
 
 export default defineAction({
   args: {
-    file: {required: true, description: 'a tar archive of a root filesystem, or - for stdin'},
+    file: {required: true, description: 'a tar archive of a root filesystem: a file, an http(s) URL, or - for stdin'},
     reference: {required: false, description: 'REPOSITORY[:TAG] of the new image'},
   },
   async run(cmd): Promise<{id: string; digest: string; tags: string[]}> {
     const {args, flags} = cmd
     const dataRoot = cmd.paths().dataRoot
-    if (/^[a-z]+:\/\//i.test(args.file))
-      throw new CliError('invalid_usage', 'importing from a URL is not supported yet: download the archive and import the file')
     const reference = args.reference === undefined ? [] : [normalizeReference(args.reference)]
     const store = imagesRoot(dataRoot)
     const tmp = path.join(dataRoot, 'builder', 'tmp', `import-${process.pid}-${Date.now().toString(36)}`)
     fs.mkdirSync(tmp, {recursive: true, mode: 0o700})
-    const file = args.file === '-' ? path.join(tmp, 'stdin.tar') : args.file
-    if (args.file === '-') await pipeline(process.stdin, fs.createWriteStream(file, {mode: 0o600}))
     try {
-      if (!fs.statSync(file, {throwIfNoEntry: false})?.isFile()) throw new CliError('invalid_usage', `${args.file}: no such file`)
+      const file = await importArchive(args.file, tmp, {json: cmd.json})
       const rootfs = path.join(tmp, 'rootfs')
       await callAsync((n) => n.archiveUnpackTo(file, rootfs))
       const made = await callAsync((n) => n.layerFromUpper(store, rootfs, null, []))

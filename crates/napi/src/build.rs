@@ -109,6 +109,14 @@ pub fn archive_unpack_to(file: String, dest: String) -> AsyncTask<Job<(), ()>> {
     })
 }
 
+/// The most bytes `import` downloads for an archive from a URL: what one layer may unpack to
+/// (`TSC_BOX_LAYER_MAX_BYTES`, or its default). An archive beyond it could not be imported
+/// anyway; a server sending without end fills no disk.
+#[napi]
+pub fn archive_max_download_bytes() -> Result<f64> {
+    tsc_box_image::unpack::Limits::from_env().map(|l| l.max_bytes as f64).map_err(|e| fail(ErrorCode::InvalidEnv, e))
+}
+
 #[napi(object)]
 pub struct UpperChange {
     /// Absolute, in the container.
