@@ -8,7 +8,7 @@ import {Transform} from 'node:stream'
 import {pipeline} from 'node:stream/promises'
 import {CliError} from '../errors'
 import {humanSize} from './format'
-import {call, callAsync, type ImageSummary} from './native'
+import {callAsync, type ImageSummary} from './native'
 import {familiarName, normalizeReference} from './reference'
 import {findImage, imagesRoot, requireImage} from './store'
 
@@ -24,25 +24,9 @@ export interface LoadResult {
 export async function loadArchive(dataRoot: string, file: string, guard?: number): Promise<LoadResult[]> {
   const root = imagesRoot(dataRoot)
   fs.mkdirSync(root, {recursive: true})
+  // The store records the names' references with the image, in the same index write.
   const loaded = await callAsync((n) => n.imageLoad(root, path.resolve(file), guard))
-  return loaded.map((l) => {
-    const references: string[] = []
-    const ignoredNames: string[] = []
-    for (const name of l.names) {
-      let ref: string
-      try {
-        ref = normalizeReference(name)
-      } catch {
-        ignoredNames.push(name)
-        continue
-      }
-      // A digest reference names content, not a tag; the image is findable by digest anyway.
-      if (ref.includes('@')) continue
-      call((n) => n.imageTag(root, l.image.digest, ref))
-      if (!references.includes(ref)) references.push(ref)
-    }
-    return {id: l.image.id, digest: l.image.digest, references, ignoredNames}
-  })
+  return loaded.map((l) => ({id: l.image.id, digest: l.image.digest, references: l.references, ignoredNames: l.ignoredNames}))
 }
 
 /**

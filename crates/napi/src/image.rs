@@ -155,6 +155,22 @@ pub fn image_tag(root: String, name: String, reference: String) -> Result<ImageS
     summary_of(&store, &r)
 }
 
+/// A reference parsed and normalised by docker's rules (tsc_box_image::reference).
+#[napi(object)]
+pub struct ReferenceParts {
+    pub domain: String,
+    pub path: String,
+    pub tag: Option<String>,
+    pub digest: Option<String>,
+}
+
+/// Parses `input` as docker does; refused with `invalid_reference` and docker's reason.
+#[napi]
+pub fn image_parse_reference(input: String) -> Result<ReferenceParts> {
+    let r = tsc_box_image::reference::parse(&input).map_err(|e| fail(ErrorCode::InvalidReference, e))?;
+    Ok(ReferenceParts { domain: r.domain, path: r.path, tag: r.tag, digest: r.digest })
+}
+
 /// Removes one reference; returns the digest of the image it pointed at.
 #[napi]
 pub fn image_untag(root: String, reference: String) -> Result<String> {
@@ -283,25 +299,18 @@ pub fn rootfs_mount(lower: Vec<String>, upper: String, work: String, merged: Str
     })
 }
 
-fn archive_code(e: &tsc_box_image::archive::ArchiveError) -> ErrorCode {
-    use tsc_box_image::archive::ArchiveError as A;
-    match e {
-        A::Store(s) => store_code(s),
-        A::Manifest(_) => ErrorCode::InvalidImage,
-        A::Io(_, _) => ErrorCode::ArchiveIo,
-        A::Cleanup(inner, _) => archive_code(inner),
-        _ => ErrorCode::InvalidArchive,
-    }
-}
-
 fn archive_err(e: tsc_box_image::archive::ArchiveError) -> Error<ErrorCode> {
-    fail(archive_code(&e), e)
+    fail(e.code(), e)
 }
 
 #[napi(object)]
 pub struct LoadedImage {
     /// Names the archive gives the image, as written there (not normalised).
     pub names: Vec<String>,
+    /// The references those names became, recorded with the image.
+    pub references: Vec<String>,
+    /// Names that are no valid reference (kept out of the store).
+    pub ignored_names: Vec<String>,
     pub image: ImageSummary,
 }
 
@@ -315,7 +324,10 @@ pub fn image_load(root: String, file: String, guard: Option<u32>) -> AsyncTask<J
     job(move || {
         let store = open(&root)?;
         let loaded = tsc_box_image::archive::load_taking_over(&store, std::path::Path::new(&file), held).map_err(archive_err)?;
-        loaded.into_iter().map(|l| Ok(LoadedImage { names: l.names, image: summary_of(&store, &l.record)? })).collect()
+        loaded
+            .into_iter()
+            .map(|l| Ok(LoadedImage { image: summary_of(&store, &l.record)?, names: l.names, references: l.references, ignored_names: l.ignored }))
+            .collect()
     })
 }
 

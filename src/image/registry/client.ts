@@ -64,10 +64,19 @@ export class RegistryClient {
     this.creds = opts.credentials ?? credentialsFor(opts.dataRoot, domain)
   }
 
-  /** Picks https or (where allowed) http by asking /v2/ once. */
+  /**
+   * Picks https or (where allowed) http by asking /v2/ once. A registry on this machine is
+   * asked over plain HTTP first (what local registries mostly speak, and what HTTPS would fall
+   * back to anyway): only an answer of the registry API (200, or 401 asking for credentials)
+   * keeps it; anything else (an HTTPS server's 400, a refused or reset connection) tries HTTPS.
+   */
   async baseUrl(): Promise<string> {
     if (this.base) return this.base
     const host = apiHost(this.domain)
+    if (isLocal(this.domain) && (await this.answersPlainHttp(host))) {
+      this.base = `http://${host}`
+      return this.base
+    }
     try {
       const res = await request({url: `https://${host}/v2/`, insecure: this.insecure, idleMs: 10_000})
       res.body.resume()
@@ -79,6 +88,16 @@ export class RegistryClient {
       this.base = `http://${host}`
     }
     return this.base
+  }
+
+  private async answersPlainHttp(host: string): Promise<boolean> {
+    try {
+      const res = await request({url: `http://${host}/v2/`, idleMs: 3_000})
+      res.body.resume()
+      return res.status === 200 || res.status === 401
+    } catch {
+      return false
+    }
   }
 
   private scope(push: boolean): string {

@@ -4,7 +4,6 @@
  * Authorization to another host, and an idle timeout so a stalled registry is an error.
  */
 import * as http from 'node:http'
-import * as https from 'node:https'
 import type {Readable} from 'node:stream'
 import {CliError} from '../../errors'
 
@@ -78,7 +77,9 @@ function timerAt(at: number, fire: () => void): NodeJS.Timeout | undefined {
 
 function once(req: Request): Promise<Response> {
   const url = new URL(req.url)
-  const mod = url.protocol === 'https:' ? https : http
+  // node:https (and node:tls under it) is loaded only for an https URL: a pull from a registry
+  // on this machine over plain HTTP does without their ~10 ms of loading.
+  const mod = url.protocol === 'https:' ? (require('node:https') as typeof import('node:https')) : http
   return new Promise((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined
     const late = () =>

@@ -9,7 +9,7 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import {CliError} from '../../errors'
 import {call, callAsync, type ImageSummary} from '../native'
-import {formatReference, parseReference} from '../reference'
+import {formatReference, parseReference, type Reference} from '../reference'
 import {imagesRoot} from '../store'
 import {RegistryClient} from './client'
 import {pickManifest, type IndexEntry, type Platform} from './platform'
@@ -202,7 +202,6 @@ export async function pull(input: string, opts: PullOptions): Promise<{image: Im
 
 async function pullGuarded(input: string, opts: PullOptions): Promise<{image: ImageSummary; reference: string}> {
   const ref = parseReference(input)
-  const root = imagesRoot(opts.dataRoot)
   fs.mkdirSync(partialDir(opts.dataRoot), {recursive: true, mode: 0o700})
   const client = new RegistryClient(ref.domain, ref.path, {dataRoot: opts.dataRoot, tlsVerify: opts.tlsVerify})
 
@@ -216,11 +215,31 @@ async function pullGuarded(input: string, opts: PullOptions): Promise<{image: Im
   const manifest = manifestBlobs(m.doc)
   const blobs = [manifest.config, ...manifest.layers]
 
-  // The manifest is a blob like any other: written, verified, moved into the store.
+  // The manifest is a blob like any other: written, verified, moved into the store (its fsync
+  // on the binding's thread while the config downloads; waited for before the import).
   const manifestFile = path.join(partialDir(opts.dataRoot), m.digest.slice(7))
   fs.writeFileSync(manifestFile, m.bytes, {mode: 0o600})
-  await adopt(opts.dataRoot, manifestFile, {digest: m.digest, size: m.bytes.length})
+  const manifestStored = adopt(opts.dataRoot, manifestFile, {digest: m.digest, size: m.bytes.length})
+  // Awaited below; a failure meanwhile is not an unhandled rejection.
+  manifestStored.catch(() => undefined)
 
+  try {
+    return await pullBlobs(client, opts, ref, m, blobs, manifestStored)
+  } finally {
+    // No store work of this pull outlives it (nor its writer guard).
+    await manifestStored.catch(() => undefined)
+  }
+}
+
+async function pullBlobs(
+  client: RegistryClient,
+  opts: PullOptions,
+  ref: Reference,
+  m: {bytes: Buffer; mediaType: string; digest: string},
+  blobs: Descriptor[],
+  manifestStored: Promise<void>,
+): Promise<{image: ImageSummary; reference: string}> {
+  const root = imagesRoot(opts.dataRoot)
   const config = blobs[0]
   const layers = blobs.slice(1)
   const diffIds = await fetchConfig(client, opts, config, layers.length)
@@ -262,6 +281,7 @@ async function pullGuarded(input: string, opts: PullOptions): Promise<{image: Im
     call((n) => n.imageTallyEnd(tally))
     opts.progress.finish()
   }
+  await manifestStored
   const reference = ref.digest === undefined ? formatReference(ref) : undefined
   const image = await callAsync((n) => n.imageImport(root, m.digest, m.bytes.length, m.mediaType, reference ? [reference] : []))
   return {image, reference: reference ?? formatReference(ref)}

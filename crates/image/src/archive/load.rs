@@ -12,11 +12,38 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-/// An image found in an archive, with the names the archive gives it (not normalised).
+/// An image found in an archive, with the names the archive gives it (not normalised), the
+/// references they became (recorded by the import that made the image visible, in the same
+/// index write) and those that are no valid reference (kept out of the store).
 #[derive(Debug, Clone)]
 pub struct Loaded {
     pub names: Vec<String>,
+    pub references: Vec<String>,
+    pub ignored: Vec<String>,
     pub record: ImageRecord,
+}
+
+impl Loaded {
+    /// Imports `manifest` with the references its `names` make.
+    fn import(store: &Store, manifest: &Blob, names: Vec<String>) -> Result<Loaded, ArchiveError> {
+        let mut references = Vec::new();
+        let mut ignored = Vec::new();
+        for n in &names {
+            match crate::reference::parse(n) {
+                // A digest reference names content, not a tag; the image is findable by digest.
+                Ok(r) if r.digest.is_some() => {}
+                Ok(r) => {
+                    let r = r.to_string();
+                    if !references.contains(&r) {
+                        references.push(r);
+                    }
+                }
+                Err(_) => ignored.push(n.clone()),
+            }
+        }
+        let record = store.import(manifest, &references)?;
+        Ok(Loaded { names, references, ignored, record })
+    }
 }
 
 /// Member path -> content stored as a blob; symlinks (docker's legacy layout points its
@@ -260,7 +287,8 @@ fn resolve_manifest(store: &Store, entry: &IndexEntry, depth: u32) -> Result<Blo
     resolve_manifest(store, pick, depth + 1)
 }
 
-fn load_oci(store: &Store, index: &[u8]) -> Result<Vec<Loaded>, ArchiveError> {
+/// `tags`: names for images by config digest (docker >= 25 writes them in its manifest.json).
+fn load_oci(store: &Store, index: &[u8], tags: &BTreeMap<Digest, Vec<String>>) -> Result<Vec<Loaded>, ArchiveError> {
     let idx: OciIndex = serde_json::from_slice(index).map_err(|e| ArchiveError::BadDocument("index.json", e.to_string()))?;
     let mut by_manifest: BTreeMap<String, (Blob, Vec<String>)> = BTreeMap::new();
     for entry in &idx.manifests {
@@ -281,7 +309,20 @@ fn load_oci(store: &Store, index: &[u8]) -> Result<Vec<Loaded>, ArchiveError> {
     if by_manifest.is_empty() {
         return Err(ArchiveError::BadDocument("index.json", "it lists no images".into()));
     }
-    by_manifest.into_values().map(|(blob, names)| Ok(Loaded { record: store.import(&blob, &[])?, names })).collect()
+    by_manifest
+        .into_values()
+        .map(|(blob, mut names)| {
+            // The config digest, for the tags of docker's manifest.json (checked again by the import).
+            if let Some(config) = store.read_blob(&blob).ok().and_then(|b| crate::manifest::parse_manifest(&b).ok()).map(|m| m.config.digest) {
+                for n in tags.get(&config).into_iter().flatten() {
+                    if !names.contains(n) {
+                        names.push(n.clone());
+                    }
+                }
+            }
+            Loaded::import(store, &blob, names)
+        })
+        .collect()
 }
 
 #[derive(serde::Deserialize)]
@@ -335,8 +376,7 @@ fn load_docker(store: &Store, members: &Members, manifest_json: &[u8], added: &m
         let (md, ms) = store.put_bytes(&bytes)?;
         added.insert(md.clone());
         let blob = Blob { digest: md, size: ms, media_type: MANIFEST_DOCKER.to_string() };
-        let names = e.repo_tags.unwrap_or_default();
-        out.push(Loaded { record: store.import(&blob, &[])?, names });
+        out.push(Loaded::import(store, &blob, e.repo_tags.unwrap_or_default())?);
     }
     Ok(out)
 }
@@ -380,22 +420,12 @@ fn load_inner(store: &Store, path: &Path, added: &mut HashSet<Digest>) -> Result
             if let Ok(entries) = serde_json::from_slice::<Vec<DockerEntry>>(d) {
                 for e in entries {
                     let (Some((cd, _)), Some(t)) = (members.get(&e.config), e.repo_tags) else { continue };
-                    // Matched below by config digest once the manifests are known.
+                    // Matched by config digest once the manifests are known.
                     tags.insert(cd, t);
                 }
             }
         }
-        let mut loaded = load_oci(store, &index)?;
-        for l in &mut loaded {
-            if let Some(t) = tags.get(&l.record.config.digest) {
-                for n in t {
-                    if !l.names.contains(n) {
-                        l.names.push(n.clone());
-                    }
-                }
-            }
-        }
-        return Ok(loaded);
+        return load_oci(store, &index, &tags);
     }
     if let Some(d) = docker {
         return load_docker(store, &members, &d, added);

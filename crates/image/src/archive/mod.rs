@@ -42,5 +42,19 @@ pub enum ArchiveError {
     Cleanup(Box<ArchiveError>, String),
 }
 
+impl ArchiveError {
+    /// The error code (tsc-box-errors): one mapping for the binding and the native front door.
+    pub fn code(&self) -> tsc_box_errors::ErrorCode {
+        use tsc_box_errors::ErrorCode;
+        match self {
+            ArchiveError::Store(s) => s.code(),
+            ArchiveError::Manifest(_) => ErrorCode::InvalidImage,
+            ArchiveError::Io(_, _) => ErrorCode::ArchiveIo,
+            ArchiveError::Cleanup(inner, _) => inner.code(),
+            _ => ErrorCode::InvalidArchive,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests;

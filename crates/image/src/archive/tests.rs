@@ -131,3 +131,20 @@ fn a_bare_oci_ref_name_is_a_tag_not_an_image_name() {
     let loaded = load(&store(&tmp, "b"), &retar).unwrap();
     assert!(loaded[0].names.is_empty(), "{:?}", loaded[0].names);
 }
+
+#[test]
+fn an_archives_names_become_references_recorded_with_the_image_and_bad_ones_are_set_aside() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = store(&tmp, "a");
+    let rec = env_image(&a);
+    let names = vec!["env:2".to_string(), "docker.io/library/env:2".into(), "Not Valid".into(), format!("env@{}", rec.manifest.digest)];
+    let out = tmp.path().join("x.docker.tar");
+    save(&a, &[SaveImage { record: rec.clone(), names }], &out, Format::DockerArchive).unwrap();
+    let b = store(&tmp, "b");
+    let loaded = load(&b, &out).unwrap();
+    // Normalised once (two spellings, one reference); a digest names content, not a tag.
+    assert_eq!(loaded[0].references, vec!["docker.io/library/env:2".to_string()]);
+    assert_eq!(loaded[0].ignored, vec!["Not Valid".to_string()]);
+    let idx = b.index().unwrap();
+    assert_eq!(idx.refs_of(&loaded[0].record.manifest.digest), vec!["docker.io/library/env:2".to_string()]);
+}

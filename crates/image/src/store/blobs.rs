@@ -86,14 +86,14 @@ impl Store {
         Ok(())
     }
 
-    /// fsyncs `file` (open at `path`, on the store's filesystem), renames it to the blob
-    /// `digest`, and makes the new name durable before any index that refers to it is written.
+    /// fsyncs `file` (open at `path`, on the store's filesystem) and renames it to the blob
+    /// `digest`. The new name is made durable with every other one of blobs/sha256/ by one fsync
+    /// of that directory before any index is written (`write_index`): until then a crash may
+    /// lose the name, never leave it on short content.
     pub(crate) fn move_in(&self, file: &File, path: &std::path::Path, digest: &Digest) -> Result<()> {
         file.sync_all().map_err(io_err(path))?;
         let dest = self.blob_path(digest);
         std::fs::rename(path, &dest).map_err(io_err(&dest))?;
-        let dir = self.root.join("blobs/sha256");
-        File::open(&dir).and_then(|d| d.sync_all()).map_err(io_err(&dir))?;
         Ok(())
     }
 

@@ -180,6 +180,13 @@ impl Store {
 
     fn write_index(&self, index: &mut Index) -> Result<()> {
         index.version = 1;
+        // Blobs and layers were renamed into these directories with their content already on
+        // disk; one fsync of each makes every new name durable before the index names it (one
+        // per directory per index write, instead of one per blob and per layer).
+        for dir in ["blobs/sha256", "layers"] {
+            let p = self.root.join(dir);
+            std::fs::File::open(&p).and_then(|d| d.sync_all()).map_err(io_err(&p))?;
+        }
         let mut tmp = self.temp_file()?;
         let bytes = serde_json::to_vec_pretty(&*index).map_err(|e| StoreError::CorruptIndex(tmp.path.clone(), e.to_string()))?;
         let file = tmp.file.take().unwrap();

@@ -242,7 +242,9 @@ pub fn unpack_layer_file(file: std::fs::File, src: &LayerSource<'_>, dest: &Path
     let result = unpack_into(file, src, &tmp).and_then(|report| {
         durable::sync_layer(&tmp, report.entries, src.size).map_err(|e| UnpackError::Io(tmp.clone(), e))?;
         match std::fs::rename(&tmp, dest) {
-            Ok(()) => durable::sync_dir(parent).map_err(|e| UnpackError::Io(parent.to_path_buf(), e)).map(|()| report),
+            // Its name is made durable by the store, with every other new one, before an
+            // index names it (store::records' write_index).
+            Ok(()) => Ok(report),
             // Someone else unpacked the same diff_id meanwhile: theirs is as good as ours.
             Err(_) if dest.is_dir() => crate::tree::remove_tree(&tmp).map(|_| report).map_err(|e| UnpackError::Io(tmp.clone(), e)),
             Err(e) => Err(UnpackError::Io(dest.to_path_buf(), e)),

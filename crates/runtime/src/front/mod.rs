@@ -14,6 +14,7 @@ mod exec;
 mod images;
 mod inspect;
 mod lifecycle;
+mod load;
 mod logs;
 mod network;
 mod ops;
@@ -68,6 +69,7 @@ pub fn main(args: Vec<OsString>) -> ! {
         "inspect" => inspect::run(rest),
         "images" => images::run(rest),
         "logs" => logs::run(rest),
+        "load" => load::run(rest),
         "wait" => wait::run(rest),
         "stop" | "kill" | "pause" | "unpause" => lifecycle::run(verb, rest),
         // Two-word commands (`network ls`): bin/run.js matches both words.
