@@ -7,12 +7,19 @@
  */
 import {createHash} from 'node:crypto'
 import * as fs from 'node:fs'
-import {STATUS_CODES} from 'node:http'
 import * as path from 'node:path'
 import {CliError, isCliError} from '../errors'
 import {call} from '../image/native'
-import {idleTimeout, request, type Response} from '../image/registry/http'
+import type * as Http from '../image/registry/http'
 import type {Source} from './copy'
+
+/**
+ * The HTTP client, loaded on first use: node:http and node:https (with TLS) cost 5 to 30 ms to
+ * load, which every build would pay at its start, most of them fetching nothing.
+ */
+function http(): typeof Http {
+  return require('../image/registry/http') as typeof Http
+}
 
 export function isUrl(word: string): boolean {
   return /^https?:\/\//i.test(word)
@@ -52,7 +59,7 @@ export interface DownloadOptions {
 
 /** Why a request failed, in words about this server (the HTTP client speaks of registries). */
 function reason(e: unknown, host: string): string {
-  if (isCliError(e) && e.code === 'registry_timeout') return `${host} stopped answering for ${Math.round(idleTimeout() / 1000)} s`
+  if (isCliError(e) && e.code === 'registry_timeout') return `${host} stopped answering for ${Math.round(http().idleTimeout() / 1000)} s`
   if (isCliError(e) && e.code === 'registry_unreachable') return e.message
   return `the connection to ${host} failed: ${(e as Error).message}`
 }
@@ -65,16 +72,16 @@ export async function downloadUrl(url: string, file: string, opts: DownloadOptio
     opts.signal?.addEventListener('abort', () => reject(new Error('aborted')), {once: true})
   })
   aborted.catch(() => undefined)
-  let res: Response
+  let res: Http.Response
   try {
-    res = await Promise.race([request({url}), aborted])
+    res = await Promise.race([http().request({url}), aborted])
   } catch (e) {
     throw opts.fail(reason(e, host))
   }
   opts.signal?.addEventListener('abort', () => res.body.destroy(new Error('aborted')), {once: true})
   if (res.status < 200 || res.status > 299) {
     res.body.resume()
-    throw opts.fail(`the server answered ${res.status} ${STATUS_CODES[res.status] ?? ''}`.trimEnd())
+    throw opts.fail(`the server answered ${res.status} ${(require('node:http') as typeof import('node:http')).STATUS_CODES[res.status] ?? ''}`.trimEnd())
   }
   const length = Number(res.headers['content-length'])
   const total = Number.isFinite(length) && length >= 0 ? length : undefined
