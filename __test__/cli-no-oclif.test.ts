@@ -60,8 +60,9 @@ function argsOf(id: string): string[] {
   return Object.keys(action.args ?? {}).map((name) => `nosuch-${name}`)
 }
 
-for (const id of Object.keys(commands)) {
-  const words = id.split(':')
+// Each command by its name and by each of its aliases (`container ls` is ps).
+for (const [id, name] of Object.entries(commands).flatMap(([id, spec]) => [id, ...(spec.aliases ?? [])].map((name) => [id, name] as const))) {
+  const words = name.split(':')
   test(`${words.join(' ')} answers without loading oclif, plain and with --json`, (t) => {
     // --json first: run, create and exec take flags only before the container's command.
     for (const args of [argsOf(id), ['--json', ...argsOf(id)]]) {
@@ -103,6 +104,11 @@ for (const args of [
   ['volume', 'create', 'a', 'b'],
   ['volume', 'ls', '--json'],
   ['builder', 'prune', '--json'],
+  ['images', '--json'],
+  ['ps', '-a', '--json'],
+  ['network', 'ls', '--json'],
+  ['container', 'ls', '--format', '{{.Names}}'],
+  ['image', 'from-host', 'x:1', '/nonexistent-binary', '--json'],
 ]) {
   test(`${args.join(' ')}: the same answer as oclif's, without oclif`, (t) => {
     const fast = probe(args)
@@ -113,6 +119,14 @@ for (const args of [
     t.is(fast.code, oclif.code)
   })
 }
+
+test('an alias is its command: container inspect looks for containers only', (t) => {
+  const r = probe(['container', 'inspect', 'nosuch', '--json'])
+  t.is(r.loaded, 'lean')
+  t.is(r.code, 1)
+  // docker's words; oclif gave its commands the canonical id, so it answered as plain inspect.
+  t.deepEqual(JSON.parse(r.stdout), { error: { code: 'no_such_object', message: 'No such container: nosuch' } })
+})
 
 test('oclif answers a missing required argument (its message lists the arguments) and words after a command that takes none', (t) => {
   const a = probe(['tag', 'a'])

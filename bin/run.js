@@ -20,7 +20,7 @@
 // oclif (which costs ~50 ms of a ~45 ms node start): `run` to its own fast path, every other
 // command to the dispatcher of the commands' actions (src/cli/dispatch.ts, src/actions/). oclif
 // answers --help, what the dispatcher hands back (a missing argument) and what is not in the
-// table (aliases such as `container ls`).
+// table.
 const path = require('node:path')
 
 const dist = path.join(__dirname, '..', 'dist', 'src')
@@ -77,17 +77,21 @@ async function main() {
     return
   }
   const table = require(path.join(dist, 'cli', 'commands.json'))
+  // The table's command of a name, or of an alias (`container:ls` is ps).
+  const commandOf = (name) =>
+    Object.hasOwn(table.commands, name) ? name : Object.keys(table.commands).find((id) => table.commands[id].aliases?.includes(name))
   // A two-word command (`network ls`) is the table's `network:ls`.
-  const words = argv.length > 1 && Object.hasOwn(table.commands, `${argv[0]}:${argv[1]}`) ? 2 : 1
-  const id = words === 2 ? `${argv[0]}:${argv[1]}` : argv[0]
-  const spec = argv.length > 0 && Object.hasOwn(table.commands, id) ? table.commands[id] : undefined
-  if (!spec?.bundle) return viaOclif(argv)
-  // Every bundle answers fastCommand(verb, argv): the exit status, or undefined for oclif to
-  // answer the same command line (--help, and the usage errors whose message is oclif's).
+  const two = argv.length > 1 ? commandOf(`${argv[0]}:${argv[1]}`) : undefined
+  const words = two === undefined ? 1 : 2
+  const id = two ?? (argv.length > 0 ? commandOf(argv[0]) : undefined)
+  if (id === undefined) return viaOclif(argv)
+  const spec = table.commands[id]
+  // Every bundle answers fastCommand(id, argv, invokedAs): the exit status, or undefined for
+  // oclif to answer the same command line (--help, and the usage errors whose message is oclif's).
   const mod = runModule(spec.bundle, table.bundles[spec.bundle])
   let code
   try {
-    code = await mod.fastCommand(id, argv.slice(words))
+    code = await mod.fastCommand(id, argv.slice(words), words === 2 ? `${argv[0]}:${argv[1]}` : argv[0])
   } catch (err) {
     report(err, mod.jsonRequested(id, argv.slice(words)), mod)
     return

@@ -14,6 +14,7 @@ import {normalizeReference} from '../image/reference'
 import {imagesRoot} from '../image/store'
 import {context} from '../lifecycle/context'
 import {setPaused} from '../lifecycle/pause'
+import {requireImageOfContainer} from '../container/image-of'
 import {resolveContainer} from '../lifecycle/resolve'
 
 export default defineAction({
@@ -26,15 +27,8 @@ export default defineAction({
     const {paths, runtime} = context(flags.root as string | undefined)
     const v = resolveContainer(paths.dataRoot, args.container, paths.runDir)
     const dir = path.dirname(v.rootfs)
-    let meta: {digest?: string}
-    try {
-      meta = JSON.parse(fs.readFileSync(path.join(dir, 'image.json'), 'utf8')) as {digest?: string}
-    } catch {
-      throw new CliError('invalid_usage', `container ${v.name} was not made from an image (--rootfs): there is no layer to commit`)
-    }
     const store = imagesRoot(paths.dataRoot)
-    const image = meta.digest ? call((n) => n.imageFind(store, meta.digest!)) : null
-    if (!image) throw new CliError('image_not_found', `the image of container ${v.name} is no longer in the store`)
+    const image = requireImageOfContainer(paths.dataRoot, v, 'there is no layer to commit')
     const doc = JSON.parse(call((n) => n.imageInspect(store, image.digest)).config) as Record<string, unknown> & {
       config?: Record<string, unknown>
       history?: unknown[]

@@ -6,10 +6,9 @@
 import {defineAction} from '../cli/action'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import {CliError} from '../errors'
-import {callAsync, call} from '../image/native'
-import {imagesRoot} from '../image/store'
+import {callAsync} from '../image/native'
 import {context} from '../lifecycle/context'
+import {imageOfContainer} from '../container/image-of'
 import {resolveContainer} from '../lifecycle/resolve'
 
 export interface DiffEntry {
@@ -27,13 +26,7 @@ export default defineAction({
     const {paths} = context(flags.root as string | undefined)
     const v = resolveContainer(paths.dataRoot, args.container, paths.runDir)
     const dir = path.dirname(v.rootfs)
-    let digest: string | undefined
-    try {
-      digest = (JSON.parse(fs.readFileSync(path.join(dir, 'image.json'), 'utf8')) as {digest?: string}).digest
-    } catch {
-      throw new CliError('invalid_usage', `container ${v.name} was not made from an image (--rootfs): it has no layers to compare with`)
-    }
-    const image = digest ? call((n) => n.imageFind(imagesRoot(paths.dataRoot), digest!)) : null
+    const image = imageOfContainer(paths.dataRoot, v, 'it has no layers to compare with')
     const layers = image ? image.layers.map((l) => l.path) : []
     const inImage = (p: string) => layers.some((l) => fs.lstatSync(path.join(l, p), {throwIfNoEntry: false}) !== undefined)
     const changes = await callAsync((n) => n.upperChanges(path.join(dir, 'upper')))

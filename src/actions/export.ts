@@ -8,10 +8,10 @@ import {defineAction} from '../cli/action'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import {CliError} from '../errors'
-import {callAsync, call} from '../image/native'
+import {callAsync} from '../image/native'
 import {planImageRootfs, releaseOverlayDir} from '../image/rootfs'
-import {imagesRoot} from '../image/store'
 import {context} from '../lifecycle/context'
+import {requireImageOfContainer} from '../container/image-of'
 import {resolveContainer} from '../lifecycle/resolve'
 
 export default defineAction({
@@ -26,14 +26,7 @@ export default defineAction({
       throw new CliError('invalid_usage', 'cowardly refusing to save to a terminal. Use the -o flag or redirect')
     const v = resolveContainer(paths.dataRoot, args.container, paths.runDir)
     const dir = path.dirname(v.rootfs)
-    let digest: string | undefined
-    try {
-      digest = (JSON.parse(fs.readFileSync(path.join(dir, 'image.json'), 'utf8')) as {digest?: string}).digest
-    } catch {
-      throw new CliError('invalid_usage', `container ${v.name} was not made from an image (--rootfs): export its root directory with tar`)
-    }
-    const image = digest ? call((n) => n.imageFind(imagesRoot(paths.dataRoot), digest!)) : null
-    if (!image) throw new CliError('image_not_found', `the image of container ${v.name} is no longer in the store`)
+    const image = requireImageOfContainer(paths.dataRoot, v, 'export its root directory with tar')
     // The container's upper as the topmost lower: its whiteouts and opaque directories apply,
     // and nothing of it can be written.
     const planned = planImageRootfs(paths.dataRoot)

@@ -20,7 +20,7 @@ function beforeDashes(argv: readonly string[]): readonly string[] {
   return dash === -1 ? argv : argv.slice(0, dash)
 }
 
-async function runAction(id: string, action: Action, argv: readonly string[]): Promise<number | undefined> {
+async function runAction(id: string, invokedAs: string, action: Action, argv: readonly string[]): Promise<number | undefined> {
   if (isArgvAction(action)) return action.runArgv(argv)
   if (beforeDashes(argv).includes('--help')) return undefined
   const flagSet = parserFlags(id, action.parsers)
@@ -37,14 +37,15 @@ async function runAction(id: string, action: Action, argv: readonly string[]): P
     args[name] = positionals[i]
     if (args[name] === undefined && action.args?.[name]?.required) return undefined
   }
-  const input = actionInput(id, flags as Record<string, unknown>, args, positionals)
+  const input = actionInput(invokedAs, flags as Record<string, unknown>, args, positionals)
   printResult(await action.run(input), input.json)
   return typeof process.exitCode === 'number' ? process.exitCode : 0
 }
 
 /** What a bundle exports to bin/run.js: see its main(). */
 export interface Dispatcher {
-  fastCommand(id: string, argv: readonly string[]): Promise<number | undefined>
+  /** `invokedAs`: the name typed, an alias of `id` (`container:inspect`) or `id` itself. */
+  fastCommand(id: string, argv: readonly string[], invokedAs?: string): Promise<number | undefined>
   /** Whether a failure of this command line is reported as JSON (--json among its flags). */
   jsonRequested(id: string, argv: readonly string[]): boolean
 }
@@ -52,11 +53,11 @@ export interface Dispatcher {
 export function dispatcher(load: ActionLoader): Dispatcher {
   const loaded = new Map<string, Action>()
   return {
-    async fastCommand(id, argv) {
+    async fastCommand(id, argv, invokedAs = id) {
       const action = await load(id)
       if (action === undefined) return undefined
       loaded.set(id, action)
-      return runAction(id, action, argv)
+      return runAction(id, invokedAs, action, argv)
     },
     jsonRequested(id, argv) {
       const action = loaded.get(id)

@@ -40,6 +40,8 @@ export interface CommandSpec {
   entry: Entry
   /** The bundle (dist/NAME.js, scripts/build-fast.js) of the command's Node path. */
   bundle: string
+  /** Other names of the command (`container:ls` for `ps`), dispatched as the command itself. */
+  aliases?: string[]
   /** Flags may follow the positionals (`rm ID -f`); otherwise they end at the first one. */
   flagsAfterArgs?: boolean
   /** The command takes the flags of this one (create: run's). */
@@ -55,6 +57,11 @@ export function commandSpec(id: string): CommandSpec {
   const spec = Object.hasOwn(commands, id) ? commands[id] : undefined
   if (!spec) throw new Error(`${id}: not in src/cli/commands.json`)
   return spec
+}
+
+/** A command's aliases, as oclif's `static aliases` takes them (help, and oclif's own lookup). */
+export function tableAliases(id: string): string[] {
+  return commandSpec(id).aliases ?? []
 }
 
 /** A command's own flag specs (those of its `flagsOf` command when it has one). */

@@ -1,11 +1,11 @@
 /** `tsc-box build [OPTIONS] CONTEXT`: an image from a Dockerfile (src/build). */
 import action from '../actions/build'
 import {asOclifFlags, BaseCommand, oclifArgs} from '../base-command'
-import {tableFlags} from '../cli/table'
+import {tableAliases, tableFlags} from '../cli/table'
 
 export default class Build extends BaseCommand {
   static override summary = 'Build an image from a Dockerfile'
-  static override aliases = ['image:build']
+  static override aliases = tableAliases('build')
   static override args = oclifArgs(action.args)
   static override flags = asOclifFlags(tableFlags('build'))
 

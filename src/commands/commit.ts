@@ -5,11 +5,11 @@
  */
 import action from '../actions/commit'
 import {asOclifFlags, BaseCommand, oclifArgs} from '../base-command'
-import {tableFlags} from '../cli/table'
+import {tableAliases, tableFlags} from '../cli/table'
 
 export default class Commit extends BaseCommand {
   static override summary = "Create a new image from a container's changes"
-  static override aliases = ['container:commit']
+  static override aliases = tableAliases('commit')
   static override args = oclifArgs(action.args)
   static override flags = asOclifFlags(tableFlags('commit'))
 

@@ -5,14 +5,14 @@
  */
 import action from '../actions/cp'
 import {asOclifFlags, BaseCommand, oclifArgs} from '../base-command'
-import {tableFlags} from '../cli/table'
+import {tableAliases, tableFlags} from '../cli/table'
 
 export default class Cp extends BaseCommand {
   static override summary = 'Copy files/folders between a container and the local filesystem'
   static override description = `Use '-' as the source to read a tar archive from stdin and extract it to a directory destination in a container.
 Use '-' as the destination to stream a tar archive of a container source to stdout.
 Container paths are resolved inside the container's root: a symlink never leads out of it.`
-  static override aliases = ['container:cp']
+  static override aliases = tableAliases('cp')
   static override usage = ['cp [OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-', 'cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH']
   static override args = oclifArgs(action.args)
   static override flags = asOclifFlags(tableFlags('cp'))

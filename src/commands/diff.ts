@@ -5,11 +5,11 @@
  */
 import action from '../actions/diff'
 import {asOclifFlags, BaseCommand, oclifArgs} from '../base-command'
-import {tableFlags} from '../cli/table'
+import {tableAliases, tableFlags} from '../cli/table'
 
 export default class Diff extends BaseCommand {
   static override summary = "Inspect changes to files or directories on a container's filesystem"
-  static override aliases = ['container:diff']
+  static override aliases = tableAliases('diff')
   static override args = oclifArgs(action.args)
   static override flags = asOclifFlags(tableFlags('diff'))
 

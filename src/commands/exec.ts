@@ -4,6 +4,7 @@
  * Exit status: the command's; 126/127 when it cannot be run; 125 for tsc-box's failures.
  * --json: {id, exitCode} after the command ends.
  */
+import {tableAliases} from '../cli/table'
 import {Args} from '@oclif/core'
 import {BaseCommand, asOclifFlags} from '../base-command'
 import action from '../actions/exec'
@@ -13,7 +14,7 @@ export default class Exec extends BaseCommand {
   static override summary = 'Execute a command in a running container'
   static override description =
     "Exit status: the command's; 126 when it cannot be run, 127 when it is not found, 125 when tsc-box fails. With --json: {id, exitCode} after the command ends. Flags end at the container: what follows is the command."
-  static override aliases = ['container:exec']
+  static override aliases = tableAliases('exec')
   static override usage = 'exec [FLAGS] CONTAINER CMD [ARG...]'
   static override strict = false
   static override args = {container: Args.string({description: 'container name, id or id prefix'})}

@@ -6,11 +6,11 @@
  */
 import action from '../actions/export'
 import {asOclifFlags, BaseCommand, oclifArgs} from '../base-command'
-import {tableFlags} from '../cli/table'
+import {tableAliases, tableFlags} from '../cli/table'
 
 export default class Export extends BaseCommand {
   static override summary = "Export a container's filesystem as a tar archive"
-  static override aliases = ['container:export']
+  static override aliases = tableAliases('export')
   static override args = oclifArgs(action.args)
   static override flags = asOclifFlags(tableFlags('export'))
 

@@ -4,11 +4,11 @@
  */
 import action from '../actions/images'
 import {asOclifFlags, BaseCommand, oclifArgs} from '../base-command'
-import {tableFlags} from '../cli/table'
+import {tableAliases, tableFlags} from '../cli/table'
 
 export default class Images extends BaseCommand {
   static override summary = 'List images'
-  static override aliases = ['image:ls', 'image:list']
+  static override aliases = tableAliases('images')
   static override args = oclifArgs(action.args)
   static override flags = asOclifFlags(tableFlags('images'))
 

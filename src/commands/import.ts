@@ -5,11 +5,11 @@
  */
 import action from '../actions/import'
 import {asOclifFlags, BaseCommand, oclifArgs} from '../base-command'
-import {tableFlags} from '../cli/table'
+import {tableAliases, tableFlags} from '../cli/table'
 
 export default class Import extends BaseCommand {
   static override summary = 'Import the contents from a tarball to create a filesystem image'
-  static override aliases = ['image:import']
+  static override aliases = tableAliases('import')
   static override args = oclifArgs(action.args)
   static override flags = asOclifFlags(tableFlags('import'))
 

@@ -5,12 +5,12 @@
  */
 import action from '../actions/logs'
 import {asOclifFlags, BaseCommand, oclifArgs} from '../base-command'
-import {tableFlags} from '../cli/table'
+import {tableAliases, tableFlags} from '../cli/table'
 
 export default class Logs extends BaseCommand {
   static override summary = 'Fetch the logs of a container'
   static override description = 'stdout goes to stdout and stderr to stderr. With --json: an array of {time, stream (stdout|stderr), log}.'
-  static override aliases = ['container:logs']
+  static override aliases = tableAliases('logs')
   static override args = oclifArgs(action.args)
   static override flags = asOclifFlags(tableFlags('logs'))
 

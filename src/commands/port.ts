@@ -5,11 +5,11 @@
  */
 import action from '../actions/port'
 import {asOclifFlags, BaseCommand, oclifArgs} from '../base-command'
-import {tableFlags} from '../cli/table'
+import {tableAliases, tableFlags} from '../cli/table'
 
 export default class Port extends BaseCommand {
   static override summary = 'List port mappings or a specific mapping for the container'
-  static override aliases = ['container:port']
+  static override aliases = tableAliases('port')
   static override args = oclifArgs(action.args)
   static override flags = asOclifFlags(tableFlags('port'))
 

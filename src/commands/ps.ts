@@ -8,13 +8,13 @@
  */
 import action from '../actions/ps'
 import {asOclifFlags, BaseCommand, oclifArgs} from '../base-command'
-import {tableFlags} from '../cli/table'
+import {tableAliases, tableFlags} from '../cli/table'
 
 export default class Ps extends BaseCommand {
   static override summary = 'List containers'
   static override description =
     'With --json: an array of {id, name, command, created, state (created|running|paused|restarting|exited|dead), status, exitCode (null when not known), pid, restartCount}.'
-  static override aliases = ['container:ls', 'container:list', 'container:ps']
+  static override aliases = tableAliases('ps')
   static override args = oclifArgs(action.args)
   static override flags = asOclifFlags(tableFlags('ps'))
 

@@ -4,12 +4,12 @@
  */
 import action from '../actions/rm'
 import {asOclifFlags, BaseCommand, oclifArgs} from '../base-command'
-import {tableFlags} from '../cli/table'
+import {tableAliases, tableFlags} from '../cli/table'
 
 export default class Rm extends BaseCommand {
   static override summary = 'Remove one or more containers'
   static override description = 'With --json: an array of {id, name}.'
-  static override aliases = ['container:rm', 'container:remove']
+  static override aliases = tableAliases('rm')
   static override strict = action.strict !== false
   static override args = oclifArgs(action.args)
   static override flags = asOclifFlags(tableFlags('rm'))

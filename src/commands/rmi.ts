@@ -1,11 +1,11 @@
 /** `tsc-box rmi IMAGE...`: untag and remove images, then free what nothing uses. */
 import action from '../actions/rmi'
 import {asOclifFlags, BaseCommand, oclifArgs} from '../base-command'
-import {tableFlags} from '../cli/table'
+import {tableAliases, tableFlags} from '../cli/table'
 
 export default class Rmi extends BaseCommand {
   static override summary = 'Remove one or more images'
-  static override aliases = ['image:rm']
+  static override aliases = tableAliases('rmi')
   static override strict = action.strict !== false
   static override args = oclifArgs(action.args)
   static override flags = asOclifFlags(tableFlags('rmi'))

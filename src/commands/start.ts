@@ -4,12 +4,12 @@
  */
 import action from '../actions/start'
 import {asOclifFlags, BaseCommand, oclifArgs} from '../base-command'
-import {tableFlags} from '../cli/table'
+import {tableAliases, tableFlags} from '../cli/table'
 
 export default class Start extends BaseCommand {
   static override summary = 'Start one or more stopped containers'
   static override description = 'Runs a created or stopped container again, on the same root filesystem. With --json: an array of {id, name}.'
-  static override aliases = ['container:start']
+  static override aliases = tableAliases('start')
   static override strict = action.strict !== false
   static override args = oclifArgs(action.args)
   static override flags = asOclifFlags(tableFlags('start'))

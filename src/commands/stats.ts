@@ -5,13 +5,13 @@
  */
 import action from '../actions/stats'
 import {asOclifFlags, BaseCommand, oclifArgs} from '../base-command'
-import {tableFlags} from '../cli/table'
+import {tableAliases, tableFlags} from '../cli/table'
 
 export default class Stats extends BaseCommand {
   static override summary = 'Display a live stream of container resource usage statistics'
   static override description =
     'CPU % is of one CPU (200% = two busy CPUs). With --json (one reading): an array of {id, name, cpuPercent, memoryUsage, memoryLimit, memoryPercent, pids}, sizes in bytes.'
-  static override aliases = ['container:stats']
+  static override aliases = tableAliases('stats')
   static override strict = action.strict !== false
   static override args = oclifArgs(action.args)
   static override flags = asOclifFlags(tableFlags('stats'))

@@ -4,13 +4,13 @@
  */
 import action from '../actions/stop'
 import {asOclifFlags, BaseCommand, oclifArgs} from '../base-command'
-import {tableFlags} from '../cli/table'
+import {tableAliases, tableFlags} from '../cli/table'
 
 export default class Stop extends BaseCommand {
   static override summary = 'Stop one or more running containers'
   static override description =
     'SIGTERM, then SIGKILL after --time seconds; a stopped container is not restarted by its policy. With --json: an array of {id, name, exitCode}.'
-  static override aliases = ['container:stop']
+  static override aliases = tableAliases('stop')
   static override strict = action.strict !== false
   static override args = oclifArgs(action.args)
   static override flags = asOclifFlags(tableFlags('stop'))

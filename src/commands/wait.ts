@@ -5,12 +5,12 @@
  */
 import action from '../actions/wait'
 import {asOclifFlags, BaseCommand, oclifArgs} from '../base-command'
-import {tableFlags} from '../cli/table'
+import {tableAliases, tableFlags} from '../cli/table'
 
 export default class Wait extends BaseCommand {
   static override summary = 'Block until one or more containers stop, then print their exit codes'
   static override description = 'Prints each exit code. With --json: an array of {id, name, exitCode}.'
-  static override aliases = ['container:wait']
+  static override aliases = tableAliases('wait')
   static override strict = action.strict !== false
   static override args = oclifArgs(action.args)
   static override flags = asOclifFlags(tableFlags('wait'))
