@@ -1,7 +1,6 @@
 /**
- * What `tsc-box build` does once its command line is parsed, shared by the oclif command
- * (src/commands/build.ts: --help, --json) and the fast path bin/run.js takes without loading
- * oclif (src/build/fast.ts), which is most of a fully cached rebuild's time otherwise.
+ * What `tsc-box build` does once its command line is parsed, called by its action
+ * (src/actions/build.ts).
  */
 import * as fs from 'node:fs'
 import * as path from 'node:path'

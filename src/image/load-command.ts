@@ -1,7 +1,7 @@
 /**
- * `tsc-box load [-i FILE]`: the work of the command, shared by its oclif class and the fast path
- * bin/run.js takes without oclif (src/image/fast.ts): the archive (stdin copied into the store's
- * tmp/ under the writer guard first) loaded into the store.
+ * `tsc-box load [-i FILE]`: the work of the command, called by its action (src/actions/load.ts):
+ * the archive (stdin copied into the store's tmp/ under the writer guard first) loaded into the
+ * store.
  */
 import * as fs from 'node:fs'
 import {loadArchive, stdinToFile, type LoadResult} from './archive'

@@ -1,6 +1,6 @@
 /**
- * What `tsc-box pull` does once its command line is parsed, shared by the oclif command
- * (src/commands/pull.ts) and the fast path that skips loading oclif (src/image/fast.ts).
+ * What `tsc-box pull` does once its command line is parsed, called by its action
+ * (src/actions/pull.ts).
  */
 import {shortDigest} from './format'
 import {parsePlatform} from './registry/platform'
