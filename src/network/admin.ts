@@ -83,6 +83,11 @@ export function removeNetworks(names: string[]): string[] {
   return net<string[]>(['rm', ...names])
 }
 
+/** `network prune`: the names of the networks removed (the runtime checks the filters: invalid_filter). */
+export function pruneNetworks(filters: string[]): string[] {
+  return net<string[]>(['prune', ...filters.map((f) => `--filter=${f}`)])
+}
+
 export function listNetworks(): NetworkInspect[] {
   return net<NetworkInspect[]>(['ls'])
 }

@@ -241,6 +241,7 @@ export const JSON_SHAPES = {
   'network:disconnect': 'NetworkDisconnectJson',
   'network:inspect': 'NetworkInspectJson',
   'network:ls': 'NetworkInspectJson',
+  'network:prune': 'NetworkPruneJson',
   'network:rm': 'NamesJson',
   pause: 'ContainerRefs',
   port: 'PortJson',
@@ -316,6 +317,9 @@ export interface NetworkConnectJson {
 export interface NetworkDisconnectJson {
   network: string
   container: string
+}
+export interface NetworkPruneJson {
+  networksDeleted: string[]
 }
 export interface PushJson {
   digest: string

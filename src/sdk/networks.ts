@@ -1,5 +1,5 @@
 /** The SDK's networks: the code of the `network` commands (src/network/admin.ts: `tsc-box-runtime net`). */
-import {createNetwork, type CreateOptions, inspectNetwork, listNetworks, removeNetworks} from '../network/admin'
+import {createNetwork, type CreateOptions, inspectNetwork, listNetworks, pruneNetworks, removeNetworks} from '../network/admin'
 import {coded} from './errors'
 import type {NetworkCreated, NetworkInspect} from './json'
 
@@ -33,5 +33,10 @@ export class Networks {
   /** Removes networks no running container uses (`tsc-box network rm`); resolves with their names. */
   remove(...names: string[]): Promise<string[]> {
     return coded(() => removeNetworks(names))
+  }
+
+  /** Removes every network but the default that no running container is on (`tsc-box network prune`; `filters` as its --filter); resolves with their names. */
+  prune(filters: string[] = []): Promise<string[]> {
+    return coded(() => pruneNetworks(filters))
   }
 }

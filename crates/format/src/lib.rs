@@ -7,6 +7,7 @@
 //!   the template run over the column titles, cells aligned like docker's tabwriter).
 
 pub mod filter;
+pub mod prune;
 pub mod template;
 pub mod time;
 pub mod value;

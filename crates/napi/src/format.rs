@@ -51,22 +51,7 @@ pub struct PruneCandidate {
 /// each, whether it may be removed. An unknown key or a bad time fails (invalid_filter).
 #[napi]
 pub fn prune_filter(filters: Vec<String>, candidates: Vec<PruneCandidate>) -> Result<Vec<bool>> {
-    use tsc_box_format::filter::{label_matches, parse_time, Filters};
-    let bad = |e: tsc_box_format::filter::FilterError| crate::errors::fail(crate::errors::ErrorCode::InvalidFilter, e);
-    let f = Filters::parse(&filters, &["until", "label", "label!"]).map_err(bad)?;
-    let now = tsc_box_format::time::now_ms();
-    f.validate(|k, v| k != "until" || parse_time(v, now).is_some()).map_err(bad)?;
-    Ok(candidates
-        .iter()
-        .map(|c| {
-            let created = c.created.as_deref().and_then(tsc_box_format::time::parse_rfc3339);
-            let labels = || c.labels.iter().map(|(k, v)| (k.as_str(), v.as_str()));
-            f.matches(|k, v| match k {
-                "until" => created.zip(parse_time(v, now)).is_some_and(|(c, t)| c < t),
-                "label" => label_matches(labels(), v),
-                "label!" => !label_matches(labels(), v),
-                _ => false,
-            })
-        })
-        .collect())
+    let f = tsc_box_format::prune::PruneFilter::parse(&filters, tsc_box_format::time::now_ms())
+        .map_err(|e| crate::errors::fail(crate::errors::ErrorCode::InvalidFilter, e))?;
+    Ok(candidates.iter().map(|c| f.matches(c.created.as_deref(), || Box::new(c.labels.iter().map(|(k, v)| (k.as_str(), v.as_str()))))).collect())
 }

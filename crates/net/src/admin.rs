@@ -209,6 +209,35 @@ pub fn remove(dir: &Path, name: &str) -> Result<(), AdminError> {
     Ok(())
 }
 
+/// `network prune`: removes every network but the default that no live container is on and
+/// that `keep` selects (the command's filters), under one hold of the store's lock, so a
+/// container joining meanwhile either finds its network or is refused. Returns their names.
+/// As with docker, a stopped container does not hold its network.
+pub fn prune(dir: &Path, keep: &dyn Fn(&Network) -> bool) -> Result<Vec<String>, AdminError> {
+    let s = Store::open(dir)?;
+    let _lock = s.lock()?;
+    reconcile(&s)?;
+    let mut removed = Vec::new();
+    let mut nl = None;
+    for net in s.list()? {
+        if net.name == DEFAULT_NETWORK || !keep(&net) || !Leases::load(&s.dir, &net.name)?.leases.is_empty() {
+            continue;
+        }
+        let nl = match &mut nl {
+            Some(nl) => nl,
+            None => nl.insert(Netlink::open()?),
+        };
+        bridge::remove(nl, &net)?;
+        s.remove(&net.name)?;
+        let _ = std::fs::remove_file(crate::ipam::path(&s.dir, &net.name));
+        removed.push(net.name);
+    }
+    if !removed.is_empty() {
+        nft::apply_base(&s.list()?)?;
+    }
+    Ok(removed)
+}
+
 pub fn list(dir: &Path) -> Result<Vec<Inspect>, AdminError> {
     let s = Store::open(dir)?;
     let _lock = s.lock()?;

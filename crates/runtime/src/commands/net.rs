@@ -51,6 +51,11 @@ pub enum NetOp {
     },
     /// Release what crashed containers left (leases, port rules, veths).
     Reconcile,
+    /// The networks no live container is on, that the filters (until=, label=, label!=) keep.
+    Prune {
+        #[arg(long)]
+        filter: Vec<String>,
+    },
 }
 
 /// The stable code of a failure, for the CLI's --json errors and tests.
@@ -111,6 +116,17 @@ pub fn run(a: &NetArgs) -> i32 {
         NetOp::Ls => admin::list(&a.dir).map(|l| serde_json::to_value(l).expect("serializes")),
         NetOp::Inspect { name } => admin::inspect(&a.dir, name).map(|l| serde_json::to_value(l).expect("serializes")),
         NetOp::Reconcile => admin::list(&a.dir).map(|_| serde_json::json!({})),
+        NetOp::Prune { filter } => {
+            let f = match tsc_box_format::prune::PruneFilter::parse(filter, tsc_box_format::time::now_ms()) {
+                Ok(f) => f,
+                Err(e) => {
+                    println!("{}", serde_json::json!({"error": {"code": ErrorCode::InvalidFilter.as_str(), "message": e.to_string()}}));
+                    return 1;
+                }
+            };
+            let keep = |n: &tsc_box_net::store::Network| f.matches(Some(&n.created), || Box::new(n.labels.iter().map(|(k, v)| (k.as_str(), v.as_str()))));
+            admin::prune(&a.dir, &keep).map(|names| serde_json::json!(names))
+        }
     };
     match r {
         Ok(v) => {
