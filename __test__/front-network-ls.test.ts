@@ -9,8 +9,26 @@ import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { makeDataRoot, sameAnswer, tsc, tscNode } from './helpers/cli'
+import { makeRootfs } from './helpers/rootfs'
 
 const root = makeDataRoot()
+// The --json form with members is checked on a network of this file's own, with a container
+// of its own on it: the default bridge's members come and go with other test files'
+// containers between the two calls.
+const own = `fnl-${process.pid}`
+test.before(() => {
+  for (const args of [
+    ['network', 'create', own],
+    ['run', '-d', '--name', own, '--network', own, '--rootfs', makeRootfs(), 'sleep', '1000'],
+  ]) {
+    const r = tsc(root, args)
+    if (r.code !== 0) throw new Error(r.stderr)
+  }
+})
+test.after.always(() => {
+  tsc(root, ['rm', '-f', own])
+  tsc(root, ['network', 'rm', own])
+})
 
 /** A stand-in runtime that only says how it was called. */
 function fakeRuntime(): string {
@@ -31,7 +49,7 @@ const FORMS: string[][] = [
   ['network', 'ls', '-f', 'bogus=1'],
   ['network', 'ls', '-f', 'type=nope', '--json'],
   ['network', 'ls', '--format', '{{.Nope'],
-  ['network', 'ls', '--json', '-f', 'name=bridge'],
+  ['network', 'ls', '--json', '-f', `name=${own}`],
   ['network', 'ls', '--json', '-f', 'name=nomatch'],
 ]
 
