@@ -4,7 +4,8 @@
  * through the binding, the code the runtime's native front door runs in its own process.
  * --json entries: stop {id, name, exitCode}, kill {id, name, signal}, pause/unpause {id, name}.
  */
-import type {Context} from './context'
+import {defineAction} from '../cli/action'
+import {type Context, context, eachRef} from './context'
 import {killContainer, stopContainer} from './ops'
 import {setPaused} from './pause'
 import {resolveContainer} from './resolve'
@@ -42,4 +43,17 @@ export function lifecycleOp(verb: LifecycleVerb, flags: LifecycleFlags, {paths, 
         return done
     }
   }
+}
+
+/**
+ * The action of `stop`, `kill`, `pause` or `unpause` (src/actions/): each container reference
+ * in turn (eachRef), its reference printed once done.
+ */
+export function lifecycleAction(verb: LifecycleVerb) {
+  return defineAction({
+    args: {container: {required: true, description: 'container name, id or id prefix'}},
+    strict: false,
+    run: (cmd): Promise<LifecycleDone[]> =>
+      eachRef(cmd.argv, lifecycleOp(verb, cmd.flags as LifecycleFlags, context(cmd.flags.root as string | undefined)), (ref) => cmd.json || cmd.log(ref)),
+  })
 }
