@@ -1,6 +1,9 @@
 /** What every lifecycle command needs: the paths of its data root and the runtime binary. */
+import {defineAction} from '../cli/action'
 import {currentPathEnv, resolvePaths, type Paths} from '../paths'
 import {requireRuntime} from '../runtime/locate'
+import {resolveContainer} from './resolve'
+import type {ContainerView} from './state'
 
 export interface Context {
   paths: Paths
@@ -33,4 +36,27 @@ export async function eachRef<T>(refs: string[], op: (ref: string) => Promise<T>
     throw first
   }
   return out
+}
+
+/**
+ * The action of a command that does `op` to each container it names (rm, start): every
+ * reference resolved and done in turn (eachRef), printed once done; --json: [{id, name}].
+ */
+export function containersAction(op: (v: ContainerView, ctx: Context, flags: Record<string, unknown>) => Promise<void> | void) {
+  return defineAction({
+    args: {container: {required: true, description: 'container name, id or id prefix'}},
+    strict: false,
+    run(cmd): Promise<{id: string; name: string}[]> {
+      const ctx = context(cmd.flags.root as string | undefined)
+      return eachRef(
+        cmd.argv,
+        async (ref) => {
+          const v = resolveContainer(ctx.paths.dataRoot, ref, ctx.paths.runDir)
+          await op(v, ctx, cmd.flags)
+          return {id: v.id, name: v.name}
+        },
+        (ref) => cmd.json || cmd.log(ref),
+      )
+    },
+  })
 }
