@@ -592,6 +592,18 @@ serial('FROM host:PATH starts from a minimal image of a host binary', (t) => {
   t.is(tsc(root, ['run', '--rm', 'localhost/fromhost:1', '-c', 'read l < /made; echo "$l"']).stdout, "from the host's sh\n")
 })
 
+serial('steps that made the same layer (stored once) stack: a later RUN and COPY mount over both', (t) => {
+  // Under SOURCE_DATE_EPOCH the same write twice is the same layer, one directory in the store.
+  const dir = context({
+    Dockerfile: `FROM ${BASE}\nRUN echo same > /same\nRUN echo other > /other\nRUN echo same > /same\nRUN cat /same /other\nCOPY a.txt /a.txt\n`,
+    'a.txt': 'a\n',
+  })
+  ok(t, build(dir, ['--no-cache', '-t', 'localhost/samelayer:1'], { SOURCE_DATE_EPOCH: '1700000000' }))
+  const diffIds: string[] = inspect('localhost/samelayer:1').RootFS.Layers
+  t.true(diffIds.length > new Set(diffIds).size, 'a layer repeated')
+  t.is(runIn('localhost/samelayer:1', 'cat', '/same', '/other', '/a.txt').stdout, 'same\nother\na\n')
+})
+
 serial('a RUN step whose changes cannot be a layer (a name OCI reserves for deletions) fails cleanly', (t) => {
   const before = leftovers()
   const dir = context({ Dockerfile: `FROM ${BASE}\nRUN echo x > /.wh.sneaky\n` })

@@ -183,6 +183,16 @@ serial('a rootless build copies a binary with --closure into scratch, which runs
   t.is(ok(t, user.run(['run', '--rm', `${IMAGE}-closure`, 'echo', 'closure ok'])).stdout, 'closure ok\n')
 })
 
+serial('a rootless build stacks steps that made the same layer (stored once)', (t) => {
+  const file = dockerfile(
+    'same',
+    'FROM host:/bin/busybox\nRUN ["/bin/busybox", "sh", "-c", "echo same > /same"]\nRUN ["/bin/busybox", "true"]\nRUN ["/bin/busybox", "sh", "-c", "echo same > /same"]\nRUN ["/bin/busybox", "cat", "/same"]\nCOPY app.txt /\n',
+  )
+  ok(t, user.run(['build', '--no-cache', '-f', file, '-t', `${IMAGE}-same`, ctx], { env: { SOURCE_DATE_EPOCH: '1700000000' } }))
+  t.is(ok(t, user.run(['run', '--rm', '--entrypoint', '/usr/bin/busybox', `${IMAGE}-same`, 'cat', '/same', '/app.txt'])).stdout, 'same\napp\n')
+  t.deepEqual(leftovers(), [])
+})
+
 serial('a rootless build refuses what it cannot do and a failed step leaves nothing', (t) => {
   const fail = dockerfile('fail', 'FROM host:/bin/busybox\nRUN ["/bin/busybox", "sh", "-c", "mkdir /x && /bin/busybox chown 1000 /x && exit 3"]\n')
   const r = user.run(['build', '-f', fail, ctx])

@@ -55,7 +55,7 @@ pub fn mount_rootfs(p: &OverlayPaths, force_copy: bool) -> Result<Driver, Overla
         std::fs::create_dir_all(d).map_err(io(d))?;
     }
     if !force_copy {
-        let lower = p.lower.iter().map(|l| check(l)).collect::<Result<Vec<_>, _>>()?.join(":");
+        let lower = distinct_lower(&p.lower).into_iter().map(|l| check(l)).collect::<Result<Vec<_>, _>>()?.join(":");
         // An image without layers still needs one (empty) lower directory.
         let lower = if lower.is_empty() { check(&p.work)?.to_string() + "/empty" } else { lower };
         if p.lower.is_empty() {
@@ -81,6 +81,16 @@ pub fn mount_rootfs(p: &OverlayPaths, force_copy: bool) -> Result<Driver, Overla
         apply_layer_copy(layer, &p.merged)?;
     }
     Ok(Driver::Copy)
+}
+
+/// The layers of an overlay (topmost first), each once: layers are stored by content, so two
+/// steps of a build that made the same changes (an empty `etc/` left by the runtime's mount
+/// points, a file written twice under SOURCE_DATE_EPOCH) share one directory, which overlayfs
+/// refuses to stack twice (ELOOP). Only the topmost is kept: it repeats every entry of the one
+/// below, so that one decides no path and the view is the same.
+pub fn distinct_lower(lower: &[PathBuf]) -> Vec<&PathBuf> {
+    let mut seen = std::collections::HashSet::new();
+    lower.iter().filter(|l| seen.insert(*l)).collect()
 }
 
 /// Unmounts `merged` if it is a mount point; a plain directory (copy driver) is left alone.
@@ -169,6 +179,13 @@ pub fn apply_layer_copy(layer: &Path, dest: &Path) -> Result<(), OverlayError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_layer_named_twice_is_stacked_once_at_its_topmost_place() {
+        let p = |s: &str| PathBuf::from(s);
+        let lower = [p("/l/c"), p("/l/a"), p("/l/b"), p("/l/a")];
+        assert_eq!(distinct_lower(&lower), [&p("/l/c"), &p("/l/a"), &p("/l/b")]);
+    }
 
     fn write(p: &Path, s: &str) {
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();

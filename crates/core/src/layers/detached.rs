@@ -66,7 +66,8 @@ fn build(layers: &Layers, rootfs: &Path, userns: Option<BorrowedFd<'_>>) -> Resu
     unshare(CloneFlags::CLONE_NEWNS).map_err(sys("unshare the helper's mount namespace"))?;
     mount(None::<&str>, "/", None::<&str>, MsFlags::MS_PRIVATE | MsFlags::MS_REC, None::<&str>).map_err(sys("make / private"))?;
     if let Some(ns) = userns {
-        for l in &layers.lowerdir {
+        // Each once, as the overlay stacks them (an idmapped mount cannot be idmapped again).
+        for l in tsc_box_image::overlay::distinct_lower(&layers.lowerdir) {
             let tree = crate::sys::open_tree_clone(l, false).map_err(sys(format!("open_tree {}", l.display())))?;
             crate::sys::mount_setattr_idmap(tree.as_fd(), ns).map_err(|errno| LayersError::Sys {
                 what: format!("idmap the layer {} (its filesystem must support idmapped mounts: ext4, xfs, btrfs, tmpfs since Linux 6.3)", l.display()),

@@ -69,7 +69,7 @@ impl Layers {
     /// The overlay mount options; `userxattr` for a mount inside a user namespace.
     pub fn options(&self, userxattr: bool) -> String {
         let s = |p: &PathBuf| p.to_str().expect("checked: UTF-8").to_string();
-        let lower: Vec<String> = self.lowerdir.iter().map(s).collect();
+        let lower: Vec<String> = tsc_box_image::overlay::distinct_lower(&self.lowerdir).into_iter().map(s).collect();
         let mut o = format!("lowerdir={},upperdir={},workdir={}", lower.join(":"), s(&self.upperdir), s(&self.workdir));
         if userxattr {
             o.push_str(",userxattr");
