@@ -45,11 +45,19 @@ function lingering(id: string): number[] {
   return left
 }
 
-/** What ps says matches the kernel: running containers have a live init, others none. */
-function truthful(t: import('ava').ExecutionContext, entries: PsEntry[]) {
+/**
+ * What ps says matches the kernel: running containers have a live init, others none. A `run
+ * -d` killed just after it handed the container to its monitor (which outlives it, detached)
+ * is listed created until the monitor records the start: one whose processes stay is asked
+ * again, and must by then be running.
+ */
+function truthful(t: import('ava').ExecutionContext, root: string, entries: PsEntry[]) {
   for (const e of entries) {
     if (e.state === 'running' || e.state === 'paused') t.true(alive(e.pid), `${e.id.slice(0, 12)} listed ${e.state} but pid ${e.pid} is dead`)
-    else t.deepEqual(lingering(e.id), [], `${e.id.slice(0, 12)} listed ${e.state} but has processes`)
+    else if (lingering(e.id).length > 0) {
+      const now = stateOf(root, e.id)
+      t.true(now?.state === 'running' && alive(now.pid), `${e.id.slice(0, 12)} listed ${e.state} (now ${now?.state}) but has processes`)
+    }
   }
 }
 
@@ -89,7 +97,7 @@ test('20 parallel rm and 20 parallel ps while containers start and stop', async 
   const shortIds = shortResults.map((r) => r.stdout.trim())
   for (const id of shortIds) t.is(tsc(root, ['wait', id]).stdout.trim(), '3')
   const now = ps(root)
-  truthful(t, now)
+  truthful(t, root, now)
   t.deepEqual(
     now
       .filter((e) => e.state === 'running')
@@ -111,7 +119,7 @@ test('SIGKILL of the monitor: the container dies with it, ps says exited (137), 
   const e = stateOf(root, id)!
   t.is(e.state, 'exited')
   t.is(e.exitCode, 137)
-  truthful(t, ps(root))
+  truthful(t, root, ps(root))
   // Start works again after a dead monitor (its leftovers are removed first).
   t.is(tsc(root, ['start', id]).code, 0)
   t.is(stateOf(root, id)!.state, 'running')
@@ -141,15 +149,15 @@ test('SIGKILL of tsc-box and the runtime at any point of run -d, stop and rm: tr
   // exists to after the monitor took over.
   for (const ms of [0, 30, 60, 90, 120, 150, 180, 210, 250, 300, 400, 600]) {
     await killedAfter(root, ['run', '-d', '--rootfs', rootfs, 'sleep', '1000'], ms)
-    truthful(t, ps(root))
+    truthful(t, root, ps(root))
   }
   const running = ps(root).filter((e) => e.state === 'running')
   for (const [i, e] of running.entries()) {
     await killedAfter(root, [i % 2 === 0 ? 'stop' : 'rm', ...(i % 2 === 0 ? [] : ['-f']), e.id], 50 + 40 * i)
-    truthful(t, ps(root))
+    truthful(t, root, ps(root))
   }
   const all = ps(root)
-  truthful(t, all)
+  truthful(t, root, all)
   const allIds = readdirSync(join(root, 'containers'))
   if (all.length > 0) t.is(tsc(root, ['rm', '-f', ...all.map((e) => e.id)]).code, 0)
   // A `run -d` killed before its directory was in place, or an `rm -f` killed after it was
@@ -195,7 +203,7 @@ test('the run directory gone (a reboot) is reconciled at the next command', asyn
   t.deepEqual(cgroupsNamed(again), [])
   rmSync(runDir, { recursive: true, force: true })
   const entries = ps(root)
-  truthful(t, entries)
+  truthful(t, root, entries)
   t.is(entries.find((e) => e.id === done)!.exitCode, 4, 'the exit status survived')
   t.is(entries.find((e) => e.id === again)!.state, 'exited')
   t.is(tsc(root, ['start', done]).code, 0)
