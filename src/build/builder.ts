@@ -22,7 +22,7 @@ import {CliError} from '../errors'
 import type {ErrorCode} from '../generated/error-codes'
 import {callAsync, call, type ImageSummary} from '../image/native'
 import {normalizeReference} from '../image/reference'
-import {mountImageRootfs, type PlannedRootfs, planImageRootfs, releaseOverlayDir} from '../image/rootfs'
+import {type PlannedRootfs, planImageRootfs, releaseOverlayDir} from '../image/rootfs'
 import {findImage, imagesRoot} from '../image/store'
 import {HOST_PREFIX, hostImage} from '../image/host'
 import {storeStatic, containers} from '../container/store'
@@ -697,7 +697,7 @@ export class Builder {
       if (rootfs.driver === 'copy')
         throw new CliError(
           'build_failed',
-          `${this.inNamespace ? 'overlayfs was refused in the user namespace of a rootless build (it needs Linux 5.11 or later)' : 'the layers were copied rather than mounted (TSC_BOX_STORAGE_DRIVER=copy, or overlayfs refused)'}: a build step needs an overlay to tell its changes`,
+          `${this.inNamespace ? 'overlayfs was refused in the user namespace of a rootless build (it needs Linux 5.11 or later)' : 'overlayfs was refused'}: a build step needs an overlay to tell its changes`,
         )
       await work(rootfs.merged)
       // Unmounted before the upper is read: the layer is what the overlay wrote, complete.
@@ -710,16 +710,22 @@ export class Builder {
 
   /**
    * The overlay of `image` for a step; an image without layers (scratch) gets an empty lower
-   * directory of its own (overlayfs needs one, outside its work directory).
+   * directory of its own (overlayfs needs one, outside its work directory). It is volatile
+   * (napi buildOverlayMount): its upper is read into a layer or dropped right after, so its
+   * unmount need not sync the host's whole filesystem, which on a busy host was most of a
+   * COPY step's time.
    */
   private async mount(planned: {dir: string; merged: string}, image: ImageSummary): Promise<{merged: string; driver: string}> {
-    if (image.layers.length > 0) return mountImageRootfs(planned, image, image.digest)
     fs.mkdirSync(planned.dir, {mode: 0o700})
     try {
+      // Written first: while this exists, rmi and prune keep the image.
       fs.writeFileSync(path.join(planned.dir, 'image.json'), `${JSON.stringify({digest: image.digest, id: image.id, reference: image.digest})}\n`)
-      const empty = path.join(planned.dir, 'lower')
-      fs.mkdirSync(empty, {mode: 0o755})
-      const driver = await callAsync((n) => n.rootfsMount([empty], path.join(planned.dir, 'upper'), path.join(planned.dir, 'work'), planned.merged, false))
+      let lower = image.layers.map((l) => l.path).reverse()
+      if (lower.length === 0) {
+        lower = [path.join(planned.dir, 'lower')]
+        fs.mkdirSync(lower[0]!, {mode: 0o755})
+      }
+      const driver = await callAsync((n) => n.buildOverlayMount(lower, path.join(planned.dir, 'upper'), path.join(planned.dir, 'work'), planned.merged))
       fs.writeFileSync(path.join(planned.dir, 'driver'), `${driver}\n`)
       return {merged: planned.merged, driver}
     } catch (e) {

@@ -117,6 +117,21 @@ pub fn archive_max_download_bytes() -> Result<f64> {
     tsc_box_image::unpack::Limits::from_env().map(|l| l.max_bytes as f64).map_err(|e| fail(ErrorCode::InvalidEnv, e))
 }
 
+/// A build step's own overlay (COPY, ADD, WORKDIR): as `rootfsMount`, but without syncs to the
+/// upper filesystem (overlay::Syncs::Volatile), since the upper becomes a layer and is removed
+/// right after; its unmount then costs no sync of every process's dirty data.
+#[napi(ts_return_type = "Promise<'overlay' | 'copy'>")]
+pub fn build_overlay_mount(lower: Vec<String>, upper: String, work: String, merged: String) -> AsyncTask<Job<String, String>> {
+    job(move || {
+        use tsc_box_image::overlay::{mount_rootfs_with, Driver, OverlayPaths, Syncs};
+        let p = OverlayPaths { lower: lower.into_iter().map(Into::into).collect(), upper: upper.into(), work: work.into(), merged: merged.into() };
+        match mount_rootfs_with(&p, false, Syncs::Volatile).map_err(|e| fail(ErrorCode::RootfsMount, e))? {
+            Driver::Overlay => Ok("overlay".to_string()),
+            Driver::Copy => Ok("copy".to_string()),
+        }
+    })
+}
+
 #[napi(object)]
 pub struct UpperChange {
     /// Absolute, in the container.
