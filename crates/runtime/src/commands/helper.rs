@@ -6,7 +6,7 @@
 
 use clap::{Args, Subcommand};
 
-use super::{exit_watch, layer_from_upper, monitor, net, net_attach, port_proxy, remove_tree, unpack_layer, userns_exec, volume_copyup, Global};
+use super::{cp_stopped, exit_watch, layer_from_upper, monitor, net, net_attach, port_proxy, remove_tree, unpack_layer, userns_exec, volume_copyup, Global};
 use crate::error::CmdError;
 
 #[derive(Args)]
@@ -42,6 +42,9 @@ pub enum Helper {
     /// Rootless build: make a layer of a container's upper directory, owners as the container saw them.
     #[command(name = "layer-from-upper")]
     LayerFromUpper(layer_from_upper::LayerFromUpperArgs),
+    /// Rootless: `cp` into or out of a stopped container, its overlay mounted in a user namespace.
+    #[command(name = "cp-stopped")]
+    CpStopped(cp_stopped::CpStoppedArgs),
     /// Rootless build: run a program as root of a user namespace with the caller's subordinate ids.
     #[command(name = "userns-exec")]
     UsernsExec(userns_exec::UsernsExecArgs),
@@ -73,6 +76,7 @@ pub fn run(g: &Global<'_>, h: &Helper) -> Result<i32, CmdError> {
         Helper::VolumeCopyup(a) => volume_copyup::run(a),
         Helper::LayerFromUpper(a) => layer_from_upper::run(a),
         Helper::UsernsExec(a) => userns_exec::run(a),
+        Helper::CpStopped(a) => cp_stopped::run(a),
         Helper::PortProxy(a) => port_proxy::run(a),
         Helper::ExitWatch(a) => exit_watch::run(a),
     }

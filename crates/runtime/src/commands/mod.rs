@@ -1,6 +1,7 @@
 //! One file per OCI runtime command; `helper` dispatches what tsc-box starts that is no OCI
 //! verb (the files it names).
 
+pub mod cp_stopped;
 pub mod create;
 pub mod delete;
 pub mod events;
