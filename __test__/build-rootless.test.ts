@@ -1,13 +1,14 @@
 // `tsc-box build` without root: a test user with subordinate ids (setpriv drops to it) builds a
-// multi-stage Dockerfile over a base image made from the host's busybox. RUN steps are rootless
-// containers (chown and a user added to /etc/passwd inside them); COPY --chown, WORKDIR and COPY --from run
-// in a user namespace with the user's ids (the runtime's userns-exec helper). The layers of
-// `save`'s output hold the owners the container saw (1000 is 1000, root is 0), never the
-// host's subordinate ids; deletions are whiteouts; the image runs rootless; a rebuild is fully
-// cached; --closure works; what a rootless build cannot do is refused and a failed step leaves
+// multi-stage Dockerfile over a base image made from the host's busybox. RUN steps are
+// rootless containers (chown and a user added to /etc/passwd inside them); COPY --chown,
+// WORKDIR and COPY --from run in a user namespace with the user's ids (the runtime's
+// userns-exec helper). The layers of `save`'s output hold the owners the container saw (1000
+// is 1000, root is 0), never the host's subordinate ids; deletions are whiteouts; the image
+// runs rootless; a rebuild is fully cached; --closure works; a repeated layer stacks; what a
+// rootless build cannot do is refused; a failed step, and Ctrl-C during a COPY's worker, leave
 // nothing. The user and its ranges are removed afterwards.
 import test from 'ava'
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -207,4 +208,38 @@ serial('a rootless build refuses what it cannot do and a failed step leaves noth
   t.is(c.code, 1)
   t.regex(c.stderr, /cache directories belong to the container's root/)
   t.deepEqual(leftovers(), [])
+})
+
+/** Whether the user runs a build worker (src/build/ns-worker.ts) now. */
+function workerRunning(): boolean {
+  return spawnSync('pgrep', ['-U', String(user.uid), '-f', 'ns-worker.js']).status === 0
+}
+
+serial('Ctrl-C during a rootless COPY stops its worker and leaves nothing', async (t) => {
+  // Big enough that the worker is still copying and compressing when the signal comes.
+  const big = join(ctx, 'big.bin')
+  execFileSync('dd', ['if=/dev/urandom', `of=${big}`, 'bs=1M', 'count=300', 'status=none'])
+  user.own(big)
+  const file = dockerfile('big', 'FROM host:/bin/busybox\nCOPY big.bin /big.bin\n')
+  try {
+    const c = user.command(['build', '--no-cache', '-f', file, ctx])
+    const child = spawn(c.cmd, c.argv, { env: c.env, cwd: '/', stdio: ['ignore', 'pipe', 'pipe'] })
+    let stderr = ''
+    child.stderr.on('data', (d) => {
+      stderr += d
+    })
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
+    // The worker runs and has made the step's overlay directory: it is copying.
+    const copying = () => workerRunning() && leftovers().some((e) => e.startsWith('overlay/'))
+    const deadline = Date.now() + 60_000
+    while (!copying() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+    t.true(copying(), 'the COPY went to its worker')
+    child.kill('SIGINT')
+    t.is(await exited, 1, stderr)
+    t.regex(stderr, /the build was interrupted/)
+    t.false(workerRunning())
+    t.deepEqual(leftovers(), [])
+  } finally {
+    rmSync(big, { force: true })
+  }
 })

@@ -643,6 +643,9 @@ export class Builder {
       this.children.delete(child)
       for (const d of planned) {
         try {
+          // What a killed worker left: its overlay was mounted in its own mount namespace, gone
+          // with it (the `runtime` mark: nothing here to unmount, which the user may not do).
+          if (fs.existsSync(d)) fs.writeFileSync(path.join(d, 'driver'), 'runtime\n')
           releaseOverlayDir(d, true)
         } catch {
           // reported by the failure itself; `system prune` finds what is left
