@@ -1,6 +1,8 @@
-// Issue 4: on the same ~100 MB image (node and /bin/true from this host, made by
-// `image from-host`): `tsc-box load` vs `podman load`, a pull from a local docker-registry vs
-// `skopeo copy` into podman's storage, and `run --rm IMAGE /bin/true` vs `podman run --rm`.
+// Issues 4 and 16: `tsc-box load` and `pull` against podman's same commands in the same run, for a
+// ~1 MB image (the host's static busybox: what a small image's fixed cost is) and a ~100 MB one
+// (node and /bin/true from this host), both made by `image from-host`; pulls from a local
+// docker-registry. Then `run --rm IMAGE /bin/true` vs `podman run --rm`. tsc-box is run as a
+// user's shell runs it (bin/run.js: `load -i` answered by the runtime's native front door).
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -8,9 +10,8 @@ import { compare, report, works, type Command } from '../measure'
 import { CLI, removeStore, withStores } from '../fixtures'
 
 /** `--root` goes after the command's words: oclif reads flags per command. */
-const tsc = (root: string, command: string[], ...args: string[]) => [process.execPath, '--', CLI, ...command, '--root', root, ...args]
+const tsc = (root: string, command: string[], ...args: string[]) => [CLI, ...command, '--root', root, ...args]
 
-/** A command that runs in a fresh store each time; the previous one is removed first. */
 function freshEach(label: string, argv: (dir: string) => string[], tempDir: (p: string) => string): Command {
   let prev: string | undefined
   return {
@@ -53,50 +54,66 @@ export function images(runs: number) {
   withStores((dir) => imagesIn(runs, dir))
 }
 
-function imagesIn(runs: number, tempDir: (p: string) => string) {
-  const heavyRuns = Math.max(3, Math.min(runs, 7))
-  const src = tempDir('tsc-box-bench-images-')
-  execFileSync(process.execPath, [CLI, 'image', 'from-host', '--root', src, 'bench/big:1', '/usr/bin/node', '/bin/true'], { stdio: 'ignore' })
-  const archive = join(src, 'big.tar')
-  execFileSync(process.execPath, [CLI, 'save', '--root', src, '-o', archive, 'bench/big:1'], { stdio: 'ignore' })
-  const size = Number(JSON.parse(execFileSync(process.execPath, [CLI, 'images', '--root', src, '--json'], { encoding: 'utf8' }))[0].unpackedSize)
-  console.log(`\n(images: bench/big:1 is ${(size / 1e6).toFixed(0)} MB unpacked, its archive ${(statSync(archive).size / 1e6).toFixed(0)} MB)`)
+interface Made {
+  ref: string
+  archive: string
+  /** "1 MB image (busybox, 1 MB archive, 2 MB unpacked)" */
+  what: string
+}
 
+/** An image of `binaries` from this host, saved to an archive (both made untimed). */
+function makeImage(src: string, ref: string, binaries: string[], name: string): Made {
+  execFileSync(CLI, ['image', 'from-host', '--root', src, ref, ...binaries], { stdio: 'ignore' })
+  const archive = join(src, `${ref.replace(/\W/g, '_')}.tar`)
+  execFileSync(CLI, ['save', '--root', src, '-o', archive, ref], { stdio: 'ignore' })
+  const row = (
+    JSON.parse(execFileSync(CLI, ['images', '--root', src, '--json'], { encoding: 'utf8' })) as Array<{ references: string[]; unpackedSize: number }>
+  ).find((r) => r.references.includes(`docker.io/${ref}`))
+  const mb = (n: number) => `${(n / 1e6).toFixed(n < 10e6 ? 1 : 0)} MB`
+  return { ref, archive, what: `${name}: ${mb(statSync(archive).size)} archive, ${mb(row?.unpackedSize ?? 0)} unpacked` }
+}
+
+function imagesIn(runs: number, tempDir: (p: string) => string) {
+  const heavyRuns = Math.max(3, Math.min(runs, 9))
+  const src = tempDir('tsc-box-bench-images-')
+  const small = makeImage(src, 'bench/small:1', ['/bin/busybox'], 'busybox')
+  const big = makeImage(src, 'bench/big:1', ['/usr/bin/node', '/bin/true'], 'node')
+  const archive = big.archive
   const havePodman = spawnSync('podman', ['--version']).status === 0
-  const load: Command[] = [freshEach('tsc-box load -i ARCHIVE', (d) => tsc(d, ['load'], '-q', '-i', archive), tempDir)]
-  if (havePodman) load.push(freshEach('podman load -i ARCHIVE', (d) => [...podman(d), 'load', '-q', '-i', archive], tempDir))
-  else console.log('  podman left out: not installed')
-  report('images: load a ~100 MB archive into an empty store', compare(load, heavyRuns), [['tsc-box load -i ARCHIVE', 'podman load -i ARCHIVE', 0.5]])
+  if (!havePodman) console.log('  podman left out: not installed')
+
+  for (const [img, n, target] of [
+    [small, runs, 0.5],
+    [big, heavyRuns, 0.4],
+  ] as const) {
+    const load: Command[] = [freshEach('tsc-box load -i ARCHIVE', (d) => tsc(d, ['load'], '-q', '-i', img.archive), tempDir)]
+    if (havePodman) load.push(freshEach('podman load -i ARCHIVE', (d) => [...podman(d), 'load', '-q', '-i', img.archive], tempDir))
+    report(`images: load into an empty store (${img.what})`, compare(load, n), [['tsc-box load -i ARCHIVE', 'podman load -i ARCHIVE', target]])
+  }
 
   const registry = startRegistry(tempDir)
   try {
-    const ref = `${registry.host}/bench/big:1`
-    execFileSync(process.execPath, [CLI, 'push', '--root', src, '-q', 'bench/big:1', ref], { stdio: 'ignore' })
-    const pull: Command[] = [freshEach('tsc-box pull (local registry)', (d) => tsc(d, ['pull'], '-q', ref), tempDir)]
-    const skopeo = freshEach(
-      'skopeo copy -> containers-storage',
-      (d) => [
-        'skopeo',
-        'copy',
-        '-q',
-        '--src-tls-verify=false',
-        `docker://${ref}`,
-        `containers-storage:[overlay@${join(d, 'root')}+${join(d, 'run')}]bench/big:1`,
-      ],
-      tempDir,
-    )
-    const problem = works(skopeo)
-    if (problem) console.log(`  skopeo left out: ${problem}`)
-    else pull.push(skopeo)
-    report('images: pull ~100 MB from a registry on 127.0.0.1', compare(pull, heavyRuns), [
-      ['tsc-box pull (local registry)', 'skopeo copy -> containers-storage', 0.5],
-    ])
+    for (const [img, n, target] of [
+      [small, runs, 0.5],
+      [big, heavyRuns, 0.4],
+    ] as const) {
+      const ref = `${registry.host}/${img.ref}`
+      execFileSync(CLI, ['push', '--root', src, '-q', img.ref, ref], { stdio: 'ignore' })
+      const pull: Command[] = [freshEach('tsc-box pull (local registry)', (d) => tsc(d, ['pull'], '-q', ref), tempDir)]
+      const p = freshEach('podman pull --tls-verify=false (local registry)', (d) => [...podman(d), 'pull', '-q', '--tls-verify=false', ref], tempDir)
+      const problem = havePodman ? works(p) : 'not installed'
+      if (problem) console.log(`  podman pull left out: ${problem}`)
+      else pull.push(p)
+      report(`images: pull from a registry on 127.0.0.1 into an empty store (${img.what})`, compare(pull, n), [
+        ['tsc-box pull (local registry)', 'podman pull --tls-verify=false (local registry)', target],
+      ])
+    }
   } finally {
     registry.stop()
   }
 
   const runStore = tempDir('tsc-box-bench-run-')
-  execFileSync(process.execPath, [CLI, 'load', '--root', runStore, '-q', '-i', archive], { stdio: 'ignore' })
+  execFileSync(CLI, ['load', '--root', runStore, '-q', '-i', archive], { stdio: 'ignore' })
   const run: Command[] = [{ label: 'tsc-box run --rm IMAGE /bin/true', argv: tsc(runStore, ['run'], '--rm', '--entrypoint', '/bin/true', 'bench/big:1') }]
   if (havePodman) {
     const pstore = tempDir('tsc-box-bench-podman-')

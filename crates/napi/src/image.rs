@@ -366,15 +366,19 @@ pub fn image_save(root: String, items: Vec<SaveItem>, file: String, format: Stri
     }))
 }
 
-/// Moves a downloaded file into the blob store once its digest and size are verified (a file
-/// that does not match is deleted).
+/// Stores a small blob held in memory (a manifest or a config read from a registry): checked
+/// against `digest` and `size` at once (a mismatch throws blob_mismatch before anything is
+/// written), then written, fsynced and moved in on a worker thread, whose promise the caller
+/// awaits before the import that needs the blob.
 #[napi(ts_return_type = "Promise<void>")]
-pub fn image_adopt_blob(root: String, file: String, digest: String, size: f64) -> AsyncTask<Job<(), ()>> {
-    job(move || {
-        let store = open(&root)?;
-        let d = Digest::parse(&digest).map_err(|e| fail(ErrorCode::InvalidImage, e))?;
-        store.adopt_file(std::path::Path::new(&file), &d, size as u64).map_err(store_err)
-    })
+pub fn image_put_blob(root: String, bytes: Buffer, digest: String, size: f64) -> Result<AsyncTask<Job<(), ()>>> {
+    let expected = Digest::parse(&digest).map_err(|e| fail(ErrorCode::InvalidImage, e))?;
+    let data = bytes.to_vec();
+    let actual = Digest::of(&data);
+    if actual != expected || data.len() as u64 != size as u64 {
+        return Err(store_err(StoreError::BlobMismatch { expected, expected_size: size as u64, actual, actual_size: data.len() as u64 }));
+    }
+    Ok(job(move || open(&root)?.put_bytes(&data).map(drop).map_err(store_err)))
 }
 
 /// Whether the store holds the blob with that size.

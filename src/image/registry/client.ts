@@ -1,8 +1,9 @@
 /**
  * One repository on one registry, spoken to with the OCI distribution API: manifests, blob
  * existence, resumable blob downloads and monolithic uploads, with token or basic auth.
- * HTTPS is used unless the registry is on this machine or `--tls-verify=false` was given,
- * in which case plain HTTP is used when HTTPS is not answered.
+ * HTTPS is used, except that a registry on this machine is asked over plain HTTP first (and
+ * over HTTPS when that is not the registry API answering), and that `--tls-verify=false` lets
+ * plain HTTP be used when HTTPS is not answered.
  */
 import * as fs from 'node:fs'
 import type {Readable} from 'node:stream'
@@ -179,6 +180,24 @@ export class RegistryClient {
       .split(';')[0]
       .trim()
     return {bytes, mediaType: ct}
+  }
+
+  /**
+   * A small blob (an image config) read whole into memory, at most its announced `size`
+   * (itself at most the 8 MiB a manifest or config may have), within one deadline.
+   */
+  async getBlob(digest: string, size: number): Promise<Buffer> {
+    const deadlineMs = blobDeadlineMs(size)
+    const deadline = {at: Date.now() + deadlineMs, ms: deadlineMs, what: `the download of blob ${digest} (${size} bytes)`}
+    const res = await this.send({path: `/v2/${this.repo}/blobs/${digest}`, deadline})
+    if (res.status !== 200) await this.fail(res, `fetching blob ${digest}`)
+    try {
+      return await readBody(res, size)
+    } catch (e) {
+      if (e instanceof CliError && e.code === 'registry_protocol')
+        throw new CliError('blob_mismatch', `the registry sent more than the ${size} bytes announced for blob ${digest}`)
+      throw e
+    }
   }
 
   async hasBlob(digest: string): Promise<boolean> {

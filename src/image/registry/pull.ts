@@ -7,7 +7,7 @@
 import {createHash} from 'node:crypto'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import {CliError} from '../../errors'
+import {CliError, fromNative} from '../../errors'
 import {call, callAsync, type ImageSummary} from '../native'
 import {formatReference, parseReference, type Reference} from '../reference'
 import {imagesRoot} from '../store'
@@ -83,8 +83,18 @@ export function partialDir(dataRoot: string): string {
   return path.join(imagesRoot(dataRoot), 'partial')
 }
 
-async function adopt(dataRoot: string, file: string, d: Descriptor): Promise<void> {
-  await callAsync((n) => n.imageAdoptBlob(imagesRoot(dataRoot), file, d.digest, d.size))
+/**
+ * Moves a manifest or config held in memory into the store: checked against its digest and
+ * size now (a mismatch throws), written, fsynced and renamed in on the binding's thread. The
+ * promise is awaited before the import: its fsync runs beside the layers' downloads.
+ */
+function putBlob(dataRoot: string, bytes: Buffer, d: Descriptor): Promise<void> {
+  const stored = call((n) => n.imagePutBlob(imagesRoot(dataRoot), bytes, d.digest, d.size)).catch((e: unknown) => {
+    throw fromNative(e)
+  })
+  // Awaited later; a failure meanwhile is not an unhandled rejection.
+  stored.catch(() => undefined)
+  return stored
 }
 
 async function fetchManifest(
@@ -114,26 +124,29 @@ async function fetchManifest(
 
 /**
  * Fetches the config (if absent) and returns its diff_ids, which the layers unpack against as
- * they download. A config whose diff_ids do not name every layer is refused here, before any
- * layer is fetched: the import would refuse it anyway, and its layers could only be
- * downloaded whole, to the size the registry announces, with no unpacking to stop them.
+ * they download, and the promise of its storing. A config whose diff_ids do not name every
+ * layer is refused here, before any layer is fetched: the import would refuse it anyway, and its
+ * layers could only be downloaded whole, to the size the registry announces, with no unpacking
+ * to stop them.
  */
-async function fetchConfig(client: RegistryClient, opts: PullOptions, config: Descriptor, layers: number): Promise<string[]> {
+async function fetchConfig(client: RegistryClient, opts: PullOptions, config: Descriptor, layers: number): Promise<{diffIds: string[]; stored: Promise<void>}> {
   const root = imagesRoot(opts.dataRoot)
+  let bytes: Buffer
+  let stored: Promise<void>
+  opts.progress.start(config.digest, config.size)
   if (!call((n) => n.imageHasBlob(root, config.digest, config.size))) {
-    const file = path.join(partialDir(opts.dataRoot), config.digest.slice(7))
-    const onBytes = opts.progress.start(config.digest, config.size)
-    await client.downloadBlob(config.digest, config.size, file, onBytes)
-    await adopt(opts.dataRoot, file, config)
+    bytes = await client.getBlob(config.digest, config.size)
+    // Checked against its digest before it is read (the store's import checks it again).
+    stored = putBlob(opts.dataRoot, bytes, config)
     opts.progress.done(config.digest, false)
   } else {
-    opts.progress.start(config.digest, config.size)
+    bytes = fs.readFileSync(path.join(root, 'blobs/sha256', config.digest.slice(7)))
+    stored = Promise.resolve()
     opts.progress.done(config.digest, true)
   }
-  // Read back from the store, where it is verified; the store's import checks it again.
   let doc: unknown
   try {
-    doc = JSON.parse(fs.readFileSync(path.join(root, 'blobs/sha256', config.digest.slice(7)), 'utf8'))
+    doc = JSON.parse(bytes.toString('utf8'))
   } catch {
     throw new CliError('invalid_image', `the registry's image config ${config.digest} is not JSON`)
   }
@@ -145,7 +158,7 @@ async function fetchConfig(client: RegistryClient, opts: PullOptions, config: De
     if (typeof d !== 'string' || !DIGEST.test(d)) throw invalid('image config', `rootfs.diff_ids[${i}]`, 'is not a sha256 digest')
   })
   if (ids.length !== layers) throw invalid('image config', 'rootfs.diff_ids', `names ${ids.length} layers but the manifest has ${layers}`)
-  return ids as string[]
+  return {diffIds: ids as string[], stored}
 }
 
 /**
@@ -215,19 +228,15 @@ async function pullGuarded(input: string, opts: PullOptions): Promise<{image: Im
   const manifest = manifestBlobs(m.doc)
   const blobs = [manifest.config, ...manifest.layers]
 
-  // The manifest is a blob like any other: written, verified, moved into the store (its fsync
+  // The manifest is a blob like any other: verified, written, moved into the store (its fsync
   // on the binding's thread while the config downloads; waited for before the import).
-  const manifestFile = path.join(partialDir(opts.dataRoot), m.digest.slice(7))
-  fs.writeFileSync(manifestFile, m.bytes, {mode: 0o600})
-  const manifestStored = adopt(opts.dataRoot, manifestFile, {digest: m.digest, size: m.bytes.length})
-  // Awaited below; a failure meanwhile is not an unhandled rejection.
-  manifestStored.catch(() => undefined)
+  const storing = [putBlob(opts.dataRoot, m.bytes, {digest: m.digest, size: m.bytes.length})]
 
   try {
-    return await pullBlobs(client, opts, ref, m, blobs, manifestStored)
+    return await pullBlobs(client, opts, ref, m, blobs, storing)
   } finally {
     // No store work of this pull outlives it (nor its writer guard).
-    await manifestStored.catch(() => undefined)
+    await Promise.allSettled(storing)
   }
 }
 
@@ -237,12 +246,14 @@ async function pullBlobs(
   ref: Reference,
   m: {bytes: Buffer; mediaType: string; digest: string},
   blobs: Descriptor[],
-  manifestStored: Promise<void>,
+  /** The small blobs being stored (manifest, config): all in before the import. */
+  storing: Promise<void>[],
 ): Promise<{image: ImageSummary; reference: string}> {
   const root = imagesRoot(opts.dataRoot)
   const config = blobs[0]
   const layers = blobs.slice(1)
-  const diffIds = await fetchConfig(client, opts, config, layers.length)
+  const {diffIds, stored} = await fetchConfig(client, opts, config, layers.length)
+  storing.push(stored)
   const todo = layers.map((b, i) => ({b, diffId: diffIds[i]})).filter((x, i) => layers.findIndex((y) => y.digest === x.b.digest) === i)
   // The layers unpacking at once count against one image total (TSC_BOX_IMAGE_MAX_BYTES).
   const tally = call((n) => n.imageTallyNew())
@@ -281,7 +292,7 @@ async function pullBlobs(
     call((n) => n.imageTallyEnd(tally))
     opts.progress.finish()
   }
-  await manifestStored
+  await Promise.all(storing)
   const reference = ref.digest === undefined ? formatReference(ref) : undefined
   const image = await callAsync((n) => n.imageImport(root, m.digest, m.bytes.length, m.mediaType, reference ? [reference] : []))
   return {image, reference: reference ?? formatReference(ref)}

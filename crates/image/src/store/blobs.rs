@@ -97,20 +97,6 @@ impl Store {
         Ok(())
     }
 
-    /// Moves a file that was downloaded into the store (same filesystem) after verifying its
-    /// digest and size. A file that does not match is deleted: it can never become valid.
-    pub fn adopt_file(&self, path: &std::path::Path, expect: &Digest, size: u64) -> Result<()> {
-        let f = File::open(path).map_err(io_err(path))?;
-        let mut r = HashingReader::new((&f).take(size + 1));
-        io::copy(&mut r, &mut io::sink()).map_err(io_err(path))?;
-        let (digest, got) = r.finish();
-        if &digest != expect || got != size {
-            let _ = std::fs::remove_file(path);
-            return Err(StoreError::BlobMismatch { expected: expect.clone(), expected_size: size, actual: digest, actual_size: got });
-        }
-        self.move_in(&f, path, expect)
-    }
-
     pub fn put_bytes(&self, data: &[u8]) -> Result<(Digest, u64)> {
         let d = Digest::of(data);
         if self.has_blob(&d, data.len() as u64) {

@@ -180,17 +180,27 @@ impl Store {
 
     fn write_index(&self, index: &mut Index) -> Result<()> {
         index.version = 1;
-        // Blobs and layers were renamed into these directories with their content already on
-        // disk; one fsync of each makes every new name durable before the index names it (one
-        // per directory per index write, instead of one per blob and per layer).
-        for dir in ["blobs/sha256", "layers"] {
-            let p = self.root.join(dir);
-            std::fs::File::open(&p).and_then(|d| d.sync_all()).map_err(io_err(&p))?;
-        }
         let mut tmp = self.temp_file()?;
         let bytes = serde_json::to_vec_pretty(&*index).map_err(|e| StoreError::CorruptIndex(tmp.path.clone(), e.to_string()))?;
         let file = tmp.file.take().unwrap();
-        let written = (&file).write_all(&bytes).and_then(|_| file.sync_all()).map_err(io_err(&tmp.path));
+        // Blobs and layers were renamed into these directories with their content already on
+        // disk; one fsync of each makes every new name durable before the index names it (one
+        // per directory per index write, instead of one per blob and per layer). They run beside
+        // the new index's own fsync: concurrent fsyncs share the journal's commit.
+        let written = std::thread::scope(|s| {
+            let dirs: Vec<_> = ["blobs/sha256", "layers"]
+                .map(|d| {
+                    let p = self.root.join(d);
+                    s.spawn(move || std::fs::File::open(&p).and_then(|d| d.sync_all()).map_err(io_err(&p)))
+                })
+                .into_iter()
+                .collect();
+            let own = (&file).write_all(&bytes).and_then(|_| file.sync_all()).map_err(io_err(&tmp.path));
+            let dirs = dirs
+                .into_iter()
+                .try_for_each(|h| h.join().unwrap_or_else(|_| Err(StoreError::Io(self.root.clone(), std::io::Error::other("an fsync thread panicked")))));
+            own.and(dirs)
+        });
         drop(file);
         let dest = self.root.join("index.json");
         let r = written.and_then(|()| std::fs::rename(&tmp.path, &dest).map_err(io_err(&dest)));

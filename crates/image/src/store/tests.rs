@@ -120,18 +120,15 @@ fn tags_that_look_like_digests_are_refused() {
 }
 
 #[test]
-fn an_adopted_download_is_verified_and_a_lying_one_deleted() {
+fn bytes_put_in_are_verified_and_a_lie_leaves_nothing() {
     let f = fixture();
-    let good = f.store.root().join("partial-good");
-    std::fs::write(&good, b"layer bytes").unwrap();
-    let d = Digest::of(b"layer bytes");
-    f.store.adopt_file(&good, &d, 11).unwrap();
-    assert!(f.store.has_blob(&d, 11) && !good.exists());
-    let bad = f.store.root().join("partial-bad");
-    std::fs::write(&bad, b"tampered").unwrap();
+    let d = Digest::of(b"config bytes");
+    assert_eq!(f.store.ingest(&b"config bytes"[..], Some((&d, 12))).unwrap(), (d.clone(), 12));
+    assert!(f.store.has_blob(&d, 12));
     let wrong = Digest::of(b"expected");
-    assert!(matches!(f.store.adopt_file(&bad, &wrong, 8), Err(StoreError::BlobMismatch { .. })));
-    assert!(!bad.exists() && !f.store.blob_path(&wrong).exists());
+    assert!(matches!(f.store.ingest(&b"tampered"[..], Some((&wrong, 8))), Err(StoreError::BlobMismatch { .. })));
+    assert!(!f.store.blob_path(&wrong).exists());
+    assert_eq!(std::fs::read_dir(f.store.root().join("tmp")).unwrap().count(), 0, "no temp file left");
 }
 
 #[test]
