@@ -166,11 +166,11 @@ function nativeParse(id: string, argv: string[]): string {
 }
 
 /** Native commands that take no positional arguments. */
-const TAKES_NO_ARGS = new Set(['ps', 'images', 'network:ls', 'volume:ls'])
+const TAKES_NO_ARGS = new Set(['ps', 'images', 'info', 'network:ls', 'volume:ls'])
 /** Native commands whose arguments have a shape of their own. */
 const ARGS_OF: Record<string, string[]> = { cp: ['no-such-container:/x', '/tmp'] }
 /** Native commands that take exactly one container. */
-const TAKES_ONE_ARG = new Set(['logs'])
+const TAKES_ONE_ARG = new Set(['logs', 'top'])
 
 const native = Object.entries(commands).filter(([, s]) => s.entry === 'native')
 

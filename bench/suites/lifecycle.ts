@@ -58,6 +58,35 @@ export function lifecycle(runs: number) {
   if (theirs) execs.push({ label: 'podman exec ID true', argv: [...podman, 'exec', theirs, 'true'] })
   report('lifecycle: exec into a running container', compare(execs, runs), [['tsc-box exec ID true', 'podman exec ID true', 0.3]])
 
+  // The commands issue 16 made native (start, restart, stats --no-stream, top, info), on those
+  // two running containers, against podman's same command. start needs a stopped container:
+  // it is timed with the stop before it (both sides alike, -t 0: SIGKILL at once).
+  const both = (label: string, ours: string[], theirs?: string[]): Command[] => [
+    { label: `tsc-box ${label}`, argv: ours },
+    ...(theirs ? [{ label: `podman ${label}`, argv: theirs }] : []),
+  ]
+  const pc = (...a: string[]) => (theirs ? [...podman, ...a] : undefined)
+  const sh = (...cmds: (string[] | undefined)[]) => (cmds.every((c) => c) ? ['sh', '-c', cmds.map((c) => c!.join(' ')).join(' >/dev/null && ')] : undefined)
+  const verbs: Array<[string, string[], string[] | undefined]> = [
+    ['top ID', tscArgv('top', ours), pc('top', theirs ?? '')],
+    ['stats --no-stream ID', tscArgv('stats', '--no-stream', ours), pc('stats', '--no-stream', theirs ?? '')],
+    ['info', tscArgv('info'), pc('info')],
+    ['restart -t 0 ID', tscArgv('restart', '-t', '0', ours), pc('restart', '-t', '0', theirs ?? '')],
+    [
+      'stop -t 0 ID && start ID',
+      sh(tscArgv('stop', '-t', '0', ours), tscArgv('start', ours))!,
+      sh(pc('stop', '-t', '0', theirs ?? ''), pc('start', theirs ?? '')),
+    ],
+  ]
+  report(
+    'lifecycle: start, restart, stats --no-stream, top, info (native front door) against podman',
+    compare(
+      verbs.flatMap(([l, o, t]) => both(l, o, t)),
+      runs,
+    ),
+    verbs.map(([l]) => [`tsc-box ${l}`, `podman ${l}`, 1] as [string, string, number]),
+  )
+
   // run -d + rm -f cycles, each a fresh container.
   const cycles: Command[] = [
     {

@@ -1,9 +1,8 @@
 /** `tsc-box restart [-t SECS] ID...`: stop (as `stop`), then start. --json: [{id, name}]. */
 import {defineAction} from '../cli/action'
 import {context, eachRef} from '../lifecycle/context'
-import {startContainer, stopContainer} from '../lifecycle/ops'
+import {restartContainer} from '../lifecycle/ops'
 import {resolveContainer} from '../lifecycle/resolve'
-import {viewById} from '../lifecycle/state'
 
 export default defineAction({
   args: {container: {required: true, description: 'container name, id or id prefix'}},
@@ -15,8 +14,7 @@ export default defineAction({
       argv as string[],
       async (ref) => {
         const v = resolveContainer(paths.dataRoot, ref, paths.runDir)
-        await stopContainer(runtime, paths, v, flags.time as number)
-        await startContainer(runtime, paths, viewById(paths.dataRoot, v.id, paths.runDir) ?? v)
+        await restartContainer(runtime, paths, v, flags.time as number)
         return {id: v.id, name: v.name}
       },
       (ref) => cmd.json || cmd.log(ref),

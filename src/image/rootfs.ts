@@ -10,11 +10,9 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import {randomBytes} from '../container/id'
-import {readRecord} from '../container/record'
-import {overlayDirOf, releaseOverlayDir} from '../container/remove'
-import {CliError} from '../errors'
-import {callAsync, call, type ImageSummary} from './native'
-import {imagesRoot, overlaysRoot} from './store'
+import {releaseOverlayDir} from '../container/remove'
+import {callAsync, type ImageSummary} from './native'
+import {overlaysRoot} from './store'
 
 /** The annotation the runtime mounts the overlay from (crates/core/src/layers/plan.rs). */
 export const OVERLAY_ANNOTATION = 'io.tsc-box.rootfs.overlay'
@@ -111,30 +109,10 @@ export function isMountPoint(p: string): boolean {
 }
 
 /**
- * Before a container starts again (`start`, `restart`, after a reboot), its overlay is
- * mounted again over the same upper layer if it is not mounted.
+ * Before a container's files are reached while it is stopped (`cp`), its overlay is mounted
+ * again over the same upper layer if it is not mounted (crates/containers/src/start.rs, what
+ * `start` does too).
  */
 export async function ensureContainerRootfs(dataRoot: string, containerDir: string): Promise<void> {
-  let rootfs: string | undefined
-  try {
-    rootfs = readRecord(containerDir).rootfs
-  } catch {
-    return
-  }
-  const dir = overlayDirOf(dataRoot, rootfs)
-  if (dir === undefined) return
-  const merged = path.join(dir, 'merged')
-  if (isMountPoint(merged)) return
-  let driver = ''
-  try {
-    driver = fs.readFileSync(path.join(dir, 'driver'), 'utf8').trim()
-  } catch {
-    // mounted by a version that did not record it: overlay
-  }
-  if (driver === 'copy' || driver === 'runtime') return
-  const meta = JSON.parse(fs.readFileSync(path.join(dir, 'image.json'), 'utf8')) as {digest: string}
-  const image = call((n) => n.imageFind(imagesRoot(dataRoot), meta.digest))
-  if (!image) throw new CliError('image_not_found', `the image ${meta.digest} of this container is no longer in the store`)
-  const lower = image.layers.map((l) => l.path).reverse()
-  await callAsync((n) => n.rootfsMount(lower, path.join(dir, 'upper'), path.join(dir, 'work'), merged, false))
+  await callAsync((n) => n.containerEnsureRootfs(dataRoot, containerDir))
 }

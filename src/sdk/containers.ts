@@ -5,13 +5,12 @@
 import {parserFlags} from '../cli/table'
 import {removeContainerFully} from '../container/remove'
 import {context} from '../lifecycle/context'
-import {killContainer, startContainer, stopContainer} from '../lifecycle/ops'
+import {killContainer, restartContainer, startContainer, stopContainer} from '../lifecycle/ops'
 import {setPaused} from '../lifecycle/pause'
 import {psCommand} from '../lifecycle/ps'
 import {resolveContainer} from '../lifecycle/resolve'
-import {runtimeRoot} from '../lifecycle/runtime'
-import {isActive, listContainers, viewById, type ContainerView} from '../lifecycle/state'
-import {sample} from '../lifecycle/stats'
+import {isActive, viewById, type ContainerView} from '../lifecycle/state'
+import {statsReading} from '../lifecycle/stats'
 import {waitContainer} from '../lifecycle/wait'
 import {type RunFlags, runParserFlags} from '../run/flags'
 import {runContainer} from '../run/main'
@@ -147,9 +146,7 @@ export class Containers {
     return coded(async () => {
       const f = await parsedFlags<{time: number}>('stop', stopParser, options, this.root)
       const {paths, runtime} = this.ctx()
-      const v = this.view(ref)
-      await stopContainer(runtime, paths, v, f.time)
-      await startContainer(runtime, paths, viewById(paths.dataRoot, v.id, paths.runDir) ?? v)
+      await restartContainer(runtime, paths, this.view(ref), f.time)
     })
   }
 
@@ -259,13 +256,6 @@ export class Containers {
 
   /** One reading of CPU, memory and pids (`tsc-box stats --no-stream --json`): of `refs`, or of every running container. */
   stats(...refs: string[]): Promise<StatsEntry[]> {
-    return coded(() => {
-      const {paths} = this.ctx()
-      const views =
-        refs.length > 0
-          ? refs.map((r) => resolveContainer(paths.dataRoot, r, paths.runDir))
-          : listContainers(paths.dataRoot, runtimeRoot(paths)).filter((v) => v.state === 'running' || v.state === 'paused')
-      return sample(views, 250)
-    })
+    return coded(async () => (await statsReading(this.ctx().paths, refs)).entries)
   }
 }

@@ -276,3 +276,26 @@ mod tests {
         assert_eq!(Value::List(vec![]).to_json_pretty(), "[]");
     }
 }
+
+/// Serializes a number as JavaScript's JSON.stringify writes it: a whole value without a
+/// fraction (`0`, not serde's `0.0`), so that the Node CLI and the runtime's front door print
+/// the same `--json` bytes (`#[serde(serialize_with = "tsc_box_format::value::js_number")]`).
+pub fn js_number<S: serde::Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+    if v.is_finite() && v.fract() == 0.0 && v.abs() < 9_007_199_254_740_992.0 {
+        s.serialize_i64(*v as i64)
+    } else {
+        s.serialize_f64(*v)
+    }
+}
+
+#[cfg(test)]
+mod js_number_tests {
+    #[derive(serde::Serialize)]
+    struct N(#[serde(serialize_with = "super::js_number")] f64);
+
+    #[test]
+    fn whole_numbers_have_no_fraction_as_in_javascript() {
+        let j = |v| serde_json::to_string(&N(v)).unwrap();
+        assert_eq!((j(0.0), j(3.0), j(0.01), j(12.5), j(-2.0)), ("0".into(), "3".into(), "0.01".into(), "12.5".into(), "-2".into()));
+    }
+}

@@ -6,15 +6,15 @@
 #![deny(clippy::undocumented_unsafe_blocks)]
 
 mod build;
-mod cgroup_stats;
 mod cgroup_validate;
 mod container_lifecycle;
 mod container_remove;
+mod container_report;
+mod container_start;
 mod containers;
 mod cp;
 mod errors;
 mod format;
-mod host;
 mod image;
 mod listing;
 mod port;

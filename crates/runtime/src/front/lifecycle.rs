@@ -68,11 +68,16 @@ pub fn run(verb: &str, args: &[String]) -> Result<Outcome, FrontError> {
             Box::new(move |v| lifecycle::set_paused(&v, pause, &ops).map(|()| done(v)))
         }
     };
-    each(&lookup, &p.rest, p.bool("json"), |v| op(v).map_err(FrontError::from))
+    each_container(&lookup, &p.rest, p.bool("json"), |v| op(v).map_err(FrontError::from))
 }
 
 /// Runs `op` on each container reference as docker does (`each_ref`), the reference resolved first.
-fn each<T: Serialize>(paths: &Paths, refs: &[String], json: bool, op: impl Fn(ContainerView) -> Result<T, FrontError>) -> Result<Outcome, FrontError> {
+pub(super) fn each_container<T: Serialize>(
+    paths: &Paths,
+    refs: &[String],
+    json: bool,
+    op: impl Fn(ContainerView) -> Result<T, FrontError>,
+) -> Result<Outcome, FrontError> {
     each_ref(refs, json, true, |r, _| r.to_string(), |r| resolve_container(paths, r).map_err(FrontError::from).and_then(&op))
 }
 

@@ -1,6 +1,6 @@
 //! `tsc-box-runtime --cli exec|rm|ps|inspect|images|logs|wait ARGS`: the native front door
 //! of `tsc-box exec`, `rm`, `ps`, `inspect`, `images`, `logs`, `wait`, `cp`, `port`, `stop`, `kill`,
-//! `pause`, `unpause`, `network ls` and `volume ls` (bin/run.js hands the command table's `native` commands here instead of starting Node; a new
+//! `pause`, `unpause`, `start`, `restart`, `stats --no-stream`, `top`, `info`, `network ls` and `volume ls` (bin/run.js hands the command table's `native` commands here instead of starting Node; a new
 //! one is an entry in src/cli/commands.json, whose flags build.rs turns into argv's tables, plus
 //! its module and its arm in `main` below). docker's flags, the CLI's container store
 //! (tsc_box_containers) and the runtime's own exec, in this one process; exit statuses and
@@ -12,6 +12,7 @@ mod cp;
 mod error;
 mod exec;
 mod images;
+mod info;
 mod inspect;
 mod lifecycle;
 mod load;
@@ -21,6 +22,9 @@ mod ops;
 mod port;
 mod ps;
 mod rm;
+mod start;
+mod stats;
+mod top;
 mod volume;
 mod wait;
 
@@ -72,6 +76,10 @@ pub fn main(args: Vec<OsString>) -> ! {
         "load" => load::run(rest),
         "wait" => wait::run(rest),
         "stop" | "kill" | "pause" | "unpause" => lifecycle::run(verb, rest),
+        "start" | "restart" => start::run(verb, rest),
+        "stats" => stats::run(rest),
+        "top" => top::run(rest),
+        "info" => info::run(rest),
         // Two-word commands (`network ls`): bin/run.js matches both words.
         "network" => network::run(rest),
         "volume" => volume::run(rest),
