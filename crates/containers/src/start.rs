@@ -336,7 +336,7 @@ mod tests {
         let ops = Ops { deleted: Default::default(), delete_fails: true };
         let e = start(&p, &v, &Launcher { runtime: Path::new("/nonexistent/runtime"), cli: &[] }, &ops).unwrap_err();
         assert_eq!((e.code().as_str(), e.to_string()), ("runtime_delete_failed", "removing the runtime state of 0123456789ab: cgroup busy".to_string()));
-        assert_eq!(*ops.deleted.borrow(), [v.id.clone()]);
+        assert_eq!(*ops.deleted.borrow(), std::slice::from_ref(&v.id));
         // Without runtime state: no delete, the settings written, then the launch (which fails
         // here: no runtime binary) without a stale stop marker.
         std::fs::remove_dir(p.runtime_root().join(&v.id)).unwrap();

@@ -210,7 +210,7 @@ mod tests {
         let v = crate::view::test_view(&paths, &"f".repeat(64), State::Running);
         std::fs::write(v.dir.join("config.json"), r#"{"linux":{"cgroupsPath":"/tsc-box-test-none/x"}}"#).unwrap();
         assert_eq!(cgroups_path(&v), "/tsc-box-test-none/x");
-        assert!(sample(&[v.clone()], Window::Interval(Duration::ZERO)).is_empty());
+        assert!(sample(std::slice::from_ref(&v), Window::Interval(Duration::ZERO)).is_empty());
         assert!(sample(&[v], Window::SinceStart).is_empty());
     }
 }

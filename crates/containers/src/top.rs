@@ -104,7 +104,7 @@ mod tests {
     #[test]
     fn the_table_and_json_are_dockers_and_nodes() {
         let e = TopEntry { pid: 42, ppid: 7, uid: 0, time: 3725.5, command: "sleep 1000".into() };
-        assert_eq!(render(&[e.clone()]), "UID   PID   PPID   TIME       CMD\n0     42    7      01:02:05   sleep 1000");
+        assert_eq!(render(std::slice::from_ref(&e)), "UID   PID   PPID   TIME       CMD\n0     42    7      01:02:05   sleep 1000");
         assert_eq!(serde_json::to_string(&TopEntry { time: 0.0, ..e }).unwrap(), r#"{"pid":42,"ppid":7,"uid":0,"time":0,"command":"sleep 1000"}"#);
     }
 
