@@ -34,6 +34,11 @@ impl FrontError {
         FrontError::Input { code, msg: msg.to_string() }
     }
 
+    /// A store's failure, with its own code and message.
+    pub fn coded(e: &dyn Coded) -> FrontError {
+        FrontError::Input { code: e.code(), msg: e.to_string() }
+    }
+
     /// The same codes as the Node CLI's (one enum, tsc-box-errors).
     pub fn code(&self) -> ErrorCode {
         match self {

@@ -12,7 +12,6 @@ use tsc_box_containers::lifecycle::{self, LifecycleError};
 use tsc_box_containers::paths::{self, PathEnv, Paths};
 use tsc_box_containers::resolve::resolve_container;
 use tsc_box_containers::view::{self, ContainerView};
-use tsc_box_containers::Coded;
 
 use super::ops::InProcess;
 use super::{argv, FrontError, Outcome};
@@ -31,8 +30,14 @@ struct Done {
 
 impl From<LifecycleError> for FrontError {
     fn from(e: LifecycleError) -> FrontError {
-        FrontError::Input { code: e.code(), msg: e.to_string() }
+        FrontError::coded(&e)
     }
+}
+
+/// stop's and restart's -t: the table's integer flag with its default and minimum, always a
+/// number >= 0.
+pub(super) fn stop_timeout(p: &argv::Parsed) -> Duration {
+    Duration::from_secs(p.value("time").and_then(|t| t.parse::<u64>().ok()).unwrap_or(10))
 }
 
 pub fn run(verb: &str, args: &[String]) -> Result<Outcome, FrontError> {
@@ -48,10 +53,9 @@ pub fn run(verb: &str, args: &[String]) -> Result<Outcome, FrontError> {
     let done = |v: ContainerView| Done { id: v.id, name: v.name, exit_code: None, signal: None };
     let op: Box<dyn Fn(ContainerView) -> Result<Done, LifecycleError>> = match verb {
         "stop" => {
-            // The table's integer flag with its default and minimum: always a number >= 0.
-            let secs = p.value("time").and_then(|t| t.parse::<u64>().ok()).unwrap_or(10);
+            let timeout = stop_timeout(&p);
             Box::new(move |v| {
-                lifecycle::stop(&paths, &v, Duration::from_secs(secs), &ops)?;
+                lifecycle::stop(&paths, &v, timeout, &ops)?;
                 let code = view::by_id(&paths, &v.id).and_then(|now| now.exit_code);
                 Ok(Done { exit_code: Some(code), ..done(v) })
             })

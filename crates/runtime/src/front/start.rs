@@ -4,12 +4,10 @@
 //! binary. Each reference is printed as typed once running; --json: [{id, name}].
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use serde::Serialize;
 use tsc_box_containers::paths::{self, PathEnv};
 use tsc_box_containers::start::{self, Launcher, StartError};
-use tsc_box_containers::Coded;
 
 use super::ops::InProcess;
 use super::{argv, FrontError, Outcome, CLI_JS_ENV};
@@ -22,7 +20,7 @@ struct Done {
 
 impl From<StartError> for FrontError {
     fn from(e: StartError) -> FrontError {
-        FrontError::Input { code: e.code(), msg: e.to_string() }
+        FrontError::coded(&e)
     }
 }
 
@@ -38,11 +36,10 @@ pub fn run(verb: &str, args: &[String]) -> Result<Outcome, FrontError> {
     let runtime = std::env::current_exe().map_err(|e| FrontError::usage(super::ErrorCode::Internal, &format!("cannot find the runtime binary: {e}")))?;
     let cli = cli_command();
     let launcher = Launcher { runtime: &runtime, cli: &cli };
-    // The table's integer flag with its default and minimum: always a number >= 0.
-    let secs = p.value("time").and_then(|t| t.parse::<u64>().ok()).unwrap_or(10);
+    let timeout = super::lifecycle::stop_timeout(&p);
     super::lifecycle::each_container(&paths, &p.rest, p.bool("json"), |v| {
         match verb {
-            "restart" => start::restart(&paths, &v, Duration::from_secs(secs), &launcher, &ops)?,
+            "restart" => start::restart(&paths, &v, timeout, &launcher, &ops)?,
             _ => start::start(&paths, &v, &launcher, &ops)?,
         }
         Ok(Done { id: v.id, name: v.name })

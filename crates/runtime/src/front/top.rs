@@ -3,7 +3,7 @@
 
 use tsc_box_containers::paths::{self, PathEnv};
 use tsc_box_containers::resolve::resolve_container;
-use tsc_box_containers::{top, Coded};
+use tsc_box_containers::top;
 
 use super::{argv, FrontError, Outcome};
 
@@ -16,7 +16,7 @@ pub fn run(args: &[String]) -> Result<Outcome, FrontError> {
     let root = p.root();
     let paths = paths::resolve(root.as_deref(), &PathEnv::current());
     let v = resolve_container(&paths, &p.rest[0])?;
-    let entries = top::top(&paths.runtime_root(), &v).map_err(|e| FrontError::Input { code: e.code(), msg: e.to_string() })?;
+    let entries = top::top(&paths.runtime_root(), &v).map_err(|e| FrontError::coded(&e))?;
     if p.bool("json") {
         println!("{}", serde_json::to_string_pretty(&entries).unwrap_or_else(|_| "[]".into()));
     } else {
