@@ -10,7 +10,7 @@ import {tableAliases, tableFlags} from '../cli/table'
 export default class Stats extends BaseCommand {
   static override summary = 'Display a live stream of container resource usage statistics'
   static override description =
-    'CPU % is of one CPU (200% = two busy CPUs). With --json (one reading): an array of {id, name, cpuPercent, memoryUsage, memoryLimit, memoryPercent, pids}, sizes in bytes.'
+    'CPU % is of one CPU (200% = two busy CPUs): over the last second while streaming, since the container started with --no-stream or --json (one reading, at once, as podman gives first). With --json: an array of {id, name, cpuPercent, memoryUsage, memoryLimit, memoryPercent, pids}, sizes in bytes.'
   static override aliases = tableAliases('stats')
   static override strict = action.strict !== false
   static override args = oclifArgs(action.args)
