@@ -1,5 +1,5 @@
 #!/bin/sh
-':' //; s=$0; [ -L "$s" ] && s=$(readlink -f -- "$s")
+':' //; s=$0; [ -L "$s" ] && s=$(readlink -f -- "$s"); [ -n "${NODE_EXTRA_CA_CERTS-}" ] && export TSC_BOX_EXTRA_CA_CERTS="$NODE_EXTRA_CA_CERTS" && unset NODE_EXTRA_CA_CERTS
 ':' //; case "$1 ${2-}" in cp\ *|exec\ *|images\ *|info\ *|inspect\ *|kill\ *|load\ *|logs\ *|network\ ls|network\ ls\ *|pause\ *|port\ *|ps\ *|restart\ *|rm\ *|start\ *|stats\ *|stop\ *|top\ *|unpause\ *|volume\ ls|volume\ ls\ *|wait\ *) r=${TSC_BOX_RUNTIME:-${s%/*}/../target/runtime/tsc-box-runtime}; if [ -z "${TSC_BOX_RUNTIME:-}" ] && [ ! -x "$r" ]; then case $(uname -m) in x86_64) a=x64;; aarch64) a=arm64;; *) a=none;; esac; for r in "${s%/*}"/../node_modules/@tsc-box/linux-$a-*/tsc-box-runtime "${s%/*}"/../../@tsc-box/linux-$a-*/tsc-box-runtime; do [ -x "$r" ] && break; done; fi; case $r in /*) ;; *) r=./$r;; esac; h=; for a; do [ "$a" = --help ] && h=1; done; [ -z "$h" ] && [ -x "$r" ] && TSC_BOX_CLI_JS=$s exec "$r" --cli "$@";; esac
 ':' //; exec node -- "$s" "$@"
 'use strict'
@@ -13,6 +13,10 @@
 // in the platform package npm installed beside or inside this package (@tsc-box/linux-<arch>-*,
 // docs/install.md). Without either (or with TSC_BOX_RUNTIME naming a missing one) Node runs the
 // native commands too, through their bundle.
+// NODE_EXTRA_CA_CERTS is moved to TSC_BOX_EXTRA_CA_CERTS before Node starts: Node reads that
+// file and parses every bundled root certificate with it at its start (~85 ms, on every
+// command), though only a registry connection needs them; src/image/registry/http.ts adds them
+// to Node's roots when it first connects over TLS.
 // `node --` stops Node 20 from taking our own `--env-file FILE` flag for its --env-file option
 // (nodejs/node#54232: it scans argv past the script name, exits 9 on a missing file). Callers
 // that run `node bin/run.js` directly should use `node -- bin/run.js`.

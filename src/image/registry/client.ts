@@ -74,7 +74,8 @@ export class RegistryClient {
   async baseUrl(): Promise<string> {
     if (this.base) return this.base
     const host = apiHost(this.domain)
-    if (isLocal(this.domain) && (await this.answersPlainHttp(host))) {
+    const plain = isLocal(this.domain) ? await this.plainHttpAnswer(host) : undefined
+    if (plain === 'registry') {
       this.base = `http://${host}`
       return this.base
     }
@@ -83,7 +84,9 @@ export class RegistryClient {
       res.body.resume()
       this.base = `https://${host}`
     } catch (e) {
-      if (!this.httpAllowed) throw e
+      // A local server that did not speak plain HTTP at all: what HTTPS said (an untrusted
+      // certificate, say) is the error worth showing.
+      if (!this.httpAllowed || plain === 'none') throw e
       const res = await request({url: `http://${host}/v2/`})
       res.body.resume()
       this.base = `http://${host}`
@@ -91,13 +94,14 @@ export class RegistryClient {
     return this.base
   }
 
-  private async answersPlainHttp(host: string): Promise<boolean> {
+  /** What plain HTTP to /v2/ gets: the registry API (200, 401), another HTTP answer, or none. */
+  private async plainHttpAnswer(host: string): Promise<'registry' | 'http' | 'none'> {
     try {
       const res = await request({url: `http://${host}/v2/`, idleMs: 3_000})
       res.body.resume()
-      return res.status === 200 || res.status === 401
+      return res.status === 200 || res.status === 401 ? 'registry' : 'http'
     } catch {
-      return false
+      return 'none'
     }
   }
 

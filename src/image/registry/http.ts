@@ -75,6 +75,30 @@ function timerAt(at: number, fire: () => void): NodeJS.Timeout | undefined {
   return t
 }
 
+let extraCa: {file: string; context: import('node:tls').SecureContext | undefined} | undefined
+
+/**
+ * The trust of TLS connections when bin/run.js moved NODE_EXTRA_CA_CERTS aside (to
+ * TSC_BOX_EXTRA_CA_CERTS) so that Node would not load it at every start: Node's own roots and
+ * that file's certificates, made once, on the first connection. Undefined means Node's
+ * default (no extra file, or Node loaded it itself: the SDK in a user's process).
+ */
+function secureContext(): import('node:tls').SecureContext | undefined {
+  const file = process.env.TSC_BOX_EXTRA_CA_CERTS
+  if (!file || process.env.NODE_EXTRA_CA_CERTS) return undefined
+  if (extraCa?.file === file) return extraCa.context
+  const tls = require('node:tls') as typeof import('node:tls')
+  let context: import('node:tls').SecureContext | undefined
+  try {
+    context = tls.createSecureContext({ca: [...tls.rootCertificates, require('node:fs').readFileSync(file, 'utf8') as string]})
+  } catch (e) {
+    // What Node says and does when it cannot load the file: a warning, and its own roots.
+    process.stderr.write(`Warning: Ignoring extra certs from \`${file}\`, load failed: ${(e as Error).message}\n`)
+  }
+  extraCa = {file, context}
+  return context
+}
+
 function once(req: Request): Promise<Response> {
   const url = new URL(req.url)
   // node:https (and node:tls under it) is loaded only for an https URL: a pull from a registry
@@ -89,7 +113,13 @@ function once(req: Request): Promise<Response> {
       )
     const r = mod.request(
       url,
-      {method: req.method ?? 'GET', headers: req.headers, rejectUnauthorized: !req.insecure, timeout: req.idleMs ?? idleTimeout()},
+      {
+        method: req.method ?? 'GET',
+        headers: req.headers,
+        rejectUnauthorized: !req.insecure,
+        timeout: req.idleMs ?? idleTimeout(),
+        ...(url.protocol === 'https:' && secureContext() ? {secureContext: secureContext()} : {}),
+      },
       (res) => {
         res.setTimeout(req.idleMs ?? idleTimeout(), () => res.destroy(new CliError('registry_timeout', `the registry stopped sending data (${url.host})`)))
         if (req.deadline) {
