@@ -72,7 +72,7 @@ fn monitor_gone(v: &ContainerView) -> bool {
     !status::read_status(&v.dir).as_ref().is_some_and(status::monitor_alive)
 }
 
-pub(crate) fn until(timeout: Duration, done: impl Fn() -> bool) -> bool {
+fn until(timeout: Duration, done: impl Fn() -> bool) -> bool {
     let end = Instant::now() + timeout;
     loop {
         if done() {

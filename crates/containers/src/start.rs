@@ -98,28 +98,7 @@ pub fn start(paths: &Paths, v: &ContainerView, launcher: &Launcher, ops: &dyn Ru
             s
         }
     };
-    old_veths_gone(&v.dir, &v.id);
     launch(paths, &v.id, &v.dir, &v.dir.join("runtime.log"), &settings, launcher)
-}
-
-/// How long the kernel gets to remove an earlier run's veth pairs.
-const VETH_GRACE: Duration = Duration::from_secs(3);
-
-/// Waits until the host ends of the container's veth pairs of an earlier run are gone: the
-/// kernel removes them with that run's network namespace, asynchronously once its last process
-/// has ended, and the new attach names its pairs the same (tsc_box_net::names::host_veth of the
-/// id and the network), which would fail with EEXIST meanwhile. The networks are those of the
-/// network store its plan (network.json, beside config.json) names; none without a plan.
-fn old_veths_gone(dir: &Path, id: &str) {
-    let plan = std::fs::read(dir.join("network.json")).ok().and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok());
-    let Some(net_dir) = plan.as_ref().and_then(|p| p.get("dir")).and_then(|d| d.as_str()).map(PathBuf::from) else { return };
-    // Opening the store makes its directories: only one that exists is read.
-    if !net_dir.join("networks").is_dir() {
-        return;
-    }
-    let Ok(networks) = tsc_box_net::store::Store::open(&net_dir).and_then(|s| s.list()) else { return };
-    let links: Vec<PathBuf> = networks.iter().map(|n| Path::new("/sys/class/net").join(tsc_box_net::names::host_veth(id, &n.name))).collect();
-    lifecycle::until(VETH_GRACE, || links.iter().all(|l| !l.exists()));
 }
 
 /// `restart -t SECS`: `stop` (its marker, SIGTERM, SIGKILL after the grace time), then `start`.

@@ -9,6 +9,7 @@ use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
+use nix::errno::Errno;
 use nix::fcntl::OFlag;
 use nix::sched::{setns, CloneFlags};
 use nix::sys::stat::Mode;
@@ -313,7 +314,21 @@ fn start_proxy(l: &Lease, host_v6: bool) -> Result<Option<proxy::Running>, Attac
 }
 
 fn plug(nl: &mut Netlink, net: &Network, l: &Lease, br_index: u32, netns: std::os::fd::BorrowedFd<'_>, ifname: &str) -> Result<(), AttachError> {
-    nl.create_veth(&l.veth, Some(br_index), Some(net.mtu), &VethPeer { name: ifname, netns: Some(netns) })?;
+    let peer = VethPeer { name: ifname, netns: Some(netns) };
+    match nl.create_veth(&l.veth, Some(br_index), Some(net.mtu), &peer) {
+        // The host end's name is this container's on this network (names::host_veth): one
+        // that exists is its own pair of a run before, whose network namespace the kernel
+        // has not finished taking down (it does so asynchronously after the last process
+        // ended: a restart comes sooner). The lease of that run was released, so the pair
+        // is no one's: it is deleted (its peer with it) and made again.
+        Err(NetlinkError::Op { errno: Errno::EEXIST, .. }) => {
+            if let Ok(old) = link_index(&l.veth) {
+                nl.delete_link(old)?;
+            }
+            nl.create_veth(&l.veth, Some(br_index), Some(net.mtu), &peer)?;
+        }
+        r => r?,
+    }
     nl.set_up(link_index(&l.veth)?)?;
     if let Some(t) = &l.nft_table {
         nft::add_container(t, l.ip, l.ip6, &l.ports)?;
