@@ -208,6 +208,12 @@ export interface TableFlags {
     quiet?: boolean
   }
   'network:rm': Record<string, never>
+  'network:prune': {
+    /** provide filter values (until=TIME, label=KEY[=VALUE], label!=KEY[=VALUE]). */
+    filter?: string[]
+    /** do not prompt for confirmation (tsc-box never prompts). */
+    force?: boolean
+  }
   pause: Record<string, never>
   port: Record<string, never>
   ps: {
