@@ -7,12 +7,10 @@
 import test from 'ava'
 import { randomBytes } from 'node:crypto'
 import { spawnSync } from 'node:child_process'
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { makeRootfs } from './helpers/rootfs'
 import { RootlessUser } from './helpers/rootless-user'
-import { makeArchive } from './image-fixtures'
+import { makeAppArchive } from './image-fixtures'
 
 const tag = randomBytes(3).toString('hex')
 let user: RootlessUser
@@ -22,20 +20,7 @@ const IMAGE = 'localhost/cprootless:1'
 test.before(() => {
   // Ranges far from the usual 100000+ ones and from the other rootless tests'.
   user = RootlessUser.create(`tsbcp${tag}`, 3_300_000 + (parseInt(tag, 16) % 200) * 131072, 65536)
-  const base = makeRootfs()
-  mkdirSync(join(base, 'srv/app'), { recursive: true })
-  writeFileSync(join(base, 'srv/app/config'), 'base\n')
-  chownSync(join(base, 'srv/app'), 1234, 1234)
-  chownSync(join(base, 'srv/app/config'), 1234, 1234)
-  const top = mkdtempSync(join(tmpdir(), 'tsc-box-cp-top-'))
-  mkdirSync(join(top, 'srv/app'), { recursive: true })
-  writeFileSync(join(top, 'srv/app/extra'), 'top\n')
-  chownSync(join(top, 'srv/app'), 1234, 1234)
-  archive = makeArchive({ dir: base, moreLayers: [top], name: IMAGE })
-  chmodSync(join(archive, '..'), 0o755)
-  chmodSync(archive, 0o644)
-  rmSync(base, { recursive: true, force: true })
-  rmSync(top, { recursive: true, force: true })
+  archive = makeAppArchive(IMAGE)
 })
 
 test.after.always(() => {
@@ -43,11 +28,7 @@ test.after.always(() => {
   if (archive) rmSync(join(archive, '..'), { recursive: true, force: true })
 })
 
-function ok(args: string[]): string {
-  const r = user.run(args)
-  if (r.code !== 0) throw new Error(`tsc-box ${args.join(' ')}: exit ${r.code}: ${r.stderr}`)
-  return r.stdout
-}
+const ok = (args: string[]) => user.ok(args)
 
 test.serial('rootless cp into and out of a stopped container, a tar stream too, and the container sees what came in', (t) => {
   ok(['load', '-q', '-i', archive])

@@ -2,10 +2,11 @@
 // around one layer made from a directory, with a chosen image config and layer compression.
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, chownSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
+import { makeRootfs } from './helpers/rootfs'
 
 export type Compression = 'none' | 'gzip' | 'zstd'
 
@@ -38,6 +39,35 @@ export function makeArchive(spec: ArchiveSpec): string {
 }
 
 /** An archive (OCI layout unless `format` says docker) of layers given as plain tars, bottom first. */
+/**
+ * For the rootless tests: an archive any user may read, of a busybox image named `name` whose
+ * /srv/app (uid and gid 1234, mode 0750) is in two layers: `config` ("base") below, `extra`
+ * ("top") above. The caller removes the archive's directory.
+ */
+export function makeAppArchive(name: string): string {
+  const base = makeRootfs()
+  const top = mkdtempSync(join(tmpdir(), 'tsc-box-app-top-'))
+  try {
+    for (const [dir, file, text] of [
+      [base, 'config', 'base\n'],
+      [top, 'extra', 'top\n'],
+    ] as const) {
+      mkdirSync(join(dir, 'srv/app'), { recursive: true })
+      writeFileSync(join(dir, 'srv/app', file), text)
+      chownSync(join(dir, 'srv/app', file), 1234, 1234)
+      chownSync(join(dir, 'srv/app'), 1234, 1234)
+      chmodSync(join(dir, 'srv/app'), 0o750)
+    }
+    const archive = makeArchive({ dir: base, moreLayers: [top], name })
+    chmodSync(join(archive, '..'), 0o755)
+    chmodSync(archive, 0o644)
+    return archive
+  } finally {
+    rmSync(base, { recursive: true, force: true })
+    rmSync(top, { recursive: true, force: true })
+  }
+}
+
 export function archiveOfTars(tars: Buffer[], spec: Omit<ArchiveSpec, 'dir' | 'moreLayers'> = {}): string {
   const work = mkdtempSync(join(tmpdir(), 'tsc-box-archive-'))
   const layout = join(work, 'layout')

@@ -2,55 +2,27 @@
 // no TLS modules to load, no failed handshake); one that speaks only HTTPS is still reached,
 // over HTTPS, when what answered plain HTTP was not the registry API.
 import test from 'ava'
-import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync } from 'node:fs'
 import * as http from 'node:http'
-import * as https from 'node:https'
 import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { collect, makeDataRoot, tscSpawn } from './helpers/cli'
+import { serialIf } from './helpers/conditional'
+import { hasOpenssl, startTlsRegistry } from './helpers/tls-registry'
 
-const hasOpenssl = spawnSync('openssl', ['version']).status === 0
-const maybe = hasOpenssl ? test : test.skip
+const withOpenssl = serialIf(hasOpenssl, 'needs openssl')
 
-maybe(`a registry on 127.0.0.1 that speaks only HTTPS is reached over HTTPS${hasOpenssl ? '' : ' (skipped: needs openssl)'}`, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'tsc-box-tls-'))
-  const made = spawnSync('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    join(dir, 'k.pem'),
-    '-out',
-    join(dir, 'c.pem'),
-    '-days',
-    '1',
-    '-subj',
-    '/CN=localhost',
-  ])
-  t.is(made.status, 0, made.stderr?.toString())
-  const seen: string[] = []
-  const server = https.createServer({ key: readFileSync(join(dir, 'k.pem')), cert: readFileSync(join(dir, 'c.pem')) }, (req, res) => {
-    seen.push(`${req.method} ${req.url}`)
-    res.writeHead(req.url === '/v2/' ? 200 : 404, { 'content-type': 'application/json' })
-    res.end(req.url === '/v2/' ? '{}' : '{"errors":[{"code":"MANIFEST_UNKNOWN","message":"no such manifest"}]}')
-  })
-  await new Promise<void>((res) => server.listen(0, '127.0.0.1', res))
+withOpenssl('a registry on 127.0.0.1 that speaks only HTTPS is reached over HTTPS', async (t) => {
+  const reg = await startTlsRegistry()
   try {
-    const host = `127.0.0.1:${(server.address() as AddressInfo).port}`
     // A child process: this one serves the registry meanwhile.
-    const r = await collect(tscSpawn(makeDataRoot(), ['pull', '--json', '--tls-verify=false', `${host}/x:1`]))
+    const r = await collect(tscSpawn(makeDataRoot(), ['pull', '--json', '--tls-verify=false', `${reg.host}/x:1`]))
     // The registry's own answer (its 404), reached over TLS: the plain HTTP question before it
     // never reached the server as a request.
     t.is(r.code, 125, r.stderr)
     t.is(JSON.parse(r.stdout).error.code, 'registry_not_found', r.stdout)
     t.regex(r.stderr, /answered 404 \(MANIFEST_UNKNOWN no such manifest\)/)
-    t.deepEqual(seen, ['GET /v2/', 'GET /v2/x/manifests/1'])
+    t.deepEqual(reg.seen, ['GET /v2/', 'GET /v2/x/manifests/1'])
   } finally {
-    server.close()
+    reg.close()
   }
 })
 

@@ -8,12 +8,11 @@
 // The user and its ranges are removed afterwards.
 import test from 'ava'
 import { randomBytes } from 'node:crypto'
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { makeRootfs } from './helpers/rootfs'
 import { RootlessUser } from './helpers/rootless-user'
-import { makeArchive } from './image-fixtures'
+import { makeAppArchive } from './image-fixtures'
 
 const tag = randomBytes(3).toString('hex')
 let user: RootlessUser
@@ -26,23 +25,7 @@ test.before(() => {
   user = RootlessUser.create(`tsbvr${tag}`, 2_700_000 + (parseInt(tag, 16) % 200) * 131072, 65536)
   rootfs = makeRootfs()
   user.own(rootfs)
-  // Two layers: busybox with /srv/app (uid 1234, 0750) holding a file, then one more file.
-  const base = makeRootfs()
-  mkdirSync(join(base, 'srv/app'), { recursive: true })
-  writeFileSync(join(base, 'srv/app/config'), 'base\n')
-  chownSync(join(base, 'srv/app'), 1234, 1234)
-  chownSync(join(base, 'srv/app/config'), 1234, 1234)
-  chmodSync(join(base, 'srv/app'), 0o750)
-  const top = mkdtempSync(join(tmpdir(), 'tsc-box-vol-top-'))
-  mkdirSync(join(top, 'srv/app'), { recursive: true })
-  writeFileSync(join(top, 'srv/app/extra'), 'top\n')
-  chownSync(join(top, 'srv/app'), 1234, 1234)
-  chmodSync(join(top, 'srv/app'), 0o750)
-  archive = makeArchive({ dir: base, moreLayers: [top], name: IMAGE })
-  chmodSync(join(archive, '..'), 0o755)
-  chmodSync(archive, 0o644)
-  rmSync(base, { recursive: true, force: true })
-  rmSync(top, { recursive: true, force: true })
+  archive = makeAppArchive(IMAGE)
 })
 
 test.after.always(() => {
@@ -51,11 +34,7 @@ test.after.always(() => {
   if (archive) rmSync(join(archive, '..'), { recursive: true, force: true })
 })
 
-function ok(args: string[]): string {
-  const r = user.run(args)
-  if (r.code !== 0) throw new Error(`tsc-box ${args.join(' ')}: exit ${r.code}: ${r.stderr}`)
-  return r.stdout
-}
+const ok = (args: string[]) => user.ok(args)
 
 test.serial("a rootless user's named volume lives in its data root, keeps its data and is removed whole", (t) => {
   t.is(ok(['volume', 'create', 'mine']), 'mine\n')

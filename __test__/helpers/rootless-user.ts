@@ -140,6 +140,13 @@ export class RootlessUser {
     return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr }
   }
 
+  /** `tsc-box ARGS` as the user: its stdout, or an error naming the command, its status and stderr. */
+  ok(args: string[]): string {
+    const r = this.run(args)
+    if (r.code !== 0) throw new Error(`tsc-box ${args.join(' ')}: exit ${r.code}: ${r.stderr}`)
+    return r.stdout
+  }
+
   /** The user, its home, its ranges and its default state dir, after whatever it still runs. */
   remove(): void {
     withUserDbLock(() => {
