@@ -4,6 +4,8 @@
 //! Flags end at the first positional (everything after it is the container's command,
 //! untouched), except for commands whose flags may follow their arguments (`rm ID -f`).
 
+use tsc_box_containers::paths::{PathEnv, Paths};
+
 use super::{ErrorCode, FrontError};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -248,6 +250,17 @@ pub fn parse(command: &str, argv: &[String]) -> Result<Parsed, FrontError> {
     let mut p = parse_flags(&flags, c)?;
     p.rest = names;
     Ok(p)
+}
+
+/// A command over named containers (rm, stop, start, wait, ...): its parsed arguments and the
+/// store's paths, or None when Node answers it (`--help`, and no name: oclif's message).
+pub fn over_containers(command: &str, argv: &[String]) -> Result<Option<(Parsed, Paths)>, FrontError> {
+    let p = parse(command, argv)?;
+    if p.bool("help") || p.rest.is_empty() {
+        return Ok(None);
+    }
+    let paths = tsc_box_containers::paths::resolve(p.root().as_deref(), &PathEnv::current());
+    Ok(Some((p, paths)))
 }
 
 /// Whether `--json` was asked for, tolerating argv that does not parse: it decides the shape

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 use tsc_box_containers::lifecycle::{self, LifecycleError};
-use tsc_box_containers::paths::{self, PathEnv, Paths};
+use tsc_box_containers::paths::Paths;
 use tsc_box_containers::resolve::resolve_container;
 use tsc_box_containers::view::{self, ContainerView};
 
@@ -41,12 +41,7 @@ pub(super) fn stop_timeout(p: &argv::Parsed) -> Duration {
 }
 
 pub fn run(verb: &str, args: &[String]) -> Result<Outcome, FrontError> {
-    let p = argv::parse(verb, args)?;
-    if p.bool("help") || p.rest.is_empty() {
-        return Ok(Outcome::ToNode);
-    }
-    let root = p.root();
-    let paths = paths::resolve(root.as_deref(), &PathEnv::current());
+    let Some((p, paths)) = argv::over_containers(verb, args)? else { return Ok(Outcome::ToNode) };
     let lookup = paths.clone();
     let logger = InProcess::logger();
     let ops = InProcess::new(&paths, &logger);

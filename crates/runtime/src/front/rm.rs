@@ -3,7 +3,7 @@
 //! alike. Each name is printed once removed; with several, each failure is reported and the
 //! first one decides the status.
 
-use tsc_box_containers::paths::{self, PathEnv, Paths};
+use tsc_box_containers::paths::Paths;
 use tsc_box_containers::remove::remove_container;
 use tsc_box_containers::resolve::resolve_container;
 
@@ -11,12 +11,7 @@ use super::ops::InProcess;
 use super::{argv, FrontError, Outcome};
 
 pub fn run(args: &[String]) -> Result<Outcome, FrontError> {
-    let p = argv::parse("rm", args)?;
-    if p.bool("help") || p.rest.is_empty() {
-        return Ok(Outcome::ToNode);
-    }
-    let root = p.root();
-    let paths = paths::resolve(root.as_deref(), &PathEnv::current());
+    let Some((p, paths)) = argv::over_containers("rm", args)? else { return Ok(Outcome::ToNode) };
     let logger = InProcess::logger();
     let ops = InProcess::new(&paths, &logger);
     super::lifecycle::each_ref(&p.rest, p.bool("json"), false, |r, _| r.to_string(), |r| remove_one(&paths, r, p.bool("force"), p.bool("volumes"), &ops))

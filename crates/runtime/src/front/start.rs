@@ -6,7 +6,6 @@
 use std::path::PathBuf;
 
 use serde::Serialize;
-use tsc_box_containers::paths::{self, PathEnv};
 use tsc_box_containers::start::{self, Launcher, StartError};
 
 use super::ops::InProcess;
@@ -25,12 +24,7 @@ impl From<StartError> for FrontError {
 }
 
 pub fn run(verb: &str, args: &[String]) -> Result<Outcome, FrontError> {
-    let p = argv::parse(verb, args)?;
-    if p.bool("help") || p.rest.is_empty() {
-        return Ok(Outcome::ToNode);
-    }
-    let root = p.root();
-    let paths = paths::resolve(root.as_deref(), &PathEnv::current());
+    let Some((p, paths)) = argv::over_containers(verb, args)? else { return Ok(Outcome::ToNode) };
     let logger = InProcess::logger();
     let ops = InProcess::new(&paths, &logger);
     let runtime = std::env::current_exe().map_err(|e| FrontError::usage(super::ErrorCode::Internal, &format!("cannot find the runtime binary: {e}")))?;

@@ -3,7 +3,6 @@
 //! starting Node. --json: [{id, name, exitCode}]. Each failure is reported (with several) and
 //! the first decides the status, after every name was waited for.
 
-use tsc_box_containers::paths::{self, PathEnv};
 use tsc_box_containers::resolve::resolve_container;
 use tsc_box_containers::wait::wait_exit;
 use tsc_box_containers::Coded;
@@ -20,12 +19,7 @@ struct Waited {
 }
 
 pub fn run(args: &[String]) -> Result<Outcome, FrontError> {
-    let p = argv::parse("wait", args)?;
-    if p.bool("help") || p.rest.is_empty() {
-        return Ok(Outcome::ToNode);
-    }
-    let root = p.root();
-    let paths = paths::resolve(root.as_deref(), &PathEnv::current());
+    let Some((p, paths)) = argv::over_containers("wait", args)? else { return Ok(Outcome::ToNode) };
     let waited = |r: &str| {
         let v = resolve_container(&paths, r)?;
         let exit_code = wait_exit(&paths, &v.id).map_err(|e| FrontError::Input { code: e.code(), msg: e.to_string() })?;
