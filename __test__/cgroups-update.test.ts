@@ -151,18 +151,25 @@ test('events streams stats at the interval and ends when the container is delete
   t.deepEqual(cgroupsNamed(id), [])
 })
 
-test('the napi binding reads the live cgroup for `stats`, and null once it is gone', async (t) => {
-  const { id, state, cgroupsPath } = createContainer(t)
-  const { native } = await import('../src/native')
-  const s = await native().cgroupStats(cgroupsPath)
-  t.truthy(s)
-  t.is(s?.memoryLimit, 64 * MiB)
-  t.is(s?.pidsLimit, 20)
-  t.true((s?.pidsCurrent ?? 0) >= 1)
-  t.true((s?.cpuUsageNs ?? 0) > 0)
-  t.regex(s?.mode ?? '', /^(v1|hybrid|v2)$/)
-  t.is(runtime(TSC_RUNTIME, state, ['delete', '--force', id]).code, 0)
-  t.is(await native().cgroupStats(cgroupsPath), null)
+test('stats reads the live cgroup: the limits set at run, the memory and processes in use', (t) => {
+  const root = makeDataRoot()
+  const name = `cgstats-${process.pid}`
+  const r = tsc(root, ['run', '-d', '--name', name, '--memory', '64m', '--pids-limit', '20', '--network', 'none', '--rootfs', makeRootfs(), 'sleep', '100'])
+  t.is(r.code, 0, r.stderr)
+  try {
+    const s = tsc(root, ['stats', '--json', name])
+    t.is(s.code, 0, s.stderr)
+    const [e] = JSON.parse(s.stdout) as Array<{ memoryLimit: number; memoryUsage: number; pids: number; cpuPercent: number }>
+    t.is(e!.memoryLimit, 64 * MiB)
+    t.true(e!.memoryUsage > 0 && e!.memoryUsage < 64 * MiB)
+    t.true(e!.pids >= 1)
+    t.true(e!.cpuPercent >= 0)
+  } finally {
+    tsc(root, ['rm', '-f', name])
+  }
+  const gone = tsc(root, ['stats', '--json', name])
+  t.is(gone.code, 1)
+  t.is(JSON.parse(gone.stdout).error.code, 'no_such_container')
 })
 
 test('a bundle with a bad limit is a config error naming the field, leaving no cgroup or state', (t) => {

@@ -71,7 +71,8 @@ function checkDurability(t: import('ava').ExecutionContext, dataRoot: string, ca
   const images = join(dataRoot, 'images')
   const synced = (i: number, path: string) => calls.slice(0, i).some((c) => (c.name === 'fsync' || c.name === 'fdatasync') && c.paths[0] === path)
   const syncfs = (i: number) => calls.slice(0, i).some((c) => c.name === 'syncfs')
-  const indexAt = calls.findLastIndex((c) => c.name === 'rename' && c.paths[1] === join(images, 'index.json'))
+  // The last rename onto index.json (ES2022 has no findLastIndex).
+  const indexAt = calls.map((c) => c.name === 'rename' && c.paths[1] === join(images, 'index.json')).lastIndexOf(true)
   t.true(indexAt >= 0, 'the index is written by a rename')
   const blobs = join(images, 'blobs/sha256')
   const layers = join(images, 'layers')
