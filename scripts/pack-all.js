@@ -117,12 +117,32 @@ function packPlatform(t) {
   return pack(dir)
 }
 
+/**
+ * A `files` entry as npm reads it, for the one form of pattern it holds: a `*` in the last
+ * name (`dist/*-fast.js`, every bundle). A pattern that matches nothing is kept as written, so
+ * that the missing build is reported by its name.
+ */
+function expand(entry) {
+  const base = path.basename(entry)
+  if (!base.includes('*')) return [entry]
+  const dirName = path.dirname(entry)
+  const literal = (s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')
+  const re = new RegExp(`^${base.split('*').map(literal).join('.*')}$`)
+  let names = []
+  try {
+    names = fs.readdirSync(path.join(root, dirName)).filter((n) => re.test(n))
+  } catch {
+    // no such directory: reported below
+  }
+  return names.length > 0 ? names.sort().map((n) => path.join(dirName, n)) : [entry]
+}
+
 /** The main package: the files of package.json's `files`, and every platform package as optional. */
 function packMain() {
   const dir = path.join(stageDir, 'tsc-box')
   fs.rmSync(dir, {recursive: true, force: true})
   fs.mkdirSync(dir, {recursive: true})
-  for (const entry of [...main.files, 'README.md']) {
+  for (const entry of [...main.files.flatMap(expand), 'README.md']) {
     const from = path.join(root, entry)
     if (!fs.existsSync(from)) throw new Error(`${entry} (in package.json's files) is missing: build first (npm run build)`)
     fs.cpSync(from, path.join(dir, entry), {recursive: true})
