@@ -6,7 +6,7 @@
 // command the runtime cannot run fails with docker's 127 and the runtime's message once.
 import test from 'ava'
 import { rmSync } from 'node:fs'
-import { makeDataRoot, sameAnswer, tsc, tscNode } from './helpers/cli'
+import { makeDataRoot, sameAnswer, sameFailureFromBothDoors, tsc, tscNode } from './helpers/cli'
 import { makeRootfs } from './helpers/rootfs'
 import { ps, stateOf, until } from './lifecycle-helpers'
 
@@ -41,14 +41,7 @@ const ERRORS: string[][] = [
   ['start', '--bogus', 'sleeper'],
 ]
 
-for (const args of ERRORS) {
-  test.serial(`the native front door and Node print the same for: ${args.join(' ')}`, (t) => {
-    const native = tsc(root, args)
-    t.not(native.code, 0)
-    sameAnswer(t, native, tscNode(root, args))
-    t.is(stateOf(root, 'sleeper')!.state, 'created', 'nothing started')
-  })
-}
+sameFailureFromBothDoors(root, ERRORS, (t) => t.is(stateOf(root, 'sleeper')!.state, 'created', 'nothing started'))
 
 test.serial('start: a created or stopped container runs; both doors print the same, text and --json', (t) => {
   const id = stateOf(root, 'sleeper')!.id

@@ -1,5 +1,6 @@
 // Runs the real `tsc-box` command (bin/run.js) the way a user does, each test file with its
 // own data root so files run in parallel without seeing each other's containers.
+import test, { type ExecutionContext } from 'ava'
 import { spawn, spawnSync, type SpawnOptions } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -77,6 +78,21 @@ export function waitForOutput(child: ReturnType<typeof tscSpawn>, pred: (s: stri
       }
     })
   })
+}
+
+/**
+ * A serial test per failing command line: the native front door fails it, Node answers the
+ * same bytes, and `unchanged` then checks that the failure left things as they were.
+ */
+export function sameFailureFromBothDoors(root: string, lines: string[][], unchanged: (t: ExecutionContext) => void): void {
+  for (const args of lines) {
+    test.serial(`the native front door and Node print the same for: ${args.join(' ')}`, (t) => {
+      const native = tsc(root, args)
+      t.not(native.code, 0)
+      sameAnswer(t, native, tscNode(root, args))
+      unchanged(t)
+    })
+  }
 }
 
 /** The native front door's answer and Node's are the same bytes, with the same status. */
