@@ -9,7 +9,7 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import {CliError} from '../errors'
 import {callAsync} from '../image/native'
-import {planImageRootfs, releaseOverlayDir} from '../image/rootfs'
+import {claimImage, planImageRootfs, releaseOverlayDir} from '../image/rootfs'
 import {context} from '../lifecycle/context'
 import {requireImageOfContainer} from '../container/image-of'
 import {resolveContainer} from '../lifecycle/resolve'
@@ -32,7 +32,7 @@ export default defineAction({
     const planned = planImageRootfs(paths.dataRoot)
     fs.mkdirSync(planned.dir, {mode: 0o700})
     try {
-      fs.writeFileSync(path.join(planned.dir, 'image.json'), `${JSON.stringify({digest: image.digest, id: image.id, reference: image.digest})}\n`)
+      claimImage(planned.dir, image)
       const lower = [path.join(dir, 'upper'), ...image.layers.map((l) => l.path).reverse()]
       await callAsync((n) => n.rootfsMount(lower, path.join(planned.dir, 'upper'), path.join(planned.dir, 'work'), planned.merged, false))
       const entries = await callAsync((n) => n.treeTarTo(planned.merged, out))

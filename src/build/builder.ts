@@ -22,7 +22,7 @@ import {CliError} from '../errors'
 import type {ErrorCode} from '../generated/error-codes'
 import {callAsync, call, type ImageSummary} from '../image/native'
 import {normalizeReference} from '../image/reference'
-import {type PlannedRootfs, planImageRootfs, releaseOverlayDir} from '../image/rootfs'
+import {claimImage, type PlannedRootfs, planImageRootfs, releaseOverlayDir} from '../image/rootfs'
 import {findImage, imagesRoot} from '../image/store'
 import {HOST_PREFIX, hostImage} from '../image/host'
 import {storeStatic, containers} from '../container/store'
@@ -721,8 +721,7 @@ export class Builder {
   private async mount(planned: {dir: string; merged: string}, image: ImageSummary): Promise<{merged: string; driver: string}> {
     fs.mkdirSync(planned.dir, {mode: 0o700})
     try {
-      // Written first: while this exists, rmi and prune keep the image.
-      fs.writeFileSync(path.join(planned.dir, 'image.json'), `${JSON.stringify({digest: image.digest, id: image.id, reference: image.digest})}\n`)
+      claimImage(planned.dir, image)
       let lower = image.layers.map((l) => l.path).reverse()
       if (lower.length === 0) {
         lower = [path.join(planned.dir, 'lower')]

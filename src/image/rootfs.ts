@@ -56,13 +56,20 @@ export function planImageRootfs(dataRoot: string): PlannedRootfs {
   return {dir, merged: path.join(dir, 'merged')}
 }
 
+/**
+ * Written first in an overlay directory: while it exists, rmi and prune keep `image` (read by
+ * src/image/store.ts, and by crates/containers to mount it again and to name it in ps).
+ */
+export function claimImage(dir: string, image: {digest: string; id: string}, reference = image.digest): void {
+  fs.writeFileSync(path.join(dir, 'image.json'), `${JSON.stringify({digest: image.digest, id: image.id, reference})}\n`)
+}
+
 /** `byRuntime`: only prepare the directories, for the runtime to mount (see the header). */
 export async function mountImageRootfs(planned: PlannedRootfs, image: ImageSummary, reference: string, byRuntime = false): Promise<ImageRootfs> {
   const dir = planned.dir
   fs.mkdirSync(dir, {mode: 0o700})
   try {
-    // Written first: while this exists, rmi and prune keep the image.
-    fs.writeFileSync(path.join(dir, 'image.json'), `${JSON.stringify({digest: image.digest, id: image.id, reference})}\n`)
+    claimImage(dir, image, reference)
     const lower = image.layers.map((l) => l.path).reverse()
     const merged = planned.merged
     if (byRuntime) return prepareForRuntime(dir, lower)
