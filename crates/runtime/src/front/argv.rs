@@ -87,6 +87,11 @@ impl Parsed {
     pub fn root(&self) -> Option<String> {
         self.value("root")
     }
+
+    /// The store's paths for `--root` (else the environment's, as the Node CLI finds them).
+    pub fn paths(&self) -> Paths {
+        tsc_box_containers::paths::resolve(self.root().as_deref(), &PathEnv::current())
+    }
 }
 
 fn unknown(token: &str, command: &str) -> FrontError {
@@ -259,7 +264,7 @@ pub fn over_containers(command: &str, argv: &[String]) -> Result<Option<(Parsed,
     if p.bool("help") || p.rest.is_empty() {
         return Ok(None);
     }
-    let paths = tsc_box_containers::paths::resolve(p.root().as_deref(), &PathEnv::current());
+    let paths = p.paths();
     Ok(Some((p, paths)))
 }
 

@@ -5,7 +5,6 @@
 
 use tsc_box_containers::cp::command::{self, Place};
 use tsc_box_containers::cp::CpOptions;
-use tsc_box_containers::paths::{self, PathEnv};
 use tsc_box_containers::Coded;
 
 use super::{argv, ErrorCode, FrontError, Outcome};
@@ -22,8 +21,7 @@ pub fn run(args: &[String]) -> Result<Outcome, FrontError> {
         ));
     };
     let fail = |e: &dyn Coded| FrontError::Input { code: e.code(), msg: e.to_string() };
-    let root = p.root();
-    let paths = paths::resolve(root.as_deref(), &PathEnv::current());
+    let paths = p.paths();
     let (d, v) = command::target(&paths, src, dest).map_err(|e| fail(&e))?;
     let place = command::place(&paths, &v);
     if matches!(place, Place::Stopped(_)) {

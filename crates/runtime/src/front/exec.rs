@@ -1,7 +1,6 @@
 //! `tsc-box exec [-i] [-t] [-d] [-e K[=V]] [-u USER[:GROUP]] [-w DIR] CONTAINER CMD...`, run by
 //! the runtime's own exec in this process: no Node, no second runtime process.
 
-use tsc_box_containers::paths::{self, PathEnv};
 use tsc_box_containers::resolve::resolve_container;
 use tsc_box_containers::short_id;
 use tsc_box_containers::user::resolve_in_rootfs;
@@ -50,8 +49,7 @@ pub fn run(args: &[String]) -> Result<Outcome, FrontError> {
     if p.rest.len() < 2 {
         return Err(invalid(ErrorCode::InvalidUsage, "exec needs a container and a command\nSee 'tsc-box exec --help'.".into()));
     }
-    let root = p.root();
-    let paths = paths::resolve(root.as_deref(), &PathEnv::current());
+    let paths = p.paths();
     let v = resolve_container(&paths, &p.rest[0])?;
     if v.state != State::Running {
         let what = if v.state == State::Paused { "paused" } else { "not running" };

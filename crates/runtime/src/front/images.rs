@@ -4,7 +4,6 @@
 
 use std::io::Write as _;
 
-use tsc_box_containers::paths::{self, PathEnv};
 use tsc_box_format::time::now_ms;
 use tsc_box_image::list::ImagesOptions;
 use tsc_box_image::select::{self, ImagesQuery};
@@ -17,8 +16,7 @@ pub fn run(args: &[String]) -> Result<Outcome, FrontError> {
     if p.bool("help") || !p.rest.is_empty() {
         return Ok(Outcome::ToNode);
     }
-    let root = p.root();
-    let paths = paths::resolve(root.as_deref(), &PathEnv::current());
+    let paths = p.paths();
     let q = ImagesQuery {
         options: ImagesOptions { quiet: p.bool("quiet"), no_trunc: p.bool("no-trunc"), digests: p.bool("digests") },
         filters: p.values("filter"),

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use tsc_box_containers::info;
-use tsc_box_containers::paths::{self, PathEnv};
+use tsc_box_containers::paths;
 
 use super::{argv, ErrorCode, FrontError, Outcome};
 
@@ -17,8 +17,7 @@ pub fn run(args: &[String]) -> Result<Outcome, FrontError> {
     if !p.rest.is_empty() {
         return Ok(Outcome::ToNode);
     }
-    let root = p.root();
-    let paths = paths::resolve(root.as_deref(), &PathEnv::current());
+    let paths = p.paths();
     let r = info::probe(&paths, &runtime_path()?);
     if p.bool("json") {
         println!("{}", serde_json::to_string_pretty(&r).unwrap_or_else(|_| "{}".into()));

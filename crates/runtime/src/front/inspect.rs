@@ -6,7 +6,6 @@
 use std::io::Write as _;
 
 use tsc_box_containers::inspect::{self, Kind};
-use tsc_box_containers::paths::{self, PathEnv};
 use tsc_box_containers::Coded;
 
 use super::{argv, FrontError, Outcome};
@@ -24,8 +23,7 @@ pub fn run(args: &[String]) -> Result<Outcome, FrontError> {
     if p.bool("help") || p.rest.is_empty() {
         return Ok(Outcome::ToNode);
     }
-    let root = p.root();
-    let paths = paths::resolve(root.as_deref(), &PathEnv::current());
+    let paths = p.paths();
     let a = inspect::answer(&paths, &p.rest, kind, p.value("format").as_deref(), p.bool("json"))
         .map_err(|e| FrontError::Input { code: e.code(), msg: e.to_string() })?;
     if let Some(text) = a.output {

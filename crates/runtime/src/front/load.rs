@@ -7,7 +7,6 @@
 
 use std::io::Write as _;
 
-use tsc_box_containers::paths::{self, PathEnv};
 use tsc_box_image::archive;
 use tsc_box_image::escape::escape_str;
 use tsc_box_image::store::Store;
@@ -30,7 +29,7 @@ pub fn run(args: &[String]) -> Result<Outcome, FrontError> {
     if p.bool("help") || !p.rest.is_empty() || !nix::unistd::geteuid().is_root() {
         return Ok(Outcome::ToNode);
     }
-    let paths = paths::resolve(p.root().as_deref(), &PathEnv::current());
+    let paths = p.paths();
     // As Node names it in its errors: resolved against the working directory.
     let file = std::path::absolute(&input).map_err(|e| FrontError::Input { code: tsc_box_containers::ErrorCode::ArchiveIo, msg: format!("{input}: {e}") })?;
     let store = Store::open(paths.data_root.join("images")).map_err(|e| FrontError::Input { code: e.code(), msg: e.to_string() })?;

@@ -3,7 +3,6 @@
 //! starting Node. --json: [{time, stream, log}] (what was there before following).
 
 use tsc_box_containers::logs::{self, LogsOptions};
-use tsc_box_containers::paths::{self, PathEnv};
 use tsc_box_containers::resolve::resolve_container;
 use tsc_box_containers::Coded;
 use tsc_box_format::time::now_ms;
@@ -16,8 +15,7 @@ pub fn run(args: &[String]) -> Result<Outcome, FrontError> {
     if p.bool("help") || p.rest.len() != 1 {
         return Ok(Outcome::ToNode);
     }
-    let root = p.root();
-    let paths = paths::resolve(root.as_deref(), &PathEnv::current());
+    let paths = p.paths();
     let v = resolve_container(&paths, &p.rest[0])?;
     let o = LogsOptions {
         follow: p.bool("follow"),

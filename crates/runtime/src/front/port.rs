@@ -2,7 +2,6 @@
 //! Node CLI calls through the binding too), without starting Node. --json: the bindings
 //! ([{privatePort, proto, hostIp, hostPort}]).
 
-use tsc_box_containers::paths::{self, PathEnv};
 use tsc_box_containers::port;
 use tsc_box_containers::resolve::resolve_container;
 use tsc_box_containers::Coded;
@@ -18,8 +17,7 @@ pub fn run(args: &[String]) -> Result<Outcome, FrontError> {
         let msg = format!("\"tsc-box port\" requires 1 or 2 arguments, got {}\nSee 'tsc-box port --help'.", p.rest.len());
         return Err(FrontError::usage(ErrorCode::InvalidUsage, &msg));
     }
-    let root = p.root();
-    let paths = paths::resolve(root.as_deref(), &PathEnv::current());
+    let paths = p.paths();
     let v = resolve_container(&paths, &p.rest[0])?;
     let (text, bindings) = port::answer(&v, p.rest.get(1).map(String::as_str)).map_err(|e| FrontError::Input { code: e.code(), msg: e.to_string() })?;
     if p.bool("json") {

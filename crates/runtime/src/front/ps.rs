@@ -4,7 +4,6 @@
 
 use std::io::Write as _;
 
-use tsc_box_containers::paths::{self, PathEnv};
 use tsc_box_containers::ps::{self, PsOptions};
 use tsc_box_containers::view;
 use tsc_box_containers::Coded;
@@ -23,8 +22,7 @@ pub fn run(args: &[String]) -> Result<Outcome, FrontError> {
     let o = PsOptions { all: p.bool("all"), quiet: p.bool("quiet"), no_trunc: p.bool("no-trunc"), filters: p.values("filter"), format: p.value("format") };
     let fail = |e: ps::PsError| FrontError::Input { code: e.code(), msg: e.to_string() };
     ps::check_filters(&o.filters).map_err(fail)?;
-    let root = p.root();
-    let paths = paths::resolve(root.as_deref(), &PathEnv::current());
+    let paths = p.paths();
     let now = now_ms();
     let shown = ps::select(view::list(&paths, Some(&paths.runtime_root())), &o).map_err(fail)?;
     let text = if p.bool("json") { Some(ps::render_json(&shown, now)) } else { ps::render(&shown, &o, now).map_err(fail)? };

@@ -2,7 +2,6 @@
 //! (tsc_box_containers::stats, the code the Node CLI calls through the binding too). The
 //! stream (without --no-stream) redraws every second and stays Node's.
 
-use tsc_box_containers::paths::{self, PathEnv};
 use tsc_box_containers::stats::{self, Window};
 
 use super::{argv, ErrorCode, FrontError, Outcome};
@@ -13,8 +12,7 @@ pub fn run(args: &[String]) -> Result<Outcome, FrontError> {
     if p.bool("help") || !(json || p.bool("no-stream")) {
         return Ok(Outcome::ToNode);
     }
-    let root = p.root();
-    let paths = paths::resolve(root.as_deref(), &PathEnv::current());
+    let paths = p.paths();
     let format = p.value("format");
     let bad = |e: tsc_box_format::TemplateError| FrontError::usage(ErrorCode::InvalidFormat, &e.to_string());
     // A bad --format is refused before anything is read.

@@ -1,7 +1,6 @@
 //! `tsc-box top CONTAINER`: the container's processes (tsc_box_containers::top, the code the
 //! Node CLI calls through the binding too). --json: [{pid, ppid, uid, time, command}].
 
-use tsc_box_containers::paths::{self, PathEnv};
 use tsc_box_containers::resolve::resolve_container;
 use tsc_box_containers::top;
 
@@ -13,8 +12,7 @@ pub fn run(args: &[String]) -> Result<Outcome, FrontError> {
     if p.bool("help") || p.rest.len() != 1 {
         return Ok(Outcome::ToNode);
     }
-    let root = p.root();
-    let paths = paths::resolve(root.as_deref(), &PathEnv::current());
+    let paths = p.paths();
     let v = resolve_container(&paths, &p.rest[0])?;
     let entries = top::top(&paths.runtime_root(), &v).map_err(|e| FrontError::coded(&e))?;
     if p.bool("json") {

@@ -5,7 +5,6 @@
 
 use std::io::Write as _;
 
-use tsc_box_containers::paths::{self, PathEnv};
 use tsc_box_containers::volumes::list::{ls, LsOptions};
 use tsc_box_containers::Coded;
 
@@ -18,8 +17,7 @@ pub fn run(args: &[String]) -> Result<Outcome, FrontError> {
     if p.bool("help") || !p.rest.is_empty() {
         return Ok(Outcome::ToNode);
     }
-    let root = p.root();
-    let paths = paths::resolve(root.as_deref(), &PathEnv::current());
+    let paths = p.paths();
     let o = LsOptions { quiet: p.bool("quiet"), filters: p.values("filter"), format: p.value("format") };
     let json = p.bool("json");
     let mut text = ls(&paths, &o, json).map_err(|e| FrontError::Input { code: e.code(), msg: e.to_string() })?;
