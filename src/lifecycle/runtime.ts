@@ -1,7 +1,7 @@
 /**
- * The runtime commands the lifecycle uses (kill, delete, pause, resume, ps, monitor), run
- * synchronously with their output captured; failures become CliErrors naming the runtime's
- * message.
+ * The runtime's `delete --force` for what `container prune` removes (the lifecycle verbs call
+ * the runtime from Rust: crates/containers), run synchronously; a failure becomes a CliError
+ * naming the runtime's message.
  */
 import {childProcess} from '../lazy-modules'
 import * as fs from 'node:fs'
@@ -11,13 +11,13 @@ import {runtimeRoot, type Paths} from '../paths'
 
 export {runtimeRoot}
 
-export interface RuntimeResult {
+interface RuntimeResult {
   status: number
   stdout: string
   stderr: string
 }
 
-export function runtimeCall(runtime: string, paths: Paths, args: string[]): RuntimeResult {
+function runtimeCall(runtime: string, paths: Paths, args: string[]): RuntimeResult {
   fs.mkdirSync(runtimeRoot(paths), {recursive: true, mode: 0o700})
   const r = childProcess().spawnSync(runtime, ['--root', runtimeRoot(paths), ...args], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']})
   if (r.error) throw new CliError('runtime_failed', `cannot run ${runtime}: ${r.error.message}`)
@@ -25,12 +25,12 @@ export function runtimeCall(runtime: string, paths: Paths, args: string[]): Runt
 }
 
 /** The runtime's own message, without its program-name prefix. */
-export function runtimeMessage(r: RuntimeResult): string {
+function runtimeMessage(r: RuntimeResult): string {
   return r.stderr.trim().replace(/^tsc-box-runtime: /gm, '') || `the runtime exited with status ${r.status}`
 }
 
 /** Whether the runtime still holds state for the container (created by a monitor or `run`). */
-export function hasRuntimeState(paths: Paths, id: string): boolean {
+function hasRuntimeState(paths: Paths, id: string): boolean {
   return fs.existsSync(path.join(runtimeRoot(paths), id))
 }
 
