@@ -104,6 +104,7 @@ function once(req: Request): Promise<Response> {
   // node:https (and node:tls under it) is loaded only for an https URL: a pull from a registry
   // on this machine over plain HTTP does without their ~10 ms of loading.
   const mod = url.protocol === 'https:' ? (require('node:https') as typeof import('node:https')) : http
+  const tlsContext = url.protocol === 'https:' ? secureContext() : undefined
   return new Promise((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined
     const late = () =>
@@ -118,7 +119,7 @@ function once(req: Request): Promise<Response> {
         headers: req.headers,
         rejectUnauthorized: !req.insecure,
         timeout: req.idleMs ?? idleTimeout(),
-        ...(url.protocol === 'https:' && secureContext() ? {secureContext: secureContext()} : {}),
+        ...(tlsContext ? {secureContext: tlsContext} : {}),
       },
       (res) => {
         res.setTimeout(req.idleMs ?? idleTimeout(), () => res.destroy(new CliError('registry_timeout', `the registry stopped sending data (${url.host})`)))
